@@ -1,0 +1,26 @@
+"""Errors that describe bad input to the user.
+
+Drivers raise :class:`InputError` with a message that names the problem and a
+hint that says what to do; the PL/Python adapter turns it into a PostgreSQL
+ERROR with the same text and a SQLSTATE, so clients can match on the code.
+"""
+
+
+class InputError(ValueError):
+    """Bad input from the user: the message says what, the hint says how to fix it."""
+
+    # SQLSTATE codes used across the project (PostgreSQL's own where one fits).
+    INVALID_PARAMETER = "22023"
+    UNDEFINED_TABLE = "42P01"
+    UNDEFINED_COLUMN = "42703"
+    DUPLICATE_TABLE = "42P07"
+    DATATYPE_MISMATCH = "42804"
+    ARRAY_DIMENSIONS = "2202E"
+    NO_DATA = "22000"
+    SYNTAX = "42601"
+
+    def __init__(self, message: str, hint: str | None = None, sqlstate: str = INVALID_PARAMETER):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.sqlstate = sqlstate

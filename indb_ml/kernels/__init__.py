@@ -1,0 +1,1 @@
+"""Pure numpy kernels: the math of accumulate / merge / finalize, no SQL, no plpy."""

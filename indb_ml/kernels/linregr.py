@@ -1,0 +1,154 @@
+"""Ordinary least squares from a :class:`~indb_ml.kernels.comoment.Comoment` state.
+
+The solve works on centred moments whenever the design has an intercept column
+(a column of one constant value, e.g. the ``1`` in ``ARRAY[1, tax, bath]``):
+the slopes come from the centred, unit-scaled cross-product matrix, the intercept
+from the means. This avoids forming the raw ``X^T X``, whose condition number is
+the square of the data's. Without an intercept the raw cross products are the
+model, and are used. Rank deficiency is handled with a pseudo-inverse (the
+minimum-norm solution, as statsmodels' default ``pinv`` method gives), and
+reported so the caller can warn.
+
+Outputs follow Apache MADlib's ``linregr`` (coef, r2, std_err, t_stats,
+p_values, condition_no, variance_covariance); ``condition_no`` is MADlib's
+condition number of ``X^T X``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from indb_ml.kernels.comoment import Comoment
+
+# Relative eigenvalue cut-off below which a direction counts as collinear.
+RCOND = 1e-13
+
+
+@dataclass(frozen=True)
+class LinregrFit:
+    coef: np.ndarray
+    r2: float
+    std_err: np.ndarray
+    t_stats: np.ndarray
+    p_values: np.ndarray
+    condition_no: float
+    variance_covariance: np.ndarray
+    num_rows_processed: int
+    rank: int
+    rss: float
+    has_intercept: bool
+
+    @property
+    def collinear(self) -> bool:
+        return self.rank < self.coef.shape[0]
+
+
+def _pinv_sym(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """Pseudo-inverse of a symmetric PSD matrix after Jacobi scaling, and its rank."""
+    d = np.sqrt(np.diag(a))
+    d = np.where(d > 0, d, 1.0)
+    w, v = np.linalg.eigh(a / np.outer(d, d))
+    keep = w > RCOND * max(w.max(initial=0.0), 0.0)
+    inv = (v[:, keep] / w[keep]) @ v[:, keep].T
+    return inv / np.outer(d, d), int(keep.sum())
+
+
+def _constant_columns(state: Comoment) -> np.ndarray:
+    """Feature columns (indices into x) whose values do not vary."""
+    mean_x = state.mean[1:]
+    var_x = np.diag(state.comoment)[1:] / state.n
+    scale = np.maximum(np.abs(mean_x), np.finfo(float).tiny)
+    return np.flatnonzero(var_x <= (1e-12 * scale) ** 2)
+
+
+def _solve_centred(state: Comoment, const: int):
+    """Slopes from centred moments, intercept from means: (coef, (X'X)^+, rank, rss, tss)."""
+    k = state.width - 1
+    cols = np.array([j for j in range(k) if j != const], dtype=int)
+    c = state.comoment
+    sxx = c[1:, 1:][np.ix_(cols, cols)]
+    sxy = c[1:, 0][cols]
+    inv_s, rank = _pinv_sym(sxx) if cols.size else (np.zeros((0, 0)), 0)
+    slopes = inv_s @ sxy
+    c0 = state.mean[1 + const]
+    m = state.mean[1:][cols]
+    coef = np.empty(k)
+    coef[cols] = slopes
+    coef[const] = (state.mean[0] - m @ slopes) / c0
+    # Block inverse of [[n c0^2, ...]]: the covariance of (intercept, slopes).
+    inv = np.empty((k, k))
+    inv[np.ix_(cols, cols)] = inv_s
+    cross = -(inv_s @ m) / c0
+    inv[cols, const] = cross
+    inv[const, cols] = cross
+    inv[const, const] = (1.0 / state.n + m @ inv_s @ m) / c0**2
+    rss = max(c[0, 0] - slopes @ sxy, 0.0)
+    return coef, inv, rank + 1, rss, c[0, 0]
+
+
+def _solve_raw(state: Comoment):
+    """No single intercept column: solve the raw normal equations with a pseudo-inverse."""
+    raw = state.comoment + state.n * np.outer(state.mean, state.mean)
+    xtx, xty, yty = raw[1:, 1:], raw[1:, 0], raw[0, 0]
+    inv, rank = _pinv_sym(xtx)
+    coef = inv @ xty
+    rss = max(yty - coef @ xty, 0.0)
+    return coef, inv, rank, rss, yty
+
+
+def condition_number(state: Comoment) -> float:
+    """MADlib's ``condition_no``: the 2-norm condition number of the raw ``X^T X``."""
+    raw = state.comoment[1:, 1:] + state.n * np.outer(state.mean[1:], state.mean[1:])
+    w = np.linalg.eigvalsh(raw)
+    return float(w[-1] / w[0]) if w[0] > 0 else float("inf")
+
+
+def linregr_finalize(state: Comoment) -> LinregrFit:
+    """OLS statistics from the moments of ``[y, x]`` rows.
+
+    >>> import numpy as np
+    >>> from indb_ml.kernels.comoment import comoment_accumulate
+    >>> x = np.arange(5.0); z = np.column_stack([2 + 3 * x, np.ones(5), x])
+    >>> np.round(linregr_finalize(comoment_accumulate(None, z)).coef, 12).tolist()
+    [2.0, 3.0]
+    """
+    const = _constant_columns(state)
+    intercept = const.size == 1 and state.mean[1 + const[0]] != 0
+    solve = _solve_centred(state, int(const[0])) if intercept else _solve_raw(state)
+    coef, inv, rank, rss, tss = solve
+    df = state.n - rank
+    sigma2 = rss / df if df > 0 else float("nan")
+    vcov = inv * sigma2
+    std_err = np.sqrt(np.maximum(np.diag(vcov), 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_stats = coef / std_err
+        r2 = 1.0 - rss / tss if tss > 0 else float("nan")
+    p_values = 2.0 * special.stdtr(df, -np.abs(t_stats)) if df > 0 else np.full_like(coef, np.nan)
+    return LinregrFit(
+        coef=coef,
+        r2=float(r2),
+        std_err=std_err,
+        t_stats=t_stats,
+        p_values=p_values,
+        condition_no=condition_number(state),
+        variance_covariance=vcov,
+        num_rows_processed=state.n,
+        rank=rank,
+        rss=float(rss),
+        has_intercept=bool(intercept),
+    )
+
+
+def breusch_pagan(aux: Comoment, n_features: int) -> tuple[float, float]:
+    """Koenker's studentized Breusch-Pagan test from the moments of ``[e^2, x]`` rows.
+
+    ``aux`` holds the squared residuals of the fit in place of ``y``; the statistic
+    is ``n * R^2`` of regressing them on the features, chi-squared with
+    ``n_features - 1`` degrees of freedom (statsmodels' ``het_breuschpagan``).
+    """
+    fit = linregr_finalize(aux)
+    lm = aux.n * fit.r2
+    return float(lm), float(special.chdtrc(n_features - 1, lm))

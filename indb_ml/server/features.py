@@ -1,0 +1,114 @@
+"""Turn MADlib's ``dependent_varname`` / ``independent_varname`` strings into checked SQL.
+
+The strings are parsed (:mod:`indb_ml.sqlexpr`), rendered with quoted
+identifiers, and their result types are read from a ``LIMIT 0`` query over the
+source, so a missing column or a text column is reported before any scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indb_ml import sqlexpr
+from indb_ml.errors import InputError
+from indb_ml.server.relations import Relation
+from indb_ml.server.session import Session
+
+NUMERIC = {"smallint", "integer", "bigint", "real", "double precision", "numeric"}
+NUMERIC_ARRAYS = {t + "[]" for t in NUMERIC}
+
+
+@dataclass(frozen=True)
+class Features:
+    """SQL for one packed row ``ARRAY[y, x1, ..., xk]`` and the test that it has no NULL."""
+
+    row_sql: str  # float8[]: y first, then the features
+    ok_sql: str  # boolean: y and every feature are not NULL
+    group_cols: tuple  # quoted grouping column names
+    n_features: int | None  # None for an array column (known after the first chunk)
+
+
+def _types(sess: Session, source: Relation, exprs: list[str], what: str) -> list[str]:
+    """Result type names of ``exprs`` over ``source``, or an error naming ``what``."""
+    select = ", ".join(exprs) if exprs else "1"
+    try:
+        res = sess.execute("SELECT " + select + " FROM " + source.sql(sess) + " LIMIT 0")
+    except sess.spi_error as exc:
+        raise InputError(
+            f"cannot evaluate {what} over {source.schema}.{source.name}: {exc}",
+            hint="check the column names (mixed-case names need double quotes)",
+            sqlstate=InputError.UNDEFINED_COLUMN,
+        ) from None
+    oids = res.coltypes()
+    rows = sess.execute("SELECT format_type(t, NULL) AS t FROM unnest($1::oid[]) AS t", [oids], ["oid[]"])
+    return [r["t"] for r in rows]
+
+
+def _render(sess: Session, node) -> str:
+    return sqlexpr.to_sql(node, sess.ident, sess.literal)
+
+
+def resolve_features(
+    sess: Session, source: Relation, dependent: str, independent: str, grouping: list[str]
+) -> Features:
+    """Validate the three user strings against ``source`` and build the packing SQL."""
+    y_node = sqlexpr.parse(dependent)
+    if isinstance(y_node, sqlexpr.Array):
+        raise InputError(f"dependent_varname {dependent!r} must be one numeric value, not an array")
+    x_node = sqlexpr.parse(independent)
+    y_sql = _render(sess, y_node)
+    (y_type,) = _types(sess, source, [y_sql], f"dependent_varname {dependent!r}")
+    if y_type not in NUMERIC:
+        raise InputError(
+            f"dependent_varname {dependent!r} has type {y_type}; it must be numeric",
+            hint="use a numeric column or cast it, e.g. 'col::float8'",
+            sqlstate=InputError.DATATYPE_MISMATCH,
+        )
+    group_cols = tuple(sess.ident(g) for g in grouping)
+    if group_cols:
+        _types(sess, source, list(group_cols), "grouping_cols " + ", ".join(grouping))
+    y_ok = "(" + y_sql + ") IS NOT NULL"
+    if isinstance(x_node, sqlexpr.Array):
+        return _array_expression(sess, source, independent, x_node, y_sql, y_ok, group_cols)
+    if isinstance(x_node, sqlexpr.Col):
+        return _array_column(sess, source, independent, x_node, y_sql, y_ok, group_cols)
+    raise InputError(
+        f"independent_varname {independent!r} must be an ARRAY[...] expression "
+        "or the name of a float8[] or vector column",
+        hint="e.g. 'ARRAY[1, tax, bath, size]' (no intercept is added for you)",
+    )
+
+
+def _array_expression(sess, source, text, node, y_sql, y_ok, group_cols) -> Features:
+    if not node.items:
+        raise InputError(f"independent_varname {text!r} has no features")
+    items = [_render(sess, item) for item in node.items]
+    types = _types(sess, source, items, f"independent_varname {text!r}")
+    bad = [(i + 1, t) for i, t in enumerate(types) if t not in NUMERIC]
+    if bad:
+        raise InputError(
+            f"independent_varname {text!r}: element {bad[0][0]} has type {bad[0][1]}; features must be numeric",
+            hint="cast it, e.g. '(flag)::int', or leave it out",
+            sqlstate=InputError.DATATYPE_MISMATCH,
+        )
+    row = "ARRAY[(" + y_sql + ")::float8, " + ", ".join("(" + i + ")::float8" for i in items) + "]"
+    ok = " AND ".join([y_ok] + ["(" + i + ") IS NOT NULL" for i in items])
+    return Features(row, ok, group_cols, len(items))
+
+
+def _array_column(sess, source, text, node, y_sql, y_ok, group_cols) -> Features:
+    col = _render(sess, node)
+    (x_type,) = _types(sess, source, [col], f"independent_varname {text!r}")
+    if x_type == "vector":
+        as_float8 = "(" + col + ")::real[]::float8[]"
+    elif x_type in NUMERIC_ARRAYS:
+        as_float8 = "(" + col + ")::float8[]"
+    else:
+        raise InputError(
+            f"independent_varname {text!r} has type {x_type}; it must be a numeric array or a vector",
+            hint="or pass an expression such as 'ARRAY[1, x1, x2]'",
+            sqlstate=InputError.DATATYPE_MISMATCH,
+        )
+    row = "(ARRAY[(" + y_sql + ")::float8] || " + as_float8 + ")"
+    ok = y_ok + " AND " + col + " IS NOT NULL AND array_position(" + as_float8 + ", NULL) IS NULL"
+    return Features(row, ok, group_cols, None)

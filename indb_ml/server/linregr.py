@@ -1,0 +1,189 @@
+"""``indb_ml.linregr_train``: MADlib's linear regression over a table, on the block path.
+
+One chunked scan (:mod:`indb_ml.server.packing`) folds every block of rows into
+a mergeable moments state per group (:mod:`indb_ml.kernels.comoment`); the fit is
+finalized in numpy (:mod:`indb_ml.kernels.linregr`). The Breusch-Pagan test,
+when asked for, needs the residuals and so a second scan. The output table and
+``<out_table>_summary`` are written last, in the caller's transaction: an error
+anywhere leaves neither behind.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indb_ml import sqlexpr
+from indb_ml.errors import InputError
+from indb_ml.kernels.comoment import comoment_accumulate
+from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
+from indb_ml.server import packing
+from indb_ml.server.features import resolve_features
+from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.server.session import Session, sql_entry
+
+OUTPUT_COLUMNS = (
+    ("coef", "float8[]"), ("r2", "float8"), ("std_err", "float8[]"), ("t_stats", "float8[]"),
+    ("p_values", "float8[]"), ("condition_no", "float8"), ("num_rows_processed", "bigint"),
+    ("num_missing_rows_skipped", "bigint"), ("variance_covariance", "float8[]"),
+)
+BP_COLUMNS = (("bp_stats", "float8"), ("bp_p_value", "float8"))
+
+USAGE = """\
+linregr_train: ordinary least squares, MADlib-compatible.
+
+SELECT indb_ml.linregr_train(
+    source_table,               -- table or view with the data
+    out_table,                  -- table to create with the model
+    dependent_varname,          -- expression for y, e.g. 'price'
+    independent_varname,        -- 'ARRAY[1, tax, bath, size]' (no implicit intercept)
+                                --   or a float8[] / vector column
+    grouping_cols,              -- optional: 'col1, col2', one model per group
+    heteroskedasticity_option   -- optional: TRUE adds bp_stats, bp_p_value
+);
+
+out_table columns: [grouping columns], coef, r2, std_err, t_stats, p_values,
+condition_no (of X'X), num_rows_processed, num_missing_rows_skipped,
+variance_covariance [, bp_stats, bp_p_value].
+<out_table>_summary: method, source_table, out_table, dependent_varname,
+independent_varname, num_rows_processed, num_missing_rows_skipped, grouping_cols.
+
+Rows whose y or any feature is NULL are skipped and counted. NaN or Infinity in
+y or a feature is an error: filter such rows out with a view or WHERE clause.
+Prediction: indb_ml.linregr_predict(coef, features).
+Aggregate form: SELECT (indb_ml.linregr(y, ARRAY[1, x1, x2])).* FROM t;
+"""
+
+
+def linregr_help(message: str | None = None) -> str:
+    return USAGE
+
+
+@sql_entry
+def linregr_train(
+    sess: Session,
+    source_table: str,
+    out_table: str,
+    dependent_varname: str,
+    independent_varname: str,
+    grouping_cols: str | None = None,
+    heteroskedasticity_option: bool | None = False,
+) -> None:
+    for name, value in (("source_table", source_table), ("out_table", out_table),
+                        ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
+        if value is None:
+            raise InputError(f"{name} must not be NULL", hint="SELECT indb_ml.linregr_train() shows the usage")
+    source = resolve_source(sess, source_table)
+    out = new_table(sess, out_table)
+    summary = summary_of(out)
+    ensure_absent(sess, summary, "summary table")
+    grouping = sqlexpr.parse_name_list(grouping_cols) if grouping_cols and grouping_cols.strip() else []
+    clash = set(grouping) & {c for c, _ in OUTPUT_COLUMNS + BP_COLUMNS}
+    if clash:
+        raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
+    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
+
+    states, skipped = _first_pass(sess, source, features)
+    total_rows = sum(s.n for s in states.values())
+    total_skipped = sum(skipped.values())
+    if total_rows == 0:
+        raise InputError(
+            f"no rows to train on: {source.schema}.{source.name} is empty"
+            if total_skipped == 0
+            else f"no rows to train on: all {total_skipped} rows have a NULL in the dependent or an independent variable",
+            sqlstate=InputError.NO_DATA,
+        )
+    fits = {g: linregr_finalize(s) for g, s in states.items()}
+    for g, fit in fits.items():
+        if fit.collinear:
+            where = f" in group {g}" if g else ""
+            sess.warning(
+                f"linregr_train: the independent variables are collinear{where} (rank {fit.rank} of "
+                f"{fit.coef.size}); coefficients are the minimum-norm solution"
+            )
+    bp = _breusch_pagan(sess, source, features, fits) if heteroskedasticity_option else {}
+    _write_output(sess, source, out, features, fits, skipped, bp, bool(heteroskedasticity_option))
+    _write_summary(sess, summary, out, source, dependent_varname, independent_varname,
+                   grouping_cols, total_rows, total_skipped)
+
+
+def _first_pass(sess: Session, source, features):
+    states: dict = {}
+    skipped: dict = {}
+    width = None if features.n_features is None else features.n_features + 1
+    for gkey, n_skipped, block in packing.scan_blocks(sess, source, features):
+        skipped[gkey] = skipped.get(gkey, 0) + n_skipped
+        if block.size == 0:
+            continue
+        width = _check_block(block, width)
+        states[gkey] = comoment_accumulate(states.get(gkey), block)
+    return states, skipped
+
+
+def _check_block(block: np.ndarray, width: int | None) -> int:
+    if width is not None and block.shape[1] != width:
+        raise InputError(
+            f"independent variable arrays have different lengths across rows ({width - 1} and {block.shape[1] - 1})",
+            hint="every row must have the same number of features",
+            sqlstate=InputError.ARRAY_DIMENSIONS,
+        )
+    if not np.isfinite(block).all():
+        bad = int((~np.isfinite(block)).any(axis=1).sum())
+        raise InputError(
+            f"{bad} row(s) contain NaN or Infinity in the dependent or an independent variable",
+            hint="exclude them, e.g. with a view: WHERE y <> 'NaN' AND abs(x) <> 'Infinity'",
+            sqlstate="22P02",
+        )
+    return block.shape[1]
+
+
+def _breusch_pagan(sess: Session, source, features, fits) -> dict:
+    """Second scan: moments of ``[e^2, x]`` per group, then Koenker's LM statistic."""
+    aux: dict = {}
+    for gkey, _, block in packing.scan_blocks(sess, source, features):
+        if block.size == 0 or gkey not in fits:
+            continue
+        x = block[:, 1:]
+        resid = block[:, 0] - x @ fits[gkey].coef
+        aux[gkey] = comoment_accumulate(aux.get(gkey), np.column_stack([resid**2, x]))
+    return {g: breusch_pagan(a, fits[g].coef.size) for g, a in aux.items()}
+
+
+def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_bp: bool) -> None:
+    cols = OUTPUT_COLUMNS + BP_COLUMNS if with_bp else OUTPUT_COLUMNS
+    group_select = [("s." + c) for c in features.group_cols]
+    stats_select = ["NULL::" + t + " AS " + c for c, t in cols]
+    sess.execute(
+        "CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(group_select + stats_select)
+        + " FROM " + source.sql(sess) + " s WITH NO DATA"
+    )
+    grouped = bool(features.group_cols)
+    params = ", ".join("$" + str(i + 1 + grouped) for i in range(len(cols)))
+    if grouped:
+        keys = ", ".join("r." + c for c in features.group_cols)
+        insert = ("INSERT INTO " + out.sql(sess) + " SELECT " + keys + ", " + params
+                  + " FROM jsonb_populate_record(NULL::" + out.sql(sess) + ", $1::jsonb) r")
+    else:
+        insert = "INSERT INTO " + out.sql(sess) + " VALUES (" + params + ")"
+    types = ["text"] * grouped + [t for _, t in cols]
+    for gkey in sorted(fits, key=lambda g: g or ""):
+        fit = fits[gkey]
+        values = [
+            fit.coef.tolist(), fit.r2, fit.std_err.tolist(), fit.t_stats.tolist(), fit.p_values.tolist(),
+            fit.condition_no, fit.num_rows_processed, skipped.get(gkey, 0), fit.variance_covariance.tolist(),
+        ]
+        if with_bp:
+            values += list(bp.get(gkey, (None, None)))
+        sess.execute(insert, [gkey] * grouped + values, types)
+
+
+def _write_summary(sess, summary, out, source, dependent, independent, grouping, rows, skipped) -> None:
+    sess.execute(
+        "CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, out_table text, "
+        "dependent_varname text, independent_varname text, num_rows_processed bigint, "
+        "num_missing_rows_skipped bigint, grouping_cols text)"
+    )
+    sess.execute(
+        "INSERT INTO " + summary.sql(sess) + " VALUES ('linregr', $1, $2, $3, $4, $5, $6, $7)",
+        [source.schema + "." + source.name, out.schema + "." + out.name, dependent, independent, rows, skipped, grouping],
+        ["text", "text", "text", "text", "bigint", "bigint", "text"],
+    )

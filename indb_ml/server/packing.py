@@ -1,0 +1,111 @@
+"""Chunked scans that hand blocks of rows to numpy (DESIGN.md section 4, strategy 1).
+
+A heap table is walked in ranges of pages (``WHERE ctid >= $1 AND ctid < $2``, a
+TID Range Scan). Each range is aggregated in C into one float8[] per group
+(``array_agg(ARRAY[y, x...])``) and returned as raw bytes, so Python runs once
+per chunk and per group, never per row. Relations without a ctid (views, foreign
+and partitioned tables) are streamed through a cursor in numbered blocks instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+import numpy as np
+
+from indb_ml.errors import InputError
+from indb_ml.kernels.arraybytes import float8_array_from_body
+from indb_ml.server.features import Features
+from indb_ml.server.relations import HEAP_KINDS, Relation
+from indb_ml.server.session import Session
+
+CHUNK_PAGES = 512  # 4 MB of heap per query
+CHUNK_ROWS = 50_000  # rows per block when there is no ctid
+
+
+def _select(sess: Session, f: Features, source_sql: str, where: str, block_col: str = "") -> str:
+    """One chunk's query: per group, the skipped-row count and the packed rows' bytes."""
+    keep = list(f.group_cols) + ([block_col] if block_col else [])
+    if f.group_cols:
+        keys = ", ".join(sess.literal(_unquote(c)) + ", " + c for c in f.group_cols)
+        gkey = "jsonb_build_object(" + keys + ")::text"
+    else:
+        gkey = "NULL::text"
+    group_by = " GROUP BY " + ", ".join(keep) if keep else ""
+    inner = ", ".join(keep + [f.row_sql + " AS indb_ml_z", "(" + f.ok_sql + ") AS indb_ml_ok"])
+    return (
+        "SELECT " + gkey + " AS gkey, count(*) FILTER (WHERE NOT indb_ml_ok) AS skipped, "
+        "indb_ml._float8_array_bytes(array_agg(indb_ml_z) FILTER (WHERE indb_ml_ok), ''::bytea) AS data "
+        "FROM (SELECT " + inner + " FROM " + source_sql + where + ") s" + group_by
+    )
+
+
+def _unquote(quoted: str) -> str:
+    if quoted.startswith('"'):
+        return quoted[1:-1].replace('""', '"')
+    return quoted
+
+
+def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[str | None, int, np.ndarray]]:
+    """Yield ``(group key json, rows skipped, block)`` with block = m x (1+k) float64 rows."""
+    rows = _tid_chunks(sess, source, f) if source.kind in HEAP_KINDS else _cursor_chunks(sess, source, f)
+    for row in rows:
+        block = _decode(row["data"])
+        yield row["gkey"], int(row["skipped"]), block
+
+
+def _tid_chunks(sess: Session, source: Relation, f: Features):
+    pages = sess.one(
+        "SELECT (pg_relation_size(to_regclass($1)) / current_setting('block_size')::int)::int AS p",
+        [source.sql(sess)],
+        ["text"],
+    )["p"]
+    bounded = _select(sess, f, source.sql(sess), " WHERE ctid >= $1 AND ctid < $2")
+    last = _select(sess, f, source.sql(sess), " WHERE ctid >= $1")
+    for start in range(0, max(pages, 1), CHUNK_PAGES):
+        lo = f"({start},0)"
+        end = start + CHUNK_PAGES
+        try:
+            if end >= pages:
+                yield from sess.execute(last, [lo], ["tid"])
+            else:
+                yield from sess.execute(bounded, [lo, f"({end},0)"], ["tid", "tid"])
+        except sess.spi_error as exc:
+            raise _scan_error(exc) from None
+
+
+def _cursor_chunks(sess: Session, source: Relation, f: Features):
+    numbered = "(SELECT *, (row_number() OVER ()) / " + str(CHUNK_ROWS) + " AS indb_ml_block FROM " + source.sql(sess) + ") n"
+    query = _select(sess, f, numbered, "", "indb_ml_block")
+    try:
+        cur = sess.cursor(query)
+        while True:
+            rows = cur.fetch(64)
+            if not len(rows):
+                break
+            yield from rows
+    except sess.spi_error as exc:
+        raise _scan_error(exc) from None
+
+
+def _scan_error(exc) -> InputError:
+    text = str(exc)
+    if "different dimensions" in text or "different dimensionality" in text or "empty arrays" in text:
+        return InputError(
+            "independent variable arrays have different lengths across rows (or are empty)",
+            hint="every row must have the same number of features",
+            sqlstate=InputError.ARRAY_DIMENSIONS,
+        )
+    return InputError("scanning the source failed: " + text)
+
+
+def _decode(data: bytes | None) -> np.ndarray:
+    if data is None:
+        return np.empty((0, 0))
+    block = float8_array_from_body(data)
+    return block.reshape(1, -1) if block.ndim == 1 else block
+
+
+def group_values(gkey: str | None) -> dict:
+    return json.loads(gkey) if gkey else {}

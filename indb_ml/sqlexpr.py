@@ -1,0 +1,334 @@
+"""Parse the expressions users pass as strings, and render them back as safe SQL.
+
+MADlib takes ``dependent_varname = 'price'`` and ``independent_varname =
+'ARRAY[1, tax, bath, size]'`` as SQL text. Pasting that text into a query would
+let ``'ARRAY[1, x]); DROP TABLE houses; --'`` through, so instead the text is
+parsed into a small syntax tree of a whitelisted grammar (numbers, strings,
+column names, arithmetic and comparison operators, whitelisted functions, casts
+to numeric types, ``ARRAY[...]``) and rendered back with every identifier passed
+through the caller's quoting function. Anything outside the grammar is an error
+that says where it stopped.
+
+>>> to_sql(parse('ARRAY[1, "Tax Rate", log(size)]'), _demo_quote, _demo_literal)
+'ARRAY[1, "Tax Rate", log(size)]'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from indb_ml.errors import InputError
+
+FUNCTIONS = frozenset(
+    """abs ln log log10 exp sqrt cbrt power pow sin cos tan asin acos atan atan2 sinh
+    cosh tanh floor ceil ceiling round trunc sign greatest least coalesce nullif
+    degrees radians pi mod""".split()
+)
+TYPES = {
+    "float8": "float8", "float4": "float4", "real": "real", "double precision": "float8",
+    "int": "int", "integer": "integer", "int2": "int2", "int4": "int4", "int8": "int8",
+    "smallint": "smallint", "bigint": "bigint", "numeric": "numeric", "boolean": "boolean",
+    "bool": "boolean",
+}
+COMPARISONS = ("<=", ">=", "<>", "!=", "=", "<", ">")
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+    | (?P<qident>"(?:[^"]|"")+")
+    | (?P<str>'(?:[^']|'')*')
+    | (?P<ident>[A-Za-z_][A-Za-z0-9_$]*)
+    | (?P<op>::|<=|>=|<>|!=|[-+*/%^=<>(),\[\]])
+    )""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Num:
+    text: str
+
+
+@dataclass(frozen=True)
+class Str:
+    value: str
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+
+
+@dataclass(frozen=True)
+class Func:
+    name: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str
+    operand: object
+
+
+@dataclass(frozen=True)
+class Cast:
+    operand: object
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Array:
+    items: tuple
+
+
+Node = Union[Num, Str, Col, Func, BinOp, Unary, Cast, Array]
+
+
+def _tokens(text: str) -> list[tuple[str, str, int]]:
+    for bad in (";", "--", "/*"):
+        if bad in _strip_strings(text):
+            raise InputError(
+                f"expression {text!r} contains {bad!r}: only a single expression is allowed",
+                hint="pass one expression such as 'ARRAY[1, x1, x2]'",
+                sqlstate=InputError.SYNTAX,
+            )
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise InputError(
+                f"cannot parse expression {text!r} at position {pos + 1}: unexpected {text[pos:].strip()[:10]!r}",
+                sqlstate=InputError.SYNTAX,
+            )
+        kind = m.lastgroup
+        out.append((kind, m.group(kind), m.start(kind)))
+        pos = m.end()
+    return out
+
+
+def _strip_strings(text: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")+\"", "''", text)
+
+
+class _Parser:
+    """Recursive descent over PostgreSQL's precedence for the whitelisted grammar."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.toks = _tokens(text)
+        self.i = 0
+
+    def peek(self, value: str | None = None) -> bool:
+        if self.i >= len(self.toks):
+            return False
+        kind, tok, _ = self.toks[self.i]
+        return value is None or (kind in ("op", "ident") and tok.lower() == value)
+
+    def take(self, value: str | None = None) -> tuple[str, str, int]:
+        if not self.peek(value):
+            self.fail(f"expected {value!r}" if value else "unexpected end")
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def fail(self, what: str):
+        where = self.toks[self.i][2] + 1 if self.i < len(self.toks) else len(self.text)
+        got = self.toks[self.i][1] if self.i < len(self.toks) else "end of text"
+        raise InputError(
+            f"cannot parse expression {self.text!r} at position {where}: {what}, found {got!r}",
+            hint="expressions may use column names, numbers, + - * / ^, comparisons, "
+            "casts to numeric types, ARRAY[...] and the functions " + ", ".join(sorted(FUNCTIONS)),
+            sqlstate=InputError.SYNTAX,
+        )
+
+    def parse(self) -> Node:
+        node = self.comparison()
+        if self.i != len(self.toks):
+            self.fail("expected end of expression")
+        return node
+
+    def comparison(self) -> Node:
+        left = self.additive()
+        for op in COMPARISONS:
+            if self.peek(op):
+                self.take()
+                return BinOp("<>" if op == "!=" else op, left, self.additive())
+        return left
+
+    def additive(self) -> Node:
+        node = self.multiplicative()
+        while self.peek("+") or self.peek("-"):
+            op = self.take()[1]
+            node = BinOp(op, node, self.multiplicative())
+        return node
+
+    def multiplicative(self) -> Node:
+        node = self.power()
+        while self.peek("*") or self.peek("/") or self.peek("%"):
+            op = self.take()[1]
+            node = BinOp(op, node, self.power())
+        return node
+
+    def power(self) -> Node:
+        node = self.unary()
+        while self.peek("^"):
+            self.take()
+            node = BinOp("^", node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.peek("-") or self.peek("+"):
+            return Unary(self.take()[1], self.unary())
+        return self.postfix()
+
+    def postfix(self) -> Node:
+        node = self.primary()
+        while self.peek("::"):
+            self.take()
+            node = Cast(node, self.type_name())
+        return node
+
+    def type_name(self) -> str:
+        kind, word, _ = self.take()
+        word = word.lower()
+        if word == "double" and self.peek("precision"):
+            self.take()
+            word = "double precision"
+        if kind != "ident" or word not in TYPES:
+            self.i -= 1
+            self.fail("expected a numeric type (" + ", ".join(sorted(TYPES)) + ")")
+        name = TYPES[word]
+        if self.peek("["):
+            self.take()
+            self.take("]")
+            name += "[]"
+        return name
+
+    def primary(self) -> Node:
+        if self.i >= len(self.toks):
+            self.fail("expected a value")
+        kind, tok, _ = self.toks[self.i]
+        if kind == "num":
+            self.i += 1
+            return Num(tok)
+        if kind == "str":
+            self.i += 1
+            return Str(tok[1:-1].replace("''", "'"))
+        if kind == "qident":
+            self.i += 1
+            return Col(tok[1:-1].replace('""', '"'))
+        if kind == "ident":
+            return self.word()
+        if self.peek("("):
+            self.take()
+            node = self.comparison()
+            self.take(")")
+            return node
+        self.fail("expected a value")
+
+    def word(self) -> Node:
+        word = self.take()[1].lower()
+        if word == "array" and self.peek("["):
+            return Array(self.items("[", "]"))
+        if self.peek("("):
+            if word not in FUNCTIONS:
+                self.i -= 1
+                self.fail(f"function {word}() is not allowed")
+            return Func(word, self.items("(", ")"))
+        return Col(word)
+
+    def items(self, open_: str, close: str) -> tuple:
+        self.take(open_)
+        out = []
+        if not self.peek(close):
+            out.append(self.comparison())
+            while self.peek(","):
+                self.take()
+                out.append(self.comparison())
+        self.take(close)
+        return tuple(out)
+
+
+def parse(text: str) -> Node:
+    """Parse one expression; raise :class:`InputError` for anything outside the grammar."""
+    if text is None or not str(text).strip():
+        raise InputError("expression is empty", sqlstate=InputError.SYNTAX)
+    return _Parser(str(text)).parse()
+
+
+def parse_name_list(text: str) -> list[str]:
+    """``'a, "B c"'`` -> ``['a', 'B c']``: a comma-separated list of column names."""
+    p = _Parser(text)
+    names = []
+    while True:
+        node = p.primary()
+        if not isinstance(node, Col):
+            p.i -= 1
+            p.fail("expected a column name")
+        names.append(node.name)
+        if not p.peek(","):
+            break
+        p.take()
+    if p.i != len(p.toks):
+        p.fail("expected ',' or end of list")
+    return names
+
+
+def columns(node: Node) -> set[str]:
+    """The column names an expression refers to."""
+    if isinstance(node, Col):
+        return {node.name}
+    kids: tuple = ()
+    if isinstance(node, (Func, Array)):
+        kids = node.args if isinstance(node, Func) else node.items
+    elif isinstance(node, BinOp):
+        kids = (node.left, node.right)
+    elif isinstance(node, (Unary, Cast)):
+        kids = (node.operand,)
+    return set().union(*(columns(k) for k in kids)) if kids else set()
+
+
+def to_sql(node: Node, quote_ident: Callable[[str], str], quote_literal: Callable[[str], str]) -> str:
+    """Render a parsed expression; identifiers and strings go through the given quoting."""
+
+    def r(n: Node) -> str:
+        if isinstance(n, Num):
+            return n.text
+        if isinstance(n, Str):
+            return quote_literal(n.value)
+        if isinstance(n, Col):
+            return quote_ident(n.name)
+        if isinstance(n, Func):
+            return n.name + "(" + ", ".join(r(a) for a in n.args) + ")"
+        if isinstance(n, Array):
+            return "ARRAY[" + ", ".join(r(a) for a in n.items) + "]"
+        if isinstance(n, BinOp):
+            return "(" + r(n.left) + " " + n.op + " " + r(n.right) + ")"
+        if isinstance(n, Unary):
+            return "(" + n.op + r(n.operand) + ")"
+        if isinstance(n, Cast):
+            return "(" + r(n.operand) + ")::" + n.type_name
+        raise TypeError(f"unknown expression node {type(n).__name__}")
+
+    return r(node)
+
+
+def _demo_quote(name: str) -> str:
+    """Doctest stand-in for ``plpy.quote_ident``: quote unless a plain lower-case word."""
+    return name if re.fullmatch(r"[a-z_][a-z0-9_]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+def _demo_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,135 @@
+-- indb_ml 0.1.0: generated from sql/*.sql by `make build-sql`; do not edit.
+\echo Use "CREATE EXTENSION indb_ml CASCADE" to load this file. \quit
+
+-- ---- 00_core.sql ----
+-- core: schema, version, server checks, shared helpers
+
+-- A member of the extension, so DROP EXTENSION removes it with everything in it.
+CREATE SCHEMA indb_ml;
+COMMENT ON SCHEMA indb_ml IS 'indb_ml: machine learning inside PostgreSQL';
+
+CREATE FUNCTION indb_ml.version() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '0.1.0'::text $$;
+COMMENT ON FUNCTION indb_ml.version() IS 'Version of the indb_ml SQL objects installed in this database.';
+
+CREATE FUNCTION indb_ml.server_info() RETURNS jsonb
+LANGUAGE plpython3u STABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.info import server_info
+return server_info()
+$$;
+COMMENT ON FUNCTION indb_ml.server_info() IS
+'What the server''s Python runs: versions of indb_ml, numpy, pyarrow and scipy, and the BLAS numpy uses.';
+
+-- Raw body of a float8[] as bytea: byteacat(arr, '') copies the varlena body
+-- unchanged. The chunked scans decode it with np.frombuffer (indb_ml/kernels/arraybytes.py).
+CREATE FUNCTION indb_ml._float8_array_bytes(float8[], bytea) RETURNS bytea
+LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
+AS 'byteacat';
+COMMENT ON FUNCTION indb_ml._float8_array_bytes(float8[], bytea) IS
+'Internal: the ArrayType body of a float8[] as bytea (call with ''''::bytea), for decoding without a per-element step.';
+
+-- ---- 10_linregr.sql ----
+-- linregr: linear regression (MADlib-compatible names, arguments and outputs)
+
+CREATE FUNCTION indb_ml.linregr_train(
+    source_table text,
+    out_table text,
+    dependent_varname text,
+    independent_varname text,
+    grouping_cols text DEFAULT NULL,
+    heteroskedasticity_option boolean DEFAULT FALSE
+) RETURNS void
+LANGUAGE plpython3u VOLATILE
+AS $$
+from indb_ml.server.linregr import linregr_train
+linregr_train(plpy, source_table, out_table, dependent_varname, independent_varname,
+              grouping_cols, heteroskedasticity_option)
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_train(text, text, text, text, text, boolean) IS
+'Ordinary least squares over a table, written to out_table and out_table_summary (MADlib linregr_train). SELECT indb_ml.linregr_train() for usage.';
+
+CREATE FUNCTION indb_ml.linregr_train() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.linregr import linregr_help
+return linregr_help()
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_train() IS 'Usage of indb_ml.linregr_train.';
+
+CREATE FUNCTION indb_ml.linregr_train(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.linregr import linregr_help
+return linregr_help(message)
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_train(text) IS 'Usage of indb_ml.linregr_train (''usage'' or any text).';
+
+CREATE FUNCTION indb_ml.linregr_predict(coef float8[], col_ind_var float8[]) RETURNS float8
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    s float8 := 0;
+    n int := cardinality(coef);
+BEGIN
+    IF n <> cardinality(col_ind_var) THEN
+        RAISE EXCEPTION 'linregr_predict: coef has % elements but col_ind_var has %', n, cardinality(col_ind_var)
+            USING ERRCODE = '2202E', HINT = 'pass the same features, in the same order, as at training';
+    END IF;
+    FOR i IN 1..n LOOP
+        s := s + coef[i] * col_ind_var[i];
+    END LOOP;
+    RETURN s;
+END
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_predict(float8[], float8[]) IS
+'Prediction of a linear model: the dot product of coef and the features (MADlib linregr_predict).';
+
+CREATE TYPE indb_ml.linregr_result AS (
+    coef float8[],
+    r2 float8,
+    std_err float8[],
+    t_stats float8[],
+    p_values float8[],
+    condition_no float8,
+    num_rows_processed bigint,
+    num_missing_rows_skipped bigint,
+    variance_covariance float8[]
+);
+COMMENT ON TYPE indb_ml.linregr_result IS 'Result of the indb_ml.linregr aggregate (MADlib linregr_result).';
+
+CREATE FUNCTION indb_ml._linregr_transition(state bytea, y float8, x float8[]) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.linregr_agg import linregr_transition
+return linregr_transition(plpy, state, y, x)
+$$;
+COMMENT ON FUNCTION indb_ml._linregr_transition(bytea, float8, float8[]) IS
+'Internal: transition step of indb_ml.linregr (one PL/Python call per row).';
+
+CREATE FUNCTION indb_ml._linregr_combine(a bytea, b bytea) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.linregr_agg import linregr_combine
+return linregr_combine(plpy, a, b)
+$$;
+COMMENT ON FUNCTION indb_ml._linregr_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.linregr.';
+
+CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.linregr_agg import linregr_final
+return linregr_final(plpy, state)
+$$;
+COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr.';
+
+CREATE AGGREGATE indb_ml.linregr(float8, float8[]) (
+    SFUNC = indb_ml._linregr_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._linregr_combine,
+    FINALFUNC = indb_ml._linregr_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml.linregr(float8, float8[]) IS
+'Linear regression as an aggregate: (indb_ml.linregr(y, ARRAY[1, x1, x2])).*. Parallel-safe with a combine step, but it makes one PL/Python call per row; for tables use indb_ml.linregr_train, which processes rows in blocks.';

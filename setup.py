@@ -1,0 +1,33 @@
+"""indb_ml: machine learning inside PostgreSQL.
+
+One package serves two interpreters: the client's Python (psycopg 3, the
+``indb-ml`` command) and the server's PL/Python, which imports the same
+modules from the system Python that plpython3u was built for.
+"""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="indb_ml",
+    version="0.1.0",
+    description="Machine learning inside PostgreSQL (MADlib-compatible SQL API)",
+    packages=find_packages(include=["indb_ml", "indb_ml.*"]),
+    package_data={"indb_ml": ["data/*.csv"]},
+    python_requires=">=3.9",
+    install_requires=["numpy>=1.22"],
+    extras_require={
+        # What the server's Python needs (installed by `make setup`).
+        "server": ["numpy>=2", "pyarrow>=14", "scipy>=1.10"],
+        # What the client and the command line need.
+        "client": ["psycopg[binary]>=3.1", "SQLAlchemy>=2.0"],
+        "test": [
+            "pytest>=8",
+            "pytest-postgresql>=6",
+            "statsmodels>=0.14",
+            "pandas>=2",
+            "scipy>=1.10",
+            "ruff>=0.5",
+        ],
+    },
+    entry_points={"console_scripts": ["indb-ml=indb_ml.cli.main:main"]},
+)
