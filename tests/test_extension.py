@@ -1,0 +1,63 @@
+"""The extension as a user installs it: create, inspect, drop; the server's Python."""
+
+import psycopg
+
+from indb_ml import __version__
+from indb_ml.build_sql import render, target
+
+
+def test_committed_install_script_matches_sources():
+    assert target().read_text() == render(), "run `make build-sql` and commit migrations/"
+
+
+def test_extension_objects_and_version(postgresql):
+    cur = postgresql.execute("SELECT extversion FROM pg_extension WHERE extname = 'indb_ml'")
+    assert cur.fetchone()[0] == __version__
+    assert postgresql.execute("SELECT indb_ml.version()").fetchone()[0] == __version__
+    names = {r[0] for r in postgresql.execute(
+        "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'indb_ml'")}
+    assert {"linregr_train", "linregr_predict", "linregr", "server_info"} <= names
+
+
+def test_every_function_has_comment_and_volatility(postgresql):
+    rows = postgresql.execute(
+        "SELECT p.oid::regprocedure::text, obj_description(p.oid, 'pg_proc'), p.provolatile, p.proparallel "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'indb_ml'").fetchall()
+    assert rows
+    for sig, comment, volatile, parallel in rows:
+        assert comment, f"{sig} has no COMMENT"
+        if not sig.startswith("indb_ml.linregr_train(text,text"):
+            assert parallel == "s", f"{sig} should be PARALLEL SAFE"
+
+
+def test_server_python_has_fast_numpy_and_pyarrow(postgresql):
+    info = postgresql.execute("SELECT indb_ml.server_info()").fetchone()[0]
+    assert info["indb_ml"] == __version__
+    assert int(info["numpy"].split(".")[0]) >= 2
+    assert info["pyarrow"]
+    assert "openblas" in (info["blas"] or "").lower(), info
+    # pyarrow really works inside plpython3u, not only imports.
+    postgresql.execute(
+        "CREATE FUNCTION pa_sum() RETURNS float8 LANGUAGE plpython3u AS "
+        "$$ import pyarrow as pa, pyarrow.compute as pc; return pc.sum(pa.array([1.5, 2.5])).as_py() $$")
+    assert postgresql.execute("SELECT pa_sum()").fetchone()[0] == 4.0
+
+
+def test_drop_extension_removes_everything(postgresql):
+    postgresql.execute("DROP EXTENSION indb_ml")
+    assert postgresql.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'indb_ml'").fetchone()[0] == 0
+    assert postgresql.execute("SELECT count(*) FROM pg_type WHERE typname = 'linregr_result'").fetchone()[0] == 0
+    postgresql.execute("CREATE EXTENSION indb_ml")
+    assert postgresql.execute("SELECT indb_ml.version()").fetchone()[0] == __version__
+
+
+def test_help_text(postgresql):
+    for call in ("SELECT indb_ml.linregr_train()", "SELECT indb_ml.linregr_train('usage')"):
+        text = postgresql.execute(call).fetchone()[0]
+        assert "independent_varname" in text and "out_table" in text
+
+
+def test_script_refuses_psql(postgresql):
+    text = target().read_text()
+    assert "\\quit" in text.splitlines()[1]
+    assert isinstance(postgresql, psycopg.Connection)
