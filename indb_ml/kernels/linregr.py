@@ -5,9 +5,10 @@ The solve works on centred moments whenever the design has an intercept column
 the slopes come from the centred, unit-scaled cross-product matrix, the intercept
 from the means. This avoids forming the raw ``X^T X``, whose condition number is
 the square of the data's. Without an intercept the raw cross products are the
-model, and are used. Rank deficiency is handled with a pseudo-inverse (the
-minimum-norm solution, as statsmodels' default ``pinv`` method gives), and
-reported so the caller can warn.
+model, and are used. Rank deficiency is handled with a pseudo-inverse of the
+scaled cross products: one least-squares solution (the fitted values, r2 and
+residuals are those of any solution), and the rank is reported so the caller
+can warn.
 
 Outputs follow Apache MADlib's ``linregr`` (coef, r2, std_err, t_stats,
 p_values, condition_no, variance_covariance); ``condition_no`` is MADlib's

@@ -98,7 +98,7 @@ def linregr_train(
             where = f" in group {g}" if g else ""
             sess.warning(
                 f"linregr_train: the independent variables are collinear{where} (rank {fit.rank} of "
-                f"{fit.coef.size}); coefficients are the minimum-norm solution"
+                f"{fit.coef.size}); coefficients are one least-squares solution of many (pseudo-inverse); drop a redundant column"
             )
     bp = _breusch_pagan(sess, source, features, fits) if heteroskedasticity_option else {}
     _write_output(sess, source, out, features, fits, skipped, bp, bool(heteroskedasticity_option))

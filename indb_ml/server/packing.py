@@ -20,8 +20,18 @@ from indb_ml.server.features import Features
 from indb_ml.server.relations import HEAP_KINDS, Relation
 from indb_ml.server.session import Session
 
-CHUNK_PAGES = 512  # 4 MB of heap per query
-CHUNK_ROWS = 50_000  # rows per block when there is no ctid
+CHUNK_PAGES = 512  # 4 MB of heap per query; SET indb_ml.chunk_pages to change
+CHUNK_ROWS = 50_000  # rows per block when there is no ctid; SET indb_ml.chunk_rows
+
+
+def _setting(sess: Session, name: str, default: int) -> int:
+    """A positive integer from the custom setting ``name`` (unset: ``default``)."""
+    value = sess.one("SELECT current_setting($1, true) AS v", [name], ["text"])["v"]
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise InputError(f"{name} must be a positive integer, not {value!r}")
+    return int(value)
 
 
 def _select(sess: Session, f: Features, source_sql: str, where: str, block_col: str = "") -> str:
@@ -61,11 +71,12 @@ def _tid_chunks(sess: Session, source: Relation, f: Features):
         [source.sql(sess)],
         ["text"],
     )["p"]
+    step = _setting(sess, "indb_ml.chunk_pages", CHUNK_PAGES)
     bounded = _select(sess, f, source.sql(sess), " WHERE ctid >= $1 AND ctid < $2")
     last = _select(sess, f, source.sql(sess), " WHERE ctid >= $1")
-    for start in range(0, max(pages, 1), CHUNK_PAGES):
+    for start in range(0, max(pages, 1), step):
         lo = f"({start},0)"
-        end = start + CHUNK_PAGES
+        end = start + step
         try:
             if end >= pages:
                 yield from sess.execute(last, [lo], ["tid"])
@@ -76,7 +87,8 @@ def _tid_chunks(sess: Session, source: Relation, f: Features):
 
 
 def _cursor_chunks(sess: Session, source: Relation, f: Features):
-    numbered = "(SELECT *, (row_number() OVER ()) / " + str(CHUNK_ROWS) + " AS indb_ml_block FROM " + source.sql(sess) + ") n"
+    rows = _setting(sess, "indb_ml.chunk_rows", CHUNK_ROWS)
+    numbered = "(SELECT *, (row_number() OVER ()) / " + str(rows) + " AS indb_ml_block FROM " + source.sql(sess) + ") n"
     query = _select(sess, f, numbered, "", "indb_ml_block")
     try:
         cur = sess.cursor(query)
