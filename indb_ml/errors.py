@@ -16,7 +16,7 @@ class InputError(ValueError):
     DUPLICATE_TABLE = "42P07"
     DATATYPE_MISMATCH = "42804"
     ARRAY_DIMENSIONS = "2202E"
-    NO_DATA = "22000"
+    NO_DATA = "22000"  # data_exception: nothing to train on
     SYNTAX = "42601"
 
     def __init__(self, message: str, hint: str | None = None, sqlstate: str = INVALID_PARAMETER):

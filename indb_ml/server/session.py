@@ -71,6 +71,7 @@ def sql_entry(func: Callable) -> Callable:
         try:
             return func(Session(plpy), *args, **kwargs)
         except InputError as exc:
-            plpy.error(exc.message, hint=exc.hint, sqlstate=exc.sqlstate)
+            extra = {"hint": exc.hint} if exc.hint else {}
+            plpy.error(exc.message, sqlstate=exc.sqlstate, **extra)
 
     return wrapper
