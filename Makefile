@@ -58,6 +58,7 @@ demo: setup
 	$(VENV)/bin/indb-ml demo
 
 test: setup
+	$(VENV)/bin/ruff check indb_ml tests bench
 	$(VENV)/bin/python -m pytest -q tests
 
 lint: venv

@@ -52,7 +52,8 @@ def test_parallel_equals_serial(postgresql, table):
     plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + AGG))
     assert "Partial Aggregate" in plan and "Gather" in plan, plan
     parallel = postgresql.execute(AGG).fetchone()
-    for name, a, b in zip(["coef", "r2", "std_err", "t", "cond"], serial[:4] + serial[5:6], parallel[:4] + parallel[5:6]):
+    names = ["coef", "r2", "std_err", "t", "cond"]
+    for name, a, b in zip(names, serial[:4] + serial[5:6], parallel[:4] + parallel[5:6]):
         np.testing.assert_allclose(b, a, rtol=1e-10, err_msg=name)
     # A p-value of 1e-34 sits far in the tail, where t's last-digit round-off is amplified.
     np.testing.assert_allclose(parallel[4], serial[4], rtol=1e-8, err_msg="p_values")

@@ -17,7 +17,8 @@ def db(postgresql):
     load_table(postgresql, "houses", {"price": rng.normal(size=50), "tax": rng.normal(size=50),
                                       "zone": np.array(["a", "b"] * 25)}, types={"zone": "text"})
     postgresql.execute("CREATE TABLE empty (price float8, tax float8)")
-    postgresql.execute("CREATE TABLE nulls AS SELECT NULL::float8 AS price, g::float8 AS tax FROM generate_series(1, 5) g")
+    postgresql.execute("CREATE TABLE nulls AS SELECT NULL::float8 AS price, g::float8 AS tax "
+                       "FROM generate_series(1, 5) g")
     postgresql.execute("CREATE TABLE ragged (price float8, feats float8[])")
     postgresql.execute("INSERT INTO ragged VALUES (1, '{1,2}'), (2, '{1,2,3}'), (3, '{1,5}')")
     postgresql.execute("CREATE TABLE bad_values (price float8, tax float8)")

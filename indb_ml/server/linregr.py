@@ -89,7 +89,8 @@ def linregr_train(
         raise InputError(
             f"no rows to train on: {source.schema}.{source.name} is empty"
             if total_skipped == 0
-            else f"no rows to train on: all {total_skipped} rows have a NULL in the dependent or an independent variable",
+            else f"no rows to train on: all {total_skipped} rows have a NULL in the dependent "
+            "or an independent variable",
             sqlstate=InputError.NO_DATA,
         )
     fits = {g: linregr_finalize(s) for g, s in states.items()}
@@ -98,7 +99,8 @@ def linregr_train(
             where = f" in group {g}" if g else ""
             sess.warning(
                 f"linregr_train: the independent variables are collinear{where} (rank {fit.rank} of "
-                f"{fit.coef.size}); coefficients are one least-squares solution of many (pseudo-inverse); drop a redundant column"
+                f"{fit.coef.size}); coefficients are one least-squares solution of many "
+                "(pseudo-inverse); drop a redundant column"
             )
     bp = _breusch_pagan(sess, source, features, fits) if heteroskedasticity_option else {}
     _write_output(sess, source, out, features, fits, skipped, bp, bool(heteroskedasticity_option))
@@ -184,6 +186,7 @@ def _write_summary(sess, summary, out, source, dependent, independent, grouping,
     )
     sess.execute(
         "INSERT INTO " + summary.sql(sess) + " VALUES ('linregr', $1, $2, $3, $4, $5, $6, $7)",
-        [source.schema + "." + source.name, out.schema + "." + out.name, dependent, independent, rows, skipped, grouping],
+        [source.schema + "." + source.name, out.schema + "." + out.name, dependent, independent,
+         rows, skipped, grouping],
         ["text", "text", "text", "text", "bigint", "bigint", "text"],
     )
