@@ -23,7 +23,7 @@ class Features:
     """SQL for one packed row ``ARRAY[y, x1, ..., xk]`` and the test that it has no NULL."""
 
     row_sql: str  # float8[]: y first, then the features
-    ok_sql: str  # boolean: y and every feature are not NULL
+    ok_sql: str | None  # boolean: the row has no NULL; None: NULLs are found in the packed block
     group_cols: tuple  # quoted grouping column names
     n_features: int | None  # None for an array column (known after the first chunk)
 
@@ -67,11 +67,10 @@ def resolve_features(
     group_cols = tuple(sess.ident(g) for g in grouping)
     if group_cols:
         _types(sess, source, list(group_cols), "grouping_cols " + ", ".join(grouping))
-    y_ok = "(" + y_sql + ") IS NOT NULL"
     if isinstance(x_node, sqlexpr.Array):
-        return _array_expression(sess, source, independent, x_node, y_sql, y_ok, group_cols)
+        return _array_expression(sess, source, independent, x_node, y_sql, group_cols)
     if isinstance(x_node, sqlexpr.Col):
-        return _array_column(sess, source, independent, x_node, y_sql, y_ok, group_cols)
+        return _array_column(sess, source, independent, x_node, y_sql, group_cols)
     raise InputError(
         f"independent_varname {independent!r} must be an ARRAY[...] expression "
         "or the name of a float8[] or vector column",
@@ -79,7 +78,7 @@ def resolve_features(
     )
 
 
-def _array_expression(sess, source, text, node, y_sql, y_ok, group_cols) -> Features:
+def _array_expression(sess, source, text, node, y_sql, group_cols) -> Features:
     if not node.items:
         raise InputError(f"independent_varname {text!r} has no features")
     items = [_render(sess, item) for item in node.items]
@@ -92,11 +91,12 @@ def _array_expression(sess, source, text, node, y_sql, y_ok, group_cols) -> Feat
             sqlstate=InputError.DATATYPE_MISMATCH,
         )
     row = "ARRAY[(" + y_sql + ")::float8, " + ", ".join("(" + i + ")::float8" for i in items) + "]"
-    ok = " AND ".join([y_ok] + ["(" + i + ") IS NOT NULL" for i in items])
-    return Features(row, ok, group_cols, len(items))
+    # A NULL element stays in the packed array (as a bitmap bit) and the row is
+    # dropped in numpy: cheaper than a NULL test per element per row in SQL.
+    return Features(row, None, group_cols, len(items))
 
 
-def _array_column(sess, source, text, node, y_sql, y_ok, group_cols) -> Features:
+def _array_column(sess, source, text, node, y_sql, group_cols) -> Features:
     col = _render(sess, node)
     (x_type,) = _types(sess, source, [col], f"independent_varname {text!r}")
     if x_type == "vector":
@@ -110,5 +110,6 @@ def _array_column(sess, source, text, node, y_sql, y_ok, group_cols) -> Features
             sqlstate=InputError.DATATYPE_MISMATCH,
         )
     row = "(ARRAY[(" + y_sql + ")::float8] || " + as_float8 + ")"
-    ok = y_ok + " AND " + col + " IS NOT NULL AND array_position(" + as_float8 + ", NULL) IS NULL"
+    # A NULL array would shorten the packed row, so rows are tested in SQL here.
+    ok = "(" + y_sql + ") IS NOT NULL AND " + col + " IS NOT NULL AND array_position(" + as_float8 + ", NULL) IS NULL"
     return Features(row, ok, group_cols, None)

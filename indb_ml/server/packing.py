@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from indb_ml.errors import InputError
-from indb_ml.kernels.arraybytes import float8_array_from_body
+from indb_ml.kernels.arraybytes import float8_array_with_nulls
 from indb_ml.server.features import Features
 from indb_ml.server.relations import HEAP_KINDS, Relation
 from indb_ml.server.session import Session
@@ -43,12 +43,15 @@ def _select(sess: Session, f: Features, source_sql: str, where: str, block_col: 
     else:
         gkey = "NULL::text"
     group_by = " GROUP BY " + ", ".join(keep) if keep else ""
-    inner = ", ".join(keep + [f.row_sql + " AS indb_ml_z", "(" + f.ok_sql + ") AS indb_ml_ok"])
-    return (
-        "SELECT " + gkey + " AS gkey, count(*) FILTER (WHERE NOT indb_ml_ok) AS skipped, "
-        "indb_ml._float8_array_bytes(array_agg(indb_ml_z) FILTER (WHERE indb_ml_ok), ''::bytea) AS data "
-        "FROM (SELECT " + inner + " FROM " + source_sql + where + ") s" + group_by
-    )
+    if f.ok_sql is None:
+        inner = ", ".join(keep + [f.row_sql + " AS indb_ml_z"])
+        aggs = "0 AS skipped, indb_ml._float8_array_bytes(array_agg(indb_ml_z), ''::bytea) AS data "
+    else:
+        inner = ", ".join(keep + [f.row_sql + " AS indb_ml_z", "(" + f.ok_sql + ") AS indb_ml_ok"])
+        aggs = ("count(*) FILTER (WHERE NOT indb_ml_ok) AS skipped, "
+                "indb_ml._float8_array_bytes(array_agg(indb_ml_z) FILTER (WHERE indb_ml_ok), ''::bytea) AS data ")
+    inner_query = "(SELECT " + inner + " FROM " + source_sql + where + ") s"
+    return "SELECT " + gkey + " AS gkey, " + aggs + "FROM " + inner_query + group_by
 
 
 def _unquote(quoted: str) -> str:
@@ -61,8 +64,8 @@ def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[
     """Yield ``(group key json, rows skipped, block)`` with block = m x (1+k) float64 rows."""
     rows = _tid_chunks(sess, source, f) if source.kind in HEAP_KINDS else _cursor_chunks(sess, source, f)
     for row in rows:
-        block = _decode(row["data"])
-        yield row["gkey"], int(row["skipped"]), block
+        block, dropped = _decode(row["data"])
+        yield row["gkey"], int(row["skipped"]) + dropped, block
 
 
 def _tid_chunks(sess: Session, source: Relation, f: Features):
@@ -112,11 +115,18 @@ def _scan_error(exc) -> InputError:
     return InputError("scanning the source failed: " + text)
 
 
-def _decode(data: bytes | None) -> np.ndarray:
+def _decode(data: bytes | None) -> tuple[np.ndarray, int]:
+    """The block of complete rows, and how many rows had a NULL and were dropped."""
     if data is None:
-        return np.empty((0, 0))
-    block = float8_array_from_body(data)
-    return block.reshape(1, -1) if block.ndim == 1 else block
+        return np.empty((0, 0)), 0
+    block, present = float8_array_with_nulls(data)
+    if block.ndim == 1:
+        block = block.reshape(1, -1)
+        present = None if present is None else present.reshape(1, -1)
+    if present is None:
+        return block, 0
+    complete = present.all(axis=1)
+    return block[complete], int(block.shape[0] - complete.sum())
 
 
 def group_values(gkey: str | None) -> dict:
