@@ -1,0 +1,277 @@
+"""The client session: call indb_ml's SQL functions over psycopg 3, get typed results.
+
+>>> db = indb_ml.connect("postgresql://localhost/mydb")     # doctest: +SKIP
+>>> fit = db.linregr_train("houses", "price", [1, "tax", "bath", "size"])  # doctest: +SKIP
+>>> fit.coef, fit.r2                                         # doctest: +SKIP
+
+Every call is one transaction: committed when it succeeds, rolled back when it
+fails (inside a caller's open transaction it is a savepoint instead, and the
+caller commits). Identifiers are quoted with ``psycopg.sql.Identifier`` and values
+are bound parameters; the server parses and validates the expressions again.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import sys
+import uuid
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from indb_ml import sqlexpr
+from indb_ml.client.models import LinregrModel
+
+if TYPE_CHECKING:
+    from typing import Self
+
+Features = Union[str, Sequence[Union[str, int, float]]]
+_LINREGR_STATS = frozenset((
+    "coef", "r2", "std_err", "t_stats", "p_values", "condition_no", "num_rows_processed",
+    "num_missing_rows_skipped", "variance_covariance", "bp_stats", "bp_p_value",
+))
+
+
+class IndbMlError(Exception):
+    """An error reported by the server, with PostgreSQL's message, hint and SQLSTATE."""
+
+    def __init__(self, message: str, *, sqlstate: str | None = None, hint: str | None = None,
+                 detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.sqlstate = sqlstate
+        self.hint = hint
+        self.detail = detail
+
+    @classmethod
+    def from_psycopg(cls, exc: psycopg.Error) -> IndbMlError:
+        diag = exc.diag
+        message = diag.message_primary or str(exc).strip() or type(exc).__name__
+        # PL/Python prefixes errors raised with plpy.error() by the exception's type name.
+        message = message.removeprefix("plpy.Error: ")
+        return cls(message, sqlstate=exc.sqlstate, hint=diag.message_hint, detail=diag.message_detail)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.detail:
+            text += "\nDETAIL: " + self.detail
+        if self.hint:
+            text += "\nHINT: " + self.hint
+        return text
+
+
+class Database:
+    """A session on a database where the ``indb_ml`` extension is installed."""
+
+    def __init__(self, conn: psycopg.Connection, *, owned: bool = False, release: Any = None):
+        self._conn = conn
+        self._owned = owned
+        self._release = release  # a SQLAlchemy pooled connection to hand back on close()
+
+    @classmethod
+    def connect(cls, dsn_or_engine: Any, **kwargs: Any) -> Database:
+        """Open from a DSN, or wrap a psycopg connection or a SQLAlchemy engine/connection.
+
+        A DSN opens a new connection (``kwargs`` go to ``psycopg.connect``) that
+        :meth:`close` closes. A psycopg or SQLAlchemy connection stays the caller's:
+        :meth:`close` leaves it open. An engine lends one pooled connection, returned
+        on :meth:`close`. SQLAlchemy must use psycopg 3: ``postgresql+psycopg://``.
+        """
+        if isinstance(dsn_or_engine, str):
+            kwargs.setdefault("autocommit", False)
+            return cls(psycopg.connect(_plain_dsn(dsn_or_engine), **kwargs), owned=True)
+        if kwargs:
+            raise TypeError("keyword arguments are only accepted with a DSN string")
+        if isinstance(dsn_or_engine, psycopg.Connection):
+            return cls(dsn_or_engine)
+        sa = sys.modules.get("sqlalchemy")
+        if sa is not None and isinstance(dsn_or_engine, sa.engine.Engine):
+            _check_psycopg_dialect(dsn_or_engine.dialect)
+            pooled = dsn_or_engine.raw_connection()
+            return cls(pooled.dbapi_connection, release=pooled)
+        if sa is not None and isinstance(dsn_or_engine, sa.engine.Connection):
+            _check_psycopg_dialect(dsn_or_engine.dialect)
+            return cls(dsn_or_engine.connection.dbapi_connection)
+        raise TypeError(
+            "indb_ml.connect() takes a DSN string, a psycopg.Connection, or a SQLAlchemy Engine or "
+            f"Connection, not {type(dsn_or_engine).__name__}"
+        )
+
+    @property
+    def connection(self) -> psycopg.Connection:
+        """The underlying psycopg connection."""
+        return self._conn
+
+    def execute(self, query: Any, params: Any = None) -> psycopg.Cursor:
+        """Run one statement in its own transaction; the cursor's rows stay readable after it."""
+        try:
+            with self._conn.transaction():
+                return self._conn.execute(query, params)
+        except psycopg.Error as exc:
+            raise IndbMlError.from_psycopg(exc) from exc
+
+    def linregr_train(
+        self,
+        source: str,
+        target: str,
+        features: Features,
+        grouping: str | Sequence[str] | None = None,
+        heteroskedasticity: bool = False,
+        out_table: str | None = None,
+    ) -> LinregrModel | dict[tuple, LinregrModel]:
+        """Ordinary least squares inside the server (``indb_ml.linregr_train``).
+
+        - ``source``: a table or view name, resolved as in SQL (``'s.t'``, ``'"My T"'``).
+        - ``target``: the dependent column (quoted: the name is used exactly as given).
+        - ``features``: a list of column names and numeric constants; no intercept is
+          added, include ``1`` for one: ``[1, "tax", "bath"]``. Or one string passed
+          as-is as MADlib's ``independent_varname``: ``"ARRAY[1, tax, log(size)]"`` or
+          the name of a ``float8[]``/``vector`` column.
+        - ``grouping``: column names (list) or MADlib's ``'col1, col2'`` string; the
+          result is then ``{(value1, value2): model}``, one model per group.
+        - ``heteroskedasticity``: also compute the Breusch-Pagan test.
+        - ``out_table``: keep the output table (and ``<out_table>_summary``) under this
+          name; by default a temporary name is used and both are dropped.
+        """
+        conn = self._conn
+        x_sql, names = _features_sql(features, conn)
+        y_sql = sql.Identifier(target).as_string(conn)
+        group_sql = _grouping_sql(grouping, conn)
+        out = out_table if out_table is not None else "indb_ml_tmp_" + uuid.uuid4().hex
+        notices: list[str] = []
+        collect = _warning_collector(notices)
+        conn.add_notice_handler(collect)
+        try:
+            with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+                cur.execute(
+                    "SELECT indb_ml.linregr_train(%s, %s, %s, %s, %s, %s)",
+                    [source, out, y_sql, x_sql, group_sql, bool(heteroskedasticity)],
+                )
+                table, summary = _output_names(cur, out)
+                rows = cur.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
+                group_cols = [c.name for c in cur.description if c.name not in _LINREGR_STATS]
+                if out_table is None:
+                    cur.execute(sql.SQL("DROP TABLE {}, {}").format(table, summary))
+        except psycopg.Error as exc:
+            raise IndbMlError.from_psycopg(exc) from exc
+        finally:
+            conn.remove_notice_handler(collect)
+        for message in notices:
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        if isinstance(features, str) and rows:
+            names = _expression_names(features, len(rows[0]["coef"] or ()))
+        models = [
+            LinregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None) for r in rows
+        ]
+        if group_sql is None:
+            return models[0]
+        return {tuple(m.group.values()): m for m in models}
+
+    def close(self) -> None:
+        """Close the connection this session opened, or return a pooled one; keep the caller's."""
+        if self._release is not None:
+            self._release.close()
+            self._release = None
+        elif self._owned:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _plain_dsn(dsn: str) -> str:
+    """Accept SQLAlchemy's ``postgresql+psycopg://`` spelling of a libpq URI."""
+    scheme, sep, rest = dsn.partition("://")
+    if sep and "+" in scheme:
+        base, _, driver = scheme.partition("+")
+        if driver != "psycopg":
+            raise ValueError(f"indb_ml uses psycopg 3: use postgresql+psycopg:// or postgresql://, not {scheme}://")
+        return base + "://" + rest
+    return dsn
+
+
+def _check_psycopg_dialect(dialect: Any) -> None:
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        raise ValueError(
+            f"indb_ml needs a PostgreSQL engine on psycopg 3 (a postgresql+psycopg:// URL), "
+            f"not {dialect.name}+{dialect.driver}"
+        )
+
+
+def _features_sql(features: Features, conn: psycopg.Connection) -> tuple[str, tuple[str, ...]]:
+    """MADlib's ``independent_varname`` text and the feature names it implies."""
+    if isinstance(features, str):
+        return features, ()
+    if not isinstance(features, Sequence) or not features:
+        raise TypeError("features must be a non-empty list of column names and constants, or one expression string")
+    items, names = [], []
+    for item in features:
+        if isinstance(item, str):
+            text, name = sql.Identifier(item).as_string(conn), item
+        elif isinstance(item, numbers.Real) and not isinstance(item, bool) and math.isfinite(item):
+            text = str(int(item)) if isinstance(item, numbers.Integral) else repr(float(item))
+            name = text
+        else:
+            raise TypeError(f"feature {item!r} is neither a column name nor a finite number")
+        items.append(text)
+        names.append(name)
+    return "ARRAY[" + ", ".join(items) + "]", tuple(names)
+
+
+def _grouping_sql(grouping: str | Sequence[str] | None, conn: psycopg.Connection) -> str | None:
+    if grouping is None or isinstance(grouping, str):
+        return grouping if grouping and grouping.strip() else None
+    cols = [sql.Identifier(g).as_string(conn) for g in grouping]
+    return ", ".join(cols) if cols else None
+
+
+def _output_names(cur: psycopg.Cursor, out: str) -> tuple[sql.Identifier, sql.Identifier]:
+    """The output and summary tables, resolved as the server does (``parse_ident``, current_schema)."""
+    row = cur.execute("SELECT parse_ident(%s) AS p, current_schema() AS s", [out]).fetchone()
+    parts = row["p"]
+    schema = parts[0] if len(parts) == 2 else row["s"]
+    return sql.Identifier(schema, parts[-1]), sql.Identifier(schema, parts[-1] + "_summary")
+
+
+def _expression_names(text: str, k: int) -> tuple[str, ...]:
+    """Feature names from MADlib's expression: ``'ARRAY[1, tax]'`` -> ``('1', 'tax')``."""
+    try:
+        node = sqlexpr.parse(text)
+    except ValueError:
+        return ()
+    if isinstance(node, sqlexpr.Array):
+        return tuple(_strip_parens(sqlexpr.to_sql(i, _display_ident, _display_literal)) for i in node.items)
+    if isinstance(node, sqlexpr.Col):
+        return tuple(f"{node.name}[{i + 1}]" for i in range(k))
+    return ()
+
+
+def _display_ident(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+def _display_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _strip_parens(text: str) -> str:
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+def _warning_collector(into: list[str]):
+    """A notice handler keeping the server's WARNINGs (e.g. collinear features) for Python warnings."""
+
+    def collect(diag: psycopg.errors.Diagnostic) -> None:
+        if diag.severity_nonlocalized == "WARNING" and diag.message_primary:
+            into.append(diag.message_primary)
+
+    return collect
