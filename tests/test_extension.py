@@ -61,3 +61,22 @@ def test_script_refuses_psql(postgresql):
     text = target().read_text()
     assert "\\quit" in text.splitlines()[1]
     assert isinstance(postgresql, psycopg.Connection)
+
+
+def test_cli_install_creates_then_updates_in_a_fresh_database(postgresql, capsys):
+    from indb_ml.cli.main import main
+
+    info = postgresql.info
+    with psycopg.connect(host=info.host, port=info.port, user=info.user, password=info.password,
+                         dbname=info.dbname, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS indb_install_test")
+        admin.execute("CREATE DATABASE indb_install_test")
+    target_dsn = psycopg.conninfo.make_conninfo(host=info.host, port=info.port, user=info.user,
+                                                password=info.password, dbname="indb_install_test")
+    assert main(["install", "--dsn", target_dsn]) == 0
+    assert __version__ in capsys.readouterr().out
+    assert main(["install", "--dsn", target_dsn, "--upgrade"]) == 0
+    with psycopg.connect(target_dsn) as conn:
+        assert conn.execute("SELECT indb_ml.version()").fetchone()[0] == __version__
+        extensions = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
+        assert {"indb_ml", "plpython3u", "vector"} <= extensions

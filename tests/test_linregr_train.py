@@ -167,3 +167,22 @@ def test_predict(postgresql, regression):
     volatility = postgresql.execute(
         "SELECT provolatile, proparallel, proisstrict FROM pg_proc WHERE proname = 'linregr_predict'").fetchone()
     assert volatility == ("i", "s", True)
+
+
+def test_partitioned_table_scanned_by_partition(postgresql):
+    X, y = seeded_regression(3000, 2, seed=13)
+    region = np.arange(3000) % 3
+    postgresql.execute("CREATE TABLE parted (region int, y float8, x1 float8, x2 float8) PARTITION BY LIST (region)")
+    for r in range(3):
+        postgresql.execute(f"CREATE TABLE parted_{r} PARTITION OF parted FOR VALUES IN ({r})")
+    with postgresql.cursor().copy("COPY parted (region, y, x1, x2) FROM STDIN") as copy:
+        for i in range(3000):
+            copy.write_row([int(region[i]), y[i], X[i, 0], X[i, 1]])
+    postgresql.execute("SET indb_ml.chunk_pages = 2")
+    postgresql.execute("SELECT indb_ml.linregr_train('parted', 'lr', 'y', 'ARRAY[1, x1, x2]')")
+    assert_matches_ols(fetch_model(postgresql, "lr"), ols(y, np.column_stack([np.ones(3000), X])), RTOL)
+    postgresql.execute("SELECT indb_ml.linregr_train('parted', 'lr_g', 'y', 'ARRAY[1, x1, x2]', 'region')")
+    for r, coef in postgresql.execute("SELECT region, coef FROM lr_g ORDER BY region"):
+        keep = region == r
+        np.testing.assert_allclose(coef, ols(y[keep], np.column_stack([np.ones(keep.sum()), X[keep]])).params,
+                                   rtol=RTOL)

@@ -62,10 +62,25 @@ def _unquote(quoted: str) -> str:
 
 def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[str | None, int, np.ndarray]]:
     """Yield ``(group key json, rows skipped, block)`` with block = m x (1+k) float64 rows."""
-    rows = _tid_chunks(sess, source, f) if source.kind in HEAP_KINDS else _cursor_chunks(sess, source, f)
-    for row in rows:
-        block, dropped = _decode(row["data"])
-        yield row["gkey"], int(row["skipped"]) + dropped, block
+    for part in _leaves(sess, source):
+        rows = _tid_chunks(sess, part, f) if part.kind in HEAP_KINDS else _cursor_chunks(sess, part, f)
+        for row in rows:
+            block, dropped = _decode(row["data"])
+            yield row["gkey"], int(row["skipped"]) + dropped, block
+
+
+def _leaves(sess: Session, source: Relation) -> list[Relation]:
+    """A partitioned table is scanned partition by partition, each in TID ranges."""
+    if source.kind != "p":
+        return [source]
+    rows = sess.execute(
+        "SELECT n.nspname, c.relname, c.relkind FROM pg_partition_tree(to_regclass($1)) t "
+        "JOIN pg_catalog.pg_class c ON c.oid = t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE t.isleaf ORDER BY t.relid",
+        [source.sql(sess)],
+        ["text"],
+    )
+    return [Relation(r["nspname"], r["relname"], r["relkind"]) for r in rows]
 
 
 def _tid_chunks(sess: Session, source: Relation, f: Features):
