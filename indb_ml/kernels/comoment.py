@@ -39,7 +39,8 @@ def comoment_accumulate(state: Comoment | None, z: np.ndarray) -> Comoment | Non
     """Fold a block of rows (an ``m x (k+1)`` float64 array) into ``state``."""
     if z.shape[0] == 0:
         return state
-    mean = z.mean(axis=0)
+    # A matrix-vector product (BLAS) is ~2x faster than z.mean(axis=0) on tall, narrow blocks.
+    mean = (np.ones(z.shape[0]) @ z) / z.shape[0]
     centred = z - mean
     block = Comoment(z.shape[0], mean, centred.T @ centred)
     return block if state is None else comoment_merge(state, block)
