@@ -32,6 +32,8 @@ TYPES = {
     "smallint": "smallint", "bigint": "bigint", "numeric": "numeric", "boolean": "boolean",
     "bool": "boolean",
 }
+# SQL constructs spelled like functions: they have no schema to qualify.
+CONSTRUCTS = frozenset(("greatest", "least", "coalesce", "nullif"))
 COMPARISONS = ("<=", ">=", "<>", "!=", "=", "<", ">")
 
 _TOKEN = re.compile(
@@ -286,22 +288,19 @@ def parse_name_list(text: str) -> list[str]:
     return names
 
 
-def columns(node: Node) -> set[str]:
-    """The column names an expression refers to."""
-    if isinstance(node, Col):
-        return {node.name}
-    kids: tuple = ()
-    if isinstance(node, (Func, Array)):
-        kids = node.args if isinstance(node, Func) else node.items
-    elif isinstance(node, BinOp):
-        kids = (node.left, node.right)
-    elif isinstance(node, (Unary, Cast)):
-        kids = (node.operand,)
-    return set().union(*(columns(k) for k in kids)) if kids else set()
+def to_sql(
+    node: Node,
+    quote_ident: Callable[[str], str],
+    quote_literal: Callable[[str], str],
+    function_schema: str | None = None,
+) -> str:
+    """Render a parsed expression; identifiers and strings go through the given quoting.
 
-
-def to_sql(node: Node, quote_ident: Callable[[str], str], quote_literal: Callable[[str], str]) -> str:
-    """Render a parsed expression; identifiers and strings go through the given quoting."""
+    ``function_schema="pg_catalog"`` qualifies every function, so a same-named
+    function on the caller's search_path (``public.log(integer)``) cannot
+    capture a whitelisted built-in.
+    """
+    prefix = function_schema + "." if function_schema else ""
 
     def r(n: Node) -> str:
         if isinstance(n, Num):
@@ -311,7 +310,8 @@ def to_sql(node: Node, quote_ident: Callable[[str], str], quote_literal: Callabl
         if isinstance(n, Col):
             return quote_ident(n.name)
         if isinstance(n, Func):
-            return n.name + "(" + ", ".join(r(a) for a in n.args) + ")"
+            schema = "" if n.name in CONSTRUCTS else prefix
+            return schema + n.name + "(" + ", ".join(r(a) for a in n.args) + ")"
         if isinstance(n, Array):
             return "ARRAY[" + ", ".join(r(a) for a in n.items) + "]"
         if isinstance(n, BinOp):

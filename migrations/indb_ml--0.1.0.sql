@@ -62,7 +62,7 @@ CREATE FUNCTION indb_ml.linregr_train(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
 from indb_ml.server.linregr import linregr_help
-return linregr_help(message)
+return linregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train(text) IS 'Usage of indb_ml.linregr_train (''usage'' or any text).';
 

@@ -39,8 +39,6 @@ class LinregrFit:
     variance_covariance: np.ndarray
     num_rows_processed: int
     rank: int
-    rss: float
-    has_intercept: bool
 
     @property
     def collinear(self) -> bool:
@@ -103,6 +101,8 @@ def _solve_raw(state: Comoment):
 def condition_number(state: Comoment) -> float:
     """MADlib's ``condition_no``: the 2-norm condition number of the raw ``X^T X``."""
     raw = state.comoment[1:, 1:] + state.n * np.outer(state.mean[1:], state.mean[1:])
+    if raw.size == 0:
+        return float("nan")
     w = np.linalg.eigvalsh(raw)
     return float(w[-1] / w[0]) if w[0] > 0 else float("inf")
 
@@ -126,7 +126,8 @@ def linregr_finalize(state: Comoment) -> LinregrFit:
     std_err = np.sqrt(np.maximum(np.diag(vcov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         t_stats = coef / std_err
-        r2 = 1.0 - rss / tss if tss > 0 else float("nan")
+        # No residual degrees of freedom: the fit is exact by construction, r2 says nothing.
+        r2 = 1.0 - rss / tss if tss > 0 and df > 0 else float("nan")
     p_values = 2.0 * special.stdtr(df, -np.abs(t_stats)) if df > 0 else np.full_like(coef, np.nan)
     return LinregrFit(
         coef=coef,
@@ -138,8 +139,6 @@ def linregr_finalize(state: Comoment) -> LinregrFit:
         variance_covariance=vcov,
         num_rows_processed=state.n,
         rank=rank,
-        rss=float(rss),
-        has_intercept=bool(intercept),
     )
 
 

@@ -14,38 +14,48 @@ from indb_ml.errors import InputError
 from indb_ml.server.relations import Relation
 from indb_ml.server.session import Session
 
-NUMERIC = {"smallint", "integer", "bigint", "real", "double precision", "numeric"}
-NUMERIC_ARRAYS = {t + "[]" for t in NUMERIC}
+NUMERIC = {"int2", "int4", "int8", "float4", "float8", "numeric"}
+NUMERIC_ARRAYS = {"_" + t for t in NUMERIC}
 
 
 @dataclass(frozen=True)
 class Features:
-    """SQL for one packed row ``ARRAY[y, x1, ..., xk]`` and the test that it has no NULL."""
+    """SQL for one packed row ``ARRAY[y, x1, ..., xk]``, and the grouping columns."""
 
     row_sql: str  # float8[]: y first, then the features
     ok_sql: str | None  # boolean: the row has no NULL; None: NULLs are found in the packed block
-    group_cols: tuple  # quoted grouping column names
+    group_cols: tuple  # grouping column names, unquoted
     n_features: int | None  # None for an array column (known after the first chunk)
 
 
-def _types(sess: Session, source: Relation, exprs: list[str], what: str) -> list[str]:
-    """Result type names of ``exprs`` over ``source``, or an error naming ``what``."""
-    select = ", ".join(exprs) if exprs else "1"
+@dataclass(frozen=True)
+class _Type:
+    name: str  # format_type(), for messages
+    typname: str  # pg_type.typname, for checks that must not depend on the search_path
+
+
+def _types(sess: Session, source: Relation, exprs: list[str], what: str) -> list[_Type]:
+    """Result types of ``exprs`` over ``source``, or an error naming ``what``."""
     try:
-        res = sess.execute("SELECT " + select + " FROM " + source.sql(sess) + " LIMIT 0")
+        res = sess.execute("SELECT " + ", ".join(exprs) + " FROM " + source.sql(sess) + " LIMIT 0")
     except sess.spi_error as exc:
         raise InputError(
             f"cannot evaluate {what} over {source.schema}.{source.name}: {exc}",
-            hint="check the column names (mixed-case names need double quotes)",
-            sqlstate=InputError.UNDEFINED_COLUMN,
+            hint="check the column names (mixed-case names need double quotes) and the functions used",
+            sqlstate=getattr(exc, "sqlstate", None) or InputError.UNDEFINED_COLUMN,
         ) from None
-    oids = res.coltypes()
-    rows = sess.execute("SELECT format_type(t, NULL) AS t FROM unnest($1::oid[]) AS t", [oids], ["oid[]"])
-    return [r["t"] for r in rows]
+    rows = sess.execute(
+        "SELECT pg_catalog.format_type(t.oid, NULL) AS name, t.typname "
+        "FROM pg_catalog.unnest($1::oid[]) WITH ORDINALITY u(oid, i) "
+        "JOIN pg_catalog.pg_type t ON t.oid = u.oid ORDER BY u.i",
+        [res.coltypes()],
+        ["oid[]"],
+    )
+    return [_Type(r["name"], r["typname"]) for r in rows]
 
 
 def _render(sess: Session, node) -> str:
-    return sqlexpr.to_sql(node, sess.ident, sess.literal)
+    return sqlexpr.to_sql(node, sess.ident, sess.literal, function_schema="pg_catalog")
 
 
 def resolve_features(
@@ -58,19 +68,18 @@ def resolve_features(
     x_node = sqlexpr.parse(independent)
     y_sql = _render(sess, y_node)
     (y_type,) = _types(sess, source, [y_sql], f"dependent_varname {dependent!r}")
-    if y_type not in NUMERIC:
+    if y_type.typname not in NUMERIC:
         raise InputError(
-            f"dependent_varname {dependent!r} has type {y_type}; it must be numeric",
+            f"dependent_varname {dependent!r} has type {y_type.name}; it must be numeric",
             hint="use a numeric column or cast it, e.g. 'col::float8'",
             sqlstate=InputError.DATATYPE_MISMATCH,
         )
-    group_cols = tuple(sess.ident(g) for g in grouping)
-    if group_cols:
-        _types(sess, source, list(group_cols), "grouping_cols " + ", ".join(grouping))
+    if grouping:
+        _types(sess, source, [sess.ident(g) for g in grouping], "grouping_cols " + ", ".join(grouping))
     if isinstance(x_node, sqlexpr.Array):
-        return _array_expression(sess, source, independent, x_node, y_sql, group_cols)
+        return _array_expression(sess, source, independent, x_node, y_sql, tuple(grouping))
     if isinstance(x_node, sqlexpr.Col):
-        return _array_column(sess, source, independent, x_node, y_sql, group_cols)
+        return _array_column(sess, source, independent, x_node, y_sql, tuple(grouping))
     raise InputError(
         f"independent_varname {independent!r} must be an ARRAY[...] expression "
         "or the name of a float8[] or vector column",
@@ -83,7 +92,7 @@ def _array_expression(sess, source, text, node, y_sql, group_cols) -> Features:
         raise InputError(f"independent_varname {text!r} has no features")
     items = [_render(sess, item) for item in node.items]
     types = _types(sess, source, items, f"independent_varname {text!r}")
-    bad = [(i + 1, t) for i, t in enumerate(types) if t not in NUMERIC]
+    bad = [(i + 1, t.name) for i, t in enumerate(types) if t.typname not in NUMERIC]
     if bad:
         raise InputError(
             f"independent_varname {text!r}: element {bad[0][0]} has type {bad[0][1]}; features must be numeric",
@@ -99,17 +108,18 @@ def _array_expression(sess, source, text, node, y_sql, group_cols) -> Features:
 def _array_column(sess, source, text, node, y_sql, group_cols) -> Features:
     col = _render(sess, node)
     (x_type,) = _types(sess, source, [col], f"independent_varname {text!r}")
-    if x_type == "vector":
+    if x_type.typname == "vector":
         as_float8 = "(" + col + ")::real[]::float8[]"
-    elif x_type in NUMERIC_ARRAYS:
+    elif x_type.typname in NUMERIC_ARRAYS:
         as_float8 = "(" + col + ")::float8[]"
     else:
         raise InputError(
-            f"independent_varname {text!r} has type {x_type}; it must be a numeric array or a vector",
+            f"independent_varname {text!r} has type {x_type.name}; it must be a numeric array or a vector",
             hint="or pass an expression such as 'ARRAY[1, x1, x2]'",
             sqlstate=InputError.DATATYPE_MISMATCH,
         )
     row = "(ARRAY[(" + y_sql + ")::float8] || " + as_float8 + ")"
     # A NULL array would shorten the packed row, so rows are tested in SQL here.
-    ok = "(" + y_sql + ") IS NOT NULL AND " + col + " IS NOT NULL AND array_position(" + as_float8 + ", NULL) IS NULL"
+    ok = ("(" + y_sql + ") IS NOT NULL AND " + col + " IS NOT NULL AND pg_catalog.array_position("
+          + as_float8 + ", NULL) IS NULL")
     return Features(row, ok, group_cols, None)

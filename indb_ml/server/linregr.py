@@ -14,10 +14,11 @@ import numpy as np
 
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_accumulate
+from indb_ml.kernels.comoment import comoment_accumulate, comoment_merge
 from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
 from indb_ml.server import packing
 from indb_ml.server.features import resolve_features
+from indb_ml.server.groups import canonical_keys
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.server.session import Session, sql_entry
 
@@ -54,7 +55,7 @@ Aggregate form: SELECT (indb_ml.linregr(y, ARRAY[1, x1, x2])).* FROM t;
 """
 
 
-def linregr_help(message: str | None = None) -> str:
+def linregr_help() -> str:
     return USAGE
 
 
@@ -82,7 +83,7 @@ def linregr_train(
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
 
-    states, skipped = _first_pass(sess, source, features)
+    states, skipped, keymap = _first_pass(sess, source, features)
     total_rows = sum(s.n for s in states.values())
     total_skipped = sum(skipped.values())
     if total_rows == 0:
@@ -102,13 +103,14 @@ def linregr_train(
                 f"{fit.coef.size}); coefficients are one least-squares solution of many "
                 "(pseudo-inverse); drop a redundant column"
             )
-    bp = _breusch_pagan(sess, source, features, fits) if heteroskedasticity_option else {}
+    bp = _breusch_pagan(sess, source, features, fits, keymap) if heteroskedasticity_option else {}
     _write_output(sess, source, out, features, fits, skipped, bp, bool(heteroskedasticity_option))
     _write_summary(sess, summary, out, source, dependent_varname, independent_varname,
                    grouping_cols, total_rows, total_skipped)
 
 
 def _first_pass(sess: Session, source, features):
+    """One scan: moments and skipped rows per group, keyed by canonical group key."""
     states: dict = {}
     skipped: dict = {}
     width = None if features.n_features is None else features.n_features + 1
@@ -118,16 +120,21 @@ def _first_pass(sess: Session, source, features):
             continue
         width = _check_block(block, width)
         states[gkey] = comoment_accumulate(states.get(gkey), block)
-    return states, skipped
+    keymap = canonical_keys(sess, source, features.group_cols, skipped)
+    merged_states: dict = {}
+    merged_skipped: dict = {}
+    for raw, canon in keymap.items():
+        merged_skipped[canon] = merged_skipped.get(canon, 0) + skipped[raw]
+        if raw in states:
+            merged_states[canon] = comoment_merge(merged_states.get(canon), states[raw])
+    return merged_states, merged_skipped, keymap
 
 
 def _check_block(block: np.ndarray, width: int | None) -> int:
+    if block.shape[1] < 2:
+        raise InputError("the independent variable arrays are empty", sqlstate=InputError.ARRAY_DIMENSIONS)
     if width is not None and block.shape[1] != width:
-        raise InputError(
-            f"independent variable arrays have different lengths across rows ({width - 1} and {block.shape[1] - 1})",
-            hint="every row must have the same number of features",
-            sqlstate=InputError.ARRAY_DIMENSIONS,
-        )
+        raise packing.dimension_error(f" ({width - 1} and {block.shape[1] - 1})")
     if not np.isfinite(block).all():
         bad = int((~np.isfinite(block)).any(axis=1).sum())
         raise InputError(
@@ -138,10 +145,15 @@ def _check_block(block: np.ndarray, width: int | None) -> int:
     return block.shape[1]
 
 
-def _breusch_pagan(sess: Session, source, features, fits) -> dict:
-    """Second scan: moments of ``[e^2, x]`` per group, then Koenker's LM statistic."""
+def _breusch_pagan(sess: Session, source, features, fits, keymap) -> dict:
+    """Second scan: moments of ``[e^2, x]`` per group, then Koenker's LM statistic.
+
+    Under READ COMMITTED this scan takes a new snapshot: rows changed by others
+    in between are seen here and not in the fit (use REPEATABLE READ to avoid it).
+    """
     aux: dict = {}
-    for gkey, _, block in packing.scan_blocks(sess, source, features):
+    for raw, _, block in packing.scan_blocks(sess, source, features):
+        gkey = keymap.get(raw)
         if block.size == 0 or gkey not in fits:
             continue
         x = block[:, 1:]
@@ -152,7 +164,7 @@ def _breusch_pagan(sess: Session, source, features, fits) -> dict:
 
 def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_bp: bool) -> None:
     cols = OUTPUT_COLUMNS + BP_COLUMNS if with_bp else OUTPUT_COLUMNS
-    group_select = [("s." + c) for c in features.group_cols]
+    group_select = ["s." + sess.ident(c) for c in features.group_cols]
     stats_select = ["NULL::" + t + " AS " + c for c, t in cols]
     sess.execute(
         "CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(group_select + stats_select)
@@ -161,18 +173,21 @@ def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_
     grouped = bool(features.group_cols)
     params = ", ".join("$" + str(i + 1 + grouped) for i in range(len(cols)))
     if grouped:
-        keys = ", ".join("r." + c for c in features.group_cols)
+        keys = ", ".join("r." + sess.ident(c) for c in features.group_cols)
         insert = ("INSERT INTO " + out.sql(sess) + " SELECT " + keys + ", " + params
-                  + " FROM jsonb_populate_record(NULL::" + out.sql(sess) + ", $1::jsonb) r")
+                  + " FROM pg_catalog.jsonb_populate_record(NULL::" + out.sql(sess) + ", $1::jsonb) r")
     else:
         insert = "INSERT INTO " + out.sql(sess) + " VALUES (" + params + ")"
     types = ["text"] * grouped + [t for _, t in cols]
-    for gkey in sorted(fits, key=lambda g: g or ""):
-        fit = fits[gkey]
-        values = [
-            fit.coef.tolist(), fit.r2, fit.std_err.tolist(), fit.t_stats.tolist(), fit.p_values.tolist(),
-            fit.condition_no, fit.num_rows_processed, skipped.get(gkey, 0), fit.variance_covariance.tolist(),
-        ]
+    for gkey in sorted(skipped, key=lambda g: g or ""):
+        fit = fits.get(gkey)
+        if fit is None:  # every row of this group had a NULL: no model, but counted
+            values = [None] * 6 + [0, skipped[gkey], None]
+        else:
+            values = [
+                fit.coef.tolist(), fit.r2, fit.std_err.tolist(), fit.t_stats.tolist(), fit.p_values.tolist(),
+                fit.condition_no, fit.num_rows_processed, skipped[gkey], fit.variance_covariance.tolist(),
+            ]
         if with_bp:
             values += list(bp.get(gkey, (None, None)))
         sess.execute(insert, [gkey] * grouped + values, types)
@@ -186,7 +201,6 @@ def _write_summary(sess, summary, out, source, dependent, independent, grouping,
     )
     sess.execute(
         "INSERT INTO " + summary.sql(sess) + " VALUES ('linregr', $1, $2, $3, $4, $5, $6, $7)",
-        [source.schema + "." + source.name, out.schema + "." + out.name, dependent, independent,
-         rows, skipped, grouping],
+        [source.sql(sess), out.sql(sess), dependent, independent, rows, skipped, grouping],
         ["text", "text", "text", "text", "bigint", "bigint", "text"],
     )

@@ -21,6 +21,9 @@ from indb_ml.server.session import sql_entry
 def _row(y, x) -> np.ndarray | None:
     if y is None or x is None or any(v is None for v in x):
         return None
+    if any(isinstance(v, list) for v in x):
+        raise InputError("linregr: the independent variable must be a one-dimensional array",
+                         sqlstate=InputError.ARRAY_DIMENSIONS)
     return np.array([y, *x], dtype=np.float64)
 
 

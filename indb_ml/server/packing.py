@@ -1,15 +1,18 @@
 """Chunked scans that hand blocks of rows to numpy (DESIGN.md section 4, strategy 1).
 
-A heap table is walked in ranges of pages (``WHERE ctid >= $1 AND ctid < $2``, a
-TID Range Scan). Each range is aggregated in C into one float8[] per group
-(``array_agg(ARRAY[y, x...])``) and returned as raw bytes, so Python runs once
-per chunk and per group, never per row. Relations without a ctid (views, foreign
-and partitioned tables) are streamed through a cursor in numbered blocks instead.
+A heap table is walked in ranges of pages by one statement: a
+``generate_series`` of block numbers, laterally joined to an aggregate over
+``ctid >= (start,0) AND ctid < (start+step,0)`` (a TID Range Scan per range).
+Each range is packed in C into one float8[] per group
+(``array_agg(ARRAY[y, x...])``) and handed to Python as raw bytes through a
+cursor, so Python runs once per chunk and group, never per row, and the whole
+scan sees one snapshot. Partitioned tables are walked the same way (the ctid
+ranges apply to every partition). Relations without a ctid (views, foreign
+tables) are numbered with ``row_number()`` and grouped into blocks instead.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Iterator
 
 import numpy as np
@@ -20,13 +23,35 @@ from indb_ml.server.features import Features
 from indb_ml.server.relations import HEAP_KINDS, Relation
 from indb_ml.server.session import Session
 
-CHUNK_PAGES = 512  # 4 MB of heap per query; SET indb_ml.chunk_pages to change
-CHUNK_ROWS = 50_000  # rows per block when there is no ctid; SET indb_ml.chunk_rows
+CHUNK_PAGES = 128  # 1 MB of heap per chunk; SET indb_ml.chunk_pages to change
+CHUNK_ROWS = 10_000  # rows per block when there is no ctid; SET indb_ml.chunk_rows
+
+
+def dimension_error(detail: str = "") -> InputError:
+    return InputError(
+        "independent variable arrays have different lengths across rows" + detail,
+        hint="every row must have the same number of features",
+        sqlstate=InputError.ARRAY_DIMENSIONS,
+    )
+
+
+def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[str | None, int, np.ndarray]]:
+    """Yield ``(group key json, rows skipped, block)`` with block = m x (1+k) float64 rows."""
+    if _has_ctid(sess, source):
+        query, params, types = _ctid_scan(sess, source, f)
+    else:
+        query, params, types = _numbered_scan(sess, source, f)
+    try:
+        for row in sess.cursor(query, params, types):
+            block, dropped = _decode(row["data"])
+            yield row["gkey"], int(row["skipped"]) + dropped, block
+    except sess.spi_error as exc:
+        raise _scan_error(exc) from None
 
 
 def _setting(sess: Session, name: str, default: int) -> int:
     """A positive integer from the custom setting ``name`` (unset: ``default``)."""
-    value = sess.one("SELECT current_setting($1, true) AS v", [name], ["text"])["v"]
+    value = sess.one("SELECT pg_catalog.current_setting($1, true) AS v", [name], ["text"])["v"]
     if not value:
         return default
     if not value.isdigit() or int(value) < 1:
@@ -34,100 +59,71 @@ def _setting(sess: Session, name: str, default: int) -> int:
     return int(value)
 
 
-def _select(sess: Session, f: Features, source_sql: str, where: str, block_col: str = "") -> str:
-    """One chunk's query: per group, the skipped-row count and the packed rows' bytes."""
-    keep = list(f.group_cols) + ([block_col] if block_col else [])
-    if f.group_cols:
-        keys = ", ".join(sess.literal(_unquote(c)) + ", " + c for c in f.group_cols)
-        gkey = "jsonb_build_object(" + keys + ")::text"
-    else:
-        gkey = "NULL::text"
-    group_by = " GROUP BY " + ", ".join(keep) if keep else ""
-    if f.ok_sql is None:
-        inner = ", ".join(keep + [f.row_sql + " AS indb_ml_z"])
-        aggs = "0 AS skipped, indb_ml._float8_array_bytes(array_agg(indb_ml_z), ''::bytea) AS data "
-    else:
-        inner = ", ".join(keep + [f.row_sql + " AS indb_ml_z", "(" + f.ok_sql + ") AS indb_ml_ok"])
-        aggs = ("count(*) FILTER (WHERE NOT indb_ml_ok) AS skipped, "
-                "indb_ml._float8_array_bytes(array_agg(indb_ml_z) FILTER (WHERE indb_ml_ok), ''::bytea) AS data ")
-    inner_query = "(SELECT " + inner + " FROM " + source_sql + where + ") s"
-    return "SELECT " + gkey + " AS gkey, " + aggs + "FROM " + inner_query + group_by
-
-
-def _unquote(quoted: str) -> str:
-    if quoted.startswith('"'):
-        return quoted[1:-1].replace('""', '"')
-    return quoted
-
-
-def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[str | None, int, np.ndarray]]:
-    """Yield ``(group key json, rows skipped, block)`` with block = m x (1+k) float64 rows."""
-    for part in _leaves(sess, source):
-        rows = _tid_chunks(sess, part, f) if part.kind in HEAP_KINDS else _cursor_chunks(sess, part, f)
-        for row in rows:
-            block, dropped = _decode(row["data"])
-            yield row["gkey"], int(row["skipped"]) + dropped, block
-
-
-def _leaves(sess: Session, source: Relation) -> list[Relation]:
-    """A partitioned table is scanned partition by partition, each in TID ranges."""
+def _has_ctid(sess: Session, source: Relation) -> bool:
     if source.kind != "p":
-        return [source]
-    rows = sess.execute(
-        "SELECT n.nspname, c.relname, c.relkind FROM pg_partition_tree(to_regclass($1)) t "
-        "JOIN pg_catalog.pg_class c ON c.oid = t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE t.isleaf ORDER BY t.relid",
+        return source.kind in HEAP_KINDS
+    kinds = sess.execute(
+        "SELECT DISTINCT c.relkind FROM pg_catalog.pg_partition_tree($1::regclass) t "
+        "JOIN pg_catalog.pg_class c ON c.oid = t.relid WHERE t.isleaf",
         [source.sql(sess)],
         ["text"],
     )
-    return [Relation(r["nspname"], r["relname"], r["relkind"]) for r in rows]
+    return all(r["relkind"] in HEAP_KINDS for r in kinds)
 
 
-def _tid_chunks(sess: Session, source: Relation, f: Features):
-    pages = sess.one(
-        "SELECT (pg_relation_size(to_regclass($1)) / current_setting('block_size')::int)::int AS p",
-        [source.sql(sess)],
-        ["text"],
-    )["p"]
+def _chunk_select(sess: Session, f: Features, from_sql: str, where: str = "", block: str | None = None) -> str:
+    """Per group: rows skipped and the packed rows' bytes. Subquery columns are our own aliases."""
+    aliases = ["indb_ml_g" + str(i) for i in range(len(f.group_cols))]
+    inner = [sess.ident(g) + " AS " + a for g, a in zip(f.group_cols, aliases)]
+    inner.append(f.row_sql + " AS indb_ml_z")
+    if f.ok_sql is not None:
+        inner.append("(" + f.ok_sql + ") AS indb_ml_ok")
+    keys = aliases + (["indb_ml_b"] if block else [])
+    if block:
+        inner.append(block + " AS indb_ml_b")
+    if f.group_cols:
+        pairs = ", ".join(sess.literal(g) + ", " + a for g, a in zip(f.group_cols, aliases))
+        gkey = "pg_catalog.jsonb_build_object(" + pairs + ")::text"
+    else:
+        gkey = "NULL::text"
+    if f.ok_sql is None:
+        aggs = "0 AS skipped, indb_ml._float8_array_bytes(pg_catalog.array_agg(indb_ml_z), ''::bytea) AS data"
+    else:
+        aggs = ("pg_catalog.count(*) FILTER (WHERE NOT indb_ml_ok) AS skipped, indb_ml._float8_array_bytes("
+                "pg_catalog.array_agg(indb_ml_z) FILTER (WHERE indb_ml_ok), ''::bytea) AS data")
+    group_by = " GROUP BY " + ", ".join(keys) if keys else ""
+    return ("SELECT " + gkey + " AS gkey, " + aggs + " FROM (SELECT " + ", ".join(inner) + " FROM " + from_sql
+            + where + ") s" + group_by)
+
+
+def _ctid_scan(sess: Session, source: Relation, f: Features):
+    if source.kind == "p":
+        size = ("(SELECT max(pg_catalog.pg_relation_size(relid)) FROM pg_catalog.pg_partition_tree($1::regclass) "
+                "WHERE isleaf)")
+    else:
+        size = "pg_catalog.pg_relation_size($1::regclass)"
+    where = (" WHERE ctid >= pg_catalog.format('(%s,0)', b.start)::tid"
+             " AND ctid < pg_catalog.format('(%s,0)', b.start + $2)::tid")
+    query = (
+        "SELECT c.gkey, c.skipped, c.data FROM pg_catalog.generate_series(0, (" + size
+        + " / pg_catalog.current_setting('block_size')::int)::int - 1, $2) AS b(start) CROSS JOIN LATERAL ("
+        + _chunk_select(sess, f, source.sql(sess), where) + ") c"
+    )
     step = _setting(sess, "indb_ml.chunk_pages", CHUNK_PAGES)
-    bounded = _select(sess, f, source.sql(sess), " WHERE ctid >= $1 AND ctid < $2")
-    last = _select(sess, f, source.sql(sess), " WHERE ctid >= $1")
-    for start in range(0, max(pages, 1), step):
-        lo = f"({start},0)"
-        end = start + step
-        try:
-            if end >= pages:
-                yield from sess.execute(last, [lo], ["tid"])
-            else:
-                yield from sess.execute(bounded, [lo, f"({end},0)"], ["tid", "tid"])
-        except sess.spi_error as exc:
-            raise _scan_error(exc) from None
+    return query, [source.sql(sess), step], ["text", "int4"]
 
 
-def _cursor_chunks(sess: Session, source: Relation, f: Features):
+def _numbered_scan(sess: Session, source: Relation, f: Features):
     rows = _setting(sess, "indb_ml.chunk_rows", CHUNK_ROWS)
-    numbered = "(SELECT *, (row_number() OVER ()) / " + str(rows) + " AS indb_ml_block FROM " + source.sql(sess) + ") n"
-    query = _select(sess, f, numbered, "", "indb_ml_block")
-    try:
-        cur = sess.cursor(query)
-        while True:
-            rows = cur.fetch(64)
-            if not len(rows):
-                break
-            yield from rows
-    except sess.spi_error as exc:
-        raise _scan_error(exc) from None
+    block = "(pg_catalog.row_number() OVER ()) / " + str(rows)
+    return _chunk_select(sess, f, source.sql(sess), "", block), [], []
 
 
 def _scan_error(exc) -> InputError:
     text = str(exc)
     if "different dimensions" in text or "different dimensionality" in text or "empty arrays" in text:
-        return InputError(
-            "independent variable arrays have different lengths across rows (or are empty)",
-            hint="every row must have the same number of features",
-            sqlstate=InputError.ARRAY_DIMENSIONS,
-        )
-    return InputError("scanning the source failed: " + text)
+        return dimension_error(" (or some are empty)")
+    return InputError("scanning the source failed: " + text, sqlstate=getattr(exc, "sqlstate", None) or "XX000")
 
 
 def _decode(data: bytes | None) -> tuple[np.ndarray, int]:
@@ -142,7 +138,3 @@ def _decode(data: bytes | None) -> tuple[np.ndarray, int]:
         return block, 0
     complete = present.all(axis=1)
     return block[complete], int(block.shape[0] - complete.sum())
-
-
-def group_values(gkey: str | None) -> dict:
-    return json.loads(gkey) if gkey else {}

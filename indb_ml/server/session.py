@@ -48,9 +48,6 @@ class Session:
         rows = self.execute(query, params, types)
         return rows[0] if len(rows) else None
 
-    def notice(self, message: str) -> None:
-        self.plpy.notice(message)
-
     def warning(self, message: str) -> None:
         self.plpy.warning(message)
 
