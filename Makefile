@@ -1,12 +1,15 @@
 # indb_ml: two commands for users (`make demo`, `make test`), the rest for developers.
 # Runs as root or with sudo on Debian/Ubuntu with the PostgreSQL server packages.
 
+# Every recipe line fails as a whole: a failing command in a pipeline stops make.
+SHELL        := /bin/bash
+.SHELLFLAGS  := -eo pipefail -c
+
 PG_MAJOR     ?= $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 PG_CONFIG    ?= /usr/lib/postgresql/$(PG_MAJOR)/bin/pg_config
 SERVER_PY    ?= /usr/bin/python3
 VENV         ?= .venv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-EXT_VERSION  := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" indb_ml.control)
 PGVECTOR_DIR ?= /tmp/indb_ml-pgvector
 
 .PHONY: setup setup-apt setup-pgvector setup-server-python install-extension venv \
@@ -20,26 +23,32 @@ setup-apt:
 	@missing=""; for p in postgresql-plpython3-$(PG_MAJOR) postgresql-server-dev-$(PG_MAJOR) python3-pip python3-venv dpkg-dev make gcc; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 ## pgvector: Debian 12 has no binary package; build Debian's source package with PGXS.
+## OPTFLAGS="" drops pgvector's default -march=native: the binary runs on any x86-64/arm64
+## (the Docker image is built on one machine and run on others).
 setup-pgvector:
 	@if [ -f "$$($(PG_CONFIG) --sharedir)/extension/vector.control" ]; then exit 0; fi; \
-	set -e; \
 	if ! apt-get source --print-uris pgvector >/dev/null 2>&1; then \
 	  printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
 	    | $(SUDO) tee /etc/apt/sources.list.d/indb-ml-pgvector-src.sources >/dev/null; \
-	  $(SUDO) apt-get update -qq; fi; \
-	rm -rf $(PGVECTOR_DIR) && mkdir -p $(PGVECTOR_DIR) && cd $(PGVECTOR_DIR) && apt-get source -qq pgvector >/dev/null 2>&1; \
-	cd $(PGVECTOR_DIR)/pgvector-*/ && make -s PG_CONFIG=$(PG_CONFIG) >/dev/null && $(SUDO) make -s install PG_CONFIG=$(PG_CONFIG) >/dev/null; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; fi; \
+	rm -rf $(PGVECTOR_DIR); mkdir -p $(PGVECTOR_DIR); cd $(PGVECTOR_DIR); \
+	if ! apt-get source -qq pgvector >source.log 2>&1; then \
+	  cat source.log >&2; echo "apt-get source pgvector failed (see above)" >&2; exit 1; fi; \
+	cd $(PGVECTOR_DIR)/pgvector-*/; \
+	make -s OPTFLAGS="" PG_CONFIG=$(PG_CONFIG) >/dev/null; \
+	$(SUDO) make -s install OPTFLAGS="" PG_CONFIG=$(PG_CONFIG) >/dev/null; \
 	echo "pgvector installed for PostgreSQL $(PG_MAJOR)"
 
 ## The server's Python (the one plpython3u uses): numpy with OpenBLAS, pyarrow, scipy, indb_ml.
 setup-server-python:
 	@$(SUDO) $(SERVER_PY) -m pip install -q --break-system-packages --root-user-action=ignore \
-	  --upgrade --no-warn-script-location 'numpy>=2' 'pyarrow>=14' 'scipy>=1.10' 2>&1 | grep -v -i -E 'warning: location|ignored' || true
+	  --upgrade --no-warn-script-location 'numpy>=2,<3' 'pyarrow>=14,<30' 'scipy>=1.10,<2'
 	@$(SUDO) $(SERVER_PY) -m pip install -q --break-system-packages --root-user-action=ignore \
-	  --no-deps --no-build-isolation --force-reinstall --no-warn-script-location . 2>&1 | grep -v -i -E 'warning: location|ignored' || true
+	  --no-deps --no-build-isolation --force-reinstall --no-warn-script-location .
 	@$(SERVER_PY) -c "import indb_ml, numpy, pyarrow, scipy; print('server Python:', indb_ml.__version__, 'numpy', numpy.__version__, 'pyarrow', pyarrow.__version__)"
 
 ## The extension's control file and install/upgrade scripts into the server's share dir.
@@ -51,7 +60,7 @@ install-extension: check-sql
 venv: $(VENV)/.installed
 $(VENV)/.installed: setup.py
 	@[ -x $(VENV)/bin/python ] || $(SERVER_PY) -m venv $(VENV)
-	@$(VENV)/bin/pip install -q -e '.[client,test]' 2>&1 | grep -v -i -E 'warning: location|ignored' || true
+	@$(VENV)/bin/pip install -q -e '.[client,test]'
 	@touch $@
 
 demo: setup

@@ -14,19 +14,20 @@ setup(
     packages=find_packages(include=["indb_ml", "indb_ml.*"]),
     package_data={"indb_ml": ["data/*.csv"]},
     python_requires=">=3.9",
-    install_requires=["numpy>=1.22"],
+    install_requires=["numpy>=1.22,<3"],
     extras_require={
+        # Bounded ranges: a new upstream major must not break main unnoticed.
         # What the server's Python needs (installed by `make setup`).
-        "server": ["numpy>=2", "pyarrow>=14", "scipy>=1.10"],
+        "server": ["numpy>=2,<3", "pyarrow>=14,<30", "scipy>=1.10,<2"],
         # What the client and the command line need.
-        "client": ["psycopg[binary]>=3.1", "SQLAlchemy>=2.0"],
+        "client": ["psycopg[binary]>=3.1,<4", "SQLAlchemy>=2,<3"],
         "test": [
-            "pytest>=8",
-            "pytest-postgresql>=6",
-            "statsmodels>=0.14",
-            "pandas>=2",
-            "scipy>=1.10",
-            "ruff>=0.5",
+            "pytest>=8,<10",
+            "pytest-postgresql>=10,<11",
+            "statsmodels>=0.14,<0.16",
+            "pandas>=2,<4",
+            "scipy>=1.10,<2",
+            "ruff>=0.17,<0.18",
         ],
     },
     entry_points={"console_scripts": ["indb-ml=indb_ml.cli.main:main"]},

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+from psycopg import sql
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 OUT_TABLE = "bench_linregr_out"
@@ -37,6 +38,11 @@ SEED = 0.42
 
 def feature_names(k: int) -> list[str]:
     return [f"x{i}" for i in range(1, k + 1)]
+
+
+def feature_list(k: int) -> sql.Composed:
+    """``"x1", "x2", ...`` as SQL."""
+    return sql.SQL(", ").join(map(sql.Identifier, feature_names(k)))
 
 
 def true_coef(k: int) -> list[float]:
@@ -63,9 +69,9 @@ def max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
 
 
-def workers_planned(conn: psycopg.Connection, query: str) -> int:
+def workers_planned(conn: psycopg.Connection, query: sql.Composable) -> int:
     """Workers Planned in EXPLAIN (0 if the plan has no Gather)."""
-    plan = conn.execute("EXPLAIN (FORMAT JSON) " + query).fetchone()[0]
+    plan = conn.execute(sql.SQL("EXPLAIN (FORMAT JSON) {}").format(query)).fetchone()[0]
 
     def walk(node: dict) -> int:
         own = node.get("Workers Planned", 0)
@@ -76,7 +82,7 @@ def workers_planned(conn: psycopg.Connection, query: str) -> int:
 
 def set_all(conn: psycopg.Connection, settings: dict[str, str]) -> None:
     for name, value in settings.items():
-        conn.execute(f"SET {name} = {value}")
+        conn.execute("SELECT set_config(%s, %s, false)", (name, value))
 
 
 # -- data ---------------------------------------------------------------------------
@@ -85,28 +91,31 @@ def set_all(conn: psycopg.Connection, settings: dict[str, str]) -> None:
 def ensure_table(conn: psycopg.Connection, rows: int, k: int) -> tuple[str, float | None]:
     """Create bench_<rows>x<k> unless it exists with the right shape; return (name, seconds to create)."""
     name = f"bench_{rows}x{k}"
+    table = sql.Identifier(name)
     xs = feature_names(k)
     if conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is not None:
         cols = [r[0] for r in conn.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
             "AND NOT attisdropped ORDER BY attnum", (name,))]
-        count = conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        count = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()[0]
         if cols == ["id", "y", *xs] and count == rows:
             return name, None
-        conn.execute(f"DROP TABLE {name}")
+        conn.execute(sql.SQL("DROP TABLE {}").format(table))
     coef = true_coef(k)
-    y = " + ".join([repr(coef[0])] + [f"{c!r} * {x}" for c, x in zip(coef[1:], xs)])
+    y = sql.SQL(" + ").join([sql.Literal(coef[0])] + [
+        sql.SQL("{} * {}").format(sql.Literal(c), sql.Identifier(x)) for c, x in zip(coef[1:], xs)
+    ])
+    draws = sql.SQL(", ").join(sql.SQL("random() AS {}").format(sql.Identifier(x)) for x in xs)
     print(f"creating {name} ...", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     with conn.transaction():
         conn.execute("SELECT setseed(%s)", (SEED,))
         # random() is volatile, so the subquery is not flattened: each x is drawn once per row.
-        conn.execute(
-            f"CREATE TABLE {name} AS SELECT id, {y} + (random() - 0.5) AS y, {', '.join(xs)} FROM ("
-            f"SELECT g::bigint AS id, {', '.join(f'random() AS {x}' for x in xs)} "
-            f"FROM generate_series(1, {int(rows)}) g) s"
-        )
-    conn.execute(f"VACUUM ANALYZE {name}")
+        conn.execute(sql.SQL(
+            "CREATE TABLE {table} AS SELECT id, {y} + (random() - 0.5) AS y, {xs} FROM ("
+            "SELECT g::bigint AS id, {draws} FROM generate_series(1, {rows}) g) s"
+        ).format(table=table, y=y, xs=feature_list(k), draws=draws, rows=sql.Literal(int(rows))))
+    conn.execute(sql.SQL("VACUUM ANALYZE {}").format(table))
     return name, time.perf_counter() - t0
 
 
@@ -115,16 +124,18 @@ def ensure_table(conn: psycopg.Connection, rows: int, k: int) -> tuple[str, floa
 
 def train_timed(conn: psycopg.Connection, table: str, k: int, repeat: int) -> tuple[list[float], list[float]]:
     """Each call in its own transaction (commit included in the time); outputs dropped between runs, untimed."""
-    features = "ARRAY[1, " + ", ".join(feature_names(k)) + "]"
+    features = sql.SQL("ARRAY[1, {}]").format(feature_list(k)).as_string(conn)  # MADlib's expression text
+    out, summary = sql.Identifier(OUT_TABLE), sql.Identifier(OUT_TABLE + "_summary")
+    drop = sql.SQL("DROP TABLE IF EXISTS {}, {}").format(out, summary)
     times = []
     for _ in range(repeat):
-        conn.execute(f"DROP TABLE IF EXISTS {OUT_TABLE}, {OUT_TABLE}_summary")
+        conn.execute(drop)
         t0 = time.perf_counter()
         with conn.transaction():
             conn.execute("SELECT indb_ml.linregr_train(%s, %s, 'y', %s)", (table, OUT_TABLE, features))
         times.append(time.perf_counter() - t0)
-    coef = conn.execute(f"SELECT coef FROM {OUT_TABLE}").fetchone()[0]
-    conn.execute(f"DROP TABLE IF EXISTS {OUT_TABLE}, {OUT_TABLE}_summary")
+    coef = conn.execute(sql.SQL("SELECT coef FROM {}").format(out)).fetchone()[0]
+    conn.execute(drop)
     return times, coef
 
 
@@ -169,7 +180,9 @@ def copy_to_numpy(conn: psycopg.Connection, table: str, k: int, rows: int) -> np
             filled += nfull
         return buf[pos + nfull * rowsize:]
 
-    query = f"COPY (SELECT y, {', '.join(feature_names(k))} FROM {table}) TO STDOUT (FORMAT BINARY)"
+    query = sql.SQL("COPY (SELECT y, {} FROM {}) TO STDOUT (FORMAT BINARY)").format(
+        feature_list(k), sql.Identifier(table)
+    )
     with conn.cursor() as cur, cur.copy(query) as copy:
         while data := copy.read():
             pending.append(bytes(data))  # joining bytes is faster than joining memoryviews
@@ -205,7 +218,7 @@ def bench_width(conn: psycopg.Connection, args: argparse.Namespace, k: int, forc
                  "create_s": create_s, "agg_rows": agg_rows, "methods": {}}
     m = res["methods"]
 
-    floor_q = f"SELECT sum(x1) FROM {table}"
+    floor_q = sql.SQL("SELECT sum(x1) FROM {}").format(sql.Identifier(table))
     conn.execute(floor_q).fetchone()  # warm the cache, untimed
     m["floor_parallel"] = summarize(timed(lambda: conn.execute(floor_q).fetchone(), repeat)[0])
     m["floor_parallel"]["workers_planned"] = workers_planned(conn, floor_q)
@@ -217,8 +230,9 @@ def bench_width(conn: psycopg.Connection, args: argparse.Namespace, k: int, forc
     times, train_coef = train_timed(conn, table, k, repeat)
     m["linregr_train"] = summarize(times)
 
-    agg_q = (f"SELECT (indb_ml.linregr(y, ARRAY[1, {', '.join(feature_names(k))}])).coef "
-             f"FROM {table} WHERE id <= {agg_rows}")
+    agg_q = sql.SQL("SELECT (indb_ml.linregr(y, ARRAY[1, {}])).coef FROM {} WHERE id <= {}").format(
+        feature_list(k), sql.Identifier(table), sql.Literal(agg_rows)
+    )
     scale = rows / agg_rows
     for label, settings in (("agg", {}), ("agg_parallel", {
         force_parallel: "on", "parallel_setup_cost": "0", "parallel_tuple_cost": "0",
@@ -305,7 +319,7 @@ def machine_info(conn: psycopg.Connection) -> dict:
 
     cpu = proc_field("/proc/cpuinfo", "model name")
     mem = proc_field("/proc/meminfo", "MemTotal")
-    settings = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in (
+    settings = {name: conn.execute("SELECT current_setting(%s)", (name,)).fetchone()[0] for name in (
         "shared_buffers", "work_mem", "max_parallel_workers_per_gather", "max_parallel_workers", "jit")}
     return {
         "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),

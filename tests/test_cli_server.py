@@ -125,6 +125,8 @@ def test_stop_then_restart_repicks_a_taken_port(own_server):
     assert own_server.stop() is False
 
     with socket.socket() as squatter:  # another program takes our port meanwhile
+        # SO_REUSEADDR: the port may still be in TIME_WAIT from the server's last connections.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", urlsplit(first).port))
         squatter.listen()
         second = own_server.start(create_extension=False)
@@ -162,6 +164,11 @@ def test_install_names_a_missing_extension(dsn, monkeypatch):
         install_mod.install(dsn)
     assert "indb_ml_no_such_extension" in str(err.value)
     assert "make setup" in str(err.value)
+
+
+def test_install_checks_every_module_the_server_code_imports():
+    # The kernels import scipy.special: without scipy the first training call would fail, not install.
+    assert {"numpy", "scipy", "pyarrow", "indb_ml"} <= set(install_mod.SERVER_MODULES)
 
 
 def test_install_names_a_module_the_server_python_lacks(dsn, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from importlib import resources
 
 import numpy as np
@@ -9,6 +10,8 @@ import pandas as pd
 import psycopg
 import pytest
 import sqlalchemy as sa
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 from statsmodels.stats.diagnostic import het_breuschpagan
 
@@ -197,6 +200,32 @@ def test_temporary_output_is_dropped_and_named_output_is_kept(dsn, postgresql, d
     assert tables_like(postgresql, "pts_fit%") == {"pts_fit", "pts_fit_summary"}
     coef = postgresql.execute("SELECT coef FROM pts_fit").fetchone()[0]
     np.testing.assert_array_equal(coef, model.coef)
+
+
+def test_temporary_output_needs_no_create_privilege(dsn, postgresql, data):
+    """A user who may only read the data can train: the default output lives in pg_temp."""
+    _, X, y = data
+    role, password = "indb_ml_reader_" + secrets.token_hex(4), secrets.token_hex(16)
+    for statement in (
+        "CREATE ROLE {} LOGIN PASSWORD {}",
+        "GRANT USAGE ON SCHEMA indb_ml TO {}",
+        "GRANT SELECT ON pts TO {}",
+    ):
+        postgresql.execute(sql.SQL(statement).format(sql.Identifier(role), sql.Literal(password)))
+    postgresql.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")  # PostgreSQL 15's default, made explicit
+    postgresql.commit()
+    try:
+        with indb_ml.connect(make_conninfo(dsn, user=role, password=password)) as db:
+            assert not db.execute("SELECT has_schema_privilege(current_schema(), 'CREATE')").fetchone()[0]
+            assert_ols(db.linregr_train("pts", "y", features_list()), y, design(X), 1e-8, "pg_temp output")
+            left = db.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_tmp_%'").fetchone()[0]
+            assert left == 0, "temporary output tables were not dropped"
+            with pytest.raises(IndbMlError, match="permission denied"):
+                db.linregr_train("pts", "y", features_list(), out_table="pts_fit")
+    finally:
+        postgresql.rollback()
+        postgresql.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(role)))
+        postgresql.commit()
 
 
 def test_server_error_carries_sqlstate_and_session_stays_usable(dsn, data):

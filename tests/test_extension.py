@@ -1,5 +1,7 @@
 """The extension as a user installs it: create, inspect, drop; the server's Python."""
 
+import subprocess
+
 import psycopg
 
 from indb_ml import __version__
@@ -57,10 +59,28 @@ def test_help_text(postgresql):
         assert "independent_varname" in text and "out_table" in text
 
 
-def test_script_refuses_psql(postgresql):
-    text = target().read_text()
-    assert "\\quit" in text.splitlines()[1]
-    assert isinstance(postgresql, psycopg.Connection)
+def catalog_counts(conn: psycopg.Connection) -> tuple:
+    return conn.execute(
+        "SELECT (SELECT count(*) FROM pg_namespace), (SELECT count(*) FROM pg_class), "
+        "(SELECT count(*) FROM pg_proc), (SELECT count(*) FROM pg_type)").fetchone()
+
+
+def test_script_refuses_psql(postgresql, dsn):
+    script = target()
+    assert "\\quit" in script.read_text().splitlines()[1]
+    postgresql.execute("DROP EXTENSION indb_ml")
+    postgresql.commit()
+    before = catalog_counts(postgresql)
+    run = subprocess.run(
+        ["/usr/bin/psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(script)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == 'Use "CREATE EXTENSION indb_ml CASCADE" to load this file.', run.stdout
+    assert run.stderr == ""
+    postgresql.rollback()
+    assert postgresql.execute("SELECT to_regnamespace('indb_ml')").fetchone()[0] is None
+    assert catalog_counts(postgresql) == before, "psql ran statements past the \\quit guard"
 
 
 def test_cli_install_creates_then_updates_in_a_fresh_database(postgresql, capsys):

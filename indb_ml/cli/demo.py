@@ -12,6 +12,7 @@ import shlex
 from importlib import resources
 
 import psycopg
+from psycopg import sql
 
 from indb_ml.cli import CliError
 from indb_ml.client import Database, IndbMlError
@@ -21,7 +22,8 @@ TABLE = "longley"
 OUT = "longley_linregr"
 FEATURES = "ARRAY[1, gnpdefl, gnp, unemp, armed, pop, year]"
 COLUMNS = (
-    "totemp float8, gnpdefl float8, gnp float8, unemp float8, armed float8, pop float8, year int"
+    ("totemp", "float8"), ("gnpdefl", "float8"), ("gnp", "float8"), ("unemp", "float8"),
+    ("armed", "float8"), ("pop", "float8"), ("year", "int"),
 )
 
 
@@ -45,14 +47,23 @@ def run_demo(dsn: str) -> None:
     print(f"  SELECT year, totemp, indb_ml.linregr_predict(coef, {FEATURES}) AS fitted")
     print(f"    FROM {TABLE}, {OUT} ORDER BY year;")
 
+
 def _load_longley(conn: psycopg.Connection) -> None:
     """(Re)create table ``longley`` from the packaged CSV and drop earlier demo outputs."""
     data = resources.files("indb_ml").joinpath("data", "longley.csv").read_bytes()
+    table = sql.Identifier(TABLE)
+    columns = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(type_)) for name, type_ in COLUMNS
+    )
     try:
         with conn.transaction(), conn.cursor() as cur:
-            cur.execute(f"DROP TABLE IF EXISTS {OUT}, {OUT}_summary, {TABLE}")
-            cur.execute(f"CREATE TABLE {TABLE} ({COLUMNS})")
-            with cur.copy(f"COPY {TABLE} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}, {}, {}").format(
+                    sql.Identifier(OUT), sql.Identifier(OUT + "_summary"), table
+                )
+            )
+            cur.execute(sql.SQL("CREATE TABLE {} ({})").format(table, columns))
+            with cur.copy(sql.SQL("COPY {} FROM STDIN WITH (FORMAT csv, HEADER true)").format(table)) as copy:
                 copy.write(data)
     except psycopg.Error as exc:
         raise IndbMlError.from_psycopg(exc) from exc

@@ -18,7 +18,7 @@ from indb_ml.cli import CliError
 
 EXTENSION = "indb_ml"
 REQUIRED_EXTENSIONS = ("plpython3u", "vector", EXTENSION)
-SERVER_MODULES = ("numpy", "pyarrow", "indb_ml")
+SERVER_MODULES = ("numpy", "scipy", "pyarrow", "indb_ml")  # the kernels import scipy.special
 SERVER_PYTHON = "/usr/bin/python3"  # the interpreter Debian's plpython3u is built against
 
 _EXTENSION_HINTS = {

@@ -122,8 +122,8 @@ def _demo(args: argparse.Namespace) -> int:
         dsn = EmbeddedServer(args.data_dir).start()
     from indb_ml.cli.demo import run_demo
 
-    result = run_demo(dsn)
-    return result if isinstance(result, int) else 0
+    run_demo(dsn)
+    return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 import sys
 import uuid
 import warnings
@@ -137,13 +136,14 @@ class Database:
           result is then ``{(value1, value2): model}``, one model per group.
         - ``heteroskedasticity``: also compute the Breusch-Pagan test.
         - ``out_table``: keep the output table (and ``<out_table>_summary``) under this
-          name; by default a temporary name is used and both are dropped.
+          name; by default both are temporary tables (``pg_temp``, so no CREATE privilege
+          on a schema is needed), dropped before returning.
         """
         conn = self._conn
         x_sql, names = _features_sql(features, conn)
         y_sql = sql.Identifier(target).as_string(conn)
         group_sql = _grouping_sql(grouping, conn)
-        out = out_table if out_table is not None else "indb_ml_tmp_" + uuid.uuid4().hex
+        out = out_table if out_table is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
         notices: list[str] = []
         collect = _warning_collector(notices)
         conn.add_notice_handler(collect)
@@ -235,11 +235,14 @@ def _grouping_sql(grouping: str | Sequence[str] | None, conn: psycopg.Connection
 
 
 def _output_names(cur: psycopg.Cursor, out: str) -> tuple[sql.Identifier, sql.Identifier]:
-    """The output and summary tables, resolved as the server does (``parse_ident``, current_schema)."""
+    """The output and summary tables as the server names them (``parse_ident``; no schema: current_schema()).
+
+    Always schema-qualified: an unqualified name could find a temporary table of the same name first.
+    """
     row = cur.execute("SELECT parse_ident(%s) AS p, current_schema() AS s", [out]).fetchone()
-    parts = row["p"]
-    schema = parts[0] if len(parts) == 2 else row["s"]
-    return sql.Identifier(schema, parts[-1]), sql.Identifier(schema, parts[-1] + "_summary")
+    *schema, name = row["p"]
+    schema = schema or [row["s"]]
+    return sql.Identifier(*schema, name), sql.Identifier(*schema, name + "_summary")
 
 
 def _expression_names(text: str, k: int) -> tuple[str, ...]:
@@ -249,18 +252,12 @@ def _expression_names(text: str, k: int) -> tuple[str, ...]:
     except ValueError:
         return ()
     if isinstance(node, sqlexpr.Array):
-        return tuple(_strip_parens(sqlexpr.to_sql(i, _display_ident, _display_literal)) for i in node.items)
+        # Display names, not SQL sent anywhere: sqlexpr's doctest quoting shows plain names bare.
+        shown = (sqlexpr.to_sql(i, sqlexpr._demo_quote, sqlexpr._demo_literal) for i in node.items)
+        return tuple(_strip_parens(text) for text in shown)
     if isinstance(node, sqlexpr.Col):
         return tuple(f"{node.name}[{i + 1}]" for i in range(k))
     return ()
-
-
-def _display_ident(name: str) -> str:
-    return name if re.fullmatch(r"[a-z_][a-z0-9_]*", name) else '"' + name.replace('"', '""') + '"'
-
-
-def _display_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _strip_parens(text: str) -> str:
