@@ -26,10 +26,11 @@ def test_every_function_has_comment_and_volatility(postgresql):
         "SELECT p.oid::regprocedure::text, obj_description(p.oid, 'pg_proc'), p.provolatile, p.proparallel "
         "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'indb_ml'").fetchall()
     assert rows
-    for sig, comment, _volatile, parallel in rows:
+    for sig, comment, volatile, parallel in rows:
         assert comment, f"{sig} has no COMMENT"
-        if not sig.startswith("indb_ml.linregr_train(text,text"):
-            assert parallel == "s", f"{sig} should be PARALLEL SAFE"
+        # Only functions that write tables (VOLATILE) may be parallel unsafe.
+        assert parallel == "s" or volatile == "v", f"{sig} should be PARALLEL SAFE"
+        assert volatile != "v" or parallel == "u", f"{sig} writes tables: it must not be PARALLEL SAFE"
 
 
 def test_server_python_has_fast_numpy_and_pyarrow(postgresql):

@@ -1,0 +1,43 @@
+"""Tiles: a matrix cut into blocks of ``block x block`` values, one bytea per block.
+
+A tile's ``data`` is the block's values as little-endian float64 in C order
+(``layout = 'dense'``, ``codec = 'raw'``): ``np.frombuffer(data).reshape(nrows, ncols)``.
+Tile ``(i, j)`` (0-based ``row_block``, ``col_block``) holds rows
+``i*block .. i*block+nrows-1`` and columns ``j*block .. j*block+ncols-1``.
+
+>>> m = np.arange(6.0).reshape(2, 3)
+>>> tiles = list(split_tiles(m, 2))
+>>> [(i, j, t.shape) for i, j, t in tiles]
+[(0, 0, (2, 2)), (0, 1, (2, 1))]
+>>> bool((join_tiles([(i, j, t) for i, j, t in tiles], (2, 3), 2) == m).all())
+True
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import numpy as np
+
+
+def split_tiles(m: np.ndarray, block: int) -> Iterator[tuple[int, int, np.ndarray]]:
+    for i in range(0, m.shape[0], block):
+        for j in range(0, m.shape[1], block):
+            yield i // block, j // block, m[i : i + block, j : j + block]
+
+
+def encode_tile(tile: np.ndarray) -> bytes:
+    return np.ascontiguousarray(tile, dtype="<f8").tobytes()
+
+
+def decode_tile(data: bytes, nrows: int, ncols: int) -> np.ndarray:
+    if len(data) != 8 * nrows * ncols:
+        raise ValueError(f"tile of {nrows} x {ncols} has {len(data)} bytes, expected {8 * nrows * ncols}")
+    return np.frombuffer(data, dtype="<f8").reshape(nrows, ncols)
+
+
+def join_tiles(tiles: Iterable[tuple[int, int, np.ndarray]], shape: tuple[int, int], block: int) -> np.ndarray:
+    out = np.zeros(shape)
+    for i, j, tile in tiles:
+        out[i * block : i * block + tile.shape[0], j * block : j * block + tile.shape[1]] = tile
+    return out

@@ -1,0 +1,1 @@
+"""Matrices held in tables: MADlib's dense and sparse formats, and our tiles."""

@@ -1,0 +1,113 @@
+"""MADlib's matrix operations over tables (the in-memory operator).
+
+Each operation loads its operands (:mod:`indb_ml.matrix.storage`), computes with
+numpy/scipy and writes the output table in the format asked (``fmt=`` in
+``out_args``; by default the first input's). Operands are capped by
+``indb_ml.matrix_memory_mb``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from indb_ml.errors import InputError
+from indb_ml.matrix import storage
+from indb_ml.server.session import Session, sql_entry
+
+
+def _same_shape(a: storage.Loaded, b: storage.Loaded, op: str) -> None:
+    if a.shape != b.shape:
+        raise InputError(f"{op}: matrix_a is {a.shape[0]} x {a.shape[1]} but matrix_b is "
+                         f"{b.shape[0]} x {b.shape[1]}", hint="both matrices must have the same shape")
+
+
+def _binary(sess: Session, a, a_args, b, b_args, out, out_args, op: str, compute, fmt: str | None = None) -> list:
+    left = storage.load(sess, a, a_args, "matrix_a")
+    right = storage.load(sess, b, b_args, "matrix_b")
+    rel, args, out_fmt = storage.create_output(sess, out, out_args, left)
+    storage.store(sess, rel, args, args.fmt or fmt or out_fmt, compute(left, right))
+    return [out]
+
+
+@sql_entry
+def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
+    def compute(x, y):
+        if x.shape[1] != y.shape[0]:
+            raise InputError(f"matrix_mult: matrix_a is {x.shape[0]} x {x.shape[1]} and matrix_b is "
+                             f"{y.shape[0]} x {y.shape[1]}; the inner dimensions differ",
+                             hint="use trans=true in a_args or b_args to transpose an operand")
+        return x.value @ y.value
+
+    # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
+    return _binary(sess, a, a_args, b, b_args, out, out_args, "matrix_mult", compute, fmt="dense")
+
+
+def _elementwise(name: str, fn):
+    @sql_entry
+    def op(sess, a, a_args, b, b_args, out, out_args) -> list:
+        def compute(x, y):
+            _same_shape(x, y, name)
+            return fn(x.value, y.value)
+
+        return _binary(sess, a, a_args, b, b_args, out, out_args, name, compute)
+
+    op.__name__ = name
+    return op
+
+
+matrix_add = _elementwise("matrix_add", lambda x, y: x + y)
+matrix_sub = _elementwise("matrix_sub", lambda x, y: x - y)
+matrix_elem_mult = _elementwise(
+    "matrix_elem_mult", lambda x, y: x.multiply(y) if sparse.issparse(x) else (y.multiply(x) if sparse.issparse(y)
+                                                                                 else x * y))
+
+
+@sql_entry
+def matrix_scalar_mult(sess, matrix_in, in_args, scalar, out, out_args) -> list:
+    if scalar is None or not np.isfinite(scalar):
+        raise InputError("matrix_scalar_mult: scalar must be a finite number")
+    m = storage.load(sess, matrix_in, in_args, "matrix_in")
+    rel, args, fmt = storage.create_output(sess, out, out_args, m)
+    storage.store(sess, rel, args, fmt, m.value * scalar)
+    return [out]
+
+
+@sql_entry
+def matrix_trans(sess, matrix_in, in_args, out, out_args) -> list:
+    m = storage.load(sess, matrix_in, in_args, "matrix_in")
+    rel, args, fmt = storage.create_output(sess, out, out_args, m)
+    storage.store(sess, rel, args, fmt, m.value.T)
+    return [out]
+
+
+def _convert(fmt: str):
+    @sql_entry
+    def op(sess, matrix_in, in_args, out, out_args) -> list:
+        m = storage.load(sess, matrix_in, in_args, "matrix_in")
+        rel, args, _ = storage.create_output(sess, out, out_args, m)
+        storage.store(sess, rel, args, args.fmt or fmt, m.value)
+        return [out]
+
+    return op
+
+
+matrix_densify = _convert("dense")
+matrix_sparsify = _convert("sparse")
+matrix_reblock = _convert("tiles")
+
+
+@sql_entry
+def matrix_vec_mult(sess, matrix_in, in_args, vector) -> list:
+    if vector is None or any(v is None for v in vector):
+        raise InputError("matrix_vec_mult: the vector must not be NULL or contain NULLs")
+    m = storage.load(sess, matrix_in, in_args, "matrix_in")
+    if m.shape[1] != len(vector):
+        raise InputError(f"matrix_vec_mult: the matrix has {m.shape[1]} columns but the vector has "
+                         f"{len(vector)} elements", sqlstate=InputError.ARRAY_DIMENSIONS)
+    return np.asarray(m.value @ np.asarray(vector, dtype=np.float64)).tolist()
+
+
+@sql_entry
+def matrix_ndims(sess, matrix_in, in_args) -> list:
+    return list(storage.load(sess, matrix_in, in_args, "matrix_in").shape)

@@ -1,0 +1,252 @@
+"""Read matrices from tables into memory and write them back, in the three formats.
+
+- dense: ``(row, val)`` with ``val`` a numeric array or pgvector ``vector``, rows 1..m;
+- sparse: ``(row, col, val)`` coordinates, 1-based, dimensions from the largest indices
+  (MADlib stores an explicit zero at (m, n) to keep the shape; so do we);
+- tiles: ``(row_block, col_block, nrows, ncols, layout, codec, data)``, see
+  :mod:`indb_ml.kernels.tiles`.
+
+Rows travel as raw float8[] bytes (:mod:`indb_ml.kernels.arraybytes`), never as Python
+values per element. This is the in-memory operator: the size of what is loaded is
+capped by ``indb_ml.matrix_memory_mb`` (default 512) with an error that says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from indb_ml.errors import InputError
+from indb_ml.kernels.arraybytes import float8_array_from_body
+from indb_ml.kernels.tiles import decode_tile, encode_tile, split_tiles
+from indb_ml.matrix.args import MatrixArgs, parse_args
+from indb_ml.server.relations import Relation, new_table, resolve_source
+from indb_ml.server.session import Session
+
+NUMERIC = {"int2", "int4", "int8", "float4", "float8", "numeric"}
+TILE_COLUMNS = {"row_block", "col_block", "nrows", "ncols", "data"}
+INSERT_BATCH = 1_000_000  # values per INSERT when writing dense rows
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A matrix in memory (ndarray or scipy CSR) and the format and args it came with."""
+
+    value: object
+    fmt: str
+    args: MatrixArgs
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.value.shape
+
+
+def _columns(sess: Session, rel: Relation) -> dict:
+    rows = sess.execute(
+        "SELECT a.attname, t.typname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t "
+        "ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        [rel.sql(sess)],
+        ["text"],
+    )
+    return {r["attname"]: r["typname"] for r in rows}
+
+
+def _detect(rel: Relation, cols: dict, args: MatrixArgs, arg_name: str) -> str:
+    if args.fmt:
+        return args.fmt
+    if TILE_COLUMNS <= set(cols):
+        return "tiles"
+    if args.val not in cols:
+        raise InputError(
+            f"{arg_name} {rel.schema}.{rel.name} has no column {args.val!r} (val)",
+            hint="name the columns: 'row=row_id, val=row_vec' (dense) or 'row=r, col=c, val=v' (sparse)",
+            sqlstate=InputError.UNDEFINED_COLUMN,
+        )
+    return "sparse" if cols[args.val] in NUMERIC else "dense"
+
+
+def _limit_bytes(sess: Session) -> int:
+    value = sess.one("SELECT pg_catalog.current_setting('indb_ml.matrix_memory_mb', true) AS v")["v"]
+    mb = int(value) if value and value.isdigit() else 512
+    return mb * 1024 * 1024
+
+
+def _check_size(sess: Session, m: int, n: int, what: str) -> None:
+    if 8 * m * n > _limit_bytes(sess):
+        raise InputError(
+            f"{what} is {m} x {n} ({8 * m * n / 2**20:.0f} MB dense), above indb_ml.matrix_memory_mb",
+            hint="raise SET indb_ml.matrix_memory_mb, or keep the matrix sparse",
+        )
+
+
+def _require(rel, cols: dict, names: dict, kinds: dict, arg_name: str) -> None:
+    for role, name in names.items():
+        if name not in cols:
+            raise InputError(f"{arg_name} {rel.schema}.{rel.name} has no column {name!r} ({role})",
+                             hint=f"set it in the arguments, e.g. '{role}=my_column'",
+                             sqlstate=InputError.UNDEFINED_COLUMN)
+        if not kinds[role](cols[name]):
+            raise InputError(f"{arg_name} column {name!r} ({role}) has type {cols[name]}",
+                             sqlstate=InputError.DATATYPE_MISMATCH)
+
+
+def load(sess: Session, name: str, args_text: str | None, arg_name: str) -> Loaded:
+    """Read the matrix named by ``name`` / ``args_text``; apply ``trans=true``."""
+    rel = resolve_source(sess, name, arg_name)
+    args, _ = parse_args(args_text)
+    cols = _columns(sess, rel)
+    fmt = _detect(rel, cols, args, arg_name)
+    reader = {"dense": _read_dense, "sparse": _read_sparse, "tiles": _read_tiles}[fmt]
+    value = reader(sess, rel, cols, args, arg_name)
+    return Loaded(value.T if args.trans else value, fmt, args)
+
+
+def _read_dense(sess, rel, cols, args, arg_name) -> np.ndarray:
+    is_int = lambda t: t in ("int2", "int4", "int8")  # noqa: E731
+    _require(rel, cols, {"row": args.row, "val": args.val},
+             {"row": is_int, "val": lambda t: t == "vector" or t.lstrip("_") in NUMERIC and t.startswith("_")},
+             arg_name)
+    row, val = sess.ident(args.row), sess.ident(args.val)
+    as_f8 = "(" + val + ")::real[]::float8[]" if cols[args.val] == "vector" else "(" + val + ")::float8[]"
+    stats = sess.one(
+        "SELECT pg_catalog.count(*) AS n, pg_catalog.min(" + row + ") AS lo, pg_catalog.max(" + row + ") AS hi, "
+        "pg_catalog.count(DISTINCT " + row + ") AS d, pg_catalog.min(pg_catalog.cardinality(" + as_f8 + ")) AS kmin, "
+        "pg_catalog.max(pg_catalog.cardinality(" + as_f8 + ")) AS kmax, pg_catalog.bool_or(" + val + " IS NULL OR "
+        + row + " IS NULL OR pg_catalog.array_position(" + as_f8 + ", NULL) IS NOT NULL) AS nulls FROM " + rel.sql(sess)
+    )
+    where = f"{arg_name} {rel.schema}.{rel.name}"
+    if stats["n"] == 0:
+        raise InputError(f"{where} is empty", sqlstate=InputError.NO_DATA)
+    if stats["nulls"]:
+        raise InputError(f"{where} has NULL row ids, rows or elements", hint="a dense matrix has no NULLs",
+                         sqlstate=InputError.NO_DATA)
+    if (stats["lo"], stats["hi"], stats["d"]) != (1, stats["n"], stats["n"]):
+        raise InputError(f"{where}: row ids must be 1..{stats['n']} without gaps or duplicates "
+                         f"(found {stats['d']} distinct ids from {stats['lo']} to {stats['hi']})")
+    if stats["kmin"] != stats["kmax"]:
+        raise InputError(f"{where}: rows have different lengths ({stats['kmin']} to {stats['kmax']})",
+                         sqlstate=InputError.ARRAY_DIMENSIONS)
+    _check_size(sess, stats["n"], stats["kmax"] or 0, where)
+    body = sess.one(
+        "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8 + " ORDER BY " + row
+        + "), ''::bytea) AS b FROM " + rel.sql(sess)
+    )["b"]
+    m = float8_array_from_body(body)
+    return m.reshape(stats["n"], -1).copy()
+
+
+def _read_sparse(sess, rel, cols, args, arg_name):
+    is_int = lambda t: t in ("int2", "int4", "int8")  # noqa: E731
+    _require(rel, cols, {"row": args.row, "col": args.col, "val": args.val},
+             {"row": is_int, "col": is_int, "val": lambda t: t in NUMERIC}, arg_name)
+    r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
+    where = f"{arg_name} {rel.schema}.{rel.name}"
+    body = sess.one(
+        "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(ARRAY[(" + r + ")::float8, (" + c
+        + ")::float8, (" + v + ")::float8]), ''::bytea) AS b FROM " + rel.sql(sess)
+    )["b"]
+    if body is None:
+        raise InputError(f"{where} is empty", sqlstate=InputError.NO_DATA)
+    from indb_ml.kernels.arraybytes import float8_array_with_nulls
+
+    coo, present = float8_array_with_nulls(body)
+    if present is not None:
+        raise InputError(f"{where} has NULL row, column or value entries", sqlstate=InputError.NO_DATA)
+    coo = coo.reshape(-1, 3)
+    rows, cols_, vals = coo[:, 0].astype(np.int64), coo[:, 1].astype(np.int64), coo[:, 2]
+    if rows.min() < 1 or cols_.min() < 1:
+        raise InputError(f"{where}: row and column indices start at 1")
+    keys = rows * (cols_.max() + 1) + cols_
+    if np.unique(keys).size != keys.size:
+        raise InputError(f"{where} has duplicate (row, col) entries", hint="aggregate them first")
+    shape = (int(rows.max()), int(cols_.max()))
+    return sparse.csr_array((vals, (rows - 1, cols_ - 1)), shape=shape)
+
+
+def _read_tiles(sess, rel, cols, args, arg_name) -> np.ndarray:
+    rows = sess.execute("SELECT row_block, col_block, nrows, ncols, data FROM " + rel.sql(sess))
+    where = f"{arg_name} {rel.schema}.{rel.name}"
+    if not len(rows):
+        raise InputError(f"{where} has no tiles", sqlstate=InputError.NO_DATA)
+    heights = {r["row_block"]: r["nrows"] for r in rows}
+    widths = {r["col_block"]: r["ncols"] for r in rows}
+    if sorted(heights) != list(range(len(heights))) or sorted(widths) != list(range(len(widths))):
+        raise InputError(f"{where}: tile blocks must be numbered 0.. without gaps")
+    row_off = np.concatenate([[0], np.cumsum([heights[i] for i in range(len(heights))])])
+    col_off = np.concatenate([[0], np.cumsum([widths[j] for j in range(len(widths))])])
+    _check_size(sess, int(row_off[-1]), int(col_off[-1]), where)
+    out = np.zeros((int(row_off[-1]), int(col_off[-1])))
+    for r in rows:
+        i, j = r["row_block"], r["col_block"]
+        if (r["nrows"], r["ncols"]) != (heights[i], widths[j]):
+            raise InputError(f"{where}: tile ({i}, {j}) is {r['nrows']} x {r['ncols']}, "
+                             f"not {heights[i]} x {widths[j]} like its block row and column")
+        out[row_off[i]:row_off[i + 1], col_off[j]:col_off[j + 1]] = decode_tile(r["data"], r["nrows"], r["ncols"])
+    return out
+
+
+def create_output(sess: Session, name: str, args_text: str | None, like: Loaded, arg_name: str = "matrix_out"):
+    """The new output table's relation and args (names and format default to the input's)."""
+    rel = new_table(sess, name, arg_name)
+    args, given = parse_args(args_text)
+    args = args.with_defaults_from(like.args, given)
+    fmt = args.fmt or like.fmt
+    return rel, args, fmt
+
+
+def store(sess: Session, rel: Relation, args: MatrixArgs, fmt: str, value) -> None:
+    """Create ``rel`` and write ``value`` in ``fmt``."""
+    if fmt == "sparse":
+        _write_sparse(sess, rel, args, sparse.coo_array(value))
+        return
+    dense = value.toarray() if sparse.issparse(value) else np.asarray(value, dtype=np.float64)
+    if fmt == "tiles":
+        _write_tiles(sess, rel, args, dense)
+    else:
+        _write_dense(sess, rel, args, dense)
+
+
+def _write_dense(sess, rel, args, m: np.ndarray) -> None:
+    row, val = sess.ident(args.row), sess.ident(args.val)
+    sess.execute("CREATE TABLE " + rel.sql(sess) + " (" + row + " integer PRIMARY KEY, " + val + " float8[])")
+    insert = ("INSERT INTO " + rel.sql(sess) + " SELECT $1 + i, $2[i * $3 + 1 : (i + 1) * $3] "
+              "FROM pg_catalog.generate_series(0, $4 - 1) AS i")
+    width = max(m.shape[1], 1)
+    step = max(INSERT_BATCH // width, 1)
+    for start in range(0, m.shape[0], step):
+        part = m[start:start + step]
+        sess.execute(insert, [start + 1, part.ravel().tolist(), m.shape[1], part.shape[0]],
+                     ["int4", "float8[]", "int4", "int4"])
+
+
+def _write_sparse(sess, rel, args, m) -> None:
+    r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
+    sess.execute("CREATE TABLE " + rel.sql(sess) + " (" + r + " integer, " + c + " integer, " + v + " float8, "
+                 "PRIMARY KEY (" + r + ", " + c + "))")
+    rows, cols, vals = m.row.astype(np.int64) + 1, m.col.astype(np.int64) + 1, m.data
+    keep = vals != 0
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    last = (m.shape[0], m.shape[1])
+    if m.shape[0] and m.shape[1] and not ((rows == last[0]) & (cols == last[1])).any():
+        rows, cols, vals = np.append(rows, last[0]), np.append(cols, last[1]), np.append(vals, 0.0)
+    sess.execute(
+        "INSERT INTO " + rel.sql(sess) + " SELECT * FROM ROWS FROM (pg_catalog.unnest($1::int4[]), "
+        "pg_catalog.unnest($2::int4[]), pg_catalog.unnest($3::float8[]))",
+        [rows.tolist(), cols.tolist(), vals.tolist()],
+        ["int4[]", "int4[]", "float8[]"],
+    )
+
+
+def _write_tiles(sess, rel, args, m: np.ndarray) -> None:
+    sess.execute(
+        "CREATE TABLE " + rel.sql(sess) + " (row_block integer, col_block integer, nrows integer, ncols integer, "
+        "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
+        "PRIMARY KEY (row_block, col_block))"
+    )
+    insert = ("INSERT INTO " + rel.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
+              "VALUES ($1, $2, $3, $4, $5)")
+    for i, j, tile in split_tiles(m, args.block):
+        sess.execute(insert, [i, j, tile.shape[0], tile.shape[1], encode_tile(tile)],
+                     ["int4", "int4", "int4", "int4", "bytea"])
