@@ -196,6 +196,14 @@ def create_output(sess: Session, name: str, args_text: str | None, like: Loaded,
     return rel, args, fmt
 
 
+def create_new(sess: Session, name: str, args_text: str | None, default_fmt: str = "sparse",
+               arg_name: str = "matrix_out"):
+    """Output of an operation with no input matrix (matrix_zeros, ...): MADlib's defaults."""
+    rel = new_table(sess, name, arg_name)
+    args, _ = parse_args(args_text)
+    return rel, args, args.fmt or default_fmt
+
+
 def store(sess: Session, rel: Relation, args: MatrixArgs, fmt: str, value) -> None:
     """Create ``rel`` and write ``value`` in ``fmt``."""
     if fmt == "sparse":
