@@ -179,3 +179,40 @@ def test_bad_input(postgresql, setup, call, error, match):
     with pytest.raises(error, match=match), postgresql.transaction():
         postgresql.execute(call)
     assert postgresql.execute("SELECT to_regclass('o')").fetchone()[0] is None
+
+
+def force_parallel(conn) -> None:
+    conn.execute("SET force_parallel_mode = on" if conn.info.server_version < 160000 else "SET debug_parallel_query = on")
+    for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0"):
+        conn.execute("SET " + setting)
+
+
+def test_tiled_product_is_a_streaming_join_aggregate(postgresql):
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(7, 5)), rng.normal(size=(5, 3))
+    put(postgresql, "ta", a, "tiles")
+    put(postgresql, "tb", b, "tiles")
+    postgresql.execute("SELECT indb_ml.matrix_mult('ta', '', 'tb', '', 'tr')")
+    np.testing.assert_allclose(get(postgresql, "tr", ""), a @ b, rtol=RTOL)
+    assert postgresql.execute("SELECT count(*) FROM tr").fetchone()[0] == 4 * 2  # output tiles only
+    # The aggregate itself, serial and with parallel workers forced: same tiles.
+    query = ("SELECT a.row_block, b.col_block, indb_ml.tile_mm(a.data, a.nrows, a.ncols, b.data, b.nrows, b.ncols) "
+             "FROM ta a JOIN tb b ON a.col_block = b.row_block GROUP BY 1, 2 ORDER BY 1, 2")
+    serial = postgresql.execute(query).fetchall()
+    force_parallel(postgresql)
+    plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query))
+    assert "Gather" in plan, plan
+    parallel = postgresql.execute(query).fetchall()
+    assert [r[:2] for r in parallel] == [r[:2] for r in serial]
+    for s, p in zip(serial, parallel):
+        np.testing.assert_allclose(np.frombuffer(p[2]), np.frombuffer(s[2]), rtol=1e-12)
+
+
+def test_tiled_product_with_mismatched_tiling(postgresql):
+    m = np.ones((4, 4))
+    put(postgresql, "ta", m, "tiles")
+    postgresql.execute("SELECT indb_ml.matrix_reblock('ta', '', 'tb', 'block=3')")
+    with pytest.raises(E.InvalidParameterValue, match="tiling differ"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_mult('ta', '', 'tb', '', 'tr')")
+    postgresql.execute("SELECT indb_ml.matrix_mult('ta', '', 'tb', '', 'tr', 'fmt=dense')")  # in memory: fine
+    np.testing.assert_allclose(get(postgresql, "tr", "row=row_num, val=val, fmt=dense"), m @ m, rtol=RTOL)

@@ -41,3 +41,27 @@ def join_tiles(tiles: Iterable[tuple[int, int, np.ndarray]], shape: tuple[int, i
     for i, j, tile in tiles:
         out[i * block : i * block + tile.shape[0], j * block : j * block + tile.shape[1]] = tile
     return out
+
+
+def encode_state(tile: np.ndarray) -> bytes:
+    """An aggregate state: int64 ``[nrows, ncols]`` then the tile's float64 values."""
+    return np.array(tile.shape, dtype="<i8").tobytes() + encode_tile(tile)
+
+
+def decode_state(state: bytes) -> np.ndarray:
+    nrows, ncols = np.frombuffer(state, dtype="<i8", count=2).tolist()
+    return np.frombuffer(state, dtype="<f8", offset=16).reshape(nrows, ncols)
+
+
+def tile_mm_accumulate(state: bytes | None, a: np.ndarray, b: np.ndarray) -> bytes:
+    """``state + a @ b``: one partial product of a tiled matrix multiplication."""
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"tile shapes {a.shape} and {b.shape} do not multiply")
+    product = a @ b
+    return encode_state(product if state is None else decode_state(state) + product)
+
+
+def tile_add_states(a: bytes | None, b: bytes | None) -> bytes | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return encode_state(decode_state(a) + decode_state(b))

@@ -12,7 +12,9 @@ import numpy as np
 from scipy import sparse
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import storage
+from indb_ml.matrix import storage, tile_ops
+from indb_ml.matrix.args import parse_args
+from indb_ml.server.relations import new_table
 from indb_ml.server.session import Session, sql_entry
 
 
@@ -32,6 +34,9 @@ def _binary(sess: Session, a, a_args, b, b_args, out, out_args, op: str, compute
 
 @sql_entry
 def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
+    if _tiled_product(sess, a, a_args, b, b_args, out, out_args):
+        return [out]
+
     def compute(x, y):
         if x.shape[1] != y.shape[0]:
             raise InputError(f"matrix_mult: matrix_a is {x.shape[0]} x {x.shape[1]} and matrix_b is "
@@ -41,6 +46,26 @@ def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
 
     # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
     return _binary(sess, a, a_args, b, b_args, out, out_args, "matrix_mult", compute, fmt="dense")
+
+
+def _tiled_product(sess, a, a_args, b, b_args, out, out_args) -> bool:
+    """Tiles times tiles into tiles: a streaming join + aggregate per output tile, nothing loaded."""
+    rel_a, args_a, fmt_a = storage.describe(sess, a, a_args, "matrix_a")
+    rel_b, args_b, fmt_b = storage.describe(sess, b, b_args, "matrix_b")
+    out_fmt = parse_args(out_args)[0].fmt
+    if (fmt_a, fmt_b) != ("tiles", "tiles") or args_a.trans or args_b.trans or out_fmt not in (None, "tiles"):
+        return False
+    inner_a = tile_ops.block_sizes(sess, rel_a, "col")
+    inner_b = tile_ops.block_sizes(sess, rel_b, "row")
+    if inner_a != inner_b:
+        raise InputError(
+            f"matrix_mult: matrix_a has {sum(inner_a)} columns in blocks {inner_a[:5]}... and matrix_b has "
+            f"{sum(inner_b)} rows in blocks {inner_b[:5]}...; the inner dimensions or their tiling differ",
+            hint="reblock both with the same block size (matrix_reblock ... 'block=N')",
+        )
+    rel_out = new_table(sess, out, "matrix_out")
+    tile_ops.multiply_tiles(sess, rel_a.sql(sess), rel_b.sql(sess), rel_out.sql(sess))
+    return True
 
 
 def _elementwise(name: str, fn):

@@ -92,6 +92,13 @@ def _require(rel, cols: dict, names: dict, kinds: dict, arg_name: str) -> None:
                              sqlstate=InputError.DATATYPE_MISMATCH)
 
 
+def describe(sess: Session, name: str, args_text: str | None, arg_name: str) -> tuple[Relation, MatrixArgs, str]:
+    """The relation, its args and its format, without reading the matrix."""
+    rel = resolve_source(sess, name, arg_name)
+    args, _ = parse_args(args_text)
+    return rel, args, _detect(rel, _columns(sess, rel), args, arg_name)
+
+
 def load(sess: Session, name: str, args_text: str | None, arg_name: str) -> Loaded:
     """Read the matrix named by ``name`` / ``args_text``; apply ``trans=true``."""
     rel = resolve_source(sess, name, arg_name)

@@ -1,0 +1,53 @@
+"""Relational plans over tiles: work per tile, never per row or per element.
+
+``matrix_mult`` between two tiled matrices is one SQL statement: a join of the
+tiles on the shared block index and, per output tile, the aggregate
+``indb_ml.tile_mm`` (SFUNC: ``state + A_ik @ B_kj`` with BLAS; COMBINEFUNC:
+tile addition; FINALFUNC: the tile's bytes). PostgreSQL streams the join, so
+memory is bounded by a few tiles, and the aggregate merges, so the plan can run
+in parallel workers (DESIGN.md section 4, strategy 3).
+"""
+
+from __future__ import annotations
+
+from indb_ml.kernels.tiles import decode_state, decode_tile, tile_add_states, tile_mm_accumulate
+from indb_ml.server.session import Session, sql_entry
+
+
+@sql_entry
+def tile_mm_transition(sess, state, a, a_rows, a_cols, b, b_rows, b_cols):
+    return tile_mm_accumulate(state, decode_tile(a, a_rows, a_cols), decode_tile(b, b_rows, b_cols))
+
+
+@sql_entry
+def tile_mm_combine(sess, a, b):
+    return tile_add_states(a, b)
+
+
+@sql_entry
+def tile_mm_final(sess, state):
+    return None if state is None else decode_state(state).tobytes()
+
+
+def block_sizes(sess: Session, rel, axis: str) -> list:
+    """Heights (axis='row') or widths (axis='col') of a tile table's blocks, by block index."""
+    block, size = ("row_block", "nrows") if axis == "row" else ("col_block", "ncols")
+    rows = sess.execute("SELECT " + block + " AS b, pg_catalog.max(" + size + ") AS s FROM " + rel.sql(sess)
+                        + " GROUP BY 1 ORDER BY 1")
+    return [r["s"] for r in rows]
+
+
+def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out_sql: str) -> None:
+    """``out = a @ b`` for two tile tables whose block sizes line up (checked by the caller)."""
+    sess.execute(
+        "CREATE TABLE " + out_sql + " (row_block integer, col_block integer, nrows integer, ncols integer, "
+        "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
+        "PRIMARY KEY (row_block, col_block))"
+    )
+    sess.execute(
+        "INSERT INTO " + out_sql + " (row_block, col_block, nrows, ncols, data) "
+        "SELECT a.row_block, b.col_block, pg_catalog.max(a.nrows), pg_catalog.max(b.ncols), "
+        "indb_ml.tile_mm(a.data, a.nrows, a.ncols, b.data, b.nrows, b.ncols) "
+        "FROM " + a_sql + " a JOIN " + b_sql + " b ON a.col_block = b.row_block "
+        "GROUP BY a.row_block, b.col_block"
+    )

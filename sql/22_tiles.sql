@@ -1,0 +1,37 @@
+-- tiles: aggregates that work on whole tiles (DESIGN.md section 4, strategy 3)
+
+CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer,
+                                            b bytea, b_rows integer, b_cols integer) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mm_transition
+return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mm_transition(bytea, bytea, integer, integer, bytea, integer, integer) IS
+'Internal: transition step of indb_ml.tile_mm (state + A @ B, one BLAS call per pair of tiles).';
+
+CREATE FUNCTION indb_ml._tile_mm_combine(a bytea, b bytea) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mm_combine
+return tile_mm_combine(plpy, a, b)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mm_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.tile_mm (tile addition).';
+
+CREATE FUNCTION indb_ml._tile_mm_final(state bytea) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mm_final
+return tile_mm_final(plpy, state)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mm_final(bytea) IS 'Internal: final step of indb_ml.tile_mm (the tile''s float64 bytes).';
+
+CREATE AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, integer) (
+    SFUNC = indb_ml._tile_mm_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._tile_mm_combine,
+    FINALFUNC = indb_ml._tile_mm_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, integer) IS
+'Sum of A_ik @ B_kj over pairs of tiles (data, nrows, ncols): one output tile of a tiled matrix product. Used by matrix_mult on tiles; GROUP BY the output block.';
