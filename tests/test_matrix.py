@@ -182,7 +182,8 @@ def test_bad_input(postgresql, setup, call, error, match):
 
 
 def force_parallel(conn) -> None:
-    conn.execute("SET force_parallel_mode = on" if conn.info.server_version < 160000 else "SET debug_parallel_query = on")
+    version = conn.info.server_version
+    conn.execute("SET force_parallel_mode = on" if version < 160000 else "SET debug_parallel_query = on")
     for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0"):
         conn.execute("SET " + setting)
 
