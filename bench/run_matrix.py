@@ -1,0 +1,131 @@
+"""Benchmark matrix operations over tables against numpy/scipy in memory (SLAB-style).
+
+    .venv/bin/python bench/run_matrix.py [--dsn DSN] [--n 1000] [--tall 10000] [--wide 1000]
+                                         [--sparse 20000] [--density 0.001] [--repeat 3]
+
+Times, in one run: GMM (n x n matmul) between dense-row tables, between tiles
+(tiles out), and numpy in memory; TRANS, ADD, MVM on a dense tall x wide table
+and numpy; GMM on a sparse matrix (sparse x sparse, dense out avoided: sparse
+out) and scipy. Prints seconds and ratios to numpy/scipy. No timed assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import psycopg
+from psycopg import sql
+from scipy import sparse
+
+DENSE = "row=row_id, val=row_vec"
+SPARSE = "row=row_id, col=col_id, val=val"
+
+
+def timed(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def dense_table(conn, name: str, m: np.ndarray) -> None:
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+    conn.execute(sql.SQL("CREATE TABLE {} (row_id int, row_vec float8[])").format(sql.Identifier(name)))
+    with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(name))) as copy:
+        for i, row in enumerate(m, start=1):
+            copy.write_row([i, row.tolist()])
+
+
+def sparse_table(conn, name: str, m) -> None:
+    m = sparse.coo_array(m)
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+    conn.execute(sql.SQL("CREATE TABLE {} (row_id int, col_id int, val float8)").format(sql.Identifier(name)))
+    with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(name))) as copy:
+        for i, j, v in zip(m.row, m.col, m.data):
+            copy.write_row([int(i) + 1, int(j) + 1, float(v)])
+        copy.write_row([m.shape[0], m.shape[1], 0.0])
+
+
+def call(conn, fn: str, args: list, drop: str | None = None):
+    """One indb_ml call in its own transaction; the output table is dropped first."""
+    def run():
+        with conn.transaction():
+            if drop:
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(drop)))
+            placeholders = sql.SQL(", ").join(sql.Placeholder() * len(args))
+            return conn.execute(sql.SQL("SELECT indb_ml.{}({})").format(sql.Identifier(fn), placeholders),
+                                args).fetchone()
+    return run
+
+
+def report(rows: list) -> None:
+    print(f"{'operation':58} {'indb_ml s':>10} {'numpy s':>9} {'ratio':>7}")
+    for name, ours, base in rows:
+        print(f"{name:58} {ours:10.3f} {base:9.4f} {ours / base:7.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn")
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--tall", type=int, default=10000)
+    parser.add_argument("--wide", type=int, default=1000)
+    parser.add_argument("--sparse", type=int, default=20000)
+    parser.add_argument("--density", type=float, default=0.001)
+    parser.add_argument("--repeat", type=int, default=3)
+    opts = parser.parse_args()
+    dsn = opts.dsn
+    if dsn is None:
+        from indb_ml.cli.server import EmbeddedServer
+
+        dsn = EmbeddedServer(Path(os.environ.get("INDB_ML_BENCH_DATA", "/var/lib/indb_ml/bench"))).start()
+    rng = np.random.default_rng(0)
+    rows = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        a, b = rng.random((opts.n, opts.n)), rng.random((opts.n, opts.n))
+        dense_table(conn, "bm_a", a)
+        dense_table(conn, "bm_b", b)
+        numpy_gmm = timed(lambda: a @ b, opts.repeat)
+        rows.append((f"GMM {opts.n}x{opts.n} dense rows -> dense rows",
+                     timed(call(conn, "matrix_mult", ["bm_a", DENSE, "bm_b", DENSE, "bm_r", None], "bm_r"),
+                           opts.repeat), numpy_gmm))
+        for src, dst in (("bm_a", "bm_ta"), ("bm_b", "bm_tb")):
+            call(conn, "matrix_reblock", [src, DENSE, dst, "block=1000"], dst)()
+        rows.append((f"GMM {opts.n}x{opts.n} tiles -> tiles",
+                     timed(call(conn, "matrix_mult", ["bm_ta", "", "bm_tb", "", "bm_tr", None], "bm_tr"),
+                           opts.repeat), numpy_gmm))
+        got = np.frombuffer(conn.execute("SELECT data FROM bm_tr WHERE row_block = 0 AND col_block = 0")
+                            .fetchone()[0]).reshape(min(opts.n, 1000), -1)
+        print("max relative difference, tile (0,0) vs numpy:",
+              float(np.max(np.abs(got - (a @ b)[:1000, :1000]) / np.abs(a @ b)[:1000, :1000])))
+
+        x = rng.random((opts.tall, opts.wide))
+        dense_table(conn, "bm_x", x)
+        label = f"{opts.tall}x{opts.wide} dense rows"
+        rows.append((f"TRANS {label}", timed(call(conn, "matrix_trans", ["bm_x", DENSE, "bm_xt", None], "bm_xt"),
+                                             opts.repeat), timed(lambda: np.ascontiguousarray(x.T), opts.repeat)))
+        rows.append((f"ADD {label}", timed(call(conn, "matrix_add", ["bm_x", DENSE, "bm_x", DENSE, "bm_xa", None],
+                                                "bm_xa"), opts.repeat), timed(lambda: x + x, opts.repeat)))
+        v = rng.random(opts.wide)
+        rows.append((f"MVM {label}", timed(call(conn, "matrix_vec_mult", ["bm_x", DENSE, v.tolist()]),
+                                           opts.repeat), timed(lambda: x @ v, opts.repeat)))
+
+        s = sparse.random_array((opts.sparse, opts.sparse), density=opts.density, rng=rng, format="csr")
+        sparse_table(conn, "bm_s", s)
+        rows.append((f"GMM {opts.sparse}^2 sparse (density {opts.density}) -> sparse",
+                     timed(call(conn, "matrix_mult", ["bm_s", SPARSE, "bm_s", SPARSE, "bm_sr", "fmt=sparse"],
+                                "bm_sr"), opts.repeat), timed(lambda: s @ s, opts.repeat)))
+        info = conn.execute("SELECT version()").fetchone()[0].split(" on ")[0]
+    report(rows)
+    print(f"nproc {os.cpu_count()}, {info}; times are best of {opts.repeat} "
+          "ratio = indb_ml / in-memory numpy or scipy")
+
+
+if __name__ == "__main__":
+    main()
