@@ -7,6 +7,8 @@
 -- A member of the extension, so DROP EXTENSION removes it with everything in it.
 CREATE SCHEMA indb_ml;
 COMMENT ON SCHEMA indb_ml IS 'indb_ml: machine learning inside PostgreSQL';
+-- Every role may call the functions (EXECUTE is PUBLIC by default); internals are revoked below.
+GRANT USAGE ON SCHEMA indb_ml TO PUBLIC;
 
 CREATE FUNCTION indb_ml.version() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -29,6 +31,48 @@ LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
 AS 'byteacat';
 COMMENT ON FUNCTION indb_ml._float8_array_bytes(float8[], bytea) IS
 'Internal: the ArrayType body of a float8[] as bytea (call with ''''::bytea), for decoding without a per-element step.';
+
+CREATE FUNCTION indb_ml._int4_array_bytes(int4[], bytea) RETURNS bytea
+LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
+AS 'byteacat';
+COMMENT ON FUNCTION indb_ml._int4_array_bytes(int4[], bytea) IS
+'Internal: the ArrayType body of an int4[] as bytea (call with ''''::bytea); gives native-order int4 bytes.';
+
+-- The reverse direction: byteacat(header, data) declared as returning float8[]. Only
+-- safe with a header that matches the data, so it is not callable by users; the
+-- SECURITY DEFINER wrapper below builds the header itself from the data's length.
+CREATE FUNCTION indb_ml._float8_array_unchecked(bytea, bytea) RETURNS float8[]
+LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
+AS 'byteacat';
+REVOKE ALL ON FUNCTION indb_ml._float8_array_unchecked(bytea, bytea) FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._float8_array_unchecked(bytea, bytea) IS
+'Internal, not for users: concatenates an ArrayType header and float8 data into a float8[]; see float8_array_from_bytes.';
+
+CREATE FUNCTION indb_ml.float8_array_from_bytes(data bytea) RETURNS float8[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n int := pg_catalog.length(data) / 8;
+BEGIN
+    IF pg_catalog.length(data) % 8 <> 0 THEN
+        RAISE EXCEPTION 'float8_array_from_bytes: % bytes is not a whole number of float64 values', pg_catalog.length(data)
+            USING ERRCODE = '22023';
+    END IF;
+    IF n = 0 THEN
+        RETURN '{}'::float8[];
+    END IF;
+    -- The header of a 1-element float8[] (native byte order), its length patched to n.
+    RETURN indb_ml._float8_array_unchecked(
+        pg_catalog.overlay(
+            pg_catalog.substr(indb_ml._float8_array_bytes(ARRAY[0]::float8[], ''::bytea), 1, 20),
+            pg_catalog.substr(indb_ml._int4_array_bytes(ARRAY[n], ''::bytea), 21, 4),
+            13, 4),
+        data);
+END
+$$;
+COMMENT ON FUNCTION indb_ml.float8_array_from_bytes(bytea) IS
+'A float8[] from native-order float64 bytes (numpy''s tobytes()); the length must be a multiple of 8. The fast way to hand numbers from Python to SQL without a text conversion per element.';
 
 -- ---- 10_linregr.sql ----
 -- linregr: linear regression (MADlib-compatible names, arguments and outputs)

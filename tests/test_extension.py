@@ -3,6 +3,7 @@
 import subprocess
 
 import psycopg
+import pytest
 
 from indb_ml import __version__
 from indb_ml.build_sql import render, target
@@ -101,3 +102,22 @@ def test_cli_install_creates_then_updates_in_a_fresh_database(postgresql, capsys
         assert conn.execute("SELECT indb_ml.version()").fetchone()[0] == __version__
         extensions = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
         assert {"indb_ml", "plpython3u", "vector"} <= extensions
+
+
+def test_float8_array_from_bytes(postgresql):
+    import numpy as np
+
+    values = np.random.default_rng(0).normal(size=1000)
+    values[[3, 7]] = [np.nan, np.inf]
+    got = postgresql.execute("SELECT indb_ml.float8_array_from_bytes(%s)", [values.tobytes()]).fetchone()[0]
+    np.testing.assert_array_equal(np.array(got, dtype=float), values)
+    assert postgresql.execute("SELECT indb_ml.float8_array_from_bytes(''::bytea)").fetchone()[0] == []
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="whole number"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.float8_array_from_bytes('\\x0102'::bytea)")
+    # An ordinary role may use the checked constructor, never the unchecked one behind it.
+    postgresql.execute("CREATE ROLE indb_plain_user")
+    postgresql.execute("SET ROLE indb_plain_user")
+    assert postgresql.execute("SELECT indb_ml.float8_array_from_bytes(%s)", [b"\0" * 8]).fetchone()[0] == [0.0]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml._float8_array_unchecked('\\x00'::bytea, '\\x00'::bytea)")
+    postgresql.execute("RESET ROLE")
