@@ -1,0 +1,52 @@
+"""matrix_agg, gram and xty against numpy, serial and with parallel query forced."""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+
+from tests.test_matrix import force_parallel
+
+
+@pytest.fixture
+def rows(postgresql):
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(2000, 4)), rng.normal(size=2000)
+    postgresql.execute("CREATE TABLE t (id int, x float8[], y float8)")
+    with postgresql.cursor().copy("COPY t FROM STDIN") as copy:
+        for i in range(2000):
+            copy.write_row([i, x[i].tolist(), y[i]])
+        copy.write_row([2000, None, 1.0])  # a NULL row: skipped
+    postgresql.execute("ANALYZE t")
+    return x, y
+
+
+def test_gram_and_xty_serial_and_parallel(postgresql, rows):
+    x, y = rows
+    query = "SELECT indb_ml.gram(x), indb_ml.xty(x, y) FROM t"
+    gram, xty = postgresql.execute(query).fetchone()
+    np.testing.assert_allclose(np.array(gram), x.T @ x, rtol=1e-12)
+    np.testing.assert_allclose(xty, x.T @ y, rtol=1e-12, atol=1e-12)
+    force_parallel(postgresql)
+    plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query))
+    assert "Partial Aggregate" in plan, plan
+    pgram, pxty = postgresql.execute(query).fetchone()
+    np.testing.assert_allclose(np.array(pgram), np.array(gram), rtol=1e-12)
+    np.testing.assert_allclose(pxty, xty, rtol=1e-12, atol=1e-12)
+
+
+def test_matrix_agg_orders_rows(postgresql, rows):
+    x, _ = rows
+    got = postgresql.execute("SELECT indb_ml.matrix_agg(x ORDER BY id) FROM t WHERE id < 10").fetchone()[0]
+    np.testing.assert_array_equal(np.array(got), x[:10])
+
+
+def test_aggregate_bad_input(postgresql, rows):
+    assert postgresql.execute("SELECT indb_ml.gram(x) FROM t WHERE false").fetchone()[0] is None
+    with pytest.raises(E.ArraySubscriptError, match="different lengths"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.gram(CASE WHEN id % 2 = 0 THEN x ELSE x[1:2] END) FROM t")
+    with pytest.raises(E.DataException, match="NULL elements"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.gram(ARRAY[1, NULL]::float8[])")
+    with pytest.raises(E.InvalidTextRepresentation, match="NaN"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.xty(x, 'NaN') FROM t")
