@@ -73,7 +73,7 @@ def _limit_bytes(sess: Session) -> int:
     return mb * 1024 * 1024
 
 
-def _check_size(sess: Session, m: int, n: int, what: str) -> None:
+def check_size(sess: Session, m: int, n: int, what: str) -> None:
     if 8 * m * n > _limit_bytes(sess):
         raise InputError(
             f"{what} is {m} x {n} ({8 * m * n / 2**20:.0f} MB dense), above indb_ml.matrix_memory_mb",
@@ -135,7 +135,7 @@ def _read_dense(sess, rel, cols, args, arg_name) -> np.ndarray:
     if stats["kmin"] != stats["kmax"]:
         raise InputError(f"{where}: rows have different lengths ({stats['kmin']} to {stats['kmax']})",
                          sqlstate=InputError.ARRAY_DIMENSIONS)
-    _check_size(sess, stats["n"], stats["kmax"] or 0, where)
+    check_size(sess, stats["n"], stats["kmax"] or 0, where)
     body = sess.one(
         "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8 + " ORDER BY " + row
         + "), ''::bytea) AS b FROM " + rel.sql(sess)
@@ -183,7 +183,7 @@ def _read_tiles(sess, rel, cols, args, arg_name) -> np.ndarray:
         raise InputError(f"{where}: tile blocks must be numbered 0.. without gaps")
     row_off = np.concatenate([[0], np.cumsum([heights[i] for i in range(len(heights))])])
     col_off = np.concatenate([[0], np.cumsum([widths[j] for j in range(len(widths))])])
-    _check_size(sess, int(row_off[-1]), int(col_off[-1]), where)
+    check_size(sess, int(row_off[-1]), int(col_off[-1]), where)
     out = np.zeros((int(row_off[-1]), int(col_off[-1])))
     for r in rows:
         i, j = r["row_block"], r["col_block"]

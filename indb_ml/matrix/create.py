@@ -1,0 +1,146 @@
+"""MADlib's creation operations: matrix_zeros, matrix_ones, matrix_identity, matrix_diag, matrix_random.
+
+As in MADlib, a new matrix is written in the sparse format unless ``out_args`` asks for
+``fmt=dense`` (or ``fmt=tiles``); a sparse zero matrix holds only the ``(m, n, 0)`` entry
+that keeps its shape. ``matrix_random`` is the exception: dense by default, like MADlib's.
+The output columns are named ``row``, ``col`` and ``val`` unless ``out_args`` names them
+(MADlib's defaults for these functions, not ``row_num``/``col_num``).
+
+``matrix_random`` takes MADlib's ``in_args`` options: ``seed`` and, per distribution,
+``min``/``max`` (uniform), ``mu``/``sigma`` (normal), ``prob``/``pos_val``/``neg_val`` (bernoulli).
+
+>>> random_values((2, 3), "uniform", "seed=7, min=-1, max=1").shape
+(2, 3)
+>>> bool((random_values((2, 2), "norm", "seed=3") == random_values((2, 2), "normal", "seed=3")).all())
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from scipy import sparse
+
+from indb_ml.errors import InputError
+from indb_ml.matrix import storage
+from indb_ml.matrix.args import parse_args
+from indb_ml.server.session import Session, sql_entry
+
+CREATED_NAMES = {"row": "row", "col": "col", "val": "val"}
+DISTRIBUTIONS = {
+    "uniform": {"min": 0.0, "max": 1.0},
+    "normal": {"mu": 0.0, "sigma": 1.0},
+    "bernoulli": {"prob": 0.5, "pos_val": 1.0, "neg_val": 0.0},
+}
+
+
+def _check_dims(op: str, **dims) -> None:
+    for name, value in dims.items():
+        if value is None or value < 1:
+            raise InputError(f"{op}: {name} is {'NULL' if value is None else value}; it must be at least 1")
+
+
+def _write(sess: Session, matrix_out, out_args, value, default_fmt: str = "sparse") -> list:
+    rel, args, fmt = storage.create_new(sess, matrix_out, out_args, default_fmt)
+    given = parse_args(out_args)[1]
+    args = replace(args, **{k: v for k, v in CREATED_NAMES.items() if k not in given})
+    if fmt != "sparse" or not sparse.issparse(value):
+        storage.check_size(sess, value.shape[0], value.shape[1], "matrix_out")
+    storage.store(sess, rel, args, fmt, value)
+    return [matrix_out]
+
+
+def _diagonal(values: np.ndarray):
+    n = np.arange(values.size)
+    return sparse.coo_array((values, (n, n)), shape=(values.size, values.size))
+
+
+@sql_entry
+def matrix_zeros(sess, row_dim, col_dim, matrix_out, out_args=None) -> list:
+    _check_dims("matrix_zeros", row_dim=row_dim, col_dim=col_dim)
+    return _write(sess, matrix_out, out_args, sparse.coo_array((row_dim, col_dim)))
+
+
+@sql_entry
+def matrix_ones(sess, row_dim, col_dim, matrix_out, out_args=None) -> list:
+    _check_dims("matrix_ones", row_dim=row_dim, col_dim=col_dim)
+    storage.check_size(sess, row_dim, col_dim, "matrix_ones")
+    return _write(sess, matrix_out, out_args, np.ones((row_dim, col_dim)))
+
+
+@sql_entry
+def matrix_identity(sess, row_dim, matrix_out, out_args=None) -> list:
+    _check_dims("matrix_identity", row_dim=row_dim)
+    return _write(sess, matrix_out, out_args, _diagonal(np.ones(row_dim)))
+
+
+@sql_entry
+def matrix_diag(sess, diag_elements, matrix_out, out_args=None) -> list:
+    if not diag_elements:
+        raise InputError("matrix_diag: diag_elements is NULL or empty", hint="pass e.g. ARRAY[9, 6, 3]")
+    if any(v is None for v in diag_elements):
+        raise InputError("matrix_diag: diag_elements contains NULL")
+    return _write(sess, matrix_out, out_args, _diagonal(np.asarray(diag_elements, dtype=np.float64)))
+
+
+def _distribution(name: str | None) -> str:
+    text = (name or "").strip().lower()
+    if not text:
+        return "uniform"
+    for known in DISTRIBUTIONS:
+        if known.startswith(text):
+            return known
+    raise InputError(f"matrix_random: unknown distribution {name!r}",
+                     hint="use 'uniform', 'normal' or 'bernoulli' (or a prefix of one)")
+
+
+def _options(text: str | None, dist: str) -> tuple[dict, int | None]:
+    values, seed = dict(DISTRIBUTIONS[dist]), None
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, value = (s.strip() for s in part.partition("="))
+        key = key.lower()
+        if not sep or key not in values and key != "seed":
+            raise InputError(f"matrix_random: cannot use {part.strip()!r} in in_args for the {dist} distribution",
+                             hint="known: seed, " + ", ".join(DISTRIBUTIONS[dist]))
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if key == "seed":
+            if not number.is_integer() or number < 0:
+                raise InputError(f"matrix_random: seed={value!r} must be a non-negative integer")
+            seed = int(number)
+        elif not np.isfinite(number):
+            raise InputError(f"matrix_random: {key}={value!r} must be a finite number")
+        else:
+            values[key] = number
+    return values, seed
+
+
+def random_values(shape: tuple[int, int], distribution: str | None, in_args: str | None) -> np.ndarray:
+    """Draw the matrix; the same ``seed``, shape and options always give the same values."""
+    dist = _distribution(distribution)
+    opts, seed = _options(in_args, dist)
+    rng = np.random.default_rng(seed)
+    if dist == "uniform":
+        if opts["min"] > opts["max"]:
+            raise InputError(f"matrix_random: min={opts['min']} is above max={opts['max']}")
+        return rng.uniform(opts["min"], opts["max"], size=shape)
+    if dist == "normal":
+        if opts["sigma"] < 0:
+            raise InputError(f"matrix_random: sigma={opts['sigma']} must not be negative")
+        return rng.normal(opts["mu"], opts["sigma"], size=shape)
+    if not 0 <= opts["prob"] <= 1:
+        raise InputError(f"matrix_random: prob={opts['prob']} must be between 0 and 1")
+    return np.where(rng.random(size=shape) < opts["prob"], opts["pos_val"], opts["neg_val"])
+
+
+@sql_entry
+def matrix_random(sess, row_dim, col_dim, in_args, distribution, matrix_out, out_args=None) -> list:
+    _check_dims("matrix_random", row_dim=row_dim, col_dim=col_dim)
+    storage.check_size(sess, row_dim, col_dim, "matrix_random")
+    value = random_values((row_dim, col_dim), distribution, in_args)
+    return _write(sess, matrix_out, out_args, value, default_fmt="dense")
