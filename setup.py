@@ -28,6 +28,7 @@ setup(
             "pandas>=2,<4",
             "scipy>=1.10,<2",
             "ruff>=0.17,<0.18",
+            "hypothesis>=6.100,<7",
         ],
     },
     entry_points={"console_scripts": ["indb-ml=indb_ml.cli.main:main"]},
