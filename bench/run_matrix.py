@@ -4,8 +4,8 @@
                                          [--sparse 20000] [--density 0.001] [--repeat 3]
 
 Times, in one run: GMM (n x n matmul) between dense-row tables, between tiles
-(tiles out), and numpy in memory; TRANS, ADD, MVM on a dense tall x wide table
-and numpy; GMM on a sparse matrix (sparse x sparse, dense out avoided: sparse
+(tiles out), and numpy in memory; TRANS, ADD, NORM, GRM (XᵀX), MVM on a dense
+tall x wide table and numpy; GMM on a sparse matrix (sparse x sparse, dense out avoided: sparse
 out) and scipy. Prints seconds and ratios to numpy/scipy. No timed assertions.
 """
 
@@ -112,6 +112,11 @@ def main() -> None:
                                              opts.repeat), timed(lambda: np.ascontiguousarray(x.T), opts.repeat)))
         rows.append((f"ADD {label}", timed(call(conn, "matrix_add", ["bm_x", DENSE, "bm_x", DENSE, "bm_xa", None],
                                                 "bm_xa"), opts.repeat), timed(lambda: x + x, opts.repeat)))
+        rows.append((f"NORM (fro) {label}", timed(call(conn, "matrix_norm", ["bm_x", DENSE, "fro"]), opts.repeat),
+                     timed(lambda: np.linalg.norm(x), opts.repeat)))
+        rows.append((f"GRM (XᵀX via trans=true) {label}",
+                     timed(call(conn, "matrix_mult", ["bm_x", DENSE + ", trans=true", "bm_x", DENSE, "bm_g", None],
+                                "bm_g"), opts.repeat), timed(lambda: x.T @ x, opts.repeat)))
         v = rng.random(opts.wide)
         rows.append((f"MVM {label}", timed(call(conn, "matrix_vec_mult", ["bm_x", DENSE, v.tolist()]),
                                            opts.repeat), timed(lambda: x @ v, opts.repeat)))
