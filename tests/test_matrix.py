@@ -217,3 +217,39 @@ def test_tiled_product_with_mismatched_tiling(postgresql):
         postgresql.execute("SELECT indb_ml.matrix_mult('ta', '', 'tb', '', 'tr')")
     postgresql.execute("SELECT indb_ml.matrix_mult('ta', '', 'tb', '', 'tr', 'fmt=dense')")  # in memory: fine
     np.testing.assert_allclose(get(postgresql, "tr", "row=row_num, val=val, fmt=dense"), m @ m, rtol=RTOL)
+
+
+@pytest.mark.parametrize("ta, tb", [(False, False), (True, False), (False, True)])
+def test_sparse_product_as_join_matches_memory(postgresql, ta, tb):
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(6, 4)) * (rng.random((6, 4)) < 0.4)
+    b = rng.normal(size=(6, 4)) * (rng.random((6, 4)) < 0.4)
+    a_args = put(postgresql, "sa", a if not ta else a.T, "sparse") + (", trans=true" if ta else "")
+    b_args = put(postgresql, "sb", b.T if not tb else b, "sparse") + (", trans=true" if tb else "")
+    expected = a @ b.T
+    for op in ("join", "memory"):
+        out_args = "fmt=sparse, op=" + op
+        postgresql.execute("SELECT indb_ml.matrix_mult('sa', %s, 'sb', %s, %s, %s)",
+                           [a_args, b_args, "r_" + op, out_args])
+        np.testing.assert_allclose(get(postgresql, "r_" + op, "row=row_id, col=col_id, val=val"), expected,
+                                   rtol=1e-12, atol=1e-12, err_msg=op)
+    # Same rows, same shape entry, as MADlib's sparse convention.
+    assert postgresql.execute("SELECT count(*) FROM r_join").fetchone() == postgresql.execute(
+        "SELECT count(*) FROM r_memory").fetchone()
+
+
+def test_operator_choice_errors(postgresql):
+    put(postgresql, "d", np.ones((2, 2)), "dense")
+    put(postgresql, "s", np.ones((2, 2)), "sparse")
+    with pytest.raises(E.InvalidParameterValue, match="op=join needs two sparse"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_mult('d', 'row=row_id, val=val', 's', '', 'o', 'op=join')")
+    with pytest.raises(E.InvalidParameterValue, match="op=tiles needs two tile"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_mult('s', 'row=row_id, col=col_id, val=val', 's', "
+                           "'row=row_id, col=col_id, val=val', 'o', 'op=tiles')")
+    with pytest.raises(E.InvalidParameterValue, match="op='fast'"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_mult('d', 'row=row_id, val=val', 'd', 'row=row_id, val=val', "
+                           "'o', 'op=fast')")
+    postgresql.execute("INSERT INTO s VALUES (1, 1, 5)")
+    with pytest.raises(E.InvalidParameterValue, match="duplicate"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_mult('s', 'row=row_id, col=col_id, val=val', 's', "
+                           "'row=row_id, col=col_id, val=val', 'o', 'fmt=sparse')")

@@ -5,7 +5,7 @@ Parsed into a :class:`MatrixArgs` with defaults from MADlib (``row=row_num``,
 the bad key or value. Column names are kept raw here and quoted where used.
 
 >>> parse_args("row=r, val=v, trans=TRUE")[0]
-MatrixArgs(row='r', col='col_num', val='v', trans=True, fmt=None, block=1000)
+MatrixArgs(row='r', col='col_num', val='v', trans=True, fmt=None, block=1000, op=None)
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from indb_ml.errors import InputError
 
 FORMATS = ("dense", "sparse", "tiles")
+OPERATORS = ("memory", "join", "tiles")  # physical operator for matrix_mult (out_args op=)
 _PAIR = re.compile(r'\s*([A-Za-z_]+)\s*=\s*("(?:[^"]|"")+"|[^,]+?)\s*(?:,|$)')
 
 
@@ -27,6 +28,7 @@ class MatrixArgs:
     trans: bool = False
     fmt: str | None = None  # None: detected from the table (input) or like the input (output)
     block: int = 1000  # tile side, for fmt=tiles
+    op: str | None = None  # matrix_mult's operator; None: chosen from the formats
 
     def with_defaults_from(self, other: MatrixArgs, given: set) -> MatrixArgs:
         """Output args default to the input's column names, as in MADlib."""
@@ -67,10 +69,10 @@ def parse_args(text: str | None) -> tuple[MatrixArgs, set]:
             raise InputError(f"matrix argument {key!r} is given twice in {text!r}")
         values[key] = value
         pos = m.end()
-    unknown = set(values) - {"row", "col", "val", "trans", "fmt", "block"}
+    unknown = set(values) - {"row", "col", "val", "trans", "fmt", "block", "op"}
     if unknown:
         raise InputError(f"unknown matrix argument {sorted(unknown)[0]!r} in {text!r}",
-                         hint="known: row, col, val, trans, fmt, block")
+                         hint="known: row, col, val, trans, fmt, block, op")
     out: dict = {}
     for key in ("row", "col", "val"):
         if key in values:
@@ -82,6 +84,11 @@ def parse_args(text: str | None) -> tuple[MatrixArgs, set]:
         if fmt not in FORMATS:
             raise InputError(f"matrix argument fmt={values['fmt']!r} must be one of {', '.join(FORMATS)}")
         out["fmt"] = fmt
+    if "op" in values:
+        op = values["op"].lower()
+        if op not in OPERATORS:
+            raise InputError(f"matrix argument op={values['op']!r} must be one of {', '.join(OPERATORS)}")
+        out["op"] = op
     if "block" in values:
         if not values["block"].isdigit() or not 1 <= int(values["block"]) <= 10000:
             raise InputError(f"matrix argument block={values['block']!r} must be an integer from 1 to 10000")

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import storage, tile_ops
+from indb_ml.matrix import relational, storage, tile_ops
 from indb_ml.matrix.args import parse_args
 from indb_ml.server.relations import new_table
 from indb_ml.server.session import Session, sql_entry
@@ -34,7 +34,27 @@ def _binary(sess: Session, a, a_args, b, b_args, out, out_args, op: str, compute
 
 @sql_entry
 def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
-    if _tiled_product(sess, a, a_args, b, b_args, out, out_args):
+    """Chooses the operator (out_args ``op=`` forces one): tiles, join (sparse) or memory."""
+    rel_a, args_a, fmt_a = storage.describe(sess, a, a_args, "matrix_a")
+    rel_b, args_b, fmt_b = storage.describe(sess, b, b_args, "matrix_b")
+    wanted, given = parse_args(out_args)
+    tiles_ok = (fmt_a, fmt_b) == ("tiles", "tiles") and not (args_a.trans or args_b.trans)
+    join_ok = (fmt_a, fmt_b) == ("sparse", "sparse") and wanted.fmt in (None, "sparse")
+    op = wanted.op or ("tiles" if tiles_ok and wanted.fmt in (None, "tiles") else
+                       "join" if join_ok and wanted.fmt == "sparse" else "memory")
+    if op == "tiles":
+        if not tiles_ok or wanted.fmt not in (None, "tiles"):
+            raise InputError("matrix_mult: op=tiles needs two tile tables (no trans) and a tiled output",
+                             hint="convert with matrix_reblock first, or use op=memory")
+        _tiled_product(sess, rel_a, rel_b, out)
+        return [out]
+    if op == "join":
+        if not join_ok:
+            raise InputError("matrix_mult: op=join needs two sparse tables and a sparse output",
+                             hint="convert with matrix_sparsify first, or use op=memory")
+        rel_out = new_table(sess, out, "matrix_out")
+        out_cols = wanted.with_defaults_from(args_a, given)
+        relational.multiply_sparse(sess, (rel_a, args_a), (rel_b, args_b), rel_out, out_cols)
         return [out]
 
     def compute(x, y):
@@ -48,13 +68,8 @@ def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
     return _binary(sess, a, a_args, b, b_args, out, out_args, "matrix_mult", compute, fmt="dense")
 
 
-def _tiled_product(sess, a, a_args, b, b_args, out, out_args) -> bool:
+def _tiled_product(sess, rel_a, rel_b, out) -> None:
     """Tiles times tiles into tiles: a streaming join + aggregate per output tile, nothing loaded."""
-    rel_a, args_a, fmt_a = storage.describe(sess, a, a_args, "matrix_a")
-    rel_b, args_b, fmt_b = storage.describe(sess, b, b_args, "matrix_b")
-    out_fmt = parse_args(out_args)[0].fmt
-    if (fmt_a, fmt_b) != ("tiles", "tiles") or args_a.trans or args_b.trans or out_fmt not in (None, "tiles"):
-        return False
     inner_a = tile_ops.block_sizes(sess, rel_a, "col")
     inner_b = tile_ops.block_sizes(sess, rel_b, "row")
     if inner_a != inner_b:
@@ -65,7 +80,6 @@ def _tiled_product(sess, a, a_args, b, b_args, out, out_args) -> bool:
         )
     rel_out = new_table(sess, out, "matrix_out")
     tile_ops.multiply_tiles(sess, rel_a.sql(sess), rel_b.sql(sess), rel_out.sql(sess))
-    return True
 
 
 def _elementwise(name: str, fn):
