@@ -50,3 +50,20 @@ def test_aggregate_bad_input(postgresql, rows):
         postgresql.execute("SELECT indb_ml.gram(ARRAY[1, NULL]::float8[])")
     with pytest.raises(E.InvalidTextRepresentation, match="NaN"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.xty(x, 'NaN') FROM t")
+
+
+def test_elementwise_sum_and_avg_serial_and_parallel(postgresql, rows):
+    x, _ = rows
+    query = "SELECT indb_ml.sum(x), indb_ml.avg(x) FROM t"
+    total, mean = postgresql.execute(query).fetchone()
+    np.testing.assert_allclose(total, x.sum(axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(mean, x.mean(axis=0), rtol=1e-12, atol=1e-15)
+    force_parallel(postgresql)
+    plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query))
+    assert "Partial Aggregate" in plan, plan
+    ptotal, pmean = postgresql.execute(query).fetchone()
+    np.testing.assert_allclose(ptotal, total, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(pmean, mean, rtol=1e-12, atol=1e-15)
+    assert postgresql.execute("SELECT indb_ml.sum(x), indb_ml.avg(x) FROM t WHERE false").fetchone() == (None, None)
+    with pytest.raises(E.ArraySubscriptError), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.sum(CASE WHEN id % 2 = 0 THEN x ELSE x[1:2] END) FROM t")
