@@ -266,7 +266,7 @@ COMMENT ON FUNCTION indb_ml.matrix_scalar_mult(text, text, float8, text, text) I
 'Writes matrix_out = scalar * matrix_in (MADlib matrix_scalar_mult).';
 
 CREATE FUNCTION indb_ml.matrix_vec_mult(matrix_in text, in_args text, vector float8[])
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.ops import matrix_vec_mult
 return matrix_vec_mult(plpy, matrix_in, in_args, vector)
@@ -275,7 +275,7 @@ COMMENT ON FUNCTION indb_ml.matrix_vec_mult(text, text, float8[]) IS
 'matrix_in * vector as a float8[] (MADlib matrix_vec_mult).';
 
 CREATE FUNCTION indb_ml.matrix_ndims(matrix_in text, in_args text)
-RETURNS integer[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS integer[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.ops import matrix_ndims
 return matrix_ndims(plpy, matrix_in, in_args)
@@ -292,7 +292,7 @@ COMMENT ON TYPE indb_ml.complex IS 'A complex number (real, imag): the eigenvalu
 -- extraction and reductions (indb_ml/matrix/reduce.py)
 
 CREATE FUNCTION indb_ml.matrix_extract_row(matrix_in text, in_args text, index integer)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_extract_row
 return matrix_extract_row(plpy, matrix_in, in_args, index)
@@ -301,7 +301,7 @@ COMMENT ON FUNCTION indb_ml.matrix_extract_row(text, text, integer) IS
 'Row number index (1-based) of matrix_in as a float8[] (MADlib matrix_extract_row); formats dense, sparse or tiles.';
 
 CREATE FUNCTION indb_ml.matrix_extract_col(matrix_in text, in_args text, index integer)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_extract_col
 return matrix_extract_col(plpy, matrix_in, in_args, index)
@@ -310,7 +310,7 @@ COMMENT ON FUNCTION indb_ml.matrix_extract_col(text, text, integer) IS
 'Column number index (1-based) of matrix_in as a float8[] (MADlib matrix_extract_col); formats dense, sparse or tiles.';
 
 CREATE FUNCTION indb_ml.matrix_extract_diag(matrix_in text, in_args text)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_extract_diag
 return matrix_extract_diag(plpy, matrix_in, in_args)
@@ -337,7 +337,7 @@ COMMENT ON FUNCTION indb_ml.matrix_min(text, text, integer, text, boolean) IS
 'Writes matrix_out, one row: min float8[] = the smallest value of each column (dim=1) or of each row (dim=2), and with fetch_index also index bigint[] = the 1-based position of its first occurrence (MADlib matrix_min).';
 
 CREATE FUNCTION indb_ml.matrix_sum(matrix_in text, in_args text, dim integer DEFAULT 1)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_sum
 return matrix_sum(plpy, matrix_in, in_args, dim)
@@ -346,7 +346,7 @@ COMMENT ON FUNCTION indb_ml.matrix_sum(text, text, integer) IS
 'Sums of each column (dim=1, the default) or of each row (dim=2) of matrix_in (MADlib matrix_sum).';
 
 CREATE FUNCTION indb_ml.matrix_mean(matrix_in text, in_args text, dim integer DEFAULT 1)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_mean
 return matrix_mean(plpy, matrix_in, in_args, dim)
@@ -355,7 +355,7 @@ COMMENT ON FUNCTION indb_ml.matrix_mean(text, text, integer) IS
 'Means of each column (dim=1, the default) or of each row (dim=2) of matrix_in (MADlib matrix_mean).';
 
 CREATE FUNCTION indb_ml.matrix_norm(matrix_in text, in_args text, norm_type text DEFAULT 'fro')
-RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_norm
 return matrix_norm(plpy, matrix_in, in_args, norm_type)
@@ -485,7 +485,7 @@ COMMENT ON FUNCTION indb_ml.matrix_lu(text, text, text, text) IS
 'LU decomposition with full pivoting P A Q = L U of an m x n matrix_in (MADlib matrix_lu, Eigen''s FullPivLU): writes <prefix>_p (m x m), <prefix>_l (m x m unit lower triangular), <prefix>_u (m x n upper triangular), <prefix>_q (n x n); computed in memory, dense unless out_args says fmt=; returns a note naming the tables.';
 
 CREATE FUNCTION indb_ml.matrix_rank(matrix_in text, in_args text)
-RETURNS bigint LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS bigint LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.decompose import matrix_rank
 return matrix_rank(plpy, matrix_in, in_args)
@@ -494,7 +494,7 @@ COMMENT ON FUNCTION indb_ml.matrix_rank(text, text) IS
 'Rank of matrix_in: singular values above max(m, n) * eps * the largest (MADlib matrix_rank); computed in memory (SVD).';
 
 CREATE FUNCTION indb_ml.matrix_nuclear_norm(matrix_in text, in_args text)
-RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.decompose import matrix_nuclear_norm
 return matrix_nuclear_norm(plpy, matrix_in, in_args)
@@ -540,6 +540,33 @@ CREATE AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, intege
 );
 COMMENT ON AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, integer) IS
 'Sum of A_ik @ B_kj over pairs of tiles (data, nrows, ncols): one output tile of a tiled matrix product. Used by matrix_mult on tiles; GROUP BY the output block.';
+
+CREATE FUNCTION indb_ml._tile_mv_transition(state bytea, data bytea, nrows integer, ncols integer,
+                                            col_offset integer, v bytea) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mv_transition
+return tile_mv_transition(plpy, state, data, nrows, ncols, col_offset, v)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mv_transition(bytea, bytea, integer, integer, integer, bytea) IS
+'Internal: transition step of indb_ml.tile_mv (state + tile @ v[col_offset : col_offset + ncols]).';
+
+CREATE FUNCTION indb_ml._tile_mv_combine(a bytea, b bytea) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mv_combine
+return tile_mv_combine(plpy, a, b)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mv_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.tile_mv (vector addition).';
+
+CREATE AGGREGATE indb_ml.tile_mv(bytea, integer, integer, integer, bytea) (
+    SFUNC = indb_ml._tile_mv_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._tile_mv_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml.tile_mv(bytea, integer, integer, integer, bytea) IS
+'Sum over the tiles of one block row of tile @ v-segment (data, nrows, ncols, col_offset, v as float64 bytes): a block of a tiled matrix-vector product, as float64 bytes. Used by matrix_vec_mult on tiles; GROUP BY row_block.';
 
 -- ---- 23_matrix_aggregates.sql ----
 -- matrix aggregates: matrix_agg, gram (XᵀX), xty (Xᵀy)

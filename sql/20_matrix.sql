@@ -85,7 +85,7 @@ COMMENT ON FUNCTION indb_ml.matrix_scalar_mult(text, text, float8, text, text) I
 'Writes matrix_out = scalar * matrix_in (MADlib matrix_scalar_mult).';
 
 CREATE FUNCTION indb_ml.matrix_vec_mult(matrix_in text, in_args text, vector float8[])
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.ops import matrix_vec_mult
 return matrix_vec_mult(plpy, matrix_in, in_args, vector)
@@ -94,7 +94,7 @@ COMMENT ON FUNCTION indb_ml.matrix_vec_mult(text, text, float8[]) IS
 'matrix_in * vector as a float8[] (MADlib matrix_vec_mult).';
 
 CREATE FUNCTION indb_ml.matrix_ndims(matrix_in text, in_args text)
-RETURNS integer[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS integer[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.ops import matrix_ndims
 return matrix_ndims(plpy, matrix_in, in_args)

@@ -6,7 +6,7 @@ COMMENT ON TYPE indb_ml.complex IS 'A complex number (real, imag): the eigenvalu
 -- extraction and reductions (indb_ml/matrix/reduce.py)
 
 CREATE FUNCTION indb_ml.matrix_extract_row(matrix_in text, in_args text, index integer)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_extract_row
 return matrix_extract_row(plpy, matrix_in, in_args, index)
@@ -15,7 +15,7 @@ COMMENT ON FUNCTION indb_ml.matrix_extract_row(text, text, integer) IS
 'Row number index (1-based) of matrix_in as a float8[] (MADlib matrix_extract_row); formats dense, sparse or tiles.';
 
 CREATE FUNCTION indb_ml.matrix_extract_col(matrix_in text, in_args text, index integer)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_extract_col
 return matrix_extract_col(plpy, matrix_in, in_args, index)
@@ -24,7 +24,7 @@ COMMENT ON FUNCTION indb_ml.matrix_extract_col(text, text, integer) IS
 'Column number index (1-based) of matrix_in as a float8[] (MADlib matrix_extract_col); formats dense, sparse or tiles.';
 
 CREATE FUNCTION indb_ml.matrix_extract_diag(matrix_in text, in_args text)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_extract_diag
 return matrix_extract_diag(plpy, matrix_in, in_args)
@@ -51,7 +51,7 @@ COMMENT ON FUNCTION indb_ml.matrix_min(text, text, integer, text, boolean) IS
 'Writes matrix_out, one row: min float8[] = the smallest value of each column (dim=1) or of each row (dim=2), and with fetch_index also index bigint[] = the 1-based position of its first occurrence (MADlib matrix_min).';
 
 CREATE FUNCTION indb_ml.matrix_sum(matrix_in text, in_args text, dim integer DEFAULT 1)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_sum
 return matrix_sum(plpy, matrix_in, in_args, dim)
@@ -60,7 +60,7 @@ COMMENT ON FUNCTION indb_ml.matrix_sum(text, text, integer) IS
 'Sums of each column (dim=1, the default) or of each row (dim=2) of matrix_in (MADlib matrix_sum).';
 
 CREATE FUNCTION indb_ml.matrix_mean(matrix_in text, in_args text, dim integer DEFAULT 1)
-RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8[] LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_mean
 return matrix_mean(plpy, matrix_in, in_args, dim)
@@ -69,7 +69,7 @@ COMMENT ON FUNCTION indb_ml.matrix_mean(text, text, integer) IS
 'Means of each column (dim=1, the default) or of each row (dim=2) of matrix_in (MADlib matrix_mean).';
 
 CREATE FUNCTION indb_ml.matrix_norm(matrix_in text, in_args text, norm_type text DEFAULT 'fro')
-RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.reduce import matrix_norm
 return matrix_norm(plpy, matrix_in, in_args, norm_type)
@@ -199,7 +199,7 @@ COMMENT ON FUNCTION indb_ml.matrix_lu(text, text, text, text) IS
 'LU decomposition with full pivoting P A Q = L U of an m x n matrix_in (MADlib matrix_lu, Eigen''s FullPivLU): writes <prefix>_p (m x m), <prefix>_l (m x m unit lower triangular), <prefix>_u (m x n upper triangular), <prefix>_q (n x n); computed in memory, dense unless out_args says fmt=; returns a note naming the tables.';
 
 CREATE FUNCTION indb_ml.matrix_rank(matrix_in text, in_args text)
-RETURNS bigint LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS bigint LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.decompose import matrix_rank
 return matrix_rank(plpy, matrix_in, in_args)
@@ -208,7 +208,7 @@ COMMENT ON FUNCTION indb_ml.matrix_rank(text, text) IS
 'Rank of matrix_in: singular values above max(m, n) * eps * the largest (MADlib matrix_rank); computed in memory (SVD).';
 
 CREATE FUNCTION indb_ml.matrix_nuclear_norm(matrix_in text, in_args text)
-RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL SAFE
+RETURNS float8 LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$
 from indb_ml.matrix.decompose import matrix_nuclear_norm
 return matrix_nuclear_norm(plpy, matrix_in, in_args)

@@ -35,3 +35,30 @@ CREATE AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, intege
 );
 COMMENT ON AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, integer) IS
 'Sum of A_ik @ B_kj over pairs of tiles (data, nrows, ncols): one output tile of a tiled matrix product. Used by matrix_mult on tiles; GROUP BY the output block.';
+
+CREATE FUNCTION indb_ml._tile_mv_transition(state bytea, data bytea, nrows integer, ncols integer,
+                                            col_offset integer, v bytea) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mv_transition
+return tile_mv_transition(plpy, state, data, nrows, ncols, col_offset, v)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mv_transition(bytea, bytea, integer, integer, integer, bytea) IS
+'Internal: transition step of indb_ml.tile_mv (state + tile @ v[col_offset : col_offset + ncols]).';
+
+CREATE FUNCTION indb_ml._tile_mv_combine(a bytea, b bytea) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mv_combine
+return tile_mv_combine(plpy, a, b)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mv_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.tile_mv (vector addition).';
+
+CREATE AGGREGATE indb_ml.tile_mv(bytea, integer, integer, integer, bytea) (
+    SFUNC = indb_ml._tile_mv_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._tile_mv_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml.tile_mv(bytea, integer, integer, integer, bytea) IS
+'Sum over the tiles of one block row of tile @ v-segment (data, nrows, ncols, col_offset, v as float64 bytes): a block of a tiled matrix-vector product, as float64 bytes. Used by matrix_vec_mult on tiles; GROUP BY row_block.';

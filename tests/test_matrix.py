@@ -253,3 +253,30 @@ def test_operator_choice_errors(postgresql):
     with pytest.raises(E.InvalidParameterValue, match="duplicate"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.matrix_mult('s', 'row=row_id, col=col_id, val=val', 's', "
                            "'row=row_id, col=col_id, val=val', 'o', 'fmt=sparse')")
+
+
+def test_tiled_matrix_vector_product_streams_tiles(postgresql):
+    m = np.random.default_rng(7).normal(size=(7, 5))
+    put(postgresql, "tm", m, "tiles")
+    v = np.arange(1.0, 6.0)
+    got = postgresql.execute("SELECT indb_ml.matrix_vec_mult('tm', '', %s)", [v.tolist()]).fetchone()[0]
+    np.testing.assert_allclose(got, m @ v, rtol=RTOL)
+    query = ("SELECT row_block, indb_ml.tile_mv(data, nrows, ncols, (%s::int4[])[col_block + 1], %s) FROM tm "
+             "GROUP BY row_block ORDER BY row_block")
+    params = [[0, 2, 4], v.tobytes()]
+    serial = postgresql.execute(query, params).fetchall()
+    force_parallel(postgresql)
+    parallel = postgresql.execute(query, params).fetchall()
+    for s, p in zip(serial, parallel):
+        np.testing.assert_allclose(np.frombuffer(p[1]), np.frombuffer(s[1]), rtol=1e-12)
+    with pytest.raises(E.ArraySubscriptError, match="5 columns"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_vec_mult('tm', '', ARRAY[1, 2])")
+
+
+def test_readers_run_under_forced_parallel_query(postgresql):
+    """Functions that read tables are PARALLEL UNSAFE, so a forced-parallel session still runs them."""
+    put(postgresql, "tm", np.eye(3), "dense", names=("row_id", "col_id", "val"))
+    force_parallel(postgresql)
+    got = postgresql.execute("SELECT indb_ml.matrix_vec_mult('tm', 'row=row_id, val=val', ARRAY[1, 2, 3]), "
+                             "indb_ml.matrix_ndims('tm', 'row=row_id, val=val')").fetchone()
+    assert got == ([1.0, 2.0, 3.0], [3, 3])

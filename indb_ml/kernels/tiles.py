@@ -65,3 +65,17 @@ def tile_add_states(a: bytes | None, b: bytes | None) -> bytes | None:
     if a is None or b is None:
         return a if b is None else b
     return encode_state(decode_state(a) + decode_state(b))
+
+
+def tile_mv_accumulate(state: bytes | None, tile: np.ndarray, v: np.ndarray) -> bytes:
+    """``state + tile @ v``: one tile's share of a tiled matrix-vector product (float64 bytes)."""
+    if tile.shape[1] != v.shape[0]:
+        raise ValueError(f"tile of {tile.shape[1]} columns and a vector segment of {v.shape[0]}")
+    part = tile @ v
+    return (part if state is None else np.frombuffer(state, dtype="<f8") + part).astype("<f8").tobytes()
+
+
+def vector_add_bytes(a: bytes | None, b: bytes | None) -> bytes | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return (np.frombuffer(a, dtype="<f8") + np.frombuffer(b, dtype="<f8")).tobytes()

@@ -140,6 +140,14 @@ matrix_reblock = _convert("tiles")
 def matrix_vec_mult(sess, matrix_in, in_args, vector) -> list:
     if vector is None or any(v is None for v in vector):
         raise InputError("matrix_vec_mult: the vector must not be NULL or contain NULLs")
+    rel, args, fmt = storage.describe(sess, matrix_in, in_args, "matrix_in")
+    if fmt == "tiles" and not args.trans:
+        result = tile_ops.multiply_vector(sess, rel, np.asarray(vector, dtype=np.float64))
+        if result is None:
+            raise InputError(f"matrix_vec_mult: the matrix has {sum(tile_ops.block_sizes(sess, rel, 'col'))} "
+                             f"columns but the vector has {len(vector)} elements",
+                             sqlstate=InputError.ARRAY_DIMENSIONS)
+        return result.tolist()
     m = storage.load(sess, matrix_in, in_args, "matrix_in")
     if m.shape[1] != len(vector):
         raise InputError(f"matrix_vec_mult: the matrix has {m.shape[1]} columns but the vector has "

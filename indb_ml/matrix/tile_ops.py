@@ -10,7 +10,16 @@ in parallel workers (DESIGN.md section 4, strategy 3).
 
 from __future__ import annotations
 
-from indb_ml.kernels.tiles import decode_state, decode_tile, tile_add_states, tile_mm_accumulate
+import numpy as np
+
+from indb_ml.kernels.tiles import (
+    decode_state,
+    decode_tile,
+    tile_add_states,
+    tile_mm_accumulate,
+    tile_mv_accumulate,
+    vector_add_bytes,
+)
 from indb_ml.server.session import Session, sql_entry
 
 
@@ -27,6 +36,32 @@ def tile_mm_combine(sess, a, b):
 @sql_entry
 def tile_mm_final(sess, state):
     return None if state is None else decode_state(state).tobytes()
+
+
+@sql_entry
+def tile_mv_transition(sess, state, data, nrows, ncols, col_offset, v):
+    segment = np.frombuffer(v, dtype="<f8")[col_offset : col_offset + ncols]
+    return tile_mv_accumulate(state, decode_tile(data, nrows, ncols), segment)
+
+
+@sql_entry
+def tile_mv_combine(sess, a, b):
+    return vector_add_bytes(a, b)
+
+
+def multiply_vector(sess: Session, rel, vector: np.ndarray) -> np.ndarray:
+    """``M @ v`` for a tile table: one aggregate per block row, tiles streamed."""
+    widths = block_sizes(sess, rel, "col")
+    if sum(widths) != vector.size:
+        return None
+    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int).tolist()
+    rows = sess.execute(
+        "SELECT row_block, indb_ml.tile_mv(data, nrows, ncols, ($2::int4[])[col_block + 1], $1) AS part FROM "
+        + rel.sql(sess) + " GROUP BY row_block ORDER BY row_block",
+        [np.ascontiguousarray(vector, dtype="<f8").tobytes(), offsets],
+        ["bytea", "int4[]"],
+    )
+    return np.concatenate([np.frombuffer(r["part"], dtype="<f8") for r in rows])
 
 
 def block_sizes(sess: Session, rel, axis: str) -> list:
