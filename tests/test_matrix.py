@@ -280,3 +280,19 @@ def test_readers_run_under_forced_parallel_query(postgresql):
     got = postgresql.execute("SELECT indb_ml.matrix_vec_mult('tm', 'row=row_id, val=val', ARRAY[1, 2, 3]), "
                              "indb_ml.matrix_ndims('tm', 'row=row_id, val=val')").fetchone()
     assert got == ([1.0, 2.0, 3.0], [3, 3])
+
+
+def test_reblock_streams_dense_rows_past_the_memory_cap(postgresql):
+    """Dense -> tiles holds one block row at a time: it works where loading the matrix is refused."""
+    m = np.random.default_rng(8).normal(size=(400, 1000))  # 3.2 MB
+    postgresql.execute("CREATE TABLE big (row_id int, val float8[])")
+    with postgresql.cursor().copy("COPY big FROM STDIN") as copy:
+        for i, row in enumerate(m, start=1):
+            copy.write_row([i, row.tolist()])
+    postgresql.execute("SET indb_ml.matrix_memory_mb = 1")
+    with pytest.raises(E.InvalidParameterValue, match="matrix_memory_mb"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_trans('big', 'row=row_id, val=val', 'o')")
+    postgresql.execute("SELECT indb_ml.matrix_reblock('big', 'row=row_id, val=val', 'big_t', 'block=100')")
+    assert postgresql.execute("SELECT count(*) FROM big_t").fetchone()[0] == 4 * 10
+    postgresql.execute("RESET indb_ml.matrix_memory_mb")
+    np.testing.assert_array_equal(get(postgresql, "big_t", ""), m)

@@ -123,6 +123,14 @@ def matrix_trans(sess, matrix_in, in_args, out, out_args) -> list:
 def _convert(fmt: str):
     @sql_entry
     def op(sess, matrix_in, in_args, out, out_args) -> list:
+        wanted, _ = parse_args(out_args)
+        if (wanted.fmt or fmt) == "tiles":
+            rel = new_table(sess, out, "matrix_out")
+            if storage.dense_to_tiles(sess, matrix_in, in_args, rel, wanted.block):
+                return [out]
+            m = storage.load(sess, matrix_in, in_args, "matrix_in")
+            storage.store(sess, rel, wanted, "tiles", m.value)
+            return [out]
         m = storage.load(sess, matrix_in, in_args, "matrix_in")
         rel, args, _ = storage.create_output(sess, out, out_args, m)
         storage.store(sess, rel, args, args.fmt or fmt, m.value)

@@ -110,17 +110,23 @@ def load(sess: Session, name: str, args_text: str | None, arg_name: str) -> Load
     return Loaded(value.T if args.trans else value, fmt, args)
 
 
-def _read_dense(sess, rel, cols, args, arg_name) -> np.ndarray:
+def _dense_columns(sess, rel, cols, args, arg_name) -> tuple[str, str]:
+    """Quoted row column and the val column as float8[] SQL, after checking their types."""
     is_int = lambda t: t in ("int2", "int4", "int8")  # noqa: E731
     _require(rel, cols, {"row": args.row, "val": args.val},
              {"row": is_int, "val": lambda t: t == "vector" or t.lstrip("_") in NUMERIC and t.startswith("_")},
              arg_name)
     row, val = sess.ident(args.row), sess.ident(args.val)
-    as_f8 = "(" + val + ")::real[]::float8[]" if cols[args.val] == "vector" else "(" + val + ")::float8[]"
+    return row, "(" + val + ")::real[]::float8[]" if cols[args.val] == "vector" else "(" + val + ")::float8[]"
+
+
+def _dense_shape(sess, rel, cols, args, arg_name) -> tuple[int, int]:
+    """Validate a dense table (rows 1..m, equal lengths, no NULLs) and return its shape."""
+    row, as_f8 = _dense_columns(sess, rel, cols, args, arg_name)
     stats = sess.one(
         "SELECT pg_catalog.count(*) AS n, pg_catalog.min(" + row + ") AS lo, pg_catalog.max(" + row + ") AS hi, "
         "pg_catalog.count(DISTINCT " + row + ") AS d, pg_catalog.min(pg_catalog.cardinality(" + as_f8 + ")) AS kmin, "
-        "pg_catalog.max(pg_catalog.cardinality(" + as_f8 + ")) AS kmax, pg_catalog.bool_or(" + val + " IS NULL OR "
+        "pg_catalog.max(pg_catalog.cardinality(" + as_f8 + ")) AS kmax, pg_catalog.bool_or(" + as_f8 + " IS NULL OR "
         + row + " IS NULL OR pg_catalog.array_position(" + as_f8 + ", NULL) IS NOT NULL) AS nulls FROM " + rel.sql(sess)
     )
     where = f"{arg_name} {rel.schema}.{rel.name}"
@@ -135,13 +141,44 @@ def _read_dense(sess, rel, cols, args, arg_name) -> np.ndarray:
     if stats["kmin"] != stats["kmax"]:
         raise InputError(f"{where}: rows have different lengths ({stats['kmin']} to {stats['kmax']})",
                          sqlstate=InputError.ARRAY_DIMENSIONS)
-    check_size(sess, stats["n"], stats["kmax"] or 0, where)
+    return int(stats["n"]), int(stats["kmax"] or 0)
+
+
+def _read_dense(sess, rel, cols, args, arg_name) -> np.ndarray:
+    m, n = _dense_shape(sess, rel, cols, args, arg_name)
+    check_size(sess, m, n, f"{arg_name} {rel.schema}.{rel.name}")
+    row, as_f8 = _dense_columns(sess, rel, cols, args, arg_name)
     body = sess.one(
         "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8 + " ORDER BY " + row
         + "), ''::bytea) AS b FROM " + rel.sql(sess)
     )["b"]
-    m = float8_array_from_body(body)
-    return m.reshape(stats["n"], -1).copy()
+    return float8_array_from_body(body).reshape(m, n).copy()
+
+
+def dense_to_tiles(sess: Session, name: str, args_text: str | None, out: Relation, block: int) -> bool:
+    """Reblock a dense table into tiles one block row at a time (memory: one block row).
+
+    Returns False when the input is not a dense table without ``trans`` (the caller then
+    converts in memory).
+    """
+    rel = resolve_source(sess, name, "matrix_in")
+    args, _ = parse_args(args_text)
+    cols = _columns(sess, rel)
+    if args.trans or _detect(rel, cols, args, "matrix_in") != "dense":
+        return False
+    m, n = _dense_shape(sess, rel, cols, args, "matrix_in")
+    check_size(sess, min(block, m), n, "one block row of matrix_in")
+    row, as_f8 = _dense_columns(sess, rel, cols, args, "matrix_in")
+    _create_tiles(sess, out)
+    blocks = sess.cursor(
+        "SELECT (" + row + " - 1) / $1 AS rb, indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8
+        + " ORDER BY " + row + "), ''::bytea) AS b FROM " + rel.sql(sess) + " GROUP BY 1 ORDER BY 1",
+        [block], ["int4"],
+    )
+    for r in blocks:
+        part = float8_array_from_body(r["b"]).reshape(-1, n)
+        _insert_tiles(sess, out, part, block, row_offset=int(r["rb"]))
+    return True
 
 
 def _read_sparse(sess, rel, cols, args, arg_name):
@@ -260,14 +297,23 @@ def _write_sparse(sess, rel, args, m) -> None:
     sess.execute("ALTER TABLE " + rel.sql(sess) + " ADD PRIMARY KEY (" + r + ", " + c + ")")
 
 
-def _write_tiles(sess, rel, args, m: np.ndarray) -> None:
+def _create_tiles(sess, rel) -> None:
     sess.execute(
         "CREATE TABLE " + rel.sql(sess) + " (row_block integer, col_block integer, nrows integer, ncols integer, "
         "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
         "PRIMARY KEY (row_block, col_block))"
     )
+
+
+def _insert_tiles(sess, rel, m: np.ndarray, block: int, row_offset: int = 0) -> None:
+    """Insert the tiles of ``m``, whose first row is block row ``row_offset``."""
     insert = ("INSERT INTO " + rel.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
               "VALUES ($1, $2, $3, $4, $5)")
-    for i, j, tile in split_tiles(m, args.block):
-        sess.execute(insert, [i, j, tile.shape[0], tile.shape[1], encode_tile(tile)],
+    for i, j, tile in split_tiles(m, block):
+        sess.execute(insert, [i + row_offset, j, tile.shape[0], tile.shape[1], encode_tile(tile)],
                      ["int4", "int4", "int4", "int4", "bytea"])
+
+
+def _write_tiles(sess, rel, args, m: np.ndarray) -> None:
+    _create_tiles(sess, rel)
+    _insert_tiles(sess, rel, m, args.block)
