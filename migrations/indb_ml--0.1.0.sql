@@ -568,6 +568,15 @@ CREATE AGGREGATE indb_ml.tile_mv(bytea, integer, integer, integer, bytea) (
 COMMENT ON AGGREGATE indb_ml.tile_mv(bytea, integer, integer, integer, bytea) IS
 'Sum over the tiles of one block row of tile @ v-segment (data, nrows, ncols, col_offset, v as float64 bytes): a block of a tiled matrix-vector product, as float64 bytes. Used by matrix_vec_mult on tiles; GROUP BY row_block.';
 
+CREATE FUNCTION indb_ml.tile_op(op text, a bytea, b bytea, nrows integer, ncols integer, k float8) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_op
+return tile_op(plpy, op, a, b, nrows, ncols, k)
+$$;
+COMMENT ON FUNCTION indb_ml.tile_op(text, bytea, bytea, integer, integer, float8) IS
+'One tile of an operation on tiles (data as float64 bytes, nrows x ncols): op = add | sub | mul (element-wise with tile b), scale (by k) or trans. Used by matrix_add/sub/elem_mult/scalar_mult/trans when inputs and output are tiles.';
+
 -- ---- 23_matrix_aggregates.sql ----
 -- matrix aggregates: matrix_agg, gram (XᵀX), xty (Xᵀy)
 

@@ -296,3 +296,22 @@ def test_reblock_streams_dense_rows_past_the_memory_cap(postgresql):
     assert postgresql.execute("SELECT count(*) FROM big_t").fetchone()[0] == 4 * 10
     postgresql.execute("RESET indb_ml.matrix_memory_mb")
     np.testing.assert_array_equal(get(postgresql, "big_t", ""), m)
+
+
+def test_elementwise_and_transpose_stream_tiles(postgresql):
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    put(postgresql, "ta", a, "tiles")
+    put(postgresql, "tb", b, "tiles")
+    for fn, expected in (("matrix_add", a + b), ("matrix_sub", a - b), ("matrix_elem_mult", a * b)):
+        postgresql.execute(sql.SQL("SELECT indb_ml.{}('ta', '', 'tb', '', %s)").format(sql.Identifier(fn)), ["o_" + fn])
+        np.testing.assert_allclose(get(postgresql, "o_" + fn, ""), expected, rtol=RTOL, err_msg=fn)
+    postgresql.execute("SELECT indb_ml.matrix_trans('ta', '', 'o_t')")
+    np.testing.assert_allclose(get(postgresql, "o_t", ""), a.T, rtol=RTOL)
+    postgresql.execute("SELECT indb_ml.matrix_scalar_mult('ta', '', 3, 'o_s')")
+    np.testing.assert_allclose(get(postgresql, "o_s", ""), 3 * a, rtol=RTOL)
+    # Nothing is loaded: the memory cap does not apply to tile-by-tile operations.
+    postgresql.execute("SET indb_ml.matrix_memory_mb = 0")
+    postgresql.execute("SELECT indb_ml.matrix_add('ta', '', 'tb', '', 'o_capped')")
+    with pytest.raises(E.InvalidParameterValue, match="tile_op: unknown operation"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.tile_op('pow', data, data, nrows, ncols, 2) FROM ta")

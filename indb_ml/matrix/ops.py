@@ -82,9 +82,28 @@ def _tiled_product(sess, rel_a, rel_b, out) -> None:
     tile_ops.multiply_tiles(sess, rel_a.sql(sess), rel_b.sql(sess), rel_out.sql(sess))
 
 
-def _elementwise(name: str, fn):
+def _streamable(sess, names: list, out_args) -> list | None:
+    """The tile relations, when every input is an untransposed tile table and the output is tiles."""
+    wanted, _ = parse_args(out_args)
+    if wanted.fmt not in (None, "tiles"):
+        return None
+    rels = []
+    for name, args_text, arg_name in names:
+        rel, args, fmt = storage.describe(sess, name, args_text, arg_name)
+        if fmt != "tiles" or args.trans:
+            return None
+        rels.append(rel)
+    return rels
+
+
+def _elementwise(name: str, fn, tile_op: str):
     @sql_entry
     def op(sess, a, a_args, b, b_args, out, out_args) -> list:
+        rels = _streamable(sess, [(a, a_args, "matrix_a"), (b, b_args, "matrix_b")], out_args)
+        if rels and tile_ops.same_tiling(sess, *rels):
+            tile_ops.map_tiles(sess, tile_op, rels[0], new_table(sess, out, "matrix_out"), rels[1])
+            return [out]
+
         def compute(x, y):
             _same_shape(x, y, name)
             return fn(x.value, y.value)
@@ -95,17 +114,25 @@ def _elementwise(name: str, fn):
     return op
 
 
-matrix_add = _elementwise("matrix_add", lambda x, y: x + y)
-matrix_sub = _elementwise("matrix_sub", lambda x, y: x - y)
-matrix_elem_mult = _elementwise(
-    "matrix_elem_mult", lambda x, y: x.multiply(y) if sparse.issparse(x) else (y.multiply(x) if sparse.issparse(y)
-                                                                                 else x * y))
+matrix_add = _elementwise("matrix_add", lambda x, y: x + y, "add")
+matrix_sub = _elementwise("matrix_sub", lambda x, y: x - y, "sub")
+def _elem_mult(x, y):
+    if sparse.issparse(x):
+        return x.multiply(y)
+    return y.multiply(x) if sparse.issparse(y) else x * y
+
+
+matrix_elem_mult = _elementwise("matrix_elem_mult", _elem_mult, "mul")
 
 
 @sql_entry
 def matrix_scalar_mult(sess, matrix_in, in_args, scalar, out, out_args) -> list:
     if scalar is None or not np.isfinite(scalar):
         raise InputError("matrix_scalar_mult: scalar must be a finite number")
+    rels = _streamable(sess, [(matrix_in, in_args, "matrix_in")], out_args)
+    if rels:
+        tile_ops.map_tiles(sess, "scale", rels[0], new_table(sess, out, "matrix_out"), k=scalar)
+        return [out]
     m = storage.load(sess, matrix_in, in_args, "matrix_in")
     rel, args, fmt = storage.create_output(sess, out, out_args, m)
     storage.store(sess, rel, args, fmt, m.value * scalar)
@@ -114,6 +141,10 @@ def matrix_scalar_mult(sess, matrix_in, in_args, scalar, out, out_args) -> list:
 
 @sql_entry
 def matrix_trans(sess, matrix_in, in_args, out, out_args) -> list:
+    rels = _streamable(sess, [(matrix_in, in_args, "matrix_in")], out_args)
+    if rels:
+        tile_ops.map_tiles(sess, "trans", rels[0], new_table(sess, out, "matrix_out"))
+        return [out]
     m = storage.load(sess, matrix_in, in_args, "matrix_in")
     rel, args, fmt = storage.create_output(sess, out, out_args, m)
     storage.store(sess, rel, args, fmt, m.value.T)

@@ -169,7 +169,7 @@ def dense_to_tiles(sess: Session, name: str, args_text: str | None, out: Relatio
     m, n = _dense_shape(sess, rel, cols, args, "matrix_in")
     check_size(sess, min(block, m), n, "one block row of matrix_in")
     row, as_f8 = _dense_columns(sess, rel, cols, args, "matrix_in")
-    _create_tiles(sess, out)
+    create_tiles(sess, out)
     blocks = sess.cursor(
         "SELECT (" + row + " - 1) / $1 AS rb, indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8
         + " ORDER BY " + row + "), ''::bytea) AS b FROM " + rel.sql(sess) + " GROUP BY 1 ORDER BY 1",
@@ -297,7 +297,7 @@ def _write_sparse(sess, rel, args, m) -> None:
     sess.execute("ALTER TABLE " + rel.sql(sess) + " ADD PRIMARY KEY (" + r + ", " + c + ")")
 
 
-def _create_tiles(sess, rel) -> None:
+def create_tiles(sess, rel) -> None:
     sess.execute(
         "CREATE TABLE " + rel.sql(sess) + " (row_block integer, col_block integer, nrows integer, ncols integer, "
         "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
@@ -315,5 +315,5 @@ def _insert_tiles(sess, rel, m: np.ndarray, block: int, row_offset: int = 0) -> 
 
 
 def _write_tiles(sess, rel, args, m: np.ndarray) -> None:
-    _create_tiles(sess, rel)
+    create_tiles(sess, rel)
     _insert_tiles(sess, rel, m, args.block)

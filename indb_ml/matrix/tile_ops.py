@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.errors import InputError
 from indb_ml.kernels.tiles import (
     decode_state,
     decode_tile,
@@ -20,6 +21,7 @@ from indb_ml.kernels.tiles import (
     tile_mv_accumulate,
     vector_add_bytes,
 )
+from indb_ml.matrix import storage
 from indb_ml.server.session import Session, sql_entry
 
 
@@ -62,6 +64,51 @@ def multiply_vector(sess: Session, rel, vector: np.ndarray) -> np.ndarray:
         ["bytea", "int4[]"],
     )
     return np.concatenate([np.frombuffer(r["part"], dtype="<f8") for r in rows])
+
+
+TILE_OPS = {
+    "add": lambda a, b, k: a + b,
+    "sub": lambda a, b, k: a - b,
+    "mul": lambda a, b, k: a * b,
+    "scale": lambda a, b, k: a * k,
+    "trans": lambda a, b, k: a.T,
+}
+
+
+@sql_entry
+def tile_op(sess, op, a, b, nrows, ncols, k):
+    """One tile of an element-wise operation, a scaling or a transpose (``indb_ml.tile_op``)."""
+    if op not in TILE_OPS:
+        raise InputError(f"tile_op: unknown operation {op!r}", hint="one of " + ", ".join(TILE_OPS))
+    if a is None:
+        return None
+    left = decode_tile(a, nrows, ncols)
+    right = None if b is None else decode_tile(b, nrows, ncols)
+    if op in ("add", "sub", "mul") and right is None:
+        raise InputError(f"tile_op: {op} needs two tiles")
+    if op == "scale" and k is None:
+        raise InputError("tile_op: scale needs a factor")
+    return np.ascontiguousarray(TILE_OPS[op](left, right, k), dtype="<f8").tobytes()
+
+
+def same_tiling(sess: Session, rel_a, rel_b) -> bool:
+    return all(block_sizes(sess, rel_a, axis) == block_sizes(sess, rel_b, axis) for axis in ("row", "col"))
+
+
+def map_tiles(sess: Session, op: str, rel_a, out_rel, rel_b=None, k: float | None = None) -> None:
+    """``out`` = op applied tile by tile (both inputs tiled alike): one INSERT ... SELECT, tiles streamed."""
+    storage.create_tiles(sess, out_rel)
+    cols = "INSERT INTO " + out_rel.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
+    if op == "trans":
+        sess.execute(cols + "SELECT col_block, row_block, ncols, nrows, indb_ml.tile_op('trans', data, NULL, "
+                     "nrows, ncols, NULL) FROM " + rel_a.sql(sess))
+    elif rel_b is None:
+        sess.execute(cols + "SELECT row_block, col_block, nrows, ncols, indb_ml.tile_op($1, data, NULL, nrows, "
+                     "ncols, $2) FROM " + rel_a.sql(sess), [op, k], ["text", "float8"])
+    else:
+        sess.execute(cols + "SELECT a.row_block, a.col_block, a.nrows, a.ncols, indb_ml.tile_op($1, a.data, "
+                     "b.data, a.nrows, a.ncols, NULL) FROM " + rel_a.sql(sess) + " a JOIN " + rel_b.sql(sess)
+                     + " b ON a.row_block = b.row_block AND a.col_block = b.col_block", [op], ["text"])
 
 
 def block_sizes(sess: Session, rel, axis: str) -> list:
