@@ -121,6 +121,14 @@ def main() -> None:
         rows.append((f"MVM {label}", timed(call(conn, "matrix_vec_mult", ["bm_x", DENSE, v.tolist()]),
                                            opts.repeat), timed(lambda: x @ v, opts.repeat)))
 
+        call(conn, "matrix_reblock", ["bm_x", DENSE, "bm_xtiles", "block=1000"], "bm_xtiles")()
+        tl = f"{opts.tall}x{opts.wide} tiles"
+        rows.append((f"TRANS {tl}", timed(call(conn, "matrix_trans", ["bm_xtiles", "", "bm_xtt", None], "bm_xtt"),
+                                          opts.repeat), timed(lambda: np.ascontiguousarray(x.T), opts.repeat)))
+        rows.append((f"ADD {tl}", timed(call(conn, "matrix_add", ["bm_xtiles", "", "bm_xtiles", "", "bm_xta", None],
+                                             "bm_xta"), opts.repeat), timed(lambda: x + x, opts.repeat)))
+        rows.append((f"MVM {tl}", timed(call(conn, "matrix_vec_mult", ["bm_xtiles", "", v.tolist()]), opts.repeat),
+                     timed(lambda: x @ v, opts.repeat)))
         s = sparse.random_array((opts.sparse, opts.sparse), density=opts.density, rng=rng, format="csr")
         sparse_table(conn, "bm_s", s)
         rows.append((f"GMM {opts.sparse}^2 sparse (density {opts.density}) -> sparse",
