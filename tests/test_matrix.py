@@ -315,3 +315,59 @@ def test_elementwise_and_transpose_stream_tiles(postgresql):
     postgresql.execute("SELECT indb_ml.matrix_add('ta', '', 'tb', '', 'o_capped')")
     with pytest.raises(E.InvalidParameterValue, match="tile_op: unknown operation"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.tile_op('pow', data, data, nrows, ncols, 2) FROM ta")
+
+
+@pytest.mark.parametrize("damage, match", [
+    ("DELETE FROM ta WHERE row_block = 0 AND col_block = 1", "tiles are missing"),
+    ("UPDATE ta SET layout = 'csr' WHERE row_block = 0 AND col_block = 0", "layout or codec"),
+    ("UPDATE ta SET data = substr(data, 9) WHERE row_block = 0 AND col_block = 0", "not nrows x ncols"),
+    ("UPDATE ta SET row_block = 5 WHERE row_block = 2", "without gaps"),
+    ("DELETE FROM ta", "no tiles"),
+])
+def test_damaged_tile_tables_are_rejected_on_every_path(postgresql, damage, match):
+    m = np.arange(30.0).reshape(5, 6)
+    put(postgresql, "ta", m, "tiles")
+    put(postgresql, "tb", m, "tiles")
+    postgresql.execute(damage)
+    for call in ("SELECT indb_ml.matrix_add('ta', '', 'tb', '', 'o')",  # streamed
+                 "SELECT indb_ml.matrix_vec_mult('ta', '', ARRAY[1, 1, 1, 1, 1, 1])",  # streamed
+                 "SELECT indb_ml.matrix_trans('ta', '', 'o', 'fmt=dense')"):  # in memory
+        with pytest.raises(E.Error, match=match), postgresql.transaction():
+            postgresql.execute(call)
+
+
+def test_memory_cap_covers_outputs_and_shapes_without_loading(postgresql):
+    put(postgresql, "col", np.ones((600, 1)), "dense", names=("row_id", "col_id", "val"))
+    put(postgresql, "row", np.ones((1, 600)), "dense", names=("row_id", "col_id", "val"))
+    postgresql.execute("SELECT indb_ml.matrix_reblock('col', 'row=row_id, val=val', 'col_t', 'block=100')")
+    postgresql.execute("SET indb_ml.matrix_memory_mb = 1")  # the 600 x 600 product is 2.9 MB
+    with pytest.raises(E.InvalidParameterValue, match="the product"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_mult('col', 'row=row_id, val=val', 'row', 'row=row_id, val=val', "
+                           "'o')")
+    assert postgresql.execute("SELECT indb_ml.matrix_ndims('col_t', '')").fetchone()[0] == [600, 1]
+
+
+def test_join_operator_checks_columns(postgresql):
+    put(postgresql, "s", np.eye(3), "sparse")
+    with pytest.raises(E.UndefinedColumn, match="no column 'nope'"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.matrix_mult('s', 'row=row_id, col=nope, val=val', 's', "
+                           "'row=row_id, col=col_id, val=val', 'o', 'fmt=sparse')")
+
+
+def test_tile_mm_combine_runs_in_partial_aggregation(postgresql):
+    """One output tile summing many tile pairs: the plan splits it across workers and merges."""
+    rng = np.random.default_rng(10)
+    a, b = rng.normal(size=(2, 80)), rng.normal(size=(80, 2))
+    put(postgresql, "ta", a, "tiles")
+    put(postgresql, "tb", b, "tiles")
+    postgresql.execute("ANALYZE ta")
+    postgresql.execute("ANALYZE tb")
+    query = ("SELECT indb_ml.tile_mm(a.data, a.nrows, a.ncols, b.data, b.nrows, b.ncols) "
+             "FROM ta a JOIN tb b ON a.col_block = b.row_block")
+    serial = np.frombuffer(postgresql.execute(query).fetchone()[0])
+    force_parallel(postgresql)
+    plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query))
+    assert "Partial Aggregate" in plan, plan
+    parallel = np.frombuffer(postgresql.execute(query).fetchone()[0])
+    np.testing.assert_allclose(parallel, serial, rtol=1e-12)
+    np.testing.assert_allclose(serial.reshape(2, 2), a @ b, rtol=1e-12)

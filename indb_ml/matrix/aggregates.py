@@ -52,8 +52,6 @@ def xty_transition(sess, state, x, y):
     if x is None or y is None:
         return state
     v = _vector(x, "xty")
-    if not np.isfinite(y) or not np.isfinite(v).all():
-        raise InputError("xty: NaN or Infinity in x or y", sqlstate="22P02")
     sums = _unpack(state, v.size, "xty")
     return _pack(v.size, v * y if sums is None else sums + v * y)
 

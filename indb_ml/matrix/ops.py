@@ -62,6 +62,7 @@ def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
             raise InputError(f"matrix_mult: matrix_a is {x.shape[0]} x {x.shape[1]} and matrix_b is "
                              f"{y.shape[0]} x {y.shape[1]}; the inner dimensions differ",
                              hint="use trans=true in a_args or b_args to transpose an operand")
+        storage.check_size(sess, x.shape[0], y.shape[1], "the product")
         return x.value @ y.value
 
     # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
@@ -79,7 +80,7 @@ def _tiled_product(sess, rel_a, rel_b, out) -> None:
             hint="reblock both with the same block size (matrix_reblock ... 'block=N')",
         )
     rel_out = new_table(sess, out, "matrix_out")
-    tile_ops.multiply_tiles(sess, rel_a.sql(sess), rel_b.sql(sess), rel_out.sql(sess))
+    tile_ops.multiply_tiles(sess, rel_a.sql(sess), rel_b.sql(sess), rel_out)
 
 
 def _streamable(sess, names: list, out_args) -> list | None:
@@ -196,4 +197,4 @@ def matrix_vec_mult(sess, matrix_in, in_args, vector) -> list:
 
 @sql_entry
 def matrix_ndims(sess, matrix_in, in_args) -> list:
-    return list(storage.load(sess, matrix_in, in_args, "matrix_in").shape)
+    return list(storage.shape_of(sess, matrix_in, in_args, "matrix_in"))

@@ -9,6 +9,7 @@ result is held in Python (DESIGN.md section 4, strategy 4).
 from __future__ import annotations
 
 from indb_ml.errors import InputError
+from indb_ml.matrix import storage
 from indb_ml.matrix.args import MatrixArgs
 from indb_ml.server.relations import Relation
 from indb_ml.server.session import Session
@@ -21,6 +22,7 @@ def _coords(sess: Session, args: MatrixArgs) -> tuple[str, str, str]:
 
 
 def _shape(sess: Session, rel: Relation, args: MatrixArgs, arg_name: str) -> tuple[int, int]:
+    storage.require_sparse_columns(sess, rel, None, args, arg_name)
     r, c, v = _coords(sess, args)
     where = f"{arg_name} {rel.schema}.{rel.name}"
     stats = sess.one(

@@ -92,11 +92,69 @@ def _require(rel, cols: dict, names: dict, kinds: dict, arg_name: str) -> None:
                              sqlstate=InputError.DATATYPE_MISMATCH)
 
 
+def check_tiles(sess: Session, rel: Relation, arg_name: str) -> tuple[int, int]:
+    """Validate a tile table and return its shape: every tile present, blocks 0..k-1, sizes
+    consistent along block rows and columns, data of the stated size, a layout we decode."""
+    where = f"{arg_name} {rel.schema}.{rel.name}"
+    t = rel.sql(sess)
+    stats = sess.one(
+        "SELECT pg_catalog.count(*) AS n, pg_catalog.count(DISTINCT row_block) AS rb, "
+        "pg_catalog.count(DISTINCT col_block) AS cb, pg_catalog.min(row_block) AS rmin, "
+        "pg_catalog.max(row_block) AS rmax, pg_catalog.min(col_block) AS cmin, pg_catalog.max(col_block) AS cmax, "
+        "pg_catalog.bool_or(layout IS DISTINCT FROM 'dense' OR codec IS DISTINCT FROM 'raw') AS other_layout, "
+        "pg_catalog.bool_or(data IS NULL OR nrows IS NULL OR ncols IS NULL OR nrows < 1 OR ncols < 1 "
+        "OR pg_catalog.octet_length(data) <> 8 * nrows * ncols) AS bad_data FROM " + t
+    )
+    if stats["n"] == 0:
+        raise InputError(f"{where} has no tiles", sqlstate=InputError.NO_DATA)
+    if stats["other_layout"]:
+        raise InputError(f"{where} has tiles with a layout or codec other than dense/raw",
+                         hint="this version reads layout='dense', codec='raw' tiles only")
+    if stats["bad_data"]:
+        raise InputError(f"{where} has a tile whose data is not nrows x ncols float64 values")
+    if (stats["rmin"], stats["rmax"], stats["cmin"], stats["cmax"]) != (0, stats["rb"] - 1, 0, stats["cb"] - 1):
+        raise InputError(f"{where}: tile blocks must be numbered 0.. without gaps")
+    if stats["n"] != stats["rb"] * stats["cb"]:
+        raise InputError(f"{where} has {stats['n']} tiles but {stats['rb']} x {stats['cb']} blocks: tiles are missing "
+                         "or repeated", hint="every (row_block, col_block) needs exactly one tile, zeros included")
+    ragged = sess.one(
+        "SELECT (SELECT pg_catalog.count(*) FROM (SELECT row_block FROM " + t + " GROUP BY row_block "
+        "HAVING pg_catalog.count(DISTINCT nrows) > 1) r) + (SELECT pg_catalog.count(*) FROM (SELECT col_block "
+        "FROM " + t + " GROUP BY col_block HAVING pg_catalog.count(DISTINCT ncols) > 1) c) AS bad"
+    )["bad"]
+    if ragged:
+        raise InputError(f"{where}: tiles of one block row (or block column) have different heights (widths)")
+    shape = sess.one(
+        "SELECT (SELECT pg_catalog.sum(h) FROM (SELECT pg_catalog.max(nrows) AS h FROM " + t
+        + " GROUP BY row_block) r)::bigint AS m, (SELECT pg_catalog.sum(w) FROM (SELECT pg_catalog.max(ncols) AS w "
+        "FROM " + t + " GROUP BY col_block) c)::bigint AS n"
+    )
+    return int(shape["m"]), int(shape["n"])
+
+
 def describe(sess: Session, name: str, args_text: str | None, arg_name: str) -> tuple[Relation, MatrixArgs, str]:
-    """The relation, its args and its format, without reading the matrix."""
+    """The relation, its args and its format, without reading the matrix (tile tables are validated)."""
     rel = resolve_source(sess, name, arg_name)
     args, _ = parse_args(args_text)
-    return rel, args, _detect(rel, _columns(sess, rel), args, arg_name)
+    fmt = _detect(rel, _columns(sess, rel), args, arg_name)
+    if fmt == "tiles":
+        check_tiles(sess, rel, arg_name)
+    return rel, args, fmt
+
+
+def shape_of(sess: Session, name: str, args_text: str | None, arg_name: str) -> tuple[int, int]:
+    """The matrix's shape without loading it (after trans)."""
+    rel = resolve_source(sess, name, arg_name)
+    args, _ = parse_args(args_text)
+    cols = _columns(sess, rel)
+    fmt = _detect(rel, cols, args, arg_name)
+    if fmt == "tiles":
+        m, n = check_tiles(sess, rel, arg_name)
+    elif fmt == "dense":
+        m, n = _dense_shape(sess, rel, cols, args, arg_name)
+    else:
+        m, n = _read_sparse(sess, rel, cols, args, arg_name).shape
+    return (n, m) if args.trans else (m, n)
 
 
 def load(sess: Session, name: str, args_text: str | None, arg_name: str) -> Loaded:
@@ -112,9 +170,8 @@ def load(sess: Session, name: str, args_text: str | None, arg_name: str) -> Load
 
 def _dense_columns(sess, rel, cols, args, arg_name) -> tuple[str, str]:
     """Quoted row column and the val column as float8[] SQL, after checking their types."""
-    is_int = lambda t: t in ("int2", "int4", "int8")  # noqa: E731
     _require(rel, cols, {"row": args.row, "val": args.val},
-             {"row": is_int, "val": lambda t: t == "vector" or t.lstrip("_") in NUMERIC and t.startswith("_")},
+             {"row": _is_int, "val": lambda t: t == "vector" or t.lstrip("_") in NUMERIC and t.startswith("_")},
              arg_name)
     row, val = sess.ident(args.row), sess.ident(args.val)
     return row, "(" + val + ")::real[]::float8[]" if cols[args.val] == "vector" else "(" + val + ")::float8[]"
@@ -181,12 +238,23 @@ def dense_to_tiles(sess: Session, name: str, args_text: str | None, out: Relatio
     return True
 
 
-def _read_sparse(sess, rel, cols, args, arg_name):
-    is_int = lambda t: t in ("int2", "int4", "int8")  # noqa: E731
+def require_sparse_columns(sess: Session, rel: Relation, cols: dict | None, args: MatrixArgs, arg_name: str) -> None:
+    """row and col are integer columns, val a numeric one, or a clear error."""
+    cols = _columns(sess, rel) if cols is None else cols
     _require(rel, cols, {"row": args.row, "col": args.col, "val": args.val},
-             {"row": is_int, "col": is_int, "val": lambda t: t in NUMERIC}, arg_name)
+             {"row": _is_int, "col": _is_int, "val": lambda t: t in NUMERIC}, arg_name)
+
+
+def _is_int(typname: str) -> bool:
+    return typname in ("int2", "int4", "int8")
+
+
+def _read_sparse(sess, rel, cols, args, arg_name):
+    require_sparse_columns(sess, rel, cols, args, arg_name)
     r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
     where = f"{arg_name} {rel.schema}.{rel.name}"
+    entries = sess.one("SELECT pg_catalog.count(*) AS n FROM " + rel.sql(sess))["n"]
+    check_size(sess, entries, 3, where + " (its entries)")
     body = sess.one(
         "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(ARRAY[(" + r + ")::float8, (" + c
         + ")::float8, (" + v + ")::float8]), ''::bytea) AS b FROM " + rel.sql(sess)
@@ -210,10 +278,9 @@ def _read_sparse(sess, rel, cols, args, arg_name):
 
 
 def _read_tiles(sess, rel, cols, args, arg_name) -> np.ndarray:
-    rows = sess.execute("SELECT row_block, col_block, nrows, ncols, data FROM " + rel.sql(sess))
     where = f"{arg_name} {rel.schema}.{rel.name}"
-    if not len(rows):
-        raise InputError(f"{where} has no tiles", sqlstate=InputError.NO_DATA)
+    check_size(sess, *check_tiles(sess, rel, arg_name), where)
+    rows = sess.execute("SELECT row_block, col_block, nrows, ncols, data FROM " + rel.sql(sess))
     heights = {r["row_block"]: r["nrows"] for r in rows}
     widths = {r["col_block"]: r["ncols"] for r in rows}
     if sorted(heights) != list(range(len(heights))) or sorted(widths) != list(range(len(widths))):
@@ -253,6 +320,8 @@ def store(sess: Session, rel: Relation, args: MatrixArgs, fmt: str, value) -> No
     if fmt == "sparse":
         _write_sparse(sess, rel, args, sparse.coo_array(value))
         return
+    if sparse.issparse(value):
+        check_size(sess, value.shape[0], value.shape[1], "the output " + rel.name)
     dense = value.toarray() if sparse.issparse(value) else np.asarray(value, dtype=np.float64)
     if fmt == "tiles":
         _write_tiles(sess, rel, args, dense)

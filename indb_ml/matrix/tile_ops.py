@@ -119,13 +119,10 @@ def block_sizes(sess: Session, rel, axis: str) -> list:
     return [r["s"] for r in rows]
 
 
-def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out_sql: str) -> None:
+def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out) -> None:
     """``out = a @ b`` for two tile tables whose block sizes line up (checked by the caller)."""
-    sess.execute(
-        "CREATE TABLE " + out_sql + " (row_block integer, col_block integer, nrows integer, ncols integer, "
-        "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
-        "PRIMARY KEY (row_block, col_block))"
-    )
+    storage.create_tiles(sess, out)
+    out_sql = out.sql(sess)
     sess.execute(
         "INSERT INTO " + out_sql + " (row_block, col_block, nrows, ncols, data) "
         "SELECT a.row_block, b.col_block, pg_catalog.max(a.nrows), pg_catalog.max(b.ncols), "
