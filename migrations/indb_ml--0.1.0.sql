@@ -2547,6 +2547,12 @@ BEGIN
         WHEN 'indb_ml.dist_tanimoto(float8[], float8[])'::regprocedure THEN 5
         WHEN 'indb_ml.dist_inf_norm(float8[], float8[])'::regprocedure THEN 6
     END;
+    -- This function is IMMUTABLE and PARALLEL SAFE, so the distance it calls must be too.
+    IF metric IS NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc AS p WHERE p.oid = f
+                                       AND p.provolatile = 'i' AND p.proparallel = 's') THEN
+        RAISE EXCEPTION '%: the distance function % must be IMMUTABLE and PARALLEL SAFE', fn, f
+            USING ERRCODE = '22023';
+    END IF;
     IF metric IS NULL THEN
         SELECT pg_catalog.format('SELECT %I.%I($1, $2)', n.nspname, p.proname) INTO call
           FROM pg_catalog.pg_proc AS p JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace

@@ -540,7 +540,7 @@ def test_closest_column_and_columns_against_scipy(postgresql):
     assert cid == int(np.argmin(want)) and dist == pytest.approx(want.min(), rel=1e-9)
     # any user function of (float8[], float8[]) -> float8
     postgresql.execute("CREATE FUNCTION public.my_dist(a float8[], b float8[]) RETURNS float8 LANGUAGE sql "
-                       "IMMUTABLE RETURN -indb_ml.dist_norm2(a, b)")
+                       "IMMUTABLE PARALLEL SAFE RETURN -indb_ml.dist_norm2(a, b)")
     cid, dist = q2(postgresql, "SELECT * FROM indb_ml.closest_column(%s::float8[], %s::float8[], 'public.my_dist')",
                   m.tolist(), x.tolist())
     d = sd.cdist(m, x[None, :])[:, 0]
@@ -570,3 +570,17 @@ def test_parallel_query_gives_the_serial_result(postgresql):
     plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query))
     assert "Gather" in plan, plan
     np.testing.assert_allclose(postgresql.execute(query).fetchone(), serial, rtol=1e-9)
+
+
+def test_closest_column_refuses_volatile_or_parallel_unsafe_distances(postgresql):
+    postgresql.execute("CREATE FUNCTION my_dist(a float8[], b float8[]) RETURNS float8 LANGUAGE sql VOLATILE "
+                       "AS 'SELECT 1::float8'")
+    with pytest.raises(E.InvalidParameterValue, match="IMMUTABLE and PARALLEL SAFE"), \
+            postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.closest_column(ARRAY[[1, 2], [3, 4]]::float8[], ARRAY[1, 2]::float8[], "
+                           "'public.my_dist')")
+    postgresql.execute("CREATE FUNCTION ok_dist(a float8[], b float8[]) RETURNS float8 LANGUAGE sql IMMUTABLE "
+                       "PARALLEL SAFE AS 'SELECT a[1] - b[1]'")
+    got = postgresql.execute("SELECT (indb_ml.closest_column(ARRAY[[5, 0], [2, 0]]::float8[], ARRAY[1, 2]::float8[], "
+                             "'public.ok_dist')).column_id").fetchone()[0]
+    assert got in (0, 1, 2)
