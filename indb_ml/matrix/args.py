@@ -35,13 +35,22 @@ class MatrixArgs:
         return replace(self, **{k: getattr(other, k) for k in ("row", "col", "val") if k not in given})
 
 
-def _name(value: str, key: str) -> str:
+def column_name(value: str, key: str) -> str:
+    """A column named as SQL reads it: ``Row_Id`` is ``row_id``, ``"Row Id"`` is ``Row Id``."""
     if value.startswith('"'):
         return value[1:-1].replace('""', '"')
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", value):
         raise InputError(f"matrix argument {key}={value!r} is not a column name",
                          hint='quote unusual names: row="My Row"')
     return value.lower()
+
+
+def suffixed(prefix: str, suffix: str, arg: str = "matrix_out_prefix") -> str:
+    """``out`` -> ``out_p``; a quoted ``"Out"`` -> ``"Out_p"`` (MADlib's add_postfix)."""
+    if not prefix or not prefix.strip():
+        raise InputError(f"{arg} is empty", hint="pass a name such as 'my_factors'")
+    text = prefix.strip()
+    return text[:-1] + suffix + '"' if text.endswith('"') else text + suffix
 
 
 def _bool(value: str, key: str) -> bool:
@@ -76,7 +85,7 @@ def parse_args(text: str | None) -> tuple[MatrixArgs, set]:
     out: dict = {}
     for key in ("row", "col", "val"):
         if key in values:
-            out[key] = _name(values[key], key)
+            out[key] = column_name(values[key], key)
     if "trans" in values:
         out["trans"] = _bool(values["trans"], "trans")
     if "fmt" in values:

@@ -31,7 +31,7 @@ import scipy.linalg
 
 from indb_ml.errors import InputError
 from indb_ml.matrix import storage
-from indb_ml.matrix.args import parse_args
+from indb_ml.matrix.args import parse_args, suffixed
 from indb_ml.matrix.reduce import as_dense
 from indb_ml.server.session import Session, sql_entry
 
@@ -102,19 +102,11 @@ def _write_all(sess: Session, outputs: list, values: list) -> None:
         storage.store(sess, rel, args, fmt, value)
 
 
-def _suffixed(prefix: str, suffix: str) -> str:
-    """``out`` -> ``out_p``; a quoted ``"Out"`` -> ``"Out_p"`` (MADlib's add_postfix)."""
-    if not prefix or not prefix.strip():
-        raise InputError("matrix_out_prefix is empty", hint="pass a name such as 'my_factors'")
-    text = prefix.strip()
-    return text[:-1] + suffix + '"' if text.endswith('"') else text + suffix
-
-
 def _factors(sess, matrix_in, in_args, prefix, out_args, op: str, square: bool, parts: dict, factor) -> list:
     m, a = _load(sess, matrix_in, in_args, op, square)
-    outputs = [_output(sess, _suffixed(prefix, s), out_args, m, "matrix_out_prefix") for s in parts]
+    outputs = [_output(sess, suffixed(prefix, s), out_args, m, "matrix_out_prefix") for s in parts]
     _write_all(sess, outputs, list(factor(a)))
-    names = ", ".join(f"{_suffixed(prefix, s)} ({what})" for s, what in parts.items())
+    names = ", ".join(f"{suffixed(prefix, s)} ({what})" for s, what in parts.items())
     return [f"{op}: {names}"]
 
 

@@ -43,10 +43,12 @@ class Loaded:
         return self.value.shape
 
 
-def _columns(sess: Session, rel: Relation) -> dict:
+def columns(sess: Session, rel: Relation) -> dict:
+    """Column name -> pg_type.typname, in table order."""
     rows = sess.execute(
         "SELECT a.attname, t.typname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t "
-        "ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        "ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        "ORDER BY a.attnum",
         [rel.sql(sess)],
         ["text"],
     )
@@ -136,7 +138,7 @@ def describe(sess: Session, name: str, args_text: str | None, arg_name: str) -> 
     """The relation, its args and its format, without reading the matrix (tile tables are validated)."""
     rel = resolve_source(sess, name, arg_name)
     args, _ = parse_args(args_text)
-    fmt = _detect(rel, _columns(sess, rel), args, arg_name)
+    fmt = _detect(rel, columns(sess, rel), args, arg_name)
     if fmt == "tiles":
         check_tiles(sess, rel, arg_name)
     return rel, args, fmt
@@ -146,7 +148,7 @@ def shape_of(sess: Session, name: str, args_text: str | None, arg_name: str) -> 
     """The matrix's shape without loading it (after trans)."""
     rel = resolve_source(sess, name, arg_name)
     args, _ = parse_args(args_text)
-    cols = _columns(sess, rel)
+    cols = columns(sess, rel)
     fmt = _detect(rel, cols, args, arg_name)
     if fmt == "tiles":
         m, n = check_tiles(sess, rel, arg_name)
@@ -161,7 +163,7 @@ def load(sess: Session, name: str, args_text: str | None, arg_name: str) -> Load
     """Read the matrix named by ``name`` / ``args_text``; apply ``trans=true``."""
     rel = resolve_source(sess, name, arg_name)
     args, _ = parse_args(args_text)
-    cols = _columns(sess, rel)
+    cols = columns(sess, rel)
     fmt = _detect(rel, cols, args, arg_name)
     reader = {"dense": _read_dense, "sparse": _read_sparse, "tiles": _read_tiles}[fmt]
     value = reader(sess, rel, cols, args, arg_name)
@@ -220,7 +222,7 @@ def dense_to_tiles(sess: Session, name: str, args_text: str | None, out: Relatio
     """
     rel = resolve_source(sess, name, "matrix_in")
     args, _ = parse_args(args_text)
-    cols = _columns(sess, rel)
+    cols = columns(sess, rel)
     if args.trans or _detect(rel, cols, args, "matrix_in") != "dense":
         return False
     m, n = _dense_shape(sess, rel, cols, args, "matrix_in")
@@ -240,7 +242,7 @@ def dense_to_tiles(sess: Session, name: str, args_text: str | None, out: Relatio
 
 def require_sparse_columns(sess: Session, rel: Relation, cols: dict | None, args: MatrixArgs, arg_name: str) -> None:
     """row and col are integer columns, val a numeric one, or a clear error."""
-    cols = _columns(sess, rel) if cols is None else cols
+    cols = columns(sess, rel) if cols is None else cols
     _require(rel, cols, {"row": args.row, "col": args.col, "val": args.val},
              {"row": _is_int, "col": _is_int, "val": lambda t: t in NUMERIC}, arg_name)
 

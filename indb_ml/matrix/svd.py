@@ -36,6 +36,7 @@ from scipy.sparse.linalg import ArpackNoConvergence, svds
 
 from indb_ml.errors import InputError
 from indb_ml.matrix import storage
+from indb_ml.matrix.args import column_name, suffixed
 from indb_ml.server.relations import Relation, new_table, resolve_source
 from indb_ml.server.session import Session, sql_entry
 
@@ -102,25 +103,9 @@ def _sql(value) -> str:
     return "NULL" if value is None else str(value)
 
 
-def _column_name(value: str, arg: str) -> str:
-    """A column named as SQL would read it: ``'Row_Id'`` is ``row_id``, ``'"Row Id"'`` is ``Row Id``."""
-    text = value.strip()
-    if len(text) > 1 and text[0] == '"' and text[-1] == '"':
-        return text[1:-1].replace('""', '"')
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", text):
-        raise InputError(f"{arg} {value!r} is not a column name", hint='quote unusual names: \'"My Column"\'')
-    return text.lower()
-
-
 def _quoted(name: str) -> str:
     """A raw column name for a matrix argument string (``row="..."``)."""
     return '"' + name.replace('"', '""') + '"'
-
-
-def _suffixed(prefix: str, suffix: str) -> str:
-    """``out`` -> ``out_u``; a quoted ``"Out"`` -> ``"Out_u"`` (MADlib's add_postfix)."""
-    text = prefix.strip()
-    return text[:-1] + suffix + '"' if text.endswith('"') else text + suffix
 
 
 def _require(values: dict, usage: str) -> None:
@@ -143,7 +128,8 @@ def _check_k(op: str, k: int, shape: tuple[int, int], n_iterations) -> None:
 
 def _outputs(sess: Session, prefix: str, summary: str | None) -> dict:
     """The output relations, all checked absent and distinct before anything is computed."""
-    rels = {s: storage.create_new(sess, _suffixed(prefix, "_" + s), args, fmt, "output_table_prefix")
+    arg = "output_table_prefix"
+    rels = {s: storage.create_new(sess, suffixed(prefix, "_" + s, arg), args, fmt, arg)
             for s, args, fmt in (("u", U_ARGS, "dense"), ("s", S_ARGS, "sparse"), ("v", V_ARGS, "dense"))}
     if summary is not None:
         if not summary.strip():
@@ -159,20 +145,9 @@ def _outputs(sess: Session, prefix: str, summary: str | None) -> dict:
 # ------------------------------------------------------------------ loading
 
 
-def _ordered_columns(sess: Session, rel: Relation) -> list[tuple[str, str]]:
-    rows = sess.execute(
-        "SELECT a.attname, t.typname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t "
-        "ON t.oid = a.atttypid WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
-        "ORDER BY a.attnum",
-        [rel.sql(sess)],
-        ["text"],
-    )
-    return [(r["attname"], r["typname"]) for r in rows]
-
-
 def _load_dense(sess: Session, src: Relation, row: str) -> np.ndarray:
     """MADlib's two dense layouts: ``(row_id, <one array column>)``, or ``row_id`` plus numeric columns."""
-    cols = _ordered_columns(sess, src)
+    cols = list(storage.columns(sess, src).items())
     where = f"source_table {src.schema}.{src.name}"
     if row not in dict(cols):
         raise InputError(f"{where} has no column {row!r} (row_id)", sqlstate=InputError.UNDEFINED_COLUMN)
@@ -203,7 +178,7 @@ def _load_dense(sess: Session, src: Relation, row: str) -> np.ndarray:
 
 
 def _load_sparse(sess: Session, src: Relation, names: dict, row_dim: int, col_dim: int):
-    cols = dict(_ordered_columns(sess, src))
+    cols = storage.columns(sess, src)
     for arg, name in names.items():
         if name not in cols:
             raise InputError(f"source_table {src.schema}.{src.name} has no column {name!r} ({arg})",
@@ -279,7 +254,7 @@ def svd(sess, source_table, output_table_prefix, row_id, k, n_iterations=None, r
     if k < 1:
         raise InputError(f"svd: k is {k}; it must be a positive integer")
     rels = _outputs(sess, output_table_prefix, result_summary_table)
-    a = _load_dense(sess, src, _column_name(row_id, "row_id"))
+    a = _load_dense(sess, src, column_name(row_id, "row_id"))
     return _finish(sess, "svd", rels, a, k, n_iterations, t0)
 
 
@@ -293,7 +268,7 @@ def _svd_sparse(sess, op, source_table, output_table_prefix, row_id, col_id, val
         if dim < 1:
             raise InputError(f"{op}: {name} is {dim}; it must be a positive integer")
     rels = _outputs(sess, output_table_prefix, result_summary_table)
-    names = {arg: _column_name(text, arg) for arg, text in (("row_id", row_id), ("col_id", col_id),
+    names = {arg: column_name(text, arg) for arg, text in (("row_id", row_id), ("col_id", col_id),
                                                              ("value", value))}
     a = _load_sparse(sess, src, names, row_dim, col_dim)
     return _finish(sess, op, rels, a, k, n_iterations, t0)
