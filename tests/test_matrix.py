@@ -242,7 +242,8 @@ def test_operator_choice_errors(postgresql):
     put(postgresql, "d", np.ones((2, 2)), "dense")
     put(postgresql, "s", np.ones((2, 2)), "sparse")
     with pytest.raises(E.InvalidParameterValue, match="op=join needs two sparse"), postgresql.transaction():
-        postgresql.execute("SELECT indb_ml.matrix_mult('d', 'row=row_id, val=val', 's', '', 'o', 'op=join')")
+        postgresql.execute("SELECT indb_ml.matrix_mult('d', 'row=row_id, val=val', 's', "
+                           "'row=row_id, col=col_id, val=val', 'o', 'op=join')")
     with pytest.raises(E.InvalidParameterValue, match="op=tiles needs two tile"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.matrix_mult('s', 'row=row_id, col=col_id, val=val', 's', "
                            "'row=row_id, col=col_id, val=val', 'o', 'op=tiles')")
@@ -343,7 +344,11 @@ def test_memory_cap_covers_outputs_and_shapes_without_loading(postgresql):
     postgresql.execute("SET indb_ml.matrix_memory_mb = 1")  # the 600 x 600 product is 2.9 MB
     with pytest.raises(E.InvalidParameterValue, match="the product"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.matrix_mult('col', 'row=row_id, val=val', 'row', 'row=row_id, val=val', "
-                           "'o')")
+                           "'o', 'op=memory')")
+    # By default the product above the cap streams in row blocks instead.
+    postgresql.execute("SET indb_ml.row_block_mb = 1")
+    postgresql.execute("SELECT indb_ml.matrix_mult('col', 'row=row_id, val=val', 'row', 'row=row_id, val=val', 'o')")
+    np.testing.assert_array_equal(get(postgresql, "o", "row=row_id, val=val"), np.ones((600, 600)))
     assert postgresql.execute("SELECT indb_ml.matrix_ndims('col_t', '')").fetchone()[0] == [600, 1]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from indb_ml.errors import InputError
 
 FORMATS = ("dense", "sparse", "tiles")
-OPERATORS = ("memory", "join", "tiles")  # physical operator for matrix_mult (out_args op=)
+OPERATORS = ("memory", "blocks", "join", "tiles")  # physical operator (out_args op=), see matrix.ops
 _PAIR = re.compile(r'\s*([A-Za-z_]+)\s*=\s*("(?:[^"]|"")+"|[^,]+?)\s*(?:,|$)')
 
 
@@ -28,7 +28,7 @@ class MatrixArgs:
     trans: bool = False
     fmt: str | None = None  # None: detected from the table (input) or like the input (output)
     block: int = 1000  # tile side, for fmt=tiles
-    op: str | None = None  # matrix_mult's operator; None: chosen from the formats
+    op: str | None = None  # physical operator; None: chosen from formats and sizes
 
     def with_defaults_from(self, other: MatrixArgs, given: set) -> MatrixArgs:
         """Output args default to the input's column names, as in MADlib."""

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import storage
+from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import parse_args
 from indb_ml.server.session import Session, sql_entry
 
@@ -47,7 +47,7 @@ def _write(sess: Session, matrix_out, out_args, value, default_fmt: str = "spars
     args = replace(args, **{k: v for k, v in CREATED_NAMES.items() if k not in given})
     if fmt != "sparse" or not sparse.issparse(value):
         storage.check_size(sess, value.shape[0], value.shape[1], "matrix_out")
-    storage.store(sess, rel, args, fmt, value)
+    writer.store(sess, rel, args, fmt, value)
     return [matrix_out]
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.linalg
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import storage
+from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import parse_args, suffixed
 from indb_ml.matrix.reduce import as_dense
 from indb_ml.server.session import Session, sql_entry
@@ -99,7 +99,7 @@ def _output(sess: Session, name: str, out_args, like: storage.Loaded, arg: str =
 
 def _write_all(sess: Session, outputs: list, values: list) -> None:
     for (rel, args, fmt), value in zip(outputs, values):
-        storage.store(sess, rel, args, fmt, value)
+        writer.store(sess, rel, args, fmt, value)
 
 
 def _factors(sess, matrix_in, in_args, prefix, out_args, op: str, square: bool, parts: dict, factor) -> list:

@@ -1,9 +1,21 @@
-"""MADlib's matrix operations over tables (the in-memory operator).
+"""MADlib's matrix operations over tables, and the choice of physical operator.
 
-Each operation loads its operands (:mod:`indb_ml.matrix.storage`), computes with
-numpy/scipy and writes the output table in the format asked (``fmt=`` in
-``out_args``; by default the first input's). Operands are capped by
-``indb_ml.matrix_memory_mb``.
+Four operators (``op=`` in ``out_args`` forces one, otherwise the choice is made from
+the formats and the sizes, measured by the validation scan):
+
+- ``tiles``: tile tables in and out; one INSERT ... SELECT per operation, tiles streamed
+  (:mod:`indb_ml.matrix.tile_ops`), memory a few tiles, parallel-capable;
+- ``join``: sparse times sparse as a join + GROUP BY run by PostgreSQL, out of core
+  (:mod:`indb_ml.matrix.relational`);
+- ``blocks``: dense rows streamed in blocks of whole rows through numpy
+  (:mod:`indb_ml.matrix.pieces`), output written block by block; the other operand of a
+  product is held in memory; memory: one block plus that operand;
+- ``memory``: operands loaded whole, capped by ``indb_ml.matrix_memory_mb``.
+
+Default: tiles when every operand is an untransposed tile table and the output is
+tiles; blocks when the in-memory operator would exceed the cap and the operands
+stream; for sparse products with a sparse output, memory when the inputs and the
+product's worst-case entry count fit the cap, otherwise join; memory otherwise.
 """
 
 from __future__ import annotations
@@ -12,162 +24,225 @@ import numpy as np
 from scipy import sparse
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import relational, storage, tile_ops
+from indb_ml.matrix import pieces, relational, storage, tile_ops, writer
 from indb_ml.matrix.args import parse_args
 from indb_ml.server.relations import new_table
 from indb_ml.server.session import Session, sql_entry
 
+CSR_ENTRY_BYTES = 40  # a product entry in scipy's CSR build plus its COO copy for writing
 
-def _same_shape(a: storage.Loaded, b: storage.Loaded, op: str) -> None:
+
+def _output(sess: Session, out, out_args, like: pieces.Source, default_fmt: str | None = None):
+    """The output relation, its args (column names default to the input's) and format."""
+    rel = new_table(sess, out, "matrix_out")
+    args, given = parse_args(out_args)
+    args = args.with_defaults_from(like.args, given)
+    return rel, args, args.fmt or default_fmt or like.fmt
+
+
+def _forced(wanted_op: str | None, allowed: tuple, op: str) -> str | None:
+    if wanted_op is not None and wanted_op not in allowed:
+        raise InputError(f"{op}: op={wanted_op} does not apply here", hint="use one of op=" + ", op=".join(allowed))
+    return wanted_op
+
+
+def _same_shape(a, b, op: str) -> None:
     if a.shape != b.shape:
         raise InputError(f"{op}: matrix_a is {a.shape[0]} x {a.shape[1]} but matrix_b is "
                          f"{b.shape[0]} x {b.shape[1]}", hint="both matrices must have the same shape")
 
 
-def _binary(sess: Session, a, a_args, b, b_args, out, out_args, op: str, compute, fmt: str | None = None) -> list:
-    left = storage.load(sess, a, a_args, "matrix_a")
-    right = storage.load(sess, b, b_args, "matrix_b")
-    rel, args, out_fmt = storage.create_output(sess, out, out_args, left)
-    storage.store(sess, rel, args, args.fmt or fmt or out_fmt, compute(left, right))
-    return [out]
+def _untransposed_tiles(*sources) -> bool:
+    return all(s.fmt == "tiles" and not s.args.trans for s in sources)
 
 
 @sql_entry
 def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
-    """Chooses the operator (out_args ``op=`` forces one): tiles, join (sparse) or memory."""
-    rel_a, args_a, fmt_a = storage.describe(sess, a, a_args, "matrix_a")
-    rel_b, args_b, fmt_b = storage.describe(sess, b, b_args, "matrix_b")
-    wanted, given = parse_args(out_args)
-    tiles_ok = (fmt_a, fmt_b) == ("tiles", "tiles") and not (args_a.trans or args_b.trans)
-    join_ok = (fmt_a, fmt_b) == ("sparse", "sparse") and wanted.fmt in (None, "sparse")
-    op = wanted.op or ("tiles" if tiles_ok and wanted.fmt in (None, "tiles") else
-                       "join" if join_ok and wanted.fmt == "sparse" else "memory")
+    left = pieces.open_source(sess, a, a_args, "matrix_a")
+    right = pieces.open_source(sess, b, b_args, "matrix_b")
+    if left.shape[1] != right.shape[0]:
+        raise InputError(f"matrix_mult: matrix_a is {left.shape[0]} x {left.shape[1]} and matrix_b is "
+                         f"{right.shape[0]} x {right.shape[1]}; the inner dimensions differ",
+                         hint="use trans=true in a_args or b_args to transpose an operand")
+    wanted, _ = parse_args(out_args)
+    op = _forced(wanted.op, ("memory", "blocks", "join", "tiles"), "matrix_mult") or _choose_mult(
+        sess, left, right, wanted.fmt)
+    sess.debug("matrix_mult: operator " + op)
     if op == "tiles":
-        if not tiles_ok or wanted.fmt not in (None, "tiles"):
+        if not _untransposed_tiles(left, right) or wanted.fmt not in (None, "tiles"):
             raise InputError("matrix_mult: op=tiles needs two tile tables (no trans) and a tiled output",
                              hint="convert with matrix_reblock first, or use op=memory")
-        _tiled_product(sess, rel_a, rel_b, out)
-        return [out]
-    if op == "join":
-        if not join_ok:
+        _tiled_product(sess, left, right, out)
+    elif op == "join":
+        if (left.fmt, right.fmt) != ("sparse", "sparse") or wanted.fmt not in (None, "sparse"):
             raise InputError("matrix_mult: op=join needs two sparse tables and a sparse output",
                              hint="convert with matrix_sparsify first, or use op=memory")
-        rel_out = new_table(sess, out, "matrix_out")
-        out_cols = wanted.with_defaults_from(args_a, given)
-        relational.multiply_sparse(sess, (rel_a, args_a), (rel_b, args_b), rel_out, out_cols)
-        return [out]
-
-    def compute(x, y):
-        if x.shape[1] != y.shape[0]:
-            raise InputError(f"matrix_mult: matrix_a is {x.shape[0]} x {x.shape[1]} and matrix_b is "
-                             f"{y.shape[0]} x {y.shape[1]}; the inner dimensions differ",
-                             hint="use trans=true in a_args or b_args to transpose an operand")
-        storage.check_size(sess, x.shape[0], y.shape[1], "the product")
-        return x.value @ y.value
-
-    # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
-    return _binary(sess, a, a_args, b, b_args, out, out_args, "matrix_mult", compute, fmt="dense")
+        rel, args, _ = _output(sess, out, out_args, left)
+        relational.multiply_sparse(sess, (left.rel, left.args), (right.rel, right.args), rel, args)
+    elif op == "blocks":
+        _blocked_product(sess, left, right, out, out_args)
+    else:
+        x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
+        if not (sparse.issparse(x) and sparse.issparse(y)):
+            storage.check_size(sess, x.shape[0], y.shape[1], "the product")
+        # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
+        rel, args, fmt = _output(sess, out, out_args, left, "dense")
+        writer.store(sess, rel, args, fmt, x @ y)
+    return [out]
 
 
-def _tiled_product(sess, rel_a, rel_b, out) -> None:
+def _choose_mult(sess, left, right, out_fmt) -> str:
+    if _untransposed_tiles(left, right) and out_fmt in (None, "tiles"):
+        return "tiles"
+    limit = storage.limit_bytes(sess)
+    if (left.fmt, right.fmt) == ("sparse", "sparse"):
+        if out_fmt != "sparse":
+            return "memory"
+        worst = relational.product_entries_bound(sess, (left.rel, left.args), (right.rel, right.args))
+        return "memory" if left.nbytes + right.nbytes + CSR_ENTRY_BYTES * worst <= limit else "join"
+    product = 8 * left.shape[0] * right.shape[1]
+    if left.nbytes + right.nbytes + product > limit and pieces.has_row_pieces(left) and right.nbytes <= limit:
+        return "blocks"
+    return "memory"
+
+
+def _tiled_product(sess, left, right, out) -> None:
     """Tiles times tiles into tiles: a streaming join + aggregate per output tile, nothing loaded."""
-    inner_a = tile_ops.block_sizes(sess, rel_a, "col")
-    inner_b = tile_ops.block_sizes(sess, rel_b, "row")
+    inner_a = tile_ops.block_sizes(sess, left.rel, "col")
+    inner_b = tile_ops.block_sizes(sess, right.rel, "row")
     if inner_a != inner_b:
         raise InputError(
-            f"matrix_mult: matrix_a has {sum(inner_a)} columns in blocks {inner_a[:5]}... and matrix_b has "
-            f"{sum(inner_b)} rows in blocks {inner_b[:5]}...; the inner dimensions or their tiling differ",
+            f"matrix_mult: matrix_a's columns are tiled in blocks {inner_a[:5]}... and matrix_b's rows in "
+            f"blocks {inner_b[:5]}...; the tiling differs",
             hint="reblock both with the same block size (matrix_reblock ... 'block=N')",
         )
-    rel_out = new_table(sess, out, "matrix_out")
-    tile_ops.multiply_tiles(sess, rel_a.sql(sess), rel_b.sql(sess), rel_out)
+    tile_ops.multiply_tiles(sess, left.rel.sql(sess), right.rel.sql(sess), new_table(sess, out, "matrix_out"))
 
 
-def _streamable(sess, names: list, out_args) -> list | None:
-    """The tile relations, when every input is an untransposed tile table and the output is tiles."""
-    wanted, _ = parse_args(out_args)
-    if wanted.fmt not in (None, "tiles"):
-        return None
-    rels = []
-    for name, args_text, arg_name in names:
-        rel, args, fmt = storage.describe(sess, name, args_text, arg_name)
-        if fmt != "tiles" or args.trans:
-            return None
-        rels.append(rel)
-    return rels
+def _blocked_product(sess, left, right, out, out_args) -> None:
+    """matrix_a streamed in blocks of rows, times matrix_b held in memory, written block by block."""
+    if not pieces.has_row_pieces(left):
+        raise InputError("matrix_mult: op=blocks streams matrix_a by rows, and a transposed dense table has none",
+                         hint="drop trans=true (transpose matrix_b instead), reblock to tiles, or use op=memory")
+    y = pieces.load(sess, right).value
+    rel, args, fmt = _output(sess, out, out_args, left, "dense")
+    w = writer.Writer(sess, rel, args, fmt, (left.shape[0], right.shape[1]))
+    rows = pieces.block_rows(sess, max(left.shape[1], right.shape[1]))
+    for r0, block in pieces.row_pieces(sess, left, rows):
+        w.write(r0, block @ y)
+    w.close()
 
 
 def _elementwise(name: str, fn, tile_op: str):
     @sql_entry
     def op(sess, a, a_args, b, b_args, out, out_args) -> list:
-        rels = _streamable(sess, [(a, a_args, "matrix_a"), (b, b_args, "matrix_b")], out_args)
-        if rels and tile_ops.same_tiling(sess, *rels):
-            tile_ops.map_tiles(sess, tile_op, rels[0], new_table(sess, out, "matrix_out"), rels[1])
-            return [out]
-
-        def compute(x, y):
-            _same_shape(x, y, name)
-            return fn(x.value, y.value)
-
-        return _binary(sess, a, a_args, b, b_args, out, out_args, name, compute)
+        left = pieces.open_source(sess, a, a_args, "matrix_a")
+        right = pieces.open_source(sess, b, b_args, "matrix_b")
+        _same_shape(left, right, name)
+        wanted, _ = parse_args(out_args)
+        tiled = (_untransposed_tiles(left, right) and wanted.fmt in (None, "tiles")
+                 and tile_ops.same_tiling(sess, left.rel, right.rel))
+        dense_rows = all(s.fmt == "dense" and not s.args.trans for s in (left, right))
+        chosen = _forced(wanted.op, ("memory", "blocks", "tiles"), name)
+        if chosen is None:
+            over = left.nbytes + right.nbytes + 8 * left.shape[0] * left.shape[1] > storage.limit_bytes(sess)
+            chosen = "tiles" if tiled else "blocks" if dense_rows and over else "memory"
+        sess.debug(name + ": operator " + chosen)
+        if chosen == "tiles":
+            if not tiled:
+                raise InputError(f"{name}: op=tiles needs two tile tables tiled alike (no trans) and a tiled output",
+                                 hint="convert with matrix_reblock first, or use op=memory")
+            tile_ops.map_tiles(sess, tile_op, left.rel, new_table(sess, out, "matrix_out"), right.rel)
+        elif chosen == "blocks":
+            if not dense_rows:
+                raise InputError(f"{name}: op=blocks streams two dense tables (no trans)",
+                                 hint="use op=memory, or reblock both to tiles (matrix_reblock)")
+            rel, args, fmt = _output(sess, out, out_args, left)
+            w = writer.Writer(sess, rel, args, fmt, left.shape)
+            for r0, x, y in pieces.paired_dense_blocks(sess, left, right, pieces.block_rows(sess, left.shape[1])):
+                w.write(r0, fn(x, y))
+            w.close()
+        else:
+            x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
+            rel, args, fmt = _output(sess, out, out_args, left)
+            writer.store(sess, rel, args, fmt, fn(x, y))
+        return [out]
 
     op.__name__ = name
     return op
 
 
-matrix_add = _elementwise("matrix_add", lambda x, y: x + y, "add")
-matrix_sub = _elementwise("matrix_sub", lambda x, y: x - y, "sub")
 def _elem_mult(x, y):
     if sparse.issparse(x):
         return x.multiply(y)
     return y.multiply(x) if sparse.issparse(y) else x * y
 
 
+matrix_add = _elementwise("matrix_add", lambda x, y: x + y, "add")
+matrix_sub = _elementwise("matrix_sub", lambda x, y: x - y, "sub")
 matrix_elem_mult = _elementwise("matrix_elem_mult", _elem_mult, "mul")
+
+
+def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None, default_fmt=None) -> None:
+    """``out = fn(src)`` piece-wise on whole rows: tile by tile on tiles, else streamed in row
+    blocks where ``src`` has rows to stream, else in memory."""
+    wanted, _ = parse_args(out_args)
+    chosen = _forced(wanted.op, ("memory", "blocks", "tiles"), name)
+    tiled = tile_op is not None and _untransposed_tiles(src) and (wanted.fmt or default_fmt) in (None, "tiles")
+    if chosen is None:
+        chosen = "tiles" if tiled else "blocks" if pieces.has_row_pieces(src) else "memory"
+    sess.debug(name + ": operator " + chosen)
+    if chosen == "tiles":
+        if not tiled:
+            raise InputError(f"{name}: op=tiles needs an untransposed tile table and a tiled output",
+                             hint="convert with matrix_reblock first, or use op=memory")
+        tile_ops.map_tiles(sess, tile_op, src.rel, new_table(sess, out, "matrix_out"), k=k)
+        return
+    rel, args, fmt = _output(sess, out, out_args, src, default_fmt)
+    if chosen == "blocks":
+        if not pieces.has_row_pieces(src):
+            raise InputError(f"{name}: op=blocks streams rows, and a transposed dense table has none",
+                             hint="use op=memory, or reblock to tiles (matrix_reblock) first")
+        w = writer.Writer(sess, rel, args, fmt, src.shape)
+        for r0, block in pieces.row_pieces(sess, src):
+            w.write(r0, fn(block))
+        w.close()
+    else:
+        writer.store(sess, rel, args, fmt, fn(pieces.load(sess, src).value))
 
 
 @sql_entry
 def matrix_scalar_mult(sess, matrix_in, in_args, scalar, out, out_args) -> list:
     if scalar is None or not np.isfinite(scalar):
         raise InputError("matrix_scalar_mult: scalar must be a finite number")
-    rels = _streamable(sess, [(matrix_in, in_args, "matrix_in")], out_args)
-    if rels:
-        tile_ops.map_tiles(sess, "scale", rels[0], new_table(sess, out, "matrix_out"), k=scalar)
-        return [out]
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    rel, args, fmt = storage.create_output(sess, out, out_args, m)
-    storage.store(sess, rel, args, fmt, m.value * scalar)
+    src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
+    _unary(sess, "matrix_scalar_mult", src, out, out_args, lambda x: x * scalar, "scale", k=scalar)
     return [out]
 
 
 @sql_entry
 def matrix_trans(sess, matrix_in, in_args, out, out_args) -> list:
-    rels = _streamable(sess, [(matrix_in, in_args, "matrix_in")], out_args)
-    if rels:
-        tile_ops.map_tiles(sess, "trans", rels[0], new_table(sess, out, "matrix_out"))
+    """Tile by tile on tiles; otherwise the transposed source is read by rows (tile columns of a
+    tile table), which a dense table cannot stream, so dense rows transpose in memory."""
+    src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
+    wanted, _ = parse_args(out_args)
+    if _untransposed_tiles(src) and wanted.fmt in (None, "tiles") and wanted.op in (None, "tiles"):
+        sess.debug("matrix_trans: operator tiles")
+        tile_ops.map_tiles(sess, "trans", src.rel, new_table(sess, out, "matrix_out"))
         return [out]
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    rel, args, fmt = storage.create_output(sess, out, out_args, m)
-    storage.store(sess, rel, args, fmt, m.value.T)
+    flipped = pieces.transposed(src)
+    _unary(sess, "matrix_trans", flipped, out, out_args, lambda x: x, None)
     return [out]
 
 
 def _convert(fmt: str):
     @sql_entry
     def op(sess, matrix_in, in_args, out, out_args) -> list:
-        wanted, _ = parse_args(out_args)
-        if (wanted.fmt or fmt) == "tiles":
-            rel = new_table(sess, out, "matrix_out")
-            if storage.dense_to_tiles(sess, matrix_in, in_args, rel, wanted.block):
-                return [out]
-            m = storage.load(sess, matrix_in, in_args, "matrix_in")
-            storage.store(sess, rel, wanted, "tiles", m.value)
-            return [out]
-        m = storage.load(sess, matrix_in, in_args, "matrix_in")
-        rel, args, _ = storage.create_output(sess, out, out_args, m)
-        storage.store(sess, rel, args, args.fmt or fmt, m.value)
+        src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
+        _unary(sess, op.__name__, src, out, out_args, lambda x: x, None, default_fmt=fmt)
         return [out]
 
+    op.__name__ = {"dense": "matrix_densify", "sparse": "matrix_sparsify", "tiles": "matrix_reblock"}[fmt]
     return op
 
 
@@ -178,21 +253,20 @@ matrix_reblock = _convert("tiles")
 
 @sql_entry
 def matrix_vec_mult(sess, matrix_in, in_args, vector) -> list:
+    """Tiles through the ``tile_mv`` aggregate; anything else streamed piece by piece."""
     if vector is None or any(v is None for v in vector):
         raise InputError("matrix_vec_mult: the vector must not be NULL or contain NULLs")
-    rel, args, fmt = storage.describe(sess, matrix_in, in_args, "matrix_in")
-    if fmt == "tiles" and not args.trans:
-        result = tile_ops.multiply_vector(sess, rel, np.asarray(vector, dtype=np.float64))
-        if result is None:
-            raise InputError(f"matrix_vec_mult: the matrix has {sum(tile_ops.block_sizes(sess, rel, 'col'))} "
-                             f"columns but the vector has {len(vector)} elements",
-                             sqlstate=InputError.ARRAY_DIMENSIONS)
-        return result.tolist()
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    if m.shape[1] != len(vector):
-        raise InputError(f"matrix_vec_mult: the matrix has {m.shape[1]} columns but the vector has "
+    src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
+    if src.shape[1] != len(vector):
+        raise InputError(f"matrix_vec_mult: the matrix has {src.shape[1]} columns but the vector has "
                          f"{len(vector)} elements", sqlstate=InputError.ARRAY_DIMENSIONS)
-    return np.asarray(m.value @ np.asarray(vector, dtype=np.float64)).tolist()
+    v = np.asarray(vector, dtype=np.float64)
+    if _untransposed_tiles(src):
+        return tile_ops.multiply_vector(sess, src.rel, v).tolist()
+    out = np.zeros(src.shape[0])
+    for r0, c0, piece in pieces.pieces(sess, src):
+        out[r0:r0 + piece.shape[0]] += piece @ v[c0:c0 + piece.shape[1]]
+    return out.tolist()
 
 
 @sql_entry

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import storage
+from indb_ml.matrix import pieces, storage
 from indb_ml.server.relations import new_table
 from indb_ml.server.session import Session, sql_entry
 
@@ -47,60 +47,93 @@ def _check_index(index, size: int, what: str, op: str) -> int:
     return index - 1
 
 
+def _open(sess, matrix_in, in_args):
+    return pieces.open_source(sess, matrix_in, in_args, "matrix_in")
+
+
+def _dense_piece(sess, piece) -> np.ndarray:
+    """A piece as an ndarray; the only sparse piece is a whole sparse matrix, densified under the cap."""
+    if sparse.issparse(piece):
+        storage.check_size(sess, piece.shape[0], piece.shape[1], "matrix_in (densified)")
+        return piece.toarray()
+    return piece
+
+
 @sql_entry
 def matrix_extract_row(sess, matrix_in, in_args, index) -> list:
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    i = _check_index(index, m.shape[0], "row", "matrix_extract_row")
-    row = m.value[i:i + 1].toarray() if sparse.issparse(m.value) else m.value[i:i + 1]
-    return np.ravel(row).tolist()
+    src = _open(sess, matrix_in, in_args)
+    i = _check_index(index, src.shape[0], "row", "matrix_extract_row")
+    out = np.zeros(src.shape[1])
+    for r0, c0, piece in pieces.pieces(sess, src):
+        if r0 <= i < r0 + piece.shape[0]:
+            out[c0:c0 + piece.shape[1]] = np.ravel(_dense_row(piece, i - r0))
+    return out.tolist()
+
+
+def _dense_row(piece, i: int):
+    return piece[[i]].toarray() if sparse.issparse(piece) else piece[i]
 
 
 @sql_entry
 def matrix_extract_col(sess, matrix_in, in_args, index) -> list:
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    j = _check_index(index, m.shape[1], "column", "matrix_extract_col")
-    col = m.value[:, j:j + 1].toarray() if sparse.issparse(m.value) else m.value[:, j:j + 1]
-    return np.ravel(col).tolist()
+    src = _open(sess, matrix_in, in_args)
+    j = _check_index(index, src.shape[1], "column", "matrix_extract_col")
+    out = np.zeros(src.shape[0])
+    for r0, c0, piece in pieces.pieces(sess, src):
+        if c0 <= j < c0 + piece.shape[1]:
+            out[r0:r0 + piece.shape[0]] = np.ravel(_dense_row(piece.T, j - c0))
+    return out.tolist()
 
 
 @sql_entry
 def matrix_extract_diag(sess, matrix_in, in_args) -> list:
     """The main diagonal, min(rows, columns) values (MADlib does not require a square matrix)."""
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    return np.asarray(m.value.diagonal(), dtype=np.float64).tolist()
+    src = _open(sess, matrix_in, in_args)
+    out = np.zeros(min(src.shape))
+    for r0, c0, piece in pieces.pieces(sess, src):
+        lo, hi = max(r0, c0), min(r0 + piece.shape[0], c0 + piece.shape[1])
+        if lo < hi:
+            k = np.arange(lo, hi)
+            out[lo:hi] = np.ravel(piece[k - r0, k - c0])
+    return out.tolist()
 
 
-def _reduce(sess, matrix_in, in_args, dim, op: str):
-    check_dim(dim, op)
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    return m, 0 if dim == 1 else 1
+def _sums(sess, src, axis: int, transform=None) -> np.ndarray:
+    """Per-column (axis 0) or per-row (axis 1) sums of ``transform(piece)``, streamed."""
+    out = np.zeros(src.shape[1 - axis])
+    for r0, c0, piece in pieces.pieces(sess, src):
+        part = np.ravel(np.asarray((piece if transform is None else transform(piece)).sum(axis=axis)))
+        at = c0 if axis == 0 else r0
+        out[at:at + part.size] += part
+    return out
 
 
 @sql_entry
 def matrix_sum(sess, matrix_in, in_args, dim) -> list:
-    m, axis = _reduce(sess, matrix_in, in_args, dim, "matrix_sum")
-    return np.ravel(m.value.sum(axis=axis)).astype(np.float64).tolist()
+    axis = check_dim(dim, "matrix_sum") - 1
+    return _sums(sess, _open(sess, matrix_in, in_args), axis).tolist()
 
 
 @sql_entry
 def matrix_mean(sess, matrix_in, in_args, dim) -> list:
-    m, axis = _reduce(sess, matrix_in, in_args, dim, "matrix_mean")
-    return (np.ravel(m.value.sum(axis=axis)).astype(np.float64) / m.shape[axis]).tolist()
+    axis = check_dim(dim, "matrix_mean") - 1
+    src = _open(sess, matrix_in, in_args)
+    return (_sums(sess, src, axis) / src.shape[axis]).tolist()
 
 
-def _extremum(op: str, pick, first):
+def _extremum(op: str, largest: bool):
     @sql_entry
     def entry(sess, matrix_in, in_args, dim, matrix_out, fetch_index=False) -> list:
-        m, axis = _reduce(sess, matrix_in, in_args, dim, op)
+        axis = check_dim(dim, op) - 1
+        src = _open(sess, matrix_in, in_args)
         rel = new_table(sess, matrix_out, "matrix_out")
-        a = as_dense(sess, m, "matrix_in")
-        values, where = pick(a, axis=axis), first(a, axis=axis) + 1  # first occurrence, 1-based
+        values, where = _streamed_extremum(sess, src, axis, largest)
         kind = op.rsplit("_", 1)[1]
         cols = ([sess.ident("index") + " bigint[]"] if fetch_index else []) + [sess.ident(kind) + " float8[]"]
         sess.execute("CREATE TABLE " + rel.sql(sess) + " (" + ", ".join(cols) + ")")
         if fetch_index:
             sess.execute("INSERT INTO " + rel.sql(sess) + " VALUES ($1, $2)",
-                         [where.tolist(), values.tolist()], ["int8[]", "float8[]"])
+                         [(where + 1).tolist(), values.tolist()], ["int8[]", "float8[]"])
         else:
             sess.execute("INSERT INTO " + rel.sql(sess) + " VALUES ($1)", [values.tolist()], ["float8[]"])
         return [matrix_out]
@@ -109,8 +142,33 @@ def _extremum(op: str, pick, first):
     return entry
 
 
-matrix_max = _extremum("matrix_max", np.max, np.argmax)
-matrix_min = _extremum("matrix_min", np.min, np.argmin)
+def _streamed_extremum(sess, src, axis: int, largest: bool):
+    """Max (or min) along ``axis`` and its first 0-based index, merged piece by piece.
+
+    As numpy's max/argmax: NaN wins and ties go to the smallest index, whatever order
+    the pieces arrive in.
+    """
+    size = src.shape[1 - axis]
+    best = np.full(size, -np.inf if largest else np.inf)
+    where = np.full(size, np.iinfo(np.int64).max)
+    pick, first = (np.max, np.argmax) if largest else (np.min, np.argmin)
+    for r0, c0, piece in pieces.pieces(sess, src):
+        block = _dense_piece(sess, piece)
+        if not block.size:
+            continue
+        values, index = pick(block, axis=axis), first(block, axis=axis) + (r0 if axis == 0 else c0)
+        at = c0 if axis == 0 else r0
+        cur, cur_at = best[at:at + values.size], where[at:at + values.size]
+        wins = (values > cur) if largest else (values < cur)
+        nan_new, nan_cur = np.isnan(values), np.isnan(cur)
+        tie = (values == cur) | (nan_new & nan_cur)
+        take = (nan_new & ~nan_cur) | (wins & ~nan_cur) | (tie & (index < cur_at))
+        cur[take], cur_at[take] = values[take], index[take]
+    return best, where
+
+
+matrix_max = _extremum("matrix_max", largest=True)
+matrix_min = _extremum("matrix_min", largest=False)
 
 
 def parse_norm_type(norm_type: str | None):
@@ -152,9 +210,42 @@ def norm_of(a, norm_type) -> float:
     return top * float(np.sum((values / top) ** p)) ** (1.0 / p)
 
 
+def _pnorm_parts(piece, p: float) -> tuple[float, float]:
+    """``(top, s)`` with ``||piece||_p = top * s ** (1/p)``: scaled so |x|^p neither overflows nor underflows."""
+    values = abs(piece).data if sparse.issparse(piece) else np.abs(np.ravel(piece))
+    top = float(values.max()) if values.size else 0.0
+    if top == 0.0 or not np.isfinite(top):
+        return top, 1.0
+    return top, float(np.sum((values / top) ** p))
+
+
+def combine_pnorm(parts: list, p: float) -> float:
+    """Merge :func:`_pnorm_parts` of the pieces.
+
+    >>> a = np.array([[3.0, 0.0], [0.0, 4.0]])
+    >>> combine_pnorm([_pnorm_parts(a[:1], 2.0), _pnorm_parts(a[1:], 2.0)], 2.0)
+    5.0
+    """
+    tops = np.array([t for t, _ in parts] or [0.0])
+    top = float(tops.max()) if not np.isnan(tops).any() else float("nan")
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * float(sum(s * (t / top) ** p for t, s in parts if t)) ** (1.0 / p)
+
+
 @sql_entry
 def matrix_norm(sess, matrix_in, in_args, norm_type="fro") -> float:
+    """Streamed over pieces, except the spectral norm, which needs the whole matrix (under the cap)."""
     kind = parse_norm_type(norm_type)
-    m = storage.load(sess, matrix_in, in_args, "matrix_in")
-    value = as_dense(sess, m, "matrix_in") if kind == "spectral" else m.value
-    return norm_of(value, kind)
+    src = _open(sess, matrix_in, in_args)
+    if kind == "spectral":
+        m = storage.load(sess, matrix_in, in_args, "matrix_in")
+        return norm_of(as_dense(sess, m, "matrix_in"), kind)
+    if kind in ("one", "infinity"):
+        sums = _sums(sess, src, 0 if kind == "one" else 1, transform=abs)
+        return float(np.max(sums)) if sums.size else 0.0
+    if kind == "max":
+        tops = [_pnorm_parts(piece, 1.0)[0] for _, _, piece in pieces.pieces(sess, src)]
+        return float(np.max(tops))
+    p = 2.0 if kind == "frobenius" else float(kind)
+    return combine_pnorm([_pnorm_parts(piece, p) for _, _, piece in pieces.pieces(sess, src)], p)

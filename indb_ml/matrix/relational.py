@@ -71,3 +71,17 @@ def multiply_sparse(sess: Session, a: tuple, b: tuple, out: Relation, out_args: 
         ["int4", "int4"],
     )
     sess.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + r + ", " + c + ")")
+
+
+def product_entries_bound(sess: Session, a: tuple, b: tuple) -> int:
+    """An upper bound on ``A @ B``'s nonzeros: ``sum_k nnz(A[:, k]) * nnz(B[k, :])``, the
+    number of partial products, computed from two GROUP BYs (no join of the entries)."""
+    (rel_a, args_a), (rel_b, args_b) = a, b
+    _, ac, _ = _coords(sess, args_a)
+    br, _, _ = _coords(sess, args_b)
+    bound = sess.one(
+        "SELECT pg_catalog.sum(ca.k * rb.k)::float8 AS n FROM (SELECT " + ac + " AS i, pg_catalog.count(*) AS k FROM "
+        + rel_a.sql(sess) + " GROUP BY 1) ca JOIN (SELECT " + br + " AS i, pg_catalog.count(*) AS k FROM "
+        + rel_b.sql(sess) + " GROUP BY 1) rb ON ca.i = rb.i"
+    )["n"]
+    return int(bound or 0)

@@ -1,4 +1,4 @@
-"""Read matrices from tables into memory and write them back, in the three formats.
+"""Read and validate matrix tables, in the three formats (writing is :mod:`indb_ml.matrix.writer`).
 
 - dense: ``(row, val)`` with ``val`` a numeric array or pgvector ``vector``, rows 1..m;
 - sparse: ``(row, col, val)`` coordinates, 1-based, dimensions from the largest indices
@@ -7,7 +7,7 @@
   :mod:`indb_ml.kernels.tiles`.
 
 Rows travel as raw float8[] bytes (:mod:`indb_ml.kernels.arraybytes`), never as Python
-values per element. This is the in-memory operator: the size of what is loaded is
+values per element. Loading whole matrices is the in-memory operator: what is loaded is
 capped by ``indb_ml.matrix_memory_mb`` (default 512) with an error that says so.
 """
 
@@ -20,14 +20,13 @@ from scipy import sparse
 
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
-from indb_ml.kernels.tiles import decode_tile, encode_tile, split_tiles
+from indb_ml.kernels.tiles import decode_tile
 from indb_ml.matrix.args import MatrixArgs, parse_args
 from indb_ml.server.relations import Relation, new_table, resolve_source
 from indb_ml.server.session import Session
 
 NUMERIC = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 TILE_COLUMNS = {"row_block", "col_block", "nrows", "ncols", "data"}
-INSERT_BATCH = 1_000_000  # values per INSERT when writing dense rows
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def columns(sess: Session, rel: Relation) -> dict:
     return {r["attname"]: r["typname"] for r in rows}
 
 
-def _detect(rel: Relation, cols: dict, args: MatrixArgs, arg_name: str) -> str:
+def detect(rel: Relation, cols: dict, args: MatrixArgs, arg_name: str) -> str:
     if args.fmt:
         return args.fmt
     if TILE_COLUMNS <= set(cols):
@@ -69,14 +68,14 @@ def _detect(rel: Relation, cols: dict, args: MatrixArgs, arg_name: str) -> str:
     return "sparse" if cols[args.val] in NUMERIC else "dense"
 
 
-def _limit_bytes(sess: Session) -> int:
+def limit_bytes(sess: Session) -> int:
     value = sess.one("SELECT pg_catalog.current_setting('indb_ml.matrix_memory_mb', true) AS v")["v"]
     mb = int(value) if value and value.isdigit() else 512
     return mb * 1024 * 1024
 
 
 def check_size(sess: Session, m: int, n: int, what: str) -> None:
-    if 8 * m * n > _limit_bytes(sess):
+    if 8 * m * n > limit_bytes(sess):
         raise InputError(
             f"{what} is {m} x {n} ({8 * m * n / 2**20:.0f} MB dense), above indb_ml.matrix_memory_mb",
             hint="raise SET indb_ml.matrix_memory_mb, or keep the matrix sparse",
@@ -138,7 +137,7 @@ def describe(sess: Session, name: str, args_text: str | None, arg_name: str) -> 
     """The relation, its args and its format, without reading the matrix (tile tables are validated)."""
     rel = resolve_source(sess, name, arg_name)
     args, _ = parse_args(args_text)
-    fmt = _detect(rel, columns(sess, rel), args, arg_name)
+    fmt = detect(rel, columns(sess, rel), args, arg_name)
     if fmt == "tiles":
         check_tiles(sess, rel, arg_name)
     return rel, args, fmt
@@ -149,13 +148,13 @@ def shape_of(sess: Session, name: str, args_text: str | None, arg_name: str) -> 
     rel = resolve_source(sess, name, arg_name)
     args, _ = parse_args(args_text)
     cols = columns(sess, rel)
-    fmt = _detect(rel, cols, args, arg_name)
+    fmt = detect(rel, cols, args, arg_name)
     if fmt == "tiles":
         m, n = check_tiles(sess, rel, arg_name)
     elif fmt == "dense":
-        m, n = _dense_shape(sess, rel, cols, args, arg_name)
+        m, n = dense_shape(sess, rel, cols, args, arg_name)
     else:
-        m, n = _read_sparse(sess, rel, cols, args, arg_name).shape
+        (m, n), _ = sparse_extent(sess, rel, cols, args, arg_name)
     return (n, m) if args.trans else (m, n)
 
 
@@ -164,29 +163,44 @@ def load(sess: Session, name: str, args_text: str | None, arg_name: str) -> Load
     rel = resolve_source(sess, name, arg_name)
     args, _ = parse_args(args_text)
     cols = columns(sess, rel)
-    fmt = _detect(rel, cols, args, arg_name)
-    reader = {"dense": _read_dense, "sparse": _read_sparse, "tiles": _read_tiles}[fmt]
-    value = reader(sess, rel, cols, args, arg_name)
+    return read(sess, rel, cols, args, detect(rel, cols, args, arg_name), arg_name)
+
+
+def read(sess: Session, rel: Relation, cols: dict, args: MatrixArgs, fmt: str, arg_name: str,
+         dense_shape_known: tuple[int, int] | None = None) -> Loaded:
+    """Load a detected table (a dense one already validated may pass its shape, saving a scan)."""
+    if fmt == "dense":
+        value = _read_dense(sess, rel, cols, args, arg_name, dense_shape_known)
+    elif fmt == "sparse":
+        value = read_sparse(sess, rel, cols, args, arg_name)
+    else:
+        value = _read_tiles(sess, rel, cols, args, arg_name)
     return Loaded(value.T if args.trans else value, fmt, args)
 
 
-def _dense_columns(sess, rel, cols, args, arg_name) -> tuple[str, str]:
-    """Quoted row column and the val column as float8[] SQL, after checking their types."""
+def dense_columns(sess, rel, cols, args, arg_name, alias: str = "") -> tuple[str, str]:
+    """Quoted row column and the val column as float8[] SQL, after checking their types.
+
+    ``alias`` (a table alias we chose, such as ``a``) qualifies both columns.
+    """
     _require(rel, cols, {"row": args.row, "val": args.val},
              {"row": _is_int, "val": lambda t: t == "vector" or t.lstrip("_") in NUMERIC and t.startswith("_")},
              arg_name)
-    row, val = sess.ident(args.row), sess.ident(args.val)
+    prefix = alias + "." if alias else ""
+    row, val = prefix + sess.ident(args.row), prefix + sess.ident(args.val)
     return row, "(" + val + ")::real[]::float8[]" if cols[args.val] == "vector" else "(" + val + ")::float8[]"
 
 
-def _dense_shape(sess, rel, cols, args, arg_name) -> tuple[int, int]:
+def dense_shape(sess, rel, cols, args, arg_name) -> tuple[int, int]:
     """Validate a dense table (rows 1..m, equal lengths, no NULLs) and return its shape."""
-    row, as_f8 = _dense_columns(sess, rel, cols, args, arg_name)
+    row, as_f8 = dense_columns(sess, rel, cols, args, arg_name)
     stats = sess.one(
         "SELECT pg_catalog.count(*) AS n, pg_catalog.min(" + row + ") AS lo, pg_catalog.max(" + row + ") AS hi, "
         "pg_catalog.count(DISTINCT " + row + ") AS d, pg_catalog.min(pg_catalog.cardinality(" + as_f8 + ")) AS kmin, "
-        "pg_catalog.max(pg_catalog.cardinality(" + as_f8 + ")) AS kmax, pg_catalog.bool_or(" + as_f8 + " IS NULL OR "
-        + row + " IS NULL OR pg_catalog.array_position(" + as_f8 + ", NULL) IS NOT NULL) AS nulls FROM " + rel.sql(sess)
+        "pg_catalog.max(pg_catalog.cardinality(" + as_f8 + ")) AS kmax, "
+        "pg_catalog.max(pg_catalog.array_ndims(" + as_f8 + ")) AS ndims, pg_catalog.bool_or(" + as_f8 + " IS NULL OR "
+        + row + " IS NULL OR CASE WHEN pg_catalog.array_ndims(" + as_f8 + ") = 1 THEN pg_catalog.array_position("
+        + as_f8 + ", NULL) IS NOT NULL END) AS nulls FROM " + rel.sql(sess)
     )
     where = f"{arg_name} {rel.schema}.{rel.name}"
     if stats["n"] == 0:
@@ -197,47 +211,28 @@ def _dense_shape(sess, rel, cols, args, arg_name) -> tuple[int, int]:
     if (stats["lo"], stats["hi"], stats["d"]) != (1, stats["n"], stats["n"]):
         raise InputError(f"{where}: row ids must be 1..{stats['n']} without gaps or duplicates "
                          f"(found {stats['d']} distinct ids from {stats['lo']} to {stats['hi']})")
+    if stats["ndims"] is not None and stats["ndims"] > 1:
+        raise InputError(f"{where}: rows are {stats['ndims']}-dimensional arrays",
+                         hint="a dense row is a one-dimensional array: one row of the matrix",
+                         sqlstate=InputError.ARRAY_DIMENSIONS)
+    if stats["kmin"] == 0:
+        raise InputError(f"{where} has empty rows ('{{}}')", hint="every row needs the same number of values",
+                         sqlstate=InputError.ARRAY_DIMENSIONS)
     if stats["kmin"] != stats["kmax"]:
         raise InputError(f"{where}: rows have different lengths ({stats['kmin']} to {stats['kmax']})",
                          sqlstate=InputError.ARRAY_DIMENSIONS)
     return int(stats["n"]), int(stats["kmax"] or 0)
 
 
-def _read_dense(sess, rel, cols, args, arg_name) -> np.ndarray:
-    m, n = _dense_shape(sess, rel, cols, args, arg_name)
+def _read_dense(sess, rel, cols, args, arg_name, shape=None) -> np.ndarray:
+    m, n = shape or dense_shape(sess, rel, cols, args, arg_name)
     check_size(sess, m, n, f"{arg_name} {rel.schema}.{rel.name}")
-    row, as_f8 = _dense_columns(sess, rel, cols, args, arg_name)
+    row, as_f8 = dense_columns(sess, rel, cols, args, arg_name)
     body = sess.one(
         "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8 + " ORDER BY " + row
         + "), ''::bytea) AS b FROM " + rel.sql(sess)
     )["b"]
     return float8_array_from_body(body).reshape(m, n).copy()
-
-
-def dense_to_tiles(sess: Session, name: str, args_text: str | None, out: Relation, block: int) -> bool:
-    """Reblock a dense table into tiles one block row at a time (memory: one block row).
-
-    Returns False when the input is not a dense table without ``trans`` (the caller then
-    converts in memory).
-    """
-    rel = resolve_source(sess, name, "matrix_in")
-    args, _ = parse_args(args_text)
-    cols = columns(sess, rel)
-    if args.trans or _detect(rel, cols, args, "matrix_in") != "dense":
-        return False
-    m, n = _dense_shape(sess, rel, cols, args, "matrix_in")
-    check_size(sess, min(block, m), n, "one block row of matrix_in")
-    row, as_f8 = _dense_columns(sess, rel, cols, args, "matrix_in")
-    create_tiles(sess, out)
-    blocks = sess.cursor(
-        "SELECT (" + row + " - 1) / $1 AS rb, indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8
-        + " ORDER BY " + row + "), ''::bytea) AS b FROM " + rel.sql(sess) + " GROUP BY 1 ORDER BY 1",
-        [block], ["int4"],
-    )
-    for r in blocks:
-        part = float8_array_from_body(r["b"]).reshape(-1, n)
-        _insert_tiles(sess, out, part, block, row_offset=int(r["rb"]))
-    return True
 
 
 def require_sparse_columns(sess: Session, rel: Relation, cols: dict | None, args: MatrixArgs, arg_name: str) -> None:
@@ -251,7 +246,19 @@ def _is_int(typname: str) -> bool:
     return typname in ("int2", "int4", "int8")
 
 
-def _read_sparse(sess, rel, cols, args, arg_name):
+def sparse_extent(sess, rel, cols, args, arg_name) -> tuple[tuple[int, int], int]:
+    """Dimensions from the largest indices and the number of entries, by one aggregate
+    (the entries themselves are checked when read)."""
+    require_sparse_columns(sess, rel, cols, args, arg_name)
+    r, c = sess.ident(args.row), sess.ident(args.col)
+    stats = sess.one("SELECT pg_catalog.max(" + r + ") AS m, pg_catalog.max(" + c + ") AS n, "
+                     "pg_catalog.count(*) AS entries FROM " + rel.sql(sess))
+    if stats["m"] is None or stats["n"] is None:
+        raise InputError(f"{arg_name} {rel.schema}.{rel.name} is empty", sqlstate=InputError.NO_DATA)
+    return (int(stats["m"]), int(stats["n"])), int(stats["entries"])
+
+
+def read_sparse(sess, rel, cols, args, arg_name):
     require_sparse_columns(sess, rel, cols, args, arg_name)
     r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
     where = f"{arg_name} {rel.schema}.{rel.name}"
@@ -315,76 +322,3 @@ def create_new(sess: Session, name: str, args_text: str | None, default_fmt: str
     rel = new_table(sess, name, arg_name)
     args, _ = parse_args(args_text)
     return rel, args, args.fmt or default_fmt
-
-
-def store(sess: Session, rel: Relation, args: MatrixArgs, fmt: str, value) -> None:
-    """Create ``rel`` and write ``value`` in ``fmt``."""
-    if fmt == "sparse":
-        _write_sparse(sess, rel, args, sparse.coo_array(value))
-        return
-    if sparse.issparse(value):
-        check_size(sess, value.shape[0], value.shape[1], "the output " + rel.name)
-    dense = value.toarray() if sparse.issparse(value) else np.asarray(value, dtype=np.float64)
-    if fmt == "tiles":
-        _write_tiles(sess, rel, args, dense)
-    else:
-        _write_dense(sess, rel, args, dense)
-
-
-def _write_dense(sess, rel, args, m: np.ndarray) -> None:
-    """Rows travel as one bytea per batch and become float8[] in SQL (no text per element)."""
-    row, val = sess.ident(args.row), sess.ident(args.val)
-    sess.execute("CREATE TABLE " + rel.sql(sess) + " (" + row + " integer, " + val + " float8[])")
-    insert = ("INSERT INTO " + rel.sql(sess) + " SELECT $1 + i, indb_ml.float8_array_from_bytes("
-              "pg_catalog.substr($2, i * $3 + 1, $3)) FROM pg_catalog.generate_series(0, $4 - 1) AS i")
-    width = max(m.shape[1], 1)
-    step = max(INSERT_BATCH // width, 1)
-    for start in range(0, m.shape[0], step):
-        part = np.ascontiguousarray(m[start:start + step], dtype="<f8")
-        sess.execute(insert, [start + 1, part.tobytes(), 8 * m.shape[1], part.shape[0]],
-                     ["int4", "bytea", "int4", "int4"])
-    sess.execute("ALTER TABLE " + rel.sql(sess) + " ADD PRIMARY KEY (" + row + ")")
-
-
-def _write_sparse(sess, rel, args, m) -> None:
-    r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
-    sess.execute("CREATE TABLE " + rel.sql(sess) + " (" + r + " integer, " + c + " integer, " + v + " float8)")
-    rows, cols, vals = m.row.astype(np.int64) + 1, m.col.astype(np.int64) + 1, m.data
-    keep = vals != 0
-    rows, cols, vals = rows[keep], cols[keep], vals[keep]
-    last = (m.shape[0], m.shape[1])
-    if m.shape[0] and m.shape[1] and not ((rows == last[0]) & (cols == last[1])).any():
-        rows, cols, vals = np.append(rows, last[0]), np.append(cols, last[1]), np.append(vals, 0.0)
-    as_f8 = [np.ascontiguousarray(x, dtype="<f8").tobytes() for x in (rows, cols, vals)]
-    sess.execute(
-        "INSERT INTO " + rel.sql(sess) + " SELECT t.r::integer, t.c::integer, t.v FROM ROWS FROM ("
-        "pg_catalog.unnest(indb_ml.float8_array_from_bytes($1)), "
-        "pg_catalog.unnest(indb_ml.float8_array_from_bytes($2)), "
-        "pg_catalog.unnest(indb_ml.float8_array_from_bytes($3))) AS t(r, c, v)",
-        as_f8,
-        ["bytea", "bytea", "bytea"],
-    )
-    # Built after the load: one sort instead of an index insert per row.
-    sess.execute("ALTER TABLE " + rel.sql(sess) + " ADD PRIMARY KEY (" + r + ", " + c + ")")
-
-
-def create_tiles(sess, rel) -> None:
-    sess.execute(
-        "CREATE TABLE " + rel.sql(sess) + " (row_block integer, col_block integer, nrows integer, ncols integer, "
-        "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
-        "PRIMARY KEY (row_block, col_block))"
-    )
-
-
-def _insert_tiles(sess, rel, m: np.ndarray, block: int, row_offset: int = 0) -> None:
-    """Insert the tiles of ``m``, whose first row is block row ``row_offset``."""
-    insert = ("INSERT INTO " + rel.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
-              "VALUES ($1, $2, $3, $4, $5)")
-    for i, j, tile in split_tiles(m, block):
-        sess.execute(insert, [i + row_offset, j, tile.shape[0], tile.shape[1], encode_tile(tile)],
-                     ["int4", "int4", "int4", "int4", "bytea"])
-
-
-def _write_tiles(sess, rel, args, m: np.ndarray) -> None:
-    create_tiles(sess, rel)
-    _insert_tiles(sess, rel, m, args.block)

@@ -35,7 +35,7 @@ from scipy import sparse
 from scipy.sparse.linalg import ArpackNoConvergence, svds
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import storage
+from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import column_name, suffixed
 from indb_ml.server.relations import Relation, new_table, resolve_source
 from indb_ml.server.session import Session, sql_entry
@@ -224,7 +224,7 @@ def _finish(sess: Session, op: str, rels: dict, a, k: int, n_iterations, t0: flo
                      f"writing only {kept} singular values and vectors (as MADlib)")
         u, s, v = u[:, :kept], s[:kept], v[:, :kept]
     for key, value in (("u", u), ("v", v), ("s", sparse.diags_array(s))):
-        storage.store(sess, *rels[key], value)
+        writer.store(sess, *rels[key], value)
     names = {key: f"{rels[key][0].schema}.{rels[key][0].name}" for key in ("u", "s", "v")}
     note = f"{op}: {names['u']} (U, {u.shape[0]} x {kept}), {names['s']} ({kept} singular values), " \
            f"{names['v']} (V, {v.shape[0]} x {kept})"

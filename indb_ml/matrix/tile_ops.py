@@ -21,7 +21,7 @@ from indb_ml.kernels.tiles import (
     tile_mv_accumulate,
     vector_add_bytes,
 )
-from indb_ml.matrix import storage
+from indb_ml.matrix import writer
 from indb_ml.server.session import Session, sql_entry
 
 
@@ -97,7 +97,7 @@ def same_tiling(sess: Session, rel_a, rel_b) -> bool:
 
 def map_tiles(sess: Session, op: str, rel_a, out_rel, rel_b=None, k: float | None = None) -> None:
     """``out`` = op applied tile by tile (both inputs tiled alike): one INSERT ... SELECT, tiles streamed."""
-    storage.create_tiles(sess, out_rel)
+    writer.create_tiles(sess, out_rel)
     cols = "INSERT INTO " + out_rel.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
     if op == "trans":
         sess.execute(cols + "SELECT col_block, row_block, ncols, nrows, indb_ml.tile_op('trans', data, NULL, "
@@ -121,7 +121,7 @@ def block_sizes(sess: Session, rel, axis: str) -> list:
 
 def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out) -> None:
     """``out = a @ b`` for two tile tables whose block sizes line up (checked by the caller)."""
-    storage.create_tiles(sess, out)
+    writer.create_tiles(sess, out)
     out_sql = out.sql(sess)
     sess.execute(
         "INSERT INTO " + out_sql + " (row_block, col_block, nrows, ncols, data) "

@@ -48,6 +48,10 @@ class Session:
         rows = self.execute(query, params, types)
         return rows[0] if len(rows) else None
 
+    def debug(self, message: str) -> None:
+        """A DEBUG2 message (plpy.debug): which operator ran, for ``SET client_min_messages = debug2``."""
+        self.plpy.debug(message)
+
     def warning(self, message: str) -> None:
         self.plpy.warning(message)
 

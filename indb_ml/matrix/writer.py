@@ -1,0 +1,133 @@
+"""Write matrices into tables, whole or one block of rows at a time, in the three formats.
+
+A :class:`Writer` creates the output table, takes blocks (an ndarray or scipy sparse
+array and the 0-based index of its first row) in any order, and adds the key when
+closed: one index build after the load instead of an index insert per row. Values
+travel as one bytea per batch and become ``float8[]`` in SQL, never text per element.
+Because the whole operation runs in one transaction, a failure leaves no table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from indb_ml.kernels.tiles import encode_tile, split_tiles
+from indb_ml.matrix.args import MatrixArgs
+from indb_ml.matrix.storage import check_size
+from indb_ml.server.relations import Relation
+from indb_ml.server.session import Session
+
+INSERT_BATCH = 1_000_000  # values per INSERT when writing dense rows
+
+
+def create_tiles(sess: Session, rel: Relation) -> None:
+    sess.execute(
+        "CREATE TABLE " + rel.sql(sess) + " (row_block integer, col_block integer, nrows integer, ncols integer, "
+        "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
+        "PRIMARY KEY (row_block, col_block))"
+    )
+
+
+class Writer:
+    """An output matrix table being filled block by block.
+
+    ``shape`` is the whole matrix's; a sparse table gets MADlib's explicit zero at
+    ``(m, n)`` so that the shape survives. A tiles writer takes whole-row blocks in row
+    order and cuts them into tiles of ``args.block``, holding back at most one partial
+    tile row until the next block (or :meth:`close`) completes it.
+    """
+
+    def __init__(self, sess: Session, rel: Relation, args: MatrixArgs, fmt: str, shape: tuple[int, int]):
+        self.sess, self.rel, self.args, self.fmt, self.shape = sess, rel, args, fmt, shape
+        # tiles: rows not yet cut, the row expected next, the next tile row to insert
+        self._pending, self._next_row, self._tile_row = None, 0, 0
+        t = rel.sql(sess)
+        if fmt == "tiles":
+            create_tiles(sess, rel)
+        elif fmt == "sparse":
+            r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
+            sess.execute("CREATE TABLE " + t + " (" + r + " integer, " + c + " integer, " + v + " float8)")
+        else:
+            row, val = sess.ident(args.row), sess.ident(args.val)
+            sess.execute("CREATE TABLE " + t + " (" + row + " integer, " + val + " float8[])")
+
+    def write(self, first_row: int, value) -> None:
+        if self.fmt == "sparse":
+            self._sparse(first_row, sparse.coo_array(value))
+            return
+        if sparse.issparse(value):
+            check_size(self.sess, value.shape[0], value.shape[1], "a block of the output " + self.rel.name)
+            value = value.toarray()
+        value = np.asarray(value, dtype=np.float64)
+        if self.fmt == "tiles":
+            self._tiles(first_row, value)
+        else:
+            self._dense(first_row, value)
+
+    def close(self) -> None:
+        sess, t = self.sess, self.rel.sql(self.sess)
+        if self._pending is not None:
+            self._emit_tiles(self._pending)
+            self._pending = None
+        if self.fmt == "sparse":
+            r, c = sess.ident(self.args.row), sess.ident(self.args.col)
+            m, n = self.shape
+            if m and n:
+                sess.execute("INSERT INTO " + t + " SELECT $1, $2, 0 WHERE NOT EXISTS (SELECT 1 FROM " + t
+                             + " WHERE " + r + " = $1 AND " + c + " = $2)", [m, n], ["int4", "int4"])
+            sess.execute("ALTER TABLE " + t + " ADD PRIMARY KEY (" + r + ", " + c + ")")
+        elif self.fmt == "dense":
+            sess.execute("ALTER TABLE " + t + " ADD PRIMARY KEY (" + sess.ident(self.args.row) + ")")
+
+    def _dense(self, first_row: int, m: np.ndarray) -> None:
+        insert = ("INSERT INTO " + self.rel.sql(self.sess) + " SELECT $1 + i, indb_ml.float8_array_from_bytes("
+                  "pg_catalog.substr($2, i * $3 + 1, $3)) FROM pg_catalog.generate_series(0, $4 - 1) AS i")
+        step = max(INSERT_BATCH // max(m.shape[1], 1), 1)
+        for start in range(0, m.shape[0], step):
+            part = np.ascontiguousarray(m[start:start + step], dtype="<f8")
+            self.sess.execute(insert, [first_row + start + 1, part.tobytes(), 8 * m.shape[1], part.shape[0]],
+                              ["int4", "bytea", "int4", "int4"])
+
+    def _sparse(self, first_row: int, m) -> None:
+        keep = m.data != 0
+        rows = m.row[keep].astype(np.int64) + 1 + first_row
+        cols, vals = m.col[keep].astype(np.int64) + 1, m.data[keep]
+        if not rows.size:
+            return
+        as_f8 = [np.ascontiguousarray(x, dtype="<f8").tobytes() for x in (rows, cols, vals)]
+        self.sess.execute(
+            "INSERT INTO " + self.rel.sql(self.sess) + " SELECT t.r::integer, t.c::integer, t.v FROM ROWS FROM ("
+            "pg_catalog.unnest(indb_ml.float8_array_from_bytes($1)), "
+            "pg_catalog.unnest(indb_ml.float8_array_from_bytes($2)), "
+            "pg_catalog.unnest(indb_ml.float8_array_from_bytes($3))) AS t(r, c, v)",
+            as_f8,
+            ["bytea", "bytea", "bytea"],
+        )
+
+    def _tiles(self, first_row: int, m: np.ndarray) -> None:
+        if first_row != self._next_row:
+            raise ValueError(f"tiles are written in row order: expected row {self._next_row}, got {first_row}")
+        self._next_row += m.shape[0]
+        rows = m if self._pending is None else np.vstack([self._pending, m])
+        whole = rows.shape[0] - rows.shape[0] % self.args.block
+        self._pending = rows[whole:].copy() if whole < rows.shape[0] else None
+        if whole:
+            self._emit_tiles(rows[:whole])
+
+    def _emit_tiles(self, rows: np.ndarray) -> None:
+        """Cut ``rows`` (starting on a tile row) into tiles and insert them."""
+        block = self.args.block
+        insert = ("INSERT INTO " + self.rel.sql(self.sess) + " (row_block, col_block, nrows, ncols, data) "
+                  "VALUES ($1, $2, $3, $4, $5)")
+        for i, j, tile in split_tiles(rows, block):
+            self.sess.execute(insert, [self._tile_row + i, j, tile.shape[0], tile.shape[1], encode_tile(tile)],
+                              ["int4", "int4", "int4", "int4", "bytea"])
+        self._tile_row += -(-rows.shape[0] // block)
+
+
+def store(sess: Session, rel: Relation, args: MatrixArgs, fmt: str, value) -> None:
+    """Create ``rel`` and write the whole of ``value`` in ``fmt``."""
+    writer = Writer(sess, rel, args, fmt, value.shape)
+    writer.write(0, value)
+    writer.close()
