@@ -16,6 +16,9 @@ BEGIN
     IF x IS NULL THEN
         RETURN state;
     END IF;
+    IF pg_catalog.cardinality(x) = 0 AND (state IS NULL OR pg_catalog.cardinality(state) = 1) THEN
+        RETURN ARRAY[COALESCE(state[1], 0) + 1]::float8[];  -- empty rows average to '{}', as sum gives '{}'
+    END IF;
     IF pg_catalog.array_ndims(x) IS DISTINCT FROM 1 THEN
         RAISE EXCEPTION 'avg: arrays must be one-dimensional' USING ERRCODE = '2202E';
     END IF;

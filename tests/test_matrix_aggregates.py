@@ -67,3 +67,38 @@ def test_elementwise_sum_and_avg_serial_and_parallel(postgresql, rows):
     assert postgresql.execute("SELECT indb_ml.sum(x), indb_ml.avg(x) FROM t WHERE false").fetchone() == (None, None)
     with pytest.raises(E.ArraySubscriptError), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.sum(CASE WHEN id % 2 = 0 THEN x ELSE x[1:2] END) FROM t")
+
+
+def test_column_norms_serial_and_parallel(postgresql, rows):
+    x, _ = rows
+    ps = {"2": 2.0, "1": 1.0, "3.5": 3.5, "'Infinity'": np.inf}
+    query = "SELECT " + ", ".join(f"indb_ml.column_norms(x, {p})" for p in ps) + " FROM t"
+    serial = postgresql.execute(query).fetchone()
+    for got, p in zip(serial, ps.values()):
+        np.testing.assert_allclose(got, np.linalg.norm(x, ord=p, axis=0), rtol=1e-12)
+    force_parallel(postgresql)
+    plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query))
+    assert "Partial Aggregate" in plan, plan
+    for got, want in zip(postgresql.execute(query).fetchone(), serial):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_column_norms_bad_input(postgresql, rows):
+    assert postgresql.execute("SELECT indb_ml.column_norms(x, 2) FROM t WHERE false").fetchone()[0] is None
+    for p in ("0", "-1", "'NaN'", "NULL"):
+        with pytest.raises(E.InvalidParameterValue, match="must be a positive number"), postgresql.transaction():
+            postgresql.execute(f"SELECT indb_ml.column_norms(x, {p}) FROM t")
+    with pytest.raises(E.ArraySubscriptError, match="elements"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.column_norms(CASE WHEN id % 2 = 0 THEN x ELSE x[1:2] END, 2) FROM t")
+    with pytest.raises(E.NullValueNotAllowed, match="NULL elements"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.column_norms(ARRAY[1, NULL]::float8[], 2)")
+    with pytest.raises(E.ArraySubscriptError, match="one-dimensional"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.column_norms('{}'::float8[], 2)")
+    got = postgresql.execute("SELECT indb_ml.column_norms(ARRAY[v, 1], 2) FROM (VALUES (1.0::float8), "
+                             "('NaN')) s(v)").fetchone()[0]
+    assert np.isnan(got[0]) and got[1] == pytest.approx(np.sqrt(2))
+
+
+def test_empty_rows_sum_and_average_to_empty(postgresql):
+    assert postgresql.execute("SELECT indb_ml.sum(x), indb_ml.avg(x) FROM (VALUES ('{}'::float8[]), "
+                              "('{}')) s(x)").fetchone() == ([], [])
