@@ -36,6 +36,26 @@ CREATE AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, intege
 COMMENT ON AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, integer) IS
 'Sum of A_ik @ B_kj over pairs of tiles (data, nrows, ncols): one output tile of a tiled matrix product. Used by matrix_mult on tiles; GROUP BY the output block.';
 
+CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer, a_trans boolean,
+                                            b bytea, b_rows integer, b_cols integer, b_trans boolean) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.tile_ops import tile_mm_transition
+return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans, b_trans)
+$$;
+COMMENT ON FUNCTION indb_ml._tile_mm_transition(bytea, bytea, integer, integer, boolean, bytea, integer, integer, boolean) IS
+'Internal: transition step of indb_ml.tile_mm with transposed operands (state + op(A) @ op(B); nrows, ncols as stored).';
+
+CREATE AGGREGATE indb_ml.tile_mm(bytea, integer, integer, boolean, bytea, integer, integer, boolean) (
+    SFUNC = indb_ml._tile_mm_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._tile_mm_combine,
+    FINALFUNC = indb_ml._tile_mm_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml.tile_mm(bytea, integer, integer, boolean, bytea, integer, integer, boolean) IS
+'Sum of op(A)_ik @ op(B)_kj, where op transposes a tile whose flag is true (nrows, ncols as stored): one output tile of a tiled product with transposed operands, such as the Gram matrix AᵀA.';
+
 CREATE FUNCTION indb_ml._tile_mv_transition(state bytea, data bytea, nrows integer, ncols integer,
                                             col_offset integer, v bytea) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

@@ -209,6 +209,36 @@ def test_tiled_product_is_a_streaming_join_aggregate(postgresql):
         np.testing.assert_allclose(np.frombuffer(p[2]), np.frombuffer(s[2]), rtol=1e-12)
 
 
+@pytest.mark.parametrize("trans_a, trans_b, b_shape", [(True, False, (5, 3)), (False, True, (3, 7)),
+                                                      (True, True, (3, 5))])
+def test_tiled_product_with_transposed_operands_streams(postgresql, trans_a, trans_b, b_shape):
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(5, 7)), rng.normal(size=b_shape)
+    a_eff, b_eff = (a.T if trans_a else a), (b.T if trans_b else b)
+    put(postgresql, "ta", a, "tiles")
+    put(postgresql, "tb", b, "tiles")
+    postgresql.execute("SELECT indb_ml.matrix_mult('ta', %s, 'tb', %s, 'tr', '')",
+                       [f"trans={trans_a}", f"trans={trans_b}"])
+    np.testing.assert_allclose(get(postgresql, "tr", ""), a_eff @ b_eff, rtol=RTOL)
+
+
+def test_gram_over_tiles_serial_and_parallel(postgresql):
+    """AᵀA through the transposed tile_mm: the same tiles with parallel workers forced."""
+    a = np.random.default_rng(6).normal(size=(9, 4))
+    put(postgresql, "ta", a, "tiles")
+    postgresql.execute("SELECT indb_ml.matrix_mult('ta', 'trans=true', 'ta', '', 'g', '')")
+    np.testing.assert_allclose(get(postgresql, "g", ""), a.T @ a, rtol=RTOL)
+    query = ("SELECT a.col_block, b.col_block, indb_ml.tile_mm(a.data, a.nrows, a.ncols, true, b.data, b.nrows, "
+             "b.ncols, false) FROM ta a JOIN ta b ON a.row_block = b.row_block GROUP BY 1, 2 ORDER BY 1, 2")
+    serial = postgresql.execute(query).fetchall()
+    force_parallel(postgresql)
+    plan = "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query))
+    assert "Partial" in plan or "Gather" in plan, plan
+    for s, p in zip(serial, postgresql.execute(query).fetchall()):
+        assert s[:2] == p[:2]
+        np.testing.assert_allclose(np.frombuffer(p[2]), np.frombuffer(s[2]), rtol=1e-12)
+
+
 def test_tiled_product_with_mismatched_tiling(postgresql):
     m = np.ones((4, 4))
     put(postgresql, "ta", m, "tiles")

@@ -69,8 +69,8 @@ def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
         sess, left, right, wanted.fmt)
     sess.debug("matrix_mult: operator " + op)
     if op == "tiles":
-        if not _untransposed_tiles(left, right) or wanted.fmt not in (None, "tiles"):
-            raise InputError("matrix_mult: op=tiles needs two tile tables (no trans) and a tiled output",
+        if (left.fmt, right.fmt) != ("tiles", "tiles") or wanted.fmt not in (None, "tiles"):
+            raise InputError("matrix_mult: op=tiles needs two tile tables and a tiled output",
                              hint="convert with matrix_reblock first, or use op=memory")
         _tiled_product(sess, left, right, out)
     elif op == "join":
@@ -92,7 +92,7 @@ def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
 
 
 def _choose_mult(sess, left, right, out_fmt) -> str:
-    if _untransposed_tiles(left, right) and out_fmt in (None, "tiles"):
+    if (left.fmt, right.fmt) == ("tiles", "tiles") and out_fmt in (None, "tiles"):
         return "tiles"
     limit = storage.limit_bytes(sess)
     if (left.fmt, right.fmt) == ("sparse", "sparse"):
@@ -107,16 +107,18 @@ def _choose_mult(sess, left, right, out_fmt) -> str:
 
 
 def _tiled_product(sess, left, right, out) -> None:
-    """Tiles times tiles into tiles: a streaming join + aggregate per output tile, nothing loaded."""
-    inner_a = tile_ops.block_sizes(sess, left.rel, "col")
-    inner_b = tile_ops.block_sizes(sess, right.rel, "row")
+    """Tiles times tiles into tiles (either may be transposed): a streaming join + aggregate per
+    output tile, nothing loaded."""
+    inner_a = tile_ops.block_sizes(sess, left.rel, "row" if left.args.trans else "col")
+    inner_b = tile_ops.block_sizes(sess, right.rel, "col" if right.args.trans else "row")
     if inner_a != inner_b:
         raise InputError(
             f"matrix_mult: matrix_a's columns are tiled in blocks {inner_a[:5]}... and matrix_b's rows in "
             f"blocks {inner_b[:5]}...; the tiling differs",
             hint="reblock both with the same block size (matrix_reblock ... 'block=N')",
         )
-    tile_ops.multiply_tiles(sess, left.rel.sql(sess), right.rel.sql(sess), new_table(sess, out, "matrix_out"))
+    tile_ops.multiply_tiles(sess, left.rel.sql(sess), right.rel.sql(sess), new_table(sess, out, "matrix_out"),
+                            left.args.trans, right.args.trans)
 
 
 def _blocked_product(sess, left, right, out, out_args) -> None:

@@ -26,8 +26,9 @@ from indb_ml.server.session import Session, sql_entry
 
 
 @sql_entry
-def tile_mm_transition(sess, state, a, a_rows, a_cols, b, b_rows, b_cols):
-    return tile_mm_accumulate(state, decode_tile(a, a_rows, a_cols), decode_tile(b, b_rows, b_cols))
+def tile_mm_transition(sess, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans=False, b_trans=False):
+    left, right = decode_tile(a, a_rows, a_cols), decode_tile(b, b_rows, b_cols)
+    return tile_mm_accumulate(state, left.T if a_trans else left, right.T if b_trans else right)
 
 
 @sql_entry
@@ -119,14 +120,19 @@ def block_sizes(sess: Session, rel, axis: str) -> list:
     return [r["s"] for r in rows]
 
 
-def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out) -> None:
-    """``out = a @ b`` for two tile tables whose block sizes line up (checked by the caller)."""
+def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out, trans_a: bool = False, trans_b: bool = False) -> None:
+    """``out = op(a) @ op(b)`` for two tile tables whose block sizes line up (checked by the caller).
+
+    A transposed operand swaps its block indices and sizes in the join, and the
+    aggregate transposes its tiles, so ``AᵀA`` (the Gram matrix) streams like any product.
+    """
     writer.create_tiles(sess, out)
-    out_sql = out.sql(sess)
+    ai, ak, arows = ("col_block", "row_block", "ncols") if trans_a else ("row_block", "col_block", "nrows")
+    bk, bj, bcols = ("col_block", "row_block", "nrows") if trans_b else ("row_block", "col_block", "ncols")
     sess.execute(
-        "INSERT INTO " + out_sql + " (row_block, col_block, nrows, ncols, data) "
-        "SELECT a.row_block, b.col_block, pg_catalog.max(a.nrows), pg_catalog.max(b.ncols), "
-        "indb_ml.tile_mm(a.data, a.nrows, a.ncols, b.data, b.nrows, b.ncols) "
-        "FROM " + a_sql + " a JOIN " + b_sql + " b ON a.col_block = b.row_block "
-        "GROUP BY a.row_block, b.col_block"
+        "INSERT INTO " + out.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
+        "SELECT a." + ai + ", b." + bj + ", pg_catalog.max(a." + arows + "), pg_catalog.max(b." + bcols + "), "
+        "indb_ml.tile_mm(a.data, a.nrows, a.ncols, $1, b.data, b.nrows, b.ncols, $2) "
+        "FROM " + a_sql + " a JOIN " + b_sql + " b ON a." + ak + " = b." + bk + " GROUP BY a." + ai + ", b." + bj,
+        [trans_a, trans_b], ["bool", "bool"],
     )
