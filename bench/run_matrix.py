@@ -5,8 +5,10 @@
 
 Times, in one run: GMM (n x n matmul) between dense-row tables, between tiles
 (tiles out), and numpy in memory; TRANS, ADD, NORM, GRM (XᵀX), MVM on a dense
-tall x wide table and numpy; GMM on a sparse matrix (sparse x sparse, dense out avoided: sparse
-out) and scipy. Prints seconds and ratios to numpy/scipy. No timed assertions.
+tall x wide table (default operator, and op=blocks where it applies), the same on tiles, and
+numpy; GMM on a sparse matrix (sparse out) and scipy; SLAB's TRANS, NORM, MVM, ADD on a
+sparse --slab x --slab matrix at --density, and scipy. Prints seconds and ratios to
+numpy/scipy. No timed assertions.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 from scipy import sparse
+from scipy.sparse import linalg as _sparse_linalg  # noqa: F401 (sparse.linalg.norm)
 
 DENSE = "row=row_id, val=row_vec"
 SPARSE = "row=row_id, col=col_id, val=val"
@@ -43,13 +46,21 @@ def dense_table(conn, name: str, m: np.ndarray) -> None:
 
 
 def sparse_table(conn, name: str, m) -> None:
+    """Binary COPY of the entries, built by numpy in one buffer (10M entries take seconds)."""
     m = sparse.coo_array(m)
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
     conn.execute(sql.SQL("CREATE TABLE {} (row_id int, col_id int, val float8)").format(sql.Identifier(name)))
-    with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(name))) as copy:
-        for i, j, v in zip(m.row, m.col, m.data):
-            copy.write_row([int(i) + 1, int(j) + 1, float(v)])
-        copy.write_row([m.shape[0], m.shape[1], 0.0])
+    rows, cols, vals = m.row + 1, m.col + 1, m.data
+    if not ((rows == m.shape[0]) & (cols == m.shape[1])).any():
+        rows, cols, vals = np.append(rows, m.shape[0]), np.append(cols, m.shape[1]), np.append(vals, 0.0)
+    tuples = np.empty(rows.size, dtype=[("nf", ">i2"), ("l1", ">i4"), ("r", ">i4"), ("l2", ">i4"), ("c", ">i4"),
+                                        ("l3", ">i4"), ("v", ">f8")])
+    tuples["nf"], tuples["l1"], tuples["l2"], tuples["l3"] = 3, 4, 4, 8
+    tuples["r"], tuples["c"], tuples["v"] = rows, cols, vals
+    body = b"PGCOPY\n\xff\r\n\x00" + bytes(8) + tuples.tobytes() + b"\xff\xff"
+    with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(sql.Identifier(name))) as copy:
+        copy.write(body)
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
 
 
 def call(conn, fn: str, args: list, drop: str | None = None):
@@ -62,6 +73,28 @@ def call(conn, fn: str, args: list, drop: str | None = None):
             return conn.execute(sql.SQL("SELECT indb_ml.{}({})").format(sql.Identifier(fn), placeholders),
                                 args).fetchone()
     return run
+
+
+def slab_sparse(conn, rng, opts) -> list:
+    """SLAB's sparse operations that have an output of sane size (GMM and GRM of a 100k^2 matrix at
+    density 0.001 have about 1e9 non-zeros, tens of GB as a table; GMM is timed at --sparse instead)."""
+    n, rows = opts.slab, []
+    s = sparse.random_array((n, n), density=opts.density, rng=rng, format="csr")
+    t0 = time.perf_counter()
+    sparse_table(conn, "bm_slab", s)
+    print(f"loaded {s.nnz} entries of a {n}x{n} sparse matrix in {time.perf_counter() - t0:.1f} s")
+    label = f"{n}^2 sparse (density {opts.density})"
+    rows.append((f"TRANS {label}", timed(call(conn, "matrix_trans", ["bm_slab", SPARSE, "bm_slt", None], "bm_slt"),
+                                         opts.repeat), timed(lambda: s.T.tocsr(), opts.repeat)))
+    rows.append((f"NORM (fro) {label}", timed(call(conn, "matrix_norm", ["bm_slab", SPARSE, "fro"]), opts.repeat),
+                 timed(lambda: sparse.linalg.norm(s), opts.repeat)))
+    v = rng.random(n)
+    rows.append((f"MVM {label}", timed(call(conn, "matrix_vec_mult", ["bm_slab", SPARSE, v.tolist()]), opts.repeat),
+                 timed(lambda: s @ v, opts.repeat)))
+    rows.append((f"ADD {label}", timed(call(conn, "matrix_add", ["bm_slab", SPARSE, "bm_slab", SPARSE, "bm_sla",
+                                                                  None], "bm_sla"), opts.repeat),
+                 timed(lambda: s + s, opts.repeat)))
+    return rows
 
 
 def report(rows: list) -> None:
@@ -78,6 +111,7 @@ def main() -> None:
     parser.add_argument("--wide", type=int, default=1000)
     parser.add_argument("--sparse", type=int, default=20000)
     parser.add_argument("--density", type=float, default=0.001)
+    parser.add_argument("--slab", type=int, default=100000, help="side of SLAB's sparse matrix (0: skip)")
     parser.add_argument("--repeat", type=int, default=3)
     opts = parser.parse_args()
     dsn = opts.dsn
@@ -120,6 +154,17 @@ def main() -> None:
         v = rng.random(opts.wide)
         rows.append((f"MVM {label}", timed(call(conn, "matrix_vec_mult", ["bm_x", DENSE, v.tolist()]),
                                            opts.repeat), timed(lambda: x @ v, opts.repeat)))
+        rows.append((f"ADD {label}, op=blocks",
+                     timed(call(conn, "matrix_add", ["bm_x", DENSE, "bm_x", DENSE, "bm_xa", "op=blocks"], "bm_xa"),
+                           opts.repeat), timed(lambda: x + x, opts.repeat)))
+        y = rng.random((opts.wide, 10))
+        dense_table(conn, "bm_y", y)
+        rows.append((f"GMM {label} x {opts.wide}x10, op=blocks",
+                     timed(call(conn, "matrix_mult", ["bm_x", DENSE, "bm_y", DENSE, "bm_xy", "op=blocks"], "bm_xy"),
+                           opts.repeat), timed(lambda: x @ y, opts.repeat)))
+        rows.append((f"GMM {label} x {opts.wide}x10, op=memory",
+                     timed(call(conn, "matrix_mult", ["bm_x", DENSE, "bm_y", DENSE, "bm_xy", "op=memory"], "bm_xy"),
+                           opts.repeat), timed(lambda: x @ y, opts.repeat)))
 
         call(conn, "matrix_reblock", ["bm_x", DENSE, "bm_xtiles", "block=1000"], "bm_xtiles")()
         tl = f"{opts.tall}x{opts.wide} tiles"
@@ -127,6 +172,11 @@ def main() -> None:
                                           opts.repeat), timed(lambda: np.ascontiguousarray(x.T), opts.repeat)))
         rows.append((f"ADD {tl}", timed(call(conn, "matrix_add", ["bm_xtiles", "", "bm_xtiles", "", "bm_xta", None],
                                              "bm_xta"), opts.repeat), timed(lambda: x + x, opts.repeat)))
+        rows.append((f"NORM (fro) {tl}", timed(call(conn, "matrix_norm", ["bm_xtiles", "", "fro"]), opts.repeat),
+                     timed(lambda: np.linalg.norm(x), opts.repeat)))
+        rows.append((f"GRM (XᵀX, trans=true tiles) {tl}",
+                     timed(call(conn, "matrix_mult", ["bm_xtiles", "trans=true", "bm_xtiles", "", "bm_xg", None],
+                                "bm_xg"), opts.repeat), timed(lambda: x.T @ x, opts.repeat)))
         rows.append((f"MVM {tl}", timed(call(conn, "matrix_vec_mult", ["bm_xtiles", "", v.tolist()]), opts.repeat),
                      timed(lambda: x @ v, opts.repeat)))
         s = sparse.random_array((opts.sparse, opts.sparse), density=opts.density, rng=rng, format="csr")
@@ -134,6 +184,8 @@ def main() -> None:
         rows.append((f"GMM {opts.sparse}^2 sparse (density {opts.density}) -> sparse",
                      timed(call(conn, "matrix_mult", ["bm_s", SPARSE, "bm_s", SPARSE, "bm_sr", "fmt=sparse"],
                                 "bm_sr"), opts.repeat), timed(lambda: s @ s, opts.repeat)))
+        if opts.slab:
+            rows += slab_sparse(conn, rng, opts)
         info = conn.execute("SELECT version()").fetchone()[0].split(" on ")[0]
     report(rows)
     print(f"nproc {os.cpu_count()}, {info}; times are best of {opts.repeat} "

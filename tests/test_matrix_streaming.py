@@ -217,3 +217,23 @@ def test_bad_dense_rows_get_our_errors(conn):
     conn.execute("INSERT INTO d2 VALUES (1, '{{1,2},{3,4}}')")
     with pytest.raises(E.ArraySubscriptError, match="2-dimensional"), conn.transaction():
         conn.execute("SELECT indb_ml.matrix_sum('d2', %s, 1)", [ARGS])
+
+
+def test_sparse_dims_given_explicitly(conn):
+    conn.execute("CREATE TABLE s (row_id int, col_id int, val float8)")
+    conn.execute("INSERT INTO s VALUES (1, 2, 3.0)")  # no entry at (m, n): the shape comes from dims=
+    args = SPARSE + ", dims=4x3"
+    assert conn.execute("SELECT indb_ml.matrix_ndims('s', %s)", [args]).fetchone()[0] == [4, 3]
+    assert conn.execute("SELECT indb_ml.matrix_sum('s', %s, 2)", [args]).fetchone()[0] == [3.0, 0, 0, 0]
+    conn.execute("SELECT indb_ml.matrix_mult('s', %s, 's', %s, 'o', 'fmt=sparse, op=join')",
+                 [args, args + ", trans=true"])  # dims= is the stored shape
+    assert conn.execute("SELECT indb_ml.matrix_ndims('o', %s)", [SPARSE]).fetchone()[0] == [4, 4]
+    with pytest.raises(E.InvalidParameterValue, match="outside dims=1x1"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_ndims('s', %s)", [SPARSE + ", dims=1x1"])
+    for bad in ("dims=4", "dims=0x3", "dims=ax3"):
+        with pytest.raises(E.InvalidParameterValue, match="rows x columns"), conn.transaction():
+            conn.execute("SELECT indb_ml.matrix_ndims('s', %s)", [SPARSE + ", " + bad])
+    conn.execute("DELETE FROM s")  # empty with dims=: a zero matrix
+    assert conn.execute("SELECT indb_ml.matrix_norm('s', %s, 'fro')", [args]).fetchone()[0] == 0.0
+    with pytest.raises(E.InvalidParameterValue, match="empty name"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_ndims('s', 'row=\"\", col=col_id, val=val')")

@@ -5,7 +5,9 @@ Parsed into a :class:`MatrixArgs` with defaults from MADlib (``row=row_num``,
 the bad key or value. Column names are kept raw here and quoted where used.
 
 >>> parse_args("row=r, val=v, trans=TRUE")[0]
-MatrixArgs(row='r', col='col_num', val='v', trans=True, fmt=None, block=1000, op=None)
+MatrixArgs(row='r', col='col_num', val='v', trans=True, fmt=None, block=1000, op=None, dims=None)
+>>> parse_args("dims=3x4")[0].dims
+(3, 4)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class MatrixArgs:
     fmt: str | None = None  # None: detected from the table (input) or like the input (output)
     block: int = 1000  # tile side, for fmt=tiles
     op: str | None = None  # physical operator; None: chosen from formats and sizes
+    dims: tuple[int, int] | None = None  # a sparse matrix's shape; None: from the largest indices
 
     def with_defaults_from(self, other: MatrixArgs, given: set) -> MatrixArgs:
         """Output args default to the input's column names, as in MADlib."""
@@ -38,7 +41,10 @@ class MatrixArgs:
 def column_name(value: str, key: str) -> str:
     """A column named as SQL reads it: ``Row_Id`` is ``row_id``, ``"Row Id"`` is ``Row Id``."""
     if value.startswith('"'):
-        return value[1:-1].replace('""', '"')
+        name = value[1:-1].replace('""', '"')
+        if not name:
+            raise InputError(f"matrix argument {key}={value} is an empty name", hint="name a column")
+        return name
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]*", value):
         raise InputError(f"matrix argument {key}={value!r} is not a column name",
                          hint='quote unusual names: row="My Row"')
@@ -78,11 +84,16 @@ def parse_args(text: str | None) -> tuple[MatrixArgs, set]:
             raise InputError(f"matrix argument {key!r} is given twice in {text!r}")
         values[key] = value
         pos = m.end()
-    unknown = set(values) - {"row", "col", "val", "trans", "fmt", "block", "op"}
+    unknown = set(values) - {"row", "col", "val", "trans", "fmt", "block", "op", "dims"}
     if unknown:
         raise InputError(f"unknown matrix argument {sorted(unknown)[0]!r} in {text!r}",
-                         hint="known: row, col, val, trans, fmt, block, op")
+                         hint="known: row, col, val, trans, fmt, block, op, dims")
     out: dict = {}
+    if "dims" in values:
+        m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", values["dims"])
+        if not m or min(int(m.group(1)), int(m.group(2))) < 1:
+            raise InputError(f"matrix argument dims={values['dims']!r} must be rows x columns, such as dims=100x50")
+        out["dims"] = (int(m.group(1)), int(m.group(2)))
     for key in ("row", "col", "val"):
         if key in values:
             out[key] = column_name(values[key], key)

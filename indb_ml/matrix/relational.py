@@ -30,17 +30,19 @@ def _shape(sess: Session, rel: Relation, args: MatrixArgs, arg_name: str) -> tup
         + r + "), pg_catalog.min(" + c + ")) AS lo, pg_catalog.count(*) FILTER (WHERE " + r + " IS NULL OR "
         + c + " IS NULL OR " + v + " IS NULL) AS nulls FROM " + rel.sql(sess)
     )
-    if stats["m"] is None:
+    if stats["m"] is None and args.dims is None:
         raise InputError(f"{where} is empty", sqlstate=InputError.NO_DATA)
     if stats["nulls"]:
         raise InputError(f"{where} has NULL row, column or value entries", sqlstate=InputError.NO_DATA)
-    if stats["lo"] < 1:
+    if stats["lo"] is not None and stats["lo"] < 1:
         raise InputError(f"{where}: row and column indices start at 1")
     dup = sess.one("SELECT 1 AS d FROM " + rel.sql(sess) + " GROUP BY " + r + ", " + c
                    + " HAVING pg_catalog.count(*) > 1 LIMIT 1")
     if dup:
         raise InputError(f"{where} has duplicate (row, col) entries", hint="aggregate them first")
-    return int(stats["m"]), int(stats["n"])
+    stored = (stats["n"], stats["m"]) if args.trans else (stats["m"], stats["n"])
+    shape = storage.sparse_dims(rel, args, *stored, arg_name)
+    return (shape[1], shape[0]) if args.trans else shape
 
 
 def multiply_sparse(sess: Session, a: tuple, b: tuple, out: Relation, out_args: MatrixArgs) -> None:

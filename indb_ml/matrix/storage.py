@@ -253,9 +253,19 @@ def sparse_extent(sess, rel, cols, args, arg_name) -> tuple[tuple[int, int], int
     r, c = sess.ident(args.row), sess.ident(args.col)
     stats = sess.one("SELECT pg_catalog.max(" + r + ") AS m, pg_catalog.max(" + c + ") AS n, "
                      "pg_catalog.count(*) AS entries FROM " + rel.sql(sess))
-    if stats["m"] is None or stats["n"] is None:
+    if args.dims is None and (stats["m"] is None or stats["n"] is None):
         raise InputError(f"{arg_name} {rel.schema}.{rel.name} is empty", sqlstate=InputError.NO_DATA)
-    return (int(stats["m"]), int(stats["n"])), int(stats["entries"])
+    return sparse_dims(rel, args, stats["m"], stats["n"], arg_name), int(stats["entries"])
+
+
+def sparse_dims(rel, args, max_row, max_col, arg_name) -> tuple[int, int]:
+    """The shape: ``dims=`` when given (and no index beyond it), else the largest indices."""
+    if args.dims is None:
+        return int(max_row), int(max_col)
+    if (max_row or 0) > args.dims[0] or (max_col or 0) > args.dims[1]:
+        raise InputError(f"{arg_name} {rel.schema}.{rel.name} has an entry at ({max_row}, {max_col}), outside "
+                         f"dims={args.dims[0]}x{args.dims[1]}", hint="drop dims= or give the full shape")
+    return args.dims
 
 
 def read_sparse(sess, rel, cols, args, arg_name):
@@ -268,6 +278,8 @@ def read_sparse(sess, rel, cols, args, arg_name):
         "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(ARRAY[(" + r + ")::float8, (" + c
         + ")::float8, (" + v + ")::float8]), ''::bytea) AS b FROM " + rel.sql(sess)
     )["b"]
+    if body is None and args.dims is not None:
+        return sparse.csr_array(args.dims)
     if body is None:
         raise InputError(f"{where} is empty", sqlstate=InputError.NO_DATA)
     from indb_ml.kernels.arraybytes import float8_array_with_nulls
@@ -282,7 +294,7 @@ def read_sparse(sess, rel, cols, args, arg_name):
     keys = rows * (cols_.max() + 1) + cols_
     if np.unique(keys).size != keys.size:
         raise InputError(f"{where} has duplicate (row, col) entries", hint="aggregate them first")
-    shape = (int(rows.max()), int(cols_.max()))
+    shape = sparse_dims(rel, args, int(rows.max()), int(cols_.max()), arg_name)
     return sparse.csr_array((vals, (rows - 1, cols_ - 1)), shape=shape)
 
 
