@@ -102,7 +102,7 @@ def test_elementwise_above_the_cap_streams_by_default_and_op_is_checked(conn):
     conn.execute("SET indb_ml.matrix_memory_mb = 1")
     assert operators(conn, "SELECT indb_ml.matrix_add('a', %s, 'a', %s, 'o', '')", [ARGS, ARGS]) == ["blocks"]
     np.testing.assert_allclose(get(conn, "o", ARGS), 2 * a, rtol=RTOL)
-    with pytest.raises(E.InvalidParameterValue, match="op=join does not apply"), conn.transaction():
+    with pytest.raises(E.InvalidParameterValue, match="op=join needs two sparse"), conn.transaction():
         conn.execute("SELECT indb_ml.matrix_add('a', %s, 'a', %s, 'o2', 'op=join')", [ARGS, ARGS])
     put(conn, "t", np.ones((2, 2)), "tiles")
     with pytest.raises(E.InvalidParameterValue, match="op=blocks streams two dense"), conn.transaction():
@@ -237,3 +237,62 @@ def test_sparse_dims_given_explicitly(conn):
     assert conn.execute("SELECT indb_ml.matrix_norm('s', %s, 'fro')", [args]).fetchone()[0] == 0.0
     with pytest.raises(E.InvalidParameterValue, match="empty name"), conn.transaction():
         conn.execute("SELECT indb_ml.matrix_ndims('s', 'row=\"\", col=col_id, val=val')")
+
+
+@pytest.mark.parametrize("name, fn", [("matrix_add", np.add), ("matrix_sub", np.subtract),
+                                      ("matrix_elem_mult", np.multiply)])
+def test_sparse_elementwise_runs_in_sql(conn, name, fn):
+    a, b = rng_matrix(14, (8, 6), density=0.4), rng_matrix(15, (6, 8), density=0.4)
+    b[:, 0] = a[0, :]  # entries that cancel
+    put(conn, "a", a, "sparse")
+    put(conn, "b", b, "sparse")
+    bt = SPARSE + ", trans=true"
+    assert operators(conn, f"SELECT indb_ml.{name}('a', %s, 'b', %s, 'o', '')", [SPARSE, bt]) == ["join"]
+    assert operators(conn, f"SELECT indb_ml.{name}('a', %s, 'b', %s, 'm', 'op=memory')", [SPARSE, bt]) == ["memory"]
+    expected = fn(a, b.T)
+    np.testing.assert_allclose(get(conn, "o", SPARSE), expected, rtol=RTOL)
+    np.testing.assert_allclose(get(conn, "m", SPARSE), expected, rtol=RTOL)
+    # Only non-zeros are stored, plus the shape-keeping zero at (m, n).
+    stored = conn.execute("SELECT count(*) FROM o WHERE NOT (row_id = 8 AND col_id = 6)").fetchone()[0]
+    assert stored == np.count_nonzero(expected[:-1]) + np.count_nonzero(expected[-1, :-1])
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("SELECT indb_ml.matrix_trans('a', %s, 'o', '')", lambda a: a.T),
+    ("SELECT indb_ml.matrix_scalar_mult('a', %s, -3.0, 'o', '')", lambda a: -3 * a),
+    ("SELECT indb_ml.matrix_scalar_mult('a', %s, 0.0, 'o', '')", lambda a: 0 * a),
+])
+def test_sparse_trans_and_scaling_run_in_sql(conn, query, expected):
+    a = rng_matrix(16, (5, 9), density=0.3)
+    put(conn, "a", a, "sparse")
+    assert operators(conn, query, [SPARSE]) == ["join"]
+    want = expected(a)
+    np.testing.assert_allclose(get(conn, "o", SPARSE), want, rtol=RTOL)
+    assert conn.execute("SELECT indb_ml.matrix_ndims('o', %s)", [SPARSE]).fetchone()[0] == list(want.shape)
+
+
+def test_sparse_reductions_run_in_sql_and_check_entries(conn):
+    a = rng_matrix(17, (9, 7), density=0.3)
+    a[8, 6] = 0.0
+    put(conn, "a", a, "sparse")
+    conn.execute("CREATE TABLE a_nopk AS SELECT * FROM a")  # no key: duplicates are looked for in SQL
+    conn.execute("ALTER TABLE a ADD PRIMARY KEY (row_id, col_id)")  # a key proves there are none
+    for table in ("a", "a_nopk"):
+        def one(q, *p, table=table):
+            return conn.execute(q, [table, SPARSE, *p]).fetchone()[0]
+
+        np.testing.assert_allclose(one("SELECT indb_ml.matrix_sum(%s, %s, 1)"), a.sum(0), rtol=RTOL)
+        np.testing.assert_allclose(one("SELECT indb_ml.matrix_mean(%s, %s, 2)"), a.mean(1), rtol=RTOL)
+        for norm, want in (("one", np.linalg.norm(a, 1)), ("inf", np.linalg.norm(a, np.inf)),
+                           ("max", np.abs(a).max()), ("fro", np.linalg.norm(a)),
+                           ("1.5", np.sum(np.abs(a) ** 1.5) ** (1 / 1.5))):
+            assert one("SELECT indb_ml.matrix_norm(%s, %s, %s)", norm) == pytest.approx(want, rel=1e-12)
+        v = np.arange(1.0, 8.0)
+        np.testing.assert_allclose(one("SELECT indb_ml.matrix_vec_mult(%s, %s, %s)", v.tolist()), a @ v, rtol=RTOL)
+    conn.execute("INSERT INTO a_nopk SELECT * FROM a_nopk LIMIT 1")
+    with pytest.raises(E.InvalidParameterValue, match="duplicate"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_norm('a_nopk', %s, 'fro')", [SPARSE])
+    with pytest.raises(E.ArraySubscriptError, match="7 columns but the vector has 2"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_vec_mult('a', %s, '{1,2}')", [SPARSE])
+    conn.execute("INSERT INTO a VALUES (1, 1, 'NaN') ON CONFLICT (row_id, col_id) DO UPDATE SET val = 'NaN'")
+    assert np.isnan(conn.execute("SELECT indb_ml.matrix_norm('a', %s, 'fro')", [SPARSE]).fetchone()[0])

@@ -26,16 +26,19 @@ commas, e.g. 'row=row_id, val=row_vec, trans=true'. NULL or '' keeps every defau
            (default val)
     trans  true: use the transpose of this matrix (default false)
     fmt    dense, sparse or tiles: the table's format (default: detected from its columns)
+    dims   MxN, sparse format only: the stored shape (default: the largest indices)
 Column names that are not lower-case identifiers are double-quoted: 'row="Row Id"'."""
 
 OUT_ARGS = """\
 Output arguments (out_args): the same 'name=value' pairs; NULL or '' keeps every default.
     row, col, val  the output table's column names (default: those of the first input matrix)
     fmt    dense, sparse or tiles: the format to write (default: see Output above)
-    block  the tile side when writing tiles, 1 to 10000 (default 1000)"""
+    block  the tile side when writing tiles, 1 to 10000 (default 1000)
+    op     the physical operator: memory, blocks or tiles (join for matrix_mult); default chosen
+           from the formats and sizes (see the README's table of operators)"""
 
 OUT_ARGS_MULT = OUT_ARGS + """
-    op     the operator: memory, join or tiles (default: chosen from the formats, see Operators)"""
+           For matrix_mult, see Operators below."""
 
 OUT_ARGS_NEW = """\
 Output arguments (out_args): 'name=value' pairs separated by commas; NULL or '' keeps every default.
@@ -55,6 +58,14 @@ Formats (an input's format is detected from its columns unless its arguments say
             little-endian, row by row (matrix_reblock writes them)"""
 
 MEMORY = "Loads the whole matrix into memory, capped by indb_ml.matrix_memory_mb (default 512)."
+STREAMED = ("Streams dense and tile tables piece by piece (memory: one block of rows or one tile); a\n"
+            "sparse table is loaded, capped by indb_ml.matrix_memory_mb (default 512).")
+ELEMENTWISE = ("Two tile tables tiled alike stream tile by tile; two dense tables stream in blocks of rows\n"
+               "when loading both would exceed indb_ml.matrix_memory_mb; otherwise both are loaded under\n"
+               "that cap. out_args op=memory|blocks|tiles forces the operator.")
+UNARY_STREAMED = ("Tiles stream tile by tile into tiles; anything with whole rows to read (dense rows, tiles,\n"
+                  "the transposed read of tiles) streams in blocks of rows; a sparse table is loaded under\n"
+                  "indb_ml.matrix_memory_mb. out_args op=memory|blocks|tiles forces the operator.")
 
 RESULT = "indb_ml.matrix_result (output_table text): the name of the table written"
 
@@ -149,7 +160,7 @@ def _extremum(kind: str, word: str, example: list, result: list) -> dict:
         output=(f"matrix_out has one row: {kind} float8[] (one value per column for dim=1, per row for dim=2)\n"
                 "and, with fetch_index, before it index bigint[]: the 1-based position of the first occurrence\n"
                 "of each value (its row for dim=1, its column for dim=2)."),
-        notes=MEMORY,
+        notes=STREAMED,
         sections=[IN_ARGS, FORMATS],
         example=example,
         result=result,
@@ -180,13 +191,18 @@ SPECS: dict[str, dict] = {
         "trans=), dense unless out_args says fmt=, with the column names of a_args unless out_args\n"
         "names them.",
         notes="""\
-Operators (out_args op= forces one; by default it is chosen from the formats):
-    tiles   tiles times tiles (no trans) into tiles: a join of the tiles and one indb_ml.tile_mm
-            aggregate per output tile, never the whole matrix in memory (the default for two
-            tile tables when out_args has no fmt= or fmt=tiles)
+Operators (out_args op= forces one; by default it is chosen from the formats and sizes;
+SET client_min_messages = debug2 shows the choice):
+    tiles   tiles times tiles into tiles (trans=true allowed, e.g. AᵀA): a join of the tiles
+            and one indb_ml.tile_mm aggregate per output tile, memory a few tiles (the default
+            for two tile tables when out_args has no fmt= or fmt=tiles)
     join    sparse times sparse into sparse: a join and GROUP BY run by PostgreSQL, out of core
-            (the default for two sparse tables when out_args says fmt=sparse)
-    memory  any formats: both operands loaded and multiplied with numpy, capped by
+            (the default for fmt=sparse when the inputs and the worst-case product exceed
+            indb_ml.matrix_memory_mb)
+    blocks  matrix_a streamed in blocks of whole rows (indb_ml.row_block_mb, default 32),
+            times matrix_b held in memory, written block by block (the default when the
+            in-memory operator would exceed indb_ml.matrix_memory_mb)
+    memory  any formats: both operands loaded and multiplied with numpy/scipy, capped by
             indb_ml.matrix_memory_mb (default 512); the default in every other case""",
         sections=[IN_ARGS, OUT_ARGS_MULT, FORMATS],
         example=A + [
@@ -199,7 +215,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
     "matrix_add": _binary(
         "the sum matrix_out = matrix_a + matrix_b of two matrices of the same shape (MADlib matrix_add)",
         _OUT_LIKE_A,
-        notes=MEMORY,
+        notes=ELEMENTWISE,
         example=A + [
             f"SELECT indb_ml.matrix_add('mat_a', {A_ARGS}, 'mat_a', {A_ARGS}, 'mat_r')",
             "SELECT * FROM mat_r ORDER BY row_id",
@@ -209,7 +225,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
     "matrix_sub": _binary(
         "the difference matrix_out = matrix_a - matrix_b of two matrices of the same shape (MADlib matrix_sub)",
         _OUT_LIKE_A,
-        notes=MEMORY + " The two inputs may have different formats.",
+        notes=ELEMENTWISE + " The two inputs may have different formats.",
         example=A + [
             "CREATE TABLE mat_i (row_id integer, col_id integer, val float8)",
             "INSERT INTO mat_i VALUES (1, 1, 1), (2, 2, 1)",
@@ -221,7 +237,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
     "matrix_elem_mult": _binary(
         "the element-wise (Hadamard) product of two matrices of the same shape (MADlib matrix_elem_mult)",
         _OUT_LIKE_A,
-        notes=MEMORY,
+        notes=ELEMENTWISE,
         example=A + [
             f"SELECT indb_ml.matrix_elem_mult('mat_a', {A_ARGS}, 'mat_a', {A_ARGS}, 'mat_r')",
             "SELECT * FROM mat_r ORDER BY row_id",
@@ -239,7 +255,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
         ],
         returns=RESULT,
         output=_OUT_LIKE_IN,
-        notes=MEMORY,
+        notes=UNARY_STREAMED,
         sections=[IN_ARGS, OUT_ARGS, FORMATS],
         example=A + [
             f"SELECT indb_ml.matrix_scalar_mult('mat_a', {A_ARGS}, 0.5, 'mat_r')",
@@ -253,7 +269,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
         [("vector", "float8[]", "one value per column of matrix_in, no NULLs")],
         A + [f"SELECT indb_ml.matrix_vec_mult('mat_a', {A_ARGS}, ARRAY[1, 1])"],
         [([3, 7],)],
-        notes=MEMORY,
+        notes=STREAMED,
     ),
     "matrix_trans": _unary(
         "the transpose of a matrix (MADlib matrix_trans)",
@@ -263,7 +279,9 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
             "SELECT * FROM mat_r ORDER BY row_id",
         ],
         [(1, [1, 3]), (2, [2, 4])],
-        notes=MEMORY,
+        notes="Tiles transpose tile by tile; a tile table read with trans=true, or a sparse table, streams\n"
+              "into other formats; dense rows into dense rows need the whole matrix, under\n"
+              "indb_ml.matrix_memory_mb (reblock to tiles above it).",
     ),
     "matrix_densify": _unary(
         "the same matrix in the dense format (MADlib matrix_densify)",
@@ -274,7 +292,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
             "SELECT * FROM mat_r ORDER BY row_id",
         ],
         [(1, [1, 0, 0]), (2, [0, 0, 5])],
-        notes=MEMORY,
+        notes=UNARY_STREAMED,
     ),
     "matrix_sparsify": _unary(
         "the same matrix in the sparse format (MADlib matrix_sparsify)",
@@ -285,7 +303,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
             "SELECT * FROM mat_r ORDER BY row_id, col_id",
         ],
         [(1, 1, 1), (1, 2, 2), (2, 1, 3), (2, 2, 4)],
-        notes=MEMORY,
+        notes=UNARY_STREAMED,
     ),
     "matrix_reblock": _unary(
         "the same matrix cut into tiles of block x block values (indb_ml; MADlib has no tile format)",
@@ -297,7 +315,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
             "SELECT row_block, col_block, nrows, ncols FROM mat_t ORDER BY 1, 2",
         ],
         [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)],
-        notes=MEMORY,
+        notes=UNARY_STREAMED,
     ),
     "matrix_ndims": _reader(
         "the number of rows and columns of a matrix (MADlib matrix_ndims)",
@@ -312,7 +330,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
         [("index", "integer", "the row number, 1-based")],
         A + [f"SELECT indb_ml.matrix_extract_row('mat_a', {A_ARGS}, 2)"],
         [([3, 4],)],
-        notes=MEMORY,
+        notes=STREAMED,
     ),
     "matrix_extract_col": _reader(
         "one column of a matrix (MADlib matrix_extract_col)",
@@ -320,7 +338,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
         [("index", "integer", "the column number, 1-based")],
         A + [f"SELECT indb_ml.matrix_extract_col('mat_a', {A_ARGS}, 2)"],
         [([2, 4],)],
-        notes=MEMORY,
+        notes=STREAMED,
     ),
     "matrix_extract_diag": _reader(
         "the main diagonal of a matrix (MADlib matrix_extract_diag)",
@@ -328,7 +346,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
         [],
         A + [f"SELECT indb_ml.matrix_extract_diag('mat_a', {A_ARGS})"],
         [([1, 4],)],
-        notes=MEMORY,
+        notes=STREAMED,
     ),
     "matrix_max": _extremum(
         "max", "largest",
@@ -352,7 +370,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
         [("dim", "integer DEFAULT 1", "1: sum each column; 2: sum each row")],
         A + [f"SELECT indb_ml.matrix_sum('mat_a', {A_ARGS})"],
         [([4, 6],)],
-        notes=MEMORY,
+        notes=STREAMED,
     ),
     "matrix_mean": _reader(
         "the mean of each column or of each row (MADlib matrix_mean)",
@@ -360,7 +378,7 @@ Operators (out_args op= forces one; by default it is chosen from the formats):
         [("dim", "integer DEFAULT 1", "1: the mean of each column; 2: of each row")],
         A + [f"SELECT indb_ml.matrix_mean('mat_a', {A_ARGS}, 2)"],
         [([1.5, 3.5],)],
-        notes=MEMORY,
+        notes=STREAMED,
     ),
     "matrix_norm": _reader(
         "a norm of a matrix (MADlib matrix_norm)",
@@ -376,7 +394,8 @@ Norms (norm_type, or any prefix of the name):
     frobenius (f)  sqrt of the sum of squares (the default)
     spectral (s)   the largest singular value
     p, a number > 0: the element-wise p-norm (sum |a|^p)^(1/p), so '2' is the Frobenius norm
-""" + MEMORY,
+All but spectral stream dense and tile tables piece by piece; spectral loads the whole matrix,
+capped by indb_ml.matrix_memory_mb (default 512).""",
     ),
     "matrix_rank": _reader(
         "the rank of a matrix (MADlib matrix_rank)",

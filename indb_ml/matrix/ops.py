@@ -145,12 +145,20 @@ def _elementwise(name: str, fn, tile_op: str):
         tiled = (_untransposed_tiles(left, right) and wanted.fmt in (None, "tiles")
                  and tile_ops.same_tiling(sess, left.rel, right.rel))
         dense_rows = all(s.fmt == "dense" and not s.args.trans for s in (left, right))
-        chosen = _forced(wanted.op, ("memory", "blocks", "tiles"), name)
+        relational_ok = (left.fmt, right.fmt) == ("sparse", "sparse") and wanted.fmt in (None, "sparse")
+        chosen = _forced(wanted.op, ("memory", "blocks", "join", "tiles"), name)
         if chosen is None:
             over = left.nbytes + right.nbytes + 8 * left.shape[0] * left.shape[1] > storage.limit_bytes(sess)
-            chosen = "tiles" if tiled else "blocks" if dense_rows and over else "memory"
+            chosen = ("tiles" if tiled else "join" if relational_ok else "blocks" if dense_rows and over
+                      else "memory")
         sess.debug(name + ": operator " + chosen)
-        if chosen == "tiles":
+        if chosen == "join":
+            if not relational_ok:
+                raise InputError(f"{name}: op=join needs two sparse tables and a sparse output",
+                                 hint="use op=memory, or convert with matrix_sparsify first")
+            rel, args, _ = _output(sess, out, out_args, left)
+            relational.combine_sparse(sess, name, (left.rel, left.args), (right.rel, right.args), rel, args)
+        elif chosen == "tiles":
             if not tiled:
                 raise InputError(f"{name}: op=tiles needs two tile tables tiled alike (no trans) and a tiled output",
                                  hint="convert with matrix_reblock first, or use op=memory")
@@ -185,15 +193,26 @@ matrix_sub = _elementwise("matrix_sub", lambda x, y: x - y, "sub")
 matrix_elem_mult = _elementwise("matrix_elem_mult", _elem_mult, "mul")
 
 
-def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None, default_fmt=None) -> None:
-    """``out = fn(src)`` piece-wise on whole rows: tile by tile on tiles, else streamed in row
-    blocks where ``src`` has rows to stream, else in memory."""
+def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None, default_fmt=None,
+           relational_map: dict | None = None) -> None:
+    """``out = fn(src)`` piece-wise on whole rows: tile by tile on tiles, as one SQL statement on
+    sparse entries (``relational_map``: arguments of :func:`relational.map_sparse`), else
+    streamed in row blocks where ``src`` has rows to stream, else in memory."""
     wanted, _ = parse_args(out_args)
-    chosen = _forced(wanted.op, ("memory", "blocks", "tiles"), name)
+    chosen = _forced(wanted.op, ("memory", "blocks", "join", "tiles"), name)
     tiled = tile_op is not None and _untransposed_tiles(src) and (wanted.fmt or default_fmt) in (None, "tiles")
+    relational_ok = relational_map is not None and src.fmt == "sparse" and (wanted.fmt or default_fmt) in (
+        None, "sparse")
     if chosen is None:
-        chosen = "tiles" if tiled else "blocks" if pieces.has_row_pieces(src) else "memory"
+        chosen = ("tiles" if tiled else "join" if relational_ok else "blocks" if pieces.has_row_pieces(src)
+                  else "memory")
     sess.debug(name + ": operator " + chosen)
+    if chosen == "join":
+        if not relational_ok:
+            raise InputError(f"{name}: op=join needs a sparse table and a sparse output", hint="use op=memory")
+        rel, args, _ = _output(sess, out, out_args, src)
+        relational.map_sparse(sess, (src.rel, src.args), rel, args, **relational_map)
+        return
     if chosen == "tiles":
         if not tiled:
             raise InputError(f"{name}: op=tiles needs an untransposed tile table and a tiled output",
@@ -218,7 +237,8 @@ def matrix_scalar_mult(sess, matrix_in, in_args, scalar, out, out_args) -> list:
     if scalar is None or not np.isfinite(scalar):
         raise InputError("matrix_scalar_mult: scalar must be a finite number")
     src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
-    _unary(sess, "matrix_scalar_mult", src, out, out_args, lambda x: x * scalar, "scale", k=scalar)
+    _unary(sess, "matrix_scalar_mult", src, out, out_args, lambda x: x * scalar, "scale", k=scalar,
+           relational_map={"scale": scalar})
     return [out]
 
 
@@ -233,7 +253,7 @@ def matrix_trans(sess, matrix_in, in_args, out, out_args) -> list:
         tile_ops.map_tiles(sess, "trans", src.rel, new_table(sess, out, "matrix_out"))
         return [out]
     flipped = pieces.transposed(src)
-    _unary(sess, "matrix_trans", flipped, out, out_args, lambda x: x, None)
+    _unary(sess, "matrix_trans", flipped, out, out_args, lambda x: x, None, relational_map={})
     return [out]
 
 
@@ -255,7 +275,8 @@ matrix_reblock = _convert("tiles")
 
 @sql_entry
 def matrix_vec_mult(sess, matrix_in, in_args, vector) -> list:
-    """Tiles through the ``tile_mv`` aggregate; anything else streamed piece by piece."""
+    """Tiles through the ``tile_mv`` aggregate, sparse entries through a GROUP BY, dense rows
+    streamed piece by piece."""
     if vector is None or any(v is None for v in vector):
         raise InputError("matrix_vec_mult: the vector must not be NULL or contain NULLs")
     src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
@@ -265,6 +286,8 @@ def matrix_vec_mult(sess, matrix_in, in_args, vector) -> list:
     v = np.asarray(vector, dtype=np.float64)
     if _untransposed_tiles(src):
         return tile_ops.multiply_vector(sess, src.rel, v).tolist()
+    if src.fmt == "sparse":
+        return relational.times_vector(sess, (src.rel, src.args), v).tolist()
     out = np.zeros(src.shape[0])
     for r0, c0, piece in pieces.pieces(sess, src):
         out[r0:r0 + piece.shape[0]] += piece @ v[c0:c0 + piece.shape[1]]

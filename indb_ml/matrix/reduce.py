@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import pieces, storage
+from indb_ml.matrix import pieces, relational, storage
 from indb_ml.server.relations import new_table
 from indb_ml.server.session import Session, sql_entry
 
@@ -108,17 +108,24 @@ def _sums(sess, src, axis: int, transform=None) -> np.ndarray:
     return out
 
 
+def _any_sums(sess, src, axis: int, absolute: bool = False) -> np.ndarray:
+    """Sums in SQL for sparse entries, streamed over pieces otherwise."""
+    if src.fmt == "sparse":
+        return relational.sums(sess, (src.rel, src.args), axis, absolute)
+    return _sums(sess, src, axis, abs if absolute else None)
+
+
 @sql_entry
 def matrix_sum(sess, matrix_in, in_args, dim) -> list:
     axis = check_dim(dim, "matrix_sum") - 1
-    return _sums(sess, _open(sess, matrix_in, in_args), axis).tolist()
+    return _any_sums(sess, _open(sess, matrix_in, in_args), axis).tolist()
 
 
 @sql_entry
 def matrix_mean(sess, matrix_in, in_args, dim) -> list:
     axis = check_dim(dim, "matrix_mean") - 1
     src = _open(sess, matrix_in, in_args)
-    return (_sums(sess, src, axis) / src.shape[axis]).tolist()
+    return (_any_sums(sess, src, axis) / src.shape[axis]).tolist()
 
 
 def _extremum(op: str, largest: bool):
@@ -235,17 +242,21 @@ def combine_pnorm(parts: list, p: float) -> float:
 
 @sql_entry
 def matrix_norm(sess, matrix_in, in_args, norm_type="fro") -> float:
-    """Streamed over pieces, except the spectral norm, which needs the whole matrix (under the cap)."""
+    """Streamed over pieces (sparse entries: in SQL), except the spectral norm, which needs the
+    whole matrix (under the cap)."""
     kind = parse_norm_type(norm_type)
     src = _open(sess, matrix_in, in_args)
     if kind == "spectral":
         m = storage.load(sess, matrix_in, in_args, "matrix_in")
         return norm_of(as_dense(sess, m, "matrix_in"), kind)
     if kind in ("one", "infinity"):
-        sums = _sums(sess, src, 0 if kind == "one" else 1, transform=abs)
+        sums = _any_sums(sess, src, 0 if kind == "one" else 1, absolute=True)
         return float(np.max(sums)) if sums.size else 0.0
     if kind == "max":
-        tops = [_pnorm_parts(piece, 1.0)[0] for _, _, piece in pieces.pieces(sess, src)]
-        return float(np.max(tops))
+        if src.fmt == "sparse":
+            return relational.largest_abs(sess, (src.rel, src.args))
+        return float(np.max([_pnorm_parts(piece, 1.0)[0] for _, _, piece in pieces.pieces(sess, src)]))
     p = 2.0 if kind == "frobenius" else float(kind)
+    if src.fmt == "sparse":
+        return relational.p_norm(sess, (src.rel, src.args), p)
     return combine_pnorm([_pnorm_parts(piece, p) for _, _, piece in pieces.pieces(sess, src)], p)

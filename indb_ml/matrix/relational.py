@@ -1,27 +1,34 @@
-"""Sparse x sparse as a relational plan: a join and a GROUP BY, run by PostgreSQL.
+"""Sparse matrices as relational plans: joins, UNION ALL and GROUP BY, run by PostgreSQL.
 
 ``C[i, j] = sum_k A[i, k] * B[k, j]`` is ``SELECT a.row, b.col, sum(a.val * b.val)
 FROM a JOIN b ON a.col = b.row GROUP BY 1, 2``: PostgreSQL runs it out of core
 (hash or sort, spilling to disk) and in parallel, so neither operand nor the
-result is held in Python (DESIGN.md section 4, strategy 4).
+result is held in Python (DESIGN.md section 4, strategy 4). Transposes, scalings,
+element-wise sums and products, and reductions over sparse entries are the same kind
+of plan; only a reduction's result vector comes back to Python.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from indb_ml.errors import InputError
+from indb_ml.kernels.arraybytes import float8_array_from_body
 from indb_ml.matrix import storage
 from indb_ml.matrix.args import MatrixArgs
 from indb_ml.server.relations import Relation
 from indb_ml.server.session import Session
 
 
-def _coords(sess: Session, args: MatrixArgs) -> tuple[str, str, str]:
-    """Quoted (row, col, val) columns; trans=true swaps row and col."""
-    r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
+def _coords(sess: Session, args: MatrixArgs, alias: str = "") -> tuple[str, str, str]:
+    """Quoted (row, col, val) columns, ``val`` as float8; trans=true swaps row and col."""
+    p = alias + "." if alias else ""
+    r, c, v = p + sess.ident(args.row), p + sess.ident(args.col), "(" + p + sess.ident(args.val) + ")::float8"
     return (c, r, v) if args.trans else (r, c, v)
 
 
-def _shape(sess: Session, rel: Relation, args: MatrixArgs, arg_name: str) -> tuple[int, int]:
+def shape(sess: Session, rel: Relation, args: MatrixArgs, arg_name: str) -> tuple[int, int]:
+    """Validate a sparse table in SQL (no NULLs, 1-based, no duplicates) and return its shape after trans."""
     storage.require_sparse_columns(sess, rel, None, args, arg_name)
     r, c, v = _coords(sess, args)
     where = f"{arg_name} {rel.schema}.{rel.name}"
@@ -36,43 +43,151 @@ def _shape(sess: Session, rel: Relation, args: MatrixArgs, arg_name: str) -> tup
         raise InputError(f"{where} has NULL row, column or value entries", sqlstate=InputError.NO_DATA)
     if stats["lo"] is not None and stats["lo"] < 1:
         raise InputError(f"{where}: row and column indices start at 1")
-    dup = sess.one("SELECT 1 AS d FROM " + rel.sql(sess) + " GROUP BY " + r + ", " + c
-                   + " HAVING pg_catalog.count(*) > 1 LIMIT 1")
-    if dup:
+    if not _has_unique_key(sess, rel, args) and sess.one(
+            "SELECT 1 AS d FROM " + rel.sql(sess) + " GROUP BY " + r + ", " + c
+            + " HAVING pg_catalog.count(*) > 1 LIMIT 1"):
         raise InputError(f"{where} has duplicate (row, col) entries", hint="aggregate them first")
     stored = (stats["n"], stats["m"]) if args.trans else (stats["m"], stats["n"])
-    shape = storage.sparse_dims(rel, args, *stored, arg_name)
-    return (shape[1], shape[0]) if args.trans else shape
+    dims = storage.sparse_dims(rel, args, *stored, arg_name)
+    return (dims[1], dims[0]) if args.trans else dims
+
+
+def _has_unique_key(sess: Session, rel: Relation, args: MatrixArgs) -> bool:
+    """A unique index on exactly (row, col) proves there are no duplicates without a GROUP BY."""
+    return bool(sess.one(
+        "SELECT 1 AS u FROM pg_catalog.pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique "
+        "AND i.indpred IS NULL AND i.indnkeyatts = 2 AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY "
+        "a.attname::text) FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid "
+        "AND a.attnum = ANY (i.indkey::int2[])) = (SELECT pg_catalog.array_agg(x ORDER BY x) FROM "
+        "pg_catalog.unnest($2::text[]) x) LIMIT 1",
+        [rel.sql(sess), [args.row, args.col]], ["text", "text[]"]))
+
+
+def _create(sess: Session, out: Relation, out_args: MatrixArgs) -> tuple[str, str, str]:
+    r, c, v = sess.ident(out_args.row), sess.ident(out_args.col), sess.ident(out_args.val)
+    sess.execute("CREATE TABLE " + out.sql(sess) + " (" + r + " integer, " + c + " integer, " + v + " float8)")
+    return r, c, v
+
+
+def _finish(sess: Session, out: Relation, cols: tuple, m: int, n: int) -> None:
+    """MADlib's convention: the (m, n) entry is present, even as a zero, to carry the shape; then the key."""
+    r, c, _ = cols
+    table = out.sql(sess)
+    sess.execute("INSERT INTO " + table + " SELECT $1, $2, 0 WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE "
+                 + r + " = $1 AND " + c + " = $2)", [m, n], ["int4", "int4"])
+    sess.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + r + ", " + c + ")")
 
 
 def multiply_sparse(sess: Session, a: tuple, b: tuple, out: Relation, out_args: MatrixArgs) -> None:
     """``out = A @ B`` for two sparse tables ``(rel, args)``; ``out`` in sparse format."""
     (rel_a, args_a), (rel_b, args_b) = a, b
-    m, inner_a = _shape(sess, rel_a, args_a, "matrix_a")
-    inner_b, n = _shape(sess, rel_b, args_b, "matrix_b")
+    m, inner_a = shape(sess, rel_a, args_a, "matrix_a")
+    inner_b, n = shape(sess, rel_b, args_b, "matrix_b")
     if inner_a != inner_b:
         raise InputError(f"matrix_mult: matrix_a is {m} x {inner_a} and matrix_b is {inner_b} x {n}; "
                          "the inner dimensions differ",
                          hint="use trans=true in a_args or b_args to transpose an operand")
-    ar, ac, av = _coords(sess, args_a)
-    br, bc, bv = _coords(sess, args_b)
-    r, c, v = sess.ident(out_args.row), sess.ident(out_args.col), sess.ident(out_args.val)
-    table = out.sql(sess)
-    sess.execute("CREATE TABLE " + table + " (" + r + " integer, " + c + " integer, " + v + " float8)")
-    product = "pg_catalog.sum((a." + av + ")::float8 * (b." + bv + ")::float8)"
-    sess.execute(
-        "INSERT INTO " + table + " SELECT a." + ar + ", b." + bc + ", " + product + " FROM "
-        + rel_a.sql(sess) + " a JOIN " + rel_b.sql(sess) + " b ON a." + ac + " = b." + br
-        + " GROUP BY 1, 2 HAVING " + product + " <> 0"
-    )
-    # MADlib's convention: the (m, n) entry is present, even as a zero, to carry the shape.
-    sess.execute(
-        "INSERT INTO " + table + " SELECT $1, $2, 0 WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE "
-        + r + " = $1 AND " + c + " = $2)",
-        [m, n],
-        ["int4", "int4"],
-    )
-    sess.execute("ALTER TABLE " + table + " ADD PRIMARY KEY (" + r + ", " + c + ")")
+    ar, ac, av = _coords(sess, args_a, "a")
+    br, bc, bv = _coords(sess, args_b, "b")
+    cols = _create(sess, out, out_args)
+    product = "pg_catalog.sum(" + av + " * " + bv + ")"
+    sess.execute("INSERT INTO " + out.sql(sess) + " SELECT " + ar + ", " + bc + ", " + product + " FROM "
+                 + rel_a.sql(sess) + " a JOIN " + rel_b.sql(sess) + " b ON " + ac + " = " + br
+                 + " GROUP BY 1, 2 HAVING " + product + " <> 0")
+    _finish(sess, out, cols, m, n)
+
+
+def map_sparse(sess: Session, a: tuple, out: Relation, out_args: MatrixArgs, scale: float = 1.0,
+               transpose: bool = False) -> None:
+    """``out = scale * A`` (or its transpose): one INSERT ... SELECT over the entries."""
+    rel, args = a
+    m, n = shape(sess, rel, args, "matrix_in")
+    r, c, v = _coords(sess, args)
+    if transpose:
+        r, c, m, n = c, r, n, m
+    cols = _create(sess, out, out_args)
+    if scale != 0.0:
+        sess.execute("INSERT INTO " + out.sql(sess) + " SELECT " + r + ", " + c + ", " + v + " * $1 FROM "
+                     + rel.sql(sess) + " WHERE " + v + " * $1 <> 0", [scale], ["float8"])
+    _finish(sess, out, cols, m, n)
+
+
+def combine_sparse(sess: Session, op: str, a: tuple, b: tuple, out: Relation, out_args: MatrixArgs) -> None:
+    """``out = A + B``, ``A - B`` (UNION ALL and GROUP BY) or ``A .* B`` (a join on (row, col))."""
+    (rel_a, args_a), (rel_b, args_b) = a, b
+    shape_a = shape(sess, rel_a, args_a, "matrix_a")
+    shape_b = shape(sess, rel_b, args_b, "matrix_b")
+    if shape_a != shape_b:
+        raise InputError(f"{op}: matrix_a is {shape_a[0]} x {shape_a[1]} but matrix_b is "
+                         f"{shape_b[0]} x {shape_b[1]}", hint="both matrices must have the same shape")
+    ar, ac, av = _coords(sess, args_a, "a")
+    br, bc, bv = _coords(sess, args_b, "b")
+    cols = _create(sess, out, out_args)
+    if op == "matrix_elem_mult":
+        query = ("SELECT " + ar + ", " + ac + ", " + av + " * " + bv + " FROM " + rel_a.sql(sess) + " a JOIN "
+                 + rel_b.sql(sess) + " b ON " + ar + " = " + br + " AND " + ac + " = " + bc + " WHERE "
+                 + av + " * " + bv + " <> 0")
+    else:
+        sign = "-" if op == "matrix_sub" else ""
+        query = ("SELECT r, c, pg_catalog.sum(v) FROM (SELECT " + ar + " AS r, " + ac + " AS c, " + av + " AS v FROM "
+                 + rel_a.sql(sess) + " a UNION ALL SELECT " + br + ", " + bc + ", " + sign + bv + " FROM "
+                 + rel_b.sql(sess) + " b) e GROUP BY r, c HAVING pg_catalog.sum(v) <> 0")
+    sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
+    _finish(sess, out, cols, *shape_a)
+
+
+def _vector(sess: Session, query: str, size: int, params=(), types=()) -> np.ndarray:
+    """A dense vector from ``query``'s rows ``(i, s)`` (1-based i), sent back as two float8[] bodies."""
+    row = sess.one("SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(i::float8), ''::bytea) AS i, "
+                   "indb_ml._float8_array_bytes(pg_catalog.array_agg(s::float8), ''::bytea) AS s FROM (" + query
+                   + ") q", params, types)
+    out = np.zeros(size)
+    if row["i"] is not None:
+        out[float8_array_from_body(row["i"]).astype(np.int64) - 1] = float8_array_from_body(row["s"])
+    return out
+
+
+def sums(sess: Session, a: tuple, axis: int, absolute: bool = False) -> np.ndarray:
+    """Column sums (axis 0) or row sums (axis 1) of the entries (or of their absolute values)."""
+    rel, args = a
+    m, n = shape(sess, rel, args, "matrix_in")
+    r, c, v = _coords(sess, args)
+    key = c if axis == 0 else r
+    value = "pg_catalog.abs(" + v + ")" if absolute else v
+    return _vector(sess, "SELECT " + key + " AS i, pg_catalog.sum(" + value + ") AS s FROM " + rel.sql(sess)
+                   + " GROUP BY 1", n if axis == 0 else m)
+
+
+def times_vector(sess: Session, a: tuple, vector: np.ndarray) -> np.ndarray:
+    """``A @ v``: ``SELECT row, sum(val * v[col]) GROUP BY row``."""
+    rel, args = a
+    m, n = shape(sess, rel, args, "matrix_in")
+    if n != vector.size:
+        raise InputError(f"matrix_vec_mult: the matrix has {n} columns but the vector has {vector.size} elements",
+                         sqlstate=InputError.ARRAY_DIMENSIONS)
+    r, c, v = _coords(sess, args)
+    return _vector(sess, "SELECT " + r + " AS i, pg_catalog.sum(" + v + " * ($1::float8[])[" + c + "]) AS s FROM "
+                   + rel.sql(sess) + " GROUP BY 1", m, [vector.tolist()], ["float8[]"])
+
+
+def largest_abs(sess: Session, a: tuple) -> float:
+    rel, args = a
+    shape(sess, rel, args, "matrix_in")
+    _, _, v = _coords(sess, args)
+    top = sess.one("SELECT pg_catalog.max(pg_catalog.abs(" + v + ")) AS t FROM " + rel.sql(sess))["t"]
+    return float(top or 0.0)
+
+
+def p_norm(sess: Session, a: tuple, p: float) -> float:
+    """``(sum |v|^p)^(1/p)``, scaled by the largest |v| so that it neither overflows nor underflows."""
+    top = largest_abs(sess, a)
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    rel, args = a
+    _, _, v = _coords(sess, args)
+    total = sess.one("SELECT pg_catalog.sum((pg_catalog.abs(" + v + ") / $1) ^ $2) AS s FROM " + rel.sql(sess),
+                     [top, p], ["float8", "float8"])["s"]
+    return top * float(total) ** (1.0 / p)
 
 
 def product_entries_bound(sess: Session, a: tuple, b: tuple) -> int:
