@@ -296,3 +296,12 @@ def test_sparse_reductions_run_in_sql_and_check_entries(conn):
         conn.execute("SELECT indb_ml.matrix_vec_mult('a', %s, '{1,2}')", [SPARSE])
     conn.execute("INSERT INTO a VALUES (1, 1, 'NaN') ON CONFLICT (row_id, col_id) DO UPDATE SET val = 'NaN'")
     assert np.isnan(conn.execute("SELECT indb_ml.matrix_norm('a', %s, 'fro')", [SPARSE]).fetchone()[0])
+
+
+def test_outputs_store_float_values_uncompressed(conn):
+    put(conn, "m", np.ones((3, 3)), "dense")
+    conn.execute("SELECT indb_ml.matrix_scalar_mult('m', %s, 2.0, 'd', '')", [ARGS])
+    conn.execute("SELECT indb_ml.matrix_reblock('m', %s, 't', '')", [ARGS])
+    storage = conn.execute("SELECT attrelid::regclass::text, attstorage FROM pg_attribute WHERE attrelid IN "
+                           "('d'::regclass, 't'::regclass) AND attname IN ('val', 'data') ORDER BY 1").fetchall()
+    assert storage == [("d", "e"), ("t", "e")]

@@ -27,6 +27,13 @@ def create_tiles(sess: Session, rel: Relation) -> None:
         "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
         "PRIMARY KEY (row_block, col_block))"
     )
+    _uncompressed(sess, rel, "data")
+
+
+def _uncompressed(sess: Session, rel: Relation, column: str) -> None:
+    """Out-of-line but not compressed: pglz finds a few matches in float64 bytes, so it tries the
+    whole value before giving up (8 MB tiles wrote 2-4x slower)."""
+    sess.execute("ALTER TABLE " + rel.sql(sess) + " ALTER COLUMN " + sess.ident(column) + " SET STORAGE EXTERNAL")
 
 
 class Writer:
@@ -51,6 +58,7 @@ class Writer:
         else:
             row, val = sess.ident(args.row), sess.ident(args.val)
             sess.execute("CREATE TABLE " + t + " (" + row + " integer, " + val + " float8[])")
+            _uncompressed(sess, rel, args.val)
 
     def write(self, first_row: int, value) -> None:
         if self.fmt == "sparse":

@@ -9,8 +9,9 @@ PostgreSQL ERROR with SQLSTATE, detail and hint.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from indb_ml.errors import InputError
 
@@ -47,6 +48,20 @@ class Session:
     def one(self, query: str, params: Sequence = (), types: Sequence[str] = ()) -> dict | None:
         rows = self.execute(query, params, types)
         return rows[0] if len(rows) else None
+
+    @contextlib.contextmanager
+    def settings(self, values: dict) -> Iterator[None]:
+        """Set PostgreSQL settings for the statements inside, then put the old values back
+        (``set_config(..., is_local => true)``: an error rolls them back with the transaction)."""
+        old = {}
+        for name, value in values.items():
+            old[name] = self.one("SELECT pg_catalog.current_setting($1) AS v", [name], ["text"])["v"]
+            self.execute("SELECT pg_catalog.set_config($1, $2, true)", [name, value], ["text", "text"])
+        try:
+            yield
+        finally:
+            for name, value in old.items():
+                self.execute("SELECT pg_catalog.set_config($1, $2, true)", [name, value], ["text", "text"])
 
     def debug(self, message: str) -> None:
         """A DEBUG2 message (plpy.debug): which operator ran, for ``SET client_min_messages = debug2``."""
