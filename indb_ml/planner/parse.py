@@ -20,8 +20,8 @@ from typing import Callable
 from indb_ml.planner import ir
 from indb_ml.planner.ir import Const, Node
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)"
-                    r"|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>%\*%|[-+*/^(),\[\]:]))")
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+                    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<op>%\*%|[-+*/^(),\[\]:]))")
 
 
 class ParseError(ValueError):
