@@ -171,13 +171,14 @@ def dense_blocks(sess: Session, src: Source, rows: int) -> Iterator[tuple[int, o
 
 
 def paired_dense_blocks(sess: Session, a: Source, b: Source, rows: int) -> Iterator[tuple[int, object, object]]:
-    """Aligned row blocks of two dense tables of one shape: a join on the row id, grouped by block."""
+    """Aligned row blocks of two dense tables with the same rows (widths may differ): a join on
+    the row id, grouped by block."""
     if a.args.trans or b.args.trans:
         raise InputError("row blocks cannot stream a transposed dense matrix",
                          hint="use op=memory, or reblock to tiles (matrix_reblock) first")
     row_a, f8_a = storage.dense_columns(sess, a.rel, a.cols, a.args, "matrix_a", alias="a")
     row_b, f8_b = storage.dense_columns(sess, b.rel, b.cols, b.args, "matrix_b", alias="b")
-    n = a.stored_shape[1]
+    n_a, n_b = a.stored_shape[1], b.stored_shape[1]
     cursor = sess.cursor(
         "SELECT (" + row_a + " - 1) / $1 AS rb, indb_ml._float8_array_bytes(pg_catalog.array_agg("
         + f8_a + " ORDER BY " + row_a + "), ''::bytea) AS x, "
@@ -187,6 +188,6 @@ def paired_dense_blocks(sess: Session, a: Source, b: Source, rows: int) -> Itera
         [rows], ["int4"],
     )
     for r in cursor:
-        yield (int(r["rb"]) * rows, float8_array_from_body(r["x"]).reshape(-1, n),
-               float8_array_from_body(r["y"]).reshape(-1, n))
+        yield (int(r["rb"]) * rows, float8_array_from_body(r["x"]).reshape(-1, n_a),
+               float8_array_from_body(r["y"]).reshape(-1, n_b))
 

@@ -160,7 +160,7 @@ class _Parser:
 
     def _int(self) -> int:
         kind, value, pos = self.take()
-        if kind != "num" or not value.isdigit():
+        if kind != "num" or not value.isdigit() or int(value) < 1:
             raise ParseError(f"expected a positive integer index at position {pos}, found {value!r}")
         return int(value)
 

@@ -1,0 +1,134 @@
+"""SQL entry points of the planner: ``la_eval``, ``la_value`` and ``la_explain``.
+
+``expr`` is R-like text (:mod:`indb_ml.planner.parse`), ``bindings`` a JSON object naming
+the tables and constants it uses (:mod:`indb_ml.planner.bindings`). The expression is
+parsed, rewritten (:mod:`indb_ml.planner.rewrite`) and run (:mod:`indb_ml.planner.execute`);
+nothing of its text reaches SQL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indb_ml.errors import InputError
+from indb_ml.matrix import pieces, writer
+from indb_ml.matrix.args import parse_args
+from indb_ml.planner import ir
+from indb_ml.planner.bindings import Resolver
+from indb_ml.planner.execute import Executor, Tab
+from indb_ml.planner.parse import ParseError, parse
+from indb_ml.planner.rewrite import Plan, optimize
+from indb_ml.server.relations import new_table
+from indb_ml.server.session import Session, sql_entry
+
+
+def compile_expr(sess: Session, expr: str, bindings, disabled: tuple = ()) -> tuple[Plan, Resolver]:
+    resolver = Resolver(sess, bindings)
+    try:
+        node = parse(expr, resolver)
+    except ParseError as exc:
+        raise InputError(f"la_eval: {exc}", hint="R syntax: t(X) %*% X, solve(A, b), colSums(X), ...") from None
+    except ir.ShapeError as exc:
+        raise InputError(f"la_eval: {exc}", sqlstate=InputError.ARRAY_DIMENSIONS) from None
+    return optimize(node, disabled=disabled), resolver
+
+
+def _disabled(rules_off) -> tuple:
+    from indb_ml.planner.rules import RULES
+
+    names = tuple(r.strip() for r in (rules_off or []) if r and r.strip())
+    known = [r.NAME for r in RULES]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InputError(f"unknown rewrite rule {unknown[0]!r}", hint="rules: " + ", ".join(known))
+    return names
+
+
+def evaluate(sess: Session, expr: str, bindings, rules_off=None):
+    plan, resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
+    executor = Executor(sess)
+    return executor, executor.run(plan.node, resolver.sources), plan
+
+
+@sql_entry
+def la_value(sess, expr, bindings, rules_off=None) -> list:
+    """The result as a 2-D float8[] (a scalar is {{x}}), loaded under indb_ml.matrix_memory_mb."""
+    executor, value, _ = evaluate(sess, expr, bindings, rules_off)
+    try:
+        return executor.load(value).tolist()
+    finally:
+        executor.drop_temps()
+
+
+@sql_entry
+def la_eval(sess, expr, bindings, out_table, out_args=None, rules_off=None) -> list:
+    """The result written to ``out_table`` (dense rows unless out_args says fmt=)."""
+    args, _ = parse_args(out_args)
+    rel = new_table(sess, out_table, "out_table")
+    executor, value, _ = evaluate(sess, expr, bindings, rules_off)
+    fmt = args.fmt or "dense"
+    if isinstance(value, np.ndarray):
+        writer.store(sess, rel, args, fmt, value)
+    else:
+        src = executor.source(value)
+        if not pieces.has_row_pieces(src):
+            writer.store(sess, rel, args, fmt, executor.load(value))
+        else:
+            w = writer.Writer(sess, rel, args, fmt, src.shape)
+            for r0, block in pieces.row_pieces(sess, src):
+                w.write(r0, block)
+            w.close()
+    executor.drop_temps()
+    return [out_table]
+
+
+def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0) -> list:
+    """The tree, one node per line, with shape, estimated non-zeros and (if given) the operator."""
+    pad = "  " * indent
+    if isinstance(node, ir.Table):
+        label = f"Table {node.name}" + (f" [{node.args}]" if node.args else "")
+    elif isinstance(node, ir.Const):
+        label = f"Const {float(node.value[0, 0]):g}" if node.scalar else "Const matrix"
+    else:
+        extra = {ir.Elementwise: lambda n: f" {n.op}", ir.Unary: lambda n: f" {n.fn}",
+                 ir.Sum: lambda n: "" if n.axis is None else f" axis={n.axis}",
+                 ir.Mean: lambda n: "" if n.axis is None else f" axis={n.axis}",
+                 ir.Norm: lambda n: f" {n.kind}"}.get(type(node), lambda n: "")(node)
+        label = type(node).__name__ + extra
+    line = f"{pad}{label}  ({node.shape[0]} x {node.shape[1]}, nnz ~{node.nnz})"
+    if executor is not None and not isinstance(node, (ir.Table, ir.Const)):
+        line += f"  -> {executor.location(node)}: {executor.operator(node)}"
+    lines = [line]
+    for child in node.children():
+        lines += describe(child, executor, indent + 1)
+    return lines
+
+
+@sql_entry
+def la_explain(sess, expr, bindings, rules_off=None) -> list:
+    plan, _ = compile_expr(sess, expr, bindings, _disabled(rules_off))
+    executor = Executor(sess)
+    shared = _shared(plan.node)
+    lines = ["expression: " + expr.strip(), "logical plan:"] + describe(plan.before, indent=1)
+    lines += ["rewrites fired: " + (", ".join(plan.fired) if plan.fired else "none"), "optimized plan:"]
+    lines += describe(plan.node, executor, indent=1)
+    if shared:
+        lines.append(f"shared subexpressions (computed once): {len(shared)}")
+    lines.append(f"memory budget: {executor.budget // 2**20} MB (indb_ml.matrix_memory_mb)")
+    return lines
+
+
+def _shared(node: ir.Node) -> list:
+    counts: dict = {}
+
+    def visit(n):
+        counts[n] = counts.get(n, 0) + 1
+        if counts[n] == 1:
+            for c in n.children():
+                visit(c)
+
+    visit(node)
+    return [n for n, c in counts.items() if c > 1 and not isinstance(n, (ir.Table, ir.Const))]
+
+
+__all__ = ["la_eval", "la_explain", "la_value", "Tab"]

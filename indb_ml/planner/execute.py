@@ -1,0 +1,297 @@
+"""Physical planning and execution of an optimized IR tree inside the server.
+
+Every node's value lives either in memory (a numpy array, when its estimated size is
+within ``indb_ml.matrix_memory_mb``) or in a table (a source table, or a temporary
+table the plan writes). The operator for a node follows from where its operands live:
+
+- all operands in memory: numpy (:mod:`indb_ml.planner.kernels`);
+- ``Gram(X)``, ``MMChain(X, v[, w])`` with X in a table: one pass over X's row blocks;
+- a table times an in-memory matrix (either side), element-wise operations and functions
+  of one table and in-memory operands: row blocks (or pieces) of the table through numpy;
+- two tables: the matrix functions' own operators (tiles, join, blocks or memory), into
+  a temporary table;
+- transposing a table is free (its ``trans=true``); sums, means and norms of a table stream.
+
+Shared subtrees are computed once (common subexpression elimination: IR nodes are
+values, so the memo is keyed by the node).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from indb_ml.matrix import ops, pieces, reduce, storage, writer
+from indb_ml.matrix.args import parse_args
+from indb_ml.planner import ir
+from indb_ml.planner.kernels import evaluate
+from indb_ml.server.relations import new_table
+from indb_ml.server.session import Session
+
+_names = itertools.count()
+TEMP_ARGS = "row=row_num, col=col_num, val=val, fmt=dense"
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A matrix in a table: the name and args as the matrix functions take them, and trans."""
+
+    name: str
+    args: str
+    trans: bool = False
+
+    def args_text(self) -> str:
+        base = ", ".join(p for p in (self.args.strip(), "trans=true" if self.trans else "") if p)
+        return base
+
+    def flipped(self) -> Tab:
+        return Tab(self.name, self.args, not self.trans)
+
+
+def _without_trans(args: str) -> tuple[str, bool]:
+    parsed, given = parse_args(args)
+    if "trans" not in given:
+        return args, False
+    kept = [p for p in args.split(",") if p.strip() and p.split("=")[0].strip().lower() != "trans"]
+    return ", ".join(kept), parsed.trans
+
+
+class Executor:
+    def __init__(self, sess: Session, budget_bytes: int | None = None):
+        self.sess = sess
+        self.budget = storage.limit_bytes(sess) if budget_bytes is None else budget_bytes
+        self.temps: list = []
+        self.steps: list = []  # (node, operator) in execution order, for EXPLAIN
+
+    # ---- planning --------------------------------------------------------------------------
+
+    def location(self, node: ir.Node) -> str:
+        """Where the node's value will live: 'table' for sources and results above the budget."""
+        if isinstance(node, ir.Table):
+            return "table"
+        if isinstance(node, ir.Transpose) and self.location(node.a) == "table":
+            return "table"
+        return "memory" if 8 * node.shape[0] * node.shape[1] <= self.budget else "table"
+
+    def operator(self, node: ir.Node) -> str:
+        locs = [self.location(c) for c in node.children()]
+        if isinstance(node, (ir.Table, ir.Const)):
+            return "scan" if isinstance(node, ir.Table) else "constant"
+        if "table" not in locs:
+            return "numpy in memory"
+        if isinstance(node, ir.Transpose):
+            return "trans=true on the table (free)"
+        if isinstance(node, (ir.Gram, ir.MMChain)):
+            return "one pass over the table's row blocks (numpy per block)"
+        if isinstance(node, (ir.Sum, ir.Mean, ir.Norm, ir.Trace)):
+            return "streamed reduction over the table (matrix_sum / matrix_norm)"
+        if isinstance(node, ir.Slice):
+            return "the table's pieces that overlap the slice (memory: the slice)"
+        if (isinstance(node, ir.MatMul) and isinstance(node.a, ir.Transpose) and locs == ["table", "table"]
+                and self.location(node) == "memory"):
+            return "one pass over both tables' aligned row blocks (dense), else indb_ml.matrix_mult"
+        if locs.count("table") == 2 and isinstance(node, (ir.MatMul, ir.Elementwise)) and not (
+                isinstance(node, ir.Elementwise) and node.op == "/"):
+            name = "matrix_mult" if isinstance(node, ir.MatMul) else {
+                "+": "matrix_add", "-": "matrix_sub", "*": "matrix_elem_mult"}[node.op]
+            return f"indb_ml.{name} into a temporary table (it picks tiles, join, blocks or memory)"
+        if isinstance(node, (ir.MatMul, ir.Elementwise, ir.Unary)) and locs.count("table") == 1:
+            return "row blocks of the table through numpy, result " + self.location(node)
+        return "load the table into memory (capped by indb_ml.matrix_memory_mb), then numpy"
+
+    # ---- execution -------------------------------------------------------------------------
+
+    def run(self, node: ir.Node, sources: dict):
+        """The value of ``node``: an ndarray or a :class:`Tab`."""
+        memo: dict = {}
+        for n in node.walk():
+            memo[n] = self._one(n, [memo[c] for c in n.children()], sources)
+            self.steps.append((n, self.operator(n)))
+        return memo[node]
+
+    def _one(self, node, values, sources):
+        if isinstance(node, ir.Const):
+            return node.value
+        if isinstance(node, ir.Table):
+            args, trans = _without_trans(node.args)
+            return Tab(node.name, args, trans)
+        if all(isinstance(v, np.ndarray) for v in values):
+            return self._checked(evaluate(node, values), node)
+        if isinstance(node, ir.Transpose):
+            return values[0].flipped()
+        if isinstance(node, ir.Gram):
+            return self._gram(values[0], node)
+        if isinstance(node, ir.MMChain):
+            return self._mmchain(node, *values)
+        if isinstance(node, (ir.Sum, ir.Mean)):
+            return self._sums(node, values[0])
+        if isinstance(node, ir.Norm):
+            return np.array([[reduce.matrix_norm(self.sess.plpy, values[0].name, values[0].args_text(),
+                                                 node.kind)]])
+        if isinstance(node, ir.Trace):
+            diag = reduce.matrix_extract_diag(self.sess.plpy, values[0].name, values[0].args_text())
+            return np.array([[float(np.sum(diag))]])
+        if isinstance(node, ir.Slice):
+            return self._slice(node, values[0])
+        tables = [v for v in values if isinstance(v, Tab)]
+        if len(tables) == 2 and isinstance(node, (ir.MatMul, ir.Elementwise)) and not (
+                isinstance(node, ir.Elementwise) and node.op == "/"):
+            return self._two_tables(node, *values)
+        if isinstance(node, ir.MatMul) and isinstance(values[1], Tab) and len(tables) == 1:
+            return self._mem_times_table(node, values[0], values[1])
+        if isinstance(node, (ir.MatMul, ir.Elementwise, ir.Unary)) and len(tables) == 1:
+            return self._blocks(node, values)
+        return self._checked(evaluate(node, [self.load(v) for v in values]), node)
+
+    def _checked(self, value: np.ndarray, node: ir.Node) -> np.ndarray:
+        storage.check_size(self.sess, value.shape[0], value.shape[1], f"the value of {type(node).__name__}")
+        return value
+
+    def source(self, tab: Tab) -> pieces.Source:
+        return pieces.open_source(self.sess, tab.name, tab.args_text(), "matrix")
+
+    def load(self, value) -> np.ndarray:
+        if isinstance(value, np.ndarray):
+            return value
+        loaded = pieces.load(self.sess, self.source(value)).value
+        if sparse.issparse(loaded):
+            storage.check_size(self.sess, loaded.shape[0], loaded.shape[1], f"{value.name} (densified)")
+            return loaded.toarray()
+        return np.asarray(loaded)
+
+    def _rows(self, tab: Tab):
+        src = self.source(tab)
+        if not pieces.has_row_pieces(src):  # a transposed dense table: its rows are columns
+            return src, [(0, self.load(tab))]
+        return src, pieces.row_pieces(self.sess, src)
+
+    def _gram(self, tab: Tab, node) -> np.ndarray:
+        k = node.shape[0]
+        storage.check_size(self.sess, k, k, "the Gram matrix")
+        out = np.zeros((k, k))
+        for _, block in self._rows(tab)[1]:
+            block = block.toarray() if sparse.issparse(block) else block
+            out += block.T @ block
+        return out
+
+    def _mmchain(self, node, tab, v, w=None) -> np.ndarray:
+        if not isinstance(tab, Tab):
+            tab_value = tab
+            xv = tab_value @ v
+            return tab_value.T @ (xv if w is None else self.load(w) * xv)
+        v = self.load(v)
+        w = None if w is None else self.load(w)
+        out = np.zeros((node.shape[0], v.shape[1]))
+        for r0, block in self._rows(tab)[1]:
+            xv = block @ v
+            if w is not None:
+                xv = w[r0:r0 + block.shape[0]] * xv
+            out += np.asarray(block.T @ xv)
+        return out
+
+    def _sums(self, node, tab: Tab) -> np.ndarray:
+        src = self.source(tab)
+        m, n = src.shape
+        axis = 0 if node.axis is None else node.axis
+        sums = reduce._any_sums(self.sess, src, axis)
+        if node.axis is None:
+            total = np.array([[sums.sum()]])
+            return total / (m * n) if isinstance(node, ir.Mean) else total
+        out = sums[None, :] if axis == 0 else sums[:, None]
+        return out / src.shape[axis] if isinstance(node, ir.Mean) else out
+
+    def _temp(self) -> tuple:
+        name = f"pg_temp.indb_ml_la_{next(_names)}"
+        self.sess.execute("DROP TABLE IF EXISTS " + name)
+        self.temps.append(name)
+        return name
+
+    def _two_tables(self, node, a: Tab, b: Tab):
+        if isinstance(node, ir.MatMul) and a.trans and not b.trans and self.location(node) == "memory":
+            crossed = self._crossprod(node, a.flipped(), b)
+            if crossed is not None:
+                return crossed
+        out = self._temp()
+        if isinstance(node, ir.MatMul):
+            ops.matrix_mult(self.sess.plpy, a.name, a.args_text(), b.name, b.args_text(), out, TEMP_ARGS)
+        else:
+            fn = {"+": ops.matrix_add, "-": ops.matrix_sub, "*": ops.matrix_elem_mult}[node.op]
+            fn(self.sess.plpy, a.name, a.args_text(), b.name, b.args_text(), out, TEMP_ARGS)
+        result = Tab(out, "row=row_num, val=val")
+        return self.load(result) if self.location(node) == "memory" else result
+
+    def _crossprod(self, node, a: Tab, b: Tab):
+        """``t(A) %*% B`` for two dense tables with the same rows: one pass over aligned row
+        blocks (a join on the row id), summing ``Abᵀ Bb``; None when they are not both dense."""
+        src_a, src_b = self.source(a), self.source(b)
+        if src_a.fmt != "dense" or src_b.fmt != "dense" or src_a.shape[0] != src_b.shape[0]:
+            return None
+        out = np.zeros(node.shape)
+        rows = pieces.block_rows(self.sess, src_a.shape[1] + src_b.shape[1])
+        for _, xa, xb in pieces.paired_dense_blocks(self.sess, src_a, src_b, rows):
+            out += xa.T @ xb
+        return out
+
+    def _slice(self, node, tab: Tab) -> np.ndarray:
+        """Rows r0:r1, columns c0:c1 of a table: the pieces that overlap, copied (memory: the slice)."""
+        storage.check_size(self.sess, node.shape[0], node.shape[1], "the slice")
+        out = np.zeros(node.shape)
+        for r0, c0, piece in pieces.pieces(self.sess, self.source(tab)):
+            rows = slice(max(node.r0, r0), min(node.r1, r0 + piece.shape[0]))
+            cols = slice(max(node.c0, c0), min(node.c1, c0 + piece.shape[1]))
+            if rows.start < rows.stop and cols.start < cols.stop:
+                part = piece[rows.start - r0:rows.stop - r0, cols.start - c0:cols.stop - c0]
+                out[rows.start - node.r0:rows.stop - node.r0, cols.start - node.c0:cols.stop - node.c0] = (
+                    part.toarray() if sparse.issparse(part) else part)
+        return out
+
+    def _mem_times_table(self, node, a: np.ndarray, b: Tab) -> np.ndarray:
+        """``A @ B`` with B in a table: B's pieces, each contributing ``A[:, rows] @ piece``."""
+        storage.check_size(self.sess, node.shape[0], node.shape[1], "the product")
+        out = np.zeros(node.shape)
+        for r0, c0, piece in pieces.pieces(self.sess, self.source(b)):
+            out[:, c0:c0 + piece.shape[1]] += np.asarray(a[:, r0:r0 + piece.shape[0]] @ piece)
+        return out
+
+    def _blocks(self, node, values):
+        """One table streamed in row blocks; the other operands are in memory (sliced by rows
+        when they have the table's shape)."""
+        index = next(i for i, v in enumerate(values) if isinstance(v, Tab))
+        src, blocks = self._rows(values[index])
+        to_memory = self.location(node) == "memory"
+        out = np.zeros(node.shape) if to_memory else None
+        w = None
+        if not to_memory:
+            name = self._temp()
+            rel = new_table(self.sess, name, "la_eval")
+            w = writer.Writer(self.sess, rel, parse_args(None)[0], "dense", node.shape)
+        children = node.children()
+        for r0, block in blocks:
+            block = block.toarray() if sparse.issparse(block) else block
+            h = block.shape[0]
+            parts = []
+            for i, (child, v) in enumerate(zip(children, values)):
+                if i == index:
+                    parts.append(block)
+                elif child.scalar or isinstance(node, ir.MatMul):
+                    parts.append(v)
+                else:
+                    parts.append(v[r0:r0 + h])
+            result = evaluate(node, parts)
+            if to_memory:
+                out[r0:r0 + h] = result
+            else:
+                w.write(r0, result)
+        if to_memory:
+            return out
+        w.close()
+        return Tab(name, "row=row_num, val=val")
+
+    def drop_temps(self) -> None:
+        for name in self.temps:
+            self.sess.execute("DROP TABLE IF EXISTS " + name)
+        self.temps = []
+

@@ -1,0 +1,135 @@
+"""la_value / la_eval / la_explain against numpy, with values in memory and in tables."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+
+from tests.test_matrix import put
+
+ARGS = "row=row_id, val=val"
+SPARSE = "row=row_id, col=col_id, val=val"
+
+
+def value(conn, expr, bindings, rules_off=None):
+    got = conn.execute("SELECT indb_ml.la_value(%s, %s, %s)", [expr, json.dumps(bindings), rules_off]).fetchone()[0]
+    return np.array(got)
+
+
+@pytest.fixture
+def data(postgresql):
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(3000, 50)), rng.normal(size=(3000, 1))
+    postgresql.execute("CREATE TABLE x (row_id int, val float8[])")
+    with postgresql.cursor().copy("COPY x FROM STDIN") as copy:
+        for i, row in enumerate(x, start=1):
+            copy.write_row([i, row.tolist()])
+    postgresql.execute("CREATE TABLE y (row_id int, val float8[])")
+    with postgresql.cursor().copy("COPY y FROM STDIN") as copy:
+        for i, row in enumerate(y, start=1):
+            copy.write_row([i, row.tolist()])
+    b = {"X": {"table": "x", "args": ARGS}, "y": {"table": "y", "args": ARGS}}
+    return postgresql, x, y, b
+
+
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+CASES = {
+    "t(X) %*% X": lambda x, y, v: x.T @ x,
+    "t(X) %*% X %*% v + lam * v": lambda x, y, v: x.T @ x @ v + 0.5 * v,
+    "t(X) %*% y": lambda x, y, v: x.T @ y,
+    "t(X) %*% (y * (X %*% v))": lambda x, y, v: x.T @ (y * (x @ v)),
+    "solve(t(X) %*% X, t(X) %*% y)": lambda x, y, v: np.linalg.solve(x.T @ x, x.T @ y),
+    "colSums(X)": lambda x, y, v: x.sum(axis=0, keepdims=True),
+    "sum(X * X)": lambda x, y, v: np.array([[np.sum(x * x)]]),
+    "sum(rowSums(X))": lambda x, y, v: np.array([[x.sum()]]),
+    "mean(t(X))": lambda x, y, v: np.array([[x.mean()]]),
+    "norm(X)": lambda x, y, v: np.array([[np.linalg.norm(x)]]),
+    "trace(t(X) %*% X)": lambda x, y, v: np.array([[np.trace(x.T @ x)]]),
+    "colSums(sigmoid(X %*% v) - y)": lambda x, y, v: (_sig(x @ v) - y).sum(axis=0, keepdims=True),
+    "t(X[1:5, 2:3]) %*% X[1:5, 2:3]": lambda x, y, v: x[:5, 1:3].T @ x[:5, 1:3],
+    "diag(t(X) %*% X)": lambda x, y, v: np.diag(x.T @ x)[:, None],
+    "sum((X - 1)^2)": lambda x, y, v: np.array([[np.sum((x - 1) ** 2)]]),
+    "colSums(X %*% t(X[1:2, ]))": lambda x, y, v: (x @ x[:2].T).sum(axis=0, keepdims=True),
+    "t(y) %*% X %*% v": lambda x, y, v: y.T @ x @ v,
+}
+
+
+@pytest.mark.parametrize("memory_mb", [512, 1])  # 1 MB: X (1.2 MB) and X-sized results live in tables
+@pytest.mark.parametrize("expr", list(CASES))
+def test_expressions_against_numpy(data, memory_mb, expr):
+    conn, x, y, b = data
+    conn.execute(f"SET indb_ml.matrix_memory_mb = {memory_mb}")
+    v = np.linspace(-1, 1, 50)[:, None]
+    b = dict(b, v=v[:, 0].tolist(), lam=0.5)
+    np.testing.assert_allclose(value(conn, expr, b), CASES[expr](x, y, v), rtol=1e-10, atol=1e-9)
+
+
+def test_rules_off_give_the_same_result(data):
+    conn, x, y, b = data
+    b = dict(b, v=np.ones(50).tolist())
+    expr = "t(X) %*% X %*% v + t(t(X[1:50, ])) %*% v * 0 + t(colSums(t(t(X))))"
+    want = value(conn, expr, b)
+    for rule in ("transpose", "simplify", "fold", "chain", "tsmm", "mmchain"):
+        np.testing.assert_allclose(value(conn, expr, b, [rule]), want, rtol=1e-10, err_msg=rule)
+    with pytest.raises(E.InvalidParameterValue, match="unknown rewrite rule 'fast'"):
+        value(conn, expr, b, ["fast"])
+
+
+def test_la_eval_writes_a_table_and_formats(data):
+    conn, x, y, b = data
+    conn.execute("SELECT indb_ml.la_eval(%s, %s, 'xx')", ["X %*% t(X[1:3, ])", json.dumps(b)])
+    rows = conn.execute("SELECT row_num, val FROM xx ORDER BY 1").fetchall()
+    np.testing.assert_allclose(np.array([r[1] for r in rows]), x @ x[:3].T, rtol=1e-12)
+    conn.execute("SET indb_ml.matrix_memory_mb = 1")
+    conn.execute("SELECT indb_ml.la_eval('2 * X + X', %s, 'x3', 'row=i, val=v, fmt=tiles')", [json.dumps(b)])
+    got = conn.execute("SELECT indb_ml.matrix_sum('x3', '', 1)").fetchone()[0]
+    np.testing.assert_allclose(got, 3 * x.sum(axis=0), rtol=1e-10)
+
+
+def test_sparse_and_tile_sources(postgresql):
+    a = np.random.default_rng(8).normal(size=(6, 4)) * (np.random.default_rng(9).random((6, 4)) < 0.5)
+    put(postgresql, "s", a, "sparse")
+    put(postgresql, "t", a, "tiles")
+    b = {"S": {"table": "s", "args": SPARSE}, "T": "t"}
+    np.testing.assert_allclose(value(postgresql, "t(S) %*% T + t(T) %*% S", b), 2 * a.T @ a, rtol=1e-12)
+    np.testing.assert_allclose(value(postgresql, "rowSums(S) - rowSums(T)", b), np.zeros((6, 1)), atol=1e-12)
+
+
+def test_explain_shows_rules_operators_and_estimates(data):
+    conn, x, y, b = data
+    b = dict(b, v=np.ones(50).tolist())
+    lines = [r[0] for r in conn.execute("SELECT indb_ml.la_explain(%s, %s)", ["t(X) %*% X %*% v", json.dumps(b)])]
+    text = "\n".join(lines)
+    assert "rewrites fired: chain, mmchain" in text
+    assert "MMChain  (50 x 1" in text and "one pass over the table's row blocks" in text
+    assert "Table x [row=row_id, val=val]  (3000 x 50, nnz ~150000)" in text
+
+
+@pytest.mark.parametrize("expr, bindings, error, message", [
+    ("X %*% X", {"X": {"table": "x", "args": ARGS}}, E.ArraySubscriptError, "inner dimensions differ"),
+    ("X + Z", {"X": {"table": "x", "args": ARGS}}, E.InvalidParameterValue, "'Z', which bindings do not define"),
+    ("X; DROP TABLE x", {"X": {"table": "x", "args": ARGS}}, E.InvalidParameterValue, "unexpected"),
+    ("X", {"X": "missing_table"}, E.UndefinedTable, "missing_table"),
+    ("X", {"X": True}, E.InvalidParameterValue, "boolean"),
+    ("X", {"X": [["a"]]}, E.InvalidParameterValue, "not a list of numbers"),
+    ("X", {"X": {"table": "x", "args": 3}}, E.InvalidParameterValue, "args must be a text"),
+    ("", {}, E.InvalidParameterValue, "empty"),
+])
+def test_bad_input(data, expr, bindings, error, message):
+    conn = data[0]
+    with pytest.raises(error, match=message), conn.transaction():
+        conn.execute("SELECT indb_ml.la_eval(%s, %s, 'out')", [expr, json.dumps(bindings)])
+    assert conn.execute("SELECT to_regclass('out')").fetchone()[0] is None
+
+
+def test_hostile_table_name_is_just_a_name(postgresql):
+    postgresql.execute('CREATE TABLE "x; DROP TABLE y --" (row_num int, val float8[])')
+    postgresql.execute('INSERT INTO "x; DROP TABLE y --" VALUES (1, \'{1, 2}\'), (2, \'{3, 4}\')')
+    got = value(postgresql, "t(X) %*% X", {"X": '"x; DROP TABLE y --"'})
+    np.testing.assert_array_equal(got, np.array([[10.0, 14.0], [14.0, 20.0]]))
