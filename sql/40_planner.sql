@@ -27,3 +27,12 @@ return la_explain(plpy, expr, bindings, rules_off)
 $$;
 COMMENT ON FUNCTION indb_ml.la_explain(text, jsonb, text[]) IS
 'The plan of an R-like matrix expression: the logical plan, the rewrite rules that fired, the optimized plan with shapes, estimated non-zeros, where each value lives and the operator that computes it.';
+
+CREATE FUNCTION indb_ml.la_shape(expr text, bindings jsonb DEFAULT '{}')
+RETURNS integer[] LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.planner.entry import la_shape
+return la_shape(plpy, expr, bindings)
+$$;
+COMMENT ON FUNCTION indb_ml.la_shape(text, jsonb) IS
+'The shape {rows, columns} of an R-like matrix expression''s result, from table statistics; nothing is computed.';

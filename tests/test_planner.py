@@ -8,6 +8,7 @@ import numpy as np
 import psycopg.errors as E
 import pytest
 
+from indb_ml.client import IndbMlError
 from tests.test_matrix import put
 
 ARGS = "row=row_id, val=val"
@@ -133,3 +134,51 @@ def test_hostile_table_name_is_just_a_name(postgresql):
     postgresql.execute('INSERT INTO "x; DROP TABLE y --" VALUES (1, \'{1, 2}\'), (2, \'{3, 4}\')')
     got = value(postgresql, "t(X) %*% X", {"X": '"x; DROP TABLE y --"'})
     np.testing.assert_array_equal(got, np.array([[10.0, 14.0], [14.0, 20.0]]))
+
+
+def test_python_matrix_is_lazy_and_matches_numpy(data):
+    import indb_ml
+    from indb_ml.client.matrix import where
+
+    conn, x, y, _ = data
+    db = indb_ml.connect(conn)
+    X, Y = db.matrix("x", ARGS), db.matrix("y", ARGS)
+    v = np.linspace(0, 1, 50)
+    expr = X.T @ X @ v + 0.5 * v
+    assert expr.shape == (50, 1)
+    np.testing.assert_allclose(expr.to_numpy(), x.T @ x @ v[:, None] + 0.5 * v[:, None], rtol=1e-10)
+    assert "mmchain" in expr.explain()
+    np.testing.assert_allclose((X.T @ X).solve(X.T @ Y).to_numpy(), np.linalg.lstsq(x, y, rcond=None)[0],
+                               rtol=1e-9)
+    np.testing.assert_allclose(X[0:4, 1:3].to_numpy(), x[:4, 1:3])
+    np.testing.assert_allclose((-X).sum(axis=0).to_numpy(), -x.sum(axis=0, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(X.norm().to_numpy(), [[np.linalg.norm(x)]], rtol=1e-12)
+    np.testing.assert_allclose((X @ v).sigmoid().mean().to_numpy(), [[np.mean(1 / (1 + np.exp(-(x @ v))))]],
+                               rtol=1e-12)
+    np.testing.assert_allclose(where(Y, 1.0, 0.0).sum().to_numpy(), [[np.count_nonzero(y)]])
+    assert X.T.sum(axis=1).compute("colsums_out") == "colsums_out"
+    got = conn.execute("SELECT val FROM colsums_out ORDER BY row_num").fetchall()
+    np.testing.assert_allclose(np.array([r[0][0] for r in got]), x.sum(axis=0), rtol=1e-12)
+    with pytest.raises(IndbMlError, match="inner dimensions"):
+        (X @ X).to_numpy()
+
+
+def test_feature_table_columns_as_a_matrix(postgresql):
+    import indb_ml
+
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=(200, 3))
+    postgresql.execute("CREATE TABLE houses (price float8, area float8, rooms int, name text)")
+    with postgresql.cursor().copy("COPY houses FROM STDIN") as copy:
+        for i in range(200):
+            copy.write_row([f[i, 0], f[i, 1], int(np.trunc(f[i, 2] * 10)), "h"])
+    x = np.column_stack([f[:, 1], np.trunc(f[:, 2] * 10)])
+    db = indb_ml.connect(postgresql)
+    X, y = db.matrix("houses", columns=["area", "rooms"]), db.matrix("houses", columns=["price"])
+    np.testing.assert_allclose((X.T @ X).solve(X.T @ y).to_numpy(), np.linalg.lstsq(x, f[:, :1], rcond=None)[0],
+                               rtol=1e-9)
+    with pytest.raises(IndbMlError, match="column 'name' has type text"):
+        db.matrix("houses", columns=["name"]).to_numpy()
+    with pytest.raises(IndbMlError, match="has no column 'nope'"):
+        db.matrix("houses", columns=["nope"]).to_numpy()
+    assert postgresql.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_la_%'").fetchone()[0] == 0

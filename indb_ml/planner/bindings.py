@@ -1,6 +1,7 @@
 """Names in an expression bound to tables or constants: ``{"X": "houses_x", "lambda": 0.1}``.
 
-A binding is a table name (text), ``{"table": ..., "args": "row=..., val=..."}``, a number
+A binding is a table name (text), ``{"table": ..., "args": "row=..., val=..."}``, a feature
+table's numeric columns ``{"table": ..., "columns": ["x1", "x2"]}``, a number
 (a scalar) or a nested list of numbers (a constant matrix; a flat list is a column
 vector). Tables are resolved and validated like every matrix function's input, and
 their shape and non-zeros become the IR's statistics.
@@ -8,14 +9,18 @@ their shape and non-zeros become the IR's statistics.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
 
 from indb_ml.errors import InputError
-from indb_ml.matrix import pieces
+from indb_ml.matrix import pieces, storage
 from indb_ml.planner import ir
+from indb_ml.server.relations import HEAP_KINDS, resolve_source
 from indb_ml.server.session import Session
+
+_views = itertools.count()
 
 
 class Resolver:
@@ -35,6 +40,7 @@ class Resolver:
         self.bindings = bindings
         self.sources: dict = {}
         self.cache: dict = {}
+        self.views: list = []  # temporary views over feature tables, dropped by drop_views()
 
     def __call__(self, name: str) -> ir.Node:
         if name not in self.cache:
@@ -60,7 +66,9 @@ class Resolver:
             if array.ndim != 2 or array.size == 0:
                 raise InputError(f"binding {name!r} must be a non-empty vector or matrix of numbers")
             return ir.Const(array)
-        if isinstance(value, str):
+        if isinstance(value, dict) and isinstance(value.get("table"), str) and "columns" in value:
+            table, args = self._feature_view(name, value["table"], value["columns"]), "row=row_num, val=val"
+        elif isinstance(value, str):
             table, args = value, ""
         elif isinstance(value, dict) and isinstance(value.get("table"), str):
             table, args = value["table"], value.get("args") or ""
@@ -73,3 +81,33 @@ class Resolver:
         node = ir.Table(table, args, src.shape, nnz_stat=src.entries if src.fmt == "sparse" else None, fmt=src.fmt)
         self.sources[node] = src
         return node
+
+    def _feature_view(self, name: str, table: str, columns) -> str:
+        """A temporary view numbering a feature table's rows 1..m (physical order, one snapshot
+        per statement) with its columns as a float8[]: the dense matrix format."""
+        if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+            raise InputError(f"binding {name!r}: columns must be a non-empty list of column names")
+        rel = resolve_source(self.sess, table, f"binding {name}")
+        if rel.kind not in HEAP_KINDS:
+            raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} is not a table, so its rows have no "
+                             "stable order", hint="bind a matrix table (row id, array) instead")
+        kinds = storage.columns(self.sess, rel)
+        for col in columns:
+            if col not in kinds:
+                raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} has no column {col!r}",
+                                 sqlstate=InputError.UNDEFINED_COLUMN)
+            if kinds[col] not in storage.NUMERIC:
+                raise InputError(f"binding {name!r}: column {col!r} has type {kinds[col]}, not a number",
+                                 sqlstate=InputError.DATATYPE_MISMATCH)
+        view = f"pg_temp.indb_ml_la_view_{next(_views)}"
+        values = ", ".join("(" + self.sess.ident(c) + ")::float8" for c in columns)
+        self.sess.execute("CREATE TEMPORARY VIEW " + view.split(".", 1)[1] + " AS SELECT (pg_catalog.row_number() "
+                          "OVER (ORDER BY ctid))::integer AS row_num, ARRAY[" + values + "] AS val FROM "
+                          + rel.sql(self.sess))
+        self.views.append(view)
+        return view
+
+    def drop_views(self) -> None:
+        for view in self.views:
+            self.sess.execute("DROP VIEW IF EXISTS " + view)
+        self.views = []

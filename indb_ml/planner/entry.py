@@ -44,20 +44,35 @@ def _disabled(rules_off) -> tuple:
     return names
 
 
-def evaluate(sess: Session, expr: str, bindings, rules_off=None):
-    plan, resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
-    executor = Executor(sess)
-    return executor, executor.run(plan.node, resolver.sources), plan
+class Evaluation:
+    """One expression compiled and run; :meth:`close` drops its temporary tables and views."""
+
+    def __init__(self, sess: Session, expr: str, bindings, rules_off=None):
+        self.plan, self.resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
+        self.executor = Executor(sess)
+        self.value = self.executor.run(self.plan.node, self.resolver.sources)
+
+    def close(self) -> None:
+        self.executor.drop_temps()
+        self.resolver.drop_views()
 
 
 @sql_entry
 def la_value(sess, expr, bindings, rules_off=None) -> list:
     """The result as a 2-D float8[] (a scalar is {{x}}), loaded under indb_ml.matrix_memory_mb."""
-    executor, value, _ = evaluate(sess, expr, bindings, rules_off)
+    run = Evaluation(sess, expr, bindings, rules_off)
     try:
-        return executor.load(value).tolist()
+        return run.executor.load(run.value).tolist()
     finally:
-        executor.drop_temps()
+        run.close()
+
+
+@sql_entry
+def la_shape(sess, expr, bindings) -> list:
+    """The result's shape, from the plan alone (nothing is computed)."""
+    plan, resolver = compile_expr(sess, expr, bindings)
+    resolver.drop_views()
+    return list(plan.node.shape)
 
 
 @sql_entry
@@ -65,7 +80,8 @@ def la_eval(sess, expr, bindings, out_table, out_args=None, rules_off=None) -> l
     """The result written to ``out_table`` (dense rows unless out_args says fmt=)."""
     args, _ = parse_args(out_args)
     rel = new_table(sess, out_table, "out_table")
-    executor, value, _ = evaluate(sess, expr, bindings, rules_off)
+    run = Evaluation(sess, expr, bindings, rules_off)
+    executor, value = run.executor, run.value
     fmt = args.fmt or "dense"
     if isinstance(value, np.ndarray):
         writer.store(sess, rel, args, fmt, value)
@@ -78,7 +94,7 @@ def la_eval(sess, expr, bindings, out_table, out_args=None, rules_off=None) -> l
             for r0, block in pieces.row_pieces(sess, src):
                 w.write(r0, block)
             w.close()
-    executor.drop_temps()
+    run.close()
     return [out_table]
 
 
@@ -106,7 +122,8 @@ def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0) -
 
 @sql_entry
 def la_explain(sess, expr, bindings, rules_off=None) -> list:
-    plan, _ = compile_expr(sess, expr, bindings, _disabled(rules_off))
+    plan, resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
+    resolver.drop_views()
     executor = Executor(sess)
     shared = _shared(plan.node)
     lines = ["expression: " + expr.strip(), "logical plan:"] + describe(plan.before, indent=1)
