@@ -305,3 +305,69 @@ def test_outputs_store_float_values_uncompressed(conn):
     storage = conn.execute("SELECT attrelid::regclass::text, attstorage FROM pg_attribute WHERE attrelid IN "
                            "('d'::regclass, 't'::regclass) AND attname IN ('val', 'data') ORDER BY 1").fetchall()
     assert storage == [("d", "e"), ("t", "e")]
+
+
+def test_sparse_sql_overflow_falls_back_to_numpy(conn):
+    """PostgreSQL's float8 raises on overflow and underflow; numpy gives inf and 0 (review finding)."""
+    put(conn, "s", np.array([[1.0, 1e-200], [0.0, 3.0]]), "sparse")
+    put(conn, "b", np.diag([1e200, 1e300]), "sparse")
+    assert conn.execute("SELECT indb_ml.matrix_norm('s', %s, 'fro')", [SPARSE]).fetchone()[0] == pytest.approx(
+        np.sqrt(10.0))
+    conn.execute("SELECT indb_ml.matrix_scalar_mult('s', %s, 1e-200, 'o1', '')", [SPARSE])
+    np.testing.assert_array_equal(get(conn, "o1", SPARSE), np.array([[1e-200, 0.0], [0.0, 3e-200]]))
+    conn.execute("SELECT indb_ml.matrix_elem_mult('b', %s, 'b', %s, 'o2', '')", [SPARSE, SPARSE])
+    np.testing.assert_array_equal(get(conn, "o2", SPARSE), np.diag([np.inf, np.inf]))
+    assert conn.execute("SELECT indb_ml.matrix_vec_mult('b', %s, array[1e200, 1])", [SPARSE]).fetchone()[0] == [
+        np.inf, 1e300]
+    with pytest.raises(E.InvalidParameterValue, match="overflowed or underflowed in op=join"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_mult('b', %s, 'b', %s, 'o3', 'fmt=sparse, op=join')", [SPARSE, SPARSE])
+    assert conn.execute("SELECT to_regclass('o3')").fetchone()[0] is None
+
+
+def test_blocks_never_hold_more_than_the_cap(conn):
+    """A sparse matrix or a tile row is one block: its product is checked against the cap (review finding)."""
+    put(conn, "l", np.ones((3000, 1)), "sparse")
+    put(conn, "r", np.ones((1, 3000)), "dense")
+    conn.execute("SET indb_ml.matrix_memory_mb = 1")  # the 3000 x 3000 product is 69 MB
+    with pytest.raises(E.InvalidParameterValue, match="the product is 3000 x 3000"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_mult('l', %s, 'r', %s, 'o', '')", [SPARSE, ARGS])
+    with pytest.raises(E.InvalidParameterValue, match="one block of the product"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_mult('l', %s, 'r', %s, 'o', 'op=blocks')", [SPARSE, ARGS])
+
+
+def test_extreme_settings_are_clamped(conn):
+    put(conn, "s", np.eye(3), "sparse")
+    put(conn, "d", np.eye(3), "dense")
+    conn.execute("SET indb_ml.matrix_memory_mb = 99999999")  # above PostgreSQL's largest work_mem
+    assert conn.execute("SELECT indb_ml.matrix_sum('s', %s, 1)", [SPARSE]).fetchone()[0] == [1.0, 1.0, 1.0]
+    for setting in ("100000", "inf", "1e400", "-1", "abc"):
+        conn.execute("SELECT set_config('indb_ml.row_block_mb', %s, false)", [setting])
+        assert conn.execute("SELECT indb_ml.matrix_sum('d', %s, 2)", [ARGS]).fetchone()[0] == [1.0, 1.0, 1.0]
+    work_mem = conn.execute("SHOW work_mem").fetchone()[0]
+    assert work_mem == "4MB"  # restored
+
+
+def test_argument_misuse_is_reported(conn):
+    put(conn, "d", np.eye(2), "dense")
+    put(conn, "t", np.eye(4), "tiles")
+    conn.execute("CREATE TABLE s (row_id int, col_id int, val float8, "
+                 "UNIQUE (row_id, col_id) DEFERRABLE INITIALLY DEFERRED)")
+    for bad, message in ((ARGS + ", dims=3x3", "dims= applies to sparse tables"),
+                         (ARGS + ", op=memory", "op= is an output argument"),
+                         (ARGS + ", block=3", "block= is an output argument")):
+        with pytest.raises(E.InvalidParameterValue, match=message), conn.transaction():
+            conn.execute("SELECT indb_ml.matrix_ndims('d', %s)", [bad])
+    with pytest.raises(E.InvalidParameterValue, match="dims= describes an input"), conn.transaction():
+        conn.execute("SELECT indb_ml.matrix_scalar_mult('d', %s, 2, 'o', 'dims=2x2')", [ARGS])
+    # A deferrable key does not prove uniqueness mid-transaction: duplicates are still found.
+    with conn.transaction():
+        conn.execute("INSERT INTO s VALUES (1, 1, 1), (1, 1, 5), (2, 2, 1)")
+        with pytest.raises(E.InvalidParameterValue, match="duplicate"), conn.transaction():
+            conn.execute("SELECT indb_ml.matrix_sum('s', %s, 1)", [SPARSE])
+        with pytest.raises(E.InvalidParameterValue, match="duplicate"), conn.transaction():
+            conn.execute("SELECT indb_ml.matrix_ndims('s', %s)", [SPARSE])
+        conn.execute("DELETE FROM s WHERE val = 5")
+    # block= on a tile-to-tile operation re-tiles instead of being ignored.
+    conn.execute("SELECT indb_ml.matrix_scalar_mult('t', '', 2, 't3', 'block=3')")
+    assert conn.execute("SELECT max(nrows), max(ncols) FROM t3").fetchone() == (3, 3)
+    np.testing.assert_array_equal(get(conn, "t3", ""), 2 * np.eye(4))

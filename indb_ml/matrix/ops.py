@@ -36,6 +36,9 @@ def _output(sess: Session, out, out_args, like: pieces.Source, default_fmt: str 
     """The output relation, its args (column names default to the input's) and format."""
     rel = new_table(sess, out, "matrix_out")
     args, given = parse_args(out_args)
+    if "dims" in given:
+        raise InputError("dims= describes an input sparse table; an output's shape is the result's",
+                         hint="drop dims= from out_args")
     args = args.with_defaults_from(like.args, given)
     return rel, args, args.fmt or default_fmt or like.fmt
 
@@ -50,6 +53,16 @@ def _same_shape(a, b, op: str) -> None:
     if a.shape != b.shape:
         raise InputError(f"{op}: matrix_a is {a.shape[0]} x {a.shape[1]} but matrix_b is "
                          f"{b.shape[0]} x {b.shape[1]}", hint="both matrices must have the same shape")
+
+
+def _keeps_block(sess, src, out_args) -> bool:
+    """Tile-by-tile operators keep the input's tiling: only when out_args asks no other block=."""
+    wanted, given = parse_args(out_args)
+    if "block" not in given:
+        return True
+    heights = tile_ops.block_sizes(sess, src.rel, "row")
+    widths = tile_ops.block_sizes(sess, src.rel, "col")
+    return max(heights + widths) == wanted.block and all(h == wanted.block for h in heights[:-1] + widths[:-1])
 
 
 def _untransposed_tiles(*sources) -> bool:
@@ -78,17 +91,23 @@ def matrix_mult(sess, a, a_args, b, b_args, out, out_args) -> list:
             raise InputError("matrix_mult: op=join needs two sparse tables and a sparse output",
                              hint="convert with matrix_sparsify first, or use op=memory")
         rel, args, _ = _output(sess, out, out_args, left)
-        relational.multiply_sparse(sess, (left.rel, left.args), (right.rel, right.args), rel, args)
+        relational.guarded(
+            sess, lambda: relational.multiply_sparse(sess, (left.rel, left.args), (right.rel, right.args), rel, args),
+            lambda: _memory_product(sess, left, right, out, out_args), wanted.op == "join", "matrix_mult")
     elif op == "blocks":
         _blocked_product(sess, left, right, out, out_args)
     else:
-        x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
-        if not (sparse.issparse(x) and sparse.issparse(y)):
-            storage.check_size(sess, x.shape[0], y.shape[1], "the product")
-        # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
-        rel, args, fmt = _output(sess, out, out_args, left, "dense")
-        writer.store(sess, rel, args, fmt, x @ y)
+        _memory_product(sess, left, right, out, out_args)
     return [out]
+
+
+def _memory_product(sess, left, right, out, out_args) -> None:
+    x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
+    if not (sparse.issparse(x) and sparse.issparse(y)):
+        storage.check_size(sess, x.shape[0], y.shape[1], "the product")
+    # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
+    rel, args, fmt = _output(sess, out, out_args, left, "dense")
+    writer.store(sess, rel, args, fmt, x @ y)
 
 
 def _choose_mult(sess, left, right, out_fmt) -> str:
@@ -101,7 +120,8 @@ def _choose_mult(sess, left, right, out_fmt) -> str:
         worst = relational.product_entries_bound(sess, (left.rel, left.args), (right.rel, right.args))
         return "memory" if left.nbytes + right.nbytes + CSR_ENTRY_BYTES * worst <= limit else "join"
     product = 8 * left.shape[0] * right.shape[1]
-    if left.nbytes + right.nbytes + product > limit and pieces.has_row_pieces(left) and right.nbytes <= limit:
+    dense_rows = left.fmt == "dense" and not left.args.trans  # a sparse "block" would be the whole matrix
+    if left.nbytes + right.nbytes + product > limit and dense_rows and right.nbytes <= limit:
         return "blocks"
     return "memory"
 
@@ -131,6 +151,8 @@ def _blocked_product(sess, left, right, out, out_args) -> None:
     w = writer.Writer(sess, rel, args, fmt, (left.shape[0], right.shape[1]))
     rows = pieces.block_rows(sess, max(left.shape[1], right.shape[1]))
     for r0, block in pieces.row_pieces(sess, left, rows):
+        # A tile row or a sparse matrix comes as one block, whatever row_block_mb says.
+        storage.check_size(sess, block.shape[0], right.shape[1], "one block of the product")
         w.write(r0, block @ y)
     w.close()
 
@@ -143,10 +165,16 @@ def _elementwise(name: str, fn, tile_op: str):
         _same_shape(left, right, name)
         wanted, _ = parse_args(out_args)
         tiled = (_untransposed_tiles(left, right) and wanted.fmt in (None, "tiles")
-                 and tile_ops.same_tiling(sess, left.rel, right.rel))
+                 and _keeps_block(sess, left, out_args) and tile_ops.same_tiling(sess, left.rel, right.rel))
         dense_rows = all(s.fmt == "dense" and not s.args.trans for s in (left, right))
         relational_ok = (left.fmt, right.fmt) == ("sparse", "sparse") and wanted.fmt in (None, "sparse")
         chosen = _forced(wanted.op, ("memory", "blocks", "join", "tiles"), name)
+
+        def in_memory():
+            x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
+            rel, args, fmt = _output(sess, out, out_args, left)
+            writer.store(sess, rel, args, fmt, fn(x, y))
+
         if chosen is None:
             over = left.nbytes + right.nbytes + 8 * left.shape[0] * left.shape[1] > storage.limit_bytes(sess)
             chosen = ("tiles" if tiled else "join" if relational_ok else "blocks" if dense_rows and over
@@ -157,7 +185,10 @@ def _elementwise(name: str, fn, tile_op: str):
                 raise InputError(f"{name}: op=join needs two sparse tables and a sparse output",
                                  hint="use op=memory, or convert with matrix_sparsify first")
             rel, args, _ = _output(sess, out, out_args, left)
-            relational.combine_sparse(sess, name, (left.rel, left.args), (right.rel, right.args), rel, args)
+            relational.guarded(
+                sess, lambda: relational.combine_sparse(sess, name, (left.rel, left.args), (right.rel, right.args),
+                                                        rel, args),
+                in_memory, wanted.op == "join", name)
         elif chosen == "tiles":
             if not tiled:
                 raise InputError(f"{name}: op=tiles needs two tile tables tiled alike (no trans) and a tiled output",
@@ -173,9 +204,7 @@ def _elementwise(name: str, fn, tile_op: str):
                 w.write(r0, fn(x, y))
             w.close()
         else:
-            x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
-            rel, args, fmt = _output(sess, out, out_args, left)
-            writer.store(sess, rel, args, fmt, fn(x, y))
+            in_memory()
         return [out]
 
     op.__name__ = name
@@ -200,7 +229,8 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
     streamed in row blocks where ``src`` has rows to stream, else in memory."""
     wanted, _ = parse_args(out_args)
     chosen = _forced(wanted.op, ("memory", "blocks", "join", "tiles"), name)
-    tiled = tile_op is not None and _untransposed_tiles(src) and (wanted.fmt or default_fmt) in (None, "tiles")
+    tiled = (tile_op is not None and _untransposed_tiles(src) and (wanted.fmt or default_fmt) in (None, "tiles")
+             and _keeps_block(sess, src, out_args))
     relational_ok = relational_map is not None and src.fmt == "sparse" and (wanted.fmt or default_fmt) in (
         None, "sparse")
     if chosen is None:
@@ -211,7 +241,13 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
         if not relational_ok:
             raise InputError(f"{name}: op=join needs a sparse table and a sparse output", hint="use op=memory")
         rel, args, _ = _output(sess, out, out_args, src)
-        relational.map_sparse(sess, (src.rel, src.args), rel, args, **relational_map)
+
+        def in_memory():
+            rel2, args2, fmt2 = _output(sess, out, out_args, src, default_fmt)
+            writer.store(sess, rel2, args2, fmt2, fn(pieces.load(sess, src).value))
+
+        relational.guarded(sess, lambda: relational.map_sparse(sess, (src.rel, src.args), rel, args, **relational_map),
+                           in_memory, wanted.op == "join", name)
         return
     if chosen == "tiles":
         if not tiled:
@@ -286,14 +322,23 @@ def matrix_vec_mult(sess, matrix_in, in_args, vector) -> list:
     v = np.asarray(vector, dtype=np.float64)
     if _untransposed_tiles(src):
         return tile_ops.multiply_vector(sess, src.rel, v).tolist()
+
+    def streamed():
+        out = np.zeros(src.shape[0])
+        for r0, c0, piece in pieces.pieces(sess, src):
+            out[r0:r0 + piece.shape[0]] += piece @ v[c0:c0 + piece.shape[1]]
+        return out
+
     if src.fmt == "sparse":
-        return relational.times_vector(sess, (src.rel, src.args), v).tolist()
-    out = np.zeros(src.shape[0])
-    for r0, c0, piece in pieces.pieces(sess, src):
-        out[r0:r0 + piece.shape[0]] += piece @ v[c0:c0 + piece.shape[1]]
-    return out.tolist()
+        return relational.guarded(sess, lambda: relational.times_vector(sess, (src.rel, src.args), v), streamed,
+                                  False, "matrix_vec_mult").tolist()
+    return streamed().tolist()
 
 
 @sql_entry
 def matrix_ndims(sess, matrix_in, in_args) -> list:
-    return list(storage.shape_of(sess, matrix_in, in_args, "matrix_in"))
+    """The shape, without loading the matrix; a sparse table's entries are validated in SQL."""
+    src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
+    if src.fmt == "sparse":
+        return list(relational.shape(sess, src.rel, src.args, "matrix_in"))
+    return list(src.shape)

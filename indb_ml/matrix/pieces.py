@@ -55,9 +55,15 @@ class Source:
 def open_source(sess: Session, name: str, args_text: str | None, arg_name: str) -> Source:
     """Resolve and validate the table, without loading it (one aggregate scan for dense or sparse)."""
     rel = resolve_source(sess, name, arg_name)
-    args, _ = parse_args(args_text)
+    args, given = parse_args(args_text)
+    if given & {"op", "block"}:
+        raise InputError(f"{arg_name}: {sorted(given & {'op', 'block'})[0]}= is an output argument",
+                         hint="give it in out_args")
     cols = storage.columns(sess, rel)
     fmt = storage.detect(rel, cols, args, arg_name)
+    if "dims" in given and fmt != "sparse":
+        raise InputError(f"{arg_name}: dims= applies to sparse tables; this one is {fmt}",
+                         hint="a dense or tile table's shape comes from its rows or tiles")
     if fmt == "tiles":
         shape = storage.check_tiles(sess, rel, arg_name)
     elif fmt == "dense":
@@ -87,8 +93,8 @@ def block_rows(sess: Session, width: int) -> int:
         budget = float(value) * 2**20 if value else ROW_BLOCK_BYTES
     except ValueError:
         budget = ROW_BLOCK_BYTES
-    budget = budget if budget > 0 else ROW_BLOCK_BYTES
-    return max(1, int(budget // (8 * max(width, 1))))
+    budget = budget if 0 < budget < float("inf") else ROW_BLOCK_BYTES
+    return int(min(max(1, budget // (8 * max(width, 1))), 2**30))  # a row count fits int4
 
 
 def pieces(sess: Session, src: Source, rows: int | None = None) -> Iterator[tuple[int, int, object]]:

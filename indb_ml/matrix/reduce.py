@@ -110,9 +110,13 @@ def _sums(sess, src, axis: int, transform=None) -> np.ndarray:
 
 def _any_sums(sess, src, axis: int, absolute: bool = False) -> np.ndarray:
     """Sums in SQL for sparse entries, streamed over pieces otherwise."""
+    def streamed():
+        return _sums(sess, src, axis, abs if absolute else None)
+
     if src.fmt == "sparse":
-        return relational.sums(sess, (src.rel, src.args), axis, absolute)
-    return _sums(sess, src, axis, abs if absolute else None)
+        return relational.guarded(sess, lambda: relational.sums(sess, (src.rel, src.args), axis, absolute),
+                                  streamed, False, "matrix_sum")
+    return streamed()
 
 
 @sql_entry
@@ -258,5 +262,8 @@ def matrix_norm(sess, matrix_in, in_args, norm_type="fro") -> float:
         return float(np.max([_pnorm_parts(piece, 1.0)[0] for _, _, piece in pieces.pieces(sess, src)]))
     p = 2.0 if kind == "frobenius" else float(kind)
     if src.fmt == "sparse":
-        return relational.p_norm(sess, (src.rel, src.args), p)
+        return relational.guarded(
+            sess, lambda: relational.p_norm(sess, (src.rel, src.args), p),
+            lambda: combine_pnorm([_pnorm_parts(piece, p) for _, _, piece in pieces.pieces(sess, src)], p),
+            False, "matrix_norm")
     return combine_pnorm([_pnorm_parts(piece, p) for _, _, piece in pieces.pieces(sess, src)], p)

@@ -21,12 +21,14 @@ from indb_ml.matrix.args import MatrixArgs
 from indb_ml.server.relations import Relation
 from indb_ml.server.session import Session
 
+MAX_KILOBYTES = 2**31 - 1  # the largest work_mem PostgreSQL accepts
+
 
 def budget(sess: Session):
     """Sorts, hashes and index builds of these plans may use ``indb_ml.matrix_memory_mb`` (the
     same budget as the in-memory operator) when that is more than work_mem and
     maintenance_work_mem allow; the settings are restored afterwards."""
-    cap_kb = storage.limit_bytes(sess) // 1024
+    cap_kb = min(storage.limit_bytes(sess) // 1024, MAX_KILOBYTES)
     values = {}
     for name in ("work_mem", "maintenance_work_mem"):
         current = sess.one("SELECT setting::bigint AS kb FROM pg_catalog.pg_settings WHERE name = $1",
@@ -72,11 +74,32 @@ def _has_unique_key(sess: Session, rel: Relation, args: MatrixArgs) -> bool:
     """A unique index on exactly (row, col) proves there are no duplicates without a GROUP BY."""
     return bool(sess.one(
         "SELECT 1 AS u FROM pg_catalog.pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique "
+        "AND i.indimmediate AND i.indisvalid "
         "AND i.indpred IS NULL AND i.indnkeyatts = 2 AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY "
         "a.attname::text) FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid "
         "AND a.attnum = ANY (i.indkey::int2[])) = (SELECT pg_catalog.array_agg(x ORDER BY x) FROM "
         "pg_catalog.unnest($2::text[]) x) LIMIT 1",
         [rel.sql(sess), [args.row, args.col]], ["text", "text[]"]))
+
+
+OUT_OF_RANGE = "22003"  # PostgreSQL's float8 arithmetic raises this where numpy gives inf or 0
+
+
+def guarded(sess: Session, plan, fallback, forced: bool, what: str):
+    """Run ``plan()`` in a subtransaction; if PostgreSQL's float8 arithmetic overflows or
+    underflows (an error there, inf or 0 in numpy), undo it and run ``fallback()`` (the
+    in-memory operator) instead, or say so when ``op=join`` was forced."""
+    try:
+        with sess.plpy.subtransaction():
+            return plan()
+    except sess.spi_error as exc:
+        if getattr(exc, "sqlstate", None) != OUT_OF_RANGE:
+            raise
+        if forced:
+            raise InputError(f"{what}: PostgreSQL's float8 arithmetic overflowed or underflowed in op=join, "
+                             "where numpy gives inf or 0", hint="use op=memory") from None
+        sess.debug(what + ": float8 out of range in SQL; operator memory instead")
+        return fallback()
 
 
 def _budgeted(func):

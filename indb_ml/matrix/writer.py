@@ -48,7 +48,7 @@ class Writer:
     def __init__(self, sess: Session, rel: Relation, args: MatrixArgs, fmt: str, shape: tuple[int, int]):
         self.sess, self.rel, self.args, self.fmt, self.shape = sess, rel, args, fmt, shape
         # tiles: rows not yet cut, the row expected next, the next tile row to insert
-        self._pending, self._next_row, self._tile_row = None, 0, 0
+        self._pending, self._pending_rows, self._next_row, self._tile_row = [], 0, 0, 0
         t = rel.sql(sess)
         if fmt == "tiles":
             create_tiles(sess, rel)
@@ -75,9 +75,9 @@ class Writer:
 
     def close(self) -> None:
         sess, t = self.sess, self.rel.sql(self.sess)
-        if self._pending is not None:
-            self._emit_tiles(self._pending)
-            self._pending = None
+        if self._pending:
+            self._emit_tiles(np.vstack(self._pending))
+            self._pending, self._pending_rows = [], 0
         if self.fmt == "sparse":
             r, c = sess.ident(self.args.row), sess.ident(self.args.col)
             m, n = self.shape
@@ -114,14 +114,19 @@ class Writer:
         )
 
     def _tiles(self, first_row: int, m: np.ndarray) -> None:
+        """Blocks wait in a list until they make whole tile rows, then are joined once (linear copying)."""
         if first_row != self._next_row:
             raise ValueError(f"tiles are written in row order: expected row {self._next_row}, got {first_row}")
         self._next_row += m.shape[0]
-        rows = m if self._pending is None else np.vstack([self._pending, m])
+        self._pending.append(m)
+        self._pending_rows += m.shape[0]
+        if self._pending_rows < self.args.block:
+            return
+        rows = np.vstack(self._pending) if len(self._pending) > 1 else self._pending[0]
         whole = rows.shape[0] - rows.shape[0] % self.args.block
-        self._pending = rows[whole:].copy() if whole < rows.shape[0] else None
-        if whole:
-            self._emit_tiles(rows[:whole])
+        rest = rows[whole:].copy()
+        self._pending, self._pending_rows = ([rest], rest.shape[0]) if rest.shape[0] else ([], 0)
+        self._emit_tiles(rows[:whole])
 
     def _emit_tiles(self, rows: np.ndarray) -> None:
         """Cut ``rows`` (starting on a tile row) into tiles and insert them."""
