@@ -36,3 +36,14 @@ return la_shape(plpy, expr, bindings)
 $$;
 COMMENT ON FUNCTION indb_ml.la_shape(text, jsonb) IS
 'The shape {rows, columns} of an R-like matrix expression''s result, from table statistics; nothing is computed.';
+
+CREATE FUNCTION indb_ml.lm_cg(source_table text, out_table text, dependent_varname text, independent_varname text,
+                              lambda_value float8 DEFAULT 0, max_iter integer DEFAULT 100,
+                              tolerance float8 DEFAULT 1e-10)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.planner.lm_cg import lm_cg
+return lm_cg(plpy, source_table, out_table, dependent_varname, independent_varname, lambda_value, max_iter, tolerance)
+$$;
+COMMENT ON FUNCTION indb_ml.lm_cg(text, text, text, text, float8, integer, float8) IS
+'Ridge linear regression (X''X + lambda I) w = X''y by conjugate gradient, written with the planner: X (MADlib''s independent_varname, e.g. ARRAY[1, x1, x2]; rows with a NULL skipped) is reblocked once into a temporary tile table and each iteration is one pass over it (mmchain). out_table: coef, lambda, iterations, converged, residual_norm, num_rows_processed, num_rows_skipped, x_table_bytes, exec_time_ms.';

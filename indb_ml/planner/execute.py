@@ -98,6 +98,8 @@ class Executor:
             name = "matrix_mult" if isinstance(node, ir.MatMul) else {
                 "+": "matrix_add", "-": "matrix_sub", "*": "matrix_elem_mult"}[node.op]
             return f"indb_ml.{name} into a temporary table (it picks tiles, join, blocks or memory)"
+        if isinstance(node, ir.MatMul) and locs == ["table", "memory"] and isinstance(node.a, ir.Transpose):
+            return "one pass over the table's row blocks, summing Xbᵀ B (numpy per block)"
         if isinstance(node, (ir.MatMul, ir.Elementwise, ir.Unary)) and locs.count("table") == 1:
             return "row blocks of the table through numpy, result " + self.location(node)
         return "load the table into memory (capped by indb_ml.matrix_memory_mb), then numpy"
@@ -142,6 +144,8 @@ class Executor:
             return self._two_tables(node, *values)
         if isinstance(node, ir.MatMul) and isinstance(values[1], Tab) and len(tables) == 1:
             return self._mem_times_table(node, values[0], values[1])
+        if isinstance(node, ir.MatMul) and isinstance(values[0], Tab) and values[0].trans:
+            return self._table_t_times_mem(node, values[0].flipped(), values[1])
         if isinstance(node, (ir.MatMul, ir.Elementwise, ir.Unary)) and len(tables) == 1:
             return self._blocks(node, values)
         return self._checked(evaluate(node, [self.load(v) for v in values]), node)
@@ -246,6 +250,15 @@ class Executor:
                 part = piece[rows.start - r0:rows.stop - r0, cols.start - c0:cols.stop - c0]
                 out[rows.start - node.r0:rows.stop - node.r0, cols.start - node.c0:cols.stop - node.c0] = (
                     part.toarray() if sparse.issparse(part) else part)
+        return out
+
+    def _table_t_times_mem(self, node, tab: Tab, b: np.ndarray) -> np.ndarray:
+        """``t(X) %*% B`` with X in a table: one pass over X's row blocks, summing ``Xbᵀ B[rows]``
+        (reading X by columns would hold whole tile columns)."""
+        storage.check_size(self.sess, node.shape[0], node.shape[1], "the product")
+        out = np.zeros(node.shape)
+        for r0, block in self._rows(tab)[1]:
+            out += np.asarray(block.T @ b[r0:r0 + block.shape[0]])
         return out
 
     def _mem_times_table(self, node, a: np.ndarray, b: Tab) -> np.ndarray:
