@@ -128,11 +128,8 @@ def row_pieces(sess: Session, src: Source, rows: int | None = None) -> Iterator[
     if src.fmt == "dense" and not src.args.trans:
         yield from dense_blocks(sess, src, rows or block_rows(sess, src.stored_shape[1]))
     elif src.fmt == "tiles":
-        outer, inner = ("col_block", "row_block") if src.args.trans else ("row_block", "col_block")
         at, current, parts = 0, None, []
-        query = ("SELECT " + outer + " AS o, nrows, ncols, data FROM " + src.rel.sql(sess)
-                 + " ORDER BY " + outer + ", " + inner)
-        for r in sess.cursor(query):
+        for r in sess.cursor(tile_rows_query(sess, src)):
             if r["o"] != current and parts:
                 yield at, _joined(parts)
                 at, parts = at + parts[0].shape[0], []
@@ -163,16 +160,34 @@ def _offsets(sess, rel, block: str, size: str) -> dict:
     return out
 
 
+def dense_blocks_query(sess: Session, src: Source) -> str:
+    """Blocks of ``$1`` rows as raw float8[] bytes: one GROUP BY, sorted by PostgreSQL (out of core)."""
+    row, as_f8 = storage.dense_columns(sess, src.rel, src.cols, src.args, "matrix")
+    return ("SELECT (" + row + " - 1) / $1 AS rb, indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8
+            + " ORDER BY " + row + "), ''::bytea) AS b FROM " + src.rel.sql(sess) + " GROUP BY 1 ORDER BY 1")
+
+
+def tile_rows_query(sess: Session, src: Source) -> str:
+    """Tiles in block-row order (block-column order when transposed)."""
+    outer, inner = ("col_block", "row_block") if src.args.trans else ("row_block", "col_block")
+    return ("SELECT " + outer + " AS o, nrows, ncols, data FROM " + src.rel.sql(sess)
+            + " ORDER BY " + outer + ", " + inner)
+
+
+def scan_query(sess: Session, src: Source) -> str:
+    """The statement that streams ``src`` (for EXPLAIN): row blocks, tile rows, or sparse entries."""
+    if src.fmt == "dense" and not src.args.trans:
+        return dense_blocks_query(sess, src)
+    if src.fmt == "tiles":
+        return tile_rows_query(sess, src)
+    return storage.sparse_read_query(sess, src.rel, src.args) if src.fmt == "sparse" else (
+        "(the whole table, loaded: a transposed dense table has no rows to stream)")
+
+
 def dense_blocks(sess: Session, src: Source, rows: int) -> Iterator[tuple[int, object]]:
     """Blocks of ``rows`` whole rows of a dense table, in row order, one per fetch."""
-    row, as_f8 = storage.dense_columns(sess, src.rel, src.cols, src.args, "matrix")
     n = src.stored_shape[1]
-    cursor = sess.cursor(
-        "SELECT (" + row + " - 1) / $1 AS rb, indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8
-        + " ORDER BY " + row + "), ''::bytea) AS b FROM " + src.rel.sql(sess) + " GROUP BY 1 ORDER BY 1",
-        [rows], ["int4"],
-    )
-    for r in cursor:
+    for r in sess.cursor(dense_blocks_query(sess, src), [rows], ["int4"]):
         yield int(r["rb"]) * rows, float8_array_from_body(r["b"]).reshape(-1, n)
 
 

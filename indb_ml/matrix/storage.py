@@ -268,16 +268,19 @@ def sparse_dims(rel, args, max_row, max_col, arg_name) -> tuple[int, int]:
     return args.dims
 
 
+def sparse_read_query(sess, rel, args) -> str:
+    """All entries as one float8[] of (row, col, val) triples, sent as raw bytes."""
+    r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
+    return ("SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(ARRAY[(" + r + ")::float8, (" + c
+            + ")::float8, (" + v + ")::float8]), ''::bytea) AS b FROM " + rel.sql(sess))
+
+
 def read_sparse(sess, rel, cols, args, arg_name):
     require_sparse_columns(sess, rel, cols, args, arg_name)
-    r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
     where = f"{arg_name} {rel.schema}.{rel.name}"
     entries = sess.one("SELECT pg_catalog.count(*) AS n FROM " + rel.sql(sess))["n"]
     check_size(sess, entries, 3, where + " (its entries)")
-    body = sess.one(
-        "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(ARRAY[(" + r + ")::float8, (" + c
-        + ")::float8, (" + v + ")::float8]), ''::bytea) AS b FROM " + rel.sql(sess)
-    )["b"]
+    body = sess.one(sparse_read_query(sess, rel, args))["b"]
     if body is None and args.dims is not None:
         return sparse.csr_array(args.dims)
     if body is None:

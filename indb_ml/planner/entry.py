@@ -98,7 +98,7 @@ def la_eval(sess, expr, bindings, out_table, out_args=None, rules_off=None) -> l
     return [out_table]
 
 
-def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0) -> list:
+def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0, sources: dict | None = None) -> list:
     """The tree, one node per line, with shape, estimated non-zeros and (if given) the operator."""
     pad = "  " * indent
     if isinstance(node, ir.Table):
@@ -115,23 +115,25 @@ def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0) -
     if executor is not None and not isinstance(node, (ir.Table, ir.Const)):
         line += f"  -> {executor.location(node)}: {executor.operator(node)}"
     lines = [line]
+    if executor is not None and sources is not None:
+        lines += [f"{pad}    SQL: {q}" for q in executor.statements(node, sources)]
     for child in node.children():
-        lines += describe(child, executor, indent + 1)
+        lines += describe(child, executor, indent + 1, sources)
     return lines
 
 
 @sql_entry
 def la_explain(sess, expr, bindings, rules_off=None) -> list:
     plan, resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
-    resolver.drop_views()
     executor = Executor(sess)
     shared = _shared(plan.node)
     lines = ["expression: " + expr.strip(), "logical plan:"] + describe(plan.before, indent=1)
     lines += ["rewrites fired: " + (", ".join(plan.fired) if plan.fired else "none"), "optimized plan:"]
-    lines += describe(plan.node, executor, indent=1)
+    lines += describe(plan.node, executor, indent=1, sources=resolver.sources)
     if shared:
         lines.append(f"shared subexpressions (computed once): {len(shared)}")
     lines.append(f"memory budget: {executor.budget // 2**20} MB (indb_ml.matrix_memory_mb)")
+    resolver.drop_views()
     return lines
 
 

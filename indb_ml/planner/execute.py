@@ -104,6 +104,41 @@ class Executor:
             return "row blocks of the table through numpy, result " + self.location(node)
         return "load the table into memory (capped by indb_ml.matrix_memory_mb), then numpy"
 
+    def statements(self, node: ir.Node, sources: dict) -> list:
+        """The SQL the node's operator runs (for EXPLAIN): the scan that streams its table operand,
+        or the matrix function it calls. In-memory nodes run none."""
+        children = node.children()
+        tables = [c for c in children if self.location(c) == "table"]
+        if not tables or isinstance(node, ir.Transpose) or isinstance(node, (ir.Table, ir.Const)):
+            return []
+        if len(tables) == 2 and isinstance(node, (ir.MatMul, ir.Elementwise)):
+            fn = "matrix_mult" if isinstance(node, ir.MatMul) else {
+                "+": "matrix_add", "-": "matrix_sub", "*": "matrix_elem_mult", "/": "?"}[node.op]
+            a, b = (self._tab_of(t) for t in tables)
+            if a is None or b is None:
+                return []
+            lit = self.sess.literal
+            return [f"SELECT indb_ml.{fn}({lit(a.name)}, {lit(a.args_text())}, {lit(b.name)}, "
+                    f"{lit(b.args_text())}, 'pg_temp.indb_ml_la_N', {lit(TEMP_ARGS)})"]
+        tab = self._tab_of(tables[0])
+        if tab is None:
+            return []
+        if isinstance(node, ir.MatMul) and tab.trans:  # t(X) %*% B reads X by rows
+            tab = tab.flipped()
+        try:
+            return [pieces.scan_query(self.sess, self.source(tab))]
+        except Exception:  # a table made by an earlier step does not exist before the run
+            return []
+
+    def _tab_of(self, node: ir.Node):
+        if isinstance(node, ir.Table):
+            args, trans = _without_trans(node.args)
+            return Tab(node.name, args, trans)
+        if isinstance(node, ir.Transpose):
+            inner = self._tab_of(node.a)
+            return None if inner is None else inner.flipped()
+        return None
+
     # ---- execution -------------------------------------------------------------------------
 
     def run(self, node: ir.Node, sources: dict):
