@@ -101,7 +101,8 @@ def matrix_extract_diag(sess, matrix_in, in_args) -> list:
 def _sums(sess, src, axis: int, transform=None) -> np.ndarray:
     """Per-column (axis 0) or per-row (axis 1) sums of ``transform(piece)``, streamed."""
     out = np.zeros(src.shape[1 - axis])
-    for r0, c0, piece in pieces.pieces(sess, src):
+    stream = ((0, c0, p) for c0, p in pieces.column_pieces(sess, src)) if axis == 0 else pieces.pieces(sess, src)
+    for r0, c0, piece in stream:
         part = np.ravel(np.asarray((piece if transform is None else transform(piece)).sum(axis=axis)))
         at = c0 if axis == 0 else r0
         out[at:at + part.size] += part
@@ -259,11 +260,11 @@ def matrix_norm(sess, matrix_in, in_args, norm_type="fro") -> float:
     if kind == "max":
         if src.fmt == "sparse":
             return relational.largest_abs(sess, (src.rel, src.args))
-        return float(np.max([_pnorm_parts(piece, 1.0)[0] for _, _, piece in pieces.pieces(sess, src)]))
+        return float(np.max([_pnorm_parts(piece, 1.0)[0] for _, piece in pieces.column_pieces(sess, src)]))
     p = 2.0 if kind == "frobenius" else float(kind)
     if src.fmt == "sparse":
         return relational.guarded(
             sess, lambda: relational.p_norm(sess, (src.rel, src.args), p),
             lambda: combine_pnorm([_pnorm_parts(piece, p) for _, _, piece in pieces.pieces(sess, src)], p),
             False, "matrix_norm")
-    return combine_pnorm([_pnorm_parts(piece, p) for _, _, piece in pieces.pieces(sess, src)], p)
+    return combine_pnorm([_pnorm_parts(piece, p) for _, piece in pieces.column_pieces(sess, src)], p)

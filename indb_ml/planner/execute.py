@@ -211,10 +211,17 @@ class Executor:
         k = node.shape[0]
         storage.check_size(self.sess, k, k, "the Gram matrix")
         out = np.zeros((k, k))
-        for _, block in self._rows(tab)[1]:
-            block = block.toarray() if sparse.issparse(block) else block
-            out += block.T @ block
+        for block in self._unordered(tab):
+            gram = block.T @ block
+            out += gram.toarray() if sparse.issparse(gram) else gram
         return out
+
+    def _unordered(self, tab: Tab):
+        """Whole rows in any order (fastest scan), for sums over rows such as XᵀX."""
+        src = self.source(tab)
+        if not pieces.has_row_pieces(src):
+            return [self.load(tab)]
+        return pieces.unordered_rows(self.sess, src)
 
     def _mmchain(self, node, tab, v, w=None) -> np.ndarray:
         if not isinstance(tab, Tab):
@@ -224,11 +231,12 @@ class Executor:
         v = self.load(v)
         w = None if w is None else self.load(w)
         out = np.zeros((node.shape[0], v.shape[1]))
+        if w is None:  # no row weights: any order of rows will do
+            for block in self._unordered(tab):
+                out += np.asarray(block.T @ (block @ v))
+            return out
         for r0, block in self._rows(tab)[1]:
-            xv = block @ v
-            if w is not None:
-                xv = w[r0:r0 + block.shape[0]] * xv
-            out += np.asarray(block.T @ xv)
+            out += np.asarray(block.T @ (w[r0:r0 + block.shape[0]] * (block @ v)))
         return out
 
     def _sums(self, node, tab: Tab) -> np.ndarray:
