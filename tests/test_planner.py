@@ -182,3 +182,26 @@ def test_feature_table_columns_as_a_matrix(postgresql):
     with pytest.raises(IndbMlError, match="has no column 'nope'"):
         db.matrix("houses", columns=["nope"]).to_numpy()
     assert postgresql.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_la_%'").fetchone()[0] == 0
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from indb_ml.planner.parse import render  # noqa: E402
+from tests.test_planner_rules import SHAPES, expressions  # noqa: E402
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), shape=SHAPES, memory_kb=st.sampled_from([None, 0]),
+       off=st.sampled_from([None, "chain", "tsmm", "mmchain", "transpose", "simplify"]))
+def test_random_expressions_in_the_database_match_numpy(postgresql, data, shape, memory_kb, off):
+    """Random trees (as in the rule tests) over random tables, run by la_value: with la_memory_kb = 0
+    every intermediate that can live in a table does, so the table operators run too."""
+    node, expected, env = data.draw(expressions(shape))
+    with postgresql.transaction(force_rollback=True):  # each example starts from no tables
+        for name, array in env.items():
+            put(postgresql, name, array, "dense", names=("row_num", "col_num", "val"))
+        if memory_kb is not None:
+            postgresql.execute(f"SET LOCAL indb_ml.la_memory_kb = {memory_kb}")
+        got = value(postgresql, render(node), {name: f'"{name}"' for name in env}, [off] if off else None)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)

@@ -59,10 +59,19 @@ def _without_trans(args: str) -> tuple[str, bool]:
     return ", ".join(kept), parsed.trans
 
 
+def _placement_budget(sess: Session) -> int:
+    """Bytes up to which an intermediate is kept in memory: ``indb_ml.la_memory_kb`` when set
+    (0 sends every intermediate that can live in a table to one), else the memory cap."""
+    value = sess.one("SELECT pg_catalog.current_setting('indb_ml.la_memory_kb', true) AS v")["v"]
+    if value and value.isdigit():
+        return min(int(value) * 1024, storage.limit_bytes(sess))
+    return storage.limit_bytes(sess)
+
+
 class Executor:
     def __init__(self, sess: Session, budget_bytes: int | None = None):
         self.sess = sess
-        self.budget = storage.limit_bytes(sess) if budget_bytes is None else budget_bytes
+        self.budget = _placement_budget(sess) if budget_bytes is None else budget_bytes
         self.temps: list = []
         self.steps: list = []  # (node, operator) in execution order, for EXPLAIN
 

@@ -209,3 +209,36 @@ def parse(text: str, resolve: Callable[[str], Node]) -> Node:
 
 
 __all__ = ["Const", "ParseError", "parse", "tokenize"]
+
+
+def render(node: Node) -> str:
+    """The R-like text of an IR tree (tables by name, constants as numbers when scalar):
+    ``parse(render(n), names) == n`` for trees made of tables, scalars and operations."""
+    if isinstance(node, ir.Table):
+        return node.name
+    if isinstance(node, ir.Const):
+        if not node.scalar:
+            raise ValueError("a constant matrix has no text; bind it to a name")
+        return repr(float(node.value[0, 0]))
+    if isinstance(node, ir.MatMul):
+        return f"({render(node.a)} %*% {render(node.b)})"
+    if isinstance(node, ir.Elementwise):
+        return f"({render(node.a)} {node.op} {render(node.b)})"
+    if isinstance(node, ir.Unary):
+        return f"(-{render(node.a)})" if node.fn == "neg" else f"{node.fn}({render(node.a)})"
+    simple = {ir.Transpose: "t", ir.Diag: "diag", ir.Trace: "trace"}
+    if type(node) in simple:
+        return f"{simple[type(node)]}({render(node.a)})"
+    if isinstance(node, (ir.Sum, ir.Mean)):
+        base = "sum" if isinstance(node, ir.Sum) else "mean"
+        fn = {None: base, 0: "col" + base.capitalize() + "s", 1: "row" + base.capitalize() + "s"}[node.axis]
+        return f"{fn}({render(node.a)})"
+    if isinstance(node, ir.Norm):
+        return f"norm({render(node.a)}, '{node.kind}')"
+    if isinstance(node, ir.Solve):
+        return f"solve({render(node.a)})" if node.b is None else f"solve({render(node.a)}, {render(node.b)})"
+    if isinstance(node, ir.Where):
+        return f"where({render(node.cond)}, {render(node.a)}, {render(node.b)})"
+    if isinstance(node, ir.Slice):
+        return f"{render(node.a)}[{node.r0 + 1}:{node.r1}, {node.c0 + 1}:{node.c1}]"
+    raise ValueError(f"{type(node).__name__} has no R syntax (it is made by rewrites)")
