@@ -205,3 +205,33 @@ def test_random_expressions_in_the_database_match_numpy(postgresql, data, shape,
             postgresql.execute(f"SET LOCAL indb_ml.la_memory_kb = {memory_kb}")
         got = value(postgresql, render(node), {name: f'"{name}"' for name in env}, [off] if off else None)
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_gram_over_a_key_join_is_factorized(postgresql):
+    rng = np.random.default_rng(21)
+    facts, dims = rng.normal(size=(500, 2)), rng.normal(size=(20, 3))
+    keys = rng.integers(1, 23, size=500)  # keys 21 and 22 have no dimension row: dropped by the join
+    postgresql.execute("CREATE TABLE stores (id int, size float8, age float8, staff int)")
+    postgresql.execute("CREATE TABLE sales (store int, qty float8, price float8)")
+    with postgresql.cursor().copy("COPY stores FROM STDIN") as copy:
+        for j in range(20):
+            copy.write_row([j + 1, dims[j, 0], dims[j, 1], int(dims[j, 2] * 10)])
+    with postgresql.cursor().copy("COPY sales FROM STDIN") as copy:
+        for i in range(500):
+            copy.write_row([int(keys[i]), facts[i, 0], facts[i, 1]])
+    keep = keys <= 20
+    x = np.column_stack([facts[keep], dims[keys[keep] - 1, :2], np.trunc(dims[keys[keep] - 1, 2] * 10)])
+    b = {"X": {"table": "sales", "columns": ["qty", "price"],
+               "join": {"table": "stores", "on": ["store", "id"], "columns": ["size", "age", "staff"]}}}
+    np.testing.assert_allclose(value(postgresql, "t(X) %*% X", b), x.T @ x, rtol=1e-10)
+    np.testing.assert_allclose(value(postgresql, "colSums(X)", b), x.sum(axis=0, keepdims=True), rtol=1e-10)
+    explain = "\n".join(r[0] for r in postgresql.execute("SELECT indb_ml.la_explain(%s, %s)",
+                                                          ["t(X) %*% X", json.dumps(b)]))
+    assert "factorized over the join" in explain and "KeyJoin" in explain
+    postgresql.execute("INSERT INTO stores VALUES (3, 1, 1, 1)")
+    with pytest.raises(E.InvalidParameterValue, match="'id' is not a key"), postgresql.transaction():
+        value(postgresql, "t(X) %*% X", b)
+    postgresql.execute("DELETE FROM stores WHERE id = 3 AND size = 1")
+    postgresql.execute("UPDATE sales SET qty = NULL WHERE store = 1")
+    with pytest.raises(E.DataException, match="NULLs in qty"), postgresql.transaction():
+        value(postgresql, "t(X) %*% X", b)

@@ -66,6 +66,8 @@ class Resolver:
             if array.ndim != 2 or array.size == 0:
                 raise InputError(f"binding {name!r} must be a non-empty vector or matrix of numbers")
             return ir.Const(array)
+        if isinstance(value, dict) and isinstance(value.get("join"), dict):
+            return self._key_join(name, value)
         if isinstance(value, dict) and isinstance(value.get("table"), str) and "columns" in value:
             table, args = self._feature_view(name, value["table"], value["columns"]), "row=row_num, val=val"
         elif isinstance(value, str):
@@ -82,15 +84,42 @@ class Resolver:
         self.sources[node] = src
         return node
 
-    def _feature_view(self, name: str, table: str, columns) -> str:
-        """A temporary view numbering a feature table's rows 1..m (physical order, one snapshot
-        per statement) with its columns as a float8[]: the dense matrix format."""
+    def _key_join(self, name: str, value: dict) -> ir.Node:
+        """``{"table": fact, "columns": [...], "join": {"table": dim, "on": ["fk", "pk"], "columns": [...]}}``."""
+        join = value["join"]
+        on = join.get("on")
+        if not (isinstance(value.get("table"), str) and isinstance(join.get("table"), str) and isinstance(on, list)
+                and len(on) == 2 and all(isinstance(c, str) for c in on)):
+            raise InputError(f"binding {name!r}: a join is {{\"table\": fact, \"columns\": [...], \"join\": "
+                             "{\"table\": dimension, \"on\": [\"fact_key\", \"dimension_key\"], \"columns\": [...]}}")
+        fact = resolve_source(self.sess, value["table"], f"binding {name}")
+        dim = resolve_source(self.sess, join["table"], f"binding {name} (join)")
+        fact_cols = self._numeric_columns(name, fact, value.get("columns"))
+        dim_cols = self._numeric_columns(name, dim, join.get("columns"))
+        kinds_f, kinds_d = storage.columns(self.sess, fact), storage.columns(self.sess, dim)
+        if on[0] not in kinds_f or on[1] not in kinds_d:
+            raise InputError(f"binding {name!r}: the join columns {on[0]!r} / {on[1]!r} do not exist",
+                             sqlstate=InputError.UNDEFINED_COLUMN)
+        for rel, cols in ((fact, fact_cols + [on[0]]), (dim, dim_cols + [on[1]])):
+            if self.sess.one("SELECT 1 AS n FROM " + rel.sql(self.sess) + " WHERE "
+                             + " OR ".join(self.sess.ident(c) + " IS NULL" for c in cols) + " LIMIT 1"):
+                raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} has NULLs in {', '.join(cols)}",
+                                 hint="filter them out in a view, or fill them", sqlstate=InputError.NO_DATA)
+        pk = self.sess.ident(on[1])
+        if self.sess.one("SELECT 1 AS d FROM " + dim.sql(self.sess) + " GROUP BY " + pk
+                         + " HAVING pg_catalog.count(*) > 1 LIMIT 1"):
+            raise InputError(f"binding {name!r}: {on[1]!r} is not a key of {dim.schema}.{dim.name} (it repeats)",
+                             hint="a key / foreign-key join needs unique dimension keys")
+        rows = self.sess.one("SELECT pg_catalog.count(*) AS n FROM " + fact.sql(self.sess) + " f JOIN "
+                             + dim.sql(self.sess) + " d ON f." + self.sess.ident(on[0]) + " = d." + pk)["n"]
+        if rows == 0:
+            raise InputError(f"binding {name!r}: the join has no rows", sqlstate=InputError.NO_DATA)
+        return ir.KeyJoin(fact.sql(self.sess), tuple(fact_cols), on[0], dim.sql(self.sess), on[1], tuple(dim_cols),
+                          (int(rows), len(fact_cols) + len(dim_cols)))
+
+    def _numeric_columns(self, name: str, rel, columns) -> list:
         if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
             raise InputError(f"binding {name!r}: columns must be a non-empty list of column names")
-        rel = resolve_source(self.sess, table, f"binding {name}")
-        if rel.kind not in HEAP_KINDS:
-            raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} is not a table, so its rows have no "
-                             "stable order", hint="bind a matrix table (row id, array) instead")
         kinds = storage.columns(self.sess, rel)
         for col in columns:
             if col not in kinds:
@@ -99,6 +128,28 @@ class Resolver:
             if kinds[col] not in storage.NUMERIC:
                 raise InputError(f"binding {name!r}: column {col!r} has type {kinds[col]}, not a number",
                                  sqlstate=InputError.DATATYPE_MISMATCH)
+        return columns
+
+    def join_view(self, node: ir.KeyJoin) -> str:
+        """The join as a temporary view in the dense format (for consumers that are not factorized)."""
+        view = f"pg_temp.indb_ml_la_view_{next(_views)}"
+        ident = self.sess.ident
+        values = ", ".join(["(f." + ident(c) + ")::float8" for c in node.fact_columns]
+                           + ["(d." + ident(c) + ")::float8" for c in node.dim_columns])
+        self.sess.execute("CREATE TEMPORARY VIEW " + view.split(".", 1)[1] + " AS SELECT (pg_catalog.row_number() "
+                          "OVER (ORDER BY f.ctid))::integer AS row_num, ARRAY[" + values + "] AS val FROM "
+                          + node.fact + " f JOIN " + node.dim + " d ON f." + ident(node.fk) + " = d." + ident(node.pk))
+        self.views.append(view)
+        return view
+
+    def _feature_view(self, name: str, table: str, columns) -> str:
+        """A temporary view numbering a feature table's rows 1..m (physical order, one snapshot
+        per statement) with its columns as a float8[]: the dense matrix format."""
+        rel = resolve_source(self.sess, table, f"binding {name}")
+        if rel.kind not in HEAP_KINDS:
+            raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} is not a table, so its rows have no "
+                             "stable order", hint="bind a matrix table (row id, array) instead")
+        self._numeric_columns(name, rel, columns)
         view = f"pg_temp.indb_ml_la_view_{next(_views)}"
         values = ", ".join("(" + self.sess.ident(c) + ")::float8" for c in columns)
         self.sess.execute("CREATE TEMPORARY VIEW " + view.split(".", 1)[1] + " AS SELECT (pg_catalog.row_number() "

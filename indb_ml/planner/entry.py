@@ -50,7 +50,7 @@ class Evaluation:
     def __init__(self, sess: Session, expr: str, bindings, rules_off=None):
         self.plan, self.resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
         self.executor = Executor(sess)
-        self.value = self.executor.run(self.plan.node, self.resolver.sources)
+        self.value = self.executor.run(self.plan.node, self.resolver)
 
     def close(self) -> None:
         self.executor.drop_temps()
@@ -103,6 +103,9 @@ def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0, s
     pad = "  " * indent
     if isinstance(node, ir.Table):
         label = f"Table {node.name}" + (f" [{node.args}]" if node.args else "")
+    elif isinstance(node, ir.KeyJoin):
+        label = (f"KeyJoin {node.fact}({', '.join(node.fact_columns)}) ⋈ {node.dim}({', '.join(node.dim_columns)}) "
+                 f"on {node.fk} = {node.pk}")
     elif isinstance(node, ir.Const):
         label = f"Const {float(node.value[0, 0]):g}" if node.scalar else "Const matrix"
     else:

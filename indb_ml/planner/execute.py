@@ -26,7 +26,7 @@ from scipy import sparse
 
 from indb_ml.matrix import ops, pieces, reduce, storage, writer
 from indb_ml.matrix.args import parse_args
-from indb_ml.planner import ir
+from indb_ml.planner import factorized, ir
 from indb_ml.planner.kernels import evaluate
 from indb_ml.server.relations import new_table
 from indb_ml.server.session import Session
@@ -79,7 +79,7 @@ class Executor:
 
     def location(self, node: ir.Node) -> str:
         """Where the node's value will live: 'table' for sources and results above the budget."""
-        if isinstance(node, ir.Table):
+        if isinstance(node, (ir.Table, ir.KeyJoin)):
             return "table"
         if isinstance(node, ir.Transpose) and self.location(node.a) == "table":
             return "table"
@@ -87,8 +87,11 @@ class Executor:
 
     def operator(self, node: ir.Node) -> str:
         locs = [self.location(c) for c in node.children()]
-        if isinstance(node, (ir.Table, ir.Const)):
-            return "scan" if isinstance(node, ir.Table) else "constant"
+        if isinstance(node, (ir.Table, ir.Const, ir.KeyJoin)):
+            return "constant" if isinstance(node, ir.Const) else "scan"
+        if isinstance(node, ir.Gram) and isinstance(node.a, ir.KeyJoin):
+            return ("factorized over the join: FᵀF in one scan of the fact table, per-key sums and counts "
+                    "in one GROUP BY, the dimension rows once (the join is not materialized)")
         if "table" not in locs:
             return "numpy in memory"
         if isinstance(node, ir.Transpose):
@@ -150,15 +153,23 @@ class Executor:
 
     # ---- execution -------------------------------------------------------------------------
 
-    def run(self, node: ir.Node, sources: dict):
+    def run(self, node: ir.Node, resolver):
         """The value of ``node``: an ndarray or a :class:`Tab`."""
         memo: dict = {}
         for n in node.walk():
-            memo[n] = self._one(n, [memo[c] for c in n.children()], sources)
+            values = [memo[c] for c in n.children()]
+            if not (isinstance(n, ir.Gram) and isinstance(n.a, ir.KeyJoin)):
+                values = [Tab(resolver.join_view(v), "row=row_num, val=val") if isinstance(v, ir.KeyJoin) else v
+                          for v in values]
+            memo[n] = self._one(n, values, resolver)
             self.steps.append((n, self.operator(n)))
         return memo[node]
 
-    def _one(self, node, values, sources):
+    def _one(self, node, values, resolver):
+        if isinstance(node, ir.KeyJoin):
+            return node  # read factorized by Gram, else through a view of the join (run())
+        if isinstance(node, ir.Gram) and isinstance(node.a, ir.KeyJoin):
+            return factorized.gram(self.sess, node.a)
         if isinstance(node, ir.Const):
             return node.value
         if isinstance(node, ir.Table):

@@ -88,6 +88,25 @@ class Table(Node):
         return _cells(self.shape) if self.nnz_stat is None else self.nnz_stat
 
 
+@dataclass(frozen=True)
+class KeyJoin(Node):
+    """The features of a fact table joined to a dimension table on a key / foreign key,
+    ``[fact columns | dimension columns]`` per matching fact row, not materialized.
+
+    ``t(X) %*% X`` over it is computed factorized (Morpheus, LMFAO): the fact columns'
+    Gram in one scan, per-key sums of the fact columns and key counts in one GROUP BY,
+    and the dimension rows once; other consumers read a temporary view of the join.
+    """
+
+    fact: str
+    fact_columns: tuple
+    fk: str
+    dim: str
+    pk: str
+    dim_columns: tuple
+    shape: tuple[int, int]
+
+
 @dataclass(frozen=True, eq=False)
 class Const(Node):
     """A constant matrix (a number is a 1 x 1 constant with ``is_scalar``)."""
