@@ -8,10 +8,12 @@
   rules off (a self-join of row blocks), the scan floor ``SELECT sum(val[1])``, client export
   of X + numpy, and numpy in memory;
 - ``lm_cg`` with ``--iters`` iterations (tolerance 0) on the same X, against the same
-  iterations of CG in numpy in memory and ``np.linalg.solve`` of the normal equations.
+  iterations of CG in numpy in memory and ``np.linalg.solve`` of the normal equations;
+- ``t(X) %*% X`` over a fact table (rows x 5 columns) joined on a foreign key to a dimension
+  table (1000 x 20): factorized, against materializing the join into a table first, and
+  numpy on the joined matrix in memory.
 
 Times are best of ``--repeat`` (the slow ones once); ratios are to the numpy baselines.
-The factorized (join) case of the issue is not implemented, so it is not measured.
 """
 
 from __future__ import annotations
@@ -70,6 +72,38 @@ def numpy_cg(x, y, lam, iters):
         old, nr2 = nr2, float(r @ r)
         p = -r + nr2 / old * p
     return w
+
+
+def factorized_case(conn, m: int, repeat: int) -> list:
+    kf, kd, nd = 5, 20, 1000
+    fact, dim = f"pl_fact_{m}", f"pl_dim_{nd}"
+    if conn.execute("SELECT to_regclass(%s)", [fact]).fetchone()[0] is None:
+        conn.execute("SELECT setseed(0.4)")
+        conn.execute(f"CREATE TABLE {dim} AS SELECT i AS id, " + ", ".join(f"random() AS d{c}" for c in range(kd))
+                     + f" FROM generate_series(1, {nd}) i")
+        conn.execute(f"CREATE TABLE {fact} AS SELECT 1 + (random() * {nd - 1})::int AS fk, "
+                     + ", ".join(f"random() AS f{c}" for c in range(kf)) + f" FROM generate_series(1, {m})")
+        conn.execute(f"VACUUM ANALYZE {fact}")
+    cols_f, cols_d = [f"f{c}" for c in range(kf)], [f"d{c}" for c in range(kd)]
+    binding = {"X": {"table": fact, "columns": cols_f, "join": {"table": dim, "on": ["fk", "id"], "columns": cols_d}}}
+    t_fact, got = timed(lambda: value(conn, "t(X) %*% X", binding), repeat)
+
+    def materialized():
+        conn.execute("DROP TABLE IF EXISTS pl_joined")
+        conn.execute("CREATE TABLE pl_joined AS SELECT row_number() OVER ()::int AS row_id, ARRAY["
+                     + ", ".join(["f." + c for c in cols_f] + ["d." + c for c in cols_d])
+                     + f"] AS val FROM {fact} f JOIN {dim} d ON f.fk = d.id")
+        return value(conn, "t(X) %*% X", {"X": {"table": "pl_joined", "args": "row=row_id, val=val"}})
+
+    t_mat, want = timed(materialized, 1)
+    body = conn.execute("SELECT indb_ml._float8_array_bytes(array_agg(val), ''::bytea) FROM pl_joined").fetchone()[0]
+    x = float8_array_from_body(body).reshape(-1, kf + kd)
+    t_np, gram = timed(lambda: x.T @ x, repeat)
+    conn.execute("DROP TABLE pl_joined")
+    rel = float(np.max(np.abs(got - gram)) / np.max(np.abs(gram)))
+    return [(f"t(X) %*% X over {m} facts x {kf} joined to {nd} x {kd}: factorized", t_fact, t_np, rel),
+            ("  same, join materialized into a table, then tsmm", t_mat, t_np,
+             float(np.max(np.abs(want - gram)) / np.max(np.abs(gram))))]
 
 
 def main() -> None:
@@ -133,6 +167,7 @@ def main() -> None:
                   float(np.max(np.abs(np.array(coef) - w)) / np.max(np.abs(w)))),
                  ("  numpy solve of the normal equations (in memory)", t_solve, t_np_cg,
                   float(np.max(np.abs(np.array(coef) - exact)) / np.max(np.abs(exact))))]
+        rows += factorized_case(conn, m, opts.repeat)
         info = conn.execute("SELECT version()").fetchone()[0].split(" on ")[0]
     print(f"{'operation':66} {'s':>8} {'numpy s':>8} {'ratio':>7} {'max rel diff':>12}")
     for label, ours, base, diff in rows:
