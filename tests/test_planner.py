@@ -227,7 +227,19 @@ def test_gram_over_a_key_join_is_factorized(postgresql):
     np.testing.assert_allclose(value(postgresql, "colSums(X)", b), x.sum(axis=0, keepdims=True), rtol=1e-10)
     explain = "\n".join(r[0] for r in postgresql.execute("SELECT indb_ml.la_explain(%s, %s)",
                                                           ["t(X) %*% X", json.dumps(b)]))
-    assert "factorized over the join" in explain and "KeyJoin" in explain
+    assert "factorized over the join" in explain and "KeyJoin" in explain and "factorize" in explain
+    # Xᵀy too, with y a fact column of the same join: a regression trained over the join.
+    b["y"] = {"table": "sales", "columns": ["qty"], "join": {"table": "stores", "on": ["store", "id"]}}
+    b["Z"] = {"table": "sales", "columns": [],
+              "join": {"table": "stores", "on": ["store", "id"], "columns": ["size", "age"]}}
+    y = facts[keep, :1]
+    np.testing.assert_allclose(value(postgresql, "t(X) %*% y", b), x.T @ y, rtol=1e-10)
+    np.testing.assert_allclose(value(postgresql, "t(Z) %*% X", b), x[:, 2:4].T @ x, rtol=1e-10)
+    np.testing.assert_allclose(value(postgresql, "solve(t(X) %*% X, t(X) %*% y)", b),
+                               np.linalg.lstsq(x, y, rcond=None)[0], rtol=1e-8, atol=1e-10)
+    plan = "\n".join(r[0] for r in postgresql.execute("SELECT indb_ml.la_explain(%s, %s)",
+                                                       ["solve(t(X) %*% X, t(X) %*% y)", json.dumps(b)]))
+    assert plan.count("JoinCrossprod") == 2 and "view" not in plan
     postgresql.execute("INSERT INTO stores VALUES (3, 1, 1, 1)")
     with pytest.raises(E.InvalidParameterValue, match="'id' is not a key"), postgresql.transaction():
         value(postgresql, "t(X) %*% X", b)

@@ -94,13 +94,15 @@ class Resolver:
                              "{\"table\": dimension, \"on\": [\"fact_key\", \"dimension_key\"], \"columns\": [...]}}")
         fact = resolve_source(self.sess, value["table"], f"binding {name}")
         dim = resolve_source(self.sess, join["table"], f"binding {name} (join)")
-        fact_cols = self._numeric_columns(name, fact, value.get("columns"))
-        dim_cols = self._numeric_columns(name, dim, join.get("columns"))
+        fact_cols = self._numeric_columns(name, fact, value.get("columns"), allow_empty=True)
+        dim_cols = self._numeric_columns(name, dim, join.get("columns"), allow_empty=True)
+        if not fact_cols and not dim_cols:
+            raise InputError(f"binding {name!r}: the join has no columns", hint="name fact or dimension columns")
         kinds_f, kinds_d = storage.columns(self.sess, fact), storage.columns(self.sess, dim)
         if on[0] not in kinds_f or on[1] not in kinds_d:
             raise InputError(f"binding {name!r}: the join columns {on[0]!r} / {on[1]!r} do not exist",
                              sqlstate=InputError.UNDEFINED_COLUMN)
-        for rel, cols in ((fact, fact_cols + [on[0]]), (dim, dim_cols + [on[1]])):
+        for rel, cols in ((fact, list(fact_cols) + [on[0]]), (dim, list(dim_cols) + [on[1]])):
             if self.sess.one("SELECT 1 AS n FROM " + rel.sql(self.sess) + " WHERE "
                              + " OR ".join(self.sess.ident(c) + " IS NULL" for c in cols) + " LIMIT 1"):
                 raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} has NULLs in {', '.join(cols)}",
@@ -117,8 +119,11 @@ class Resolver:
         return ir.KeyJoin(fact.sql(self.sess), tuple(fact_cols), on[0], dim.sql(self.sess), on[1], tuple(dim_cols),
                           (int(rows), len(fact_cols) + len(dim_cols)))
 
-    def _numeric_columns(self, name: str, rel, columns) -> list:
-        if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+    def _numeric_columns(self, name: str, rel, columns, allow_empty: bool = False) -> list:
+        if allow_empty and columns is None:
+            columns = []
+        if (not isinstance(columns, list) or not (columns or allow_empty)
+                or not all(isinstance(c, str) for c in columns)):
             raise InputError(f"binding {name!r}: columns must be a non-empty list of column names")
         kinds = storage.columns(self.sess, rel)
         for col in columns:

@@ -89,7 +89,7 @@ class Executor:
         locs = [self.location(c) for c in node.children()]
         if isinstance(node, (ir.Table, ir.Const, ir.KeyJoin)):
             return "constant" if isinstance(node, ir.Const) else "scan"
-        if isinstance(node, ir.Gram) and isinstance(node.a, ir.KeyJoin):
+        if isinstance(node, ir.JoinCrossprod):
             return ("factorized over the join: FᵀF in one scan of the fact table, per-key sums and counts "
                     "in one GROUP BY, the dimension rows once (the join is not materialized)")
         if "table" not in locs:
@@ -158,7 +158,7 @@ class Executor:
         memo: dict = {}
         for n in node.walk():
             values = [memo[c] for c in n.children()]
-            if not (isinstance(n, ir.Gram) and isinstance(n.a, ir.KeyJoin)):
+            if not isinstance(n, ir.JoinCrossprod):
                 values = [Tab(resolver.join_view(v), "row=row_num, val=val") if isinstance(v, ir.KeyJoin) else v
                           for v in values]
             memo[n] = self._one(n, values, resolver)
@@ -168,8 +168,8 @@ class Executor:
     def _one(self, node, values, resolver):
         if isinstance(node, ir.KeyJoin):
             return node  # read factorized by Gram, else through a view of the join (run())
-        if isinstance(node, ir.Gram) and isinstance(node.a, ir.KeyJoin):
-            return factorized.gram(self.sess, node.a)
+        if isinstance(node, ir.JoinCrossprod):
+            return factorized.crossprod(self.sess, node.a, node.b)
         if isinstance(node, ir.Const):
             return node.value
         if isinstance(node, ir.Table):

@@ -1,4 +1,4 @@
-"""XᵀX over a key / foreign-key join without materializing the join (Morpheus, LMFAO).
+"""XᵀX and Xᵀy over a key / foreign-key join without materializing the join (Morpheus, LMFAO).
 
 With X = [F | D[fk]] (fact columns F, dimension columns D repeated per matching fact row)::
 
@@ -24,34 +24,42 @@ from indb_ml.server.relations import Relation
 from indb_ml.server.session import Session
 
 
-def gram(sess: Session, j: ir.KeyJoin) -> np.ndarray:
+def crossprod(sess: Session, a: ir.KeyJoin, b: ir.KeyJoin) -> np.ndarray:
+    """``t(A) %*% B`` for A = [Fa | Da], B = [Fb | Db] over the same join:
+    ``[[FaᵀFb, SaᵀDb], [DaᵀSb, Daᵀ diag(c) Db]]``, with S the per-key sums of the fact columns."""
     ident = sess.ident
-    kf, kd = len(j.fact_columns), len(j.dim_columns)
-    fact_row = "ARRAY[" + ", ".join("(" + ident(c) + ")::float8" for c in j.fact_columns) + "]"
-    matched = ident(j.fk) + " IN (SELECT " + ident(j.pk) + " FROM " + j.dim + ")"
-    schema, name = _split(sess, j.fact)
-    ftf = np.zeros((kf, kf))
-    for _, _, block in scan_blocks(sess, Relation(schema, name, "r"), Features(fact_row, matched, (), kf)):
-        if block.size:
-            block = block.reshape(-1, kf)
-            ftf += block.T @ block
-    sums = ", ".join("pg_catalog.sum((f." + ident(c) + ")::float8)" for c in j.fact_columns)
-    dims = "ARRAY[" + ", ".join("(d." + ident(c) + ")::float8" for c in j.dim_columns) + "]"
+    fa, fb, da, db = list(a.fact_columns), list(b.fact_columns), list(a.dim_columns), list(b.dim_columns)
+    facts = list(dict.fromkeys(fa + fb))  # each fact column read once
+    dims = list(dict.fromkeys(da + db))
+    out = np.zeros((len(fa) + len(da), len(fb) + len(db)))
+    if fa and fb:
+        row = "ARRAY[" + ", ".join("(" + ident(c) + ")::float8" for c in facts) + "]"
+        matched = ident(a.fk) + " IN (SELECT " + ident(a.pk) + " FROM " + a.dim + ")"
+        schema, name = _split(sess, a.fact)
+        ia, ib = [facts.index(c) for c in fa], [facts.index(c) for c in fb]
+        for _, _, block in scan_blocks(sess, Relation(schema, name, "r"), Features(row, matched, (), len(facts))):
+            if block.size:
+                block = block.reshape(-1, len(facts))
+                out[:len(fa), :len(fb)] += block[:, ia].T @ block[:, ib]
+    if not (da or db):
+        return out
+    sums = "ARRAY[" + ", ".join(["0::float8"] + ["pg_catalog.sum((f." + ident(c) + ")::float8)" for c in facts]) + "]"
+    dvec = "ARRAY[" + ", ".join(["0::float8"] + ["(d." + ident(c) + ")::float8" for c in dims]) + "]"
     row = sess.one(
         "SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(a.c::float8 ORDER BY a.k), ''::bytea) AS c, "
         "indb_ml._float8_array_bytes(pg_catalog.array_agg(a.s ORDER BY a.k), ''::bytea) AS s, "
-        "indb_ml._float8_array_bytes(pg_catalog.array_agg(" + dims + " ORDER BY a.k), ''::bytea) AS d "
-        "FROM (SELECT f." + ident(j.fk) + " AS k, pg_catalog.count(*) AS c, ARRAY[" + sums + "] AS s FROM "
-        + j.fact + " f GROUP BY 1) a JOIN " + j.dim + " d ON a.k = d." + ident(j.pk)
+        "indb_ml._float8_array_bytes(pg_catalog.array_agg(" + dvec + " ORDER BY a.k), ''::bytea) AS d "
+        "FROM (SELECT f." + ident(a.fk) + " AS k, pg_catalog.count(*) AS c, " + sums + " AS s FROM "
+        + a.fact + " f GROUP BY 1) a JOIN " + a.dim + " d ON a.k = d." + ident(a.pk)
     )
     counts = float8_array_from_body(row["c"])
-    s = float8_array_from_body(row["s"]).reshape(-1, kf)
-    dm = float8_array_from_body(row["d"]).reshape(-1, kd)
-    out = np.empty((kf + kd, kf + kd))
-    out[:kf, :kf] = ftf
-    out[:kf, kf:] = s.T @ dm
-    out[kf:, :kf] = out[:kf, kf:].T
-    out[kf:, kf:] = dm.T @ (counts[:, None] * dm)
+    s = float8_array_from_body(row["s"]).reshape(-1, len(facts) + 1)[:, 1:]  # column 0 pads empty lists
+    dm = float8_array_from_body(row["d"]).reshape(-1, len(dims) + 1)[:, 1:]
+    sa, sb = s[:, [facts.index(c) for c in fa]], s[:, [facts.index(c) for c in fb]]
+    dma, dmb = dm[:, [dims.index(c) for c in da]], dm[:, [dims.index(c) for c in db]]
+    out[:len(fa), len(fb):] = sa.T @ dmb
+    out[len(fa):, :len(fb)] = dma.T @ sb
+    out[len(fa):, len(fb):] = dma.T @ (counts[:, None] * dmb)
     return out
 
 

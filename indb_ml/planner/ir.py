@@ -106,6 +106,11 @@ class KeyJoin(Node):
     dim_columns: tuple
     shape: tuple[int, int]
 
+    def same_rows(self, other: Node) -> bool:
+        """Both read the same join (so their rows correspond one to one)."""
+        return isinstance(other, KeyJoin) and (self.fact, self.fk, self.dim, self.pk) == (
+            other.fact, other.fk, other.dim, other.pk)
+
 
 @dataclass(frozen=True, eq=False)
 class Const(Node):
@@ -423,3 +428,15 @@ class MMChain(Node):
     @property
     def shape(self):
         return (self.x.shape[1], self.v.shape[1])
+
+
+@dataclass(frozen=True)
+class JoinCrossprod(Node):
+    """``t(A) %*% B`` for two column sets of one key / foreign-key join, computed factorized."""
+
+    a: KeyJoin
+    b: KeyJoin
+
+    @property
+    def shape(self):
+        return (self.a.shape[1], self.b.shape[1])
