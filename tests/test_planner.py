@@ -247,3 +247,17 @@ def test_gram_over_a_key_join_is_factorized(postgresql):
     postgresql.execute("UPDATE sales SET qty = NULL WHERE store = 1")
     with pytest.raises(E.DataException, match="NULLs in qty"), postgresql.transaction():
         value(postgresql, "t(X) %*% X", b)
+
+
+def test_memory_budget_argument_moves_intermediates_to_tables(data):
+    conn, x, _, b = data
+    expr = "colSums(2 * X + X)"
+    q = "SELECT indb_ml.la_explain(%s, %s, NULL, %s)"
+    in_memory = "\n".join(r[0] for r in conn.execute(q, [expr, json.dumps(b), None]))
+    in_tables = "\n".join(r[0] for r in conn.execute(q, [expr, json.dumps(b), 0]))
+    assert "(3000 x 50, nnz ~150000)  -> memory" in in_memory
+    assert "(3000 x 50, nnz ~150000)  -> table" in in_tables
+    got = conn.execute("SELECT indb_ml.la_value(%s, %s, NULL, 0)", [expr, json.dumps(b)]).fetchone()[0]
+    np.testing.assert_allclose(got, 3 * x.sum(axis=0, keepdims=True), rtol=1e-12)
+    with pytest.raises(E.InvalidParameterValue, match="memory_mb is -1"):
+        conn.execute("SELECT indb_ml.la_value(%s, %s, NULL, -1)", [expr, json.dumps(b)])

@@ -33,6 +33,16 @@ def compile_expr(sess: Session, expr: str, bindings, disabled: tuple = ()) -> tu
     return optimize(node, disabled=disabled), resolver
 
 
+def _budget(memory_mb) -> int | None:
+    """The placement budget argument: intermediates up to this size stay in memory (None: the settings)."""
+    if memory_mb is None:
+        return None
+    if memory_mb < 0:
+        raise InputError(f"memory_mb is {memory_mb}; it must be 0 or more",
+                         hint="0 keeps every intermediate that can live in a table in one")
+    return int(memory_mb) * 2**20
+
+
 def _disabled(rules_off) -> tuple:
     from indb_ml.planner.rules import RULES
 
@@ -47,9 +57,9 @@ def _disabled(rules_off) -> tuple:
 class Evaluation:
     """One expression compiled and run; :meth:`close` drops its temporary tables and views."""
 
-    def __init__(self, sess: Session, expr: str, bindings, rules_off=None):
+    def __init__(self, sess: Session, expr: str, bindings, rules_off=None, memory_mb=None):
         self.plan, self.resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
-        self.executor = Executor(sess)
+        self.executor = Executor(sess, _budget(memory_mb))
         self.value = self.executor.run(self.plan.node, self.resolver)
 
     def close(self) -> None:
@@ -58,9 +68,9 @@ class Evaluation:
 
 
 @sql_entry
-def la_value(sess, expr, bindings, rules_off=None) -> list:
+def la_value(sess, expr, bindings, rules_off=None, memory_mb=None) -> list:
     """The result as a 2-D float8[] (a scalar is {{x}}), loaded under indb_ml.matrix_memory_mb."""
-    run = Evaluation(sess, expr, bindings, rules_off)
+    run = Evaluation(sess, expr, bindings, rules_off, memory_mb)
     try:
         return run.executor.load(run.value).tolist()
     finally:
@@ -76,11 +86,11 @@ def la_shape(sess, expr, bindings) -> list:
 
 
 @sql_entry
-def la_eval(sess, expr, bindings, out_table, out_args=None, rules_off=None) -> list:
+def la_eval(sess, expr, bindings, out_table, out_args=None, rules_off=None, memory_mb=None) -> list:
     """The result written to ``out_table`` (dense rows unless out_args says fmt=)."""
     args, _ = parse_args(out_args)
     rel = new_table(sess, out_table, "out_table")
-    run = Evaluation(sess, expr, bindings, rules_off)
+    run = Evaluation(sess, expr, bindings, rules_off, memory_mb)
     executor, value = run.executor, run.value
     fmt = args.fmt or "dense"
     if isinstance(value, np.ndarray):
@@ -126,9 +136,9 @@ def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0, s
 
 
 @sql_entry
-def la_explain(sess, expr, bindings, rules_off=None) -> list:
+def la_explain(sess, expr, bindings, rules_off=None, memory_mb=None) -> list:
     plan, resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
-    executor = Executor(sess)
+    executor = Executor(sess, _budget(memory_mb))
     shared = _shared(plan.node)
     lines = ["expression: " + expr.strip(), "logical plan:"] + describe(plan.before, indent=1)
     lines += ["rewrites fired: " + (", ".join(plan.fired) if plan.fired else "none"), "optimized plan:"]

@@ -5,6 +5,6 @@ Each module has ``NAME`` and ``rewrite(node) -> Node | None``: a rewrite of ``no
 tests run each expression with and without each rule against numpy.
 """
 
-from indb_ml.planner.rules import chain, factorize, fold, mmchain, simplify, transpose, tsmm
+from indb_ml.planner.rules import chain, empty, factorize, fold, mmchain, simplify, transpose, tsmm
 
-RULES = (transpose, simplify, fold, chain, tsmm, mmchain, factorize)
+RULES = (transpose, simplify, empty, fold, chain, tsmm, mmchain, factorize)
