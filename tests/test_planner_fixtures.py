@@ -27,14 +27,19 @@ def load(path: Path) -> tuple[str, dict, str]:
     names = {}
     for spec in fields["shapes"].split():
         name, shape = spec.split("=")
-        zeros = shape.startswith("zeros:")
-        m, n = (int(x) for x in shape.removeprefix("zeros:").split("x"))
-        names[name] = ir.Const(np.zeros((m, n))) if zeros else ir.Table(name, "", (m, n))
+        kind, _, dims = shape.rpartition(":")
+        m, n = (int(x) for x in dims.split("x"))
+        if kind == "zeros":
+            names[name] = ir.Const(np.zeros((m, n)))
+        elif kind == "join":  # columns of one fact-dimension join; the fixtures' joins are all the same
+            names[name] = ir.KeyJoin("fact", tuple(f"{name}{i}" for i in range(n)), "fk", "dim", "pk", (), (m, n))
+        else:
+            names[name] = ir.Table(name, "", (m, n))
     return fields["input"], names, text.split("expected:\n", 1)[1]
 
 
 def outline(node: ir.Node, indent: int = 0) -> str:
-    label = {ir.Table: lambda n: f"Table {n.name}",
+    label = {ir.Table: lambda n: f"Table {n.name}", ir.KeyJoin: lambda n: f"KeyJoin {','.join(n.fact_columns)}",
              ir.Const: lambda n: f"Const {float(n.value[0, 0]):g}" if n.scalar else "Const matrix",
              ir.Elementwise: lambda n: f"Elementwise {n.op}"}.get(type(node), lambda n: type(n).__name__)(node)
     lines = ["  " * indent + f"{label}  ({node.shape[0]} x {node.shape[1]})"]
@@ -51,7 +56,11 @@ def test_rule_fixture(path):
     assert rule in plan.fired
     assert outline(plan.node) + "\n" == expected
     rng = np.random.default_rng(0)
-    values = {n: rng.normal(size=t.shape) for n, t in names.items() if isinstance(t, ir.Table)}
-    want = evaluate_tree(node, lambda t: values[t.name])
+    values = {t: rng.normal(size=t.shape) for t in names.values() if isinstance(t, (ir.Table, ir.KeyJoin))}
+    want = evaluate_tree(node, values.__getitem__)
     for optimized in (plan.node, optimize(node, disabled=(rule,)).node):
-        np.testing.assert_allclose(evaluate_tree(optimized, lambda t: values[t.name]), want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(evaluate_tree(optimized, values.__getitem__), want, rtol=1e-10, atol=1e-12)
+
+
+def test_every_rule_has_a_fixture():
+    assert {r.NAME for r in RULES} == {p.stem for p in FIXTURES.glob("*.txt")}

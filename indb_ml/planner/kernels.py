@@ -68,6 +68,8 @@ def evaluate(node: ir.Node, values: list) -> np.ndarray:
         return v[0][node.r0:node.r1, node.c0:node.c1]
     if isinstance(node, ir.Gram):
         return v[0].T @ v[0]
+    if isinstance(node, ir.JoinCrossprod):
+        return v[0].T @ v[1]
     if isinstance(node, ir.MMChain):
         xv = v[0] @ v[1]
         return v[0].T @ (xv if len(v) == 2 else v[2] * xv)
@@ -80,7 +82,7 @@ def evaluate_tree(node: ir.Node, leaf) -> np.ndarray:
     for n in node.walk():
         if isinstance(n, ir.Const):
             memo[n] = n.value
-        elif isinstance(n, ir.Table):
+        elif isinstance(n, (ir.Table, ir.KeyJoin)):
             memo[n] = leaf(n)
         else:
             memo[n] = evaluate(n, [memo[c] for c in n.children()])
