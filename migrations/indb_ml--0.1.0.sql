@@ -2901,4 +2901,4 @@ from indb_ml.planner.lm_cg import lm_cg
 return lm_cg(plpy, source_table, out_table, dependent_varname, independent_varname, lambda_value, max_iter, tolerance)
 $$;
 COMMENT ON FUNCTION indb_ml.lm_cg(text, text, text, text, float8, integer, float8) IS
-'Ridge linear regression (X''X + lambda I) w = X''y by conjugate gradient, written with the planner: X (MADlib''s independent_varname, e.g. ARRAY[1, x1, x2]; rows with a NULL skipped) is reblocked once into a temporary tile table and each iteration is one pass over it (mmchain). out_table: coef, lambda, iterations, converged, residual_norm, num_rows_processed, num_rows_skipped, x_table_bytes, exec_time_ms.';
+'Ridge linear regression (X''X + lambda I) w = X''y by conjugate gradient, written with the planner: X (MADlib''s independent_varname, e.g. ARRAY[1, x1, x2]; rows with a NULL skipped) is packed once into a temporary table, reblocked into tiles when max_iter makes that pay, and each iteration is one pass over it (mmchain). out_table: coef, lambda, iterations, converged, residual_norm, num_rows_processed, num_rows_skipped, x_format (dense or tiles), x_table_bytes, exec_time_ms.';

@@ -36,10 +36,22 @@ def test_lm_cg_matches_numpy(pts, lam):
     assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_cg_%'").fetchone()[0] == 0
 
 
-def test_lm_cg_stops_at_max_iter(pts):
+def test_lm_cg_stops_at_max_iter_and_reblocks_only_when_it_pays(pts):
     conn, x, y = pts
     conn.execute("SELECT indb_ml.lm_cg('pts', 'm', 'y', 'ARRAY[1, x1, x2, x3, x4, x5, x6]', 0, 2)")
-    assert conn.execute("SELECT iterations, converged FROM m").fetchone() == (2, False)
+    assert conn.execute("SELECT iterations, converged, x_format FROM m").fetchone() == (2, False, "dense")
+    conn.execute("SELECT indb_ml.lm_cg('pts', 'm2', 'y', 'ARRAY[1, x1, x2, x3, x4, x5, x6]', 0, 100)")
+    assert conn.execute("SELECT x_format FROM m2").fetchone()[0] == "tiles"  # 101 passes: tiles pay
+    coef = conn.execute("SELECT coef FROM m").fetchone()[0]
+    r = -(x.T @ y)  # two CG steps in numpy, as the oracle
+    p, w, nr2 = -r, np.zeros(7), r @ r
+    for _ in range(2):
+        q = x.T @ (x @ p)
+        alpha = nr2 / (p @ q)
+        w, r = w + alpha * p, r + alpha * q
+        old, nr2 = nr2, r @ r
+        p = -r + nr2 / old * p
+    np.testing.assert_allclose(coef, w, rtol=1e-9)
 
 
 @pytest.mark.parametrize("args, error, message", [

@@ -182,6 +182,14 @@ def test_feature_table_columns_as_a_matrix(postgresql):
     with pytest.raises(IndbMlError, match="has no column 'nope'"):
         db.matrix("houses", columns=["nope"]).to_numpy()
     assert postgresql.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_la_%'").fetchone()[0] == 0
+    # An array or pgvector column of a feature table.
+    postgresql.execute("ALTER TABLE houses ADD COLUMN feats float8[], ADD COLUMN emb vector(2)")
+    postgresql.execute("UPDATE houses SET feats = ARRAY[area, rooms], emb = ARRAY[area, rooms]::vector")
+    for col, tol in (("feats", 1e-12), ("emb", 1e-6)):  # vector holds float4
+        got = db.matrix("houses", column=col)
+        np.testing.assert_allclose((got.T @ got).to_numpy(), x.T @ x, rtol=tol)
+    with pytest.raises(IndbMlError, match="column 'name' has type text; it must be a numeric array"):
+        db.matrix("houses", column="name").to_numpy()
 
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402

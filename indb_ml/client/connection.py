@@ -173,15 +173,19 @@ class Database:
             return models[0]
         return {tuple(m.group.values()): m for m in models}
 
-    def matrix(self, table: str, args: str | None = None, *, columns: Sequence[str] | None = None):
+    def matrix(self, table: str, args: str | None = None, *, columns: Sequence[str] | None = None,
+               column: str | None = None):
         """A lazy :class:`~indb_ml.client.matrix.Matrix` over a matrix table (MADlib ``args``), or
-        over a feature table's numeric ``columns`` (rows in physical order, numbered 1..m)."""
+        over a feature table's numeric ``columns`` or array / vector ``column`` (rows in physical
+        order, numbered 1..m)."""
         from indb_ml.client.matrix import Matrix, fresh_name
 
         name = fresh_name("m")
         binding: dict = {"table": table, "args": args or ""}
         if columns is not None:
             binding = {"table": table, "columns": list(columns)}
+        elif column is not None:
+            binding = {"table": table, "column": column}
         return Matrix(self, name, {name: binding})
 
     def close(self) -> None:

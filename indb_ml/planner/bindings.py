@@ -1,7 +1,8 @@
 """Names in an expression bound to tables or constants: ``{"X": "houses_x", "lambda": 0.1}``.
 
 A binding is a table name (text), ``{"table": ..., "args": "row=..., val=..."}``, a feature
-table's numeric columns ``{"table": ..., "columns": ["x1", "x2"]}``, a number
+table's numeric columns ``{"table": ..., "columns": ["x1", "x2"]}`` or its array / pgvector
+column ``{"table": ..., "column": "features"}`` (rows numbered in physical order), a number
 (a scalar) or a nested list of numbers (a constant matrix; a flat list is a column
 vector). Tables are resolved and validated like every matrix function's input, and
 their shape and non-zeros become the IR's statistics.
@@ -70,6 +71,8 @@ class Resolver:
             return self._key_join(name, value)
         if isinstance(value, dict) and isinstance(value.get("table"), str) and "columns" in value:
             table, args = self._feature_view(name, value["table"], value["columns"]), "row=row_num, val=val"
+        elif isinstance(value, dict) and isinstance(value.get("table"), str) and "column" in value:
+            table, args = self._feature_view(name, value["table"], value["column"], array=True), "row=row_num, val=val"
         elif isinstance(value, str):
             table, args = value, ""
         elif isinstance(value, dict) and isinstance(value.get("table"), str):
@@ -147,21 +150,36 @@ class Resolver:
         self.views.append(view)
         return view
 
-    def _feature_view(self, name: str, table: str, columns) -> str:
+    def _feature_view(self, name: str, table: str, columns, array: bool = False) -> str:
         """A temporary view numbering a feature table's rows 1..m (physical order, one snapshot
         per statement) with its columns as a float8[]: the dense matrix format."""
         rel = resolve_source(self.sess, table, f"binding {name}")
         if rel.kind not in HEAP_KINDS:
             raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} is not a table, so its rows have no "
                              "stable order", hint="bind a matrix table (row id, array) instead")
-        self._numeric_columns(name, rel, columns)
+        if array:
+            value = self._array_column(name, rel, columns)
+        else:
+            self._numeric_columns(name, rel, columns)
+            value = "ARRAY[" + ", ".join("(" + self.sess.ident(c) + ")::float8" for c in columns) + "]"
         view = f"pg_temp.indb_ml_la_view_{next(_views)}"
-        values = ", ".join("(" + self.sess.ident(c) + ")::float8" for c in columns)
         self.sess.execute("CREATE TEMPORARY VIEW " + view.split(".", 1)[1] + " AS SELECT (pg_catalog.row_number() "
-                          "OVER (ORDER BY ctid))::integer AS row_num, ARRAY[" + values + "] AS val FROM "
-                          + rel.sql(self.sess))
+                          "OVER (ORDER BY ctid))::integer AS row_num, " + value + " AS val FROM " + rel.sql(self.sess))
         self.views.append(view)
         return view
+
+    def _array_column(self, name: str, rel, column) -> str:
+        """A numeric array or pgvector column of a feature table, as float8[] SQL."""
+        kinds = storage.columns(self.sess, rel)
+        if not isinstance(column, str) or column not in kinds:
+            raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} has no column {column!r}",
+                             sqlstate=InputError.UNDEFINED_COLUMN)
+        if kinds[column] == "vector":
+            return "(" + self.sess.ident(column) + ")::real[]::float8[]"
+        if kinds[column].startswith("_") and kinds[column][1:] in storage.NUMERIC:
+            return "(" + self.sess.ident(column) + ")::float8[]"
+        raise InputError(f"binding {name!r}: column {column!r} has type {kinds[column]}; it must be a numeric array "
+                         "or a vector", sqlstate=InputError.DATATYPE_MISMATCH)
 
     def drop_views(self) -> None:
         for view in self.views:

@@ -52,11 +52,16 @@ class Tab:
 
 
 def _without_trans(args: str) -> tuple[str, bool]:
+    """The argument string without ``trans=`` (names re-quoted, so commas in them survive), and trans."""
     parsed, given = parse_args(args)
     if "trans" not in given:
         return args, False
-    kept = [p for p in args.split(",") if p.strip() and p.split("=")[0].strip().lower() != "trans"]
-    return ", ".join(kept), parsed.trans
+    parts = ['{}="{}"'.format(k, getattr(parsed, k).replace('"', '""')) for k in ("row", "col", "val") if k in given]
+    if "fmt" in given:
+        parts.append("fmt=" + parsed.fmt)
+    if "dims" in given:
+        parts.append(f"dims={parsed.dims[0]}x{parsed.dims[1]}")
+    return ", ".join(parts), parsed.trans
 
 
 def _placement_budget(sess: Session) -> int:
