@@ -59,16 +59,20 @@ def _render(sess: Session, node) -> str:
 
 
 def resolve_features(
-    sess: Session, source: Relation, dependent: str, independent: str, grouping: list[str]
+    sess: Session, source: Relation, dependent: str, independent: str, grouping: list[str],
+    allow_bool: bool = False,
 ) -> Features:
-    """Validate the three user strings against ``source`` and build the packing SQL."""
+    """Validate the three user strings against ``source`` and build the packing SQL
+    (``allow_bool``: a boolean dependent, such as logistic regression's, becomes 0 or 1)."""
     y_node = sqlexpr.parse(dependent)
     if isinstance(y_node, sqlexpr.Array):
         raise InputError(f"dependent_varname {dependent!r} must be one numeric value, not an array")
     x_node = sqlexpr.parse(independent)
     y_sql = _render(sess, y_node)
     (y_type,) = _types(sess, source, [y_sql], f"dependent_varname {dependent!r}")
-    if y_type.typname not in NUMERIC:
+    if allow_bool and y_type.typname == "bool":
+        y_sql = "((" + y_sql + ")::integer)"
+    elif y_type.typname not in NUMERIC:
         raise InputError(
             f"dependent_varname {dependent!r} has type {y_type.name}; it must be numeric",
             hint="use a numeric column or cast it, e.g. 'col::float8'",

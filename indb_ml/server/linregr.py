@@ -19,6 +19,7 @@ from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
 from indb_ml.server import packing
 from indb_ml.server.features import resolve_features
 from indb_ml.server.groups import canonical_keys
+from indb_ml.server.model_tables import write_models
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.server.session import Session, sql_entry
 
@@ -118,7 +119,7 @@ def _first_pass(sess: Session, source, features):
         skipped[gkey] = skipped.get(gkey, 0) + n_skipped
         if block.size == 0:
             continue
-        width = _check_block(block, width)
+        width = check_block(block, width)
         states[gkey] = comoment_accumulate(states.get(gkey), block)
     keymap = canonical_keys(sess, source, features.group_cols, skipped)
     merged_states: dict = {}
@@ -130,7 +131,7 @@ def _first_pass(sess: Session, source, features):
     return merged_states, merged_skipped, keymap
 
 
-def _check_block(block: np.ndarray, width: int | None) -> int:
+def check_block(block: np.ndarray, width: int | None) -> int:
     if block.shape[1] < 2:
         raise InputError("the independent variable arrays are empty", sqlstate=InputError.ARRAY_DIMENSIONS)
     if width is not None and block.shape[1] != width:
@@ -164,22 +165,8 @@ def _breusch_pagan(sess: Session, source, features, fits, keymap) -> dict:
 
 def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_bp: bool) -> None:
     cols = OUTPUT_COLUMNS + BP_COLUMNS if with_bp else OUTPUT_COLUMNS
-    group_select = ["s." + sess.ident(c) for c in features.group_cols]
-    stats_select = ["NULL::" + t + " AS " + c for c, t in cols]
-    sess.execute(
-        "CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(group_select + stats_select)
-        + " FROM " + source.sql(sess) + " s WITH NO DATA"
-    )
-    grouped = bool(features.group_cols)
-    params = ", ".join("$" + str(i + 1 + grouped) for i in range(len(cols)))
-    if grouped:
-        keys = ", ".join("r." + sess.ident(c) for c in features.group_cols)
-        insert = ("INSERT INTO " + out.sql(sess) + " SELECT " + keys + ", " + params
-                  + " FROM pg_catalog.jsonb_populate_record(NULL::" + out.sql(sess) + ", $1::jsonb) r")
-    else:
-        insert = "INSERT INTO " + out.sql(sess) + " VALUES (" + params + ")"
-    types = ["text"] * grouped + [t for _, t in cols]
-    for gkey in sorted(skipped, key=lambda g: g or ""):
+    rows = {}
+    for gkey in skipped:
         fit = fits.get(gkey)
         if fit is None:  # every row of this group had a NULL: no model, but counted
             values = [None] * 6 + [0, skipped[gkey], None]
@@ -188,9 +175,8 @@ def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_
                 fit.coef.tolist(), fit.r2, fit.std_err.tolist(), fit.t_stats.tolist(), fit.p_values.tolist(),
                 fit.condition_no, fit.num_rows_processed, skipped[gkey], fit.variance_covariance.tolist(),
             ]
-        if with_bp:
-            values += list(bp.get(gkey, (None, None)))
-        sess.execute(insert, [gkey] * grouped + values, types)
+        rows[gkey] = values + (list(bp.get(gkey, (None, None))) if with_bp else [])
+    write_models(sess, source, out, features.group_cols, cols, rows)
 
 
 def _write_summary(sess, summary, out, source, dependent, independent, grouping, rows, skipped) -> None:

@@ -1,0 +1,160 @@
+"""``indb_ml.logregr_train``: MADlib's logistic regression, by IRLS at numpy speed.
+
+The data are packed once by the chunked scan of linregr_train (:mod:`indb_ml.server.packing`:
+one statement, Python once per 1 MB chunk) into blocks held in memory per group, under
+``indb_ml.matrix_memory_mb``; every Newton iteration is then a pass over those blocks in
+numpy (:mod:`indb_ml.kernels.logregr`), not over the table. MADlib rescans the table in
+every iteration. A group that does not converge, or whose data are separable or
+singular, gets a model row with its ``status`` and a WARNING, not an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indb_ml import sqlexpr
+from indb_ml.errors import InputError
+from indb_ml.kernels.logregr import irls
+from indb_ml.matrix.storage import limit_bytes
+from indb_ml.server import packing
+from indb_ml.server.features import resolve_features
+from indb_ml.server.groups import canonical_keys
+from indb_ml.server.linregr import check_block
+from indb_ml.server.model_tables import write_models
+from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.server.session import Session, sql_entry
+
+OUTPUT_COLUMNS = (
+    ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"), ("z_stats", "float8[]"),
+    ("p_values", "float8[]"), ("odds_ratios", "float8[]"), ("condition_no", "float8"),
+    ("num_rows_processed", "bigint"), ("num_missing_rows_skipped", "bigint"), ("num_iterations", "integer"),
+    ("variance_covariance", "float8[]"), ("status", "text"),
+)
+OPTIMIZERS = ("irls", "newton")
+
+USAGE = """\
+logregr_train: logistic regression, MADlib-compatible (IRLS).
+
+SELECT indb_ml.logregr_train(
+    source_table,          -- table or view with the data
+    out_table,             -- table to create with the model
+    dependent_varname,     -- boolean or 0/1 expression, e.g. 'second_attack' or 'y > 0'
+    independent_varname,   -- 'ARRAY[1, treatment, trait_anxiety]' (no implicit intercept)
+    grouping_cols,         -- optional: 'col1, col2', one model per group
+    max_iter,              -- optional: default 20
+    optimizer,             -- optional: 'irls' (default; 'newton' is the same)
+    tolerance,             -- optional: relative change of the log-likelihood, default 0.0001
+    verbose                -- optional: NOTICE the log-likelihood of every iteration
+);
+
+out_table columns: [grouping columns], coef, log_likelihood, std_err, z_stats, p_values,
+odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations,
+variance_covariance, status (converged, max_iter, separation or singular).
+<out_table>_summary: method, source_table, out_table, dependent_varname,
+independent_varname, optimizer_params, num_all_groups, num_failed_groups,
+num_rows_processed, num_missing_rows_skipped, grouping_col.
+Prediction: indb_ml.logregr_predict(coef, features), indb_ml.logregr_predict_prob(coef, features).
+"""
+
+
+def _blocks_by_group(sess: Session, source, features):
+    """One scan: the (X, y) blocks of every group, in memory under the cap, and rows skipped."""
+    blocks: dict = {}
+    skipped: dict = {}
+    width, total, cap = None, 0, limit_bytes(sess)
+    for gkey, n_skipped, block in packing.scan_blocks(sess, source, features):
+        skipped[gkey] = skipped.get(gkey, 0) + n_skipped
+        if block.size == 0:
+            continue
+        width = check_block(block, width)
+        y = block[:, 0]
+        if not np.all((y == 0) | (y == 1)):
+            bad = float(y[(y != 0) & (y != 1)][0])
+            raise InputError(f"the dependent variable must be boolean or 0/1; found {bad:g}",
+                             hint="use a boolean expression, e.g. 'y > 0'", sqlstate=InputError.DATATYPE_MISMATCH)
+        total += block.nbytes
+        if total > cap:
+            raise InputError(f"logregr_train holds the packed data in memory, and it exceeds "
+                             f"indb_ml.matrix_memory_mb ({cap // 2**20} MB)",
+                             hint="raise SET indb_ml.matrix_memory_mb (IRLS over tiles is not implemented yet)")
+        blocks.setdefault(gkey, []).append(block)
+    keymap = canonical_keys(sess, source, features.group_cols, skipped)
+    merged: dict = {}
+    merged_skipped: dict = {}
+    for raw, canon in keymap.items():
+        merged_skipped[canon] = merged_skipped.get(canon, 0) + skipped[raw]
+        merged.setdefault(canon, []).extend(blocks.get(raw, []))
+    return merged, merged_skipped
+
+
+@sql_entry
+def logregr_train(sess, source_table, out_table, dependent_varname, independent_varname, grouping_cols=None,
+                  max_iter=20, optimizer="irls", tolerance=1e-4, verbose=False) -> None:
+    for name, value in (("source_table", source_table), ("out_table", out_table),
+                        ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
+        if value is None:
+            raise InputError(f"{name} must not be NULL", hint="SELECT indb_ml.logregr_train() shows the usage")
+    max_iter = 20 if max_iter is None else max_iter
+    tolerance = 1e-4 if tolerance is None else tolerance
+    optimizer = (optimizer or "irls").strip().lower()
+    if optimizer not in OPTIMIZERS:
+        raise InputError(f"logregr_train: optimizer {optimizer!r} is not available",
+                         hint="use 'irls' ('cg' and 'igd' are not implemented)")
+    if max_iter < 1:
+        raise InputError("logregr_train: max_iter must be at least 1")
+    if not np.isfinite(tolerance) or tolerance < 0:
+        raise InputError("logregr_train: tolerance must be a finite number >= 0")
+    source = resolve_source(sess, source_table)
+    out = new_table(sess, out_table)
+    summary = summary_of(out)
+    ensure_absent(sess, summary, "summary table")
+    grouping = sqlexpr.parse_name_list(grouping_cols) if grouping_cols and grouping_cols.strip() else []
+    clash = set(grouping) & {c for c, _ in OUTPUT_COLUMNS}
+    if clash:
+        raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
+    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
+    groups, skipped = _blocks_by_group(sess, source, features)
+    if not any(groups.values()):
+        total = sum(skipped.values())
+        why = f": all {total} rows have a NULL" if total else ": the table is empty"
+        raise InputError("no rows to train on" + why, sqlstate=InputError.NO_DATA)
+    rows, failed = {}, 0
+    for gkey in skipped:
+        parts = groups.get(gkey, [])
+        if not parts:
+            rows[gkey] = [None] * 7 + [0, skipped[gkey], 0, None, "no rows"]
+            failed += 1
+            continue
+        k = parts[0].shape[1] - 1
+        fit = irls(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), k, max_iter, tolerance)
+        if verbose:
+            sess.plpy.notice(f"logregr_train{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
+                             f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
+        if fit.status != "converged":
+            failed += 1
+            sess.warning(f"logregr_train{' in group ' + gkey if gkey else ''}: {fit.status} after "
+                         f"{fit.num_iterations} iterations" + {
+                             "separation": " (the classes are separable: the coefficients diverge)",
+                             "singular": " (the Hessian is singular: collinear features?)",
+                             "max_iter": " (raise max_iter or tolerance)"}.get(fit.status, ""))
+        rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.z_stats.tolist(),
+                      fit.p_values.tolist(), fit.odds_ratios.tolist(), fit.condition_no, fit.num_rows, skipped[gkey],
+                      fit.num_iterations, fit.variance_covariance.tolist(), fit.status]
+    write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows)
+    processed = sum(r[7] for r in rows.values())
+    sess.execute(
+        "CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, out_table text, "
+        "dependent_varname text, independent_varname text, optimizer_params text, num_all_groups integer, "
+        "num_failed_groups integer, num_rows_processed bigint, num_missing_rows_skipped bigint, grouping_col text)"
+    )
+    sess.execute(
+        "INSERT INTO " + summary.sql(sess) + " VALUES ('logregr', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        [source.sql(sess), out.sql(sess), dependent_varname, independent_varname,
+         f"optimizer={optimizer}, max_iter={max_iter}, tolerance={tolerance:g}", len(rows), failed, processed,
+         sum(skipped.values()), grouping_cols],
+        ["text", "text", "text", "text", "text", "int4", "int4", "int8", "int8", "text"],
+    )
+
+
+def logregr_help() -> str:
+    return USAGE

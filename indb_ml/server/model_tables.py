@@ -1,0 +1,34 @@
+"""Model output tables: one row per group, grouping columns first, typed as the source's.
+
+Shared by the trainers (linregr_train, logregr_train): the table is created from the
+source's grouping columns (``CREATE TABLE ... AS SELECT ... WITH NO DATA`` keeps their
+types) plus the model's columns, and each group's key (jsonb text from the scan) is
+turned back into typed values by ``jsonb_populate_record``.
+"""
+
+from __future__ import annotations
+
+from indb_ml.server.relations import Relation
+from indb_ml.server.session import Session
+
+
+def write_models(sess: Session, source: Relation, out: Relation, group_cols: tuple, cols: tuple,
+                 rows: dict) -> None:
+    """``rows``: group key (None without grouping) -> the values of ``cols`` (name, type) in order."""
+    group_select = ["s." + sess.ident(c) for c in group_cols]
+    stats_select = ["NULL::" + t + " AS " + sess.ident(c) for c, t in cols]
+    sess.execute(
+        "CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(group_select + stats_select)
+        + " FROM " + source.sql(sess) + " s WITH NO DATA"
+    )
+    grouped = bool(group_cols)
+    params = ", ".join("$" + str(i + 1 + grouped) for i in range(len(cols)))
+    if grouped:
+        keys = ", ".join("r." + sess.ident(c) for c in group_cols)
+        insert = ("INSERT INTO " + out.sql(sess) + " SELECT " + keys + ", " + params
+                  + " FROM pg_catalog.jsonb_populate_record(NULL::" + out.sql(sess) + ", $1::jsonb) r")
+    else:
+        insert = "INSERT INTO " + out.sql(sess) + " VALUES (" + params + ")"
+    types = ["text"] * grouped + [t for _, t in cols]
+    for gkey in sorted(rows, key=lambda g: g or ""):
+        sess.execute(insert, [gkey] * grouped + list(rows[gkey]), types)

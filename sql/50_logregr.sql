@@ -1,0 +1,60 @@
+-- logistic regression: logregr_train (IRLS over blocks packed once), predict functions, usage
+
+CREATE FUNCTION indb_ml.logregr_train(source_table text, out_table text, dependent_varname text,
+                                      independent_varname text, grouping_cols text DEFAULT NULL,
+                                      max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
+                                      tolerance float8 DEFAULT 0.0001, verbose boolean DEFAULT false)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.logregr import logregr_train
+return logregr_train(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
+                     max_iter, optimizer, tolerance, verbose)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_train(text, text, text, text, text, integer, text, float8, boolean) IS
+'Logistic regression (MADlib logregr_train): IRLS over the rows packed once by a chunked scan, iterating in numpy; writes out_table (coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations, variance_covariance, status) and out_table_summary. SELECT indb_ml.logregr_train() shows the usage.';
+
+CREATE FUNCTION indb_ml.logregr_train() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.logregr import logregr_help
+return logregr_help()
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_train() IS 'Usage of indb_ml.logregr_train.';
+
+CREATE FUNCTION indb_ml.logregr_train(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.logregr import logregr_help
+return logregr_help()
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_train(text) IS 'Usage of indb_ml.logregr_train (any message, as MADlib''s ''usage'').';
+
+CREATE FUNCTION indb_ml.logregr_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    dot float8 := 0;
+BEGIN
+    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(col_ind_var) THEN
+        RAISE EXCEPTION 'logregr_predict: % coefficients but % features', pg_catalog.cardinality(coef),
+            pg_catalog.cardinality(col_ind_var) USING ERRCODE = '2202E',
+            HINT = 'pass the features in the order and number used to train';
+    END IF;
+    SELECT pg_catalog.sum(c * x) INTO dot FROM ROWS FROM (pg_catalog.unnest(coef), pg_catalog.unnest(col_ind_var)) AS t(c, x);
+    -- PostgreSQL's exp() raises on underflow and overflow where the probability is just 0 or 1.
+    IF dot > 700 THEN
+        RETURN 1;
+    ELSIF dot < -700 THEN
+        RETURN 0;
+    END IF;
+    RETURN 1 / (1 + pg_catalog.exp(-dot));
+END
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict_prob(float8[], float8[]) IS
+'The probability 1 / (1 + exp(-coef . x)) of the positive class (MADlib logregr_predict_prob); no Python; IMMUTABLE and PARALLEL SAFE for views; arrays of different lengths are an error.';
+
+CREATE FUNCTION indb_ml.logregr_predict(coef float8[], col_ind_var float8[]) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT indb_ml.logregr_predict_prob(coef, col_ind_var) >= 0.5 $$;
+COMMENT ON FUNCTION indb_ml.logregr_predict(float8[], float8[]) IS
+'The predicted class, probability >= 0.5 (MADlib logregr_predict); SQL, IMMUTABLE and PARALLEL SAFE.';
