@@ -15,14 +15,11 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import irls
-from indb_ml.matrix.storage import limit_bytes
-from indb_ml.server import packing
 from indb_ml.server.features import resolve_features
-from indb_ml.server.groups import canonical_keys
-from indb_ml.server.linregr import check_block
 from indb_ml.server.model_tables import write_models
+from indb_ml.server.packed import packed_groups
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import Session, sql_entry
+from indb_ml.server.session import sql_entry
 
 OUTPUT_COLUMNS = (
     ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"), ("z_stats", "float8[]"),
@@ -57,36 +54,6 @@ Prediction: indb_ml.logregr_predict(coef, features), indb_ml.logregr_predict_pro
 """
 
 
-def _blocks_by_group(sess: Session, source, features):
-    """One scan: the (X, y) blocks of every group, in memory under the cap, and rows skipped."""
-    blocks: dict = {}
-    skipped: dict = {}
-    width, total, cap = None, 0, limit_bytes(sess)
-    for gkey, n_skipped, block in packing.scan_blocks(sess, source, features):
-        skipped[gkey] = skipped.get(gkey, 0) + n_skipped
-        if block.size == 0:
-            continue
-        width = check_block(block, width)
-        y = block[:, 0]
-        if not np.all((y == 0) | (y == 1)):
-            bad = float(y[(y != 0) & (y != 1)][0])
-            raise InputError(f"the dependent variable must be boolean or 0/1; found {bad:g}",
-                             hint="use a boolean expression, e.g. 'y > 0'", sqlstate=InputError.DATATYPE_MISMATCH)
-        total += block.nbytes
-        if total > cap:
-            raise InputError(f"logregr_train holds the packed data in memory, and it exceeds "
-                             f"indb_ml.matrix_memory_mb ({cap // 2**20} MB)",
-                             hint="raise SET indb_ml.matrix_memory_mb (IRLS over tiles is not implemented yet)")
-        blocks.setdefault(gkey, []).append(block)
-    keymap = canonical_keys(sess, source, features.group_cols, skipped)
-    merged: dict = {}
-    merged_skipped: dict = {}
-    for raw, canon in keymap.items():
-        merged_skipped[canon] = merged_skipped.get(canon, 0) + skipped[raw]
-        merged.setdefault(canon, []).extend(blocks.get(raw, []))
-    return merged, merged_skipped
-
-
 @sql_entry
 def logregr_train(sess, source_table, out_table, dependent_varname, independent_varname, grouping_cols=None,
                   max_iter=20, optimizer="irls", tolerance=1e-4, verbose=False) -> None:
@@ -113,7 +80,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     if clash:
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
-    groups, skipped = _blocks_by_group(sess, source, features)
+    groups, skipped = packed_groups(sess, source, features, _binary, "logregr_train")
     if not any(groups.values()):
         total = sum(skipped.values())
         why = f": all {total} rows have a NULL" if total else ": the table is empty"
@@ -154,6 +121,12 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
          sum(skipped.values()), grouping_cols],
         ["text", "text", "text", "text", "text", "int4", "int4", "int8", "int8", "text"],
     )
+
+
+def _binary(y: np.ndarray) -> str | None:
+    if np.all((y == 0) | (y == 1)):
+        return None
+    return f"the dependent variable must be boolean or 0/1; found {float(y[(y != 0) & (y != 1)][0]):g}"
 
 
 def logregr_help() -> str:
