@@ -1,0 +1,57 @@
+"""Huber-White (HC0) sandwich variances for linear and logistic regression, over blocks.
+
+``V = B⁻¹ M B⁻¹`` with the bread ``B`` the Hessian (XᵀX for OLS, Xᵀdiag(p(1-p))X for the
+logit) and the meat ``M = Σ s_i s_iᵀ`` of the per-row scores (``e_i x_i`` for OLS,
+``(y_i - p_i) x_i`` for the logit). Wald statistics use the normal distribution, as
+statsmodels does for robust covariances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special, stats
+
+
+@dataclass
+class RobustFit:
+    coef: np.ndarray
+    std_err: np.ndarray
+    stats: np.ndarray
+    p_values: np.ndarray
+    num_rows: int
+
+
+def _wald(coef: np.ndarray, cov: np.ndarray, n: int) -> RobustFit:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(np.diag(cov))
+        z = coef / se
+    return RobustFit(coef, se, z, 2 * stats.norm.sf(np.abs(z)), n)
+
+
+def robust_ols(blocks: list) -> RobustFit:
+    """``blocks``: arrays of rows ``[y, x...]``."""
+    xtx = sum(b[:, 1:].T @ b[:, 1:] for b in blocks)
+    xty = sum(b[:, 1:].T @ b[:, 0] for b in blocks)
+    bread = np.linalg.pinv(xtx)
+    coef = bread @ xty
+    meat = np.zeros_like(xtx)
+    for b in blocks:
+        scores = b[:, 1:] * (b[:, 0] - b[:, 1:] @ coef)[:, None]
+        meat += scores.T @ scores
+    return _wald(coef, bread @ meat @ bread, sum(len(b) for b in blocks))
+
+
+def robust_logit(blocks: list, coef: np.ndarray) -> RobustFit:
+    """The sandwich at the logistic fit ``coef`` (from :func:`indb_ml.kernels.logregr.irls`)."""
+    k = coef.size
+    hess, meat = np.zeros((k, k)), np.zeros((k, k))
+    for b in blocks:
+        x, y = b[:, 1:], b[:, 0]
+        p = special.expit(x @ coef)
+        hess += (x * (p * (1 - p))[:, None]).T @ x
+        scores = x * (y - p)[:, None]
+        meat += scores.T @ scores
+    bread = np.linalg.pinv(hess)
+    return _wald(coef, bread @ meat @ bread, sum(len(b) for b in blocks))
