@@ -25,6 +25,7 @@ setup(
             "pytest>=8,<10",
             "pytest-postgresql>=10,<11",
             "statsmodels>=0.14,<0.16",
+            "scikit-learn>=1.5,<2",
             "pandas>=2,<4",
             "scipy>=1.10,<2",
             "ruff>=0.17,<0.18",

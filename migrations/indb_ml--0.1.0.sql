@@ -3049,3 +3049,50 @@ return robust_variance_logregr(plpy, source_table, out_table, dependent_varname,
 $$;
 COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text, integer, text, float8) IS
 'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+
+-- ---- 53_elastic_net.sql ----
+-- elastic net: elastic_net_train (gaussian, binomial) and MADlib's predict functions
+
+CREATE FUNCTION indb_ml.elastic_net_train(tbl_source text, tbl_result text, col_dep_var text, col_ind_var text,
+                                          regress_family text, alpha float8, lambda_value float8,
+                                          standardize boolean DEFAULT true, grouping_col text DEFAULT NULL,
+                                          optimizer text DEFAULT 'fista', optimizer_params text DEFAULT NULL,
+                                          excluded text DEFAULT NULL, max_iter integer DEFAULT 1000,
+                                          tolerance float8 DEFAULT 0.000001)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.elastic_net import elastic_net_train
+return elastic_net_train(plpy, tbl_source, tbl_result, col_dep_var, col_ind_var, regress_family, alpha, lambda_value,
+                         standardize, grouping_col, optimizer, optimizer_params, excluded, max_iter, tolerance)
+$$;
+COMMENT ON FUNCTION indb_ml.elastic_net_train(text, text, text, text, text, float8, float8, boolean, text, text, text, text, integer, float8) IS
+'Elastic net (MADlib elastic_net_train), gaussian or binomial, glmnet''s objective 1/(2n)||y - b - Xw||² (or -loglik/n) + lambda (alpha |w|_1 + (1-alpha)/2 |w|²) with an unpenalized intercept, by coordinate descent (gaussian: on the moments from one scan). tbl_result: family, features, features_selected, coef_nonzero, coef_all, intercept, log_likelihood (minus the objective), standardize, iteration_run.';
+
+CREATE FUNCTION indb_ml.elastic_net_gaussian_predict(coefficients float8[], intercept float8, ind_var float8[])
+RETURNS float8 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    dot float8;
+BEGIN
+    IF pg_catalog.cardinality(coefficients) <> pg_catalog.cardinality(ind_var) THEN
+        RAISE EXCEPTION 'elastic_net predict: % coefficients but % features', pg_catalog.cardinality(coefficients),
+            pg_catalog.cardinality(ind_var) USING ERRCODE = '2202E';
+    END IF;
+    SELECT pg_catalog.sum(c * x) INTO dot FROM ROWS FROM (pg_catalog.unnest(coefficients), pg_catalog.unnest(ind_var)) AS t(c, x);
+    RETURN intercept + dot;
+END
+$$;
+COMMENT ON FUNCTION indb_ml.elastic_net_gaussian_predict(float8[], float8, float8[]) IS
+'intercept + coefficients . ind_var (MADlib elastic_net_gaussian_predict; use coef_all); IMMUTABLE, PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml.elastic_net_binomial_prob(coefficients float8[], intercept float8, ind_var float8[])
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT indb_ml.logregr_predict_prob(ARRAY[intercept] || coefficients, ARRAY[1::float8] || ind_var) $$;
+COMMENT ON FUNCTION indb_ml.elastic_net_binomial_prob(float8[], float8, float8[]) IS
+'The probability of the positive class (MADlib elastic_net_binomial_prob); IMMUTABLE, PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml.elastic_net_binomial_predict(coefficients float8[], intercept float8, ind_var float8[])
+RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT indb_ml.elastic_net_binomial_prob(coefficients, intercept, ind_var) >= 0.5 $$;
+COMMENT ON FUNCTION indb_ml.elastic_net_binomial_predict(float8[], float8, float8[]) IS
+'The predicted class, probability >= 0.5 (MADlib elastic_net_binomial_predict); IMMUTABLE, PARALLEL SAFE.';

@@ -1,0 +1,100 @@
+"""elastic_net_train against scikit-learn (ElasticNet; LogisticRegression with the elastic-net penalty)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+from sklearn.linear_model import ElasticNet, LogisticRegression
+
+N, K = 1500, 4
+
+
+@pytest.fixture
+def data(postgresql):
+    rng = np.random.default_rng(29)
+    x = rng.normal(size=(N, K)) * [1, 2, 0.5, 3]
+    y = 0.5 + x @ [1.5, 0, -0.7, 0.1] + rng.normal(size=N)
+    b = rng.random(N) < 1 / (1 + np.exp(-(0.3 + x @ [1, 0, -0.5, 0.1])))
+    postgresql.execute("CREATE TABLE d (g int, y float8, b boolean, x1 float8, x2 float8, x3 float8, x4 float8)")
+    with postgresql.cursor().copy("COPY d FROM STDIN") as copy:
+        for i in range(N):
+            copy.write_row([i % 2, y[i], bool(b[i]), *x[i]])
+    return postgresql, x, y, b.astype(float)
+
+
+FEATURES = "ARRAY[x1, x2, x3, x4]"
+
+
+def scaled(x, standardize):
+    return (x / x.std(axis=0), x.std(axis=0)) if standardize else (x, np.ones(x.shape[1]))
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_gaussian_matches_sklearn(data, standardize):
+    conn, x, y, _ = data
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 0.5, 0.2, %s, NULL, 'fista', "
+                 "NULL, NULL, 10000, 1e-12)", [FEATURES, standardize])
+    row = conn.execute("SELECT family, features, features_selected, coef_nonzero, coef_all, intercept, "
+                       "standardize FROM e").fetchone()
+    xs, s = scaled(x, standardize)
+    ref = ElasticNet(alpha=0.2, l1_ratio=0.5, tol=1e-14, max_iter=100000).fit(xs, y)
+    want = ref.coef_ / s
+    np.testing.assert_allclose(row[4], want, rtol=1e-8, atol=1e-10)
+    assert row[5] == pytest.approx(ref.intercept_, rel=1e-8)
+    assert row[0] == "gaussian" and row[1] == ["x1", "x2", "x3", "x4"] and row[6] is standardize
+    assert row[2] == [n for n, c in zip(row[1], want) if c != 0]
+    assert row[3] == [c for c in row[4] if c != 0]
+    pred = conn.execute("SELECT indb_ml.elastic_net_gaussian_predict(coef_all, intercept, ARRAY[1, 2, 3, 4]) "
+                        "FROM e").fetchone()[0]
+    assert pred == pytest.approx(ref.intercept_ + want @ [1, 2, 3, 4], rel=1e-8)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_binomial_matches_sklearn(data, standardize):
+    conn, x, _, b = data
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'b', %s, 'binomial', 0.5, 0.01, %s, NULL, 'fista', "
+                 "NULL, NULL, 1000, 1e-10)", [FEATURES, standardize])
+    coef, intercept = conn.execute("SELECT coef_all, intercept FROM e").fetchone()
+    xs, s = scaled(x, standardize)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = LogisticRegression(penalty="elasticnet", solver="saga", l1_ratio=0.5, C=1 / (N * 0.01), tol=1e-12,
+                                 max_iter=100000).fit(xs, b)
+    np.testing.assert_allclose(coef, ref.coef_[0] / s, rtol=1e-6, atol=1e-8)
+    assert intercept == pytest.approx(ref.intercept_[0], rel=1e-6)
+    prob, cls = conn.execute("SELECT indb_ml.elastic_net_binomial_prob(coef_all, intercept, ARRAY[1, 0, 0, 0]), "
+                             "indb_ml.elastic_net_binomial_predict(coef_all, intercept, ARRAY[1, 0, 0, 0]) "
+                             "FROM e").fetchone()
+    want = 1 / (1 + np.exp(-(intercept + coef[0])))
+    assert prob == pytest.approx(want, rel=1e-12) and cls == (want >= 0.5)
+
+
+def test_grouping(data):
+    conn, x, y, _ = data
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 1, 0.1, false, 'g', 'fista', "
+                 "NULL, NULL, 10000, 1e-12)", [FEATURES])
+    g = np.arange(N) % 2
+    for gv in (0, 1):
+        coef = conn.execute("SELECT coef_all FROM e WHERE g = %s", [gv]).fetchone()[0]
+        ref = Lasso_like(x[g == gv], y[g == gv])
+        np.testing.assert_allclose(coef, ref, rtol=1e-7, atol=1e-10)
+
+
+def Lasso_like(x, y):  # noqa: N802 (sklearn's lasso as ElasticNet with l1_ratio 1)
+    return ElasticNet(alpha=0.1, l1_ratio=1.0, tol=1e-14, max_iter=100000).fit(x, y).coef_
+
+
+@pytest.mark.parametrize("args, message", [
+    ("'y', 'ARRAY[x1]', 'poisson', 0.5, 0.1", "must be gaussian or binomial"),
+    ("'y', 'ARRAY[x1]', 'gaussian', 1.5, 0.1", "must be in \\[0, 1\\]"),
+    ("'y', 'ARRAY[x1]', 'gaussian', 0.5, -1", "lambda_value must be"),
+    ("'y', 'ARRAY[x1]', 'binomial', 0.5, 0.1", "boolean or 0/1"),
+])
+def test_bad_input(data, args, message):
+    conn = data[0]
+    with pytest.raises((E.InvalidParameterValue, E.DatatypeMismatch), match=message), conn.transaction():
+        conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', " + args + ")")
+    assert conn.execute("SELECT to_regclass('e')").fetchone()[0] is None
