@@ -1,0 +1,82 @@
+"""``indb_ml.mlogregr_train``: MADlib's multinomial logistic regression (Newton's method).
+
+The rows are packed once (:mod:`indb_ml.server.packed`); Newton iterates over the blocks
+(:mod:`indb_ml.kernels.mlogregr`). The dependent is an integer category; ``ref_category``
+(default 0) is the baseline. One output row per non-reference category.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indb_ml.errors import InputError
+from indb_ml.kernels.mlogregr import mlogit_newton
+from indb_ml.server.features import resolve_features
+from indb_ml.server.packed import packed_groups
+from indb_ml.server.params import parse_params
+from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.server.session import sql_entry
+
+COLUMNS = ("category integer, ref_category integer, coef float8[], log_likelihood float8, std_err float8[], "
+           "z_stats float8[], p_values float8[], odds_ratios float8[], condition_no float8, num_iterations integer, "
+           "num_rows_processed bigint, num_rows_skipped bigint, variance_covariance float8[], status text")
+MAX_CATEGORIES = 100
+
+
+def _integers(y: np.ndarray) -> str | None:
+    return None if np.all(y == np.floor(y)) else "the dependent variable must be an integer category"
+
+
+@sql_entry
+def mlogregr_train(sess, source_table, output_table, dependent_varname, independent_varname, ref_category=0,
+                   optimizer_params=None) -> None:
+    for name, value in (("source_table", source_table), ("output_table", output_table),
+                        ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
+        if value is None:
+            raise InputError(f"mlogregr_train: {name} must not be NULL")
+    op = parse_params(optimizer_params, {"max_iter": (int, 20), "optimizer": (str, "irls"),
+                                         "tolerance": (float, 1e-4)}, "optimizer_params")
+    if op["optimizer"] not in ("irls", "newton"):
+        raise InputError(f"mlogregr_train: optimizer {op['optimizer']!r} is not available", hint="use irls")
+    if op["max_iter"] < 1 or not np.isfinite(op["tolerance"]) or op["tolerance"] < 0:
+        raise InputError("mlogregr_train: max_iter must be at least 1 and tolerance a finite number >= 0")
+    ref = 0 if ref_category is None else int(ref_category)
+    source = resolve_source(sess, source_table)
+    out = new_table(sess, output_table, "output_table")
+    summary = summary_of(out)
+    ensure_absent(sess, summary, "summary table")
+    features = resolve_features(sess, source, dependent_varname, independent_varname, [])
+    groups, skipped = packed_groups(sess, source, features, _integers, "mlogregr_train")
+    parts = groups.get(None, [])
+    if not parts:
+        raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
+    categories = sorted({float(c) for b in parts for c in np.unique(b[:, 0])})
+    if len(categories) < 2 or len(categories) > MAX_CATEGORIES:
+        raise InputError(f"mlogregr_train: the dependent variable has {len(categories)} categories",
+                         hint=f"it needs 2 to {MAX_CATEGORIES}")
+    if float(ref) not in categories:
+        raise InputError(f"mlogregr_train: ref_category {ref} is not one of the categories "
+                         f"{[int(c) for c in categories][:10]}")
+    k = parts[0].shape[1] - 1
+    fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in parts), k, categories, float(ref), op["max_iter"],
+                        op["tolerance"])
+    if fit.status != "converged":
+        sess.warning(f"mlogregr_train: {fit.status} after {fit.num_iterations} iterations")
+    sess.execute("CREATE TABLE " + out.sql(sess) + " (" + COLUMNS + ")")
+    insert = ("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+              "$14)")
+    types = ["int4", "int4", "float8[]", "float8", "float8[]", "float8[]", "float8[]", "float8[]", "float8", "int4",
+             "int8", "int8", "float8[]", "text"]
+    for j, category in enumerate(fit.categories):
+        sess.execute(insert, [int(category), ref, fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(),
+                              fit.z_stats[j].tolist(), fit.p_values[j].tolist(), np.exp(fit.coef[j]).tolist(),
+                              fit.condition_no, fit.num_iterations, fit.num_rows, skipped.get(None, 0),
+                              fit.variance_covariance.tolist(), fit.status], types)
+    sess.execute("CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, output_table text, "
+                 "dependent_varname text, independent_varname text, ref_category integer, num_categories integer, "
+                 "optimizer_params text, num_rows_processed bigint, num_rows_skipped bigint)")
+    sess.execute("INSERT INTO " + summary.sql(sess) + " VALUES ('mlogregr', $1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 [source.sql(sess), out.sql(sess), dependent_varname, independent_varname, ref, len(categories),
+                  f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}", fit.num_rows,
+                  skipped.get(None, 0)],
+                 ["text", "text", "text", "text", "int4", "int4", "text", "int8", "int8"])

@@ -1,0 +1,58 @@
+"""mlogregr_train against statsmodels MNLogit."""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+import statsmodels.api as sm
+
+
+@pytest.fixture
+def data(postgresql):
+    rng = np.random.default_rng(31)
+    n = 2000
+    x = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
+    eta = np.column_stack([np.zeros(n), x @ [0.2, 1, -0.5], x @ [-0.3, 0.5, 0.8]])
+    p = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(3, p=pi) for pi in p])
+    postgresql.execute("CREATE TABLE d (y int, x1 float8, x2 float8)")
+    with postgresql.cursor().copy("COPY d FROM STDIN") as copy:
+        for i in range(n):
+            copy.write_row([int(y[i]), x[i, 1], x[i, 2]])
+    return postgresql, x, y
+
+
+@pytest.mark.parametrize("ref", [0, 2])
+def test_mlogregr_matches_statsmodels(data, ref):
+    conn, x, y = data
+    conn.execute("SELECT indb_ml.mlogregr_train('d', 'm', 'y', 'ARRAY[1, x1, x2]', %s, "
+                 "'max_iter=50, tolerance=1e-12')", [ref])
+    rows = conn.execute("SELECT category, ref_category, coef, log_likelihood, std_err, z_stats, p_values, "
+                        "odds_ratios, status FROM m ORDER BY category").fetchall()
+    # statsmodels uses the smallest category as the reference: relabel so that ref comes first.
+    order = [ref] + [c for c in (0, 1, 2) if c != ref]
+    relabel = np.array([order.index(v) for v in y])
+    ref_fit = sm.MNLogit(relabel, x).fit(disp=0, tol=1e-12, maxiter=100)
+    assert [r[0] for r in rows] == order[1:] and all(r[1] == ref for r in rows)
+    for j, r in enumerate(rows):
+        np.testing.assert_allclose(r[2], ref_fit.params[:, j], rtol=1e-8)
+        np.testing.assert_allclose(r[4], ref_fit.bse[:, j], rtol=1e-7)
+        np.testing.assert_allclose(r[5], ref_fit.tvalues[:, j], rtol=1e-7)
+        np.testing.assert_allclose(r[6], ref_fit.pvalues[:, j], rtol=1e-6, atol=1e-300)
+        np.testing.assert_allclose(r[7], np.exp(ref_fit.params[:, j]), rtol=1e-8)
+        assert r[3] == pytest.approx(ref_fit.llf, rel=1e-10) and r[8] == "converged"
+    assert conn.execute("SELECT num_categories, num_rows_processed FROM m_summary").fetchone() == (3, 2000)
+
+
+@pytest.mark.parametrize("args, message", [
+    ("'x1', 'ARRAY[1, x2]'", "integer category"),
+    ("'y', 'ARRAY[1, x1]', 7", "ref_category 7 is not one of"),
+    ("'y', 'ARRAY[1, x1]', 0, 'max_iter=0'", "max_iter must be"),
+    ("'y', 'ARRAY[1, x1]', 0, 'optimizer=igd'", "optimizer 'igd' is not available"),
+])
+def test_mlogregr_bad_input(data, args, message):
+    conn = data[0]
+    with pytest.raises((E.InvalidParameterValue, E.DatatypeMismatch), match=message), conn.transaction():
+        conn.execute("SELECT indb_ml.mlogregr_train('d', 'm', " + args + ")")
+    assert conn.execute("SELECT to_regclass('m')").fetchone()[0] is None
