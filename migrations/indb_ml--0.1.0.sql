@@ -3024,6 +3024,18 @@ return math.erf(x)
 $$;
 COMMENT ON FUNCTION indb_ml._erf(float8) IS 'Internal: the error function, for glm_predict''s probit link.';
 
+CREATE FUNCTION indb_ml.glm_predict_poisson(coef float8[], col_ind_var float8[], link text) RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.round(indb_ml.glm_predict(coef, col_ind_var, link)) $$;
+COMMENT ON FUNCTION indb_ml.glm_predict_poisson(float8[], float8[], text) IS
+'The predicted count: glm_predict rounded to the nearest integer (MADlib glm_predict_poisson); IMMUTABLE, PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml.glm_predict_binomial(coef float8[], col_ind_var float8[], link text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT indb_ml.glm_predict(coef, col_ind_var, link) >= 0.5 $$;
+COMMENT ON FUNCTION indb_ml.glm_predict_binomial(float8[], float8[], text) IS
+'The predicted class: glm_predict >= 0.5 (MADlib glm_predict_binomial); IMMUTABLE, PARALLEL SAFE.';
+
 -- ---- 52_robust.sql ----
 -- Huber-White (HC0) robust variances for linear and logistic regression (MADlib robust_variance_*)
 
@@ -3049,6 +3061,29 @@ return robust_variance_logregr(plpy, source_table, out_table, dependent_varname,
 $$;
 COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text, integer, text, float8) IS
 'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+
+CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table text, dependent_varname text,
+                                                   independent_varname text, clustervar text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.robust import clustered_variance_linregr
+return clustered_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, text) IS
+'OLS with cluster-robust standard errors (MADlib clustered_variance_linregr; clustervar: ''col1, col2''); statsmodels'' small-sample factor; out_table: coef, std_err, t_stats, p_values (normal), num_clusters, num_rows_processed, num_missing_rows_skipped.';
+
+CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table text, dependent_varname text,
+                                                   independent_varname text, clustervar text,
+                                                   max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
+                                                   tolerance float8 DEFAULT 0.0001)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.robust import clustered_variance_logregr
+return clustered_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
+                                  max_iter, optimizer, tolerance)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text, text, text, text, text, integer, text, float8) IS
+'Logistic regression with cluster-robust standard errors (MADlib clustered_variance_logregr); out_table: coef, std_err, z_stats, p_values, num_clusters, num_rows_processed, num_missing_rows_skipped.';
 
 -- ---- 53_elastic_net.sql ----
 -- elastic net: elastic_net_train (gaussian, binomial) and MADlib's predict functions

@@ -55,3 +55,15 @@ import math
 return math.erf(x)
 $$;
 COMMENT ON FUNCTION indb_ml._erf(float8) IS 'Internal: the error function, for glm_predict''s probit link.';
+
+CREATE FUNCTION indb_ml.glm_predict_poisson(coef float8[], col_ind_var float8[], link text) RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT pg_catalog.round(indb_ml.glm_predict(coef, col_ind_var, link)) $$;
+COMMENT ON FUNCTION indb_ml.glm_predict_poisson(float8[], float8[], text) IS
+'The predicted count: glm_predict rounded to the nearest integer (MADlib glm_predict_poisson); IMMUTABLE, PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml.glm_predict_binomial(coef float8[], col_ind_var float8[], link text) RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT indb_ml.glm_predict(coef, col_ind_var, link) >= 0.5 $$;
+COMMENT ON FUNCTION indb_ml.glm_predict_binomial(float8[], float8[], text) IS
+'The predicted class: glm_predict >= 0.5 (MADlib glm_predict_binomial); IMMUTABLE, PARALLEL SAFE.';

@@ -58,3 +58,26 @@ def test_robust_bad_input(pts):
     with pytest.raises(E.InvalidParameterValue, match="optimizer 'igd'"), conn.transaction():
         conn.execute("SELECT indb_ml.robust_variance_logregr('pts', 'r', 'b', 'ARRAY[1, x1]', NULL, 20, 'igd')")
     assert conn.execute("SELECT to_regclass('r')").fetchone()[0] is None
+
+
+def test_clustered_variance_matches_statsmodels(pts):
+    conn, x, y, b, _ = pts
+    conn.execute("ALTER TABLE pts ADD COLUMN firm int")
+    conn.execute("UPDATE pts SET firm = (abs(hashtext(g || x1::text)) % 37)")
+    firms = np.array([r[0] for r in conn.execute("SELECT firm FROM pts ORDER BY ctid")])
+    xs = np.array(conn.execute("SELECT ARRAY[1, x1, x2] FROM pts ORDER BY ctid").fetchall())[:, 0]
+    ys = np.array([r[0] for r in conn.execute("SELECT y FROM pts ORDER BY ctid")])
+    bs = np.array([float(r[0]) for r in conn.execute("SELECT b FROM pts ORDER BY ctid")])
+    conn.execute("SELECT indb_ml.clustered_variance_linregr('pts', 'c', 'y', 'ARRAY[1, x1, x2]', 'firm')")
+    coef, se, t, p, g = conn.execute("SELECT coef, std_err, t_stats, p_values, num_clusters FROM c").fetchone()
+    ref = sm.OLS(ys, xs).fit(cov_type="cluster", cov_kwds={"groups": firms})
+    np.testing.assert_allclose(coef, ref.params, rtol=1e-10)
+    np.testing.assert_allclose(se, ref.bse, rtol=1e-9)
+    np.testing.assert_allclose(p, ref.pvalues, rtol=1e-6, atol=1e-300)
+    assert g == len(set(firms))
+    conn.execute("SELECT indb_ml.clustered_variance_logregr('pts', 'cl', 'b', 'ARRAY[1, x1, x2]', 'firm', 50, "
+                 "'irls', 1e-12)")
+    coef, se = conn.execute("SELECT coef, std_err FROM cl").fetchone()
+    ref = sm.Logit(bs, xs).fit(disp=0, tol=1e-12, cov_type="cluster", cov_kwds={"groups": firms})
+    np.testing.assert_allclose(coef, ref.params, rtol=1e-7)
+    np.testing.assert_allclose(se, ref.bse, rtol=1e-6)

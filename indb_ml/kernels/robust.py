@@ -55,3 +55,27 @@ def robust_logit(blocks: list, coef: np.ndarray) -> RobustFit:
         meat += scores.T @ scores
     bread = np.linalg.pinv(hess)
     return _wald(coef, bread @ meat @ bread, sum(len(b) for b in blocks))
+
+
+def clustered(blocks_by_cluster: dict, coef: np.ndarray, logit: bool) -> RobustFit:
+    """Cluster-robust sandwich: the meat sums the scores within each cluster first; with
+    statsmodels' small-sample factor G/(G-1) · (N-1)/(N-K)."""
+    k = coef.size
+    bread_inv, meat, n = np.zeros((k, k)), np.zeros((k, k)), 0
+    for parts in blocks_by_cluster.values():
+        total = np.zeros(k)
+        for b in parts:
+            x, y = b[:, 1:], b[:, 0]
+            if logit:
+                p = special.expit(x @ coef)
+                bread_inv += (x * (p * (1 - p))[:, None]).T @ x
+                total += x.T @ (y - p)
+            else:
+                bread_inv += x.T @ x
+                total += x.T @ (y - x @ coef)
+            n += x.shape[0]
+        meat += np.outer(total, total)
+    groups = len(blocks_by_cluster)
+    factor = groups / (groups - 1) * (n - 1) / (n - k) if groups > 1 and n > k else 1.0
+    bread = np.linalg.pinv(bread_inv)
+    return _wald(coef, factor * bread @ meat @ bread, n)
