@@ -105,4 +105,4 @@ def test_glm_usage_and_predict_errors(postgresql):
 def test_glm_predict_poisson_and_binomial(postgresql):
     count, cls = postgresql.execute("SELECT indb_ml.glm_predict_poisson('{1, 0.5}', '{1, 2}', 'log'), "
                                     "indb_ml.glm_predict_binomial('{0.2, -1}', '{1, 1}', 'logit')").fetchone()
-    assert count == round(np.exp(2.0)) and cls is (1 / (1 + np.exp(0.8)) >= 0.5)
+    assert count == round(np.exp(2.0)) and cls == bool(1 / (1 + np.exp(0.8)) >= 0.5)
