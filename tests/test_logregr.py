@@ -113,3 +113,21 @@ def test_bad_input(pts, args, error, message):
 
 def test_usage(postgresql):
     assert "logregr_train" in postgresql.execute("SELECT indb_ml.logregr_train()").fetchone()[0]
+
+
+def test_python_client_logregr_with_progress(pts):
+    import indb_ml
+
+    conn, x, y, g = pts
+    seen = []
+    db = indb_ml.connect(conn)
+    model = db.logregr_train("pts", "y", [1, "x1", "x2", "x3"], max_iter=50, tolerance=1e-12, verbose=True,
+                             progress=lambda i, ll, m: seen.append((i, ll, m)))
+    ref = sm.Logit(y, x).fit(disp=0, tol=1e-12, maxiter=100)
+    np.testing.assert_allclose(model.coef, ref.params, rtol=1e-6)
+    assert model.feature_names == ("1", "x1", "x2", "x3") and model.status == "converged"
+    assert [s[0] for s in seen] == list(range(1, model.num_iterations + 1)) and all(s[2] == 50 for s in seen)
+    assert seen[-1][1] == pytest.approx(ref.llf, rel=1e-9)
+    np.testing.assert_allclose(model.predict_proba(x[:3]), ref.predict(x[:3]), rtol=1e-6)
+    by_group = db.logregr_train("pts", "y", [1, "x1", "x2", "x3"], grouping=["g"], max_iter=50, tolerance=1e-12)
+    assert set(by_group) == {(0,), (1,)}

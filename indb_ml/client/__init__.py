@@ -5,6 +5,6 @@ It calls the extension's SQL functions over psycopg 3 and returns typed results
 """
 
 from indb_ml.client.connection import Database, IndbMlError
-from indb_ml.client.models import LinregrModel
+from indb_ml.client.models import LinregrModel, LogregrModel
 
-__all__ = ["Database", "IndbMlError", "LinregrModel"]
+__all__ = ["Database", "IndbMlError", "LinregrModel", "LogregrModel"]

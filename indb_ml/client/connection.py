@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import sys
 import uuid
 import warnings
@@ -173,6 +174,64 @@ class Database:
             return models[0]
         return {tuple(m.group.values()): m for m in models}
 
+    def logregr_train(
+        self,
+        source: str,
+        target: str,
+        features: Features,
+        *,
+        grouping: str | Sequence[str] | None = None,
+        max_iter: int = 20,
+        tolerance: float = 1e-4,
+        verbose: bool = False,
+        progress: Any = None,
+        out_table: str | None = None,
+    ):
+        """Logistic regression inside the server (``indb_ml.logregr_train``, IRLS).
+
+        ``target`` is a boolean or 0/1 column; ``features``, ``grouping`` and ``out_table``
+        are as in :meth:`linregr_train`. With ``verbose`` the server reports every iteration;
+        ``progress(iteration, log_likelihood, max_iter)`` receives them (by default a
+        one-line progress bar on stderr). Returns a :class:`LogregrModel` (or a dict per group).
+        """
+        from indb_ml.client.models import LogregrModel
+
+        conn = self._conn
+        x_sql, names = _features_sql(features, conn)
+        y_sql = sql.Identifier(target).as_string(conn)
+        group_sql = _grouping_sql(grouping, conn)
+        out = out_table if out_table is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
+        notices: list[str] = []
+        collect = _warning_collector(notices)
+        report = _iteration_reporter(progress if progress is not None else _progress_bar, max_iter)
+        conn.add_notice_handler(collect)
+        if verbose:
+            conn.add_notice_handler(report)
+        try:
+            with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+                cur.execute("SELECT indb_ml.logregr_train(%s, %s, %s, %s, %s, %s, 'irls', %s, %s)",
+                            [source, out, y_sql, x_sql, group_sql, max_iter, tolerance, bool(verbose)])
+                table, summary = _output_names(cur, out)
+                rows = cur.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
+                group_cols = [c.name for c in cur.description if c.name not in _LOGREGR_STATS]
+                if out_table is None:
+                    cur.execute(sql.SQL("DROP TABLE {}, {}").format(table, summary))
+        except psycopg.Error as exc:
+            raise IndbMlError.from_psycopg(exc) from exc
+        finally:
+            conn.remove_notice_handler(collect)
+            if verbose:
+                conn.remove_notice_handler(report)
+        for message in notices:
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
+        if isinstance(features, str) and rows:
+            names = _expression_names(features, len(rows[0]["coef"] or ()))
+        models = [LogregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
+                  for r in rows]
+        if group_sql is None:
+            return models[0]
+        return {tuple(m.group.values()): m for m in models}
+
     def matrix(self, table: str, args: str | None = None, *, columns: Sequence[str] | None = None,
                column: str | None = None):
         """A lazy :class:`~indb_ml.client.matrix.Matrix` over a matrix table (MADlib ``args``), or
@@ -277,6 +336,32 @@ def _expression_names(text: str, k: int) -> tuple[str, ...]:
 
 def _strip_parens(text: str) -> str:
     return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
+_LOGREGR_STATS = frozenset((
+    "coef", "log_likelihood", "std_err", "z_stats", "p_values", "odds_ratios", "condition_no", "num_rows_processed",
+    "num_missing_rows_skipped", "num_iterations", "variance_covariance", "status",
+))
+_ITERATION = re.compile(r"iteration (\d+), log-likelihood (\S+)")
+
+
+def _progress_bar(iteration: int, log_likelihood: float, max_iter: int) -> None:
+    """The default verbose display: one line on stderr, redrawn per iteration."""
+    done = int(20 * iteration / max(max_iter, 1))
+    sys.stderr.write(f"\r[{'#' * done}{'.' * (20 - done)}] iteration {iteration}/{max_iter}  "
+                     f"log-likelihood {log_likelihood:.6g}")
+    sys.stderr.flush()
+
+
+def _iteration_reporter(progress, max_iter: int):
+    """A notice handler turning the server's per-iteration NOTICEs into ``progress`` calls."""
+
+    def report(diag: psycopg.errors.Diagnostic) -> None:
+        m = _ITERATION.search(diag.message_primary or "")
+        if m:
+            progress(int(m.group(1)), float(m.group(2)), max_iter)
+
+    return report
 
 
 def _warning_collector(into: list[str]):

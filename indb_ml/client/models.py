@@ -129,3 +129,43 @@ def _optional(value: Any) -> float | None:
 
 def _default_names(k: int) -> tuple[str, ...]:
     return tuple(f"x{i + 1}" for i in range(k))
+
+
+@dataclass(frozen=True, eq=False)
+class LogregrModel:
+    """One logistic regression fit: a row of ``indb_ml.logregr_train``'s output table."""
+
+    coef: np.ndarray
+    std_err: np.ndarray
+    z_stats: np.ndarray
+    p_values: np.ndarray
+    odds_ratios: np.ndarray
+    variance_covariance: np.ndarray
+    log_likelihood: float
+    condition_no: float
+    num_iterations: int
+    num_rows_processed: int
+    num_missing_rows_skipped: int
+    status: str
+    feature_names: tuple[str, ...] = ()
+    group: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("coef", "std_err", "z_stats", "p_values", "odds_ratios", "variance_covariance"):
+            value = np.array(getattr(self, name), dtype=float)
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], feature_names: tuple[str, ...], group: dict | None) -> LogregrModel:
+        fields_ = ("coef", "std_err", "z_stats", "p_values", "odds_ratios", "variance_covariance", "log_likelihood",
+                   "condition_no", "num_iterations", "num_rows_processed", "num_missing_rows_skipped", "status")
+        values = {f: row[f] for f in fields_}
+        for f in ("coef", "std_err", "z_stats", "p_values", "odds_ratios"):
+            values[f] = values[f] if values[f] is not None else []
+        values["variance_covariance"] = values["variance_covariance"] or [[]]
+        return cls(**values, feature_names=feature_names, group=group)
+
+    def predict_proba(self, x) -> np.ndarray:
+        """P(y = 1) for rows of features (in the order used to train)."""
+        return 1 / (1 + np.exp(-(np.asarray(x, dtype=float) @ self.coef)))

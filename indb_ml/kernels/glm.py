@@ -99,8 +99,9 @@ def _loglike(fam: Family, y, mu, scale) -> float:
 
 
 def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int = 100,
-             tolerance: float = 1e-8) -> GlmFit:
-    """IRLS until the relative change of the deviance-like sum Σ(y-mu)²/V(mu) is below ``tolerance``."""
+             tolerance: float = 1e-8, report: Callable[[int, float], None] | None = None) -> GlmFit:
+    """IRLS until the relative change of the deviance-like sum Σ(y-mu)²/V(mu) is below ``tolerance``;
+    ``report(iteration, that sum)`` is called after each iteration (verbose)."""
     variance = FAMILIES[fam.name][0]
     g, g_inv, g_prime = LINKS[fam.link]
     # statsmodels' start: mu = (y + mean(y)) / 2 (binomial: (y + 0.5) / 2), then one weighted solve.
@@ -135,6 +136,8 @@ def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int 
         if not np.all(np.isfinite(w)):
             status = "diverged"
             break
+        if report is not None:
+            report(iterations, pearson)
         if previous is not None and abs(pearson - previous) <= tolerance * max(abs(pearson), 1e-300):
             status = "converged"
             break

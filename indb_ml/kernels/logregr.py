@@ -51,9 +51,11 @@ def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int):
     return ll, grad, hess, n
 
 
-def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: float = 1e-4) -> LogitFit:
+def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: float = 1e-4,
+         report: Callable[[int, float], None] | None = None) -> LogitFit:
     """Newton iterations until the relative change of the log-likelihood is below ``tolerance``
-    (MADlib's rule). ``blocks()`` yields ``(X block, y block)`` afresh on every call."""
+    (MADlib's rule). ``blocks()`` yields ``(X block, y block)`` afresh on every call;
+    ``report(iteration, log_likelihood)`` is called after each one (verbose)."""
     w = np.zeros(k)
     ll, grad, hess, n = _pass(blocks, w, k)
     status, iterations = "max_iter", 0
@@ -68,6 +70,8 @@ def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: 
         new_ll, grad, hess, n = _pass(blocks, w, k)
         change = abs(new_ll - ll) / max(abs(new_ll), 1e-300)
         ll = new_ll
+        if report is not None:
+            report(iterations, ll)
         if change < tolerance:
             status = "converged"
             break

@@ -92,8 +92,13 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
             rows[gkey] = [None] * 6 + [0, skipped[gkey], 0, "no rows"]
             failed += 1
             continue
+        label = f"glm{' group ' + gkey if gkey else ''}"
+
+        def report(i, pearson, label=label):
+            sess.plpy.notice(f"{label}: iteration {i}, Pearson chi2 {pearson:.10g}")
+
         fit = glm_irls(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1, fam,
-                       op["max_iter"], op["tolerance"])
+                       op["max_iter"], op["tolerance"], report if verbose else None)
         if verbose:
             sess.plpy.notice(f"glm{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")

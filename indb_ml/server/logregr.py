@@ -93,7 +93,13 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
             failed += 1
             continue
         k = parts[0].shape[1] - 1
-        fit = irls(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), k, max_iter, tolerance)
+        label = f"logregr_train{' group ' + gkey if gkey else ''}"
+
+        def report(i, ll, label=label):
+            sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
+
+        fit = irls(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), k, max_iter, tolerance,
+                   report if verbose else None)
         if verbose:
             sess.plpy.notice(f"logregr_train{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
