@@ -14,12 +14,9 @@ import numpy as np
 
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_accumulate, comoment_merge
 from indb_ml.kernels.elastic_net import enet_binomial, enet_gaussian
-from indb_ml.server import packing
 from indb_ml.server.features import resolve_features
-from indb_ml.server.groups import canonical_keys
-from indb_ml.server.linregr import check_block
+from indb_ml.server.linregr import moments_by_group
 from indb_ml.server.model_tables import write_models
 from indb_ml.server.packed import packed_groups
 from indb_ml.server.relations import new_table, resolve_source
@@ -39,23 +36,6 @@ def _feature_names(independent: str, k: int) -> list:
     if isinstance(node, sqlexpr.Array) and len(node.items) == k:
         return [sqlexpr.to_sql(item, lambda s: s, repr) for item in node.items]
     return [f"{independent.strip()}[{i}]" for i in range(1, k + 1)]
-
-
-def _moments(sess, source, features):
-    states, skipped = {}, {}
-    width = None
-    for gkey, n_skipped, block in packing.scan_blocks(sess, source, features):
-        skipped[gkey] = skipped.get(gkey, 0) + n_skipped
-        if block.size:
-            width = check_block(block, width)
-            states[gkey] = comoment_accumulate(states.get(gkey), block)
-    keymap = canonical_keys(sess, source, features.group_cols, skipped)
-    merged, merged_skipped = {}, {}
-    for raw, canon in keymap.items():
-        merged_skipped[canon] = merged_skipped.get(canon, 0) + skipped[raw]
-        if raw in states:
-            merged[canon] = comoment_merge(merged.get(canon), states[raw])
-    return merged, merged_skipped
 
 
 @sql_entry
@@ -91,7 +71,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     features = resolve_features(sess, source, col_dep_var, col_ind_var, grouping, allow_bool=fam == "binomial")
     rows = {}
     if fam == "gaussian":
-        states, skipped = _moments(sess, source, features)
+        states, skipped, _ = moments_by_group(sess, source, features)
         fits = {g: enet_gaussian(s.n, s.mean, s.comoment, alpha, lambda_value, standardize, max_iter, tolerance)
                 for g, s in states.items()}
     else:

@@ -84,7 +84,7 @@ def linregr_train(
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
 
-    states, skipped, keymap = _first_pass(sess, source, features)
+    states, skipped, keymap = moments_by_group(sess, source, features)
     total_rows = sum(s.n for s in states.values())
     total_skipped = sum(skipped.values())
     if total_rows == 0:
@@ -110,7 +110,7 @@ def linregr_train(
                    grouping_cols, total_rows, total_skipped)
 
 
-def _first_pass(sess: Session, source, features):
+def moments_by_group(sess: Session, source, features):
     """One scan: moments and skipped rows per group, keyed by canonical group key."""
     states: dict = {}
     skipped: dict = {}
