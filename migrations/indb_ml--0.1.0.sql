@@ -3146,3 +3146,18 @@ return mlogregr_train(plpy, source_table, output_table, dependent_varname, indep
 $$;
 COMMENT ON FUNCTION indb_ml.mlogregr_train(text, text, text, text, integer, text) IS
 'Multinomial logistic regression (MADlib mlogregr_train): integer categories, ref_category the baseline, optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4''; one output row per other category (category, ref_category, coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_iterations, num_rows_processed, num_rows_skipped, variance_covariance, status) and output_table_summary.';
+
+-- ---- 55_ordinal.sql ----
+-- ordinal regression: ordinal (cumulative logit or probit)
+
+CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_varname text,
+                                independent_varname text, cat_order text, link_func text DEFAULT 'logit',
+                                grouping_col text DEFAULT NULL, verbose boolean DEFAULT false)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.ordinal import ordinal
+return ordinal(plpy, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func,
+               grouping_col, verbose)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, boolean) IS
+'Ordinal regression (MADlib ordinal): P(y <= j) = F(threshold_j - x''beta), link_func logit or probit, cat_order ''mild, moderate, severe''; independent_varname without an intercept. model_table: coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, iteration.';

@@ -60,17 +60,21 @@ def _render(sess: Session, node) -> str:
 
 def resolve_features(
     sess: Session, source: Relation, dependent: str, independent: str, grouping: list[str],
-    allow_bool: bool = False,
+    allow_bool: bool = False, categories: list[str] | None = None,
 ) -> Features:
     """Validate the three user strings against ``source`` and build the packing SQL
-    (``allow_bool``: a boolean dependent, such as logistic regression's, becomes 0 or 1)."""
+    (``allow_bool``: a boolean dependent, such as logistic regression's, becomes 0 or 1;
+    ``categories``: the dependent's values in order, and y becomes the 0-based position)."""
     y_node = sqlexpr.parse(dependent)
     if isinstance(y_node, sqlexpr.Array):
         raise InputError(f"dependent_varname {dependent!r} must be one numeric value, not an array")
     x_node = sqlexpr.parse(independent)
     y_sql = _render(sess, y_node)
     (y_type,) = _types(sess, source, [y_sql], f"dependent_varname {dependent!r}")
-    if allow_bool and y_type.typname == "bool":
+    if categories is not None:  # ordered categories: y is the 0-based position of its text in the list
+        y_sql = ("(pg_catalog.array_position(ARRAY[" + ", ".join(sess.literal(c) for c in categories)
+                 + "]::text[], (" + y_sql + ")::text) - 1)")
+    elif allow_bool and y_type.typname == "bool":
         y_sql = "((" + y_sql + ")::integer)"
     elif y_type.typname not in NUMERIC:
         raise InputError(
