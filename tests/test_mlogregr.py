@@ -56,3 +56,22 @@ def test_mlogregr_bad_input(data, args, message):
     with pytest.raises((E.InvalidParameterValue, E.DatatypeMismatch), match=message), conn.transaction():
         conn.execute("SELECT indb_ml.mlogregr_train('d', 'm', " + args + ")")
     assert conn.execute("SELECT to_regclass('m')").fetchone()[0] is None
+
+
+def test_multinom_with_grouping_matches_statsmodels(data):
+    conn, x, y = data
+    conn.execute("ALTER TABLE d ADD COLUMN half int")
+    conn.execute("UPDATE d SET half = (x1 > 0)::int")
+    conn.execute("SELECT indb_ml.multinom('d', 'mm', 'y', 'ARRAY[1, x1, x2]', 0, 'logit', 'half', "
+                 "'max_iter=50, tolerance=1e-12')")
+    for h in (0, 1):
+        mask = (x[:, 1] > 0) == bool(h)
+        ref = sm.MNLogit(y[mask], x[mask]).fit(disp=0, tol=1e-12, maxiter=100)
+        rows = conn.execute("SELECT category, coef, std_err, status FROM mm WHERE half = %s ORDER BY category",
+                            [h]).fetchall()
+        assert [r[0] for r in rows] == [1, 2]
+        for j, r in enumerate(rows):
+            np.testing.assert_allclose(r[1], ref.params[:, j], rtol=1e-7)
+            np.testing.assert_allclose(r[2], ref.bse[:, j], rtol=1e-6)
+    with pytest.raises(E.InvalidParameterValue, match="link_func 'probit'"), conn.transaction():
+        conn.execute("SELECT indb_ml.multinom('d', 'm2', 'y', 'ARRAY[1, x1]', 0, 'probit')")

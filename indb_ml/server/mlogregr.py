@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.mlogregr import mlogit_newton
 from indb_ml.server.features import resolve_features
+from indb_ml.server.model_tables import write_models
 from indb_ml.server.packed import packed_groups
 from indb_ml.server.params import parse_params
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
@@ -80,3 +82,70 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
                   f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}", fit.num_rows,
                   skipped.get(None, 0)],
                  ["text", "text", "text", "text", "int4", "int4", "text", "int8", "int8"])
+
+
+MULTINOM_COLUMNS = (
+    ("category", "integer"), ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"),
+    ("z_stats", "float8[]"), ("p_values", "float8[]"), ("num_rows_processed", "bigint"),
+    ("num_rows_skipped", "bigint"), ("num_iterations", "integer"), ("status", "text"),
+)
+
+
+@sql_entry
+def multinom(sess, source_table, model_table, dependent_varname, independent_varname, ref_category=0,
+             link_func="logit", grouping_col=None, optim_params=None, verbose=False) -> None:
+    """MADlib's GLM-style multinomial regression: the same model as mlogregr_train, grouping,
+    one row per group and non-reference category."""
+    for name, value in (("source_table", source_table), ("model_table", model_table),
+                        ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
+        if value is None:
+            raise InputError(f"multinom: {name} must not be NULL")
+    if (link_func or "logit").strip().lower() != "logit":
+        raise InputError(f"multinom: link_func {link_func!r} is not available", hint="use logit")
+    op = parse_params(optim_params, {"max_iter": (int, 100), "optimizer": (str, "irls"),
+                                     "tolerance": (float, 1e-6)}, "optim_params")
+    if op["optimizer"] not in ("irls", "newton") or op["max_iter"] < 1 or op["tolerance"] < 0:
+        raise InputError("multinom: optim_params needs optimizer=irls, max_iter >= 1 and tolerance >= 0")
+    ref = 0 if ref_category is None else int(ref_category)
+    source = resolve_source(sess, source_table)
+    out = new_table(sess, model_table, "model_table")
+    grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
+    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
+    groups, skipped = packed_groups(sess, source, features, _integers, "multinom")
+    parts_all = [b for parts in groups.values() for b in parts]
+    if not parts_all:
+        raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
+    categories = sorted({float(c) for b in parts_all for c in np.unique(b[:, 0])})
+    if float(ref) not in categories or len(categories) < 2:
+        raise InputError(f"multinom: ref_category {ref} is not one of the categories, or there is only one")
+    written: dict = {}
+    for gkey in skipped:
+        parts = groups.get(gkey, [])
+        if not parts:
+            continue
+        fit = mlogit_newton(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
+                            categories, float(ref), op["max_iter"], op["tolerance"])
+        if verbose:
+            sess.plpy.notice(f"multinom{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
+                             f"log-likelihood {fit.log_likelihood:.10g}")
+        if fit.status != "converged":
+            sess.warning(f"multinom{' in group ' + gkey if gkey else ''}: {fit.status}")
+        for j, category in enumerate(fit.categories):
+            key = (gkey, int(category))
+            written[key] = [int(category), fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(),
+                            fit.z_stats[j].tolist(), fit.p_values[j].tolist(), fit.num_rows, skipped[gkey],
+                            fit.num_iterations, fit.status]
+    _write_per_category(sess, source, out, features.group_cols, written)
+
+
+def _write_per_category(sess, source, out, group_cols, written: dict) -> None:
+    """Rows keyed by (group key, category): the grouped writer takes one row per key, so the
+    category rows are written group by group."""
+    by_group: dict = {}
+    for (gkey, _), values in sorted(written.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+        by_group.setdefault(gkey, []).append(values)
+    first = True
+    for gkey, rows in by_group.items():
+        for values in rows:
+            write_models(sess, source, out, group_cols, MULTINOM_COLUMNS, {gkey: values}, create=first)
+            first = False

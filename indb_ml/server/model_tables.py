@@ -13,14 +13,16 @@ from indb_ml.server.session import Session
 
 
 def write_models(sess: Session, source: Relation, out: Relation, group_cols: tuple, cols: tuple,
-                 rows: dict) -> None:
-    """``rows``: group key (None without grouping) -> the values of ``cols`` (name, type) in order."""
+                 rows: dict, create: bool = True) -> None:
+    """``rows``: group key (None without grouping) -> the values of ``cols`` (name, type) in order;
+    ``create=False`` appends to a table an earlier call created."""
     group_select = ["s." + sess.ident(c) for c in group_cols]
     stats_select = ["NULL::" + t + " AS " + sess.ident(c) for c, t in cols]
-    sess.execute(
-        "CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(group_select + stats_select)
-        + " FROM " + source.sql(sess) + " s WITH NO DATA"
-    )
+    if create:
+        sess.execute(
+            "CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(group_select + stats_select)
+            + " FROM " + source.sql(sess) + " s WITH NO DATA"
+        )
     grouped = bool(group_cols)
     params = ", ".join("$" + str(i + 1 + grouped) for i in range(len(cols)))
     if grouped:
