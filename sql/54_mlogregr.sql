@@ -24,3 +24,15 @@ return multinom(plpy, source_table, model_table, dependent_varname, independent_
 $$;
 COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text, text, boolean) IS
 'Multinomial logistic regression in MADlib''s GLM style (multinom): link_func logit, grouping_col, optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6''; model_table: [grouping columns], category, coef, log_likelihood, std_err, z_stats, p_values, num_rows_processed, num_rows_skipped, num_iterations, status.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
+                                                 independent_varname text, ref_category integer DEFAULT 0,
+                                                 grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.mlogregr import robust_variance_mlogregr
+return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, ref_category,
+                                grouping_cols, optimizer_params)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, text) IS
+'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category: category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';

@@ -75,3 +75,15 @@ def test_multinom_with_grouping_matches_statsmodels(data):
             np.testing.assert_allclose(r[2], ref.bse[:, j], rtol=1e-6)
     with pytest.raises(E.InvalidParameterValue, match="link_func 'probit'"), conn.transaction():
         conn.execute("SELECT indb_ml.multinom('d', 'm2', 'y', 'ARRAY[1, x1]', 0, 'probit')")
+
+
+def test_robust_variance_mlogregr_matches_statsmodels_hc0(data):
+    conn, x, y = data
+    conn.execute("SELECT indb_ml.robust_variance_mlogregr('d', 'rm', 'y', 'ARRAY[1, x1, x2]', 0, NULL, "
+                 "'max_iter=50, tolerance=1e-12')")
+    rows = conn.execute("SELECT category, coef, std_err, z_stats FROM rm ORDER BY category").fetchall()
+    ref = sm.MNLogit(y, x).fit(disp=0, tol=1e-12, maxiter=100, cov_type="HC0")
+    for j, r in enumerate(rows):
+        np.testing.assert_allclose(r[1], ref.params[:, j], rtol=1e-7)
+        np.testing.assert_allclose(r[2], ref.bse[:, j], rtol=1e-6)
+        np.testing.assert_allclose(r[3], ref.tvalues[:, j], rtol=1e-6)

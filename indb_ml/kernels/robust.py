@@ -79,3 +79,21 @@ def clustered(blocks_by_cluster: dict, coef: np.ndarray, logit: bool) -> RobustF
     factor = groups / (groups - 1) * (n - 1) / (n - k) if groups > 1 and n > k else 1.0
     bread = np.linalg.pinv(bread_inv)
     return _wald(coef, factor * bread @ meat @ bread, n)
+
+
+def robust_mlogit(blocks: list, fit) -> RobustFit:
+    """HC0 sandwich for a multinomial logit fit (:func:`indb_ml.kernels.mlogregr.mlogit_newton`):
+    per-row scores ``(1[y = c_j] - p_j) x`` stacked category-major, as the Hessian is."""
+    m, k = fit.coef.shape
+    meat = np.zeros((m * k, m * k))
+    for b in blocks:
+        x, y = b[:, 1:], b[:, 0]
+        eta = np.column_stack([np.zeros(x.shape[0]), x @ fit.coef.T])
+        p = np.exp(eta - special.logsumexp(eta, axis=1, keepdims=True))[:, 1:]
+        ind = np.column_stack([y == c for c in fit.categories]).astype(float)
+        scores = ((ind - p)[:, :, None] * x[:, None, :]).reshape(x.shape[0], m * k)
+        meat += scores.T @ scores
+    bread = fit.variance_covariance
+    cov = bread @ meat @ bread
+    out = _wald(fit.coef.ravel(), cov, fit.num_rows)
+    return RobustFit(*(a.reshape(m, k) for a in (out.coef, out.std_err, out.stats, out.p_values)), fit.num_rows)
