@@ -131,3 +131,27 @@ def test_python_client_logregr_with_progress(pts):
     np.testing.assert_allclose(model.predict_proba(x[:3]), ref.predict(x[:3]), rtol=1e-6)
     by_group = db.logregr_train("pts", "y", [1, "x1", "x2", "x3"], grouping=["g"], max_iter=50, tolerance=1e-12)
     assert set(by_group) == {(0,), (1,)}
+
+
+def test_margins_match_statsmodels(pts):
+    conn, x, y, _ = pts
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'm', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-12)")
+    conn.execute("SELECT indb_ml.margins('m', 'mg')")
+    variables, effects, se, z, p = conn.execute("SELECT variables, margins, std_err, z_stats, p_values "
+                                                "FROM mg").fetchone()
+    ref = sm.Logit(y, x).fit(disp=0, tol=1e-12, maxiter=100).get_margeff(at="overall")
+    assert variables == [2, 3, 4]  # the intercept has no margin
+    np.testing.assert_allclose(effects, ref.margeff, rtol=1e-6)
+    np.testing.assert_allclose(se, ref.margeff_se, rtol=1e-5)
+    np.testing.assert_allclose(p, ref.pvalues, rtol=1e-4, atol=1e-300)
+    conn.execute("SELECT indb_ml.margins('m', 'mg2', NULL, NULL, ARRAY[3])")
+    assert conn.execute("SELECT variables FROM mg2").fetchone()[0] == [3]
+    conn.execute("SELECT indb_ml.linregr_train('pts', 'lm', 'x1', 'ARRAY[1, x2, x3]')")
+    conn.execute("SELECT indb_ml.margins('lm', 'lmg')")
+    lin = conn.execute("SELECT l.coef[2:3], g.margins, l.std_err[2:3], g.std_err FROM lm l, lmg g").fetchone()
+    np.testing.assert_allclose(lin[1], lin[0], rtol=1e-12)
+    np.testing.assert_allclose(lin[3], lin[2], rtol=1e-12)
+    with pytest.raises(E.InvalidParameterValue, match="constant columns"), conn.transaction():
+        conn.execute("SELECT indb_ml.margins('m', 'mg3', NULL, NULL, ARRAY[1])")
+    with pytest.raises(E.InvalidParameterValue, match="x_design"), conn.transaction():
+        conn.execute("SELECT indb_ml.margins('m', 'mg3', '1, 2, 3, 2*3')")
