@@ -4,7 +4,8 @@
 
 Uses run_linregr.py's seeded tables bench_<rows>x<k> (created when missing) with the binary
 dependent ``y > avg(y)`` (the noise keeps the classes overlapping), and a Poisson GLM of the
-counts ``floor(abs(y))``. Times, best of --repeat:
+counts ``floor(abs(y))``, and a gaussian elastic net (alpha 0.5, lambda 0.01) against
+scikit-learn. Times, best of --repeat:
 the scan floor ``SELECT sum(x1)``; ``indb_ml.logregr_train`` and ``indb_ml.glm`` (each its
 own transaction, the commit included); and in the client, exporting the rows (binary COPY
 parsed by numpy) plus ``statsmodels`` Logit or GLM (one run). The issue quotes MADlib's
@@ -91,6 +92,26 @@ def case(conn, table: str, rows: int, k: int, repeat: int) -> str:
     t_client, params = best(client_poisson, 1)
     diff = float(np.max(np.abs(np.array(coef) - params) / np.maximum(np.abs(params), 1e-3)))
     lines.append(f"poisson GLM   {rows} x {k:<15} {floor:8.3f} {t_pois:10.3f} {t_pois / floor:8.1f} "
+                 f"{t_client:12.3f} {iters:6d} {diff:12.1e}")
+
+    def enet():
+        conn.execute("DROP TABLE IF EXISTS glm_out")
+        with conn.transaction():
+            conn.execute("SELECT indb_ml.elastic_net_train(%s, 'glm_out', 'y', %s, 'gaussian', 0.5, 0.01, false)",
+                         [table, "ARRAY[" + ", ".join(feature_names(k)) + "]"])
+        return conn.execute("SELECT coef_all, iteration_run FROM glm_out").fetchone()
+
+    t_enet, (coef, iters) = best(enet, repeat)
+
+    def client_enet():
+        from sklearn.linear_model import ElasticNet
+
+        x, y = export(conn, table, k, "y")
+        return ElasticNet(alpha=0.01, l1_ratio=0.5, tol=1e-8, max_iter=10000).fit(x, y).coef_
+
+    t_client, params = best(client_enet, 1)
+    diff = float(np.max(np.abs(np.array(coef) - params) / np.maximum(np.abs(params), 1e-3)))
+    lines.append(f"elastic net   {rows} x {k:<15} {floor:8.3f} {t_enet:10.3f} {t_enet / floor:8.1f} "
                  f"{t_client:12.3f} {iters:6d} {diff:12.1e}")
     return "\n".join(lines)
 
