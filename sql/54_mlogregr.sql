@@ -36,3 +36,15 @@ return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname
 $$;
 COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, text) IS
 'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category: category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+
+CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
+                                                    independent_varname text, clustervar text,
+                                                    ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.mlogregr import clustered_variance_mlogregr
+return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
+                                   ref_category, optimizer_params)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text) IS
+'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr; statsmodels'' small-sample factor); one row per non-reference category with num_clusters.';

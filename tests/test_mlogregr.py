@@ -87,3 +87,21 @@ def test_robust_variance_mlogregr_matches_statsmodels_hc0(data):
         np.testing.assert_allclose(r[1], ref.params[:, j], rtol=1e-7)
         np.testing.assert_allclose(r[2], ref.bse[:, j], rtol=1e-6)
         np.testing.assert_allclose(r[3], ref.tvalues[:, j], rtol=1e-6)
+
+
+def test_clustered_variance_mlogregr_matches_statsmodels(data):
+    conn, x, y = data
+    conn.execute("ALTER TABLE d ADD COLUMN firm int")
+    conn.execute("UPDATE d SET firm = abs(hashtext(x1::text)) % 23")
+    rows = conn.execute("SELECT y, x1, x2, firm FROM d ORDER BY ctid").fetchall()
+    ys = np.array([r[0] for r in rows])
+    xs = np.column_stack([np.ones(len(rows)), [r[1] for r in rows], [r[2] for r in rows]])
+    firms = np.array([r[3] for r in rows])
+    conn.execute("SELECT indb_ml.clustered_variance_mlogregr('d', 'cm', 'y', 'ARRAY[1, x1, x2]', 'firm', 0, "
+                 "'max_iter=50, tolerance=1e-12')")
+    got = conn.execute("SELECT coef, std_err, num_clusters FROM cm ORDER BY category").fetchall()
+    ref = sm.MNLogit(ys, xs).fit(disp=0, tol=1e-12, maxiter=100, cov_type="cluster", cov_kwds={"groups": firms})
+    for j, r in enumerate(got):
+        np.testing.assert_allclose(r[0], ref.params[:, j], rtol=1e-7)
+        np.testing.assert_allclose(r[1], ref.bse[:, j], rtol=1e-6)
+        assert r[2] == len(set(firms))

@@ -81,19 +81,34 @@ def clustered(blocks_by_cluster: dict, coef: np.ndarray, logit: bool) -> RobustF
     return _wald(coef, factor * bread @ meat @ bread, n)
 
 
-def robust_mlogit(blocks: list, fit) -> RobustFit:
-    """HC0 sandwich for a multinomial logit fit (:func:`indb_ml.kernels.mlogregr.mlogit_newton`):
-    per-row scores ``(1[y = c_j] - p_j) x`` stacked category-major, as the Hessian is."""
+def _mlogit_scores(b: np.ndarray, fit) -> np.ndarray:
+    """Per-row scores ``(1[y = c_j] - p_j) x`` stacked category-major, as the Hessian is."""
     m, k = fit.coef.shape
-    meat = np.zeros((m * k, m * k))
-    for b in blocks:
-        x, y = b[:, 1:], b[:, 0]
-        eta = np.column_stack([np.zeros(x.shape[0]), x @ fit.coef.T])
-        p = np.exp(eta - special.logsumexp(eta, axis=1, keepdims=True))[:, 1:]
-        ind = np.column_stack([y == c for c in fit.categories]).astype(float)
-        scores = ((ind - p)[:, :, None] * x[:, None, :]).reshape(x.shape[0], m * k)
-        meat += scores.T @ scores
+    x, y = b[:, 1:], b[:, 0]
+    eta = np.column_stack([np.zeros(x.shape[0]), x @ fit.coef.T])
+    p = np.exp(eta - special.logsumexp(eta, axis=1, keepdims=True))[:, 1:]
+    ind = np.column_stack([y == c for c in fit.categories]).astype(float)
+    return ((ind - p)[:, :, None] * x[:, None, :]).reshape(x.shape[0], m * k)
+
+
+def robust_mlogit(clusters: list, fit) -> RobustFit:
+    """HC0 (every block list in ``clusters`` of one row each is HC0; a list per cluster is the
+    cluster-robust sandwich) for a multinomial logit fit
+    (:func:`indb_ml.kernels.mlogregr.mlogit_newton`). ``clusters``: a list of block lists."""
+    m, k = fit.coef.shape
+    meat, n_rows = np.zeros((m * k, m * k)), fit.num_rows
+    for parts in clusters:
+        if len(clusters) == 1:  # HC0: rows are their own clusters
+            for b in parts:
+                s = _mlogit_scores(b, fit)
+                meat += s.T @ s
+        else:
+            total = sum(_mlogit_scores(b, fit).sum(axis=0) for b in parts)
+            meat += np.outer(total, total)
+    factor = 1.0
+    if len(clusters) > 1:
+        g = len(clusters)
+        factor = g / (g - 1) * (n_rows - 1) / (n_rows - m * k)
     bread = fit.variance_covariance
-    cov = bread @ meat @ bread
-    out = _wald(fit.coef.ravel(), cov, fit.num_rows)
-    return RobustFit(*(a.reshape(m, k) for a in (out.coef, out.std_err, out.stats, out.p_values)), fit.num_rows)
+    out = _wald(fit.coef.ravel(), factor * bread @ meat @ bread, n_rows)
+    return RobustFit(*(a.reshape(m, k) for a in (out.coef, out.std_err, out.stats, out.p_values)), n_rows)

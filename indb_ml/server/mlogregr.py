@@ -178,7 +178,7 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
         raise InputError(f"robust_variance_mlogregr: ref_category {ref} is not one of the categories")
     fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1, categories,
                         float(ref), op["max_iter"], op["tolerance"])
-    robust = robust_mlogit(parts, fit)
+    robust = robust_mlogit([parts], fit)
     sess.execute("CREATE TABLE " + out.sql(sess) + " (category integer, ref_category integer, coef float8[], "
                  "std_err float8[], z_stats float8[], p_values float8[], num_rows_processed bigint, "
                  "num_missing_rows_skipped bigint)")
@@ -187,3 +187,44 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
                      [int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(),
                       robust.stats[j].tolist(), robust.p_values[j].tolist(), fit.num_rows, skipped.get(None, 0)],
                      ["int4", "int4", "float8[]", "float8[]", "float8[]", "float8[]", "int8", "int8"])
+
+
+@sql_entry
+def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname, independent_varname, clustervar,
+                                ref_category=0, optimizer_params=None) -> None:
+    """Multinomial logit with cluster-robust standard errors (MADlib clustered_variance_mlogregr)."""
+    from indb_ml.kernels.robust import robust_mlogit
+
+    for name, value in (("source_table", source_table), ("out_table", out_table), ("clustervar", clustervar),
+                        ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
+        if value is None:
+            raise InputError(f"clustered_variance_mlogregr: {name} must not be NULL")
+    op = parse_params(optimizer_params, {"max_iter": (int, 20), "optimizer": (str, "irls"),
+                                         "tolerance": (float, 1e-4)}, "optimizer_params")
+    ref = 0 if ref_category is None else int(ref_category)
+    source = resolve_source(sess, source_table)
+    out = new_table(sess, out_table)
+    features = resolve_features(sess, source, dependent_varname, independent_varname,
+                                sqlexpr.parse_name_list(clustervar))
+    by_cluster, skipped = packed_groups(sess, source, features, _integers, "clustered_variance_mlogregr")
+    clusters = [parts for parts in by_cluster.values() if parts]
+    every = [b for parts in clusters for b in parts]
+    if not every:
+        raise InputError("clustered_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
+    if len(clusters) < 2:
+        raise InputError("clustered_variance_mlogregr: the data have one cluster; it needs two or more")
+    categories = sorted({float(c) for b in every for c in np.unique(b[:, 0])})
+    if float(ref) not in categories:
+        raise InputError(f"clustered_variance_mlogregr: ref_category {ref} is not one of the categories")
+    fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in every), every[0].shape[1] - 1, categories,
+                        float(ref), op["max_iter"], op["tolerance"])
+    robust = robust_mlogit(clusters, fit)
+    sess.execute("CREATE TABLE " + out.sql(sess) + " (category integer, ref_category integer, coef float8[], "
+                 "std_err float8[], z_stats float8[], p_values float8[], num_clusters integer, "
+                 "num_rows_processed bigint, num_missing_rows_skipped bigint)")
+    for j, category in enumerate(fit.categories):
+        sess.execute("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     [int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(),
+                      robust.stats[j].tolist(), robust.p_values[j].tolist(), len(clusters), fit.num_rows,
+                      sum(skipped.values())],
+                     ["int4", "int4", "float8[]", "float8[]", "float8[]", "float8[]", "int4", "int8", "int8"])
