@@ -155,3 +155,19 @@ def test_margins_match_statsmodels(pts):
         conn.execute("SELECT indb_ml.margins('m', 'mg3', NULL, NULL, ARRAY[1])")
     with pytest.raises(E.InvalidParameterValue, match="x_design"), conn.transaction():
         conn.execute("SELECT indb_ml.margins('m', 'mg3', '1, 2, 3, 2*3')")
+
+
+def test_logregr_above_the_memory_cap_streams_tiles(pts):
+    """With the cap below the data, IRLS streams a temporary tile table: same model."""
+    conn, x, y, _ = pts
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'mem', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-12)")
+    conn.execute("SET indb_ml.matrix_memory_mb = 0")
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'st', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-12)")
+    got = conn.execute("SELECT s.coef, m.coef, s.std_err, m.std_err, s.num_rows_processed, "
+                       "s.num_missing_rows_skipped, s.log_likelihood, m.log_likelihood FROM st s, mem m").fetchone()
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-10)
+    np.testing.assert_allclose(got[2], got[3], rtol=1e-9)
+    assert (got[4], got[5]) == (3000, 1) and got[6] == pytest.approx(got[7], rel=1e-12)
+    assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_rows_%'").fetchone()[0] == 0
+    with pytest.raises(E.DatatypeMismatch, match="boolean or 0/1"), conn.transaction():
+        conn.execute("SELECT indb_ml.logregr_train('pts', 'bad', 'x1', 'ARRAY[1, x2]')")

@@ -17,7 +17,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import irls
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import packed_groups
+from indb_ml.server.packed import TileRows, TooBig, packed_groups
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.server.session import sql_entry
 
@@ -80,7 +80,15 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     if clash:
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
-    groups, skipped = packed_groups(sess, source, features, _binary, "logregr_train")
+    streamed = None
+    try:
+        groups, skipped = packed_groups(sess, source, features, _binary, "logregr_train")
+    except TooBig:
+        if grouping:
+            raise
+        # Above the memory cap: reblock once into tiles and stream the tile rows every iteration.
+        streamed = TileRows(sess, source, features, _binary, "logregr_train")
+        groups, skipped = {None: ["streamed"]}, {None: streamed.skipped}
     if not any(groups.values()):
         total = sum(skipped.values())
         why = f": all {total} rows have a NULL" if total else ": the table is empty"
@@ -92,14 +100,14 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
             rows[gkey] = [None] * 7 + [0, skipped[gkey], 0, None, "no rows"]
             failed += 1
             continue
-        k = parts[0].shape[1] - 1
+        k = streamed.width if streamed else parts[0].shape[1] - 1
         label = f"logregr_train{' group ' + gkey if gkey else ''}"
 
         def report(i, ll, label=label):
             sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
 
-        fit = irls(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), k, max_iter, tolerance,
-                   report if verbose else None)
+        blocks = streamed.blocks if streamed else (lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts))
+        fit = irls(blocks, k, max_iter, tolerance, report if verbose else None)
         if verbose:
             sess.plpy.notice(f"logregr_train{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
@@ -113,6 +121,8 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.z_stats.tolist(),
                       fit.p_values.tolist(), fit.odds_ratios.tolist(), fit.condition_no, fit.num_rows, skipped[gkey],
                       fit.num_iterations, fit.variance_covariance.tolist(), fit.status]
+    if streamed:
+        streamed.close()
     write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows)
     processed = sum(r[7] for r in rows.values())
     sess.execute(
