@@ -2935,18 +2935,27 @@ return logregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text) IS 'Usage of indb_ml.logregr_train (any message, as MADlib''s ''usage'').';
 
+CREATE FUNCTION indb_ml._model_dot(coef float8[], features float8[], caller text) RETURNS float8
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+BEGIN
+    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(features) THEN
+        RAISE EXCEPTION '%: % coefficients but % features', caller, pg_catalog.cardinality(coef),
+            pg_catalog.cardinality(features) USING ERRCODE = '2202E',
+            HINT = 'pass the features in the order and number used to train';
+    END IF;
+    RETURN indb_ml.array_dot(coef, features);  -- NULL elements are an error there, named
+END
+$$;
+COMMENT ON FUNCTION indb_ml._model_dot(float8[], float8[], text) IS
+'Internal: coef . features for the predict functions, with an error naming the caller when the lengths differ.';
+
 CREATE FUNCTION indb_ml.logregr_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-    dot float8 := 0;
+    dot float8 := indb_ml._model_dot(coef, col_ind_var, 'logregr_predict');
 BEGIN
-    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(col_ind_var) THEN
-        RAISE EXCEPTION 'logregr_predict: % coefficients but % features', pg_catalog.cardinality(coef),
-            pg_catalog.cardinality(col_ind_var) USING ERRCODE = '2202E',
-            HINT = 'pass the features in the order and number used to train';
-    END IF;
-    SELECT pg_catalog.sum(c * x) INTO dot FROM ROWS FROM (pg_catalog.unnest(coef), pg_catalog.unnest(col_ind_var)) AS t(c, x);
     -- PostgreSQL's exp() raises on underflow and overflow where the probability is just 0 or 1.
     IF dot > 700 THEN
         RETURN 1;
@@ -2992,13 +3001,8 @@ CREATE FUNCTION indb_ml.glm_predict(coef float8[], col_ind_var float8[], link te
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-    eta float8;
+    eta float8 := indb_ml._model_dot(coef, col_ind_var, 'glm_predict');
 BEGIN
-    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(col_ind_var) THEN
-        RAISE EXCEPTION 'glm_predict: % coefficients but % features', pg_catalog.cardinality(coef),
-            pg_catalog.cardinality(col_ind_var) USING ERRCODE = '2202E';
-    END IF;
-    SELECT pg_catalog.sum(c * x) INTO eta FROM ROWS FROM (pg_catalog.unnest(coef), pg_catalog.unnest(col_ind_var)) AS t(c, x);
     CASE pg_catalog.lower(link)
         WHEN 'identity' THEN RETURN eta;
         WHEN 'log' THEN RETURN pg_catalog.exp(LEAST(eta, 709));
@@ -3104,19 +3108,8 @@ COMMENT ON FUNCTION indb_ml.elastic_net_train(text, text, text, text, text, floa
 'Elastic net (MADlib elastic_net_train), gaussian or binomial, glmnet''s objective 1/(2n)||y - b - Xw||² (or -loglik/n) + lambda (alpha |w|_1 + (1-alpha)/2 |w|²) with an unpenalized intercept, by coordinate descent (gaussian: on the moments from one scan). tbl_result: family, features, features_selected, coef_nonzero, coef_all, intercept, log_likelihood (minus the objective), standardize, iteration_run.';
 
 CREATE FUNCTION indb_ml.elastic_net_gaussian_predict(coefficients float8[], intercept float8, ind_var float8[])
-RETURNS float8 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    dot float8;
-BEGIN
-    IF pg_catalog.cardinality(coefficients) <> pg_catalog.cardinality(ind_var) THEN
-        RAISE EXCEPTION 'elastic_net predict: % coefficients but % features', pg_catalog.cardinality(coefficients),
-            pg_catalog.cardinality(ind_var) USING ERRCODE = '2202E';
-    END IF;
-    SELECT pg_catalog.sum(c * x) INTO dot FROM ROWS FROM (pg_catalog.unnest(coefficients), pg_catalog.unnest(ind_var)) AS t(c, x);
-    RETURN intercept + dot;
-END
-$$;
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT intercept + indb_ml._model_dot(coefficients, ind_var, 'elastic_net predict') $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_gaussian_predict(float8[], float8, float8[]) IS
 'intercept + coefficients . ind_var (MADlib elastic_net_gaussian_predict; use coef_all); IMMUTABLE, PARALLEL SAFE.';
 

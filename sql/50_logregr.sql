@@ -29,18 +29,27 @@ return logregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text) IS 'Usage of indb_ml.logregr_train (any message, as MADlib''s ''usage'').';
 
+CREATE FUNCTION indb_ml._model_dot(coef float8[], features float8[], caller text) RETURNS float8
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+BEGIN
+    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(features) THEN
+        RAISE EXCEPTION '%: % coefficients but % features', caller, pg_catalog.cardinality(coef),
+            pg_catalog.cardinality(features) USING ERRCODE = '2202E',
+            HINT = 'pass the features in the order and number used to train';
+    END IF;
+    RETURN indb_ml.array_dot(coef, features);  -- NULL elements are an error there, named
+END
+$$;
+COMMENT ON FUNCTION indb_ml._model_dot(float8[], float8[], text) IS
+'Internal: coef . features for the predict functions, with an error naming the caller when the lengths differ.';
+
 CREATE FUNCTION indb_ml.logregr_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-    dot float8 := 0;
+    dot float8 := indb_ml._model_dot(coef, col_ind_var, 'logregr_predict');
 BEGIN
-    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(col_ind_var) THEN
-        RAISE EXCEPTION 'logregr_predict: % coefficients but % features', pg_catalog.cardinality(coef),
-            pg_catalog.cardinality(col_ind_var) USING ERRCODE = '2202E',
-            HINT = 'pass the features in the order and number used to train';
-    END IF;
-    SELECT pg_catalog.sum(c * x) INTO dot FROM ROWS FROM (pg_catalog.unnest(coef), pg_catalog.unnest(col_ind_var)) AS t(c, x);
     -- PostgreSQL's exp() raises on underflow and overflow where the probability is just 0 or 1.
     IF dot > 700 THEN
         RETURN 1;

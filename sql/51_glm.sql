@@ -24,13 +24,8 @@ CREATE FUNCTION indb_ml.glm_predict(coef float8[], col_ind_var float8[], link te
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-    eta float8;
+    eta float8 := indb_ml._model_dot(coef, col_ind_var, 'glm_predict');
 BEGIN
-    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(col_ind_var) THEN
-        RAISE EXCEPTION 'glm_predict: % coefficients but % features', pg_catalog.cardinality(coef),
-            pg_catalog.cardinality(col_ind_var) USING ERRCODE = '2202E';
-    END IF;
-    SELECT pg_catalog.sum(c * x) INTO eta FROM ROWS FROM (pg_catalog.unnest(coef), pg_catalog.unnest(col_ind_var)) AS t(c, x);
     CASE pg_catalog.lower(link)
         WHEN 'identity' THEN RETURN eta;
         WHEN 'log' THEN RETURN pg_catalog.exp(LEAST(eta, 709));

@@ -16,19 +16,8 @@ COMMENT ON FUNCTION indb_ml.elastic_net_train(text, text, text, text, text, floa
 'Elastic net (MADlib elastic_net_train), gaussian or binomial, glmnet''s objective 1/(2n)||y - b - Xw||² (or -loglik/n) + lambda (alpha |w|_1 + (1-alpha)/2 |w|²) with an unpenalized intercept, by coordinate descent (gaussian: on the moments from one scan). tbl_result: family, features, features_selected, coef_nonzero, coef_all, intercept, log_likelihood (minus the objective), standardize, iteration_run.';
 
 CREATE FUNCTION indb_ml.elastic_net_gaussian_predict(coefficients float8[], intercept float8, ind_var float8[])
-RETURNS float8 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    dot float8;
-BEGIN
-    IF pg_catalog.cardinality(coefficients) <> pg_catalog.cardinality(ind_var) THEN
-        RAISE EXCEPTION 'elastic_net predict: % coefficients but % features', pg_catalog.cardinality(coefficients),
-            pg_catalog.cardinality(ind_var) USING ERRCODE = '2202E';
-    END IF;
-    SELECT pg_catalog.sum(c * x) INTO dot FROM ROWS FROM (pg_catalog.unnest(coefficients), pg_catalog.unnest(ind_var)) AS t(c, x);
-    RETURN intercept + dot;
-END
-$$;
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT intercept + indb_ml._model_dot(coefficients, ind_var, 'elastic_net predict') $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_gaussian_predict(float8[], float8, float8[]) IS
 'intercept + coefficients . ind_var (MADlib elastic_net_gaussian_predict; use coef_all); IMMUTABLE, PARALLEL SAFE.';
 
