@@ -11,7 +11,7 @@ return logregr_train(plpy, source_table, out_table, dependent_varname, independe
                      max_iter, optimizer, tolerance, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text, text, text, text, text, integer, text, float8, boolean) IS
-'Logistic regression (MADlib logregr_train): IRLS over the rows packed once by a chunked scan, iterating in numpy; writes out_table (coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations, variance_covariance, status) and out_table_summary. SELECT indb_ml.logregr_train() shows the usage.';
+'Logistic regression (MADlib logregr_train): IRLS (or cg, igd) over the rows packed once by a chunked scan (streamed tiles above indb_ml.matrix_memory_mb), iterating in numpy; writes out_table (coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations, variance_covariance, status) and out_table_summary. SELECT indb_ml.logregr_train() shows the usage.';
 
 CREATE FUNCTION indb_ml.logregr_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

@@ -100,7 +100,7 @@ def test_separable_data_give_a_status_not_a_crash(postgresql):
     ("'pts', 'o', 'x1', 'ARRAY[1, x1]'", E.DatatypeMismatch, "must be boolean or 0/1"),
     ("'nope', 'o', 'y', 'ARRAY[1, x1]'", E.UndefinedTable, "nope"),
     ("'pts', 'o', 'y', 'ARRAY[1, nope]'", E.UndefinedColumn, "nope"),
-    ("'pts', 'o', 'y', 'ARRAY[1, x1]', NULL, 20, 'igd'", E.InvalidParameterValue, "'igd' is not available"),
+    ("'pts', 'o', 'y', 'ARRAY[1, x1]', NULL, 20, 'sgd'", E.InvalidParameterValue, "'sgd' is not available"),
     ("'pts', 'o', 'y', 'ARRAY[1, x1]', NULL, 0", E.InvalidParameterValue, "max_iter"),
     ("'pts', 'o', 'y', 'ARRAY[1, x1); DROP TABLE pts; --]'", E.SyntaxError, None),
 ])
@@ -171,3 +171,23 @@ def test_logregr_above_the_memory_cap_streams_tiles(pts):
     assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_rows_%'").fetchone()[0] == 0
     with pytest.raises(E.DatatypeMismatch, match="boolean or 0/1"), conn.transaction():
         conn.execute("SELECT indb_ml.logregr_train('pts', 'bad', 'x1', 'ARRAY[1, x2]')")
+
+
+@pytest.mark.parametrize("optimizer, tolerance, coef_tol", [("cg", 1e-10, 1e-6), ("igd", 1e-7, 5e-2)])
+def test_logregr_cg_and_igd_reach_the_logit_optimum(pts, optimizer, tolerance, coef_tol):
+    """MADlib's other optimizers: CG converges to the same optimum as statsmodels' Logit;
+    IGD (incremental, approximate in MADlib too) gets close. Standard errors come from the
+    Hessian at the point reached, so they agree to the same order."""
+    conn, x, y, _ = pts
+    ref = sm.Logit(y, x).fit(disp=0, tol=1e-12)
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'm', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 200, %s, %s)",
+                 [optimizer, tolerance])
+    coef, se, ll, status, iters = conn.execute(
+        "SELECT coef, std_err, log_likelihood, status, num_iterations FROM m").fetchone()
+    scale = np.maximum(np.abs(ref.params), 0.1)
+    assert np.max(np.abs(np.array(coef) - ref.params) / scale) < coef_tol, (optimizer, coef, ref.params)
+    np.testing.assert_allclose(se, ref.bse, rtol=10 * coef_tol)
+    assert ll == pytest.approx(ref.llf, rel=coef_tol / 10)
+    assert status == "converged" and 1 <= iters <= 200
+    summary = conn.execute("SELECT optimizer_params FROM m_summary").fetchone()[0]
+    assert summary.startswith(f"optimizer={optimizer}")

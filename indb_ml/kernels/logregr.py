@@ -52,20 +52,38 @@ def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int):
 
 
 def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: float = 1e-4,
-         report: Callable[[int, float], None] | None = None) -> LogitFit:
-    """Newton iterations until the relative change of the log-likelihood is below ``tolerance``
+         report: Callable[[int, float], None] | None = None, optimizer: str = "irls") -> LogitFit:
+    """Iterations until the relative change of the log-likelihood is below ``tolerance``
     (MADlib's rule). ``blocks()`` yields ``(X block, y block)`` afresh on every call;
-    ``report(iteration, log_likelihood)`` is called after each one (verbose)."""
+    ``report(iteration, log_likelihood)`` is called after each one (verbose).
+
+    ``optimizer`` is MADlib's: ``irls`` (Newton), ``cg`` (Polak-Ribière conjugate gradient
+    with a Newton step length along each direction) or ``igd`` (incremental gradient:
+    mini-batch steps of 1/L, L a bound on the curvature; approximate, as in MADlib). Every
+    one ends with the Hessian at its last point for the standard errors.
+    """
     w = np.zeros(k)
     ll, grad, hess, n = _pass(blocks, w, k)
     status, iterations = "max_iter", 0
+    direction, last_grad = None, None
+    lipschitz = None
     while iterations < max_iter:
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            status = "singular"
-            break
-        w = w + step
+        if optimizer == "igd":
+            if lipschitz is None:
+                # At w = 0 every weight p(1-p) is 1/4, its maximum: the Hessian there bounds the curvature.
+                lipschitz = max(float(np.linalg.eigvalsh(hess)[-1]), 1e-300) / max(n, 1)
+                igd = (w, np.zeros(k), 0)
+            igd = _igd_epoch(blocks, igd, 1.0 / lipschitz, iterations + 1)
+            w = igd[1] / igd[2] if igd[2] else igd[0]
+        else:
+            if optimizer == "cg":
+                step, direction, last_grad = _cg_step(grad, hess, direction, last_grad)
+            else:
+                step = _newton_step(hess, grad)
+            if step is None:
+                status = "singular"
+                break
+            w = w + step
         iterations += 1
         new_ll, grad, hess, n = _pass(blocks, w, k)
         change = abs(new_ll - ll) / max(abs(new_ll), 1e-300)
@@ -87,3 +105,50 @@ def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: 
         se = np.sqrt(np.diag(vcov))
         z = w / se
     return LogitFit(w, ll, se, z, 2 * stats.norm.sf(np.abs(z)), np.exp(w), cond, vcov, iterations, n, status)
+
+
+def _newton_step(hess: np.ndarray, grad: np.ndarray) -> np.ndarray | None:
+    try:
+        return np.linalg.solve(hess, grad)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _cg_step(grad, hess, direction, last_grad):
+    """Polak-Ribière direction (restarted when it stops ascending) and its Newton length
+    ``g.d / d'Hd``: one pass per iteration, like IRLS, but no k x k solve."""
+    if direction is None:
+        d = grad.copy()
+    else:
+        beta = max(0.0, float(grad @ (grad - last_grad)) / max(float(last_grad @ last_grad), 1e-300))
+        d = grad + beta * direction
+        if grad @ d <= 0:
+            d = grad.copy()
+    curvature = float(d @ hess @ d)
+    if not np.isfinite(curvature) or curvature <= 0:
+        return None, d, grad
+    return (float(grad @ d) / curvature) * d, d, grad
+
+
+IGD_BATCH = 512  # rows per incremental step: Python runs per batch, never per row
+
+
+def _igd_epoch(blocks: Callable[[], Iterator], state: tuple, rate: float, epoch: int) -> tuple:
+    """One pass of incremental gradient ascent on the mean log-likelihood, batch by batch.
+
+    ``state`` is ``(iterate, sum of iterates, count)``; the point reported is the average of
+    the iterates since the first pass (Polyak-Ruppert), where the batches' noise cancels.
+    The rate ``1/L`` (L bounds the curvature of the mean log-likelihood) decays as
+    ``1/sqrt(epoch)``. Like MADlib's IGD this is approximate: tolerance stops it when the
+    log-likelihood stalls, not at the exact optimum.
+    """
+    w, total, count = state[0].copy(), state[1].copy(), state[2]
+    step = rate / np.sqrt(epoch)
+    for x, y in blocks():
+        for i in range(0, x.shape[0], IGD_BATCH):
+            xb, yb = x[i:i + IGD_BATCH], y[i:i + IGD_BATCH]
+            w += step * (xb.T @ (yb - special.expit(xb @ w))) / xb.shape[0]
+            if epoch > 1:
+                total += w
+                count += 1
+    return w, total, count

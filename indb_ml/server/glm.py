@@ -15,7 +15,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.glm import check_response, family, glm_irls
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import packed_groups
+from indb_ml.server.packed import training_rows
 from indb_ml.server.params import parse_params
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.server.session import sql_entry
@@ -82,13 +82,13 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
     if clash:
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
-    groups, skipped = packed_groups(sess, source, features, lambda y: check_response(fam, y), "glm")
-    if not any(groups.values()):
+    groups, skipped, close = training_rows(sess, source, features, lambda y: check_response(fam, y), "glm")
+    if not groups:
         raise InputError("glm: no rows to train on", sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
     for gkey in skipped:
-        parts = groups.get(gkey, [])
-        if not parts:
+        data = groups.get(gkey)
+        if data is None:
             rows[gkey] = [None] * 6 + [0, skipped[gkey], 0, "no rows"]
             failed += 1
             continue
@@ -97,8 +97,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         def report(i, pearson, label=label):
             sess.plpy.notice(f"{label}: iteration {i}, Pearson chi2 {pearson:.10g}")
 
-        fit = glm_irls(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1, fam,
-                       op["max_iter"], op["tolerance"], report if verbose else None)
+        fit = glm_irls(data.blocks, data.width, fam, op["max_iter"], op["tolerance"], report if verbose else None)
         if verbose:
             sess.plpy.notice(f"glm{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
@@ -109,6 +108,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.stats.tolist(),
                       fit.p_values.tolist(), fit.dispersion, fit.num_rows, skipped[gkey], fit.num_iterations,
                       fit.status]
+    close()
     write_models(sess, source, out, features.group_cols, cols, rows)
     sess.execute(
         "CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, model_table text, "

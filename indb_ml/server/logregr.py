@@ -17,7 +17,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import irls
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import TileRows, TooBig, packed_groups
+from indb_ml.server.packed import training_rows
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.server.session import sql_entry
 
@@ -27,10 +27,10 @@ OUTPUT_COLUMNS = (
     ("num_rows_processed", "bigint"), ("num_missing_rows_skipped", "bigint"), ("num_iterations", "integer"),
     ("variance_covariance", "float8[]"), ("status", "text"),
 )
-OPTIMIZERS = ("irls", "newton")
+OPTIMIZERS = ("irls", "newton", "cg", "igd")
 
 USAGE = """\
-logregr_train: logistic regression, MADlib-compatible (IRLS).
+logregr_train: logistic regression, MADlib-compatible (IRLS, CG or IGD).
 
 SELECT indb_ml.logregr_train(
     source_table,          -- table or view with the data
@@ -39,7 +39,7 @@ SELECT indb_ml.logregr_train(
     independent_varname,   -- 'ARRAY[1, treatment, trait_anxiety]' (no implicit intercept)
     grouping_cols,         -- optional: 'col1, col2', one model per group
     max_iter,              -- optional: default 20
-    optimizer,             -- optional: 'irls' (default; 'newton' is the same)
+    optimizer,             -- optional: 'irls' (default; 'newton' is the same), 'cg' or 'igd'
     tolerance,             -- optional: relative change of the log-likelihood, default 0.0001
     verbose                -- optional: NOTICE the log-likelihood of every iteration
 );
@@ -66,7 +66,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     optimizer = (optimizer or "irls").strip().lower()
     if optimizer not in OPTIMIZERS:
         raise InputError(f"logregr_train: optimizer {optimizer!r} is not available",
-                         hint="use 'irls' ('cg' and 'igd' are not implemented)")
+                         hint="use 'irls' (Newton), 'cg' (conjugate gradient) or 'igd' (incremental gradient)")
     if max_iter < 1:
         raise InputError("logregr_train: max_iter must be at least 1")
     if not np.isfinite(tolerance) or tolerance < 0:
@@ -80,34 +80,25 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     if clash:
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
-    streamed = None
-    try:
-        groups, skipped = packed_groups(sess, source, features, _binary, "logregr_train")
-    except TooBig:
-        if grouping:
-            raise
-        # Above the memory cap: reblock once into tiles and stream the tile rows every iteration.
-        streamed = TileRows(sess, source, features, _binary, "logregr_train")
-        groups, skipped = {None: ["streamed"]}, {None: streamed.skipped}
-    if not any(groups.values()):
+    groups, skipped, close = training_rows(sess, source, features, _binary, "logregr_train")
+    if not groups:
         total = sum(skipped.values())
         why = f": all {total} rows have a NULL" if total else ": the table is empty"
         raise InputError("no rows to train on" + why, sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
     for gkey in skipped:
-        parts = groups.get(gkey, [])
-        if not parts:
+        data = groups.get(gkey)
+        if data is None:
             rows[gkey] = [None] * 7 + [0, skipped[gkey], 0, None, "no rows"]
             failed += 1
             continue
-        k = streamed.width if streamed else parts[0].shape[1] - 1
         label = f"logregr_train{' group ' + gkey if gkey else ''}"
 
         def report(i, ll, label=label):
             sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
 
-        blocks = streamed.blocks if streamed else (lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts))
-        fit = irls(blocks, k, max_iter, tolerance, report if verbose else None)
+        fit = irls(data.blocks, data.width, max_iter, tolerance, report if verbose else None,
+                   "irls" if optimizer == "newton" else optimizer)
         if verbose:
             sess.plpy.notice(f"logregr_train{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
@@ -121,8 +112,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.z_stats.tolist(),
                       fit.p_values.tolist(), fit.odds_ratios.tolist(), fit.condition_no, fit.num_rows, skipped[gkey],
                       fit.num_iterations, fit.variance_covariance.tolist(), fit.status]
-    if streamed:
-        streamed.close()
+    close()
     write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows)
     processed = sum(r[7] for r in rows.values())
     sess.execute(

@@ -14,7 +14,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.mlogregr import mlogit_newton
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import packed_groups
+from indb_ml.server.packed import packed_groups, training_rows
 from indb_ml.server.params import parse_params
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.server.session import sql_entry
@@ -48,20 +48,19 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     features = resolve_features(sess, source, dependent_varname, independent_varname, [])
-    groups, skipped = packed_groups(sess, source, features, _integers, "mlogregr_train")
-    parts = groups.get(None, [])
-    if not parts:
+    groups, skipped, close = training_rows(sess, source, features, _integers, "mlogregr_train")
+    data = groups.get(None)
+    if data is None:
         raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
-    categories = sorted({float(c) for b in parts for c in np.unique(b[:, 0])})
+    categories = _categories([data])
     if len(categories) < 2 or len(categories) > MAX_CATEGORIES:
         raise InputError(f"mlogregr_train: the dependent variable has {len(categories)} categories",
                          hint=f"it needs 2 to {MAX_CATEGORIES}")
     if float(ref) not in categories:
         raise InputError(f"mlogregr_train: ref_category {ref} is not one of the categories "
                          f"{[int(c) for c in categories][:10]}")
-    k = parts[0].shape[1] - 1
-    fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in parts), k, categories, float(ref), op["max_iter"],
-                        op["tolerance"])
+    fit = mlogit_newton(data.blocks, data.width, categories, float(ref), op["max_iter"], op["tolerance"])
+    close()
     if fit.status != "converged":
         sess.warning(f"mlogregr_train: {fit.status} after {fit.num_iterations} iterations")
     sess.execute("CREATE TABLE " + out.sql(sess) + " (" + COLUMNS + ")")
@@ -111,20 +110,18 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     out = new_table(sess, model_table, "model_table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
-    groups, skipped = packed_groups(sess, source, features, _integers, "multinom")
-    parts_all = [b for parts in groups.values() for b in parts]
-    if not parts_all:
+    groups, skipped, close = training_rows(sess, source, features, _integers, "multinom")
+    if not groups:
         raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
-    categories = sorted({float(c) for b in parts_all for c in np.unique(b[:, 0])})
+    categories = _categories(groups.values())
     if float(ref) not in categories or len(categories) < 2:
         raise InputError(f"multinom: ref_category {ref} is not one of the categories, or there is only one")
     written: dict = {}
     for gkey in skipped:
-        parts = groups.get(gkey, [])
-        if not parts:
+        data = groups.get(gkey)
+        if data is None:
             continue
-        fit = mlogit_newton(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
-                            categories, float(ref), op["max_iter"], op["tolerance"])
+        fit = mlogit_newton(data.blocks, data.width, categories, float(ref), op["max_iter"], op["tolerance"])
         if verbose:
             sess.plpy.notice(f"multinom{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}")
@@ -135,7 +132,13 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
             written[key] = [int(category), fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(),
                             fit.z_stats[j].tolist(), fit.p_values[j].tolist(), fit.num_rows, skipped[gkey],
                             fit.num_iterations, fit.status]
+    close()
     _write_per_category(sess, source, out, features.group_cols, written)
+
+
+def _categories(datas) -> list:
+    """The sorted distinct dependent values over every group's rows (one pass over each)."""
+    return sorted({float(c) for data in datas for _, y in data.blocks() for c in np.unique(y)})
 
 
 def _write_per_category(sess, source, out, group_cols, written: dict) -> None:

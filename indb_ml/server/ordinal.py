@@ -15,7 +15,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.ordinal import LINKS, fit_ordinal
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import packed_groups
+from indb_ml.server.packed import training_rows
 from indb_ml.server.relations import new_table, resolve_source
 from indb_ml.server.session import sql_entry
 
@@ -60,17 +60,16 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
     if unknown:
         raise InputError(f"ordinal: {unknown} rows have a dependent value that cat_order does not list",
                          hint="list every category in cat_order, in order")
-    groups, skipped = packed_groups(sess, source, features, lambda y: None, "ordinal")
-    if not any(groups.values()):
+    groups, skipped, close = training_rows(sess, source, features, lambda y: None, "ordinal")
+    if not groups:
         raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
     rows = {}
     for gkey in skipped:
-        parts = groups.get(gkey, [])
-        if not parts:
+        data = groups.get(gkey)
+        if data is None:
             rows[gkey] = [None] * 9 + [0, skipped[gkey], 0]
             continue
-        fit = fit_ordinal(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
-                          len(categories), link)
+        fit = fit_ordinal(data.blocks, data.width, len(categories), link)
         if not fit.converged:
             sess.warning(f"ordinal{' in group ' + gkey if gkey else ''}: did not converge after "
                          f"{fit.iterations} iterations")
@@ -82,4 +81,5 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         rows[gkey] = [fit.thresholds.tolist(), fit.threshold_se.tolist(), zt.tolist(), pt.tolist(),
                       fit.log_likelihood, fit.coef.tolist(), fit.coef_se.tolist(), zf.tolist(), pf.tolist(),
                       fit.num_rows, skipped[gkey], fit.iterations]
+    close()
     write_models(sess, source, out, features.group_cols, COLUMNS, rows)

@@ -24,30 +24,35 @@ class TooBig(InputError):
     """The packed rows exceed the memory cap (trainers without grouping then stream tiles)."""
 
 
+class MemoryRows:
+    """One group's packed blocks held in memory: ``blocks()`` yields ``(X, y)`` afresh."""
+
+    def __init__(self, parts: list):
+        self.parts = parts
+        self.width = parts[0].shape[1] - 1
+
+    def blocks(self):
+        return ((b[:, 1:], b[:, 0]) for b in self.parts)
+
+
 class TileRows:
-    """The rows ``[y, x...]`` (NULL rows dropped) reblocked once into a temporary tile table,
-    for iterative trainers whose data exceed the memory cap: every pass streams the tile rows
-    (DESIGN.md strategy 3), so memory holds one tile row, not the data."""
+    """One group's rows ``[y, x...]`` reblocked once into a temporary tile table, for iterative
+    trainers whose data exceed the memory cap: every pass streams the tile rows (DESIGN.md
+    strategy 3), so memory holds one tile row, not the data. Same interface as
+    :class:`MemoryRows`. ``rows`` is a temporary table ``(row_num, val)`` of complete rows;
+    it is consumed."""
 
     _count = 0
 
-    def __init__(self, sess: Session, source, features, check_y, what: str):
-        from indb_ml.matrix import ops
+    def __init__(self, sess: Session, rows: str, check_y, what: str):
+        from indb_ml.matrix import ops, pieces
 
         TileRows._count += 1
         self.sess = sess
-        rows = f"pg_temp.indb_ml_rows_{TileRows._count}"
-        self.tiles = rows + "_t"
-        sess.execute("CREATE TEMPORARY TABLE " + rows.split(".", 1)[1] + " AS SELECT (pg_catalog.row_number() "
-                     "OVER ())::integer AS row_num, r AS val FROM (SELECT " + features.row_sql + " AS r FROM "
-                     + source.sql(sess) + ") s WHERE r IS NOT NULL AND pg_catalog.array_position(r, NULL) IS NULL")
-        counts = sess.one("SELECT (SELECT pg_catalog.count(*) FROM " + source.sql(sess) + ") AS total, "
-                          "pg_catalog.count(*) AS used FROM " + rows)
-        if counts["used"] == 0:
-            raise InputError("no rows to train on", sqlstate=InputError.NO_DATA)
-        self.used, self.skipped = int(counts["used"]), int(counts["total"] - counts["used"])
+        self.tiles = f"pg_temp.indb_ml_tiles_{TileRows._count}"
         ops.matrix_reblock(sess.plpy, rows, "row=row_num, val=val", self.tiles, "block=1000")
         sess.execute("DROP TABLE " + rows)
+        self.width = pieces.open_source(sess, self.tiles, "", "rows").shape[1] - 1
         width = None
         for x, y in self.blocks():  # one validating pass, as packed_groups validates its blocks
             width = check_block(np.column_stack([y, x]), width)
@@ -64,15 +69,63 @@ class TileRows:
         for _, block in pieces.row_pieces(self.sess, src):
             yield block[:, 1:], block[:, 0]
 
-    @property
-    def width(self) -> int:
-        """The number of features."""
-        from indb_ml.matrix import pieces
-
-        return pieces.open_source(self.sess, self.tiles, "", "rows").shape[1] - 1
-
     def close(self) -> None:
         self.sess.execute("DROP TABLE IF EXISTS " + self.tiles)
+
+
+def training_rows(sess: Session, source, features, check_y: Callable[[np.ndarray], str | None], what: str):
+    """``({group: MemoryRows | TileRows}, {group: rows skipped}, close)`` for iterative trainers.
+
+    Under ``indb_ml.matrix_memory_mb`` the rows are packed into memory (:func:`packed_groups`);
+    above it every group is reblocked once into temporary tiles that each pass streams.
+    ``close()`` drops the temporary tables (an error rolls them back with everything else).
+    """
+    try:
+        groups, skipped = packed_groups(sess, source, features, check_y, what)
+    except TooBig:
+        streamed, skipped = _tile_groups(sess, source, features, check_y, what)
+        sess.debug(f"{what}: the rows exceed indb_ml.matrix_memory_mb; streaming temporary tiles for "
+                   f"{len(streamed)} group(s)")
+        return streamed, skipped, lambda: [t.close() for t in streamed.values()]
+    return {g: MemoryRows(p) for g, p in groups.items() if p}, skipped, lambda: None
+
+
+def _tile_groups(sess: Session, source, features, check_y, what: str):
+    """Every group's complete rows into its own temporary tile table, from one numbered copy.
+
+    Groups are numbered by ``dense_rank()`` over the grouping columns, so SQL-equal keys
+    (numeric 1.0 and 1.00) are one group, as :func:`indb_ml.server.groups.canonical_keys` makes them.
+    """
+    TileRows._count += 1
+    rows = f"indb_ml_rows_{TileRows._count}"
+    cols = [sess.ident(g) for g in features.group_cols]
+    if cols:
+        gid = "pg_catalog.dense_rank() OVER (ORDER BY " + ", ".join(cols) + ")"
+        pairs = ", ".join(sess.literal(g) + ", " + c for g, c in zip(features.group_cols, cols))
+        gkey = "pg_catalog.jsonb_build_object(" + pairs + ")::text"
+    else:
+        gid, gkey = "1", "NULL::text"
+    sess.execute("CREATE TEMPORARY TABLE " + rows + " AS SELECT (" + gid + ")::integer AS gid, " + gkey
+                 + " AS gkey, indb_ml_r AS val, (indb_ml_r IS NOT NULL AND pg_catalog.array_position(indb_ml_r, "
+                 "NULL) IS NULL) AS ok FROM (SELECT " + "".join(c + ", " for c in cols) + features.row_sql
+                 + " AS indb_ml_r FROM " + source.sql(sess) + ") s")
+    keys = sess.execute("SELECT gid, pg_catalog.array_agg(DISTINCT gkey) AS variants, pg_catalog.count(*) FILTER "
+                        "(WHERE NOT ok) AS skipped, pg_catalog.count(*) FILTER (WHERE ok) AS used FROM pg_temp."
+                        + rows + " GROUP BY gid ORDER BY gid")
+    # The key spelling written out is the one packed_groups would choose for the same values.
+    canon = canonical_keys(sess, source, features.group_cols, [v for k in keys for v in k["variants"]])
+    streamed, skipped = {}, {}
+    for k in keys:
+        gkey = canon[k["variants"][0]]
+        skipped[gkey] = int(k["skipped"])
+        if not k["used"]:
+            continue
+        part = rows + "_g"
+        sess.execute("CREATE TEMPORARY TABLE " + part + " AS SELECT (pg_catalog.row_number() OVER ())::integer "
+                     "AS row_num, val FROM pg_temp." + rows + " WHERE ok AND gid = " + str(int(k["gid"])))
+        streamed[gkey] = TileRows(sess, "pg_temp." + part, check_y, what)
+    sess.execute("DROP TABLE pg_temp." + rows)
+    return streamed, skipped
 
 
 def packed_groups(sess: Session, source, features, check_y: Callable[[np.ndarray], str | None], what: str):
