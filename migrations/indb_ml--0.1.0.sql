@@ -3193,7 +3193,7 @@ COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, bo
 'Ordinal regression (MADlib ordinal): P(y <= j) = F(threshold_j - x''beta), link_func logit or probit, cat_order ''mild, moderate, severe''; independent_varname without an intercept. model_table: coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, iteration.';
 
 -- ---- 56_margins.sql ----
--- marginal effects of linear and logistic models (MADlib margins)
+-- marginal effects of linear, logistic and multinomial logistic models (MADlib margins)
 
 CREATE FUNCTION indb_ml.margins(model_table text, output_table text, x_design text DEFAULT NULL,
                                 source_table text DEFAULT NULL, marginal_vars integer[] DEFAULT NULL)
@@ -3203,7 +3203,7 @@ from indb_ml.server.margins import margins
 return margins(plpy, model_table, output_table, x_design, source_table, marginal_vars)
 $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, integer[]) IS
-'Average marginal effects of a linregr_train or logregr_train model (MADlib margins) over its source (or source_table): output_table has variables (1-based feature indices; constant columns such as the intercept are left out), margins, std_err (delta method), z_stats, p_values. x_design (interaction terms) and grouped models are not supported yet.';
+'Average marginal effects of a linregr_train, logregr_train or mlogregr_train model (MADlib margins) over its source (or source_table); x_design names interaction and indicator terms (''1, age, i.female, female*age''). output_table has variables (1-based positions of basis terms; constant columns such as the intercept are left out), margins, std_err (delta method), z_stats, p_values; for mlogregr one row per non-reference category with category and ref_category. Grouped models are not supported yet.';
 
 -- ---- 57_cross_validation.sql ----
 -- k-fold cross-validation of the regression models (a typed signature)

@@ -153,8 +153,6 @@ def test_margins_match_statsmodels(pts):
     np.testing.assert_allclose(lin[3], lin[2], rtol=1e-12)
     with pytest.raises(E.InvalidParameterValue, match="constant columns"), conn.transaction():
         conn.execute("SELECT indb_ml.margins('m', 'mg3', NULL, NULL, ARRAY[1])")
-    with pytest.raises(E.InvalidParameterValue, match="x_design"), conn.transaction():
-        conn.execute("SELECT indb_ml.margins('m', 'mg3', '1, 2, 3, 2*3')")
 
 
 def test_logregr_above_the_memory_cap_streams_tiles(pts):
