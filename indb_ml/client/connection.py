@@ -140,39 +140,13 @@ class Database:
           name; by default both are temporary tables (``pg_temp``, so no CREATE privilege
           on a schema is needed), dropped before returning.
         """
-        conn = self._conn
-        x_sql, names = _features_sql(features, conn)
-        y_sql = sql.Identifier(target).as_string(conn)
-        group_sql = _grouping_sql(grouping, conn)
-        out = out_table if out_table is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
-        notices: list[str] = []
-        collect = _warning_collector(notices)
-        conn.add_notice_handler(collect)
-        try:
-            with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(
-                    "SELECT indb_ml.linregr_train(%s, %s, %s, %s, %s, %s)",
-                    [source, out, y_sql, x_sql, group_sql, bool(heteroskedasticity)],
-                )
-                table, summary = _output_names(cur, out)
-                rows = cur.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
-                group_cols = [c.name for c in cur.description if c.name not in _LINREGR_STATS]
-                if out_table is None:
-                    cur.execute(sql.SQL("DROP TABLE {}, {}").format(table, summary))
-        except psycopg.Error as exc:
-            raise IndbMlError.from_psycopg(exc) from exc
-        finally:
-            conn.remove_notice_handler(collect)
-        for message in notices:
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
-        if isinstance(features, str) and rows:
-            names = _expression_names(features, len(rows[0]["coef"] or ()))
-        models = [
-            LinregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None) for r in rows
-        ]
-        if group_sql is None:
-            return models[0]
-        return {tuple(m.group.values()): m for m in models}
+        x_sql, names, y_sql, group_sql = self._inputs(features, target, grouping)
+        rows, group_cols = self._run("SELECT indb_ml.linregr_train(%s, %s, %s, %s, %s, %s)",
+                                     lambda out: [source, out, y_sql, x_sql, group_sql, bool(heteroskedasticity)],
+                                     out_table, _LINREGR_STATS, None, 0)
+        names = _names(features, names, rows)
+        return _by_group([LinregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
+                          for r in rows], group_sql)
 
     def logregr_train(
         self,
@@ -196,41 +170,145 @@ class Database:
         """
         from indb_ml.client.models import LogregrModel
 
+        x_sql, names, y_sql, group_sql = self._inputs(features, target, grouping)
+        rows, group_cols = self._run(
+            "SELECT indb_ml.logregr_train(%s, %s, %s, %s, %s, %s, 'irls', %s, %s)",
+            lambda out: [source, out, y_sql, x_sql, group_sql, max_iter, tolerance, bool(verbose)],
+            out_table, _LOGREGR_STATS, (progress or _progress_bar) if verbose else None, max_iter)
+        names = _names(features, names, rows)
+        models = [LogregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
+                  for r in rows]
+        return _by_group(models, group_sql)
+
+    def glm(
+        self,
+        source: str,
+        target: str,
+        features: Features,
+        family: str,
+        link: str | None = None,
+        *,
+        grouping: str | Sequence[str] | None = None,
+        max_iter: int = 100,
+        tolerance: float = 1e-6,
+        verbose: bool = False,
+        progress: Any = None,
+        out_table: str | None = None,
+    ):
+        """A generalized linear model inside the server (``indb_ml.glm``, IRLS): ``family`` is
+        gaussian, binomial, poisson, gamma or inverse_gaussian, ``link`` one of its links (None:
+        the family's default). Other arguments as in :meth:`logregr_train`; ``progress`` receives
+        ``(iteration, Pearson chi2, max_iter)``. Returns a :class:`GlmModel` (or a dict per group)."""
+        from indb_ml.client.glm_models import GlmModel
+
+        x_sql, names, y_sql, group_sql = self._inputs(features, target, grouping)
+        family_params = f"family={family}" + (f", link={link}" if link else "")
+        optim_params = f"max_iter={int(max_iter)}, optimizer=irls, tolerance={float(tolerance)!r}"
+        rows, group_cols = self._run(
+            "SELECT indb_ml.glm(%s, %s, %s, %s, %s, %s, %s, %s)",
+            lambda out: [source, out, y_sql, x_sql, family_params, group_sql, optim_params, bool(verbose)],
+            out_table, _GLM_STATS, (progress or _progress_bar) if verbose else None, max_iter, pattern=_GLM_ITERATION,
+            summary_sql="SELECT family_params FROM {}")
+        used = dict(kv.split("=") for kv in rows[0]["indb_ml_summary"].replace(" ", "").split(","))
+        names = _names(features, names, rows)
+        models = [GlmModel.from_row(r, used["family"], used["link"], names,
+                                    {c: r[c] for c in group_cols} if group_cols else None) for r in rows]
+        return _by_group(models, group_sql)
+
+    def mlogregr_train(
+        self,
+        source: str,
+        target: str,
+        features: Features,
+        *,
+        ref_category: int = 0,
+        max_iter: int = 20,
+        tolerance: float = 1e-4,
+        out_table: str | None = None,
+    ):
+        """Multinomial logistic regression inside the server (``indb_ml.mlogregr_train``):
+        ``target`` is an integer category column. Returns an :class:`MlogregrModel`."""
+        from indb_ml.client.glm_models import MlogregrModel
+
+        x_sql, names, y_sql, _ = self._inputs(features, target, None)
+        params = f"max_iter={int(max_iter)}, optimizer=irls, tolerance={float(tolerance)!r}"
+        rows, _ = self._run("SELECT indb_ml.mlogregr_train(%s, %s, %s, %s, %s, %s)",
+                            lambda out: [source, out, y_sql, x_sql, int(ref_category), params],
+                            out_table, frozenset(), None, max_iter)
+        return MlogregrModel.from_rows(rows, _names(features, names, rows))
+
+    def elastic_net_train(
+        self,
+        source: str,
+        target: str,
+        features: Features,
+        *,
+        family: str = "gaussian",
+        alpha: float = 1.0,
+        lambda_value: float = 0.1,
+        standardize: bool = True,
+        grouping: str | Sequence[str] | None = None,
+        max_iter: int = 1000,
+        tolerance: float = 1e-6,
+        out_table: str | None = None,
+    ):
+        """Elastic net inside the server (``indb_ml.elastic_net_train``, glmnet's objective):
+        ``features`` must not contain the intercept (it is fitted separately). Returns an
+        :class:`ElasticNetModel` (or a dict per group)."""
+        from indb_ml.client.glm_models import ElasticNetModel
+
+        x_sql, names, y_sql, group_sql = self._inputs(features, target, grouping)
+        rows, group_cols = self._run(
+            "SELECT indb_ml.elastic_net_train(%s, %s, %s, %s, %s, %s, %s, %s, %s, 'fista', NULL, NULL, %s, %s)",
+            lambda out: [source, out, y_sql, x_sql, family, float(alpha), float(lambda_value), bool(standardize),
+                         group_sql, int(max_iter), float(tolerance)],
+            out_table, _ELASTIC_NET_STATS, None, max_iter)
+        names = _names(features, names, rows)
+        models = [ElasticNetModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
+                  for r in rows]
+        return _by_group(models, group_sql)
+
+    def _inputs(self, features: Features, target: str, grouping):
+        x_sql, names = _features_sql(features, self._conn)
+        return x_sql, names, sql.Identifier(target).as_string(self._conn), _grouping_sql(grouping, self._conn)
+
+    def _run(self, call: str, params, out_table: str | None, stats: frozenset, progress, max_iter: int,
+             pattern: re.Pattern | None = None, summary_sql: str | None = None):
+        """Run one training call in a transaction: ``(rows as dicts, grouping column names)``.
+
+        The output goes to a temporary table (dropped) unless ``out_table`` is given; WARNINGs
+        become Python warnings; with ``progress`` the per-iteration NOTICEs are passed on.
+        ``summary_sql`` (a template over the summary table) adds its first value to every row
+        as ``indb_ml_summary``."""
         conn = self._conn
-        x_sql, names = _features_sql(features, conn)
-        y_sql = sql.Identifier(target).as_string(conn)
-        group_sql = _grouping_sql(grouping, conn)
         out = out_table if out_table is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
         notices: list[str] = []
         collect = _warning_collector(notices)
-        report = _iteration_reporter(progress if progress is not None else _progress_bar, max_iter)
+        report = _iteration_reporter(progress or _progress_bar, max_iter, pattern or _ITERATION)
         conn.add_notice_handler(collect)
-        if verbose:
+        if progress is not None:
             conn.add_notice_handler(report)
         try:
             with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-                cur.execute("SELECT indb_ml.logregr_train(%s, %s, %s, %s, %s, %s, 'irls', %s, %s)",
-                            [source, out, y_sql, x_sql, group_sql, max_iter, tolerance, bool(verbose)])
+                cur.execute(call, params(out))
                 table, summary = _output_names(cur, out)
                 rows = cur.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
-                group_cols = [c.name for c in cur.description if c.name not in _LOGREGR_STATS]
+                group_cols = [c.name for c in cur.description if c.name not in stats] if stats else []
+                if summary_sql is not None:
+                    extra = cur.execute(sql.SQL(summary_sql).format(summary)).fetchone()
+                    for r in rows:
+                        r["indb_ml_summary"] = next(iter(extra.values()))
                 if out_table is None:
-                    cur.execute(sql.SQL("DROP TABLE {}, {}").format(table, summary))
+                    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}, {}").format(table, summary))
         except psycopg.Error as exc:
             raise IndbMlError.from_psycopg(exc) from exc
         finally:
             conn.remove_notice_handler(collect)
-            if verbose:
+            if progress is not None:
                 conn.remove_notice_handler(report)
         for message in notices:
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
-        if isinstance(features, str) and rows:
-            names = _expression_names(features, len(rows[0]["coef"] or ()))
-        models = [LogregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
-                  for r in rows]
-        if group_sql is None:
-            return models[0]
-        return {tuple(m.group.values()): m for m in models}
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+        return rows, group_cols
 
     def matrix(self, table: str, args: str | None = None, *, columns: Sequence[str] | None = None,
                column: str | None = None):
@@ -343,6 +421,30 @@ _LOGREGR_STATS = frozenset((
     "num_missing_rows_skipped", "num_iterations", "variance_covariance", "status",
 ))
 _ITERATION = re.compile(r"iteration (\d+), log-likelihood (\S+)")
+_GLM_ITERATION = re.compile(r"iteration (\d+), Pearson chi2 (\S+)")
+_GLM_STATS = frozenset((
+    "coef", "log_likelihood", "std_err", "z_stats", "t_stats", "p_values", "dispersion", "num_rows_processed",
+    "num_rows_skipped", "num_iterations", "status",
+))
+_ELASTIC_NET_STATS = frozenset((
+    "family", "features", "features_selected", "coef_nonzero", "coef_all", "intercept", "log_likelihood",
+    "standardize", "iteration_run",
+))
+
+
+def _by_group(models: list, group_sql: str | None):
+    """One model, or ``{(group values...): model}`` when the call was grouped."""
+    if group_sql is None:
+        return models[0]
+    return {tuple(m.group.values()): m for m in models}
+
+
+def _names(features: Features, names: tuple, rows: list) -> tuple:
+    """Feature names: from the list given, or parsed from an expression string."""
+    if isinstance(features, str) and rows:
+        coef = rows[0].get("coef", rows[0].get("coef_all"))
+        return _expression_names(features, len(coef or ()))
+    return names
 
 
 def _progress_bar(iteration: int, log_likelihood: float, max_iter: int) -> None:
@@ -353,11 +455,11 @@ def _progress_bar(iteration: int, log_likelihood: float, max_iter: int) -> None:
     sys.stderr.flush()
 
 
-def _iteration_reporter(progress, max_iter: int):
+def _iteration_reporter(progress, max_iter: int, pattern: re.Pattern):
     """A notice handler turning the server's per-iteration NOTICEs into ``progress`` calls."""
 
     def report(diag: psycopg.errors.Diagnostic) -> None:
-        m = _ITERATION.search(diag.message_primary or "")
+        m = pattern.search(diag.message_primary or "")
         if m:
             progress(int(m.group(1)), float(m.group(2)), max_iter)
 
