@@ -32,3 +32,36 @@ RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT indb_ml.elastic_net_binomial_prob(coefficients, intercept, ind_var) >= 0.5 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_binomial_predict(float8[], float8, float8[]) IS
 'The predicted class, probability >= 0.5 (MADlib elastic_net_binomial_predict); IMMUTABLE, PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml.elastic_net_train() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.elastic_net import elastic_net_help
+return elastic_net_help()
+$$;
+COMMENT ON FUNCTION indb_ml.elastic_net_train() IS 'Usage of indb_ml.elastic_net_train, its optimizer_params and the predict functions.';
+
+CREATE FUNCTION indb_ml.elastic_net_train(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.elastic_net import elastic_net_help
+return elastic_net_help()
+$$;
+COMMENT ON FUNCTION indb_ml.elastic_net_train(text) IS 'Usage of indb_ml.elastic_net_train (''usage'', ''predict'' or any text).';
+
+CREATE FUNCTION indb_ml.elastic_net_predict(tbl_model text, tbl_new_source text, col_id text, tbl_predict text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.elastic_net import elastic_net_predict
+return elastic_net_predict(plpy, tbl_model, tbl_new_source, col_id, tbl_predict)
+$$;
+COMMENT ON FUNCTION indb_ml.elastic_net_predict(text, text, text, text) IS
+'Predictions of an elastic_net_train model for every row of tbl_new_source, written to tbl_predict (col_id, prediction) by one CREATE TABLE AS over elastic_net_gaussian_predict (float8) or elastic_net_binomial_predict (boolean), joined to the row''s group model when the model is grouped (MADlib elastic_net_predict; usable with cross_validation_general).';
+
+CREATE FUNCTION indb_ml.elastic_net_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.server.elastic_net import elastic_net_help
+return elastic_net_help()
+$$;
+COMMENT ON FUNCTION indb_ml.elastic_net_predict() IS 'Usage of indb_ml.elastic_net_predict (with elastic_net_train''s).';

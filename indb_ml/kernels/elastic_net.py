@@ -11,12 +11,18 @@ k x k Gram matrix, independent of n. The binomial case is proximal Newton: each 
 is one pass over the blocks for the weighted moments, then coordinate descent on them.
 With ``standardize`` the features are scaled to unit (population) variance for the
 penalty and the coefficients are reported on the original scale.
+
+Both solvers take a warm start (``w0``, the previous solution on the standardized scale,
+``EnetFit.w``): along a decreasing lambda path (MADlib's warm-up, the cross-validation
+grid) each solve starts next to its answer, and converges to the same minimizer as a
+cold start, because the objective is strictly convex for alpha < 1 and convex with a
+unique fitted value for the lasso.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 from scipy import special
@@ -29,6 +35,31 @@ class EnetFit:
     objective: float
     iterations: int
     converged: bool
+    w: Optional[np.ndarray] = None  # the coefficients on the standardized scale, a warm start for the next solve
+
+
+def lambda_path(lam: float, n_steps: int, largest: float = 1e5) -> list:
+    """MADlib's warm-up/cross-validation lambda sequence: ``n_steps`` values from ``largest``
+    down to ``lam``, evenly spaced on the log scale (with ``lam == 0``: down to
+    ``0.001 * largest``, then 0).
+
+    >>> [round(v, 6) for v in lambda_path(0.1, 3)]
+    [100000.0, 100.0, 0.1]
+    """
+    if n_steps <= 1:
+        return [float(lam)]
+    zero = abs(lam) < 1e-6
+    smallest, steps = (0.001 * largest, n_steps - 1) if zero else (float(lam), n_steps)
+    lo, hi = min(smallest, largest), max(smallest, largest)
+    if steps == 1:
+        seq = [hi]
+    else:
+        step = np.log(lo / hi) / (steps - 1)
+        seq = [float(np.exp(j * step + np.log(hi))) for j in range(steps)]
+        seq[0], seq[-1] = hi, lo  # exact ends: the last warm-up solve is the requested lambda itself
+    if zero:
+        seq.append(0.0)
+    return seq
 
 
 def _soft(z: float, t: float) -> float:
@@ -52,29 +83,34 @@ def _cd(gram: np.ndarray, corr: np.ndarray, l1: float, l2: float, w: np.ndarray,
 
 
 def enet_gaussian(n: int, mean: np.ndarray, comoment: np.ndarray, alpha: float, lam: float,
-                  standardize: bool, max_iter: int = 1000, tol: float = 1e-6) -> EnetFit:
-    """From the centred moments of ``[y, x...]``."""
+                  standardize: bool, max_iter: int = 1000, tol: float = 1e-6,
+                  w0: Optional[np.ndarray] = None) -> EnetFit:
+    """From the centred moments of ``[y, x...]``; ``w0``: a warm start (``EnetFit.w``)."""
     gram, corr = comoment[1:, 1:] / n, comoment[1:, 0] / n
     scale = np.sqrt(np.diag(gram)) if standardize else np.ones(gram.shape[0])
     scale[scale == 0] = 1.0
     g, c = gram / np.outer(scale, scale), corr / scale
-    w, sweeps, ok = _cd(g, c, lam * alpha, lam * (1 - alpha), np.zeros(c.size), max_iter, tol)
+    start = np.zeros(c.size) if w0 is None else np.array(w0, dtype=float)
+    w, sweeps, ok = _cd(g, c, lam * alpha, lam * (1 - alpha), start, max_iter, tol)
     coef = w / scale
     rss = comoment[0, 0] / n - 2 * corr @ coef + coef @ gram @ coef
     objective = rss / 2 + lam * (alpha * np.abs(w).sum() + (1 - alpha) / 2 * (w @ w))
-    return EnetFit(coef, float(mean[0] - mean[1:] @ coef), float(objective), sweeps, ok)
+    return EnetFit(coef, float(mean[0] - mean[1:] @ coef), float(objective), sweeps, ok, w.copy())
 
 
 def enet_binomial(blocks: Callable[[], Iterator], k: int, alpha: float, lam: float, standardize: bool,
-                  max_iter: int = 1000, tol: float = 1e-6) -> EnetFit:
-    """Proximal Newton: weighted moments per pass, coordinate descent on them."""
+                  max_iter: int = 1000, tol: float = 1e-6, w0: Optional[np.ndarray] = None,
+                  b0: float = 0.0) -> EnetFit:
+    """Proximal Newton: weighted moments per pass, coordinate descent on them; ``w0``, ``b0``:
+    a warm start (``EnetFit.w`` and ``EnetFit.intercept`` of a previous solve)."""
     n, sx, sxx = 0, np.zeros(k), np.zeros((k, k))
     for x, _ in blocks():
         n, sx, sxx = n + x.shape[0], sx + x.sum(axis=0), sxx + x.T @ x
     mean = sx / n
     scale = np.sqrt(np.maximum(np.diag(sxx) / n - mean**2, 0)) if standardize else np.ones(k)
     scale[scale == 0] = 1.0
-    w, b, converged, outer = np.zeros(k), 0.0, False, 0
+    w = np.zeros(k) if w0 is None else np.array(w0, dtype=float)
+    b, converged, outer = float(b0), False, 0
     while outer < max_iter:
         outer += 1
         sw, swx, swz, swxx, swxz = 0.0, np.zeros(k), 0.0, np.zeros((k, k)), np.zeros(k)
@@ -106,4 +142,4 @@ def enet_binomial(blocks: Callable[[], Iterator], k: int, alpha: float, lam: flo
         eta = b + x @ coef
         loglik += float(np.sum(y * eta - np.logaddexp(0.0, eta)))
     objective = -loglik / n + lam * (alpha * np.abs(w).sum() + (1 - alpha) / 2 * (w @ w))
-    return EnetFit(coef, float(b), float(objective), outer, converged)
+    return EnetFit(coef, float(b), float(objective), outer, converged, w.copy())

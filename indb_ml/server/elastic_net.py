@@ -5,16 +5,22 @@ group (:mod:`indb_ml.kernels.comoment`, as linregr_train), then coordinate desce
 the k x k moments. Binomial: the rows are packed once (:mod:`indb_ml.server.packed`) and
 proximal Newton iterates over them. Both minimize glmnet's objective, which MADlib's
 optimizers (fista, igd) minimize too; the ``optimizer`` argument is accepted and recorded,
-and coordinate descent computes the minimizer.
+and coordinate descent computes the minimizer. ``optimizer_params`` adds MADlib's warm-up
+and cross-validation (:mod:`indb_ml.server.elastic_net_cv`). ``elastic_net_predict`` writes
+a model's predictions for a table in one SQL statement over the SQL predict functions.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
+from indb_ml.kernels.comoment import comoment_accumulate
 from indb_ml.kernels.elastic_net import enet_binomial, enet_gaussian
+from indb_ml.server import elastic_net_cv as cv
 from indb_ml.server.features import resolve_features
 from indb_ml.server.linregr import moments_by_group
 from indb_ml.server.model_tables import write_models
@@ -31,11 +37,59 @@ FAMILIES = ("gaussian", "binomial")
 OPTIMIZERS = ("fista", "igd", "cd")
 
 
+def _quote_name(name: str) -> str:
+    """Quote an identifier only when it needs it, so feature names read as the user wrote them
+    and still parse back to the same column (elastic_net_predict reads them)."""
+    return name if re.fullmatch(r"[a-z_][a-z0-9_]*", name) else '"' + name.replace('"', '""') + '"'
+
+
+def _quote_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _feature_names(independent: str, k: int) -> list:
     node = sqlexpr.parse(independent)
     if isinstance(node, sqlexpr.Array) and len(node.items) == k:
-        return [sqlexpr.to_sql(item, lambda s: s, repr) for item in node.items]
-    return [f"{independent.strip()}[{i}]" for i in range(1, k + 1)]
+        return [sqlexpr.to_sql(item, _quote_name, _quote_text) for item in node.items]
+    col = sqlexpr.to_sql(node, _quote_name, _quote_text)
+    return [f"{col}[{i}]" for i in range(1, k + 1)]
+
+
+USAGE = """elastic_net_train: elastic net regression (MADlib's signature).
+
+SELECT indb_ml.elastic_net_train(
+    'tbl_source', 'tbl_result', 'col_dep_var', 'ARRAY[x1, x2, ...]',
+    'gaussian' | 'binomial', alpha, lambda_value,
+    standardize := true, grouping_col := NULL, optimizer := 'fista',
+    optimizer_params := NULL, excluded := NULL, max_iter := 1000, tolerance := 1e-6);
+
+Minimizes 1/(2n)|y - b - Xw|^2 (gaussian) or -loglik/n (binomial)
+          + lambda (alpha |w|_1 + (1 - alpha)/2 |w|^2), intercept b unpenalized.
+tbl_result: [grouping cols], family, features, features_selected, coef_nonzero, coef_all,
+            intercept, log_likelihood, standardize, iteration_run.
+
+optimizer_params ('name = value, ...'; lists as {v1, v2} or [v1, v2]):
+  warmup = true, warmup_lambdas = {10, 1, 0.1}, warmup_lambda_no = 15, warmup_tolerance = 1e-4
+      solve along decreasing lambdas, each warm-started; the model is the one at lambda_value.
+  n_folds = 5, lambda_value = {0.01, 0.1, 1}, n_lambdas = 15, alpha = {0, 0.5, 1},
+  validation_result = 'cv_table', seed = 0
+      k-fold cross-validation over the grid (no grouping); best by mean score (negative RMSE
+      for gaussian, accuracy for binomial); the model is trained on all rows with the best pair.
+      validation_result: alpha, lambda_value, mean_score, std_dev_score.
+  fista: max_stepsize, eta, use_active_set, activeset_tolerance, random_stepsize;
+  igd: stepsize, step_decay, threshold, parallel  (checked, no effect: coordinate descent
+      reaches the same minimizer).
+
+Prediction:
+  indb_ml.elastic_net_gaussian_predict(coef_all, intercept, ARRAY[...])
+  indb_ml.elastic_net_binomial_predict(coef_all, intercept, ARRAY[...]) / _binomial_prob(...)
+  indb_ml.elastic_net_predict('tbl_model', 'tbl_new_source', 'col_id', 'tbl_predict')
+      -> tbl_predict (col_id, prediction)
+"""
+
+
+def elastic_net_help() -> str:
+    return USAGE
 
 
 @sql_entry
@@ -46,17 +100,24 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
                         ("col_ind_var", col_ind_var), ("regress_family", regress_family), ("alpha", alpha),
                         ("lambda_value", lambda_value)):
         if value is None:
-            raise InputError(f"elastic_net_train: {name} must not be NULL")
-    fam = regress_family.strip().lower()
+            raise InputError(f"elastic_net_train: {name} must not be NULL",
+                             hint="SELECT indb_ml.elastic_net_train() shows the usage")
+    fam = {"linear": "gaussian", "logistic": "binomial"}.get(regress_family.strip().lower(),
+                                                             regress_family.strip().lower())
     if fam not in FAMILIES:
         raise InputError(f"elastic_net_train: regress_family {regress_family!r} must be gaussian or binomial")
+    opt = (optimizer or "fista").strip().lower()
+    if opt not in OPTIMIZERS:
+        raise InputError(f"elastic_net_train: optimizer {optimizer!r} is not known", hint="fista, igd or cd")
+    params = cv.parse_optimizer_params(optimizer_params, opt)
+    if params.alpha and len(params.alpha) == 1:
+        alpha = params.alpha[0]
+    if params.lambda_value and len(params.lambda_value) == 1:
+        lambda_value = params.lambda_value[0]
     if not 0 <= alpha <= 1:
         raise InputError(f"elastic_net_train: alpha is {alpha}; it must be in [0, 1] (1 is the lasso)")
     if not np.isfinite(lambda_value) or lambda_value < 0:
         raise InputError("elastic_net_train: lambda_value must be a finite number >= 0")
-    opt = (optimizer or "fista").strip().lower()
-    if opt not in OPTIMIZERS:
-        raise InputError(f"elastic_net_train: optimizer {optimizer!r} is not known", hint="fista, igd or cd")
     if excluded:
         raise InputError("elastic_net_train: excluded is only for '*' feature lists, which are not supported",
                          hint="list the features in col_ind_var as ARRAY[...]")
@@ -65,25 +126,60 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     if max_iter < 1 or not np.isfinite(tolerance) or tolerance < 0:
         raise InputError("elastic_net_train: max_iter must be at least 1 and tolerance a finite number >= 0")
     standardize = True if standardize is None else bool(standardize)
+    grid = cv.cv_grid(params, alpha, lambda_value)
+    if params.n_folds >= 2 and grid is None:
+        sess.warning("elastic_net_train: n_folds >= 2 but nothing to cross-validate (one alpha, one lambda)")
     source = resolve_source(sess, tbl_source)
     out = new_table(sess, tbl_result, "tbl_result")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
+    clash = set(grouping) & {c for c, _ in OUTPUT_COLUMNS}
+    if clash:
+        raise InputError(f"elastic_net_train: grouping column {sorted(clash)[0]!r} clashes with an output column")
+    if grid and grouping:
+        raise InputError("elastic_net_train: cross-validation (n_folds in optimizer_params) does not support "
+                         "grouping", hint="cross-validate each group's rows separately, e.g. through a view")
+    val_out = None
+    if grid and params.validation_result:
+        val_out = new_table(sess, params.validation_result, "validation_result")
+        if val_out == out:
+            raise InputError("elastic_net_train: validation_result and tbl_result are the same table")
     features = resolve_features(sess, source, col_dep_var, col_ind_var, grouping, allow_bool=fam == "binomial")
-    rows = {}
-    if fam == "gaussian":
+    warm_path = cv.warmup_lambdas(params, lambda_value) if params.warmup and not grid else [lambda_value]
+    warm_tol = tolerance if params.warmup_tolerance is None else params.warmup_tolerance
+    results = None
+    if grid:
+        rows, skipped = _packed_rows(sess, source, features, fam, params.n_folds)
+        results = cv.cross_validate(rows, fam, grid[0], grid[1], params.n_folds, params.seed, standardize,
+                                    max_iter, tolerance)
+        alpha, lambda_value = cv.best(results)
+        if fam == "gaussian":
+            st = comoment_accumulate(None, rows)
+            fits = {None: enet_gaussian(st.n, st.mean, st.comoment, alpha, lambda_value, standardize, max_iter,
+                                        tolerance)}
+        else:
+            fits = {None: enet_binomial(lambda: iter([(rows[:, 1:], rows[:, 0])]), rows.shape[1] - 1, alpha,
+                                        lambda_value, standardize, max_iter, tolerance)}
+    elif fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
-        fits = {g: enet_gaussian(s.n, s.mean, s.comoment, alpha, lambda_value, standardize, max_iter, tolerance)
-                for g, s in states.items()}
+        fits = {}
+        for g, s in states.items():
+            def solve(lam, tol, w0, _b0, s=s):
+                return enet_gaussian(s.n, s.mean, s.comoment, alpha, lam, standardize, max_iter, tol, w0)
+            fits[g] = _along(solve, warm_path, warm_tol, tolerance)
     else:
-        def binary(y):
-            return None if np.all((y == 0) | (y == 1)) else "binomial needs a boolean or 0/1 dependent variable"
+        groups, skipped = packed_groups(sess, source, features, _binary, "elastic_net_train")
+        fits = {}
+        for g, parts in groups.items():
+            if not parts:
+                continue
 
-        groups, skipped = packed_groups(sess, source, features, binary, "elastic_net_train")
-        fits = {g: enet_binomial(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
-                                 alpha, lambda_value, standardize, max_iter, tolerance)
-                for g, parts in groups.items() if parts}
+            def solve(lam, tol, w0, b0, parts=parts):
+                return enet_binomial(lambda: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
+                                     alpha, lam, standardize, max_iter, tol, w0, b0)
+            fits[g] = _along(solve, warm_path, warm_tol, tolerance)
     if not fits:
         raise InputError("elastic_net_train: no rows to train on", sqlstate=InputError.NO_DATA)
+    rows_out = {}
     for gkey in skipped:
         fit = fits.get(gkey)
         if fit is None:
@@ -93,6 +189,110 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         if not fit.converged:
             sess.warning(f"elastic_net_train{' in group ' + gkey if gkey else ''}: not converged after "
                          f"{fit.iterations} iterations (raise max_iter or tolerance)")
-        rows[gkey] = [fam, names, [names[i] for i in keep], fit.coef[keep].tolist(), fit.coef.tolist(),
-                      fit.intercept, -fit.objective, standardize, fit.iterations]
-    write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows)
+        rows_out[gkey] = [fam, names, [names[i] for i in keep], fit.coef[keep].tolist(), fit.coef.tolist(),
+                          fit.intercept, -fit.objective, standardize, fit.iterations]
+    write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows_out)
+    if val_out is not None:
+        _write_validation(sess, val_out, results)
+
+
+def _binary(y):
+    return None if np.all((y == 0) | (y == 1)) else "binomial needs a boolean or 0/1 dependent variable"
+
+
+def _along(solve, lambdas, warm_tol, tol):
+    """The fit at the last lambda, warm-started along the path; iteration_run counts every solve."""
+    fit, total = cv.warm_path(solve, lambdas, warm_tol, tol)
+    fit.iterations = total
+    return fit
+
+
+def _packed_rows(sess, source, features, fam, n_folds):
+    """All usable rows ``[y, x...]`` in scan order, packed once, for cross-validation."""
+    check = _binary if fam == "binomial" else (lambda y: None)
+    groups, skipped = packed_groups(sess, source, features, check, "elastic_net_train")
+    blocks = groups.get(None, [])
+    n = sum(b.shape[0] for b in blocks)
+    if n < n_folds:
+        raise InputError(f"elastic_net_train: {n} usable rows cannot make {n_folds} folds",
+                         sqlstate=InputError.NO_DATA)
+    return np.vstack(blocks), skipped
+
+
+def _write_validation(sess, rel, results) -> None:
+    sess.execute("CREATE TABLE " + rel.sql(sess) + " (" + ", ".join(sess.ident(c) + " " + t
+                                                           for c, t in cv.VALIDATION_COLUMNS) + ")")
+    cols = list(zip(*results))
+    unnest = ", ".join(f"pg_catalog.unnest(${i + 1}::float8[])" for i in range(len(cols)))
+    sess.execute("INSERT INTO " + rel.sql(sess) + " SELECT * FROM ROWS FROM (" + unnest + ")",
+                 [list(c) for c in cols], ["float8[]"] * len(cols))
+
+
+_SUBSCRIPT = re.compile(r"^(.*)\[(\d+)\]$", re.S)
+
+
+def _feature_sql(sess, name: str) -> str:
+    """A model's feature name back to SQL over the new data (parsed, never pasted)."""
+    m = _SUBSCRIPT.match(name)
+    if m:
+        node = sqlexpr.parse(m.group(1))
+        if not isinstance(node, sqlexpr.Col):
+            raise InputError(f"elastic_net_predict: cannot read the feature {name!r} of the model")
+        return "(" + sess.ident(node.name) + ")[" + str(int(m.group(2))) + "]"
+    return sqlexpr.to_sql(sqlexpr.parse(name), sess.ident, sess.literal, function_schema="pg_catalog")
+
+
+@sql_entry
+def elastic_net_predict(sess, tbl_model, tbl_new_source, col_id, tbl_predict) -> None:
+    """``tbl_predict (col_id, prediction)``: one ``CREATE TABLE AS`` over the SQL predict functions
+    (a float8 for gaussian models, the boolean class for binomial ones), each row joined to its
+    group's model when the model is grouped."""
+    for name, value in (("tbl_model", tbl_model), ("tbl_new_source", tbl_new_source), ("col_id", col_id),
+                        ("tbl_predict", tbl_predict)):
+        if value is None or not str(value).strip():
+            raise InputError(f"elastic_net_predict: {name} must not be NULL or empty",
+                             hint="elastic_net_predict('tbl_model', 'tbl_new_source', 'col_id', 'tbl_predict')")
+    model = resolve_source(sess, tbl_model, "tbl_model")
+    source = resolve_source(sess, tbl_new_source, "tbl_new_source")
+    out = new_table(sess, tbl_predict, "tbl_predict")
+    cols = [r["attname"] for r in sess.execute(
+        "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
+        "AND NOT attisdropped ORDER BY attnum", [model.sql(sess)], ["text"])]
+    model_cols = {c for c, _ in OUTPUT_COLUMNS}
+    missing = model_cols - set(cols)
+    if missing:
+        raise InputError(f"elastic_net_predict: {model.schema}.{model.name} is not an elastic_net_train model "
+                         f"(no column {sorted(missing)[0]})")
+    group_cols = [c for c in cols if c not in model_cols]
+    info = sess.one("SELECT pg_catalog.count(*) AS n, pg_catalog.count(DISTINCT family) AS nf, "
+                    "pg_catalog.min(family) AS family, pg_catalog.count(DISTINCT features) AS nx FROM "
+                    + model.sql(sess))
+    if info["n"] == 0:
+        raise InputError("elastic_net_predict: the model table is empty", sqlstate=InputError.NO_DATA)
+    if info["nf"] != 1 or info["family"] not in FAMILIES:
+        raise InputError("elastic_net_predict: the model table must hold one family, gaussian or binomial")
+    if not group_cols and info["n"] != 1:
+        raise InputError("elastic_net_predict: the model table has several rows but no grouping columns")
+    if info["nx"] != 1:
+        raise InputError("elastic_net_predict: the model's rows must share one feature list")
+    names = sess.one("SELECT features FROM " + model.sql(sess) + " LIMIT 1")["features"]
+    func = "indb_ml.elastic_net_" + info["family"] + "_predict"
+    id_node = sqlexpr.parse(col_id)
+    id_sql = sqlexpr.to_sql(id_node, sess.ident, sess.literal, function_schema="pg_catalog")
+    id_name = id_node.name if isinstance(id_node, sqlexpr.Col) else "elastic_net_predict_id"
+    x_sql = "ARRAY[" + ", ".join("(" + _feature_sql(sess, f) + ")::float8" for f in names) + "]"
+    inner = [id_sql + " AS " + sess.ident(id_name)] + [sess.ident(g) for g in group_cols]
+    inner.append(x_sql + " AS indb_ml_x")
+    join = " AND ".join("m." + sess.ident(g) + " IS NOT DISTINCT FROM s." + sess.ident(g) for g in group_cols)
+    query = ("CREATE TABLE " + out.sql(sess) + " AS SELECT s." + sess.ident(id_name) + ", " + func
+             + "(m.coef_all, m.intercept, s.indb_ml_x) AS prediction FROM (SELECT " + ", ".join(inner) + " FROM "
+             + source.sql(sess) + ") s " + ("JOIN " + model.sql(sess) + " m ON " + join if group_cols
+                                            else "CROSS JOIN " + model.sql(sess) + " m"))
+    try:
+        sess.execute(query)
+    except sess.spi_error as exc:
+        raise InputError(f"elastic_net_predict: cannot predict {source.schema}.{source.name} with "
+                         f"{model.schema}.{model.name}: {exc}",
+                         hint="tbl_new_source needs the model's feature columns"
+                         + (" and grouping columns" if group_cols else "") + " and col_id",
+                         sqlstate=getattr(exc, "sqlstate", None) or InputError.UNDEFINED_COLUMN) from None

@@ -1,0 +1,244 @@
+"""elastic_net_train's ``optimizer_params``: MADlib's warm-up and cross-validation, in numpy.
+
+MADlib's string is ``'name = value, ...'`` where a value may be a list (``alpha = {0, 0.5, 1}``,
+``[...]`` works too), so :func:`parse_optimizer_params` splits on top-level commas only and
+types every known key; an unknown key or a value of the wrong type is an error that names it.
+
+Cross-validation (``n_folds >= 2`` with a list of lambda and/or alpha values) runs on rows
+packed once (:mod:`indb_ml.server.packed`): the folds are a seeded permutation of the rows in
+scan order (``np.random.default_rng(seed).permutation(n) % n_folds``, ``seed`` 0 unless given),
+each fold's training part is reduced to its moments (gaussian) or kept as one block (binomial),
+and every (alpha, lambda) pair is solved along decreasing lambdas with warm starts. The score
+is MADlib's: the negative root mean squared error of the held-out fold (gaussian), the share of
+correctly classified held-out rows (binomial); the best pair has the highest mean score.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from scipy import special
+
+from indb_ml.errors import InputError
+from indb_ml.kernels.comoment import comoment_accumulate
+from indb_ml.kernels.elastic_net import EnetFit, enet_binomial, enet_gaussian, lambda_path
+
+COMMON = {
+    "warmup": "bool", "warmup_lambdas": "list", "warmup_lambda_no": "int", "warmup_tolerance": "float",
+    "n_folds": "int", "validation_result": "name", "lambda_value": "list", "n_lambdas": "int", "alpha": "list",
+    "seed": "int",
+}
+FISTA = {"max_stepsize": "float", "eta": "float", "use_active_set": "bool", "activeset_tolerance": "float",
+         "random_stepsize": "bool"}
+IGD = {"stepsize": "float", "step_decay": "float", "threshold": "float", "parallel": "bool"}
+_TRUE, _FALSE = ("true", "t", "yes", "y", "on", "1"), ("false", "f", "no", "n", "off", "0")
+_PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", re.S)
+_LIST = re.compile(r"^[\[{(](.*)[\]})]$", re.S)
+VALIDATION_COLUMNS = (("alpha", "float8"), ("lambda_value", "float8"), ("mean_score", "float8"),
+                      ("std_dev_score", "float8"))
+
+
+@dataclass
+class EnetParams:
+    warmup: bool = False
+    warmup_lambdas: Optional[list] = None
+    warmup_lambda_no: int = 15
+    warmup_tolerance: Optional[float] = None
+    n_folds: int = 0
+    validation_result: Optional[str] = None
+    lambda_value: Optional[list] = None
+    n_lambdas: int = 15
+    alpha: Optional[list] = None
+    seed: int = 0
+    given: set = field(default_factory=set)
+
+
+def _split(text: str) -> list:
+    """Top-level comma-separated pieces (commas inside ``{}``, ``[]``, ``()`` or quotes stay)."""
+    text = re.sub(r"--[^\n]*", "", text)  # MADlib's examples put SQL comments inside the string
+    pieces, depth, quoted, cur = [], 0, False, []
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "{[(":
+            depth += 1
+        elif not quoted and ch in "}])":
+            depth -= 1
+            if depth < 0:
+                raise InputError(f"optimizer_params {text!r}: unbalanced {ch!r}")
+        if ch == "," and depth == 0 and not quoted:
+            pieces.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    if depth or quoted:
+        raise InputError(f"optimizer_params {text!r}: an unclosed bracket or quote")
+    pieces.append("".join(cur))
+    return [p for p in pieces if p.strip()]
+
+
+def _value(key: str, kind: str, raw: str):
+    bad = InputError(f"optimizer_params: {key}={raw!r} is not a valid {'list of numbers' if kind == 'list' else kind}",
+                     hint="lists are written {0.1, 0.2} or [0.1, 0.2]")
+    if kind == "name":
+        if not raw or raw.lower() == "null":
+            return None
+        return raw
+    if kind == "list":
+        if raw.lower() == "null":
+            return None
+        m = _LIST.match(raw)
+        items = m.group(1).split(",") if m else [raw]
+        try:
+            out = [float(i) for i in items if i.strip()]
+        except ValueError:
+            raise bad from None
+        if not all(np.isfinite(out)):
+            raise bad
+        return out or None
+    low = raw.lower()
+    if kind == "bool":
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise bad
+    try:
+        value = int(raw) if kind == "int" else float(raw)
+    except ValueError:
+        raise bad from None
+    if kind == "float" and not np.isfinite(value):
+        raise bad
+    return value
+
+
+def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
+    """The typed parameters; the optimizer-specific ones (FISTA's step sizes, IGD's) are checked
+    and otherwise unused: coordinate descent computes the minimizer those optimizers approach."""
+    spec = dict(COMMON)
+    spec.update(FISTA if optimizer == "fista" else IGD if optimizer == "igd" else {})
+    params = EnetParams()
+    if text is None or not text.strip():
+        return params
+    for piece in _split(text):
+        m = _PAIR.fullmatch(piece)
+        if not m:
+            raise InputError(f"cannot parse optimizer_params near {piece.strip()!r}",
+                             hint="use 'name = value, name = {v1, v2}' with: " + ", ".join(spec))
+        key, raw = m.group(1).lower(), m.group(2).strip()
+        if key not in spec:
+            other = " (it belongs to another optimizer)" if key in FISTA or key in IGD else ""
+            raise InputError(f"unknown parameter {key!r} in optimizer_params for optimizer {optimizer}{other}",
+                             hint="known: " + ", ".join(spec))
+        if key in params.given:
+            raise InputError(f"parameter {key!r} is given twice in optimizer_params")
+        params.given.add(key)
+        value = _value(key, spec[key], raw)
+        if hasattr(params, key):
+            setattr(params, key, value)
+        elif key in ("eta",) and value <= 1:
+            raise InputError("optimizer_params: eta must be larger than 1")
+        elif spec[key] == "float" and value < 0:
+            raise InputError(f"optimizer_params: {key} must be >= 0")
+    for key in ("warmup_lambda_no", "n_lambdas"):
+        if getattr(params, key) < 0:
+            raise InputError(f"optimizer_params: {key} must be >= 0")
+    if params.warmup_tolerance is not None and params.warmup_tolerance < 0:
+        raise InputError("optimizer_params: warmup_tolerance must be >= 0")
+    for key in ("alpha", "lambda_value", "warmup_lambdas"):
+        values = getattr(params, key) or []
+        if key == "alpha" and any(not 0 <= a <= 1 for a in values):
+            raise InputError("optimizer_params: every alpha must be in [0, 1]")
+        if any(v < 0 for v in values):
+            raise InputError(f"optimizer_params: {key} values must be >= 0")
+    return params
+
+
+def cv_grid(params: EnetParams, alpha: float, lam: float) -> Optional[tuple]:
+    """``(alphas, lambdas)`` to cross-validate, or None to train once (MADlib's rules: with
+    n_folds >= 2 the lambdas are the given list, else ``n_lambdas`` values from 1e5 down to
+    lambda_value; the alphas are the given list, else the alpha argument)."""
+    alphas = params.alpha or [alpha]
+    if params.n_folds < 2:
+        if len(params.alpha or []) > 1 or len(params.lambda_value or []) > 1:
+            raise InputError("elastic_net_train: a list of alpha or lambda_value values needs n_folds >= 2",
+                             hint="add n_folds = 5 to optimizer_params, or give one value")
+        return None
+    if params.lambda_value:
+        lambdas = params.lambda_value
+    else:
+        lambdas = lambda_path(lam, params.n_lambdas) if params.n_lambdas else [lam]
+    if len(alphas) < 2 and len(lambdas) < 2:
+        return None
+    return alphas, lambdas
+
+
+def warmup_lambdas(params: EnetParams, lam: float) -> list:
+    """The decreasing warm-up path that ends at ``lam`` (given, or MADlib's generated one)."""
+    if params.warmup_lambdas:
+        seq = params.warmup_lambdas
+        if seq[-1] != lam:
+            raise InputError(f"optimizer_params: the last of warmup_lambdas must be lambda_value ({lam})")
+        if any(a <= b for a, b in zip(seq, seq[1:])):
+            raise InputError("optimizer_params: warmup_lambdas must be strictly decreasing")
+        return list(seq)
+    return lambda_path(lam, params.warmup_lambda_no)
+
+
+def warm_path(solve: Callable, lambdas: list, warm_tol: float, tol: float) -> tuple:
+    """Solve along ``lambdas`` (decreasing), each solve started at the previous one's answer;
+    the last solve uses ``tol``. Returns the last fit and the iterations of all solves."""
+    fit: Optional[EnetFit] = None
+    total = 0
+    for i, lam in enumerate(lambdas):
+        last = i == len(lambdas) - 1
+        fit = solve(lam, tol if last else warm_tol, None if fit is None else fit.w,
+                    0.0 if fit is None else fit.intercept)
+        total += fit.iterations
+    return fit, total
+
+
+def fold_assignment(n: int, n_folds: int, seed: int) -> np.ndarray:
+    """Fold (0-based) of each packed row, in scan order: a seeded permutation mod n_folds."""
+    return np.random.default_rng(seed).permutation(n) % n_folds
+
+
+def cross_validate(rows: np.ndarray, family: str, alphas: list, lambdas: list, n_folds: int, seed: int,
+                   standardize: bool, max_iter: int, tol: float) -> list:
+    """``[(alpha, lambda, mean_score, std_dev_score)]`` in grid order (alpha outer, lambda inner)."""
+    fold_of = fold_assignment(rows.shape[0], n_folds, seed)
+    k = rows.shape[1] - 1
+    scores = {(a, lam): [] for a in alphas for lam in lambdas}
+    order = sorted(set(lambdas), reverse=True)  # warm starts run from the sparsest solution down
+    for fold in range(n_folds):
+        train, test = rows[fold_of != fold], rows[fold_of == fold]
+        xt, yt, xv, yv = train[:, 1:], train[:, 0], test[:, 1:], test[:, 0]
+        st = comoment_accumulate(None, train) if family == "gaussian" else None
+        for a in set(alphas):
+            fit = None
+            for lam in order:
+                w0 = None if fit is None else fit.w
+                if family == "gaussian":
+                    fit = enet_gaussian(st.n, st.mean, st.comoment, a, lam, standardize, max_iter, tol, w0)
+                    score = -float(np.sqrt(np.mean((yv - fit.intercept - xv @ fit.coef) ** 2)))
+                else:
+                    fit = enet_binomial(lambda xt=xt, yt=yt: iter([(xt, yt)]), k, a, lam, standardize, max_iter, tol,
+                                        w0, 0.0 if fit is None else fit.intercept)
+                    p = special.expit(fit.intercept + xv @ fit.coef)
+                    score = float(np.mean((p >= 0.5) == (yv == 1)))
+                scores[(a, lam)].append(score)
+    out = []
+    for a in alphas:
+        for lam in lambdas:
+            s = np.array(scores[(a, lam)])
+            out.append((float(a), float(lam), float(s.mean()), float(s.std(ddof=1))))
+    return out
+
+
+def best(results: list) -> tuple:
+    """The (alpha, lambda) with the highest mean score (the first in grid order on ties)."""
+    i = int(np.argmax([r[2] for r in results]))
+    return results[i][0], results[i][1]

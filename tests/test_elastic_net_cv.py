@@ -1,0 +1,212 @@
+"""elastic_net_train's optimizer_params (warm-up, k-fold cross-validation) and elastic_net_predict.
+
+The cross-validation oracle is scikit-learn on the same folds: the rows in table order, fold
+``np.random.default_rng(seed).permutation(n) % n_folds`` (the documented assignment).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+from sklearn.linear_model import ElasticNet, LogisticRegression
+
+N, K = 900, 4
+FEATURES = "ARRAY[x1, x2, x3, x4]"
+ERRORS = (E.InvalidParameterValue, E.DatatypeMismatch, E.UndefinedColumn, E.DuplicateTable, E.UndefinedTable)
+
+
+@pytest.fixture
+def data(postgresql):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(N, K)) * [1, 2, 0.5, 3]
+    y = 0.5 + x @ [1.5, 0, -0.7, 0.1] + rng.normal(size=N) * 2
+    b = rng.random(N) < 1 / (1 + np.exp(-(0.3 + x @ [1, 0, -0.5, 0.1])))
+    postgresql.execute("CREATE TABLE d (id int, g int, y float8, b boolean, x1 float8, x2 float8, x3 float8, "
+                       "x4 float8)")
+    with postgresql.cursor().copy("COPY d FROM STDIN") as copy:
+        for i in range(N):
+            copy.write_row([i + 1, i % 2, y[i], bool(b[i]), *x[i]])
+    return postgresql, x, y, b.astype(float)
+
+
+def folds(n, k, seed=0):
+    return np.random.default_rng(seed).permutation(n) % k
+
+
+def sk_gaussian(x, y, a, lam, standardize):
+    s = x.std(axis=0) if standardize else np.ones(x.shape[1])
+    m = ElasticNet(alpha=lam, l1_ratio=a, tol=1e-14, max_iter=200000).fit(x / s, y)
+    return m.coef_ / s, m.intercept_
+
+
+def sk_binomial(x, b, a, lam):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = LogisticRegression(penalty="elasticnet", solver="saga", l1_ratio=a, C=1 / (len(b) * lam), tol=1e-10,
+                               max_iter=100000).fit(x, b)
+    return m.coef_[0], m.intercept_[0]
+
+
+def train(conn, family, dep, alpha, lam, params, standardize=True, grouping=None, tol=1e-12, table="e"):
+    conn.execute("SELECT indb_ml.elastic_net_train('d', %s, %s, %s, %s, %s, %s, %s, %s, 'fista', %s, NULL, "
+                 "100000, %s)", [table, dep, FEATURES, family, alpha, lam, standardize, grouping, params, tol])
+    return conn.execute(f"SELECT coef_all, intercept, iteration_run FROM {table} ORDER BY 1").fetchall()
+
+
+@pytest.mark.parametrize("family, dep", [("gaussian", "y"), ("binomial", "b")])
+def test_warmup_gives_the_cold_model(data, family, dep):
+    conn = data[0]
+    lam = 0.3 if family == "gaussian" else 0.01
+    cold = train(conn, family, dep, 0.5, lam, None, table="cold")
+    warm = train(conn, family, dep, 0.5, lam, "warmup = true, warmup_lambda_no = 8, warmup_tolerance = 1e-4",
+                 table="warm")
+    given = train(conn, family, dep, 0.5, lam, f"warmup = TRUE, warmup_lambdas = {{{lam * 100}, {lam * 10}, {lam}}}",
+                  table="given")
+    for other in (warm, given):
+        np.testing.assert_allclose(other[0][0], cold[0][0], rtol=1e-7, atol=1e-9, err_msg=family)
+        assert other[0][1] == pytest.approx(cold[0][1], rel=1e-7, abs=1e-9)
+    assert warm[0][2] > cold[0][2] or family == "binomial"  # iteration_run counts every solve of the path
+
+
+def test_warmup_with_grouping(data):
+    conn, x, y, _ = data
+    got = train(conn, "gaussian", "y", 1.0, 0.2, "warmup = true", standardize=False, grouping="g")
+    g = np.arange(N) % 2
+    rows = conn.execute("SELECT g, coef_all FROM e ORDER BY g").fetchall()
+    assert len(got) == 2
+    for gv, coef in rows:
+        want, _ = sk_gaussian(x[g == gv], y[g == gv], 1.0, 0.2, False)
+        np.testing.assert_allclose(coef, want, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_gaussian_cross_validation_matches_sklearn(data, standardize):
+    conn, x, y, _ = data
+    alphas, lambdas, k, seed = [0.2, 1.0], [0.01, 0.3, 2.0], 4, 11
+    train(conn, "gaussian", "y", 0.5, 0.1, f"n_folds = {k}, validation_result = cv_out, seed = {seed}, "
+          "lambda_value = {0.01, 0.3, 2.0}, alpha = [0.2, 1.0]", standardize=standardize)
+    got = conn.execute("SELECT alpha, lambda_value, mean_score, std_dev_score FROM cv_out").fetchall()
+    f = folds(N, k, seed)
+    want = []
+    for a in alphas:
+        for lam in lambdas:
+            scores = []
+            for fold in range(k):
+                tr, te = f != fold, f == fold
+                coef, b0 = sk_gaussian(x[tr], y[tr], a, lam, standardize)
+                scores.append(-np.sqrt(np.mean((y[te] - b0 - x[te] @ coef) ** 2)))
+            want.append((a, lam, np.mean(scores), np.std(scores, ddof=1)))
+    assert [(r[0], r[1]) for r in got] == [(w[0], w[1]) for w in want]
+    np.testing.assert_allclose([r[2] for r in got], [w[2] for w in want], rtol=1e-8)
+    np.testing.assert_allclose([r[3] for r in got], [w[3] for w in want], rtol=1e-6)
+    a, lam = want[int(np.argmax([w[2] for w in want]))][:2]
+    coef, b0 = sk_gaussian(x, y, a, lam, standardize)
+    model = conn.execute("SELECT coef_all, intercept FROM e").fetchone()
+    np.testing.assert_allclose(model[0], coef, rtol=1e-7, atol=1e-9)
+    assert model[1] == pytest.approx(b0, rel=1e-7)
+
+
+def test_gaussian_generated_lambdas(data):
+    conn, x, y, _ = data
+    train(conn, "gaussian", "y", 0.5, 0.1, "n_folds = 3, n_lambdas = 4, validation_result = cv_out")
+    lambdas = [r[0] for r in conn.execute("SELECT lambda_value FROM cv_out").fetchall()]
+    # MADlib's sequence: log-spaced from 1e5 down to the lambda_value argument
+    np.testing.assert_allclose(lambdas, np.geomspace(1e5, 0.1, 4), rtol=1e-12)
+    assert conn.execute("SELECT count(DISTINCT alpha) FROM cv_out").fetchone()[0] == 1
+
+
+def test_binomial_cross_validation_matches_sklearn(data):
+    conn, x, _, b = data
+    alphas, lambdas, k = [0.5], [0.002, 0.05], 3
+    train(conn, "binomial", "b", 0.5, 0.1, "n_folds = 3, validation_result = cv_out, lambda_value = {0.002, 0.05}",
+          standardize=False, tol=1e-10)
+    got = conn.execute("SELECT alpha, lambda_value, mean_score, std_dev_score FROM cv_out").fetchall()
+    f = folds(N, k)
+    for (a, lam, mean, _), (ga, gl) in zip(got, [(a, lam) for a in alphas for lam in lambdas]):
+        assert (a, lam) == (ga, gl)
+        acc = []
+        for fold in range(k):
+            tr, te = f != fold, f == fold
+            coef, b0 = sk_binomial(x[tr], b[tr], a, lam)
+            acc.append(np.mean(((b0 + x[te] @ coef) >= 0) == (b[te] == 1)))
+        # accuracy is a count: allow one borderline row to fall on the other side in one fold
+        assert abs(mean - np.mean(acc)) <= 1 / (k * min(np.bincount(f))) + 1e-12
+
+
+def test_elastic_net_predict(data):
+    conn, x, y, _ = data
+    train(conn, "gaussian", "y", 0.5, 0.1, None)
+    conn.execute("SELECT indb_ml.elastic_net_predict('e', 'd', 'id', 'p')")
+    coef, b0 = conn.execute("SELECT coef_all, intercept FROM e").fetchone()
+    cols = [d.name for d in conn.execute("SELECT * FROM p LIMIT 0").description]
+    assert cols == ["id", "prediction"]
+    got = np.array(conn.execute("SELECT prediction FROM p ORDER BY id").fetchall())[:, 0]
+    np.testing.assert_allclose(got, b0 + x @ np.array(coef), rtol=1e-12, atol=1e-12)
+    train(conn, "binomial", "b", 0.5, 0.01, None, table="eb")
+    conn.execute("SELECT indb_ml.elastic_net_predict('eb', 'd', 'id', 'pb')")
+    coef, b0 = conn.execute("SELECT coef_all, intercept FROM eb").fetchone()
+    got = [r[0] for r in conn.execute("SELECT prediction FROM pb ORDER BY id").fetchall()]
+    assert got == list((b0 + x @ np.array(coef)) >= 0)
+
+
+def test_elastic_net_predict_grouped(data):
+    conn, x, _, _ = data
+    train(conn, "gaussian", "y", 1.0, 0.05, None, grouping="g")
+    conn.execute("SELECT indb_ml.elastic_net_predict('e', 'd', 'id', 'p')")
+    models = dict(conn.execute("SELECT g, ARRAY[intercept] || coef_all FROM e").fetchall())
+    got = np.array(conn.execute("SELECT prediction FROM p ORDER BY id").fetchall())[:, 0]
+    g = np.arange(N) % 2
+    want = np.array([models[gv][0] + x[i] @ np.array(models[gv][1:]) for i, gv in enumerate(g)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_predict_bad_input(data):
+    conn = data[0]
+    train(conn, "gaussian", "y", 0.5, 0.1, None)
+    conn.execute("CREATE TABLE d2 AS SELECT id, x1, x2 FROM d")
+    conn.execute("CREATE TABLE taken (a int)")
+    for args, message in (("'e', 'd2', 'id', 'p'", "needs the model's feature columns"),
+                          ("'d', 'd', 'id', 'p'", "is not an elastic_net_train model"),
+                          ("'e', 'd', 'id', 'taken'", "already exists"),
+                          ("'e', 'd', 'id); DROP TABLE d; --', 'p'", "only a single expression"),
+                          ("'e', 'nope', 'id', 'p'", "does not exist")):
+        with pytest.raises(ERRORS + (E.SyntaxError,), match=message), conn.transaction():
+            conn.execute("SELECT indb_ml.elastic_net_predict(" + args + ")")
+        assert conn.execute("SELECT to_regclass('p')").fetchone()[0] is None
+
+
+@pytest.mark.parametrize("params, message", [
+    ("lambda_value = {0.1, 0.2}", "needs n_folds >= 2"),
+    ("n_folds = 3, alpha = {0.5, 2}", "every alpha must be in"),
+    ("n_folds = three", "not a valid int"),
+    ("bogus = 1", "unknown parameter 'bogus'"),
+    ("stepsize = 0.1", "belongs to another optimizer"),
+    ("warmup = true, warmup_lambdas = {1, 2, 0.1}", "strictly decreasing"),
+    ("warmup = true, warmup_lambdas = {1, 0.5}", "must be lambda_value"),
+    ("n_folds = 3, alpha = {0.5, 1", "unclosed"),
+    ("n_folds = 3, lambda_value = {0.1, 0.2}, validation_result = d", "already exists"),
+])
+def test_bad_optimizer_params(data, params, message):
+    conn = data[0]
+    with pytest.raises(ERRORS, match=message), conn.transaction():
+        train(conn, "gaussian", "y", 0.5, 0.1, params)
+    assert conn.execute("SELECT to_regclass('e')").fetchone()[0] is None
+
+
+def test_cv_with_grouping_is_an_error(data):
+    conn = data[0]
+    with pytest.raises(ERRORS, match="does not support grouping"), conn.transaction():
+        train(conn, "gaussian", "y", 0.5, 0.1, "n_folds = 3, lambda_value = {0.1, 1}", grouping="g")
+
+
+def test_fista_params_accepted_and_help(data):
+    conn = data[0]
+    cold = train(conn, "gaussian", "y", 0.5, 0.1, None, table="cold")
+    got = train(conn, "gaussian", "y", 0.5, 0.1, "max_stepsize = 2, eta = 2, use_active_set = t, -- FISTA\n"
+                "random_stepsize = false", table="f")
+    np.testing.assert_allclose(got[0][0], cold[0][0], rtol=1e-12)
+    assert "optimizer_params" in conn.execute("SELECT indb_ml.elastic_net_train()").fetchone()[0]
+    assert "elastic_net_predict" in conn.execute("SELECT indb_ml.elastic_net_predict()").fetchone()[0]
