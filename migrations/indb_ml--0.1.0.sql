@@ -3010,8 +3010,7 @@ BEGIN
         WHEN 'sqr_inverse' THEN RETURN 1 / pg_catalog.sqrt(eta);
         WHEN 'sqrt' THEN RETURN eta * eta;
         WHEN 'logit' THEN RETURN CASE WHEN eta > 700 THEN 1 WHEN eta < -700 THEN 0 ELSE 1 / (1 + pg_catalog.exp(-eta)) END;
-        WHEN 'probit' THEN RETURN CASE WHEN eta > 38 THEN 1 WHEN eta < -38 THEN 0
-                                       ELSE 0.5 * (1 + indb_ml._erf(eta / pg_catalog.sqrt(2))) END;
+        WHEN 'probit' THEN RETURN indb_ml._normal_cdf(eta);
         ELSE RAISE EXCEPTION 'glm_predict: unknown link %', link USING ERRCODE = '22023',
             HINT = 'identity, log, inverse, sqr_inverse, sqrt, logit or probit';
     END CASE;
@@ -3020,13 +3019,37 @@ $$;
 COMMENT ON FUNCTION indb_ml.glm_predict(float8[], float8[], text) IS
 'The mean g⁻¹(coef . x) for a link (MADlib glm_predict); PL/pgSQL, IMMUTABLE and PARALLEL SAFE for views.';
 
-CREATE FUNCTION indb_ml._erf(x float8) RETURNS float8
-LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
+CREATE FUNCTION indb_ml._normal_cdf(x float8) RETURNS float8
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-import math
-return math.erf(x)
+DECLARE
+    a float8 := abs(x);
+    e float8;
+    num float8;
+    den float8;
+    c float8;
+BEGIN
+    -- Hart's algorithm 5666 as given by West (2005): absolute error about 1e-16, no Python per row.
+    IF a > 37 THEN
+        c := 0;
+    ELSE
+        e := pg_catalog.exp(-a * a / 2);
+        IF a < 7.07106781186547 THEN
+            num := ((((((3.52624965998911e-02 * a + 0.700383064443688) * a + 6.37396220353165) * a
+                   + 33.912866078383) * a + 112.079291497871) * a + 221.213596169931) * a + 220.206867912376);
+            den := (((((((8.83883476483184e-02 * a + 1.75566716318264) * a + 16.064177579207) * a
+                   + 86.7807322029461) * a + 296.564248779674) * a + 637.333633378831) * a + 793.826512519948) * a
+                   + 440.413735824752);
+            c := e * num / den;
+        ELSE
+            c := e / (a + 1 / (a + 2 / (a + 3 / (a + 4 / (a + 0.65))))) / 2.506628274631;
+        END IF;
+    END IF;
+    RETURN CASE WHEN x > 0 THEN 1 - c ELSE c END;
+END
 $$;
-COMMENT ON FUNCTION indb_ml._erf(float8) IS 'Internal: the error function, for glm_predict''s probit link.';
+COMMENT ON FUNCTION indb_ml._normal_cdf(float8) IS
+'Internal: the standard normal CDF in PL/pgSQL (Hart 5666; absolute error about 1e-16), for the probit links of the predict functions.';
 
 CREATE FUNCTION indb_ml.glm_predict_poisson(coef float8[], col_ind_var float8[], link text) RETURNS float8
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -3210,6 +3233,61 @@ $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text) IS
 'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr; statsmodels'' small-sample factor); one row per non-reference category with num_clusters.';
 
+CREATE FUNCTION indb_ml.multinom_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    m int := pg_catalog.array_length(coef, 1);
+    k int := pg_catalog.array_length(coef, 2);
+    p float8[];
+    top float8 := 0;
+    total float8 := 0;
+    e float8;
+BEGIN
+    IF pg_catalog.array_ndims(coef) IS DISTINCT FROM 2 THEN
+        RAISE EXCEPTION 'multinom_predict_prob: coef must be a 2-D array (one row per non-reference category)'
+            USING ERRCODE = '2202E', HINT = 'SELECT array_agg(coef ORDER BY category) FROM the model table';
+    END IF;
+    IF k IS DISTINCT FROM pg_catalog.array_length(col_ind_var, 1) OR pg_catalog.array_ndims(col_ind_var) <> 1 THEN
+        RAISE EXCEPTION 'multinom_predict_prob: % coefficients per category but % features', k,
+            pg_catalog.array_length(col_ind_var, 1) USING ERRCODE = '2202E';
+    END IF;
+    IF pg_catalog.array_position(col_ind_var, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'multinom_predict_prob: a feature is NULL' USING ERRCODE = '22004';
+    END IF;
+    p := pg_catalog.array_fill(0::float8, ARRAY[m + 1]);
+    FOR i IN 1..m LOOP
+        e := 0;
+        FOR j IN 1..k LOOP
+            e := e + coef[i][j] * col_ind_var[j];
+        END LOOP;
+        p[i + 1] := e;
+        top := GREATEST(top, e);
+    END LOOP;
+    FOR i IN 1..m + 1 LOOP
+        p[i] := pg_catalog.exp(p[i] - top);
+        total := total + p[i];
+    END LOOP;
+    FOR i IN 1..m + 1 LOOP
+        p[i] := p[i] / total;
+    END LOOP;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict_prob(float8[], float8[]) IS
+'Multinomial logit probabilities for one row: coef is 2-D (one row per non-reference category, in category order), the result lists the reference category first, then the others; IMMUTABLE and PARALLEL SAFE for views.';
+
+CREATE FUNCTION indb_ml.multinom_predict(model_table text, predict_table_input text, output_table text,
+                                         predict_type text DEFAULT 'response', verbose boolean DEFAULT false,
+                                         id_column text DEFAULT 'id')
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.category_predict import multinom_predict
+return multinom_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose, id_column)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
+'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), ''probability'' writes (id, one column per category named by its value); grouped models join on the grouping columns. One CREATE TABLE AS over multinom_predict_prob.';
+
 -- ---- 55_ordinal.sql ----
 -- ordinal regression: ordinal (cumulative logit or probit)
 
@@ -3224,6 +3302,47 @@ return ordinal(plpy, source_table, model_table, dependent_varname, independent_v
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, boolean) IS
 'Ordinal regression (MADlib ordinal): P(y <= j) = F(threshold_j - x''beta), link_func logit or probit, cat_order ''mild, moderate, severe''; independent_varname without an intercept. model_table: coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, iteration.';
+
+CREATE FUNCTION indb_ml.ordinal_predict_prob(coef_threshold float8[], coef_feature float8[], col_ind_var float8[],
+                                             link_func text) RETURNS float8[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    xb float8 := indb_ml._model_dot(coef_feature, col_ind_var, 'ordinal_predict_prob');
+    n int := pg_catalog.array_length(coef_threshold, 1);
+    cum float8[] := pg_catalog.array_fill(1::float8, ARRAY[n + 1]);
+    p float8[] := pg_catalog.array_fill(0::float8, ARRAY[n + 1]);
+    g float8;
+BEGIN
+    FOR i IN 1..n LOOP
+        g := coef_threshold[i] - xb;
+        CASE pg_catalog.lower(link_func)
+            WHEN 'logit' THEN cum[i] := CASE WHEN g > 700 THEN 1 WHEN g < -700 THEN 0
+                                             ELSE 1 / (1 + pg_catalog.exp(-g)) END;
+            WHEN 'probit' THEN cum[i] := indb_ml._normal_cdf(g);
+            ELSE RAISE EXCEPTION 'ordinal_predict_prob: unknown link %', link_func USING ERRCODE = '22023',
+                HINT = 'logit or probit';
+        END CASE;
+    END LOOP;
+    p[1] := cum[1];
+    FOR i IN 2..n + 1 LOOP
+        p[i] := cum[i] - cum[i - 1];
+    END LOOP;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal_predict_prob(float8[], float8[], float8[], text) IS
+'Ordinal model probabilities of every category (in cat_order) for one row: P(y <= j) = F(threshold_j - x''beta), logit or probit; IMMUTABLE and PARALLEL SAFE for views.';
+
+CREATE FUNCTION indb_ml.ordinal_predict(model_table text, predict_table_input text, output_table text,
+                                        predict_type text DEFAULT 'probability', verbose boolean DEFAULT false)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.category_predict import ordinal_predict
+return ordinal_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal_predict(text, text, text, text, boolean) IS
+'Predictions of an ordinal model for a table with an id column (MADlib ordinal_predict): predict_type ''probability'' (default) writes (one column per category named by it, id), ''response'' writes (id, category); grouped models join on the grouping columns.';
 
 -- ---- 56_margins.sql ----
 -- marginal effects of linear, logistic and multinomial logistic models (MADlib margins)

@@ -48,3 +48,58 @@ return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varn
 $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text) IS
 'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr; statsmodels'' small-sample factor); one row per non-reference category with num_clusters.';
+
+CREATE FUNCTION indb_ml.multinom_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    m int := pg_catalog.array_length(coef, 1);
+    k int := pg_catalog.array_length(coef, 2);
+    p float8[];
+    top float8 := 0;
+    total float8 := 0;
+    e float8;
+BEGIN
+    IF pg_catalog.array_ndims(coef) IS DISTINCT FROM 2 THEN
+        RAISE EXCEPTION 'multinom_predict_prob: coef must be a 2-D array (one row per non-reference category)'
+            USING ERRCODE = '2202E', HINT = 'SELECT array_agg(coef ORDER BY category) FROM the model table';
+    END IF;
+    IF k IS DISTINCT FROM pg_catalog.array_length(col_ind_var, 1) OR pg_catalog.array_ndims(col_ind_var) <> 1 THEN
+        RAISE EXCEPTION 'multinom_predict_prob: % coefficients per category but % features', k,
+            pg_catalog.array_length(col_ind_var, 1) USING ERRCODE = '2202E';
+    END IF;
+    IF pg_catalog.array_position(col_ind_var, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'multinom_predict_prob: a feature is NULL' USING ERRCODE = '22004';
+    END IF;
+    p := pg_catalog.array_fill(0::float8, ARRAY[m + 1]);
+    FOR i IN 1..m LOOP
+        e := 0;
+        FOR j IN 1..k LOOP
+            e := e + coef[i][j] * col_ind_var[j];
+        END LOOP;
+        p[i + 1] := e;
+        top := GREATEST(top, e);
+    END LOOP;
+    FOR i IN 1..m + 1 LOOP
+        p[i] := pg_catalog.exp(p[i] - top);
+        total := total + p[i];
+    END LOOP;
+    FOR i IN 1..m + 1 LOOP
+        p[i] := p[i] / total;
+    END LOOP;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict_prob(float8[], float8[]) IS
+'Multinomial logit probabilities for one row: coef is 2-D (one row per non-reference category, in category order), the result lists the reference category first, then the others; IMMUTABLE and PARALLEL SAFE for views.';
+
+CREATE FUNCTION indb_ml.multinom_predict(model_table text, predict_table_input text, output_table text,
+                                         predict_type text DEFAULT 'response', verbose boolean DEFAULT false,
+                                         id_column text DEFAULT 'id')
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.server.category_predict import multinom_predict
+return multinom_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose, id_column)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
+'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), ''probability'' writes (id, one column per category named by its value); grouped models join on the grouping columns. One CREATE TABLE AS over multinom_predict_prob.';

@@ -13,7 +13,7 @@ from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.mlogregr import mlogit_newton
 from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models
+from indb_ml.server.model_tables import write_models, write_summary
 from indb_ml.server.packed import packed_groups, training_rows
 from indb_ml.server.params import parse_params
 from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
@@ -108,6 +108,8 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     ref = 0 if ref_category is None else int(ref_category)
     source = resolve_source(sess, source_table)
     out = new_table(sess, model_table, "model_table")
+    summary = summary_of(out)
+    ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
     groups, skipped, close = training_rows(sess, source, features, _integers, "multinom")
@@ -134,6 +136,18 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
                             fit.num_iterations, fit.status]
     close()
     _write_per_category(sess, source, out, features.group_cols, written)
+    statuses = {gkey: values[-1] for (gkey, _), values in written.items()}
+    write_summary(sess, summary, (
+        ("method", "text", "multinom"), ("source_table", "text", source.sql(sess)),
+        ("model_table", "text", out.sql(sess)), ("dependent_varname", "text", dependent_varname),
+        ("independent_varname", "text", independent_varname), ("ref_category", "text", str(ref)),
+        ("category_list", "text", ",".join(str(int(c)) for c in categories)), ("link_func", "text", "logit"),
+        ("grouping_col", "text", grouping_col),
+        ("optimizer_params", "text", f"optimizer=irls, max_iter={op['max_iter']}, tolerance={op['tolerance']:g}"),
+        ("num_all_groups", "int4", len(skipped)),
+        ("num_failed_groups", "int4", len(skipped) - sum(s == "converged" for s in statuses.values())),
+        ("total_rows_processed", "int8", sum({g: v[6] for (g, _), v in written.items()}.values())),
+        ("total_rows_skipped", "int8", sum(skipped.values()))))
 
 
 def _categories(datas) -> list:

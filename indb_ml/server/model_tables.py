@@ -34,3 +34,12 @@ def write_models(sess: Session, source: Relation, out: Relation, group_cols: tup
     types = ["text"] * grouped + [t for _, t in cols]
     for gkey in sorted(rows, key=lambda g: g or ""):
         sess.execute(insert, [gkey] * grouped + list(rows[gkey]), types)
+
+
+def write_summary(sess: Session, summary: Relation, fields: tuple) -> None:
+    """A one-row ``_summary`` table from ``fields`` = ((name, SQL type, value), ...), values bound."""
+    sess.execute("CREATE TABLE " + summary.sql(sess) + " ("
+                 + ", ".join(sess.ident(n) + " " + t for n, t, _ in fields) + ")")
+    sess.execute("INSERT INTO " + summary.sql(sess) + " VALUES ("
+                 + ", ".join("$" + str(i + 1) for i in range(len(fields))) + ")",
+                 [v for _, _, v in fields], [t for _, t, _ in fields])

@@ -14,9 +14,9 @@ from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.ordinal import LINKS, fit_ordinal
 from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models
+from indb_ml.server.model_tables import write_models, write_summary
 from indb_ml.server.packed import training_rows
-from indb_ml.server.relations import new_table, resolve_source
+from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.server.session import sql_entry
 
 COLUMNS = (
@@ -50,6 +50,8 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
                          "separated by commas", hint="e.g. 'mild, moderate, severe'")
     source = resolve_source(sess, source_table)
     out = new_table(sess, model_table, "model_table")
+    summary = summary_of(out)
+    ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=categories)
     y_text = features.row_sql  # the dependent's position is the first element: check for values outside the list
@@ -63,14 +65,16 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
     groups, skipped, close = training_rows(sess, source, features, lambda y: None, "ordinal")
     if not groups:
         raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
-    rows = {}
+    rows, failed = {}, 0
     for gkey in skipped:
         data = groups.get(gkey)
         if data is None:
             rows[gkey] = [None] * 9 + [0, skipped[gkey], 0]
+            failed += 1
             continue
         fit = fit_ordinal(data.blocks, data.width, len(categories), link)
         if not fit.converged:
+            failed += 1
             sess.warning(f"ordinal{' in group ' + gkey if gkey else ''}: did not converge after "
                          f"{fit.iterations} iterations")
         if verbose:
@@ -83,3 +87,11 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
                       fit.num_rows, skipped[gkey], fit.iterations]
     close()
     write_models(sess, source, out, features.group_cols, COLUMNS, rows)
+    write_summary(sess, summary, (
+        ("method", "text", "ordinal"), ("source_table", "text", source.sql(sess)),
+        ("model_table", "text", out.sql(sess)), ("dependent_varname", "text", dependent_varname),
+        ("independent_varname", "text", independent_varname), ("category_list", "text", ",".join(categories)),
+        ("link_func", "text", link), ("grouping_col", "text", grouping_col),
+        ("num_all_groups", "int4", len(rows)), ("num_failed_groups", "int4", failed),
+        ("total_rows_processed", "int8", sum(r[9] for r in rows.values())),
+        ("total_rows_skipped", "int8", sum(skipped.values()))))

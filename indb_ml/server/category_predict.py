@@ -1,0 +1,118 @@
+"""``multinom_predict`` and ``ordinal_predict``: MADlib's table predictions for category models.
+
+Each is one ``CREATE TABLE ... AS SELECT`` that joins the rows to predict with their group's
+model and calls the row functions ``multinom_predict_prob`` / ``ordinal_predict_prob``
+(PL/pgSQL, so no Python runs per row). The model's ``_summary`` gives the expression for
+the features, the category list and the grouping columns; the expression is parsed and
+re-rendered as when training, so it is checked against the new table before anything is
+written.
+"""
+
+from __future__ import annotations
+
+from indb_ml import sqlexpr
+from indb_ml.errors import InputError
+from indb_ml.server.features import resolve_features
+from indb_ml.server.relations import new_table, resolve_source, summary_of
+from indb_ml.server.session import sql_entry
+
+TYPES = ("response", "probability")
+
+
+def _setup(sess, what: str, model_table, predict_table, output_table, predict_type, methods: tuple):
+    for name, value in (("model_table", model_table), ("predict_table_input", predict_table),
+                        ("output_table", output_table)):
+        if value is None:
+            raise InputError(f"{what}: {name} must not be NULL")
+    kind = (predict_type or "").strip().lower()
+    kind = "probability" if kind in ("prob", "probabilities") else kind
+    if kind not in TYPES:
+        raise InputError(f"{what}: predict_type {predict_type!r} must be 'response' or 'probability'")
+    model = resolve_source(sess, model_table, "model_table")
+    info = sess.one("SELECT * FROM " + summary_of(model).sql(sess))
+    if info is None or info.get("method") not in methods:
+        raise InputError(f"{what}: {model.schema}.{model.name} is not a {' or '.join(methods)} model",
+                         hint=f"train it with indb_ml.{methods[0]}(...); its _summary table names the method")
+    source = resolve_source(sess, predict_table, "predict_table_input")
+    out = new_table(sess, output_table, "output_table")
+    grouping = sqlexpr.parse_name_list(info["grouping_col"]) if info.get("grouping_col") else []
+    # The dependent is not needed: any constant stands in for it when the features are checked.
+    features = resolve_features(sess, source, "0", info["independent_varname"], grouping)
+    return kind, model, info, source, out, grouping, features
+
+
+def _rows(sess, source, features) -> str:
+    """The rows to predict with their feature array as ``indb_ml_x`` (computed before the join,
+    so no feature name can be captured by a model column). The packed row is ``ARRAY[y, x...]``
+    with a constant y."""
+    return "(SELECT *, (" + features.row_sql + ")[2:] AS indb_ml_x FROM " + source.sql(sess) + ") s"
+
+
+def _create(sess, out, select: str, rows: str, models: str, grouping: list, prob: str) -> None:
+    """``out`` from every row joined to its group's model (``m``), with the probabilities ``p.p``."""
+    on = " AND ".join("s." + sess.ident(g) + " IS NOT DISTINCT FROM m." + sess.ident(g) for g in grouping) or "TRUE"
+    sess.execute("CREATE TABLE " + out.sql(sess) + " AS SELECT " + select + " FROM " + rows + " JOIN " + models
+                 + " m ON " + on + " CROSS JOIN LATERAL (SELECT " + prob + " AS p) p")
+
+
+def _id(sess, source, id_column: str, what: str) -> str:
+    col = (id_column or "id").strip()
+    found = sess.one("SELECT 1 AS ok FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attname = $2 "
+                     "AND attnum > 0 AND NOT attisdropped", [source.sql(sess), col], ["text", "text"])
+    if found is None:
+        raise InputError(f"{what}: {source.schema}.{source.name} has no column {col!r}",
+                         hint="pass id_column, the column that identifies each row", sqlstate="42703")
+    return "s." + sess.ident(col)
+
+
+@sql_entry
+def multinom_predict(sess, model_table, predict_table, output_table, predict_type="response", verbose=False,
+                     id_column="id") -> None:
+    what = "multinom_predict"
+    kind, model, info, source, out, grouping, features = _setup(
+        sess, what, model_table, predict_table, output_table, predict_type or "response", ("multinom", "mlogregr"))
+    ident = _id(sess, source, id_column, what)
+    ref = int(info["ref_category"])
+    if info.get("category_list"):
+        categories = [int(c) for c in info["category_list"].split(",")]
+    else:  # an mlogregr_train model: the reference and the model's categories
+        rows = sess.execute("SELECT DISTINCT category FROM " + model.sql(sess))
+        categories = sorted({ref, *(int(r["category"]) for r in rows)})
+    others = [c for c in categories if c != ref]
+    group_cols = ", ".join(sess.ident(g) for g in grouping)
+    models = ("(SELECT " + (group_cols + ", " if grouping else "") + "pg_catalog.array_agg(coef ORDER BY category) "
+              "AS coefs FROM " + model.sql(sess) + (" GROUP BY " + group_cols if grouping else "") + ")")
+    prob = "indb_ml.multinom_predict_prob(m.coefs, s.indb_ml_x)"
+    if kind == "response":
+        labels = "ARRAY[" + ", ".join(str(c) for c in [ref, *others]) + "]"
+        select = (ident + ", (" + labels + ")[(SELECT u.o FROM pg_catalog.unnest(p.p) WITH ORDINALITY AS u(v, o) "
+                  "ORDER BY u.v DESC, u.o LIMIT 1)] AS category")
+    else:
+        position = {ref: 1, **{c: i + 2 for i, c in enumerate(others)}}
+        select = ident + ", " + ", ".join("p.p[" + str(position[c]) + "] AS " + sess.ident(str(c))
+                                          for c in categories)
+    _create(sess, out, select, _rows(sess, source, features), models, grouping, prob)
+    if verbose:
+        sess.plpy.notice(f"{what}: wrote {out.schema}.{out.name}")
+
+
+@sql_entry
+def ordinal_predict(sess, model_table, predict_table, output_table, predict_type="probability",
+                    verbose=False) -> None:
+    what = "ordinal_predict"
+    kind, model, info, source, out, grouping, features = _setup(
+        sess, what, model_table, predict_table, output_table, predict_type or "probability", ("ordinal",))
+    ident = _id(sess, source, "id", what)
+    categories = info["category_list"].split(",")
+    prob = ("indb_ml.ordinal_predict_prob(m.coef_threshold, m.coef_feature, s.indb_ml_x, "
+            + sess.literal(info["link_func"]) + ")")
+    if kind == "response":
+        labels = "ARRAY[" + ", ".join(sess.literal(c) for c in categories) + "]::text[]"
+        select = (ident + ", (" + labels + ")[(SELECT u.o FROM pg_catalog.unnest(p.p) WITH ORDINALITY AS u(v, o) "
+                  "ORDER BY u.v DESC, u.o LIMIT 1)] AS category")
+    else:
+        select = ", ".join("p.p[" + str(i + 1) + "] AS " + sess.ident(c) for i, c in enumerate(categories))
+        select += ", " + ident
+    _create(sess, out, select, _rows(sess, source, features), model.sql(sess), grouping, prob)
+    if verbose:
+        sess.plpy.notice(f"{what}: wrote {out.schema}.{out.name}")
