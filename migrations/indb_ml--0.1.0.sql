@@ -3355,7 +3355,7 @@ from indb_ml.server.margins import margins
 return margins(plpy, model_table, output_table, x_design, source_table, marginal_vars)
 $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, integer[]) IS
-'Average marginal effects of a linregr_train, logregr_train or mlogregr_train model (MADlib margins) over its source (or source_table); x_design names interaction and indicator terms (''1, age, i.female, female*age''). output_table has variables (1-based positions of basis terms; constant columns such as the intercept are left out), margins, std_err (delta method), z_stats, p_values; for mlogregr one row per non-reference category with category and ref_category. Grouped models are not supported yet.';
+'Average marginal effects of a linregr_train, logregr_train or mlogregr_train model (MADlib margins) over its source (or source_table); x_design names interaction and indicator terms (''1, age, i.female, female*age''). output_table has variables (1-based positions of basis terms; constant columns such as the intercept are left out), margins, std_err (delta method), z_stats, p_values; for mlogregr one row per non-reference category with category and ref_category; a grouped model gives one row per group, led by its grouping columns.';
 
 -- ---- 57_cross_validation.sql ----
 -- k-fold cross-validation of the regression models (a typed signature)

@@ -140,3 +140,24 @@ def test_reference_terms_are_left_out_with_a_warning(data):
     conn.execute("SELECT indb_ml.margins('m', 'mg', 'age, i.female.sex, ir.male.sex')")
     assert conn.execute("SELECT variables FROM mg").fetchone()[0] == [1, 2]
     assert any("reference terms male" in m for m in warnings)
+
+
+def test_grouped_models_get_one_margins_row_per_group(data):
+    """MADlib's margins keeps the model's grouping: each group's effects over its own rows."""
+    conn, age, female, w, yb, _ = data
+    conn.execute("ALTER TABLE d ADD COLUMN grp text")
+    conn.execute("UPDATE d SET grp = CASE WHEN w > 0 THEN 'pos' ELSE 'neg' END")
+    conn.execute("SELECT indb_ml.logregr_train('d', 'm', 'yb', 'ARRAY[1, age, w]', 'grp', 50, 'irls', 1e-12)")
+    conn.execute("SELECT indb_ml.margins('m', 'mg')")
+    rows = dict((r[0], r[1:]) for r in conn.execute("SELECT grp, variables, margins, std_err FROM mg").fetchall())
+    assert set(rows) == {"pos", "neg"}
+    for name, mask in (("pos", w > 0), ("neg", w <= 0)):
+        x = np.column_stack([np.ones(mask.sum()), age[mask], w[mask]])
+        ref = sm.Logit(yb[mask], x).fit(disp=0, tol=1e-12).get_margeff(at="overall")
+        assert rows[name][0] == [2, 3]
+        np.testing.assert_allclose(rows[name][1], ref.margeff, rtol=1e-6)
+        np.testing.assert_allclose(rows[name][2], ref.margeff_se, rtol=1e-5)
+    conn.execute("SELECT indb_ml.linregr_train('d', 'lm', 'y', 'ARRAY[1, age, w]', 'grp')")
+    conn.execute("SELECT indb_ml.margins('lm', 'lmg')")
+    got = conn.execute("SELECT g.margins, l.coef[2:3] FROM lmg g JOIN lm l USING (grp)").fetchall()
+    assert len(got) == 2 and all(np.allclose(a, b, rtol=1e-12) for a, b in got)

@@ -7,21 +7,28 @@ the logit the mean ``dp/dx``, for the multinomial logit the mean ``dP_j/dx`` of 
 non-reference category; indicators get the discrete change. Standard errors are the delta
 method's with the model's variance-covariance. Constant basis columns (the intercept)
 have no margin and are left out unless asked for. The model's ``_summary`` names the
-source and the expressions; the rows are packed once to average over them.
+source, the expressions and the grouping; the rows are packed once (per group) to average
+over them, and a grouped model gives one output row per group, as MADlib's does.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.margins import Basis, Design, average_margins, parse_design
 from indb_ml.server.features import resolve_features
+from indb_ml.server.model_tables import write_models
 from indb_ml.server.packed import packed_groups
 from indb_ml.server.relations import new_table, resolve_source, summary_of
 from indb_ml.server.session import sql_entry
 
 METHODS = {"linregr": "linear", "logregr": "logit", "mlogregr": "mlogit"}
+
+
+OUT_COLUMNS = (("variables", "int4[]"), ("margins", "float8[]"), ("std_err", "float8[]"), ("z_stats", "float8[]"),
+               ("p_values", "float8[]"))
 
 
 @sql_entry
@@ -30,41 +37,77 @@ def margins(sess, model_table, output_table, x_design=None, source_table=None, m
         raise InputError("margins: model_table and output_table must not be NULL")
     model = resolve_source(sess, model_table, "model_table")
     summary = summary_of(model)
-    info = sess.one("SELECT method, source_table, dependent_varname, independent_varname FROM " + summary.sql(sess))
-    if info is None or info["method"] not in METHODS:
+    info = sess.one("SELECT * FROM " + summary.sql(sess))
+    if info is None or info.get("method") not in METHODS:
         raise InputError(f"margins: {model.schema}.{model.name} is not a linregr_train, logregr_train or "
                          "mlogregr_train model", hint="its _summary table names the method")
     kind = METHODS[info["method"]]
-    beta, vcov, ref = _model(sess, model, kind)
+    grouping_text = info.get("grouping_col") or info.get("grouping_cols")
+    grouping = sqlexpr.parse_name_list(grouping_text) if grouping_text and grouping_text.strip() else []
+    k = _width(sess, model)
     try:
-        design = (parse_design(x_design, beta.shape[1]) if x_design and x_design.strip()
-                  else Design([Basis(i, str(i + 1)) for i in range(beta.shape[1])], []))
+        design = (parse_design(x_design, k) if x_design and x_design.strip()
+                  else Design([Basis(i, str(i + 1)) for i in range(k)], []))
     except ValueError as exc:
         raise InputError(f"margins: {exc}", hint="x_design lists one term per coefficient, e.g. "
                          "'1, age, i.female, female*age'") from None
     out = new_table(sess, output_table, "output_table")
     source = resolve_source(sess, source_table or info["source_table"])
-    features = resolve_features(sess, source, info["dependent_varname"], info["independent_varname"], [],
+    features = resolve_features(sess, source, info["dependent_varname"], info["independent_varname"], grouping,
                                 allow_bool=kind == "logit")
     groups, _ = packed_groups(sess, source, features, lambda y: None, "margins")
-    blocks = groups.get(None, [])
-    if not blocks:
+    groups = {g: np.vstack([b[:, 1:] for b in parts]) for g, parts in groups.items() if parts}
+    if not groups:
         raise InputError("margins: the source has no rows", sqlstate=InputError.NO_DATA)
-    x = np.vstack([b[:, 1:] for b in blocks])
-    if x.shape[1] != beta.shape[1]:
-        raise InputError(f"margins: the model has {beta.shape[1]} coefficients but the source gives {x.shape[1]} "
-                         "features")
-    targets = _targets(sess, design, x, marginal_vars)
-    m = average_margins(kind, design, x, beta, vcov, targets)
-    variables = [b.position + 1 for b in targets]
-    if kind != "mlogit":
-        sess.execute("CREATE TABLE " + out.sql(sess) + " (variables integer[], margins float8[], std_err float8[], "
-                     "z_stats float8[], p_values float8[])")
-        sess.execute("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5)",
-                     [variables, m.margins[0].tolist(), m.std_err[0].tolist(), m.z_stats[0].tolist(),
-                      m.p_values[0].tolist()],
-                     ["int4[]", "float8[]", "float8[]", "float8[]", "float8[]"])
+    if any(x.shape[1] != k for x in groups.values()):
+        raise InputError(f"margins: the model has {k} coefficients but the source gives "
+                         f"{next(iter(groups.values())).shape[1]} features")
+    if kind == "mlogit":
+        beta, vcov, ref = _mlogit_model(sess, model)
+        x = groups[None]
+        targets = _targets(sess, design, x, marginal_vars)
+        _write_mlogit(sess, out, ref, [b.position + 1 for b in targets],
+                      average_margins(kind, design, x, beta, vcov, targets))
         return
+    models = _models_by_group(sess, model, source, features.group_cols, list(groups))
+    rows = {}
+    for gkey, x in groups.items():
+        if gkey not in models:
+            continue  # the model has no coefficients for this group (it had no rows when trained)
+        beta, vcov = models[gkey]
+        targets = _targets(sess, design, x, marginal_vars)
+        m = average_margins(kind, design, x, beta, vcov, targets)
+        rows[gkey] = [[b.position + 1 for b in targets], m.margins[0].tolist(), m.std_err[0].tolist(),
+                      m.z_stats[0].tolist(), m.p_values[0].tolist()]
+    if not rows:
+        raise InputError("margins: no group of the source has a fitted model", sqlstate=InputError.NO_DATA)
+    write_models(sess, source, out, features.group_cols, OUT_COLUMNS, rows)
+
+
+def _width(sess, model) -> int:
+    row = sess.one("SELECT pg_catalog.max(pg_catalog.cardinality(coef)) AS k FROM " + model.sql(sess))
+    if row is None or not row["k"]:
+        raise InputError("margins: the model has no coefficients")
+    return int(row["k"])
+
+
+def _models_by_group(sess, model, source, group_cols: tuple, keys: list) -> dict:
+    """``{group key: (beta 1 x k, vcov)}``: the model row whose grouping values equal each key's
+    (SQL equality, so the key's spelling does not matter)."""
+    if not group_cols:
+        rows = sess.execute("SELECT NULL::text AS k, coef, variance_covariance FROM " + model.sql(sess))
+        if len(rows) != 1:
+            raise InputError("margins: an ungrouped model must have exactly one row")
+    else:
+        on = " AND ".join("m." + sess.ident(g) + " IS NOT DISTINCT FROM r." + sess.ident(g) for g in group_cols)
+        rows = sess.execute("SELECT k, m.coef, m.variance_covariance FROM pg_catalog.unnest($1::text[]) AS k "
+                            "CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::" + source.sql(sess)
+                            + ", k::jsonb) AS r JOIN " + model.sql(sess) + " m ON " + on, [keys], ["text[]"])
+    return {r["k"]: (np.asarray(r["coef"], dtype=float)[None, :], np.asarray(r["variance_covariance"], dtype=float))
+            for r in rows if r["coef"] is not None}
+
+
+def _write_mlogit(sess, out, ref: dict, variables: list, m) -> None:
     sess.execute("CREATE TABLE " + out.sql(sess) + " (category integer, ref_category integer, variables integer[], "
                  "margins float8[], std_err float8[], z_stats float8[], p_values float8[])")
     for j, category in enumerate(ref["categories"]):
@@ -74,21 +117,15 @@ def margins(sess, model_table, output_table, x_design=None, source_table=None, m
                      ["int4", "int4", "int4[]", "float8[]", "float8[]", "float8[]", "float8[]"])
 
 
-def _model(sess, model, kind: str):
-    """``(beta m x k, vcov, {categories, ref})`` from the model table."""
-    if kind == "mlogit":
-        rows = sess.execute("SELECT category, ref_category, coef, variance_covariance FROM " + model.sql(sess)
-                            + " ORDER BY category")
-        if not rows or any(r["coef"] is None for r in rows):
-            raise InputError("margins: the mlogregr model has no coefficients")
-        beta = np.array([r["coef"] for r in rows], dtype=float)
-        return beta, np.asarray(rows[0]["variance_covariance"], dtype=float), {
-            "categories": [r["category"] for r in rows], "ref": rows[0]["ref_category"]}
-    row = sess.one("SELECT coef, variance_covariance, pg_catalog.count(*) OVER () AS n FROM " + model.sql(sess))
-    if row is None or row["n"] != 1 or row["coef"] is None:
-        raise InputError("margins: the model must have exactly one row (grouped models are not supported yet)")
-    return (np.asarray(row["coef"], dtype=float)[None, :], np.asarray(row["variance_covariance"], dtype=float),
-            None)
+def _mlogit_model(sess, model):
+    """``(beta m x k, vcov, {categories, ref})`` from an mlogregr_train model table."""
+    rows = sess.execute("SELECT category, ref_category, coef, variance_covariance FROM " + model.sql(sess)
+                        + " ORDER BY category")
+    if not rows or any(r["coef"] is None for r in rows):
+        raise InputError("margins: the mlogregr model has no coefficients")
+    beta = np.array([r["coef"] for r in rows], dtype=float)
+    return beta, np.asarray(rows[0]["variance_covariance"], dtype=float), {
+        "categories": [r["category"] for r in rows], "ref": rows[0]["ref_category"]}
 
 
 def _targets(sess, design: Design, x: np.ndarray, marginal_vars) -> list:
