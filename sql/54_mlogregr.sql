@@ -35,7 +35,7 @@ return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname
                                 grouping_cols, optimizer_params)
 $$;
 COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, text) IS
-'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category: category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category (and group, with grouping_cols): [grouping columns], category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
 
 CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                     independent_varname text, clustervar text,

@@ -87,6 +87,20 @@ def test_robust_variance_mlogregr_matches_statsmodels_hc0(data):
         np.testing.assert_allclose(r[1], ref.params[:, j], rtol=1e-7)
         np.testing.assert_allclose(r[2], ref.bse[:, j], rtol=1e-6)
         np.testing.assert_allclose(r[3], ref.tvalues[:, j], rtol=1e-6)
+    # grouping: one set of category rows per group, each its own HC0 fit
+    conn.execute("ALTER TABLE d ADD COLUMN half boolean")
+    conn.execute("UPDATE d SET half = x1 > 0")
+    conn.execute("SELECT indb_ml.robust_variance_mlogregr('d', 'rg', 'y', 'ARRAY[1, x2]', 0, 'half', "
+                 "'max_iter=50, tolerance=1e-12')")
+    for half in (False, True):
+        mask = (x[:, 1] > 0) == half
+        ref = sm.MNLogit(y[mask], x[mask][:, [0, 2]]).fit(disp=0, tol=1e-12, maxiter=100, cov_type="HC0")
+        got = conn.execute("SELECT coef, std_err, num_rows_processed FROM rg WHERE half = %s ORDER BY category",
+                           [half]).fetchall()
+        assert len(got) == ref.params.shape[1] and all(g[2] == mask.sum() for g in got)
+        for j, g in enumerate(got):
+            np.testing.assert_allclose(g[0], ref.params[:, j], rtol=1e-7)
+            np.testing.assert_allclose(g[1], ref.bse[:, j], rtol=1e-6)
 
 
 def test_clustered_variance_mlogregr_matches_statsmodels(data):

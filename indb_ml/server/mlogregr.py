@@ -155,7 +155,7 @@ def _categories(datas) -> list:
     return sorted({float(c) for data in datas for _, y in data.blocks() for c in np.unique(y)})
 
 
-def _write_per_category(sess, source, out, group_cols, written: dict) -> None:
+def _write_per_category(sess, source, out, group_cols, written: dict, columns: tuple = MULTINOM_COLUMNS) -> None:
     """Rows keyed by (group key, category): the grouped writer takes one row per key, so the
     category rows are written group by group."""
     by_group: dict = {}
@@ -164,7 +164,7 @@ def _write_per_category(sess, source, out, group_cols, written: dict) -> None:
     first = True
     for gkey, rows in by_group.items():
         for values in rows:
-            write_models(sess, source, out, group_cols, MULTINOM_COLUMNS, {gkey: values}, create=first)
+            write_models(sess, source, out, group_cols, columns, {gkey: values}, create=first)
             first = False
 
 
@@ -178,32 +178,38 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
                         ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
         if value is None:
             raise InputError(f"robust_variance_mlogregr: {name} must not be NULL")
-    if grouping_cols:
-        raise InputError("robust_variance_mlogregr: grouping_cols is not supported yet")
     op = parse_params(optimizer_params, {"max_iter": (int, 20), "optimizer": (str, "irls"),
                                          "tolerance": (float, 1e-4)}, "optimizer_params")
     ref = 0 if ref_category is None else int(ref_category)
     source = resolve_source(sess, source_table)
     out = new_table(sess, out_table)
-    features = resolve_features(sess, source, dependent_varname, independent_varname, [])
+    grouping = sqlexpr.parse_name_list(grouping_cols) if grouping_cols and grouping_cols.strip() else []
+    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
     groups, skipped = packed_groups(sess, source, features, _integers, "robust_variance_mlogregr")
-    parts = groups.get(None, [])
-    if not parts:
+    if not any(groups.values()):
         raise InputError("robust_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
-    categories = sorted({float(c) for b in parts for c in np.unique(b[:, 0])})
+    categories = sorted({float(c) for parts in groups.values() for b in parts for c in np.unique(b[:, 0])})
     if float(ref) not in categories:
         raise InputError(f"robust_variance_mlogregr: ref_category {ref} is not one of the categories")
-    fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1, categories,
-                        float(ref), op["max_iter"], op["tolerance"])
-    robust = robust_mlogit([parts], fit)
-    sess.execute("CREATE TABLE " + out.sql(sess) + " (category integer, ref_category integer, coef float8[], "
-                 "std_err float8[], z_stats float8[], p_values float8[], num_rows_processed bigint, "
-                 "num_missing_rows_skipped bigint)")
-    for j, category in enumerate(fit.categories):
-        sess.execute("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                     [int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(),
-                      robust.stats[j].tolist(), robust.p_values[j].tolist(), fit.num_rows, skipped.get(None, 0)],
-                     ["int4", "int4", "float8[]", "float8[]", "float8[]", "float8[]", "int8", "int8"])
+    written: dict = {}
+    for gkey, parts in groups.items():
+        if not parts:
+            continue
+        fit = mlogit_newton(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
+                            categories, float(ref), op["max_iter"], op["tolerance"])
+        robust = robust_mlogit([parts], fit)
+        for j, category in enumerate(fit.categories):
+            written[(gkey, int(category))] = [
+                int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(), robust.stats[j].tolist(),
+                robust.p_values[j].tolist(), fit.num_rows, skipped.get(gkey, 0)]
+    _write_per_category(sess, source, out, features.group_cols, written, ROBUST_COLUMNS)
+
+
+ROBUST_COLUMNS = (
+    ("category", "integer"), ("ref_category", "integer"), ("coef", "float8[]"), ("std_err", "float8[]"),
+    ("z_stats", "float8[]"), ("p_values", "float8[]"), ("num_rows_processed", "bigint"),
+    ("num_missing_rows_skipped", "bigint"),
+)
 
 
 @sql_entry
