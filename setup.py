@@ -26,6 +26,7 @@ setup(
             "pytest-postgresql>=10,<11",
             "statsmodels>=0.14,<0.16",
             "scikit-learn>=1.5,<2",
+            "networkx>=3.2,<4",
             "pandas>=2,<4",
             "scipy>=1.10,<2",
             "ruff>=0.17,<0.18",
