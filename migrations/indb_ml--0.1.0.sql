@@ -3459,3 +3459,440 @@ return cv_metric(plpy, 'cv_logregr_accuracy', tbl_predict, tbl_source, col_id, c
 $$;
 COMMENT ON FUNCTION indb_ml.cv_logregr_accuracy(text, text, text, text, text) IS
 'tbl_accuracy (accuracy): the share of rows joined on col_id whose prediction equals col_dep_var (MADlib cv_logregr_accuracy).';
+
+-- ---- 60_graph.sql ----
+-- graph: pagerank, weakly connected components (+ helpers), hits, graph_vertex_degrees
+-- (loading and plans in indb_ml/graph/; the kernels in indb_ml/kernels/graph.py)
+
+-- Raw body of an int8[] as bytea (byteacat copies the varlena body), decoded with np.frombuffer.
+CREATE FUNCTION indb_ml._int8_array_bytes(int8[], bytea) RETURNS bytea
+LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
+AS 'byteacat';
+COMMENT ON FUNCTION indb_ml._int8_array_bytes(int8[], bytea) IS
+'Internal: the ArrayType body of an int8[] as bytea (call with ''''::bytea), for decoding without a per-element step.';
+
+-- The reverse direction, as float8_array_from_bytes does it: byteacat(header, data) typed int8[],
+-- callable only through the wrapper that builds the header from the data's length.
+CREATE FUNCTION indb_ml._int8_array_unchecked(bytea, bytea) RETURNS int8[]
+LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
+AS 'byteacat';
+REVOKE ALL ON FUNCTION indb_ml._int8_array_unchecked(bytea, bytea) FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._int8_array_unchecked(bytea, bytea) IS
+'Internal, not for users: concatenates an ArrayType header and int8 data into an int8[]; see _int8_array_from_bytes.';
+
+CREATE FUNCTION indb_ml._int8_array_from_bytes(data bytea) RETURNS int8[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n int := pg_catalog.length(data) / 8;
+BEGIN
+    IF pg_catalog.length(data) % 8 <> 0 THEN
+        RAISE EXCEPTION '_int8_array_from_bytes: % bytes is not a whole number of int64 values', pg_catalog.length(data)
+            USING ERRCODE = '22023';
+    END IF;
+    IF n = 0 THEN
+        RETURN '{}'::int8[];
+    END IF;
+    RETURN indb_ml._int8_array_unchecked(
+        pg_catalog.overlay(
+            pg_catalog.substr(indb_ml._int8_array_bytes(ARRAY[0]::int8[], ''::bytea), 1, 20),
+            pg_catalog.substr(indb_ml._int4_array_bytes(ARRAY[n], ''::bytea), 21, 4),
+            13, 4),
+        data);
+END
+$$;
+COMMENT ON FUNCTION indb_ml._int8_array_from_bytes(bytea) IS
+'Internal: an int8[] from native-order int64 bytes (numpy''s tobytes()); how the graph functions write vertex ids without a text conversion per element.';
+
+-- pagerank ------------------------------------------------------------------------------------
+
+-- MADlib's signature takes personalization_vertices bigint[] (so '{2,4}' and ARRAY[2,4] work as in
+-- its examples); text ids and the MADlib 2.1 option take the 11-argument form with anyarray. PL/Python
+-- cannot take anyarray, so the public functions are SQL wrappers handing the ids to _pagerank as text[].
+CREATE FUNCTION indb_ml._pagerank(vertex_table text, vertex_id text, edge_table text, edge_args text, out_table text,
+                                  damping_factor float8, max_iter integer, threshold float8, grouping_cols text,
+                                  personalization_vertices text[], madlib21_compat boolean)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.pagerank import pagerank
+return pagerank(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, damping_factor, max_iter, threshold,
+                grouping_cols, personalization_vertices, madlib21_compat)
+$$;
+COMMENT ON FUNCTION indb_ml._pagerank(text, text, text, text, text, float8, integer, float8, text, text[], boolean) IS
+'Internal: the body of indb_ml.pagerank (personalization ids as text).';
+
+CREATE FUNCTION indb_ml.pagerank(vertex_table text, vertex_id text, edge_table text, edge_args text, out_table text,
+                                 damping_factor float8 DEFAULT 0.85, max_iter integer DEFAULT 100,
+                                 threshold float8 DEFAULT NULL, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL::text[], false) $$;
+COMMENT ON FUNCTION indb_ml.pagerank(text, text, text, text, text, float8, integer, float8, text) IS
+'PageRank of every vertex (MADlib pagerank; networkx''s definition: dangling rank is spread, ranks sum to 1). out_table (grouping columns, vertex id, pagerank) and out_table_summary (grouping columns, __iterations__). Sparse power iteration in memory, or joins per iteration above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.pagerank() shows the usage.';
+
+CREATE FUNCTION indb_ml.pagerank(vertex_table text, vertex_id text, edge_table text, edge_args text, out_table text,
+                                 damping_factor float8, max_iter integer, threshold float8, grouping_cols text,
+                                 personalization_vertices bigint[])
+RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], false) $$;
+COMMENT ON FUNCTION indb_ml.pagerank(text, text, text, text, text, float8, integer, float8, text, bigint[]) IS
+'Personalized PageRank (MADlib pagerank with personalization_vertices): teleports and dangling rank go to these vertices. SELECT indb_ml.pagerank() shows the usage.';
+
+CREATE FUNCTION indb_ml.pagerank(vertex_table text, vertex_id text, edge_table text, edge_args text, out_table text,
+                                 damping_factor float8, max_iter integer, threshold float8, grouping_cols text,
+                                 personalization_vertices anyarray, madlib21_compat boolean)
+RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) $$;
+COMMENT ON FUNCTION indb_ml.pagerank(text, text, text, text, text, float8, integer, float8, text, anyarray, boolean) IS
+'pagerank with personalization ids of any type (e.g. ARRAY[''a'', ''b''] for text ids; a NULL must be typed, NULL::int[]) and madlib21_compat: true reproduces MADlib 2.1 (dangling rank leaks away, vertices without edges left out). SELECT indb_ml.pagerank() shows the usage.';
+
+CREATE FUNCTION indb_ml.pagerank() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.pagerank import pagerank_help
+return pagerank_help()
+$$;
+COMMENT ON FUNCTION indb_ml.pagerank() IS 'Usage of indb_ml.pagerank.';
+
+-- weakly connected components and their helpers -----------------------------------------------
+
+CREATE FUNCTION indb_ml.weakly_connected_components(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                                    out_table text, grouping_cols text DEFAULT NULL,
+                                                    iteration_limit integer DEFAULT NULL, warm_start boolean DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import weakly_connected_components
+return weakly_connected_components(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols,
+                                   iteration_limit, warm_start)
+$$;
+COMMENT ON FUNCTION indb_ml.weakly_connected_components(text, text, text, text, text, text, integer, boolean) IS
+'Weakly connected components (MADlib): out_table (grouping columns, vertex id, component_id = the smallest vertex id of the component) for every vertex, and out_table_summary for the graph_wcc_* helpers. SELECT indb_ml.weakly_connected_components() shows the usage.';
+
+CREATE FUNCTION indb_ml.weakly_connected_components() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.wcc import wcc_help
+return wcc_help()
+$$;
+COMMENT ON FUNCTION indb_ml.weakly_connected_components() IS 'Usage of indb_ml.weakly_connected_components and the graph_wcc_* helpers.';
+
+CREATE FUNCTION indb_ml.graph_wcc_largest_cpt(wcc_table text, largest_cpt_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import largest_cpt
+return largest_cpt(plpy, wcc_table, largest_cpt_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_largest_cpt(text, text) IS
+'The largest weakly connected component(s) per group of a weakly_connected_components output: (grouping columns, component_id, num_vertices); ties give one row each.';
+
+CREATE FUNCTION indb_ml.graph_wcc_histogram(wcc_table text, histogram_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import histogram
+return histogram(plpy, wcc_table, histogram_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_histogram(text, text) IS
+'Vertices per component of a weakly_connected_components output: (grouping columns, component_id, num_vertices).';
+
+CREATE FUNCTION indb_ml.graph_wcc_vertex_check(wcc_table text, vertex_pair bigint[], pair_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import vertex_check
+return vertex_check(plpy, wcc_table, vertex_pair, pair_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_vertex_check(text, bigint[], text) IS
+'Whether two vertices (integer ids) are in the same weakly connected component: pair_table (grouping columns, component_id), a row per group where they are.';
+
+-- Text ids get their own arity: a text[] overload of the 3-argument form would make MADlib's
+-- '{14,15}' literal ambiguous.
+CREATE FUNCTION indb_ml.graph_wcc_vertex_check(wcc_table text, vertex_a text, vertex_b text, pair_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import vertex_check
+return vertex_check(plpy, wcc_table, [vertex_a, vertex_b], pair_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_vertex_check(text, text, text, text) IS
+'graph_wcc_vertex_check with the two vertex ids as text (for text ids): pair_table (grouping columns, component_id), a row per group where both are in one component.';
+
+CREATE FUNCTION indb_ml.graph_wcc_reachable_vertices(wcc_table text, src bigint, reachable_vertices_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import reachable_vertices
+return reachable_vertices(plpy, wcc_table, src, reachable_vertices_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_reachable_vertices(text, bigint, text) IS
+'Vertices in the same weakly connected component as src (integer ids): (grouping columns, component_id, dest), src itself excluded.';
+
+CREATE FUNCTION indb_ml.graph_wcc_reachable_vertices(wcc_table text, src text, reachable_vertices_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import reachable_vertices
+return reachable_vertices(plpy, wcc_table, src, reachable_vertices_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_reachable_vertices(text, text, text) IS
+'graph_wcc_reachable_vertices for text vertex ids: (grouping columns, component_id, dest), src itself excluded.';
+
+CREATE FUNCTION indb_ml.graph_wcc_num_cpts(wcc_table text, count_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import num_cpts
+return num_cpts(plpy, wcc_table, count_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_num_cpts(text, text) IS
+'Number of weakly connected components per group of a weakly_connected_components output: (grouping columns, num_components).';
+
+-- hits ----------------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.hits(vertex_table text, vertex_id text, edge_table text, edge_args text, out_table text,
+                             max_iter integer DEFAULT 100, threshold float8 DEFAULT NULL, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.hits import hits
+return hits(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, max_iter, threshold, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.hits(text, text, text, text, text, integer, float8, text) IS
+'HITS authority and hub scores (MADlib hits, unit L2 norm): out_table (grouping columns, vertex id, authority, hub) and out_table_summary (grouping columns, __iterations__). SELECT indb_ml.hits() shows the usage.';
+
+CREATE FUNCTION indb_ml.hits() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.hits import hits_help
+return hits_help()
+$$;
+COMMENT ON FUNCTION indb_ml.hits() IS 'Usage of indb_ml.hits.';
+
+-- vertex degrees ------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.graph_vertex_degrees(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                             out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.degrees import graph_vertex_degrees
+return graph_vertex_degrees(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_vertex_degrees(text, text, text, text, text, text) IS
+'In- and out-degree of every vertex (MADlib graph_vertex_degrees): out_table (grouping columns, vertex id, indegree, outdegree), isolated vertices included with 0. SELECT indb_ml.graph_vertex_degrees() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_vertex_degrees() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.degrees import graph_vertex_degrees_help
+return graph_vertex_degrees_help()
+$$;
+COMMENT ON FUNCTION indb_ml.graph_vertex_degrees() IS 'Usage of indb_ml.graph_vertex_degrees.';
+
+-- ---- 61_graph_paths.sql ----
+-- graph paths: graph_sssp (Bellman-Ford), graph_bfs, graph_apsp and their path retrieval
+-- (drivers in indb_ml/graph/paths.py and path_relational.py; kernels in indb_ml/kernels/graph_paths.py)
+
+-- graph_sssp ----------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.graph_sssp(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                   source_vertex bigint, out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp
+return graph_sssp(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp(text, text, text, text, bigint, text, text) IS
+'Single-source shortest paths (MADlib graph_sssp; Bellman-Ford, Dijkstra when no weight is negative; an error on a negative cycle): out_table (grouping columns, vertex id, <weight column> = path weight or Infinity, parent or NULL) for every vertex, and out_table_summary. In memory, or joins per iteration above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_sssp() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_sssp(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                   source_vertex text, out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp
+return graph_sssp(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp(text, text, text, text, text, text, text) IS
+'graph_sssp for text vertex ids (the source given as text). SELECT indb_ml.graph_sssp() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_sssp() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_sssp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp() IS 'Usage of indb_ml.graph_sssp and indb_ml.graph_sssp_get_path.';
+
+CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex bigint, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp_get_path
+return graph_sssp_get_path(plpy, sssp_table, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp_get_path(text, bigint, text) IS
+'The shortest path {source, ..., dest_vertex} per group from a graph_sssp output: path_table (grouping columns, path; NULL when dest_vertex is not reachable).';
+
+CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex text, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp_get_path
+return graph_sssp_get_path(plpy, sssp_table, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp_get_path(text, text, text) IS
+'graph_sssp_get_path for text vertex ids.';
+
+-- graph_bfs -----------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.graph_bfs(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                  source_vertex bigint, out_table text, max_distance integer DEFAULT NULL,
+                                  directed boolean DEFAULT NULL, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_bfs
+return graph_bfs(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, max_distance,
+                 directed, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs(text, text, text, text, bigint, text, integer, boolean, text) IS
+'Breadth-first search (MADlib graph_bfs; undirected unless directed): out_table (grouping columns, vertex id, dist = hops or NULL, parent = the smallest-id vertex of the previous level, NULL if not reached) for every vertex, and out_table_summary. In memory, or one join + GROUP BY per level above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_bfs() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_bfs(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                  source_vertex text, out_table text, max_distance integer DEFAULT NULL,
+                                  directed boolean DEFAULT NULL, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_bfs
+return graph_bfs(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, max_distance,
+                 directed, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs(text, text, text, text, text, text, integer, boolean, text) IS
+'graph_bfs for text vertex ids (the source given as text). SELECT indb_ml.graph_bfs() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_bfs() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_bfs")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs() IS 'Usage of indb_ml.graph_bfs.';
+
+-- graph_apsp ----------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.graph_apsp(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                   out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_apsp
+return graph_apsp(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp(text, text, text, text, text, text) IS
+'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; an error on a negative cycle): out_table (grouping columns, <src>, <dest>, <weight> = path weight or Infinity, parent = the vertex before dest, dest itself for a direct edge, NULL if unreachable) with one row per ordered pair of vertices, and out_table_summary. In memory only: n^2 pairs must fit indb_ml.matrix_memory_mb. SELECT indb_ml.graph_apsp() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_apsp() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_apsp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp() IS 'Usage of indb_ml.graph_apsp and indb_ml.graph_apsp_get_path.';
+
+CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex bigint, dest_vertex bigint, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_apsp_get_path
+return graph_apsp_get_path(plpy, apsp_table, source_vertex, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp_get_path(text, bigint, bigint, text) IS
+'The shortest path {source_vertex, ..., dest_vertex} per group from a graph_apsp output: path_table (grouping columns, path; NULL when not reachable).';
+
+CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex text, dest_vertex text, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_apsp_get_path
+return graph_apsp_get_path(plpy, apsp_table, source_vertex, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp_get_path(text, text, text, text) IS
+'graph_apsp_get_path for text vertex ids.';
+
+-- ---- 62_graph_measures.sql ----
+-- graph measures: graph_closeness, graph_diameter, graph_avg_path_length (over a graph_apsp table),
+-- graph_triangle_count (with the local clustering coefficient) and graph_kcore
+-- (drivers in indb_ml/graph/measures.py, triangles.py, kcore.py; kernels in indb_ml/kernels/graph_measures.py)
+
+CREATE FUNCTION indb_ml.graph_closeness(apsp_table text, out_table text, vertex_filter_expr text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.measures import graph_closeness
+return graph_closeness(plpy, apsp_table, out_table, vertex_filter_expr)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_closeness(text, text, text) IS
+'Closeness measures of every source vertex of a graph_apsp output (MADlib graph_closeness): out_table (grouping columns, <src>, inverse_sum_dist, inverse_avg_dist, sum_inverse_dist, k_degree) over the vertices each source reaches; vertex_filter_expr: comparisons joined by AND/OR. One GROUP BY over the APSP table. SELECT indb_ml.graph_closeness() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_closeness() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_closeness")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_closeness() IS 'Usage of indb_ml.graph_closeness.';
+
+CREATE FUNCTION indb_ml.graph_diameter(apsp_table text, out_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.measures import graph_diameter
+return graph_diameter(plpy, apsp_table, out_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_diameter(text, text) IS
+'Diameter per group of a graph_apsp output (MADlib graph_diameter): out_table (grouping columns, diameter = the largest finite distance, diameter_end_vertices = every {src, dest} pair at that distance). SELECT indb_ml.graph_diameter() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_diameter() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_diameter")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_diameter() IS 'Usage of indb_ml.graph_diameter.';
+
+CREATE FUNCTION indb_ml.graph_avg_path_length(apsp_table text, out_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.measures import graph_avg_path_length
+return graph_avg_path_length(plpy, apsp_table, out_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_avg_path_length(text, text) IS
+'Average shortest-path length per group of a graph_apsp output (MADlib graph_avg_path_length): the mean finite distance between distinct vertices. SELECT indb_ml.graph_avg_path_length() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_avg_path_length() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_avg_path_length")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_avg_path_length() IS 'Usage of indb_ml.graph_avg_path_length.';
+
+CREATE FUNCTION indb_ml.graph_triangle_count(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                             out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.triangles import graph_triangle_count
+return graph_triangle_count(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_triangle_count(text, text, text, text, text, text) IS
+'Triangles through every vertex of the simple undirected graph and its local clustering coefficient (networkx triangles/clustering): out_table (grouping columns, vertex id, triangles, clustering_coef, degree) and out_table_summary (per group: num_triangles, average_clustering, transitivity). In memory. SELECT indb_ml.graph_triangle_count() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_triangle_count() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.triangles import usage
+return usage()
+$$;
+COMMENT ON FUNCTION indb_ml.graph_triangle_count() IS 'Usage of indb_ml.graph_triangle_count.';
+
+CREATE FUNCTION indb_ml.graph_kcore(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                    out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.kcore import graph_kcore
+return graph_kcore(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_kcore(text, text, text, text, text, text) IS
+'k-core decomposition of the simple undirected graph (networkx core_number): out_table (grouping columns, vertex id, core_number) and out_table_summary (per group: max_core, max_core_size). In memory. SELECT indb_ml.graph_kcore() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_kcore() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.kcore import usage
+return usage()
+$$;
+COMMENT ON FUNCTION indb_ml.graph_kcore() IS 'Usage of indb_ml.graph_kcore.';

@@ -1,0 +1,131 @@
+"""``indb_ml.pagerank``: MADlib's pagerank, computed as networkx defines it.
+
+The edges are loaded once (:mod:`indb_ml.graph.edges`) and the power iteration runs over a CSR
+matrix in scipy (:func:`indb_ml.kernels.graph.pagerank`); above the memory budget the same
+iteration runs as joins (:func:`indb_ml.graph.relational.pagerank`). Definition: with damping d,
+``x' = d * P^T x + d * (rank of dangling vertices) * p + (1 - d) * p``, where P is the out-weight
+normalised adjacency and p the uniform (or personalization) distribution, so ranks sum to 1 and
+equal networkx's ``pagerank`` on a MultiDiGraph. MADlib 2.1 instead lets dangling rank leak
+away and leaves vertices without edges out of the output: ``madlib21_compat => true``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indb_ml.errors import InputError
+from indb_ml.graph import plan, relational
+from indb_ml.graph.edges import load_graphs, resolve_graph, write_vertex_table
+from indb_ml.kernels.graph import pagerank as pagerank_kernel
+from indb_ml.server.model_tables import write_models
+from indb_ml.server.relations import ensure_absent, new_table, summary_of
+from indb_ml.server.session import sql_entry
+
+USAGE = """\
+pagerank: PageRank of every vertex, MADlib-compatible (networkx's definition).
+
+SELECT indb_ml.pagerank(
+    vertex_table,             -- table with the vertices
+    vertex_id,                -- vertex id column (NULL: 'id'); integer or text ids
+    edge_table,               -- table with the edges
+    edge_args,                -- 'src=col, dest=col[, weight=col]' (defaults src, dest; weight optional)
+    out_table,                -- table to create
+    damping_factor,           -- optional, default 0.85
+    max_iter,                 -- optional, default 100
+    threshold,                -- optional, default 1e-3 / number of vertices: stop when no rank moves more
+    grouping_cols,            -- optional: edge table columns, one graph per group
+    personalization_vertices, -- optional: ARRAY[ids]; teleports and dangling rank go to these only
+    madlib21_compat           -- optional, default false: MADlib 2.1's variant (see below)
+);
+
+out_table: [grouping columns], <vertex_id>, pagerank float8 -- every vertex of the vertex table, in
+every group; ranks sum to 1 per group. out_table_summary: [grouping columns], __iterations__.
+Dangling vertices (no out-edges) spread their rank over all vertices (or the personalization set),
+as networkx does. Parallel edges count as separate links (their weights add up); self-loops are kept.
+personalization_vertices is bigint[] as in MADlib ('{2,4}' or ARRAY[2, 4]); for text ids, or to set
+madlib21_compat, use the 11-argument form (ARRAY['a', 'b'], false); a NULL there must be typed
+(NULL::int[]). madlib21_compat => true: dangling rank leaks away (ranks sum to less than 1) and
+vertices without edges are left out, as MADlib 2.1 does.
+Plans: SET indb_ml.graph_plan = auto | memory | relational (auto: by indb_ml.matrix_memory_mb).
+"""
+
+
+@sql_entry
+def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, damping_factor=0.85, max_iter=100,
+             threshold=None, grouping_cols=None, personalization_vertices=None, madlib21_compat=False) -> None:
+    damping = 0.85 if damping_factor is None else float(damping_factor)
+    max_iter = 100 if max_iter is None else int(max_iter)
+    if not 0 <= damping <= 1:
+        raise InputError(f"pagerank: damping_factor must be between 0 and 1, not {damping}")
+    if max_iter < 1:
+        raise InputError(f"pagerank: max_iter must be at least 1, not {max_iter}")
+    if threshold is not None and not (np.isfinite(threshold) and threshold >= 0):
+        raise InputError(f"pagerank: threshold must be a number >= 0 (0 runs all max_iter iterations), "
+                         f"not {threshold}")
+    if out_table is None:
+        raise InputError("pagerank: out_table must not be NULL", hint="SELECT indb_ml.pagerank() shows the usage")
+    spec = resolve_graph(sess, vertex_table, vertex_id, edge_table, edge_args, grouping_cols, None, "pagerank",
+                         reserved=["pagerank", "__iterations__"])
+    out = new_table(sess, out_table)
+    summary = summary_of(out)
+    ensure_absent(sess, summary, "summary table")
+    pers = _personalization(spec, personalization_vertices)
+    leak = bool(madlib21_compat)
+    if plan.choose(sess, spec, "pagerank") == "relational":
+        if pers is not None:
+            _check_personalization(sess, spec, pers)
+        iterations = relational.pagerank(sess, spec, out, damping, max_iter, threshold, pers, leak)
+    else:
+        values, iterations = {}, {}
+        for g in load_graphs(sess, spec):
+            p = None
+            if pers is not None:
+                pos = [g.position(v) for v in pers]
+                if None in pos:
+                    raise _unknown_vertex(spec, pers[pos.index(None)])
+                p = np.zeros(g.n)
+                p[pos] = 1.0
+            tol = threshold if threshold is not None else 1e-3 / g.n
+            rank, it = pagerank_kernel(g.adjacency(), damping, max_iter, tol, p, leak_dangling=leak, norm="max")
+            ids = g.ids
+            if leak:  # MADlib 2.1 leaves out vertices without edges
+                keep = np.flatnonzero(np.bincount(np.concatenate([g.src, g.dst]), minlength=g.n) > 0)
+                ids, rank = g.ids_at(keep), rank[keep]
+            values[g.key], iterations[g.key] = (ids, [rank]), it
+        write_vertex_table(sess, spec, out, (("pagerank", "float8"),), values)
+    write_models(sess, spec.edge, summary, spec.group_cols, (("__iterations__", "integer"),),
+                 {k: [v] for k, v in iterations.items()})
+
+
+def _personalization(spec, values) -> list | None:
+    """The personalization ids as the graph's id kind (deduplicated), or None."""
+    if values is None or len(values) == 0:
+        return None
+    if any(v is None for v in values):
+        raise InputError("pagerank: personalization_vertices contains NULL")
+    if spec.id_kind == "int":
+        try:
+            values = [str(int(v)) for v in values]
+        except ValueError:
+            raise InputError("pagerank: personalization_vertices must be integer ids for this graph",
+                             sqlstate=InputError.DATATYPE_MISMATCH) from None
+    return sorted(set(values), key=values.index)
+
+
+def _check_personalization(sess, spec, pers: list) -> None:
+    cast = "::int8" if spec.id_kind == "int" else "::text"
+    row = sess.one("SELECT pg_catalog.min(p) AS missing FROM pg_catalog.unnest($1::text[]) p "
+                   "WHERE NOT EXISTS (SELECT 1 "
+                   "FROM " + spec.vertex.sql(sess) + " v WHERE v." + sess.ident(spec.vertex_id) + cast + " = p" + cast
+                   + ")", [pers], ["text[]"])
+    if row["missing"] is not None:
+        raise _unknown_vertex(spec, row["missing"])
+
+
+def _unknown_vertex(spec, v) -> InputError:
+    return InputError(f"pagerank: personalization vertex {v} is not in vertex table "
+                      f"{spec.vertex.schema}.{spec.vertex.name}", hint="list ids of existing vertices")
+
+
+def pagerank_help() -> str:
+    return USAGE

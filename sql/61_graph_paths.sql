@@ -1,0 +1,122 @@
+-- graph paths: graph_sssp (Bellman-Ford), graph_bfs, graph_apsp and their path retrieval
+-- (drivers in indb_ml/graph/paths.py and path_relational.py; kernels in indb_ml/kernels/graph_paths.py)
+
+-- graph_sssp ----------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.graph_sssp(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                   source_vertex bigint, out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp
+return graph_sssp(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp(text, text, text, text, bigint, text, text) IS
+'Single-source shortest paths (MADlib graph_sssp; Bellman-Ford, Dijkstra when no weight is negative; an error on a negative cycle): out_table (grouping columns, vertex id, <weight column> = path weight or Infinity, parent or NULL) for every vertex, and out_table_summary. In memory, or joins per iteration above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_sssp() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_sssp(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                   source_vertex text, out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp
+return graph_sssp(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp(text, text, text, text, text, text, text) IS
+'graph_sssp for text vertex ids (the source given as text). SELECT indb_ml.graph_sssp() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_sssp() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_sssp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp() IS 'Usage of indb_ml.graph_sssp and indb_ml.graph_sssp_get_path.';
+
+CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex bigint, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp_get_path
+return graph_sssp_get_path(plpy, sssp_table, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp_get_path(text, bigint, text) IS
+'The shortest path {source, ..., dest_vertex} per group from a graph_sssp output: path_table (grouping columns, path; NULL when dest_vertex is not reachable).';
+
+CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex text, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp_get_path
+return graph_sssp_get_path(plpy, sssp_table, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp_get_path(text, text, text) IS
+'graph_sssp_get_path for text vertex ids.';
+
+-- graph_bfs -----------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.graph_bfs(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                  source_vertex bigint, out_table text, max_distance integer DEFAULT NULL,
+                                  directed boolean DEFAULT NULL, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_bfs
+return graph_bfs(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, max_distance,
+                 directed, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs(text, text, text, text, bigint, text, integer, boolean, text) IS
+'Breadth-first search (MADlib graph_bfs; undirected unless directed): out_table (grouping columns, vertex id, dist = hops or NULL, parent = the smallest-id vertex of the previous level, NULL if not reached) for every vertex, and out_table_summary. In memory, or one join + GROUP BY per level above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_bfs() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_bfs(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                  source_vertex text, out_table text, max_distance integer DEFAULT NULL,
+                                  directed boolean DEFAULT NULL, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_bfs
+return graph_bfs(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, max_distance,
+                 directed, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs(text, text, text, text, text, text, integer, boolean, text) IS
+'graph_bfs for text vertex ids (the source given as text). SELECT indb_ml.graph_bfs() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_bfs() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_bfs")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs() IS 'Usage of indb_ml.graph_bfs.';
+
+-- graph_apsp ----------------------------------------------------------------------------------
+
+CREATE FUNCTION indb_ml.graph_apsp(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                   out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_apsp
+return graph_apsp(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp(text, text, text, text, text, text) IS
+'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; an error on a negative cycle): out_table (grouping columns, <src>, <dest>, <weight> = path weight or Infinity, parent = the vertex before dest, dest itself for a direct edge, NULL if unreachable) with one row per ordered pair of vertices, and out_table_summary. In memory only: n^2 pairs must fit indb_ml.matrix_memory_mb. SELECT indb_ml.graph_apsp() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_apsp() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_apsp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp() IS 'Usage of indb_ml.graph_apsp and indb_ml.graph_apsp_get_path.';
+
+CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex bigint, dest_vertex bigint, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_apsp_get_path
+return graph_apsp_get_path(plpy, apsp_table, source_vertex, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp_get_path(text, bigint, bigint, text) IS
+'The shortest path {source_vertex, ..., dest_vertex} per group from a graph_apsp output: path_table (grouping columns, path; NULL when not reachable).';
+
+CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex text, dest_vertex text, path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_apsp_get_path
+return graph_apsp_get_path(plpy, apsp_table, source_vertex, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp_get_path(text, text, text, text) IS
+'graph_apsp_get_path for text vertex ids.';
