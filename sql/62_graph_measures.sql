@@ -88,3 +88,17 @@ from indb_ml.graph.kcore import usage
 return usage()
 $$;
 COMMENT ON FUNCTION indb_ml.graph_kcore() IS 'Usage of indb_ml.graph_kcore.';
+
+CREATE FUNCTION indb_ml.triangle_count(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                       out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT indb_ml.graph_triangle_count(vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols) $$;
+COMMENT ON FUNCTION indb_ml.triangle_count(text, text, text, text, text, text) IS
+'The issue''s name for indb_ml.graph_triangle_count: triangles, local clustering coefficient and degree per vertex.';
+
+CREATE FUNCTION indb_ml.kcore(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                              out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$ SELECT indb_ml.graph_kcore(vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols) $$;
+COMMENT ON FUNCTION indb_ml.kcore(text, text, text, text, text, text) IS
+'Another name for indb_ml.graph_kcore: the k-core decomposition (core number per vertex).';

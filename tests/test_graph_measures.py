@@ -228,3 +228,17 @@ def test_usage(postgresql):
     for fn in ("graph_closeness", "graph_diameter", "graph_avg_path_length", "graph_triangle_count", "graph_kcore"):
         text = postgresql.execute(f"SELECT indb_ml.{fn}()").fetchone()[0]
         assert fn in text
+
+
+def test_triangle_count_and_kcore_aliases(postgresql):
+    """The issue's names call the graph_-prefixed functions."""
+    g = nx.karate_club_graph()
+    postgresql.execute("CREATE TABLE kv (id int); CREATE TABLE ke (src int, dest int)")
+    postgresql.execute("INSERT INTO kv SELECT generate_series(0, 33)")
+    with postgresql.cursor().copy("COPY ke FROM STDIN") as copy:
+        for u, v in g.edges():
+            copy.write_row([u, v])
+    postgresql.execute("SELECT indb_ml.triangle_count('kv', 'id', 'ke', NULL, 't')")
+    postgresql.execute("SELECT indb_ml.kcore('kv', 'id', 'ke', NULL, 'k')")
+    assert dict(postgresql.execute("SELECT id, triangles FROM t").fetchall()) == nx.triangles(g)
+    assert dict(postgresql.execute("SELECT id, core_number FROM k").fetchall()) == nx.core_number(g)
