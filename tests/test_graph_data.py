@@ -1,29 +1,127 @@
-"""Graphs for the graph tests, and independent oracles (networkx is not installed here).
+"""Graphs for the graph tests and networkx oracles for pagerank, components, hits and degrees.
 
-Oracles: PageRank by a direct linear solve (not power iteration), components by a pure-Python
-union-find, HITS by a dense eigendecomposition, degrees by counting. Edge-list conventions as
-the functions document them: parallel edges count separately, self-loops are kept.
+Graphs: ``nx.karate_club_graph()`` (undirected, 34 vertices, 78 edges; with networkx's
+interaction counts as ``weight``) and :func:`random_graph`: seeded ``nx.gnm_random_graph`` blocks
+joined into one disconnected graph, directed or undirected, weighted, with isolated vertices,
+dangling vertices (directed: some vertices lose their out-edges), a duplicate edge and (directed
+only) a self-loop, vertex labels shuffled so the blocks interleave.
+
+The edge table is loaded from :func:`edge_rows`: an undirected graph as MADlib stores it, every
+edge in both directions. networkx then sees the same graph: its pagerank and hits work on the
+adjacency matrix, where a multigraph's parallel edges add up (the functions' documented duplicate
+rule) and an undirected edge counts in both directions. Undirected random graphs have no
+self-loops because networkx counts an undirected self-loop once, but MADlib's both-ways form
+would store it twice.
+
+The oracles call networkx with a convergence tolerance far below the tests' tolerances:
+``nx.pagerank(tol=NX_TOL)`` stops when the L1 change is below ``n * NX_TOL``, and ``nx.hits``
+passes its ``tol`` to ARPACK (``svds``), 0 meaning machine precision.
 """
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 
 from tests.helpers import load_table
 
-# Zachary's karate club: the 78 undirected edges i-j (i < j).
-KARATE = """\
-0-1 0-2 0-3 0-4 0-5 0-6 0-7 0-8 0-10 0-11 0-12 0-13 0-17 0-19 0-21 0-31 1-2 1-3 1-7 1-13 1-17 1-19
-1-21 1-30 2-3 2-7 2-8 2-9 2-13 2-27 2-28 2-32 3-7 3-12 3-13 4-6 4-10 5-6 5-10 5-16 6-16 8-30 8-32
-8-33 9-33 13-33 14-32 14-33 15-32 15-33 18-32 18-33 19-33 20-32 20-33 22-32 22-33 23-25 23-27 23-29
-23-32 23-33 24-25 24-27 24-31 25-31 26-29 26-33 27-33 28-31 28-33 29-32 29-33 30-32 30-33 31-32
-31-33 32-33"""
+NX_TOL = 1e-16  # above rounding noise (the L1 change settles near n * 1e-17) and far below test tolerances
+NX_MAX_ITER = 100_000
+
+
+def karate() -> nx.Graph:
+    """networkx's karate club: undirected, vertices 0..33, ``weight`` = interaction counts."""
+    return nx.karate_club_graph()
 
 
 def karate_edges():
-    """Karate club as directed edges both ways (34 vertices, 156 rows), as MADlib stores an undirected graph."""
-    e = np.array([tuple(map(int, p.split("-"))) for p in KARATE.split()])
-    return np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])
+    """The karate club's edge rows both ways (34 vertices, 156 rows), as MADlib stores an undirected graph."""
+    src, dst, _ = edge_rows(karate())
+    return src, dst
+
+
+def random_graph(n: int, m: int, seed: int, directed: bool = True, components: int = 3, isolated: int = 5,
+                 dangling_every: int = 7, extras: bool = True) -> nx.MultiGraph:
+    """A seeded networkx multigraph (``MultiDiGraph`` if ``directed``) on vertices 0..n-1.
+
+    ``components`` ``gnm_random_graph`` blocks over the first ``n - isolated`` vertices (``m``
+    edges split by block size, so sparse blocks fall apart further), then shuffled labels; the
+    last ``isolated`` vertices have no edges. Directed: every ``dangling_every``-th vertex (by
+    label) loses its out-edges, ``extras`` adds a self-loop. ``extras`` adds a duplicate of the
+    first edge (its own weight). Weights are uniform in [0.5, 3).
+    """
+    rng = np.random.default_rng(seed)
+    k = n - isolated
+    sizes = [k // components + (i < k % components) for i in range(components)]
+    blocks = []
+    for i, size in enumerate(sizes):
+        cap = size * (size - 1) // (1 if directed else 2)
+        blocks.append(nx.gnm_random_graph(size, min(cap, round(m * size / k)), seed=seed * 101 + i,
+                                          directed=directed))
+    perm = rng.permutation(k)
+    edges = [(int(perm[s]), int(perm[d])) for s, d in nx.disjoint_union_all(blocks).edges()]
+    if directed and dangling_every:
+        edges = [(s, d) for s, d in edges if s % dangling_every != 3 % dangling_every]
+    if extras and edges:
+        edges.append(edges[0])
+        if directed:
+            edges.append((edges[1][0], edges[1][0]))
+    g = nx.MultiDiGraph() if directed else nx.MultiGraph()
+    g.add_nodes_from(range(n))
+    g.add_weighted_edges_from((s, d, float(w)) for (s, d), w in zip(edges, rng.uniform(0.5, 3.0, len(edges))))
+    return g
+
+
+def edge_rows(g: nx.Graph):
+    """``(src, dst, weight)`` arrays of the edge table for ``g``: one row per edge of a directed
+    graph, two (one each way) per edge of an undirected one; weight 1 where ``g`` has none."""
+    rows = [(s, d, float(w)) for s, d, w in g.edges(data="weight", default=1.0)]
+    if not g.is_directed():
+        rows += [(d, s, w) for s, d, w in rows]
+    if not rows:
+        return np.array([], int), np.array([], int), np.array([], float)
+    src, dst, w = (np.array(c) for c in zip(*rows))
+    return src.astype(int), dst.astype(int), w.astype(float)
+
+
+def multidigraph(n: int, src, dst, weight=None) -> nx.MultiDiGraph:
+    """The networkx graph of edge rows over vertices 0..n-1 (e.g. one group's rows)."""
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(range(n))
+    w = np.ones(len(src)) if weight is None else np.asarray(weight, dtype=float)
+    g.add_weighted_edges_from(zip(np.asarray(src).tolist(), np.asarray(dst).tolist(), w.tolist()))
+    return g
+
+
+def nx_pagerank(g: nx.Graph, damping: float = 0.85, personalization=None, weighted: bool = False) -> np.ndarray:
+    """networkx's PageRank per vertex 0..n-1 (dangling rank to the personalization vector, as
+    networkx does); ``personalization``: a set of vertices, uniform over it."""
+    pers = None if personalization is None else {v: 1.0 for v in personalization}
+    pr = nx.pagerank(g, alpha=damping, personalization=pers, weight="weight" if weighted else None,
+                     tol=NX_TOL, max_iter=NX_MAX_ITER)
+    return np.array([pr[v] for v in sorted(g)])
+
+
+def nx_components(g: nx.Graph) -> list:
+    """Per vertex (sorted order), the smallest vertex of its weak (or, undirected, connected) component."""
+    comps = nx.weakly_connected_components(g) if g.is_directed() else nx.connected_components(g)
+    label = {v: min(c) for c in comps for v in c}
+    return [label[v] for v in sorted(g)]
+
+
+def nx_hits(g: nx.Graph, gap: float = 1e-3):
+    """networkx's ``(authority, hub)`` per vertex 0..n-1, rescaled from networkx's sum-1 to the
+    library's documented unit L2 norm. Weights are dropped (hits ignores them; ``nx.hits`` would
+    use a ``weight`` attribute); parallel edges still count separately. Asserts the leading
+    singular value is simple (relative ``gap``), else the scores are not unique."""
+    u = (nx.MultiDiGraph if g.is_directed() else nx.MultiGraph)()
+    u.add_nodes_from(sorted(g))
+    u.add_edges_from(g.edges())
+    s = np.linalg.svd(nx.to_numpy_array(u, nodelist=sorted(g)), compute_uv=False)
+    assert s[0] - s[1] > gap * s[0], f"the test graph needs a simple leading singular value: {s[:2]}"
+    hub, auth = nx.hits(u, max_iter=NX_MAX_ITER, tol=0)
+    a, h = (np.array([d[v] for v in sorted(g)]) for d in (auth, hub))
+    return a / np.linalg.norm(a), h / np.linalg.norm(h)
 
 
 def load_graph(conn, n_or_ids, src, dst, weight=None, groups=None, id_type="int", vname="v", ename="e"):
@@ -38,63 +136,3 @@ def load_graph(conn, n_or_ids, src, dst, weight=None, groups=None, id_type="int"
         cols["g"] = np.asarray(groups)
         types["g"] = "int"
     load_table(conn, ename, cols, types)
-
-
-def random_graph(n: int, m: int, seed: int, isolated: int = 5):
-    """Directed edges among the first n - isolated vertices, with duplicates and self-loops;
-    the last ``isolated`` vertices have no edges, and vertices 3 mod 11 have no out-edges."""
-    rng = np.random.default_rng(seed)
-    k = n - isolated
-    src = rng.integers(0, k, m)
-    dst = (rng.zipf(1.6, m) * 7 + src) % k
-    src[src % 11 == 3] = 0
-    src[:3], dst[:3] = 5, 5  # a self-loop, repeated
-    src[3:5], dst[3:5] = 1, 2  # a duplicate edge
-    return src, dst, rng.uniform(0.5, 3.0, m)
-
-
-def pagerank_solve(n, src, dst, weight=None, damping=0.85, personalization=None, leak=False):
-    """The PageRank fixed point by a dense linear solve:
-    (I - d P^T - d p 1_D^T) x = (1 - d) p, P row-normalised (duplicate weights summed),
-    D the dangling vertices, p uniform or uniform over the personalization set."""
-    a = np.zeros((n, n))
-    np.add.at(a, (src, dst), 1.0 if weight is None else weight)
-    out = a.sum(axis=1)
-    dangling = out == 0
-    p_mat = np.divide(a, out[:, None], out=np.zeros_like(a), where=~dangling[:, None])
-    p = np.full(n, 1.0 / n)
-    if personalization is not None:
-        p = np.zeros(n)
-        p[list(personalization)] = 1.0 / len(personalization)
-    m = np.eye(n) - damping * p_mat.T
-    if not leak:
-        m -= damping * np.outer(p, dangling.astype(float))
-    return np.linalg.solve(m, (1 - damping) * p)
-
-
-def components_py(n, src, dst):
-    """Per vertex, the smallest vertex in its weak component (union-find, plain Python)."""
-    parent = list(range(n))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for s, d in zip(src.tolist(), dst.tolist()):
-        a, b = find(s), find(d)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return [find(i) for i in range(n)]
-
-
-def hits_eig(n, src, dst):
-    """(authority, hub): the leading eigenvectors of A^T A and A A^T, unit norm, nonnegative."""
-    a = np.zeros((n, n))
-    np.add.at(a, (src, dst), 1.0)
-    vals, vecs = np.linalg.eigh(a.T @ a)
-    assert vals[-1] - vals[-2] > 1e-6 * vals[-1], "the test graph needs a unique leading eigenvector"
-    auth = np.abs(vecs[:, -1])
-    hub = a @ auth
-    return auth, hub / np.linalg.norm(hub)

@@ -1,11 +1,15 @@
-"""hits against a dense eigendecomposition, graph_vertex_degrees against counting; both plans."""
+"""hits against networkx's ``nx.hits`` (rescaled from networkx's sum-1 to the library's
+documented unit L2 norm), graph_vertex_degrees against networkx's ``in_degree`` /
+``out_degree`` / ``degree``; karate club and seeded random graphs (directed and undirected,
+disconnected, with dangling and isolated vertices, a duplicate edge, a self-loop); both plans."""
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 
-from tests.test_graph_data import hits_eig, karate_edges, load_graph, random_graph
+from tests.test_graph_data import edge_rows, karate, load_graph, multidigraph, nx_hits, random_graph
 
 PLANS = ["memory", "relational"]
 
@@ -14,25 +18,20 @@ def set_plan(conn, plan):
     conn.execute("SELECT set_config('indb_ml.graph_plan', %s, false)", [plan])
 
 
-def connected_random(n, m, seed):
-    src, dst, _ = random_graph(n, m, seed, isolated=0)
-    ring = np.arange(n)
-    return np.concatenate([src, ring]), np.concatenate([dst, (ring + 1) % n])
-
-
 @pytest.mark.parametrize("plan", PLANS)
 @pytest.mark.parametrize("graph", ["karate", "random"])
-def test_hits_matches_eigenvectors(postgresql, plan, graph):
+def test_hits_matches_networkx(postgresql, plan, graph):
     if graph == "karate":
-        n, (src, dst) = 34, karate_edges()
+        n, g = 34, karate()
     else:
         n = 60
-        src, dst = connected_random(n, 240, seed=4)
-    load_graph(postgresql, n, src, dst)
+        g = random_graph(n, 240, seed=4, components=2)  # disconnected, dangling and isolated vertices
+    src, dst, w = edge_rows(g)
+    load_graph(postgresql, n, src, dst, w)
     set_plan(postgresql, plan)
     postgresql.execute("SELECT indb_ml.hits('v', 'id', 'e', NULL, 'h', 1000, 1e-12)")
     rows = postgresql.execute("SELECT id, authority, hub FROM h ORDER BY id").fetchall()
-    auth, hub = hits_eig(n, src, dst)
+    auth, hub = nx_hits(g)
     np.testing.assert_allclose([r[1] for r in rows], auth, atol=1e-8)
     np.testing.assert_allclose([r[2] for r in rows], hub, atol=1e-8)
     assert 1 < postgresql.execute("SELECT __iterations__ FROM h_summary").fetchone()[0] < 1000
@@ -40,14 +39,21 @@ def test_hits_matches_eigenvectors(postgresql, plan, graph):
 
 def test_hits_plans_agree_with_grouping(postgresql):
     n = 50
-    src, dst = connected_random(n, 200, seed=8)
+    src, dst, _ = edge_rows(random_graph(n, 200, seed=8, components=1))
     groups = np.arange(len(src)) % 2
     load_graph(postgresql, n, src, dst, groups=groups)
     rows = {}
     for plan in PLANS:
         set_plan(postgresql, plan)
         postgresql.execute(f"SELECT indb_ml.hits('v', 'id', 'e', NULL, 'h_{plan}', 50, NULL, 'g')")
+        postgresql.execute(f"SELECT indb_ml.hits('v', 'id', 'e', NULL, 'hc_{plan}', 1000, 1e-12, 'g')")
         rows[plan] = postgresql.execute(f"SELECT g, id, authority, hub FROM h_{plan} ORDER BY 1, 2").fetchall()
+        conv = postgresql.execute(f"SELECT g, id, authority, hub FROM hc_{plan} ORDER BY 1, 2").fetchall()
+        for gv in (0, 1):  # converged, each group against networkx
+            auth, hub = nx_hits(multidigraph(n, src[groups == gv], dst[groups == gv]))
+            got = np.array([r[2:] for r in conv if r[0] == gv])
+            np.testing.assert_allclose(got[:, 0], auth, atol=1e-8)
+            np.testing.assert_allclose(got[:, 1], hub, atol=1e-8)
     assert len(rows["memory"]) == 2 * n
     assert [r[:2] for r in rows["memory"]] == [r[:2] for r in rows["relational"]]
     np.testing.assert_allclose(np.array([r[2:] for r in rows["memory"]]), np.array([r[2:] for r in rows["relational"]]),
@@ -56,10 +62,11 @@ def test_hits_plans_agree_with_grouping(postgresql):
 
 
 @pytest.mark.parametrize("plan", PLANS)
-def test_degrees_count_every_edge_row(postgresql, plan):
+def test_degrees_match_networkx(postgresql, plan):
     n = 90
-    src, dst, w = random_graph(n, 400, seed=2)
-    groups = np.arange(400) % 3
+    g = random_graph(n, 400, seed=2)
+    src, dst, w = edge_rows(g)
+    groups = np.arange(len(src)) % 3
     load_graph(postgresql, n, src, dst, w, groups=groups)
     set_plan(postgresql, plan)
     postgresql.execute("SELECT indb_ml.graph_vertex_degrees('v', 'id', 'e', 'src=src, dest=dest, weight=weight', "
@@ -68,10 +75,26 @@ def test_degrees_count_every_edge_row(postgresql, plan):
     assert len(rows) == 3 * n
     for gv in range(3):
         m = groups == gv
+        h = multidigraph(n, src[m], dst[m], w[m])
         got = np.array([r[2:] for r in rows if r[0] == gv])
-        np.testing.assert_array_equal(got[:, 0], np.bincount(dst[m], minlength=n))
-        np.testing.assert_array_equal(got[:, 1], np.bincount(src[m], minlength=n))
+        np.testing.assert_array_equal(got[:, 0], [h.in_degree(v) for v in range(n)])
+        np.testing.assert_array_equal(got[:, 1], [h.out_degree(v) for v in range(n)])
+        assert (got == 0).all(axis=1).any()  # isolated vertices are listed
     assert "indegree" in postgresql.execute("SELECT indb_ml.graph_vertex_degrees()").fetchone()[0]
+
+
+@pytest.mark.parametrize("plan", PLANS)
+@pytest.mark.parametrize("graph", ["karate", "random"])
+def test_degrees_undirected(postgresql, plan, graph):
+    """An undirected graph stored both ways: in- and out-degree are networkx's degree."""
+    n, g = (34, karate()) if graph == "karate" else (70, random_graph(70, 150, seed=12, directed=False))
+    src, dst, _ = edge_rows(g)
+    load_graph(postgresql, n, src, dst)
+    set_plan(postgresql, plan)
+    postgresql.execute("SELECT indb_ml.graph_vertex_degrees('v', 'id', 'e', NULL, 'deg')")
+    rows = postgresql.execute("SELECT id, indegree, outdegree FROM deg ORDER BY 1").fetchall()
+    ref = [g.degree(v) for v in range(n)]
+    assert [r[1] for r in rows] == [r[2] for r in rows] == ref
 
 
 def test_text_ids_with_grouping_both_plans(postgresql):
@@ -90,8 +113,14 @@ def test_text_ids_with_grouping_both_plans(postgresql):
     assert rows["memory"][0] == rows["relational"][0]
     for gv in (0, 1):
         m = groups == gv
+        h = nx.MultiDiGraph()
+        h.add_nodes_from(names)
+        h.add_edges_from(zip(names[src[m]], names[dst[m]]))
         got = {r[1]: r[2:] for r in rows["memory"][0] if r[0] == gv}
-        assert got == {names[v]: (int((dst[m] == v).sum()), int((src[m] == v).sum())) for v in range(20)}
+        assert got == {v: (h.in_degree(v), h.out_degree(v)) for v in names}
+        auth, hub = nx_hits(multidigraph(20, src[m], dst[m]))  # names sort like positions
+        got = np.array([r[2:] for r in rows["memory"][1] if r[0] == gv])
+        np.testing.assert_allclose(got, np.column_stack([auth, hub]), atol=1e-8)
     np.testing.assert_allclose(np.array([r[2:] for r in rows["memory"][1]]),
                                np.array([r[2:] for r in rows["relational"][1]]), atol=1e-9)
     assert postgresql.execute("SELECT pg_typeof(id)::text FROM d_memory LIMIT 1").fetchone()[0] == "character varying"

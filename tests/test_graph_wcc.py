@@ -1,15 +1,17 @@
-"""weakly_connected_components and the graph_wcc_* helpers against a pure-Python union-find;
-both plans agree; integer and text ids, grouping, isolated vertices."""
+"""weakly_connected_components and the graph_wcc_* helpers against networkx
+(``nx.weakly_connected_components`` / ``nx.connected_components``: a component is labelled by its
+smallest vertex id) on the karate club and on seeded random graphs, directed and undirected,
+disconnected, with isolated vertices; both plans agree; integer and text ids, grouping. The
+iteration cap (MADlib's max_iter, no networkx counterpart) keeps a hand-written check."""
 
 from __future__ import annotations
 
-from collections import Counter
-
+import networkx as nx
 import numpy as np
 import psycopg.errors as E
 import pytest
 
-from tests.test_graph_data import components_py, karate_edges, load_graph, random_graph
+from tests.test_graph_data import edge_rows, karate, load_graph, multidigraph, nx_components, random_graph
 
 PLANS = ["memory", "relational"]
 
@@ -19,17 +21,44 @@ def set_plan(conn, plan):
 
 
 @pytest.mark.parametrize("plan", PLANS)
-def test_random_disconnected_matches_union_find(postgresql, plan):
+@pytest.mark.parametrize("directed", [True, False])
+def test_random_disconnected_matches_networkx(postgresql, plan, directed):
     n = 150
-    src, dst, _ = random_graph(n, 120, seed=5)  # sparse: many components, 5 isolated vertices
+    g = random_graph(n, 120, seed=5, directed=directed, components=4)  # sparse: many components, 5 isolated
+    src, dst, _ = edge_rows(g)
     load_graph(postgresql, n, src, dst)
     set_plan(postgresql, plan)
     postgresql.execute("SELECT indb_ml.weakly_connected_components('v', 'id', 'e', 'src=src, dest=dest', 'w')")
     got = dict(postgresql.execute("SELECT id, component_id FROM w").fetchall())
-    ref = components_py(n, src, dst)
+    ref = nx_components(g)
     assert [got[i] for i in range(n)] == ref
     assert len(set(ref)) > 5
     assert postgresql.execute("SELECT nodes_to_update FROM w_summary").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_karate_one_component(postgresql, plan):
+    g = karate()
+    src, dst, _ = edge_rows(g)
+    load_graph(postgresql, 36, src, dst)  # plus two isolated vertices 34, 35
+    set_plan(postgresql, plan)
+    postgresql.execute("SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'w')")
+    got = dict(postgresql.execute("SELECT id, component_id FROM w").fetchall())
+    g.add_nodes_from([34, 35])
+    assert [got[i] for i in range(36)] == nx_components(g) == [0] * 34 + [34, 35]
+
+
+def nx_helpers(g: nx.Graph, vertex, pair):
+    """What the helpers should return for one graph, from networkx: largest components (all ties),
+    the histogram, the count, whether ``pair`` shares a component, the vertices reachable from
+    ``vertex`` (its component without itself), each keyed by the smallest vertex of the component."""
+    comps = [sorted(c) for c in nx.weakly_connected_components(g)]
+    size = max(len(c) for c in comps)
+    label = dict(zip(range(len(g)), nx_components(g)))
+    return ({(c[0], len(c)) for c in comps if len(c) == size}, {c[0]: len(c) for c in comps},
+            nx.number_weakly_connected_components(g),
+            label[pair[0]] if nx.has_path(g.to_undirected(as_view=True), *pair) else None,
+            sorted(nx.node_connected_component(g.to_undirected(as_view=True), vertex) - {vertex}))
 
 
 def test_helpers(postgresql):
@@ -41,25 +70,54 @@ def test_helpers(postgresql):
     assert postgresql.execute("SELECT count(*) FROM w").fetchone()[0] == 34  # every vertex in both groups
     postgresql.commit()  # keep the tables when a failing call below rolls back
     postgresql.execute("SELECT indb_ml.graph_wcc_largest_cpt('w', 'big')")
-    assert postgresql.execute("SELECT g, component_id, num_vertices FROM big ORDER BY 1, 2").fetchall() == \
-        [(1, 0, 3), (2, 10, 3), (2, 14, 3)]
     postgresql.execute("SELECT indb_ml.graph_wcc_histogram('w', 'hist')")
-    hist = postgresql.execute("SELECT g, component_id, num_vertices FROM hist").fetchall()
-    for gv in (1, 2):
-        ref = Counter(components_py(17, src[groups == gv], dst[groups == gv]))
-        assert {c: k for g, c, k in hist if g == gv} == dict(ref)
     postgresql.execute("SELECT indb_ml.graph_wcc_num_cpts('w', 'cnt')")
-    assert postgresql.execute("SELECT g, num_components FROM cnt ORDER BY g").fetchall() == [(1, 15), (2, 13)]
     postgresql.execute("SELECT indb_ml.graph_wcc_vertex_check('w', '{14,16}', 'pair')")  # MADlib's literal form
-    assert postgresql.execute("SELECT g, component_id FROM pair").fetchall() == [(2, 14)]
     postgresql.execute("SELECT indb_ml.graph_wcc_reachable_vertices('w', 10, 'reach')")
+    for gv in (1, 2):
+        big, hist, count, pair, reach = nx_helpers(multidigraph(17, src[groups == gv], dst[groups == gv]), 10, (14, 16))
+        q = "SELECT component_id, num_vertices FROM {} WHERE g = %s"
+        assert set(postgresql.execute(q.format("big"), [gv]).fetchall()) == big
+        assert dict(postgresql.execute(q.format("hist"), [gv]).fetchall()) == hist
+        assert postgresql.execute("SELECT num_components FROM cnt WHERE g = %s", [gv]).fetchall() == [(count,)]
+        assert postgresql.execute("SELECT component_id FROM pair WHERE g = %s", [gv]).fetchall() == \
+            ([] if pair is None else [(pair,)])
+        assert [r[0] for r in postgresql.execute("SELECT dest FROM reach WHERE g = %s ORDER BY dest", [gv])] == reach
+    # vertex 10 has edges only in group 2; ties in group 2 list both largest components
     assert postgresql.execute("SELECT g, component_id, dest FROM reach ORDER BY dest").fetchall() == \
         [(2, 10, 11), (2, 10, 12)]
+    assert postgresql.execute("SELECT count(*) FROM big WHERE g = 2").fetchone()[0] == 2
     with pytest.raises(E.InvalidParameterValue, match="vertex 99 is not in"):
         postgresql.execute("SELECT indb_ml.graph_wcc_reachable_vertices('w', 99, 'reach2')")
     postgresql.rollback()
     with pytest.raises(E.InvalidParameterValue, match="not an output of weakly_connected_components"):
         postgresql.execute("SELECT indb_ml.graph_wcc_num_cpts('e', 'cnt2')")
+
+
+def test_helpers_random(postgresql):
+    n = 90
+    g = random_graph(n, 70, seed=11, components=5)
+    src, dst, _ = edge_rows(g)
+    load_graph(postgresql, n, src, dst)
+    postgresql.execute("SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'w')")
+    comps = sorted(nx.weakly_connected_components(g), key=len)
+    vertex = min(comps[-1])
+    inside = sorted(comps[-1])[:2]
+    outside = (min(comps[-1]), min(comps[0]))
+    postgresql.execute("SELECT indb_ml.graph_wcc_largest_cpt('w', 'big')")
+    postgresql.execute("SELECT indb_ml.graph_wcc_histogram('w', 'hist')")
+    postgresql.execute("SELECT indb_ml.graph_wcc_num_cpts('w', 'cnt')")
+    postgresql.execute("SELECT indb_ml.graph_wcc_vertex_check('w', %s, 'p_in')", [inside])
+    postgresql.execute("SELECT indb_ml.graph_wcc_vertex_check('w', %s, 'p_out')", [list(outside)])
+    postgresql.execute("SELECT indb_ml.graph_wcc_reachable_vertices('w', %s, 'reach')", [vertex])
+    big, hist, count, pair, reach = nx_helpers(g, vertex, inside)
+    assert set(postgresql.execute("SELECT component_id, num_vertices FROM big").fetchall()) == big
+    assert dict(postgresql.execute("SELECT component_id, num_vertices FROM hist").fetchall()) == hist
+    assert postgresql.execute("SELECT num_components FROM cnt").fetchone()[0] == count > 5
+    assert postgresql.execute("SELECT component_id FROM p_in").fetchall() == [(pair,)]
+    assert postgresql.execute("SELECT count(*) FROM p_out").fetchone()[0] == 0
+    assert [r[0] for r in postgresql.execute("SELECT dest FROM reach ORDER BY dest")] == reach
+    assert len(reach) > 3
 
 
 @pytest.mark.parametrize("plan", PLANS)
@@ -69,9 +127,13 @@ def test_text_ids_and_helpers(postgresql, plan):
     set_plan(postgresql, plan)
     postgresql.execute("SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'w')")
     got = dict(postgresql.execute("SELECT id, component_id FROM w").fetchall())
-    assert got == {"a": "a", "b": "Z", "c": "Z", "Z": "Z", "d": "d"}  # bytewise order: 'Z' < 'a'
+    g = nx.DiGraph([("b", "c"), ("c", "Z")])
+    g.add_nodes_from(names)
+    ref = dict(zip(sorted(g), nx_components(g)))  # Python's str order is bytewise here: 'Z' < 'a'
+    assert got == ref == {"a": "a", "b": "Z", "c": "Z", "Z": "Z", "d": "d"}
     postgresql.execute("SELECT indb_ml.graph_wcc_reachable_vertices('w', 'b', 'r')")
-    assert sorted(r[1] for r in postgresql.execute("SELECT component_id, dest FROM r").fetchall()) == ["Z", "c"]
+    assert sorted(r[1] for r in postgresql.execute("SELECT component_id, dest FROM r").fetchall()) == \
+        sorted(nx.node_connected_component(g.to_undirected(), "b") - {"b"})
     postgresql.execute("SELECT indb_ml.graph_wcc_vertex_check('w', 'b', 'Z', 'pair')")
     postgresql.execute("SELECT indb_ml.graph_wcc_vertex_check('w', 'b', 'a', 'pair2')")
     assert postgresql.execute("SELECT (SELECT array_agg(component_id) FROM pair), (SELECT count(*) FROM pair2)") \
@@ -79,7 +141,7 @@ def test_text_ids_and_helpers(postgresql, plan):
 
 
 def test_plans_agree_on_karate_groups(postgresql):
-    src, dst = karate_edges()
+    src, dst, _ = edge_rows(karate())
     groups = (np.arange(len(src)) % 4 == 0).astype(int)
     load_graph(postgresql, 34, src, dst, groups=groups)
     rows = {}
@@ -89,8 +151,9 @@ def test_plans_agree_on_karate_groups(postgresql):
         rows[plan] = postgresql.execute(f"SELECT g, id, component_id FROM w_{plan} ORDER BY 1, 2").fetchall()
     assert rows["memory"] == rows["relational"]
     for gv in (0, 1):
-        ref = components_py(34, src[groups == gv], dst[groups == gv])
+        ref = nx_components(multidigraph(34, src[groups == gv], dst[groups == gv]))
         assert [c for g, _, c in rows["memory"] if g == gv] == ref
+        assert len(set(ref)) > 1 or gv == 0  # group 1 has a quarter of the edges: it falls apart
 
 
 def test_iteration_limit_and_usage(postgresql):
