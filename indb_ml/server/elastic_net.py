@@ -21,6 +21,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_accumulate
 from indb_ml.kernels.elastic_net import enet_binomial, enet_gaussian
 from indb_ml.server import elastic_net_cv as cv
+from indb_ml.server.catalog import registers
 from indb_ml.server.features import resolve_features
 from indb_ml.server.linregr import moments_by_group
 from indb_ml.server.model_tables import write_models
@@ -93,6 +94,7 @@ def elastic_net_help() -> str:
 
 
 @sql_entry
+@registers("elastic_net")
 def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, regress_family, alpha, lambda_value,
                       standardize=True, grouping_col=None, optimizer="fista", optimizer_params=None, excluded=None,
                       max_iter=1000, tolerance=1e-6) -> None:

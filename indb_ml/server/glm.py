@@ -13,6 +13,7 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.glm import check_response, family, glm_irls
+from indb_ml.server.catalog import registers
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
 from indb_ml.server.packed import training_rows
@@ -52,6 +53,7 @@ def _columns(stats_name: str) -> tuple:
 
 
 @sql_entry
+@registers("glm")
 def glm(sess, source_table, model_table, dependent_varname, independent_varname, family_params,
         grouping_col=None, optim_params=None, verbose=False) -> None:
     for name, value in (("source_table", source_table), ("model_table", model_table),

@@ -17,6 +17,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_accumulate, comoment_merge
 from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
 from indb_ml.server import packing
+from indb_ml.server.catalog import registers
 from indb_ml.server.features import resolve_features
 from indb_ml.server.groups import canonical_keys
 from indb_ml.server.model_tables import write_models
@@ -61,6 +62,7 @@ def linregr_help() -> str:
 
 
 @sql_entry
+@registers("linregr")
 def linregr_train(
     sess: Session,
     source_table: str,

@@ -15,6 +15,7 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import irls
+from indb_ml.server.catalog import registers
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
 from indb_ml.server.packed import training_rows
@@ -55,6 +56,7 @@ Prediction: indb_ml.logregr_predict(coef, features), indb_ml.logregr_predict_pro
 
 
 @sql_entry
+@registers("logregr")
 def logregr_train(sess, source_table, out_table, dependent_varname, independent_varname, grouping_cols=None,
                   max_iter=20, optimizer="irls", tolerance=1e-4, verbose=False) -> None:
     for name, value in (("source_table", source_table), ("out_table", out_table),

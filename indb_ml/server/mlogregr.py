@@ -12,6 +12,7 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.mlogregr import mlogit_newton
+from indb_ml.server.catalog import registers
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models, write_summary
 from indb_ml.server.packed import packed_groups, training_rows
@@ -30,6 +31,7 @@ def _integers(y: np.ndarray) -> str | None:
 
 
 @sql_entry
+@registers("mlogregr")
 def mlogregr_train(sess, source_table, output_table, dependent_varname, independent_varname, ref_category=0,
                    optimizer_params=None) -> None:
     for name, value in (("source_table", source_table), ("output_table", output_table),
@@ -91,6 +93,7 @@ MULTINOM_COLUMNS = (
 
 
 @sql_entry
+@registers("multinom")
 def multinom(sess, source_table, model_table, dependent_varname, independent_varname, ref_category=0,
              link_func="logit", grouping_col=None, optim_params=None, verbose=False) -> None:
     """MADlib's GLM-style multinomial regression: the same model as mlogregr_train, grouping,
@@ -169,6 +172,7 @@ def _write_per_category(sess, source, out, group_cols, written: dict, columns: t
 
 
 @sql_entry
+@registers("robust_variance_mlogregr")
 def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, independent_varname, ref_category=0,
                              grouping_cols=None, optimizer_params=None) -> None:
     """Multinomial logit with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr)."""
@@ -213,6 +217,7 @@ ROBUST_COLUMNS = (
 
 
 @sql_entry
+@registers("clustered_variance_mlogregr")
 def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname, independent_varname, clustervar,
                                 ref_category=0, optimizer_params=None) -> None:
     """Multinomial logit with cluster-robust standard errors (MADlib clustered_variance_mlogregr)."""

@@ -13,6 +13,7 @@ from scipy import stats
 from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.ordinal import LINKS, fit_ordinal
+from indb_ml.server.catalog import registers
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models, write_summary
 from indb_ml.server.packed import training_rows
@@ -34,6 +35,7 @@ def _wald(coef, se):
 
 
 @sql_entry
+@registers("ordinal")
 def ordinal(sess, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func="logit",
             grouping_col=None, verbose=False) -> None:
     for name, value in (("source_table", source_table), ("model_table", model_table),

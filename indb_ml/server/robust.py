@@ -14,6 +14,7 @@ from indb_ml import sqlexpr
 from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import irls
 from indb_ml.kernels.robust import clustered, robust_logit, robust_ols
+from indb_ml.server.catalog import registers
 from indb_ml.server.features import resolve_features
 from indb_ml.server.model_tables import write_models
 from indb_ml.server.packed import packed_groups
@@ -64,12 +65,14 @@ def _train(sess, kind, source_table, out_table, dependent_varname, independent_v
 
 
 @sql_entry
+@registers("robust_variance_linregr")
 def robust_variance_linregr(sess, source_table, out_table, dependent_varname, independent_varname,
                             grouping_cols=None) -> None:
     _train(sess, "linregr", source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 
 
 @sql_entry
+@registers("robust_variance_logregr")
 def robust_variance_logregr(sess, source_table, out_table, dependent_varname, independent_varname,
                             grouping_cols=None, max_iter=20, optimizer="irls", tolerance=1e-4) -> None:
     if (optimizer or "irls").lower() not in ("irls", "newton"):
@@ -119,12 +122,14 @@ def _clustered(sess, kind, source_table, out_table, dependent_varname, independe
 
 
 @sql_entry
+@registers("clustered_variance_linregr")
 def clustered_variance_linregr(sess, source_table, out_table, dependent_varname, independent_varname,
                                clustervar) -> None:
     _clustered(sess, "linregr", source_table, out_table, dependent_varname, independent_varname, clustervar)
 
 
 @sql_entry
+@registers("clustered_variance_logregr")
 def clustered_variance_logregr(sess, source_table, out_table, dependent_varname, independent_varname, clustervar,
                                max_iter=20, optimizer="irls", tolerance=1e-4) -> None:
     if (optimizer or "irls").lower() not in ("irls", "newton"):

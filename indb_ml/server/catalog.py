@@ -1,0 +1,269 @@
+"""The model catalog ``indb_ml.models``: every training function registers its model here.
+
+A trainer is decorated with :func:`registers` (one line per trainer): after it has
+written its output tables, :func:`register_model` inserts the catalog row in the
+same transaction, so a training that fails leaves neither tables nor a row. The
+model's name is its output table's qualified name, or the value of the setting
+``indb_ml.model_name`` when set: training ``houses_lr_v1`` and ``houses_lr_v2``
+under one ``SET indb_ml.model_name = 'houses'`` makes them versions 1 and 2 of
+one model, which :func:`model_deploy` and :func:`model_rollback` switch between.
+
+Lineage records what the model was trained from: the source relation, for a
+partitioned source every leaf partition with its row count (one counting scan,
+in C), and the training transaction's snapshot.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import math
+from typing import Callable
+
+from indb_ml.errors import InputError
+from indb_ml.server.session import Session, sql_entry
+
+MAX_METRIC_ROWS = 200  # output rows whose scalar columns are copied into metrics
+# Output columns that are not metrics: the per-row categories of multinomial models.
+_PER_CATEGORY = ("category",)
+
+USAGE = """\
+Model catalog: every training function registers a row in indb_ml.models.
+
+SELECT * FROM indb_ml.models;                 -- name, version, algorithm, parameters,
+                                              -- source_table, num_rows, lineage, output_tables,
+                                              -- metrics, created_at, created_by, status
+SELECT * FROM indb_ml.deployed_models;        -- the deployed version of each model
+SELECT indb_ml.model_deploy(model_name, version);   -- version NULL: the latest
+SELECT indb_ml.model_rollback(model_name);    -- deploy the previous version
+SELECT * FROM indb_ml.model_refresh(model_name);    -- models of linregr_train_incremental
+
+The name of a model is its output table ('public.houses_lr'), unless set with
+  SET indb_ml.model_name = 'houses';
+before training: trainings into different output tables under one name become
+versions 1, 2, ... of that model. Retraining into the same table name after
+dropping it also makes a new version (the old one is retired).
+"""
+
+
+def catalog_help() -> str:
+    return USAGE
+
+
+def registers(algorithm: str, tables: tuple = ("_summary",)) -> Callable:
+    """Decorate a trainer ``f(sess, source, out, ...)``: register its model after it returns.
+
+    ``tables``: suffixes of companion tables (``<out>_summary``) listed with the model when
+    they exist. The trainer's arguments, by name, are the model's parameters.
+    """
+
+    def wrap(func: Callable) -> Callable:
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(sess: Session, *args, **kwargs):
+            result = func(sess, *args, **kwargs)
+            bound = signature.bind(sess, *args, **kwargs)
+            bound.apply_defaults()
+            names = list(bound.arguments)[1:]
+            values = [bound.arguments[n] for n in names]
+            params = {n: v for n, v in zip(names[2:], values[2:])}
+            params["trainer"] = func.__name__
+            register_model(sess, algorithm, values[0], values[1], params, tables)
+            return result
+
+        return wrapper
+
+    return wrap
+
+
+def register_model(sess: Session, algorithm: str, source_table: str, out_table: str, parameters: dict,
+                   tables: tuple = ("_summary",)) -> dict:
+    """Insert the catalog row of a model whose output table ``out_table`` was just written.
+
+    A database whose indb_ml SQL objects predate the catalog (the package was upgraded,
+    ``ALTER EXTENSION indb_ml UPDATE`` not yet run) trains without registering."""
+    if not sess.one("SELECT pg_catalog.to_regclass('indb_ml.models') IS NOT NULL AS e")["e"]:
+        sess.debug("register_model: indb_ml.models does not exist (extension objects older than the package)")
+        return {}
+    out = sess.one(
+        "SELECT c.oid, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q, "
+        "n.nspname, c.relname, c.relpersistence FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = pg_catalog.to_regclass($1)", [out_table], ["text"])
+    if out["relpersistence"] == "t":  # cross-validation folds and other scratch models vanish with the session
+        sess.debug(f"register_model: {out['q']} is a temporary table, not registered")
+        return {}
+    src = sess.one(
+        "SELECT c.oid, c.relkind, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q,"
+        " CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS def "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = pg_catalog.to_regclass($1)", [source_table], ["text"])
+    listed = [out["q"]]
+    for suffix in tables:
+        q = sess.qualified(out["nspname"], out["relname"] + suffix)
+        if sess.one("SELECT pg_catalog.to_regclass($1) IS NOT NULL AS e", [q], ["text"])["e"]:
+            listed.append(q)
+    metrics, num_rows = output_metrics(sess, out["q"])
+    lineage = source_lineage(sess, src, num_rows)
+    name = (sess.one("SELECT pg_catalog.current_setting('indb_ml.model_name', true) AS v")["v"] or "").strip()
+    name = name or out["q"]
+    # Versions of one name are numbered under a lock: concurrent trainings get 1, 2, ... in commit order.
+    sess.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('indb_ml.models'), "
+                 "pg_catalog.hashtext($1))", [name], ["text"])
+    # Versions whose output table no longer exists (or was replaced by this one) are retired.
+    sess.execute(
+        "UPDATE indb_ml.models m SET status = 'retired' WHERE m.name = $1 AND m.status <> 'retired' AND "
+        "(m.output_oid = $2 OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.output_oid))",
+        [name, out["oid"]], ["text", "oid"])
+    row = sess.one(
+        "INSERT INTO indb_ml.models (name, version, algorithm, parameters, source_table, source_filter, num_rows, "
+        "lineage, output_table, output_tables, output_oid, metrics) "
+        "SELECT $1, COALESCE(max(version), 0) + 1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb "
+        "FROM indb_ml.models WHERE name = $1 RETURNING id, name, version",
+        [name, algorithm, json.dumps(_jsonable(parameters)), src["q"] if src else source_table,
+         src["def"] if src else None, num_rows, json.dumps(lineage), out["q"], listed, out["oid"],
+         json.dumps(metrics)],
+        ["text", "text", "text", "text", "text", "int8", "text", "text", "text[]", "oid", "text"])
+    return dict(row)
+
+
+def output_metrics(sess: Session, out_q: str) -> tuple[dict, int | None]:
+    """Scalar columns of the output table's rows (r2, log_likelihood, status, group keys, ...)
+    and the rows processed: one metrics object per output row, rows of one group counted once."""
+    rows = sess.execute("SELECT pg_catalog.to_jsonb(t)::text AS j FROM " + out_q + " t LIMIT "
+                        + str(MAX_METRIC_ROWS + 1))
+    scalars = []
+    for r in rows:
+        values = json.loads(r["j"])
+        scalars.append({k: v for k, v in values.items() if not isinstance(v, (list, dict))})
+    per_group = {json.dumps({k: v for k, v in s.items() if k not in _PER_CATEGORY}, sort_keys=True): s
+                 for s in scalars[:MAX_METRIC_ROWS]}
+    counts = [s.get("num_rows_processed") for s in map(json.loads, per_group)]
+    num_rows = sum(c for c in counts if c is not None) if any(c is not None for c in counts) else None
+    if len(scalars) == 1:
+        return scalars[0], num_rows
+    metrics = {"rows": scalars[:MAX_METRIC_ROWS]}
+    if len(scalars) > MAX_METRIC_ROWS:
+        metrics["truncated"] = True
+        num_rows = None
+    return metrics, num_rows
+
+
+def source_lineage(sess: Session, src: dict | None, num_rows: int | None) -> dict:
+    """Source kind, leaf partitions with their exact row counts (partitioned sources), snapshot."""
+    snap = sess.one("SELECT pg_catalog.pg_current_snapshot()::text AS s")["s"]
+    if src is None:
+        return {"snapshot": snap}
+    lineage = {"relation": src["q"], "kind": src["relkind"], "snapshot": snap}
+    if src["relkind"] == "p":
+        lineage["partitions"] = partition_counts(sess, src["q"])
+        lineage["rows"] = sum(p["rows"] for p in lineage["partitions"])
+    elif num_rows is not None:
+        lineage["rows_processed"] = num_rows
+    else:  # the trainer reports no row count (elastic_net_train): count the source
+        lineage["rows"] = int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + src["q"])["n"])
+    return lineage
+
+
+def partition_counts(sess: Session, source_q: str) -> list:
+    """Every leaf partition of ``source_q`` with its row count (0 for empty ones), in one scan."""
+    rows = sess.execute(
+        "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS name, "
+        "COALESCE(k.n, 0) AS n FROM pg_catalog.pg_partition_tree($1::regclass) t "
+        "JOIN pg_catalog.pg_class c ON c.oid = t.relid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN (SELECT tableoid, pg_catalog.count(*) AS n FROM " + source_q + " GROUP BY tableoid) k "
+        "ON k.tableoid = t.relid WHERE t.isleaf ORDER BY 1", [source_q], ["text"])
+    return [{"name": r["name"], "rows": int(r["n"])} for r in rows]
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def find_model(sess: Session, model_name: str, version: int | None = None) -> dict:
+    """The catalog row of ``model_name`` (a model name or an output table name), latest version by default."""
+    if model_name is None or not model_name.strip():
+        raise InputError("model_name must not be empty", hint="SELECT name, version FROM indb_ml.models")
+    name = _model_name(sess, model_name)
+    if version is None:
+        row = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 ORDER BY version DESC LIMIT 1",
+                       [name], ["text"])
+    else:
+        row = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 AND version = $2", [name, version],
+                       ["text", "int4"])
+    if row is None:
+        what = f"model {model_name!r}" + ("" if version is None else f" version {version}")
+        raise InputError(f"{what} is not in indb_ml.models", hint="SELECT name, version FROM indb_ml.models",
+                         sqlstate=InputError.UNDEFINED_TABLE)
+    return dict(row)
+
+
+def _model_name(sess: Session, text: str) -> str:
+    """``text`` as a catalog name: itself if some model has it, else the output table it names."""
+    if sess.one("SELECT 1 AS x FROM indb_ml.models WHERE name = $1 LIMIT 1", [text], ["text"]):
+        return text
+    try:  # a table name as the user spells it ('houses_lr'): the catalog spells it schema-qualified
+        row = sess.one(
+            "SELECT m.name FROM indb_ml.models m WHERE m.output_oid = pg_catalog.to_regclass($1) "
+            "ORDER BY m.version DESC LIMIT 1", [text], ["text"])
+    except sess.spi_error:  # not a valid table name: then it is just an unknown model name
+        row = None
+    return row["name"] if row else text
+
+
+def _tables_exist(sess: Session, row: dict) -> bool:
+    return bool(sess.one("SELECT pg_catalog.to_regclass($1) = $2::oid AS ok", [row["output_table"],
+                                                                             row["output_oid"]],
+                         ["text", "oid"])["ok"])
+
+
+def _deploy(sess: Session, row: dict, previous_status: str) -> dict:
+    sess.execute("UPDATE indb_ml.models SET status = $2 WHERE name = $1 AND status = 'deployed'",
+                 [row["name"], previous_status], ["text", "text"])
+    return dict(sess.one("UPDATE indb_ml.models SET status = 'deployed', deployed_at = pg_catalog.now() "
+                         "WHERE id = $1 RETURNING *", [row["id"]], ["int8"]))
+
+
+def _lock(sess: Session, name: str) -> None:
+    sess.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('indb_ml.models'), "
+                 "pg_catalog.hashtext($1))", [name], ["text"])
+
+
+@sql_entry
+def model_deploy(sess: Session, model_name: str, version: int | None = None) -> dict:
+    row = find_model(sess, model_name, version)
+    _lock(sess, row["name"])
+    if row["status"] == "retired" or not _tables_exist(sess, row):
+        raise InputError(f"model {row['name']} version {row['version']} cannot be deployed: its output table "
+                         f"{row['output_table']} was dropped or replaced", hint="deploy another version")
+    if row["status"] == "deployed":
+        return row
+    return _deploy(sess, row, "active")
+
+
+@sql_entry
+def model_rollback(sess: Session, model_name: str) -> dict:
+    name = find_model(sess, model_name)["name"]
+    _lock(sess, name)
+    current = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 AND status = 'deployed'", [name], ["text"])
+    if current is None:
+        raise InputError(f"model {name} has no deployed version to roll back",
+                         hint="deploy one first: SELECT indb_ml.model_deploy(name, version)")
+    candidates = sess.execute(
+        "SELECT * FROM indb_ml.models WHERE name = $1 AND version < $2 AND status <> 'retired' "
+        "ORDER BY version DESC", [name, current["version"]], ["text", "int4"])
+    for cand in candidates:
+        if _tables_exist(sess, dict(cand)):
+            return _deploy(sess, dict(cand), "retired")
+    raise InputError(f"model {name}: no earlier version than {current['version']} can be deployed",
+                     hint="its earlier versions were retired or their tables dropped")
