@@ -141,3 +141,15 @@ def test_vector_with_null_elements_and_null_vectors(postgresql):
     keep = np.arange(200) % 7 != 0
     coef = postgresql.execute("SELECT coef FROM lr_a").fetchone()[0]
     np.testing.assert_allclose(coef, ols(y[keep], np.column_stack([np.ones(keep.sum()), X[keep]])).params, rtol=1e-9)
+
+
+def test_inheritance_children_larger_than_the_parent_are_scanned_whole(postgresql):
+    """The chunked ctid scan sizes its page ranges by the largest relation of the inheritance
+    tree: a child bigger than its parent must not lose pages (plain inheritance, not partitions)."""
+    postgresql.execute("CREATE TABLE par (y float8, x float8)")
+    postgresql.execute("CREATE TABLE kid () INHERITS (par)")
+    postgresql.execute("INSERT INTO par SELECT i, i FROM generate_series(1, 10) i")
+    postgresql.execute("INSERT INTO kid SELECT 2 * i + 1, i FROM generate_series(1, 50000) i")
+    postgresql.execute("SET indb_ml.chunk_pages = 1")
+    postgresql.execute("SELECT indb_ml.linregr_train('par', 'm', 'y', 'ARRAY[1, x]')")
+    assert postgresql.execute("SELECT num_rows_processed FROM m").fetchone()[0] == 50010

@@ -59,12 +59,17 @@ def _setting(sess: Session, name: str, default: int) -> int:
     return int(value)
 
 
+# The relation and every descendant (partitions or inheritance children): ctid ranges apply to
+# each of them, so they are sized by the largest and must all be heap relations.
+_TREE = ("WITH RECURSIVE t(c) AS (SELECT $1::regclass::oid UNION ALL SELECT i.inhrelid FROM "
+         "pg_catalog.pg_inherits i JOIN t ON i.inhparent = t.c) ")
+
+
 def _has_ctid(sess: Session, source: Relation) -> bool:
-    if source.kind != "p":
-        return source.kind in HEAP_KINDS
+    if source.kind not in HEAP_KINDS and source.kind != "p":
+        return False
     kinds = sess.execute(
-        "SELECT DISTINCT c.relkind FROM pg_catalog.pg_partition_tree($1::regclass) t "
-        "JOIN pg_catalog.pg_class c ON c.oid = t.relid WHERE t.isleaf",
+        _TREE + "SELECT DISTINCT c.relkind FROM t JOIN pg_catalog.pg_class c ON c.oid = t.c WHERE c.relkind <> 'p'",
         [source.sql(sess)],
         ["text"],
     )
@@ -97,11 +102,7 @@ def _chunk_select(sess: Session, f: Features, from_sql: str, where: str = "", bl
 
 
 def _ctid_scan(sess: Session, source: Relation, f: Features):
-    if source.kind == "p":
-        size = ("(SELECT max(pg_catalog.pg_relation_size(relid)) FROM pg_catalog.pg_partition_tree($1::regclass) "
-                "WHERE isleaf)")
-    else:
-        size = "pg_catalog.pg_relation_size($1::regclass)"
+    size = "(" + _TREE + "SELECT pg_catalog.max(pg_catalog.pg_relation_size(t.c)) FROM t)"
     where = (" WHERE ctid >= pg_catalog.format('(%s,0)', b.start)::tid"
              " AND ctid < pg_catalog.format('(%s,0)', b.start + $2)::tid")
     query = (
