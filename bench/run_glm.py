@@ -68,7 +68,7 @@ def case(conn, table: str, rows: int, k: int, repeat: int) -> str:
 
     t_ours, (coef, iters) = best(train, repeat)
     variants = [("logistic CG  ", *best(lambda: train("cg"), repeat)),
-                ("logistic IRLS streamed", *best(lambda: train(memory_mb=0), 1))]
+                ("logistic tiles", *best(lambda: train(memory_mb=0), 1))]
 
     def client():
         x, y = export(conn, table, k, f"(y > {cut!r})::int::float8")
