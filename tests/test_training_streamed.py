@@ -94,3 +94,16 @@ def test_streamed_bad_dependent_is_an_error_and_leaves_nothing(data):
     with pytest.raises(E.DatatypeMismatch, match="non-negative|negative"), data.transaction():
         data.execute("SELECT indb_ml.glm('d', 'bad', '-cnt - 1', 'ARRAY[1, x1]', 'family=poisson', 'g')")
     assert data.execute("SELECT to_regclass('bad')").fetchone()[0] is None
+
+
+@pytest.mark.parametrize("method", sorted(CASES))
+def test_forced_parallel_query_gives_the_serial_model(data, method):
+    """With parallel query forced for every statement (the trainers' own SQL included), each
+    trainer gives the model it gives serially."""
+    call, cols = CASES[method]
+    data.execute(call, ["ser"])
+    for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0",
+                    "max_parallel_workers_per_gather = 2", "force_parallel_mode = on"):
+        data.execute("SET " + setting)
+    data.execute(call, ["par"])
+    _assert_same(_rows(data, "ser", cols), _rows(data, "par", cols))
