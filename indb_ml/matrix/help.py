@@ -568,6 +568,64 @@ Loads the whole matrix into memory, capped by indb_ml.matrix_memory_mb (default 
 }
 
 
+# ---- compression (indb_ml/compress, sql/70_compress.sql) ---------------------------------------------
+
+OUT_ARGS_COMPRESS = """\
+Output arguments (out_args): 'name=value' pairs separated by commas; NULL or '' keeps every default.
+    codec      auto (default: per tile the smallest lossless encoding, raw when nothing is smaller);
+               lossless: zstd, lz4 (Arrow's buffer codecs), zlib (all on byte-shuffled float64),
+               csr, coo (non-zeros with delta-encoded, bit-packed indices), dict (at most 65536
+               distinct values per tile, bit-packed codes; matrix_vec_mult works on the codes);
+               lossy: float32, bfloat16, int8 (one scale per tile)
+    lossy      true: allow a lossy codec (default false: asking for one is an error)
+    max_error  with a lossy codec: the largest absolute error allowed in any tile (an error if
+               a tile is off by more; matrix_info reports each tile's error)
+    block      the tile side, 1 to 10000 (default: an untransposed tile input keeps its tiles,
+               anything else 1000)"""
+
+COMPRESS_SPECS = {
+    "matrix_compress": dict(
+        summary="a matrix written as a tile table with compressed tiles (indb_ml; MADlib has none)",
+        args=[
+            ("matrix_in", "text", "the matrix: a table or view name (dense, sparse or tiles)"),
+            ("in_args", "text", "matrix arguments of matrix_in (in_args, below)"),
+            ("matrix_out", "text", "the tile table to create (it must not exist)"),
+            ("out_args", "text DEFAULT NULL", "output arguments (out_args, below): codec=, lossy=, ..."),
+        ],
+        returns=RESULT,
+        output=("matrix_out in the tiles format (row_block, col_block, nrows, ncols, layout, codec, data bytea):\n"
+                "codec names each tile's encoding (raw: plain float64), layout is sparse for csr/coo tiles.\n"
+                "Every matrix operation reads it (outputs are raw tiles); indb_ml.matrix_info reports the\n"
+                "codec, sizes, ratio and error of each tile. Stored out of line without pglz (EXTERNAL)."),
+        notes=("Streams dense and tile inputs (memory: one block of rows); a sparse input is loaded under\n"
+               "indb_ml.matrix_memory_mb. codec=auto tries every lossless codec on every tile: slower to write."),
+        sections=[IN_ARGS, OUT_ARGS_COMPRESS, FORMATS],
+        example=A + [
+            f"SELECT indb_ml.matrix_compress('mat_a', {A_ARGS}, 'mat_z', 'codec=dict')",
+            "SELECT indb_ml.matrix_extract_row('mat_z', '', 2)",
+        ],
+        result=[([3, 4],)],
+    ),
+    "matrix_info": dict(
+        summary="the codec, sizes, ratio and error of every tile of a tile table (indb_ml)",
+        args=[
+            ("matrix_in", "text", "a tile table (matrix_compress, matrix_reblock, ...)"),
+            ("in_args", "text", "matrix arguments: NULL or '' (only fmt=tiles applies)"),
+        ],
+        returns=("a set of rows, one per tile: row_block, col_block, codec, raw_bytes (8 nrows ncols),\n"
+                 "stored_bytes (pg_column_size of data), ratio (raw / stored), max_error (0 unless lossy)"),
+        notes="Reads each tile's 24-byte header, not the tile.",
+        sections=[IN_ARGS, FORMATS],
+        example=A + [
+            f"SELECT indb_ml.matrix_compress('mat_a', {A_ARGS}, 'mat_z', 'codec=int8, lossy=true')",
+            "SELECT row_block, col_block, codec, raw_bytes, max_error < 0.02 FROM indb_ml.matrix_info('mat_z', '')",
+        ],
+        result=[(0, 0, "int8", 32, True)],
+    ),
+}
+SPECS.update(COMPRESS_SPECS)
+
+
 # ---- rendering --------------------------------------------------------------------------------------
 
 

@@ -18,9 +18,9 @@ from typing import Iterator
 
 import numpy as np
 
+from indb_ml.compress.tiles import tile_array
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
-from indb_ml.kernels.tiles import decode_tile
 from indb_ml.matrix import storage
 from indb_ml.matrix.args import MatrixArgs, parse_args
 from indb_ml.server.relations import Relation, resolve_source
@@ -111,8 +111,9 @@ def _stored_pieces(sess, src: Source, rows):
     elif src.fmt == "tiles":
         heights = _offsets(sess, src.rel, "row_block", "nrows")
         widths = _offsets(sess, src.rel, "col_block", "ncols")
-        for r in sess.cursor("SELECT row_block, col_block, nrows, ncols, data FROM " + src.rel.sql(sess)):
-            yield heights[r["row_block"]], widths[r["col_block"]], decode_tile(r["data"], r["nrows"], r["ncols"])
+        for r in sess.cursor("SELECT row_block, col_block, nrows, ncols, codec, data FROM " + src.rel.sql(sess)):
+            yield (heights[r["row_block"]], widths[r["col_block"]],
+                   tile_array(r["data"], r["nrows"], r["ncols"], r["codec"]))
     else:
         yield 0, 0, storage.read_sparse(sess, src.rel, src.cols, src.args, src.arg_name)
 
@@ -162,7 +163,7 @@ def row_pieces(sess: Session, src: Source, rows: int | None = None) -> Iterator[
                 yield at, _joined(parts)
                 at, parts = at + parts[0].shape[0], []
             current = r["o"]
-            tile = decode_tile(r["data"], r["nrows"], r["ncols"])
+            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"])
             parts.append(tile.T if src.args.trans else tile)
         if parts:
             yield at, _joined(parts)
@@ -188,6 +189,121 @@ def _offsets(sess, rel, block: str, size: str) -> dict:
     return out
 
 
+def band_query(table_sql: str, axis: str) -> str:
+    """The tiles of block row ``$1`` (``axis='row'``) or block column ``$1`` (``axis='col'``):
+    an equality on the leading column of the primary key ``(row_block, col_block)`` or of the
+    index ``(col_block, row_block)`` that tile writers create, so PostgreSQL reads one band
+    of tiles through the index instead of the table (``table_sql`` is already quoted)."""
+    key, other = ("row_block", "col_block") if axis == "row" else ("col_block", "row_block")
+    return ("SELECT " + other + " AS b, nrows, ncols, codec, data FROM " + table_sql + " WHERE " + key
+            + " = $1 ORDER BY " + other)
+
+
+def line(sess: Session, src: Source, axis: str, index: int) -> np.ndarray:
+    """Row (``axis='row'``) or column ``index`` (0-based) of the matrix as stored (``trans`` is
+    the caller's business), reading only what holds it where a key allows: one band of tiles
+    (:func:`band_query`), one dense row by its row id, or one sparse row's entries. A dense
+    column needs every row (one scan, the element taken in SQL); a sparse column filters in SQL."""
+    m, n = src.stored_shape
+    if src.fmt == "tiles":
+        blocks, sizes = ("row_block", "nrows") if axis == "row" else ("col_block", "ncols")
+        starts = _offsets(sess, src.rel, blocks, sizes)
+        block = max(b for b, at in starts.items() if at <= index)
+        across = _offsets(sess, src.rel, "col_block" if axis == "row" else "row_block",
+                          "ncols" if axis == "row" else "nrows")
+        out = np.zeros(n if axis == "row" else m)
+        for r in sess.cursor(band_query(src.rel.sql(sess), axis), [block], ["int4"]):
+            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"])
+            part = tile[index - starts[block]] if axis == "row" else tile[:, index - starts[block]]
+            out[across[r["b"]]:across[r["b"]] + part.size] = part
+        return out
+    if src.fmt == "dense":
+        row, as_f8 = storage.dense_columns(sess, src.rel, src.cols, src.args, src.arg_name)
+        if axis == "row":
+            body = sess.one("SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8 + "), ''::bytea) AS b "
+                            "FROM " + src.rel.sql(sess) + " WHERE " + row + " = $1", [index + 1], ["int4"])["b"]
+            return np.ravel(float8_array_from_body(body)).copy()
+        body = sess.one("SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg((" + as_f8 + ")[$1] ORDER BY "
+                        + row + "), ''::bytea) AS b FROM " + src.rel.sql(sess), [index + 1], ["int4"])["b"]
+        return np.ravel(float8_array_from_body(body)).copy()
+    storage.require_sparse_columns(sess, src.rel, src.cols, src.args, src.arg_name)
+    r, c, v = sess.ident(src.args.row), sess.ident(src.args.col), sess.ident(src.args.val)
+    key, other = (r, c) if axis == "row" else (c, r)
+    out = np.zeros(n if axis == "row" else m)
+    entries = sess.execute("SELECT " + other + " AS k, (" + v + ")::float8 AS v FROM " + src.rel.sql(sess)
+                           + " WHERE " + key + " = $1", [index + 1], ["int4"])
+    where = f"{src.arg_name} {src.rel.schema}.{src.rel.name}"
+    if any(e["k"] is None or e["v"] is None for e in entries):
+        raise InputError(f"{where} has NULL row, column or value entries", sqlstate=InputError.NO_DATA)
+    at = np.array([e["k"] for e in entries], dtype=np.int64) - 1
+    if at.size and (at.min() < 0 or at.max() >= out.size):
+        raise InputError(f"{where}: row and column indices start at 1 and end at the matrix's size")
+    if np.unique(at).size != at.size:
+        raise InputError(f"{where} has duplicate (row, col) entries", hint="aggregate them first")
+    out[at] = [e["v"] for e in entries]
+    return out
+
+
+def window_query(table_sql: str) -> str:
+    """The tiles of block rows ``$1..$2`` and block columns ``$3..$4``: a range on the primary
+    key ``(row_block, col_block)``, so a slice reads the tiles it overlaps through the index."""
+    return ("SELECT row_block, col_block, nrows, ncols, codec, data FROM " + table_sql
+            + " WHERE row_block BETWEEN $1 AND $2 AND col_block BETWEEN $3 AND $4")
+
+
+def window(sess: Session, src: Source, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    """Rows ``r0:r1`` and columns ``c0:c1`` (0-based, ends excluded, after ``trans``) as an
+    ndarray, reading only what overlaps them where a key allows: the tiles in the window's
+    block range (:func:`window_query`), the dense rows by row id, the sparse entries of those
+    rows. The planner's slices are meant to come here rather than scan every piece."""
+    if not (0 <= r0 <= r1 <= src.shape[0] and 0 <= c0 <= c1 <= src.shape[1]):
+        raise InputError(f"the window [{r0}:{r1}, {c0}:{c1}] lies outside the {src.shape[0]} x {src.shape[1]} matrix")
+    storage.check_size(sess, r1 - r0, c1 - c0, "the slice")
+    if src.args.trans:
+        return _stored_window(sess, src, c0, c1, r0, r1).T
+    return _stored_window(sess, src, r0, r1, c0, c1)
+
+
+def _stored_window(sess, src: Source, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    out = np.zeros((r1 - r0, c1 - c0))
+    if r0 == r1 or c0 == c1:
+        return out
+    if src.fmt == "tiles":
+        heights = _offsets(sess, src.rel, "row_block", "nrows")
+        widths = _offsets(sess, src.rel, "col_block", "ncols")
+        first = [max(b for b, at in starts.items() if at <= lo) for starts, lo in ((heights, r0), (widths, c0))]
+        last = [max(b for b, at in starts.items() if at < hi) for starts, hi in ((heights, r1), (widths, c1))]
+        for r in sess.cursor(window_query(src.rel.sql(sess)), [first[0], last[0], first[1], last[1]],
+                             ["int4", "int4", "int4", "int4"]):
+            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"])
+            ti, tj = heights[r["row_block"]], widths[r["col_block"]]
+            rows = slice(max(r0, ti), min(r1, ti + tile.shape[0]))
+            cols = slice(max(c0, tj), min(c1, tj + tile.shape[1]))
+            out[rows.start - r0:rows.stop - r0, cols.start - c0:cols.stop - c0] = tile[
+                rows.start - ti:rows.stop - ti, cols.start - tj:cols.stop - tj]
+        return out
+    if src.fmt == "dense":
+        row, as_f8 = storage.dense_columns(sess, src.rel, src.cols, src.args, src.arg_name)
+        body = sess.one("SELECT indb_ml._float8_array_bytes(pg_catalog.array_agg(" + as_f8 + " ORDER BY " + row
+                        + "), ''::bytea) AS b FROM " + src.rel.sql(sess) + " WHERE " + row + " BETWEEN $1 AND $2",
+                        [r0 + 1, r1], ["int4", "int4"])["b"]
+        return float8_array_from_body(body).reshape(r1 - r0, -1)[:, c0:c1].copy()
+    storage.require_sparse_columns(sess, src.rel, src.cols, src.args, src.arg_name)
+    r, c, v = sess.ident(src.args.row), sess.ident(src.args.col), sess.ident(src.args.val)
+    entries = sess.execute("SELECT " + r + " AS i, " + c + " AS j, (" + v + ")::float8 AS v FROM " + src.rel.sql(sess)
+                           + " WHERE " + r + " BETWEEN $1 AND $2 AND " + c + " BETWEEN $3 AND $4",
+                           [r0 + 1, r1, c0 + 1, c1], ["int4", "int4", "int4", "int4"])
+    where = f"{src.arg_name} {src.rel.schema}.{src.rel.name}"
+    if any(e["v"] is None for e in entries):
+        raise InputError(f"{where} has NULL value entries", sqlstate=InputError.NO_DATA)
+    i = np.array([e["i"] for e in entries], dtype=np.int64) - 1 - r0
+    j = np.array([e["j"] for e in entries], dtype=np.int64) - 1 - c0
+    if np.unique(i * (c1 - c0) + j).size != i.size:
+        raise InputError(f"{where} has duplicate (row, col) entries", hint="aggregate them first")
+    out[i, j] = [e["v"] for e in entries]
+    return out
+
+
 def dense_blocks_query(sess: Session, src: Source) -> str:
     """Blocks of ``$1`` rows as raw float8[] bytes: one GROUP BY, sorted by PostgreSQL (out of core)."""
     row, as_f8 = storage.dense_columns(sess, src.rel, src.cols, src.args, "matrix")
@@ -198,7 +314,7 @@ def dense_blocks_query(sess: Session, src: Source) -> str:
 def tile_rows_query(sess: Session, src: Source) -> str:
     """Tiles in block-row order (block-column order when transposed)."""
     outer, inner = ("col_block", "row_block") if src.args.trans else ("row_block", "col_block")
-    return ("SELECT " + outer + " AS o, nrows, ncols, data FROM " + src.rel.sql(sess)
+    return ("SELECT " + outer + " AS o, nrows, ncols, codec, data FROM " + src.rel.sql(sess)
             + " ORDER BY " + outer + ", " + inner)
 
 

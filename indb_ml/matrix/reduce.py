@@ -61,28 +61,18 @@ def _dense_piece(sess, piece) -> np.ndarray:
 
 @sql_entry
 def matrix_extract_row(sess, matrix_in, in_args, index) -> list:
+    """Through the table's key where it has one (:func:`pieces.line`): one band of tiles, one
+    dense row, one sparse row's entries."""
     src = _open(sess, matrix_in, in_args)
     i = _check_index(index, src.shape[0], "row", "matrix_extract_row")
-    out = np.zeros(src.shape[1])
-    for r0, c0, piece in pieces.pieces(sess, src):
-        if r0 <= i < r0 + piece.shape[0]:
-            out[c0:c0 + piece.shape[1]] = np.ravel(_dense_row(piece, i - r0))
-    return out.tolist()
-
-
-def _dense_row(piece, i: int):
-    return piece[[i]].toarray() if sparse.issparse(piece) else piece[i]
+    return pieces.line(sess, src, "col" if src.args.trans else "row", i).tolist()
 
 
 @sql_entry
 def matrix_extract_col(sess, matrix_in, in_args, index) -> list:
     src = _open(sess, matrix_in, in_args)
     j = _check_index(index, src.shape[1], "column", "matrix_extract_col")
-    out = np.zeros(src.shape[0])
-    for r0, c0, piece in pieces.pieces(sess, src):
-        if c0 <= j < c0 + piece.shape[1]:
-            out[r0:r0 + piece.shape[0]] = np.ravel(_dense_row(piece.T, j - c0))
-    return out.tolist()
+    return pieces.line(sess, src, "row" if src.args.trans else "col", j).tolist()
 
 
 @sql_entry

@@ -4,7 +4,8 @@
 - sparse: ``(row, col, val)`` coordinates, 1-based, dimensions from the largest indices
   (MADlib stores an explicit zero at (m, n) to keep the shape; so do we);
 - tiles: ``(row_block, col_block, nrows, ncols, layout, codec, data)``, see
-  :mod:`indb_ml.kernels.tiles`.
+  :mod:`indb_ml.kernels.tiles`; ``codec`` is ``raw`` or a codec of :mod:`indb_ml.compress`
+  (every reader decodes through :func:`indb_ml.compress.tiles.tile_array`).
 
 Rows travel as raw float8[] bytes (:mod:`indb_ml.kernels.arraybytes`), never as Python
 values per element. Loading whole matrices is the in-memory operator: what is loaded is
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from indb_ml.compress.tiles import KNOWN as KNOWN_CODECS
+from indb_ml.compress.tiles import tile_array
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
-from indb_ml.kernels.tiles import decode_tile
 from indb_ml.matrix.args import MatrixArgs, parse_args
 from indb_ml.server.relations import Relation, new_table, resolve_source
 from indb_ml.server.session import Session
@@ -102,15 +104,18 @@ def check_tiles(sess: Session, rel: Relation, arg_name: str) -> tuple[int, int]:
         "SELECT pg_catalog.count(*) AS n, pg_catalog.count(DISTINCT row_block) AS rb, "
         "pg_catalog.count(DISTINCT col_block) AS cb, pg_catalog.min(row_block) AS rmin, "
         "pg_catalog.max(row_block) AS rmax, pg_catalog.min(col_block) AS cmin, pg_catalog.max(col_block) AS cmax, "
-        "pg_catalog.bool_or(layout IS DISTINCT FROM 'dense' OR codec IS DISTINCT FROM 'raw') AS other_layout, "
+        "pg_catalog.bool_or(layout IS NULL OR layout NOT IN ('dense', 'sparse') OR codec IS NULL "
+        "OR codec <> ALL ($1::text[]) OR (codec = 'raw' AND layout <> 'dense')) AS other_layout, "
         "pg_catalog.bool_or(data IS NULL OR nrows IS NULL OR ncols IS NULL OR nrows < 1 OR ncols < 1 "
-        "OR pg_catalog.octet_length(data) <> 8 * nrows * ncols) AS bad_data FROM " + t
+        "OR CASE WHEN codec = 'raw' THEN pg_catalog.octet_length(data) <> 8 * nrows * ncols "
+        "ELSE pg_catalog.octet_length(data) < 24 END) AS bad_data FROM " + t,
+        [list(KNOWN_CODECS)], ["text[]"],
     )
     if stats["n"] == 0:
         raise InputError(f"{where} has no tiles", sqlstate=InputError.NO_DATA)
     if stats["other_layout"]:
-        raise InputError(f"{where} has tiles with a layout or codec other than dense/raw",
-                         hint="this version reads layout='dense', codec='raw' tiles only")
+        raise InputError(f"{where} has tiles with an unknown layout or codec",
+                         hint="layouts: dense (raw tiles: dense only), sparse; codecs: " + ", ".join(KNOWN_CODECS))
     if stats["bad_data"]:
         raise InputError(f"{where} has a tile whose data is not nrows x ncols float64 values")
     if (stats["rmin"], stats["rmax"], stats["cmin"], stats["cmax"]) != (0, stats["rb"] - 1, 0, stats["cb"] - 1):
@@ -306,7 +311,7 @@ def read_sparse(sess, rel, cols, args, arg_name):
 def _read_tiles(sess, rel, cols, args, arg_name) -> np.ndarray:
     where = f"{arg_name} {rel.schema}.{rel.name}"
     check_size(sess, *check_tiles(sess, rel, arg_name), where)
-    rows = sess.execute("SELECT row_block, col_block, nrows, ncols, data FROM " + rel.sql(sess))
+    rows = sess.execute("SELECT row_block, col_block, nrows, ncols, codec, data FROM " + rel.sql(sess))
     heights = {r["row_block"]: r["nrows"] for r in rows}
     widths = {r["col_block"]: r["ncols"] for r in rows}
     if sorted(heights) != list(range(len(heights))) or sorted(widths) != list(range(len(widths))):
@@ -320,7 +325,8 @@ def _read_tiles(sess, rel, cols, args, arg_name) -> np.ndarray:
         if (r["nrows"], r["ncols"]) != (heights[i], widths[j]):
             raise InputError(f"{where}: tile ({i}, {j}) is {r['nrows']} x {r['ncols']}, "
                              f"not {heights[i]} x {widths[j]} like its block row and column")
-        out[row_off[i]:row_off[i + 1], col_off[j]:col_off[j + 1]] = decode_tile(r["data"], r["nrows"], r["ncols"])
+        tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"])
+        out[row_off[i]:row_off[i + 1], col_off[j]:col_off[j + 1]] = tile
     return out
 
 

@@ -6,12 +6,18 @@ tiles on the shared block index and, per output tile, the aggregate
 tile addition; FINALFUNC: the tile's bytes). PostgreSQL streams the join, so
 memory is bounded by a few tiles, and the aggregate merges, so the plan can run
 in parallel workers (DESIGN.md section 4, strategy 3).
+
+Compressed tiles (``codec`` other than ``raw``, see :mod:`indb_ml.compress`) are decoded
+in the statement by ``indb_ml.tile_decode`` (:func:`indb_ml.compress.tiles.data_sql`), so
+every operator reads them; outputs are raw tiles. ``matrix_vec_mult`` passes the codec to
+the aggregate, which multiplies dictionary-coded tiles from their codes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.compress.tiles import data_sql
 from indb_ml.errors import InputError
 from indb_ml.kernels.tiles import (
     decode_state,
@@ -59,7 +65,7 @@ def multiply_vector(sess: Session, rel, vector: np.ndarray) -> np.ndarray:
         return None
     offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int).tolist()
     rows = sess.execute(
-        "SELECT row_block, indb_ml.tile_mv(data, nrows, ncols, ($2::int4[])[col_block + 1], $1) AS part FROM "
+        "SELECT row_block, indb_ml.tile_mv(data, codec, nrows, ncols, ($2::int4[])[col_block + 1], $1) AS part FROM "
         + rel.sql(sess) + " GROUP BY row_block ORDER BY row_block",
         [np.ascontiguousarray(vector, dtype="<f8").tobytes(), offsets],
         ["bytea", "int4[]"],
@@ -101,14 +107,15 @@ def map_tiles(sess: Session, op: str, rel_a, out_rel, rel_b=None, k: float | Non
     writer.create_tiles(sess, out_rel)
     cols = "INSERT INTO " + out_rel.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
     if op == "trans":
-        sess.execute(cols + "SELECT col_block, row_block, ncols, nrows, indb_ml.tile_op('trans', data, NULL, "
-                     "nrows, ncols, NULL) FROM " + rel_a.sql(sess))
+        sess.execute(cols + "SELECT col_block, row_block, ncols, nrows, indb_ml.tile_op('trans', " + data_sql()
+                     + ", NULL, nrows, ncols, NULL) FROM " + rel_a.sql(sess))
     elif rel_b is None:
-        sess.execute(cols + "SELECT row_block, col_block, nrows, ncols, indb_ml.tile_op($1, data, NULL, nrows, "
-                     "ncols, $2) FROM " + rel_a.sql(sess), [op, k], ["text", "float8"])
+        sess.execute(cols + "SELECT row_block, col_block, nrows, ncols, indb_ml.tile_op($1, " + data_sql()
+                     + ", NULL, nrows, ncols, $2) FROM " + rel_a.sql(sess), [op, k], ["text", "float8"])
     else:
-        sess.execute(cols + "SELECT a.row_block, a.col_block, a.nrows, a.ncols, indb_ml.tile_op($1, a.data, "
-                     "b.data, a.nrows, a.ncols, NULL) FROM " + rel_a.sql(sess) + " a JOIN " + rel_b.sql(sess)
+        sess.execute(cols + "SELECT a.row_block, a.col_block, a.nrows, a.ncols, indb_ml.tile_op($1, "
+                     + data_sql("a") + ", " + data_sql("b") + ", a.nrows, a.ncols, NULL) FROM " + rel_a.sql(sess)
+                     + " a JOIN " + rel_b.sql(sess)
                      + " b ON a.row_block = b.row_block AND a.col_block = b.col_block", [op], ["text"])
 
 
@@ -132,7 +139,7 @@ def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out, trans_a: bool = F
     sess.execute(
         "INSERT INTO " + out.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
         "SELECT a." + ai + ", b." + bj + ", pg_catalog.max(a." + arows + "), pg_catalog.max(b." + bcols + "), "
-        "indb_ml.tile_mm(a.data, a.nrows, a.ncols, $1, b.data, b.nrows, b.ncols, $2) "
+        "indb_ml.tile_mm(" + data_sql("a") + ", a.nrows, a.ncols, $1, " + data_sql("b") + ", b.nrows, b.ncols, $2) "
         "FROM " + a_sql + " a JOIN " + b_sql + " b ON a." + ak + " = b." + bk + " GROUP BY a." + ai + ", b." + bj,
         [trans_a, trans_b], ["bool", "bool"],
     )

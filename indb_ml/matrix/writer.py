@@ -22,17 +22,23 @@ INSERT_BATCH = 1_000_000  # values per INSERT when writing dense rows
 
 
 def create_tiles(sess: Session, rel: Relation) -> None:
+    """A tile table keyed both ways: the primary key ``(row_block, col_block)`` finds a block row
+    (matrix_extract_row, slices by rows), the index ``(col_block, row_block)`` a block column
+    (matrix_extract_col), so extracting a line reads one band of tiles, not the table."""
     sess.execute(
         "CREATE TABLE " + rel.sql(sess) + " (row_block integer, col_block integer, nrows integer, ncols integer, "
         "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
         "PRIMARY KEY (row_block, col_block))"
     )
+    sess.execute("CREATE INDEX ON " + rel.sql(sess) + " (col_block, row_block)")
     _uncompressed(sess, rel, "data")
 
 
 def _uncompressed(sess: Session, rel: Relation, column: str) -> None:
     """Out-of-line but not compressed: pglz finds a few matches in float64 bytes, so it tries the
-    whole value before giving up (8 MB tiles wrote 2-4x slower)."""
+    whole value before giving up (8 MB tiles wrote 2-4x slower); tiles encoded by
+    :mod:`indb_ml.compress` gain nothing from pglz either, and out of line, reading a tile's
+    24-byte header (matrix_info) fetches one TOAST chunk, not the tile."""
     sess.execute("ALTER TABLE " + rel.sql(sess) + " ALTER COLUMN " + sess.ident(column) + " SET STORAGE EXTERNAL")
 
 
@@ -45,8 +51,11 @@ class Writer:
     tile row until the next block (or :meth:`close`) completes it.
     """
 
-    def __init__(self, sess: Session, rel: Relation, args: MatrixArgs, fmt: str, shape: tuple[int, int]):
+    def __init__(self, sess: Session, rel: Relation, args: MatrixArgs, fmt: str, shape: tuple[int, int],
+                 encode=None):
         self.sess, self.rel, self.args, self.fmt, self.shape = sess, rel, args, fmt, shape
+        # tiles: tile -> (layout, codec, data bytes); None writes raw float64 tiles
+        self.encode = encode
         # tiles: rows not yet cut, the row expected next, the next tile row to insert
         self._pending, self._pending_rows, self._next_row, self._tile_row = [], 0, 0, 0
         t = rel.sql(sess)
@@ -131,11 +140,12 @@ class Writer:
     def _emit_tiles(self, rows: np.ndarray) -> None:
         """Cut ``rows`` (starting on a tile row) into tiles and insert them."""
         block = self.args.block
-        insert = ("INSERT INTO " + self.rel.sql(self.sess) + " (row_block, col_block, nrows, ncols, data) "
-                  "VALUES ($1, $2, $3, $4, $5)")
+        insert = ("INSERT INTO " + self.rel.sql(self.sess) + " (row_block, col_block, nrows, ncols, layout, codec, "
+                  "data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         for i, j, tile in split_tiles(rows, block):
-            self.sess.execute(insert, [self._tile_row + i, j, tile.shape[0], tile.shape[1], encode_tile(tile)],
-                              ["int4", "int4", "int4", "int4", "bytea"])
+            layout, codec, data = self.encode(tile) if self.encode else ("dense", "raw", encode_tile(tile))
+            self.sess.execute(insert, [self._tile_row + i, j, tile.shape[0], tile.shape[1], layout, codec, data],
+                              ["int4", "int4", "int4", "int4", "text", "text", "bytea"])
         self._tile_row += -(-rows.shape[0] // block)
 
 

@@ -308,17 +308,10 @@ class Executor:
         return out
 
     def _slice(self, node, tab: Tab) -> np.ndarray:
-        """Rows r0:r1, columns c0:c1 of a table: the pieces that overlap, copied (memory: the slice)."""
+        """Rows r0:r1, columns c0:c1 of a table, read through its key: only the tiles (or rows)
+        that overlap are fetched (memory: the slice)."""
         storage.check_size(self.sess, node.shape[0], node.shape[1], "the slice")
-        out = np.zeros(node.shape)
-        for r0, c0, piece in pieces.pieces(self.sess, self.source(tab)):
-            rows = slice(max(node.r0, r0), min(node.r1, r0 + piece.shape[0]))
-            cols = slice(max(node.c0, c0), min(node.c1, c0 + piece.shape[1]))
-            if rows.start < rows.stop and cols.start < cols.stop:
-                part = piece[rows.start - r0:rows.stop - r0, cols.start - c0:cols.stop - c0]
-                out[rows.start - node.r0:rows.stop - node.r0, cols.start - node.c0:cols.stop - node.c0] = (
-                    part.toarray() if sparse.issparse(part) else part)
-        return out
+        return pieces.window(self.sess, self.source(tab), node.r0, node.r1, node.c0, node.c1)
 
     def _table_t_times_mem(self, node, tab: Tab, b: np.ndarray) -> np.ndarray:
         """``t(X) %*% B`` with X in a table: one pass over X's row blocks, summing ``Xbᵀ B[rows]``
