@@ -1,7 +1,7 @@
 """Benchmark graph_sssp and graph_bfs (both plans) against scipy in the client, in one run.
 
     .venv/bin/python bench/run_graph_paths.py [--dsn DSN] [--vertices 100000] [--edges 1000000] [--repeat 3]
-                                             [--no-relational]
+                                             [--no-relational] [--no-paths] [--no-measures]
 
 The graph is seeded: sources uniform, destinations Zipf-distributed (in-degree ~ 1/rank, so a
 few vertices have huge in-degree, like web links), weights uniform in [1, 10); it is created once
@@ -11,7 +11,13 @@ its commit: the scan floor (``SELECT sum(weight)`` over the edges); the edge loa
 graph_bfs in memory; the same with ``indb_ml.graph_plan = 'relational'`` (one run); and in
 the client: exporting the edges (binary COPY parsed by numpy) plus scipy.sparse.csgraph
 (Dijkstra, unweighted BFS levels) on the same data, and networkx when it is installed.
-Answers are compared (distances to 1e-9, BFS levels exactly). Prints a table and writes
+Answers are compared (distances to 1e-9, BFS levels exactly).
+
+Measures (unless --no-measures): graph_kcore in memory and relational, graph_triangle_count
+relational (its in-memory product A @ A would need sum(deg^2) = 6.6e9 entries on this graph,
+so auto picks the relational plan too, which is timed as well), against the client: scipy
+triangles on the degree-oriented adjacency U (``(U @ U) .* U`` and ``(U.T @ U) .* U``, every
+triangle once) and networkx ``core_number``; answers compared exactly. Prints a table and writes
 bench/results/graph_paths-<timestamp>.json. No timed assertions.
 """
 
@@ -90,6 +96,59 @@ def fetch(conn, sql: str) -> np.ndarray:
     return np.array([r[0] if r[0] is not None else -1 for r in conn.execute(sql).fetchall()], dtype=np.float64)
 
 
+def client_triangles(n: int, s: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Triangles per vertex of the simple undirected graph, in scipy: edges oriented from the
+    lower (degree, id) rank to the higher, so each triangle (i < j < k in rank) appears once as
+    (U @ U)[i, k] .* U[i, k]; i and k collect it from that product's rows and columns, j from
+    (U.T @ U) .* U. Independent of the server's kernel (which forms A @ A)."""
+    keep = s != d
+    a, b = np.minimum(s[keep], d[keep]), np.maximum(s[keep], d[keep])
+    key = np.unique(a * n + b)
+    a, b = key // n, key % n
+    deg = np.bincount(a, minlength=n) + np.bincount(b, minlength=n)
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((np.arange(n), deg))] = np.arange(n)
+    lo = np.where(rank[a] < rank[b], a, b)
+    hi = np.where(rank[a] < rank[b], b, a)
+    u = sp.csr_matrix((np.ones(len(lo)), (lo, hi)), shape=(n, n))
+    c1 = (u @ u).multiply(u)
+    c2 = (u.T @ u).multiply(u)
+    return (np.asarray(c1.sum(axis=1)).ravel() + np.asarray(c1.sum(axis=0)).ravel()
+            + np.asarray(c2.sum(axis=1)).ravel()).astype(np.int64)
+
+
+def measures(conn, v: str, e: str, n: int, rep: int, res: dict) -> None:
+    """graph_kcore and graph_triangle_count in the server, both plans, against the client."""
+    kc = f"SELECT indb_ml.graph_kcore('{v}', 'id', '{e}', NULL, 'bench_kc')"
+    tri = f"SELECT indb_ml.graph_triangle_count('{v}', 'id', '{e}', NULL, 'bench_tri')"
+    res["kcore_memory_s"], _ = best(call(conn, kc, "bench_kc"), rep)
+    res["kcore_relational_s"], _ = best(call(conn, kc.replace("bench_kc", "bench_kc_r"), "bench_kc_r",
+                                             "relational"), 1)
+    res["triangles_relational_s"], _ = best(call(conn, tri.replace("bench_tri", "bench_tri_r"), "bench_tri_r",
+                                                 "relational"), 1)
+    res["triangles_auto_s"], _ = best(call(conn, tri, "bench_tri", "auto"), 1)
+    res["triangles_auto_plan"] = conn.execute("SELECT plan FROM bench_tri_summary").fetchone()[0]
+    ours_core = fetch(conn, "SELECT core_number FROM bench_kc ORDER BY id")
+    rel_core = fetch(conn, "SELECT core_number FROM bench_kc_r ORDER BY id")
+    ours_tri = fetch(conn, "SELECT triangles FROM bench_tri_r ORDER BY id")
+    auto_tri = fetch(conn, "SELECT triangles FROM bench_tri ORDER BY id")
+    res["num_triangles"], res["max_core"] = int(ours_tri.sum() // 3), int(ours_core.max())
+    s, d, _ = export(conn, e)
+    res["client_triangles_scipy_s"], ref_tri = best(lambda: client_triangles(n, s, d), rep)
+    res["triangles_match_client"] = bool(np.array_equal(ref_tri, ours_tri) and np.array_equal(auto_tri, ours_tri))
+    res["kcore_relational_matches_memory"] = bool(np.array_equal(rel_core, ours_core))
+    try:
+        import networkx as nx
+
+        g = nx.Graph()
+        g.add_nodes_from(range(n))
+        g.add_edges_from((a, b) for a, b in zip(s.tolist(), d.tolist()) if a != b)
+        res["networkx_core_number_s"], ref = best(lambda: nx.core_number(g), 1)
+        res["kcore_matches_networkx"] = bool(np.array_equal(np.array([ref[i] for i in range(n)]), ours_core))
+    except ImportError:
+        res["networkx_core_number_s"] = None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dsn")
@@ -97,6 +156,8 @@ def main() -> None:
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-relational", action="store_true")
+    parser.add_argument("--no-paths", action="store_true")
+    parser.add_argument("--no-measures", action="store_true")
     opts = parser.parse_args()
     server = None
     dsn = opts.dsn
@@ -121,50 +182,53 @@ def main() -> None:
                         "from indb_ml.server.session import Session\n"
                         f"load_graphs(Session(plpy), '{v}', 'id', '{e}', None, None, True)\n$$ LANGUAGE plpython3u")
             res["edge_load_s"], _ = best(lambda: conn.execute(load_sql), rep)
-            sssp = f"SELECT indb_ml.graph_sssp('{v}', 'id', '{e}', NULL, {SOURCE}, 'bench_sssp')"
-            bfs = f"SELECT indb_ml.graph_bfs('{v}', 'id', '{e}', NULL, {SOURCE}, 'bench_bfs', NULL, true)"
-            bfs_u = f"SELECT indb_ml.graph_bfs('{v}', 'id', '{e}', NULL, {SOURCE}, 'bench_bfsu')"
-            res["sssp_memory_s"], _ = best(call(conn, sssp, "bench_sssp"), rep)
-            res["bfs_directed_memory_s"], _ = best(call(conn, bfs, "bench_bfs"), rep)
-            res["bfs_undirected_memory_s"], _ = best(call(conn, bfs_u, "bench_bfsu"), rep)
-            ours_d = fetch(conn, "SELECT weight FROM bench_sssp ORDER BY id")
-            ours_l = fetch(conn, "SELECT dist FROM bench_bfs ORDER BY id")
-            ours_lu = fetch(conn, "SELECT dist FROM bench_bfsu ORDER BY id")
-            if not opts.no_relational:
-                res["sssp_relational_s"], _ = best(call(conn, sssp.replace("bench_sssp", "bench_sssp_r"),
-                                                        "bench_sssp_r", "relational"), 1)
-                res["bfs_directed_relational_s"], _ = best(call(conn, bfs.replace("bench_bfs", "bench_bfs_r"),
-                                                                "bench_bfs_r", "relational"), 1)
-                rel_d = fetch(conn, "SELECT weight FROM bench_sssp_r ORDER BY id")
-                rel_l = fetch(conn, "SELECT dist FROM bench_bfs_r ORDER BY id")
-                res["relational_matches_memory"] = bool(np.allclose(rel_d, ours_d, atol=1e-9, rtol=0)
-                                                        and np.array_equal(rel_l, ours_l))
-            res["client_export_s"], (s, d, w) = best(lambda: export(conn, e), 1)
-            t0 = time.perf_counter()
-            order = np.lexsort((w, s * n + d))  # duplicate edges: keep the lightest, as ours does
-            k = s[order] * n + d[order]
-            first = np.r_[True, k[1:] != k[:-1]]
-            a = sp.csr_matrix((w[order][first], (s[order][first], d[order][first])), shape=(n, n))
-            res["client_csr_build_s"] = time.perf_counter() - t0
-            res["scipy_dijkstra_s"], ref_d = best(lambda: csgraph.dijkstra(a, indices=SOURCE), rep)
-            res["scipy_bfs_directed_s"], ref_l = best(
-                lambda: csgraph.shortest_path(a, indices=SOURCE, unweighted=True), rep)
-            res["scipy_bfs_undirected_s"], ref_lu = best(
-                lambda: csgraph.shortest_path(a, directed=False, indices=SOURCE, unweighted=True), rep)
-            res["sssp_matches_scipy"] = bool(np.allclose(np.where(np.isinf(ref_d), np.inf, ref_d), ours_d,
-                                                         atol=1e-9, rtol=0))
-            res["bfs_matches_scipy"] = bool(np.array_equal(np.where(np.isinf(ref_l), -1, ref_l), ours_l)
-                                            and np.array_equal(np.where(np.isinf(ref_lu), -1, ref_lu), ours_lu))
-            res["reached_sssp"] = int(np.isfinite(ours_d).sum())
-            res["reached_bfs_undirected"] = int((ours_lu >= 0).sum())
-            try:
-                import networkx as nx
+            if not opts.no_measures:
+                measures(conn, v, e, n, rep, res)
+            if not opts.no_paths:
+                sssp = f"SELECT indb_ml.graph_sssp('{v}', 'id', '{e}', NULL, {SOURCE}, 'bench_sssp')"
+                bfs = f"SELECT indb_ml.graph_bfs('{v}', 'id', '{e}', NULL, {SOURCE}, 'bench_bfs', NULL, true)"
+                bfs_u = f"SELECT indb_ml.graph_bfs('{v}', 'id', '{e}', NULL, {SOURCE}, 'bench_bfsu')"
+                res["sssp_memory_s"], _ = best(call(conn, sssp, "bench_sssp"), rep)
+                res["bfs_directed_memory_s"], _ = best(call(conn, bfs, "bench_bfs"), rep)
+                res["bfs_undirected_memory_s"], _ = best(call(conn, bfs_u, "bench_bfsu"), rep)
+                ours_d = fetch(conn, "SELECT weight FROM bench_sssp ORDER BY id")
+                ours_l = fetch(conn, "SELECT dist FROM bench_bfs ORDER BY id")
+                ours_lu = fetch(conn, "SELECT dist FROM bench_bfsu ORDER BY id")
+                if not opts.no_relational:
+                    res["sssp_relational_s"], _ = best(call(conn, sssp.replace("bench_sssp", "bench_sssp_r"),
+                                                            "bench_sssp_r", "relational"), 1)
+                    res["bfs_directed_relational_s"], _ = best(call(conn, bfs.replace("bench_bfs", "bench_bfs_r"),
+                                                                    "bench_bfs_r", "relational"), 1)
+                    rel_d = fetch(conn, "SELECT weight FROM bench_sssp_r ORDER BY id")
+                    rel_l = fetch(conn, "SELECT dist FROM bench_bfs_r ORDER BY id")
+                    res["relational_matches_memory"] = bool(np.allclose(rel_d, ours_d, atol=1e-9, rtol=0)
+                                                            and np.array_equal(rel_l, ours_l))
+                res["client_export_s"], (s, d, w) = best(lambda: export(conn, e), 1)
+                t0 = time.perf_counter()
+                order = np.lexsort((w, s * n + d))  # duplicate edges: keep the lightest, as ours does
+                k = s[order] * n + d[order]
+                first = np.r_[True, k[1:] != k[:-1]]
+                a = sp.csr_matrix((w[order][first], (s[order][first], d[order][first])), shape=(n, n))
+                res["client_csr_build_s"] = time.perf_counter() - t0
+                res["scipy_dijkstra_s"], ref_d = best(lambda: csgraph.dijkstra(a, indices=SOURCE), rep)
+                res["scipy_bfs_directed_s"], ref_l = best(
+                    lambda: csgraph.shortest_path(a, indices=SOURCE, unweighted=True), rep)
+                res["scipy_bfs_undirected_s"], ref_lu = best(
+                    lambda: csgraph.shortest_path(a, directed=False, indices=SOURCE, unweighted=True), rep)
+                res["sssp_matches_scipy"] = bool(np.allclose(np.where(np.isinf(ref_d), np.inf, ref_d), ours_d,
+                                                             atol=1e-9, rtol=0))
+                res["bfs_matches_scipy"] = bool(np.array_equal(np.where(np.isinf(ref_l), -1, ref_l), ours_l)
+                                                and np.array_equal(np.where(np.isinf(ref_lu), -1, ref_lu), ours_lu))
+                res["reached_sssp"] = int(np.isfinite(ours_d).sum())
+                res["reached_bfs_undirected"] = int((ours_lu >= 0).sum())
+                try:
+                    import networkx as nx
 
-                g = nx.DiGraph()
-                g.add_weighted_edges_from(zip(s.tolist(), d.tolist(), w.tolist()))
-                res["networkx_dijkstra_s"], _ = best(lambda: nx.single_source_dijkstra_path_length(g, SOURCE), 1)
-            except ImportError:
-                res["networkx_dijkstra_s"] = None
+                    g = nx.DiGraph()
+                    g.add_weighted_edges_from(zip(s.tolist(), d.tolist(), w.tolist()))
+                    res["networkx_dijkstra_s"], _ = best(lambda: nx.single_source_dijkstra_path_length(g, SOURCE), 1)
+                except ImportError:
+                    res["networkx_dijkstra_s"] = None
     finally:
         if server is not None:
             server.stop()

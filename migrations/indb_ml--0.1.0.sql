@@ -3777,7 +3777,7 @@ from indb_ml.graph.paths import graph_apsp
 return graph_apsp(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_apsp(text, text, text, text, text, text) IS
-'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; an error on a negative cycle): out_table (grouping columns, <src>, <dest>, <weight> = path weight or Infinity, parent = the vertex before dest, dest itself for a direct edge, NULL if unreachable) with one row per ordered pair of vertices, and out_table_summary. In memory only: n^2 pairs must fit indb_ml.matrix_memory_mb. SELECT indb_ml.graph_apsp() shows the usage.';
+'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; an error on a negative cycle): out_table (grouping columns, <src>, <dest>, <weight> = path weight or Infinity, parent = the vertex before dest, dest itself for a direct edge, NULL if unreachable) with one row per ordered pair of vertices, and out_table_summary (with the plan). In memory when the n^2 pairs fit indb_ml.matrix_memory_mb, else relational (Bellman-Ford from every source at once, one UPDATE per iteration on the pair table); indb_ml.graph_plan forces one. SELECT indb_ml.graph_apsp() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_apsp() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -3869,7 +3869,7 @@ from indb_ml.graph.triangles import graph_triangle_count
 return graph_triangle_count(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_triangle_count(text, text, text, text, text, text) IS
-'Triangles through every vertex of the simple undirected graph and its local clustering coefficient (networkx triangles/clustering): out_table (grouping columns, vertex id, triangles, clustering_coef, degree) and out_table_summary (per group: num_triangles, average_clustering, transitivity). In memory. SELECT indb_ml.graph_triangle_count() shows the usage.';
+'Triangles through every vertex of the simple undirected graph and its local clustering coefficient (networkx triangles/clustering): out_table (grouping columns, vertex id, triangles, clustering_coef, degree) and out_table_summary (per group: num_triangles, average_clustering, transitivity, plan). In memory, or SQL joins above indb_ml.matrix_memory_mb (indb_ml.graph_plan). SELECT indb_ml.graph_triangle_count() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_triangle_count() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -3887,7 +3887,7 @@ from indb_ml.graph.kcore import graph_kcore
 return graph_kcore(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_kcore(text, text, text, text, text, text) IS
-'k-core decomposition of the simple undirected graph (networkx core_number): out_table (grouping columns, vertex id, core_number) and out_table_summary (per group: max_core, max_core_size). In memory. SELECT indb_ml.graph_kcore() shows the usage.';
+'k-core decomposition of the simple undirected graph (networkx core_number): out_table (grouping columns, vertex id, core_number) and out_table_summary (per group: max_core, max_core_size, plan). In memory, or peeling with one SQL UPDATE per round above indb_ml.matrix_memory_mb (indb_ml.graph_plan). SELECT indb_ml.graph_kcore() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_kcore() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

@@ -93,7 +93,7 @@ from indb_ml.graph.paths import graph_apsp
 return graph_apsp(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_apsp(text, text, text, text, text, text) IS
-'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; an error on a negative cycle): out_table (grouping columns, <src>, <dest>, <weight> = path weight or Infinity, parent = the vertex before dest, dest itself for a direct edge, NULL if unreachable) with one row per ordered pair of vertices, and out_table_summary. In memory only: n^2 pairs must fit indb_ml.matrix_memory_mb. SELECT indb_ml.graph_apsp() shows the usage.';
+'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; an error on a negative cycle): out_table (grouping columns, <src>, <dest>, <weight> = path weight or Infinity, parent = the vertex before dest, dest itself for a direct edge, NULL if unreachable) with one row per ordered pair of vertices, and out_table_summary (with the plan). In memory when the n^2 pairs fit indb_ml.matrix_memory_mb, else relational (Bellman-Ford from every source at once, one UPDATE per iteration on the pair table); indb_ml.graph_plan forces one. SELECT indb_ml.graph_apsp() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_apsp() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

@@ -61,7 +61,7 @@ from indb_ml.graph.triangles import graph_triangle_count
 return graph_triangle_count(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_triangle_count(text, text, text, text, text, text) IS
-'Triangles through every vertex of the simple undirected graph and its local clustering coefficient (networkx triangles/clustering): out_table (grouping columns, vertex id, triangles, clustering_coef, degree) and out_table_summary (per group: num_triangles, average_clustering, transitivity). In memory. SELECT indb_ml.graph_triangle_count() shows the usage.';
+'Triangles through every vertex of the simple undirected graph and its local clustering coefficient (networkx triangles/clustering): out_table (grouping columns, vertex id, triangles, clustering_coef, degree) and out_table_summary (per group: num_triangles, average_clustering, transitivity, plan). In memory, or SQL joins above indb_ml.matrix_memory_mb (indb_ml.graph_plan). SELECT indb_ml.graph_triangle_count() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_triangle_count() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -79,7 +79,7 @@ from indb_ml.graph.kcore import graph_kcore
 return graph_kcore(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_kcore(text, text, text, text, text, text) IS
-'k-core decomposition of the simple undirected graph (networkx core_number): out_table (grouping columns, vertex id, core_number) and out_table_summary (per group: max_core, max_core_size). In memory. SELECT indb_ml.graph_kcore() shows the usage.';
+'k-core decomposition of the simple undirected graph (networkx core_number): out_table (grouping columns, vertex id, core_number) and out_table_summary (per group: max_core, max_core_size, plan). In memory, or peeling with one SQL UPDATE per round above indb_ml.matrix_memory_mb (indb_ml.graph_plan). SELECT indb_ml.graph_kcore() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_kcore() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

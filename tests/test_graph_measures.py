@@ -206,7 +206,8 @@ def test_transitivity_matches_networkx(postgresql):
     assert abs(trans - nx.transitivity(nx.karate_club_graph())) <= CC_ATOL
 
 
-def test_triangles_refuse_relational_plan_and_bad_input(postgresql):
+def test_triangles_relational_plan_and_bad_input(postgresql):
+    """Both plans run (tests/test_graph_relational_measures.py compares them in depth)."""
     conn = postgresql
     load(conn, range(3), [(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)])
     conn.execute("SELECT indb_ml.graph_triangle_count('vtx', NULL, 'edg', NULL, 'tri')")
@@ -214,8 +215,9 @@ def test_triangles_refuse_relational_plan_and_bad_input(postgresql):
                                                                                         (2, 1, 1.0)]
     conn.commit()
     conn.execute("SET indb_ml.graph_plan = 'relational'")
-    with pytest.raises(E.InvalidParameterValue, match="memory only"):
-        conn.execute("SELECT indb_ml.graph_kcore('vtx', NULL, 'edg', NULL, 'kc')")
+    conn.execute("SELECT indb_ml.graph_kcore('vtx', NULL, 'edg', NULL, 'kc')")
+    assert rows(conn, "SELECT id, core_number FROM kc ORDER BY id") == [(0, 2), (1, 2), (2, 2)]
+    assert rows(conn, "SELECT max_core, max_core_size, plan FROM kc_summary") == [(2, 3, "relational")]
     conn.rollback()
     conn.execute("INSERT INTO edg VALUES (0, 9, 1.0)")
     with pytest.raises(E.ForeignKeyViolation, match="vertex 9"):

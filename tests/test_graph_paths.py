@@ -292,11 +292,22 @@ def test_apsp_random_text_ids_grouped(postgresql):
 
 
 def test_apsp_memory_cap(postgresql):
+    """300^2 pairs x 40 bytes > 1 MB: an explicit memory plan refuses; auto writes the pairs
+    relationally (tests/test_graph_relational_measures.py compares that plan in depth)."""
     conn = postgresql
     load(conn, range(300), [(0, 1, 1.0)])
     conn.execute("SET indb_ml.matrix_memory_mb = 1")
+    conn.commit()
+    set_plan(conn, "memory")
     with pytest.raises(E.ProgramLimitExceeded, match="matrix_memory_mb"):
         conn.execute("SELECT indb_ml.graph_apsp('vtx', NULL, 'edg', NULL, 'ap')")
+    conn.rollback()
+    set_plan(conn, "auto")
+    conn.execute("SELECT indb_ml.graph_apsp('vtx', NULL, 'edg', NULL, 'ap')")
+    assert rows(conn, "SELECT plan FROM ap_summary") == [("relational",)]
+    assert rows(conn, "SELECT count(*), count(*) FILTER (WHERE weight < 'Infinity'), "
+                      "count(*) FILTER (WHERE src = 0 AND dest = 1 AND weight = 1 AND parent = 1) FROM ap") \
+        == [(90000, 301, 1)]
 
 
 # ---- bad input --------------------------------------------------------------------------------

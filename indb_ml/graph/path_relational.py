@@ -14,6 +14,13 @@ iteration *updates in place* (no new table per iteration):
   the smallest such vertex id (``min() GROUP BY``), the rule the in-memory kernel also uses, so
   both plans build the same tree (text ids compare bytewise, ``COLLATE "C"``, like the loader).
 
+- APSP: the same frontier Bellman-Ford from every source at once, on one pair table
+  ``(g, s, d, dist, parent, it)`` with all n^2 pairs of every group (the output's rows; unreached
+  ones keep Infinity / NULL). An iteration relaxes the out-edges of the pairs that changed in the
+  previous one and keeps the best candidate per pair (``DISTINCT ON``), in one
+  ``WITH ... UPDATE``. A change in iteration n means a negative cycle (every vertex is a source,
+  so any negative cycle is found). The output is a table, so no n^2 memory limit applies.
+
 The same validation as the in-memory loader runs as aggregate queries first (NULL ids,
 duplicate vertex ids, edges to missing vertices, non-finite weights), with the same messages.
 """
@@ -160,3 +167,55 @@ def _write(sess: Session, spec: GraphSpec, out: Relation, cols: list[tuple[str, 
         src += " CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::" + spec.edge.sql(sess) + ", x.g::jsonb) r"
     sess.execute("CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(sel) + " FROM " + src
                  + " ORDER BY x.g, x.v")
+
+
+def apsp(sess: Session, spec: GraphSpec, out: Relation, what: str) -> None:
+    """Fill the (already created, empty) pair table ``out`` relationally; MADlib's parent rule
+    (``dest`` for a one-edge path, ``src`` on the diagonal) is applied while writing it."""
+    from indb_ml.graph.paths import negative_cycle
+    from indb_ml.graph.relational import prepare
+
+    # The pair table's statistics are those of the start (every ``it`` 0 or -1), so the planner
+    # takes each frontier for one row and nests loops over the edges: 60 s an iteration for
+    # 600 vertices. Hash joins (the frontier against the edges, the candidates against the pair
+    # table, each scanned once) cost about one scan of the pair table per iteration.
+    with sess.settings({"jit": "off", "enable_nestloop": "off"}):
+        g = prepare(sess, spec)  # the loader's checks and messages; edges (gkey, s, t, w), vertices (gkey, id)
+        pe, st = g.temp("pe"), g.temp("pairs")
+        neg = sess.one("SELECT pg_catalog.min(gkey) AS g FROM " + g.e + " WHERE s = t AND w < 0")
+        if neg and neg["g"] is not None:
+            raise negative_cycle(spec, neg["g"] or None, what)
+        sess.execute("CREATE TEMPORARY TABLE " + pe + " AS SELECT gkey AS g, s, t AS d, pg_catalog.min(w) AS w FROM "
+                     + g.e + " WHERE s <> t GROUP BY 1, 2, 3")
+        sess.execute("CREATE INDEX ON " + pe + " (g, s)")
+        sess.execute("ANALYZE " + pe)
+        sess.execute("CREATE TEMPORARY TABLE " + st + " AS SELECT a.gkey AS g, a.id AS s, b.id AS d, CASE WHEN "
+                     "a.id = b.id THEN 0::float8 ELSE 'Infinity'::float8 END AS dist, CASE WHEN a.id = b.id THEN "
+                     "a.id END AS parent, CASE WHEN a.id = b.id THEN 0 ELSE -1 END AS it FROM " + g.v + " a JOIN " + g.v
+                     + " b ON b.gkey = a.gkey")
+        sess.execute("CREATE INDEX ON " + st + " (g, s, d)")
+        sess.execute("ANALYZE " + st)
+        n = sess.one("SELECT pg_catalog.count(*) AS n FROM " + spec.vertex.sql(sess))["n"]
+        relax = ("WITH c AS (SELECT DISTINCT ON (x.g, x.s, e.d) x.g, x.s, e.d, x.dist + e.w AS nd, e.s AS p FROM "
+                 + st + " x JOIN " + pe + " e ON e.g = x.g AND e.s = x.d WHERE x.it = $1 - 1 ORDER BY x.g, x.s, e.d, "
+                 "x.dist + e.w, e.s), u AS (UPDATE " + st + " t SET dist = c.nd, parent = c.p, it = $1 FROM c WHERE "
+                 "t.g = c.g AND t.s = c.s AND t.d = c.d AND c.nd < t.dist RETURNING t.g) "
+                 "SELECT pg_catalog.count(*) AS n, pg_catalog.min(g) AS g FROM u")
+        k = 1
+        while True:
+            row = sess.one(relax, [k], ["int4"])
+            if not row["n"]:
+                break
+            if k >= n:  # a shortest path has at most n - 1 edges; still improving means a negative cycle
+                raise negative_cycle(spec, row["g"] or None, what)
+            k += 1
+        sess.debug(f"{what}: relational Bellman-Ford from every source, {k} iterations")
+        sel = ["r." + sess.ident(c) for c in spec.group_cols]
+        sel += ["x.s", "x.d", "x.dist", "CASE WHEN x.parent = x.s AND x.s <> x.d THEN x.d ELSE x.parent END"]
+        src = st + " x"
+        if spec.group_cols:
+            src += (" CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::" + spec.edge.sql(sess)
+                    + ", x.g::jsonb) r")
+        sess.execute("INSERT INTO " + out.sql(sess) + " SELECT " + ", ".join(sel) + " FROM " + src
+                     + " ORDER BY x.g, x.s" + g.coll + ", x.d" + g.coll)
+        g.close(pe, st)

@@ -82,9 +82,9 @@ def graph_summary(spec: GraphSpec, vertex_table, vertex_id, edge_table, edge_arg
 
 
 def negative_cycle(spec: GraphSpec, key, what: str) -> InputError:
-    return InputError(f"{what}: the graph {spec.label()}{group_label(key)} has a negative cycle reachable from "
-                      "the source; shortest paths are undefined", hint="remove the cycle or make its weight >= 0",
-                      sqlstate=NEGATIVE_CYCLE)
+    where = "" if what == "graph_apsp" else " reachable from the source"  # APSP: every vertex is a source
+    return InputError(f"{what}: the graph {spec.label()}{group_label(key)} has a negative cycle{where}; shortest "
+                      "paths are undefined", hint="remove the cycle or make its weight >= 0", sqlstate=NEGATIVE_CYCLE)
 
 
 # ---- graph_sssp -----------------------------------------------------------------------------
@@ -168,28 +168,50 @@ APSP_BYTES_PER_PAIR = 40  # distances + predecessors + the parent column + the r
 
 @sql_entry
 def graph_apsp(sess: Session, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols=None):
-    """All-pairs shortest paths in memory (n^2 output): one row per ordered pair of vertices."""
+    """All-pairs shortest paths (n^2 output): one row per ordered pair of vertices, in memory or,
+    above the memory budget, relationally (:func:`indb_ml.graph.path_relational.apsp`)."""
     what = "graph_apsp"
     out, summary = outputs(sess, out_table)
     spec = resolve_graph(sess, vertex_table, vertex_id, edge_table, edge_args, grouping_cols, weighted=True,
                          what=what, reserved=("parent",))
     check_names(spec, what, (spec.src, spec.dest, spec.weight, "parent"))
-    graphs = load_graphs(sess, spec)
-    n = graphs[0].n if graphs else 0
-    need = APSP_BYTES_PER_PAIR * n * n
-    if need > limit_bytes(sess):
-        raise InputError(f"{what}: {n} vertices make {n * n} pairs (~{need >> 20} MB in memory), above "
-                         "indb_ml.matrix_memory_mb", hint="raise SET indb_ml.matrix_memory_mb, or use graph_sssp "
-                         "from the sources you need", sqlstate="54000")
-    _create_pairs_table(sess, spec, out)
-    for g in graphs:
-        try:
-            dist, pred = gp.apsp(gp.adjacency(g.n, g.src, g.dst, g.weight))
-        except gp.NegativeCycle:
-            raise negative_cycle(spec, g.key, what) from None
-        _insert_pairs(sess, spec, out, g, dist, gp.madlib_apsp_parent(pred))
+    plan = _apsp_plan(sess, spec, what)
+    if plan == "relational":
+        from indb_ml.graph import path_relational
+        _create_pairs_table(sess, spec, out)
+        path_relational.apsp(sess, spec, out, what)
+    else:
+        graphs = load_graphs(sess, spec)
+        _create_pairs_table(sess, spec, out)
+        for g in graphs:
+            try:
+                dist, pred = gp.apsp(gp.adjacency(g.n, g.src, g.dst, g.weight))
+            except gp.NegativeCycle:
+                raise negative_cycle(spec, g.key, what) from None
+            _insert_pairs(sess, spec, out, g, dist, gp.madlib_apsp_parent(pred))
     write_summary(sess, summary, graph_summary(spec, vertex_table, vertex_id, edge_table, edge_args, out_table,
-                                               grouping_cols) + [("plan", "text", "memory")])
+                                               grouping_cols) + [("plan", "text", plan)])
+
+
+def _apsp_plan(sess: Session, spec: GraphSpec, what: str) -> str:
+    """The graph functions' plan rule plus the n^2 distance and predecessor matrices of the memory
+    plan: ``auto`` goes relational when either does not fit ``indb_ml.matrix_memory_mb``; an
+    explicit ``memory`` that does not fit is an error (the server would run out of memory)."""
+    requested = graph_plan.requested(sess)
+    if requested == "relational":
+        return graph_plan.choose(sess, spec, what)
+    n = int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + spec.vertex.sql(sess))["n"])
+    need = APSP_BYTES_PER_PAIR * n * n
+    fits = need <= limit_bytes(sess)
+    if requested == "memory" and not fits:
+        raise InputError(f"{what}: {n} vertices make {n * n} pairs (~{need >> 20} MB in memory), above "
+                         "indb_ml.matrix_memory_mb", hint="SET indb_ml.graph_plan = auto (or relational) to write "
+                         "the pairs with SQL joins, or raise SET indb_ml.matrix_memory_mb", sqlstate="54000")
+    plan = graph_plan.choose(sess, spec, what)
+    if plan == "memory" and not fits:
+        sess.debug(f"{what}: {n * n} pairs, ~{need >> 20} MB in memory: relational plan")
+        plan = "relational"
+    return plan
 
 
 def _create_pairs_table(sess: Session, spec: GraphSpec, out: Relation) -> None:
@@ -344,7 +366,8 @@ out_table: grouping columns, <vertex_id>, dist (hops), parent (the smallest id a
 vertices of the previous level with an edge to it; the source is its own parent).""" + _COMMON.format(
         unreachable="dist NULL, parent NULL"),
     "graph_apsp": """indb_ml.graph_apsp(vertex_table, vertex_id, edge_table, edge_args, out_table [, grouping_cols])
-All-pairs shortest paths, in memory (n^2 pairs must fit indb_ml.matrix_memory_mb).
+All-pairs shortest paths (in memory when the n^2 pairs fit indb_ml.matrix_memory_mb, else
+relational: Bellman-Ford from every source at once as SQL joins into the output table).
 out_table: grouping columns, <src>, <dest>, <weight>, parent (the vertex before dest on the
 path; dest itself when the path is one edge, MADlib's rule), one row per ordered pair.
 indb_ml.graph_apsp_get_path(apsp_table, source_vertex, dest_vertex, path_table).

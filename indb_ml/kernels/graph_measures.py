@@ -28,11 +28,40 @@ def undirected_simple(n: int, src: np.ndarray, dst: np.ndarray) -> sp.csr_matrix
     return a
 
 
+def oriented(a: sp.csr_matrix) -> sp.csr_matrix:
+    """The simple graph's edges pointed from the lower (degree, id) end to the higher."""
+    n = a.shape[0]
+    coo = a.tocoo()
+    rank = np.lexsort((np.arange(n), np.diff(a.indptr)))
+    order = np.empty(n, dtype=np.int64)
+    order[rank] = np.arange(n)
+    up = order[coo.row] < order[coo.col]
+    return sp.csr_matrix((np.ones(int(up.sum()), dtype=np.int64), (coo.row[up], coo.col[up])), shape=(n, n))
+
+
+def oriented_wedges(a: sp.csr_matrix) -> float:
+    """An upper bound on the entries of the products :func:`triangles` forms (O(m^1.5)):
+    ``U @ U`` has at most sum(indeg * outdeg), ``Uᵀ @ U`` at most sum(outdeg^2)."""
+    u = oriented(a)
+    out = np.diff(u.indptr).astype(np.float64)
+    inn = np.bincount(u.indices, minlength=u.shape[0]).astype(np.float64)
+    return float(max((inn * out).sum(), (out * out).sum()))
+
+
 def triangles(a: sp.csr_matrix) -> np.ndarray:
-    """Triangles through each vertex: ``diag(A^3) / 2`` computed as ``rowsum((A @ A) .* A) / 2``,
-    which never forms the dense cube and costs about sum(deg^2)."""
-    common = (a @ a).multiply(a)
-    return np.asarray(common.sum(axis=1)).ravel() // 2
+    """Triangles through each vertex, on the degree-oriented graph.
+
+    ``A @ A`` costs sum(deg^2), which a hub makes quadratic (38 GB on a 1M-edge zipf graph).
+    Orienting every edge from the lower (degree, id) end to the higher gives U with out-degrees
+    at most sqrt(2m), so ``U @ U`` stays O(m^1.5). Each triangle u -> v -> w (with u -> w) is
+    then counted once: ``T1 = (U @ U) .* U`` holds it at (u, w), ``T2 = (Uᵀ @ U) .* U`` at
+    (v, w); u's count is T1's row sum, w's its column sum, v's T2's row sum.
+    """
+    u = oriented(a)
+    t1 = (u @ u).multiply(u)
+    t2 = (u.T.tocsr() @ u).multiply(u)
+    return (np.asarray(t1.sum(axis=1)).ravel() + np.asarray(t1.sum(axis=0)).ravel()
+            + np.asarray(t2.sum(axis=1)).ravel()).astype(np.int64)
 
 
 def local_clustering(a: sp.csr_matrix, tri: np.ndarray | None = None) -> np.ndarray:
