@@ -315,6 +315,13 @@ def test_dict_matrix_vector_product_uses_the_codes(postgresql):
     tiles = postgresql.execute("SELECT data FROM z WHERE row_block = 0 ORDER BY col_block").fetchall()
     direct = sum(C.dict_matvec(t[0], v[8 * k:8 * k + C.header(t[0]).ncols]) for k, t in enumerate(tiles))
     assert np.array_equal(got[:8], direct)
+    # the aggregate's combine step: forced parallel query equals the serial result
+    for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0",
+                    "max_parallel_workers_per_gather = 2", "force_parallel_mode = on"):
+        postgresql.execute("SET " + setting)
+    assert "Gather" in "\n".join(r[0] for r in postgresql.execute("EXPLAIN " + query, [[0, 8, 16], v.tobytes()]))
+    parallel = postgresql.execute(query, [[0, 8, 16], v.tobytes()]).fetchall()
+    np.testing.assert_allclose(np.concatenate([np.frombuffer(p, "<f8") for _, p in parallel]), got, rtol=1e-12)
 
 
 # ---- indexes: extraction reads one band of tiles ------------------------------------------------
