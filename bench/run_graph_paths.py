@@ -179,7 +179,7 @@ def main() -> None:
             v, e = name + "_v", name + "_e"
             res["scan_floor_s"], _ = best(lambda: conn.execute(f"SELECT sum(weight) FROM {e}").fetchone(), rep)
             load_sql = ("DO $$\nfrom indb_ml.graph.edges import load_graphs\n"
-                        "from indb_ml.server.session import Session\n"
+                        "from indb_ml.core.session import Session\n"
                         f"load_graphs(Session(plpy), '{v}', 'id', '{e}', None, None, True)\n$$ LANGUAGE plpython3u")
             res["edge_load_s"], _ = best(lambda: conn.execute(load_sql), rep)
             if not opts.no_measures:

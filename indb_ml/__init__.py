@@ -2,8 +2,8 @@
 
 The same package is imported by the client (``indb_ml.connect``) and by the
 server's PL/Python, where the SQL functions of the extension call into
-``indb_ml.server``. Nothing here imports ``plpy`` or psycopg at import time, so
-both interpreters can load it cheaply.
+the driver packages (``indb_ml.regress``, ``indb_ml.graph``, ...). Nothing here
+imports ``plpy`` or psycopg at import time, so both interpreters can load it cheaply.
 """
 
 __version__ = "0.1.0"

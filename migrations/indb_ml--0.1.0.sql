@@ -18,7 +18,7 @@ COMMENT ON FUNCTION indb_ml.version() IS 'Version of the indb_ml SQL objects ins
 CREATE FUNCTION indb_ml.server_info() RETURNS jsonb
 LANGUAGE plpython3u STABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.info import server_info
+from indb_ml.core.info import server_info
 return server_info()
 $$;
 COMMENT ON FUNCTION indb_ml.server_info() IS
@@ -87,7 +87,7 @@ CREATE FUNCTION indb_ml.linregr_train(
 ) RETURNS void
 LANGUAGE plpython3u VOLATILE
 AS $$
-from indb_ml.server.linregr import linregr_train
+from indb_ml.regress.linregr import linregr_train
 linregr_train(plpy, source_table, out_table, dependent_varname, independent_varname,
               grouping_cols, heteroskedasticity_option)
 $$;
@@ -97,7 +97,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train(text, text, text, text, text, boolean)
 CREATE FUNCTION indb_ml.linregr_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr import linregr_help
+from indb_ml.regress.linregr import linregr_help
 return linregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train() IS 'Usage of indb_ml.linregr_train.';
@@ -105,7 +105,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train() IS 'Usage of indb_ml.linregr_train.'
 CREATE FUNCTION indb_ml.linregr_train(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr import linregr_help
+from indb_ml.regress.linregr import linregr_help
 return linregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train(text) IS 'Usage of indb_ml.linregr_train (''usage'' or any text).';
@@ -146,7 +146,7 @@ COMMENT ON TYPE indb_ml.linregr_result IS 'Result of the indb_ml.linregr aggrega
 CREATE FUNCTION indb_ml._linregr_transition(state bytea, y float8, x float8[]) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr_agg import linregr_transition
+from indb_ml.regress.linregr_agg import linregr_transition
 return linregr_transition(plpy, state, y, x)
 $$;
 COMMENT ON FUNCTION indb_ml._linregr_transition(bytea, float8, float8[]) IS
@@ -155,7 +155,7 @@ COMMENT ON FUNCTION indb_ml._linregr_transition(bytea, float8, float8[]) IS
 CREATE FUNCTION indb_ml._linregr_combine(a bytea, b bytea) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr_agg import linregr_combine
+from indb_ml.regress.linregr_agg import linregr_combine
 return linregr_combine(plpy, a, b)
 $$;
 COMMENT ON FUNCTION indb_ml._linregr_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.linregr.';
@@ -163,7 +163,7 @@ COMMENT ON FUNCTION indb_ml._linregr_combine(bytea, bytea) IS 'Internal: merge s
 CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr_agg import linregr_final
+from indb_ml.regress.linregr_agg import linregr_final
 return linregr_final(plpy, state)
 $$;
 COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr.';
@@ -2912,7 +2912,7 @@ CREATE FUNCTION indb_ml.logregr_train(source_table text, out_table text, depende
                                       tolerance float8 DEFAULT 0.0001, verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.logregr import logregr_train
+from indb_ml.regress.logregr import logregr_train
 return logregr_train(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
                      max_iter, optimizer, tolerance, verbose)
 $$;
@@ -2922,7 +2922,7 @@ COMMENT ON FUNCTION indb_ml.logregr_train(text, text, text, text, text, integer,
 CREATE FUNCTION indb_ml.logregr_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.logregr import logregr_help
+from indb_ml.regress.logregr import logregr_help
 return logregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train() IS 'Usage of indb_ml.logregr_train.';
@@ -2930,7 +2930,7 @@ COMMENT ON FUNCTION indb_ml.logregr_train() IS 'Usage of indb_ml.logregr_train.'
 CREATE FUNCTION indb_ml.logregr_train(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.logregr import logregr_help
+from indb_ml.regress.logregr import logregr_help
 return logregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text) IS 'Usage of indb_ml.logregr_train (any message, as MADlib''s ''usage'').';
@@ -2982,7 +2982,7 @@ CREATE FUNCTION indb_ml.glm(source_table text, model_table text, dependent_varna
                             verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.glm import glm
+from indb_ml.regress.glm import glm
 return glm(plpy, source_table, model_table, dependent_varname, independent_varname, family_params, grouping_col,
            optim_params, verbose)
 $$;
@@ -2992,7 +2992,7 @@ COMMENT ON FUNCTION indb_ml.glm(text, text, text, text, text, text, text, boolea
 CREATE FUNCTION indb_ml.glm() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.glm import glm_help
+from indb_ml.regress.glm import glm_help
 return glm_help()
 $$;
 COMMENT ON FUNCTION indb_ml.glm() IS 'Usage of indb_ml.glm.';
@@ -3070,7 +3070,7 @@ CREATE FUNCTION indb_ml.robust_variance_linregr(source_table text, out_table tex
                                                 independent_varname text, grouping_cols text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import robust_variance_linregr
+from indb_ml.regress.robust import robust_variance_linregr
 return robust_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text) IS
@@ -3082,7 +3082,7 @@ CREATE FUNCTION indb_ml.robust_variance_logregr(source_table text, out_table tex
                                                 tolerance float8 DEFAULT 0.0001)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import robust_variance_logregr
+from indb_ml.regress.robust import robust_variance_logregr
 return robust_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
                                max_iter, optimizer, tolerance)
 $$;
@@ -3093,7 +3093,7 @@ CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table 
                                                    independent_varname text, clustervar text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import clustered_variance_linregr
+from indb_ml.regress.robust import clustered_variance_linregr
 return clustered_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar)
 $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, text) IS
@@ -3105,7 +3105,7 @@ CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table 
                                                    tolerance float8 DEFAULT 0.0001)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import clustered_variance_logregr
+from indb_ml.regress.robust import clustered_variance_logregr
 return clustered_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
                                   max_iter, optimizer, tolerance)
 $$;
@@ -3123,7 +3123,7 @@ CREATE FUNCTION indb_ml.elastic_net_train(tbl_source text, tbl_result text, col_
                                           tolerance float8 DEFAULT 0.000001)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_train
+from indb_ml.regress.elastic_net import elastic_net_train
 return elastic_net_train(plpy, tbl_source, tbl_result, col_dep_var, col_ind_var, regress_family, alpha, lambda_value,
                          standardize, grouping_col, optimizer, optimizer_params, excluded, max_iter, tolerance)
 $$;
@@ -3151,7 +3151,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_binomial_predict(float8[], float8, float
 CREATE FUNCTION indb_ml.elastic_net_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_help
+from indb_ml.regress.elastic_net import elastic_net_help
 return elastic_net_help()
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_train() IS 'Usage of indb_ml.elastic_net_train, its optimizer_params and the predict functions.';
@@ -3159,7 +3159,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_train() IS 'Usage of indb_ml.elastic_net
 CREATE FUNCTION indb_ml.elastic_net_train(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_help
+from indb_ml.regress.elastic_net import elastic_net_help
 return elastic_net_help()
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_train(text) IS 'Usage of indb_ml.elastic_net_train (''usage'', ''predict'' or any text).';
@@ -3167,7 +3167,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_train(text) IS 'Usage of indb_ml.elastic
 CREATE FUNCTION indb_ml.elastic_net_predict(tbl_model text, tbl_new_source text, col_id text, tbl_predict text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_predict
+from indb_ml.regress.elastic_net import elastic_net_predict
 return elastic_net_predict(plpy, tbl_model, tbl_new_source, col_id, tbl_predict)
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_predict(text, text, text, text) IS
@@ -3176,7 +3176,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_predict(text, text, text, text) IS
 CREATE FUNCTION indb_ml.elastic_net_predict() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_help
+from indb_ml.regress.elastic_net import elastic_net_help
 return elastic_net_help()
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_predict() IS 'Usage of indb_ml.elastic_net_predict (with elastic_net_train''s).';
@@ -3189,7 +3189,7 @@ CREATE FUNCTION indb_ml.mlogregr_train(source_table text, output_table text, dep
                                        optimizer_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import mlogregr_train
+from indb_ml.regress.mlogregr import mlogregr_train
 return mlogregr_train(plpy, source_table, output_table, dependent_varname, independent_varname, ref_category,
                       optimizer_params)
 $$;
@@ -3202,7 +3202,7 @@ CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_
                                  optim_params text DEFAULT NULL, verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import multinom
+from indb_ml.regress.mlogregr import multinom
 return multinom(plpy, source_table, model_table, dependent_varname, independent_varname, ref_category, link_func,
                 grouping_col, optim_params, verbose)
 $$;
@@ -3214,7 +3214,7 @@ CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table te
                                                  grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import robust_variance_mlogregr
+from indb_ml.regress.mlogregr import robust_variance_mlogregr
 return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, ref_category,
                                 grouping_cols, optimizer_params)
 $$;
@@ -3226,7 +3226,7 @@ CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table
                                                     ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import clustered_variance_mlogregr
+from indb_ml.regress.mlogregr import clustered_variance_mlogregr
 return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
                                    ref_category, optimizer_params)
 $$;
@@ -3282,7 +3282,7 @@ CREATE FUNCTION indb_ml.multinom_predict(model_table text, predict_table_input t
                                          id_column text DEFAULT 'id')
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.category_predict import multinom_predict
+from indb_ml.regress.category_predict import multinom_predict
 return multinom_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose, id_column)
 $$;
 COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
@@ -3296,7 +3296,7 @@ CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_v
                                 grouping_col text DEFAULT NULL, verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.ordinal import ordinal
+from indb_ml.regress.ordinal import ordinal
 return ordinal(plpy, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func,
                grouping_col, verbose)
 $$;
@@ -3338,7 +3338,7 @@ CREATE FUNCTION indb_ml.ordinal_predict(model_table text, predict_table_input te
                                         predict_type text DEFAULT 'probability', verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.category_predict import ordinal_predict
+from indb_ml.regress.category_predict import ordinal_predict
 return ordinal_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal_predict(text, text, text, text, boolean) IS
@@ -3351,7 +3351,7 @@ CREATE FUNCTION indb_ml.margins(model_table text, output_table text, x_design te
                                 source_table text DEFAULT NULL, marginal_vars integer[] DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.margins import margins
+from indb_ml.regress.margins import margins
 return margins(plpy, model_table, output_table, x_design, source_table, marginal_vars)
 $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, integer[]) IS
@@ -3366,7 +3366,7 @@ CREATE FUNCTION indb_ml.cross_validate(method text, source_table text, dependent
 RETURNS TABLE (fold integer, train_rows bigint, test_rows bigint, metric text, value float8)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cross_validation import cross_validate
+from indb_ml.regress.cross_validation import cross_validate
 return cross_validate(plpy, method, source_table, dependent_varname, independent_varname, n_folds, params, seed)
 $$;
 COMMENT ON FUNCTION indb_ml.cross_validate(text, text, text, text, integer, text, integer) IS
@@ -3384,7 +3384,7 @@ CREATE FUNCTION indb_ml.cross_validation_general(
     data_cols text[] DEFAULT NULL, fold_num integer DEFAULT 10)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cross_validation_general
+from indb_ml.regress.cv_general import cross_validation_general
 return cross_validation_general(plpy, modelling_func, modelling_params, modelling_params_type, param_explored,
                                 explore_values, predict_func, predict_params, predict_params_type, metric_func,
                                 metric_params, metric_params_type, data_tbl, data_id, id_is_random,
@@ -3396,7 +3396,7 @@ COMMENT ON FUNCTION indb_ml.cross_validation_general(text, text[], text[], text,
 CREATE FUNCTION indb_ml.cross_validation_general() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.cv_general import cv_help
+from indb_ml.regress.cv_general import cv_help
 return cv_help()
 $$;
 COMMENT ON FUNCTION indb_ml.cross_validation_general() IS 'Usage of indb_ml.cross_validation_general and its helper functions.';
@@ -3404,7 +3404,7 @@ COMMENT ON FUNCTION indb_ml.cross_validation_general() IS 'Usage of indb_ml.cros
 CREATE FUNCTION indb_ml.cv_linregr_train(tbl_source text, col_ind_var text, col_dep_var text, tbl_result text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_linregr_train
+from indb_ml.regress.cv_general import cv_linregr_train
 return cv_linregr_train(plpy, tbl_source, col_ind_var, col_dep_var, tbl_result)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_linregr_train(text, text, text, text) IS
@@ -3414,7 +3414,7 @@ CREATE FUNCTION indb_ml.cv_linregr_predict(tbl_model text, tbl_newdata text, col
                                            tbl_predict text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_predict
+from indb_ml.regress.cv_general import cv_predict
 return cv_predict(plpy, 'linregr', tbl_model, tbl_newdata, col_ind_var, col_id, tbl_predict)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_linregr_predict(text, text, text, text, text) IS
@@ -3424,7 +3424,7 @@ CREATE FUNCTION indb_ml.cv_logregr_predict(tbl_model text, tbl_newdata text, col
                                            tbl_predict text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_predict
+from indb_ml.regress.cv_general import cv_predict
 return cv_predict(plpy, 'logregr', tbl_model, tbl_newdata, col_ind_var, col_id, tbl_predict)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_logregr_predict(text, text, text, text, text) IS
@@ -3434,7 +3434,7 @@ CREATE FUNCTION indb_ml.mse_error(tbl_prediction text, tbl_actual text, id_actua
                                   tbl_error text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_metric
+from indb_ml.regress.cv_general import cv_metric
 return cv_metric(plpy, 'mse_error', tbl_prediction, tbl_actual, id_actual, values_actual, tbl_error)
 $$;
 COMMENT ON FUNCTION indb_ml.mse_error(text, text, text, text, text) IS
@@ -3444,7 +3444,7 @@ CREATE FUNCTION indb_ml.misclassification_avg(tbl_prediction text, tbl_actual te
                                               values_actual text, tbl_error text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_metric
+from indb_ml.regress.cv_general import cv_metric
 return cv_metric(plpy, 'misclassification_avg', tbl_prediction, tbl_actual, id_actual, values_actual, tbl_error)
 $$;
 COMMENT ON FUNCTION indb_ml.misclassification_avg(text, text, text, text, text) IS
@@ -3454,7 +3454,7 @@ CREATE FUNCTION indb_ml.cv_logregr_accuracy(tbl_predict text, tbl_source text, c
                                             tbl_accuracy text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_metric
+from indb_ml.regress.cv_general import cv_metric
 return cv_metric(plpy, 'cv_logregr_accuracy', tbl_predict, tbl_source, col_id, col_dep_var, tbl_accuracy)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_logregr_accuracy(text, text, text, text, text) IS
@@ -4017,7 +4017,7 @@ COMMENT ON FUNCTION indb_ml.matrix_info(text) IS 'Usage of indb_ml.matrix_info: 
 -- catalog: the model catalog (indb_ml.models), deployment, incremental linear regression and model_refresh
 
 -- One row per trained model version. Every training function inserts its row in the
--- caller's transaction (indb_ml/server/catalog.py), so a failed training leaves none.
+-- caller's transaction (indb_ml/models/catalog.py), so a failed training leaves none.
 -- Marked as extension configuration below: pg_dump keeps the rows.
 CREATE SEQUENCE indb_ml.models_id_seq;
 CREATE TABLE indb_ml.models (
@@ -4077,7 +4077,7 @@ COMMENT ON VIEW indb_ml.deployed_models IS 'The deployed version of each model (
 CREATE FUNCTION indb_ml.model_deploy(model_name text, version integer DEFAULT NULL) RETURNS indb_ml.models
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.catalog import model_deploy
+from indb_ml.models.catalog import model_deploy
 return model_deploy(plpy, model_name, version)
 $$;
 COMMENT ON FUNCTION indb_ml.model_deploy(text, integer) IS
@@ -4086,7 +4086,7 @@ COMMENT ON FUNCTION indb_ml.model_deploy(text, integer) IS
 CREATE FUNCTION indb_ml.model_deploy() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.catalog import catalog_help
+from indb_ml.models.catalog import catalog_help
 return catalog_help()
 $$;
 COMMENT ON FUNCTION indb_ml.model_deploy() IS 'Usage of the model catalog functions.';
@@ -4094,7 +4094,7 @@ COMMENT ON FUNCTION indb_ml.model_deploy() IS 'Usage of the model catalog functi
 CREATE FUNCTION indb_ml.model_rollback(model_name text) RETURNS indb_ml.models
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.catalog import model_rollback
+from indb_ml.models.catalog import model_rollback
 return model_rollback(plpy, model_name)
 $$;
 COMMENT ON FUNCTION indb_ml.model_rollback(text) IS
@@ -4103,7 +4103,7 @@ COMMENT ON FUNCTION indb_ml.model_rollback(text) IS
 CREATE FUNCTION indb_ml.model_rollback() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.catalog import catalog_help
+from indb_ml.models.catalog import catalog_help
 return catalog_help()
 $$;
 COMMENT ON FUNCTION indb_ml.model_rollback() IS 'Usage of the model catalog functions.';
@@ -4117,7 +4117,7 @@ CREATE FUNCTION indb_ml.linregr_train_incremental(
 ) RETURNS void
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.incremental import linregr_train_incremental
+from indb_ml.models.incremental import linregr_train_incremental
 linregr_train_incremental(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text, text, text, text, text) IS
@@ -4126,7 +4126,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text, text, text, text, te
 CREATE FUNCTION indb_ml.linregr_train_incremental() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.incremental import incremental_help
+from indb_ml.models.incremental import incremental_help
 return incremental_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental() IS 'Usage of indb_ml.linregr_train_incremental and indb_ml.model_refresh.';
@@ -4134,7 +4134,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train_incremental() IS 'Usage of indb_ml.lin
 CREATE FUNCTION indb_ml.linregr_train_incremental(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.incremental import incremental_help
+from indb_ml.models.incremental import incremental_help
 return incremental_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text) IS
@@ -4152,7 +4152,7 @@ CREATE FUNCTION indb_ml.model_refresh(model_name text) RETURNS TABLE (
 )
 LANGUAGE plpython3u VOLATILE STRICT PARALLEL UNSAFE
 AS $$
-from indb_ml.server.incremental import model_refresh
+from indb_ml.models.incremental import model_refresh
 return model_refresh(plpy, model_name)
 $$;
 COMMENT ON FUNCTION indb_ml.model_refresh(text) IS
@@ -4161,7 +4161,7 @@ COMMENT ON FUNCTION indb_ml.model_refresh(text) IS
 CREATE FUNCTION indb_ml.model_refresh() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.incremental import incremental_help
+from indb_ml.models.incremental import incremental_help
 return incremental_help()
 $$;
 COMMENT ON FUNCTION indb_ml.model_refresh() IS 'Usage of indb_ml.model_refresh.';
@@ -4177,7 +4177,7 @@ CREATE FUNCTION indb_ml.knn(point_source text, point_column_name text, point_id 
                             algorithm text DEFAULT 'auto', algorithm_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.knn import knn
+from indb_ml.neighbors.knn import knn
 return knn(plpy, point_source, point_column_name, point_id, label_column_name, test_source, test_column_name,
            test_id, output_table, k, output_neighbors, fn_dist, weighted_avg, algorithm, algorithm_params)
 $$;
@@ -4187,7 +4187,7 @@ COMMENT ON FUNCTION indb_ml.knn(text, text, text, text, text, text, text, text, 
 CREATE FUNCTION indb_ml.knn() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.knn import knn_help
+from indb_ml.neighbors.knn import knn_help
 return knn_help()
 $$;
 COMMENT ON FUNCTION indb_ml.knn() IS 'Usage of indb_ml.knn.';
@@ -4195,7 +4195,7 @@ COMMENT ON FUNCTION indb_ml.knn() IS 'Usage of indb_ml.knn.';
 CREATE FUNCTION indb_ml.knn(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.knn import knn_help
+from indb_ml.neighbors.knn import knn_help
 return knn_help()
 $$;
 COMMENT ON FUNCTION indb_ml.knn(text) IS 'Usage of indb_ml.knn (MADlib''s knn(''usage'') / knn(''help'')).';

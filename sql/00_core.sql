@@ -14,7 +14,7 @@ COMMENT ON FUNCTION indb_ml.version() IS 'Version of the indb_ml SQL objects ins
 CREATE FUNCTION indb_ml.server_info() RETURNS jsonb
 LANGUAGE plpython3u STABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.info import server_info
+from indb_ml.core.info import server_info
 return server_info()
 $$;
 COMMENT ON FUNCTION indb_ml.server_info() IS

@@ -10,7 +10,7 @@ CREATE FUNCTION indb_ml.linregr_train(
 ) RETURNS void
 LANGUAGE plpython3u VOLATILE
 AS $$
-from indb_ml.server.linregr import linregr_train
+from indb_ml.regress.linregr import linregr_train
 linregr_train(plpy, source_table, out_table, dependent_varname, independent_varname,
               grouping_cols, heteroskedasticity_option)
 $$;
@@ -20,7 +20,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train(text, text, text, text, text, boolean)
 CREATE FUNCTION indb_ml.linregr_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr import linregr_help
+from indb_ml.regress.linregr import linregr_help
 return linregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train() IS 'Usage of indb_ml.linregr_train.';
@@ -28,7 +28,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train() IS 'Usage of indb_ml.linregr_train.'
 CREATE FUNCTION indb_ml.linregr_train(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr import linregr_help
+from indb_ml.regress.linregr import linregr_help
 return linregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train(text) IS 'Usage of indb_ml.linregr_train (''usage'' or any text).';
@@ -69,7 +69,7 @@ COMMENT ON TYPE indb_ml.linregr_result IS 'Result of the indb_ml.linregr aggrega
 CREATE FUNCTION indb_ml._linregr_transition(state bytea, y float8, x float8[]) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr_agg import linregr_transition
+from indb_ml.regress.linregr_agg import linregr_transition
 return linregr_transition(plpy, state, y, x)
 $$;
 COMMENT ON FUNCTION indb_ml._linregr_transition(bytea, float8, float8[]) IS
@@ -78,7 +78,7 @@ COMMENT ON FUNCTION indb_ml._linregr_transition(bytea, float8, float8[]) IS
 CREATE FUNCTION indb_ml._linregr_combine(a bytea, b bytea) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr_agg import linregr_combine
+from indb_ml.regress.linregr_agg import linregr_combine
 return linregr_combine(plpy, a, b)
 $$;
 COMMENT ON FUNCTION indb_ml._linregr_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.linregr.';
@@ -86,7 +86,7 @@ COMMENT ON FUNCTION indb_ml._linregr_combine(bytea, bytea) IS 'Internal: merge s
 CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.linregr_agg import linregr_final
+from indb_ml.regress.linregr_agg import linregr_final
 return linregr_final(plpy, state)
 $$;
 COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr.';

@@ -6,7 +6,7 @@ CREATE FUNCTION indb_ml.logregr_train(source_table text, out_table text, depende
                                       tolerance float8 DEFAULT 0.0001, verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.logregr import logregr_train
+from indb_ml.regress.logregr import logregr_train
 return logregr_train(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
                      max_iter, optimizer, tolerance, verbose)
 $$;
@@ -16,7 +16,7 @@ COMMENT ON FUNCTION indb_ml.logregr_train(text, text, text, text, text, integer,
 CREATE FUNCTION indb_ml.logregr_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.logregr import logregr_help
+from indb_ml.regress.logregr import logregr_help
 return logregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train() IS 'Usage of indb_ml.logregr_train.';
@@ -24,7 +24,7 @@ COMMENT ON FUNCTION indb_ml.logregr_train() IS 'Usage of indb_ml.logregr_train.'
 CREATE FUNCTION indb_ml.logregr_train(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.logregr import logregr_help
+from indb_ml.regress.logregr import logregr_help
 return logregr_help()
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text) IS 'Usage of indb_ml.logregr_train (any message, as MADlib''s ''usage'').';

@@ -5,7 +5,7 @@ CREATE FUNCTION indb_ml.glm(source_table text, model_table text, dependent_varna
                             verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.glm import glm
+from indb_ml.regress.glm import glm
 return glm(plpy, source_table, model_table, dependent_varname, independent_varname, family_params, grouping_col,
            optim_params, verbose)
 $$;
@@ -15,7 +15,7 @@ COMMENT ON FUNCTION indb_ml.glm(text, text, text, text, text, text, text, boolea
 CREATE FUNCTION indb_ml.glm() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.glm import glm_help
+from indb_ml.regress.glm import glm_help
 return glm_help()
 $$;
 COMMENT ON FUNCTION indb_ml.glm() IS 'Usage of indb_ml.glm.';

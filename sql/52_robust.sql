@@ -4,7 +4,7 @@ CREATE FUNCTION indb_ml.robust_variance_linregr(source_table text, out_table tex
                                                 independent_varname text, grouping_cols text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import robust_variance_linregr
+from indb_ml.regress.robust import robust_variance_linregr
 return robust_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text) IS
@@ -16,7 +16,7 @@ CREATE FUNCTION indb_ml.robust_variance_logregr(source_table text, out_table tex
                                                 tolerance float8 DEFAULT 0.0001)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import robust_variance_logregr
+from indb_ml.regress.robust import robust_variance_logregr
 return robust_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
                                max_iter, optimizer, tolerance)
 $$;
@@ -27,7 +27,7 @@ CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table 
                                                    independent_varname text, clustervar text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import clustered_variance_linregr
+from indb_ml.regress.robust import clustered_variance_linregr
 return clustered_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar)
 $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, text) IS
@@ -39,7 +39,7 @@ CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table 
                                                    tolerance float8 DEFAULT 0.0001)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.robust import clustered_variance_logregr
+from indb_ml.regress.robust import clustered_variance_logregr
 return clustered_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
                                   max_iter, optimizer, tolerance)
 $$;

@@ -8,7 +8,7 @@ CREATE FUNCTION indb_ml.elastic_net_train(tbl_source text, tbl_result text, col_
                                           tolerance float8 DEFAULT 0.000001)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_train
+from indb_ml.regress.elastic_net import elastic_net_train
 return elastic_net_train(plpy, tbl_source, tbl_result, col_dep_var, col_ind_var, regress_family, alpha, lambda_value,
                          standardize, grouping_col, optimizer, optimizer_params, excluded, max_iter, tolerance)
 $$;
@@ -36,7 +36,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_binomial_predict(float8[], float8, float
 CREATE FUNCTION indb_ml.elastic_net_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_help
+from indb_ml.regress.elastic_net import elastic_net_help
 return elastic_net_help()
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_train() IS 'Usage of indb_ml.elastic_net_train, its optimizer_params and the predict functions.';
@@ -44,7 +44,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_train() IS 'Usage of indb_ml.elastic_net
 CREATE FUNCTION indb_ml.elastic_net_train(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_help
+from indb_ml.regress.elastic_net import elastic_net_help
 return elastic_net_help()
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_train(text) IS 'Usage of indb_ml.elastic_net_train (''usage'', ''predict'' or any text).';
@@ -52,7 +52,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_train(text) IS 'Usage of indb_ml.elastic
 CREATE FUNCTION indb_ml.elastic_net_predict(tbl_model text, tbl_new_source text, col_id text, tbl_predict text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_predict
+from indb_ml.regress.elastic_net import elastic_net_predict
 return elastic_net_predict(plpy, tbl_model, tbl_new_source, col_id, tbl_predict)
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_predict(text, text, text, text) IS
@@ -61,7 +61,7 @@ COMMENT ON FUNCTION indb_ml.elastic_net_predict(text, text, text, text) IS
 CREATE FUNCTION indb_ml.elastic_net_predict() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.elastic_net import elastic_net_help
+from indb_ml.regress.elastic_net import elastic_net_help
 return elastic_net_help()
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_predict() IS 'Usage of indb_ml.elastic_net_predict (with elastic_net_train''s).';

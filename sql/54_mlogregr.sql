@@ -5,7 +5,7 @@ CREATE FUNCTION indb_ml.mlogregr_train(source_table text, output_table text, dep
                                        optimizer_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import mlogregr_train
+from indb_ml.regress.mlogregr import mlogregr_train
 return mlogregr_train(plpy, source_table, output_table, dependent_varname, independent_varname, ref_category,
                       optimizer_params)
 $$;
@@ -18,7 +18,7 @@ CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_
                                  optim_params text DEFAULT NULL, verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import multinom
+from indb_ml.regress.mlogregr import multinom
 return multinom(plpy, source_table, model_table, dependent_varname, independent_varname, ref_category, link_func,
                 grouping_col, optim_params, verbose)
 $$;
@@ -30,7 +30,7 @@ CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table te
                                                  grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import robust_variance_mlogregr
+from indb_ml.regress.mlogregr import robust_variance_mlogregr
 return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, ref_category,
                                 grouping_cols, optimizer_params)
 $$;
@@ -42,7 +42,7 @@ CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table
                                                     ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.mlogregr import clustered_variance_mlogregr
+from indb_ml.regress.mlogregr import clustered_variance_mlogregr
 return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
                                    ref_category, optimizer_params)
 $$;
@@ -98,7 +98,7 @@ CREATE FUNCTION indb_ml.multinom_predict(model_table text, predict_table_input t
                                          id_column text DEFAULT 'id')
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.category_predict import multinom_predict
+from indb_ml.regress.category_predict import multinom_predict
 return multinom_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose, id_column)
 $$;
 COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS

@@ -5,7 +5,7 @@ CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_v
                                 grouping_col text DEFAULT NULL, verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.ordinal import ordinal
+from indb_ml.regress.ordinal import ordinal
 return ordinal(plpy, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func,
                grouping_col, verbose)
 $$;
@@ -47,7 +47,7 @@ CREATE FUNCTION indb_ml.ordinal_predict(model_table text, predict_table_input te
                                         predict_type text DEFAULT 'probability', verbose boolean DEFAULT false)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.category_predict import ordinal_predict
+from indb_ml.regress.category_predict import ordinal_predict
 return ordinal_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal_predict(text, text, text, text, boolean) IS

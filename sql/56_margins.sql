@@ -4,7 +4,7 @@ CREATE FUNCTION indb_ml.margins(model_table text, output_table text, x_design te
                                 source_table text DEFAULT NULL, marginal_vars integer[] DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.margins import margins
+from indb_ml.regress.margins import margins
 return margins(plpy, model_table, output_table, x_design, source_table, marginal_vars)
 $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, integer[]) IS

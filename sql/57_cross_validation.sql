@@ -6,7 +6,7 @@ CREATE FUNCTION indb_ml.cross_validate(method text, source_table text, dependent
 RETURNS TABLE (fold integer, train_rows bigint, test_rows bigint, metric text, value float8)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cross_validation import cross_validate
+from indb_ml.regress.cross_validation import cross_validate
 return cross_validate(plpy, method, source_table, dependent_varname, independent_varname, n_folds, params, seed)
 $$;
 COMMENT ON FUNCTION indb_ml.cross_validate(text, text, text, text, integer, text, integer) IS

@@ -9,7 +9,7 @@ CREATE FUNCTION indb_ml.cross_validation_general(
     data_cols text[] DEFAULT NULL, fold_num integer DEFAULT 10)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cross_validation_general
+from indb_ml.regress.cv_general import cross_validation_general
 return cross_validation_general(plpy, modelling_func, modelling_params, modelling_params_type, param_explored,
                                 explore_values, predict_func, predict_params, predict_params_type, metric_func,
                                 metric_params, metric_params_type, data_tbl, data_id, id_is_random,
@@ -21,7 +21,7 @@ COMMENT ON FUNCTION indb_ml.cross_validation_general(text, text[], text[], text,
 CREATE FUNCTION indb_ml.cross_validation_general() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.cv_general import cv_help
+from indb_ml.regress.cv_general import cv_help
 return cv_help()
 $$;
 COMMENT ON FUNCTION indb_ml.cross_validation_general() IS 'Usage of indb_ml.cross_validation_general and its helper functions.';
@@ -29,7 +29,7 @@ COMMENT ON FUNCTION indb_ml.cross_validation_general() IS 'Usage of indb_ml.cros
 CREATE FUNCTION indb_ml.cv_linregr_train(tbl_source text, col_ind_var text, col_dep_var text, tbl_result text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_linregr_train
+from indb_ml.regress.cv_general import cv_linregr_train
 return cv_linregr_train(plpy, tbl_source, col_ind_var, col_dep_var, tbl_result)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_linregr_train(text, text, text, text) IS
@@ -39,7 +39,7 @@ CREATE FUNCTION indb_ml.cv_linregr_predict(tbl_model text, tbl_newdata text, col
                                            tbl_predict text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_predict
+from indb_ml.regress.cv_general import cv_predict
 return cv_predict(plpy, 'linregr', tbl_model, tbl_newdata, col_ind_var, col_id, tbl_predict)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_linregr_predict(text, text, text, text, text) IS
@@ -49,7 +49,7 @@ CREATE FUNCTION indb_ml.cv_logregr_predict(tbl_model text, tbl_newdata text, col
                                            tbl_predict text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_predict
+from indb_ml.regress.cv_general import cv_predict
 return cv_predict(plpy, 'logregr', tbl_model, tbl_newdata, col_ind_var, col_id, tbl_predict)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_logregr_predict(text, text, text, text, text) IS
@@ -59,7 +59,7 @@ CREATE FUNCTION indb_ml.mse_error(tbl_prediction text, tbl_actual text, id_actua
                                   tbl_error text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_metric
+from indb_ml.regress.cv_general import cv_metric
 return cv_metric(plpy, 'mse_error', tbl_prediction, tbl_actual, id_actual, values_actual, tbl_error)
 $$;
 COMMENT ON FUNCTION indb_ml.mse_error(text, text, text, text, text) IS
@@ -69,7 +69,7 @@ CREATE FUNCTION indb_ml.misclassification_avg(tbl_prediction text, tbl_actual te
                                               values_actual text, tbl_error text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_metric
+from indb_ml.regress.cv_general import cv_metric
 return cv_metric(plpy, 'misclassification_avg', tbl_prediction, tbl_actual, id_actual, values_actual, tbl_error)
 $$;
 COMMENT ON FUNCTION indb_ml.misclassification_avg(text, text, text, text, text) IS
@@ -79,7 +79,7 @@ CREATE FUNCTION indb_ml.cv_logregr_accuracy(tbl_predict text, tbl_source text, c
                                             tbl_accuracy text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.cv_general import cv_metric
+from indb_ml.regress.cv_general import cv_metric
 return cv_metric(plpy, 'cv_logregr_accuracy', tbl_predict, tbl_source, col_id, col_dep_var, tbl_accuracy)
 $$;
 COMMENT ON FUNCTION indb_ml.cv_logregr_accuracy(text, text, text, text, text) IS

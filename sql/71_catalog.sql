@@ -1,7 +1,7 @@
 -- catalog: the model catalog (indb_ml.models), deployment, incremental linear regression and model_refresh
 
 -- One row per trained model version. Every training function inserts its row in the
--- caller's transaction (indb_ml/server/catalog.py), so a failed training leaves none.
+-- caller's transaction (indb_ml/models/catalog.py), so a failed training leaves none.
 -- Marked as extension configuration below: pg_dump keeps the rows.
 CREATE SEQUENCE indb_ml.models_id_seq;
 CREATE TABLE indb_ml.models (
@@ -61,7 +61,7 @@ COMMENT ON VIEW indb_ml.deployed_models IS 'The deployed version of each model (
 CREATE FUNCTION indb_ml.model_deploy(model_name text, version integer DEFAULT NULL) RETURNS indb_ml.models
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.catalog import model_deploy
+from indb_ml.models.catalog import model_deploy
 return model_deploy(plpy, model_name, version)
 $$;
 COMMENT ON FUNCTION indb_ml.model_deploy(text, integer) IS
@@ -70,7 +70,7 @@ COMMENT ON FUNCTION indb_ml.model_deploy(text, integer) IS
 CREATE FUNCTION indb_ml.model_deploy() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.catalog import catalog_help
+from indb_ml.models.catalog import catalog_help
 return catalog_help()
 $$;
 COMMENT ON FUNCTION indb_ml.model_deploy() IS 'Usage of the model catalog functions.';
@@ -78,7 +78,7 @@ COMMENT ON FUNCTION indb_ml.model_deploy() IS 'Usage of the model catalog functi
 CREATE FUNCTION indb_ml.model_rollback(model_name text) RETURNS indb_ml.models
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.catalog import model_rollback
+from indb_ml.models.catalog import model_rollback
 return model_rollback(plpy, model_name)
 $$;
 COMMENT ON FUNCTION indb_ml.model_rollback(text) IS
@@ -87,7 +87,7 @@ COMMENT ON FUNCTION indb_ml.model_rollback(text) IS
 CREATE FUNCTION indb_ml.model_rollback() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.catalog import catalog_help
+from indb_ml.models.catalog import catalog_help
 return catalog_help()
 $$;
 COMMENT ON FUNCTION indb_ml.model_rollback() IS 'Usage of the model catalog functions.';
@@ -101,7 +101,7 @@ CREATE FUNCTION indb_ml.linregr_train_incremental(
 ) RETURNS void
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.incremental import linregr_train_incremental
+from indb_ml.models.incremental import linregr_train_incremental
 linregr_train_incremental(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text, text, text, text, text) IS
@@ -110,7 +110,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text, text, text, text, te
 CREATE FUNCTION indb_ml.linregr_train_incremental() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.incremental import incremental_help
+from indb_ml.models.incremental import incremental_help
 return incremental_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental() IS 'Usage of indb_ml.linregr_train_incremental and indb_ml.model_refresh.';
@@ -118,7 +118,7 @@ COMMENT ON FUNCTION indb_ml.linregr_train_incremental() IS 'Usage of indb_ml.lin
 CREATE FUNCTION indb_ml.linregr_train_incremental(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.incremental import incremental_help
+from indb_ml.models.incremental import incremental_help
 return incremental_help()
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text) IS
@@ -136,7 +136,7 @@ CREATE FUNCTION indb_ml.model_refresh(model_name text) RETURNS TABLE (
 )
 LANGUAGE plpython3u VOLATILE STRICT PARALLEL UNSAFE
 AS $$
-from indb_ml.server.incremental import model_refresh
+from indb_ml.models.incremental import model_refresh
 return model_refresh(plpy, model_name)
 $$;
 COMMENT ON FUNCTION indb_ml.model_refresh(text) IS
@@ -145,7 +145,7 @@ COMMENT ON FUNCTION indb_ml.model_refresh(text) IS
 CREATE FUNCTION indb_ml.model_refresh() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.incremental import incremental_help
+from indb_ml.models.incremental import incremental_help
 return incremental_help()
 $$;
 COMMENT ON FUNCTION indb_ml.model_refresh() IS 'Usage of indb_ml.model_refresh.';

@@ -8,7 +8,7 @@ CREATE FUNCTION indb_ml.knn(point_source text, point_column_name text, point_id 
                             algorithm text DEFAULT 'auto', algorithm_params text DEFAULT NULL)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.server.knn import knn
+from indb_ml.neighbors.knn import knn
 return knn(plpy, point_source, point_column_name, point_id, label_column_name, test_source, test_column_name,
            test_id, output_table, k, output_neighbors, fn_dist, weighted_avg, algorithm, algorithm_params)
 $$;
@@ -18,7 +18,7 @@ COMMENT ON FUNCTION indb_ml.knn(text, text, text, text, text, text, text, text, 
 CREATE FUNCTION indb_ml.knn() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.knn import knn_help
+from indb_ml.neighbors.knn import knn_help
 return knn_help()
 $$;
 COMMENT ON FUNCTION indb_ml.knn() IS 'Usage of indb_ml.knn.';
@@ -26,7 +26,7 @@ COMMENT ON FUNCTION indb_ml.knn() IS 'Usage of indb_ml.knn.';
 CREATE FUNCTION indb_ml.knn(message text) RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
-from indb_ml.server.knn import knn_help
+from indb_ml.neighbors.knn import knn_help
 return knn_help()
 $$;
 COMMENT ON FUNCTION indb_ml.knn(text) IS 'Usage of indb_ml.knn (MADlib''s knn(''usage'') / knn(''help'')).';

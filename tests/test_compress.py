@@ -367,7 +367,7 @@ def test_extraction_on_a_large_tile_table_uses_the_keys(postgresql):
 WINDOW_FN = """CREATE FUNCTION pg_temp.window_of(t text, a text, r0 int, r1 int, c0 int, c1 int) RETURNS float8[]
 LANGUAGE plpython3u AS $$
 from indb_ml.matrix import pieces
-from indb_ml.server.session import Session
+from indb_ml.core.session import Session
 sess = Session(plpy)
 return pieces.window(sess, pieces.open_source(sess, t, a, 'matrix'), r0, r1, c0, c1).tolist()
 $$"""

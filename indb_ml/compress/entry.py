@@ -18,12 +18,12 @@ import numpy as np
 
 from indb_ml.compress import codecs
 from indb_ml.compress.tiles import KNOWN, coded, corrupt, layout_of, tile_array, tile_times_vector
+from indb_ml.core.relations import new_table, resolve_source
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.tiles import encode_tile, vector_add_bytes
 from indb_ml.matrix import pieces, storage, writer
 from indb_ml.matrix.args import _PAIR, parse_args
-from indb_ml.server.relations import new_table, resolve_source
-from indb_ml.server.session import Session, sql_entry
 
 CHOICES = ("auto",) + codecs.LOSSLESS + codecs.LOSSY
 OWN_KEYS = ("codec", "lossy", "max_error")

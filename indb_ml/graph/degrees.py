@@ -7,12 +7,12 @@ adds one to both degrees of its vertex. The weight column is accepted and ignore
 
 from __future__ import annotations
 
+from indb_ml.core.relations import new_table
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
 from indb_ml.graph.edges import load_graphs, resolve_graph, write_vertex_table
 from indb_ml.kernels.graph import degrees
-from indb_ml.server.relations import new_table
-from indb_ml.server.session import sql_entry
 
 USAGE = """\
 graph_vertex_degrees: in- and out-degree of every vertex (MADlib-compatible).

@@ -17,7 +17,7 @@ Shared by every graph function (pagerank, wcc, hits, degrees, sssp, bfs, apsp, .
         g.adjacency()            # scipy.sparse CSR n x n, A[i, j] = count / total weight of i -> j
         g.position(vertex_id)    # position of one id (for a source vertex), or None
         g.ids_at(positions)      # the ids at some positions (e.g. parents, component labels)
-    out_rel = new_table(sess, out_table)                  # indb_ml.server.relations
+    out_rel = new_table(sess, out_table)                  # indb_ml.core.relations
     write_vertex_table(sess, spec, out_rel, [("pagerank", "float8")],
                        {g.key: (g.ids, [ranks_of_g]) for g in graphs})   # grouping cols, id, columns
 
@@ -57,10 +57,10 @@ from typing import Sequence
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.relations import Relation, resolve_source
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.kernels.graph import FLOAT8_OID, INT4_OID, INT8_OID, adjacency, array_from_body
-from indb_ml.server.relations import Relation, resolve_source
-from indb_ml.server.session import Session
 
 EDGE_DEFAULTS = {"src": "src", "dest": "dest", "weight": "weight"}
 INTEGER_TYPES = {"int2", "int4", "int8"}

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.relations import ensure_absent, new_table, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
 from indb_ml.graph.edges import load_graphs, resolve_graph, write_vertex_table
 from indb_ml.kernels.graph import hits as hits_kernel
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.relations import ensure_absent, new_table, summary_of
-from indb_ml.server.session import sql_entry
 
 USAGE = """\
 hits: HITS authority and hub scores of every vertex (MADlib-compatible).

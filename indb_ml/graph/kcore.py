@@ -11,12 +11,12 @@ function (:func:`indb_ml.graph.plan.choose`).
 
 from __future__ import annotations
 
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.graph import plan as graph_plan
 from indb_ml.graph.edges import load_graphs, resolve_graph, write_vertex_table
 from indb_ml.graph.paths import check_names, graph_summary, outputs
 from indb_ml.graph.triangles import write_group_summary
 from indb_ml.kernels import graph_measures as gm
-from indb_ml.server.session import Session, sql_entry
 
 
 @sql_entry

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 
 from indb_ml import sqlexpr
+from indb_ml.core.relations import Relation, new_table, resolve_source, summary_of
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph.edges import parse_edge_args
-from indb_ml.server.relations import Relation, new_table, resolve_source, summary_of
-from indb_ml.server.session import Session, sql_entry
 
 INF = "'Infinity'::float8"
 

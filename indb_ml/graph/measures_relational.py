@@ -27,10 +27,10 @@ vertex of every group.
 
 from __future__ import annotations
 
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 from indb_ml.graph.edges import GraphSpec, create_vertex_table
 from indb_ml.graph.relational import RelGraph, prepare
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
 
 
 def _simple(sess: Session, g: RelGraph) -> tuple[str, str, str]:

@@ -27,10 +27,10 @@ duplicate vertex ids, edges to missing vertices, non-finite weights), with the s
 
 from __future__ import annotations
 
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.graph.edges import GraphSpec
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
 
 EDGES = "pg_temp._indb_ml_path_edges"
 STATE = "pg_temp._indb_ml_path_state"

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph import plan as graph_plan
 from indb_ml.graph.edges import Graph, GraphSpec, group_label, load_graphs, resolve_graph, write_vertex_table
 from indb_ml.kernels import graph_paths as gp
 from indb_ml.matrix.storage import limit_bytes
-from indb_ml.server.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import Session, sql_entry
 
 NEGATIVE_CYCLE = "22000"  # data_exception: the data admit no answer
 

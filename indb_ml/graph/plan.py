@@ -8,9 +8,9 @@ disk instead of running out of memory. Both plans give the same answers (the tes
 
 from __future__ import annotations
 
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.matrix.storage import limit_bytes
-from indb_ml.server.session import Session
 
 PLANS = ("auto", "memory", "relational")
 # Peak growth of the backend measured while loading 1M edges and running pagerank: ~147 MB (the

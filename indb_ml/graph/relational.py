@@ -18,10 +18,10 @@ import functools
 import itertools
 from dataclasses import dataclass
 
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.graph.edges import GraphSpec, create_vertex_table
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
 
 _names = itertools.count(1)
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph import plan as graph_plan
 from indb_ml.graph.edges import GraphSpec, load_graphs, resolve_graph, write_vertex_table
 from indb_ml.graph.paths import check_names, graph_summary, outputs
 from indb_ml.kernels import graph_measures as gm
 from indb_ml.matrix.storage import limit_bytes
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.session import Session, sql_entry
 
 # The in-memory kernel's products (on the degree-oriented graph) have up to
 # gm.oriented_wedges entries; scipy's product holds int64 indices and values plus its row

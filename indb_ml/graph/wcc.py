@@ -11,12 +11,12 @@ columns) and create small tables with plain SQL.
 from __future__ import annotations
 
 from indb_ml import sqlexpr
+from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
 from indb_ml.graph.edges import load_graphs, resolve_graph, write_vertex_table
 from indb_ml.kernels.graph import wcc_labels
-from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import sql_entry
 
 USAGE = """\
 weakly_connected_components: components of a graph ignoring edge direction (MADlib-compatible).

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.server.session import sql_entry
 
 
 def _vector(x, name: str) -> np.ndarray:

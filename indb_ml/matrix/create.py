@@ -22,10 +22,10 @@ from dataclasses import replace
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import parse_args
-from indb_ml.server.session import Session, sql_entry
 
 CREATED_NAMES = {"row": "row", "col": "col", "val": "val"}
 DISTRIBUTIONS = {

@@ -29,11 +29,11 @@ from dataclasses import replace
 import numpy as np
 import scipy.linalg
 
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import parse_args, suffixed
 from indb_ml.matrix.reduce import as_dense
-from indb_ml.server.session import Session, sql_entry
 
 
 def ldl_pivoted(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core.relations import new_table
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.matrix import pieces, relational, storage, tile_ops, writer
 from indb_ml.matrix.args import parse_args
-from indb_ml.server.relations import new_table
-from indb_ml.server.session import Session, sql_entry
 
 CSR_ENTRY_BYTES = 40  # a product entry in scipy's CSR build plus its COO copy for writing
 

@@ -19,12 +19,12 @@ from typing import Iterator
 import numpy as np
 
 from indb_ml.compress.tiles import tile_array
+from indb_ml.core.relations import Relation, resolve_source
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
 from indb_ml.matrix import storage
 from indb_ml.matrix.args import MatrixArgs, parse_args
-from indb_ml.server.relations import Relation, resolve_source
-from indb_ml.server.session import Session
 
 ROW_BLOCK_BYTES = 32 * 2**20
 
@@ -124,8 +124,8 @@ def unordered_rows(sess: Session, src: Source) -> Iterator[object]:
     statement, 1 MB of heap per chunk, no sort), which is several times faster than
     numbering blocks by row id."""
     if src.fmt == "dense" and not src.args.trans:
-        from indb_ml.server.features import Features
-        from indb_ml.server.packing import scan_blocks
+        from indb_ml.core.features import Features
+        from indb_ml.core.packing import scan_blocks
 
         _, as_f8 = storage.dense_columns(sess, src.rel, src.cols, src.args, src.arg_name)
         for _, _, block in scan_blocks(sess, src.rel, Features(as_f8, None, (), src.stored_shape[1])):

@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core.relations import new_table
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.matrix import pieces, relational, storage
-from indb_ml.server.relations import new_table
-from indb_ml.server.session import Session, sql_entry
 
 NORM_NAMES = ("one", "spectral", "infinity", "max", "frobenius")  # MADlib matches any prefix of these
 

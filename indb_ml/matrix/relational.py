@@ -14,12 +14,12 @@ import functools
 
 import numpy as np
 
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
 from indb_ml.matrix import storage
 from indb_ml.matrix.args import MatrixArgs
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
 
 MAX_KILOBYTES = 2**31 - 1  # the largest work_mem PostgreSQL accepts
 

@@ -21,11 +21,11 @@ from scipy import sparse
 
 from indb_ml.compress.tiles import KNOWN as KNOWN_CODECS
 from indb_ml.compress.tiles import tile_array
+from indb_ml.core.relations import Relation, new_table, resolve_source
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
 from indb_ml.matrix.args import MatrixArgs, parse_args
-from indb_ml.server.relations import Relation, new_table, resolve_source
-from indb_ml.server.session import Session
 
 NUMERIC = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 TILE_COLUMNS = {"row_block", "col_block", "nrows", "ncols", "data"}

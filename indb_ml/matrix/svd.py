@@ -34,11 +34,11 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import ArpackNoConvergence, svds
 
+from indb_ml.core.relations import Relation, new_table, resolve_source
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import column_name, suffixed
-from indb_ml.server.relations import Relation, new_table, resolve_source
-from indb_ml.server.session import Session, sql_entry
 
 U_ARGS, V_ARGS, S_ARGS = "row=row_id, val=row_vec", "row=row_id, val=row_vec", "row=row_id, col=col_id, val=value"
 SEED = 20240601  # ARPACK's start vector: fixed, so a call is reproducible

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.compress.tiles import data_sql
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.tiles import (
     decode_state,
@@ -28,7 +29,6 @@ from indb_ml.kernels.tiles import (
     vector_add_bytes,
 )
 from indb_ml.matrix import writer
-from indb_ml.server.session import Session, sql_entry
 
 
 @sql_entry

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 from indb_ml.kernels.tiles import encode_tile, split_tiles
 from indb_ml.matrix.args import MatrixArgs
 from indb_ml.matrix.storage import check_size
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
 
 INSERT_BATCH = 1_000_000  # values per INSERT when writing dense rows
 

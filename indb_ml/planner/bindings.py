@@ -15,11 +15,11 @@ import json
 
 import numpy as np
 
+from indb_ml.core.relations import HEAP_KINDS, resolve_source
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.matrix import pieces, storage
 from indb_ml.planner import ir
-from indb_ml.server.relations import HEAP_KINDS, resolve_source
-from indb_ml.server.session import Session
 
 _views = itertools.count()
 

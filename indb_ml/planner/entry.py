@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.relations import new_table
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.matrix import pieces, writer
 from indb_ml.matrix.args import parse_args
@@ -18,8 +20,6 @@ from indb_ml.planner.bindings import Resolver
 from indb_ml.planner.execute import Executor, Tab
 from indb_ml.planner.parse import ParseError, parse
 from indb_ml.planner.rewrite import Plan, optimize
-from indb_ml.server.relations import new_table
-from indb_ml.server.session import Session, sql_entry
 
 
 def compile_expr(sess: Session, expr: str, bindings, disabled: tuple = ()) -> tuple[Plan, Resolver]:

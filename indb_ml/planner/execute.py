@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core.relations import new_table
+from indb_ml.core.session import Session
 from indb_ml.matrix import ops, pieces, reduce, storage, writer
 from indb_ml.matrix.args import parse_args
 from indb_ml.planner import factorized, ir
 from indb_ml.planner.kernels import evaluate
-from indb_ml.server.relations import new_table
-from indb_ml.server.session import Session
 
 _names = itertools.count()
 TEMP_ARGS = "row=row_num, col=col_num, val=val, fmt=dense"

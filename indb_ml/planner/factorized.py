@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.features import Features
+from indb_ml.core.packing import scan_blocks
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 from indb_ml.kernels.arraybytes import float8_array_from_body
 from indb_ml.planner import ir
-from indb_ml.server.features import Features
-from indb_ml.server.packing import scan_blocks
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
 
 
 def crossprod(sess: Session, a: ir.KeyJoin, b: ir.KeyJoin) -> np.ndarray:

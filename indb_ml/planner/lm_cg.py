@@ -23,13 +23,13 @@ import time
 
 import numpy as np
 
+from indb_ml.core.features import resolve_features
+from indb_ml.core.relations import new_table, resolve_source
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
 from indb_ml.matrix import pieces
 from indb_ml.planner.program import Program
-from indb_ml.server.features import resolve_features
-from indb_ml.server.relations import new_table, resolve_source
-from indb_ml.server.session import Session, sql_entry
 
 _temps = itertools.count()
 OUTPUT = ("coef float8[], lambda float8, iterations integer, converged boolean, residual_norm float8, "

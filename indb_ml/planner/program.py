@@ -19,9 +19,9 @@ import json
 
 import numpy as np
 
+from indb_ml.core.session import Session
 from indb_ml.matrix import ops, pieces
 from indb_ml.planner.entry import Evaluation
-from indb_ml.server.session import Session
 
 REBLOCK_PASSES = 4.0
 TILE_PASS = 0.5

@@ -27,12 +27,12 @@ import re
 from dataclasses import dataclass
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import NUMERIC_ARRAYS, _types
+from indb_ml.core.model_tables import write_summary
+from indb_ml.core.params import parse_params
+from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
-from indb_ml.server.features import NUMERIC_ARRAYS, _types
-from indb_ml.server.model_tables import write_summary
-from indb_ml.server.params import parse_params
-from indb_ml.server.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import Session, sql_entry
 
 USAGE = """\
 knn: k-nearest neighbours classification and regression, MADlib-compatible, over pgvector.

@@ -5,7 +5,7 @@ MADlib's string is ``'name = value, ...'`` where a value may be a list (``alpha 
 types every known key; an unknown key or a value of the wrong type is an error that names it.
 
 Cross-validation (``n_folds >= 2`` with a list of lambda and/or alpha values) runs on rows
-packed once (:mod:`indb_ml.server.packed`): the folds are a seeded permutation of the rows in
+packed once (:mod:`indb_ml.core.packed`): the folds are a seeded permutation of the rows in
 scan order (``np.random.default_rng(seed).permutation(n) % n_folds``, ``seed`` 0 unless given),
 each fold's training part is reduced to its moments (gaussian) or kept as one block (binomial),
 and every (alpha, lambda) pair is solved along decreasing lambdas with warm starts. The score

@@ -16,13 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.packed import packed_groups
+from indb_ml.core.relations import new_table, resolve_source, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.margins import Basis, Design, average_margins, parse_design
-from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import packed_groups
-from indb_ml.server.relations import new_table, resolve_source, summary_of
-from indb_ml.server.session import sql_entry
 
 METHODS = {"linregr": "linear", "logregr": "logit", "mlogregr": "mlogit"}
 

@@ -9,8 +9,8 @@ columns' own equality, which texts are one group.
 
 from __future__ import annotations
 
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 
 
 def canonical_keys(sess: Session, source: Relation, group_cols: tuple, keys) -> dict:

@@ -1,6 +1,6 @@
 """``indb_ml.logregr_train``: MADlib's logistic regression, by IRLS at numpy speed.
 
-The data are packed once by the chunked scan of linregr_train (:mod:`indb_ml.server.packing`:
+The data are packed once by the chunked scan of linregr_train (:mod:`indb_ml.core.packing`:
 one statement, Python once per 1 MB chunk) into blocks held in memory per group, under
 ``indb_ml.matrix_memory_mb``; every Newton iteration is then a pass over those blocks in
 numpy (:mod:`indb_ml.kernels.logregr`), not over the table. MADlib rescans the table in
@@ -13,14 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.packed import training_rows
+from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import irls
-from indb_ml.server.catalog import registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import training_rows
-from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import sql_entry
+from indb_ml.models.catalog import registers
 
 OUTPUT_COLUMNS = (
     ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"), ("z_stats", "float8[]"),

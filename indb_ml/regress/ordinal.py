@@ -1,7 +1,7 @@
 """``indb_ml.ordinal``: MADlib's ordinal regression (cumulative logit or probit).
 
 The dependent's values are ordered by ``cat_order`` ('mild, moderate, severe'); a value
-outside that list is an error. The rows are packed once (:mod:`indb_ml.server.packed`) and
+outside that list is an error. The rows are packed once (:mod:`indb_ml.core.packed`) and
 the likelihood is maximized over the blocks (:mod:`indb_ml.kernels.ordinal`).
 """
 
@@ -11,14 +11,14 @@ import numpy as np
 from scipy import stats
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.model_tables import write_models, write_summary
+from indb_ml.core.packed import training_rows
+from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.ordinal import LINKS, fit_ordinal
-from indb_ml.server.catalog import registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models, write_summary
-from indb_ml.server.packed import training_rows
-from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import sql_entry
+from indb_ml.models.catalog import registers
 
 COLUMNS = (
     ("coef_threshold", "float8[]"), ("std_err_threshold", "float8[]"), ("z_stats_threshold", "float8[]"),

@@ -1,6 +1,6 @@
 """Rows packed once into numpy blocks per group, held in memory for iterative trainers.
 
-One chunked scan (:mod:`indb_ml.server.packing`) hands over blocks of ``[y, x...]`` rows;
+One chunked scan (:mod:`indb_ml.core.packing`) hands over blocks of ``[y, x...]`` rows;
 they are kept per group (SQL-equal group keys merged), so that IRLS and similar methods
 iterate over memory at numpy speed instead of rescanning the table. The total is capped
 by ``indb_ml.matrix_memory_mb`` with an error that says so.
@@ -12,12 +12,12 @@ from typing import Callable
 
 import numpy as np
 
+from indb_ml.core import packing
+from indb_ml.core.groups import canonical_keys
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.matrix.storage import limit_bytes
-from indb_ml.server import packing
-from indb_ml.server.groups import canonical_keys
-from indb_ml.server.linregr import check_block
-from indb_ml.server.session import Session
+from indb_ml.regress.linregr import check_block
 
 
 class TooBig(InputError):
@@ -112,7 +112,7 @@ def _tile_groups(sess: Session, source, features, check_y, what: str):
     """Every group's complete rows into its own temporary tile table, from one numbered copy.
 
     Groups are numbered by ``dense_rank()`` over the grouping columns, so SQL-equal keys
-    (numeric 1.0 and 1.00) are one group, as :func:`indb_ml.server.groups.canonical_keys` makes them.
+    (numeric 1.0 and 1.00) are one group, as :func:`indb_ml.core.groups.canonical_keys` makes them.
     """
     TileRows._count += 1
     rows = f"indb_ml_rows_{TileRows._count}"

@@ -2,11 +2,11 @@
 
 Gaussian: one chunked scan folds every block into the centred moments of ``[y, x]`` per
 group (:mod:`indb_ml.kernels.comoment`, as linregr_train), then coordinate descent runs on
-the k x k moments. Binomial: the rows are packed once (:mod:`indb_ml.server.packed`) and
+the k x k moments. Binomial: the rows are packed once (:mod:`indb_ml.core.packed`) and
 proximal Newton iterates over them. Both minimize glmnet's objective, which MADlib's
 optimizers (fista, igd) minimize too; the ``optimizer`` argument is accepted and recorded,
 and coordinate descent computes the minimizer. ``optimizer_params`` adds MADlib's warm-up
-and cross-validation (:mod:`indb_ml.server.elastic_net_cv`). ``elastic_net_predict`` writes
+and cross-validation (:mod:`indb_ml.regress.elastic_net_cv`). ``elastic_net_predict`` writes
 a model's predictions for a table in one SQL statement over the SQL predict functions.
 """
 
@@ -17,17 +17,17 @@ import re
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.packed import packed_groups
+from indb_ml.core.relations import new_table, resolve_source
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_accumulate
 from indb_ml.kernels.elastic_net import enet_binomial, enet_gaussian
-from indb_ml.server import elastic_net_cv as cv
-from indb_ml.server.catalog import registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.linregr import moments_by_group
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import packed_groups
-from indb_ml.server.relations import new_table, resolve_source
-from indb_ml.server.session import sql_entry
+from indb_ml.models.catalog import registers
+from indb_ml.regress import elastic_net_cv as cv
+from indb_ml.regress.linregr import moments_by_group
 
 OUTPUT_COLUMNS = (
     ("family", "text"), ("features", "text[]"), ("features_selected", "text[]"), ("coef_nonzero", "float8[]"),

@@ -17,11 +17,11 @@ from typing import Iterator
 
 import numpy as np
 
+from indb_ml.core.features import Features
+from indb_ml.core.relations import HEAP_KINDS, Relation
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_with_nulls
-from indb_ml.server.features import Features
-from indb_ml.server.relations import HEAP_KINDS, Relation
-from indb_ml.server.session import Session
 
 CHUNK_PAGES = 128  # 1 MB of heap per chunk; SET indb_ml.chunk_pages to change
 CHUNK_ROWS = 10_000  # rows per block when there is no ctid; SET indb_ml.chunk_rows

@@ -1,6 +1,6 @@
 """``indb_ml.mlogregr_train``: MADlib's multinomial logistic regression (Newton's method).
 
-The rows are packed once (:mod:`indb_ml.server.packed`); Newton iterates over the blocks
+The rows are packed once (:mod:`indb_ml.core.packed`); Newton iterates over the blocks
 (:mod:`indb_ml.kernels.mlogregr`). The dependent is an integer category; ``ref_category``
 (default 0) is the baseline. One output row per non-reference category.
 """
@@ -10,15 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.model_tables import write_models, write_summary
+from indb_ml.core.packed import packed_groups, training_rows
+from indb_ml.core.params import parse_params
+from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.mlogregr import mlogit_newton
-from indb_ml.server.catalog import registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models, write_summary
-from indb_ml.server.packed import packed_groups, training_rows
-from indb_ml.server.params import parse_params
-from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import sql_entry
+from indb_ml.models.catalog import registers
 
 COLUMNS = ("category integer, ref_category integer, coef float8[], log_likelihood float8, std_err float8[], "
            "z_stats float8[], p_values float8[], odds_ratios float8[], condition_no float8, num_iterations integer, "

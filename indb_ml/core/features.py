@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indb_ml import sqlexpr
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
 
 NUMERIC = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 NUMERIC_ARRAYS = {"_" + t for t in NUMERIC}

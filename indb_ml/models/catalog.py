@@ -21,8 +21,8 @@ import json
 import math
 from typing import Callable
 
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
-from indb_ml.server.session import Session, sql_entry
 
 MAX_METRIC_ROWS = 200  # output rows whose scalar columns are copied into metrics
 # Output columns that are not metrics: the per-row categories of multinomial models.

@@ -3,7 +3,7 @@
 Families and links as MADlib names them (:mod:`indb_ml.kernels.glm`): gaussian (identity,
 log, inverse), binomial (logit, probit), poisson (log, identity, sqrt), gamma (inverse,
 identity, log), inverse_gaussian (sqr_inverse, log, identity, inverse). The data are
-packed once (:mod:`indb_ml.server.packed`) and IRLS iterates in numpy.
+packed once (:mod:`indb_ml.core.packed`) and IRLS iterates in numpy.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.packed import training_rows
+from indb_ml.core.params import parse_params
+from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.glm import check_response, family, glm_irls
-from indb_ml.server.catalog import registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import training_rows
-from indb_ml.server.params import parse_params
-from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import sql_entry
+from indb_ml.models.catalog import registers
 
 USAGE = """\
 glm: generalized linear models, MADlib-compatible (IRLS).

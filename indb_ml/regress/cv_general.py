@@ -26,9 +26,9 @@ import itertools
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.relations import Relation, new_table, resolve_source
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
-from indb_ml.server.relations import Relation, new_table, resolve_source
-from indb_ml.server.session import Session, sql_entry
 
 PLACEHOLDERS = ("%data%", "%model%", "%id%", "%prediction%", "%error%")
 _counter = itertools.count(1)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indb_ml.core.session import Session
 from indb_ml.errors import InputError
-from indb_ml.server.session import Session
 
 # Relation kinds that have a ctid and can be scanned in TID ranges.
 HEAP_KINDS = ("r", "m", "t")

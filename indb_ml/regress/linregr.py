@@ -1,6 +1,6 @@
 """``indb_ml.linregr_train``: MADlib's linear regression over a table, on the block path.
 
-One chunked scan (:mod:`indb_ml.server.packing`) folds every block of rows into
+One chunked scan (:mod:`indb_ml.core.packing`) folds every block of rows into
 a mergeable moments state per group (:mod:`indb_ml.kernels.comoment`); the fit is
 finalized in numpy (:mod:`indb_ml.kernels.linregr`). The Breusch-Pagan test,
 when asked for, needs the residuals and so a second scan. The output table and
@@ -13,16 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core import packing
+from indb_ml.core.features import resolve_features
+from indb_ml.core.groups import canonical_keys
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_accumulate, comoment_merge
 from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
-from indb_ml.server import packing
-from indb_ml.server.catalog import registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.groups import canonical_keys
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.relations import ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import Session, sql_entry
+from indb_ml.models.catalog import registers
 
 OUTPUT_COLUMNS = (
     ("coef", "float8[]"), ("r2", "float8"), ("std_err", "float8[]"), ("t_stats", "float8[]"),

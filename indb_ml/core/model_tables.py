@@ -8,8 +8,8 @@ turned back into typed values by ``jsonb_populate_record``.
 
 from __future__ import annotations
 
-from indb_ml.server.relations import Relation
-from indb_ml.server.session import Session
+from indb_ml.core.relations import Relation
+from indb_ml.core.session import Session
 
 
 def write_models(sess: Session, source: Relation, out: Relation, group_cols: tuple, cols: tuple,

@@ -31,16 +31,16 @@ import json
 from dataclasses import dataclass
 
 from indb_ml import sqlexpr
+from indb_ml.core import packing
+from indb_ml.core.features import resolve_features
+from indb_ml.core.groups import canonical_keys
+from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_accumulate, comoment_from_bytes, comoment_merge, comoment_to_bytes
 from indb_ml.kernels.linregr import linregr_finalize
-from indb_ml.server import packing
-from indb_ml.server.catalog import _tables_exist, find_model, output_metrics, registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.groups import canonical_keys
-from indb_ml.server.linregr import BP_COLUMNS, OUTPUT_COLUMNS, _write_output, _write_summary, check_block
-from indb_ml.server.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
-from indb_ml.server.session import Session, sql_entry
+from indb_ml.models.catalog import _tables_exist, find_model, output_metrics, registers
+from indb_ml.regress.linregr import BP_COLUMNS, OUTPUT_COLUMNS, _write_output, _write_summary, check_block
 
 XID_SAFE_AGE = 2**31 - 10_000_000  # older states cannot be compared by age(): rescan their partitions
 

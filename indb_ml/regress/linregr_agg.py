@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_add_row, comoment_from_bytes, comoment_merge, comoment_to_bytes
 from indb_ml.kernels.linregr import linregr_finalize
-from indb_ml.server.session import sql_entry
 
 
 def _row(y, x) -> np.ndarray | None:

@@ -1,6 +1,6 @@
 """``indb_ml.cross_validate``: k-fold cross-validation of the regression models, typed.
 
-The rows are packed once (:mod:`indb_ml.server.packed`) and split into ``n_folds`` folds by
+The rows are packed once (:mod:`indb_ml.core.packed`) and split into ``n_folds`` folds by
 a seeded permutation; each fold trains on the others with the same numpy kernel as the
 model's SQL function and is scored on its own rows: mean squared error for linregr and the
 gaussian elastic net, log-loss and accuracy for logregr and the binomial elastic net,
@@ -13,16 +13,16 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from indb_ml.core.features import resolve_features
+from indb_ml.core.packed import packed_groups
+from indb_ml.core.params import parse_params
+from indb_ml.core.relations import resolve_source
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_accumulate
 from indb_ml.kernels.elastic_net import enet_binomial, enet_gaussian
 from indb_ml.kernels.glm import LINKS, check_response, family, glm_irls
 from indb_ml.kernels.logregr import irls
-from indb_ml.server.features import resolve_features
-from indb_ml.server.packed import packed_groups
-from indb_ml.server.params import parse_params
-from indb_ml.server.relations import resolve_source
-from indb_ml.server.session import sql_entry
 
 METHODS = ("linregr", "logregr", "glm", "elastic_net")
 

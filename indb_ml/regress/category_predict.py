@@ -11,10 +11,10 @@ written.
 from __future__ import annotations
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.relations import new_table, resolve_source, summary_of
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.server.features import resolve_features
-from indb_ml.server.relations import new_table, resolve_source, summary_of
-from indb_ml.server.session import sql_entry
 
 TYPES = ("response", "probability")
 

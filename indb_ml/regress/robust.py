@@ -1,6 +1,6 @@
 """``robust_variance_linregr`` and ``robust_variance_logregr``: MADlib's Huber-White variances.
 
-The rows are packed once (:mod:`indb_ml.server.packed`); the coefficients are the OLS or
+The rows are packed once (:mod:`indb_ml.core.packed`); the coefficients are the OLS or
 logistic fit, and the standard errors come from the HC0 sandwich
 (:mod:`indb_ml.kernels.robust`). Output: [grouping columns], coef, std_err, t_stats (z for
 the logit), p_values, num_rows_processed, num_missing_rows_skipped.
@@ -11,15 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.features import resolve_features
+from indb_ml.core.model_tables import write_models
+from indb_ml.core.packed import packed_groups
+from indb_ml.core.relations import new_table, resolve_source
+from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import irls
 from indb_ml.kernels.robust import clustered, robust_logit, robust_ols
-from indb_ml.server.catalog import registers
-from indb_ml.server.features import resolve_features
-from indb_ml.server.model_tables import write_models
-from indb_ml.server.packed import packed_groups
-from indb_ml.server.relations import new_table, resolve_source
-from indb_ml.server.session import sql_entry
+from indb_ml.models.catalog import registers
 
 
 def _train(sess, kind, source_table, out_table, dependent_varname, independent_varname, grouping_cols,

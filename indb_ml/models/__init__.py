@@ -1,0 +1,1 @@
+"""The model catalog (versions, lineage, deployment) and incremental refresh of models."""

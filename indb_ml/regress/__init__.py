@@ -1,0 +1,2 @@
+"""Regression drivers (linear, logistic, GLMs, multinomial, ordinal, elastic net, variance
+estimators, margins, cross-validation), called from the extension's thin PL/Python bodies."""
