@@ -11,12 +11,17 @@ SERVER_PY    ?= /usr/bin/python3
 VENV         ?= .venv
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PGVECTOR_DIR ?= /tmp/indb_ml-pgvector
+# Citus (distributed PostgreSQL): pinned source next to the repository, built under /tmp.
+CITUS_VERSION   ?= 13.2.2
+CITUS_SHA256    ?= dd2453caec20a830e5e63f1def5c5a98cb6f57ae510407cdcd800916fcdab430
+CITUS_VENDOR    ?= $(CURDIR)/../shared/vendor
+CITUS_BUILD_DIR ?= /tmp/indb_ml-citus
 
 .PHONY: setup setup-apt setup-pgvector setup-server-python install-extension venv \
         demo test lint build-sql check-sql bench clean
 
 ## make setup: everything the demo and the tests need; safe to run again.
-setup: setup-apt setup-pgvector setup-server-python install-extension venv
+setup: setup-apt setup-pgvector setup-citus setup-server-python install-extension venv
 
 setup-apt:
 	@if [ -z "$(PG_MAJOR)" ]; then echo "No PostgreSQL server found under /usr/lib/postgresql: install postgresql (>= 15) first." >&2; exit 1; fi
@@ -42,6 +47,40 @@ setup-pgvector:
 	make -s OPTFLAGS="" PG_CONFIG=$(PG_CONFIG) >/dev/null; \
 	$(SUDO) make -s install OPTFLAGS="" PG_CONFIG=$(PG_CONFIG) >/dev/null; \
 	echo "pgvector installed for PostgreSQL $(PG_MAJOR)"
+
+## Citus from ../shared/vendor (the registries here do not carry it). A no-op when Citus
+## $(CITUS_VERSION) is installed for this server (its stamp, or citus.so naming the version).
+## The patch is for PostgreSQL 15.20+ headers, which declare have_createdb_privilege.
+.PHONY: setup-citus
+setup-citus: setup-apt
+	@ext="$$($(PG_CONFIG) --sharedir)/extension"; lib="$$($(PG_CONFIG) --pkglibdir)"; \
+	stamp="$(CITUS_BUILD_DIR)/installed-$(CITUS_VERSION)-pg$(PG_MAJOR)"; \
+	installed() { [ -f "$$ext/citus.control" ] && [ -f "$$lib/citus.so" ] && \
+	  { [ -f "$$stamp" ] || grep -aqF 'Citus $(CITUS_VERSION) ' "$$lib/citus.so"; }; }; \
+	if installed; then exit 0; fi; \
+	tarball="$(CITUS_VENDOR)/citus-$(CITUS_VERSION).tar.gz"; \
+	if [ ! -f "$$tarball" ]; then echo "$$tarball not found: set CITUS_VENDOR=<dir with citus-$(CITUS_VERSION).tar.gz>" >&2; exit 1; fi; \
+	if ! echo "$(CITUS_SHA256)  $$tarball" | sha256sum -c --status -; then \
+	  echo "$$tarball: sha256 is not $(CITUS_SHA256); refusing to build it" >&2; exit 1; fi; \
+	missing=""; for p in libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
+	mkdir -p "$(CITUS_BUILD_DIR)"; exec 9>"$(CITUS_BUILD_DIR)/lock"; flock 9; \
+	if installed; then exit 0; fi; \
+	src="$(CITUS_BUILD_DIR)/citus-$(CITUS_VERSION)"; rm -rf "$$src"; \
+	tar xzf "$$tarball" -C "$(CITUS_BUILD_DIR)"; cd "$$src"; \
+	patchfile="$(CITUS_VENDOR)/citus-pg15.20.patch"; \
+	if grep -qs have_createdb_privilege "$$($(PG_CONFIG) --includedir-server)/commands/dbcommands.h"; then \
+	  if patch -p1 --forward --dry-run -s <"$$patchfile" >/dev/null 2>&1; then patch -p1 -s <"$$patchfile"; \
+	    echo "applied $$(basename $$patchfile) (these server headers declare have_createdb_privilege)"; \
+	  else echo "note: $$(basename $$patchfile) does not apply to Citus $(CITUS_VERSION); building without it"; fi; fi; \
+	echo "building Citus $(CITUS_VERSION) for PostgreSQL $(PG_MAJOR) in $$src (a few minutes; logs there)"; \
+	if ! ./configure PG_CONFIG=$(PG_CONFIG) >configure.log 2>&1; then tail -20 configure.log >&2; echo "Citus configure failed: $$src/configure.log" >&2; exit 1; fi; \
+	if ! make -j2 >build.log 2>&1; then grep -m20 -E 'error|Error' build.log >&2 || tail -20 build.log >&2; echo "Citus build failed: $$src/build.log" >&2; exit 1; fi; \
+	$(SUDO) make install >install.log 2>&1 || { tail -20 install.log >&2; exit 1; }; \
+	touch "$$stamp"; echo "Citus $(CITUS_VERSION) installed for PostgreSQL $(PG_MAJOR)"
 
 ## The server's Python (the one plpython3u uses): numpy with OpenBLAS, pyarrow, scipy, indb_ml.
 setup-server-python:
