@@ -17,7 +17,7 @@ CITUS_SHA256    ?= dd2453caec20a830e5e63f1def5c5a98cb6f57ae510407cdcd800916fcdab
 CITUS_VENDOR    ?= $(CURDIR)/../shared/vendor
 CITUS_BUILD_DIR ?= /tmp/indb_ml-citus
 
-.PHONY: setup setup-apt setup-pgvector setup-server-python install-extension venv \
+.PHONY: setup setup-apt setup-pgvector setup-c setup-server-python install-extension venv \
         demo test lint build-sql check-sql bench clean
 
 ## make setup: everything the demo and the tests need; safe to run again.
@@ -82,6 +82,13 @@ setup-citus: setup-apt
 	$(SUDO) make install >install.log 2>&1 || { tail -20 install.log >&2; exit 1; }; \
 	touch "$$stamp"; echo "Citus $(CITUS_VERSION) installed for PostgreSQL $(PG_MAJOR)"
 
+## The C module (src/, PGXS): per-row aggregate steps and predictions. Rebuilt when a source
+## changed; installed into the server's pkglibdir as indb_ml.so ($$libdir/indb_ml).
+setup-c: setup-apt
+	@$(MAKE) -s -C src PG_CONFIG=$(PG_CONFIG) >/dev/null
+	@$(SUDO) $(MAKE) -s -C src install PG_CONFIG=$(PG_CONFIG) >/dev/null
+	@echo "C module installed into $$($(PG_CONFIG) --pkglibdir)"
+
 ## The server's Python (the one plpython3u uses): numpy with OpenBLAS, pyarrow, scipy, indb_ml.
 setup-server-python:
 	@$(SUDO) $(SERVER_PY) -m pip install -q --break-system-packages --root-user-action=ignore \
@@ -124,3 +131,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+	$(MAKE) -s -C src clean PG_CONFIG=$(PG_CONFIG)

@@ -111,24 +111,10 @@ $$;
 COMMENT ON FUNCTION indb_ml.linregr_train(text) IS 'Usage of indb_ml.linregr_train (''usage'' or any text).';
 
 CREATE FUNCTION indb_ml.linregr_predict(coef float8[], col_ind_var float8[]) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    s float8 := 0;
-    n int := cardinality(coef);
-BEGIN
-    IF n <> cardinality(col_ind_var) THEN
-        RAISE EXCEPTION 'linregr_predict: coef has % elements but col_ind_var has %', n, cardinality(col_ind_var)
-            USING ERRCODE = '2202E', HINT = 'pass the same features, in the same order, as at training';
-    END IF;
-    FOR i IN 1..n LOOP
-        s := s + coef[i] * col_ind_var[i];
-    END LOOP;
-    RETURN s;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_linregr_predict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.linregr_predict(float8[], float8[]) IS
-'Prediction of a linear model: the dot product of coef and the features (MADlib linregr_predict).';
+'Prediction of a linear model: the dot product of coef and the features (MADlib linregr_predict). C; different lengths and NULL elements are errors.';
 
 CREATE TYPE indb_ml.linregr_result AS (
     coef float8[],
@@ -144,21 +130,16 @@ CREATE TYPE indb_ml.linregr_result AS (
 COMMENT ON TYPE indb_ml.linregr_result IS 'Result of the indb_ml.linregr aggregate (MADlib linregr_result).';
 
 CREATE FUNCTION indb_ml._linregr_transition(state bytea, y float8, x float8[]) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.regress.linregr_agg import linregr_transition
-return linregr_transition(plpy, state, y, x)
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_linregr_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._linregr_transition(bytea, float8, float8[]) IS
-'Internal: transition step of indb_ml.linregr (one PL/Python call per row).';
+'Internal: transition step of indb_ml.linregr (C: Welford update of the co-moments of [y, x], in place; rows with a NULL are counted as skipped).';
 
-CREATE FUNCTION indb_ml._linregr_combine(a bytea, b bytea) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.regress.linregr_agg import linregr_combine
-return linregr_combine(plpy, a, b)
-$$;
-COMMENT ON FUNCTION indb_ml._linregr_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.linregr.';
+CREATE FUNCTION indb_ml._comoment_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_comoment_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._comoment_combine(bytea, bytea) IS
+'Internal: merge step of the co-moment aggregates (linregr, gram, xty, training passes): Chan''s exact pairwise update, in C.';
 
 CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -166,17 +147,26 @@ AS $$
 from indb_ml.regress.linregr_agg import linregr_final
 return linregr_final(plpy, state)
 $$;
-COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr.';
+COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr (once per group, in numpy).';
 
 CREATE AGGREGATE indb_ml.linregr(float8, float8[]) (
     SFUNC = indb_ml._linregr_transition,
     STYPE = bytea,
-    COMBINEFUNC = indb_ml._linregr_combine,
+    COMBINEFUNC = indb_ml._comoment_combine,
     FINALFUNC = indb_ml._linregr_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml.linregr(float8, float8[]) IS
-'Linear regression as an aggregate: (indb_ml.linregr(y, ARRAY[1, x1, x2])).*. Parallel-safe with a combine step, but it makes one PL/Python call per row; for tables use indb_ml.linregr_train, which processes rows in blocks.';
+'Linear regression as an aggregate: (indb_ml.linregr(y, ARRAY[1, x1, x2])).*. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
+
+CREATE AGGREGATE indb_ml._linregr_state(float8, float8[]) (
+    SFUNC = indb_ml._linregr_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._comoment_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._linregr_state(float8, float8[]) IS
+'Internal: the co-moments state of [y, x] (the linregr aggregate without its final step): one pass of linregr_train per group, finalized by the driver.';
 
 -- ---- 20_matrix.sql ----
 -- matrix: MADlib's matrix operations over dense, sparse and tiled tables (in-memory operator)
@@ -611,64 +601,44 @@ COMMENT ON AGGREGATE indb_ml.matrix_agg(float8[]) IS
 'Stacks 1-D rows into a 2-D float8[] (MADlib matrix_agg); row order is aggregation order, so use ORDER BY. Built on array_agg''s C functions: order-dependent, so it has no combine step and is never split across parallel workers.';
 
 CREATE FUNCTION indb_ml._gram_transition(state bytea, x float8[]) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.matrix.aggregates import gram_transition
-return gram_transition(plpy, state, x)
-$$;
-COMMENT ON FUNCTION indb_ml._gram_transition(bytea, float8[]) IS 'Internal: transition step of indb_ml.gram (one PL/Python call per row).';
+AS 'MODULE_PATHNAME', 'indb_ml_gram_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._gram_transition(bytea, float8[]) IS 'Internal: transition step of indb_ml.gram (C: co-moments of x, in place).';
 
 CREATE FUNCTION indb_ml._xty_transition(state bytea, x float8[], y float8) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.matrix.aggregates import xty_transition
-return xty_transition(plpy, state, x, y)
-$$;
-COMMENT ON FUNCTION indb_ml._xty_transition(bytea, float8[], float8) IS 'Internal: transition step of indb_ml.xty (one PL/Python call per row).';
-
-CREATE FUNCTION indb_ml._sum_combine(a bytea, b bytea) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.matrix.aggregates import sum_combine
-return sum_combine(plpy, a, b)
-$$;
-COMMENT ON FUNCTION indb_ml._sum_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.gram and indb_ml.xty (adds the sums).';
+AS 'MODULE_PATHNAME', 'indb_ml_xty_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._xty_transition(bytea, float8[], float8) IS 'Internal: transition step of indb_ml.xty (C: co-moments of [y, x], in place).';
 
 CREATE FUNCTION indb_ml._gram_final(state bytea) RETURNS float8[]
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.matrix.aggregates import gram_final
-return gram_final(plpy, state)
-$$;
-COMMENT ON FUNCTION indb_ml._gram_final(bytea) IS 'Internal: final step of indb_ml.gram (the k x k matrix).';
+AS 'MODULE_PATHNAME', 'indb_ml_gram_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._gram_final(bytea) IS 'Internal: final step of indb_ml.gram (the k x k matrix C + n mean meanᵀ).';
 
 CREATE FUNCTION indb_ml._xty_final(state bytea) RETURNS float8[]
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.matrix.aggregates import xty_final
-return xty_final(plpy, state)
-$$;
-COMMENT ON FUNCTION indb_ml._xty_final(bytea) IS 'Internal: final step of indb_ml.xty (the k-vector).';
+AS 'MODULE_PATHNAME', 'indb_ml_xty_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._xty_final(bytea) IS 'Internal: final step of indb_ml.xty (the k-vector Xᵀy).';
 
 CREATE AGGREGATE indb_ml.gram(float8[]) (
     SFUNC = indb_ml._gram_transition,
     STYPE = bytea,
-    COMBINEFUNC = indb_ml._sum_combine,
+    COMBINEFUNC = indb_ml._comoment_combine,
     FINALFUNC = indb_ml._gram_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml.gram(float8[]) IS
-'XᵀX of the rows x, as a 2-D float8[]; NULL rows are skipped. Parallel-safe with a combine step, but one PL/Python call per row.';
+'XᵀX of the rows x, as a 2-D float8[]; NULL rows are skipped, NULL elements are an error, NaN and Infinity propagate as in numpy. C per-row steps with a combine step (parallel workers, partitions, Citus shards).';
 
 CREATE AGGREGATE indb_ml.xty(float8[], float8) (
     SFUNC = indb_ml._xty_transition,
     STYPE = bytea,
-    COMBINEFUNC = indb_ml._sum_combine,
+    COMBINEFUNC = indb_ml._comoment_combine,
     FINALFUNC = indb_ml._xty_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml.xty(float8[], float8) IS
-'Xᵀy of rows (x, y), as a float8[]; rows with a NULL are skipped. Parallel-safe with a combine step, but one PL/Python call per row.';
+'Xᵀy of rows (x, y), as a float8[]; rows with a NULL are skipped, NULL elements are an error, NaN and Infinity propagate. C per-row steps with a combine step.';
 
 CREATE FUNCTION indb_ml._column_norms_transition(state float8[], x float8[], p float8) RETURNS float8[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -2936,43 +2906,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text) IS 'Usage of indb_ml.logregr_train (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml._model_dot(coef float8[], features float8[], caller text) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-BEGIN
-    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(features) THEN
-        RAISE EXCEPTION '%: % coefficients but % features', caller, pg_catalog.cardinality(coef),
-            pg_catalog.cardinality(features) USING ERRCODE = '2202E',
-            HINT = 'pass the features in the order and number used to train';
-    END IF;
-    RETURN indb_ml.array_dot(coef, features);  -- NULL elements are an error there, named
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_model_dot'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._model_dot(float8[], float8[], text) IS
 'Internal: coef . features for the predict functions, with an error naming the caller when the lengths differ.';
 
 CREATE FUNCTION indb_ml.logregr_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    dot float8 := indb_ml._model_dot(coef, col_ind_var, 'logregr_predict');
-BEGIN
-    -- PostgreSQL's exp() raises on underflow and overflow where the probability is just 0 or 1.
-    IF dot > 700 THEN
-        RETURN 1;
-    ELSIF dot < -700 THEN
-        RETURN 0;
-    END IF;
-    RETURN 1 / (1 + pg_catalog.exp(-dot));
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_predict_prob'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict_prob(float8[], float8[]) IS
-'The probability 1 / (1 + exp(-coef . x)) of the positive class (MADlib logregr_predict_prob); no Python; IMMUTABLE and PARALLEL SAFE for views; arrays of different lengths are an error.';
+'The probability 1 / (1 + exp(-coef . x)) of the positive class (MADlib logregr_predict_prob); C, IMMUTABLE and PARALLEL SAFE for views; arrays of different lengths and NULL elements are errors.';
 
 CREATE FUNCTION indb_ml.logregr_predict(coef float8[], col_ind_var float8[]) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT indb_ml.logregr_predict_prob(coef, col_ind_var) >= 0.5 $$;
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_predict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict(float8[], float8[]) IS
-'The predicted class, probability >= 0.5 (MADlib logregr_predict); SQL, IMMUTABLE and PARALLEL SAFE.';
+'The predicted class, probability >= 0.5 (MADlib logregr_predict); C, IMMUTABLE and PARALLEL SAFE.';
 
 -- ---- 51_glm.sql ----
 -- generalized linear models: glm (IRLS over rows packed once), glm_predict, usage
@@ -2998,26 +2947,10 @@ $$;
 COMMENT ON FUNCTION indb_ml.glm() IS 'Usage of indb_ml.glm.';
 
 CREATE FUNCTION indb_ml.glm_predict(coef float8[], col_ind_var float8[], link text) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    eta float8 := indb_ml._model_dot(coef, col_ind_var, 'glm_predict');
-BEGIN
-    CASE pg_catalog.lower(link)
-        WHEN 'identity' THEN RETURN eta;
-        WHEN 'log' THEN RETURN pg_catalog.exp(LEAST(eta, 709));
-        WHEN 'inverse' THEN RETURN 1 / eta;
-        WHEN 'sqr_inverse' THEN RETURN 1 / pg_catalog.sqrt(eta);
-        WHEN 'sqrt' THEN RETURN eta * eta;
-        WHEN 'logit' THEN RETURN CASE WHEN eta > 700 THEN 1 WHEN eta < -700 THEN 0 ELSE 1 / (1 + pg_catalog.exp(-eta)) END;
-        WHEN 'probit' THEN RETURN indb_ml._normal_cdf(eta);
-        ELSE RAISE EXCEPTION 'glm_predict: unknown link %', link USING ERRCODE = '22023',
-            HINT = 'identity, log, inverse, sqr_inverse, sqrt, logit or probit';
-    END CASE;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_glm_predict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.glm_predict(float8[], float8[], text) IS
-'The mean g⁻¹(coef . x) for a link (MADlib glm_predict); PL/pgSQL, IMMUTABLE and PARALLEL SAFE for views.';
+'The mean g⁻¹(coef . x) for a link (MADlib glm_predict); C, IMMUTABLE and PARALLEL SAFE for views.';
 
 CREATE FUNCTION indb_ml._normal_cdf(x float8) RETURNS float8
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE

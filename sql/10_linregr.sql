@@ -34,24 +34,10 @@ $$;
 COMMENT ON FUNCTION indb_ml.linregr_train(text) IS 'Usage of indb_ml.linregr_train (''usage'' or any text).';
 
 CREATE FUNCTION indb_ml.linregr_predict(coef float8[], col_ind_var float8[]) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    s float8 := 0;
-    n int := cardinality(coef);
-BEGIN
-    IF n <> cardinality(col_ind_var) THEN
-        RAISE EXCEPTION 'linregr_predict: coef has % elements but col_ind_var has %', n, cardinality(col_ind_var)
-            USING ERRCODE = '2202E', HINT = 'pass the same features, in the same order, as at training';
-    END IF;
-    FOR i IN 1..n LOOP
-        s := s + coef[i] * col_ind_var[i];
-    END LOOP;
-    RETURN s;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_linregr_predict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.linregr_predict(float8[], float8[]) IS
-'Prediction of a linear model: the dot product of coef and the features (MADlib linregr_predict).';
+'Prediction of a linear model: the dot product of coef and the features (MADlib linregr_predict). C; different lengths and NULL elements are errors.';
 
 CREATE TYPE indb_ml.linregr_result AS (
     coef float8[],
@@ -67,21 +53,16 @@ CREATE TYPE indb_ml.linregr_result AS (
 COMMENT ON TYPE indb_ml.linregr_result IS 'Result of the indb_ml.linregr aggregate (MADlib linregr_result).';
 
 CREATE FUNCTION indb_ml._linregr_transition(state bytea, y float8, x float8[]) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.regress.linregr_agg import linregr_transition
-return linregr_transition(plpy, state, y, x)
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_linregr_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._linregr_transition(bytea, float8, float8[]) IS
-'Internal: transition step of indb_ml.linregr (one PL/Python call per row).';
+'Internal: transition step of indb_ml.linregr (C: Welford update of the co-moments of [y, x], in place; rows with a NULL are counted as skipped).';
 
-CREATE FUNCTION indb_ml._linregr_combine(a bytea, b bytea) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.regress.linregr_agg import linregr_combine
-return linregr_combine(plpy, a, b)
-$$;
-COMMENT ON FUNCTION indb_ml._linregr_combine(bytea, bytea) IS 'Internal: merge step of indb_ml.linregr.';
+CREATE FUNCTION indb_ml._comoment_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_comoment_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._comoment_combine(bytea, bytea) IS
+'Internal: merge step of the co-moment aggregates (linregr, gram, xty, training passes): Chan''s exact pairwise update, in C.';
 
 CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -89,14 +70,23 @@ AS $$
 from indb_ml.regress.linregr_agg import linregr_final
 return linregr_final(plpy, state)
 $$;
-COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr.';
+COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr (once per group, in numpy).';
 
 CREATE AGGREGATE indb_ml.linregr(float8, float8[]) (
     SFUNC = indb_ml._linregr_transition,
     STYPE = bytea,
-    COMBINEFUNC = indb_ml._linregr_combine,
+    COMBINEFUNC = indb_ml._comoment_combine,
     FINALFUNC = indb_ml._linregr_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml.linregr(float8, float8[]) IS
-'Linear regression as an aggregate: (indb_ml.linregr(y, ARRAY[1, x1, x2])).*. Parallel-safe with a combine step, but it makes one PL/Python call per row; for tables use indb_ml.linregr_train, which processes rows in blocks.';
+'Linear regression as an aggregate: (indb_ml.linregr(y, ARRAY[1, x1, x2])).*. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
+
+CREATE AGGREGATE indb_ml._linregr_state(float8, float8[]) (
+    SFUNC = indb_ml._linregr_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._comoment_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._linregr_state(float8, float8[]) IS
+'Internal: the co-moments state of [y, x] (the linregr aggregate without its final step): one pass of linregr_train per group, finalized by the driver.';

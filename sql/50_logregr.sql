@@ -30,40 +30,19 @@ $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text) IS 'Usage of indb_ml.logregr_train (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml._model_dot(coef float8[], features float8[], caller text) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-BEGIN
-    IF pg_catalog.cardinality(coef) <> pg_catalog.cardinality(features) THEN
-        RAISE EXCEPTION '%: % coefficients but % features', caller, pg_catalog.cardinality(coef),
-            pg_catalog.cardinality(features) USING ERRCODE = '2202E',
-            HINT = 'pass the features in the order and number used to train';
-    END IF;
-    RETURN indb_ml.array_dot(coef, features);  -- NULL elements are an error there, named
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_model_dot'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._model_dot(float8[], float8[], text) IS
 'Internal: coef . features for the predict functions, with an error naming the caller when the lengths differ.';
 
 CREATE FUNCTION indb_ml.logregr_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    dot float8 := indb_ml._model_dot(coef, col_ind_var, 'logregr_predict');
-BEGIN
-    -- PostgreSQL's exp() raises on underflow and overflow where the probability is just 0 or 1.
-    IF dot > 700 THEN
-        RETURN 1;
-    ELSIF dot < -700 THEN
-        RETURN 0;
-    END IF;
-    RETURN 1 / (1 + pg_catalog.exp(-dot));
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_predict_prob'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict_prob(float8[], float8[]) IS
-'The probability 1 / (1 + exp(-coef . x)) of the positive class (MADlib logregr_predict_prob); no Python; IMMUTABLE and PARALLEL SAFE for views; arrays of different lengths are an error.';
+'The probability 1 / (1 + exp(-coef . x)) of the positive class (MADlib logregr_predict_prob); C, IMMUTABLE and PARALLEL SAFE for views; arrays of different lengths and NULL elements are errors.';
 
 CREATE FUNCTION indb_ml.logregr_predict(coef float8[], col_ind_var float8[]) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT indb_ml.logregr_predict_prob(coef, col_ind_var) >= 0.5 $$;
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_predict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict(float8[], float8[]) IS
-'The predicted class, probability >= 0.5 (MADlib logregr_predict); SQL, IMMUTABLE and PARALLEL SAFE.';
+'The predicted class, probability >= 0.5 (MADlib logregr_predict); C, IMMUTABLE and PARALLEL SAFE.';

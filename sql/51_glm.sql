@@ -21,26 +21,10 @@ $$;
 COMMENT ON FUNCTION indb_ml.glm() IS 'Usage of indb_ml.glm.';
 
 CREATE FUNCTION indb_ml.glm_predict(coef float8[], col_ind_var float8[], link text) RETURNS float8
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    eta float8 := indb_ml._model_dot(coef, col_ind_var, 'glm_predict');
-BEGIN
-    CASE pg_catalog.lower(link)
-        WHEN 'identity' THEN RETURN eta;
-        WHEN 'log' THEN RETURN pg_catalog.exp(LEAST(eta, 709));
-        WHEN 'inverse' THEN RETURN 1 / eta;
-        WHEN 'sqr_inverse' THEN RETURN 1 / pg_catalog.sqrt(eta);
-        WHEN 'sqrt' THEN RETURN eta * eta;
-        WHEN 'logit' THEN RETURN CASE WHEN eta > 700 THEN 1 WHEN eta < -700 THEN 0 ELSE 1 / (1 + pg_catalog.exp(-eta)) END;
-        WHEN 'probit' THEN RETURN indb_ml._normal_cdf(eta);
-        ELSE RAISE EXCEPTION 'glm_predict: unknown link %', link USING ERRCODE = '22023',
-            HINT = 'identity, log, inverse, sqr_inverse, sqrt, logit or probit';
-    END CASE;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_glm_predict'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.glm_predict(float8[], float8[], text) IS
-'The mean g⁻¹(coef . x) for a link (MADlib glm_predict); PL/pgSQL, IMMUTABLE and PARALLEL SAFE for views.';
+'The mean g⁻¹(coef . x) for a link (MADlib glm_predict); C, IMMUTABLE and PARALLEL SAFE for views.';
 
 CREATE FUNCTION indb_ml._normal_cdf(x float8) RETURNS float8
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE

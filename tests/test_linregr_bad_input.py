@@ -101,5 +101,5 @@ def test_grouping_errors(db):
 
 
 def test_predict_dimension_mismatch(db):
-    with pytest.raises(E.ArraySubscriptError, match="coef has 2 elements but col_ind_var has 3"), db.transaction():
+    with pytest.raises(E.ArraySubscriptError, match="linregr_predict: 2 coefficients but 3 features"), db.transaction():
         db.execute("SELECT indb_ml.linregr_predict(ARRAY[1, 2], ARRAY[1, 2, 3])")

@@ -46,8 +46,12 @@ def test_aggregate_bad_input(postgresql, rows):
     assert postgresql.execute("SELECT indb_ml.gram(x) FROM t WHERE false").fetchone()[0] is None
     with pytest.raises(E.ArraySubscriptError, match="different lengths"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.gram(CASE WHEN id % 2 = 0 THEN x ELSE x[1:2] END) FROM t")
-    with pytest.raises(E.DataException, match="NULL elements"), postgresql.transaction():
+    with pytest.raises(E.NullValueNotAllowed, match="NULL elements"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.gram(ARRAY[1, NULL]::float8[])")
+    with pytest.raises(E.NullValueNotAllowed, match="NULL elements"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.xty(ARRAY[1, NULL]::float8[], 1)")
+    with pytest.raises(E.ArraySubscriptError, match="one-dimensional"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.gram('{{1,2},{3,4}}'::float8[])")
     # NaN and Infinity propagate, as in numpy (only the LAPACK decompositions reject them).
     assert all(np.isnan(postgresql.execute("SELECT indb_ml.xty(x, 'NaN') FROM t").fetchone()[0]))
 

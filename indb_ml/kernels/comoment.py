@@ -71,6 +71,20 @@ def comoment_merge(a: Comoment | None, b: Comoment | None) -> Comoment | None:
     return Comoment(n, mean, comoment)
 
 
+def comoment_from_cstate(raw: bytes | None) -> tuple[Comoment | None, int]:
+    """A state of the C co-moment aggregates (``linregr``, ``gram``, ``xty``, and every
+    training pass over them) as ``(state or None, rows skipped)``."""
+    from indb_ml.kernels.cstate import COMOMENT, parse_state, unpack_symmetric
+
+    state = parse_state(raw, COMOMENT)
+    if state is None:
+        return None, 0
+    if state.n == 0:
+        return None, state.skipped
+    w = state.width
+    return Comoment(state.n, state.data[:w].copy(), unpack_symmetric(state.data[w:], w)), state.skipped
+
+
 def comoment_to_bytes(state: Comoment | None, skipped: int = 0) -> bytes:
     """Serialize as float64 ``[n, skipped, width, mean..., comoment...]`` (a bytea state)."""
     if state is None:

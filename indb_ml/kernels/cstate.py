@@ -1,0 +1,69 @@
+"""Reading the ``bytea`` aggregate states written by indb_ml's C module (``src/indb_ml.h``).
+
+A state is a 40-byte header (magic ``IMLS``, version, kind, width, a kind-specific
+parameter, rows used, rows skipped) followed by float64 slots. The C transition and
+combine functions do the per-row work; the final steps (statistics, solves) run here in
+numpy once per group, so this module is the one place that knows the layout on the
+Python side. Symmetric matrices are stored as their upper triangle, packed row-major.
+
+>>> import struct
+>>> raw = struct.pack("<IHHiiiqq", MAGIC, VERSION, COMOMENT, 1, 0, 0, 3, 1) + struct.pack("<2d", 2.0, 8.0)
+>>> s = parse_state(raw, COMOMENT)
+>>> (s.width, s.n, s.skipped, s.data.tolist())
+(1, 3, 1, [2.0, 8.0])
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+MAGIC = 0x534C4D49
+VERSION = 1
+COMOMENT, LOGIT, GLM = 1, 2, 3
+# The header after the varlena length word, which SQL clients and PL/Python never see:
+# magic, version, kind, width, param, reserved, n, skipped (36 bytes; slots follow).
+HEADER = struct.Struct("<IHHiiiqq")
+
+
+def slots(kind: int, width: int) -> int:
+    tri = width * (width + 1) // 2
+    return {COMOMENT: width + tri, LOGIT: 1 + width + tri, GLM: 4 + width + tri}[kind]
+
+
+@dataclass(frozen=True)
+class CState:
+    kind: int
+    width: int
+    param: int
+    n: int
+    skipped: int
+    data: np.ndarray  # float64 slots
+
+
+def parse_state(raw: bytes | memoryview | None, kind: int) -> CState | None:
+    """The checked state (the ``bytea`` value as PL/Python or psycopg hands it over), or
+    None for SQL NULL."""
+    if raw is None:
+        return None
+    raw = bytes(raw)
+    if len(raw) < HEADER.size:
+        raise ValueError("invalid aggregate state: too short")
+    magic, version, k, width, param, reserved, n, skipped = HEADER.unpack_from(raw, 0)
+    if magic != MAGIC or version != VERSION or k != kind or reserved != 0 or width < 0:
+        raise ValueError("invalid aggregate state: not an indb_ml state of this kind and version")
+    count = slots(kind, width)
+    if len(raw) != HEADER.size + 8 * count:
+        raise ValueError("invalid aggregate state: length does not match its width")
+    return CState(kind, width, param, n, skipped, np.frombuffer(raw, dtype=np.float64, offset=HEADER.size))
+
+
+def unpack_symmetric(packed: np.ndarray, width: int) -> np.ndarray:
+    """The full symmetric matrix from its packed upper triangle (row-major, i <= j)."""
+    full = np.zeros((width, width))
+    rows, cols = np.triu_indices(width)
+    full[rows, cols] = packed
+    full[cols, rows] = packed
+    return full

@@ -1,0 +1,117 @@
+/*
+ * indb_ml.h: the aggregate states of indb_ml's C module and the checks every C function
+ * makes on its arguments.
+ *
+ * The C module holds only per-row work: aggregate transition, combine and cheap final
+ * functions, and per-row prediction. Everything else (drivers, statistics, planning) is
+ * Python. A state is a bytea that starts with a fixed header (magic, version, kind,
+ * width, row counts) followed by float8 slots whose number is a function of the kind and
+ * width, so a state from anywhere (a parallel worker, a Citus shard, a bytea literal) is
+ * checked before it is read: a corrupted or foreign state is an error, never a crash.
+ */
+#ifndef INDB_ML_H
+#define INDB_ML_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/array.h"
+
+#define INDB_STATE_MAGIC	0x534C4D49	/* "IMLS" read as a little-endian uint32 */
+#define INDB_STATE_VERSION	1
+
+/* Widths above this are refused whatever indb_ml.matrix_memory_mb says (k^2 doubles). */
+#define INDB_MAX_WIDTH		10000
+
+typedef enum IndbStateKind
+{
+	INDB_COMOMENT = 1,			/* count, means, centred co-moments of z (linregr, gram, xty) */
+	INDB_LOGIT = 2,				/* log-likelihood, gradient, Hessian of logistic regression */
+	INDB_GLM = 3,				/* one IRLS step of a GLM: sums, X'Wz, X'WX */
+	INDB_KIND_LIMIT = 16		/* kinds below this are reserved for the C module */
+} IndbStateKind;
+
+/*
+ * The header of every state, 40 bytes so that data[] is 8-byte aligned whenever the
+ * varlena itself is (palloc'd states always are; indb_state_arg copies the others).
+ */
+typedef struct IndbState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint32		magic;			/* INDB_STATE_MAGIC */
+	uint16		version;		/* INDB_STATE_VERSION */
+	uint16		kind;			/* IndbStateKind */
+	int32		width;			/* columns the state is about (k, or k+1 with y); 0: none seen yet */
+	int32		param;			/* kind-specific small integer (GLM: family * 16 + link) */
+	int32		reserved;		/* zero */
+	int64		n;				/* rows folded in */
+	int64		skipped;		/* rows skipped for a NULL */
+	double		data[FLEXIBLE_ARRAY_MEMBER];	/* kind-specific slots */
+} IndbState;
+
+#define INDB_STATE_HEADER	offsetof(IndbState, data)
+
+/*
+ * Number of float8 slots after the header for a kind and width (-1 if the kind is unknown).
+ * Width 0 is a state that has only counted skipped rows: no row has fixed its width yet.
+ */
+extern int64 indb_state_slots(int kind, int width);
+
+/* Packed upper triangle (row-major, i <= j) of a w x w symmetric matrix. */
+static inline int64
+indb_tri_size(int64 w)
+{
+	return w * (w + 1) / 2;
+}
+
+static inline int64
+indb_tri_row(int64 w, int64 i)
+{
+	/* offset of element (i, i): rows 0..i-1 hold w, w-1, ..., w-i+1 elements */
+	return i * w - i * (i - 1) / 2;
+}
+
+/*
+ * A new zeroed state in the aggregate's memory context (or the current one when not
+ * called as an aggregate). Checks the width against INDB_MAX_WIDTH and the size against
+ * indb_ml.matrix_memory_mb before allocating. fname names the SQL function in errors.
+ */
+extern IndbState *indb_state_new(FunctionCallInfo fcinfo, int kind, int width, int32 param,
+								 const char *fname);
+
+/*
+ * The state in argument argno, checked (magic, version, kind, width bounds, exact length),
+ * or NULL when the argument is NULL. With for_update, the result may be modified: it is
+ * the aggregate's own transition value when called as an aggregate, a copy otherwise.
+ */
+extern IndbState *indb_state_arg(FunctionCallInfo fcinfo, int argno, int kind, bool for_update,
+								 const char *fname);
+
+/* Merge-time check that two states describe the same problem. */
+extern void indb_state_check_same(const IndbState *a, const IndbState *b, const char *fname);
+
+/*
+ * A one-dimensional float8 array argument: its elements, or NULL with *has_null set when
+ * an element is NULL. A multi-dimensional array is an error; '{}' gives *len = 0.
+ */
+extern const double *indb_vector_arg(FunctionCallInfo fcinfo, int argno, int *len, bool *has_null,
+									 const char *fname, const char *what);
+
+/* Errors with the SQLSTATEs the Python drivers use, naming the problem and the fix. */
+extern void indb_error_nonfinite(const char *fname) pg_attribute_noreturn();
+extern void indb_error_width(const char *fname, const char *what, int expected, int got) pg_attribute_noreturn();
+
+/* True when every value is finite (no NaN, no +-Infinity). */
+static inline bool
+indb_all_finite(const double *v, int n)
+{
+	double		acc = 0.0;
+	int			i;
+
+	/* v * 0 is 0 for finite v and NaN otherwise: one NaN test for the whole vector */
+	for (i = 0; i < n; i++)
+		acc += v[i] * 0.0;
+	return acc == 0.0;
+}
+
+#endif							/* INDB_ML_H */

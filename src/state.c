@@ -1,0 +1,218 @@
+/*
+ * state.c: allocation and validation of aggregate states, and argument checks shared by
+ * every C function of indb_ml.
+ */
+#include "postgres.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "catalog/pg_type.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "indb_ml.h"
+
+PG_MODULE_MAGIC;
+
+#define DEFAULT_MEMORY_MB	512
+
+int64
+indb_state_slots(int kind, int width)
+{
+	int64		w = width;
+
+	switch (kind)
+	{
+		case INDB_COMOMENT:		/* means, packed co-moments */
+			return w + indb_tri_size(w);
+		case INDB_LOGIT:		/* log-likelihood, gradient, packed Hessian */
+			return 1 + w + indb_tri_size(w);
+		case INDB_GLM:			/* 4 sums, X'Wz, packed X'WX */
+			return 4 + w + indb_tri_size(w);
+		default:
+			return -1;
+	}
+}
+
+/* indb_ml.matrix_memory_mb in bytes: the cap on one state, as on every other buffer. */
+static int64
+memory_limit_bytes(void)
+{
+	const char *value = GetConfigOption("indb_ml.matrix_memory_mb", true, false);
+	long		mb = DEFAULT_MEMORY_MB;
+
+	if (value != NULL && value[0] != '\0')
+	{
+		char	   *end;
+		long		parsed;
+
+		errno = 0;
+		parsed = strtol(value, &end, 10);
+		if (errno == 0 && *end == '\0' && parsed > 0)
+			mb = parsed;
+	}
+	return (int64) mb * 1024 * 1024;
+}
+
+IndbState *
+indb_state_new(FunctionCallInfo fcinfo, int kind, int width, int32 param, const char *fname)
+{
+	int64		slots;
+	int64		bytes;
+	IndbState  *state;
+
+	if (width < 0 || width > INDB_MAX_WIDTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: %d columns is outside the supported range 0 to %d",
+						fname, width, INDB_MAX_WIDTH),
+				 errhint("use fewer features, or the tile operators for wide matrices")));
+	slots = indb_state_slots(kind, width);
+	if (slots < 0)
+		elog(ERROR, "%s: unknown state kind %d", fname, kind);
+	bytes = (int64) INDB_STATE_HEADER + slots * (int64) sizeof(double);
+	if (bytes > memory_limit_bytes() || !AllocSizeIsValid(bytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: the state for %d columns needs " INT64_FORMAT " MB, above indb_ml.matrix_memory_mb",
+						fname, width, bytes / (1024 * 1024)),
+				 errhint("raise SET indb_ml.matrix_memory_mb, or use fewer features")));
+
+	/*
+	 * Allocated in the current (per-row) context: the executor copies a new transition
+	 * value into the aggregate's context once, and later rows update that copy in place.
+	 */
+	state = (IndbState *) palloc0(bytes);
+	SET_VARSIZE(state, bytes);
+	state->magic = INDB_STATE_MAGIC;
+	state->version = INDB_STATE_VERSION;
+	state->kind = (uint16) kind;
+	state->width = width;
+	state->param = param;
+	(void) fcinfo;
+	return state;
+}
+
+static void
+bad_state(const char *fname, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("%s: invalid aggregate state: %s", fname, why),
+			 errhint("states are written by indb_ml's own aggregate functions of the same version; "
+					 "do not pass other bytea values")));
+}
+
+IndbState *
+indb_state_arg(FunctionCallInfo fcinfo, int argno, int kind, bool for_update, const char *fname)
+{
+	struct varlena *raw;
+	IndbState  *state;
+	Size		size;
+	int64		slots;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	raw = PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	size = VARSIZE_ANY(raw);
+	if (size < INDB_STATE_HEADER)
+		bad_state(fname, "too short");
+	state = (IndbState *) raw;
+	if (state->magic != INDB_STATE_MAGIC)
+		bad_state(fname, "not an indb_ml state");
+	if (state->version != INDB_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s: aggregate state of version %d, this module reads version %d",
+						fname, (int) state->version, INDB_STATE_VERSION),
+				 errhint("states from another version of indb_ml cannot be merged; recompute them")));
+	if (state->kind != kind)
+		bad_state(fname, "a state of another aggregate");
+	if (state->width < 0 || state->width > INDB_MAX_WIDTH)
+		bad_state(fname, "width out of range");
+	if (state->reserved != 0 || state->n < 0 || state->skipped < 0 || (state->width == 0 && state->n != 0))
+		bad_state(fname, "corrupted header");
+	slots = indb_state_slots(kind, state->width);
+	if ((int64) size != (int64) INDB_STATE_HEADER + slots * (int64) sizeof(double))
+		bad_state(fname, "length does not match its width");
+
+	/*
+	 * The transition value of an aggregate (argument 0) belongs to the executor and may be
+	 * updated in place, as float8_accum does. Anything else is copied before an update, and
+	 * a value that is not 8-byte aligned (read straight from a tuple) is copied before use.
+	 */
+	if ((for_update && !(argno == 0 && AggCheckCallContext(fcinfo, NULL)))
+		|| ((uintptr_t) state->data % sizeof(double)) != 0)
+	{
+		IndbState  *copy = (IndbState *) palloc(size);
+
+		memcpy(copy, state, size);
+		state = copy;
+	}
+	return state;
+}
+
+void
+indb_state_check_same(const IndbState *a, const IndbState *b, const char *fname)
+{
+	if (a->width != b->width)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s: partial results over arrays of different lengths (%d and %d)",
+						fname, a->width, b->width),
+				 errhint("every row must have the same number of features")));
+	if (a->param != b->param)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: partial results computed with different parameters", fname)));
+}
+
+const double *
+indb_vector_arg(FunctionCallInfo fcinfo, int argno, int *len, bool *has_null,
+				const char *fname, const char *what)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(argno);
+	int			ndim = ARR_NDIM(arr);
+
+	*has_null = false;
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s: %s must be a float8[] array", fname, what)));
+	if (ndim == 0)
+	{
+		*len = 0;
+		return NULL;
+	}
+	if (ndim != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s: %s must be a one-dimensional array, not %d-dimensional", fname, what, ndim),
+				 errhint("pass one row of features per call, e.g. ARRAY[1, x1, x2]")));
+	*len = ARR_DIMS(arr)[0];
+	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
+	{
+		*has_null = true;
+		return NULL;
+	}
+	return (const double *) ARR_DATA_PTR(arr);
+}
+
+void
+indb_error_nonfinite(const char *fname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("%s: NaN or Infinity in the dependent or an independent variable", fname),
+			 errhint("exclude such rows, e.g. with a view: WHERE y <> 'NaN' AND abs(x) <> 'Infinity'")));
+}
+
+void
+indb_error_width(const char *fname, const char *what, int expected, int got)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+			 errmsg("%s: %s arrays have different lengths (%d and %d)", fname, what, expected, got),
+			 errhint("every row must have the same number of features")));
+}
