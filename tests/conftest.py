@@ -22,6 +22,8 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from indb_ml.cli.server import EmbeddedServer
 
+pytest_plugins = ["tests.citus_conftest"]  # citus_cluster: a local Citus cluster (test_citus*.py)
+
 
 @pytest.fixture(scope="session")
 def indb_cluster():

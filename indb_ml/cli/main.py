@@ -1,6 +1,7 @@
 """``indb-ml``: the embedded server, extension install and the demo.
 
     indb-ml server start|stop|status|dsn|psql [--data-dir DIR]
+    indb-ml cluster start [--workers N]|stop|status|dsn|psql [--data-dir DIR]
     indb-ml install --dsn DSN [--upgrade]
     indb-ml demo [--dsn DSN] [--data-dir DIR]
 
@@ -37,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-extension", action="store_true", help="start without creating the extension"
     )
 
+    cluster = commands.add_parser(
+        "cluster", help="a local Citus cluster (coordinator and workers) on 127.0.0.1"
+    )
+    cluster.add_argument("action", choices=["start", "stop", "status", "dsn", "psql"])
+    cluster.add_argument(
+        "--workers", type=int, help="number of workers (default: as before, else 2)"
+    )
+    cluster.add_argument(
+        "--data-dir",
+        type=Path,
+        help="cluster directory (default: $INDB_ML_CLUSTER_DATA or the user data dir)",
+    )
+
     install = commands.add_parser("install", help="create or upgrade the extension in a database")
     install.add_argument("--dsn", required=True, help="postgresql://user:password@host:port/dbname")
     install.add_argument("--upgrade", action="store_true", help="ALTER EXTENSION indb_ml UPDATE")
@@ -51,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"server": _server, "install": _install, "demo": _demo}[args.command]
+    handler = {"server": _server, "cluster": _cluster, "install": _install, "demo": _demo}[
+        args.command
+    ]
     try:
         return handler(args)
     except CliError as exc:
@@ -93,6 +109,29 @@ def _server(args: argparse.Namespace) -> int:
         print(srv.dsn())
     else:
         _exec_psql(srv)
+    return 0
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from indb_ml.cli.cluster import LocalCluster
+
+    cluster = LocalCluster(args.data_dir)
+    if args.workers is not None and args.action != "start":
+        raise CliError("--workers goes with `indb-ml cluster start`")
+    if args.action == "start":
+        print(cluster.start(workers=args.workers))
+    elif args.action == "stop":
+        print("stopped" if cluster.stop() else f"not running ({cluster.data_dir})")
+    elif args.action == "status":
+        for key, value in cluster.status().items():
+            if isinstance(value, list):
+                value = ", ".join(value)
+            print(f"{key}: {'' if value is None else value}")
+    elif args.action == "dsn":
+        print(cluster.dsn())
+    else:
+        cluster.dsn()  # fails with a hint when there is no cluster
+        _exec_psql(cluster.coordinator)
     return 0
 
 

@@ -32,7 +32,7 @@ import secrets
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -186,11 +186,22 @@ class EmbeddedServer:
     """A PostgreSQL cluster owned by indb-ml, started and stopped on demand.
 
     ``start`` is idempotent, so every command can call it before connecting.
+    A node of a local Citus cluster (:mod:`indb_ml.cli.cluster`) passes ``extra_conf``
+    (postgresql.conf lines written after ours at each start) and the cluster's
+    ``password`` (used by initdb instead of a fresh random one).
     """
 
-    def __init__(self, data_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        extra_conf: Sequence[str] = (),
+        password: str | None = None,
+    ) -> None:
         self.data_dir = _absolute(data_dir) if data_dir is not None else default_data_dir()
         self.pgdata = self.data_dir / "pgdata"
+        self.extra_conf = list(extra_conf)
+        self.password = password
         self._bindir: Path | None = None
 
     @property
@@ -328,7 +339,7 @@ class EmbeddedServer:
     def _initdb(self) -> None:
         """Create the cluster: password auth for every connection, superuser 'postgres', UTF-8."""
         password_file = self.data_dir / "password"
-        _write_file(password_file, secrets.token_urlsafe(24) + "\n", 0o600)
+        _write_file(password_file, (self.password or secrets.token_urlsafe(24)) + "\n", 0o600)
         cmd = [
             str(self.bindir / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER,
             "--auth=scram-sha-256", f"--pwfile={password_file}",
@@ -375,6 +386,7 @@ class EmbeddedServer:
             f"port = {port}",
             f"unix_socket_directories = {_conf_string(sockets)}",
             "password_encryption = 'scram-sha-256'",
+            *self.extra_conf,
         ]
         _write_file(self.pgdata / "indb_ml.conf", "\n".join(lines) + "\n", 0o600)
 
