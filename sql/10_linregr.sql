@@ -90,3 +90,18 @@ CREATE AGGREGATE indb_ml._linregr_state(float8, float8[]) (
 );
 COMMENT ON AGGREGATE indb_ml._linregr_state(float8, float8[]) IS
 'Internal: the co-moments state of [y, x] (the linregr aggregate without its final step): one pass of linregr_train per group, finalized by the driver.';
+
+CREATE FUNCTION indb_ml._residual_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_residual_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._residual_transition(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._residual_state (C: co-moments of [(y - x.coef)^2, x]).';
+
+CREATE AGGREGATE indb_ml._residual_state(float8, float8[], float8[]) (
+    SFUNC = indb_ml._residual_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._comoment_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._residual_state(float8, float8[], float8[]) IS
+'Internal: the co-moments state of the squared residuals and the features given coefficients: the second pass of linregr_train''s Breusch-Pagan test.';

@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
@@ -21,6 +22,19 @@
 #include "indb_ml.h"
 
 #define STACK_WIDTH 256
+
+/* a + b for row counts; a state with a count near 2^63 can only be a forged one */
+static int64
+add_count(int64 a, int64 b)
+{
+	int64		sum;
+
+	if (pg_add_s64_overflow(a, b, &sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("aggregate state: row count out of range")));
+	return sum;
+}
 
 /* Fold one row z = [y (if has_y), x[0..k-1]] into the state. */
 static void
@@ -30,8 +44,9 @@ comoment_add(IndbState *s, bool has_y, double y, const double *x, int k)
 	double	   *mean = s->data;
 	double	   *com = s->data + w;
 	double		stack[STACK_WIDTH];
+	int64		count = add_count(s->n, 1);	/* checked before anything changes */
 	double	   *d = w <= STACK_WIDTH ? stack : (double *) palloc(w * sizeof(double));
-	double		n = (double) (s->n + 1);
+	double		n = (double) count;
 	double		inv = 1.0 / n;
 	double		shrink = (n - 1.0) * inv;
 	int			off = has_y ? 1 : 0;
@@ -50,10 +65,12 @@ comoment_add(IndbState *s, bool has_y, double y, const double *x, int k)
 		double		di = d[i] * shrink;
 		double	   *row = com + indb_tri_row(w, i) - i;	/* row[j] is C[i][j] for j >= i */
 
+		if (w > STACK_WIDTH)
+			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 5e7 multiply-adds */
 		for (j = i; j < w; j++)
 			row[j] += di * d[j];
 	}
-	s->n++;
+	s->n = count;
 	if (d != stack)
 		pfree(d);
 }
@@ -120,7 +137,7 @@ count_skipped(FunctionCallInfo fcinfo, IndbState *s, const char *fname)
 {
 	if (s == NULL)
 		s = indb_state_new(fcinfo, INDB_COMOMENT, 0, 0, fname);
-	s->skipped++;
+	s->skipped = add_count(s->skipped, 1);
 	return s;
 }
 
@@ -178,6 +195,50 @@ indb_ml_linregr_trans(PG_FUNCTION_ARGS)
 	return yx_transition(fcinfo, 1, 2, true, "linregr");
 }
 
+/*
+ * _residual_state(y, x, coef) transition: co-moments of [(y - x.coef)^2, x], the auxiliary
+ * regression of the Breusch-Pagan test. Rows with a NULL are skipped, as in linregr.
+ */
+PG_FUNCTION_INFO_V1(indb_ml_residual_trans);
+Datum
+indb_ml_residual_trans(PG_FUNCTION_ARGS)
+{
+	const char *fname = "linregr residuals";
+	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_COMOMENT, true, fname);
+	const double *x;
+	const double *coef;
+	double		e;
+	int			k,
+				kc,
+				i;
+	bool		has_null,
+				coef_null;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: coef must not be NULL", fname)));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, fname));
+	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
+	if (has_null)
+		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, fname));
+	coef = indb_vector_arg(fcinfo, 3, &kc, &coef_null, fname, "coef");
+	if (coef_null || kc != k)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s: %d coefficients for %d features, or NULL coefficients", fname, kc, k)));
+	check_not_empty(k, fname);
+	e = PG_GETARG_FLOAT8(1);
+	for (i = 0; i < k; i++)
+		e -= x[i] * coef[i];
+	if (isnan(e) || isinf(e) || !indb_all_finite(x, k))
+		indb_error_nonfinite(fname);
+	s = state_for_row(fcinfo, s, k + 1, fname, "independent variable", 1);
+	comoment_add(s, true, e * e, x, k);
+	PG_RETURN_BYTEA_P(s);
+}
+
 /* xty(x, y) transition: z = [y, x] */
 PG_FUNCTION_INFO_V1(indb_ml_xty_trans);
 Datum
@@ -222,6 +283,7 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 	const char *fname = "comoment combine";
 	IndbState  *a = indb_state_arg(fcinfo, 0, INDB_COMOMENT, true, fname);
 	IndbState  *b = indb_state_arg(fcinfo, 1, INDB_COMOMENT, false, fname);
+	int64		skipped;
 
 	if (b == NULL)
 	{
@@ -235,7 +297,7 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 	{
 		if (b->width != 0 && a->width != 0)
 			indb_state_check_same(a, b, fname);
-		a->skipped += b->skipped;
+		a->skipped = add_count(a->skipped, b->skipped);
 		PG_RETURN_BYTEA_P(a);
 	}
 	if (a->width == 0 || a->n == 0)
@@ -244,14 +306,18 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 
 		if (a->width != 0)
 			indb_state_check_same(a, b, fname);
+		skipped = add_count(a->skipped, b->skipped);
 		copy = (IndbState *) palloc(VARSIZE(b));
 		memcpy(copy, b, VARSIZE(b));
-		copy->skipped += a->skipped;
+		copy->skipped = skipped;
 		PG_RETURN_BYTEA_P(copy);
 	}
 	indb_state_check_same(a, b, fname);
+	/* both counts are checked before a is changed, so an error leaves a as it was */
+	(void) add_count(a->n, b->n);
+	skipped = add_count(a->skipped, b->skipped);
 	comoment_merge(a, b);
-	a->skipped += b->skipped;
+	a->skipped = skipped;
 	PG_RETURN_BYTEA_P(a);
 }
 
@@ -286,25 +352,42 @@ Datum
 indb_ml_gram_final(PG_FUNCTION_ARGS)
 {
 	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_COMOMENT, false, "gram");
-	int			k,
+	int64		k,
 				i,
 				j;
-	int			dims[2];
+	int64		nbytes;
+	ArrayType  *result;
 	double	   *out;
 
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
 	k = s->width;
-	out = (double *) palloc(sizeof(double) * k * k);
+
+	/*
+	 * The k x k result is twice the size of the state (8 k^2 bytes, 800 MB at the width
+	 * limit): checked against indb_ml.matrix_memory_mb like the state, and written straight
+	 * into the array (no Datum[] and no second copy, which tripled the peak).
+	 */
+	nbytes = ARR_OVERHEAD_NONULLS(2) + k * k * (int64) sizeof(double);
+	indb_check_alloc(nbytes, "gram", "the k x k result");
+	result = (ArrayType *) palloc(nbytes);
+	memset(result, 0, ARR_OVERHEAD_NONULLS(2));
+	SET_VARSIZE(result, nbytes);
+	result->ndim = 2;
+	result->dataoffset = 0;
+	result->elemtype = FLOAT8OID;
+	ARR_DIMS(result)[0] = (int) k;
+	ARR_DIMS(result)[1] = (int) k;
+	ARR_LBOUND(result)[0] = 1;
+	ARR_LBOUND(result)[1] = 1;
+	out = (double *) ARR_DATA_PTR(result);
 	for (i = 0; i < k; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		for (j = 0; j < k; j++)
-			out[i * k + j] = raw_product(s, i, j);
+			out[i * k + j] = raw_product(s, (int) i, (int) j);
 	}
-	dims[0] = k;
-	dims[1] = k;
-	PG_RETURN_ARRAYTYPE_P(float8_array(out, 2, dims));
+	PG_RETURN_ARRAYTYPE_P(result);
 }
 
 /* xty final: X'y as a float8[] (the state holds z = [y, x]) */

@@ -47,7 +47,8 @@ def assert_fails(conn, error, match, args, out="out"):
     (E.DataException, "is empty", ("empty", "out", "price", "ARRAY[1, tax]")),
     (E.DataException, "all 5 rows have a NULL", ("nulls", "out", "price", "ARRAY[1, tax]")),
     (E.ArraySubscriptError, "different lengths", ("ragged", "out", "price", "feats")),
-    (E.InvalidTextRepresentation, "2 row.s. contain NaN or Infinity", ("bad_values", "out", "price", "ARRAY[1, tax]")),
+    (E.InvalidTextRepresentation, "NaN or Infinity in the dependent or an independent variable",
+     ("bad_values", "out", "price", "ARRAY[1, tax]")),
 ])
 def test_bad_input(db, error, match, args):
     assert_fails(db, error, match, args)

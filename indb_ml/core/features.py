@@ -26,6 +26,8 @@ class Features:
     ok_sql: str | None  # boolean: the row has no NULL; None: NULLs are found in the packed block
     group_cols: tuple  # grouping column names, unquoted
     n_features: int | None  # None for an array column (known after the first chunk)
+    y_sql: str = ""  # float8: the dependent variable, for the aggregate passes
+    x_sql: str = ""  # float8[]: the features, for the aggregate passes (C checks NULLs and lengths)
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,10 @@ def _array_expression(sess, source, text, node, y_sql, group_cols) -> Features:
             sqlstate=InputError.DATATYPE_MISMATCH,
         )
     row = "ARRAY[(" + y_sql + ")::float8, " + ", ".join("(" + i + ")::float8" for i in items) + "]"
+    x_sql = "ARRAY[" + ", ".join("(" + i + ")::float8" for i in items) + "]"
     # A NULL element stays in the packed array (as a bitmap bit) and the row is
     # dropped in numpy: cheaper than a NULL test per element per row in SQL.
-    return Features(row, None, group_cols, len(items))
+    return Features(row, None, group_cols, len(items), "(" + y_sql + ")::float8", x_sql)
 
 
 def _array_column(sess, source, text, node, y_sql, group_cols) -> Features:
@@ -130,4 +133,4 @@ def _array_column(sess, source, text, node, y_sql, group_cols) -> Features:
     # A NULL array would shorten the packed row, so rows are tested in SQL here.
     ok = ("(" + y_sql + ") IS NOT NULL AND " + col + " IS NOT NULL AND pg_catalog.array_position("
           + as_float8 + ", NULL) IS NULL")
-    return Features(row, ok, group_cols, None)
+    return Features(row, ok, group_cols, None, "(" + y_sql + ")::float8", as_float8)

@@ -99,12 +99,18 @@ def _solve_raw(state: Comoment):
 
 
 def condition_number(state: Comoment) -> float:
-    """MADlib's ``condition_no``: the 2-norm condition number of the raw ``X^T X``."""
-    raw = state.comoment[1:, 1:] + state.n * np.outer(state.mean[1:], state.mean[1:])
-    if raw.size == 0:
+    """MADlib's ``condition_no``: the 2-norm condition number of the raw ``X^T X``.
+
+    ``X^T X = C + n m m^T = L L^T`` with ``L = [V sqrt(W), sqrt(n) m]`` (``C = V W V^T``),
+    so its condition number is ``cond(L)^2`` from the singular values of ``L``: accurate
+    to about ``cond(X) eps`` where eigenvalues of the formed ``X^T X`` are only accurate to
+    ``cond(X)^2 eps`` (Longley: 8e-8 against 2e-4 of the exact 2.3612e19)."""
+    if state.width < 2:
         return float("nan")
-    w = np.linalg.eigvalsh(raw)
-    return float(w[-1] / w[0]) if w[0] > 0 else float("inf")
+    w, v = np.linalg.eigh(state.comoment[1:, 1:])
+    factor = np.column_stack([v * np.sqrt(np.clip(w, 0.0, None)), np.sqrt(state.n) * state.mean[1:]])
+    s = np.linalg.svd(factor, compute_uv=False)
+    return float((s[0] / s[-1]) ** 2) if s[-1] > 0 else float("inf")
 
 
 def linregr_finalize(state: Comoment) -> LinregrFit:

@@ -1,9 +1,10 @@
-"""``indb_ml.linregr_train``: MADlib's linear regression over a table, on the block path.
+"""``indb_ml.linregr_train``: MADlib's linear regression over a table, in one aggregate pass.
 
-One chunked scan (:mod:`indb_ml.core.packing`) folds every block of rows into
-a mergeable moments state per group (:mod:`indb_ml.kernels.comoment`); the fit is
-finalized in numpy (:mod:`indb_ml.kernels.linregr`). The Breusch-Pagan test,
-when asked for, needs the residuals and so a second scan. The output table and
+One statement ``SELECT g, indb_ml._linregr_state(y, x) FROM source GROUP BY g``
+(:mod:`indb_ml.core.passes`) folds every row into a co-moments state per group in C
+(``src/comoment.c``), in parallel workers, per partition or on Citus shards; the fit
+is finalized in numpy once per group (:mod:`indb_ml.kernels.linregr`). The
+Breusch-Pagan test, when asked for, needs the residuals and so a second pass. The output table and
 ``<out_table>_summary`` are written last, in the caller's transaction: an error
 anywhere leaves neither behind.
 """
@@ -13,14 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import packing
+from indb_ml.core import packing, passes
 from indb_ml.core.features import resolve_features
-from indb_ml.core.groups import canonical_keys
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_accumulate, comoment_merge
+from indb_ml.kernels.comoment import comoment_from_cstate
 from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
 from indb_ml.models.catalog import registers
 
@@ -113,24 +113,28 @@ def linregr_train(
 
 
 def moments_by_group(sess: Session, source, features):
-    """One scan: moments and skipped rows per group, keyed by canonical group key."""
-    states: dict = {}
-    skipped: dict = {}
-    width = None if features.n_features is None else features.n_features + 1
-    for gkey, n_skipped, block in packing.scan_blocks(sess, source, features):
-        skipped[gkey] = skipped.get(gkey, 0) + n_skipped
-        if block.size == 0:
-            continue
-        width = check_block(block, width)
-        states[gkey] = comoment_accumulate(states.get(gkey), block)
-    keymap = canonical_keys(sess, source, features.group_cols, skipped)
-    merged_states: dict = {}
-    merged_skipped: dict = {}
-    for raw, canon in keymap.items():
-        merged_skipped[canon] = merged_skipped.get(canon, 0) + skipped[raw]
-        if raw in states:
-            merged_states[canon] = comoment_merge(merged_states.get(canon), states[raw])
-    return merged_states, merged_skipped, keymap
+    """One aggregate pass: ``({group: moments}, {group: rows skipped}, {group: group})``.
+
+    Every group that has rows is a key of the skipped counts (all-NULL groups too);
+    the moments exist for groups with at least one complete row. The third value maps
+    the keys of this pass to themselves, for passes that match later keys to them."""
+    call = "indb_ml._linregr_state(" + features.y_sql + ", " + features.x_sql + ")"
+    rows = passes.run_pass(sess, source, features.group_cols, call)
+    states, skipped = {}, {}
+    for gkey, row in rows.items():
+        moments, n_skipped = comoment_from_cstate(row["state"])
+        skipped[gkey] = n_skipped
+        if moments is not None:
+            _check_finite_moments(moments)
+            states[gkey] = moments
+    return states, skipped, {g: g for g in skipped}
+
+
+def _check_finite_moments(moments) -> None:
+    """Finite rows can still overflow the sums (|x| near 1e154 squares to Infinity)."""
+    if not (np.isfinite(moments.mean).all() and np.isfinite(moments.comoment).all()):
+        raise InputError("the sums of squares overflow float64: rescale the dependent or independent variables",
+                         sqlstate="22003")
 
 
 def check_block(block: np.ndarray, width: int | None) -> int:
@@ -149,20 +153,23 @@ def check_block(block: np.ndarray, width: int | None) -> int:
 
 
 def _breusch_pagan(sess: Session, source, features, fits, keymap) -> dict:
-    """Second scan: moments of ``[e^2, x]`` per group, then Koenker's LM statistic.
+    """Second pass: moments of ``[e^2, x]`` per group given its coefficients, then
+    Koenker's LM statistic.
 
-    Under READ COMMITTED this scan takes a new snapshot: rows changed by others
+    Under READ COMMITTED this pass takes a new snapshot: rows changed by others
     in between are seen here and not in the fit (use REPEATABLE READ to avoid it).
     """
-    aux: dict = {}
-    for raw, _, block in packing.scan_blocks(sess, source, features):
-        gkey = keymap.get(raw)
-        if block.size == 0 or gkey not in fits:
-            continue
-        x = block[:, 1:]
-        resid = block[:, 0] - x @ fits[gkey].coef
-        aux[gkey] = comoment_accumulate(aux.get(gkey), np.column_stack([resid**2, x]))
-    return {g: breusch_pagan(a, fits[g].coef.size) for g, a in aux.items()}
+    call = ("indb_ml._residual_state(" + features.y_sql + ", " + features.x_sql + ", indb_ml_c.coef)")
+    coefs = {g: fit.coef for g, fit in fits.items()}
+    rows = passes.run_pass(sess, source, features.group_cols, call, coef_by_group=coefs)
+    match = passes.match_keys(sess, source, features.group_cols, fits, rows)
+    out = {}
+    for raw, row in rows.items():
+        aux, _ = comoment_from_cstate(row["state"])
+        gkey = match[raw]
+        if aux is not None and gkey in fits:
+            out[gkey] = breusch_pagan(aux, fits[gkey].coef.size)
+    return out
 
 
 def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_bp: bool) -> None:
