@@ -9,13 +9,17 @@ against numpy. The fault tests stop a worker, so they come last.
 from __future__ import annotations
 
 import re
+import stat
 
 import numpy as np
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
+from indb_ml.cli import CliError
+from indb_ml.cli.main import main
 from tests.citus_conftest import CITUS_SHARD_COUNT, CITUS_WORKERS
 from tests.helpers import load_table, seeded_regression
 
@@ -112,6 +116,39 @@ def test_workers_reach_each_other(citus_conn):
         sql.SQL("SELECT count(*) FROM {} x JOIN {} y ON x.k = y.id").format(sql.Identifier(a), sql.Identifier(b))
     ).fetchone()[0]
     assert count == 300
+
+
+def test_cluster_command_line_and_files(citus_local_cluster, citus_cluster, capsys):
+    data_dir = str(citus_local_cluster.data_dir)
+    assert main(["cluster", "dsn", "--data-dir", data_dir]) == 0
+    assert capsys.readouterr().out.strip() == citus_cluster
+    assert main(["cluster", "status", "--data-dir", data_dir]) == 0
+    status = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    assert status["running"] == "True" and status["workers"] == str(CITUS_WORKERS)
+    assert len(status["active_workers"].split(", ")) == CITUS_WORKERS
+    assert main(["cluster", "stop", "--workers", "3", "--data-dir", data_dir]) == 1
+    assert "--workers goes with" in capsys.readouterr().err
+    with pytest.raises(CliError, match="removing workers is not supported"):
+        citus_local_cluster.start(workers=1)
+    # Passwords: mode 600; every node asks for one, also on loopback.
+    for path in [citus_local_cluster.data_dir / "password",
+                 *(citus_local_cluster.data_dir.glob("*/password"))]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    params = conninfo_to_dict(citus_cluster)
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(host=params["host"], port=params["port"], user=params["user"], dbname=params["dbname"],
+                        password="wrong", connect_timeout=10)
+
+
+def test_cluster_restart_keeps_ports_and_registration(citus_local_cluster, citus_cluster):
+    assert citus_local_cluster.start() == citus_cluster  # running: a no-op
+    assert citus_local_cluster.stop()
+    assert citus_local_cluster.status()["running"] is False
+    assert citus_local_cluster.start() == citus_cluster  # same ports, same password
+    with psycopg.connect(citus_cluster, autocommit=True) as conn:
+        nodes = conn.execute("SELECT count(*) FROM pg_dist_node").fetchone()[0]
+        active = conn.execute("SELECT count(*) FROM citus_get_active_worker_nodes()").fetchone()[0]
+    assert (nodes, active) == (CITUS_WORKERS + 1, CITUS_WORKERS)
 
 
 # -- the linregr aggregate ---------------------------------------------------------------------
