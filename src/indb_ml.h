@@ -28,6 +28,15 @@ typedef enum IndbStateKind
 	INDB_COMOMENT = 1,			/* count, means, centred co-moments of z (linregr, gram, xty) */
 	INDB_LOGIT = 2,				/* log-likelihood, gradient, Hessian of logistic regression */
 	INDB_GLM = 3,				/* one IRLS step of a GLM: sums, X'Wz, X'WX */
+	/*
+	 * Newton states over d parameters (width = d; param: the number of categories K): the
+	 * log-likelihood, its gradient and its packed Hessian, 1 + d + d(d+1)/2 slots.
+	 * Multinomial logit: d = (K-1) k. Ordinal: d = (K-1) thresholds + k.
+	 */
+	INDB_MLOGIT = 4,
+	INDB_ORDINAL = 5,
+	/* sums for variances and margins (width = d): a d-vector and a packed d x d matrix */
+	INDB_SANDWICH = 6,
 	INDB_KIND_LIMIT = 16		/* kinds below this are reserved for the C module */
 } IndbStateKind;
 
@@ -86,6 +95,12 @@ extern IndbState *indb_state_new(FunctionCallInfo fcinfo, int kind, int width, i
  */
 extern IndbState *indb_state_arg(FunctionCallInfo fcinfo, int argno, int kind, bool for_update,
 								 const char *fname);
+
+/*
+ * Errors unless a result buffer of this many bytes (a k x k matrix from a final function)
+ * fits indb_ml.matrix_memory_mb and one allocation: call it before allocating.
+ */
+extern void indb_check_alloc(int64 bytes, const char *fname, const char *what);
 
 /* Merge-time check that two states describe the same problem. */
 extern void indb_state_check_same(const IndbState *a, const IndbState *b, const char *fname);

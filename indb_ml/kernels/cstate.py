@@ -22,7 +22,7 @@ import numpy as np
 
 MAGIC = 0x534C4D49
 VERSION = 1
-COMOMENT, LOGIT, GLM = 1, 2, 3
+COMOMENT, LOGIT, GLM, MLOGIT, ORDINAL, SANDWICH = 1, 2, 3, 4, 5, 6
 # The header after the varlena length word, which SQL clients and PL/Python never see:
 # magic, version, kind, width, param, reserved, n, skipped (36 bytes; slots follow).
 HEADER = struct.Struct("<IHHiiiqq")
@@ -30,7 +30,9 @@ HEADER = struct.Struct("<IHHiiiqq")
 
 def slots(kind: int, width: int) -> int:
     tri = width * (width + 1) // 2
-    return {COMOMENT: width + tri, LOGIT: 1 + width + tri, GLM: 4 + width + tri}[kind]
+    newton = 1 + width + tri  # log-likelihood, gradient, packed Hessian
+    return {COMOMENT: width + tri, LOGIT: newton, GLM: 4 + width + tri, MLOGIT: newton, ORDINAL: newton,
+            SANDWICH: width + tri}[kind]
 
 
 @dataclass(frozen=True)
