@@ -106,8 +106,12 @@ def test_cluster_has_two_workers_with_both_extensions(citus_conn):
         assert rows == [(True, version)] * CITUS_WORKERS, ext
 
 
-def test_workers_reach_each_other(citus_conn):
-    """A repartition join: the workers fetch each other's partitions (libpq between nodes)."""
+def test_workers_reach_each_other(citus_local_cluster, citus_conn):
+    """Every node reaches every node (libpq, scram); a repartition join moves data between workers."""
+    with psycopg.connect(citus_local_cluster.worker(1).dsn(), autocommit=True) as worker:
+        rows = worker.execute("SELECT nodeid, success, result FROM run_command_on_all_nodes("
+                              "'SELECT inet_server_port()::text')").fetchall()
+    assert len(rows) == CITUS_WORKERS + 1 and all(ok for _, ok, _ in rows), rows
     data = {"id": np.arange(300), "k": np.arange(300) % 17}
     _, a = twin(citus_conn, "a", data, "id", {"id": "int", "k": "int"})
     _, b = twin(citus_conn, "b", data, "id", {"id": "int", "k": "int"})
