@@ -508,7 +508,7 @@ COMMENT ON FUNCTION indb_ml.matrix_nuclear_norm(text, text) IS
 'Nuclear norm of matrix_in, the sum of its singular values (MADlib matrix_nuclear_norm); computed in memory (SVD).';
 
 -- ---- 22_tiles.sql ----
--- tiles: aggregates that work on whole tiles (DESIGN.md section 4, strategy 3)
+-- tiles: aggregates that work on whole tiles (docs/design.md, section 3, strategy 3)
 
 CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer,
                                             b bytea, b_rows integer, b_cols integer) RETURNS bytea

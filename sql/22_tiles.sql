@@ -1,4 +1,4 @@
--- tiles: aggregates that work on whole tiles (DESIGN.md section 4, strategy 3)
+-- tiles: aggregates that work on whole tiles (docs/design.md, section 3, strategy 3)
 
 CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer,
                                             b bytea, b_rows integer, b_cols integer) RETURNS bytea

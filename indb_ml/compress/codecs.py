@@ -175,7 +175,7 @@ def unshuffle(buf: bytes, count: int) -> np.ndarray:
 def _arrow(name: str):
     try:
         import pyarrow as pa
-    except ImportError as exc:  # the server's Python has pyarrow (DESIGN.md section 7)
+    except ImportError as exc:  # the server's Python has pyarrow (`make setup-server-python`)
         raise CodecError(f"codec {name} needs pyarrow, which this Python cannot import") from exc
     return pa, pa.Codec(name, compression_level=ZSTD_LEVEL if name == "zstd" else None)
 

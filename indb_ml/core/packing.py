@@ -1,4 +1,4 @@
-"""Chunked scans that hand blocks of rows to numpy (DESIGN.md section 4, strategy 1).
+"""Chunked scans that hand blocks of rows to numpy (docs/design.md, section 3, strategy 2).
 
 A heap table is walked in ranges of pages by one statement: a
 ``generate_series`` of block numbers, laterally joined to an aggregate over

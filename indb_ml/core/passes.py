@@ -1,4 +1,4 @@
-"""One aggregate statement per pass over the source (DESIGN strategy 1).
+"""One aggregate statement per pass over the source (docs/design.md, section 3, strategy 1).
 
 A training pass is ``SELECT <group key>, indb_ml.<state>(y, x[, coef]) FROM source
 GROUP BY <group cols>``: the per-row work is a C transition function and the states

@@ -3,7 +3,7 @@
 ``C[i, j] = sum_k A[i, k] * B[k, j]`` is ``SELECT a.row, b.col, sum(a.val * b.val)
 FROM a JOIN b ON a.col = b.row GROUP BY 1, 2``: PostgreSQL runs it out of core
 (hash or sort, spilling to disk) and in parallel, so neither operand nor the
-result is held in Python (DESIGN.md section 4, strategy 4). Transposes, scalings,
+result is held in Python (docs/design.md, section 3, strategy 4). Transposes, scalings,
 element-wise sums and products, and reductions over sparse entries are the same kind
 of plan; only a reduction's result vector comes back to Python.
 """

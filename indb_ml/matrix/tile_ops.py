@@ -5,7 +5,7 @@ tiles on the shared block index and, per output tile, the aggregate
 ``indb_ml.tile_mm`` (SFUNC: ``state + A_ik @ B_kj`` with BLAS; COMBINEFUNC:
 tile addition; FINALFUNC: the tile's bytes). PostgreSQL streams the join, so
 memory is bounded by a few tiles, and the aggregate merges, so the plan can run
-in parallel workers (DESIGN.md section 4, strategy 3).
+in parallel workers (docs/design.md, section 3, strategy 3).
 
 Compressed tiles (``codec`` other than ``raw``, see :mod:`indb_ml.compress`) are decoded
 in the statement by ``indb_ml.tile_decode`` (:func:`indb_ml.compress.tiles.data_sql`), so

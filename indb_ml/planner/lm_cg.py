@@ -12,7 +12,7 @@ Solves ``(XᵀX + λI) w = Xᵀy``. The loop is SystemDS's LinearRegCG::
 X is the loop invariant: it is packed once from the source (MADlib's
 ``independent_varname``, rows with a NULL skipped) into a temporary table, and
 :class:`~indb_ml.planner.program.Program` reblocks it into tiles when the iterations make
-that pay (DESIGN.md strategy 3). Each iteration's ``q`` is a planner expression: the chain rule orders it as
+that pay (docs/design.md, strategy 3). Each iteration's ``q`` is a planner expression: the chain rule orders it as
 ``t(X) %*% (X %*% p)`` and mmchain fuses it into one pass.
 """
 
