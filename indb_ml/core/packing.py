@@ -66,7 +66,11 @@ _TREE = ("WITH RECURSIVE t(c) AS (SELECT $1::regclass::oid UNION ALL SELECT i.in
 
 
 def _has_ctid(sess: Session, source: Relation) -> bool:
+    from indb_ml.core.plan_choice import is_distributed
+
     if source.kind not in HEAP_KINDS and source.kind != "p":
+        return False
+    if is_distributed(sess, source):  # shards elsewhere: the numbered scan reads them through Citus
         return False
     kinds = sess.execute(
         _TREE + "SELECT DISTINCT c.relkind FROM t JOIN pg_catalog.pg_class c ON c.oid = t.c WHERE c.relkind <> 'p'",

@@ -31,18 +31,21 @@ def training_plan(sess: Session) -> str:
     return value
 
 
+def is_distributed(sess: Session, source: Relation) -> bool:
+    """A Citus distributed or reference table: its rows live on the workers' shards, and the
+    coordinator's table of the same name is empty, so ctid ranges would read nothing."""
+    citus = sess.one("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS present")
+    if not citus["present"]:
+        return False
+    row = sess.one("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = "
+                   "$1::regclass) AS distributed", [source.sql(sess)], ["text"])
+    return bool(row["distributed"])
+
+
 def is_local_heap(sess: Session, source: Relation) -> bool:
     """A plain table or materialized view with its rows here: not partitioned, not a view or
-    foreign table, and not a Citus distributed table (whose coordinator table is empty)."""
-    if source.kind not in _LOCAL_HEAP_KINDS:
-        return False
-    citus = sess.one("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS present")
-    if citus["present"]:
-        row = sess.one("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = "
-                       "$1::regclass) AS distributed", [source.sql(sess)], ["text"])
-        if row["distributed"]:
-            return False
-    return True
+    foreign table, and not a Citus distributed table."""
+    return source.kind in _LOCAL_HEAP_KINDS and not is_distributed(sess, source)
 
 
 def use_aggregate_passes(sess: Session, source: Relation, memory_faster: bool = True) -> bool:
