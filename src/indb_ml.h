@@ -37,6 +37,9 @@ typedef enum IndbStateKind
 	INDB_ORDINAL = 5,
 	/* sums for variances and margins (width = d): a d-vector and a packed d x d matrix */
 	INDB_SANDWICH = 6,
+	INDB_SCORE = 7,				/* a d-vector of sums (per-cluster score sums; width = d) */
+	/* margins (width = all slots, param = k): min and max of x (2k), then summed effects and Jacobians */
+	INDB_MARGINS = 8,
 	INDB_KIND_LIMIT = 16		/* kinds below this are reserved for the C module */
 } IndbStateKind;
 

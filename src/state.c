@@ -28,6 +28,9 @@ indb_state_slots(int kind, int width)
 			return w + indb_tri_size(w);
 		case INDB_LOGIT:		/* log-likelihood, gradient, packed Hessian */
 			return 1 + w + indb_tri_size(w);
+		case INDB_SCORE:		/* a d-vector */
+		case INDB_MARGINS:		/* width counts every slot */
+			return w;
 		case INDB_GLM:			/* 4 sums, X'Wz, packed X'WX */
 			return 4 + w + indb_tri_size(w);
 		default:

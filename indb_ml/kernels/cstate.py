@@ -22,7 +22,7 @@ import numpy as np
 
 MAGIC = 0x534C4D49
 VERSION = 1
-COMOMENT, LOGIT, GLM, MLOGIT, ORDINAL, SANDWICH = 1, 2, 3, 4, 5, 6
+COMOMENT, LOGIT, GLM, MLOGIT, ORDINAL, SANDWICH, SCORE, MARGINS = 1, 2, 3, 4, 5, 6, 7, 8
 # The header after the varlena length word, which SQL clients and PL/Python never see:
 # magic, version, kind, width, param, reserved, n, skipped (36 bytes; slots follow).
 HEADER = struct.Struct("<IHHiiiqq")
@@ -32,7 +32,7 @@ def slots(kind: int, width: int) -> int:
     tri = width * (width + 1) // 2
     newton = 1 + width + tri  # log-likelihood, gradient, packed Hessian
     return {COMOMENT: width + tri, LOGIT: newton, GLM: 4 + width + tri, MLOGIT: newton, ORDINAL: newton,
-            SANDWICH: width + tri}[kind]
+            SANDWICH: width + tri, SCORE: width, MARGINS: width}[kind]
 
 
 @dataclass(frozen=True)
