@@ -36,79 +36,247 @@ add_count(int64 a, int64 b)
 	return sum;
 }
 
-/* Fold one row z = [y (if has_y), x[0..k-1]] into the state. */
+/*
+ * Layout of data[] for width w: mean[w], C's upper triangle packed row-major, the number
+ * of pending rows, then up to COMOMENT_BLOCK pending rows of w values. Rows are buffered
+ * and folded COMOMENT_BLOCK at a time: each element of C is then loaded and stored once
+ * per block instead of once per row, which is what bounds a rank-1 update per row
+ * (about 3x faster at 50 features), and the block is merged exactly (Chan et al.).
+ */
+#define COMOMENT_BLOCK 8
+
+static inline double *
+com_matrix(IndbState *s)
+{
+	return s->data + s->width;
+}
+
+static inline double *
+com_pending(IndbState *s)
+{
+	return s->data + s->width + indb_tri_size(s->width);
+}
+
+static inline double *
+com_buffer(IndbState *s)
+{
+	return com_pending(s) + 1;
+}
+
+/* The number of buffered rows, checked: a state from elsewhere may say anything. */
+static int
+pending_rows(IndbState *s, const char *fname)
+{
+	double		p = *com_pending(s);
+
+	if (!(p >= 0 && p <= COMOMENT_BLOCK) || p != (double) (int) p)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s: invalid aggregate state: corrupted row buffer", fname),
+				 errhint("states are written by indb_ml's own aggregate functions of the same version; "
+						 "do not pass other bytea values")));
+	return (int) p;
+}
+
+/* A checked co-moment state argument (see indb_state_arg), its row buffer checked too. */
+static IndbState *
+comoment_arg(FunctionCallInfo fcinfo, int argno, bool for_update, const char *fname)
+{
+	IndbState  *s = indb_state_arg(fcinfo, argno, INDB_COMOMENT, for_update, fname);
+
+	if (s != NULL)
+		(void) pending_rows(s, fname);
+	return s;
+}
+
+/*
+ * Fold m rows (row-major m x w, m <= COMOMENT_BLOCK) into the state: the block's mean and
+ * centred co-moments, merged with the state by Chan's update, in one pass over C.
+ */
+static void
+comoment_fold(IndbState *s, const double *rows, int m)
+{
+	int			w = s->width;
+	double	   *mean = s->data;
+	double	   *com = com_matrix(s);
+	int64		count = add_count(s->n, m);	/* checked before anything changes */
+	double		n0 = (double) s->n;
+	double		n = (double) count;
+	double		f = n0 * m / n;
+	double		stack[STACK_WIDTH * (COMOMENT_BLOCK + 2)];
+	double	   *scratch;
+	double	   *bmean;
+	double	   *delta;
+	double	   *e;
+	int			i,
+				j,
+				b;
+
+	if (m <= 0)
+		return;
+	scratch = w <= STACK_WIDTH ? stack : (double *) palloc(sizeof(double) * w * (COMOMENT_BLOCK + 2));
+	bmean = scratch;
+	delta = scratch + w;
+	e = scratch + 2 * w;		/* m x w, rows centred on the block mean */
+	for (j = 0; j < w; j++)
+	{
+		double		sum = 0.0;
+
+		for (b = 0; b < m; b++)
+			sum += rows[b * w + j];
+		bmean[j] = sum / m;
+		delta[j] = bmean[j] - mean[j];
+	}
+	for (b = 0; b < m; b++)
+		for (j = 0; j < w; j++)
+			e[b * w + j] = rows[b * w + j] - bmean[j];
+	for (i = 0; i < w; i++)
+	{
+		double	   *row = com + indb_tri_row(w, i) - i;	/* row[j] is C[i][j] for j >= i */
+		double		fi = f * delta[i];
+
+		if (w > STACK_WIDTH)
+			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 8e8 multiply-adds */
+		if (m == COMOMENT_BLOCK)
+		{
+			/* eight streams, j innermost and contiguous: the compiler vectorizes it */
+			const double *e0 = e, *e1 = e + w, *e2 = e + 2 * w, *e3 = e + 3 * w;
+			const double *e4 = e + 4 * w, *e5 = e + 5 * w, *e6 = e + 6 * w, *e7 = e + 7 * w;
+			double		a0 = e0[i], a1 = e1[i], a2 = e2[i], a3 = e3[i];
+			double		a4 = e4[i], a5 = e5[i], a6 = e6[i], a7 = e7[i];
+
+			for (j = i; j < w; j++)
+				row[j] += fi * delta[j] + a0 * e0[j] + a1 * e1[j] + a2 * e2[j] + a3 * e3[j]
+					+ a4 * e4[j] + a5 * e5[j] + a6 * e6[j] + a7 * e7[j];
+		}
+		else
+		{
+			for (j = i; j < w; j++)
+				row[j] += fi * delta[j];
+			for (b = 0; b < m; b++)
+			{
+				const double *eb = e + b * w;
+				double		ab = eb[i];
+
+				for (j = i; j < w; j++)
+					row[j] += ab * eb[j];
+			}
+		}
+	}
+	for (j = 0; j < w; j++)
+		mean[j] += delta[j] * (m / n);
+	s->n = count;
+	if (scratch != stack)
+		pfree(scratch);
+}
+
+/* Fold the buffered rows (before a merge or a final step reads the moments). */
+static void
+comoment_flush(IndbState *s)
+{
+	int			m = (int) *com_pending(s);
+
+	if (s->width == 0 || m == 0)
+		return;
+	comoment_fold(s, com_buffer(s), m);
+	*com_pending(s) = 0;
+}
+
+/* Buffer one row z = [y (if has_y), x[0..k-1]]; fold the buffer when it is full. */
 static void
 comoment_add(IndbState *s, bool has_y, double y, const double *x, int k)
 {
 	int			w = s->width;
-	double	   *mean = s->data;
-	double	   *com = s->data + w;
-	double		stack[STACK_WIDTH];
-	int64		count = add_count(s->n, 1);	/* checked before anything changes */
-	double	   *d = w <= STACK_WIDTH ? stack : (double *) palloc(w * sizeof(double));
-	double		n = (double) count;
-	double		inv = 1.0 / n;
-	double		shrink = (n - 1.0) * inv;
+	int			m = (int) *com_pending(s);
+	double	   *slot = com_buffer(s) + (int64) m * w;
 	int			off = has_y ? 1 : 0;
-	int			i,
-				j;
 
 	if (has_y)
-		d[0] = y - mean[0];
-	for (i = 0; i < k; i++)
-		d[i + off] = x[i] - mean[i + off];
-	for (i = 0; i < w; i++)
-		mean[i] += d[i] * inv;
-	/* C += (n-1)/n d d^T, upper triangle; the inner loop is an axpy the compiler vectorizes */
-	for (i = 0; i < w; i++)
+		slot[0] = y;
+	memcpy(slot + off, x, sizeof(double) * k);
+	m++;
+	if (m == COMOMENT_BLOCK)
 	{
-		double		di = d[i] * shrink;
-		double	   *row = com + indb_tri_row(w, i) - i;	/* row[j] is C[i][j] for j >= i */
-
-		if (w > STACK_WIDTH)
-			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 5e7 multiply-adds */
-		for (j = i; j < w; j++)
-			row[j] += di * d[j];
+		comoment_fold(s, com_buffer(s), m);
+		m = 0;
 	}
-	s->n = count;
-	if (d != stack)
-		pfree(d);
+	*com_pending(s) = m;
 }
 
-/* Merge b into a (both checked, same width, a modifiable). */
+/*
+ * The state of a final function with its buffered rows folded in: a copy when there are
+ * any (a final function must leave the transition value as it found it).
+ */
+static IndbState *
+comoment_final_arg(FunctionCallInfo fcinfo, const char *fname)
+{
+	IndbState  *s = comoment_arg(fcinfo, 0, false, fname);
+
+	if (s != NULL && s->width > 0 && *com_pending(s) > 0)
+	{
+		IndbState  *copy = (IndbState *) palloc(VARSIZE(s));
+
+		memcpy(copy, s, VARSIZE(s));
+		comoment_flush(copy);
+		s = copy;
+	}
+	return s;
+}
+
+/* Rows a state holds: folded and buffered. */
+static int64
+comoment_rows(IndbState *s)
+{
+	return s->width == 0 ? s->n : s->n + (int64) *com_pending(s);
+}
+
+/* Merge b into a (both checked, same width, a modifiable, b read-only). */
 static void
-comoment_merge(IndbState *a, const IndbState *b)
+comoment_merge(IndbState *a, IndbState *b)
 {
 	int			w = a->width;
 	int64		tri = indb_tri_size(w);
-	double		na = (double) a->n;
-	double		nb = (double) b->n;
-	double		n = na + nb;
+	int64		count;
+	double		na,
+				nb,
+				n,
+				scale;
 	double		stack[STACK_WIDTH];
-	double	   *delta = w <= STACK_WIDTH ? stack : (double *) palloc(w * sizeof(double));
-	double		scale = na * nb / n;
+	double	   *delta;
 	int			i,
 				j;
 	int64		t;
 
-	for (i = 0; i < w; i++)
+	comoment_flush(a);
+	if (b->n > 0)
 	{
-		delta[i] = b->data[i] - a->data[i];
-		a->data[i] += delta[i] * (nb / n);
-	}
-	for (t = 0; t < tri; t++)
-		a->data[w + t] += b->data[w + t];
-	for (i = 0; i < w; i++)
-	{
-		double	   *row = a->data + w + indb_tri_row(w, i) - i;
+		count = add_count(a->n, b->n);
+		na = (double) a->n;
+		nb = (double) b->n;
+		n = (double) count;
+		scale = na * nb / n;
+		delta = w <= STACK_WIDTH ? stack : (double *) palloc(w * sizeof(double));
+		for (i = 0; i < w; i++)
+		{
+			delta[i] = b->data[i] - a->data[i];
+			a->data[i] += delta[i] * (nb / n);
+		}
+		for (t = 0; t < tri; t++)
+			a->data[w + t] += b->data[w + t];
+		for (i = 0; i < w; i++)
+		{
+			double	   *row = a->data + w + indb_tri_row(w, i) - i;
 
-		CHECK_FOR_INTERRUPTS();
-		for (j = i; j < w; j++)
-			row[j] += delta[i] * delta[j] * scale;
+			CHECK_FOR_INTERRUPTS();
+			for (j = i; j < w; j++)
+				row[j] += delta[i] * delta[j] * scale;
+		}
+		a->n = count;
+		if (delta != stack)
+			pfree(delta);
 	}
-	a->n += b->n;
-	if (delta != stack)
-		pfree(delta);
+	/* b's buffered rows, folded into a as one block */
+	comoment_fold(a, com_buffer(b), (int) *com_pending(b));
 }
 
 /*
@@ -159,7 +327,7 @@ check_not_empty(int k, const char *fname)
 static Datum
 yx_transition(FunctionCallInfo fcinfo, int yarg, int xarg, bool null_elements_skip, const char *fname)
 {
-	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_COMOMENT, true, fname);
+	IndbState  *s = comoment_arg(fcinfo, 0, true, fname);
 	const double *x;
 	double		y;
 	int			k;
@@ -204,7 +372,7 @@ Datum
 indb_ml_residual_trans(PG_FUNCTION_ARGS)
 {
 	const char *fname = "linregr residuals";
-	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_COMOMENT, true, fname);
+	IndbState  *s = comoment_arg(fcinfo, 0, true, fname);
 	const double *x;
 	const double *coef;
 	double		e;
@@ -253,7 +421,7 @@ Datum
 indb_ml_gram_trans(PG_FUNCTION_ARGS)
 {
 	const char *fname = "gram";
-	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_COMOMENT, true, fname);
+	IndbState  *s = comoment_arg(fcinfo, 0, true, fname);
 	const double *x;
 	int			k;
 	bool		has_null;
@@ -281,8 +449,8 @@ Datum
 indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 {
 	const char *fname = "comoment combine";
-	IndbState  *a = indb_state_arg(fcinfo, 0, INDB_COMOMENT, true, fname);
-	IndbState  *b = indb_state_arg(fcinfo, 1, INDB_COMOMENT, false, fname);
+	IndbState  *a = comoment_arg(fcinfo, 0, true, fname);
+	IndbState  *b = comoment_arg(fcinfo, 1, false, fname);
 	int64		skipped;
 
 	if (b == NULL)
@@ -293,14 +461,14 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL)
 		PG_RETURN_BYTEA_P(b);
-	if (b->width == 0 || b->n == 0)
+	if (b->width == 0 || comoment_rows(b) == 0)
 	{
 		if (b->width != 0 && a->width != 0)
 			indb_state_check_same(a, b, fname);
 		a->skipped = add_count(a->skipped, b->skipped);
 		PG_RETURN_BYTEA_P(a);
 	}
-	if (a->width == 0 || a->n == 0)
+	if (a->width == 0 || comoment_rows(a) == 0)
 	{
 		IndbState  *copy;
 
@@ -314,7 +482,7 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 	}
 	indb_state_check_same(a, b, fname);
 	/* both counts are checked before a is changed, so an error leaves a as it was */
-	(void) add_count(a->n, b->n);
+	(void) add_count(comoment_rows(a), comoment_rows(b));
 	skipped = add_count(a->skipped, b->skipped);
 	comoment_merge(a, b);
 	a->skipped = skipped;
@@ -351,7 +519,7 @@ PG_FUNCTION_INFO_V1(indb_ml_gram_final);
 Datum
 indb_ml_gram_final(PG_FUNCTION_ARGS)
 {
-	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_COMOMENT, false, "gram");
+	IndbState  *s = comoment_final_arg(fcinfo, "gram");
 	int64		k,
 				i,
 				j;
@@ -395,7 +563,7 @@ PG_FUNCTION_INFO_V1(indb_ml_xty_final);
 Datum
 indb_ml_xty_final(PG_FUNCTION_ARGS)
 {
-	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_COMOMENT, false, "xty");
+	IndbState  *s = comoment_final_arg(fcinfo, "xty");
 	int			k,
 				i;
 	double	   *out;

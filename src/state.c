@@ -16,6 +16,7 @@
 PG_MODULE_MAGIC;
 
 #define DEFAULT_MEMORY_MB	512
+#define MAX_MEMORY_MB		(INT64CONST(1) << 30)	/* 1 PB: far above any allocation */
 
 int64
 indb_state_slots(int kind, int width)
@@ -24,10 +25,14 @@ indb_state_slots(int kind, int width)
 
 	switch (kind)
 	{
-		case INDB_COMOMENT:		/* means, packed co-moments */
-			return w + indb_tri_size(w);
+		case INDB_COMOMENT:		/* means, packed co-moments, row buffer (comoment.c) */
+			return w + indb_tri_size(w) + 1 + 8 * w;
 		case INDB_LOGIT:		/* log-likelihood, gradient, packed Hessian */
+		case INDB_MLOGIT:
+		case INDB_ORDINAL:
 			return 1 + w + indb_tri_size(w);
+		case INDB_SANDWICH:		/* a d-vector and a packed d x d matrix */
+			return w + indb_tri_size(w);
 		case INDB_SCORE:		/* a d-vector */
 		case INDB_MARGINS:		/* width counts every slot */
 			return w;
@@ -55,6 +60,9 @@ memory_limit_bytes(void)
 		if (errno == 0 && *end == '\0' && parsed > 0)
 			mb = parsed;
 	}
+	/* no state is above MaxAllocSize anyway: clamp so that mb * 2^20 cannot overflow */
+	if (mb > MAX_MEMORY_MB)
+		mb = MAX_MEMORY_MB;
 	return (int64) mb * 1024 * 1024;
 }
 
@@ -97,6 +105,17 @@ indb_state_new(FunctionCallInfo fcinfo, int kind, int width, int32 param, const 
 	return state;
 }
 
+void
+indb_check_alloc(int64 bytes, const char *fname, const char *what)
+{
+	if (bytes < 0 || bytes > memory_limit_bytes() || !AllocSizeIsValid(bytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: %s needs " INT64_FORMAT " MB, above indb_ml.matrix_memory_mb or the 1 GB limit of one value",
+						fname, what, bytes / (1024 * 1024)),
+				 errhint("raise SET indb_ml.matrix_memory_mb, or use fewer features")));
+}
+
 static void
 bad_state(const char *fname, const char *why)
 {
@@ -122,6 +141,21 @@ indb_state_arg(FunctionCallInfo fcinfo, int argno, int kind, bool for_update, co
 	if (size < INDB_STATE_HEADER)
 		bad_state(fname, "too short");
 	state = (IndbState *) raw;
+
+	/*
+	 * The transition value of an aggregate (argument 0) belongs to the executor and may be
+	 * updated in place, as float8_accum does. Anything else is copied before an update, and
+	 * a value that is not 8-byte aligned (read straight from a tuple, where bytea is only
+	 * 4-byte aligned) is copied before any field is read: n and the slots are 8-byte wide.
+	 */
+	if ((for_update && !(argno == 0 && AggCheckCallContext(fcinfo, NULL)))
+		|| ((uintptr_t) state % MAXIMUM_ALIGNOF) != 0)
+	{
+		IndbState  *copy = (IndbState *) palloc(size);
+
+		memcpy(copy, raw, size);
+		state = copy;
+	}
 	if (state->magic != INDB_STATE_MAGIC)
 		bad_state(fname, "not an indb_ml state");
 	if (state->version != INDB_STATE_VERSION)
@@ -139,20 +173,6 @@ indb_state_arg(FunctionCallInfo fcinfo, int argno, int kind, bool for_update, co
 	slots = indb_state_slots(kind, state->width);
 	if ((int64) size != (int64) INDB_STATE_HEADER + slots * (int64) sizeof(double))
 		bad_state(fname, "length does not match its width");
-
-	/*
-	 * The transition value of an aggregate (argument 0) belongs to the executor and may be
-	 * updated in place, as float8_accum does. Anything else is copied before an update, and
-	 * a value that is not 8-byte aligned (read straight from a tuple) is copied before use.
-	 */
-	if ((for_update && !(argno == 0 && AggCheckCallContext(fcinfo, NULL)))
-		|| ((uintptr_t) state->data % sizeof(double)) != 0)
-	{
-		IndbState  *copy = (IndbState *) palloc(size);
-
-		memcpy(copy, state, size);
-		state = copy;
-	}
 	return state;
 }
 

@@ -73,16 +73,25 @@ def comoment_merge(a: Comoment | None, b: Comoment | None) -> Comoment | None:
 
 def comoment_from_cstate(raw: bytes | None) -> tuple[Comoment | None, int]:
     """A state of the C co-moment aggregates (``linregr``, ``gram``, ``xty``, and every
-    training pass over them) as ``(state or None, rows skipped)``."""
-    from indb_ml.kernels.cstate import COMOMENT, parse_state, unpack_symmetric
+    training pass over them) as ``(state or None, rows skipped)``; the rows the C state
+    still buffers are folded in here, exactly."""
+    from indb_ml.kernels.cstate import COMOMENT, COMOMENT_BLOCK, parse_state, unpack_symmetric
 
     state = parse_state(raw, COMOMENT)
     if state is None:
         return None, 0
-    if state.n == 0:
-        return None, state.skipped
     w = state.width
-    return Comoment(state.n, state.data[:w].copy(), unpack_symmetric(state.data[w:], w)), state.skipped
+    tri = w * (w + 1) // 2
+    pending = int(state.data[w + tri]) if w else 0
+    if not 0 <= pending <= COMOMENT_BLOCK:
+        raise ValueError("invalid aggregate state: corrupted row buffer")
+    folded = None
+    if state.n > 0:
+        folded = Comoment(state.n, state.data[:w].copy(), unpack_symmetric(state.data[w:w + tri], w))
+    if pending:
+        rows = state.data[w + tri + 1:w + tri + 1 + pending * w].reshape(pending, w)
+        folded = comoment_accumulate(folded, rows)
+    return folded, state.skipped
 
 
 def comoment_to_bytes(state: Comoment | None, skipped: int = 0) -> bytes:

@@ -7,10 +7,10 @@ numpy once per group, so this module is the one place that knows the layout on t
 Python side. Symmetric matrices are stored as their upper triangle, packed row-major.
 
 >>> import struct
->>> raw = struct.pack("<IHHiiiqq", MAGIC, VERSION, COMOMENT, 1, 0, 0, 3, 1) + struct.pack("<2d", 2.0, 8.0)
->>> s = parse_state(raw, COMOMENT)
+>>> raw = struct.pack("<IHHiiiqq", MAGIC, VERSION, LOGIT, 1, 0, 0, 3, 1) + struct.pack("<3d", -2.0, 0.5, 8.0)
+>>> s = parse_state(raw, LOGIT)
 >>> (s.width, s.n, s.skipped, s.data.tolist())
-(1, 3, 1, [2.0, 8.0])
+(1, 3, 1, [-2.0, 0.5, 8.0])
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 MAGIC = 0x534C4D49
 VERSION = 1
 COMOMENT, LOGIT, GLM, MLOGIT, ORDINAL, SANDWICH, SCORE, MARGINS = 1, 2, 3, 4, 5, 6, 7, 8
+COMOMENT_BLOCK = 8  # rows a co-moment state buffers before folding them (src/comoment.c)
 # The header after the varlena length word, which SQL clients and PL/Python never see:
 # magic, version, kind, width, param, reserved, n, skipped (36 bytes; slots follow).
 HEADER = struct.Struct("<IHHiiiqq")
@@ -31,8 +32,9 @@ HEADER = struct.Struct("<IHHiiiqq")
 def slots(kind: int, width: int) -> int:
     tri = width * (width + 1) // 2
     newton = 1 + width + tri  # log-likelihood, gradient, packed Hessian
-    return {COMOMENT: width + tri, LOGIT: newton, GLM: 4 + width + tri, MLOGIT: newton, ORDINAL: newton,
-            SANDWICH: width + tri, SCORE: width, MARGINS: width}[kind]
+    # co-moments: means, packed C, the number of buffered rows and COMOMENT_BLOCK rows (comoment.c)
+    return {COMOMENT: width + tri + 1 + COMOMENT_BLOCK * width, LOGIT: newton, GLM: 4 + width + tri,
+            MLOGIT: newton, ORDINAL: newton, SANDWICH: width + tri, SCORE: width, MARGINS: width}[kind]
 
 
 @dataclass(frozen=True)
