@@ -3060,6 +3060,123 @@ $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text, text, text, text, text, integer, text, float8) IS
 'Logistic regression with cluster-robust standard errors (MADlib clustered_variance_logregr); out_table: coef, std_err, z_stats, p_values, num_clusters, num_rows_processed, num_missing_rows_skipped.';
 
+-- Per-row C steps (src/sandwich.c): sums of scores at given coefficients, one aggregate pass each.
+
+CREATE FUNCTION indb_ml._hc0_linear_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_hc0_linear_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._hc0_linear_transition(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._hc0_linear (C: sums of e x and e^2 x x^T with e = y - x.coef; rows with a NULL are counted as skipped).';
+
+CREATE FUNCTION indb_ml._hc0_logit_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_hc0_logit_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._hc0_logit_transition(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._hc0_logit (C: sums of (y - p) x and (y - p)^2 x x^T, p the logistic of x.coef; y must be 0 or 1).';
+
+CREATE FUNCTION indb_ml._sandwich_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_sandwich_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._sandwich_combine(bytea, bytea) IS
+'Internal: merge step of the sandwich aggregates (_hc0_linear, _hc0_logit, _cluster_meat): the sums add up, in C.';
+
+CREATE AGGREGATE indb_ml._hc0_linear(float8, float8[], float8[]) (
+    SFUNC = indb_ml._hc0_linear_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._sandwich_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._hc0_linear(float8, float8[], float8[]) IS
+'Internal: the HC0 meat of a linear model at coef (sum of e^2 x x^T) and its score sum, per group: one pass of robust_variance_linregr.';
+
+CREATE AGGREGATE indb_ml._hc0_logit(float8, float8[], float8[]) (
+    SFUNC = indb_ml._hc0_logit_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._sandwich_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._hc0_logit(float8, float8[], float8[]) IS
+'Internal: the HC0 meat of a logistic model at coef (sum of (y - p)^2 x x^T) and its score sum, per group: a pass of robust_variance_logregr.';
+
+CREATE FUNCTION indb_ml._scores_linear_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_scores_linear_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._scores_linear_transition(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._scores_linear (C: the sum of e x, e = y - x.coef).';
+
+CREATE FUNCTION indb_ml._scores_logit_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_scores_logit_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._scores_logit_transition(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._scores_logit (C: the sum of (y - p) x, p the logistic of x.coef).';
+
+CREATE FUNCTION indb_ml._score_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_score_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._score_combine(bytea, bytea) IS
+'Internal: merge step of the score-sum aggregates (_scores_linear, _scores_logit): the sums add up, in C.';
+
+CREATE AGGREGATE indb_ml._scores_linear(float8, float8[], float8[]) (
+    SFUNC = indb_ml._scores_linear_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._score_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._scores_linear(float8, float8[], float8[]) IS
+'Internal: one cluster''s score sum of a linear model at coef (the inner aggregate of clustered_variance_linregr, GROUP BY the cluster columns).';
+
+CREATE AGGREGATE indb_ml._scores_logit(float8, float8[], float8[]) (
+    SFUNC = indb_ml._scores_logit_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._score_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._scores_logit(float8, float8[], float8[]) IS
+'Internal: one cluster''s score sum of a logistic model at coef (the inner aggregate of clustered_variance_logregr).';
+
+CREATE FUNCTION indb_ml._score_rows(state bytea) RETURNS bigint
+AS 'MODULE_PATHNAME', 'indb_ml_score_rows'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._score_rows(bytea) IS
+'Internal: the rows folded into a score-sum state (0 for NULL): counts the clusters that have rows.';
+
+CREATE FUNCTION indb_ml._cluster_meat_transition(state bytea, scores bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_cluster_meat_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._cluster_meat_transition(bytea, bytea) IS
+'Internal: transition step of indb_ml._cluster_meat (C: adds one cluster''s score sum s and s s^T).';
+
+CREATE AGGREGATE indb_ml._cluster_meat(bytea) (
+    SFUNC = indb_ml._cluster_meat_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._sandwich_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._cluster_meat(bytea) IS
+'Internal: the clustered meat, the sum of the outer products of the clusters'' score sums (the outer aggregate over _scores_linear / _scores_logit per cluster).';
+
+CREATE FUNCTION indb_ml._logit_newton_transition(state bytea, y float8, x float8[], coef float8[],
+                                                 weight_floor float8) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logit_newton_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logit_newton_transition(bytea, float8, float8[], float8[], float8) IS
+'Internal: transition step of indb_ml._logit_newton (C: log-likelihood, gradient and Hessian of the logistic model at coef, the weights p(1-p) floored at weight_floor).';
+
+CREATE FUNCTION indb_ml._logit_newton_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logit_newton_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logit_newton_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._logit_newton: the sums add up, in C.';
+
+CREATE AGGREGATE indb_ml._logit_newton(float8, float8[], float8[], float8) (
+    SFUNC = indb_ml._logit_newton_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._logit_newton_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._logit_newton(float8, float8[], float8[], float8) IS
+'Internal: one Newton pass of the logistic log-likelihood at coef per group (robust and clustered logistic variances, cross-validation, the binomial elastic net on the aggregate path).';
+
 -- ---- 53_elastic_net.sql ----
 -- elastic net: elastic_net_train (gaussian, binomial) and MADlib's predict functions
 

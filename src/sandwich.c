@@ -1,0 +1,414 @@
+/*
+ * sandwich.c: per-row scores of linear and logistic models at given coefficients, summed
+ * into the states that robust and clustered variances, the aggregate path of logistic fits
+ * for them, cross-validation and the binomial elastic net need.
+ *
+ * A row (y, x) at coefficients c has eta = x.c and a residual r and a weight w:
+ *   linear:   r = y - eta,                 w = 1
+ *   logistic: r = y - p, p = 1/(1+e^-eta), w = p (1 - p)
+ * and its score is s = r x. The states are sums over rows (so the combine step adds):
+ *   SANDWICH (HC0):  v = sum s, M = sum s s^T = sum r^2 x x^T         (the meat)
+ *   SCORE:           v = sum s                                         (one cluster's score)
+ *   SANDWICH over SCORE states (clustered): v = sum s_g, M = sum s_g s_g^T
+ *   LOGIT (Newton):  log-likelihood, gradient sum r x, Hessian sum max(w, floor) x x^T
+ * Symmetric matrices are packed upper triangles (indb_ml.h). Rows with a NULL y, x or x
+ * element are skipped and counted; NaN or Infinity in y or x is an error; a logistic y
+ * must be 0 or 1; coef must have one element per feature.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/int.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+
+#include "indb_ml.h"
+
+#define MODEL_LINEAR	0
+#define MODEL_LOGIT		1
+#define WIDE			256		/* rows wider than this check for interrupts while folding */
+
+static int64
+add_count(int64 a, int64 b)
+{
+	int64		sum;
+
+	if (pg_add_s64_overflow(a, b, &sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("aggregate state: row count out of range")));
+	return sum;
+}
+
+/* The logistic function without overflow. */
+static inline double
+expit(double eta)
+{
+	if (eta >= 0)
+		return 1.0 / (1.0 + exp(-eta));
+	else
+	{
+		double		e = exp(eta);
+
+		return e / (1.0 + e);
+	}
+}
+
+/* log(1 + e^eta) without overflow */
+static inline double
+log1pexp(double eta)
+{
+	return eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
+}
+
+/*
+ * The state a row of width k is added to: s itself when its width matches, a new one when
+ * there is none yet (or s has only counted skipped rows), an error on a width change.
+ */
+static IndbState *
+state_for_row(FunctionCallInfo fcinfo, IndbState *s, int kind, int k, int32 param, const char *fname)
+{
+	IndbState  *fresh;
+
+	if (s != NULL && s->width == k)
+	{
+		if (s->param != param)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: the state was started by another model", fname)));
+		return s;
+	}
+	if (s != NULL && s->width != 0)
+		indb_error_width(fname, "independent variable", s->width, k);
+	fresh = indb_state_new(fcinfo, kind, k, param, fname);
+	if (s != NULL)
+		fresh->skipped = s->skipped;
+	return fresh;
+}
+
+static IndbState *
+count_skipped(FunctionCallInfo fcinfo, IndbState *s, int kind, int32 param, const char *fname)
+{
+	if (s == NULL)
+		s = indb_state_new(fcinfo, kind, 0, param, fname);
+	s->skipped = add_count(s->skipped, 1);
+	return s;
+}
+
+/*
+ * Arguments (state, y, x, coef): false when the row is skipped for a NULL; otherwise y, x,
+ * coef and k are set and checked (lengths, finiteness, a 0/1 y for the logistic model).
+ */
+static bool
+read_row(FunctionCallInfo fcinfo, int model, const char *fname, double *y, const double **x,
+		 const double **coef, int *k)
+{
+	int			kc;
+	bool		has_null,
+				coef_null;
+
+	if (PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: coef must not be NULL", fname)));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return false;
+	*x = indb_vector_arg(fcinfo, 2, k, &has_null, fname, "the independent variable");
+	if (has_null)
+		return false;
+	if (*k == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s: the independent variable array is empty", fname),
+				 errhint("pass at least one feature, e.g. ARRAY[1, x]")));
+	*coef = indb_vector_arg(fcinfo, 3, &kc, &coef_null, fname, "coef");
+	if (coef_null || kc != *k)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s: %d coefficients for %d features, or NULL coefficients", fname, kc, *k)));
+	*y = PG_GETARG_FLOAT8(1);
+	if (isnan(*y) || isinf(*y) || !indb_all_finite(*x, *k))
+		indb_error_nonfinite(fname);
+	if (model == MODEL_LOGIT && *y != 0.0 && *y != 1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s: the dependent variable must be boolean or 0/1, not %g", fname, *y),
+				 errhint("check dependent_varname")));
+	return true;
+}
+
+/* eta = x.coef, and the row's residual r and weight w for the model */
+static inline double
+row_score(int model, double y, const double *x, const double *coef, int k, double *eta_out, double *w)
+{
+	double		eta = 0.0;
+	int			i;
+
+	for (i = 0; i < k; i++)
+		eta += x[i] * coef[i];
+	*eta_out = eta;
+	if (model == MODEL_LINEAR)
+	{
+		*w = 1.0;
+		return y - eta;
+	}
+	else
+	{
+		double		p = expit(eta);
+
+		*w = p * (1.0 - p);
+		return y - p;
+	}
+}
+
+/* v += a x; M += c x x^T (M packed upper triangle, k x k) */
+static void
+fold_row(double *v, double *m, int k, double a, double c, const double *x)
+{
+	int			i,
+				j;
+
+	if (v != NULL)
+		for (i = 0; i < k; i++)
+			v[i] += a * x[i];
+	if (m == NULL)
+		return;
+	for (i = 0; i < k; i++)
+	{
+		double		ci = c * x[i];
+		double	   *row = m + indb_tri_row(k, i) - i;
+
+		if (k > WIDE)
+			CHECK_FOR_INTERRUPTS();
+		for (j = i; j < k; j++)
+			row[j] += ci * x[j];
+	}
+}
+
+/* HC0 meat: SANDWICH state, v = sum r x, M = sum r^2 x x^T */
+static Datum
+hc0_transition(FunctionCallInfo fcinfo, int model, const char *fname)
+{
+	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_SANDWICH, true, fname);
+	const double *x,
+			   *coef;
+	double		y,
+				r,
+				eta,
+				w;
+	int			k;
+
+	if (!read_row(fcinfo, model, fname, &y, &x, &coef, &k))
+		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_SANDWICH, model, fname));
+	s = state_for_row(fcinfo, s, INDB_SANDWICH, k, model, fname);
+	r = row_score(model, y, x, coef, k, &eta, &w);
+	s->n = add_count(s->n, 1);
+	fold_row(s->data, s->data + k, k, r, r * r, x);
+	PG_RETURN_BYTEA_P(s);
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_hc0_linear_trans);
+Datum
+indb_ml_hc0_linear_trans(PG_FUNCTION_ARGS)
+{
+	return hc0_transition(fcinfo, MODEL_LINEAR, "robust variance (linear)");
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_hc0_logit_trans);
+Datum
+indb_ml_hc0_logit_trans(PG_FUNCTION_ARGS)
+{
+	return hc0_transition(fcinfo, MODEL_LOGIT, "robust variance (logistic)");
+}
+
+/* One cluster's score sum: SCORE state, v = sum r x */
+static Datum
+score_transition(FunctionCallInfo fcinfo, int model, const char *fname)
+{
+	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_SCORE, true, fname);
+	const double *x,
+			   *coef;
+	double		y,
+				r,
+				eta,
+				w;
+	int			k;
+
+	if (!read_row(fcinfo, model, fname, &y, &x, &coef, &k))
+		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_SCORE, model, fname));
+	s = state_for_row(fcinfo, s, INDB_SCORE, k, model, fname);
+	r = row_score(model, y, x, coef, k, &eta, &w);
+	s->n = add_count(s->n, 1);
+	fold_row(s->data, NULL, k, r, 0.0, x);
+	PG_RETURN_BYTEA_P(s);
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_scores_linear_trans);
+Datum
+indb_ml_scores_linear_trans(PG_FUNCTION_ARGS)
+{
+	return score_transition(fcinfo, MODEL_LINEAR, "cluster scores (linear)");
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_scores_logit_trans);
+Datum
+indb_ml_scores_logit_trans(PG_FUNCTION_ARGS)
+{
+	return score_transition(fcinfo, MODEL_LOGIT, "cluster scores (logistic)");
+}
+
+/*
+ * Newton state of the logistic log-likelihood at coef: LOGIT state (log-likelihood,
+ * gradient sum (y - p) x, Hessian sum max(p (1 - p), floor) x x^T). Argument 4 is the
+ * weight floor (0 for the exact Hessian; the elastic net's proximal Newton uses 1e-5).
+ */
+PG_FUNCTION_INFO_V1(indb_ml_logit_newton_trans);
+Datum
+indb_ml_logit_newton_trans(PG_FUNCTION_ARGS)
+{
+	const char *fname = "logistic Newton step";
+	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_LOGIT, true, fname);
+	const double *x,
+			   *coef;
+	double		y,
+				r,
+				eta,
+				w,
+				floor_w;
+	int			k;
+
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: the weight floor must not be NULL", fname)));
+	floor_w = PG_GETARG_FLOAT8(4);
+	if (!(floor_w >= 0.0 && floor_w <= 0.25))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the weight floor must be in [0, 0.25], not %g", fname, floor_w)));
+	if (!read_row(fcinfo, MODEL_LOGIT, fname, &y, &x, &coef, &k))
+		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
+	s = state_for_row(fcinfo, s, INDB_LOGIT, k, 0, fname);
+	r = row_score(MODEL_LOGIT, y, x, coef, k, &eta, &w);
+	if (w < floor_w)
+		w = floor_w;
+	s->n = add_count(s->n, 1);
+	s->data[0] += y * eta - log1pexp(eta);
+	fold_row(s->data + 1, s->data + 1 + k, k, r, w, x);
+	PG_RETURN_BYTEA_P(s);
+}
+
+/*
+ * Clustered meat: folds one cluster's SCORE state s_g into a SANDWICH state (v += s_g,
+ * M += s_g s_g^T; rows used and skipped add up). NULL and all-skipped clusters add counts only.
+ */
+PG_FUNCTION_INFO_V1(indb_ml_cluster_meat_trans);
+Datum
+indb_ml_cluster_meat_trans(PG_FUNCTION_ARGS)
+{
+	const char *fname = "clustered variance";
+	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_SANDWICH, true, fname);
+	IndbState  *g = indb_state_arg(fcinfo, 1, INDB_SCORE, false, fname);
+	int64		n,
+				skipped;
+
+	if (g == NULL)
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_BYTEA_P(s);
+	}
+	if (g->width == 0 || g->n == 0)
+	{
+		if (s == NULL)
+			s = indb_state_new(fcinfo, INDB_SANDWICH, 0, g->param, fname);
+		s->skipped = add_count(s->skipped, g->skipped);
+		PG_RETURN_BYTEA_P(s);
+	}
+	s = state_for_row(fcinfo, s, INDB_SANDWICH, g->width, g->param, fname);
+	n = add_count(s->n, g->n);
+	skipped = add_count(s->skipped, g->skipped);
+	fold_row(s->data, s->data + g->width, g->width, 1.0, 1.0, g->data);
+	s->n = n;
+	s->skipped = skipped;
+	PG_RETURN_BYTEA_P(s);
+}
+
+/* Rows folded into a SCORE state (0 for NULL): clusters with rows are counted with it. */
+PG_FUNCTION_INFO_V1(indb_ml_score_rows);
+Datum
+indb_ml_score_rows(PG_FUNCTION_ARGS)
+{
+	IndbState  *g = indb_state_arg(fcinfo, 0, INDB_SCORE, false, "cluster scores");
+
+	PG_RETURN_INT64(g == NULL ? 0 : g->n);
+}
+
+/* combine of every additive state of this file: counts and slots add up */
+static Datum
+sum_combine(FunctionCallInfo fcinfo, int kind, const char *fname)
+{
+	IndbState  *a = indb_state_arg(fcinfo, 0, kind, true, fname);
+	IndbState  *b = indb_state_arg(fcinfo, 1, kind, false, fname);
+	int64		n,
+				skipped,
+				slots,
+				t;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_BYTEA_P(a);
+	}
+	if (a == NULL)
+		PG_RETURN_BYTEA_P(b);
+	skipped = add_count(a->skipped, b->skipped);
+	n = add_count(a->n, b->n);
+	if (b->width == 0)
+	{
+		a->skipped = skipped;
+		PG_RETURN_BYTEA_P(a);
+	}
+	if (a->width == 0)
+	{
+		IndbState  *copy = (IndbState *) palloc(VARSIZE(b));
+
+		memcpy(copy, b, VARSIZE(b));
+		copy->skipped = skipped;
+		PG_RETURN_BYTEA_P(copy);
+	}
+	indb_state_check_same(a, b, fname);
+	slots = indb_state_slots(kind, a->width);
+	for (t = 0; t < slots; t++)
+	{
+		if ((t & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		a->data[t] += b->data[t];
+	}
+	a->n = n;
+	a->skipped = skipped;
+	PG_RETURN_BYTEA_P(a);
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_sandwich_combine);
+Datum
+indb_ml_sandwich_combine(PG_FUNCTION_ARGS)
+{
+	return sum_combine(fcinfo, INDB_SANDWICH, "sandwich combine");
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_score_combine);
+Datum
+indb_ml_score_combine(PG_FUNCTION_ARGS)
+{
+	return sum_combine(fcinfo, INDB_SCORE, "score combine");
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_logit_newton_combine);
+Datum
+indb_ml_logit_newton_combine(PG_FUNCTION_ARGS)
+{
+	return sum_combine(fcinfo, INDB_LOGIT, "logistic Newton combine");
+}
