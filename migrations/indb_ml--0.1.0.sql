@@ -2889,7 +2889,7 @@ COMMENT ON FUNCTION indb_ml.lm_cg(text, text, text, text, float8, integer, float
 'Ridge linear regression (X''X + lambda I) w = X''y by conjugate gradient, written with the planner: X (MADlib''s independent_varname, e.g. ARRAY[1, x1, x2]; rows with a NULL skipped) is packed once into a temporary table, reblocked into tiles when max_iter makes that pay, and each iteration is one pass over it (mmchain). out_table: coef, lambda, iterations, converged, residual_norm, num_rows_processed, num_rows_skipped, x_format (dense or tiles), x_table_bytes, exec_time_ms.';
 
 -- ---- 50_logregr.sql ----
--- logistic regression: logregr_train (IRLS over blocks packed once), predict functions, usage
+-- logistic regression: logregr_train (IRLS by aggregate passes, or over rows packed once), its C step, predict functions, usage
 
 CREATE FUNCTION indb_ml.logregr_train(source_table text, out_table text, dependent_varname text,
                                       independent_varname text, grouping_cols text DEFAULT NULL,
@@ -2902,7 +2902,7 @@ return logregr_train(plpy, source_table, out_table, dependent_varname, independe
                      max_iter, optimizer, tolerance, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text, text, text, text, text, integer, text, float8, boolean) IS
-'Logistic regression (MADlib logregr_train): IRLS (or cg, igd) over the rows packed once by a chunked scan (streamed tiles above indb_ml.matrix_memory_mb), iterating in numpy; writes out_table (coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations, variance_covariance, status) and out_table_summary. SELECT indb_ml.logregr_train() shows the usage.';
+'Logistic regression (MADlib logregr_train): IRLS (or cg, igd); each iteration is one aggregate statement indb_ml._logregr_step over the source (views, foreign, partitioned and distributed tables, parallel workers), or on plain local tables the rows packed once in memory and iterated in numpy (indb_ml.training_plan = auto|aggregate|memory); writes out_table (coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations, variance_covariance, status) and out_table_summary. SELECT indb_ml.logregr_train() shows the usage.';
 
 CREATE FUNCTION indb_ml.logregr_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -2938,8 +2938,29 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict(float8[], float8[]) IS
 'The predicted class, probability >= 0.5 (MADlib logregr_predict); C, IMMUTABLE and PARALLEL SAFE.';
 
+CREATE FUNCTION indb_ml._logregr_step_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logregr_step_transition(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._logregr_step (C: at eta = x.coef adds y eta - log(1 + e^eta), x (y - p) and p (1 - p) x x^T, in place; rows with a NULL are counted as skipped; y must be 0 or 1).';
+
+CREATE FUNCTION indb_ml._logregr_step_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logregr_step_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._logregr_step (C: the log-likelihood, gradient and Hessian of two partial states add).';
+
+CREATE AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) (
+    SFUNC = indb_ml._logregr_step_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._logregr_step_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) IS
+'Internal: one pass of logregr_train at coefficients coef (y, x, coef): the log-likelihood, gradient and packed Hessian of logistic regression as a bytea state, parsed by the driver. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
+
 -- ---- 51_glm.sql ----
--- generalized linear models: glm (IRLS over rows packed once), glm_predict, usage
+-- generalized linear models: glm (IRLS by aggregate passes, or over rows packed once), its C step, glm_predict, usage
 
 CREATE FUNCTION indb_ml.glm(source_table text, model_table text, dependent_varname text, independent_varname text,
                             family_params text, grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
@@ -2951,7 +2972,7 @@ return glm(plpy, source_table, model_table, dependent_varname, independent_varna
            optim_params, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.glm(text, text, text, text, text, text, text, boolean) IS
-'Generalized linear model (MADlib glm): family_params ''family=poisson, link=log'' (gaussian, binomial, poisson, gamma, inverse_gaussian with their links), optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6''; IRLS over the rows packed once. SELECT indb_ml.glm() shows the usage.';
+'Generalized linear model (MADlib glm): family_params ''family=poisson, link=log'' (gaussian, binomial, poisson, gamma, inverse_gaussian with their links), optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6''; each IRLS iteration is one aggregate statement indb_ml._glm_step over the source, or on plain local tables the rows are packed once in memory (indb_ml.training_plan = auto|aggregate|memory). SELECT indb_ml.glm() shows the usage.';
 
 CREATE FUNCTION indb_ml.glm() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -3010,6 +3031,28 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT indb_ml.glm_predict(coef, col_ind_var, link) >= 0.5 $$;
 COMMENT ON FUNCTION indb_ml.glm_predict_binomial(float8[], float8[], text) IS
 'The predicted class: glm_predict >= 0.5 (MADlib glm_predict_binomial); IMMUTABLE, PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml._glm_step_transition(state bytea, y float8, x float8[], coef float8[], family integer,
+                                             link integer, ymean float8) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_glm_step_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._glm_step_transition(bytea, float8, float8[], float8[], integer, integer, float8) IS
+'Internal: transition step of indb_ml._glm_step (C: one IRLS step at coef, or at the start mu = (y + ymean) / 2 when coef is NULL, or only n and sum y when both are NULL; rows with a NULL are counted as skipped; the dependent is checked for the family).';
+
+CREATE FUNCTION indb_ml._glm_step_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_glm_step_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._glm_step_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._glm_step (C: the sums of two partial states add; the family and link must agree).';
+
+CREATE AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, integer, float8) (
+    SFUNC = indb_ml._glm_step_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._glm_step_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, integer, float8) IS
+'Internal: one IRLS pass of glm (y, x, coef, family, link, ymean; families and links numbered as indb_ml.kernels.glm): X''WX, X''Wz, Pearson chi2 and the log-likelihood sums as a bytea state, parsed by the driver. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
 
 -- ---- 52_robust.sql ----
 -- Huber-White (HC0) robust variances for linear and logistic regression (MADlib robust_variance_*)

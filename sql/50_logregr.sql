@@ -1,4 +1,4 @@
--- logistic regression: logregr_train (IRLS over blocks packed once), predict functions, usage
+-- logistic regression: logregr_train (IRLS by aggregate passes, or over rows packed once), its C step, predict functions, usage
 
 CREATE FUNCTION indb_ml.logregr_train(source_table text, out_table text, dependent_varname text,
                                       independent_varname text, grouping_cols text DEFAULT NULL,
@@ -11,7 +11,7 @@ return logregr_train(plpy, source_table, out_table, dependent_varname, independe
                      max_iter, optimizer, tolerance, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.logregr_train(text, text, text, text, text, integer, text, float8, boolean) IS
-'Logistic regression (MADlib logregr_train): IRLS (or cg, igd) over the rows packed once by a chunked scan (streamed tiles above indb_ml.matrix_memory_mb), iterating in numpy; writes out_table (coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations, variance_covariance, status) and out_table_summary. SELECT indb_ml.logregr_train() shows the usage.';
+'Logistic regression (MADlib logregr_train): IRLS (or cg, igd); each iteration is one aggregate statement indb_ml._logregr_step over the source (views, foreign, partitioned and distributed tables, parallel workers), or on plain local tables the rows packed once in memory and iterated in numpy (indb_ml.training_plan = auto|aggregate|memory); writes out_table (coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_rows_processed, num_missing_rows_skipped, num_iterations, variance_covariance, status) and out_table_summary. SELECT indb_ml.logregr_train() shows the usage.';
 
 CREATE FUNCTION indb_ml.logregr_train() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -46,3 +46,24 @@ AS 'MODULE_PATHNAME', 'indb_ml_logregr_predict'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict(float8[], float8[]) IS
 'The predicted class, probability >= 0.5 (MADlib logregr_predict); C, IMMUTABLE and PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml._logregr_step_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logregr_step_transition(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._logregr_step (C: at eta = x.coef adds y eta - log(1 + e^eta), x (y - p) and p (1 - p) x x^T, in place; rows with a NULL are counted as skipped; y must be 0 or 1).';
+
+CREATE FUNCTION indb_ml._logregr_step_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logregr_step_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._logregr_step (C: the log-likelihood, gradient and Hessian of two partial states add).';
+
+CREATE AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) (
+    SFUNC = indb_ml._logregr_step_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._logregr_step_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) IS
+'Internal: one pass of logregr_train at coefficients coef (y, x, coef): the log-likelihood, gradient and packed Hessian of logistic regression as a bytea state, parsed by the driver. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';

@@ -1,4 +1,4 @@
--- generalized linear models: glm (IRLS over rows packed once), glm_predict, usage
+-- generalized linear models: glm (IRLS by aggregate passes, or over rows packed once), its C step, glm_predict, usage
 
 CREATE FUNCTION indb_ml.glm(source_table text, model_table text, dependent_varname text, independent_varname text,
                             family_params text, grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
@@ -10,7 +10,7 @@ return glm(plpy, source_table, model_table, dependent_varname, independent_varna
            optim_params, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.glm(text, text, text, text, text, text, text, boolean) IS
-'Generalized linear model (MADlib glm): family_params ''family=poisson, link=log'' (gaussian, binomial, poisson, gamma, inverse_gaussian with their links), optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6''; IRLS over the rows packed once. SELECT indb_ml.glm() shows the usage.';
+'Generalized linear model (MADlib glm): family_params ''family=poisson, link=log'' (gaussian, binomial, poisson, gamma, inverse_gaussian with their links), optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6''; each IRLS iteration is one aggregate statement indb_ml._glm_step over the source, or on plain local tables the rows are packed once in memory (indb_ml.training_plan = auto|aggregate|memory). SELECT indb_ml.glm() shows the usage.';
 
 CREATE FUNCTION indb_ml.glm() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -69,3 +69,25 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT indb_ml.glm_predict(coef, col_ind_var, link) >= 0.5 $$;
 COMMENT ON FUNCTION indb_ml.glm_predict_binomial(float8[], float8[], text) IS
 'The predicted class: glm_predict >= 0.5 (MADlib glm_predict_binomial); IMMUTABLE, PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml._glm_step_transition(state bytea, y float8, x float8[], coef float8[], family integer,
+                                             link integer, ymean float8) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_glm_step_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._glm_step_transition(bytea, float8, float8[], float8[], integer, integer, float8) IS
+'Internal: transition step of indb_ml._glm_step (C: one IRLS step at coef, or at the start mu = (y + ymean) / 2 when coef is NULL, or only n and sum y when both are NULL; rows with a NULL are counted as skipped; the dependent is checked for the family).';
+
+CREATE FUNCTION indb_ml._glm_step_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_glm_step_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._glm_step_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._glm_step (C: the sums of two partial states add; the family and link must agree).';
+
+CREATE AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, integer, float8) (
+    SFUNC = indb_ml._glm_step_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._glm_step_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, integer, float8) IS
+'Internal: one IRLS pass of glm (y, x, coef, family, link, ymean; families and links numbered as indb_ml.kernels.glm): X''WX, X''Wz, Pearson chi2 and the log-likelihood sums as a bytea state, parsed by the driver. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';

@@ -1,8 +1,13 @@
-"""Generalized linear models by IRLS on blocks of rows, in numpy (statsmodels' GLM semantics).
+"""Generalized linear models by IRLS (statsmodels' GLM semantics), driven by one pass per iteration.
 
-Each iteration is one pass over the blocks: with ``eta = X w``, ``mu = g⁻¹(eta)``, the
+Each iteration is one pass over the rows: with ``eta = X w``, ``mu = g⁻¹(eta)``, the
 working response ``z = eta + (y - mu) g'(mu)`` and weights ``1 / (V(mu) g'(mu)²)`` give
-``XᵀWX`` and ``XᵀWz`` as sums over blocks. The dispersion is Pearson's χ² / (n - p) for the
+``XᵀWX`` and ``XᵀWz`` as sums over rows (:class:`GlmSums`, with Pearson's χ² and the sums
+the log-likelihood needs). :func:`glm_steps` is the iteration, a generator that yields the
+coefficients it needs a pass at and receives the sums: :func:`glm_irls` takes the passes
+over blocks in numpy, the aggregate plan (:mod:`indb_ml.regress.glm`) runs the C aggregate
+``indb_ml._glm_step`` once per iteration for every group (:func:`glm_sums_from_cstate`).
+The dispersion is Pearson's χ² / (n - p) for the
 families that have one (gaussian, gamma, inverse_gaussian) and 1 otherwise; standard
 errors scale with it; p-values are normal (Wald), as statsmodels' defaults.
 
@@ -17,7 +22,7 @@ errors scale with it; p-values are normal (Wald), as statsmodels' defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Generator, Iterator
 
 import numpy as np
 from scipy import special, stats
@@ -38,6 +43,10 @@ FAMILIES = {  # name: (variance, links allowed (first is the default), has a dis
     "gamma": (lambda m: m**2, ("inverse", "identity", "log"), True),
     "inverse_gaussian": (lambda m: m**3, ("sqr_inverse", "log", "identity", "inverse"), True),
 }
+
+# The numbers of the C aggregate indb_ml._glm_step (src/irls.c GlmFamily, GlmLink).
+FAMILY_CODES = {"gaussian": 1, "binomial": 2, "poisson": 3, "gamma": 4, "inverse_gaussian": 5}
+LINK_CODES = {"identity": 1, "log": 2, "inverse": 3, "sqr_inverse": 4, "logit": 5, "probit": 6, "sqrt": 7}
 
 
 @dataclass(frozen=True)
@@ -85,51 +94,117 @@ class GlmFit:
     status: str
 
 
-def _loglike(fam: Family, y, mu, scale) -> float:
+@dataclass
+class GlmSums:
+    """One IRLS pass: sums over the rows at the pass's coefficients (or the start)."""
+
+    xtwx: np.ndarray
+    xtwz: np.ndarray
+    pearson: float  # Σ (y - mu)² / V(mu)
+    ll_a: float  # binomial, poisson: the log-likelihood; gaussian: Σ (y - mu)²;
+    ll_b: float  # gamma: Σ log(y/mu) - y/mu and Σ log y; inverse_gaussian: Σ (y-mu)²/(y mu²) and Σ log y
+    sum_y: float
+    n: int
+
+
+def _loglike_sums(fam: Family, y, mu) -> tuple[float, float]:
+    """The family's log-likelihood sums (:class:`GlmSums` ``ll_a``, ``ll_b``) of one block."""
     if fam.name == "binomial":
-        return float(np.sum(special.xlogy(y, mu) + special.xlog1py(1 - y, -mu)))
+        return float(np.sum(special.xlogy(y, mu) + special.xlog1py(1 - y, -mu))), 0.0
     if fam.name == "poisson":
-        return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
+        return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1))), 0.0
     if fam.name == "gaussian":
-        return float(np.sum(-((y - mu) ** 2) / (2 * scale) - np.log(2 * np.pi * scale) / 2))
+        return float(np.sum((y - mu) ** 2)), 0.0
     if fam.name == "gamma":
-        ws, r = 1 / scale, y / mu
-        return float(np.sum(ws * np.log(ws * r) - ws * r - special.gammaln(ws) - np.log(y)))
-    return float(np.sum(-((y - mu) ** 2) / (scale * y * mu**2) / 2 - np.log(scale * y**3) / 2 - np.log(2 * np.pi) / 2))
+        r = y / mu
+        return float(np.sum(np.log(r) - r)), float(np.sum(np.log(y)))
+    return float(np.sum((y - mu) ** 2 / (y * mu**2))), float(np.sum(np.log(y)))
+
+
+def loglike(fam: Family, sums: GlmSums, scale: float) -> float:
+    """The log-likelihood at the pass's mu given the scale, from the sums alone."""
+    n, a, b = sums.n, sums.ll_a, sums.ll_b
+    if fam.name in ("binomial", "poisson"):
+        return float(a)
+    if fam.name == "gaussian":
+        return float(-a / (2 * scale) - n * np.log(2 * np.pi * scale) / 2)
+    if fam.name == "gamma":
+        ws = 1 / scale
+        return float(n * ws * np.log(ws) + ws * a - n * special.gammaln(ws) - b)
+    return float(-a / (2 * scale) - n * np.log(scale) / 2 - 1.5 * b - n * np.log(2 * np.pi) / 2)
+
+
+def _glm_pass(blocks: Callable[[], Iterator], k: int, fam: Family, w: np.ndarray | None, mean: float) -> GlmSums:
+    """One IRLS pass over blocks in numpy; ``w`` None: statsmodels' start
+    mu = (y + mean(y)) / 2 (binomial: (y + 0.5) / 2)."""
+    variance = FAMILIES[fam.name][0]
+    g, g_inv, g_prime = LINKS[fam.link]
+    xtwx, xtwz, pearson, ll_a, ll_b, sum_y, n = np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, 0
+    for x, y in blocks():
+        if w is None:
+            mu = (y + 0.5) / 2 if fam.name == "binomial" else (y + mean) / 2
+            eta = g(mu)
+        else:
+            eta = x @ w
+            mu = g_inv(eta)
+        gp = g_prime(mu)
+        weights = 1 / (variance(mu) * gp**2)
+        z = eta + (y - mu) * gp
+        xw = x * weights[:, None]
+        xtwx += xw.T @ x
+        xtwz += xw.T @ z
+        pearson += float(np.sum((y - mu) ** 2 / variance(mu)))
+        a, b = _loglike_sums(fam, y, mu)
+        ll_a, ll_b, sum_y, n = ll_a + a, ll_b + b, sum_y + float(y.sum()), n + x.shape[0]
+    return GlmSums(xtwx, xtwz, pearson, ll_a, ll_b, sum_y, n)
+
+
+def glm_sums_from_cstate(raw) -> tuple[GlmSums | None, int]:
+    """A state of the C aggregate ``indb_ml._glm_step`` as ``(sums or None, rows skipped)``
+    (None when every row of the group was skipped)."""
+    from indb_ml.kernels.cstate import GLM, parse_state, unpack_symmetric
+
+    state = parse_state(raw, GLM)
+    if state is None:
+        return None, 0
+    if state.n == 0:
+        return None, state.skipped
+    k, d = state.width, state.data
+    return GlmSums(unpack_symmetric(d[4 + k:], k), d[4:4 + k].copy(), float(d[0]), float(d[1]), float(d[2]),
+                   float(d[3]), state.n), state.skipped
 
 
 def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int = 100,
              tolerance: float = 1e-8, report: Callable[[int, float], None] | None = None) -> GlmFit:
-    """IRLS until the relative change of the deviance-like sum Σ(y-mu)²/V(mu) is below ``tolerance``;
-    ``report(iteration, that sum)`` is called after each iteration (verbose)."""
-    variance = FAMILIES[fam.name][0]
-    g, g_inv, g_prime = LINKS[fam.link]
-    # statsmodels' start: mu = (y + mean(y)) / 2 (binomial: (y + 0.5) / 2), then one weighted solve.
+    """:func:`glm_steps` with its passes over blocks in memory (``blocks()`` yields
+    ``(X block, y block)`` afresh on every call)."""
     total, count = 0.0, 0
     for _, y in blocks():
         total, count = total + float(y.sum()), count + y.size
     mean = total / count
-    w, status, iterations, previous = None, "max_iter", 0, None
+    steps = glm_steps(k, fam, max_iter, tolerance, report)
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(_glm_pass(blocks, k, fam, request, mean))
+    except StopIteration as stop:
+        return stop.value
+
+
+def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
+              report: Callable[[int, float], None] | None = None) -> Generator[np.ndarray | None, GlmSums, GlmFit]:
+    """The IRLS iteration: yields the coefficients it needs a pass at (None: the start, at
+    the mean of y), receives :class:`GlmSums`, returns the :class:`GlmFit`. IRLS stops when the
+    relative change of the deviance-like sum Σ(y-mu)²/V(mu) is below ``tolerance``;
+    ``report(iteration, that sum)`` is called after each iteration (verbose). A last pass at
+    the final coefficients gives the statistics."""
+    w, status, iterations, previous, n = None, "max_iter", 0, None, 0
     while iterations < max_iter:
         iterations += 1
-        xtwx, xtwz, pearson, n = np.zeros((k, k)), np.zeros(k), 0.0, 0
-        for x, y in blocks():
-            if w is None:
-                mu = (y + 0.5) / 2 if fam.name == "binomial" else (y + mean) / 2
-                eta = g(mu)
-            else:
-                eta = x @ w
-                mu = g_inv(eta)
-            gp = g_prime(mu)
-            weights = 1 / (variance(mu) * gp**2)
-            z = eta + (y - mu) * gp
-            xw = x * weights[:, None]
-            xtwx += xw.T @ x
-            xtwz += xw.T @ z
-            pearson += float(np.sum((y - mu) ** 2 / variance(mu)))
-            n += x.shape[0]
+        sums = yield w
+        n = sums.n
         try:
-            w = np.linalg.solve(xtwx, xtwz)
+            w = np.linalg.solve(sums.xtwx, sums.xtwz)
         except np.linalg.LinAlgError:
             status = "singular"
             break
@@ -137,33 +212,30 @@ def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int 
             status = "diverged"
             break
         if report is not None:
-            report(iterations, pearson)
-        if previous is not None and abs(pearson - previous) <= tolerance * max(abs(pearson), 1e-300):
+            report(iterations, sums.pearson)
+        if previous is not None and abs(sums.pearson - previous) <= tolerance * max(abs(sums.pearson), 1e-300):
             status = "converged"
             break
-        previous = pearson
+        previous = sums.pearson
+    if w is None or not np.all(np.isfinite(w)):  # no coefficients to take statistics at
+        coef = np.full(k, np.nan) if w is None else w
+        nan = np.full(k, np.nan)
+        return GlmFit(coef, float("nan"), nan, nan, nan, float("nan") if fam.dispersed else 1.0, iterations, n,
+                      status)
     # Statistics at the final coefficients: one more pass.
-    xtwx, pearson, n, ys, mus = np.zeros((k, k)), 0.0, 0, [], []
-    for x, y in blocks():
-        mu = g_inv(x @ w) if w is not None else np.full(y.shape, np.nan)
-        gp = g_prime(mu)
-        xtwx += (x * (1 / (variance(mu) * gp**2))[:, None]).T @ x
-        pearson += float(np.sum((y - mu) ** 2 / variance(mu)))
-        n += x.shape[0]
-        ys.append(y)
-        mus.append(mu)
-    dispersion = pearson / (n - k) if fam.dispersed and n > k else 1.0
-    y_all, mu_all = np.concatenate(ys), np.concatenate(mus)
+    sums = yield w
+    n = sums.n
+    dispersion = sums.pearson / (n - k) if fam.dispersed and n > k else 1.0
     if fam.name == "gaussian" and fam.link == "identity":
-        ll_scale = float(np.sum((y_all - mu_all) ** 2)) / n  # statsmodels' llf uses the MLE scale here
+        ll_scale = sums.ll_a / n  # statsmodels' llf uses the MLE scale here (ll_a: the residual sum of squares)
     else:
         ll_scale = dispersion
     try:
-        cov = dispersion * np.linalg.inv(xtwx)
+        cov = dispersion * np.linalg.inv(sums.xtwx)
     except np.linalg.LinAlgError:
         cov, status = np.full((k, k), np.nan), "singular"
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(np.diag(cov))
         t = w / se
-    ll = _loglike(fam, y_all, mu_all, ll_scale)
+    ll = loglike(fam, sums, ll_scale)
     return GlmFit(w, ll, se, t, 2 * stats.norm.sf(np.abs(t)), dispersion, iterations, n, status)

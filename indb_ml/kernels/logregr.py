@@ -1,9 +1,14 @@
-"""Logistic regression by IRLS (Newton's method) on blocks of rows, in numpy.
+"""Logistic regression by IRLS (Newton's method), driven by one pass per iteration.
 
-Each iteration is one pass over the blocks: the gradient ``Xᵀ(y - p)`` and the Hessian
-``Xᵀ diag(p(1-p)) X`` are sums over blocks, so the same code serves data held in memory
-and data streamed block by block. The statistics are statsmodels' Logit ones: standard
-errors from the inverse Hessian at the optimum, Wald z, two-sided normal p-values.
+Each iteration needs the log-likelihood, the gradient ``Xᵀ(y - p)`` and the Hessian
+``Xᵀ diag(p(1-p)) X`` at the current coefficients: sums over rows. :func:`irls_steps` is the
+iteration itself, written as a generator that yields the coefficients it needs a pass at
+and receives those sums, so one iteration serves two physical plans: :func:`irls` takes
+the passes over blocks of rows in numpy (rows packed in memory), and the aggregate plan
+(:mod:`indb_ml.regress.logregr`) runs one C aggregate statement per iteration for every
+group at once (:func:`logit_sums_from_cstate` reads its states). The statistics are
+statsmodels' Logit ones: standard errors from the inverse Hessian at the optimum, Wald z,
+two-sided normal p-values.
 
 >>> rng = np.random.default_rng(0)
 >>> x = np.column_stack([np.ones(500), rng.normal(size=500)])
@@ -16,7 +21,7 @@ errors from the inverse Hessian at the optimum, Wald z, two-sided normal p-value
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Generator, Iterator
 
 import numpy as np
 from scipy import special, stats
@@ -37,8 +42,28 @@ class LogitFit:
     status: str  # converged, max_iter (not converged), separation, singular
 
 
-def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int):
-    """One pass: log-likelihood, gradient, Hessian and row count at ``w``."""
+@dataclass
+class LogitSums:
+    """One pass at coefficients ``w``: sums over the rows."""
+
+    log_likelihood: float
+    gradient: np.ndarray
+    hessian: np.ndarray
+    n: int
+
+
+@dataclass
+class IgdEpoch:
+    """A request of :func:`irls_steps` for one incremental-gradient epoch over the rows
+    (:func:`_igd_epoch`): order-dependent, so only the in-memory plan serves it."""
+
+    state: tuple
+    rate: float
+    epoch: int
+
+
+def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int) -> LogitSums:
+    """One pass over blocks in numpy: log-likelihood, gradient, Hessian and row count at ``w``."""
     ll, grad, hess, n = 0.0, np.zeros(k), np.zeros((k, k)), 0
     for x, y in blocks():
         eta = x @ w
@@ -48,22 +73,61 @@ def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int):
         grad += x.T @ (y - p)
         hess += (x * (p * (1 - p))[:, None]).T @ x
         n += x.shape[0]
-    return ll, grad, hess, n
+    return LogitSums(ll, grad, hess, n)
+
+
+def logit_sums_from_cstate(raw) -> tuple[LogitSums | None, int]:
+    """A state of the C aggregate ``indb_ml._logregr_step`` as ``(sums or None, rows skipped)``
+    (None when every row of the group was skipped)."""
+    from indb_ml.kernels.cstate import LOGIT, parse_state, unpack_symmetric
+
+    state = parse_state(raw, LOGIT)
+    if state is None:
+        return None, 0
+    if state.n == 0:
+        return None, state.skipped
+    k = state.width
+    return LogitSums(float(state.data[0]), state.data[1:1 + k].copy(), unpack_symmetric(state.data[1 + k:], k),
+                     state.n), state.skipped
 
 
 def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: float = 1e-4,
          report: Callable[[int, float], None] | None = None, optimizer: str = "irls") -> LogitFit:
-    """Iterations until the relative change of the log-likelihood is below ``tolerance``
-    (MADlib's rule). ``blocks()`` yields ``(X block, y block)`` afresh on every call;
-    ``report(iteration, log_likelihood)`` is called after each one (verbose).
+    """:func:`irls_steps` with its passes over blocks in memory. ``blocks()`` yields
+    ``(X block, y block)`` afresh on every call."""
+    return drive(irls_steps(k, max_iter, tolerance, report, optimizer),
+                 lambda w: _pass(blocks, w, k),
+                 lambda req: _igd_epoch(blocks, req.state, req.rate, req.epoch))
+
+
+def drive(steps: Generator, evaluate: Callable, epoch: Callable | None = None):
+    """Run one iteration generator to its result: ``evaluate(w)`` answers a pass request,
+    ``epoch(request)`` an :class:`IgdEpoch`."""
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(epoch(request) if isinstance(request, IgdEpoch) else evaluate(request))
+    except StopIteration as stop:
+        return stop.value
+
+
+def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
+               report: Callable[[int, float], None] | None = None,
+               optimizer: str = "irls") -> Generator[np.ndarray | IgdEpoch, LogitSums, LogitFit]:
+    """The iteration: yields the coefficients it needs a pass at (receiving :class:`LogitSums`)
+    and returns the :class:`LogitFit`. Iterations go on until the relative change of the
+    log-likelihood is below ``tolerance`` (MADlib's rule); ``report(iteration,
+    log_likelihood)`` is called after each one (verbose).
 
     ``optimizer`` is MADlib's: ``irls`` (Newton), ``cg`` (Polak-Ribière conjugate gradient
     with a Newton step length along each direction) or ``igd`` (incremental gradient:
-    mini-batch steps of 1/L, L a bound on the curvature; approximate, as in MADlib). Every
-    one ends with the Hessian at its last point for the standard errors.
+    mini-batch steps of 1/L, L a bound on the curvature; approximate, as in MADlib; it
+    yields :class:`IgdEpoch` requests too). Every one ends with the Hessian at its last
+    point for the standard errors.
     """
     w = np.zeros(k)
-    ll, grad, hess, n = _pass(blocks, w, k)
+    sums = yield w
+    ll, grad, hess, n = sums.log_likelihood, sums.gradient, sums.hessian, sums.n
     status, iterations = "max_iter", 0
     direction, last_grad = None, None
     lipschitz = None
@@ -73,7 +137,7 @@ def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: 
                 # At w = 0 every weight p(1-p) is 1/4, its maximum: the Hessian there bounds the curvature.
                 lipschitz = max(float(np.linalg.eigvalsh(hess)[-1]), 1e-300) / max(n, 1)
                 igd = (w, np.zeros(k), 0)
-            igd = _igd_epoch(blocks, igd, 1.0 / lipschitz, iterations + 1)
+            igd = yield IgdEpoch(igd, 1.0 / lipschitz, iterations + 1)
             w = igd[1] / igd[2] if igd[2] else igd[0]
         else:
             if optimizer == "cg":
@@ -85,7 +149,8 @@ def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: 
                 break
             w = w + step
         iterations += 1
-        new_ll, grad, hess, n = _pass(blocks, w, k)
+        sums = yield w
+        new_ll, grad, hess, n = sums.log_likelihood, sums.gradient, sums.hessian, sums.n
         change = abs(new_ll - ll) / max(abs(new_ll), 1e-300)
         ll = new_ll
         if report is not None:

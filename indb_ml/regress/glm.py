@@ -1,9 +1,14 @@
-"""``indb_ml.glm``: MADlib's generalized linear models, by IRLS over rows packed once.
+"""``indb_ml.glm``: MADlib's generalized linear models, by IRLS.
 
 Families and links as MADlib names them (:mod:`indb_ml.kernels.glm`): gaussian (identity,
 log, inverse), binomial (logit, probit), poisson (log, identity, sqrt), gamma (inverse,
-identity, log), inverse_gaussian (sqr_inverse, log, identity, inverse). The data are
-packed once (:mod:`indb_ml.core.packed`) and IRLS iterates in numpy.
+identity, log), inverse_gaussian (sqr_inverse, log, identity, inverse). The iteration
+(:func:`indb_ml.kernels.glm.glm_steps`) runs on one of two plans, chosen by
+:func:`indb_ml.core.plan_choice.use_aggregate_passes`: one C aggregate statement
+``indb_ml._glm_step`` per iteration for every group still iterating (views, foreign,
+partitioned and distributed tables, parallel workers, and plain tables above
+``indb_ml.matrix_memory_mb``), or the rows packed once in memory and iterated in numpy
+(plain local tables, where it measured faster).
 """
 
 from __future__ import annotations
@@ -11,15 +16,27 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models
-from indb_ml.core.packed import training_rows
+from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
 from indb_ml.core.params import parse_params
+from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.glm import check_response, family, glm_irls
+from indb_ml.kernels.glm import (
+    FAMILY_CODES,
+    LINK_CODES,
+    check_response,
+    family,
+    glm_irls,
+    glm_steps,
+    glm_sums_from_cstate,
+)
 from indb_ml.models.catalog import registers
+from indb_ml.regress import lockstep
+from indb_ml.regress.logregr import MEMORY_FASTER
 
 USAGE = """\
 glm: generalized linear models, MADlib-compatible (IRLS).
@@ -84,22 +101,27 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
     if clash:
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
-    groups, skipped, close = training_rows(sess, source, features, lambda y: check_response(fam, y), "glm")
-    if not groups:
+
+    def report_for(gkey):
+        if not verbose:
+            return None
+        label = f"glm{' group ' + gkey if gkey else ''}"
+        return lambda i, pearson: sess.plpy.notice(f"{label}: iteration {i}, Pearson chi2 {pearson:.10g}")
+
+    if use_aggregate_passes(sess, source, MEMORY_FASTER):
+        sess.debug(f"glm: aggregate passes over {source.schema}.{source.name}")
+        fits, skipped = _aggregate_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for)
+    else:
+        fits, skipped = _memory_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for)
+    if not fits:
         raise InputError("glm: no rows to train on", sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
     for gkey in skipped:
-        data = groups.get(gkey)
-        if data is None:
+        fit = fits.get(gkey)
+        if fit is None:
             rows[gkey] = [None] * 6 + [0, skipped[gkey], 0, "no rows"]
             failed += 1
             continue
-        label = f"glm{' group ' + gkey if gkey else ''}"
-
-        def report(i, pearson, label=label):
-            sess.plpy.notice(f"{label}: iteration {i}, Pearson chi2 {pearson:.10g}")
-
-        fit = glm_irls(data.blocks, data.width, fam, op["max_iter"], op["tolerance"], report if verbose else None)
         if verbose:
             sess.plpy.notice(f"glm{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
@@ -110,7 +132,6 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.stats.tolist(),
                       fit.p_values.tolist(), fit.dispersion, fit.num_rows, skipped[gkey], fit.num_iterations,
                       fit.status]
-    close()
     write_models(sess, source, out, features.group_cols, cols, rows)
     sess.execute(
         "CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, model_table text, "
@@ -126,6 +147,85 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
          sum(r[6] for r in rows.values()), sum(skipped.values())],
         ["text", "text", "text", "text", "text", "text", "text", "int4", "int4", "int8", "int8"],
     )
+
+
+def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for):
+    """The rows packed once in memory, each group iterated in numpy; above
+    ``indb_ml.matrix_memory_mb``, aggregate passes instead. ``(fits, skipped)``."""
+    try:
+        packed, skipped = packed_groups(sess, source, features, lambda y: check_response(fam, y), "glm")
+    except TooBig:
+        sess.debug("glm: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over "
+                   f"{source.schema}.{source.name}")
+        return _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for)
+    sess.debug(f"glm: rows packed in memory from {source.schema}.{source.name}")
+    groups = {g: MemoryRows(p) for g, p in packed.items() if p}
+    return {g: glm_irls(data.blocks, data.width, fam, max_iter, tolerance, report_for(g))
+            for g, data in groups.items()}, skipped
+
+
+def _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for):
+    """Every IRLS iteration one ``indb_ml._glm_step`` statement for the groups still iterating:
+    ``({group: GlmFit}, {group: rows skipped})``. The first pass finds each group's mean of y
+    (and checks every row); binomial's start does not need it and starts at once."""
+    codes = str(FAMILY_CODES[fam.name]) + ", " + str(LINK_CODES[fam.link])
+    head = "indb_ml._glm_step(" + features.y_sql + ", " + features.x_sql + ", "
+
+    def iterate(coef_sql: str) -> str:
+        return head + coef_sql + ", " + codes + ", NULL::pg_catalog.float8)"
+
+    def start(mean_sql: str) -> str:  # the coefficients' place holds the group's mean: {mean}
+        return head + "NULL::pg_catalog.float8[], " + codes + ", (" + mean_sql + ")[1])"
+
+    if fam.name == "binomial":  # mu = (y + 0.5) / 2: the first pass is the first iteration
+        first = lockstep.coef_pass(sess, source, features.group_cols, start, {None: np.zeros(1)})
+    else:  # coef and mean NULL: rows counted and checked, sum y
+        counts = head + "NULL::pg_catalog.float8[], " + codes + ", NULL::pg_catalog.float8)"
+        first = passes.run_pass(sess, source, features.group_cols, counts)
+    reference = list(first)
+    skipped, gens, sums_of, means = {}, {}, {}, {}
+    for gkey, row in first.items():
+        sums, skipped[gkey] = glm_sums_from_cstate(row["state"])
+        if sums is None:
+            continue
+        gens[gkey] = glm_steps(sums.xtwz.size, fam, max_iter, tolerance, report_for(gkey))
+        next(gens[gkey])  # the start
+        sums_of[gkey], means[gkey] = sums, np.array([sums.sum_y / sums.n])
+
+    def evaluate(pending: dict) -> dict:
+        starting = [g for g, w in pending.items() if w is None]
+        answers = {}
+        if starting:  # the first iteration, at each group's mean
+            rows = lockstep.coef_pass(sess, source, features.group_cols, start, {g: means[g] for g in starting},
+                                      reference)
+            answers.update(_answers(rows, starting))
+        moving = {g: w for g, w in pending.items() if w is not None}
+        if moving:
+            rows = lockstep.coef_pass(sess, source, features.group_cols, iterate, moving, reference)
+            answers.update(_answers(rows, moving))
+        return answers
+
+    if fam.name == "binomial":
+        pending, fits = {}, {}
+        for gkey, sums in sums_of.items():
+            try:
+                pending[gkey] = gens[gkey].send(sums)
+            except StopIteration as stop:
+                fits[gkey] = stop.value
+    else:
+        pending, fits = {g: None for g in gens}, {}
+    fits.update(lockstep.run_lockstep(gens, pending, evaluate))
+    return fits, skipped
+
+
+def _answers(rows: dict, keys) -> dict:
+    answers = {}
+    for gkey in keys:
+        sums = glm_sums_from_cstate(rows[gkey]["state"])[0] if gkey in rows else None
+        if sums is None:
+            raise lockstep.vanished("glm", gkey)
+        answers[gkey] = sums
+    return answers
 
 
 def glm_help() -> str:

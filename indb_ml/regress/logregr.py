@@ -1,11 +1,19 @@
-"""``indb_ml.logregr_train``: MADlib's logistic regression, by IRLS at numpy speed.
+"""``indb_ml.logregr_train``: MADlib's logistic regression by IRLS (or CG, IGD).
 
-The data are packed once by the chunked scan of linregr_train (:mod:`indb_ml.core.packing`:
-one statement, Python once per 1 MB chunk) into blocks held in memory per group, under
-``indb_ml.matrix_memory_mb``; every Newton iteration is then a pass over those blocks in
-numpy (:mod:`indb_ml.kernels.logregr`), not over the table. MADlib rescans the table in
-every iteration. A group that does not converge, or whose data are separable or
-singular, gets a model row with its ``status`` and a WARNING, not an error.
+Two physical plans run the same iteration (:func:`indb_ml.kernels.logregr.irls_steps`),
+chosen by :func:`indb_ml.core.plan_choice.use_aggregate_passes`:
+
+- aggregate passes: every iteration is one statement ``SELECT g, indb_ml._logregr_step(y,
+  x, coef) FROM source GROUP BY g``, the per-row work in C (``src/irls.c``), every group
+  still iterating at once (:mod:`indb_ml.regress.lockstep`). It runs on views, foreign,
+  partitioned and Citus distributed tables and in parallel workers, and on plain tables
+  whose packed rows exceed ``indb_ml.matrix_memory_mb``;
+- rows in memory (plain local tables, where it measured faster): the rows are packed
+  once by a chunked scan (:mod:`indb_ml.core.packed`) and every iteration is a pass over
+  them in numpy.
+
+A group that does not converge, or whose data are separable or singular, gets a model
+row with its ``status`` and a WARNING, not an error.
 """
 
 from __future__ import annotations
@@ -15,12 +23,14 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models
-from indb_ml.core.packed import training_rows
+from indb_ml.core.packed import MemoryRows, TooBig, packed_groups, training_rows
+from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.logregr import irls
+from indb_ml.kernels.logregr import irls, irls_steps, logit_sums_from_cstate
 from indb_ml.models.catalog import registers
+from indb_ml.regress import lockstep
 
 OUTPUT_COLUMNS = (
     ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"), ("z_stats", "float8[]"),
@@ -29,6 +39,9 @@ OUTPUT_COLUMNS = (
     ("variance_covariance", "float8[]"), ("status", "text"),
 )
 OPTIMIZERS = ("irls", "newton", "cg", "igd")
+# Whether rows packed in memory beat aggregate passes on plain local tables (glm uses the
+# same verdict); provisional until measured on 1M x 10.
+MEMORY_FASTER = True
 
 USAGE = """\
 logregr_train: logistic regression, MADlib-compatible (IRLS, CG or IGD).
@@ -82,25 +95,33 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     if clash:
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
-    groups, skipped, close = training_rows(sess, source, features, _binary, "logregr_train")
-    if not groups:
+    method = "irls" if optimizer == "newton" else optimizer
+
+    def report_for(gkey):
+        if not verbose:
+            return None
+        label = f"logregr_train{' group ' + gkey if gkey else ''}"
+        return lambda i, ll: sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
+
+    close = lambda: None  # noqa: E731
+    if use_aggregate_passes(sess, source, MEMORY_FASTER):
+        if method == "igd":
+            raise _igd_needs_memory(source)
+        sess.debug(f"logregr_train: aggregate passes over {source.schema}.{source.name}")
+        fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, method, report_for)
+    else:
+        fits, skipped, close = _memory_fits(sess, source, features, max_iter, tolerance, method, report_for)
+    if not fits:
         total = sum(skipped.values())
         why = f": all {total} rows have a NULL" if total else ": the table is empty"
         raise InputError("no rows to train on" + why, sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
     for gkey in skipped:
-        data = groups.get(gkey)
-        if data is None:
+        fit = fits.get(gkey)
+        if fit is None:
             rows[gkey] = [None] * 7 + [0, skipped[gkey], 0, None, "no rows"]
             failed += 1
             continue
-        label = f"logregr_train{' group ' + gkey if gkey else ''}"
-
-        def report(i, ll, label=label):
-            sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
-
-        fit = irls(data.blocks, data.width, max_iter, tolerance, report if verbose else None,
-                   "irls" if optimizer == "newton" else optimizer)
         if verbose:
             sess.plpy.notice(f"logregr_train{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
@@ -129,6 +150,78 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
          sum(skipped.values()), grouping_cols],
         ["text", "text", "text", "text", "text", "int4", "int4", "int8", "int8", "text"],
     )
+
+
+def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for):
+    """The rows packed once in memory, each group iterated in numpy: ``(fits, skipped, close)``.
+    Above ``indb_ml.matrix_memory_mb`` IRLS and CG take aggregate passes instead; IGD, whose
+    steps follow the row order, streams temporary tiles of the rows."""
+    if optimizer == "igd":
+        groups, skipped, close = training_rows(sess, source, features, _binary, "logregr_train")
+    else:
+        try:
+            packed, skipped = packed_groups(sess, source, features, _binary, "logregr_train")
+        except TooBig:
+            sess.debug("logregr_train: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over "
+                       f"{source.schema}.{source.name}")
+            fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for)
+            return fits, skipped, lambda: None
+        sess.debug(f"logregr_train: rows packed in memory from {source.schema}.{source.name}")
+        groups, close = {g: MemoryRows(p) for g, p in packed.items() if p}, lambda: None
+    fits = {g: irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer)
+            for g, data in groups.items()}
+    return fits, skipped, close
+
+
+def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for):
+    """Every iteration one ``indb_ml._logregr_step`` statement for the groups still iterating:
+    ``({group: LogitFit}, {group: rows skipped})``."""
+    k = lockstep.feature_count(sess, source, features)
+
+    def call(coef_sql: str) -> str:
+        return "indb_ml._logregr_step(" + features.y_sql + ", " + features.x_sql + ", " + coef_sql + ")"
+
+    first = lockstep.coef_pass(sess, source, features.group_cols, call, {None: np.zeros(k)})
+    skipped, gens, requests = {}, {}, {}
+    for gkey, row in first.items():
+        sums, skipped[gkey] = logit_sums_from_cstate(row["state"])
+        if sums is None:
+            continue
+        gens[gkey] = irls_steps(sums.gradient.size, max_iter, tolerance, report_for(gkey), optimizer)
+        next(gens[gkey])  # the start, w = 0: the pass just made
+        requests[gkey] = sums
+    reference = list(first)
+
+    def evaluate(pending: dict) -> dict:
+        rows = lockstep.coef_pass(sess, source, features.group_cols, call, pending, reference)
+        answers = {}
+        for gkey in pending:
+            sums = logit_sums_from_cstate(rows[gkey]["state"])[0] if gkey in rows else None
+            if sums is None:
+                raise lockstep.vanished("logregr_train", gkey)
+            answers[gkey] = sums
+        return answers
+
+    # the first answers are the first pass's sums: send them, then iterate in lockstep
+    pending = {}
+    fits = {}
+    for gkey, sums in requests.items():
+        try:
+            pending[gkey] = gens[gkey].send(sums)
+        except StopIteration as stop:
+            fits[gkey] = stop.value
+    fits.update(lockstep.run_lockstep(gens, pending, evaluate))
+    return fits, skipped
+
+
+def _igd_needs_memory(source) -> InputError:
+    return InputError(
+        f"logregr_train: optimizer 'igd' runs on rows packed in memory (its steps follow the row order), "
+        f"and {source.schema}.{source.name} takes aggregate passes (a view, foreign, partitioned or distributed "
+        "table, or indb_ml.training_plan = aggregate)",
+        hint="use optimizer 'irls' or 'cg' (one aggregate statement per iteration, same optimum), or train "
+             "on a plain local copy of the rows with indb_ml.training_plan = auto",
+        sqlstate="0A000")
 
 
 def _binary(y: np.ndarray) -> str | None:
