@@ -7,6 +7,13 @@ every leaf partition of the source (a plain table is one partition) and group.
 computed only for what changed, and rewrites the model tables: Chan's merge is
 exact, so the result equals a full retrain up to float rounding.
 
+The states are those of the C aggregate ``indb_ml._linregr_state`` (``src/comoment.c``),
+stored as its bytes: training is one aggregate statement ``GROUP BY tableoid, <groups>``
+over the source (partition-wise, parallel workers allowed), appended rows are one such
+statement over the new tuples of a partition, and two states of a partition are merged by
+the C combine step; the fit merges every partition's states with
+:func:`indb_ml.kernels.comoment.comoment_merge`.
+
 Which partitions changed (the rule the refresh applies to each leaf partition):
 
 * not in the state table: new, scanned whole;
@@ -31,16 +38,16 @@ import json
 from dataclasses import dataclass
 
 from indb_ml import sqlexpr
-from indb_ml.core import packing
+from indb_ml.core import packing, passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.groups import canonical_keys
 from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_accumulate, comoment_from_bytes, comoment_merge, comoment_to_bytes
+from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
 from indb_ml.kernels.linregr import linregr_finalize
 from indb_ml.models.catalog import _tables_exist, find_model, output_metrics, registers
-from indb_ml.regress.linregr import BP_COLUMNS, OUTPUT_COLUMNS, _write_output, _write_summary, check_block
+from indb_ml.regress.linregr import BP_COLUMNS, OUTPUT_COLUMNS, _write_output, _write_summary
 
 XID_SAFE_AGE = 2**31 - 10_000_000  # older states cannot be compared by age(): rescan their partitions
 
@@ -77,18 +84,6 @@ def incremental_help() -> str:
     return USAGE
 
 
-@dataclass(frozen=True)
-class _NewRows(Relation):
-    """The tuples of one partition written since the snapshot xmin ``since`` (as a subquery:
-    the chunked scan numbers its rows instead of walking ctid ranges)."""
-
-    since: int = 0
-
-    def sql(self, sess: Session) -> str:
-        return ("(SELECT * FROM ONLY " + sess.qualified(self.schema, self.name) + " WHERE pg_catalog.age(xmin) <= "
-                "pg_catalog.age(" + sess.literal(str(self.since % 2**32)) + "::xid)) AS indb_ml_new_rows")
-
-
 @sql_entry
 @registers("linregr", tables=("_summary", "_state"))
 def linregr_train_incremental(sess: Session, source_table: str, out_table: str, dependent_varname: str,
@@ -113,11 +108,11 @@ def linregr_train_incremental(sess: Session, source_table: str, out_table: str, 
     if clash:
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
-    parts = {}
-    width = None
-    for leaf in _leaves(sess, source):
-        parts[leaf.oid] = _scan(sess, leaf.rel, features, width, leaf.name)
-        width = parts[leaf.oid].width or width
+    leaves = _leaves(sess, source)
+    scanned = _scan(sess, source.sql(sess), features, source.kind == "p")
+    parts = {leaf.oid: scanned.get(leaf.oid, _Part(leaf.name, {}, {}, 0)) for leaf in leaves}
+    for leaf in leaves:
+        parts[leaf.oid].name = leaf.name
     sess.execute("CREATE TABLE " + state.sql(sess) + " (partition_oid oid NOT NULL, partition_name text NOT NULL, "
                  "group_key text, num_rows bigint NOT NULL, num_skipped bigint NOT NULL, state bytea, "
                  "partition_rows bigint NOT NULL, since xid8 NOT NULL)")
@@ -135,13 +130,13 @@ class _Leaf:
 
 @dataclass
 class _Part:
-    """One partition's states: group key -> moments, group key -> rows skipped, and rows seen."""
+    """One partition's states: group key -> C state bytes (groups with rows used), group key ->
+    rows skipped (every group seen), and the partition's row count."""
 
     name: str
     states: dict
     skipped: dict
     rows: int
-    width: int | None = None
 
 
 def _snapshot_xmin(sess: Session) -> int:
@@ -168,17 +163,44 @@ def _leaves(sess: Session, source: Relation) -> list:
     return leaves
 
 
-def _scan(sess: Session, rel: Relation, features, width: int | None, name: str, part: _Part | None = None) -> _Part:
-    """Fold the rows of ``rel`` into ``part`` (a new one by default): one chunked scan."""
-    part = part or _Part(name, {}, {}, 0, width)
-    for gkey, n_skipped, block in packing.scan_blocks(sess, rel, features):
-        part.skipped[gkey] = part.skipped.get(gkey, 0) + n_skipped
-        part.rows += n_skipped + (block.shape[0] if block.size else 0)
-        if block.size == 0:
-            continue
-        part.width = check_block(block, part.width or width)
-        part.states[gkey] = comoment_accumulate(part.states.get(gkey), block)
-    return part
+def _scan(sess: Session, from_sql: str, features, partitioned: bool = False, where: str = "") -> dict:
+    """``{partition oid: _Part}`` from one aggregate statement over ``from_sql``, per partition
+    (``tableoid``) and group: the C co-moment state and the row count (NULL rows included)."""
+    gkey = passes.group_key_sql(sess, features.group_cols, "s.")
+    query = ("SELECT s.tableoid::pg_catalog.int8 AS part, " + gkey + " AS gkey, indb_ml._linregr_state("
+             + features.y_sql + ", " + features.x_sql + ") AS state, pg_catalog.count(*) AS n FROM " + from_sql
+             + " s" + where + " GROUP BY s.tableoid" + "".join(", s." + sess.ident(g) for g in features.group_cols))
+    try:
+        with sess.settings({"enable_partitionwise_aggregate": "on"} if partitioned else {}):
+            rows = sess.execute(query)
+    except sess.spi_error as exc:
+        raise passes.pass_error(exc) from None
+    parts: dict = {}
+    for r in rows:
+        part = parts.setdefault(int(r["part"]), _Part("", {}, {}, 0))
+        part.rows += int(r["n"])
+        moments, part.skipped[r["gkey"]] = comoment_from_cstate(r["state"])
+        if moments is not None:
+            part.states[r["gkey"]] = bytes(r["state"])
+    return parts
+
+
+def _append(sess: Session, leaf, features, part: _Part, since: int) -> int:
+    """Fold the tuples of ``leaf`` written since the snapshot xmin ``since`` into ``part``
+    (the C combine step merges each group's state); returns the rows read."""
+    where = (" WHERE pg_catalog.age(s.xmin) <= pg_catalog.age(" + sess.literal(str(since % 2**32)) + "::xid)")
+    new = _scan(sess, "ONLY " + leaf.rel.sql(sess), features, where=where).get(leaf.oid)
+    if new is None:
+        return 0
+    part.rows += new.rows
+    for gkey, n in new.skipped.items():
+        part.skipped[gkey] = part.skipped.get(gkey, 0) + n
+    for gkey, state in new.states.items():
+        if gkey in part.states:
+            state = sess.one("SELECT indb_ml._comoment_combine($1, $2) AS s", [part.states[gkey], state],
+                             ["bytea", "bytea"])["s"]
+        part.states[gkey] = bytes(state)
+    return new.rows
 
 
 def _store(sess: Session, state: Relation, parts: dict, since: int) -> None:
@@ -189,9 +211,11 @@ def _store(sess: Session, state: Relation, parts: dict, since: int) -> None:
         if not keys:  # an empty partition: a row all the same, so that it is not "new" next time
             sess.execute(insert, [oid, part.name, None, 0, 0, None, part.rows, str(since)], types)
         for gkey in sorted(keys, key=lambda k: k or ""):
-            st = part.states.get(gkey)
-            sess.execute(insert, [oid, part.name, gkey, st.n if st else 0, part.skipped.get(gkey, 0),
-                                  comoment_to_bytes(st) if st else None, part.rows, str(since)], types)
+            raw = part.states.get(gkey)
+            moments = comoment_from_cstate(raw)[0] if raw is not None else None
+            n = moments.n if moments is not None else 0
+            sess.execute(insert, [oid, part.name, gkey, n, part.skipped.get(gkey, 0), raw, part.rows, str(since)],
+                         types)
 
 
 def _fit_and_write(sess, source, out, summary, features, parts, dependent, independent, grouping_cols,
@@ -202,15 +226,15 @@ def _fit_and_write(sess, source, out, summary, features, parts, dependent, indep
     for part in parts.values():
         for gkey, n in part.skipped.items():
             skipped[gkey] = skipped.get(gkey, 0) + n
-        for gkey, st in part.states.items():
+        for gkey, raw in part.states.items():
             skipped.setdefault(gkey, 0)
-            states[gkey] = comoment_merge(states.get(gkey), st)
+            states[gkey] = _merge(states.get(gkey), comoment_from_cstate(raw)[0])
     keymap = canonical_keys(sess, source, features.group_cols, skipped)
     merged, merged_skipped = {}, {}
     for raw, canon in keymap.items():
         merged_skipped[canon] = merged_skipped.get(canon, 0) + skipped[raw]
         if raw in states:
-            merged[canon] = comoment_merge(merged.get(canon), states[raw])
+            merged[canon] = _merge(merged.get(canon), states[raw])
     total_rows = sum(s.n for s in merged.values())
     total_skipped = sum(merged_skipped.values())
     if total_rows == 0:
@@ -248,11 +272,21 @@ def _load_states(sess: Session, state: Relation) -> dict:
         part = loaded[oid][0]
         if r["group_key"] is not None or r["state"] is not None or r["num_skipped"]:  # not an empty-partition row
             part.skipped[r["group_key"]] = int(r["num_skipped"])
-            st, _ = comoment_from_bytes(r["state"])
-            if st is not None:
-                part.states[r["group_key"]] = st
-                part.width = st.width
+            if r["state"] is not None:
+                try:
+                    comoment_from_cstate(r["state"])
+                except ValueError:  # a state written before the C aggregate: rescan its partition
+                    loaded[oid] = (part, -1, loaded[oid][2])
+                    continue
+                part.states[r["group_key"]] = bytes(r["state"])
     return loaded
+
+
+def _merge(a, b):
+    """Chan's merge of two partitions' moments (states of different widths are an error)."""
+    if a is not None and b is not None and a.width != b.width:
+        raise packing.dimension_error(f" ({a.width - 1} and {b.width - 1})")
+    return comoment_merge(a, b)
 
 
 @sql_entry
@@ -306,7 +340,6 @@ def model_refresh(sess: Session, model_name: str) -> list:
 def _refresh_parts(sess: Session, features, leaves: list, loaded: dict):
     """Each current partition's states: reused, appended to, or rescanned (the module's rule)."""
     counts = _check(sess, leaves, loaded)
-    width = next((p.width for p, _, _ in loaded.values() if p.width), None)
     parts: dict = {}
     recomputed = appended = scanned = 0
     for leaf in leaves:
@@ -316,17 +349,16 @@ def _refresh_parts(sess: Session, features, leaves: list, loaded: dict):
             parts[leaf.oid] = old[0]
             old[0].name = leaf.name
         elif old is not None and fresh > 0 and n == old[1] + fresh:
-            before = old[0].rows
-            parts[leaf.oid] = _scan(sess, _NewRows(leaf.rel.schema, leaf.rel.name, "v", old[2]), features,
-                                    width, leaf.name, old[0])
-            parts[leaf.oid].name = leaf.name
+            parts[leaf.oid] = old[0]
+            old[0].name = leaf.name
+            scanned += _append(sess, leaf, features, old[0], old[2])
             appended += 1
-            scanned += parts[leaf.oid].rows - before
         else:
-            parts[leaf.oid] = _scan(sess, leaf.rel, features, width, leaf.name)
+            part = _scan(sess, "ONLY " + leaf.rel.sql(sess), features).get(leaf.oid, _Part("", {}, {}, 0))
+            part.name = leaf.name
+            parts[leaf.oid] = part
             recomputed += 1
-            scanned += parts[leaf.oid].rows
-        width = parts[leaf.oid].width or width
+            scanned += part.rows
     return parts, recomputed, appended, scanned
 
 
