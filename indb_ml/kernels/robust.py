@@ -1,9 +1,11 @@
-"""Huber-White (HC0) sandwich variances for linear and logistic regression, over blocks.
+"""Huber-White (HC0) and cluster-robust sandwich variances for linear and logistic regression.
 
 ``V = B⁻¹ M B⁻¹`` with the bread ``B`` the Hessian (XᵀX for OLS, Xᵀdiag(p(1-p))X for the
 logit) and the meat ``M = Σ s_i s_iᵀ`` of the per-row scores (``e_i x_i`` for OLS,
-``(y_i - p_i) x_i`` for the logit). Wald statistics use the normal distribution, as
-statsmodels does for robust covariances.
+``(y_i - p_i) x_i`` for the logit), or of the per-cluster score sums. The sums come from
+the C aggregates (``src/sandwich.c``) or, for the logit on rows packed in memory, from
+:func:`logit_meat`. Wald statistics use the normal distribution, as statsmodels does for
+robust covariances.
 """
 
 from __future__ import annotations
@@ -30,55 +32,26 @@ def _wald(coef: np.ndarray, cov: np.ndarray, n: int) -> RobustFit:
     return RobustFit(coef, se, z, 2 * stats.norm.sf(np.abs(z)), n)
 
 
-def robust_ols(blocks: list) -> RobustFit:
-    """``blocks``: arrays of rows ``[y, x...]``."""
-    xtx = sum(b[:, 1:].T @ b[:, 1:] for b in blocks)
-    xty = sum(b[:, 1:].T @ b[:, 0] for b in blocks)
-    bread = np.linalg.pinv(xtx)
-    coef = bread @ xty
-    meat = np.zeros_like(xtx)
-    for b in blocks:
-        scores = b[:, 1:] * (b[:, 0] - b[:, 1:] @ coef)[:, None]
-        meat += scores.T @ scores
-    return _wald(coef, bread @ meat @ bread, sum(len(b) for b in blocks))
+def sandwich(coef: np.ndarray, bread: np.ndarray, meat: np.ndarray, n: int, factor: float = 1.0) -> RobustFit:
+    """``factor · B⁻¹ M B⁻¹`` given ``bread`` = B⁻¹ (the inverse Hessian), and its Wald statistics."""
+    return _wald(coef, factor * bread @ meat @ bread, n)
 
 
-def robust_logit(blocks: list, coef: np.ndarray) -> RobustFit:
-    """The sandwich at the logistic fit ``coef`` (from :func:`indb_ml.kernels.logregr.irls`)."""
+def cluster_factor(clusters: int, n: int, k: int) -> float:
+    """statsmodels' small-sample factor G/(G-1) · (N-1)/(N-K) (1 when undefined)."""
+    return clusters / (clusters - 1) * (n - 1) / (n - k) if clusters > 1 and n > k else 1.0
+
+
+def logit_meat(blocks, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(Hessian, HC0 meat)`` of the logit at ``coef`` over ``(X, y)`` blocks in memory."""
     k = coef.size
     hess, meat = np.zeros((k, k)), np.zeros((k, k))
-    for b in blocks:
-        x, y = b[:, 1:], b[:, 0]
+    for x, y in blocks:
         p = special.expit(x @ coef)
         hess += (x * (p * (1 - p))[:, None]).T @ x
         scores = x * (y - p)[:, None]
         meat += scores.T @ scores
-    bread = np.linalg.pinv(hess)
-    return _wald(coef, bread @ meat @ bread, sum(len(b) for b in blocks))
-
-
-def clustered(blocks_by_cluster: dict, coef: np.ndarray, logit: bool) -> RobustFit:
-    """Cluster-robust sandwich: the meat sums the scores within each cluster first; with
-    statsmodels' small-sample factor G/(G-1) · (N-1)/(N-K)."""
-    k = coef.size
-    bread_inv, meat, n = np.zeros((k, k)), np.zeros((k, k)), 0
-    for parts in blocks_by_cluster.values():
-        total = np.zeros(k)
-        for b in parts:
-            x, y = b[:, 1:], b[:, 0]
-            if logit:
-                p = special.expit(x @ coef)
-                bread_inv += (x * (p * (1 - p))[:, None]).T @ x
-                total += x.T @ (y - p)
-            else:
-                bread_inv += x.T @ x
-                total += x.T @ (y - x @ coef)
-            n += x.shape[0]
-        meat += np.outer(total, total)
-    groups = len(blocks_by_cluster)
-    factor = groups / (groups - 1) * (n - 1) / (n - k) if groups > 1 and n > k else 1.0
-    bread = np.linalg.pinv(bread_inv)
-    return _wald(coef, factor * bread @ meat @ bread, n)
+    return hess, meat
 
 
 def _mlogit_scores(b: np.ndarray, fit) -> np.ndarray:

@@ -1,0 +1,131 @@
+"""Robust and clustered variances, margins, cross-validation and the elastic net on their
+aggregate plan (C steps, one statement per pass): the same answers on a table, a view and a
+partitioned table, with the plan forced (``indb_ml.training_plan = aggregate``) or chosen,
+serial and under forced parallel query, grouped; bad input is reported by the C steps.
+Oracles: statsmodels and scikit-learn in the test, at the tolerances of the existing tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+import statsmodels.api as sm
+
+from tests.helpers import load_table
+from tests.test_matrix import force_parallel
+
+N = 1200
+SOURCES = ("flat", "flat_view", "parted")
+
+
+@pytest.fixture
+def data(postgresql):
+    rng = np.random.default_rng(31)
+    x = rng.normal(size=(N, 2))
+    g = np.where(rng.random(N) < 0.5, 1, 2)
+    y = 1 + x @ [0.5, -1.0] + g + rng.normal(size=N) * (1 + np.abs(x[:, 0]))
+    b = (rng.random(N) < 1 / (1 + np.exp(-(0.2 + x @ [1.0, -0.5])))).astype(float)
+    firm = rng.integers(0, 41, size=N)
+    cols = {"id": np.arange(N), "g": g, "firm": firm, "y": y, "b": b, "x1": x[:, 0], "x2": x[:, 1]}
+    load_table(postgresql, "flat", cols, {"id": "int", "g": "int", "firm": "int"})
+    postgresql.execute("CREATE VIEW flat_view AS SELECT * FROM flat WHERE id >= 0")
+    postgresql.execute("CREATE TABLE parted (LIKE flat) PARTITION BY RANGE (id)")
+    for lo in range(0, N, 400):
+        postgresql.execute(f"CREATE TABLE parted_{lo} PARTITION OF parted FOR VALUES FROM ({lo}) TO ({lo + 400})")
+    postgresql.execute("INSERT INTO parted SELECT * FROM flat")
+    postgresql.execute("ANALYZE")
+    return postgresql, np.column_stack([np.ones(N), x]), y, b, g, firm
+
+
+def plan(conn, value: str) -> None:
+    conn.execute("SELECT set_config('indb_ml.training_plan', %s, false)", [value])
+
+
+def fetch(conn, query: str) -> list:
+    return conn.execute(query).fetchall()
+
+
+def close(got, want, rtol):
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        for u, v in zip(a, b):
+            np.testing.assert_allclose(np.asarray(u, dtype=float), np.asarray(v, dtype=float), rtol=rtol,
+                                       atol=1e-300)
+
+
+@pytest.mark.parametrize("kind", ["linregr", "logregr"])
+def test_robust_variance_on_every_source_and_plan(data, kind):
+    conn, x, y, b, g, _ = data
+    dep, stat = ("y", "t_stats") if kind == "linregr" else ("b", "z_stats")
+    extra = "" if kind == "linregr" else ", 50, 'irls', 1e-12"
+    query = f"SELECT g, coef, std_err, {stat}, p_values, num_rows_processed FROM {{}} ORDER BY g"
+    results = []
+    for i, (source, mode) in enumerate([(s, "aggregate") for s in SOURCES] + [("flat", "memory"), ("flat", "auto")]):
+        plan(conn, mode)
+        conn.execute(f"SELECT indb_ml.robust_variance_{kind}(%s, %s, %s, 'ARRAY[1, x1, x2]', 'g'{extra})",
+                     [source, f"r{i}", dep])
+        results.append(fetch(conn, query.format(f"r{i}")))
+    for gv, row in zip((1, 2), results[0]):
+        m = g == gv
+        ref = (sm.OLS(y[m], x[m]).fit(cov_type="HC0") if kind == "linregr"
+               else sm.Logit(b[m], x[m]).fit(disp=0, tol=1e-12, cov_type="HC0"))
+        rtol = 1e-10 if kind == "linregr" else 1e-6
+        np.testing.assert_allclose(row[1], ref.params, rtol=rtol if kind == "linregr" else 1e-7)
+        np.testing.assert_allclose(row[2], ref.bse, rtol=rtol)
+        np.testing.assert_allclose(row[3], ref.tvalues, rtol=rtol)
+        assert row[5] == m.sum()
+    for other in results[1:]:
+        close(other, results[0], 1e-9)
+    force_parallel(conn)
+    plan(conn, "aggregate")
+    conn.execute(f"SELECT indb_ml.robust_variance_{kind}('parted', 'rp', %s, 'ARRAY[1, x1, x2]', 'g'{extra})", [dep])
+    close(fetch(conn, query.format("rp")), results[0], 1e-9)
+
+
+@pytest.mark.parametrize("kind", ["linregr", "logregr"])
+def test_clustered_variance_on_every_source_and_plan(data, kind):
+    conn, x, y, b, _, firm = data
+    dep, extra = ("y", "") if kind == "linregr" else ("b", ", 50, 'irls', 1e-12")
+    query = "SELECT coef, std_err, p_values, num_clusters, num_rows_processed FROM {}"
+    results = []
+    for i, (source, mode) in enumerate([(s, "aggregate") for s in SOURCES] + [("flat", "auto")]):
+        plan(conn, mode)
+        conn.execute(f"SELECT indb_ml.clustered_variance_{kind}(%s, %s, %s, 'ARRAY[1, x1, x2]', 'firm'{extra})",
+                     [source, f"c{i}", dep])
+        results.append(fetch(conn, query.format(f"c{i}")))
+    ref = (sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": firm}) if kind == "linregr"
+           else sm.Logit(b, x).fit(disp=0, tol=1e-12, cov_type="cluster", cov_kwds={"groups": firm}))
+    coef, se, _, clusters, n = results[0][0]
+    np.testing.assert_allclose(coef, ref.params, rtol=1e-10 if kind == "linregr" else 1e-7)
+    np.testing.assert_allclose(se, ref.bse, rtol=1e-9 if kind == "linregr" else 1e-6)
+    assert (clusters, n) == (len(set(firm)), N)
+    for other in results[1:]:
+        close(other, results[0], 1e-9)
+    force_parallel(conn)
+    plan(conn, "aggregate")
+    conn.execute(f"SELECT indb_ml.clustered_variance_{kind}('parted', 'cp', %s, 'ARRAY[1, x1, x2]', 'firm'{extra})",
+                 [dep])
+    close(fetch(conn, query.format("cp")), results[0], 1e-9)
+
+
+def test_robust_bad_input_on_the_aggregate_plan(data):
+    conn = data[0]
+    plan(conn, "aggregate")
+    conn.execute("CREATE TABLE bad AS SELECT * FROM flat")
+    conn.execute("UPDATE bad SET b = 2 WHERE id = 5")
+    with pytest.raises(E.DatatypeMismatch, match="boolean or 0/1"), conn.transaction():
+        conn.execute("SELECT indb_ml.robust_variance_logregr('bad', 'r', 'b', 'ARRAY[1, x1]')")
+    conn.execute("UPDATE bad SET b = 1, x1 = 'NaN' WHERE id = 5")
+    for fn in ("robust_variance_linregr", "robust_variance_logregr"):
+        with pytest.raises(E.InvalidTextRepresentation, match="NaN or Infinity"), conn.transaction():
+            conn.execute(f"SELECT indb_ml.{fn}('bad', 'r', 'b', 'ARRAY[1, x1]')")
+    with pytest.raises(E.InvalidTextRepresentation, match="NaN or Infinity"), conn.transaction():
+        conn.execute("SELECT indb_ml.clustered_variance_linregr('bad', 'r', 'y', 'ARRAY[1, x1]', 'firm')")
+    conn.execute("UPDATE bad SET x1 = NULL WHERE id = 5")  # NULL: skipped and counted
+    conn.execute("SELECT indb_ml.robust_variance_logregr('bad', 'r', 'b', 'ARRAY[1, x1]')")
+    assert conn.execute("SELECT num_rows_processed, num_missing_rows_skipped FROM r").fetchone() == (N - 1, 1)
+    conn.execute("CREATE TABLE arr AS SELECT y, CASE WHEN id = 7 THEN ARRAY[1, x1] ELSE ARRAY[1, x1, x2] END AS x "
+                 "FROM flat")
+    with pytest.raises(E.ArraySubscriptError, match="different lengths"), conn.transaction():
+        conn.execute("SELECT indb_ml.robust_variance_linregr('arr', 'r2', 'y', 'x')")
+    assert conn.execute("SELECT to_regclass('r2')").fetchone()[0] is None
