@@ -23,12 +23,6 @@ from indb_ml.cli.main import main
 from tests.citus_conftest import CITUS_SHARD_COUNT, CITUS_WORKERS
 from tests.helpers import load_table, seeded_regression
 
-TRAINERS_XFAIL = pytest.mark.xfail(
-    strict=False,
-    reason="the trainers scan by ctid ranges / recursive CTEs, which Citus cannot run on a "
-    "distributed table (one aggregate per pass: issue 12)",
-)
-
 
 def twin(conn, name: str, columns: dict[str, np.ndarray], dist_col: str, types=None) -> tuple[str, str]:
     """``<name>_local`` and ``<name>_dist`` (distributed by dist_col) holding the same rows."""
@@ -354,7 +348,6 @@ def logistic_data(n: int = 600, seed: int = 8) -> dict[str, np.ndarray]:
             "c": rng.poisson(np.exp(0.2 + 0.5 * x1)).astype(float)}
 
 
-@TRAINERS_XFAIL
 @pytest.mark.parametrize("grouped", [False, True], ids=["all", "grouped"])
 def test_logregr_train_distributed_equals_local(citus_conn, grouped):
     twin(citus_conn, "lg", logistic_data(), "id", REG_TYPES)
@@ -364,13 +357,35 @@ def test_logregr_train_distributed_equals_local(citus_conn, grouped):
     assert {r["status"] for r in got} == {"converged"}
 
 
-@TRAINERS_XFAIL
 @pytest.mark.parametrize("grouped", [False, True], ids=["all", "grouped"])
 def test_glm_poisson_distributed_equals_local(citus_conn, grouped):
     twin(citus_conn, "gl", logistic_data(seed=9), "id", REG_TYPES)
     got, want = train_both(citus_conn, "glm", "gl", ("c", "ARRAY[1, x1, x2]", "family=poisson, link=log",
                                                      "g" if grouped else None), "g" if grouped else "1")
     assert_rows_close(got, want, rtol=1e-8, what="glm poisson")
+
+
+@pytest.mark.parametrize("call", [
+    "SELECT indb_ml.linregr_train('reg_dist', 'm', 'y', 'ARRAY[1, x1, x2]', 'g')",
+    "SELECT indb_ml.logregr_train('reg_dist', 'm', 'y > 0', 'ARRAY[1, x1, x2]')",
+    "SELECT indb_ml.glm('reg_dist', 'm', 'y > 0', 'ARRAY[1, x1, x2]', 'family=binomial, link=probit')",
+], ids=["linregr_train", "logregr_train", "glm"])
+def test_training_passes_are_partial_aggregates_on_the_shards(citus_conn, call):
+    """Every command a trainer sends to a shard of its source is a partial aggregate: states move, not rows."""
+    twin(citus_conn, "reg", regression_data(), "id", REG_TYPES)
+    sent: list[str] = []
+    citus_conn.add_notice_handler(lambda d: sent.append(d.message_primary or ""))
+    citus_conn.execute("SET citus.log_remote_commands = on")
+    citus_conn.execute("SET client_min_messages = log")
+    try:
+        citus_conn.execute(call)
+    finally:
+        citus_conn.execute("RESET client_min_messages")
+        citus_conn.execute("RESET citus.log_remote_commands")
+    scans = [c for c in sent if re.search(r"\bFROM \S*reg_dist_\d+", c)]
+    assert sum("worker_partial_agg" in c for c in scans) >= CITUS_SHARD_COUNT, sent
+    aggregate = re.compile(r"worker_partial_agg|\b(count|sum|min|max|avg|bool_and|bool_or)\(")
+    assert all(aggregate.search(c) for c in scans), [c for c in scans if not aggregate.search(c)]  # no raw rows
 
 
 # -- faults: one worker stopped (these stop and restart worker 2, so they come last) --------------
