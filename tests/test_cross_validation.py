@@ -1,4 +1,7 @@
-"""cross_validate: the folds' scores equal the same folds computed with numpy/statsmodels."""
+"""cross_validate: the folds' scores equal the same folds computed with numpy/statsmodels.
+
+A row's fold is indb_ml.cv_fold(y, x, n_folds, seed) (a seeded hash of its values), read
+here per row in table order; the oracle trains and scores those folds itself."""
 
 from __future__ import annotations
 
@@ -22,15 +25,18 @@ def data(postgresql):
     return postgresql, x, y, b.astype(float)
 
 
-def folds(n, k, seed=0):
-    return np.random.default_rng(seed).permutation(n) % k
+def folds(conn, k, seed=0, y="y"):
+    """0-based fold of every row of d in table order, as cross_validate assigns them."""
+    return np.array([r[0] - 1 for r in conn.execute(
+        f"SELECT indb_ml.cv_fold(({y})::float8, ARRAY[1, x1, x2]::float8[], %s, %s) FROM d ORDER BY ctid",
+        [k, seed]).fetchall()])
 
 
 def test_linregr_folds(data):
     conn, x, y, _ = data
     got = conn.execute("SELECT fold, train_rows, test_rows, metric, value FROM indb_ml.cross_validate('linregr', "
                        "'d', 'y', 'ARRAY[1, x1, x2]', 4, NULL, 7) ORDER BY fold").fetchall()
-    f = folds(len(y), 4, 7)
+    f = folds(conn, 4, 7)
     for fold, train_rows, test_rows, metric, value in got:
         test, train = f == fold - 1, f != fold - 1
         coef = np.linalg.lstsq(x[train], y[train], rcond=None)[0]
@@ -42,7 +48,7 @@ def test_logregr_folds(data):
     conn, x, _, b = data
     got = conn.execute("SELECT fold, metric, value FROM indb_ml.cross_validate('logregr', 'd', 'b', "
                        "'ARRAY[1, x1, x2]', 3, 'tolerance=1e-12, max_iter=50') ORDER BY fold, metric").fetchall()
-    f = folds(len(b), 3)
+    f = folds(conn, 3, y="b::int")
     for fold, metric, value in got:
         test, train = f == fold - 1, f != fold - 1
         p = sm.Logit(b[train], x[train]).fit(disp=0, tol=1e-12).predict(x[test])

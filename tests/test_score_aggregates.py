@@ -129,3 +129,46 @@ def test_robust_bad_input_on_the_aggregate_plan(data):
     with pytest.raises(E.ArraySubscriptError, match="different lengths"), conn.transaction():
         conn.execute("SELECT indb_ml.robust_variance_linregr('arr', 'r2', 'y', 'x')")
     assert conn.execute("SELECT to_regclass('r2')").fetchone()[0] is None
+
+
+@pytest.mark.parametrize("method, dep, params", [
+    ("linregr", "y", None),
+    ("logregr", "b", "tolerance=1e-12, max_iter=50"),
+    ("glm", "y", "family=gaussian, tolerance=1e-12"),
+    ("glm", "firm", "family=poisson, link=log, tolerance=1e-12"),
+    ("elastic_net", "y", "alpha=0.5, lambda=0.05"),
+    ("elastic_net", "b", "family=binomial, alpha=0.5, lambda=0.01, tolerance=1e-10"),
+])
+def test_cross_validate_on_every_source_and_plan(data, method, dep, params):
+    conn, x, y, b, _, firm = data
+    query = ("SELECT fold, train_rows, test_rows, metric, value FROM indb_ml.cross_validate(%s, %s, %s, "
+             "'ARRAY[1, x1, x2]', 4, %s, 3) ORDER BY fold, metric")
+    results = []
+    for source, mode in [(s, "aggregate") for s in SOURCES] + [("flat", "auto")]:
+        plan(conn, mode)
+        results.append(conn.execute(query, [method, source, dep, params]).fetchall())
+    for other in results[1:]:
+        assert [r[:4] for r in other] == [r[:4] for r in results[0]]
+        np.testing.assert_allclose([r[4] for r in other], [r[4] for r in results[0]], rtol=1e-7)
+    fold = np.array([r[0] - 1 for r in conn.execute(
+        f"SELECT indb_ml.cv_fold(({dep})::float8, ARRAY[1, x1, x2]::float8[], 4, 3) FROM flat ORDER BY id")])
+    assert sorted({r[0] for r in results[0]}) == [1, 2, 3, 4]
+    for f, train_rows, test_rows, metric, value in results[0]:
+        test = fold == f - 1
+        assert (train_rows, test_rows) == (N - test.sum(), test.sum())
+        if method == "logregr":
+            model = sm.Logit(b[~test], x[~test]).fit(disp=0, tol=1e-12)
+            p = model.predict(x[test])
+            want = {"accuracy": np.mean((p >= 0.5) == (b[test] == 1)),
+                    "log_loss": -np.mean(b[test] * np.log(p) + (1 - b[test]) * np.log(1 - p))}[metric]
+            assert value == pytest.approx(want, rel=1e-6)
+        elif method == "linregr":
+            coef = np.linalg.lstsq(x[~test], y[~test], rcond=None)[0]
+            assert value == pytest.approx(np.mean((y[test] - x[test] @ coef) ** 2), rel=1e-10)
+        elif method == "glm" and dep == "firm":
+            model = sm.GLM(firm[~test], x[~test], family=sm.families.Poisson()).fit(tol=1e-12)
+            assert value == pytest.approx(np.mean((firm[test] - model.predict(x[test])) ** 2), rel=1e-6)
+    force_parallel(conn)
+    plan(conn, "aggregate")
+    got = conn.execute(query, [method, "parted", dep, params]).fetchall()
+    np.testing.assert_allclose([r[4] for r in got], [r[4] for r in results[0]], rtol=1e-7)

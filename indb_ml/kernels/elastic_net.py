@@ -8,7 +8,8 @@ Objective (glmnet's, MADlib's, scikit-learn's with ``alpha = lambda_value``, ``l
 The intercept b is not penalized. The gaussian case needs only the centred moments of
 ``[y, X]`` (one pass, :mod:`indb_ml.kernels.comoment`): coordinate descent then runs on the
 k x k Gram matrix, independent of n. The binomial case is proximal Newton: each outer step
-is one pass over the blocks for the weighted moments, then coordinate descent on them.
+is one pass for the weighted moments (over blocks in memory, or one C aggregate statement),
+then coordinate descent on them.
 With ``standardize`` the features are scaled to unit (population) variance for the
 penalty and the coefficients are reported on the original scale.
 
@@ -22,10 +23,12 @@ unique fitted value for the lasso.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+from typing import Callable, Generator, Iterator, Optional
 
 import numpy as np
 from scipy import special
+
+from indb_ml.kernels.logregr import LogitSums, drive, logit_sums_from_cstate
 
 
 @dataclass
@@ -98,33 +101,65 @@ def enet_gaussian(n: int, mean: np.ndarray, comoment: np.ndarray, alpha: float, 
     return EnetFit(coef, float(mean[0] - mean[1:] @ coef), float(objective), sweeps, ok, w.copy())
 
 
+WEIGHT_FLOOR = 1e-5  # IRLS weights p(1-p) are floored here (the C pass takes the same floor)
+
+
 def enet_binomial(blocks: Callable[[], Iterator], k: int, alpha: float, lam: float, standardize: bool,
                   max_iter: int = 1000, tol: float = 1e-6, w0: Optional[np.ndarray] = None,
                   b0: float = 0.0) -> EnetFit:
-    """Proximal Newton: weighted moments per pass, coordinate descent on them; ``w0``, ``b0``:
-    a warm start (``EnetFit.w`` and ``EnetFit.intercept`` of a previous solve)."""
-    n, sx, sxx = 0, np.zeros(k), np.zeros((k, k))
+    """:func:`enet_binomial_steps` with its passes over ``(X, y)`` blocks in memory."""
+    n, sx, sxx = 0, np.zeros(k), np.zeros(k)
     for x, _ in blocks():
-        n, sx, sxx = n + x.shape[0], sx + x.sum(axis=0), sxx + x.T @ x
+        n, sx, sxx = n + x.shape[0], sx + x.sum(axis=0), sxx + np.einsum("ij,ij->j", x, x)
     mean = sx / n
-    scale = np.sqrt(np.maximum(np.diag(sxx) / n - mean**2, 0)) if standardize else np.ones(k)
+    steps = enet_binomial_steps((n, mean, sxx / n - mean**2), alpha, lam, standardize, max_iter, tol, w0, b0)
+    return drive(steps, lambda beta: weighted_pass(blocks, beta))
+
+
+def weighted_pass(blocks: Callable[[], Iterator], beta: np.ndarray) -> LogitSums:
+    """The sums a proximal Newton step needs at ``beta = [intercept, coef...]`` over the rows
+    ``xa = [1, x]``: log-likelihood, ``Σ (y - p) xa`` and ``Σ max(p(1-p), floor) xa xaᵀ``
+    (the C aggregate ``indb_ml._logit_newton`` computes the same per row)."""
+    k = beta.size
+    ll, grad, hess, n = 0.0, np.zeros(k), np.zeros((k, k)), 0
+    for x, y in blocks():
+        xa = np.column_stack([np.ones(x.shape[0]), x])
+        eta = xa @ beta
+        p = special.expit(eta)
+        wt = np.maximum(p * (1 - p), WEIGHT_FLOOR)
+        ll += float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+        grad += xa.T @ (y - p)
+        hess += (xa * wt[:, None]).T @ xa
+        n += x.shape[0]
+    return LogitSums(ll, grad, hess, n)
+
+
+def enet_binomial_steps(moments: tuple, alpha: float, lam: float, standardize: bool, max_iter: int = 1000,
+                        tol: float = 1e-6, w0: Optional[np.ndarray] = None,
+                        b0: float = 0.0) -> Generator[np.ndarray, LogitSums, EnetFit]:
+    """Proximal Newton as a generator: yields ``[intercept, coef...]`` (original scale) where it
+    needs the sums of :func:`weighted_pass`, receives them, returns the :class:`EnetFit`.
+    ``moments``: ``(n, mean, population variance)`` of the features (the scale of
+    ``standardize``); ``w0``, ``b0``: a warm start (``EnetFit.w`` and ``EnetFit.intercept``).
+
+    Each outer step solves the weighted least squares of IRLS, on the standardized scale,
+    with coordinate descent: ``Σ wt z xa`` is ``H·beta + gradient`` (z the working
+    response), so the pass needs no division by the weights."""
+    n, _, var = moments
+    k = len(var)
+    scale = np.sqrt(np.maximum(np.asarray(var, dtype=float), 0)) if standardize else np.ones(k)
     scale[scale == 0] = 1.0
     w = np.zeros(k) if w0 is None else np.array(w0, dtype=float)
     b, converged, outer = float(b0), False, 0
     while outer < max_iter:
         outer += 1
-        sw, swx, swz, swxx, swxz = 0.0, np.zeros(k), 0.0, np.zeros((k, k)), np.zeros(k)
-        for x, y in blocks():
-            xs = x / scale
-            eta = b + xs @ w
-            p = special.expit(eta)
-            wt = np.maximum(p * (1 - p), 1e-5)
-            z = eta + (y - p) / wt
-            sw += wt.sum()
-            swx += wt @ xs
-            swz += wt @ z
-            swxx += (xs * wt[:, None]).T @ xs
-            swxz += xs.T @ (wt * z)
+        beta = np.concatenate([[b], w / scale])
+        sums = yield beta
+        hz = sums.hessian @ beta + sums.gradient
+        sw = sums.hessian[0, 0]
+        swx = sums.hessian[0, 1:] / scale
+        swxx = sums.hessian[1:, 1:] / np.outer(scale, scale)
+        swz, swxz = hz[0], hz[1:] / scale
         mx, mz = swx / sw, swz / sw
         gram = (swxx - sw * np.outer(mx, mx)) / n
         corr = (swxz - sw * mx * mz) / n
@@ -137,9 +172,11 @@ def enet_binomial(blocks: Callable[[], Iterator], k: int, alpha: float, lam: flo
             converged = True
             break
     coef = w / scale
-    loglik = 0.0
-    for x, y in blocks():
-        eta = b + x @ coef
-        loglik += float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-    objective = -loglik / n + lam * (alpha * np.abs(w).sum() + (1 - alpha) / 2 * (w @ w))
+    sums = yield np.concatenate([[b], coef])  # the log-likelihood at the solution
+    objective = -sums.log_likelihood / n + lam * (alpha * np.abs(w).sum() + (1 - alpha) / 2 * (w @ w))
     return EnetFit(coef, float(b), float(objective), outer, converged, w.copy())
+
+
+def enet_sums_from_cstate(raw) -> LogitSums | None:
+    """A state of ``indb_ml._logit_newton`` over ``[1, x]`` (None when it has no rows)."""
+    return logit_sums_from_cstate(raw)[0]

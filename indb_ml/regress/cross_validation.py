@@ -1,14 +1,24 @@
 """``indb_ml.cross_validate``: k-fold cross-validation of the regression models, typed.
 
-The rows are packed once (:mod:`indb_ml.core.packed`) and split into ``n_folds`` folds by
-a seeded permutation; each fold trains on the others with the same numpy kernel as the
-model's SQL function and is scored on its own rows: mean squared error for linregr and the
-gaussian elastic net, log-loss and accuracy for logregr and the binomial elastic net,
-mean deviance-free squared error and log-likelihood per row for glm. No table is written
-per fold; the result is one row per fold and metric.
+A row's fold is ``indb_ml.cv_fold(y, x, n_folds, seed)``, a seeded hash of its values
+(:mod:`indb_ml.regress.score_passes`), so the folds are the same on every plan and kind of
+source. Each fold trains on the others with the model's kernel and is scored on its own
+rows: mean squared error for linregr and the gaussian elastic net, log-loss and accuracy
+for logregr and the binomial elastic net, mean squared error of the mean response for glm.
+No table is written per fold; the result is one row per fold and metric.
+
+* linregr and the gaussian elastic net: one aggregate statement gives every fold's
+  co-moments; a fold's training moments are the exact merge of the other folds', and its
+  squared error is a quadratic form in its own moments.
+* logregr, glm, the binomial elastic net: one aggregate statement per iteration for every
+  fold still iterating (rows joined with the folds' coefficients on ``fold <> row fold``),
+  then one scoring statement; or, on a plain local table (``indb_ml.training_plan =
+  auto``), the rows packed once in memory with their fold and iterated in numpy.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from scipy import special
@@ -16,13 +26,33 @@ from scipy import special
 from indb_ml.core.features import resolve_features
 from indb_ml.core.packed import packed_groups
 from indb_ml.core.params import parse_params
+from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import resolve_source
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_accumulate
-from indb_ml.kernels.elastic_net import enet_binomial, enet_gaussian
-from indb_ml.kernels.glm import LINKS, check_response, family, glm_irls
-from indb_ml.kernels.logregr import irls
+from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
+from indb_ml.kernels.elastic_net import (
+    WEIGHT_FLOOR,
+    enet_binomial,
+    enet_binomial_steps,
+    enet_gaussian,
+    enet_sums_from_cstate,
+)
+from indb_ml.kernels.glm import (
+    FAMILY_CODES,
+    LINK_CODES,
+    LINKS,
+    check_response,
+    family,
+    glm_irls,
+    glm_steps,
+    glm_sums_from_cstate,
+)
+from indb_ml.kernels.linregr import linregr_finalize
+from indb_ml.kernels.logregr import irls, irls_steps, logit_sums_from_cstate
+from indb_ml.regress import lockstep
+from indb_ml.regress.logregr import MEMORY_FASTER
+from indb_ml.regress.score_passes import fold_pass, fold_sql
 
 METHODS = ("linregr", "logregr", "glm", "elastic_net")
 
@@ -31,31 +61,206 @@ def _binary(y):
     return None if np.all((y == 0) | (y == 1)) else "the dependent variable must be boolean or 0/1"
 
 
+def squared_error(moments, coef: np.ndarray, intercept: float = 0.0) -> float:
+    """Σ (y - intercept - x·coef)² over the rows of co-moments of ``[y, x]``: with
+    ``a = [1, -coef]`` it is ``aᵀCa + n (a·mean - intercept)²``."""
+    a = np.concatenate([[1.0], -np.asarray(coef, dtype=float)])
+    mean_e = float(a @ moments.mean) - intercept
+    return float(a @ moments.comoment @ a) + moments.n * mean_e**2
+
+
+def _too_few(n: int, n_folds: int) -> InputError:
+    return InputError(f"cross_validate: {n} rows cannot make {n_folds} folds (every fold needs a row)",
+                      sqlstate=InputError.NO_DATA)
+
+
+def _moment_scores(sess, source, features, kind, params, n_folds, seed) -> dict:
+    """linregr / gaussian elastic net: ``{fold: (train rows, test rows, {metric: value})}`` from
+    one statement of per-fold co-moments."""
+    rows = fold_pass(sess, source, features, n_folds, seed, ["indb_ml._linregr_state(s.y, s.x)"])
+    moments = {f: comoment_from_cstate(r["state"])[0] for f, r in rows.items()}
+    total = sum(m.n for m in moments.values() if m is not None)
+    if any(moments.get(f) is None for f in range(1, n_folds + 1)):
+        raise _too_few(total, n_folds)
+    out = {}
+    for fold, test in moments.items():
+        train = None
+        for other, m in moments.items():
+            if other != fold:
+                train = comoment_merge(train, m)
+        if kind == "linregr":
+            coef, intercept = linregr_finalize(train).coef, 0.0
+        else:
+            fit = enet_gaussian(train.n, train.mean, train.comoment, params["alpha"], params["lambda"],
+                                params["standardize"], params["max_iter"], params["tolerance"])
+            coef, intercept = fit.coef, fit.intercept
+        out[fold] = (train.n, test.n, {"mse": squared_error(test, coef, intercept) / test.n})
+    return out
+
+
 def _scores(kind: str, fam, train: np.ndarray, test: np.ndarray, params: dict) -> dict:
+    """The in-memory plan: one fold's model trained on ``train`` rows ``[y, x...]``, scored on ``test``."""
     xt, yt, xv, yv = train[:, 1:], train[:, 0], test[:, 1:], test[:, 0]
     k = xt.shape[1]
-    if kind == "linregr":
-        coef = np.linalg.lstsq(xt, yt, rcond=None)[0]
-        return {"mse": float(np.mean((yv - xv @ coef) ** 2))}
-    if kind == "logregr" or (kind == "elastic_net" and params["family"] == "binomial"):
-        if kind == "logregr":
-            eta = xv @ irls(lambda: iter([(xt, yt)]), k, params["max_iter"], params["tolerance"]).coef
-        else:
-            fit = enet_binomial(lambda: iter([(xt, yt)]), k, params["alpha"], params["lambda"], params["standardize"],
-                                params["max_iter"], params["tolerance"])
-            eta = fit.intercept + xv @ fit.coef
-        p = special.expit(eta)
-        return {"log_loss": float(-np.mean(yv * np.log(np.maximum(p, 1e-300))
-                                           + (1 - yv) * np.log(np.maximum(1 - p, 1e-300)))),
-                "accuracy": float(np.mean((p >= 0.5) == (yv == 1)))}
-    if kind == "elastic_net":
-        st = comoment_accumulate(None, train)
-        fit = enet_gaussian(st.n, st.mean, st.comoment, params["alpha"], params["lambda"], params["standardize"],
+    if kind == "glm":
+        fit = glm_irls(lambda: iter([(xt, yt)]), k, fam, params["max_iter"], params["tolerance"])
+        mu = LINKS[fam.link][1](xv @ fit.coef)
+        return {"mse": float(np.mean((yv - mu) ** 2))}
+    if kind == "logregr":
+        eta = xv @ irls(lambda: iter([(xt, yt)]), k, params["max_iter"], params["tolerance"]).coef
+    else:
+        fit = enet_binomial(lambda: iter([(xt, yt)]), k, params["alpha"], params["lambda"], params["standardize"],
                             params["max_iter"], params["tolerance"])
-        return {"mse": float(np.mean((yv - fit.intercept - xv @ fit.coef) ** 2))}
-    fit = glm_irls(lambda: iter([(xt, yt)]), k, fam, params["max_iter"], params["tolerance"])
-    mu = LINKS[fam.link][1](xv @ fit.coef)
-    return {"mse": float(np.mean((yv - mu) ** 2))}
+        eta = fit.intercept + xv @ fit.coef
+    return _binary_metrics(-float(np.sum(yv * eta - np.logaddexp(0.0, eta))), yv.size,
+                           float(np.mean((special.expit(eta) >= 0.5) == (yv == 1))))
+
+
+def _binary_metrics(neg_loglik: float, n: int, accuracy: float) -> dict:
+    return {"log_loss": neg_loglik / n, "accuracy": accuracy}
+
+
+def _memory_scores(sess, source, features, kind, fam, params, n_folds, seed, check) -> dict:
+    """Rows packed once with their fold in front; each fold trained and scored in numpy."""
+    with_fold = dataclasses.replace(
+        features, row_sql="(ARRAY[(" + fold_sql(features, n_folds, seed) + ")::pg_catalog.float8] || "
+        + features.row_sql + ")")
+    groups, _ = packed_groups(sess, source, with_fold, lambda y: None, "cross_validate")
+    blocks = groups.get(None, [])
+    rows = np.vstack(blocks) if blocks else np.empty((0, 2))
+    problem = check(rows[:, 1]) if rows.shape[0] else None
+    if problem:
+        raise InputError(f"cross_validate: {problem}", hint="check dependent_varname and the family",
+                         sqlstate=InputError.DATATYPE_MISMATCH)
+    fold_of = rows[:, 0].astype(int)
+    if any(not np.any(fold_of == f) for f in range(1, n_folds + 1)):
+        raise _too_few(rows.shape[0], n_folds)
+    out = {}
+    for fold in range(1, n_folds + 1):
+        test, train = rows[fold_of == fold, 1:], rows[fold_of != fold, 1:]
+        out[fold] = (train.shape[0], test.shape[0], _scores(kind, fam, train, test, params))
+    return out
+
+
+def _aggregate_scores(sess, source, features, kind, fam, params, n_folds, seed) -> dict:
+    """Every fold's model by aggregate passes in lockstep (one statement per iteration for the
+    folds still iterating), then one scoring statement over the folds' own rows."""
+    folds = list(range(1, n_folds + 1))
+    k = lockstep.feature_count(sess, source, features)
+    enet = kind == "elastic_net"
+    if kind == "glm":
+        fits, train_rows = _glm_folds(sess, source, features, fam, params, n_folds, seed, k)
+        coefs = {f: fit.coef for f, fit in fits.items()}
+    else:
+        x_sql = "pg_catalog.array_prepend(1::pg_catalog.float8, s.x)" if enet else "s.x"
+        floor = str(WEIGHT_FLOOR) if enet else "0"
+
+        def call(coef_sql):
+            return "indb_ml._logit_newton(s.y, " + x_sql + ", " + coef_sql + ", " + floor + ")"
+
+        width = k + 1 if enet else k
+        first = fold_pass(sess, source, features, n_folds, seed, [call("indb_ml_c.coef")],
+                          {f: np.zeros(width) for f in folds})
+        start, train_rows = {}, {}
+        for f in folds:
+            sums = logit_sums_from_cstate(first[f]["state"])[0] if f in first else None
+            if sums is None:
+                raise _too_few(0, n_folds)
+            start[f], train_rows[f] = sums, sums.n
+        if enet:
+            moments = _fold_moments(sess, source, features, n_folds, seed)
+            gens = {f: enet_binomial_steps(moments[f], params["alpha"], params["lambda"], params["standardize"],
+                                           params["max_iter"], params["tolerance"]) for f in folds}
+        else:
+            gens = {f: irls_steps(k, params["max_iter"], params["tolerance"]) for f in folds}
+        parse = enet_sums_from_cstate if enet else (lambda raw: logit_sums_from_cstate(raw)[0])
+        fits = _run_folds(gens, start, lambda pending: {
+            f: parse(r["state"]) for f, r in fold_pass(sess, source, features, n_folds, seed,
+                                                       [call("indb_ml_c.coef")], pending).items()})
+        coefs = {f: (np.concatenate([[fit.intercept], fit.coef]) if enet else fit.coef) for f, fit in fits.items()}
+    if kind == "glm":
+        link = sess.literal(fam.link)
+        calls = ["pg_catalog.avg((s.y - indb_ml.glm_predict(indb_ml_c.coef, s.x, " + link + "))^2)",
+                 "pg_catalog.count(*)"]
+    else:
+        x_sql = "pg_catalog.array_prepend(1::pg_catalog.float8, s.x)" if enet else "s.x"
+        calls = ["indb_ml._logit_newton(s.y, " + x_sql + ", indb_ml_c.coef, 0)",
+                 "pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, " + x_sql + ") = (s.y = 1))::integer)"]
+    scored = fold_pass(sess, source, features, n_folds, seed, calls, coefs, train=False)
+    total = sum(train_rows.values()) // max(n_folds - 1, 1)
+    out = {}
+    for f in folds:
+        if f not in scored:
+            raise _too_few(total, n_folds)
+        r = scored[f]
+        if kind == "glm":
+            out[f] = (train_rows[f], int(r["state1"]), {"mse": float(r["state"])})
+        else:
+            sums = logit_sums_from_cstate(r["state"])[0]
+            out[f] = (train_rows[f], sums.n, _binary_metrics(-sums.log_likelihood, sums.n, float(r["state1"])))
+    return out
+
+
+def _run_folds(gens: dict, first_answers: dict, evaluate) -> dict:
+    """Start every fold's generator, answer its first request with ``first_answers`` and run
+    the folds in lockstep."""
+    pending, fits = {}, {}
+    for f, gen in gens.items():
+        next(gen)
+        try:
+            pending[f] = gen.send(first_answers[f])
+        except StopIteration as stop:
+            fits[f] = stop.value
+    fits.update(lockstep.run_lockstep(gens, pending, evaluate))
+    return fits
+
+
+def _fold_moments(sess, source, features, n_folds, seed) -> dict:
+    """Each fold's training ``(n, mean, variance)`` of the features, from the co-moments of
+    ``[y, x]`` (the merge of the other folds')."""
+    rows = fold_pass(sess, source, features, n_folds, seed, ["indb_ml._linregr_state(s.y, s.x)"])
+    own = {f: comoment_from_cstate(r["state"])[0] for f, r in rows.items()}
+    out = {}
+    for f in range(1, n_folds + 1):
+        train = None
+        for other, m in own.items():
+            if other != f:
+                train = comoment_merge(train, m)
+        out[f] = (train.n, train.mean[1:], np.diag(train.comoment)[1:] / train.n)
+    return out
+
+
+def _glm_folds(sess, source, features, fam, params, n_folds, seed, k) -> tuple[dict, dict]:
+    """Every fold's GLM by IRLS, one ``indb_ml._glm_step`` statement per iteration (as glm's
+    aggregate plan, with folds for groups)."""
+    folds = list(range(1, n_folds + 1))
+    codes = str(FAMILY_CODES[fam.name]) + ", " + str(LINK_CODES[fam.link])
+    iterate = "indb_ml._glm_step(s.y, s.x, indb_ml_c.coef, " + codes + ", NULL::pg_catalog.float8)"
+    start = "indb_ml._glm_step(s.y, s.x, NULL::pg_catalog.float8[], " + codes + ", (indb_ml_c.coef)[1])"
+    counts = "indb_ml._glm_step(s.y, s.x, NULL::pg_catalog.float8[], " + codes + ", NULL::pg_catalog.float8)"
+    own = {f: glm_sums_from_cstate(r["state"])[0]
+           for f, r in fold_pass(sess, source, features, n_folds, seed, [counts]).items()}
+    total_n = sum(s.n for s in own.values() if s is not None)
+    if any(own.get(f) is None for f in folds):
+        raise _too_few(total_n, n_folds)
+    total_y = sum(s.sum_y for s in own.values())
+    means = {f: np.array([(total_y - own[f].sum_y) / (total_n - own[f].n)]) for f in folds}
+    gens = {f: glm_steps(k, fam, params["max_iter"], params["tolerance"]) for f in folds}
+    for gen in gens.values():
+        next(gen)  # the start, at the fold's training mean
+
+    def evaluate(pending: dict) -> dict:
+        answers = {}
+        starting = {f: means[f] for f, w in pending.items() if w is None}
+        moving = {f: w for f, w in pending.items() if w is not None}
+        for call, coefs in ((start, starting), (iterate, moving)):
+            if coefs:
+                rows = fold_pass(sess, source, features, n_folds, seed, [call], coefs)
+                answers.update({f: glm_sums_from_cstate(rows[f]["state"])[0] for f in coefs})
+        return answers
+
+    fits = lockstep.run_lockstep(gens, {f: None for f in folds}, evaluate)
+    return fits, {f: total_n - own[f].n for f in folds}
 
 
 @sql_entry
@@ -81,18 +286,20 @@ def cross_validate(sess, method, source_table, dependent_varname, independent_va
     source = resolve_source(sess, source_table)
     binary = kind == "logregr" or (kind == "elastic_net" and p["family"] == "binomial")
     features = resolve_features(sess, source, dependent_varname, independent_varname, [], allow_bool=binary)
-    check = _binary if binary else (lambda y: check_response(fam, y)) if fam else (lambda y: None)
-    groups, _ = packed_groups(sess, source, features, check, "cross_validate")
-    blocks = groups.get(None, [])
-    rows = np.vstack(blocks) if blocks else np.empty((0, 0))
-    if rows.shape[0] < n_folds:
-        raise InputError(f"cross_validate: {rows.shape[0]} rows cannot make {n_folds} folds",
-                         sqlstate=InputError.NO_DATA)
-    fold_of = np.random.default_rng(seed).permutation(rows.shape[0]) % n_folds
+    # only complete rows take part (NULLs are left out, not counted)
+    features = dataclasses.replace(features, group_cols=())
+    seed = int(seed or 0)
+    if kind == "linregr" or (kind == "elastic_net" and not binary):
+        scores = _moment_scores(sess, source, features, kind, p, n_folds, seed)
+    elif use_aggregate_passes(sess, source, MEMORY_FASTER):
+        scores = _aggregate_scores(sess, source, features, kind, fam, p, n_folds, seed)
+    else:
+        check = _binary if binary else (lambda y: check_response(fam, y))
+        scores = _memory_scores(sess, source, features, kind, fam, p, n_folds, seed, check)
     out = []
-    for fold in range(n_folds):
-        test, train = rows[fold_of == fold], rows[fold_of != fold]
-        for metric, value in _scores(kind, fam, train, test, p).items():
-            out.append({"fold": fold + 1, "train_rows": int(train.shape[0]), "test_rows": int(test.shape[0]),
-                        "metric": metric, "value": value})
+    for fold in sorted(scores):
+        train_rows, test_rows, metrics = scores[fold]
+        for metric, value in metrics.items():
+            out.append({"fold": fold, "train_rows": int(train_rows), "test_rows": int(test_rows), "metric": metric,
+                        "value": value})
     return out

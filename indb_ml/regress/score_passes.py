@@ -29,8 +29,11 @@ def sandwich_from_cstate(raw) -> tuple[np.ndarray, np.ndarray, int, int] | None:
 
 def fold_sql(features, n_folds: int, seed: int) -> str:
     """The row's fold, 1..n_folds: a seeded hash of its dependent and features."""
-    return ("indb_ml.cv_fold(" + features.y_sql + ", " + features.x_sql + ", " + str(int(n_folds)) + ", "
-            + str(int(seed)) + ")")
+    return fold_sql_of(features.y_sql, features.x_sql, n_folds, seed)
+
+
+def fold_sql_of(y_sql: str, x_sql: str, n_folds: int, seed: int) -> str:
+    return "indb_ml.cv_fold(" + y_sql + ", " + x_sql + ", " + str(int(n_folds)) + ", " + str(int(seed)) + ")"
 
 
 def fold_pass(sess: Session, source, features, n_folds: int, seed: int, calls: list[str],
@@ -39,9 +42,10 @@ def fold_pass(sess: Session, source, features, n_folds: int, seed: int, calls: l
     fold; with ``coefs`` ({fold: coefficients}) each requested fold's aggregates run over
     the rows of the other folds (``train``) or of that fold (``not train``), with
     ``indb_ml_c.coef`` naming its coefficients. ``calls`` are aggregate expressions over
-    ``y`` and ``x`` (returned as ``state``, ``state1``, ...)."""
-    inner = ("SELECT (" + features.y_sql + ") AS y, (" + features.x_sql + ") AS x, " + fold_sql(features, n_folds, seed)
-             + " AS fold FROM " + source.sql(sess))
+    ``y`` and ``x`` (returned as ``state``, ``state1``, ...). Rows with a NULL take no part."""
+    inner = ("SELECT y, x, " + fold_sql_of("y", "x", n_folds, seed) + " AS fold FROM (SELECT (" + features.y_sql
+             + ") AS y, (" + features.x_sql + ") AS x FROM " + source.sql(sess) + ") r WHERE y IS NOT NULL AND x "
+             "IS NOT NULL AND pg_catalog.array_position(x, NULL) IS NULL")
     select = ", ".join(c + " AS state" + (str(i) if i else "") for i, c in enumerate(calls))
     if coefs is None:
         query = "SELECT s.fold AS k, " + select + " FROM (" + inner + ") s GROUP BY s.fold"
