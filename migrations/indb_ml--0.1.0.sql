@@ -3342,48 +3342,10 @@ COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, 
 'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr; statsmodels'' small-sample factor); one row per non-reference category with num_clusters.';
 
 CREATE FUNCTION indb_ml.multinom_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8[]
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    m int := pg_catalog.array_length(coef, 1);
-    k int := pg_catalog.array_length(coef, 2);
-    p float8[];
-    top float8 := 0;
-    total float8 := 0;
-    e float8;
-BEGIN
-    IF pg_catalog.array_ndims(coef) IS DISTINCT FROM 2 THEN
-        RAISE EXCEPTION 'multinom_predict_prob: coef must be a 2-D array (one row per non-reference category)'
-            USING ERRCODE = '2202E', HINT = 'SELECT array_agg(coef ORDER BY category) FROM the model table';
-    END IF;
-    IF k IS DISTINCT FROM pg_catalog.array_length(col_ind_var, 1) OR pg_catalog.array_ndims(col_ind_var) <> 1 THEN
-        RAISE EXCEPTION 'multinom_predict_prob: % coefficients per category but % features', k,
-            pg_catalog.array_length(col_ind_var, 1) USING ERRCODE = '2202E';
-    END IF;
-    IF pg_catalog.array_position(col_ind_var, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'multinom_predict_prob: a feature is NULL' USING ERRCODE = '22004';
-    END IF;
-    p := pg_catalog.array_fill(0::float8, ARRAY[m + 1]);
-    FOR i IN 1..m LOOP
-        e := 0;
-        FOR j IN 1..k LOOP
-            e := e + coef[i][j] * col_ind_var[j];
-        END LOOP;
-        p[i + 1] := e;
-        top := GREATEST(top, e);
-    END LOOP;
-    FOR i IN 1..m + 1 LOOP
-        p[i] := pg_catalog.exp(p[i] - top);
-        total := total + p[i];
-    END LOOP;
-    FOR i IN 1..m + 1 LOOP
-        p[i] := p[i] / total;
-    END LOOP;
-    RETURN p;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_multinom_predict_prob'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.multinom_predict_prob(float8[], float8[]) IS
-'Multinomial logit probabilities for one row: coef is 2-D (one row per non-reference category, in category order), the result lists the reference category first, then the others; IMMUTABLE and PARALLEL SAFE for views.';
+'Multinomial logit probabilities for one row: coef is 2-D (one row per non-reference category, in category order), the result lists the reference category first, then the others. C, IMMUTABLE and PARALLEL SAFE for views; a coef that is not 2-D or of another width is an error (2202E), so is a NULL feature (22004).';
 
 CREATE FUNCTION indb_ml.multinom_predict(model_table text, predict_table_input text, output_table text,
                                          predict_type text DEFAULT 'response', verbose boolean DEFAULT false,
@@ -3395,6 +3357,63 @@ return multinom_predict(plpy, model_table, predict_table_input, output_table, pr
 $$;
 COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
 'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), ''probability'' writes (id, one column per category named by its value); grouped models join on the grouping columns. One CREATE TABLE AS over multinom_predict_prob.';
+
+-- The aggregate passes of the multinomial logit (C: src/mlogit.c). Categories are indices
+-- 0 .. K-1 with 0 the reference; coef has (K-1) k values, category-major.
+
+CREATE FUNCTION indb_ml._mlogit_transition(state bytea, y float8, x float8[], coef float8[], ncat integer)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_mlogit_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._mlogit_transition(bytea, float8, float8[], float8[], integer) IS
+'Internal: transition step of indb_ml._mlogit_step (C, in place): log-likelihood, gradient and information of the multinomial logit at coef; rows with a NULL are counted as skipped, a y that is not a category index 0..ncat-1 is an error.';
+
+CREATE FUNCTION indb_ml._mlogit_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_mlogit_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._mlogit_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._mlogit_step (C): the sums add up.';
+
+CREATE AGGREGATE indb_ml._mlogit_step(float8, float8[], float8[], integer) (
+    SFUNC = indb_ml._mlogit_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._mlogit_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._mlogit_step(float8, float8[], float8[], integer) IS
+'Internal: one Newton step of the multinomial logit, _mlogit_step(category index, x, coef, number of categories): a bytea state (kind 4, width (K-1) k) with the log-likelihood, gradient and packed information matrix at coef; one pass of mlogregr_train / multinom per group.';
+
+CREATE FUNCTION indb_ml._mlogit_meat_transition(state bytea, y float8, x float8[], coef float8[], ncat integer)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_mlogit_meat_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._mlogit_meat_transition(bytea, float8, float8[], float8[], integer) IS
+'Internal: transition step of indb_ml._mlogit_meat (C, in place): adds the row''s score s and s s^T at coef.';
+
+CREATE AGGREGATE indb_ml._mlogit_meat(float8, float8[], float8[], integer) (
+    SFUNC = indb_ml._mlogit_meat_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._sandwich_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._mlogit_meat(float8, float8[], float8[], integer) IS
+'Internal: the HC0 meat of the multinomial logit at coef, _mlogit_meat(category index, x, coef, number of categories): a sandwich state (kind 6) with the score sum and the packed sum of score outer products, whose off-diagonal category blocks keep only their upper triangles (src/mlogit.c; robust_variance_mlogregr).';
+
+CREATE FUNCTION indb_ml._mlogit_scores_transition(state bytea, y float8, x float8[], coef float8[], ncat integer)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_mlogit_scores_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._mlogit_scores_transition(bytea, float8, float8[], float8[], integer) IS
+'Internal: transition step of indb_ml._mlogit_score_sum (C, in place): adds the row''s score at coef.';
+
+CREATE AGGREGATE indb_ml._mlogit_score_sum(float8, float8[], float8[], integer) (
+    SFUNC = indb_ml._mlogit_scores_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._score_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._mlogit_score_sum(float8, float8[], float8[], integer) IS
+'Internal: the score sum of a set of rows (one cluster) at coef: a score state (kind 7), the inner level of clustered_variance_mlogregr''s statement (the outer level is indb_ml._cluster_meat).';
 
 -- ---- 55_ordinal.sql ----
 -- ordinal regression: ordinal (cumulative logit or probit)
@@ -3413,34 +3432,10 @@ COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, bo
 
 CREATE FUNCTION indb_ml.ordinal_predict_prob(coef_threshold float8[], coef_feature float8[], col_ind_var float8[],
                                              link_func text) RETURNS float8[]
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    xb float8 := indb_ml._model_dot(coef_feature, col_ind_var, 'ordinal_predict_prob');
-    n int := pg_catalog.array_length(coef_threshold, 1);
-    cum float8[] := pg_catalog.array_fill(1::float8, ARRAY[n + 1]);
-    p float8[] := pg_catalog.array_fill(0::float8, ARRAY[n + 1]);
-    g float8;
-BEGIN
-    FOR i IN 1..n LOOP
-        g := coef_threshold[i] - xb;
-        CASE pg_catalog.lower(link_func)
-            WHEN 'logit' THEN cum[i] := CASE WHEN g > 700 THEN 1 WHEN g < -700 THEN 0
-                                             ELSE 1 / (1 + pg_catalog.exp(-g)) END;
-            WHEN 'probit' THEN cum[i] := indb_ml._normal_cdf(g);
-            ELSE RAISE EXCEPTION 'ordinal_predict_prob: unknown link %', link_func USING ERRCODE = '22023',
-                HINT = 'logit or probit';
-        END CASE;
-    END LOOP;
-    p[1] := cum[1];
-    FOR i IN 2..n + 1 LOOP
-        p[i] := cum[i] - cum[i - 1];
-    END LOOP;
-    RETURN p;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_predict_prob'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.ordinal_predict_prob(float8[], float8[], float8[], text) IS
-'Ordinal model probabilities of every category (in cat_order) for one row: P(y <= j) = F(threshold_j - x''beta), logit or probit; IMMUTABLE and PARALLEL SAFE for views.';
+'Ordinal model probabilities of every category (in cat_order) for one row: P(y <= j) = F(threshold_j - x''beta), logit or probit. C, IMMUTABLE and PARALLEL SAFE for views; lengths that differ are an error (2202E), so are NULL elements (22004) and an unknown link (22023).';
 
 CREATE FUNCTION indb_ml.ordinal_predict(model_table text, predict_table_input text, output_table text,
                                         predict_type text DEFAULT 'probability', verbose boolean DEFAULT false)
@@ -3451,6 +3446,31 @@ return ordinal_predict(plpy, model_table, predict_table_input, output_table, pre
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal_predict(text, text, text, text, boolean) IS
 'Predictions of an ordinal model for a table with an id column (MADlib ordinal_predict): predict_type ''probability'' (default) writes (one column per category named by it, id), ''response'' writes (id, category); grouped models join on the grouping columns.';
+
+-- The aggregate pass of ordinal regression (C: src/ordinal.c). Categories are indices
+-- 0 .. K-1 in cat_order; coef = [K-1 thresholds, k feature coefficients].
+
+CREATE FUNCTION indb_ml._ordinal_transition(state bytea, y float8, x float8[], coef float8[], ncat integer,
+                                            link integer, hessian boolean) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._ordinal_transition(bytea, float8, float8[], float8[], integer, integer, boolean) IS
+'Internal: transition step of indb_ml._ordinal_step (C, in place): log-likelihood and gradient (and with hessian the observed information) of the cumulative logit (link 0) or probit (link 1) at coef; rows with a NULL are counted as skipped.';
+
+CREATE FUNCTION indb_ml._ordinal_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._ordinal_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._ordinal_step (C): the sums add up.';
+
+CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean) (
+    SFUNC = indb_ml._ordinal_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._ordinal_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean) IS
+'Internal: one evaluation of the ordinal model, _ordinal_step(category index, x, [thresholds, beta], number of categories, link 0 logit / 1 probit, with the information matrix): a bytea state (kind 5, width K-1+k, param K*16 + 4*hessian + link) per group; the passes of ordinal.';
 
 -- ---- 56_margins.sql ----
 -- marginal effects of linear, logistic and multinomial logistic models (MADlib margins)

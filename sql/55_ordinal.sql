@@ -14,34 +14,10 @@ COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, bo
 
 CREATE FUNCTION indb_ml.ordinal_predict_prob(coef_threshold float8[], coef_feature float8[], col_ind_var float8[],
                                              link_func text) RETURNS float8[]
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    xb float8 := indb_ml._model_dot(coef_feature, col_ind_var, 'ordinal_predict_prob');
-    n int := pg_catalog.array_length(coef_threshold, 1);
-    cum float8[] := pg_catalog.array_fill(1::float8, ARRAY[n + 1]);
-    p float8[] := pg_catalog.array_fill(0::float8, ARRAY[n + 1]);
-    g float8;
-BEGIN
-    FOR i IN 1..n LOOP
-        g := coef_threshold[i] - xb;
-        CASE pg_catalog.lower(link_func)
-            WHEN 'logit' THEN cum[i] := CASE WHEN g > 700 THEN 1 WHEN g < -700 THEN 0
-                                             ELSE 1 / (1 + pg_catalog.exp(-g)) END;
-            WHEN 'probit' THEN cum[i] := indb_ml._normal_cdf(g);
-            ELSE RAISE EXCEPTION 'ordinal_predict_prob: unknown link %', link_func USING ERRCODE = '22023',
-                HINT = 'logit or probit';
-        END CASE;
-    END LOOP;
-    p[1] := cum[1];
-    FOR i IN 2..n + 1 LOOP
-        p[i] := cum[i] - cum[i - 1];
-    END LOOP;
-    RETURN p;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_predict_prob'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.ordinal_predict_prob(float8[], float8[], float8[], text) IS
-'Ordinal model probabilities of every category (in cat_order) for one row: P(y <= j) = F(threshold_j - x''beta), logit or probit; IMMUTABLE and PARALLEL SAFE for views.';
+'Ordinal model probabilities of every category (in cat_order) for one row: P(y <= j) = F(threshold_j - x''beta), logit or probit. C, IMMUTABLE and PARALLEL SAFE for views; lengths that differ are an error (2202E), so are NULL elements (22004) and an unknown link (22023).';
 
 CREATE FUNCTION indb_ml.ordinal_predict(model_table text, predict_table_input text, output_table text,
                                         predict_type text DEFAULT 'probability', verbose boolean DEFAULT false)
@@ -52,3 +28,28 @@ return ordinal_predict(plpy, model_table, predict_table_input, output_table, pre
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal_predict(text, text, text, text, boolean) IS
 'Predictions of an ordinal model for a table with an id column (MADlib ordinal_predict): predict_type ''probability'' (default) writes (one column per category named by it, id), ''response'' writes (id, category); grouped models join on the grouping columns.';
+
+-- The aggregate pass of ordinal regression (C: src/ordinal.c). Categories are indices
+-- 0 .. K-1 in cat_order; coef = [K-1 thresholds, k feature coefficients].
+
+CREATE FUNCTION indb_ml._ordinal_transition(state bytea, y float8, x float8[], coef float8[], ncat integer,
+                                            link integer, hessian boolean) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._ordinal_transition(bytea, float8, float8[], float8[], integer, integer, boolean) IS
+'Internal: transition step of indb_ml._ordinal_step (C, in place): log-likelihood and gradient (and with hessian the observed information) of the cumulative logit (link 0) or probit (link 1) at coef; rows with a NULL are counted as skipped.';
+
+CREATE FUNCTION indb_ml._ordinal_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._ordinal_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._ordinal_step (C): the sums add up.';
+
+CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean) (
+    SFUNC = indb_ml._ordinal_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._ordinal_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean) IS
+'Internal: one evaluation of the ordinal model, _ordinal_step(category index, x, [thresholds, beta], number of categories, link 0 logit / 1 probit, with the information matrix): a bytea state (kind 5, width K-1+k, param K*16 + 4*hessian + link) per group; the passes of ordinal.';

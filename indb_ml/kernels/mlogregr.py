@@ -1,8 +1,12 @@
-"""Multinomial logistic regression by Newton's method on blocks (statsmodels' MNLogit).
+"""Multinomial logistic regression by Newton's method (statsmodels' MNLogit).
 
 Categories ``c_0 .. c_{J-1}``; the reference category's linear predictor is 0 and the
-other J-1 have coefficient vectors. Each Newton step is one pass over the blocks for the
-gradient and the (J-1)k x (J-1)k Hessian ``Σ x xᵀ p_j (δ_jl - p_l)``.
+other J-1 have coefficient vectors. Each Newton step needs one pass over the rows for the
+log-likelihood, the gradient and the (J-1)k x (J-1)k information matrix
+``Σ x xᵀ p_j (δ_jl - p_l)``. A pass is a function of the coefficients
+(:func:`newton_groups` takes ``evaluate({group: beta}) -> {group: Step}``): either numpy
+over blocks held in memory (:func:`block_pass`) or one aggregate statement for every
+group still iterating, whose C states (``src/mlogit.c``) :func:`step_from_state` reads.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 from scipy import special, stats
+
+from indb_ml.kernels import cstate
 
 
 @dataclass
@@ -27,6 +33,17 @@ class MlogitFit:
     num_iterations: int
     num_rows: int
     status: str
+
+
+@dataclass
+class Step:
+    """One pass at some coefficients: log-likelihood, gradient (m x k), information, rows."""
+
+    ll: float
+    grad: np.ndarray
+    hess: np.ndarray
+    n: int
+    skipped: int = 0
 
 
 def _pass(blocks, beta, others, k):
@@ -50,32 +67,146 @@ def _pass(blocks, beta, others, k):
     return ll, grad, hess, n
 
 
-def mlogit_newton(blocks: Callable[[], Iterator], k: int, categories: list, ref, max_iter: int = 20,
-                  tolerance: float = 1e-4) -> MlogitFit:
+def block_pass(blocks: Callable[[], Iterator], others: list, k: int) -> Callable[[np.ndarray], Step]:
+    """A pass over blocks ``(X, y)`` held in memory, ``y`` the category values."""
+    def run(beta: np.ndarray) -> Step:
+        return Step(*_pass(blocks, beta, others, k))
+    return run
+
+
+def unpack_kronecker(packed: np.ndarray, m: int, k: int) -> np.ndarray:
+    """The full (m k) x (m k) matrix of a C state whose matrix is a sum of ``W ⊗ x xᵀ``:
+    the packed upper triangle, where each off-diagonal k x k block keeps only its own upper
+    triangle (the blocks are symmetric; ``src/mlogit.c``)."""
+    d = m * k
+    full = np.zeros((d, d))
+    rows, cols = np.triu_indices(d)
+    full[rows, cols] = packed
+    for j in range(m):
+        for i in range(j + 1, m):
+            block = full[j * k:(j + 1) * k, i * k:(i + 1) * k]
+            block += np.triu(block, 1).T
+    return np.triu(full) + np.triu(full, 1).T
+
+
+def step_from_state(raw, m: int, k: int) -> Step | None:
+    """The :class:`Step` of an ``indb_ml._mlogit_step`` state (None if no row was used;
+    the skipped count is then in ``skipped_of``)."""
+    s = cstate.parse_state(raw, cstate.MLOGIT)
+    if s is None or s.n == 0:
+        return None
+    d = m * k
+    if s.width != d:
+        raise ValueError(f"mlogit state of width {s.width}, expected {d}")
+    return Step(float(s.data[0]), s.data[1:1 + d].reshape(m, k).copy(), unpack_kronecker(s.data[1 + d:], m, k),
+                int(s.n), int(s.skipped))
+
+
+def skipped_of(raw, kind: int = cstate.MLOGIT) -> int:
+    s = cstate.parse_state(raw, kind)
+    return 0 if s is None else int(s.skipped)
+
+
+def meat_from_state(raw, m: int, k: int, kronecker: bool) -> tuple[np.ndarray, int, int]:
+    """``(meat, n, skipped)`` of a sandwich state: ``_mlogit_meat`` (``kronecker``: rows'
+    s sᵀ in Kronecker form) or ``_cluster_meat`` over cluster score sums (full upper triangle)."""
+    s = cstate.parse_state(raw, cstate.SANDWICH)
+    d = m * k
+    if s is None or s.width == 0:
+        return np.zeros((d, d)), 0, 0 if s is None else int(s.skipped)
+    if s.width != d:
+        raise ValueError(f"sandwich state of width {s.width}, expected {d}")
+    packed = s.data[d:]
+    meat = unpack_kronecker(packed, m, k) if kronecker else cstate.unpack_symmetric(packed, d)
+    return meat, int(s.n), int(s.skipped)
+
+
+def newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: list, ref, max_iter: int = 20,
+                  tolerance: float = 1e-4) -> dict:
+    """Newton's method for every group in ``keys`` at once: each round asks ``evaluate`` for
+    the :class:`Step` of every group still iterating (``{group: beta}`` -> ``{group: Step}``),
+    so a round is one pass whatever the number of groups; converged or failed groups drop
+    out. The rules per group are those of one fit: stop when the relative change of the
+    log-likelihood is below ``tolerance`` (converged), after ``max_iter`` steps, or at a
+    singular information matrix."""
     others = [c for c in categories if c != ref]
     m = len(others)
-    beta = np.zeros((m, k))
-    ll, grad, hess, n = _pass(blocks, beta, others, k)
-    status, iterations = "max_iter", 0
-    while iterations < max_iter:
-        try:
-            step = np.linalg.solve(hess, grad.ravel())
-        except np.linalg.LinAlgError:
-            status = "singular"
+    beta = {g: np.zeros((m, k)) for g in keys}
+    current = evaluate(dict(beta))
+    status = {g: "max_iter" for g in keys}
+    iterations = {g: 0 for g in keys}
+    active = list(keys)
+    while active:
+        asks = {}
+        for g in active:
+            if iterations[g] >= max_iter:
+                continue
+            step_now = current[g]
+            try:
+                step = np.linalg.solve(step_now.hess, step_now.grad.ravel())
+            except np.linalg.LinAlgError:
+                status[g] = "singular"
+                continue
+            beta[g] = beta[g] + step.reshape(m, k)
+            iterations[g] += 1
+            asks[g] = beta[g]
+        if not asks:
             break
-        beta = beta + step.reshape(m, k)
-        iterations += 1
-        new_ll, grad, hess, n = _pass(blocks, beta, others, k)
-        change = abs(new_ll - ll) / max(abs(new_ll), 1e-300)
-        ll = new_ll
-        if change < tolerance:
-            status = "converged"
-            break
+        answers = evaluate(asks)
+        active = []
+        for g in asks:
+            new = answers[g]
+            change = abs(new.ll - current[g].ll) / max(abs(new.ll), 1e-300)
+            current[g] = new
+            if change < tolerance:
+                status[g] = "converged"
+            else:
+                active.append(g)
+    return {g: _finish(others, beta[g], current[g], iterations[g], status[g]) for g in keys}
+
+
+def _finish(others, beta, last: Step, iterations: int, status: str) -> MlogitFit:
+    m, k = beta.shape
     try:
-        vcov, cond = np.linalg.inv(hess), float(np.linalg.cond(hess))
+        vcov, cond = np.linalg.inv(last.hess), float(np.linalg.cond(last.hess))
     except np.linalg.LinAlgError:
-        vcov, cond, status = np.full(hess.shape, np.nan), float("inf"), "singular"
+        vcov, cond, status = np.full(last.hess.shape, np.nan), float("inf"), "singular"
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(np.diag(vcov)).reshape(m, k)
         z = beta / se
-    return MlogitFit(others, beta, ll, se, z, 2 * stats.norm.sf(np.abs(z)), cond, vcov, iterations, n, status)
+    return MlogitFit(others, beta, last.ll, se, z, 2 * stats.norm.sf(np.abs(z)), cond, vcov, iterations, last.n,
+                     status)
+
+
+def mlogit_newton(blocks: Callable[[], Iterator], k: int, categories: list, ref, max_iter: int = 20,
+                  tolerance: float = 1e-4) -> MlogitFit:
+    """One fit over blocks in memory."""
+    others = [c for c in categories if c != ref]
+    run = block_pass(blocks, others, k)
+    return newton_groups(lambda asks: {g: run(b) for g, b in asks.items()}, [None], k, categories, ref,
+                         max_iter, tolerance)[None]
+
+
+@dataclass
+class SandwichFit:
+    coef: np.ndarray  # (J-1) x k, as the fit's
+    std_err: np.ndarray
+    stats: np.ndarray
+    p_values: np.ndarray
+    num_rows: int
+
+
+def sandwich(fit: MlogitFit, meat: np.ndarray, clusters: int | None = None) -> SandwichFit:
+    """``V M V`` with ``V`` the fit's inverse information: HC0 (``clusters`` None) or
+    cluster-robust with statsmodels' small-sample factor G/(G-1) (N-1)/(N-K), as
+    :func:`indb_ml.kernels.robust.robust_mlogit` computes it from blocks."""
+    m, k = fit.coef.shape
+    n = fit.num_rows
+    factor = 1.0 if clusters is None else clusters / (clusters - 1) * (n - 1) / (n - m * k)
+    bread = fit.variance_covariance
+    cov = factor * bread @ meat @ bread
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(np.diag(cov))
+        z = fit.coef.ravel() / se
+    p = 2 * stats.norm.sf(np.abs(z))
+    return SandwichFit(fit.coef, se.reshape(m, k), z.reshape(m, k), p.reshape(m, k), n)

@@ -1,33 +1,175 @@
 """``indb_ml.mlogregr_train``: MADlib's multinomial logistic regression (Newton's method).
 
-The rows are packed once (:mod:`indb_ml.core.packed`); Newton iterates over the blocks
-(:mod:`indb_ml.kernels.mlogregr`). The dependent is an integer category; ``ref_category``
-(default 0) is the baseline. One output row per non-reference category.
+Two physical plans (:mod:`indb_ml.core.plan_choice`), the same Newton iterations
+(:func:`indb_ml.kernels.mlogregr.newton_groups`):
+
+- **aggregate passes**: one statement per Newton step,
+  ``SELECT g, indb_ml._mlogit_step(y, x, coef, K) FROM source GROUP BY g`` with every
+  still-iterating group's coefficients joined from a ``VALUES`` list; the per-row work is
+  C (``src/mlogit.c``), so it runs on views, partitioned and foreign tables, in parallel
+  workers and on Citus shards. Before it, one ``GROUP BY y`` statement lists the
+  categories (and checks that they are integers). The robust (HC0) meat is one more pass
+  (``_mlogit_meat``), the clustered meat one two-level statement (score sums per cluster,
+  then the sum of their outer products, both C aggregates).
+- **rows in memory**: the rows are packed once (:mod:`indb_ml.core.packed`) and every
+  step is numpy over the blocks; only for plain local tables, where it is faster.
+
+The dependent is an integer category; ``ref_category`` (default 0) is the baseline. One
+output row per non-reference category.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import packed_groups, training_rows
+from indb_ml.core.packing import dimension_error
 from indb_ml.core.params import parse_params
+from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.mlogregr import mlogit_newton
+from indb_ml.kernels.mlogregr import (
+    block_pass,
+    meat_from_state,
+    mlogit_newton,
+    newton_groups,
+    sandwich,
+    skipped_of,
+    step_from_state,
+)
 from indb_ml.models.catalog import registers
 
+# Measured on 1M rows x 10 features (+ intercept), 3 and 4 categories, serial, bench server:
+# see README "Multinomial and ordinal models". The memory plan packs once and then runs
+# each Newton step in numpy; the aggregate plan rescans per step.
+MEMORY_FASTER = True
 COLUMNS = ("category integer, ref_category integer, coef float8[], log_likelihood float8, std_err float8[], "
            "z_stats float8[], p_values float8[], odds_ratios float8[], condition_no float8, num_iterations integer, "
            "num_rows_processed bigint, num_rows_skipped bigint, variance_covariance float8[], status text")
 MAX_CATEGORIES = 100
+SCAN_CATEGORIES = 10001  # the C states' limit: (K-1) k parameters <= 10000
 
 
 def _integers(y: np.ndarray) -> str | None:
     return None if np.all(y == np.floor(y)) else "the dependent variable must be an integer category"
+
+
+class AggregatePlan:
+    """The aggregate passes of one multinomial model over ``source`` (per group of
+    ``features.group_cols``): categories first, then Newton steps, meats."""
+
+    def __init__(self, sess, source, features, what: str):
+        self.sess, self.source, self.features, self.what = sess, source, features, what
+        self.categories, self.k = self._scan()
+        self.order: list = []
+
+    def _scan(self):
+        """The sorted distinct dependent values of the complete rows, and the feature count:
+        one ``GROUP BY y`` statement (parallel, partition-wise), checked as the packed rows are."""
+        sess, f = self.sess, self.features
+        query = ("SELECT y, pg_catalog.min(pg_catalog.cardinality(x)) AS kmin, "
+                 "pg_catalog.max(pg_catalog.cardinality(x)) AS kmax FROM (SELECT " + f.y_sql + " AS y, "
+                 + f.x_sql + " AS x FROM " + self.source.sql(sess) + " s) t WHERE y IS NOT NULL AND x IS NOT NULL "
+                 "AND pg_catalog.array_position(x, NULL) IS NULL GROUP BY y LIMIT " + str(SCAN_CATEGORIES + 1))
+        try:
+            rows = sess.execute(query)
+        except sess.spi_error as exc:
+            raise passes.pass_error(exc) from None
+        values = np.array([float(r["y"]) for r in rows])
+        if not np.isfinite(values).all():
+            raise InputError("row(s) contain NaN or Infinity in the dependent or an independent variable",
+                             hint="exclude them, e.g. with a view: WHERE y <> 'NaN' AND abs(x) <> 'Infinity'",
+                             sqlstate="22P02")
+        widths = {int(r["kmin"]) for r in rows} | {int(r["kmax"]) for r in rows}
+        if len(widths) > 1:
+            raise dimension_error(f" ({min(widths)} and {max(widths)})")
+        problem = _integers(values)
+        if problem:
+            raise InputError(f"{self.what}: {problem}", hint="check dependent_varname",
+                             sqlstate=InputError.DATATYPE_MISMATCH)
+        if len(values) > SCAN_CATEGORIES:
+            raise InputError(f"{self.what}: the dependent variable has more than {SCAN_CATEGORIES - 1} categories",
+                             hint="the dependent must be an integer category")
+        return sorted(values.tolist()), (widths.pop() if widths else None)
+
+    def _index_sql(self) -> str:
+        """The dependent as its category index, reference 0 (``self.order``); a value the
+        categories statement did not see (a row added since) becomes -1, an error in C."""
+        y = self.features.y_sql
+        if self.order == [float(i) for i in range(len(self.order))]:
+            return y
+        return ("COALESCE(pg_catalog.array_position(" + passes.float8_array_sql(self.sess, self.order)
+                + ", " + y + ") - 1, " + y + " * 0 - 1)")
+
+    def _call(self, aggregate: str, coef_sql: str) -> str:
+        return ("indb_ml." + aggregate + "(" + self._index_sql() + ", " + self.features.x_sql + ", " + coef_sql
+                + ", " + str(int(len(self.order))) + ")")
+
+    def fit(self, ref, max_iter: int, tolerance: float, group_cols=None):
+        """``({group: MlogitFit}, {group: rows skipped})``: Newton for every group at once,
+        one statement per step (the first at zero coefficients needs no join)."""
+        sess, source = self.sess, self.source
+        group_cols = self.features.group_cols if group_cols is None else group_cols
+        self.order = [float(ref)] + [c for c in self.categories if c != ref]
+        m, k = len(self.order) - 1, self.k
+        rows = passes.run_pass(sess, source, group_cols, self._call("_mlogit_step", passes.float8_array_sql(
+            sess, [0.0] * (m * k))))
+        skipped = {g: skipped_of(r["state"]) for g, r in rows.items()}
+        start = {g: step for g, r in rows.items() if (step := step_from_state(r["state"], m, k)) is not None}
+        first = [True]
+
+        def evaluate(asks: dict) -> dict:
+            if first[0]:
+                first[0] = False
+                return {g: start[g] for g in asks}
+            got = passes.run_pass(sess, source, group_cols, self._call("_mlogit_step", "indb_ml_c.coef"),
+                                  coef_by_group={g: b.ravel() for g, b in asks.items()})
+            match = passes.match_keys(sess, source, group_cols, asks, got)
+            out = {match[g]: step_from_state(r["state"], m, k) for g, r in got.items()}
+            return {g: out[g] for g in asks}
+
+        fits = newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance)
+        return fits, skipped
+
+    def hc0_meats(self, fits: dict) -> dict:
+        """``{group: meat}``: one ``_mlogit_meat`` pass at every group's fitted coefficients."""
+        m, k = len(self.order) - 1, self.k
+        group_cols = self.features.group_cols
+        got = passes.run_pass(self.sess, self.source, group_cols, self._call("_mlogit_meat", "indb_ml_c.coef"),
+                              coef_by_group={g: f.coef.ravel() for g, f in fits.items()})
+        match = passes.match_keys(self.sess, self.source, group_cols, fits, got)
+        return {match[g]: meat_from_state(r["state"], m, k, kronecker=True)[0] for g, r in got.items()}
+
+    def cluster_meat(self, fit, cluster_cols) -> tuple:
+        """``(meat, clusters with rows)`` at the fit's coefficients in one statement: score sums
+        per cluster (inner ``GROUP BY``, ``_mlogit_score_sum``), the sum of their outer products
+        (outer aggregate ``_cluster_meat``); both C."""
+        sess = self.sess
+        m, k = len(self.order) - 1, self.k
+        inner = ("SELECT " + self._call("_mlogit_score_sum", passes.float8_array_sql(sess, fit.coef.ravel()))
+                 + " AS state FROM " + self.source.sql(sess) + " s GROUP BY "
+                 + ", ".join("s." + sess.ident(c) for c in cluster_cols))
+        try:
+            row = sess.one("SELECT indb_ml._cluster_meat(c.state) AS state, pg_catalog.count(*) FILTER (WHERE "
+                           "indb_ml._score_rows(c.state) > 0) AS clusters FROM (" + inner + ") c")
+        except sess.spi_error as exc:
+            raise passes.pass_error(exc) from None
+        meat, _, _ = meat_from_state(row["state"], m, k, kronecker=False)
+        return meat, int(row["clusters"])
+
+
+def _aggregate_plan(sess, source, what: str) -> bool:
+    aggregate = use_aggregate_passes(sess, source, memory_faster=MEMORY_FASTER)
+    sess.debug(f"{what}: aggregate passes over {source.schema}.{source.name}" if aggregate
+               else f"{what}: rows packed in memory from {source.schema}.{source.name}")
+    return aggregate
 
 
 @sql_entry
@@ -50,19 +192,23 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     features = resolve_features(sess, source, dependent_varname, independent_varname, [])
-    groups, skipped, close = training_rows(sess, source, features, _integers, "mlogregr_train")
-    data = groups.get(None)
-    if data is None:
-        raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
-    categories = _categories([data])
-    if len(categories) < 2 or len(categories) > MAX_CATEGORIES:
-        raise InputError(f"mlogregr_train: the dependent variable has {len(categories)} categories",
-                         hint=f"it needs 2 to {MAX_CATEGORIES}")
-    if float(ref) not in categories:
-        raise InputError(f"mlogregr_train: ref_category {ref} is not one of the categories "
-                         f"{[int(c) for c in categories][:10]}")
-    fit = mlogit_newton(data.blocks, data.width, categories, float(ref), op["max_iter"], op["tolerance"])
-    close()
+    if _aggregate_plan(sess, source, "mlogregr_train"):
+        plan = AggregatePlan(sess, source, features, "mlogregr_train")
+        categories = plan.categories
+        if not categories:
+            raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
+        _check_categories(categories, ref)
+        fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
+        fit = fits[None]
+    else:
+        groups, skipped, close = training_rows(sess, source, features, _integers, "mlogregr_train")
+        data = groups.get(None)
+        if data is None:
+            raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
+        categories = _categories([data])
+        _check_categories(categories, ref)
+        fit = mlogit_newton(data.blocks, data.width, categories, float(ref), op["max_iter"], op["tolerance"])
+        close()
     if fit.status != "converged":
         sess.warning(f"mlogregr_train: {fit.status} after {fit.num_iterations} iterations")
     sess.execute("CREATE TABLE " + out.sql(sess) + " (" + COLUMNS + ")")
@@ -83,6 +229,15 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
                   f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}", fit.num_rows,
                   skipped.get(None, 0)],
                  ["text", "text", "text", "text", "int4", "int4", "text", "int8", "int8"])
+
+
+def _check_categories(categories: list, ref: int) -> None:
+    if len(categories) < 2 or len(categories) > MAX_CATEGORIES:
+        raise InputError(f"mlogregr_train: the dependent variable has {len(categories)} categories",
+                         hint=f"it needs 2 to {MAX_CATEGORIES}")
+    if float(ref) not in categories:
+        raise InputError(f"mlogregr_train: ref_category {ref} is not one of the categories "
+                         f"{[int(c) for c in categories][:10]}")
 
 
 MULTINOM_COLUMNS = (
@@ -115,18 +270,31 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
-    groups, skipped, close = training_rows(sess, source, features, _integers, "multinom")
-    if not groups:
-        raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
-    categories = _categories(groups.values())
-    if float(ref) not in categories or len(categories) < 2:
-        raise InputError(f"multinom: ref_category {ref} is not one of the categories, or there is only one")
+    if _aggregate_plan(sess, source, "multinom"):
+        plan = AggregatePlan(sess, source, features, "multinom")
+        categories = plan.categories
+        if not categories:
+            raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
+        _check_multinom_categories(categories, ref)
+        fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
+        close = None
+    else:
+        groups, skipped, close = training_rows(sess, source, features, _integers, "multinom")
+        if not groups:
+            raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
+        categories = _categories(groups.values())
+        _check_multinom_categories(categories, ref)
+        others = [c for c in categories if c != ref]
+        runs = {g: block_pass(data.blocks, others, data.width) for g, data in groups.items()}
+        width = next(iter(groups.values())).width
+        fits = newton_groups(lambda asks: {g: runs[g](b) for g, b in asks.items()},
+                             [g for g in skipped if g in groups], width, categories, float(ref), op["max_iter"],
+                             op["tolerance"])
     written: dict = {}
     for gkey in skipped:
-        data = groups.get(gkey)
-        if data is None:
+        fit = fits.get(gkey)
+        if fit is None:
             continue
-        fit = mlogit_newton(data.blocks, data.width, categories, float(ref), op["max_iter"], op["tolerance"])
         if verbose:
             sess.plpy.notice(f"multinom{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}")
@@ -137,7 +305,8 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
             written[key] = [int(category), fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(),
                             fit.z_stats[j].tolist(), fit.p_values[j].tolist(), fit.num_rows, skipped[gkey],
                             fit.num_iterations, fit.status]
-    close()
+    if close is not None:
+        close()
     _write_per_category(sess, source, out, features.group_cols, written)
     statuses = {gkey: values[-1] for (gkey, _), values in written.items()}
     write_summary(sess, summary, (
@@ -151,6 +320,11 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         ("num_failed_groups", "int4", len(skipped) - sum(s == "converged" for s in statuses.values())),
         ("total_rows_processed", "int8", sum({g: v[6] for (g, _), v in written.items()}.values())),
         ("total_rows_skipped", "int8", sum(skipped.values()))))
+
+
+def _check_multinom_categories(categories: list, ref: int) -> None:
+    if float(ref) not in categories or len(categories) < 2:
+        raise InputError(f"multinom: ref_category {ref} is not one of the categories, or there is only one")
 
 
 def _categories(datas) -> list:
@@ -189,13 +363,29 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
     out = new_table(sess, out_table)
     grouping = sqlexpr.parse_name_list(grouping_cols) if grouping_cols and grouping_cols.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
+    written: dict = {}
+    if _aggregate_plan(sess, source, "robust_variance_mlogregr"):
+        plan = AggregatePlan(sess, source, features, "robust_variance_mlogregr")
+        if not plan.categories:
+            raise InputError("robust_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
+        if float(ref) not in plan.categories:
+            raise InputError(f"robust_variance_mlogregr: ref_category {ref} is not one of the categories")
+        fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
+        meats = plan.hc0_meats(fits)
+        for gkey, fit in fits.items():
+            robust = sandwich(fit, meats[gkey])
+            for j, category in enumerate(fit.categories):
+                written[(gkey, int(category))] = [
+                    int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(),
+                    robust.stats[j].tolist(), robust.p_values[j].tolist(), fit.num_rows, skipped.get(gkey, 0)]
+        _write_per_category(sess, source, out, features.group_cols, written, ROBUST_COLUMNS)
+        return
     groups, skipped = packed_groups(sess, source, features, _integers, "robust_variance_mlogregr")
     if not any(groups.values()):
         raise InputError("robust_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
     categories = sorted({float(c) for parts in groups.values() for b in parts for c in np.unique(b[:, 0])})
     if float(ref) not in categories:
         raise InputError(f"robust_variance_mlogregr: ref_category {ref} is not one of the categories")
-    written: dict = {}
     for gkey, parts in groups.items():
         if not parts:
             continue
@@ -232,27 +422,43 @@ def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname
     ref = 0 if ref_category is None else int(ref_category)
     source = resolve_source(sess, source_table)
     out = new_table(sess, out_table)
-    features = resolve_features(sess, source, dependent_varname, independent_varname,
-                                sqlexpr.parse_name_list(clustervar))
-    by_cluster, skipped = packed_groups(sess, source, features, _integers, "clustered_variance_mlogregr")
-    clusters = [parts for parts in by_cluster.values() if parts]
-    every = [b for parts in clusters for b in parts]
-    if not every:
-        raise InputError("clustered_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
-    if len(clusters) < 2:
-        raise InputError("clustered_variance_mlogregr: the data have one cluster; it needs two or more")
-    categories = sorted({float(c) for b in every for c in np.unique(b[:, 0])})
-    if float(ref) not in categories:
-        raise InputError(f"clustered_variance_mlogregr: ref_category {ref} is not one of the categories")
-    fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in every), every[0].shape[1] - 1, categories,
-                        float(ref), op["max_iter"], op["tolerance"])
-    robust = robust_mlogit(clusters, fit)
+    cluster_cols = sqlexpr.parse_name_list(clustervar)
+    features = resolve_features(sess, source, dependent_varname, independent_varname, cluster_cols)
+    if _aggregate_plan(sess, source, "clustered_variance_mlogregr"):
+        plan = AggregatePlan(sess, source, dataclasses.replace(features, group_cols=()),
+                             "clustered_variance_mlogregr")
+        if not plan.categories:
+            raise InputError("clustered_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
+        if float(ref) not in plan.categories:
+            raise InputError(f"clustered_variance_mlogregr: ref_category {ref} is not one of the categories")
+        fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
+        fit = fits[None]
+        meat, n_clusters = plan.cluster_meat(fit, cluster_cols)
+        if n_clusters < 2:
+            raise InputError("clustered_variance_mlogregr: the data have one cluster; it needs two or more")
+        robust = sandwich(fit, meat, n_clusters)
+        total_skipped = sum(skipped.values())
+    else:
+        by_cluster, skipped = packed_groups(sess, source, features, _integers, "clustered_variance_mlogregr")
+        clusters = [parts for parts in by_cluster.values() if parts]
+        every = [b for parts in clusters for b in parts]
+        if not every:
+            raise InputError("clustered_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
+        if len(clusters) < 2:
+            raise InputError("clustered_variance_mlogregr: the data have one cluster; it needs two or more")
+        categories = sorted({float(c) for b in every for c in np.unique(b[:, 0])})
+        if float(ref) not in categories:
+            raise InputError(f"clustered_variance_mlogregr: ref_category {ref} is not one of the categories")
+        fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in every), every[0].shape[1] - 1, categories,
+                            float(ref), op["max_iter"], op["tolerance"])
+        robust = robust_mlogit(clusters, fit)
+        n_clusters, total_skipped = len(clusters), sum(skipped.values())
     sess.execute("CREATE TABLE " + out.sql(sess) + " (category integer, ref_category integer, coef float8[], "
                  "std_err float8[], z_stats float8[], p_values float8[], num_clusters integer, "
                  "num_rows_processed bigint, num_missing_rows_skipped bigint)")
     for j, category in enumerate(fit.categories):
         sess.execute("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                      [int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(),
-                      robust.stats[j].tolist(), robust.p_values[j].tolist(), len(clusters), fit.num_rows,
-                      sum(skipped.values())],
+                      robust.stats[j].tolist(), robust.p_values[j].tolist(), n_clusters, fit.num_rows,
+                      total_skipped],
                      ["int4", "int4", "float8[]", "float8[]", "float8[]", "float8[]", "int4", "int8", "int8"])
