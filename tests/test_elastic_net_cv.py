@@ -1,7 +1,7 @@
 """elastic_net_train's optimizer_params (warm-up, k-fold cross-validation) and elastic_net_predict.
 
 The cross-validation oracle is scikit-learn on the same folds: the rows in table order, fold
-``np.random.default_rng(seed).permutation(n) % n_folds`` (the documented assignment).
+``indb_ml.cv_fold(y, x, n_folds, seed)`` (the documented assignment), read per row.
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ def data(postgresql):
     return postgresql, x, y, b.astype(float)
 
 
-def folds(n, k, seed=0):
-    return np.random.default_rng(seed).permutation(n) % k
+def folds(conn, k, seed=0, y="y"):
+    """0-based fold of every row of d in table order, as elastic_net_train assigns them."""
+    return np.array([r[0] - 1 for r in conn.execute(
+        f"SELECT indb_ml.cv_fold(({y})::float8, ARRAY[x1, x2, x3, x4]::float8[], %s, %s) FROM d ORDER BY id",
+        [k, seed]).fetchall()])
 
 
 def sk_gaussian(x, y, a, lam, standardize):
@@ -89,7 +92,7 @@ def test_gaussian_cross_validation_matches_sklearn(data, standardize):
     train(conn, "gaussian", "y", 0.5, 0.1, f"n_folds = {k}, validation_result = cv_out, seed = {seed}, "
           "lambda_value = {0.01, 0.3, 2.0}, alpha = [0.2, 1.0]", standardize=standardize)
     got = conn.execute("SELECT alpha, lambda_value, mean_score, std_dev_score FROM cv_out").fetchall()
-    f = folds(N, k, seed)
+    f = folds(conn, k, seed)
     want = []
     for a in alphas:
         for lam in lambdas:
@@ -124,7 +127,7 @@ def test_binomial_cross_validation_matches_sklearn(data):
     train(conn, "binomial", "b", 0.5, 0.1, "n_folds = 3, validation_result = cv_out, lambda_value = {0.002, 0.05}",
           standardize=False, tol=1e-10)
     got = conn.execute("SELECT alpha, lambda_value, mean_score, std_dev_score FROM cv_out").fetchall()
-    f = folds(N, k)
+    f = folds(conn, k, y="b::int")
     for (a, lam, mean, _), (ga, gl) in zip(got, [(a, lam) for a in alphas for lam in lambdas]):
         assert (a, lam) == (ga, gl)
         acc = []

@@ -172,3 +172,48 @@ def test_cross_validate_on_every_source_and_plan(data, method, dep, params):
     plan(conn, "aggregate")
     got = conn.execute(query, [method, "parted", dep, params]).fetchall()
     np.testing.assert_allclose([r[4] for r in got], [r[4] for r in results[0]], rtol=1e-7)
+
+
+@pytest.mark.parametrize("family, dep, lam", [("gaussian", "y", 0.1), ("binomial", "b", 0.01)])
+def test_elastic_net_on_every_source_and_plan(data, family, dep, lam):
+    conn, x, y, b, g, _ = data
+    train = ("SELECT indb_ml.elastic_net_train(%s, %s, %s, 'ARRAY[x1, x2]', %s, 0.5, %s, true, 'g', 'fista', "
+             "'warmup = true, warmup_lambda_no = 3', NULL, 1000, 1e-10)")
+    query = "SELECT g, coef_all, intercept, log_likelihood FROM {} ORDER BY g"
+    results = []
+    for i, (source, mode) in enumerate([(s, "aggregate") for s in SOURCES] + [("flat", "memory")]):
+        plan(conn, mode)
+        conn.execute(train, [source, f"e{i}", dep, family, lam])
+        results.append(fetch(conn, query.format(f"e{i}")))
+    for other in results[1:]:
+        close(other, results[0], 1e-7)
+    if family == "binomial":
+        from sklearn.linear_model import LogisticRegression
+
+        for gv, row in zip((1, 2), results[0]):
+            m = g == gv
+            xs = x[m][:, 1:]
+            s = xs.std(axis=0)
+            ref = LogisticRegression(penalty="elasticnet", solver="saga", l1_ratio=0.5, C=1 / (m.sum() * lam),
+                                     tol=1e-12, max_iter=100000).fit(xs / s, b[m])
+            np.testing.assert_allclose(row[1], ref.coef_[0] / s, rtol=1e-6, atol=1e-8)
+            assert row[2] == pytest.approx(ref.intercept_[0], rel=1e-6)
+    force_parallel(conn)
+    plan(conn, "aggregate")
+    conn.execute(train, ["parted", "ep", dep, family, lam])
+    close(fetch(conn, query.format("ep")), results[0], 1e-7)
+
+
+@pytest.mark.parametrize("family, dep", [("gaussian", "y"), ("binomial", "b")])
+def test_elastic_net_cross_validation_on_every_source_and_plan(data, family, dep):
+    conn = data[0]
+    params = "n_folds = 3, validation_result = {}, lambda_value = {{0.005, 0.05}}, alpha = {{0.5, 1}}, seed = 2"
+    results = []
+    for i, (source, mode) in enumerate([(s, "aggregate") for s in SOURCES] + [("flat", "auto")]):
+        plan(conn, mode)
+        conn.execute("SELECT indb_ml.elastic_net_train(%s, %s, %s, 'ARRAY[x1, x2]', %s, 0.5, 0.1, true, NULL, "
+                     "'fista', %s, NULL, 1000, 1e-10)", [source, f"e{i}", dep, family, params.format(f"v{i}")])
+        results.append(fetch(conn, f"SELECT alpha, lambda_value, mean_score, std_dev_score FROM v{i} ORDER BY 1, 2")
+                       + fetch(conn, f"SELECT 0, 0, intercept, coef_all FROM e{i}"))
+    for other in results[1:]:
+        close(other, results[0], 1e-7)

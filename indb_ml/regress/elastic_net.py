@@ -1,9 +1,11 @@
 """``indb_ml.elastic_net_train``: MADlib's elastic net (gaussian and binomial).
 
-Gaussian: one chunked scan folds every block into the centred moments of ``[y, x]`` per
-group (:mod:`indb_ml.kernels.comoment`, as linregr_train), then coordinate descent runs on
-the k x k moments. Binomial: the rows are packed once (:mod:`indb_ml.core.packed`) and
-proximal Newton iterates over them. Both minimize glmnet's objective, which MADlib's
+Gaussian: one aggregate pass gives the centred moments of ``[y, x]`` per group (the C
+co-moments aggregate, as linregr_train), then coordinate descent runs on the k x k
+moments. Binomial: proximal Newton, one ``indb_ml._logit_newton`` statement per outer step
+for every group at once (views, partitioned, foreign and distributed tables, parallel
+workers), or on a plain local table the rows packed once in memory
+(``indb_ml.training_plan``). Both minimize glmnet's objective, which MADlib's
 optimizers (fista, igd) minimize too; the ``optimizer`` argument is accepted and recorded,
 and coordinate descent computes the minimizer. ``optimizer_params`` adds MADlib's warm-up
 and cross-validation (:mod:`indb_ml.regress.elastic_net_cv`). ``elastic_net_predict`` writes
@@ -12,6 +14,7 @@ a model's predictions for a table in one SQL statement over the SQL predict func
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -20,14 +23,24 @@ from indb_ml import sqlexpr
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.packed import packed_groups
+from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import new_table, resolve_source
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_accumulate
-from indb_ml.kernels.elastic_net import enet_binomial, enet_gaussian
+from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
+from indb_ml.kernels.elastic_net import (
+    WEIGHT_FLOOR,
+    enet_binomial,
+    enet_binomial_steps,
+    enet_gaussian,
+    enet_sums_from_cstate,
+)
 from indb_ml.models.catalog import registers
 from indb_ml.regress import elastic_net_cv as cv
+from indb_ml.regress import lockstep
 from indb_ml.regress.linregr import moments_by_group
+from indb_ml.regress.logregr import MEMORY_FASTER
+from indb_ml.regress.score_passes import fold_pass, fold_sql
 
 OUTPUT_COLUMNS = (
     ("family", "text"), ("features", "text[]"), ("features_selected", "text[]"), ("coef_nonzero", "float8[]"),
@@ -150,17 +163,8 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     warm_tol = tolerance if params.warmup_tolerance is None else params.warmup_tolerance
     results = None
     if grid:
-        rows, skipped = _packed_rows(sess, source, features, fam, params.n_folds)
-        results = cv.cross_validate(rows, fam, grid[0], grid[1], params.n_folds, params.seed, standardize,
-                                    max_iter, tolerance)
-        alpha, lambda_value = cv.best(results)
-        if fam == "gaussian":
-            st = comoment_accumulate(None, rows)
-            fits = {None: enet_gaussian(st.n, st.mean, st.comoment, alpha, lambda_value, standardize, max_iter,
-                                        tolerance)}
-        else:
-            fits = {None: enet_binomial(lambda: iter([(rows[:, 1:], rows[:, 0])]), rows.shape[1] - 1, alpha,
-                                        lambda_value, standardize, max_iter, tolerance)}
+        fits, skipped, results = _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter,
+                                                  tolerance)
     elif fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = {}
@@ -168,6 +172,9 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
             def solve(lam, tol, w0, _b0, s=s):
                 return enet_gaussian(s.n, s.mean, s.comoment, alpha, lam, standardize, max_iter, tol, w0)
             fits[g] = _along(solve, warm_path, warm_tol, tolerance)
+    elif use_aggregate_passes(sess, source, MEMORY_FASTER):
+        fits, skipped = _binomial_by_passes(sess, source, features, alpha, warm_path, warm_tol, tolerance,
+                                            standardize, max_iter)
     else:
         groups, skipped = packed_groups(sess, source, features, _binary, "elastic_net_train")
         fits = {}
@@ -198,6 +205,53 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         _write_validation(sess, val_out, results)
 
 
+def feature_moments(comoment) -> tuple:
+    """``(n, mean, population variance)`` of the features from the co-moments of ``[y, x]``."""
+    return comoment.n, comoment.mean[1:], np.diag(comoment.comoment)[1:] / comoment.n
+
+
+def logit_step_call(sess, features, coef_sql: str, x_sql: str | None = None, y_sql: str | None = None) -> str:
+    """The C pass of the binomial elastic net: ``indb_ml._logit_newton`` over ``[1, x]`` with
+    the IRLS weights floored as :func:`indb_ml.kernels.elastic_net.weighted_pass` floors them."""
+    xa = "pg_catalog.array_prepend(1::pg_catalog.float8, " + (x_sql or features.x_sql) + ")"
+    return ("indb_ml._logit_newton(" + (y_sql or features.y_sql) + ", " + xa + ", " + coef_sql + ", "
+            + sess.literal(repr(WEIGHT_FLOOR)) + "::pg_catalog.float8)")
+
+
+def _binomial_by_passes(sess, source, features, alpha, lambdas, warm_tol, tol, standardize, max_iter):
+    """Every group's binomial fit along ``lambdas`` (warm-started), one ``indb_ml._logit_newton``
+    statement per proximal Newton step for the groups still iterating:
+    ``({group: EnetFit}, {group: rows skipped})``."""
+    states, skipped, reference = moments_by_group(sess, source, features)
+    moments = {g: feature_moments(s) for g, s in states.items()}
+    reference = list(reference)
+
+    def evaluate(pending: dict) -> dict:
+        rows = lockstep.coef_pass(sess, source, features.group_cols, lambda c: logit_step_call(sess, features, c),
+                                  pending, reference)
+        answers = {}
+        for gkey in pending:
+            sums = enet_sums_from_cstate(rows[gkey]["state"]) if gkey in rows else None
+            if sums is None:
+                raise lockstep.vanished("elastic_net_train", gkey)
+            answers[gkey] = sums
+        return answers
+
+    fits: dict = {}
+    totals = {g: 0 for g in moments}
+    for i, lam in enumerate(lambdas):
+        last = i == len(lambdas) - 1
+        gens = {g: enet_binomial_steps(moments[g], alpha, lam, standardize, max_iter, tol if last else warm_tol,
+                                       fits[g].w if g in fits else None, fits[g].intercept if g in fits else 0.0)
+                for g in moments}
+        fits = lockstep.run_lockstep(gens, {g: next(gen) for g, gen in gens.items()}, evaluate)
+        for g, fit in fits.items():
+            totals[g] += fit.iterations
+    for g, fit in fits.items():
+        fit.iterations = totals[g]
+    return fits, skipped
+
+
 def _binary(y):
     return None if np.all((y == 0) | (y == 1)) else "binomial needs a boolean or 0/1 dependent variable"
 
@@ -209,16 +263,47 @@ def _along(solve, lambdas, warm_tol, tol):
     return fit
 
 
-def _packed_rows(sess, source, features, fam, n_folds):
-    """All usable rows ``[y, x...]`` in scan order, packed once, for cross-validation."""
-    check = _binary if fam == "binomial" else (lambda y: None)
-    groups, skipped = packed_groups(sess, source, features, check, "elastic_net_train")
-    blocks = groups.get(None, [])
-    n = sum(b.shape[0] for b in blocks)
-    if n < n_folds:
-        raise InputError(f"elastic_net_train: {n} usable rows cannot make {n_folds} folds",
+def _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter, tolerance):
+    """MADlib's cross-validation over the grid, then the model at the best pair on every row:
+    ``({None: EnetFit}, {None: 0}, results)``. Folds are ``indb_ml.cv_fold`` of each complete
+    row; the gaussian case needs one statement of per-fold co-moments, the binomial one a
+    statement per proximal Newton step (or rows packed once on a plain local table)."""
+    n_folds, seed = params.n_folds, params.seed
+    rows = fold_pass(sess, source, features, n_folds, seed, ["indb_ml._linregr_state(s.y, s.x)"])
+    fold_moments = {f: comoment_from_cstate(r["state"])[0] for f, r in rows.items()}
+    total = sum(m.n for m in fold_moments.values() if m is not None)
+    if any(fold_moments.get(f) is None for f in range(1, n_folds + 1)):
+        raise InputError(f"elastic_net_train: {total} usable rows cannot make {n_folds} folds",
                          sqlstate=InputError.NO_DATA)
-    return np.vstack(blocks), skipped
+    whole = None
+    for m in fold_moments.values():
+        whole = comoment_merge(whole, m)
+    if fam == "gaussian":
+        results = cv.cross_validate_moments(fold_moments, grid[0], grid[1], standardize, max_iter, tolerance)
+        alpha, lam = cv.best(results)
+        return ({None: enet_gaussian(whole.n, whole.mean, whole.comoment, alpha, lam, standardize, max_iter,
+                                     tolerance)}, {None: 0}, results)
+    if use_aggregate_passes(sess, source, MEMORY_FASTER):
+        results = cv.cross_validate_passes(sess, source, features, fold_moments, grid[0], grid[1], n_folds, seed,
+                                           standardize, max_iter, tolerance)
+        alpha, lam = cv.best(results)
+        fits, _ = _binomial_by_passes(sess, source, features, alpha, [lam], tolerance, tolerance, standardize,
+                                      max_iter)
+        return fits, {None: 0}, results
+    with_fold = dataclasses.replace(
+        features, row_sql="(ARRAY[(" + fold_sql(features, n_folds, seed) + ")::pg_catalog.float8] || "
+        + features.row_sql + ")")
+    groups, _ = packed_groups(sess, source, with_fold, lambda y: None, "elastic_net_train")
+    packed = np.vstack(groups.get(None, []))
+    problem = _binary(packed[:, 1])
+    if problem:
+        raise InputError(f"elastic_net_train: {problem}", hint="check col_dep_var",
+                         sqlstate=InputError.DATATYPE_MISMATCH)
+    data = packed[:, 1:]
+    results = cv.cross_validate(data, packed[:, 0].astype(int), grid[0], grid[1], standardize, max_iter, tolerance)
+    alpha, lam = cv.best(results)
+    return ({None: enet_binomial(lambda: iter([(data[:, 1:], data[:, 0])]), data.shape[1] - 1, alpha, lam,
+                                 standardize, max_iter, tolerance)}, {None: 0}, results)
 
 
 def _write_validation(sess, rel, results) -> None:

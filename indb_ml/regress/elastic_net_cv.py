@@ -4,11 +4,13 @@ MADlib's string is ``'name = value, ...'`` where a value may be a list (``alpha 
 ``[...]`` works too), so :func:`parse_optimizer_params` splits on top-level commas only and
 types every known key; an unknown key or a value of the wrong type is an error that names it.
 
-Cross-validation (``n_folds >= 2`` with a list of lambda and/or alpha values) runs on rows
-packed once (:mod:`indb_ml.core.packed`): the folds are a seeded permutation of the rows in
-scan order (``np.random.default_rng(seed).permutation(n) % n_folds``, ``seed`` 0 unless given),
-each fold's training part is reduced to its moments (gaussian) or kept as one block (binomial),
-and every (alpha, lambda) pair is solved along decreasing lambdas with warm starts. The score
+Cross-validation (``n_folds >= 2`` with a list of lambda and/or alpha values): a row's fold
+is ``indb_ml.cv_fold(y, x, n_folds, seed)`` (a seeded hash of its values, ``seed`` 0 unless
+given; the same on every plan and source). Gaussian: one aggregate statement gives every
+fold's co-moments, a fold's training moments are the merge of the others'. Binomial: one
+statement per proximal Newton step for every fold at once, or on a plain local table the
+rows packed once with their fold. Every (alpha, lambda) pair is solved along decreasing
+lambdas with warm starts. The score
 is MADlib's: the negative root mean squared error of the held-out fold (gaussian), the share of
 correctly classified held-out rows (binomial); the best pair has the highest mean score.
 """
@@ -23,8 +25,15 @@ import numpy as np
 from scipy import special
 
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_accumulate
-from indb_ml.kernels.elastic_net import EnetFit, enet_binomial, enet_gaussian, lambda_path
+from indb_ml.kernels.comoment import comoment_merge
+from indb_ml.kernels.elastic_net import (
+    EnetFit,
+    enet_binomial,
+    enet_binomial_steps,
+    enet_gaussian,
+    enet_sums_from_cstate,
+    lambda_path,
+)
 
 COMMON = {
     "warmup": "bool", "warmup_lambdas": "list", "warmup_lambda_no": "int", "warmup_tolerance": "float",
@@ -201,41 +210,118 @@ def warm_path(solve: Callable, lambdas: list, warm_tol: float, tol: float) -> tu
     return fit, total
 
 
-def fold_assignment(n: int, n_folds: int, seed: int) -> np.ndarray:
-    """Fold (0-based) of each packed row, in scan order: a seeded permutation mod n_folds."""
-    return np.random.default_rng(seed).permutation(n) % n_folds
-
-
-def cross_validate(rows: np.ndarray, family: str, alphas: list, lambdas: list, n_folds: int, seed: int,
-                   standardize: bool, max_iter: int, tol: float) -> list:
-    """``[(alpha, lambda, mean_score, std_dev_score)]`` in grid order (alpha outer, lambda inner)."""
-    fold_of = fold_assignment(rows.shape[0], n_folds, seed)
-    k = rows.shape[1] - 1
+def _path_scores(alphas: list, lambdas: list, folds: list, solve, score) -> list:
+    """``[(alpha, lambda, mean_score, std_dev_score)]`` in grid order (alpha outer, lambda
+    inner). ``solve(alpha, lambda, {fold: previous fit or None})`` fits every fold at one
+    grid point (warm-started along decreasing lambdas, from the sparsest solution down);
+    ``score({fold: fit})`` scores them on their held-out rows."""
     scores = {(a, lam): [] for a in alphas for lam in lambdas}
-    order = sorted(set(lambdas), reverse=True)  # warm starts run from the sparsest solution down
-    for fold in range(n_folds):
-        train, test = rows[fold_of != fold], rows[fold_of == fold]
-        xt, yt, xv, yv = train[:, 1:], train[:, 0], test[:, 1:], test[:, 0]
-        st = comoment_accumulate(None, train) if family == "gaussian" else None
-        for a in set(alphas):
-            fit = None
-            for lam in order:
-                w0 = None if fit is None else fit.w
-                if family == "gaussian":
-                    fit = enet_gaussian(st.n, st.mean, st.comoment, a, lam, standardize, max_iter, tol, w0)
-                    score = -float(np.sqrt(np.mean((yv - fit.intercept - xv @ fit.coef) ** 2)))
-                else:
-                    fit = enet_binomial(lambda xt=xt, yt=yt: iter([(xt, yt)]), k, a, lam, standardize, max_iter, tol,
-                                        w0, 0.0 if fit is None else fit.intercept)
-                    p = special.expit(fit.intercept + xv @ fit.coef)
-                    score = float(np.mean((p >= 0.5) == (yv == 1)))
-                scores[(a, lam)].append(score)
+    order = sorted(set(lambdas), reverse=True)
+    for a in set(alphas):
+        fits: dict = {f: None for f in folds}
+        for lam in order:
+            fits = solve(a, lam, fits)
+            got = score(fits)
+            scores[(a, lam)] = [got[f] for f in folds]
     out = []
     for a in alphas:
         for lam in lambdas:
-            s = np.array(scores[(a, lam)])
-            out.append((float(a), float(lam), float(s.mean()), float(s.std(ddof=1))))
+            v = np.array(scores[(a, lam)])
+            out.append((float(a), float(lam), float(v.mean()), float(v.std(ddof=1))))
     return out
+
+
+def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, standardize: bool, max_iter: int,
+                           tol: float) -> list:
+    """Gaussian: every fold trained on the merge of the other folds' co-moments of ``[y, x]``
+    and scored (negative RMSE) from its own: no pass over rows beyond the one that gave them."""
+    from indb_ml.regress.cross_validation import squared_error
+
+    folds = sorted(fold_moments)
+    train = {}
+    for f in folds:
+        merged = None
+        for other in folds:
+            if other != f:
+                merged = comoment_merge(merged, fold_moments[other])
+        train[f] = merged
+
+    def solve(a, lam, fits):
+        return {f: enet_gaussian(train[f].n, train[f].mean, train[f].comoment, a, lam, standardize, max_iter, tol,
+                                 None if fits[f] is None else fits[f].w) for f in folds}
+
+    def score(fits):
+        return {f: -float(np.sqrt(squared_error(fold_moments[f], fits[f].coef, fits[f].intercept)
+                                  / fold_moments[f].n)) for f in folds}
+
+    return _path_scores(alphas, lambdas, folds, solve, score)
+
+
+def cross_validate(rows: np.ndarray, fold_of: np.ndarray, alphas: list, lambdas: list, standardize: bool,
+                   max_iter: int, tol: float) -> list:
+    """Binomial over rows ``[y, x...]`` packed in memory with their fold (``fold_of``)."""
+    folds = sorted(set(fold_of.tolist()))
+    k = rows.shape[1] - 1
+    parts = {f: (rows[fold_of != f], rows[fold_of == f]) for f in folds}
+
+    def solve(a, lam, fits):
+        out = {}
+        for f in folds:
+            train = parts[f][0]
+            prev = fits[f]
+            out[f] = enet_binomial(lambda train=train: iter([(train[:, 1:], train[:, 0])]), k, a, lam, standardize,
+                                   max_iter, tol, None if prev is None else prev.w,
+                                   0.0 if prev is None else prev.intercept)
+        return out
+
+    def score(fits):
+        out = {}
+        for f in folds:
+            test = parts[f][1]
+            p = special.expit(fits[f].intercept + test[:, 1:] @ fits[f].coef)
+            out[f] = float(np.mean((p >= 0.5) == (test[:, 0] == 1)))
+        return out
+
+    return _path_scores(alphas, lambdas, folds, solve, score)
+
+
+def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: list, lambdas: list, n_folds: int,
+                          seed: int, standardize: bool, max_iter: int, tol: float) -> list:
+    """Binomial by aggregate passes: at every grid point the folds' proximal Newton steps run in
+    lockstep (one statement per step, rows joined on ``fold <> row fold``), then one statement
+    scores every fold's model on its own rows."""
+    from indb_ml.regress import lockstep
+    from indb_ml.regress.elastic_net import feature_moments, logit_step_call
+    from indb_ml.regress.score_passes import fold_pass
+
+    folds = sorted(fold_moments)
+    moments = {}
+    for f in folds:
+        merged = None
+        for other in folds:
+            if other != f:
+                merged = comoment_merge(merged, fold_moments[other])
+        moments[f] = feature_moments(merged)
+    call = logit_step_call(sess, features, "indb_ml_c.coef", "s.x", "s.y")
+
+    def evaluate(pending: dict) -> dict:
+        rows = fold_pass(sess, source, features, n_folds, seed, [call], pending)
+        return {f: enet_sums_from_cstate(rows[f]["state"]) for f in pending}
+
+    def solve(a, lam, fits):
+        gens = {f: enet_binomial_steps(moments[f], a, lam, standardize, max_iter, tol,
+                                       None if fits[f] is None else fits[f].w,
+                                       0.0 if fits[f] is None else fits[f].intercept) for f in folds}
+        return lockstep.run_lockstep(gens, {f: next(g) for f, g in gens.items()}, evaluate)
+
+    def score(fits):
+        coefs = {f: np.concatenate([[fits[f].intercept], fits[f].coef]) for f in folds}
+        rows = fold_pass(sess, source, features, n_folds, seed,
+                         ["pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, pg_catalog.array_prepend("
+                          "1::pg_catalog.float8, s.x)) = (s.y = 1))::integer)"], coefs, train=False)
+        return {f: float(rows[f]["state"]) for f in folds}
+
+    return _path_scores(alphas, lambdas, folds, solve, score)
 
 
 def best(results: list) -> tuple:
