@@ -85,17 +85,54 @@ expit(double eta)
 	}
 }
 
-/* log(1 + e^eta) without overflow (numpy's logaddexp(0, eta)). */
+/*
+ * p = expit(eta) and log(1 + e^eta), without overflow, from one exp(): as scipy's expit
+ * and numpy's logaddexp(0, eta).
+ */
 static inline double
-log1pexp(double eta)
+expit_log1pexp(double eta, double *log1pexp)
 {
-	if (eta == 0.0)
-		return M_LN2;
-	if (eta > 0)
-		return eta + log1p(exp(-eta));
+	double		e;
+
+	if (eta >= 0)
+	{
+		e = exp(-eta);
+		*log1pexp = eta == 0.0 ? M_LN2 : eta + log1p(e);
+		return 1.0 / (1.0 + e);
+	}
 	if (eta < 0)
-		return log1p(exp(eta));
-	return eta;					/* NaN */
+	{
+		e = exp(eta);
+		*log1pexp = log1p(e);
+		return e / (1.0 + e);
+	}
+	*log1pexp = eta;			/* NaN */
+	return eta;
+}
+
+/*
+ * lgamma(y + 1) for a count y: from a table of the first LGAMMA_TABLE values, filled once
+ * per aggregate call site (fn_extra), else lgamma() (the same values either way).
+ */
+#define LGAMMA_TABLE	1024
+
+static double
+log_factorial(FunctionCallInfo fcinfo, double y)
+{
+	double	   *table = (double *) fcinfo->flinfo->fn_extra;
+
+	if (y < 0.0 || y >= LGAMMA_TABLE)
+		return lgamma(y + 1.0);
+	if (table == NULL)
+	{
+		int			i;
+
+		table = (double *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, LGAMMA_TABLE * sizeof(double));
+		for (i = 0; i < LGAMMA_TABLE; i++)
+			table[i] = lgamma((double) i + 1.0);
+		fcinfo->flinfo->fn_extra = table;
+	}
+	return table[(int) y];
 }
 
 /* The standard normal CDF as scipy's ndtr (Cephes). */
@@ -363,34 +400,47 @@ count_skipped(FunctionCallInfo fcinfo, IndbState *s, int kind, int32 param, cons
 	return s;
 }
 
-/* X'WX += w x x^T on the packed upper triangle at hess */
+/*
+ * X'WX += w x x^T on the packed upper triangle at hess. The rows of the triangle are
+ * consecutive, so one pointer walks them; restrict lets the compiler vectorize the axpy.
+ */
 static inline void
-add_weighted_outer(double *hess, const double *x, int k, double w)
+add_weighted_outer(double *restrict hess, const double *restrict x, int k, double w)
 {
+	double	   *restrict row = hess;
 	int			i,
 				j;
 
 	for (i = 0; i < k; i++)
 	{
+		const double *restrict xr = x + i;
 		double		xi = x[i] * w;
-		double	   *row = hess + indb_tri_row(k, i) - i;	/* row[j] is H[i][j] for j >= i */
+		int			len = k - i;
 
 		if (k > 256)
 			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 5e7 multiply-adds */
-		for (j = i; j < k; j++)
-			row[j] += xi * x[j];
+		for (j = 0; j < len; j++)
+			row[j] += xi * xr[j];
+		row += len;
 	}
 }
 
+/* x . coef, with two accumulators (the products' order differs from numpy's by rounding only) */
 static inline double
-dot(const double *x, const double *coef, int k)
+dot(const double *restrict x, const double *restrict coef, int k)
 {
-	double		s = 0.0;
+	double		s0 = 0.0,
+				s1 = 0.0;
 	int			i;
 
-	for (i = 0; i < k; i++)
-		s += x[i] * coef[i];
-	return s;
+	for (i = 0; i + 1 < k; i += 2)
+	{
+		s0 += x[i] * coef[i];
+		s1 += x[i + 1] * coef[i + 1];
+	}
+	if (i < k)
+		s0 += x[i] * coef[i];
+	return s0 + s1;
 }
 
 /*
@@ -409,7 +459,8 @@ indb_ml_logregr_step_trans(PG_FUNCTION_ARGS)
 	double		y,
 				eta,
 				p,
-				r;
+				r,
+				softplus;
 	int			k,
 				i;
 	bool		has_null;
@@ -438,9 +489,9 @@ indb_ml_logregr_step_trans(PG_FUNCTION_ARGS)
 	count = add_count(s->n, 1);	/* checked before anything changes */
 
 	eta = dot(x, coef, k);
-	p = expit(eta);
+	p = expit_log1pexp(eta, &softplus);
 	r = y - p;
-	s->data[0] += y * eta - log1pexp(eta);
+	s->data[0] += y * eta - softplus;
 	for (i = 0; i < k; i++)
 		s->data[1 + i] += x[i] * r;
 	add_weighted_outer(s->data + 1 + k, x, k, p * (1.0 - p));
@@ -593,7 +644,7 @@ indb_ml_glm_step_trans(PG_FUNCTION_ARGS)
 			sums[GLM_LL_A] += xlogy(y, mu) + xlog1py(1.0 - y, -mu);
 			break;
 		case FAM_POISSON:
-			sums[GLM_LL_A] += xlogy(y, mu) - mu - lgamma(y + 1.0);
+			sums[GLM_LL_A] += xlogy(y, mu) - mu - log_factorial(fcinfo, y);
 			break;
 		case FAM_GAUSSIAN:
 			sums[GLM_LL_A] += resid * resid;
