@@ -142,3 +142,49 @@ def test_predict_functions_run_in_parallel_workers_and_equal_serial(data, expr):
     plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + query).fetchall())
     assert "Gather" in plan and "Parallel Seq Scan" in plan, plan
     assert conn.execute(query).fetchone()[0] == pytest.approx(serial, rel=1e-12)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    ("indb_ml.multinom_predict_prob('{0.5, 1}', ARRAY[1, 2])", E.ArraySubscriptError, "2-D array"),
+    ("indb_ml.multinom_predict_prob('{{0.5, 1}}', ARRAY[1, 2, 3])", E.ArraySubscriptError,
+     "2 coefficients per category but 3 features"),
+    ("indb_ml.multinom_predict_prob('{{0.5, 1}}', '{{1, 2}}')", E.ArraySubscriptError, "2 coefficients"),
+    ("indb_ml.multinom_predict_prob('{{0.5, 1}}', ARRAY[1, NULL])", E.NullValueNotAllowed, "a feature is NULL"),
+    ("indb_ml.multinom_predict_prob('{{0.5, NULL}}', ARRAY[1, 2])", E.NullValueNotAllowed, "coefficient is NULL"),
+    ("indb_ml.ordinal_predict_prob('{0, 1}', '{1}', ARRAY[1, 2], 'logit')", E.ArraySubscriptError,
+     "1 coefficients but 2 features"),
+    ("indb_ml.ordinal_predict_prob('{0, 1}', '{1}', ARRAY[NULL::float8], 'logit')", E.NullValueNotAllowed, "NULL"),
+    ("indb_ml.ordinal_predict_prob('{0, NULL}', '{1}', ARRAY[1], 'logit')", E.NullValueNotAllowed,
+     "coef_threshold"),
+    ("indb_ml.ordinal_predict_prob('{}', '{1}', ARRAY[1], 'logit')", E.ArraySubscriptError, "empty"),
+    ("indb_ml.ordinal_predict_prob('{0, 1}', '{1}', ARRAY[1], 'cloglog')", E.InvalidParameterValue,
+     "unknown link 'cloglog'"),
+])
+def test_row_functions_reject_bad_arguments(postgresql, call, error, message):
+    with pytest.raises(error, match=message):
+        postgresql.execute("SELECT " + call)
+
+
+def test_row_functions_are_c_and_keep_their_results(postgresql):
+    """The C row functions give what the PL/pgSQL ones gave: the same formulas (softmax with
+    the largest predictor subtracted; Hart's normal CDF for the probit, as _normal_cdf), checked
+    against numpy and against _normal_cdf itself, extreme predictors included."""
+    langs = postgresql.execute("SELECT proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                               "WHERE proname IN ('multinom_predict_prob', 'ordinal_predict_prob')").fetchall()
+    assert sorted(langs) == [("multinom_predict_prob", "c"), ("ordinal_predict_prob", "c")]
+    coefs = [[800.0, -1.0], [-3.0, 2.0]]
+    for x in ([1.0, 0.5], [1.0, -900.0], [0.0, 0.0]):
+        got = postgresql.execute("SELECT indb_ml.multinom_predict_prob(%s, %s)", [coefs, x]).fetchone()[0]
+        np.testing.assert_allclose(got, _softmax_ref_first(np.array([x]), coefs)[0], rtol=1e-14, atol=1e-300)
+    theta, beta = [-0.5, 0.9, 40.0], [1.0, -0.7]
+    for x in ([0.3, 0.1], [-710.0, 0.0], [720.0, 1.0]):
+        for link in ("logit", "probit", "PROBIT"):
+            got = postgresql.execute("SELECT indb_ml.ordinal_predict_prob(%s, %s, %s, %s)",
+                                     [theta, beta, x, link]).fetchone()[0]
+            g = np.array(theta) - np.dot(beta, x)
+            if link == "logit":
+                cum = np.where(g > 700, 1.0, np.where(g < -700, 0.0, special.expit(g)))
+            else:
+                cum = np.array([postgresql.execute("SELECT indb_ml._normal_cdf(%s)", [float(v)]).fetchone()[0]
+                                for v in g])
+            np.testing.assert_allclose(got, np.diff(np.concatenate([[0.0], cum, [1.0]])), rtol=1e-15, atol=1e-300)

@@ -111,7 +111,12 @@ def test_multinom_grouped_aggregate_equals_memory_and_statsmodels(md):
     conn, x, y, g, _ = md
     call = "SELECT indb_ml.multinom(%s, %s, 'y', 'ARRAY[1, x1, x2]', 0, 'logit', 'g', %s)"
     assert run(conn, call, ["md", "mm_mem", OPT]) == "memory"
+    messages = []
+    conn.add_notice_handler(lambda d: messages.append(d.message_primary))
     assert run(conn, call, ["md_view", "mm_view", OPT]) == "aggregate"
+    # both groups step together: one statement per Newton step, not one per group and step
+    steps = conn.execute("SELECT max(num_iterations) FROM mm_mem").fetchone()[0]
+    assert f"multinom: {steps + 1} Newton statements for 2 group(s)" in messages, messages
     assert run(conn, call, ["md_parted", "mm_part", OPT]) == "aggregate"
     mem = conn.execute(f"SELECT {MULTINOM_COLS} FROM mm_mem ORDER BY g, category").fetchall()
     summary = "SELECT num_all_groups, num_failed_groups, total_rows_processed, total_rows_skipped, category_list FROM "

@@ -123,12 +123,13 @@ class AggregatePlan:
             sess, [0.0] * (m * k))))
         skipped = {g: skipped_of(r["state"]) for g, r in rows.items()}
         start = {g: step for g, r in rows.items() if (step := step_from_state(r["state"], m, k)) is not None}
-        first = [True]
+        first, calls = [True], [0]
 
         def evaluate(asks: dict) -> dict:
             if first[0]:
                 first[0] = False
                 return {g: start[g] for g in asks}
+            calls[0] += 1
             got = passes.run_pass(sess, source, group_cols, self._call("_mlogit_step", "indb_ml_c.coef"),
                                   coef_by_group={g: b.ravel() for g, b in asks.items()})
             match = passes.match_keys(sess, source, group_cols, asks, got)
@@ -136,6 +137,7 @@ class AggregatePlan:
             return {g: out[g] for g in asks}
 
         fits = newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance)
+        sess.debug(f"{self.what}: {1 + calls[0]} Newton statements for {len(start)} group(s)")
         return fits, skipped
 
     def hc0_meats(self, fits: dict) -> dict:

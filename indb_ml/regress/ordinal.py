@@ -151,6 +151,7 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str):
                 + ")")
 
     beta0, theta0 = unpack(start_point(k, n_categories), k)
+    statements = [1]
     rows = passes.run_pass(sess, source, group_cols,
                            call(passes.float8_array_sql(sess, np.concatenate([theta0, beta0])), False))
     skipped = {g: skipped_of(r["state"]) for g, r in rows.items()}
@@ -166,6 +167,7 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str):
                 rest[g] = (beta, theta, hessian)
         if rest:
             hessian = any(h for _, _, h in rest.values())
+            statements[0] += 1
             got = passes.run_pass(sess, source, group_cols, call("indb_ml_c.coef", hessian),
                                   coef_by_group={g: np.concatenate([t, b]) for g, (b, t, _) in rest.items()})
             match = passes.match_keys(sess, source, group_cols, rest, got)
@@ -175,4 +177,5 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str):
 
     keys = [g for g in skipped if g in first]
     fits = fit_groups(evaluate, keys, k, n_categories) if keys else {}
+    sess.debug(f"ordinal: {statements[0]} statements for {len(keys)} group(s)")
     return fits, skipped
