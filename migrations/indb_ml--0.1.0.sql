@@ -3485,6 +3485,27 @@ $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, integer[]) IS
 'Average marginal effects of a linregr_train, logregr_train or mlogregr_train model (MADlib margins) over its source (or source_table); x_design names interaction and indicator terms (''1, age, i.female, female*age''). output_table has variables (1-based positions of basis terms; constant columns such as the intercept are left out), margins, std_err (delta method), z_stats, p_values; for mlogregr one row per non-reference category with category and ref_category; a grouped model gives one row per group, led by its grouping columns.';
 
+CREATE FUNCTION indb_ml._margins_transition(state bytea, x float8[], coef float8[], design integer[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_margins_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._margins_transition(bytea, float8[], float8[], integer[]) IS
+'Internal: transition step of indb_ml._margins_state (C: each target term''s marginal effect at coef and its exact gradient in coef, summed; the minimum and maximum of every feature; rows with a NULL are counted as skipped).';
+
+CREATE FUNCTION indb_ml._margins_combine(a bytea, b bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_margins_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._margins_combine(bytea, bytea) IS
+'Internal: merge step of indb_ml._margins_state (minimum and maximum of the features, sums of the effects and gradients), in C.';
+
+CREATE AGGREGATE indb_ml._margins_state(float8[], float8[], integer[]) (
+    SFUNC = indb_ml._margins_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._margins_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._margins_state(float8[], float8[], integer[]) IS
+'Internal: one pass of margins per group: (x, coefficients, the design written by indb_ml.margins) to the summed effects and delta-method Jacobians, finalized by the driver.';
+
 -- ---- 57_cross_validation.sql ----
 -- k-fold cross-validation of the regression models (a typed signature)
 

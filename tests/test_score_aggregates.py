@@ -217,3 +217,50 @@ def test_elastic_net_cross_validation_on_every_source_and_plan(data, family, dep
                        + fetch(conn, f"SELECT 0, 0, intercept, coef_all FROM e{i}"))
     for other in results[1:]:
         close(other, results[0], 1e-7)
+
+
+@pytest.mark.parametrize("trainer", ["logregr_train('flat', 'm', 'b', 'ARRAY[1, x1, x2, x1*x2]', 'g', 50, 'irls', "
+                                     "1e-12)", "linregr_train('flat', 'm', 'y', 'ARRAY[1, x1, x2, x1*x2]', 'g')"])
+def test_margins_on_every_source_grouped_and_parallel(data, trainer):
+    conn, x, y, b, g, _ = data
+    conn.execute("SELECT indb_ml." + trainer)
+    query = "SELECT g, variables, margins, std_err, p_values FROM {} ORDER BY g"
+    results = []
+    for i, source in enumerate(SOURCES):
+        conn.execute("SELECT indb_ml.margins('m', %s, '1, x1, x2, x1*x2', %s)", [f"mg{i}", source])
+        results.append(fetch(conn, query.format(f"mg{i}")))
+    assert [r[:2] for r in results[0]] == [(1, [2, 3]), (2, [2, 3])]
+    for other in results[1:]:
+        assert [r[:2] for r in other] == [r[:2] for r in results[0]]
+        close([r[2:] for r in other], [r[2:] for r in results[0]], 1e-10)
+    # the average effect of x1 by hand: mean over the group's rows of dF/dx1
+    for gv, row in zip((1, 2), results[0]):
+        beta = np.array(conn.execute("SELECT coef FROM m WHERE g = %s", [gv]).fetchone()[0])
+        xm = x[g == gv]
+        slope = beta[1] + beta[3] * xm[:, 2]
+        if "logregr" in trainer:
+            p = 1 / (1 + np.exp(-(xm @ beta[:3] + beta[3] * xm[:, 1] * xm[:, 2])))
+            slope = p * (1 - p) * slope
+        assert row[2][0] == pytest.approx(slope.mean(), rel=1e-10)
+    force_parallel(conn)
+    conn.execute("SELECT indb_ml.margins('m', 'mgp', '1, x1, x2, x1*x2', 'parted')")
+    close([r[2:] for r in fetch(conn, query.format("mgp"))], [r[2:] for r in results[0]], 1e-10)
+
+
+def test_margins_bad_input(data):
+    conn = data[0]
+    conn.execute("SELECT indb_ml.linregr_train('flat', 'm', 'y', 'ARRAY[1, x1, x2]')")
+    conn.execute("CREATE TABLE bad AS SELECT * FROM flat")
+    conn.execute("UPDATE bad SET x2 = 'Infinity' WHERE id = 3")
+    with pytest.raises(E.InvalidTextRepresentation, match="NaN or Infinity"), conn.transaction():
+        conn.execute("SELECT indb_ml.margins('m', 'mg', NULL, 'bad')")
+    conn.execute("UPDATE bad SET x2 = NULL WHERE id = 3")  # skipped
+    conn.execute("SELECT indb_ml.margins('m', 'mg', NULL, 'bad')")
+    assert conn.execute("SELECT variables FROM mg").fetchone()[0] == [2, 3]
+    conn.execute("CREATE TABLE arr AS SELECT y, ARRAY[1, x1] AS x FROM flat")
+    conn.execute("UPDATE m_summary SET source_table = 'arr', independent_varname = 'x'")
+    with pytest.raises(E.ArraySubscriptError, match="different lengths"), conn.transaction():
+        conn.execute("SELECT indb_ml.margins('m', 'mg2')")
+    with pytest.raises(E.InvalidParameterValue, match="invalid design"), conn.transaction():
+        conn.execute("SELECT indb_ml._margins_state(ARRAY[1, 2]::float8[], ARRAY[1, 2]::float8[], "
+                     "ARRAY[0, 2, 1, 0, 1, 5, 0, 0]) FROM flat")

@@ -7,8 +7,9 @@ product of powers of basis variables (``age^2``, ``female*age``). The marginal e
 continuous basis variable averages ``dF/dx`` over the rows, the derivative running through
 every interaction that contains it; that of an indicator is the discrete change
 ``F(set) - F(unset)`` with its category's siblings at 0, as MADlib computes it. Standard
-errors are the delta method's, with the Jacobian in the coefficients taken by central
-differences (as statsmodels does for ``get_margeff``).
+errors are the delta method's. The per-row effects and their exact gradients in the
+coefficients are summed by the C aggregate ``indb_ml._margins_state`` (``src/margins.c``)
+from the design this module parses and encodes; :func:`average_margins` finalizes them.
 
 >>> d = parse_design("1, age, i.female, female*age", 4)
 >>> [t.name for t in d.basis], d.interactions[0].powers
@@ -21,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
 _SPLIT = re.compile(r'((?:[^,"]|"[^"]*")+)')
 _PRODUCT = re.compile(r'((?:[^*"]|"[^"]*")+)')
@@ -119,67 +120,56 @@ def parse_design(text: str, n_terms: int) -> Design:
     return Design(basis, interactions)
 
 
-def _with_basis(design: Design, x: np.ndarray, values: dict) -> np.ndarray:
-    """``x`` with basis columns set to ``values`` and the interactions that use them recomputed."""
-    out = x.copy()
-    for pos, v in values.items():
-        out[:, pos] = v
+MODELS = {"linear": 0, "logit": 1, "mlogit": 2}
+
+
+def siblings(design: Design, b: Basis) -> list:
+    """The other indicators of an indicator term's category (set to 0 with it)."""
+    if not b.indicator:
+        return []
+    return [o.position for o in design.basis if o.indicator and o.category and o.category == b.category
+            and o is not b]
+
+
+def encode_design(design: Design, targets: list, kind: str, m: int, k: int) -> list:
+    """The ``int4[]`` the C aggregate ``indb_ml._margins_state`` reads (``src/margins.c``)."""
+    out = [MODELS[kind], k, m, len(design.interactions)]
     for it in design.interactions:
-        if any(p in values for p in it.powers):
-            col = np.ones(x.shape[0])
-            for p, power in it.powers.items():
-                col *= out[:, p] ** power
-            out[:, it.position] = col
+        out += [it.position, len(it.powers)]
+        for pos, power in it.powers.items():
+            out += [pos, power]
+    out.append(len(targets))
+    for b in targets:
+        sib = siblings(design, b)
+        out += [b.position, int(b.indicator), len(sib)] + sib
     return out
 
 
-def _gradient_columns(design: Design, x: np.ndarray, b: Basis) -> np.ndarray:
-    """``d(row of x)/d x_b`` for every row: 1 at b, the interactions' partial derivatives."""
-    g = np.zeros_like(x)
-    g[:, b.position] = 1.0
-    for it in design.interactions:
-        power = it.powers.get(b.position, 0)
-        if power:
-            col = power * x[:, b.position] ** (power - 1)
-            for p, pw in it.powers.items():
-                if p != b.position:
-                    col = col * x[:, p] ** pw
-            g[:, it.position] = col
-    return g
+@dataclass
+class MarginSums:
+    """A margins state: rows, each feature's minimum and maximum, the summed effects
+    (targets x m) and their summed gradients in the coefficients ((targets m) x (m k))."""
+
+    n: int
+    skipped: int
+    xmin: np.ndarray
+    xmax: np.ndarray
+    effects: np.ndarray
+    jacobian: np.ndarray
 
 
-def _prob(kind: str, eta: np.ndarray) -> np.ndarray:
-    """The mean: eta (linear), expit (logit), softmax with the reference at 0 (mlogit; n x m)."""
-    if kind == "linear":
-        return eta
-    if kind == "logit":
-        return special.expit(eta)
-    full = np.column_stack([np.zeros(eta.shape[0]), eta])
-    return np.exp(full - special.logsumexp(full, axis=1, keepdims=True))[:, 1:]
+def margin_sums_from_cstate(raw, n_targets: int, m: int, k: int) -> MarginSums | None:
+    from indb_ml.kernels.cstate import MARGINS, parse_state
 
-
-def _effects(kind: str, design: Design, x: np.ndarray, beta: np.ndarray, targets: list) -> np.ndarray:
-    """Average marginal effects, ``m x len(targets)``; ``beta`` is m x k (one row unless mlogit)."""
-    eta = x @ beta.T  # n x m
-    out = np.empty((beta.shape[0], len(targets)))
-    for t, b in enumerate(targets):
-        if b.indicator:
-            siblings = {o.position: 0.0 for o in design.basis if o.indicator and o.category and
-                        o.category == b.category and o is not b}
-            hi = _with_basis(design, x, {**siblings, b.position: 1.0}) @ beta.T
-            lo = _with_basis(design, x, {**siblings, b.position: 0.0}) @ beta.T
-            out[:, t] = (_prob(kind, hi) - _prob(kind, lo)).mean(axis=0)
-            continue
-        slope = _gradient_columns(design, x, b) @ beta.T  # d eta / d x_b, n x m
-        if kind == "linear":
-            out[:, t] = slope.mean(axis=0)
-        elif kind == "logit":
-            p = special.expit(eta)
-            out[:, t] = (p * (1 - p) * slope).mean(axis=0)
-        else:
-            p = _prob(kind, eta)
-            out[:, t] = (p * (slope - (p * slope).sum(axis=1, keepdims=True))).mean(axis=0)
-    return out
+    state = parse_state(raw, MARGINS)
+    if state is None:
+        return None
+    if state.width != 2 * k + n_targets * m * (1 + m * k) or state.param != k:
+        raise ValueError("invalid aggregate state: a margins state of another design")
+    d = state.data
+    eff = d[2 * k:2 * k + n_targets * m].reshape(n_targets, m)
+    jac = d[2 * k + n_targets * m:].reshape(n_targets * m, m * k)
+    return MarginSums(state.n, state.skipped, d[:k].copy(), d[k:2 * k].copy(), eff.copy(), jac.copy())
 
 
 @dataclass
@@ -190,21 +180,14 @@ class Margins:
     p_values: np.ndarray
 
 
-def average_margins(kind: str, design: Design, x: np.ndarray, beta: np.ndarray, vcov: np.ndarray,
-                    targets: list) -> Margins:
-    """Margins and delta-method statistics; ``vcov`` is over ``beta`` flattened row-major."""
-    beta = np.atleast_2d(np.asarray(beta, dtype=float))
-    effects = _effects(kind, design, x, beta, targets)
-    flat = beta.ravel()
-    jac = np.empty((effects.size, flat.size))
-    for i in range(flat.size):
-        h = 1e-6 * max(1.0, abs(flat[i]))
-        up, down = flat.copy(), flat.copy()
-        up[i] += h
-        down[i] -= h
-        jac[:, i] = (_effects(kind, design, x, up.reshape(beta.shape), targets)
-                     - _effects(kind, design, x, down.reshape(beta.shape), targets)).ravel() / (2 * h)
-    se = np.sqrt(np.clip(np.diag(jac @ vcov @ jac.T), 0, None)).reshape(effects.shape)
+def average_margins(sums: MarginSums, chosen: list, vcov: np.ndarray) -> Margins:
+    """Average effects of the targets at indices ``chosen`` (of the pass's targets) and their
+    delta-method statistics; ``vcov`` is over the coefficients flattened row-major."""
+    m = sums.effects.shape[1]
+    effects = sums.effects[chosen].T / sums.n  # m x T
+    rows = [t * m + j for j in range(m) for t in chosen]  # (j, t) order, as effects.ravel()
+    jac = sums.jacobian[rows] / sums.n
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0, None)).reshape(effects.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = effects / se
     return Margins(effects, se, z, 2 * stats.norm.sf(np.abs(z)))

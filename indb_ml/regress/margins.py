@@ -7,22 +7,27 @@ the logit the mean ``dp/dx``, for the multinomial logit the mean ``dP_j/dx`` of 
 non-reference category; indicators get the discrete change. Standard errors are the delta
 method's with the model's variance-covariance. Constant basis columns (the intercept)
 have no margin and are left out unless asked for. The model's ``_summary`` names the
-source, the expressions and the grouping; the rows are packed once (per group) to average
-over them, and a grouped model gives one output row per group, as MADlib's does.
+source, the expressions and the grouping. One aggregate statement over the source sums
+every row's effects and their exact gradients in the coefficients per group, at the
+group's coefficients (C, ``indb_ml._margins_state``): views, partitioned, foreign and
+distributed tables and parallel workers alike. A grouped model gives one output row per
+group, as MADlib's does.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models
-from indb_ml.core.packed import packed_groups
 from indb_ml.core.relations import new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.margins import Basis, Design, average_margins, parse_design
+from indb_ml.kernels.margins import Basis, Design, average_margins, encode_design, margin_sums_from_cstate, parse_design
 
 METHODS = {"linregr": "linear", "logregr": "logit", "mlogregr": "mlogit"}
 
@@ -55,33 +60,45 @@ def margins(sess, model_table, output_table, x_design=None, source_table=None, m
     source = resolve_source(sess, source_table or info["source_table"])
     features = resolve_features(sess, source, info["dependent_varname"], info["independent_varname"], grouping,
                                 allow_bool=kind == "logit")
-    groups, _ = packed_groups(sess, source, features, lambda y: None, "margins")
-    groups = {g: np.vstack([b[:, 1:] for b in parts]) for g, parts in groups.items() if parts}
-    if not groups:
-        raise InputError("margins: the source has no rows", sqlstate=InputError.NO_DATA)
-    if any(x.shape[1] != k for x in groups.values()):
-        raise InputError(f"margins: the model has {k} coefficients but the source gives "
-                         f"{next(iter(groups.values())).shape[1]} features")
+    if features.n_features is not None and features.n_features != k:
+        raise InputError(f"margins: the model has {k} coefficients but the source gives {features.n_features} "
+                         "features")
     if kind == "mlogit":
         beta, vcov, ref = _mlogit_model(sess, model)
-        x = groups[None]
-        targets = _targets(sess, design, x, marginal_vars)
+        models = {None: (beta, vcov)}
+        features = dataclasses.replace(features, group_cols=())
+    else:
+        models = _models_by_group(sess, model, features.group_cols)
+    candidates = [b for b in design.basis if not b.reference]
+    if not candidates:
+        raise InputError("margins: no variable to compute a marginal effect for")
+    m = next(iter(models.values()))[0].shape[0]
+    code = encode_design(design, candidates, kind, m, k)
+    call = ("indb_ml._margins_state(" + features.x_sql + ", indb_ml_c.coef, "
+            + sess.literal("{" + ",".join(str(int(v)) for v in code) + "}") + "::pg_catalog.int4[])")
+    rows = passes.run_pass(sess, source, features.group_cols, call,
+                           coef_by_group={g: beta.ravel() for g, (beta, _) in models.items()})
+    match = passes.match_keys(sess, source, features.group_cols, models, rows)
+    sums = {}
+    for raw, row in rows.items():
+        got = margin_sums_from_cstate(row["state"], len(candidates), m, k)
+        if got is not None and got.n > 0 and match[raw] in models:
+            sums[match[raw]] = got
+    if not sums:
+        raise InputError("margins: the source has no rows" if kind == "mlogit" or not rows
+                         else "margins: no group of the source has a fitted model", sqlstate=InputError.NO_DATA)
+    if kind == "mlogit":
+        targets = _targets(sess, design, sums[None], marginal_vars)
         _write_mlogit(sess, out, ref, [b.position + 1 for b in targets],
-                      average_margins(kind, design, x, beta, vcov, targets))
+                      average_margins(sums[None], [candidates.index(b) for b in targets], models[None][1]))
         return
-    models = _models_by_group(sess, model, source, features.group_cols, list(groups))
-    rows = {}
-    for gkey, x in groups.items():
-        if gkey not in models:
-            continue  # the model has no coefficients for this group (it had no rows when trained)
-        beta, vcov = models[gkey]
-        targets = _targets(sess, design, x, marginal_vars)
-        m = average_margins(kind, design, x, beta, vcov, targets)
-        rows[gkey] = [[b.position + 1 for b in targets], m.margins[0].tolist(), m.std_err[0].tolist(),
-                      m.z_stats[0].tolist(), m.p_values[0].tolist()]
-    if not rows:
-        raise InputError("margins: no group of the source has a fitted model", sqlstate=InputError.NO_DATA)
-    write_models(sess, source, out, features.group_cols, OUT_COLUMNS, rows)
+    out_rows = {}
+    for gkey, got in sums.items():
+        targets = _targets(sess, design, got, marginal_vars)
+        mg = average_margins(got, [candidates.index(b) for b in targets], models[gkey][1])
+        out_rows[gkey] = [[b.position + 1 for b in targets], mg.margins[0].tolist(), mg.std_err[0].tolist(),
+                          mg.z_stats[0].tolist(), mg.p_values[0].tolist()]
+    write_models(sess, source, out, features.group_cols, OUT_COLUMNS, out_rows)
 
 
 def _width(sess, model) -> int:
@@ -91,18 +108,13 @@ def _width(sess, model) -> int:
     return int(row["k"])
 
 
-def _models_by_group(sess, model, source, group_cols: tuple, keys: list) -> dict:
-    """``{group key: (beta 1 x k, vcov)}``: the model row whose grouping values equal each key's
-    (SQL equality, so the key's spelling does not matter)."""
-    if not group_cols:
-        rows = sess.execute("SELECT NULL::text AS k, coef, variance_covariance FROM " + model.sql(sess))
-        if len(rows) != 1:
-            raise InputError("margins: an ungrouped model must have exactly one row")
-    else:
-        on = " AND ".join("m." + sess.ident(g) + " IS NOT DISTINCT FROM r." + sess.ident(g) for g in group_cols)
-        rows = sess.execute("SELECT k, m.coef, m.variance_covariance FROM pg_catalog.unnest($1::text[]) AS k "
-                            "CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::" + source.sql(sess)
-                            + ", k::jsonb) AS r JOIN " + model.sql(sess) + " m ON " + on, [keys], ["text[]"])
+def _models_by_group(sess, model, group_cols: tuple) -> dict:
+    """``{group key: (beta 1 x k, vcov)}`` of the model's rows with coefficients, keyed as the
+    aggregate passes key the source's groups (the model table has the source's column types)."""
+    rows = sess.execute("SELECT " + passes.group_key_sql(sess, group_cols, "m.") + " AS k, m.coef, "
+                        "m.variance_covariance FROM " + model.sql(sess) + " m")
+    if not group_cols and len(rows) != 1:
+        raise InputError("margins: an ungrouped model must have exactly one row")
     return {r["k"]: (np.asarray(r["coef"], dtype=float)[None, :], np.asarray(r["variance_covariance"], dtype=float))
             for r in rows if r["coef"] is not None}
 
@@ -128,17 +140,17 @@ def _mlogit_model(sess, model):
         "categories": [r["category"] for r in rows], "ref": rows[0]["ref_category"]}
 
 
-def _targets(sess, design: Design, x: np.ndarray, marginal_vars) -> list:
+def _targets(sess, design: Design, sums, marginal_vars) -> list:
     """The basis terms to report: ``marginal_vars`` (1-based positions of basis terms), or every
     basis term that varies; reference indicators have no margin of their own (MADlib warns)."""
-    constant = {b.position for b in design.basis if not b.indicator and np.ptp(x[:, b.position]) == 0}
+    constant = {b.position for b in design.basis if not b.indicator and sums.xmin[b.position] == sums.xmax[b.position]}
     by_pos = {b.position: b for b in design.basis}
     if marginal_vars:
         wanted = [int(v) - 1 for v in marginal_vars]
         bad = [v + 1 for v in wanted if v not in by_pos or v in constant]
         if bad:
             raise InputError(f"margins: marginal_vars {bad} are constant columns, interaction terms or out of "
-                             f"range 1..{x.shape[1]}", hint="list positions of varying basis terms")
+                             f"range 1..{sums.xmin.size}", hint="list positions of varying basis terms")
         chosen = [by_pos[v] for v in wanted]
     else:
         chosen = [b for b in design.basis if b.position not in constant]
