@@ -162,3 +162,19 @@ CREATE AGGREGATE indb_ml._logit_newton(float8, float8[], float8[], float8) (
 );
 COMMENT ON AGGREGATE indb_ml._logit_newton(float8, float8[], float8[], float8) IS
 'Internal: one Newton pass of the logistic log-likelihood at coef per group (robust and clustered logistic variances, cross-validation, the binomial elastic net on the aggregate path).';
+
+CREATE FUNCTION indb_ml._logit_newton_folds_transition(state bytea, y float8, x float8[], fold integer,
+                                                       coefs float8[], weight_floor float8) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logit_newton_folds_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logit_newton_folds_transition(bytea, float8, float8[], integer, float8[], float8) IS
+'Internal: transition step of indb_ml._logit_newton_folds (C: the row is added to the logistic Newton sums of every fold''s model but its own fold''s, at that model''s coefficients).';
+
+CREATE AGGREGATE indb_ml._logit_newton_folds(float8, float8[], integer, float8[], float8) (
+    SFUNC = indb_ml._logit_newton_folds_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._score_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._logit_newton_folds(float8, float8[], integer, float8[], float8) IS
+'Internal: one Newton pass of every cross-validation fold''s logistic model (each trained on the other folds) in one scan: (y, x, the row''s fold, the folds'' coefficients one block each, NaN-led blocks skipped, weight floor).';

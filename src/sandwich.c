@@ -412,3 +412,114 @@ indb_ml_logit_newton_combine(PG_FUNCTION_ARGS)
 {
 	return sum_combine(fcinfo, INDB_LOGIT, "logistic Newton combine");
 }
+
+/*
+ * _logit_newton_folds(y, x, fold, coefs, weight_floor): the logistic Newton sums of every
+ * cross-validation fold's model in one pass, without a join. coefs holds F blocks of k
+ * coefficients (fold f's model at block f-1; a block whose first value is NaN is not
+ * asked for); a row of fold f is added to every asked-for block but its own. State
+ * INDB_SCORE (the sums add up on merge), param k, F blocks of [rows, log-likelihood,
+ * gradient (k), packed Hessian (k(k+1)/2)]; the header counts the rows read and skipped.
+ */
+PG_FUNCTION_INFO_V1(indb_ml_logit_newton_folds_trans);
+Datum
+indb_ml_logit_newton_folds_trans(PG_FUNCTION_ARGS)
+{
+	const char *fname = "logistic Newton step per fold";
+	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_SCORE, true, fname);
+	const double *x,
+			   *coefs;
+	double		y,
+				floor_w;
+	int			k,
+				kc,
+				folds,
+				fold,
+				f,
+				i;
+	int64		block;
+	bool		has_null,
+				coef_null;
+
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: the fold, the coefficients and the weight floor must not be NULL", fname)));
+	floor_w = PG_GETARG_FLOAT8(5);
+	if (!(floor_w >= 0.0 && floor_w <= 0.25))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: the weight floor must be in [0, 0.25], not %g", fname, floor_w)));
+	fold = PG_GETARG_INT32(3);
+	coefs = indb_vector_arg(fcinfo, 4, &kc, &coef_null, fname, "coefs");
+	if (coef_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: coefs must not contain NULL", fname)));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		x = NULL, k = 0, has_null = true;
+	else
+		x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
+	if (has_null)
+	{
+		if (s == NULL)
+			s = indb_state_new(fcinfo, INDB_SCORE, 0, 0, fname);
+		s->skipped = add_count(s->skipped, 1);
+		PG_RETURN_BYTEA_P(s);
+	}
+	if (k == 0 || kc == 0 || kc % k != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s: %d coefficients are not whole blocks of %d features", fname, kc, k)));
+	folds = kc / k;
+	if (fold < 1 || fold > folds)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s: fold %d is outside 1..%d", fname, fold, folds)));
+	y = PG_GETARG_FLOAT8(1);
+	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
+		indb_error_nonfinite(fname);
+	if (y != 0.0 && y != 1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s: the dependent variable must be boolean or 0/1, not %g", fname, y),
+				 errhint("check dependent_varname")));
+	block = 2 + k + indb_tri_size(k);
+	if ((int64) folds * block > INDB_MAX_WIDTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: %d folds of %d features need more than %d sums", fname, folds, k, INDB_MAX_WIDTH),
+				 errhint("use fewer folds or features")));
+	if (s == NULL || s->width == 0)
+	{
+		IndbState  *fresh = indb_state_new(fcinfo, INDB_SCORE, (int) (folds * block), k, fname);
+
+		if (s != NULL)
+			fresh->skipped = s->skipped;
+		s = fresh;
+	}
+	else if (s->width != folds * block || s->param != k)
+		indb_error_width(fname, "independent variable", s->param, k);
+	s->n = add_count(s->n, 1);
+	for (f = 0; f < folds; f++)
+	{
+		const double *c = coefs + (int64) f * k;
+		double	   *b = s->data + f * block;
+		double		eta = 0.0,
+					p,
+					w;
+
+		if (f == fold - 1 || isnan(c[0]))
+			continue;
+		for (i = 0; i < k; i++)
+			eta += x[i] * c[i];
+		p = expit(eta);
+		w = p * (1.0 - p);
+		if (w < floor_w)
+			w = floor_w;
+		b[0] += 1.0;
+		b[1] += y * eta - log1pexp(eta);
+		fold_row(b + 2, b + 2 + k, k, y - p, w, x);
+	}
+	PG_RETURN_BYTEA_P(s);
+}

@@ -36,7 +36,6 @@ from indb_ml.kernels.elastic_net import (
     enet_binomial,
     enet_binomial_steps,
     enet_gaussian,
-    enet_sums_from_cstate,
 )
 from indb_ml.kernels.glm import (
     FAMILY_CODES,
@@ -52,7 +51,7 @@ from indb_ml.kernels.linregr import linregr_finalize
 from indb_ml.kernels.logregr import irls, irls_steps, logit_sums_from_cstate
 from indb_ml.regress import lockstep
 from indb_ml.regress.logregr import MEMORY_FASTER
-from indb_ml.regress.score_passes import fold_pass, fold_sql
+from indb_ml.regress.score_passes import COMPLETE, fold_pass, fold_sql, folds_newton_pass
 
 METHODS = ("linregr", "logregr", "glm", "elastic_net")
 
@@ -152,40 +151,33 @@ def _aggregate_scores(sess, source, features, kind, fam, params, n_folds, seed) 
         fits, train_rows = _glm_folds(sess, source, features, fam, params, n_folds, seed, k)
         coefs = {f: fit.coef for f, fit in fits.items()}
     else:
-        x_sql = "pg_catalog.array_prepend(1::pg_catalog.float8, s.x)" if enet else "s.x"
-        floor = str(WEIGHT_FLOOR) if enet else "0"
-
-        def call(coef_sql):
-            return "indb_ml._logit_newton(s.y, " + x_sql + ", " + coef_sql + ", " + floor + ")"
-
         width = k + 1 if enet else k
-        first = fold_pass(sess, source, features, n_folds, seed, [call("indb_ml_c.coef")],
-                          {f: np.zeros(width) for f in folds})
-        start, train_rows = {}, {}
-        for f in folds:
-            sums = logit_sums_from_cstate(first[f]["state"])[0] if f in first else None
-            if sums is None:
-                raise _too_few(0, n_folds)
-            start[f], train_rows[f] = sums, sums.n
+        floor = WEIGHT_FLOOR if enet else 0.0
+
+        def newton(pending: dict) -> dict:
+            return folds_newton_pass(sess, source, features, n_folds, seed, pending, width, floor, enet)
+
+        start = newton({f: np.zeros(width) for f in folds})
+        if any(f not in start for f in folds):
+            raise _too_few(0, n_folds)
+        train_rows = {f: s.n for f, s in start.items()}
         if enet:
             moments = _fold_moments(sess, source, features, n_folds, seed)
             gens = {f: enet_binomial_steps(moments[f], params["alpha"], params["lambda"], params["standardize"],
                                            params["max_iter"], params["tolerance"]) for f in folds}
         else:
             gens = {f: irls_steps(k, params["max_iter"], params["tolerance"]) for f in folds}
-        parse = enet_sums_from_cstate if enet else (lambda raw: logit_sums_from_cstate(raw)[0])
-        fits = _run_folds(gens, start, lambda pending: {
-            f: parse(r["state"]) for f, r in fold_pass(sess, source, features, n_folds, seed,
-                                                       [call("indb_ml_c.coef")], pending).items()})
+        fits = _run_folds(gens, start, newton)
         coefs = {f: (np.concatenate([[fit.intercept], fit.coef]) if enet else fit.coef) for f, fit in fits.items()}
     if kind == "glm":
         link = sess.literal(fam.link)
-        calls = ["pg_catalog.avg((s.y - indb_ml.glm_predict(indb_ml_c.coef, s.x, " + link + "))^2)",
-                 "pg_catalog.count(*)"]
+        calls = ["pg_catalog.avg((s.y - indb_ml.glm_predict(indb_ml_c.coef, s.x, " + link + "))^2)" + COMPLETE,
+                 "pg_catalog.count(s.y * s.x[1])" + COMPLETE]
     else:
         x_sql = "pg_catalog.array_prepend(1::pg_catalog.float8, s.x)" if enet else "s.x"
         calls = ["indb_ml._logit_newton(s.y, " + x_sql + ", indb_ml_c.coef, 0)",
-                 "pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, " + x_sql + ") = (s.y = 1))::integer)"]
+                 "pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, " + x_sql + ") = (s.y = 1))::integer)"
+                 + COMPLETE]
     scored = fold_pass(sess, source, features, n_folds, seed, calls, coefs, train=False)
     total = sum(train_rows.values()) // max(n_folds - 1, 1)
     out = {}

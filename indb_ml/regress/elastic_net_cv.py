@@ -27,11 +27,11 @@ from scipy import special
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_merge
 from indb_ml.kernels.elastic_net import (
+    WEIGHT_FLOOR,
     EnetFit,
     enet_binomial,
     enet_binomial_steps,
     enet_gaussian,
-    enet_sums_from_cstate,
     lambda_path,
 )
 
@@ -291,8 +291,8 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
     lockstep (one statement per step, rows joined on ``fold <> row fold``), then one statement
     scores every fold's model on its own rows."""
     from indb_ml.regress import lockstep
-    from indb_ml.regress.elastic_net import feature_moments, logit_step_call
-    from indb_ml.regress.score_passes import fold_pass
+    from indb_ml.regress.elastic_net import feature_moments
+    from indb_ml.regress.score_passes import COMPLETE, fold_pass, folds_newton_pass
 
     folds = sorted(fold_moments)
     moments = {}
@@ -302,11 +302,10 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
             if other != f:
                 merged = comoment_merge(merged, fold_moments[other])
         moments[f] = feature_moments(merged)
-    call = logit_step_call(sess, features, "indb_ml_c.coef", "s.x", "s.y")
+    width = fold_moments[folds[0]].width  # [y, x]: the intercept and k coefficients
 
     def evaluate(pending: dict) -> dict:
-        rows = fold_pass(sess, source, features, n_folds, seed, [call], pending)
-        return {f: enet_sums_from_cstate(rows[f]["state"]) for f in pending}
+        return folds_newton_pass(sess, source, features, n_folds, seed, pending, width, WEIGHT_FLOOR, True)
 
     def solve(a, lam, fits):
         gens = {f: enet_binomial_steps(moments[f], a, lam, standardize, max_iter, tol,
@@ -318,7 +317,7 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
         coefs = {f: np.concatenate([[fits[f].intercept], fits[f].coef]) for f in folds}
         rows = fold_pass(sess, source, features, n_folds, seed,
                          ["pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, pg_catalog.array_prepend("
-                          "1::pg_catalog.float8, s.x)) = (s.y = 1))::integer)"], coefs, train=False)
+                          "1::pg_catalog.float8, s.x)) = (s.y = 1))::integer)" + COMPLETE], coefs, train=False)
         return {f: float(rows[f]["state"]) for f in folds}
 
     return _path_scores(alphas, lambdas, folds, solve, score)

@@ -27,6 +27,42 @@ def sandwich_from_cstate(raw) -> tuple[np.ndarray, np.ndarray, int, int] | None:
     return state.data[:w].copy(), unpack_symmetric(state.data[w:], w), state.n, state.skipped
 
 
+COMPLETE = " FILTER (WHERE pg_catalog.array_position(s.x, NULL) IS NULL)"  # x without NULL elements
+
+
+def folds_newton_pass(sess: Session, source, features, n_folds: int, seed: int, coefs: dict, width: int,
+                      weight_floor: float = 0.0, intercept: bool = False) -> dict:
+    """``{fold: LogitSums}``: the logistic Newton sums of every asked-for fold's model (trained
+    on the other folds) at its coefficients, from one scan without a join
+    (``indb_ml._logit_newton_folds``); ``intercept`` prepends 1 to the features."""
+    from indb_ml.kernels.cstate import SCORE
+    from indb_ml.kernels.logregr import LogitSums
+
+    blocks = np.full((n_folds, width), np.nan)
+    for f, c in coefs.items():
+        blocks[f - 1] = c
+    x_sql = ("pg_catalog.array_prepend(1::pg_catalog.float8, " + features.x_sql + ")" if intercept
+             else features.x_sql)
+    query = ("SELECT indb_ml._logit_newton_folds(" + features.y_sql + ", " + x_sql + ", "
+             + fold_sql(features, n_folds, seed) + ", " + passes.float8_array_sql(sess, blocks.ravel()) + ", "
+             + sess.literal(passes.float8_text(weight_floor)) + "::pg_catalog.float8) AS state FROM "
+             + source.sql(sess))
+    settings = {"enable_partitionwise_aggregate": "on"} if source.kind == "p" else {}
+    try:
+        with sess.settings(settings):
+            row = sess.one(query)
+    except sess.spi_error as exc:
+        raise passes.pass_error(exc) from None
+    state = parse_state(row["state"], SCORE)
+    tri = width * (width + 1) // 2
+    if state is None or state.width != n_folds * (2 + width + tri):
+        return {}
+    data = state.data.reshape(n_folds, 2 + width + tri)
+    return {f: LogitSums(float(data[f - 1, 1]), data[f - 1, 2:2 + width].copy(),
+                         unpack_symmetric(data[f - 1, 2 + width:], width), int(data[f - 1, 0]))
+            for f in coefs if data[f - 1, 0] > 0}
+
+
 def fold_sql(features, n_folds: int, seed: int) -> str:
     """The row's fold, 1..n_folds: a seeded hash of its dependent and features."""
     return fold_sql_of(features.y_sql, features.x_sql, n_folds, seed)
@@ -42,10 +78,10 @@ def fold_pass(sess: Session, source, features, n_folds: int, seed: int, calls: l
     fold; with ``coefs`` ({fold: coefficients}) each requested fold's aggregates run over
     the rows of the other folds (``train``) or of that fold (``not train``), with
     ``indb_ml_c.coef`` naming its coefficients. ``calls`` are aggregate expressions over
-    ``y`` and ``x`` (returned as ``state``, ``state1``, ...). Rows with a NULL take no part."""
-    inner = ("SELECT y, x, " + fold_sql_of("y", "x", n_folds, seed) + " AS fold FROM (SELECT (" + features.y_sql
-             + ") AS y, (" + features.x_sql + ") AS x FROM " + source.sql(sess) + ") r WHERE y IS NOT NULL AND x "
-             "IS NOT NULL AND pg_catalog.array_position(x, NULL) IS NULL")
+    ``y`` and ``x`` (returned as ``state``, ``state1``, ...); the C aggregates skip rows with a
+    NULL, other aggregates filter them with :data:`COMPLETE`."""
+    inner = ("SELECT (" + features.y_sql + ") AS y, (" + features.x_sql + ") AS x, " + fold_sql(features, n_folds, seed)
+             + " AS fold FROM " + source.sql(sess))
     select = ", ".join(c + " AS state" + (str(i) if i else "") for i, c in enumerate(calls))
     if coefs is None:
         query = "SELECT s.fold AS k, " + select + " FROM (" + inner + ") s GROUP BY s.fold"
