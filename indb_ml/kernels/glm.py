@@ -27,6 +27,8 @@ from typing import Callable, Generator, Iterator
 import numpy as np
 from scipy import special, stats
 
+from indb_ml.kernels.logregr import slices
+
 LINKS = {  # name: (g, g inverse, g')
     "identity": (lambda m: m, lambda e: e, lambda m: np.ones_like(m)),
     "log": (np.log, np.exp, lambda m: 1 / m),
@@ -140,7 +142,7 @@ def _glm_pass(blocks: Callable[[], Iterator], k: int, fam: Family, w: np.ndarray
     variance = FAMILIES[fam.name][0]
     g, g_inv, g_prime = LINKS[fam.link]
     xtwx, xtwz, pearson, ll_a, ll_b, sum_y, n = np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, 0
-    for x, y in blocks():
+    for x, y in slices(blocks, k):
         if w is None:
             mu = (y + 0.5) / 2 if fam.name == "binomial" else (y + mean) / 2
             eta = g(mu)

@@ -62,10 +62,27 @@ class IgdEpoch:
     epoch: int
 
 
+# Rows per slice of a block in a pass: a few hundred KB of X, so the five numpy steps of a pass
+# reuse it from cache and their temporaries from the allocator instead of fresh pages (1M x 10
+# in 16 MB blocks: 0.15-0.24 s a pass; in slices: 0.07 s).
+SLICE_VALUES = 1 << 17
+
+
+def slices(blocks: Callable[[], Iterator], k: int) -> Iterator:
+    """``(X, y)`` of ``blocks()`` cut into slices of about SLICE_VALUES values."""
+    rows = max(2048, SLICE_VALUES // max(k, 1))
+    for x, y in blocks():
+        if x.shape[0] <= rows:
+            yield x, y
+            continue
+        for i in range(0, x.shape[0], rows):
+            yield x[i:i + rows], y[i:i + rows]
+
+
 def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int) -> LogitSums:
     """One pass over blocks in numpy: log-likelihood, gradient, Hessian and row count at ``w``."""
     ll, grad, hess, n = 0.0, np.zeros(k), np.zeros((k, k)), 0
-    for x, y in blocks():
+    for x, y in slices(blocks, k):
         eta = x @ w
         p = special.expit(eta)
         # log(1 + e^eta) computed stably; y*eta - log(1 + e^eta) is the log-likelihood.
