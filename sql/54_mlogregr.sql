@@ -89,7 +89,7 @@ CREATE AGGREGATE indb_ml._mlogit_step(float8, float8[], float8[], integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml._mlogit_step(float8, float8[], float8[], integer) IS
-'Internal: one Newton step of the multinomial logit, _mlogit_step(category index, x, coef, number of categories): a bytea state (kind 4, width (K-1) k) with the log-likelihood, gradient and packed information matrix at coef; one pass of mlogregr_train / multinom per group.';
+'Internal: one Newton step of the multinomial logit, _mlogit_step(category index, x, coef, number of categories): a bytea state (kind 4, width (K-1) k) with the log-likelihood, gradient and information matrix at coef (its distinct symmetric category blocks, src/mlogit.c); one pass of mlogregr_train / multinom per group.';
 
 CREATE FUNCTION indb_ml._mlogit_meat_transition(state bytea, y float8, x float8[], coef float8[], ncat integer)
 RETURNS bytea
@@ -105,7 +105,7 @@ CREATE AGGREGATE indb_ml._mlogit_meat(float8, float8[], float8[], integer) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml._mlogit_meat(float8, float8[], float8[], integer) IS
-'Internal: the HC0 meat of the multinomial logit at coef, _mlogit_meat(category index, x, coef, number of categories): a sandwich state (kind 6) with the score sum and the packed sum of score outer products, whose off-diagonal category blocks keep only their upper triangles (src/mlogit.c; robust_variance_mlogregr).';
+'Internal: the HC0 meat of the multinomial logit at coef, _mlogit_meat(category index, x, coef, number of categories): a sandwich state (kind 6) with the score sum and the sum of score outer products, stored as its distinct symmetric category blocks (src/mlogit.c; robust_variance_mlogregr).';
 
 CREATE FUNCTION indb_ml._mlogit_scores_transition(state bytea, y float8, x float8[], coef float8[], ncat integer)
 RETURNS bytea

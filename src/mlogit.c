@@ -17,10 +17,11 @@
  *   _cluster_meat, and both merge with sandwich.c's combine steps (states that add up).
  *
  * Both d x d matrices per row have the Kronecker form W (x) x x^T with W symmetric m x m,
- * so each k x k block (j, l) is symmetric. The packed upper triangle of the d x d matrix
- * keeps, for off-diagonal blocks (j < l), only the block's own upper triangle (b >= a);
- * the entries below the block's diagonal stay zero and readers mirror them
- * (indb_ml/kernels/cstate.py unpack_kronecker). That saves a third of the per-row work.
+ * so the matrix is made of m(m+1)/2 distinct k x k blocks (j <= l), each symmetric. The
+ * state's tri(d) matrix slots hold those blocks, pair-major (j <= l, row-major), each as its
+ * packed upper triangle of k(k+1)/2 values, then zeros up to tri(d)
+ * (indb_ml/kernels/mlogregr.py unpack_kronecker rebuilds the d x d matrix). A row then
+ * costs k(k+1)/2 products x_a x_b once and one contiguous axpy of them per block.
  *
  * multinom_predict_prob(coef[m][k], x): the K probabilities of one row (reference first).
  */
@@ -36,6 +37,7 @@
 #include "category.h"
 
 #define STACK_CATS 64
+#define XX_STACK	2080		/* k(k+1)/2 for k <= 64 */
 
 /* ---- helpers shared with ordinal.c (category.h) ----------------------------------------- */
 
@@ -208,39 +210,41 @@ mlogit_probs(const double *x, int k, const double *coef, int m, int yi, double *
 }
 
 /*
- * tri += W (x) x x^T over the packed upper triangle of the d x d matrix (d = m k), block
- * (j, l) for j <= l only, and within each block only b >= a (see the file comment).
- * w is m x m row-major; only w[j][l] with j <= l is read.
+ * blocks += W (x) x x^T in the block layout of the file comment: xx (k(k+1)/2 scratch
+ * values) gets the products x_a x_b (a <= b), then block (j, l) += w[j][l] xx. w is m x m
+ * row-major; only w[j][l] with j <= l is read.
  */
 static void
-kronecker_update(double *tri, int m, int k, const double *x, const double *w)
+kronecker_update(double *blocks, int m, int k, const double *x, const double *w, double *xx)
 {
-	int64		d = (int64) m * k;
+	int64		t = 0;
+	int64		size = (int64) k * (k + 1) / 2;
 	int			j,
 				l,
 				a,
 				b;
 
+	for (a = 0; a < k; a++)
+	{
+		double		xa = x[a];
+
+		for (b = a; b < k; b++)
+			xx[t++] = xa * x[b];
+	}
 	for (j = 0; j < m; j++)
 	{
-		if (d > 256)
+		if (size * m > 4096)
 			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 5e7 multiply-adds */
-		for (a = 0; a < k; a++)
+		for (l = j; l < m; l++)
 		{
-			int64		r = (int64) j * k + a;
-			double	   *row = tri + indb_tri_row(d, r) - r;	/* row[c] is M[r][c] for c >= r */
-			double		xa = x[a];
+			double		wjl = w[j * m + l];
+			double	   *dst = blocks;
 
-			for (l = j; l < m; l++)
-			{
-				double		wa = w[j * m + l] * xa;
-				double	   *dst = row + (int64) l * k;
-
-				if (wa == 0.0)
-					continue;
-				for (b = a; b < k; b++)
-					dst[b] += wa * x[b];
-			}
+			blocks += size;
+			if (wjl == 0.0)
+				continue;
+			for (t = 0; t < size; t++)
+				dst[t] += wjl * xx[t];
 		}
 	}
 }
@@ -271,6 +275,7 @@ mlogit_transition(FunctionCallInfo fcinfo, MlogitOutput out, const char *fname)
 				coef_null;
 	double		pstack[STACK_CATS];
 	double		wstack[STACK_CATS * STACK_CATS];
+	double		xxstack[XX_STACK];
 	double	   *p;
 	double	   *w;
 	double		ll;
@@ -341,13 +346,18 @@ mlogit_transition(FunctionCallInfo fcinfo, MlogitOutput out, const char *fname)
 	}
 	if (out != MLOGIT_SCORES)
 	{
+		int64		size = (int64) k * (k + 1) / 2;
+		double	   *xx = size <= XX_STACK ? xxstack : (double *) palloc(sizeof(double) * size);
+
 		w = m <= STACK_CATS ? wstack : (double *) palloc(sizeof(double) * m * m);
 		for (j = 0; j < m; j++)
 			for (l = j; l < m; l++)
 				w[j * m + l] = out == MLOGIT_NEWTON ? p[j] * ((j == l ? 1.0 : 0.0) - p[l]) : p[j] * p[l];
-		kronecker_update(grad + d, m, k, x, w);
+		kronecker_update(grad + d, m, k, x, w, xx);
 		if (w != wstack)
 			pfree(w);
+		if (xx != xxstack)
+			pfree(xx);
 	}
 	if (p != pstack)
 		pfree(p);

@@ -75,18 +75,19 @@ def block_pass(blocks: Callable[[], Iterator], others: list, k: int) -> Callable
 
 
 def unpack_kronecker(packed: np.ndarray, m: int, k: int) -> np.ndarray:
-    """The full (m k) x (m k) matrix of a C state whose matrix is a sum of ``W ⊗ x xᵀ``:
-    the packed upper triangle, where each off-diagonal k x k block keeps only its own upper
-    triangle (the blocks are symmetric; ``src/mlogit.c``)."""
-    d = m * k
+    """The full (m k) x (m k) matrix of a C state whose matrix is a sum of ``W ⊗ x xᵀ``: its
+    slots hold the m(m+1)/2 distinct k x k blocks (j <= l, row-major), each symmetric and
+    stored as its packed upper triangle, then zeros (``src/mlogit.c``)."""
+    d, size = m * k, k * (k + 1) // 2
     full = np.zeros((d, d))
-    rows, cols = np.triu_indices(d)
-    full[rows, cols] = packed
+    q = 0
     for j in range(m):
-        for i in range(j + 1, m):
-            block = full[j * k:(j + 1) * k, i * k:(i + 1) * k]
-            block += np.triu(block, 1).T
-    return np.triu(full) + np.triu(full, 1).T
+        for i in range(j, m):
+            block = cstate.unpack_symmetric(packed[q * size:(q + 1) * size], k)
+            full[j * k:(j + 1) * k, i * k:(i + 1) * k] = block
+            full[i * k:(i + 1) * k, j * k:(j + 1) * k] = block
+            q += 1
+    return full
 
 
 def step_from_state(raw, m: int, k: int) -> Step | None:
