@@ -293,8 +293,6 @@ def test_matrix_mult_tiles_gram_distributed_equals_local(citus_conn):
     np.testing.assert_allclose(got, A.T @ A, rtol=1e-10)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 13: a product of two distributed tile tables needs a "
-                   "colocated or repartitioned join (Citus: 'the query contains a join that requires repartitioning')")
 def test_matrix_mult_tiles_distributed_equals_local(citus_conn):
     rng = np.random.default_rng(14)
     A, B = rng.normal(size=(12, 6)), rng.normal(size=(6, 8))
@@ -307,8 +305,6 @@ def test_matrix_mult_tiles_distributed_equals_local(citus_conn):
     np.testing.assert_allclose(got, A @ B, rtol=1e-10)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 13: op=join on two distributed sparse tables joins on a "
-                   "non-distribution column; Citus needs citus.enable_repartition_joins (the function does not set it)")
 def test_matrix_mult_sparse_join_distributed_equals_local(citus_conn):
     A, B, (_, a_dist), (_, b_dist) = sparse_pair(citus_conn)
     args = "row=row_id, col=col_id, val=val"

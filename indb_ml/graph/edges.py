@@ -57,6 +57,7 @@ from typing import Sequence
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core.distributed import distribute_like
 from indb_ml.core.relations import Relation, resolve_source
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -263,12 +264,16 @@ def write_vertex_table(sess: Session, spec: GraphSpec, out: Relation, columns: S
 def create_vertex_table(sess: Session, spec: GraphSpec, out: Relation, columns: Sequence[tuple[str, str]],
                         id_column: str | None = None) -> None:
     """The empty output table: grouping columns, the vertex id column (named ``id_column`` or as the
-    vertex table's, same type), then ``columns``; types come from the tables (``WITH NO DATA``)."""
+    vertex table's, same type), then ``columns``; types come from the tables (``WITH NO DATA``).
+    When the vertex or edge table is a Citus distributed table, the output is distributed by the
+    vertex id, colocated with the vertex table if its distribution column has that type, else with
+    the edge table's (:func:`indb_ml.core.distributed.distribute_like`)."""
     select = ["e." + sess.ident(g) for g in spec.group_cols]
     select.append("v." + sess.ident(spec.vertex_id) + " AS " + sess.ident(id_column or spec.vertex_id))
     select += ["NULL::" + t + " AS " + sess.ident(c) for c, t in columns]
     sess.execute("CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(select) + " FROM "
                  + spec.edge.sql(sess) + " e CROSS JOIN " + spec.vertex.sql(sess) + " v WITH NO DATA")
+    distribute_like(sess, out, id_column or spec.vertex_id, (spec.vertex, spec.edge))
 
 
 def _insert(sess: Session, spec: GraphSpec, out: Relation, key, ids, cols) -> None:

@@ -114,10 +114,11 @@ def _personalization(spec, values) -> list | None:
 
 def _check_personalization(sess, spec, pers: list) -> None:
     cast = "::int8" if spec.id_kind == "int" else "::text"
-    row = sess.one("SELECT pg_catalog.min(p) AS missing FROM pg_catalog.unnest($1::text[]) p "
-                   "WHERE NOT EXISTS (SELECT 1 "
-                   "FROM " + spec.vertex.sql(sess) + " v WHERE v." + sess.ident(spec.vertex_id) + cast + " = p" + cast
-                   + ")", [pers], ["text[]"])
+    vid = "v." + sess.ident(spec.vertex_id) + cast
+    # Uncorrelated, so that it also runs on a Citus distributed vertex table (the filter on the shards).
+    row = sess.one("SELECT pg_catalog.min(p) AS missing FROM pg_catalog.unnest($1::text[]) p WHERE p NOT IN (SELECT "
+                   + vid + "::text FROM " + spec.vertex.sql(sess) + " v WHERE " + vid + " = ANY($1" + cast + "[]))",
+                   [pers], ["text[]"])
     if row["missing"] is not None:
         raise _unknown_vertex(spec, row["missing"])
 

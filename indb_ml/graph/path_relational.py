@@ -30,6 +30,7 @@ from __future__ import annotations
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
+from indb_ml.graph import shards
 from indb_ml.graph.edges import GraphSpec
 
 EDGES = "pg_temp._indb_ml_path_edges"
@@ -126,6 +127,8 @@ def _negative_cycle(spec: GraphSpec) -> InputError:
 
 
 def sssp(sess: Session, spec: GraphSpec, source, out: Relation, what: str) -> None:
+    if shards.edges_distributed(sess, spec):  # Citus: the joins on the shards
+        return shards.sssp(sess, spec, source, out, what)
     validate(sess, spec, source, what)
     n = _setup(sess, spec, source, weighted=True, undirected=False)
     relax = ("UPDATE " + STATE + " t SET d = c.nd, parent = c.p, it = $1 FROM (SELECT DISTINCT ON (e.g, e.d) e.g, "
@@ -142,6 +145,8 @@ def sssp(sess: Session, spec: GraphSpec, source, out: Relation, what: str) -> No
 
 
 def bfs(sess: Session, spec: GraphSpec, source, out: Relation, max_distance, directed: bool, what: str) -> None:
+    if shards.edges_distributed(sess, spec):  # Citus: the joins on the shards
+        return shards.bfs(sess, spec, source, out, max_distance, directed, what)
     validate(sess, spec, source, what)
     _setup(sess, spec, source, weighted=False, undirected=not directed)
     collate = ' COLLATE "C"' if spec.id_kind == "text" else ""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
+from indb_ml.graph import shards
 from indb_ml.graph.edges import GraphSpec, create_vertex_table
 
 _names = itertools.count(1)
@@ -150,7 +151,10 @@ def vertex_degrees(sess: Session, spec: GraphSpec, out: Relation) -> None:
 @_no_jit
 def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_iter: int, threshold: float | None,
              personalization: list | None, leak: bool) -> dict:
-    """Power iteration as joins; returns {group key: iterations} (keys as the memory plan's: None ungrouped)."""
+    """Power iteration as joins; returns {group key: iterations} (keys as the memory plan's: None ungrouped).
+    On a Citus distributed edge table the joins run on the shards (:mod:`indb_ml.graph.shards`)."""
+    if shards.edges_distributed(sess, spec):
+        return shards.pagerank(sess, spec, out, damping, max_iter, threshold, personalization, leak)
     g = prepare(sess, spec)
     pe, r0, r1 = g.temp("pe"), g.temp("r0"), g.temp("r1")
     # Transition weights: duplicates summed, each row of the matrix normalised by the out-weight.
@@ -204,7 +208,10 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
 @_no_jit
 def wcc(sess: Session, spec: GraphSpec, out: Relation, iteration_limit: int | None) -> tuple[int, int]:
     """Label propagation (each vertex takes the smallest label among itself and its neighbours,
-    in both directions) until nothing changes; returns (iterations, vertices still changing)."""
+    in both directions) until nothing changes; returns (iterations, vertices still changing).
+    On a Citus distributed edge table the joins run on the shards (:mod:`indb_ml.graph.shards`)."""
+    if shards.edges_distributed(sess, spec):
+        return shards.wcc(sess, spec, out, iteration_limit)
     g = prepare(sess, spec)
     we, l0, l1 = g.temp("we"), g.temp("l0"), g.temp("l1")
     sess.execute("CREATE TEMPORARY TABLE " + _bare(we) + " AS SELECT gkey, s AS a, t AS b FROM " + g.e

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core import distributed
 from indb_ml.core.relations import new_table
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -107,7 +108,7 @@ def _memory_product(sess, left, right, out, out_args) -> None:
         storage.check_size(sess, x.shape[0], y.shape[1], "the product")
     # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
     rel, args, fmt = _output(sess, out, out_args, left, "dense")
-    writer.store(sess, rel, args, fmt, x @ y)
+    writer.store(sess, rel, args, fmt, x @ y, like=(left.rel, right.rel))
 
 
 def _choose_mult(sess, left, right, out_fmt) -> str:
@@ -137,8 +138,12 @@ def _tiled_product(sess, left, right, out) -> None:
             f"blocks {inner_b[:5]}...; the tiling differs",
             hint="reblock both with the same block size (matrix_reblock ... 'block=N')",
         )
-    tile_ops.multiply_tiles(sess, left.rel.sql(sess), right.rel.sql(sess), new_table(sess, out, "matrix_out"),
-                            left.args.trans, right.args.trans)
+    rel = new_table(sess, out, "matrix_out")
+    if distributed.any_distributed(sess, (left.rel, right.rel)):
+        tile_ops.multiply_distributed(sess, left.rel, right.rel, rel, left.args.trans, right.args.trans,
+                                      (left.shape[0], left.shape[1], right.shape[1]))
+        return
+    tile_ops.multiply_tiles(sess, left.rel.sql(sess), right.rel.sql(sess), rel, left.args.trans, right.args.trans)
 
 
 def _blocked_product(sess, left, right, out, out_args) -> None:
@@ -148,7 +153,7 @@ def _blocked_product(sess, left, right, out, out_args) -> None:
                          hint="drop trans=true (transpose matrix_b instead), reblock to tiles, or use op=memory")
     y = pieces.load(sess, right).value
     rel, args, fmt = _output(sess, out, out_args, left, "dense")
-    w = writer.Writer(sess, rel, args, fmt, (left.shape[0], right.shape[1]))
+    w = writer.Writer(sess, rel, args, fmt, (left.shape[0], right.shape[1]), like=(left.rel, right.rel))
     rows = pieces.block_rows(sess, max(left.shape[1], right.shape[1]))
     for r0, block in pieces.row_pieces(sess, left, rows):
         # A tile row or a sparse matrix comes as one block, whatever row_block_mb says.
@@ -173,7 +178,7 @@ def _elementwise(name: str, fn, tile_op: str):
         def in_memory():
             x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
             rel, args, fmt = _output(sess, out, out_args, left)
-            writer.store(sess, rel, args, fmt, fn(x, y))
+            writer.store(sess, rel, args, fmt, fn(x, y), like=(left.rel, right.rel))
 
         if chosen is None:
             over = left.nbytes + right.nbytes + 8 * left.shape[0] * left.shape[1] > storage.limit_bytes(sess)
@@ -199,7 +204,7 @@ def _elementwise(name: str, fn, tile_op: str):
                 raise InputError(f"{name}: op=blocks streams two dense tables (no trans)",
                                  hint="use op=memory, or reblock both to tiles (matrix_reblock)")
             rel, args, fmt = _output(sess, out, out_args, left)
-            w = writer.Writer(sess, rel, args, fmt, left.shape)
+            w = writer.Writer(sess, rel, args, fmt, left.shape, like=(left.rel, right.rel))
             for r0, x, y in pieces.paired_dense_blocks(sess, left, right, pieces.block_rows(sess, left.shape[1])):
                 w.write(r0, fn(x, y))
             w.close()
@@ -244,7 +249,7 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
 
         def in_memory():
             rel2, args2, fmt2 = _output(sess, out, out_args, src, default_fmt)
-            writer.store(sess, rel2, args2, fmt2, fn(pieces.load(sess, src).value))
+            writer.store(sess, rel2, args2, fmt2, fn(pieces.load(sess, src).value), like=src.rel)
 
         relational.guarded(sess, lambda: relational.map_sparse(sess, (src.rel, src.args), rel, args, **relational_map),
                            in_memory, wanted.op == "join", name)
@@ -260,12 +265,12 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
         if not pieces.has_row_pieces(src):
             raise InputError(f"{name}: op=blocks streams rows, and a transposed dense table has none",
                              hint="use op=memory, or reblock to tiles (matrix_reblock) first")
-        w = writer.Writer(sess, rel, args, fmt, src.shape)
+        w = writer.Writer(sess, rel, args, fmt, src.shape, like=src.rel)
         for r0, block in pieces.row_pieces(sess, src):
             w.write(r0, fn(block))
         w.close()
     else:
-        writer.store(sess, rel, args, fmt, fn(pieces.load(sess, src).value))
+        writer.store(sess, rel, args, fmt, fn(pieces.load(sess, src).value), like=src.rel)
 
 
 @sql_entry

@@ -14,6 +14,7 @@ import functools
 
 import numpy as np
 
+from indb_ml.core import distributed
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -112,9 +113,11 @@ def _budgeted(func):
     return wrapper
 
 
-def _create(sess: Session, out: Relation, out_args: MatrixArgs) -> tuple[str, str, str]:
+def _create(sess: Session, out: Relation, out_args: MatrixArgs, like=None) -> tuple[str, str, str]:
+    """The sparse output table; distributed by its row column when an input (``like``) is distributed."""
     r, c, v = sess.ident(out_args.row), sess.ident(out_args.col), sess.ident(out_args.val)
     sess.execute("CREATE TABLE " + out.sql(sess) + " (" + r + " integer, " + c + " integer, " + v + " float8)")
+    distributed.distribute_like(sess, out, out_args.row, like)
     return r, c, v
 
 
@@ -139,12 +142,39 @@ def multiply_sparse(sess: Session, a: tuple, b: tuple, out: Relation, out_args: 
                          hint="use trans=true in a_args or b_args to transpose an operand")
     ar, ac, av = _coords(sess, args_a, "a")
     br, bc, bv = _coords(sess, args_b, "b")
-    cols = _create(sess, out, out_args)
+    cols = _create(sess, out, out_args, (rel_a, rel_b))
     product = "pg_catalog.sum(" + av + " * " + bv + ")"
-    sess.execute("INSERT INTO " + out.sql(sess) + " SELECT " + ar + ", " + bc + ", " + product + " FROM "
-                 + rel_a.sql(sess) + " a JOIN " + rel_b.sql(sess) + " b ON " + ac + " = " + br
-                 + " GROUP BY 1, 2 HAVING " + product + " <> 0")
+
+    def run(b_sql: str) -> None:
+        sess.execute("INSERT INTO " + out.sql(sess) + " SELECT " + ar + ", " + bc + ", " + product + " FROM "
+                     + rel_a.sql(sess) + " a JOIN " + b_sql + " b ON " + ac + " = " + br
+                     + " GROUP BY 1, 2 HAVING " + product + " <> 0")
+
+    if distributed.any_distributed(sess, (rel_a, rel_b)):
+        _multiply_distributed(sess, a, b, out, (m, n), run)
+    else:
+        run(rel_b.sql(sess))
     _finish(sess, out, cols, m, n)
+
+
+def _multiply_distributed(sess: Session, a: tuple, b: tuple, out: Relation, shape: tuple[int, int], run) -> None:
+    """The join of :func:`multiply_sparse` when an operand is a Citus table: matrix_b copied to every
+    node when matrix_a is distributed by its row column and that moves fewer bytes, else a
+    repartition join (:func:`indb_ml.core.distributed.join_strategy`; an entry is ~16 bytes)."""
+    (rel_a, args_a), (rel_b, _) = a, b
+    row_col = args_a.col if args_a.trans else args_a.row
+    by_rows = distributed.distributed_by(sess, rel_a, row_col)
+    nnz = [sess.one("SELECT pg_catalog.count(*) AS n FROM " + r.sql(sess))["n"] for r in (rel_a, rel_b)]
+    result = min(shape[0] * shape[1], product_entries_bound(sess, a, b)) if by_rows else 0
+    strategy = distributed.join_strategy(sess, by_rows, rel_b, 16.0 * nnz[0], 16.0 * nnz[1], 16.0 * result)
+    sess.debug("matrix_mult: sparse join on Citus, " + strategy)
+    with distributed.citus_errors(sess, "matrix_mult", (rel_a, rel_b)):
+        if strategy == "broadcast":
+            with distributed.reference_copy(sess, rel_b, out.schema) as copy:
+                run(copy.sql(sess))
+        else:
+            with distributed.repartition_joins(sess, rel_a, rel_b):
+                run(rel_b.sql(sess))
 
 
 @_budgeted
@@ -156,7 +186,7 @@ def map_sparse(sess: Session, a: tuple, out: Relation, out_args: MatrixArgs, sca
     r, c, v = _coords(sess, args)
     if transpose:
         r, c, m, n = c, r, n, m
-    cols = _create(sess, out, out_args)
+    cols = _create(sess, out, out_args, rel)
     if scale != 0.0:
         sess.execute("INSERT INTO " + out.sql(sess) + " SELECT " + r + ", " + c + ", " + v + " * $1 FROM "
                      + rel.sql(sess) + " WHERE " + v + " * $1 <> 0", [scale], ["float8"])
@@ -174,7 +204,7 @@ def combine_sparse(sess: Session, op: str, a: tuple, b: tuple, out: Relation, ou
                          f"{shape_b[0]} x {shape_b[1]}", hint="both matrices must have the same shape")
     ar, ac, av = _coords(sess, args_a, "a")
     br, bc, bv = _coords(sess, args_b, "b")
-    cols = _create(sess, out, out_args)
+    cols = _create(sess, out, out_args, (rel_a, rel_b))
     if op == "matrix_elem_mult":
         query = ("SELECT " + ar + ", " + ac + ", " + av + " * " + bv + " FROM " + rel_a.sql(sess) + " a JOIN "
                  + rel_b.sql(sess) + " b ON " + ar + " = " + br + " AND " + ac + " = " + bc + " WHERE "
@@ -186,7 +216,8 @@ def combine_sparse(sess: Session, op: str, a: tuple, b: tuple, out: Relation, ou
         query = ("SELECT COALESCE(" + ar + ", " + br + "), COALESCE(" + ac + ", " + bc + "), " + total + " FROM "
                  + rel_a.sql(sess) + " a FULL JOIN " + rel_b.sql(sess) + " b ON " + ar + " = " + br + " AND "
                  + ac + " = " + bc + " WHERE " + total + " <> 0")
-    sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
+    with distributed.citus_errors(sess, op, (rel_a, rel_b)), distributed.repartition_joins(sess, rel_a, rel_b):
+        sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
     _finish(sess, out, cols, *shape_a)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.compress.tiles import data_sql
+from indb_ml.core import distributed
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.tiles import (
@@ -103,8 +104,19 @@ def same_tiling(sess: Session, rel_a, rel_b) -> bool:
 
 
 def map_tiles(sess: Session, op: str, rel_a, out_rel, rel_b=None, k: float | None = None) -> None:
-    """``out`` = op applied tile by tile (both inputs tiled alike): one INSERT ... SELECT, tiles streamed."""
-    writer.create_tiles(sess, out_rel)
+    """``out`` = op applied tile by tile (both inputs tiled alike): one INSERT ... SELECT, tiles streamed.
+    On Citus the output is distributed like the inputs; two distributed inputs that are not colocated
+    by ``row_block`` are joined by repartitioning (:mod:`indb_ml.core.distributed`)."""
+    writer.create_tiles(sess, out_rel, (rel_a, rel_b))
+    if rel_b is not None:
+        with distributed.citus_errors(sess, "tile operation " + op, (rel_a, rel_b)), \
+                distributed.repartition_joins(sess, rel_a, rel_b):
+            _map_tiles(sess, op, rel_a, out_rel, rel_b)
+        return
+    _map_tiles(sess, op, rel_a, out_rel, rel_b, k)
+
+
+def _map_tiles(sess: Session, op: str, rel_a, out_rel, rel_b=None, k: float | None = None) -> None:
     cols = "INSERT INTO " + out_rel.sql(sess) + " (row_block, col_block, nrows, ncols, data) "
     if op == "trans":
         sess.execute(cols + "SELECT col_block, row_block, ncols, nrows, indb_ml.tile_op('trans', " + data_sql()
@@ -127,13 +139,16 @@ def block_sizes(sess: Session, rel, axis: str) -> list:
     return [r["s"] for r in rows]
 
 
-def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out, trans_a: bool = False, trans_b: bool = False) -> None:
+def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out, trans_a: bool = False, trans_b: bool = False,
+                   like=None) -> None:
     """``out = op(a) @ op(b)`` for two tile tables whose block sizes line up (checked by the caller).
 
     A transposed operand swaps its block indices and sizes in the join, and the
     aggregate transposes its tiles, so ``AᵀA`` (the Gram matrix) streams like any product.
+    ``like``: the operands, for the output's distribution on Citus (the caller chooses how
+    distributed operands are joined: :func:`multiply_distributed`).
     """
-    writer.create_tiles(sess, out)
+    writer.create_tiles(sess, out, like)
     ai, ak, arows = ("col_block", "row_block", "ncols") if trans_a else ("row_block", "col_block", "nrows")
     bk, bj, bcols = ("col_block", "row_block", "nrows") if trans_b else ("row_block", "col_block", "ncols")
     sess.execute(
@@ -143,3 +158,25 @@ def multiply_tiles(sess: Session, a_sql: str, b_sql: str, out, trans_a: bool = F
         "FROM " + a_sql + " a JOIN " + b_sql + " b ON a." + ak + " = b." + bk + " GROUP BY a." + ai + ", b." + bj,
         [trans_a, trans_b], ["bool", "bool"],
     )
+
+
+def multiply_distributed(sess: Session, rel_a, rel_b, out, trans_a: bool, trans_b: bool,
+                         shape: tuple[int, int, int]) -> None:
+    """:func:`multiply_tiles` when an operand is a Citus table (``shape``: m, k, n of the product).
+
+    When ``A`` (untransposed) is distributed by ``row_block``, ``B`` is copied once to every node
+    (a reference table) if that moves fewer bytes than a repartition join, and then every shard
+    of ``A`` makes its own block rows of the result, written into the colocated output shard by
+    shard; otherwise Citus repartitions the operands on the inner block index (both choices in
+    :func:`indb_ml.core.distributed.join_strategy`)."""
+    m, k, n = shape
+    by_rows = not trans_a and distributed.distributed_by(sess, rel_a, "row_block")
+    strategy = distributed.join_strategy(sess, by_rows, rel_b, 8.0 * m * k, 8.0 * k * n, 8.0 * m * n)
+    sess.debug("matrix_mult: tiles on Citus, " + strategy + " join")
+    with distributed.citus_errors(sess, "matrix_mult", (rel_a, rel_b)):
+        if strategy == "broadcast":
+            with distributed.reference_copy(sess, rel_b, out.schema) as copy:
+                multiply_tiles(sess, rel_a.sql(sess), copy.sql(sess), out, trans_a, trans_b, (rel_a, rel_b))
+        else:
+            with distributed.repartition_joins(sess, rel_a, rel_b):
+                multiply_tiles(sess, rel_a.sql(sess), rel_b.sql(sess), out, trans_a, trans_b, (rel_a, rel_b))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core.distributed import distribute_like
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.kernels.tiles import encode_tile, split_tiles
@@ -21,10 +22,12 @@ from indb_ml.matrix.storage import check_size
 INSERT_BATCH = 1_000_000  # values per INSERT when writing dense rows
 
 
-def create_tiles(sess: Session, rel: Relation) -> None:
+def create_tiles(sess: Session, rel: Relation, like=None) -> None:
     """A tile table keyed both ways: the primary key ``(row_block, col_block)`` finds a block row
     (matrix_extract_row, slices by rows), the index ``(col_block, row_block)`` a block column
-    (matrix_extract_col), so extracting a line reads one band of tiles, not the table."""
+    (matrix_extract_col), so extracting a line reads one band of tiles, not the table.
+    ``like``: the inputs; when one is a Citus distributed table, the tiles are distributed by
+    ``row_block`` (:func:`indb_ml.core.distributed.distribute_like`)."""
     sess.execute(
         "CREATE TABLE " + rel.sql(sess) + " (row_block integer, col_block integer, nrows integer, ncols integer, "
         "layout text NOT NULL DEFAULT 'dense', codec text NOT NULL DEFAULT 'raw', data bytea NOT NULL, "
@@ -32,6 +35,7 @@ def create_tiles(sess: Session, rel: Relation) -> None:
     )
     sess.execute("CREATE INDEX ON " + rel.sql(sess) + " (col_block, row_block)")
     _uncompressed(sess, rel, "data")
+    distribute_like(sess, rel, "row_block", like)
 
 
 def _uncompressed(sess: Session, rel: Relation, column: str) -> None:
@@ -48,11 +52,12 @@ class Writer:
     ``shape`` is the whole matrix's; a sparse table gets MADlib's explicit zero at
     ``(m, n)`` so that the shape survives. A tiles writer takes whole-row blocks in row
     order and cuts them into tiles of ``args.block``, holding back at most one partial
-    tile row until the next block (or :meth:`close`) completes it.
+    tile row until the next block (or :meth:`close`) completes it. ``like``: the inputs, for
+    :func:`~indb_ml.core.distributed.distribute_like` (the row index is the key).
     """
 
     def __init__(self, sess: Session, rel: Relation, args: MatrixArgs, fmt: str, shape: tuple[int, int],
-                 encode=None):
+                 encode=None, like=None):
         self.sess, self.rel, self.args, self.fmt, self.shape = sess, rel, args, fmt, shape
         # tiles: tile -> (layout, codec, data bytes); None writes raw float64 tiles
         self.encode = encode
@@ -60,14 +65,16 @@ class Writer:
         self._pending, self._pending_rows, self._next_row, self._tile_row = [], 0, 0, 0
         t = rel.sql(sess)
         if fmt == "tiles":
-            create_tiles(sess, rel)
+            create_tiles(sess, rel, like)
         elif fmt == "sparse":
             r, c, v = sess.ident(args.row), sess.ident(args.col), sess.ident(args.val)
             sess.execute("CREATE TABLE " + t + " (" + r + " integer, " + c + " integer, " + v + " float8)")
+            distribute_like(sess, rel, args.row, like)
         else:
             row, val = sess.ident(args.row), sess.ident(args.val)
             sess.execute("CREATE TABLE " + t + " (" + row + " integer, " + val + " float8[])")
             _uncompressed(sess, rel, args.val)
+            distribute_like(sess, rel, args.row, like)
 
     def write(self, first_row: int, value) -> None:
         if self.fmt == "sparse":
@@ -149,8 +156,8 @@ class Writer:
         self._tile_row += -(-rows.shape[0] // block)
 
 
-def store(sess: Session, rel: Relation, args: MatrixArgs, fmt: str, value) -> None:
-    """Create ``rel`` and write the whole of ``value`` in ``fmt``."""
-    writer = Writer(sess, rel, args, fmt, value.shape)
+def store(sess: Session, rel: Relation, args: MatrixArgs, fmt: str, value, like=None) -> None:
+    """Create ``rel`` and write the whole of ``value`` in ``fmt`` (``like``: as :class:`Writer`'s)."""
+    writer = Writer(sess, rel, args, fmt, value.shape, like=like)
     writer.write(0, value)
     writer.close()
