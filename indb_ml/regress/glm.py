@@ -59,6 +59,9 @@ model_table columns: [grouping columns], coef, log_likelihood, std_err, z_stats 
 poisson) or t_stats (families with a dispersion), p_values (Wald, normal), dispersion,
 num_rows_processed, num_rows_skipped, num_iterations, status.
 Prediction: indb_ml.glm_predict(coef, features, link).
+Plans: on views, foreign, partitioned and distributed tables every IRLS iteration is one
+aggregate statement over the source; on plain tables the rows are packed once in memory.
+SET indb_ml.training_plan = auto | aggregate | memory to choose.
 """
 
 
