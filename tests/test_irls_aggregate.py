@@ -345,3 +345,33 @@ def test_the_c_steps_check_their_arguments(pts):
     merged = parse_state(conn.execute("SELECT indb_ml._glm_step_combine(%s, %s)", [glm_state, glm_state]
                                       ).fetchone()[0], GLM)
     assert (merged.n, merged.data[3]) == (2, 2.0)
+
+
+def test_null_and_quoted_group_values_and_verbose_on_the_aggregate_plan(pts):
+    """A NULL group and a text group with a quote are joined to their coefficients (IS NOT
+    DISTINCT FROM); verbose reports every group's iterations; both plans agree."""
+    conn = pts[0]
+    conn.execute("CREATE TABLE tg AS SELECT CASE g WHEN 0 THEN NULL ELSE 'it''s' END AS grp, y, cnt, x1, x2 FROM pts")
+    conn.execute("CREATE VIEW tg_view AS SELECT * FROM tg")
+    seen = []
+
+    def handler(diag):
+        seen.append(diag.message_primary)
+
+    conn.add_notice_handler(handler)
+    conn.execute("SELECT indb_ml.logregr_train('tg_view', 'lv', 'y', 'ARRAY[1, x1, x2]', 'grp', 20, 'irls', 1e-10, "
+                 "TRUE)")
+    conn.remove_notice_handler(handler)
+    conn.execute("SELECT indb_ml.logregr_train('tg', 'lm', 'y', 'ARRAY[1, x1, x2]', 'grp', 20, 'irls', 1e-10)")
+    cols = "grp, coef, std_err, log_likelihood, num_rows_processed, num_iterations, status"
+    got = conn.execute(f"SELECT {cols} FROM lv ORDER BY grp NULLS FIRST").fetchall()
+    want = conn.execute(f"SELECT {cols} FROM lm ORDER BY grp NULLS FIRST").fetchall()
+    assert [r[0] for r in got] == [None, "it's"]
+    assert_rows_close(got, want, rtol=1e-9)
+    for key in ('{"grp": null}', '{"grp": "it\'s"}'):
+        assert any(m.startswith(f"logregr_train group {key}: iteration 1, log-likelihood") for m in seen), seen
+    conn.execute("SELECT indb_ml.glm('tg_view', 'gv', 'cnt', 'ARRAY[1, x1, x2]', 'family=poisson', 'grp')")
+    conn.execute("SELECT indb_ml.glm('tg', 'gm', 'cnt', 'ARRAY[1, x1, x2]', 'family=poisson', 'grp')")
+    cols = "grp, coef, std_err, log_likelihood, dispersion, num_rows_processed, num_iterations"
+    assert_rows_close(conn.execute(f"SELECT {cols} FROM gv ORDER BY grp NULLS FIRST").fetchall(),
+                      conn.execute(f"SELECT {cols} FROM gm ORDER BY grp NULLS FIRST").fetchall(), rtol=1e-9)
