@@ -142,11 +142,19 @@ read_row(FunctionCallInfo fcinfo, int model, const char *fname, double *y, const
 static inline double
 row_score(int model, double y, const double *x, const double *coef, int k, double *eta_out, double *w)
 {
-	double		eta = 0.0;
+	double		s0 = 0.0,
+				s1 = 0.0,
+				eta;
 	int			i;
 
-	for (i = 0; i < k; i++)
-		eta += x[i] * coef[i];
+	for (i = 0; i + 1 < k; i += 2)
+	{
+		s0 += x[i] * coef[i];
+		s1 += x[i + 1] * coef[i + 1];
+	}
+	if (i < k)
+		s0 += x[i] * coef[i];
+	eta = s0 + s1;
 	*eta_out = eta;
 	if (model == MODEL_LINEAR)
 	{
@@ -162,9 +170,12 @@ row_score(int model, double y, const double *x, const double *coef, int k, doubl
 	}
 }
 
-/* v += a x; M += c x x^T (M packed upper triangle, k x k) */
+/*
+ * v += a x; M += c x x^T (M packed upper triangle, k x k). The triangle's rows are
+ * consecutive, so one pointer walks them; restrict lets the compiler vectorize the axpy.
+ */
 static void
-fold_row(double *v, double *m, int k, double a, double c, const double *x)
+fold_row(double *restrict v, double *restrict m, int k, double a, double c, const double *restrict x)
 {
 	int			i,
 				j;
@@ -176,13 +187,15 @@ fold_row(double *v, double *m, int k, double a, double c, const double *x)
 		return;
 	for (i = 0; i < k; i++)
 	{
+		const double *restrict xr = x + i;
 		double		ci = c * x[i];
-		double	   *row = m + indb_tri_row(k, i) - i;
+		int			len = k - i;
 
 		if (k > WIDE)
 			CHECK_FOR_INTERRUPTS();
-		for (j = i; j < k; j++)
-			row[j] += ci * x[j];
+		for (j = 0; j < len; j++)
+			m[j] += ci * xr[j];
+		m += len;
 	}
 }
 
