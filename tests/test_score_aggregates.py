@@ -264,3 +264,28 @@ def test_margins_bad_input(data):
     with pytest.raises(E.InvalidParameterValue, match="invalid design"), conn.transaction():
         conn.execute("SELECT indb_ml._margins_state(ARRAY[1, 2]::float8[], ARRAY[1, 2]::float8[], "
                      "ARRAY[0, 2, 1, 0, 1, 5, 0, 0]) FROM flat")
+
+
+def test_cross_validate_bad_input_on_the_aggregate_plan(data):
+    conn = data[0]
+    plan(conn, "aggregate")
+    conn.execute("CREATE TABLE bad AS SELECT * FROM flat")
+    conn.execute("UPDATE bad SET b = 3 WHERE id = 5")
+    for method, params in (("logregr", None), ("elastic_net", "family=binomial")):
+        with pytest.raises(E.DatatypeMismatch, match="boolean or 0/1"), conn.transaction():
+            conn.execute("SELECT * FROM indb_ml.cross_validate(%s, 'bad', 'b', 'ARRAY[1, x1]', 3, %s)",
+                         [method, params])
+    conn.execute("UPDATE bad SET b = 1, x1 = 'NaN' WHERE id = 5")
+    for method in ("linregr", "logregr"):
+        with pytest.raises(E.InvalidTextRepresentation, match="NaN or Infinity"), conn.transaction():
+            conn.execute("SELECT * FROM indb_ml.cross_validate(%s, 'bad', 'b', 'ARRAY[1, x1]', 3)", [method])
+    conn.execute("UPDATE bad SET x1 = NULL WHERE id = 5")  # rows with a NULL take no part
+    got = conn.execute("SELECT sum(test_rows) FROM indb_ml.cross_validate('logregr', 'bad', 'b', 'ARRAY[1, x1]', 3) "
+                       "WHERE metric = 'accuracy'").fetchone()[0]
+    assert got == N - 1
+    with pytest.raises(E.InvalidParameterValue, match="fold 4 is outside"), conn.transaction():
+        conn.execute("SELECT indb_ml._logit_newton_folds(b, ARRAY[1, x1], 4, '{0,0,0,0,0,0}'::float8[], 0) FROM flat")
+    conn.execute("CREATE VIEW two AS SELECT * FROM flat WHERE id < 2")
+    for method in ("linregr", "logregr"):
+        with pytest.raises(E.DataException, match="cannot make"), conn.transaction():
+            conn.execute("SELECT * FROM indb_ml.cross_validate(%s, 'two', 'b', 'ARRAY[1, x1]', 3)", [method])
