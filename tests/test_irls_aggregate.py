@@ -14,6 +14,7 @@ import numpy as np
 import psycopg.errors as E
 import pytest
 import statsmodels.api as sm
+from psycopg import sql
 from scipy import special
 
 from indb_ml.kernels.cstate import GLM, LOGIT, parse_state, unpack_symmetric
@@ -332,9 +333,9 @@ def test_the_c_steps_check_their_arguments(pts):
          "mean .* must be finite"),
         ("SELECT indb_ml._logregr_step_combine('\\x00'::bytea, NULL)", E.DataCorrupted, "invalid aggregate state"),
     ]
-    for sql, error, message in cases:
+    for query, error, message in cases:
         with pytest.raises(error, match=message), conn.transaction():
-            conn.execute(sql)
+            conn.execute(query)
     # a GLM state is not a logistic one, and states of different families do not merge
     glm_state = conn.execute("SELECT indb_ml._glm_step(1, ARRAY[1, 2], NULL, 3, 2, NULL)").fetchone()[0]
     with pytest.raises(E.DataCorrupted, match="another aggregate"), conn.transaction():
@@ -375,3 +376,26 @@ def test_null_and_quoted_group_values_and_verbose_on_the_aggregate_plan(pts):
     cols = "grp, coef, std_err, log_likelihood, dispersion, num_rows_processed, num_iterations"
     assert_rows_close(conn.execute(f"SELECT {cols} FROM gv ORDER BY grp NULLS FIRST").fetchall(),
                       conn.execute(f"SELECT {cols} FROM gm ORDER BY grp NULLS FIRST").fetchall(), rtol=1e-9)
+
+
+def test_a_foreign_table_takes_aggregate_passes(pts):
+    """postgres_fdw over the same database: no ctid to scan by, so the aggregate plan."""
+    conn = pts[0]
+    info = conn.info
+    conn.execute("CREATE EXTENSION IF NOT EXISTS postgres_fdw")
+    conn.execute(sql.SQL("CREATE SERVER loop FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host {}, port {}, dbname {})")
+                 .format(sql.Literal(info.host), sql.Literal(str(info.port)), sql.Literal(info.dbname)))
+    conn.execute(sql.SQL("CREATE USER MAPPING FOR CURRENT_USER SERVER loop OPTIONS (user {}, password {})")
+                 .format(sql.Literal(info.user), sql.Literal(info.password or "")))
+    conn.execute("CREATE FOREIGN TABLE pts_remote (id int, g int, y int, cnt int, x1 float8, x2 float8, x3 float8) "
+                 "SERVER loop OPTIONS (table_name 'pts')")
+    conn.commit()
+    _, want = logregr(conn, "pts", "m_local", grouping="g")
+    took, got = logregr(conn, "pts_remote", "m_remote", grouping="g")
+    assert took == "aggregate"
+    assert_rows_close(got, want, rtol=1e-9)
+    conn.execute("SELECT indb_ml.glm('pts_remote', 'g_remote', 'cnt', 'ARRAY[1, x1, x2]', 'family=poisson')")
+    conn.execute("SELECT indb_ml.glm('pts', 'g_local', 'cnt', 'ARRAY[1, x1, x2]', 'family=poisson')")
+    cols = "coef, std_err, log_likelihood, num_rows_processed, num_rows_skipped, num_iterations"
+    assert_rows_close(conn.execute(f"SELECT {cols} FROM g_remote").fetchall(),
+                      conn.execute(f"SELECT {cols} FROM g_local").fetchall(), rtol=1e-9)
