@@ -12,7 +12,8 @@ Two physical plans (:mod:`indb_ml.core.plan_choice`), the same Newton iterations
   (``_mlogit_meat``), the clustered meat one two-level statement (score sums per cluster,
   then the sum of their outer products, both C aggregates).
 - **rows in memory**: the rows are packed once (:mod:`indb_ml.core.packed`) and every
-  step is numpy over the blocks; only for plain local tables, where it is faster.
+  step is numpy over the blocks; only for plain local tables, and by default only where it
+  was measured faster (``MEMORY_FASTER``: the HC0 variance).
 
 The dependent is an integer category; ``ref_category`` (default 0) is the baseline. One
 output row per non-reference category.
@@ -46,10 +47,15 @@ from indb_ml.kernels.mlogregr import (
 )
 from indb_ml.models.catalog import registers
 
-# Measured on 1M rows x 10 features (+ intercept), 3 and 4 categories, serial, bench server:
-# see README "Multinomial and ordinal models". The memory plan packs once and then runs
-# each Newton step in numpy; the aggregate plan rescans per step.
-MEMORY_FASTER = True
+# Whether rows packed in memory beat aggregate passes on a plain local table, per trainer:
+# bench/run_category_plans.py, 1M rows x (1 + 10) features, serial, both plans in the same run
+# (README "Multinomial and ordinal models"). Newton needs few steps (3 to 6) and a C pass is
+# 1.9x (K=3) to 2.2x (K=4) the input floor, so the aggregate plan wins for the fits: K=3
+# 2.4 s against 5.8 s packed, K=4 3.2 s against 4.3 s. The HC0 variance packs in small
+# chunks and reuses them for the meat (2.1 s against 2.8 s). The clustered variance's memory
+# plan keeps one block list per cluster (46.5 s with 500 clusters, against 4.4 s).
+MEMORY_FASTER = {"mlogregr_train": False, "multinom": False, "robust_variance_mlogregr": True,
+                 "clustered_variance_mlogregr": False}
 COLUMNS = ("category integer, ref_category integer, coef float8[], log_likelihood float8, std_err float8[], "
            "z_stats float8[], p_values float8[], odds_ratios float8[], condition_no float8, num_iterations integer, "
            "num_rows_processed bigint, num_rows_skipped bigint, variance_covariance float8[], status text")
@@ -168,7 +174,7 @@ class AggregatePlan:
 
 
 def _aggregate_plan(sess, source, what: str) -> bool:
-    aggregate = use_aggregate_passes(sess, source, memory_faster=MEMORY_FASTER)
+    aggregate = use_aggregate_passes(sess, source, memory_faster=MEMORY_FASTER[what])
     sess.debug(f"{what}: aggregate passes over {source.schema}.{source.name}" if aggregate
                else f"{what}: rows packed in memory from {source.schema}.{source.name}")
     return aggregate
