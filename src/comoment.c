@@ -63,13 +63,17 @@ com_buffer(IndbState *s)
 	return com_pending(s) + 1;
 }
 
-/* The number of buffered rows, checked: a state from elsewhere may say anything. */
+/*
+ * The number of buffered rows, checked: a state from elsewhere may say anything. A full
+ * buffer is folded at once, so a state holds at most COMOMENT_BLOCK - 1 of them: a count of
+ * COMOMENT_BLOCK would make the next row be written past the end of the state.
+ */
 static int
 pending_rows(IndbState *s, const char *fname)
 {
 	double		p = *com_pending(s);
 
-	if (!(p >= 0 && p <= COMOMENT_BLOCK) || p != (double) (int) p)
+	if (!(p >= 0 && p < COMOMENT_BLOCK) || p != (double) (int) p)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("%s: invalid aggregate state: corrupted row buffer", fname),
@@ -223,11 +227,11 @@ comoment_final_arg(FunctionCallInfo fcinfo, const char *fname)
 	return s;
 }
 
-/* Rows a state holds: folded and buffered. */
+/* Rows a state holds: folded and buffered (checked: n may be anything up to 2^63 - 1). */
 static int64
 comoment_rows(IndbState *s)
 {
-	return s->width == 0 ? s->n : s->n + (int64) *com_pending(s);
+	return s->width == 0 ? s->n : add_count(s->n, (int64) *com_pending(s));
 }
 
 /* Merge b into a (both checked, same width, a modifiable, b read-only). */
