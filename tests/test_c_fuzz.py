@@ -607,8 +607,18 @@ def _force_parallel(conn) -> None:
     conn.execute("SET force_parallel_mode = on" if conn.info.server_version < 160000 else
                  "SET debug_parallel_query = on")
     for setting in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0",
-                    "max_parallel_workers_per_gather = 2", "parallel_leader_participation = off"):
+                    "max_parallel_workers_per_gather = 2"):
         conn.execute("SET " + setting)
+
+
+def _plan_value(plan: dict, key: str):
+    if key in plan:
+        return plan[key]
+    for child in plan.get("Plans", []):
+        found = _plan_value(child, key)
+        if found is not None:
+            return found
+    return None
 
 
 def test_linregr_and_gram_parallel_equal_serial(postgresql):
@@ -638,9 +648,9 @@ def test_linregr_and_gram_parallel_equal_serial(postgresql):
     _force_parallel(conn)
     for q, expected in zip(queries, serial):
         plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q).fetchone()[0][0]["Plan"]
-        text = str(plan)
-        assert "'Partial Mode': 'Partial'" in text, q
-        assert "'Workers Launched': 2" in text, (q, text[:400])
+        assert "'Partial Mode': 'Partial'" in str(plan), q
+        # the leader's partial state and at least one worker's: the combine function merges them
+        assert _plan_value(plan, "Workers Launched") >= 1, (q, plan)
         got = conn.execute(q).fetchall()
         assert len(got) == len(expected), q
         for a, b in zip(got, expected):
@@ -709,12 +719,13 @@ def _context_bytes(conn) -> int:
 
 @pytest.mark.parametrize("agg", [
     "indb_ml.gram(ARRAY[x, x * 2])",
-    "indb_ml._linregr_state(x, ARRAY[1, x, NULLIF(x, 7)])",  # some rows skipped
+    "indb_ml._linregr_state(x, ARRAY[1, x, NULLIF(x - 3 * floor(x / 3), 0)])",  # a third of the rows skipped
 ])
 def test_transition_memory_is_constant(postgresql, agg):
     conn = postgresql
     pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    if not Path(f"/proc/{pid}/status").exists():
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.exists() or b"postgres" not in cmdline.read_bytes():
         pytest.skip("the server is not on this machine")
     # one backend (no workers) and no JIT: loading LLVM maps ~50 MB of libraries into the backend
     conn.execute("SET max_parallel_workers_per_gather = 0")
