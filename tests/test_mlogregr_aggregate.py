@@ -164,6 +164,22 @@ def test_robust_variance_mlogregr_aggregate_equals_memory_and_statsmodels(md):
             np.testing.assert_allclose(r[0], fit.bse[:, j], rtol=1e-6)
 
 
+def test_above_the_memory_cap_the_aggregate_plan_runs(md):
+    """robust_variance_mlogregr packs a plain table's rows (measured faster); above
+    indb_ml.matrix_memory_mb it takes aggregate passes instead, with the same model."""
+    conn = md[0]
+    call = "SELECT indb_ml.robust_variance_mlogregr('md', %s, 'y', 'ARRAY[1, x1, x2]', 0, 'g', %s)"
+    assert run(conn, call, ["r_mem", OPT]) == "memory"
+    conn.execute("SET indb_ml.matrix_memory_mb = 0")
+    seen = []
+    conn.add_notice_handler(lambda d: seen.append(d.message_primary))
+    assert run(conn, call, ["r_cap", OPT]) == "aggregate"
+    assert any("the rows exceed indb_ml.matrix_memory_mb; aggregate passes over" in m for m in seen), seen
+    read = "SELECT g, category, coef, std_err, z_stats, num_rows_processed, num_missing_rows_skipped FROM %s " \
+           "ORDER BY g, category"
+    rows_close(conn.execute(read % "r_cap").fetchall(), conn.execute(read % "r_mem").fetchall(), rtol=1e-8)
+
+
 def test_clustered_variance_mlogregr_aggregate_equals_memory_and_statsmodels(md):
     conn, x, y, _, firm = md
     call = "SELECT indb_ml.clustered_variance_mlogregr(%s, %s, 'y', 'ARRAY[1, x1, x2]', 'firm', 0, %s)"

@@ -11,8 +11,9 @@ Two physical plans (:mod:`indb_ml.core.plan_choice`), the same Newton iterations
   categories (and checks that they are integers). The robust (HC0) meat is one more pass
   (``_mlogit_meat``), the clustered meat one two-level statement (score sums per cluster,
   then the sum of their outer products, both C aggregates).
-- **rows in memory**: the rows are packed once (:mod:`indb_ml.core.packed`) and every
-  step is numpy over the blocks; only for plain local tables, and by default only where it
+- **rows in memory**: the rows are packed once (:mod:`indb_ml.core.packed`, below
+  ``indb_ml.matrix_memory_mb``; above it the aggregate plan runs) and every step is numpy
+  over the blocks; only for plain local tables, and by default only where it
   was measured faster (``MEMORY_FASTER``: the HC0 variance).
 
 The dependent is an integer category; ``ref_category`` (default 0) is the baseline. One
@@ -29,7 +30,7 @@ from indb_ml import sqlexpr
 from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
-from indb_ml.core.packed import packed_groups, training_rows
+from indb_ml.core.packed import TooBig, packed_groups
 from indb_ml.core.packing import dimension_error
 from indb_ml.core.params import parse_params
 from indb_ml.core.plan_choice import use_aggregate_passes
@@ -173,11 +174,27 @@ class AggregatePlan:
         return meat, int(row["clusters"])
 
 
-def _aggregate_plan(sess, source, what: str) -> bool:
-    aggregate = use_aggregate_passes(sess, source, memory_faster=MEMORY_FASTER[what])
-    sess.debug(f"{what}: aggregate passes over {source.schema}.{source.name}" if aggregate
-               else f"{what}: rows packed in memory from {source.schema}.{source.name}")
-    return aggregate
+def _packed(sess, source, features, what: str):
+    """``({group: [blocks]}, {group: rows skipped})`` when the rows are to be packed in memory
+    (plan choice, :mod:`indb_ml.core.plan_choice`), None for aggregate passes: on anything but
+    a plain local table, where the memory plan was not measured faster, and when the rows
+    exceed ``indb_ml.matrix_memory_mb``. Says which in a DEBUG2 message."""
+    where = f"{source.schema}.{source.name}"
+    if use_aggregate_passes(sess, source, memory_faster=MEMORY_FASTER[what]):
+        sess.debug(f"{what}: aggregate passes over {where}")
+        return None
+    try:
+        packed = packed_groups(sess, source, features, _integers, what)
+    except TooBig:
+        sess.debug(f"{what}: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over {where}")
+        return None
+    sess.debug(f"{what}: rows packed in memory from {where}")
+    return packed
+
+
+def _block_source(parts: list):
+    """The ``blocks()`` of a list of packed ``[y, x...]`` arrays, as the kernels take them."""
+    return lambda: ((b[:, 1:], b[:, 0]) for b in parts)
 
 
 @sql_entry
@@ -200,7 +217,8 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     features = resolve_features(sess, source, dependent_varname, independent_varname, [])
-    if _aggregate_plan(sess, source, "mlogregr_train"):
+    packed = _packed(sess, source, features, "mlogregr_train")
+    if packed is None:
         plan = AggregatePlan(sess, source, features, "mlogregr_train")
         categories = plan.categories
         if not categories:
@@ -209,14 +227,14 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
         fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
         fit = fits[None]
     else:
-        groups, skipped, close = training_rows(sess, source, features, _integers, "mlogregr_train")
-        data = groups.get(None)
-        if data is None:
+        groups, skipped = packed
+        parts = groups.get(None)
+        if not parts:
             raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
-        categories = _categories([data])
+        categories = _categories([parts])
         _check_categories(categories, ref)
-        fit = mlogit_newton(data.blocks, data.width, categories, float(ref), op["max_iter"], op["tolerance"])
-        close()
+        fit = mlogit_newton(_block_source(parts), parts[0].shape[1] - 1, categories, float(ref), op["max_iter"],
+                            op["tolerance"])
     if fit.status != "converged":
         sess.warning(f"mlogregr_train: {fit.status} after {fit.num_iterations} iterations")
     sess.execute("CREATE TABLE " + out.sql(sess) + " (" + COLUMNS + ")")
@@ -278,23 +296,24 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
-    if _aggregate_plan(sess, source, "multinom"):
+    packed = _packed(sess, source, features, "multinom")
+    if packed is None:
         plan = AggregatePlan(sess, source, features, "multinom")
         categories = plan.categories
         if not categories:
             raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
         _check_multinom_categories(categories, ref)
         fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
-        close = None
     else:
-        groups, skipped, close = training_rows(sess, source, features, _integers, "multinom")
+        groups, skipped = packed
+        groups = {g: parts for g, parts in groups.items() if parts}
         if not groups:
             raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
         categories = _categories(groups.values())
         _check_multinom_categories(categories, ref)
         others = [c for c in categories if c != ref]
-        runs = {g: block_pass(data.blocks, others, data.width) for g, data in groups.items()}
-        width = next(iter(groups.values())).width
+        width = next(iter(groups.values()))[0].shape[1] - 1
+        runs = {g: block_pass(_block_source(parts), others, width) for g, parts in groups.items()}
         fits = newton_groups(lambda asks: {g: runs[g](b) for g, b in asks.items()},
                              [g for g in skipped if g in groups], width, categories, float(ref), op["max_iter"],
                              op["tolerance"])
@@ -313,8 +332,6 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
             written[key] = [int(category), fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(),
                             fit.z_stats[j].tolist(), fit.p_values[j].tolist(), fit.num_rows, skipped[gkey],
                             fit.num_iterations, fit.status]
-    if close is not None:
-        close()
     _write_per_category(sess, source, out, features.group_cols, written)
     statuses = {gkey: values[-1] for (gkey, _), values in written.items()}
     write_summary(sess, summary, (
@@ -335,9 +352,9 @@ def _check_multinom_categories(categories: list, ref: int) -> None:
         raise InputError(f"multinom: ref_category {ref} is not one of the categories, or there is only one")
 
 
-def _categories(datas) -> list:
-    """The sorted distinct dependent values over every group's rows (one pass over each)."""
-    return sorted({float(c) for data in datas for _, y in data.blocks() for c in np.unique(y)})
+def _categories(block_lists) -> list:
+    """The sorted distinct dependent values over every group's packed blocks."""
+    return sorted({float(c) for parts in block_lists for b in parts for c in np.unique(b[:, 0])})
 
 
 def _write_per_category(sess, source, out, group_cols, written: dict, columns: tuple = MULTINOM_COLUMNS) -> None:
@@ -372,7 +389,8 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
     grouping = sqlexpr.parse_name_list(grouping_cols) if grouping_cols and grouping_cols.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
     written: dict = {}
-    if _aggregate_plan(sess, source, "robust_variance_mlogregr"):
+    packed = _packed(sess, source, features, "robust_variance_mlogregr")
+    if packed is None:
         plan = AggregatePlan(sess, source, features, "robust_variance_mlogregr")
         if not plan.categories:
             raise InputError("robust_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
@@ -388,17 +406,17 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
                     robust.stats[j].tolist(), robust.p_values[j].tolist(), fit.num_rows, skipped.get(gkey, 0)]
         _write_per_category(sess, source, out, features.group_cols, written, ROBUST_COLUMNS)
         return
-    groups, skipped = packed_groups(sess, source, features, _integers, "robust_variance_mlogregr")
+    groups, skipped = packed
     if not any(groups.values()):
         raise InputError("robust_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
-    categories = sorted({float(c) for parts in groups.values() for b in parts for c in np.unique(b[:, 0])})
+    categories = _categories(groups.values())
     if float(ref) not in categories:
         raise InputError(f"robust_variance_mlogregr: ref_category {ref} is not one of the categories")
     for gkey, parts in groups.items():
         if not parts:
             continue
-        fit = mlogit_newton(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
-                            categories, float(ref), op["max_iter"], op["tolerance"])
+        fit = mlogit_newton(_block_source(parts), parts[0].shape[1] - 1, categories, float(ref), op["max_iter"],
+                            op["tolerance"])
         robust = robust_mlogit([parts], fit)
         for j, category in enumerate(fit.categories):
             written[(gkey, int(category))] = [
@@ -432,7 +450,8 @@ def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname
     out = new_table(sess, out_table)
     cluster_cols = sqlexpr.parse_name_list(clustervar)
     features = resolve_features(sess, source, dependent_varname, independent_varname, cluster_cols)
-    if _aggregate_plan(sess, source, "clustered_variance_mlogregr"):
+    packed = _packed(sess, source, features, "clustered_variance_mlogregr")
+    if packed is None:
         plan = AggregatePlan(sess, source, dataclasses.replace(features, group_cols=()),
                              "clustered_variance_mlogregr")
         if not plan.categories:
@@ -447,18 +466,18 @@ def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname
         robust = sandwich(fit, meat, n_clusters)
         total_skipped = sum(skipped.values())
     else:
-        by_cluster, skipped = packed_groups(sess, source, features, _integers, "clustered_variance_mlogregr")
+        by_cluster, skipped = packed
         clusters = [parts for parts in by_cluster.values() if parts]
         every = [b for parts in clusters for b in parts]
         if not every:
             raise InputError("clustered_variance_mlogregr: no rows to train on", sqlstate=InputError.NO_DATA)
         if len(clusters) < 2:
             raise InputError("clustered_variance_mlogregr: the data have one cluster; it needs two or more")
-        categories = sorted({float(c) for b in every for c in np.unique(b[:, 0])})
+        categories = _categories([every])
         if float(ref) not in categories:
             raise InputError(f"clustered_variance_mlogregr: ref_category {ref} is not one of the categories")
-        fit = mlogit_newton(lambda: ((b[:, 1:], b[:, 0]) for b in every), every[0].shape[1] - 1, categories,
-                            float(ref), op["max_iter"], op["tolerance"])
+        fit = mlogit_newton(_block_source(every), every[0].shape[1] - 1, categories, float(ref), op["max_iter"],
+                            op["tolerance"])
         robust = robust_mlogit(clusters, fit)
         n_clusters, total_skipped = len(clusters), sum(skipped.values())
     sess.execute("CREATE TABLE " + out.sql(sess) + " (category integer, ref_category integer, coef float8[], "

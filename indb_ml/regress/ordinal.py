@@ -11,7 +11,7 @@ physical plans (:mod:`indb_ml.core.plan_choice`):
   is one statement for all of them. Runs on views, partitioned and foreign tables, in
   parallel workers and on Citus shards.
 - **rows in memory**: packed once (:mod:`indb_ml.core.packed`), evaluations in numpy; only
-  for plain local tables.
+  for plain local tables, below ``indb_ml.matrix_memory_mb`` (above it: aggregate passes).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from indb_ml import sqlexpr
 from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
-from indb_ml.core.packed import training_rows
+from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
 from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
@@ -88,18 +88,13 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
     if unknown:
         raise InputError(f"ordinal: {unknown} rows have a dependent value that cat_order does not list",
                          hint="list every category in cat_order, in order")
-    aggregate = use_aggregate_passes(sess, source, memory_faster=MEMORY_FASTER)
-    sess.debug(f"ordinal: aggregate passes over {source.schema}.{source.name}" if aggregate
-               else f"ordinal: rows packed in memory from {source.schema}.{source.name}")
-    if aggregate:
+    packed = _packed(sess, source, features)
+    if packed is None:
         fits, skipped = _aggregate_fits(sess, source, features, len(categories), link)
-        close = None
     else:
-        groups, skipped, close = training_rows(sess, source, features, lambda y: None, "ordinal")
-        if not groups:
-            raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
+        groups, skipped = packed
         evaluators = {g: block_evaluator(data.blocks, link) for g, data in groups.items()}
-        width = next(iter(groups.values())).width
+        width = next(iter(groups.values())).width if groups else 0
         fits = fit_groups(lambda asks: {g: evaluators[g](*req) for g, req in asks.items()},
                           [g for g in skipped if g in groups], width, len(categories), batched=False)
     if not fits:
@@ -123,8 +118,6 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         rows[gkey] = [fit.thresholds.tolist(), fit.threshold_se.tolist(), zt.tolist(), pt.tolist(),
                       fit.log_likelihood, fit.coef.tolist(), fit.coef_se.tolist(), zf.tolist(), pf.tolist(),
                       fit.num_rows, skipped[gkey], fit.iterations]
-    if close is not None:
-        close()
     write_models(sess, source, out, features.group_cols, COLUMNS, rows)
     write_summary(sess, summary, (
         ("method", "text", "ordinal"), ("source_table", "text", source.sql(sess)),
@@ -134,6 +127,23 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         ("num_all_groups", "int4", len(rows)), ("num_failed_groups", "int4", failed),
         ("total_rows_processed", "int8", sum(r[9] for r in rows.values())),
         ("total_rows_skipped", "int8", sum(skipped.values()))))
+
+
+def _packed(sess, source, features):
+    """``({group: MemoryRows}, {group: rows skipped})`` when the rows are to be packed in
+    memory, None for aggregate passes (anything but a plain local table, or rows above
+    ``indb_ml.matrix_memory_mb``). Says which in a DEBUG2 message."""
+    where = f"{source.schema}.{source.name}"
+    if use_aggregate_passes(sess, source, memory_faster=MEMORY_FASTER):
+        sess.debug(f"ordinal: aggregate passes over {where}")
+        return None
+    try:
+        groups, skipped = packed_groups(sess, source, features, lambda y: None, "ordinal")
+    except TooBig:
+        sess.debug(f"ordinal: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over {where}")
+        return None
+    sess.debug(f"ordinal: rows packed in memory from {where}")
+    return {g: MemoryRows(parts) for g, parts in groups.items() if parts}, skipped
 
 
 def _aggregate_fits(sess, source, features, n_categories: int, link: str):
