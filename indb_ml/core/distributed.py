@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -199,12 +200,43 @@ def repartition_joins(sess: Session, *rels: Relation):
     return sess.settings({"citus.enable_repartition_joins": "on"})
 
 
-def per_shard_limits(sess: Session):
+_SETTING = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?")
+
+
+@contextlib.contextmanager
+def worker_settings(sess: Session, values: dict) -> Iterator[None]:
+    """:meth:`Session.settings` that also reach the workers: ``SET LOCAL`` statements under
+    ``citus.propagate_set_commands = local``, which Citus sends on every connection of the
+    transaction (the shards' planners see e.g. ``enable_seqscan`` or ``hnsw.ef_search``); the old
+    values are set back the same way afterwards."""
+    if not values:
+        yield
+        return
+    with sess.settings({"citus.propagate_set_commands": "local"}):
+        old = {}
+        for name, value in values.items():
+            if not _SETTING.fullmatch(name):
+                raise ValueError(f"not a setting name: {name!r}")
+            old[name] = sess.one("SELECT pg_catalog.current_setting($1, true) AS v", [name], ["text"])["v"]
+            sess.execute("SET LOCAL " + name + " = " + sess.literal(str(value)))
+        try:
+            yield
+        finally:
+            for name, value in old.items():
+                sess.execute("RESET " + name if value is None else "SET LOCAL " + name + " = " + sess.literal(value))
+
+
+@contextlib.contextmanager
+def per_shard_limits(sess: Session) -> Iterator[None]:
     """Settings under which Citus runs a ``LATERAL (... ORDER BY ... LIMIT k)`` subquery over a
     distributed table once per shard, as written (``citus.subquery_pushdown``), so each shard
     returns its own top k. Only for statements whose result is merged afterwards (kNN); the
-    NOTICE Citus prints when the setting is turned on is silenced for the call."""
-    return sess.settings({"client_min_messages": "warning", "citus.subquery_pushdown": "on"})
+    NOTICE Citus prints when the setting is turned on is silenced (only while turning it on)."""
+    stack = contextlib.ExitStack()
+    with sess.settings({"client_min_messages": "warning"}):
+        stack.enter_context(sess.settings({"citus.subquery_pushdown": "on"}))
+    with stack:
+        yield
 
 
 def _is_citus_limit(exc) -> bool:

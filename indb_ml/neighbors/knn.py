@@ -17,16 +17,27 @@ distances agree to about that precision.
 Ties, made deterministic: neighbours are ranked by (distance, point_id); exact
 search also breaks a tie at the k-th place by the smaller point_id. A vote tie
 between labels goes to the label whose nearest member ranks first.
+
+On Citus, a distributed ``point_source`` is searched shard by shard: the test points
+are sent once to every worker (a CTE, which Citus broadcasts), each shard returns its
+own top k per test point (the same LATERAL, run on every shard as written, with the
+shard's copy of the vector index if any), and the k * shards candidates are merged
+by (distance, point_id) on the coordinator, which gives exactly the global top k.
+The output is distributed like ``test_source`` when that is distributed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
 import json
 import math
 import re
 from dataclasses import dataclass
 
 from indb_ml import sqlexpr
+from indb_ml.core import distributed
 from indb_ml.core.features import NUMERIC_ARRAYS, _types
 from indb_ml.core.model_tables import write_summary
 from indb_ml.core.params import parse_params
@@ -71,6 +82,7 @@ ALGORITHMS = ("auto", "brute_force", "hnsw", "ivfflat")
 CLASS_TYPES = {"bool", "int2", "int4", "int8", "text", "varchar", "bpchar"}
 VALUE_TYPES = {"float4", "float8", "numeric"}
 ZERO_DISTANCE_WEIGHT = 1e107  # MADlib's weight for a neighbour at distance 0
+_candidates = itertools.count(1)  # names of the per-shard candidate tables (Citus)
 
 
 @dataclass(frozen=True)
@@ -248,29 +260,41 @@ def _algorithm_params(text: str | None, algorithm: str, k: int, n: int) -> dict:
 
 
 def _neighbours_sql(sess: Session, points: Side, test: Side, metric: Metric, vs: str, k: int, exact: bool,
-                    pid: str, label: str | None, tid: str) -> str:
+                    pid: str, label: str | None, tid: str, layout: str = "local") -> str:
     """The LATERAL top-k join: one row per (test point, neighbour). ``exact`` adds point_id as a second
-    sort key (ties at the k-th place go to the smaller id), which also keeps index scans out."""
+    sort key (ties at the k-th place go to the smaller id), which also keeps index scans out.
+
+    ``layout`` (Citus): 'local' as is; 'test_cte' reads the test rows through a materialized CTE
+    (a distributed test_source is pulled once); 'per_shard' also ends with the outer LIMIT that
+    :func:`indb_ml.core.distributed.per_shard_limits` needs, and returns every shard's top k."""
     p, t = points.vec(sess, "p"), test.vec(sess, "t")
     dist = metric.dist.format(p=p, t=t, v=vs)
     order = dist if metric.op is None else p + " OPERATOR(" + vs + "." + metric.op + ") " + t
-    return ("SELECT t." + tid + " AS tid, n.pid, n.ord, n.dist" + (", n.label" if label else "")
-            + " FROM " + test.rel.sql(sess) + " t CROSS JOIN LATERAL (SELECT p." + pid + " AS pid, " + order
-            + " AS ord, " + dist + " AS dist" + (", " + label + " AS label" if label else "") + " FROM "
-            + points.rel.sql(sess) + " p ORDER BY " + order + (", p." + pid if exact else "") + " LIMIT "
-            + str(int(k)) + ") n")
+    source = test.rel.sql(sess) + " t" if layout == "local" else "tq t"
+    query = ("SELECT t." + tid + " AS tid, n.pid, n.ord, n.dist" + (", n.label" if label else "")
+             + " FROM " + source + " CROSS JOIN LATERAL (SELECT p." + pid + " AS pid, " + order
+             + " AS ord, " + dist + " AS dist" + (", " + label + " AS label" if label else "") + " FROM "
+             + points.rel.sql(sess) + " p ORDER BY " + order + (", p." + pid if exact else "") + " LIMIT "
+             + str(int(k)) + ") n")
+    if layout == "local":
+        return query
+    query = "WITH tq AS MATERIALIZED (SELECT * FROM " + test.rel.sql(sess) + ") " + query
+    return query + (" LIMIT 9223372036854775807" if layout == "per_shard" else "")
 
 
 def _plan(sess: Session, query: str) -> tuple[str, list[str]]:
     """EXPLAIN text (for the summary), and the names of the indexes the plan scans (from the JSON form)."""
     text = "\n".join(r["QUERY PLAN"] for r in sess.execute("EXPLAIN " + query))
     tree = json.loads(sess.one("EXPLAIN (FORMAT JSON) " + query)["QUERY PLAN"])
-    names, todo = [], [node["Plan"] for node in tree]
-    while todo:
-        node = todo.pop()
-        if "Index Name" in node:
-            names.append(node["Index Name"])
-        todo.extend(node.get("Plans", []))
+    names, todo = [], [(node, False) for node in tree]
+    while todo:  # every nested plan, also the shards' plans inside a Citus plan ("Remote Plan")
+        node, remote = todo.pop()
+        if isinstance(node, dict):
+            if "Index Name" in node:  # a shard's index is named <index>_<shard id>
+                names.append(re.sub(r"_\d+$", "", node["Index Name"]) if remote else node["Index Name"])
+            todo.extend((value, remote or key == "Remote Plan") for key, value in node.items())
+        elif isinstance(node, list):
+            todo.extend((value, remote) for value in node)
     return text, names
 
 
@@ -301,11 +325,12 @@ def _build_index(sess: Session, points: Side, metric: Metric, algorithm: str, pa
 
 
 def _output_sql(sess: Session, neighbours: str, test: Side, tid: str, label_kind: str | None, weighted: bool,
-                neighbours_out: bool) -> str:
+                neighbours_out: bool, top: int | None = None) -> str:
     """Votes or averages and the neighbour arrays over the LATERAL rows, joined back to the test rows.
 
     Neighbours are ranked by (distance, point_id); weights are 1/distance (MADlib's, with 1e107 at
-    distance 0); a vote tie goes to the label whose nearest member ranks first."""
+    distance 0); a vote tie goes to the label whose nearest member ranks first. ``top``: keep the
+    ``top`` first per test point (merging the shards' candidates)."""
     w = f"CASE WHEN dist = 0 THEN {ZERO_DISTANCE_WEIGHT:g}::float8 ELSE 1 / dist END"
     cols = ["t." + tid + " AS id", _expr(sess, test.text, "t") + " AS " + sess.ident(test.text.strip())]
     agg, joins = ["tid"], ""
@@ -321,8 +346,10 @@ def _output_sql(sess: Session, neighbours: str, test: Side, tid: str, label_kind
     if neighbours_out:
         agg += ["array_agg(pid ORDER BY r) AS k_nearest_neighbours", "array_agg(dist ORDER BY r) AS distance"]
         cols += ["a.k_nearest_neighbours", "a.distance"]
-    return ("WITH nb AS MATERIALIZED (" + neighbours + "), ranked AS MATERIALIZED (SELECT nb.*, "
-            "row_number() OVER (PARTITION BY tid ORDER BY ord, pid) AS r, " + w + " AS w FROM nb), "
+    ranked = "SELECT nb.*, row_number() OVER (PARTITION BY tid ORDER BY ord, pid) AS r, " + w + " AS w FROM nb"
+    if top is not None:
+        ranked = "SELECT * FROM (" + ranked + ") x WHERE r <= " + str(int(top))
+    return ("WITH nb AS MATERIALIZED (" + neighbours + "), ranked AS MATERIALIZED (" + ranked + "), "
             "a AS (SELECT " + ", ".join(agg) + " FROM ranked GROUP BY tid) "
             "SELECT " + ", ".join(cols) + " FROM a JOIN " + test.rel.sql(sess) + " t ON t." + tid + " = a.tid"
             + joins + " ORDER BY 1")
@@ -369,20 +396,41 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
         raise InputError(f"knn: k={k} is larger than the {points.rows} rows of point_source")
     params = _algorithm_params(algorithm_params, algorithm, k, points.rows)
 
-    approx = _neighbours_sql(sess, points, test, metric, vs, k, False, pid, label_expr, tid)
-    exact = _neighbours_sql(sess, points, test, metric, vs, k, True, pid, label_expr, tid)
-    with sess.settings(_settings(algorithm, params)):
-        index, built, plan = _choose_index(sess, points, metric, algorithm, params, vs, approx)
+    # Citus: a distributed point_source is searched per shard (merged below), a distributed
+    # test_source read once through a CTE.
+    sharded = distributed.is_hash_distributed(sess, points_rel)
+    layout = "per_shard" if sharded else "test_cte" if distributed.is_hash_distributed(sess, test_rel) else "local"
+    approx = _neighbours_sql(sess, points, test, metric, vs, k, False, pid, label_expr, tid, layout)
+    exact = _neighbours_sql(sess, points, test, metric, vs, k, True, pid, label_expr, tid, layout)
+    shard_limits = functools.partial(distributed.per_shard_limits, sess) if sharded else contextlib.nullcontext
+    search_settings = functools.partial(distributed.worker_settings if sharded else Session.settings, sess)
+    with search_settings(_settings(algorithm, params)):
+        with shard_limits():
+            index, built, plan = _choose_index(sess, points, metric, algorithm, params, vs, approx)
         probes = None
         if index is not None and index[1] == "ivfflat":
             lists = re.search(r"lists=(\d+)", index[2])
             probes = params["probes"] or max(1, math.ceil(math.sqrt(int(lists.group(1)) if lists else 100)))
         query = exact if index is None else approx
-        with sess.settings({"ivfflat.probes": str(probes)} if probes else {}):
-            if index is None:
-                plan, _ = _plan(sess, query)
-            sess.execute("CREATE TABLE " + out.sql(sess) + " AS "
-                         + _output_sql(sess, query, test, tid, label_kind, bool(weighted_avg), output_neighbors))
+        with search_settings({"ivfflat.probes": str(probes)} if probes else {}):
+            with shard_limits():
+                if index is None:
+                    plan, _ = _plan(sess, query)
+                if sharded:  # every shard's top k per test point, merged by _output_sql(top=k)
+                    candidates = "pg_temp._indb_ml_knn_" + str(next(_candidates))
+                    sess.execute("CREATE TEMPORARY TABLE " + candidates.split(".", 1)[1] + " AS " + query)
+                    query = "SELECT * FROM " + candidates
+            output = _output_sql(sess, query, test, tid, label_kind, bool(weighted_avg), output_neighbors,
+                                 top=k if sharded else None)
+            with distributed.citus_errors(sess, "knn", (points_rel, test_rel)):
+                if distributed.is_hash_distributed(sess, test_rel):
+                    sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + output + " WITH NO DATA")
+                    distributed.distribute_like(sess, out, "id", test_rel)
+                    sess.execute("INSERT INTO " + out.sql(sess) + " " + output)
+                else:
+                    sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + output)
+    if sharded:
+        sess.execute("DROP TABLE " + candidates)
     search = "exact" if index is None else index[1]
     write_summary(sess, summary, (
         ("method", "text", "knn"), ("point_source", "text", points_rel.sql(sess)),
