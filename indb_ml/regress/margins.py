@@ -75,7 +75,9 @@ def margins(sess, model_table, output_table, x_design=None, source_table=None, m
     m = next(iter(models.values()))[0].shape[0]
     code = encode_design(design, candidates, kind, m, k)
     call = ("indb_ml._margins_state(" + features.x_sql + ", indb_ml_c.coef, "
-            + sess.literal("{" + ",".join(str(int(v)) for v in code) + "}") + "::pg_catalog.int4[])")
+            + sess.literal("{" + ",".join(str(int(v)) for v in code) + "}") + "::pg_catalog.int4[])"
+            # the model's sample: rows whose dependent variable is NULL were not used in the fit
+            + " FILTER (WHERE " + features.y_sql + " IS NOT NULL)")
     rows = passes.run_pass(sess, source, features.group_cols, call,
                            coef_by_group={g: beta.ravel() for g, (beta, _) in models.items()})
     match = passes.match_keys(sess, source, features.group_cols, models, rows)
