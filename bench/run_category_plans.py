@@ -119,7 +119,7 @@ def main() -> None:
     only = [p.strip() for p in args.only.split(",") if p.strip()]
     out: list = []
 
-    def timed(label, sql, params=(), settings=(), repeat=args.repeat, result=None):
+    def timed(label, sql, params=(), settings=(), repeat=args.repeat, result=None, iterations=None):
         if only and not any(label.startswith(p) for p in only) and not label.startswith("floor"):
             return None
 
@@ -129,10 +129,12 @@ def main() -> None:
                 for name, value in settings:
                     conn.execute("SELECT set_config(%s, %s, true)", [name, value])
                 conn.execute(sql, params)
-                return conn.execute(result).fetchall() if result else None
-        t, got = best(run, repeat)
+                got = conn.execute(result).fetchall() if result else None
+                its = conn.execute(iterations).fetchone()[0] if iterations else None
+                return got, its
+        t, (got, its) = best(run, repeat)
         out.append((label, t))
-        print(f"{label:58s} {t:8.3f} s", flush=True)
+        print(f"{label:58s} {t:8.3f} s" + (f"  ({its} iterations)" if its is not None else ""), flush=True)
         return got
 
     timed("floor: scan SELECT sum(x1)", f"SELECT sum(x1) FROM {table}")
@@ -148,12 +150,15 @@ def main() -> None:
         timed(f"pass: _ordinal_step hessian={hess}", f"SELECT indb_ml._ordinal_step({oy}, {ofeats}, {ocoef}, 4, 0, "
               f"{hess}) FROM {table}")
 
-    def plans(label, sql, result, parallel=True):
-        mem = timed(f"{label} memory", sql, settings=[("indb_ml.training_plan", "memory")], result=result)
-        agg = timed(f"{label} aggregate", sql, settings=[("indb_ml.training_plan", "aggregate")], result=result)
+    def plans(label, sql, result, parallel=True, iterations=None):
+        mem = timed(f"{label} memory", sql, settings=[("indb_ml.training_plan", "memory")], result=result,
+                    iterations=iterations)
+        agg = timed(f"{label} aggregate", sql, settings=[("indb_ml.training_plan", "aggregate")], result=result,
+                    iterations=iterations)
         if parallel:
             timed(f"{label} aggregate, 2 workers", sql, settings=[
-                ("indb_ml.training_plan", "aggregate"), ("max_parallel_workers_per_gather", "2")], result=result)
+                ("indb_ml.training_plan", "aggregate"), ("max_parallel_workers_per_gather", "2")], result=result,
+                iterations=iterations)
         if mem and agg:
             a = np.array([np.concatenate([np.ravel(v) for v in r]) for r in mem], dtype=float)
             b = np.array([np.concatenate([np.ravel(v) for v in r]) for r in agg], dtype=float)
@@ -162,13 +167,15 @@ def main() -> None:
 
     for ncat in (3, 4):
         plans(f"mlogregr_train K={ncat}", f"SELECT indb_ml.mlogregr_train('{table}', 'bench_out', 'y{ncat}', "
-              f"'{feats}')", "SELECT coef FROM bench_out ORDER BY category")
+              f"'{feats}')", "SELECT coef FROM bench_out ORDER BY category",
+              iterations="SELECT max(num_iterations) FROM bench_out")
     plans("robust_variance_mlogregr K=3", f"SELECT indb_ml.robust_variance_mlogregr('{table}', 'bench_out', 'y3', "
           f"'{feats}')", "SELECT coef, std_err FROM bench_out ORDER BY category", parallel=False)
     plans("clustered_variance_mlogregr K=3", f"SELECT indb_ml.clustered_variance_mlogregr('{table}', 'bench_out', "
           f"'y3', '{feats}', 'firm')", "SELECT coef, std_err FROM bench_out ORDER BY category", parallel=False)
     plans("ordinal logit K=4", f"SELECT indb_ml.ordinal('{table}', 'bench_out', 'grade', '{ofeats}', "
-          "'0, 1, 2, 3', 'logit')", "SELECT coef_threshold, coef_feature FROM bench_out")
+          "'0, 1, 2, 3', 'logit')", "SELECT coef_threshold, coef_feature FROM bench_out",
+          iterations="SELECT iteration FROM bench_out")
 
     conn.execute(OLD_MULTINOM)
     coefs = "'{" + ",".join("{" + ",".join(["0.1"] * (k + 1)) + "}" for _ in range(3)) + "}'::float8[]"

@@ -1,10 +1,10 @@
 """mlogregr_train, multinom, robust_variance_mlogregr and clustered_variance_mlogregr on the
 aggregate plan (one C aggregate statement per Newton step, ``src/mlogit.c``).
 
-Chosen automatically on a plain table (where it was measured faster; forced for the HC0
-variance, whose memory plan is faster), on a view and on a hash-partitioned table, every
-model equals the in-memory plan's (forced with ``SET indb_ml.training_plan = memory``; 1e-8
-relative: only the summation order differs) and statsmodels' MNLogit at the
+Forced with ``SET indb_ml.training_plan = aggregate`` on a plain table (chosen there for the
+clustered variance only, where it was measured faster), and chosen automatically on a view
+and on a hash-partitioned table, every model equals the in-memory plan's (1e-8 relative:
+only the summation order differs) and statsmodels' MNLogit at the
 tolerances of tests/test_mlogregr.py; grouped; with parallel query forced equal to serial
 (1e-9); bad input is an error naming the problem and leaves no table behind; the C states
 equal numpy's sums (1e-10). Oracles: statsmodels and numpy, computed here.
@@ -86,8 +86,8 @@ def relabel(y, ref):
 def test_mlogregr_train_aggregate_equals_memory_and_statsmodels(md, ref):
     conn, x, y, _, _ = md
     call = "SELECT indb_ml.mlogregr_train(%s, %s, 'y', 'ARRAY[1, x1, x2]', %s, %s)"
-    assert run(conn, call, ["md", "m_mem", ref, OPT], plan="memory") == "memory"
-    assert run(conn, call, ["md", "m_agg", ref, OPT]) == "aggregate"  # measured faster on tables too
+    assert run(conn, call, ["md", "m_mem", ref, OPT]) == "memory"  # measured faster on plain tables
+    assert run(conn, call, ["md", "m_agg", ref, OPT], plan="aggregate") == "aggregate"
     assert run(conn, call, ["md_view", "m_view", ref, OPT]) == "aggregate"
     assert run(conn, call, ["md_parted", "m_part", ref, OPT]) == "aggregate"
     mem = conn.execute(f"SELECT {TRAIN_COLS} FROM m_mem ORDER BY category").fetchall()
@@ -111,7 +111,7 @@ def test_mlogregr_train_aggregate_equals_memory_and_statsmodels(md, ref):
 def test_multinom_grouped_aggregate_equals_memory_and_statsmodels(md):
     conn, x, y, g, _ = md
     call = "SELECT indb_ml.multinom(%s, %s, 'y', 'ARRAY[1, x1, x2]', 0, 'logit', 'g', %s)"
-    assert run(conn, call, ["md", "mm_mem", OPT], plan="memory") == "memory"
+    assert run(conn, call, ["md", "mm_mem", OPT]) == "memory"
     messages = []
     conn.add_notice_handler(lambda d: messages.append(d.message_primary))
     assert run(conn, call, ["md_view", "mm_view", OPT]) == "aggregate"
@@ -184,7 +184,7 @@ def test_clustered_variance_mlogregr_aggregate_equals_memory_and_statsmodels(md)
     conn, x, y, _, firm = md
     call = "SELECT indb_ml.clustered_variance_mlogregr(%s, %s, 'y', 'ARRAY[1, x1, x2]', 'firm', 0, %s)"
     assert run(conn, call, ["md", "c_mem", OPT], plan="memory") == "memory"
-    assert run(conn, call, ["md", "c_agg", OPT]) == "aggregate"
+    assert run(conn, call, ["md", "c_agg", OPT]) == "aggregate"  # measured faster on plain tables too
     assert run(conn, call, ["md_parted", "c_part", OPT]) == "aggregate"
     assert run(conn, call, ["md_view", "c_view", OPT]) == "aggregate"
     cols = "category, ref_category, coef, std_err, z_stats, p_values, num_clusters, num_rows_processed, " \

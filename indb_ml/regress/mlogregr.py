@@ -50,12 +50,13 @@ from indb_ml.models.catalog import registers
 
 # Whether rows packed in memory beat aggregate passes on a plain local table, per trainer:
 # bench/run_category_plans.py, 1M rows x (1 + 10) features, serial, both plans in the same run
-# (README "Multinomial and ordinal models"). Newton needs few steps (3 to 6) and a C pass is
-# 1.9x (K=3) to 2.2x (K=4) the input floor, so the aggregate plan wins for the fits: K=3
-# 2.4 s against 5.8 s packed, K=4 3.2 s against 4.3 s. The HC0 variance packs in small
-# chunks and reuses them for the meat (2.1 s against 2.8 s). The clustered variance's memory
-# plan keeps one block list per cluster (46.5 s with 500 clusters, against 4.4 s).
-MEMORY_FASTER = {"mlogregr_train": False, "multinom": False, "robust_variance_mlogregr": True,
+# (README "Multinomial and ordinal models"). Newton needs 3 to 4 steps there and a C pass
+# costs 1.75x (K=3) to 1.96x (K=4) the input floor; the packed rows win serially, by a
+# little: mlogregr_train K=3 1.79 s packed against 2.25 s (1.82 s with two workers), K=4
+# 2.89 s against 3.04 s (1.74 s); the HC0 variance 2.11 s against 2.79 s. The clustered
+# variance's memory plan keeps one block list per cluster and loses: 35.9 s against 3.1 s
+# with 500 clusters.
+MEMORY_FASTER = {"mlogregr_train": True, "multinom": True, "robust_variance_mlogregr": True,
                  "clustered_variance_mlogregr": False}
 COLUMNS = ("category integer, ref_category integer, coef float8[], log_likelihood float8, std_err float8[], "
            "z_stats float8[], p_values float8[], odds_ratios float8[], condition_no float8, num_iterations integer, "

@@ -40,10 +40,10 @@ from indb_ml.kernels.ordinal import (
 )
 from indb_ml.models.catalog import registers
 
-# Rows packed in memory beat aggregate passes on a plain local table: BFGS makes dozens to
-# a hundred evaluations, each one scan on the aggregate plan (1.4x the input floor, 0.29 s
-# on 1M rows x 10 features, 4 categories), against numpy over the packed rows. Same run
-# (bench/run_category_plans.py): 25.1 s packed, 58.4 s aggregate, 35.7 s aggregate with two
+# Rows packed in memory beat aggregate passes on a plain local table: BFGS makes dozens of
+# evaluations (27 to 29 iterations, about 40 evaluations), each one scan on the aggregate
+# plan (1.38x the input floor on 1M rows x 10 features, 4 categories). Same run
+# (bench/run_category_plans.py): 16.4 s packed, 35.7 s aggregate, 24.2 s aggregate with two
 # parallel workers (README "Multinomial and ordinal models").
 MEMORY_FASTER = True
 COLUMNS = (
