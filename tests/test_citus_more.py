@@ -371,6 +371,30 @@ def test_graph_relational_on_shards_errors(citus_conn):
     assert left == 0
 
 
+def test_path_outputs_on_distributed_tables(citus_conn):
+    """graph_apsp on distributed tables writes its n^2 pairs distributed by the source vertex; the
+    path helpers (a recursive CTE, which Citus does not run across shards) walk a local copy of the
+    rows they need, and the measures over the pair table equal the local ones."""
+    (v_local, v_dist), (e_local, e_dist) = graph_tables(citus_conn, n=25, m=80, seed=4)
+    args = "src=src, dest=dest, weight=w"
+    for v, e, kind in ((v_local, e_local, "local"), (v_dist, e_dist, "dist")):
+        citus_conn.execute("SELECT indb_ml.graph_apsp(%s, 'id', %s, %s, %s)", (v, e, args, f"ap_{kind}"))
+        citus_conn.execute("SELECT indb_ml.graph_sssp(%s, 'id', %s, %s, 3, %s)", (v, e, args, f"sp_{kind}"))
+        citus_conn.execute("SELECT indb_ml.graph_apsp_get_path(%s, 3, 7, %s)", (f"ap_{kind}", f"ap_path_{kind}"))
+        citus_conn.execute("SELECT indb_ml.graph_sssp_get_path(%s, 7, %s)", (f"sp_{kind}", f"sp_path_{kind}"))
+        citus_conn.execute("SELECT indb_ml.graph_closeness(%s, %s)", (f"ap_{kind}", f"cl_{kind}"))
+        citus_conn.execute("SELECT indb_ml.graph_avg_path_length(%s, %s)", (f"ap_{kind}", f"apl_{kind}"))
+    assert placement(citus_conn, "ap_dist")[:2] == ("h", "src") and colocated(citus_conn, "ap_dist", v_dist)
+    assert placement(citus_conn, "sp_dist")[:2] == ("h", "id")
+    assert_rows_close(table_rows(citus_conn, "ap_dist", "src, dest"), table_rows(citus_conn, "ap_local", "src, dest"),
+                      rtol=1e-12, what="apsp")
+    for t in ("ap_path", "sp_path"):
+        assert table_rows(citus_conn, t + "_dist", "1") == table_rows(citus_conn, t + "_local", "1"), t
+        assert table_rows(citus_conn, t + "_dist", "1")[0]["path"][0] == 3
+    assert_rows_close(table_rows(citus_conn, "cl_dist", "1"), table_rows(citus_conn, "cl_local", "1"), rtol=1e-12)
+    assert_rows_close(table_rows(citus_conn, "apl_dist", "1"), table_rows(citus_conn, "apl_local", "1"), rtol=1e-12)
+
+
 # -- kNN over a distributed point table ------------------------------------------------------------
 
 

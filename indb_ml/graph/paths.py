@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core.distributed import distribute_like, is_hash_distributed
 from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -221,6 +222,8 @@ def _create_pairs_table(sess: Session, spec: GraphSpec, out: Relation) -> None:
              "NULL::float8 AS " + sess.ident(spec.weight), v + " AS parent"]
     sess.execute("CREATE TABLE " + out.sql(sess) + " AS SELECT " + ", ".join(cols) + " FROM " + spec.edge.sql(sess)
                  + " e CROSS JOIN " + spec.vertex.sql(sess) + " v WITH NO DATA")
+    # n^2 rows: on Citus, distributed by the source vertex like the inputs (core/distributed.py).
+    distribute_like(sess, out, spec.src, (spec.vertex, spec.edge))
 
 
 def _insert_pairs(sess: Session, spec: GraphSpec, out: Relation, g: Graph, dist: np.ndarray,
@@ -319,6 +322,11 @@ def _walk(sess: Session, spec: GraphSpec, rel: Relation, out: Relation, vcol: st
     tables (rows filtered to the source, and MADlib's "parent = dest for a direct edge" rule)."""
     t = rel.sql(sess)
     idt = spec.id_type
+    if is_hash_distributed(sess, rel):  # Citus runs no recursive CTE across shards: walk a local copy
+        sess.execute("DROP TABLE IF EXISTS pg_temp._indb_ml_walk")
+        sess.execute("CREATE TEMPORARY TABLE _indb_ml_walk AS SELECT * FROM " + t
+                     + (" WHERE " + src_col + " = $1::text::" + idt if src_col else ""), [source], ["text"])
+        t = "pg_temp._indb_ml_walk"
     g = [sess.ident(c) for c in spec.group_cols]
     same = "".join(f" AND s.{c} IS NOT DISTINCT FROM w.{c}" for c in g)
     gsel = "".join(f"s.{c}, " for c in g)
@@ -338,6 +346,7 @@ def _walk(sess: Session, spec: GraphSpec, rel: Relation, out: Relation, vcol: st
         + "".join(f" AND w.{c} IS NOT DISTINCT FROM k.{c}" for c in g)
     )
     sess.execute(query, [source, dest, int(limit)], ["text", "text", "int8"])
+    sess.execute("DROP TABLE IF EXISTS pg_temp._indb_ml_walk")
 
 
 # ---- usage ----------------------------------------------------------------------------------
