@@ -56,9 +56,15 @@ typedef struct Target
 	int		   *sib;
 } Target;
 
-/* The parsed design and per-row scratch, cached in fn_extra for the statement. */
+/*
+ * The parsed design and per-row scratch, cached in fn_extra for the statement and keyed by
+ * the design's elements. Everything lives in the design's own memory context, deleted when
+ * another design replaces it: a design that changed on every row kept every parsed copy
+ * (O(k) scratch each) until the statement ended.
+ */
 typedef struct Design
 {
+	MemoryContext cxt;
 	int			model,
 				k,
 				m,
@@ -125,8 +131,8 @@ position(const int32 *raw, int len, int *at, int k)
 static Design *
 parse_design(FunctionCallInfo fcinfo, ArrayType *arr)
 {
-	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
 	Design	   *d = (Design *) fcinfo->flinfo->fn_extra;
+	MemoryContext mcxt;
 	const int32 *raw;
 	int			len,
 				at = 0,
@@ -141,7 +147,10 @@ parse_design(FunctionCallInfo fcinfo, ArrayType *arr)
 	if (d != NULL && d->rawlen == len && memcmp(d->raw, raw, len * sizeof(int32)) == 0)
 		return d;
 
+	/* a child of fn_mcxt: if parsing fails, it goes with the statement's memory */
+	mcxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "indb_ml margins design", ALLOCSET_DEFAULT_SIZES);
 	d = (Design *) MemoryContextAllocZero(mcxt, sizeof(Design));
+	d->cxt = mcxt;
 	d->model = next_int(raw, len, &at);
 	d->k = next_int(raw, len, &at);
 	d->m = next_int(raw, len, &at);
@@ -213,6 +222,8 @@ parse_design(FunctionCallInfo fcinfo, ArrayType *arr)
 	d->gmat2 = (double *) MemoryContextAlloc(mcxt, sizeof(double) * d->m * d->m);
 	d->amat = (double *) MemoryContextAlloc(mcxt, sizeof(double) * d->m * d->m);
 	d->changed = (bool *) MemoryContextAllocZero(mcxt, sizeof(bool) * d->k);
+	if (fcinfo->flinfo->fn_extra != NULL)
+		MemoryContextDelete(((Design *) fcinfo->flinfo->fn_extra)->cxt);
 	fcinfo->flinfo->fn_extra = d;
 	return d;
 }
@@ -294,6 +305,7 @@ recompute_interactions(const Design *d, double *out)
 		bool		touched = false;
 		double		col = 1.0;
 
+		CHECK_FOR_INTERRUPTS();
 		for (f = 0; f < it->nf; f++)
 			touched |= d->changed[it->basis[f]];
 		if (!touched)
@@ -324,6 +336,7 @@ add_row(Design *d, const double *x, const double *beta, double *effects, double 
 		double	   *eff = effects + (int64) t * m;
 		double	   *jt = jac + (int64) t * m * mk;
 
+		CHECK_FOR_INTERRUPTS();	/* with many long interactions one row can take seconds */
 		if (tg->indicator)
 		{
 			memcpy(d->hi, x, sizeof(double) * k);
@@ -365,6 +378,7 @@ add_row(Design *d, const double *x, const double *beta, double *effects, double 
 			int			power = 0;
 			double		col = 1.0;
 
+			CHECK_FOR_INTERRUPTS();
 			for (f = 0; f < it->nf; f++)
 				if (it->basis[f] == tg->pos)
 					power += it->power[f];

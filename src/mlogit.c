@@ -211,11 +211,13 @@ mlogit_probs(const double *x, int k, const double *coef, int m, int yi, double *
 
 /*
  * blocks += W (x) x x^T in the block layout of the file comment: xx (k(k+1)/2 scratch
- * values) gets the products x_a x_b (a <= b), then block (j, l) += w[j][l] xx. w is m x m
- * row-major; only w[j][l] with j <= l is read.
+ * values) gets the products x_a x_b (a <= b), then block (j, l) += W_jl xx for j <= l,
+ * with W_jl = p_j (delta_jl - p_l) (the information) or p_j p_l (the meat, p the
+ * residuals). W is formed per block: an m x m buffer was up to 800 MB per row (K = 10001).
  */
 static void
-kronecker_update(double *blocks, int m, int k, const double *x, const double *w, double *xx)
+kronecker_update(double *blocks, int m, int k, const double *x, const double *p, bool information,
+				 double *xx)
 {
 	int64		t = 0;
 	int64		size = (int64) k * (k + 1) / 2;
@@ -237,7 +239,7 @@ kronecker_update(double *blocks, int m, int k, const double *x, const double *w,
 			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 5e7 multiply-adds */
 		for (l = j; l < m; l++)
 		{
-			double		wjl = w[j * m + l];
+			double		wjl = information ? p[j] * ((j == l ? 1.0 : 0.0) - p[l]) : p[j] * p[l];
 			double	   *dst = blocks;
 
 			blocks += size;
@@ -269,15 +271,12 @@ mlogit_transition(FunctionCallInfo fcinfo, MlogitOutput out, const char *fname)
 				yi,
 				d,
 				j,
-				l,
 				a;
 	bool		has_null,
 				coef_null;
 	double		pstack[STACK_CATS];
-	double		wstack[STACK_CATS * STACK_CATS];
 	double		xxstack[XX_STACK];
 	double	   *p;
-	double	   *w;
 	double		ll;
 	double	   *grad;
 
@@ -349,13 +348,7 @@ mlogit_transition(FunctionCallInfo fcinfo, MlogitOutput out, const char *fname)
 		int64		size = (int64) k * (k + 1) / 2;
 		double	   *xx = size <= XX_STACK ? xxstack : (double *) palloc(sizeof(double) * size);
 
-		w = m <= STACK_CATS ? wstack : (double *) palloc(sizeof(double) * m * m);
-		for (j = 0; j < m; j++)
-			for (l = j; l < m; l++)
-				w[j * m + l] = out == MLOGIT_NEWTON ? p[j] * ((j == l ? 1.0 : 0.0) - p[l]) : p[j] * p[l];
-		kronecker_update(grad + d, m, k, x, w, xx);
-		if (w != wstack)
-			pfree(w);
+		kronecker_update(grad + d, m, k, x, p, out == MLOGIT_NEWTON, xx);
 		if (xx != xxstack)
 			pfree(xx);
 	}
