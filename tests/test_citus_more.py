@@ -371,6 +371,29 @@ def test_graph_relational_on_shards_errors(citus_conn):
     assert left == 0
 
 
+def test_wcc_helpers_on_a_distributed_output(citus_conn):
+    """The graph_wcc_* helpers over a distributed weakly_connected_components output (their self-joins
+    on component_id repartition) equal the same on the local output."""
+    (v_local, v_dist), (e_local, e_dist) = graph_tables(citus_conn, n=40, m=50, seed=6)
+    for v, e, kind in ((v_local, e_local, "local"), (v_dist, e_dist, "dist")):
+        citus_conn.execute("SELECT indb_ml.weakly_connected_components(%s, 'id', %s, 'src=src, dest=dest', %s, 'gid')",
+                           (v, e, f"w_{kind}"))
+    a, b = citus_conn.execute("SELECT min(id), max(id) FROM w_local WHERE gid = 0 GROUP BY component_id "
+                              "HAVING count(*) > 1 ORDER BY 1 LIMIT 1").fetchone()  # two vertices, one component
+    helpers = [("graph_wcc_largest_cpt", "", "lc"), ("graph_wcc_histogram", "", "hi"),
+               ("graph_wcc_vertex_check", f"ARRAY[{a}, {b}], ", "vc"), ("graph_wcc_reachable_vertices", f"{a}, ", "rv"),
+               ("graph_wcc_num_cpts", "", "nc")]
+    for kind in ("local", "dist"):
+        for fn, arg, out in helpers:
+            citus_conn.execute(sql.SQL("SELECT indb_ml.{}(%s, " + arg + "%s)").format(sql.Identifier(fn)),
+                               (f"w_{kind}", f"{out}_{kind}"))
+    assert placement(citus_conn, "w_dist")[:2] == ("h", "id")
+    for _, _, out in helpers:
+        want = sorted(tuple(r.values()) for r in table_rows(citus_conn, out + "_local", "1"))
+        assert sorted(tuple(r.values()) for r in table_rows(citus_conn, out + "_dist", "1")) == want, out
+        assert want, out
+
+
 def test_path_outputs_on_distributed_tables(citus_conn):
     """graph_apsp on distributed tables writes its n^2 pairs distributed by the source vertex; the
     path helpers (a recursive CTE, which Citus does not run across shards) walk a local copy of the

@@ -11,6 +11,7 @@ columns) and create small tables with plain SQL.
 from __future__ import annotations
 
 from indb_ml import sqlexpr
+from indb_ml.core import distributed
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
@@ -126,7 +127,9 @@ class _Wcc:
     def create(self, out_text: str, select: str, params=(), types=()) -> None:
         """Create the helper's output table from ``select`` (values bound, in one statement)."""
         out = new_table(self.sess, out_text, "output table")
-        self.sess.execute("CREATE TABLE " + out.sql(self.sess) + " AS " + select, list(params), list(types))
+        # On Citus the self-joins on component_id (not the distribution column) repartition.
+        with distributed.repartition_joins(self.sess, self.rel):
+            self.sess.execute("CREATE TABLE " + out.sql(self.sess) + " AS " + select, list(params), list(types))
 
 
 def _group_by(w: _Wcc, alias: str, extra: str) -> str:
