@@ -14,7 +14,6 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/int.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
@@ -22,19 +21,6 @@
 #include "indb_ml.h"
 
 #define STACK_WIDTH 256
-
-/* a + b for row counts; a state with a count near 2^63 can only be a forged one */
-static int64
-add_count(int64 a, int64 b)
-{
-	int64		sum;
-
-	if (pg_add_s64_overflow(a, b, &sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("aggregate state: row count out of range")));
-	return sum;
-}
 
 /*
  * Layout of data[] for width w: mean[w], C's upper triangle packed row-major, the number
@@ -103,7 +89,7 @@ comoment_fold(IndbState *s, const double *rows, int m)
 	int			w = s->width;
 	double	   *mean = s->data;
 	double	   *com = com_matrix(s);
-	int64		count = add_count(s->n, m);	/* checked before anything changes */
+	int64		count = indb_add_count(s->n, m);	/* checked before anything changes */
 	double		n0 = (double) s->n;
 	double		n = (double) count;
 	double		f = n0 * m / n;
@@ -231,7 +217,7 @@ comoment_final_arg(FunctionCallInfo fcinfo, const char *fname)
 static int64
 comoment_rows(IndbState *s)
 {
-	return s->width == 0 ? s->n : add_count(s->n, (int64) *com_pending(s));
+	return s->width == 0 ? s->n : indb_add_count(s->n, (int64) *com_pending(s));
 }
 
 /* Merge b into a (both checked, same width, a modifiable, b read-only). */
@@ -254,7 +240,7 @@ comoment_merge(IndbState *a, IndbState *b)
 	comoment_flush(a);
 	if (b->n > 0)
 	{
-		count = add_count(a->n, b->n);
+		count = indb_add_count(a->n, b->n);
 		na = (double) a->n;
 		nb = (double) b->n;
 		n = (double) count;
@@ -309,18 +295,8 @@ count_skipped(FunctionCallInfo fcinfo, IndbState *s, const char *fname)
 {
 	if (s == NULL)
 		s = indb_state_new(fcinfo, INDB_COMOMENT, 0, 0, fname);
-	s->skipped = add_count(s->skipped, 1);
+	s->skipped = indb_add_count(s->skipped, 1);
 	return s;
-}
-
-static void
-check_not_empty(int k, const char *fname)
-{
-	if (k == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s: the independent variable array is empty", fname),
-				 errhint("pass at least one feature, e.g. ARRAY[1, x]")));
 }
 
 /*
@@ -350,7 +326,7 @@ yx_transition(FunctionCallInfo fcinfo, int yarg, int xarg, bool null_elements_sk
 				 errmsg("%s: the array contains NULL elements", fname),
 				 errhint("skip or fill such rows; NULL rows themselves are skipped")));
 	}
-	check_not_empty(k, fname);
+	indb_check_not_empty(k, fname);
 	/* linregr rejects NaN and Infinity (documented); xty lets them propagate, as numpy does */
 	if (null_elements_skip && (isnan(y) || isinf(y) || !indb_all_finite(x, k)))
 		indb_error_nonfinite(fname);
@@ -400,7 +376,7 @@ indb_ml_residual_trans(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("%s: %d coefficients for %d features, or NULL coefficients", fname, kc, k)));
-	check_not_empty(k, fname);
+	indb_check_not_empty(k, fname);
 	e = PG_GETARG_FLOAT8(1);
 	for (i = 0; i < k; i++)
 		e -= x[i] * coef[i];
@@ -469,7 +445,7 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 	{
 		if (b->width != 0 && a->width != 0)
 			indb_state_check_same(a, b, fname);
-		a->skipped = add_count(a->skipped, b->skipped);
+		a->skipped = indb_add_count(a->skipped, b->skipped);
 		PG_RETURN_BYTEA_P(a);
 	}
 	if (a->width == 0 || comoment_rows(a) == 0)
@@ -478,7 +454,7 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 
 		if (a->width != 0)
 			indb_state_check_same(a, b, fname);
-		skipped = add_count(a->skipped, b->skipped);
+		skipped = indb_add_count(a->skipped, b->skipped);
 		copy = (IndbState *) palloc(VARSIZE(b));
 		memcpy(copy, b, VARSIZE(b));
 		copy->skipped = skipped;
@@ -486,8 +462,8 @@ indb_ml_comoment_combine(PG_FUNCTION_ARGS)
 	}
 	indb_state_check_same(a, b, fname);
 	/* both counts are checked before a is changed, so an error leaves a as it was */
-	(void) add_count(comoment_rows(a), comoment_rows(b));
-	skipped = add_count(a->skipped, b->skipped);
+	(void) indb_add_count(comoment_rows(a), comoment_rows(b));
+	skipped = indb_add_count(a->skipped, b->skipped);
 	comoment_merge(a, b);
 	a->skipped = skipped;
 	PG_RETURN_BYTEA_P(a);

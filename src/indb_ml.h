@@ -14,7 +14,11 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
+#include "common/int.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 
 #define INDB_STATE_MAGIC	0x534C4D49	/* "IMLS" read as a little-endian uint32 */
@@ -109,6 +113,22 @@ extern void indb_check_alloc(int64 bytes, const char *fname, const char *what);
 extern void indb_state_check_same(const IndbState *a, const IndbState *b, const char *fname);
 
 /*
+ * Summed states (every slot a sum over rows: irls.c, sandwich.c, mlogit.c, ordinal.c).
+ *
+ * indb_sum_state_for_row: the state to fold a row into: s itself when its width and param
+ * match, a new one of this kind (keeping s's skipped count) when s is NULL or has only
+ * counted skipped rows, an error otherwise (what names the array whose length differs).
+ * indb_sum_count_skipped: s (or a new width-0 state with this param) with one more skipped row.
+ * indb_sum_combine: the combine step: slot-wise sum, row and skip counts added; a width-0
+ * state adds its skipped count only.
+ */
+extern IndbState *indb_sum_state_for_row(FunctionCallInfo fcinfo, IndbState *s, int kind, int width,
+										 int32 param, const char *fname, const char *what);
+extern IndbState *indb_sum_count_skipped(FunctionCallInfo fcinfo, IndbState *s, int kind, int32 param,
+										 const char *fname);
+extern Datum indb_sum_combine(FunctionCallInfo fcinfo, int kind, const char *fname);
+
+/*
  * A one-dimensional float8 array argument: its elements, or NULL with *has_null set when
  * an element is NULL. A multi-dimensional array is an error; '{}' gives *len = 0.
  */
@@ -118,6 +138,93 @@ extern const double *indb_vector_arg(FunctionCallInfo fcinfo, int argno, int *le
 /* Errors with the SQLSTATEs the Python drivers use, naming the problem and the fix. */
 extern void indb_error_nonfinite(const char *fname) pg_attribute_noreturn();
 extern void indb_error_width(const char *fname, const char *what, int expected, int got) pg_attribute_noreturn();
+extern void indb_error_empty(const char *fname) pg_attribute_noreturn();
+extern void indb_error_not_binary(const char *fname, double y) pg_attribute_noreturn();
+
+/* a + b for row counts, with an error instead of an overflow (only a forged state can reach it) */
+static inline int64
+indb_add_count(int64 a, int64 b)
+{
+	int64		sum;
+
+	if (pg_add_s64_overflow(a, b, &sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("aggregate state: row count out of range")));
+	return sum;
+}
+
+/* Errors unless the independent variable array has an element. */
+static inline void
+indb_check_not_empty(int k, const char *fname)
+{
+	if (k == 0)
+		indb_error_empty(fname);
+}
+
+/* Errors unless a logistic dependent variable is 0 or 1 (a boolean is cast to one). */
+static inline void
+indb_check_binary(double y, const char *fname)
+{
+	if (y != 0.0 && y != 1.0)
+		indb_error_not_binary(fname, y);
+}
+
+/* The logistic function 1 / (1 + e^-eta) without overflow (scipy's expit). */
+static inline double
+indb_expit(double eta)
+{
+	if (eta >= 0)
+		return 1.0 / (1.0 + exp(-eta));
+	else
+	{
+		double		e = exp(eta);
+
+		return e / (1.0 + e);
+	}
+}
+
+/* x . c with two accumulators (the products' order differs from numpy's by rounding only) */
+static inline double
+indb_dot(const double *restrict x, const double *restrict c, int k)
+{
+	double		s0 = 0.0,
+				s1 = 0.0;
+	int			i;
+
+	for (i = 0; i + 1 < k; i += 2)
+	{
+		s0 += x[i] * c[i];
+		s1 += x[i + 1] * c[i + 1];
+	}
+	if (i < k)
+		s0 += x[i] * c[i];
+	return s0 + s1;
+}
+
+/*
+ * m += w x x^T on a packed upper triangle (k x k). Its rows are consecutive, so one
+ * pointer walks them; restrict lets the compiler vectorize the axpy.
+ */
+static inline void
+indb_packed_rank1(double *restrict m, const double *restrict x, int k, double w)
+{
+	int			i,
+				j;
+
+	for (i = 0; i < k; i++)
+	{
+		const double *restrict xr = x + i;
+		double		xi = w * x[i];
+		int			len = k - i;
+
+		if (k > 256)
+			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 5e7 multiply-adds */
+		for (j = 0; j < len; j++)
+			m[j] += xi * xr[j];
+		m += len;
+	}
+}
 
 /* True when every value is finite (no NaN, no +-Infinity). */
 static inline bool

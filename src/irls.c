@@ -21,7 +21,6 @@
 
 #include <math.h>
 
-#include "common/int.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 
@@ -57,33 +56,6 @@ static const int family_links[FAMILY_LIMIT][5] = {
 	{LNK_INVERSE, LNK_IDENTITY, LNK_LOG, 0},	/* gamma */
 	{LNK_SQR_INVERSE, LNK_LOG, LNK_IDENTITY, LNK_INVERSE},	/* inverse_gaussian */
 };
-
-/* a + b for row counts; a state with a count near 2^63 can only be a forged one */
-static int64
-add_count(int64 a, int64 b)
-{
-	int64		sum;
-
-	if (pg_add_s64_overflow(a, b, &sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("aggregate state: row count out of range")));
-	return sum;
-}
-
-/* The logistic function without overflow (scipy's expit). */
-static inline double
-expit(double eta)
-{
-	if (eta >= 0)
-		return 1.0 / (1.0 + exp(-eta));
-	else
-	{
-		double		e = exp(eta);
-
-		return e / (1.0 + e);
-	}
-}
 
 /*
  * p = expit(eta) and log(1 + e^eta), without overflow, from one exp(): as scipy's expit
@@ -258,7 +230,7 @@ link_inverse(int link, double eta)
 		case LNK_SQR_INVERSE:
 			return 1.0 / sqrt(eta);
 		case LNK_LOGIT:
-			return expit(eta);
+			return indb_expit(eta);
 		case LNK_PROBIT:
 			return ndtr(eta);
 		case LNK_SQRT:
@@ -323,16 +295,6 @@ xlog1py(double x, double y)
 	return x == 0.0 && !isnan(y) ? 0.0 : x * log1p(y);
 }
 
-static void
-check_not_empty(int k, const char *fname)
-{
-	if (k == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s: the independent variable array is empty", fname),
-				 errhint("pass at least one feature, e.g. ARRAY[1, x]")));
-}
-
 /* The coefficients argument: NULL when allowed and NULL, else k values (NULL elements: error). */
 static const double *
 coef_arg(FunctionCallInfo fcinfo, int argno, int k, bool allow_null, const char *fname)
@@ -364,86 +326,6 @@ coef_arg(FunctionCallInfo fcinfo, int argno, int k, bool allow_null, const char 
 }
 
 /*
- * The state to add a row of width k to: a new one when there is none (or when the state
- * so far only counted skipped rows), the same one when the width matches, an error if not.
- */
-static IndbState *
-state_for_row(FunctionCallInfo fcinfo, IndbState *s, int kind, int k, int32 param, const char *fname)
-{
-	IndbState  *fresh;
-
-	if (s != NULL && s->param != param)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: rows of one aggregate computed with different parameters", fname)));
-	if (s != NULL && s->width == k)
-		return s;
-	if (s != NULL && s->width != 0)
-		indb_error_width(fname, "independent variable", s->width, k);
-	fresh = indb_state_new(fcinfo, kind, k, param, fname);
-	if (s != NULL)
-		fresh->skipped = s->skipped;
-	return fresh;
-}
-
-/* A state that counts one more skipped row (width 0 if no row has fixed the width yet). */
-static IndbState *
-count_skipped(FunctionCallInfo fcinfo, IndbState *s, int kind, int32 param, const char *fname)
-{
-	if (s == NULL)
-		s = indb_state_new(fcinfo, kind, 0, param, fname);
-	else if (s->param != param)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: rows of one aggregate computed with different parameters", fname)));
-	s->skipped = add_count(s->skipped, 1);
-	return s;
-}
-
-/*
- * X'WX += w x x^T on the packed upper triangle at hess. The rows of the triangle are
- * consecutive, so one pointer walks them; restrict lets the compiler vectorize the axpy.
- */
-static inline void
-add_weighted_outer(double *restrict hess, const double *restrict x, int k, double w)
-{
-	double	   *restrict row = hess;
-	int			i,
-				j;
-
-	for (i = 0; i < k; i++)
-	{
-		const double *restrict xr = x + i;
-		double		xi = x[i] * w;
-		int			len = k - i;
-
-		if (k > 256)
-			CHECK_FOR_INTERRUPTS(); /* a wide row is up to 5e7 multiply-adds */
-		for (j = 0; j < len; j++)
-			row[j] += xi * xr[j];
-		row += len;
-	}
-}
-
-/* x . coef, with two accumulators (the products' order differs from numpy's by rounding only) */
-static inline double
-dot(const double *restrict x, const double *restrict coef, int k)
-{
-	double		s0 = 0.0,
-				s1 = 0.0;
-	int			i;
-
-	for (i = 0; i + 1 < k; i += 2)
-	{
-		s0 += x[i] * coef[i];
-		s1 += x[i + 1] * coef[i + 1];
-	}
-	if (i < k)
-		s0 += x[i] * coef[i];
-	return s0 + s1;
-}
-
-/*
  * _logregr_step(y, x, coef) transition: at eta = x.coef, p = expit(eta), add
  * y eta - log(1 + e^eta) to the log-likelihood, x (y - p) to the gradient and
  * p (1 - p) x x^T to the Hessian. y must be 0 or 1 (a boolean dependent is cast).
@@ -471,30 +353,26 @@ indb_ml_logregr_step_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: coef must not be NULL", fname)));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
 	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
 	if (has_null)
-		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
-	check_not_empty(k, fname);
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
+	indb_check_not_empty(k, fname);
 	y = PG_GETARG_FLOAT8(1);
 	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
 		indb_error_nonfinite(fname);
-	if (y != 0.0 && y != 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s: the dependent variable must be boolean or 0/1; found %g", fname, y),
-				 errhint("check dependent_varname, e.g. 'y > 0' or a boolean column")));
-	s = state_for_row(fcinfo, s, INDB_LOGIT, k, 0, fname);
+	indb_check_binary(y, fname);
+	s = indb_sum_state_for_row(fcinfo, s, INDB_LOGIT, k, 0, fname, "independent variable");
 	coef = coef_arg(fcinfo, 3, k, false, fname);
-	count = add_count(s->n, 1);	/* checked before anything changes */
+	count = indb_add_count(s->n, 1);	/* checked before anything changes */
 
-	eta = dot(x, coef, k);
+	eta = indb_dot(x, coef, k);
 	p = expit_log1pexp(eta, &softplus);
 	r = y - p;
 	s->data[0] += y * eta - softplus;
 	for (i = 0; i < k; i++)
 		s->data[1 + i] += x[i] * r;
-	add_weighted_outer(s->data + 1 + k, x, k, p * (1.0 - p));
+	indb_packed_rank1(s->data + 1 + k, x, k, p * (1.0 - p));
 	s->n = count;
 	PG_RETURN_BYTEA_P(s);
 }
@@ -589,11 +467,11 @@ indb_ml_glm_step_trans(PG_FUNCTION_ARGS)
 	param = family * 16 + link;
 	s = indb_state_arg(fcinfo, 0, INDB_GLM, true, fname);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_GLM, param, fname));
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_GLM, param, fname));
 	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
 	if (has_null)
-		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_GLM, param, fname));
-	check_not_empty(k, fname);
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_GLM, param, fname));
+	indb_check_not_empty(k, fname);
 	y = PG_GETARG_FLOAT8(1);
 	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
 		indb_error_nonfinite(fname);
@@ -603,9 +481,9 @@ indb_ml_glm_step_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("%s: %s; found %g", fname, problem, y),
 				 errhint("check dependent_varname and the family")));
-	s = state_for_row(fcinfo, s, INDB_GLM, k, param, fname);
+	s = indb_sum_state_for_row(fcinfo, s, INDB_GLM, k, param, fname, "independent variable");
 	coef = coef_arg(fcinfo, 3, k, true, fname);
-	count = add_count(s->n, 1);	/* checked before anything changes */
+	count = indb_add_count(s->n, 1);	/* checked before anything changes */
 	sums = s->data;
 
 	if (coef == NULL && PG_ARGISNULL(6))
@@ -628,7 +506,7 @@ indb_ml_glm_step_trans(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		eta = dot(x, coef, k);
+		eta = indb_dot(x, coef, k);
 		mu = link_inverse(link, eta);
 	}
 	gp = link_derivative(link, mu);
@@ -665,76 +543,21 @@ indb_ml_glm_step_trans(PG_FUNCTION_ARGS)
 	sums[GLM_SUM_Y] += y;
 	for (i = 0; i < k; i++)
 		sums[GLM_SUMS + i] += wz * x[i];
-	add_weighted_outer(sums + GLM_SUMS + k, x, k, wgt);
+	indb_packed_rank1(sums + GLM_SUMS + k, x, k, wgt);
 	s->n = count;
 	PG_RETURN_BYTEA_P(s);
-}
-
-/*
- * The combine step of both aggregates: every slot is a sum over rows, so states add.
- * A state that has only counted skipped rows (width 0) adds its count.
- */
-static Datum
-sum_combine(FunctionCallInfo fcinfo, int kind, const char *fname)
-{
-	IndbState  *a = indb_state_arg(fcinfo, 0, kind, true, fname);
-	IndbState  *b = indb_state_arg(fcinfo, 1, kind, false, fname);
-	int64		n,
-				skipped,
-				slots,
-				t;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_BYTEA_P(a);
-	}
-	if (a == NULL)
-		PG_RETURN_BYTEA_P(b);
-	if (a->param != b->param)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: partial results computed with different parameters", fname)));
-	/* both counts are checked before a is changed, so an error leaves a as it was */
-	n = add_count(a->n, b->n);
-	skipped = add_count(a->skipped, b->skipped);
-	if (b->width == 0)
-	{
-		a->skipped = skipped;
-		PG_RETURN_BYTEA_P(a);
-	}
-	if (a->width == 0)
-	{
-		IndbState  *copy = (IndbState *) palloc(VARSIZE(b));
-
-		memcpy(copy, b, VARSIZE(b));
-		copy->skipped = skipped;
-		PG_RETURN_BYTEA_P(copy);
-	}
-	indb_state_check_same(a, b, fname);
-	slots = indb_state_slots(kind, a->width);
-	for (t = 0; t < slots; t++)
-	{
-		if ((t & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		a->data[t] += b->data[t];
-	}
-	a->n = n;
-	a->skipped = skipped;
-	PG_RETURN_BYTEA_P(a);
 }
 
 PG_FUNCTION_INFO_V1(indb_ml_logregr_step_combine);
 Datum
 indb_ml_logregr_step_combine(PG_FUNCTION_ARGS)
 {
-	return sum_combine(fcinfo, INDB_LOGIT, "logregr_train combine");
+	return indb_sum_combine(fcinfo, INDB_LOGIT, "logregr_train combine");
 }
 
 PG_FUNCTION_INFO_V1(indb_ml_glm_step_combine);
 Datum
 indb_ml_glm_step_combine(PG_FUNCTION_ARGS)
 {
-	return sum_combine(fcinfo, INDB_GLM, "glm combine");
+	return indb_sum_combine(fcinfo, INDB_GLM, "glm combine");
 }

@@ -29,7 +29,6 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/int.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/memutils.h"
@@ -88,18 +87,6 @@ typedef struct Design
 			   *fhi;
 	bool	   *changed;
 } Design;
-
-static int64
-add_count(int64 a, int64 b)
-{
-	int64		sum;
-
-	if (pg_add_s64_overflow(a, b, &sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("aggregate state: row count out of range")));
-	return sum;
-}
 
 static void
 bad_design(const char *why)
@@ -228,19 +215,6 @@ parse_design(FunctionCallInfo fcinfo, ArrayType *arr)
 	return d;
 }
 
-static inline double
-expit(double eta)
-{
-	if (eta >= 0)
-		return 1.0 / (1.0 + exp(-eta));
-	else
-	{
-		double		e = exp(eta);
-
-		return e / (1.0 + e);
-	}
-}
-
 /* eta = beta x (m values), the mean F in p and G = dF/deta (m x m, row-major) */
 static void
 mean_and_slope(const Design *d, const double *x, const double *beta, double *p, double *gmat)
@@ -266,7 +240,7 @@ mean_and_slope(const Design *d, const double *x, const double *beta, double *p, 
 	}
 	else if (d->model == MODEL_LOGIT)
 	{
-		p[0] = expit(d->eta[0]);
+		p[0] = indb_expit(d->eta[0]);
 		gmat[0] = p[0] * (1.0 - p[0]);
 	}
 	else
@@ -470,13 +444,13 @@ indb_ml_margins_trans(PG_FUNCTION_ARGS)
 				 errmsg("%s: the state was started with another design", fname)));
 	if (PG_ARGISNULL(1))
 	{
-		s->skipped = add_count(s->skipped, 1);
+		s->skipped = indb_add_count(s->skipped, 1);
 		PG_RETURN_BYTEA_P(s);
 	}
 	x = indb_vector_arg(fcinfo, 1, &k, &has_null, fname, "the independent variable");
 	if (has_null)
 	{
-		s->skipped = add_count(s->skipped, 1);
+		s->skipped = indb_add_count(s->skipped, 1);
 		PG_RETURN_BYTEA_P(s);
 	}
 	if (k != d->k)
@@ -499,7 +473,7 @@ indb_ml_margins_trans(PG_FUNCTION_ARGS)
 			if (x[i] > s->data[k + i])
 				s->data[k + i] = x[i];
 		}
-	s->n = add_count(s->n, 1);
+	s->n = indb_add_count(s->n, 1);
 	add_row(d, x, coef, s->data + 2 * k, s->data + 2 * k + (int64) d->nt * d->m);
 	PG_RETURN_BYTEA_P(s);
 }
@@ -531,8 +505,8 @@ indb_ml_margins_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("%s: invalid aggregate state: corrupted header", fname)));
-	n = add_count(a->n, b->n);
-	skipped = add_count(a->skipped, b->skipped);
+	n = indb_add_count(a->n, b->n);
+	skipped = indb_add_count(a->skipped, b->skipped);
 	if (b->n > 0)
 	{
 		if (a->n == 0)

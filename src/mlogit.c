@@ -1,5 +1,5 @@
 /*
- * mlogit.c: the multinomial logit state family, and the summed-state helpers that the
+ * mlogit.c: the multinomial logit state family, and the argument helpers that the
  * category models share (category.h).
  *
  * Categories are indices 0 .. K-1 with 0 the reference (the drivers map the dependent's
@@ -30,7 +30,6 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/int.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 
@@ -40,97 +39,6 @@
 #define XX_STACK	2080		/* k(k+1)/2 for k <= 64 */
 
 /* ---- helpers shared with ordinal.c (category.h) ----------------------------------------- */
-
-int64
-indb_add_count(int64 a, int64 b)
-{
-	int64		sum;
-
-	if (pg_add_s64_overflow(a, b, &sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("aggregate state: row count out of range")));
-	return sum;
-}
-
-IndbState *
-indb_sum_state_for_row(FunctionCallInfo fcinfo, IndbState *s, int kind, int width, int32 param,
-					   const char *fname, const char *what)
-{
-	IndbState  *fresh;
-
-	if (s != NULL && s->width == width && s->param == param)
-		return s;
-	if (s != NULL && s->width != 0)
-	{
-		if (s->width != width)
-			indb_error_width(fname, what, s->width, width);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: rows of one aggregate were given different numbers of categories or links",
-						fname)));
-	}
-	fresh = indb_state_new(fcinfo, kind, width, param, fname);
-	if (s != NULL)
-		fresh->skipped = s->skipped;
-	return fresh;
-}
-
-IndbState *
-indb_sum_count_skipped(FunctionCallInfo fcinfo, IndbState *s, int kind, const char *fname)
-{
-	if (s == NULL)
-		s = indb_state_new(fcinfo, kind, 0, 0, fname);
-	s->skipped = indb_add_count(s->skipped, 1);
-	return s;
-}
-
-Datum
-indb_sum_combine(FunctionCallInfo fcinfo, int kind, const char *fname)
-{
-	IndbState  *a = indb_state_arg(fcinfo, 0, kind, true, fname);
-	IndbState  *b = indb_state_arg(fcinfo, 1, kind, false, fname);
-	int64		n,
-				skipped,
-				slots,
-				t;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_BYTEA_P(a);
-	}
-	if (a == NULL)
-		PG_RETURN_BYTEA_P(b);
-	/* both counts are checked before a is changed, so an error leaves a as it was */
-	n = indb_add_count(a->n, b->n);
-	skipped = indb_add_count(a->skipped, b->skipped);
-	if (b->width == 0)
-	{
-		a->skipped = skipped;
-		PG_RETURN_BYTEA_P(a);
-	}
-	if (a->width == 0)
-	{
-		IndbState  *copy = (IndbState *) palloc(VARSIZE(b));
-
-		memcpy(copy, b, VARSIZE(b));
-		copy->skipped = skipped;
-		PG_RETURN_BYTEA_P(copy);
-	}
-	indb_state_check_same(a, b, fname);
-	slots = indb_state_slots(kind, a->width);
-	for (t = 0; t < slots; t++)
-	{
-		if ((t & 0xFFFF) == 0xFFFF)
-			CHECK_FOR_INTERRUPTS();
-		a->data[t] += b->data[t];
-	}
-	a->n = n;
-	a->skipped = skipped;
-	PG_RETURN_BYTEA_P(a);
-}
 
 int
 indb_category_index(double y, int ncat, const char *fname)
@@ -285,15 +193,11 @@ mlogit_transition(FunctionCallInfo fcinfo, MlogitOutput out, const char *fname)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: coef must not be NULL", fname)));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, kind, fname));
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, kind, 0, fname));
 	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
 	if (has_null)
-		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, kind, fname));
-	if (k == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s: the independent variable array is empty", fname),
-				 errhint("pass at least one feature, e.g. ARRAY[1, x]")));
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, kind, 0, fname));
+	indb_check_not_empty(k, fname);
 	if ((int64) m * k > INDB_MAX_WIDTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -34,31 +34,17 @@
 #define LINK_PROBIT	1
 #define PROB_FLOOR	1e-300
 
-/* The logistic function without overflow. */
-static inline double
-expit(double z)
-{
-	if (z >= 0)
-		return 1.0 / (1.0 + exp(-z));
-	else
-	{
-		double		e = exp(z);
-
-		return e / (1.0 + e);
-	}
-}
-
 static inline double
 link_cdf(int link, double z)
 {
-	return link == LINK_LOGIT ? expit(z) : 0.5 * erfc(-z / M_SQRT2);
+	return link == LINK_LOGIT ? indb_expit(z) : 0.5 * erfc(-z / M_SQRT2);
 }
 
 static inline double
 link_pdf(int link, double z)
 {
 	if (link == LINK_LOGIT)
-		return expit(z) * expit(-z);
+		return indb_expit(z) * indb_expit(-z);
 	return exp(-0.5 * z * z) / sqrt(2.0 * M_PI);
 }
 
@@ -66,7 +52,7 @@ link_pdf(int link, double z)
 static inline double
 link_dpdf(int link, double z, double f)
 {
-	return link == LINK_LOGIT ? f * (1.0 - 2.0 * expit(z)) : -z * f;
+	return link == LINK_LOGIT ? f * (1.0 - 2.0 * indb_expit(z)) : -z * f;
 }
 
 /*
@@ -121,10 +107,10 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 				 errmsg("%s: link %d is neither 0 (logit) nor 1 (probit)", fname, link)));
 	hessian = PG_GETARG_BOOL(6);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_ORDINAL, fname));
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_ORDINAL, 0, fname));
 	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
 	if (has_null)
-		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_ORDINAL, fname));
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_ORDINAL, 0, fname));
 	if (k == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),

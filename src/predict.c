@@ -41,20 +41,6 @@ checked_dot(FunctionCallInfo fcinfo, int coef_arg, int x_arg, const char *caller
 	return s;
 }
 
-/* The logistic function without overflow: 1 / (1 + e^-eta). */
-static double
-expit(double eta)
-{
-	if (eta >= 0)
-		return 1.0 / (1.0 + exp(-eta));
-	else
-	{
-		double		e = exp(eta);
-
-		return e / (1.0 + e);
-	}
-}
-
 typedef enum Link
 {
 	LINK_IDENTITY, LINK_LOG, LINK_INVERSE, LINK_SQR_INVERSE, LINK_SQRT, LINK_LOGIT, LINK_PROBIT
@@ -94,7 +80,7 @@ link_inverse(Link link, double eta)
 		case LINK_SQRT:
 			return eta * eta;
 		case LINK_LOGIT:
-			return expit(eta);
+			return indb_expit(eta);
 		case LINK_PROBIT:
 			return 0.5 * erfc(-eta / M_SQRT2);
 	}
@@ -124,7 +110,7 @@ PG_FUNCTION_INFO_V1(indb_ml_logregr_predict_prob);
 Datum
 indb_ml_logregr_predict_prob(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(expit(checked_dot(fcinfo, 0, 1, "logregr_predict")));
+	PG_RETURN_FLOAT8(indb_expit(checked_dot(fcinfo, 0, 1, "logregr_predict")));
 }
 
 /* logregr_predict(coef, x): probability >= 0.5 */
@@ -132,7 +118,7 @@ PG_FUNCTION_INFO_V1(indb_ml_logregr_predict);
 Datum
 indb_ml_logregr_predict(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(expit(checked_dot(fcinfo, 0, 1, "logregr_predict")) >= 0.5);
+	PG_RETURN_BOOL(indb_expit(checked_dot(fcinfo, 0, 1, "logregr_predict")) >= 0.5);
 }
 
 /* glm_predict(coef, x, link): the mean response g^-1(coef . x) */

@@ -19,7 +19,6 @@
 
 #include <math.h>
 
-#include "common/int.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 
@@ -27,73 +26,12 @@
 
 #define MODEL_LINEAR	0
 #define MODEL_LOGIT		1
-#define WIDE			256		/* rows wider than this check for interrupts while folding */
-
-static int64
-add_count(int64 a, int64 b)
-{
-	int64		sum;
-
-	if (pg_add_s64_overflow(a, b, &sum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("aggregate state: row count out of range")));
-	return sum;
-}
-
-/* The logistic function without overflow. */
-static inline double
-expit(double eta)
-{
-	if (eta >= 0)
-		return 1.0 / (1.0 + exp(-eta));
-	else
-	{
-		double		e = exp(eta);
-
-		return e / (1.0 + e);
-	}
-}
 
 /* log(1 + e^eta) without overflow */
 static inline double
 log1pexp(double eta)
 {
 	return eta > 0 ? eta + log1p(exp(-eta)) : log1p(exp(eta));
-}
-
-/*
- * The state a row of width k is added to: s itself when its width matches, a new one when
- * there is none yet (or s has only counted skipped rows), an error on a width change.
- */
-static IndbState *
-state_for_row(FunctionCallInfo fcinfo, IndbState *s, int kind, int k, int32 param, const char *fname)
-{
-	IndbState  *fresh;
-
-	if (s != NULL && s->width == k)
-	{
-		if (s->param != param)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: the state was started by another model", fname)));
-		return s;
-	}
-	if (s != NULL && s->width != 0)
-		indb_error_width(fname, "independent variable", s->width, k);
-	fresh = indb_state_new(fcinfo, kind, k, param, fname);
-	if (s != NULL)
-		fresh->skipped = s->skipped;
-	return fresh;
-}
-
-static IndbState *
-count_skipped(FunctionCallInfo fcinfo, IndbState *s, int kind, int32 param, const char *fname)
-{
-	if (s == NULL)
-		s = indb_state_new(fcinfo, kind, 0, param, fname);
-	s->skipped = add_count(s->skipped, 1);
-	return s;
 }
 
 /*
@@ -117,11 +55,7 @@ read_row(FunctionCallInfo fcinfo, int model, const char *fname, double *y, const
 	*x = indb_vector_arg(fcinfo, 2, k, &has_null, fname, "the independent variable");
 	if (has_null)
 		return false;
-	if (*k == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s: the independent variable array is empty", fname),
-				 errhint("pass at least one feature, e.g. ARRAY[1, x]")));
+	indb_check_not_empty(*k, fname);
 	*coef = indb_vector_arg(fcinfo, 3, &kc, &coef_null, fname, "coef");
 	if (coef_null || kc != *k)
 		ereport(ERROR,
@@ -130,11 +64,8 @@ read_row(FunctionCallInfo fcinfo, int model, const char *fname, double *y, const
 	*y = PG_GETARG_FLOAT8(1);
 	if (isnan(*y) || isinf(*y) || !indb_all_finite(*x, *k))
 		indb_error_nonfinite(fname);
-	if (model == MODEL_LOGIT && *y != 0.0 && *y != 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s: the dependent variable must be boolean or 0/1, not %g", fname, *y),
-				 errhint("check dependent_varname")));
+	if (model == MODEL_LOGIT)
+		indb_check_binary(*y, fname);
 	return true;
 }
 
@@ -142,19 +73,8 @@ read_row(FunctionCallInfo fcinfo, int model, const char *fname, double *y, const
 static inline double
 row_score(int model, double y, const double *x, const double *coef, int k, double *eta_out, double *w)
 {
-	double		s0 = 0.0,
-				s1 = 0.0,
-				eta;
-	int			i;
+	double		eta = indb_dot(x, coef, k);
 
-	for (i = 0; i + 1 < k; i += 2)
-	{
-		s0 += x[i] * coef[i];
-		s1 += x[i + 1] * coef[i + 1];
-	}
-	if (i < k)
-		s0 += x[i] * coef[i];
-	eta = s0 + s1;
 	*eta_out = eta;
 	if (model == MODEL_LINEAR)
 	{
@@ -163,40 +83,24 @@ row_score(int model, double y, const double *x, const double *coef, int k, doubl
 	}
 	else
 	{
-		double		p = expit(eta);
+		double		p = indb_expit(eta);
 
 		*w = p * (1.0 - p);
 		return y - p;
 	}
 }
 
-/*
- * v += a x; M += c x x^T (M packed upper triangle, k x k). The triangle's rows are
- * consecutive, so one pointer walks them; restrict lets the compiler vectorize the axpy.
- */
+/* v += a x; M += c x x^T (M packed upper triangle, k x k) */
 static void
 fold_row(double *restrict v, double *restrict m, int k, double a, double c, const double *restrict x)
 {
-	int			i,
-				j;
+	int			i;
 
 	if (v != NULL)
 		for (i = 0; i < k; i++)
 			v[i] += a * x[i];
-	if (m == NULL)
-		return;
-	for (i = 0; i < k; i++)
-	{
-		const double *restrict xr = x + i;
-		double		ci = c * x[i];
-		int			len = k - i;
-
-		if (k > WIDE)
-			CHECK_FOR_INTERRUPTS();
-		for (j = 0; j < len; j++)
-			m[j] += ci * xr[j];
-		m += len;
-	}
+	if (m != NULL)
+		indb_packed_rank1(m, x, k, c);
 }
 
 /* HC0 meat: SANDWICH state, v = sum r x, M = sum r^2 x x^T */
@@ -213,10 +117,10 @@ hc0_transition(FunctionCallInfo fcinfo, int model, const char *fname)
 	int			k;
 
 	if (!read_row(fcinfo, model, fname, &y, &x, &coef, &k))
-		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_SANDWICH, model, fname));
-	s = state_for_row(fcinfo, s, INDB_SANDWICH, k, model, fname);
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_SANDWICH, model, fname));
+	s = indb_sum_state_for_row(fcinfo, s, INDB_SANDWICH, k, model, fname, "independent variable");
 	r = row_score(model, y, x, coef, k, &eta, &w);
-	s->n = add_count(s->n, 1);
+	s->n = indb_add_count(s->n, 1);
 	fold_row(s->data, s->data + k, k, r, r * r, x);
 	PG_RETURN_BYTEA_P(s);
 }
@@ -249,10 +153,10 @@ score_transition(FunctionCallInfo fcinfo, int model, const char *fname)
 	int			k;
 
 	if (!read_row(fcinfo, model, fname, &y, &x, &coef, &k))
-		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_SCORE, model, fname));
-	s = state_for_row(fcinfo, s, INDB_SCORE, k, model, fname);
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_SCORE, model, fname));
+	s = indb_sum_state_for_row(fcinfo, s, INDB_SCORE, k, model, fname, "independent variable");
 	r = row_score(model, y, x, coef, k, &eta, &w);
-	s->n = add_count(s->n, 1);
+	s->n = indb_add_count(s->n, 1);
 	fold_row(s->data, NULL, k, r, 0.0, x);
 	PG_RETURN_BYTEA_P(s);
 }
@@ -301,12 +205,12 @@ indb_ml_logit_newton_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: the weight floor must be in [0, 0.25], not %g", fname, floor_w)));
 	if (!read_row(fcinfo, MODEL_LOGIT, fname, &y, &x, &coef, &k))
-		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
-	s = state_for_row(fcinfo, s, INDB_LOGIT, k, 0, fname);
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
+	s = indb_sum_state_for_row(fcinfo, s, INDB_LOGIT, k, 0, fname, "independent variable");
 	r = row_score(MODEL_LOGIT, y, x, coef, k, &eta, &w);
 	if (w < floor_w)
 		w = floor_w;
-	s->n = add_count(s->n, 1);
+	s->n = indb_add_count(s->n, 1);
 	s->data[0] += y * eta - log1pexp(eta);
 	fold_row(s->data + 1, s->data + 1 + k, k, r, w, x);
 	PG_RETURN_BYTEA_P(s);
@@ -336,12 +240,12 @@ indb_ml_cluster_meat_trans(PG_FUNCTION_ARGS)
 	{
 		if (s == NULL)
 			s = indb_state_new(fcinfo, INDB_SANDWICH, 0, g->param, fname);
-		s->skipped = add_count(s->skipped, g->skipped);
+		s->skipped = indb_add_count(s->skipped, g->skipped);
 		PG_RETURN_BYTEA_P(s);
 	}
-	s = state_for_row(fcinfo, s, INDB_SANDWICH, g->width, g->param, fname);
-	n = add_count(s->n, g->n);
-	skipped = add_count(s->skipped, g->skipped);
+	s = indb_sum_state_for_row(fcinfo, s, INDB_SANDWICH, g->width, g->param, fname, "independent variable");
+	n = indb_add_count(s->n, g->n);
+	skipped = indb_add_count(s->skipped, g->skipped);
 	fold_row(s->data, s->data + g->width, g->width, 1.0, 1.0, g->data);
 	s->n = n;
 	s->skipped = skipped;
@@ -358,72 +262,25 @@ indb_ml_score_rows(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(g == NULL ? 0 : g->n);
 }
 
-/* combine of every additive state of this file: counts and slots add up */
-static Datum
-sum_combine(FunctionCallInfo fcinfo, int kind, const char *fname)
-{
-	IndbState  *a = indb_state_arg(fcinfo, 0, kind, true, fname);
-	IndbState  *b = indb_state_arg(fcinfo, 1, kind, false, fname);
-	int64		n,
-				skipped,
-				slots,
-				t;
-
-	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_BYTEA_P(a);
-	}
-	if (a == NULL)
-		PG_RETURN_BYTEA_P(b);
-	skipped = add_count(a->skipped, b->skipped);
-	n = add_count(a->n, b->n);
-	if (b->width == 0)
-	{
-		a->skipped = skipped;
-		PG_RETURN_BYTEA_P(a);
-	}
-	if (a->width == 0)
-	{
-		IndbState  *copy = (IndbState *) palloc(VARSIZE(b));
-
-		memcpy(copy, b, VARSIZE(b));
-		copy->skipped = skipped;
-		PG_RETURN_BYTEA_P(copy);
-	}
-	indb_state_check_same(a, b, fname);
-	slots = indb_state_slots(kind, a->width);
-	for (t = 0; t < slots; t++)
-	{
-		if ((t & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		a->data[t] += b->data[t];
-	}
-	a->n = n;
-	a->skipped = skipped;
-	PG_RETURN_BYTEA_P(a);
-}
-
 PG_FUNCTION_INFO_V1(indb_ml_sandwich_combine);
 Datum
 indb_ml_sandwich_combine(PG_FUNCTION_ARGS)
 {
-	return sum_combine(fcinfo, INDB_SANDWICH, "sandwich combine");
+	return indb_sum_combine(fcinfo, INDB_SANDWICH, "sandwich combine");
 }
 
 PG_FUNCTION_INFO_V1(indb_ml_score_combine);
 Datum
 indb_ml_score_combine(PG_FUNCTION_ARGS)
 {
-	return sum_combine(fcinfo, INDB_SCORE, "score combine");
+	return indb_sum_combine(fcinfo, INDB_SCORE, "score combine");
 }
 
 PG_FUNCTION_INFO_V1(indb_ml_logit_newton_combine);
 Datum
 indb_ml_logit_newton_combine(PG_FUNCTION_ARGS)
 {
-	return sum_combine(fcinfo, INDB_LOGIT, "logistic Newton combine");
+	return indb_sum_combine(fcinfo, INDB_LOGIT, "logistic Newton combine");
 }
 
 /*
@@ -477,7 +334,7 @@ indb_ml_logit_newton_folds_trans(PG_FUNCTION_ARGS)
 	{
 		if (s == NULL)
 			s = indb_state_new(fcinfo, INDB_SCORE, 0, 0, fname);
-		s->skipped = add_count(s->skipped, 1);
+		s->skipped = indb_add_count(s->skipped, 1);
 		PG_RETURN_BYTEA_P(s);
 	}
 	if (k == 0 || kc == 0 || kc % k != 0)
@@ -492,11 +349,7 @@ indb_ml_logit_newton_folds_trans(PG_FUNCTION_ARGS)
 	y = PG_GETARG_FLOAT8(1);
 	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
 		indb_error_nonfinite(fname);
-	if (y != 0.0 && y != 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s: the dependent variable must be boolean or 0/1, not %g", fname, y),
-				 errhint("check dependent_varname")));
+	indb_check_binary(y, fname);
 	block = 2 + k + indb_tri_size(k);
 	if ((int64) folds * block > INDB_MAX_WIDTH)
 		ereport(ERROR,
@@ -513,7 +366,7 @@ indb_ml_logit_newton_folds_trans(PG_FUNCTION_ARGS)
 	}
 	else if (s->width != folds * block || s->param != k)
 		indb_error_width(fname, "independent variable", s->param, k);
-	s->n = add_count(s->n, 1);
+	s->n = indb_add_count(s->n, 1);
 	for (f = 0; f < folds; f++)
 	{
 		const double *c = coefs + (int64) f * k;
@@ -526,7 +379,7 @@ indb_ml_logit_newton_folds_trans(PG_FUNCTION_ARGS)
 			continue;
 		for (i = 0; i < k; i++)
 			eta += x[i] * c[i];
-		p = expit(eta);
+		p = indb_expit(eta);
 		w = p * (1.0 - p);
 		if (w < floor_w)
 			w = floor_w;

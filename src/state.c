@@ -191,6 +191,85 @@ indb_state_check_same(const IndbState *a, const IndbState *b, const char *fname)
 				 errmsg("%s: partial results computed with different parameters", fname)));
 }
 
+IndbState *
+indb_sum_state_for_row(FunctionCallInfo fcinfo, IndbState *s, int kind, int width, int32 param,
+					   const char *fname, const char *what)
+{
+	IndbState  *fresh;
+
+	if (s != NULL && s->width != 0)
+	{
+		if (s->width != width)
+			indb_error_width(fname, what, s->width, width);
+		if (s->param != param)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: rows of one aggregate were computed with different parameters "
+							"(model, family, link or number of categories)", fname)));
+		return s;
+	}
+	fresh = indb_state_new(fcinfo, kind, width, param, fname);
+	if (s != NULL)
+		fresh->skipped = s->skipped;
+	return fresh;
+}
+
+IndbState *
+indb_sum_count_skipped(FunctionCallInfo fcinfo, IndbState *s, int kind, int32 param, const char *fname)
+{
+	if (s == NULL)
+		s = indb_state_new(fcinfo, kind, 0, param, fname);
+	s->skipped = indb_add_count(s->skipped, 1);
+	return s;
+}
+
+Datum
+indb_sum_combine(FunctionCallInfo fcinfo, int kind, const char *fname)
+{
+	IndbState  *a = indb_state_arg(fcinfo, 0, kind, true, fname);
+	IndbState  *b = indb_state_arg(fcinfo, 1, kind, false, fname);
+	int64		n,
+				skipped,
+				slots,
+				t;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_BYTEA_P(a);
+	}
+	if (a == NULL)
+		PG_RETURN_BYTEA_P(b);
+	/* both counts are checked before a is changed, so an error leaves a as it was */
+	n = indb_add_count(a->n, b->n);
+	skipped = indb_add_count(a->skipped, b->skipped);
+	if (b->width == 0)
+	{
+		a->skipped = skipped;
+		PG_RETURN_BYTEA_P(a);
+	}
+	if (a->width == 0)
+	{
+		IndbState  *copy = (IndbState *) palloc(VARSIZE(b));
+
+		memcpy(copy, b, VARSIZE(b));
+		copy->skipped = skipped;
+		PG_RETURN_BYTEA_P(copy);
+	}
+	indb_state_check_same(a, b, fname);
+	slots = indb_state_slots(kind, a->width);
+	for (t = 0; t < slots; t++)
+	{
+		if ((t & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+		a->data[t] += b->data[t];
+	}
+	a->n = n;
+	a->skipped = skipped;
+	PG_RETURN_BYTEA_P(a);
+}
+
 const double *
 indb_vector_arg(FunctionCallInfo fcinfo, int argno, int *len, bool *has_null,
 				const char *fname, const char *what)
@@ -229,6 +308,24 @@ indb_error_nonfinite(const char *fname)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("%s: NaN or Infinity in the dependent or an independent variable", fname),
 			 errhint("exclude such rows, e.g. with a view: WHERE y <> 'NaN' AND abs(x) <> 'Infinity'")));
+}
+
+void
+indb_error_empty(const char *fname)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+			 errmsg("%s: the independent variable array is empty", fname),
+			 errhint("pass at least one feature, e.g. ARRAY[1, x]")));
+}
+
+void
+indb_error_not_binary(const char *fname, double y)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("%s: the dependent variable must be boolean or 0/1; found %g", fname, y),
+			 errhint("check dependent_varname, e.g. 'y > 0' or a boolean column")));
 }
 
 void
