@@ -127,6 +127,7 @@ check-sql:
 	@$(SERVER_PY) -m indb_ml.build_sql --check
 
 bench: setup
+	$(VENV)/bin/python bench/run_aggregates.py
 	$(VENV)/bin/python bench/run_linregr.py
 
 clean:
