@@ -134,7 +134,7 @@ def distribute_like(sess: Session, out: Relation, key_col: str, like) -> bool:
     ``out`` was distributed. ``_summary`` and model tables are never passed here.
     """
     candidates = [like] if isinstance(like, Relation) else [r for r in (like or ()) if r is not None]
-    if not candidates or not citus_present(sess):
+    if not candidates or not citus_present(sess) or _temporary(sess, out):
         return False
     hashed = [(r, d) for r in candidates for d in [distribution(sess, r)] if d is not None and d.hashed]
     if not hashed:
@@ -150,6 +150,32 @@ def distribute_like(sess: Session, out: Relation, key_col: str, like) -> bool:
                  ["text", "text"])
     sess.debug(f"{out.name}: distributed by {key_col} (no input distributed by that type)")
     return True
+
+
+def _temporary(sess: Session, rel: Relation) -> bool:
+    """A temporary table (Citus distributes none: it stays on the coordinator)."""
+    row = sess.one("SELECT c.relpersistence = 't' AS temp FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass",
+                   [rel.sql(sess)], ["text"])
+    return bool(row and row["temp"])
+
+
+def create_table_as(sess: Session, out: Relation, query: str, key_col: str, like, what: str = "") -> bool:
+    """``CREATE TABLE out AS query`` for a large per-row output (predictions): when an input in
+    ``like`` is hash-distributed, ``out`` is created empty (``WITH NO DATA``), distributed by
+    ``key_col`` (:func:`distribute_like`: colocated with that input when the types match), and filled
+    by ``INSERT INTO out query``, which Citus runs on the shards (pushed down when the rows' key is the
+    input's distribution column, re-partitioned between the workers otherwise; nothing through the
+    coordinator). Plain inputs: one ``CREATE TABLE AS``. Citus's "not supported" errors become
+    :func:`citus_errors`'s, naming ``what``. Returns whether ``out`` was distributed."""
+    candidates = [like] if isinstance(like, Relation) else [r for r in (like or ()) if r is not None]
+    if not any(is_hash_distributed(sess, r) for r in candidates):
+        sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + query)
+        return False
+    with citus_errors(sess, what or out.name, candidates):
+        sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + query + " WITH NO DATA")
+        done = distribute_like(sess, out, key_col, candidates)
+        sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
+    return done
 
 
 def worker_count(sess: Session) -> int:

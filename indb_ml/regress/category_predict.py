@@ -1,6 +1,8 @@
 """``multinom_predict`` and ``ordinal_predict``: MADlib's table predictions for category models.
 
-Each is one ``CREATE TABLE ... AS SELECT`` that joins the rows to predict with their group's
+Each is one ``CREATE TABLE ... AS SELECT`` (on a Citus distributed input: the output created
+empty, distributed by the id column colocated with the input, then one ``INSERT ... SELECT`` run
+on the shards) that joins the rows to predict with their group's
 model and calls the row functions ``multinom_predict_prob`` / ``ordinal_predict_prob``
 (PL/pgSQL, so no Python runs per row). The model's ``_summary`` gives the expression for
 the features, the category list and the grouping columns; the expression is parsed and
@@ -11,6 +13,7 @@ written.
 from __future__ import annotations
 
 from indb_ml import sqlexpr
+from indb_ml.core import distributed
 from indb_ml.core.features import resolve_features
 from indb_ml.core.relations import new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
@@ -48,21 +51,26 @@ def _rows(sess, source, features) -> str:
     return "(SELECT *, (" + features.row_sql + ")[2:] AS indb_ml_x FROM " + source.sql(sess) + ") s"
 
 
-def _create(sess, out, select: str, rows: str, models: str, grouping: list, prob: str) -> None:
-    """``out`` from every row joined to its group's model (``m``), with the probabilities ``p.p``."""
+def _create(sess, what: str, out, select: str, rows: str, models: str, grouping: list, prob: str, source,
+            id_col: str) -> None:
+    """``out`` from every row joined to its group's model (``m``), with the probabilities ``p.p``. On a
+    distributed source the output is created empty, distributed by the id column colocated with the
+    source, and filled on the shards (:func:`indb_ml.core.distributed.create_table_as`)."""
     on = " AND ".join("s." + sess.ident(g) + " IS NOT DISTINCT FROM m." + sess.ident(g) for g in grouping) or "TRUE"
-    sess.execute("CREATE TABLE " + out.sql(sess) + " AS SELECT " + select + " FROM " + rows + " JOIN " + models
-                 + " m ON " + on + " CROSS JOIN LATERAL (SELECT " + prob + " AS p) p")
+    query = ("SELECT " + select + " FROM " + rows + " JOIN " + models + " m ON " + on
+             + " CROSS JOIN LATERAL (SELECT " + prob + " AS p) p")
+    distributed.create_table_as(sess, out, query, id_col, source, what)
 
 
-def _id(sess, source, id_column: str, what: str) -> str:
+def _id(sess, source, id_column: str, what: str) -> tuple[str, str]:
+    """The id column's reference ``s.<col>`` in the query, and its name."""
     col = (id_column or "id").strip()
     found = sess.one("SELECT 1 AS ok FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attname = $2 "
                      "AND attnum > 0 AND NOT attisdropped", [source.sql(sess), col], ["text", "text"])
     if found is None:
         raise InputError(f"{what}: {source.schema}.{source.name} has no column {col!r}",
                          hint="pass id_column, the column that identifies each row", sqlstate="42703")
-    return "s." + sess.ident(col)
+    return "s." + sess.ident(col), col
 
 
 @sql_entry
@@ -71,7 +79,7 @@ def multinom_predict(sess, model_table, predict_table, output_table, predict_typ
     what = "multinom_predict"
     kind, model, info, source, out, grouping, features = _setup(
         sess, what, model_table, predict_table, output_table, predict_type or "response", ("multinom", "mlogregr"))
-    ident = _id(sess, source, id_column, what)
+    ident, id_col = _id(sess, source, id_column, what)
     ref = int(info["ref_category"])
     if info.get("category_list"):
         categories = [int(c) for c in info["category_list"].split(",")]
@@ -91,7 +99,7 @@ def multinom_predict(sess, model_table, predict_table, output_table, predict_typ
         position = {ref: 1, **{c: i + 2 for i, c in enumerate(others)}}
         select = ident + ", " + ", ".join("p.p[" + str(position[c]) + "] AS " + sess.ident(str(c))
                                           for c in categories)
-    _create(sess, out, select, _rows(sess, source, features), models, grouping, prob)
+    _create(sess, what, out, select, _rows(sess, source, features), models, grouping, prob, source, id_col)
     if verbose:
         sess.plpy.notice(f"{what}: wrote {out.schema}.{out.name}")
 
@@ -102,7 +110,7 @@ def ordinal_predict(sess, model_table, predict_table, output_table, predict_type
     what = "ordinal_predict"
     kind, model, info, source, out, grouping, features = _setup(
         sess, what, model_table, predict_table, output_table, predict_type or "probability", ("ordinal",))
-    ident = _id(sess, source, "id", what)
+    ident, id_col = _id(sess, source, "id", what)
     categories = info["category_list"].split(",")
     prob = ("indb_ml.ordinal_predict_prob(m.coef_threshold, m.coef_feature, s.indb_ml_x, "
             + sess.literal(info["link_func"]) + ")")
@@ -113,6 +121,7 @@ def ordinal_predict(sess, model_table, predict_table, output_table, predict_type
     else:
         select = ", ".join("p.p[" + str(i + 1) + "] AS " + sess.ident(c) for i, c in enumerate(categories))
         select += ", " + ident
-    _create(sess, out, select, _rows(sess, source, features), model.sql(sess), grouping, prob)
+    _create(sess, what, out, select, _rows(sess, source, features), model.sql(sess), grouping, prob, source,
+            id_col)
     if verbose:
         sess.plpy.notice(f"{what}: wrote {out.schema}.{out.name}")

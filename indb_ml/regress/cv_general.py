@@ -26,6 +26,7 @@ import itertools
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core import distributed
 from indb_ml.core.relations import Relation, new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -309,9 +310,14 @@ def cv_predict(sess, kind, tbl_model, tbl_newdata, col_ind_var, col_id, tbl_pred
     out = new_table(sess, tbl_predict, "tbl_predict")
     idn = _id_node(col_id, "col_id")
     func = "indb_ml.linregr_predict" if kind == "linregr" else "indb_ml.logregr_predict"
-    _create(sess, what, "CREATE TABLE " + out.sql(sess) + " AS SELECT s." + sess.ident(idn) + ", " + func
-            + "(m.coef, s.indb_ml_x) AS prediction FROM (SELECT " + sess.ident(idn) + ", (" + _expr(sess, col_ind_var)
-            + ")::float8[] AS indb_ml_x FROM " + data.sql(sess) + ") s CROSS JOIN " + model.sql(sess) + " m")
+    query = ("SELECT s." + sess.ident(idn) + ", " + func + "(m.coef, s.indb_ml_x) AS prediction FROM (SELECT "
+             + sess.ident(idn) + ", (" + _expr(sess, col_ind_var) + ")::float8[] AS indb_ml_x FROM "
+             + data.sql(sess) + ") s CROSS JOIN " + model.sql(sess) + " m")
+    try:  # a distributed tbl_newdata: the output distributed by col_id like it, filled on the shards
+        distributed.create_table_as(sess, out, query, idn, data, what)
+    except sess.spi_error as exc:
+        raise InputError(f"{what}: {exc}", sqlstate=getattr(exc, "sqlstate", None) or InputError.INVALID_PARAMETER,
+                         hint="check the table and column names") from None
 
 
 @sql_entry

@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core import distributed
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.packed import packed_groups
@@ -333,7 +334,8 @@ def _feature_sql(sess, name: str) -> str:
 def elastic_net_predict(sess, tbl_model, tbl_new_source, col_id, tbl_predict) -> None:
     """``tbl_predict (col_id, prediction)``: one ``CREATE TABLE AS`` over the SQL predict functions
     (a float8 for gaussian models, the boolean class for binomial ones), each row joined to its
-    group's model when the model is grouped."""
+    group's model when the model is grouped. A distributed source gives a distributed output, by the
+    id column, colocated with the source (:func:`indb_ml.core.distributed.create_table_as`)."""
     for name, value in (("tbl_model", tbl_model), ("tbl_new_source", tbl_new_source), ("col_id", col_id),
                         ("tbl_predict", tbl_predict)):
         if value is None or not str(value).strip():
@@ -371,12 +373,12 @@ def elastic_net_predict(sess, tbl_model, tbl_new_source, col_id, tbl_predict) ->
     inner = [id_sql + " AS " + sess.ident(id_name)] + [sess.ident(g) for g in group_cols]
     inner.append(x_sql + " AS indb_ml_x")
     join = " AND ".join("m." + sess.ident(g) + " IS NOT DISTINCT FROM s." + sess.ident(g) for g in group_cols)
-    query = ("CREATE TABLE " + out.sql(sess) + " AS SELECT s." + sess.ident(id_name) + ", " + func
+    query = ("SELECT s." + sess.ident(id_name) + ", " + func
              + "(m.coef_all, m.intercept, s.indb_ml_x) AS prediction FROM (SELECT " + ", ".join(inner) + " FROM "
              + source.sql(sess) + ") s " + ("JOIN " + model.sql(sess) + " m ON " + join if group_cols
                                             else "CROSS JOIN " + model.sql(sess) + " m"))
-    try:
-        sess.execute(query)
+    try:  # on a distributed source: created empty, distributed by the id like it, filled on the shards
+        distributed.create_table_as(sess, out, query, id_name, source, "elastic_net_predict")
     except sess.spi_error as exc:
         raise InputError(f"elastic_net_predict: cannot predict {source.schema}.{source.name} with "
                          f"{model.schema}.{model.name}: {exc}",
