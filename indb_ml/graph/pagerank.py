@@ -71,7 +71,7 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
     ensure_absent(sess, summary, "summary table")
     pers = _personalization(spec, personalization_vertices)
     leak = bool(madlib21_compat)
-    if plan.choose(sess, spec, "pagerank") == "relational":
+    if plan.choose(sess, spec, "pagerank", on_shards=True) == "relational":
         if pers is not None:
             _check_personalization(sess, spec, pers)
         iterations = relational.pagerank(sess, spec, out, damping, max_iter, threshold, pers, leak)

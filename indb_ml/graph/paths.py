@@ -102,7 +102,7 @@ def graph_sssp(sess: Session, vertex_table, vertex_id, edge_table, edge_args, so
     check_names(spec, what, (spec.weight, "parent"))
     if source_vertex is None:
         raise InputError(f"{what}: source_vertex must not be NULL", hint="SELECT indb_ml.graph_sssp() shows the usage")
-    plan = graph_plan.choose(sess, spec, what)
+    plan = graph_plan.choose(sess, spec, what, on_shards=True)
     if plan == "relational":
         from indb_ml.graph import path_relational
         path_relational.sssp(sess, spec, source_vertex, out, what)
@@ -141,7 +141,7 @@ def graph_bfs(sess: Session, vertex_table, vertex_id, edge_table, edge_args, sou
     if max_distance is not None and max_distance < 0:
         raise InputError(f"{what}: max_distance is {max_distance}", hint="use NULL (no limit) or a number >= 0")
     directed = bool(directed)
-    plan = graph_plan.choose(sess, spec, what)
+    plan = graph_plan.choose(sess, spec, what, on_shards=True)
     if plan == "relational":
         from indb_ml.graph import path_relational
         path_relational.bfs(sess, spec, source_vertex, out, max_distance, directed, what)

@@ -63,7 +63,7 @@ def weakly_connected_components(sess, vertex_table, vertex_id, edge_table, edge_
     out = new_table(sess, out_table)
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
-    if plan.choose(sess, spec, "weakly_connected_components") == "relational":
+    if plan.choose(sess, spec, "weakly_connected_components", on_shards=True) == "relational":
         iterations, pending = relational.wcc(sess, spec, out, iteration_limit)
     else:
         values = {}
