@@ -10,10 +10,14 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import psycopg
 import pytest
 
-from tests.test_citus import assert_rows_close, table_rows
+from tests.citus_conftest import CITUS_SHARD_COUNT
+from tests.test_citus import assert_rows_close, table_rows, tile_matrix, twin
 from tests.test_citus_more import GRAPH_CALLS, debug_lines, graph_call, graph_tables, remote_log
 
 # -- graph: auto on distributed edges ----------------------------------------------------------
@@ -68,3 +72,72 @@ def test_graph_auto_without_a_shard_plan_keeps_the_memory_rule(citus_conn):
             citus_conn.execute("SELECT indb_ml.pagerank(%s, 'id', %s, 'src=src, dest=dest', 'p')", (v_dist, e_dist))
     finally:
         citus_conn.execute("RESET indb_ml.graph_pull_mb")
+
+
+# -- planner: matrix expressions over distributed tables ---------------------------------------
+
+LA_EXPRESSIONS = {
+    "gram": "t(X) %*% X",
+    "xty": "t(X) %*% y",
+    "ols": "solve(t(X) %*% X) %*% t(X) %*% y",
+    "solve": "solve(t(X) %*% X, t(X) %*% y)",
+    "colsums": "colSums(X)",
+    "xv": "sum(X %*% v)",
+}
+
+
+def planner_tables(conn, n: int = 240, p: int = 4, seed: int = 41) -> dict[str, dict]:
+    """X (n x p, dense rows), y (n x 1), the same X as tiles (block 32) and as feature columns,
+    each as a local table and a copy distributed by its row key; the bindings of both."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = X @ np.arange(1, p + 1) + rng.normal(size=n)
+    twin(conn, "xr", {"row_id": np.arange(1, n + 1), "row_vec": list(X)}, "row_id",
+         {"row_id": "int", "row_vec": "float8[]"})
+    twin(conn, "yr", {"row_id": np.arange(1, n + 1), "row_vec": list(y[:, None])}, "row_id",
+         {"row_id": "int", "row_vec": "float8[]"})
+    tile_matrix(conn, X, "xt", 32)
+    twin(conn, "xc", {"id": np.arange(n), **{f"x{j}": X[:, j] for j in range(p)}, "yv": y}, "id", {"id": "int"})
+    bindings = {}
+    for kind in ("local", "dist"):
+        dense = {"X": {"table": f"xr_{kind}", "args": "row=row_id, val=row_vec"},
+                 "y": {"table": f"yr_{kind}", "args": "row=row_id, val=row_vec"}, "v": list(range(p))}
+        tiles = dict(dense, X={"table": f"xt_{kind}"})
+        columns = {"X": {"table": f"xc_{kind}", "columns": [f"x{j}" for j in range(p)]},
+                   "y": {"table": f"xc_{kind}", "columns": ["yv"]}, "v": list(range(p))}
+        bindings[kind] = {"dense": dense, "tiles": tiles, "columns": columns}
+    return {"X": X, "y": y, **bindings}
+
+
+def la_value(conn, expr: str, bindings: dict, memory_mb=None) -> np.ndarray:
+    return np.array(conn.execute("SELECT indb_ml.la_value(%s, %s::jsonb, NULL, %s)",
+                                 (expr, json.dumps(bindings), memory_mb)).fetchone()[0], dtype=float)
+
+
+@pytest.mark.parametrize("layout", ["dense", "tiles", "columns"])
+def test_la_value_distributed_equals_local(citus_conn, layout):
+    """X'X, X'y, (X'X)^-1 X'y (and solve, colSums, a product with a vector) over distributed tables
+    equal the local tables' values and numpy's."""
+    t = planner_tables(citus_conn)
+    X, y = t["X"], t["y"]
+    want_np = {"gram": X.T @ X, "xty": (X.T @ y)[:, None], "ols": np.linalg.solve(X.T @ X, X.T @ y)[:, None],
+               "colsums": X.sum(axis=0)[None, :], "xv": np.array([[(X @ np.arange(X.shape[1])).sum()]])}
+    want_np["solve"] = want_np["ols"]
+    for name, expr in LA_EXPRESSIONS.items():
+        local = la_value(citus_conn, expr, t["local"][layout])
+        dist = la_value(citus_conn, expr, t["dist"][layout])
+        np.testing.assert_allclose(dist, local, rtol=1e-10, atol=1e-10, err_msg=f"{layout} {name}")
+        np.testing.assert_allclose(dist, want_np[name], rtol=1e-9, atol=1e-9, err_msg=f"{layout} {name} numpy")
+
+
+@pytest.mark.parametrize("layout", ["dense", "columns"])
+def test_la_gram_is_partial_aggregates_on_the_shards(citus_conn, layout):
+    """The tsmm rewrite's Gram over a distributed dense table (or feature columns of one) is one
+    indb_ml.gram aggregate, which Citus runs on every shard (worker_partial_agg): states move, not rows."""
+    t = planner_tables(citus_conn)
+    with remote_log(citus_conn) as sent:
+        got = la_value(citus_conn, "t(X) %*% X", t["dist"][layout])
+    np.testing.assert_allclose(got, t["X"].T @ t["X"], rtol=1e-10)
+    partial = [c for c in sent if "worker_partial_agg" in c and "indb_ml.gram" in c]
+    assert len(partial) == CITUS_SHARD_COUNT, sent
+    assert not any("COPY" in c and ("xr_dist" in c or "xc_dist" in c) for c in sent)

@@ -15,6 +15,7 @@ import json
 
 import numpy as np
 
+from indb_ml.core import distributed
 from indb_ml.core.relations import HEAP_KINDS, resolve_source
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -42,6 +43,7 @@ class Resolver:
         self.sources: dict = {}
         self.cache: dict = {}
         self.views: list = []  # temporary views over feature tables, dropped by drop_views()
+        self.view_rows: dict = {}  # feature view -> (its table, the row as float8[] SQL): order-free reads
 
     def __call__(self, name: str) -> ir.Node:
         if name not in self.cache:
@@ -152,7 +154,8 @@ class Resolver:
 
     def _feature_view(self, name: str, table: str, columns, array: bool = False) -> str:
         """A temporary view numbering a feature table's rows 1..m (physical order, one snapshot
-        per statement) with its columns as a float8[]: the dense matrix format."""
+        per statement; on a Citus distributed table by the distribution column, then the physical
+        order within the shard) with its columns as a float8[]: the dense matrix format."""
         rel = resolve_source(self.sess, table, f"binding {name}")
         if rel.kind not in HEAP_KINDS:
             raise InputError(f"binding {name!r}: {rel.schema}.{rel.name} is not a table, so its rows have no "
@@ -163,9 +166,16 @@ class Resolver:
             self._numeric_columns(name, rel, columns)
             value = "ARRAY[" + ", ".join("(" + self.sess.ident(c) + ")::float8" for c in columns) + "]"
         view = f"pg_temp.indb_ml_la_view_{next(_views)}"
+        # A Citus hash-distributed table has one ctid sequence per shard, so ctid alone does not order
+        # its rows (two views of the same table, X and y, would pair different rows): its rows are
+        # numbered by the distribution column, then ctid (rows of one key share a shard).
+        dist = distributed.distribution(self.sess, rel)
+        order = (self.sess.ident(dist.column) + ", ctid") if dist is not None and dist.hashed else "ctid"
         self.sess.execute("CREATE TEMPORARY VIEW " + view.split(".", 1)[1] + " AS SELECT (pg_catalog.row_number() "
-                          "OVER (ORDER BY ctid))::integer AS row_num, " + value + " AS val FROM " + rel.sql(self.sess))
+                          "OVER (ORDER BY " + order + "))::integer AS row_num, " + value + " AS val FROM "
+                          + rel.sql(self.sess))
         self.views.append(view)
+        self.view_rows[view] = (rel, value)
         return view
 
     def _array_column(self, name: str, rel, column) -> str:

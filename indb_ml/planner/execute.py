@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from indb_ml.core.relations import new_table
+from indb_ml.core import distributed
+from indb_ml.core.relations import new_table, resolve_source
 from indb_ml.core.session import Session
 from indb_ml.matrix import ops, pieces, reduce, storage, writer
 from indb_ml.matrix.args import parse_args
@@ -79,6 +80,7 @@ class Executor:
         self.budget = _placement_budget(sess) if budget_bytes is None else budget_bytes
         self.temps: list = []
         self.steps: list = []  # (node, operator) in execution order, for EXPLAIN
+        self.view_rows: dict = {}  # the bindings' feature views -> (table, row SQL), set by run()
 
     # ---- planning --------------------------------------------------------------------------
 
@@ -161,6 +163,7 @@ class Executor:
     def run(self, node: ir.Node, resolver):
         """The value of ``node``: an ndarray or a :class:`Tab`."""
         memo: dict = {}
+        self.view_rows = dict(getattr(resolver, "view_rows", None) or {})
         for n in node.walk():
             values = [memo[c] for c in n.children()]
             if not isinstance(n, ir.JoinCrossprod):
@@ -235,11 +238,38 @@ class Executor:
     def _gram(self, tab: Tab, node) -> np.ndarray:
         k = node.shape[0]
         storage.check_size(self.sess, k, k, "the Gram matrix")
+        on_shards = self._gram_on_shards(tab)
+        if on_shards is not None:
+            return on_shards
         out = np.zeros((k, k))
         for block in self._unordered(tab):
             gram = block.T @ block
             out += gram.toarray() if sparse.issparse(gram) else gram
         return out
+
+    def _gram_on_shards(self, tab: Tab) -> np.ndarray | None:
+        """XᵀX of a Citus hash-distributed dense table, or of a feature binding over one, as one
+        ``indb_ml.gram`` aggregate over the table itself: Citus runs it as partial aggregates on
+        the shards and merges the k x k states on the coordinator (no row leaves a worker; the
+        streamed blocks would pull every row). None for other tables (they stream as before)."""
+        if tab.trans or not distributed.citus_present(self.sess):
+            return None
+        if tab.name in self.view_rows:
+            rel, row_sql = self.view_rows[tab.name]
+            if not distributed.is_hash_distributed(self.sess, rel):
+                return None
+        else:
+            if not distributed.is_hash_distributed(self.sess, resolve_source(self.sess, tab.name, "matrix")):
+                return None
+            src = self.source(tab)
+            if src.fmt != "dense" or src.args.trans:
+                return None
+            rel, row_sql = src.rel, storage.dense_columns(self.sess, src.rel, src.cols, src.args, src.arg_name)[1]
+        with distributed.citus_errors(self.sess, "la_value: t(X) %*% X", (rel,)):
+            value = self.sess.one("SELECT indb_ml.gram(" + row_sql + ") AS g FROM " + rel.sql(self.sess))["g"]
+        if value is None:
+            return None
+        return np.asarray(value, dtype=np.float64)
 
     def _unordered(self, tab: Tab):
         """Whole rows in any order (fastest scan), for sums over rows such as XᵀX."""
