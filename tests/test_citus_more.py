@@ -218,7 +218,7 @@ def test_elementwise_on_distributed_operands(citus_conn):
     """Tiles: two tables colocated by row_block join on the shards; a second operand in another
     colocation group (other shard count) is joined by repartitioning. Sparse: elem_mult of tables
     distributed by different columns repartitions; matrix_add needs a FULL JOIN, which Citus runs
-    only on colocated tables: a clear error naming the function and the feature, nothing written."""
+    only on colocated tables: the second operand is copied colocated with the first."""
     rng = np.random.default_rng(25)
     A, B = rng.normal(size=(12, 10)), rng.normal(size=(12, 10))
     _, a_dist = tile_matrix(citus_conn, A, "ta", block=4)
@@ -239,14 +239,13 @@ def test_elementwise_on_distributed_operands(citus_conn):
     citus_conn.execute("SELECT indb_ml.matrix_elem_mult(%s, %s, %s, %s, 'prod', 'fmt=sparse, op=join')",
                        (s_dist, SPARSE_ARGS, t_dist, SPARSE_ARGS))
     np.testing.assert_allclose(sparse_result(citus_conn, "prod", (9, 6)), S * T, rtol=1e-15)
-    with pytest.raises(psycopg.errors.FeatureNotSupported) as failure:
-        citus_conn.execute("SELECT indb_ml.matrix_add(%s, %s, %s, %s, 'total', 'fmt=sparse, op=join')",
-                           (s_dist, SPARSE_ARGS, t_dist, SPARSE_ARGS))
-    message = str(failure.value)
-    assert "matrix_add: Citus cannot run this operation on distributed tables" in message, message
-    assert "co-located" in message and "colocate_with" in message, message
-    assert placement(citus_conn, "total") is None and not citus_conn.execute(
-        "SELECT to_regclass('total') IS NOT NULL").fetchone()[0]
+    # matrix_add needs a FULL JOIN, which Citus runs only on colocated tables joined on their
+    # distribution columns: matrix_b is copied into a work table colocated with matrix_a first
+    # (tests/test_citus_plans.py covers the other layouts).
+    citus_conn.execute("SELECT indb_ml.matrix_add(%s, %s, %s, %s, 'total', 'fmt=sparse, op=join')",
+                       (s_dist, SPARSE_ARGS, t_dist, SPARSE_ARGS))
+    np.testing.assert_allclose(sparse_result(citus_conn, "total", (9, 6)), S + T, rtol=1e-15)
+    assert placement(citus_conn, "total")[:2] == ("h", "row_id") and colocated(citus_conn, "total", s_dist)
 
 
 # -- graph relational plans on the shards ---------------------------------------------------------

@@ -17,7 +17,8 @@ import psycopg
 import pytest
 
 from tests.citus_conftest import CITUS_SHARD_COUNT
-from tests.test_citus import assert_rows_close, table_rows, tile_matrix, twin
+from tests.helpers import load_table
+from tests.test_citus import assert_rows_close, sparse_result, table_rows, tile_matrix, twin
 from tests.test_citus_more import GRAPH_CALLS, debug_lines, graph_call, graph_tables, remote_log
 
 # -- graph: auto on distributed edges ----------------------------------------------------------
@@ -141,3 +142,67 @@ def test_la_gram_is_partial_aggregates_on_the_shards(citus_conn, layout):
     partial = [c for c in sent if "worker_partial_agg" in c and "indb_ml.gram" in c]
     assert len(partial) == CITUS_SHARD_COUNT, sent
     assert not any("COPY" in c and ("xr_dist" in c or "xc_dist" in c) for c in sent)
+
+
+# -- sparse matrix_add / matrix_sub of operands that are not colocated -------------------------
+
+
+def sparse_twins(conn, name: str, M: np.ndarray, dist_col: str | None, shard_count: int | None = None) -> str:
+    """M's entries (1-based row_id, col_id, val) in ``<name>``: distributed by dist_col (over
+    shard_count shards), a reference table (dist_col 'reference') or a plain table (None)."""
+    r, c = np.nonzero(M)
+    load_table(conn, name, {"row_id": r + 1, "col_id": c + 1, "val": M[r, c]}, {"row_id": "int", "col_id": "int"})
+    if dist_col == "reference":
+        conn.execute("SELECT create_reference_table(%s)", (name,))
+    elif dist_col is not None:
+        if shard_count:
+            conn.execute(f"SET citus.shard_count = {int(shard_count)}")
+        conn.execute("SELECT create_distributed_table(%s, %s)", (name, dist_col))
+        conn.execute(f"SET citus.shard_count = {CITUS_SHARD_COUNT}")
+    return name
+
+
+SPARSE = "row=row_id, col=col_id, val=val"
+SPARSE_T = "row=row_id, col=col_id, val=val, trans=true"
+
+
+@pytest.mark.parametrize("a_layout, b_layout", [
+    (("row_id", None), ("col_id", None)),      # different columns: B copied colocated with A (by row)
+    (("col_id", None), ("row_id", None)),      # A by its column: B's copy by column
+    (("row_id", None), ("row_id", 3)),         # same column, other colocation group (3 shards)
+    (("row_id", None), ("row_id", None)),      # already colocated: the join runs as is
+    ((None, None), ("col_id", None)),          # plain A: A copied colocated with B
+    (("reference", None), ("row_id", None)),   # reference A, distributed B
+    (("val", None), ("col_id", 3)),            # A by a non-coordinate column: A copied by B's column
+], ids=["row-col", "col-row", "row-row3", "colocated", "plain-col", "reference-row", "val-col3"])
+@pytest.mark.parametrize("op", ["matrix_add", "matrix_sub"])
+def test_sparse_add_sub_not_colocated(citus_conn, op, a_layout, b_layout):
+    rng = np.random.default_rng(47)
+    S = rng.normal(size=(9, 7)) * (rng.random((9, 7)) < 0.5)
+    T = rng.normal(size=(9, 7)) * (rng.random((9, 7)) < 0.5)
+    S[-1, -1], T[-1, -1] = 1.0, 2.0
+    T[2, 3] = S[2, 3] = 1.5  # cancels in matrix_sub: no entry is written for it
+    a = sparse_twins(citus_conn, "sa", S, *a_layout)
+    b = sparse_twins(citus_conn, "sb", T, *b_layout)
+    citus_conn.execute(f"SELECT indb_ml.{op}(%s, %s, %s, %s, 'out', 'fmt=sparse, op=join')", (a, SPARSE, b, SPARSE))
+    want = S + T if op == "matrix_add" else S - T
+    np.testing.assert_allclose(sparse_result(citus_conn, "out", (9, 7)), want, rtol=1e-15)
+    zeros = "SELECT count(*) FROM out WHERE val = 0 AND (row_id, col_id) <> (9, 7)"
+    assert citus_conn.execute(zeros).fetchone()[0] == 0
+    left = citus_conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE '\\_indb\\_ml\\_%'").fetchone()[0]
+    assert left == 0  # the copies are dropped
+
+
+def test_sparse_add_transposed_operand_not_colocated(citus_conn):
+    """A + t(B) with A by row_id and B by row_id: t(B)'s rows are B's columns, so B is copied by them."""
+    rng = np.random.default_rng(48)
+    S = rng.normal(size=(6, 8)) * (rng.random((6, 8)) < 0.5)
+    T = rng.normal(size=(8, 6)) * (rng.random((8, 6)) < 0.5)
+    S[-1, -1], T[-1, -1] = 1.0, 2.0
+    a = sparse_twins(citus_conn, "sa", S, "row_id")
+    b = sparse_twins(citus_conn, "sb", T, "row_id")
+    with remote_log(citus_conn) as sent:
+        citus_conn.execute("SELECT indb_ml.matrix_add(%s, %s, %s, %s, 'out', 'fmt=sparse, op=join')",
+                           (a, SPARSE, b, SPARSE_T))
+    np.testing.assert_allclose(sparse_result(citus_conn, "out", (6, 8)), S + T.T, rtol=1e-15)
+    assert any("FULL JOIN" in c and ".sa_" in c for c in sent), sent  # the join itself ran on the shards

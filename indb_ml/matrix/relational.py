@@ -216,9 +216,77 @@ def combine_sparse(sess: Session, op: str, a: tuple, b: tuple, out: Relation, ou
         query = ("SELECT COALESCE(" + ar + ", " + br + "), COALESCE(" + ac + ", " + bc + "), " + total + " FROM "
                  + rel_a.sql(sess) + " a FULL JOIN " + rel_b.sql(sess) + " b ON " + ar + " = " + br + " AND "
                  + ac + " = " + bc + " WHERE " + total + " <> 0")
-    with distributed.citus_errors(sess, op, (rel_a, rel_b)), distributed.repartition_joins(sess, rel_a, rel_b):
-        sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
+    if op != "matrix_elem_mult" and distributed.any_distributed(sess, (rel_a, rel_b)):
+        _full_join_colocated(sess, op, a, b, out, (ar, ac, av), (br, bc, bv))
+    else:
+        with distributed.citus_errors(sess, op, (rel_a, rel_b)), distributed.repartition_joins(sess, rel_a, rel_b):
+            sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
     _finish(sess, out, cols, *shape_a)
+
+
+def _by_coordinate(sess: Session, rel: Relation, args: MatrixArgs) -> str | None:
+    """'row' or 'col': the coordinate (after trans) a hash-distributed sparse table is distributed
+    by; None when it is not hash-distributed by one of its coordinates."""
+    d = distributed.distribution(sess, rel)
+    if d is None or not d.hashed or d.column not in (args.row, args.col):
+        return None
+    stored = "row" if d.column == args.row else "col"
+    return {"row": "col", "col": "row"}[stored] if args.trans else stored
+
+
+def _full_join_colocated(sess: Session, op: str, a: tuple, b: tuple, out: Relation, ca: tuple, cb: tuple) -> None:
+    """``A + B`` / ``A - B`` (a FULL JOIN on (row, col)) when an operand is a Citus table. Citus runs a
+    FULL JOIN only between colocated hash-distributed tables joined on their distribution columns.
+    When A and B already are (both by the same coordinate, same colocation group) the join runs as
+    is. Otherwise an operand distributed by a coordinate is the anchor (A first) and the other one is
+    copied (entries ``(r, c, v)``, rows moved between the workers by Citus's INSERT ... SELECT) into a
+    work table distributed by that coordinate and colocated with the anchor; with no anchor (plain,
+    reference tables, or distributed by another column) both are copied, B colocated with A's copy.
+    The FULL JOIN then runs shard by shard; the copies are dropped afterwards (an error rolls them
+    back with the rest)."""
+    (rel_a, args_a), (rel_b, args_b) = a, b
+    coord_a, coord_b = _by_coordinate(sess, rel_a, args_a), _by_coordinate(sess, rel_b, args_b)
+    da, db = distributed.distribution(sess, rel_a), distributed.distribution(sess, rel_b)
+    sign = "-" if op == "matrix_sub" else "+"
+    copies: list[Relation] = []
+
+    def copy(rel: Relation, coords: tuple, key: str, like: Relation | None) -> Relation:
+        work = distributed.work_table(sess, out.schema, "sparse")
+        copies.append(work)
+        sess.execute("CREATE TABLE " + work.sql(sess) + " (r integer, c integer, v float8)")
+        if like is None:
+            sess.execute("SELECT pg_catalog.create_distributed_table($1::regclass, $2)", [work.sql(sess), key],
+                         ["text", "text"])
+        else:
+            sess.execute("SELECT pg_catalog.create_distributed_table($1::regclass, $2, colocate_with => $3)",
+                         [work.sql(sess), key, like.sql(sess)], ["text", "text", "text"])
+        alias = coords[0].split(".", 1)[0]
+        sess.execute("INSERT INTO " + work.sql(sess) + " SELECT " + ", ".join(coords) + " FROM " + rel.sql(sess)
+                     + " " + alias)
+        return work
+
+    with distributed.citus_errors(sess, op, (rel_a, rel_b)):
+        if coord_a is not None and coord_a == coord_b and da.colocation == db.colocation:
+            left, lc, right, rc = rel_a, ca, rel_b, cb
+            sess.debug(f"{op}: colocated operands, FULL JOIN on the shards")
+        elif coord_a is not None:
+            left, lc = rel_a, ca
+            right, rc = copy(rel_b, cb, {"row": "r", "col": "c"}[coord_a], rel_a), ("b.r", "b.c", "b.v")
+            sess.debug(f"{op}: matrix_b copied colocated with matrix_a (by {coord_a}), FULL JOIN on the shards")
+        elif coord_b is not None:
+            left, lc = copy(rel_a, ca, {"row": "r", "col": "c"}[coord_b], rel_b), ("a.r", "a.c", "a.v")
+            right, rc = rel_b, cb
+            sess.debug(f"{op}: matrix_a copied colocated with matrix_b (by {coord_b}), FULL JOIN on the shards")
+        else:
+            left, lc = copy(rel_a, ca, "r", None), ("a.r", "a.c", "a.v")
+            right, rc = copy(rel_b, cb, "r", left), ("b.r", "b.c", "b.v")
+            sess.debug(f"{op}: both operands copied into colocated tables by row, FULL JOIN on the shards")
+        value = "COALESCE(" + lc[2] + ", 0) " + sign + " COALESCE(" + rc[2] + ", 0)"
+        sess.execute("INSERT INTO " + out.sql(sess) + " SELECT COALESCE(" + lc[0] + ", " + rc[0] + "), COALESCE("
+                     + lc[1] + ", " + rc[1] + "), " + value + " FROM " + left.sql(sess) + " a FULL JOIN "
+                     + right.sql(sess) + " b ON " + lc[0] + " = " + rc[0] + " AND " + lc[1] + " = " + rc[1]
+                     + " WHERE " + value + " <> 0")
+    distributed.drop(sess, *copies)
 
 
 def _vector(sess: Session, query: str, size: int, params=(), types=()) -> np.ndarray:
