@@ -1,6 +1,7 @@
 """Benchmark the multinomial and ordinal trainers on their two plans, in one run.
 
     .venv/bin/python bench/run_category_plans.py --dsn DSN [--rows 1000000] [--k 10] [--repeat 2]
+                                                 [--only PREFIXES] [--server-pythonpath DIR]
 
 Creates the seeded table ``cat_<rows>x<k>`` when missing: features uniform on [0, 1),
 ``y3`` and ``y4`` drawn from multinomial logit models with 3 and 4 categories, and ``grade``
@@ -16,13 +17,16 @@ its own transaction:
 - ``mlogregr_train`` (K = 3, 4; default tolerance 1e-4), ``robust_variance_mlogregr``,
   ``clustered_variance_mlogregr`` (500 clusters) and ``ordinal`` (logit) on
   ``indb_ml.training_plan = memory`` (rows packed once, numpy passes) and ``= aggregate``
-  (one C aggregate statement per Newton step / BFGS round), serial and with 2 parallel
+  (one C aggregate statement per Newton step or line-search trial), serial and with 2 parallel
   workers;
 - ``multinom_predict_prob`` and ``ordinal_predict_prob`` (C) over every row against the
   PL/pgSQL bodies they replaced (created here as ``pg_temp`` functions).
 
 Prints the times, their ratios to the floors, and the largest relative difference between
-the two plans' coefficients. No timed assertions.
+the two plans' coefficients. No timed assertions. ``--server-pythonpath DIR`` puts DIR first
+on the server's Python path in the benchmark's own session before indb_ml is imported there
+(e.g. ``git archive HEAD indb_ml | tar -x -C DIR``, readable by the server): another
+revision's Python drivers timed in the same run, without reinstalling the server's package.
 """
 
 from __future__ import annotations
@@ -109,8 +113,14 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated labels' prefixes to run (default: all)")
+    ap.add_argument("--server-pythonpath", default="",
+                    help="a directory holding another indb_ml package, first on this session's server path")
     args = ap.parse_args()
     conn = psycopg.connect(args.dsn, autocommit=True)
+    if args.server_pythonpath:
+        path = args.server_pythonpath
+        conn.execute("DO $$\nimport sys\nsys.path.insert(0, " + repr(path) + ")\nimport indb_ml\n"
+                     "assert indb_ml.__file__.startswith(" + repr(path) + "), indb_ml.__file__\n$$ LANGUAGE plpython3u")
     table = ensure_table(conn, args.rows, args.k)
     k = args.k
     xcols = ", ".join(f"x{i + 1}" for i in range(k))

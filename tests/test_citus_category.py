@@ -1,8 +1,8 @@
 """The category trainers on Citus distributed tables (a local cluster: coordinator and two
 workers, tests/citus_conftest.py): the distributed twin takes aggregate passes, whose states
 are partial aggregates on the shards, and gives the local table's model (1e-8 relative for
-the multinomial Newton fits and variances; the ordinal fits 1e-6, as BFGS's last steps move
-with the summation order; their p-values near 1e-33, 1e-4)."""
+the multinomial Newton fits and variances; the ordinal fits 1e-6, the tolerance of its former
+BFGS fits, whose last steps moved with the summation order; their p-values near 1e-33, 1e-4)."""
 
 from __future__ import annotations
 

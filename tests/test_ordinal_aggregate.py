@@ -1,10 +1,10 @@
-"""ordinal on the aggregate plan (one C aggregate statement per BFGS round, ``src/ordinal.c``).
+"""ordinal on the aggregate plan (one C aggregate statement per Newton round, ``src/ordinal.c``).
 
 Forced with ``SET indb_ml.training_plan = aggregate`` on a plain table, and chosen
 automatically on a view and on a range-partitioned table, every model equals the in-memory
-plan's (1e-7 relative: the same BFGS iterations on sums that differ only in summation
+plan's (1e-7 relative: the same Newton iterations on sums that differ only in summation
 order) and statsmodels' OrderedModel at the tolerances of tests/test_ordinal.py; grouped
-(the groups' BFGS runs advance in lockstep, one statement per round); with parallel query
+(the groups' Newton generators advance in lockstep, one statement per round); with parallel query
 forced equal to serial; bad input is an error naming the problem; the C state equals
 numpy's log-likelihood, gradient and analytic information, and that information equals
 central differences of the gradient (how the standard errors were computed before).
@@ -82,11 +82,10 @@ def check_statsmodels(row, x, y, link):
 
 
 def rows_close(got, want, rtol, atol) -> None:
-    """Equal values, and both fits converged before BFGS's 100 iterations. The iteration counts
-    themselves (the last column) are not compared: the stopping test compares a gradient
-    near 1e-8 with 1e-8, and a different summation order (numpy blocks, C rows, partitions in
-    random order, parallel workers) lets the last few steps wander below 1e-7 of the optimum
-    for a few more or fewer iterations."""
+    """Equal values, and both fits converged before the 100 iterations. The iteration counts
+    (the last column) are not compared: a different summation order (numpy blocks, C rows,
+    partitions in random order, parallel workers) may decide one stopping test (a predicted
+    rise near its threshold) the other way, one Newton step more or fewer."""
     _rows_close([r[:-1] for r in got], [r[:-1] for r in want], rtol, atol)
     assert all(0 < a[-1] < 100 and 0 < b[-1] < 100 for a, b in zip(got, want))
 

@@ -1,40 +1,45 @@
-"""Ordinal regression (cumulative logit or probit), in numpy and scipy.
+"""Ordinal regression (cumulative logit or probit), in numpy.
 
 ``P(y <= j) = F(θ_j - xᵀβ)`` for the ordered categories ``0 .. J-1`` (statsmodels'
 OrderedModel; no intercept in x: the thresholds play its part). The fit maximizes the
-log-likelihood with BFGS in statsmodels' unconstrained parameters (θ_0, log(θ_j - θ_{j-1}));
-the standard errors come from the observed information in the direct parameters (β, θ),
-computed analytically in the same pass that gives the log-likelihood.
+log-likelihood by a damped Newton method (:func:`newton_steps`) in statsmodels'
+unconstrained parameters (θ_0, log(θ_j - θ_{j-1})), with the exact observed information,
+computed analytically in the same pass that gives the log-likelihood; the standard errors
+come from that information in the direct parameters (β, θ) at the last point.
 
 Every evaluation is a pass over the rows, a function of the parameters: numpy over blocks
 held in memory (:func:`block_evaluator`) or one aggregate statement (``src/ordinal.c``,
-read by :func:`evaluation_from_state`). With many groups and aggregate passes, each
-group's BFGS runs in its own thread and :func:`lockstep` answers all the groups' pending
-evaluations with one statement, so a round costs one scan whatever the number of groups,
-and every group follows exactly the iterations it would follow alone.
+read by :func:`evaluation_from_state`). The fit is a generator that yields the point it
+needs evaluated, so with many groups and aggregate passes the groups' fits advance in
+lockstep (:func:`indb_ml.regress.lockstep.run_lockstep`): one statement answers every
+group's pending evaluation, a round costs one scan whatever the number of groups, and
+every group follows exactly the iterations it would follow alone.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Generator, Iterator
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
 
 from indb_ml.kernels import cstate
 
-LINKS = {
-    "logit": (special.expit, lambda z: special.expit(z) * special.expit(-z)),
-    "probit": (special.ndtr, stats.norm.pdf),
-}
-# the derivative of each density (for the information matrix)
-DENSITY_SLOPES = {
-    "logit": lambda z: special.expit(z) * special.expit(-z) * (1 - 2 * special.expit(z)),
-    "probit": lambda z: -z * stats.norm.pdf(z),
-}
+
+def _logit(z, slopes: bool):
+    cdf = special.expit(z)
+    pdf = cdf * special.expit(-z)
+    return cdf, pdf, (pdf * (1 - 2 * cdf) if slopes else None)
+
+
+def _probit(z, slopes: bool):
+    pdf = np.exp(-0.5 * z * z) * (1 / np.sqrt(2 * np.pi))
+    return special.ndtr(z), pdf, (-z * pdf if slopes else None)
+
+
+# each link's F(z), f(z) and, when asked for (the information), f'(z), as src/ordinal.c
+LINKS = {"logit": _logit, "probit": _probit}
 LINK_CODES = {"logit": 0, "probit": 1}  # the C aggregate's link argument
 
 
@@ -63,77 +68,80 @@ class Evaluation:
     skipped: int = 0
 
 
-def _bounds(theta):
-    return np.concatenate([[-np.inf], theta, [np.inf]])
+# An infinite bound (below the first category, above the last) as a finite number: F is
+# exactly 0 or 1 there and f, f' exactly 0, with no masks and no inf - inf.
+BOUND = 1e100
 
 
-def _masked(f, z):
-    finite = np.isfinite(z)
-    return np.where(finite, f(np.where(finite, z, 0)), 0.0)
+def _pass(blocks, beta, theta, link, hessian: bool) -> Evaluation:
+    """One pass over blocks ``(X, y)``: the log-likelihood at (β, θ), its gradient and, with
+    ``hessian``, the information (minus the Hessian) in (β, θ) order, analytically: with
+    u = θ_y - η, l = θ_{y-1} - η, P = F(u) - F(l), a = f(u)/P, b = -f(l)/P and the second
+    derivatives A = f'(u)/P - a², B = -f'(l)/P - b², C = -ab: -(A+2C+B) x xᵀ for β β,
+    (A+C) x and (B+C) x for θ_y β and θ_{y-1} β, -A, -B, -C for the thresholds (as
+    ``src/ordinal.c`` sums them row by row)."""
+    values = LINKS[link]
+    bounds = np.concatenate([[-BOUND], theta, [BOUND]])
+    k, nt = beta.size, theta.size
+    ll, g_beta, g_theta, n = 0.0, np.zeros(k), np.zeros(nt), 0
+    info = np.zeros((k + nt, k + nt)) if hessian else None
+    for x, y in blocks():
+        yi = y.astype(np.intp)
+        eta = x @ beta
+        upper, lower = bounds[yi + 1] - eta, bounds[yi] - eta
+        cdf_u, pdf_u, slope_u = values(upper, hessian)
+        cdf_l, pdf_l, slope_l = values(lower, hessian)
+        prob = np.maximum(cdf_u - cdf_l, 1e-300)
+        a, b = pdf_u / prob, -pdf_l / prob  # 0 at the last category's upper and the first's lower bound
+        ll += float(np.sum(np.log(prob)))
+        g_beta -= x.T @ (a + b)
+        g_theta += np.bincount(yi, weights=a, minlength=nt + 1)[:nt]  # θ_y
+        g_theta += np.bincount(yi, weights=b, minlength=nt + 1)[1:]  # θ_{y-1}
+        n += yi.size
+        if hessian:
+            with np.errstate(over="ignore", invalid="ignore"):  # rows at the probability floor
+                big_a = slope_u / prob - a * a
+                big_b = -slope_l / prob - b * b
+                big_c = -a * b
+                _add_information(info, x, yi, big_a, big_b, big_c, k, nt)
+    return Evaluation(ll, g_beta, g_theta, info, n)
+
+
+def _add_information(info, x, yi, big_a, big_b, big_c, k, nt):
+    """Adds one block's information to ``info`` (see :func:`_pass`)."""
+    info[:k, :k] += (x * (-(big_a + 2 * big_c + big_b))[:, None]).T @ x
+    # each row's weights of θ_y (A+C, column y + 1) and θ_{y-1} (B+C, column y), padded so
+    # that the first category's θ_{-1} and the last's θ_{nt} fall outside
+    rows = np.arange(yi.size)
+    weights = np.zeros((yi.size, nt + 2))
+    weights[rows, yi + 1] = big_a + big_c
+    weights[rows, yi] = big_b + big_c
+    cross = weights[:, 1:nt + 1].T @ x
+    info[k:, :k] += cross
+    info[:k, k:] += cross.T
+    sum_a, sum_b, sum_c = (np.bincount(yi, weights=w, minlength=nt + 1) for w in (big_a, big_b, big_c))
+    tt = np.diag(-sum_a[:nt] - sum_b[1:])
+    idx = np.arange(nt - 1)
+    tt[idx, idx + 1] = tt[idx + 1, idx] = -sum_c[1:nt]  # θ_{y-1} θ_y: the rows of the categories 1 .. nt-1
+    info[k:, k:] += tt
 
 
 def _loglik_grad(blocks, beta, theta, link):
-    cdf, pdf = LINKS[link]
-    bounds = _bounds(theta)
-    ll, g_beta, g_theta = 0.0, np.zeros(beta.size), np.zeros(theta.size)
-    for x, y in blocks():
-        yi = y.astype(int)
-        eta = x @ beta
-        upper, lower = bounds[yi + 1] - eta, bounds[yi] - eta
-        prob = np.maximum(cdf(upper) - cdf(lower), 1e-300)
-        fu = np.where(np.isfinite(upper), pdf(np.where(np.isfinite(upper), upper, 0)), 0.0)
-        fl = np.where(np.isfinite(lower), pdf(np.where(np.isfinite(lower), lower, 0)), 0.0)
-        ll += float(np.sum(np.log(prob)))
-        g_beta += -(x.T @ ((fu - fl) / prob))
-        j = theta.size
-        np.add.at(g_theta, np.minimum(yi, j - 1)[yi < j], (fu / prob)[yi < j])
-        np.add.at(g_theta, (yi - 1)[yi > 0], -(fl / prob)[yi > 0])
-    return ll, g_beta, g_theta
+    """(log-likelihood, gradient in β, gradient in θ) over blocks in memory."""
+    e = _pass(blocks, beta, theta, link, False)
+    return e.ll, e.g_beta, e.g_theta
 
 
 def _information(blocks, beta, theta, link):
-    """Minus the Hessian of the log-likelihood in (β, θ), analytically: with u = θ_y - η,
-    l = θ_{y-1} - η, P = F(u) - F(l), a = f(u)/P, b = -f(l)/P and the second derivatives
-    A = f'(u)/P - a², B = -f'(l)/P - b², C = -ab: -(A+2C+B) x xᵀ for β β, (A+C) x and
-    (B+C) x for θ_y β and θ_{y-1} β, -A, -B, -C for the thresholds (``src/ordinal.c``)."""
-    cdf, pdf = LINKS[link]
-    slope = DENSITY_SLOPES[link]
-    bounds = _bounds(theta)
-    k, nt = beta.size, theta.size
-    info = np.zeros((k + nt, k + nt))
-    for x, y in blocks():
-        yi = y.astype(int)
-        eta = x @ beta
-        upper, lower = bounds[yi + 1] - eta, bounds[yi] - eta
-        prob = np.maximum(cdf(upper) - cdf(lower), 1e-300)
-        a, b = _masked(pdf, upper) / prob, -_masked(pdf, lower) / prob
-        big_a = _masked(slope, upper) / prob - a * a
-        big_b = -_masked(slope, lower) / prob - b * b
-        big_c = -a * b
-        rows = np.arange(yi.size)
-        has_u, has_l = yi < nt, yi > 0
-        u_hot = np.zeros((yi.size, nt))
-        u_hot[rows[has_u], yi[has_u]] = 1.0
-        l_hot = np.zeros((yi.size, nt))
-        l_hot[rows[has_l], yi[has_l] - 1] = 1.0
-        info[:k, :k] += (x * (-(big_a + 2 * big_c + big_b))[:, None]).T @ x
-        cross = u_hot.T @ (x * (big_a + big_c)[:, None]) + l_hot.T @ (x * (big_b + big_c)[:, None])
-        info[k:, :k] += cross
-        info[:k, k:] += cross.T
-        tt = (u_hot * -big_a[:, None]).T @ u_hot + (l_hot * -big_b[:, None]).T @ l_hot
-        lu = (l_hot * -big_c[:, None]).T @ u_hot
-        info[k:, k:] += tt + lu + lu.T
-    return info
+    """Minus the Hessian of the log-likelihood in (β, θ) over blocks in memory (:func:`_pass`)."""
+    return _pass(blocks, beta, theta, link, True).information
 
 
 def block_evaluator(blocks: Callable[[], Iterator], link: str) -> Callable:
-    """``evaluate(beta, theta, hessian) -> Evaluation`` over blocks ``(X, y)`` in memory
-    (``y`` the category index)."""
-    def evaluate(beta, theta, hessian: bool) -> Evaluation:
-        ll, gb, gt = _loglik_grad(blocks, beta, theta, link)
-        info = _information(blocks, beta, theta, link) if hessian else None
-        n = sum(x.shape[0] for x, _ in blocks()) if hessian else 0
-        return Evaluation(ll, gb, gt, info, n)
+    """``evaluate(beta, theta) -> Evaluation`` (with the information) over blocks ``(X, y)``
+    in memory (``y`` the category index)."""
+    def evaluate(beta, theta) -> Evaluation:
+        return _pass(blocks, beta, theta, link, True)
     return evaluate
 
 
@@ -161,7 +169,7 @@ def skipped_of(raw) -> int:
 
 
 def start_point(k: int, n_categories: int) -> np.ndarray:
-    """BFGS's start in the unconstrained parameters: β = 0, θ_0 = -1, equal unit gaps."""
+    """The start in the unconstrained parameters: β = 0, θ_0 = -1, equal unit gaps."""
     nt = n_categories - 1
     return np.concatenate([np.zeros(k), [-1.0], np.zeros(nt - 1)]) if nt > 1 else np.concatenate([np.zeros(k), [0.0]])
 
@@ -172,136 +180,113 @@ def unpack(p: np.ndarray, k: int):
     return p[:k], theta
 
 
-def _fit(ask: Callable, k: int, n_categories: int, max_iter: int, tolerance: float) -> OrdinalFit:
-    """One group's fit; ``ask(beta, theta, hessian)`` evaluates the model at a point."""
-    nt = n_categories - 1
+def _unconstrained(e: Evaluation, p: np.ndarray, k: int):
+    """The gradient and the information of an evaluation in the unconstrained parameters p:
+    ``Jᵀ g`` and ``Jᵀ I J``, J = d(β, θ)/dp (dθ_j/dp_k = 1, dθ_j/dp_{k+m} = exp(p_{k+m}) for
+    1 <= m <= j). ``Jᵀ I J`` leaves out the term of the second derivatives of θ(p), which is
+    proportional to the gradient: it vanishes at the optimum (Newton's quadratic convergence
+    stays) and what remains is positive semi-definite (the log-likelihood is concave in
+    (β, θ) for log-concave F, the logistic and the normal)."""
+    nt = p.size - k
+    jac = np.eye(k + nt)
+    jac[k:, k] = 1.0
+    for m in range(1, nt):
+        jac[k + m:, k + m] = np.exp(p[k + m])
+    info = (e.information + e.information.T) / 2
+    return jac.T @ np.concatenate([e.g_beta, e.g_theta]), jac.T @ info @ jac
 
-    def objective(p):
-        beta, theta = unpack(p, k)
-        e = ask(beta, theta, False)
-        # d theta_j / d p_k+0 = 1; d theta_j / d p_k+m = exp(p_k+m) for m <= j.
-        jac = np.zeros((nt, nt))
-        jac[:, 0] = 1.0
-        for m in range(1, nt):
-            jac[m:, m] = np.exp(p[k + m])
-        return -e.ll, -np.concatenate([e.g_beta, jac.T @ e.g_theta])
 
-    res = optimize.minimize(objective, start_point(k, n_categories), jac=True, method="BFGS",
-                            options={"maxiter": max_iter, "gtol": tolerance})
-    beta, theta = unpack(res.x, k)
-    final = ask(beta, theta, True)
-    cov = np.linalg.pinv((final.information + final.information.T) / 2)
-    se = np.sqrt(np.maximum(np.diag(cov), 0))
-    # BFGS's "precision loss" (status 2) means the gradient is as small as float64 allows.
-    return OrdinalFit(theta, se[k:], beta, se[:k], float(-res.fun), int(res.nit), final.n, res.status in (0, 2))
+def _direction(grad: np.ndarray, info: np.ndarray) -> np.ndarray:
+    """Newton's direction ``info⁻¹ grad`` (scaled to a unit diagonal; on a singular
+    information, in its range), or, when that is not an ascent direction, the gradient
+    scaled to the maximum of the quadratic model along it."""
+    if not np.all(np.isfinite(info)):  # overflow where a row's probability is at its floor
+        return grad / max(float(np.linalg.norm(grad)), 1e-300)
+    diag = np.diag(info)
+    scale = np.where(diag > 0, 1 / np.sqrt(np.where(diag > 0, diag, 1)), 1.0)
+    scaled = info * np.outer(scale, scale)
+    try:
+        np.linalg.cholesky(scaled)
+        d = scale * np.linalg.solve(scaled, scale * grad)
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(scaled)
+        keep = values > 1e-12 * max(values[-1], 0.0)
+        d = scale * (vectors[:, keep] @ ((vectors[:, keep].T @ (scale * grad)) / values[keep]))
+    if np.all(np.isfinite(d)) and grad @ d > 0:
+        return d
+    curvature = grad @ info @ grad
+    if np.isfinite(curvature) and curvature > 0:
+        return grad * (grad @ grad / curvature)
+    return grad / max(float(np.linalg.norm(grad)), 1e-300)
+
+
+MAX_HALVINGS = 40
+
+
+def newton_steps(k: int, n_categories: int, max_iter: int = 100,
+                 tolerance: float = 1e-8) -> Generator[tuple, Evaluation, OrdinalFit]:
+    """One group's fit: a generator that yields the (β, θ) it needs evaluated and receives
+    the :class:`Evaluation` there, with the information; returns the :class:`OrdinalFit`.
+
+    Damped Newton in the unconstrained parameters (θ_0, log(θ_j - θ_{j-1})), so the
+    thresholds stay ordered at every point: the direction from the exact information
+    (:func:`_unconstrained`, :func:`_direction`), the step halved until the
+    log-likelihood rises by at least 1e-4 of the rise the direction predicts (Armijo).
+    Converged when a step moves no parameter by more than ``tolerance`` (relative to
+    max(1, |p|)) — the distance left is then of the order of that step squared — or when
+    twice the rise the direction predicts, ``gᵀ I⁻¹ g``, is below 1e-20 max(1, |ll|): its
+    square root bounds every parameter's distance to the optimum in standard errors, and
+    the gradient's rounding keeps it far below that. An iteration is
+    one accepted step; every evaluation (a line-search trial too) is one pass over the
+    rows. The standard errors come from the information of the last point, with no pass
+    of their own."""
+    p = start_point(k, n_categories)
+    e = yield unpack(p, k)
+    iterations, converged = 0, False
+    while True:
+        grad, info = _unconstrained(e, p, k)
+        d = _direction(grad, info)
+        rise = float(grad @ d)  # the directional derivative: twice the rise Newton predicts
+        noise = 1e-11 * max(1.0, abs(e.ll))  # a rise this small may be lost to the sums' rounding
+        if not np.isfinite(rise) or rise <= 1e-20 * max(1.0, abs(e.ll)):
+            converged = True
+            break
+        if iterations >= max_iter:
+            break
+        t = 1.0
+        for _ in range(MAX_HALVINGS):
+            trial = p + t * d
+            got = yield unpack(trial, k)
+            if np.isfinite(got.ll) and (got.ll >= e.ll + 1e-4 * t * rise or (rise <= noise and got.ll >= e.ll - noise)):
+                break
+            t /= 2
+        else:  # no step along the direction raises the log-likelihood
+            converged = rise <= noise
+            break
+        p, e = trial, got
+        iterations += 1
+        if np.all(np.abs(t * d) <= tolerance * np.maximum(1.0, np.abs(p))):
+            converged = True
+            break
+    beta, theta = unpack(p, k)
+    if np.all(np.isfinite(e.information)):
+        se = np.sqrt(np.maximum(np.diag(np.linalg.pinv((e.information + e.information.T) / 2)), 0))
+    else:  # overflow at rows whose probability is at its floor (separated categories)
+        se = np.full(k + theta.size, np.nan)
+    return OrdinalFit(theta, se[k:], beta, se[:k], e.ll, iterations, e.n, converged)
+
+
+def run_one(gen: Generator, evaluate: Callable):
+    """Drive one generator of :func:`newton_steps` with ``evaluate(beta, theta)``."""
+    request = next(gen)
+    while True:
+        try:
+            request = gen.send(evaluate(*request))
+        except StopIteration as stop:
+            return stop.value
 
 
 def fit_ordinal(blocks: Callable[[], Iterator], k: int, n_categories: int, link: str, max_iter: int = 100,
                 tolerance: float = 1e-8) -> OrdinalFit:
-    """One fit over blocks in memory."""
-    return _fit(block_evaluator(blocks, link), k, n_categories, max_iter, tolerance)
-
-
-def fit_groups(evaluate: Callable[[dict], dict], keys, k: int, n_categories: int, max_iter: int = 100,
-               tolerance: float = 1e-8, batched: bool = True) -> dict:
-    """``{group: OrdinalFit}``; ``evaluate({group: (beta, theta, hessian)}) -> {group: Evaluation}``.
-    ``batched``: one call for all groups' pending evaluations (:func:`lockstep`); otherwise
-    the groups are fitted one after the other, one group per call."""
-    keys = list(keys)
-
-    def task(g):
-        return lambda ask: _fit(lambda b, t, h: ask((b, t, h)), k, n_categories, max_iter, tolerance)
-
-    if not batched or len(keys) == 1:
-        return {g: task(g)(lambda request, g=g: evaluate({g: request})[g]) for g in keys}
-    return lockstep({g: task(g) for g in keys}, evaluate)
-
-
-class _Abort(BaseException):
-    """Raised in the worker threads when the driver stops (an error in a pass)."""
-
-
-def lockstep(tasks: dict, evaluate: Callable[[dict], dict], max_threads: int = 64) -> dict:
-    """Run ``tasks`` ({key: task(ask)}) as threads; each calls ``ask(request)`` for the
-    evaluations it needs. Whenever every running task waits in ``ask``, the caller's thread
-    answers all their requests with one ``evaluate({key: request})`` and resumes them.
-
-    So the driver's thread alone talks to the database (the workers run only numpy and
-    scipy, and never at the same time as a statement), and every task sees exactly the
-    answers it would get alone. The workers block every signal: PostgreSQL's handlers stay
-    with the backend's own thread. At most ``max_threads`` tasks are live at once."""
-    cond = threading.Condition()
-    pending: dict = {}
-    answers: dict = {}
-    results: dict = {}
-    errors: dict = {}
-    state = {"running": 0, "abort": False}
-
-    def make_ask(key):
-        def ask(request):
-            with cond:
-                pending[key] = request
-                state["running"] -= 1
-                cond.notify_all()
-                while key not in answers and not state["abort"]:
-                    cond.wait()
-                if key not in answers:
-                    raise _Abort()
-                return answers.pop(key)
-        return ask
-
-    def worker(key, task):
-        try:
-            result = task(make_ask(key))
-            with cond:
-                results[key] = result
-        except _Abort:
-            return
-        except BaseException as exc:  # handed to the driver's thread, which raises it
-            with cond:
-                errors[key] = exc
-        with cond:
-            state["running"] -= 1
-            cond.notify_all()
-
-    queue = list(tasks.items())
-    threads: list = []
-    live: set = set()
-    try:
-        while True:
-            with cond:
-                while queue and len(live) < max_threads:
-                    key, task = queue.pop(0)
-                    thread = threading.Thread(target=worker, args=(key, task), daemon=True,
-                                              name="indb_ml-lockstep")
-                    state["running"] += 1
-                    live.add(key)
-                    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-                    try:
-                        thread.start()  # the thread inherits the blocked signal mask
-                    finally:
-                        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-                    threads.append(thread)
-                while state["running"] > 0:
-                    cond.wait()
-                if errors:
-                    raise next(iter(errors.values()))
-                live = {key for key in live if key not in results}
-                batch = dict(pending)
-                pending.clear()
-            if not batch:
-                if not queue:
-                    break
-                continue
-            got = evaluate(batch)
-            with cond:
-                answers.update({key: got[key] for key in batch})
-                state["running"] += len(batch)
-                cond.notify_all()
-    finally:
-        with cond:
-            state["abort"] = True
-            cond.notify_all()
-        for thread in threads:
-            thread.join()
-    return results
+    """One fit over blocks ``(X, y)`` in memory: every evaluation a numpy pass."""
+    return run_one(newton_steps(k, n_categories, max_iter, tolerance), block_evaluator(blocks, link))

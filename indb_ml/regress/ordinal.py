@@ -1,13 +1,14 @@
 """``indb_ml.ordinal``: MADlib's ordinal regression (cumulative logit or probit).
 
 The dependent's values are ordered by ``cat_order`` ('mild, moderate, severe'); a value
-outside that list is an error. The likelihood is maximized by BFGS
-(:mod:`indb_ml.kernels.ordinal`), each evaluation one pass over the rows, in one of two
-physical plans (:mod:`indb_ml.core.plan_choice`):
+outside that list is an error. The likelihood is maximized by a damped Newton method with
+the exact information (:func:`indb_ml.kernels.ordinal.newton_steps`), each evaluation one
+pass over the rows, in one of two physical plans (:mod:`indb_ml.core.plan_choice`):
 
-- **aggregate passes**: ``SELECT g, indb_ml._ordinal_step(y, x, [θ, β], K, link, hessian)
-  FROM source GROUP BY g`` (C per row, ``src/ordinal.c``) with each group's parameters
-  joined from a ``VALUES`` list; the groups' BFGS runs advance in lockstep, so each round
+- **aggregate passes**: ``SELECT g, indb_ml._ordinal_step(y, x, [θ, β], K, link, true)
+  FROM source GROUP BY g`` (C per row, ``src/ordinal.c``: log-likelihood, gradient and
+  information) with each group's parameters joined from a ``VALUES`` list; the groups'
+  Newton generators advance in lockstep (:mod:`indb_ml.regress.lockstep`), so each round
   is one statement for all of them. Runs on views, partitioned and foreign tables, in
   parallel workers and on Citus shards.
 - **rows in memory**: packed once (:mod:`indb_ml.core.packed`), evaluations in numpy; only
@@ -20,7 +21,6 @@ import numpy as np
 from scipy import stats
 
 from indb_ml import sqlexpr
-from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
@@ -31,20 +31,22 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.ordinal import (
     LINK_CODES,
     LINKS,
-    block_evaluator,
     evaluation_from_state,
-    fit_groups,
+    fit_ordinal,
+    newton_steps,
     skipped_of,
     start_point,
     unpack,
 )
 from indb_ml.models.catalog import registers
+from indb_ml.regress import lockstep
 
-# Rows packed in memory beat aggregate passes on a plain local table: BFGS makes dozens of
-# evaluations (27 to 29 iterations, about 40 evaluations), each one scan on the aggregate
-# plan (1.38x the input floor on 1M rows x 10 features, 4 categories). Same run
-# (bench/run_category_plans.py): 16.4 s packed, 35.7 s aggregate, 24.2 s aggregate with two
-# parallel workers (README "Multinomial and ordinal models").
+# Rows packed in memory beat aggregate passes on a plain local table: Newton makes few
+# evaluations (5 iterations, 6 passes on 1M rows x 10 features, 4 categories), each one scan
+# on the aggregate plan (1.7x the input floor with the information), each a numpy pass over
+# the packed rows on the memory plan. Same run (bench/run_category_plans.py): 2.00 s packed,
+# 2.93 s aggregate, 1.71 s aggregate with two parallel workers (BFGS before: 11.5 s, 37.3 s,
+# 23.7 s; README "Multinomial and ordinal models").
 MEMORY_FASTER = True
 COLUMNS = (
     ("coef_threshold", "float8[]"), ("std_err_threshold", "float8[]"), ("z_stats_threshold", "float8[]"),
@@ -93,10 +95,8 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         fits, skipped = _aggregate_fits(sess, source, features, len(categories), link)
     else:
         groups, skipped = packed
-        evaluators = {g: block_evaluator(data.blocks, link) for g, data in groups.items()}
-        width = next(iter(groups.values())).width if groups else 0
-        fits = fit_groups(lambda asks: {g: evaluators[g](*req) for g, req in asks.items()},
-                          [g for g in skipped if g in groups], width, len(categories), batched=False)
+        fits = {g: fit_ordinal(groups[g].blocks, groups[g].width, len(categories), link)
+                for g in skipped if g in groups}
     if not fits:
         raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
@@ -148,8 +148,8 @@ def _packed(sess, source, features):
 
 def _aggregate_fits(sess, source, features, n_categories: int, link: str):
     """``({group: OrdinalFit}, {group: rows skipped})`` by aggregate passes: the first at
-    BFGS's start point (the same for every group, so no join), then one statement per round
-    of the groups' lockstep BFGS runs."""
+    the start point (the same for every group, so no join), then one statement per round of
+    the groups' Newton generators, each pass with the information."""
     k = features.n_features
     if k is None:  # an array column: its length, from one complete row (C checks every row)
         row = sess.one("SELECT pg_catalog.cardinality(x) AS k FROM (SELECT " + features.y_sql + " AS y, "
@@ -158,37 +158,39 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str):
         k = int(row["k"]) if row is not None else 1
     group_cols = features.group_cols
 
-    def call(coef_sql: str, hessian: bool) -> str:
+    def call(coef_sql: str) -> str:
         return ("indb_ml._ordinal_step(" + features.y_sql + ", " + features.x_sql + ", " + coef_sql + ", "
-                + str(int(n_categories)) + ", " + str(LINK_CODES[link]) + ", " + ("true" if hessian else "false")
-                + ")")
+                + str(int(n_categories)) + ", " + str(LINK_CODES[link]) + ", true)")
 
     beta0, theta0 = unpack(start_point(k, n_categories), k)
+    first = lockstep.coef_pass(sess, source, group_cols, call, {None: np.concatenate([theta0, beta0])})
     statements = [1]
-    rows = passes.run_pass(sess, source, group_cols,
-                           call(passes.float8_array_sql(sess, np.concatenate([theta0, beta0])), False))
-    skipped = {g: skipped_of(r["state"]) for g, r in rows.items()}
-    first = {g: e for g, r in rows.items() if (e := evaluation_from_state(r["state"], k, n_categories)) is not None}
+    skipped = {g: skipped_of(r["state"]) for g, r in first.items()}
+    reference = list(first)
+    gens, pending, fits = {}, {}, {}
+    for g, r in first.items():
+        e = evaluation_from_state(r["state"], k, n_categories)
+        if e is None:  # every row skipped: no model
+            continue
+        gens[g] = newton_steps(k, n_categories)
+        next(gens[g])  # the start point: the pass just made
+        try:
+            pending[g] = gens[g].send(e)
+        except StopIteration as stop:
+            fits[g] = stop.value
 
     def evaluate(asks: dict) -> dict:
-        out, rest = {}, {}
-        for g, (beta, theta, hessian) in asks.items():
-            cached = first.pop(g, None)
-            if cached is not None and not hessian and np.array_equal(beta, beta0) and np.array_equal(theta, theta0):
-                out[g] = cached
-            else:
-                rest[g] = (beta, theta, hessian)
-        if rest:
-            hessian = any(h for _, _, h in rest.values())
-            statements[0] += 1
-            got = passes.run_pass(sess, source, group_cols, call("indb_ml_c.coef", hessian),
-                                  coef_by_group={g: np.concatenate([t, b]) for g, (b, t, _) in rest.items()})
-            match = passes.match_keys(sess, source, group_cols, rest, got)
-            for raw, r in got.items():
-                out[match[raw]] = evaluation_from_state(r["state"], k, n_categories)
+        statements[0] += 1
+        rows = lockstep.coef_pass(sess, source, group_cols, call,
+                                  {g: np.concatenate([theta, beta]) for g, (beta, theta) in asks.items()}, reference)
+        out = {}
+        for g in asks:
+            e = evaluation_from_state(rows[g]["state"], k, n_categories) if g in rows else None
+            if e is None:
+                raise lockstep.vanished("ordinal", g)
+            out[g] = e
         return out
 
-    keys = [g for g in skipped if g in first]
-    fits = fit_groups(evaluate, keys, k, n_categories) if keys else {}
-    sess.debug(f"ordinal: {statements[0]} statements for {len(keys)} group(s)")
+    fits.update(lockstep.run_lockstep(gens, pending, evaluate))
+    sess.debug(f"ordinal: {statements[0]} statements for {len(gens)} group(s)")
     return fits, skipped
