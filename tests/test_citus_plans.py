@@ -144,6 +144,21 @@ def test_la_gram_is_partial_aggregates_on_the_shards(citus_conn, layout):
     assert not any("COPY" in c and ("xr_dist" in c or "xc_dist" in c) for c in sent)
 
 
+def test_la_feature_bindings_read_the_shards_by_aggregates_only(citus_conn):
+    """X and y as feature columns of one distributed table: the bindings' checks, X'X and X'y (the
+    off-diagonal block of one gram of [x, y]) are aggregates on the shards; no statement numbers
+    the rows (a window over the whole table would pull every row to the coordinator)."""
+    t = planner_tables(citus_conn)
+    X, y = t["X"], t["y"]
+    with remote_log(citus_conn) as sent:
+        got = la_value(citus_conn, "solve(t(X) %*% X, t(X) %*% y)", t["dist"]["columns"])
+    np.testing.assert_allclose(got[:, 0], np.linalg.solve(X.T @ X, X.T @ y), rtol=1e-9)
+    reads = [c for c in sent if ".xc_dist_" in c]
+    assert reads and all("count(" in c or "worker_partial_agg" in c for c in reads), reads
+    assert not any("row_number" in c for c in sent), sent
+    assert sum("worker_partial_agg" in c and "indb_ml.gram" in c for c in reads) == 2 * CITUS_SHARD_COUNT
+
+
 # -- sparse matrix_add / matrix_sub of operands that are not colocated -------------------------
 
 

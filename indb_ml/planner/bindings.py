@@ -20,6 +20,7 @@ from indb_ml.core.relations import HEAP_KINDS, resolve_source
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.matrix import pieces, storage
+from indb_ml.matrix.args import parse_args
 from indb_ml.planner import ir
 
 _views = itertools.count()
@@ -84,7 +85,10 @@ class Resolver:
         else:
             raise InputError(f"binding {name!r} must be a table name, {{\"table\": ..., \"args\": ...}}, a number "
                              "or a list of numbers")
-        src = pieces.open_source(self.sess, table, args, f"binding {name}")
+        if table in self.view_rows and distributed.is_hash_distributed(self.sess, self.view_rows[table][0]):
+            src = self._sharded_view_source(name, table, args)
+        else:
+            src = pieces.open_source(self.sess, table, args, f"binding {name}")
         node = ir.Table(table, args, src.shape, nnz_stat=src.entries if src.fmt == "sparse" else None, fmt=src.fmt)
         self.sources[node] = src
         return node
@@ -177,6 +181,32 @@ class Resolver:
         self.views.append(view)
         self.view_rows[view] = (rel, value)
         return view
+
+    def _sharded_view_source(self, name: str, view: str, args_text: str) -> pieces.Source:
+        """The dense source of a feature view over a Citus distributed table, checked by aggregates
+        over the table itself (pushed to the shards) instead of over the view, whose row numbers
+        are a window over the whole table (Citus would pull every row to the coordinator for it).
+        The row ids are 1..n by construction; rows and elements must be non-NULL, of one length."""
+        rel, value = self.view_rows[view]
+        where = f"binding {name}: {rel.schema}.{rel.name}"
+        stats = self.sess.one(
+            "SELECT pg_catalog.count(*) AS n, pg_catalog.min(pg_catalog.cardinality(v)) AS kmin, "
+            "pg_catalog.max(pg_catalog.cardinality(v)) AS kmax, pg_catalog.max(pg_catalog.array_ndims(v)) AS ndims, "
+            "pg_catalog.bool_or(v IS NULL OR pg_catalog.array_position(v, NULL) IS NOT NULL) AS nulls "
+            "FROM (SELECT " + value + " AS v FROM " + rel.sql(self.sess) + ") s")
+        if stats["n"] == 0:
+            raise InputError(f"{where} is empty", sqlstate=InputError.NO_DATA)
+        if stats["nulls"]:
+            raise InputError(f"{where} has NULL values", hint="a dense matrix has no NULLs",
+                             sqlstate=InputError.NO_DATA)
+        if (stats["ndims"] or 1) > 1 or not stats["kmin"] or stats["kmin"] != stats["kmax"]:
+            raise InputError(f"{where}: rows must be one-dimensional and of one non-zero length "
+                             f"({stats['kmin']} to {stats['kmax']} values)", sqlstate=InputError.ARRAY_DIMENSIONS)
+        view_rel = resolve_source(self.sess, view, f"binding {name}")
+        args, _ = parse_args(args_text)
+        shape = (int(stats["n"]), int(stats["kmax"]))
+        return pieces.Source(view_rel, args, "dense", storage.columns(self.sess, view_rel), shape, f"binding {name}",
+                             shape[0] * shape[1])
 
     def _array_column(self, name: str, rel, column) -> str:
         """A numeric array or pgvector column of a feature table, as float8[] SQL."""

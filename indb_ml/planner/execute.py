@@ -328,6 +328,9 @@ class Executor:
     def _crossprod(self, node, a: Tab, b: Tab):
         """``t(A) %*% B`` for two dense tables with the same rows: one pass over aligned row
         blocks (a join on the row id), summing ``Abᵀ Bb``; None when they are not both dense."""
+        on_shards = self._crossprod_on_shards(node, a, b)
+        if on_shards is not None:
+            return on_shards
         src_a, src_b = self.source(a), self.source(b)
         if src_a.fmt != "dense" or src_b.fmt != "dense" or src_a.shape[0] != src_b.shape[0]:
             return None
@@ -336,6 +339,24 @@ class Executor:
         for _, xa, xb in pieces.paired_dense_blocks(self.sess, src_a, src_b, rows):
             out += xa.T @ xb
         return out
+
+    def _crossprod_on_shards(self, node, a: Tab, b: Tab) -> np.ndarray | None:
+        """``t(A) %*% B`` for two feature bindings of one Citus distributed table (X and y of the
+        same rows): the off-diagonal block of one ``indb_ml.gram`` of the rows ``A || B``, partial
+        aggregates on the shards (the row numbers, a window over the whole table, are not needed
+        since each row pairs with itself). None otherwise."""
+        if a.trans or b.trans or a.name not in self.view_rows or b.name not in self.view_rows:
+            return None
+        (rel_a, row_a), (rel_b, row_b) = self.view_rows[a.name], self.view_rows[b.name]
+        if rel_a.sql(self.sess) != rel_b.sql(self.sess) or not distributed.is_hash_distributed(self.sess, rel_a):
+            return None
+        ka, kb = node.shape
+        with distributed.citus_errors(self.sess, "la_value: t(X) %*% Y", (rel_a,)):
+            value = self.sess.one("SELECT indb_ml.gram((" + row_a + ") || (" + row_b + ")) AS g FROM "
+                                  + rel_a.sql(self.sess))["g"]
+        if value is None:
+            return None
+        return np.asarray(value, dtype=np.float64)[:ka, ka:ka + kb]
 
     def _slice(self, node, tab: Tab) -> np.ndarray:
         """Rows r0:r1, columns c0:c1 of a table, read through its key: only the tiles (or rows)
