@@ -10,6 +10,7 @@ shards). A model trained on the local twin serves both calls, so only the predic
 from __future__ import annotations
 
 import numpy as np
+import psycopg
 import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
@@ -166,3 +167,15 @@ def test_predict_insert_runs_on_the_shards(lg):
     selects = [m for m in sent if "indb_ml.linregr_predict" in m and ".lg_dist_" in m]
     assert len(inserts) == CITUS_SHARD_COUNT, sent
     assert len(selects) == CITUS_SHARD_COUNT, sent
+
+
+def test_predict_null_id_is_a_clear_error(cat):
+    """A NULL id cannot go into the output's distribution column: an error naming the call and the
+    column (SQLSTATE 22004, as Citus's own), and no output table."""
+    cat.execute("SELECT indb_ml.multinom('ct_local', 'm', 'y', 'ARRAY[1, x1, x2]', 0, 'logit')")
+    cat.execute("ALTER TABLE ct_dist ADD COLUMN rid int")
+    cat.execute("UPDATE ct_dist SET rid = NULLIF(id, 7)")
+    with pytest.raises(psycopg.errors.NullValueNotAllowed, match="multinom_predict: a row of the distributed input "
+                       "has a NULL rid"):
+        cat.execute("SELECT indb_ml.multinom_predict('m', 'ct_dist', 'p_dist', 'response', false, 'rid')")
+    assert cat.execute("SELECT to_regclass('p_dist')").fetchone()[0] is None

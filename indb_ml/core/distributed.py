@@ -174,7 +174,16 @@ def create_table_as(sess: Session, out: Relation, query: str, key_col: str, like
     with citus_errors(sess, what or out.name, candidates):
         sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + query + " WITH NO DATA")
         done = distribute_like(sess, out, key_col, candidates)
-        sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
+        try:
+            sess.execute("INSERT INTO " + out.sql(sess) + " " + query)
+        except sess.spi_error as exc:
+            text = str(exc.args[0] if exc.args else exc).lower()
+            if done and "partition column" in text and "null" in text:
+                raise InputError(f"{what or out.name}: a row of the distributed input has a NULL {key_col}, which "
+                                 f"cannot be stored in the distribution column of {out.schema}.{out.name}",
+                                 hint=f"give every row a {key_col}, or predict a local copy of the rows",
+                                 sqlstate="22004") from None
+            raise
     return done
 
 
