@@ -391,23 +391,6 @@ def _seed_pool(conn, gen: Gen) -> None:
                 gen.add(state)
 
 
-@pytest.fixture
-def alive(postgresql):
-    """Asserts, when called, that the server did not crash: the connection under test answers,
-    the postmaster did not restart, and a second connection opened before the fuzzing is
-    still there (a crashed backend makes the postmaster end every other backend, while
-    pg_postmaster_start_time() survives such a crash restart)."""
-    info = postgresql.info
-    witness = psycopg.connect(host=info.host, port=info.port, user=info.user, password=info.password,
-                              dbname=info.dbname, autocommit=True)
-    started = witness.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
-
-    def check():
-        assert postgresql.execute("SELECT 1").fetchone()[0] == 1
-        assert witness.execute("SELECT pg_postmaster_start_time()").fetchone()[0] == started, "the server restarted"
-
-    yield check
-    witness.close()
 
 
 # -- the tests ----------------------------------------------------------------------------------------

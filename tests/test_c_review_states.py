@@ -14,28 +14,12 @@ from __future__ import annotations
 import struct
 
 import psycopg
-import pytest
 
 from indb_ml.kernels import cstate
 
 HEADER = cstate.HEADER
 
 
-@pytest.fixture
-def alive(postgresql):
-    """check(): the connection under test answers, the postmaster did not restart, and a
-    connection opened before the test is still there (a backend crash ends every backend)."""
-    info = postgresql.info
-    witness = psycopg.connect(host=info.host, port=info.port, user=info.user, password=info.password,
-                              dbname=info.dbname, autocommit=True)
-    started = witness.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
-
-    def check():
-        assert postgresql.execute("SELECT 1").fetchone()[0] == 1
-        assert witness.execute("SELECT pg_postmaster_start_time()").fetchone()[0] == started, "the server restarted"
-
-    yield check
-    witness.close()
 
 
 def _forge(kind: int, width: int, param: int, n: int = 1, skipped: int = 0, fill: float = 0.5) -> bytes:
