@@ -1,6 +1,6 @@
 """Robust and clustered variances, margins, cross-validation and the elastic net on a Citus
 distributed table equal the same calls on a local twin: every pass is one aggregate
-statement, so Citus runs it on the shards and merges the states (skipped without Citus)."""
+statement, so Citus runs it on the shards and merges the states."""
 
 from __future__ import annotations
 
