@@ -6,10 +6,31 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "indb_ml.h"
+
+/*
+ * The float8 elements of a 1-D array argument without NULLs, or NULL when the array needs
+ * the full checks of indb_vector_arg (toasted, not float8, not 1-D, or with NULLs). BI
+ * queries call the predictions once per row: this path costs a few loads per argument.
+ */
+static inline const double *
+plain_vector(FunctionCallInfo fcinfo, int argno, int *len)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+	ArrayType  *arr;
+
+	if (VARATT_IS_EXTENDED(raw))
+		return NULL;
+	arr = (ArrayType *) raw;
+	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != FLOAT8OID)
+		return NULL;
+	*len = ARR_DIMS(arr)[0];
+	return (const double *) ARR_DATA_PTR(arr);
+}
 
 /* coef . x with both arrays checked; caller names the SQL function in errors. */
 static double
@@ -18,14 +39,16 @@ checked_dot(FunctionCallInfo fcinfo, int coef_arg, int x_arg, const char *caller
 	const double *coef;
 	const double *x;
 	int			k,
-				kx,
-				i;
-	bool		null_coef,
-				null_x;
-	double		s = 0.0;
+				kx;
+	bool		null_coef = false,
+				null_x = false;
 
-	coef = indb_vector_arg(fcinfo, coef_arg, &k, &null_coef, caller, "coef");
-	x = indb_vector_arg(fcinfo, x_arg, &kx, &null_x, caller, "the features");
+	coef = plain_vector(fcinfo, coef_arg, &k);
+	if (coef == NULL)
+		coef = indb_vector_arg(fcinfo, coef_arg, &k, &null_coef, caller, "coef");
+	x = plain_vector(fcinfo, x_arg, &kx);
+	if (x == NULL)
+		x = indb_vector_arg(fcinfo, x_arg, &kx, &null_x, caller, "the features");
 	if (k != kx)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -36,9 +59,7 @@ checked_dot(FunctionCallInfo fcinfo, int coef_arg, int x_arg, const char *caller
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: %s contains NULL elements", caller, null_coef ? "coef" : "the feature array"),
 				 errhint("fill or skip rows with missing features, e.g. WHERE array_position(x, NULL) IS NULL")));
-	for (i = 0; i < k; i++)
-		s += coef[i] * x[i];
-	return s;
+	return k == 0 ? 0.0 : indb_dot(x, coef, k);
 }
 
 typedef enum Link
