@@ -103,7 +103,9 @@ def main() -> int:
         server = EmbeddedServer(Path(os.environ.get("INDB_ML_BENCH_DATA", "/var/lib/indb_ml/bench")))
         dsn = server.start(create_extension=True)
     results: dict = {"rows": args.rows, "widths": {}}
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    # prepare_threshold=None: a statement psycopg prepares keeps its plan when settings change
+    # (serial vs parallel), so every query here is planned afresh.
+    with psycopg.connect(dsn, autocommit=True, prepare_threshold=None) as conn:
         for k in (int(w) for w in args.widths.split(",")):
             rows = args.rows if k <= 50 else args.rows // 5  # k^2 per row: fewer rows for wide data
             table, _ = ensure_table(conn, rows, k)
