@@ -116,7 +116,7 @@ def main() -> None:
     ap.add_argument("--server-pythonpath", default="",
                     help="a directory holding another indb_ml package, first on this session's server path")
     args = ap.parse_args()
-    conn = psycopg.connect(args.dsn, autocommit=True)
+    conn = psycopg.connect(args.dsn, autocommit=True, prepare_threshold=None)  # plans follow the settings
     if args.server_pythonpath:
         path = args.server_pythonpath
         conn.execute("DO $$\nimport sys\nsys.path.insert(0, " + repr(path) + ")\nimport indb_ml\n"

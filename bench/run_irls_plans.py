@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    conn = psycopg.connect(args.dsn, autocommit=True)
+    conn = psycopg.connect(args.dsn, autocommit=True, prepare_threshold=None)  # plans follow the settings
     table = ensure_table(conn, args.rows, args.k)
     feats = "ARRAY[1, " + ", ".join(f"x{i + 1}" for i in range(args.k)) + "]"
     zeros = "'{" + ",".join(["0.01"] * (args.k + 1)) + "}'::float8[]"
