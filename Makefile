@@ -21,7 +21,7 @@ CITUS_BUILD_DIR ?= /tmp/indb_ml-citus
         demo test lint build-sql check-sql bench clean
 
 ## make setup: everything the demo and the tests need; safe to run again.
-setup: setup-apt setup-pgvector setup-citus setup-server-python install-extension venv
+setup: setup-apt setup-pgvector setup-c setup-citus setup-server-python install-extension venv
 
 setup-apt:
 	@if [ -z "$(PG_MAJOR)" ]; then echo "No PostgreSQL server found under /usr/lib/postgresql: install postgresql (>= 15) first." >&2; exit 1; fi
