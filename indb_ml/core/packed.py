@@ -55,8 +55,8 @@ class MemoryRows:
 
 class TileRows:
     """One group's rows ``[y, x...]`` reblocked once into a temporary tile table, for iterative
-    trainers whose data exceed the memory cap: every pass streams the tile rows (DESIGN.md
-    strategy 3), so memory holds one tile row, not the data. Same interface as
+    trainers whose data exceed the memory cap: every pass streams the tile rows
+    (docs/design.md, section 3, strategy 3), so memory holds one tile row, not the data. Same interface as
     :class:`MemoryRows`. ``rows`` is a temporary table ``(row_num, val)`` of complete rows;
     it is consumed."""
 
