@@ -24,16 +24,16 @@ class TooBig(InputError):
     """The packed rows exceed the memory cap (trainers without grouping then stream tiles)."""
 
 
-COALESCE_BYTES = 16 << 20  # blocks of about 16 MB: one BLAS call per block amortizes its overhead
+COALESCE_BYTES = 1 << 20  # blocks of at least 1 MB: a pass's numpy calls amortize their overhead
 
 
 class MemoryRows:
     """One group's packed blocks held in memory: ``blocks()`` yields ``(X, y)`` afresh.
 
-    The scan hands over one block per 1 MB heap chunk (a few thousand rows); every pass of
-    an iterative method makes a few BLAS calls per block, which on such small blocks cost
-    about three times what the same rows cost in 16 MB blocks. So the chunks are merged
-    once here, consuming ``parts`` as they go (the peak is one merged block more)."""
+    The scan hands over one block per 1 MB heap chunk (a few thousand rows). The passes of
+    the iterative methods cut blocks into slices of about 1 MB anyway (cache-sized, measured
+    fastest: :func:`indb_ml.kernels.logregr.slices`), so only blocks smaller than that are
+    merged here (narrow rows, small groups), consuming ``parts`` as they go."""
 
     def __init__(self, parts: list):
         self.width = parts[0].shape[1] - 1
