@@ -28,6 +28,28 @@ AS 'byteacat';
 COMMENT ON FUNCTION indb_ml._float8_array_bytes(float8[], bytea) IS
 'Internal: the ArrayType body of a float8[] as bytea (call with ''''::bytea), for decoding without a per-element step.';
 
+-- Rows of float8 columns packed into one bytea for the in-memory plans (src/pack.c):
+-- the columns are separate arguments, so no array is built per row.
+CREATE FUNCTION indb_ml._pack_rows_step(internal, VARIADIC "any") RETURNS internal
+AS 'MODULE_PATHNAME', 'indb_ml_pack_rows_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._pack_rows_step(internal, "any") IS
+'Internal: transition step of indb_ml._pack_rows (C: appends one row of float8 arguments to a buffer; a row with a NULL is counted as skipped).';
+
+CREATE FUNCTION indb_ml._pack_rows_final(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_pack_rows_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._pack_rows_final(internal) IS
+'Internal: final step of indb_ml._pack_rows (C: the 40-byte state header, kind 9, then the packed rows).';
+
+CREATE AGGREGATE indb_ml._pack_rows(VARIADIC "any") (
+    SFUNC = indb_ml._pack_rows_step,
+    STYPE = internal,
+    FINALFUNC = indb_ml._pack_rows_final
+);
+COMMENT ON AGGREGATE indb_ml._pack_rows("any") IS
+'Internal: float8 columns (y, x1, ..., xk) of the rows as one bytea, row-major after a state header, with the count of rows skipped for a NULL; read by indb_ml/core/packing.py. No combine step: it runs in one process, over one chunk of a heap.';
+
 CREATE FUNCTION indb_ml._int4_array_bytes(int4[], bytea) RETURNS bytea
 LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
 AS 'byteacat';

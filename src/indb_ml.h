@@ -44,6 +44,8 @@ typedef enum IndbStateKind
 	INDB_SCORE = 7,				/* a d-vector of sums (per-cluster score sums; width = d) */
 	/* margins (width = all slots, param = k): min and max of x (2k), then summed effects and Jacobians */
 	INDB_MARGINS = 8,
+	/* rows packed for Python (pack.c: width = columns, n rows of float8 follow; never read by C) */
+	INDB_PACKED_ROWS = 9,
 	INDB_KIND_LIMIT = 16		/* kinds below this are reserved for the C module */
 } IndbStateKind;
 

@@ -492,7 +492,9 @@ def _c_aggregates(conn) -> list[tuple[str, list[str], str, str | None]]:
         "FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_proc tf ON tf.oid = a.aggtransfn "
         "JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = tf.prolang "
         "WHERE n.nspname = 'indb_ml' AND l.lanname = 'c' ORDER BY 1").fetchall()
-    return [(name, list(args), trans, combine) for name, args, trans, combine in rows]
+    # _pack_rows (VARIADIC "any", an internal state that never leaves its process) has its own
+    # fuzz round in tests/test_pack_rows.py
+    return [(name, list(args), trans, combine) for name, args, trans, combine in rows if '"any"' not in args]
 
 
 def _run_groups(conn, expr: str, groups: int) -> list[tuple[str, str, str]]:

@@ -28,6 +28,7 @@ class Features:
     n_features: int | None  # None for an array column (known after the first chunk)
     y_sql: str = ""  # float8: the dependent variable, for the aggregate passes
     x_sql: str = ""  # float8[]: the features, for the aggregate passes (C checks NULLs and lengths)
+    row_items: tuple = ()  # float8 SQL of y and each feature, when known one by one (packing.py)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ def _array_expression(sess, source, text, node, y_sql, group_cols) -> Features:
     x_sql = "ARRAY[" + ", ".join("(" + i + ")::float8" for i in items) + "]"
     # A NULL element stays in the packed array (as a bitmap bit) and the row is
     # dropped in numpy: cheaper than a NULL test per element per row in SQL.
-    return Features(row, None, group_cols, len(items), "(" + y_sql + ")::float8", x_sql)
+    row_items = ("(" + y_sql + ")::float8",) + tuple("(" + i + ")::float8" for i in items)
+    return Features(row, None, group_cols, len(items), "(" + y_sql + ")::float8", x_sql, row_items)
 
 
 def _array_column(sess, source, text, node, y_sql, group_cols) -> Features:

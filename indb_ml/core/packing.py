@@ -3,10 +3,12 @@
 A heap table is walked in ranges of pages by one statement: a
 ``generate_series`` of block numbers, laterally joined to an aggregate over
 ``ctid >= (start,0) AND ctid < (start+step,0)`` (a TID Range Scan per range).
-Each range is packed in C into one float8[] per group
-(``array_agg(ARRAY[y, x...])``) and handed to Python as raw bytes through a
-cursor, so Python runs once per chunk and group, never per row, and the whole
-scan sees one snapshot. Partitioned tables are walked the same way (the ctid
+Each range is packed in C into one bytea per group and handed to Python as raw
+bytes through a cursor: ``indb_ml._pack_rows(y, x1, ..., xk)`` (src/pack.c)
+when the features are listed one by one (no array is built per row: half the
+cost of the other way), else ``array_agg`` of the packed row array. So Python
+runs once per chunk and group, never per row, and the whole scan sees one
+snapshot. Partitioned tables are walked the same way (the ctid
 ranges apply to every partition). Relations without a ctid (views, foreign
 tables) are numbered with ``row_number()`` and grouped into blocks instead.
 """
@@ -22,9 +24,11 @@ from indb_ml.core.relations import HEAP_KINDS, Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_with_nulls
+from indb_ml.kernels.cstate import packed_rows
 
 CHUNK_PAGES = 128  # 1 MB of heap per chunk; SET indb_ml.chunk_pages to change
 CHUNK_ROWS = 10_000  # rows per block when there is no ctid; SET indb_ml.chunk_rows
+PACK_ARGS = 99  # indb_ml._pack_rows takes y and the features as arguments: at most 100 with its state
 
 
 def dimension_error(detail: str = "") -> InputError:
@@ -41,12 +45,21 @@ def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[
         query, params, types = _ctid_scan(sess, source, f)
     else:
         query, params, types = _numbered_scan(sess, source, f)
+    decode = packed_rows if _by_column(f) else _decode
     try:
         for row in sess.cursor(query, params, types):
-            block, dropped = _decode(row["data"])
+            block, dropped = decode(row["data"])
             yield row["gkey"], int(row["skipped"]) + dropped, block
     except sess.spi_error as exc:
         raise _scan_error(exc) from None
+
+
+def _by_column(f: Features) -> bool:
+    """Whether rows are packed from their columns by ``indb_ml._pack_rows``: when the items are
+    the packed row's elements (a ``dataclasses.replace`` of ``row_sql`` that prepends a column
+    leaves stale items behind, and then the row array is packed instead)."""
+    return (bool(f.row_items) and f.ok_sql is None and len(f.row_items) <= PACK_ARGS
+            and f.row_sql == "ARRAY[" + ", ".join(f.row_items) + "]")
 
 
 def _setting(sess: Session, name: str, default: int) -> int:
@@ -84,7 +97,11 @@ def _chunk_select(sess: Session, f: Features, from_sql: str, where: str = "", bl
     """Per group: rows skipped and the packed rows' bytes. Subquery columns are our own aliases."""
     aliases = ["indb_ml_g" + str(i) for i in range(len(f.group_cols))]
     inner = [sess.ident(g) + " AS " + a for g, a in zip(f.group_cols, aliases)]
-    inner.append(f.row_sql + " AS indb_ml_z")
+    columns = ["indb_ml_c" + str(i) for i in range(len(f.row_items))] if _by_column(f) else []
+    if columns:
+        inner.extend(item + " AS " + c for item, c in zip(f.row_items, columns))
+    else:
+        inner.append(f.row_sql + " AS indb_ml_z")
     if f.ok_sql is not None:
         inner.append("(" + f.ok_sql + ") AS indb_ml_ok")
     keys = aliases + (["indb_ml_b"] if block else [])
@@ -95,7 +112,9 @@ def _chunk_select(sess: Session, f: Features, from_sql: str, where: str = "", bl
         gkey = "pg_catalog.jsonb_build_object(" + pairs + ")::text"
     else:
         gkey = "NULL::text"
-    if f.ok_sql is None:
+    if columns:  # rows with a NULL are counted in the packed value's header
+        aggs = "0 AS skipped, indb_ml._pack_rows(" + ", ".join(columns) + ") AS data"
+    elif f.ok_sql is None:
         aggs = "0 AS skipped, indb_ml._float8_array_bytes(pg_catalog.array_agg(indb_ml_z), ''::bytea) AS data"
     else:
         aggs = ("pg_catalog.count(*) FILTER (WHERE NOT indb_ml_ok) AS skipped, indb_ml._float8_array_bytes("

@@ -23,6 +23,7 @@ import numpy as np
 MAGIC = 0x534C4D49
 VERSION = 1
 COMOMENT, LOGIT, GLM, MLOGIT, ORDINAL, SANDWICH, SCORE, MARGINS = 1, 2, 3, 4, 5, 6, 7, 8
+PACKED_ROWS = 9  # indb_ml._pack_rows (src/pack.c): n rows of width float8 after the header
 COMOMENT_BLOCK = 8  # rows a co-moment state buffers before folding them (src/comoment.c)
 # The header after the varlena length word, which SQL clients and PL/Python never see:
 # magic, version, kind, width, param, reserved, n, skipped (36 bytes; slots follow).
@@ -62,6 +63,28 @@ def parse_state(raw: bytes | memoryview | None, kind: int) -> CState | None:
     if len(raw) != HEADER.size + 8 * count:
         raise ValueError("invalid aggregate state: length does not match its width")
     return CState(kind, width, param, n, skipped, np.frombuffer(raw, dtype=np.float64, offset=HEADER.size))
+
+
+def packed_rows(raw: bytes | memoryview | None) -> tuple[np.ndarray, int]:
+    """The rows of an ``indb_ml._pack_rows`` result as an n x width array, and the number of
+    rows skipped for a NULL (``(0 x 0, 0)`` for SQL NULL: the chunk had no rows).
+
+    >>> raw = struct.pack("<IHHiiiqq", MAGIC, VERSION, PACKED_ROWS, 2, 0, 0, 1, 3) + struct.pack("<2d", 1.5, 2.0)
+    >>> rows, skipped = packed_rows(raw)
+    >>> rows.tolist(), skipped
+    ([[1.5, 2.0]], 3)
+    """
+    if raw is None:
+        return np.empty((0, 0)), 0
+    raw = bytes(raw)
+    if len(raw) < HEADER.size:
+        raise ValueError("invalid packed rows: too short")
+    magic, version, kind, width, _param, reserved, n, skipped = HEADER.unpack_from(raw, 0)
+    if magic != MAGIC or version != VERSION or kind != PACKED_ROWS or reserved != 0 or width < 1 or n < 0:
+        raise ValueError("invalid packed rows: not an indb_ml._pack_rows value")
+    if len(raw) != HEADER.size + 8 * n * width:
+        raise ValueError("invalid packed rows: length does not match rows x width")
+    return np.frombuffer(raw, dtype=np.float64, offset=HEADER.size).reshape(n, width), int(skipped)
 
 
 def unpack_symmetric(packed: np.ndarray, width: int) -> np.ndarray:

@@ -1,0 +1,168 @@
+/*
+ * pack.c: rows of float8 columns packed into one bytea, for the trainers that hold a
+ * table's rows in memory (indb_ml/core/packing.py).
+ *
+ * The in-memory plan scans a heap in ctid-range chunks and hands every chunk to numpy
+ * as raw bytes. Packing through array_agg(ARRAY[y, x1, ..., xk]) builds an array per row
+ * and copies it twice more (the aggregate's result, then bytea); this aggregate takes the
+ * columns as separate arguments (VARIADIC "any", so no array is built per call) and
+ * appends them to one buffer. A row with a NULL is counted as skipped, not packed.
+ *
+ * Result: the 40-byte IndbState header (kind INDB_PACKED_ROWS, width = columns, n = rows
+ * packed, skipped = rows with a NULL) followed by n * width float8 values, row-major. The
+ * result is never read back by C (it has no combine function), only by Python.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "indb_ml.h"
+
+#define PACK_FNAME	"indb_ml._pack_rows"
+
+typedef struct PackState
+{
+	int			width;			/* float8 arguments per row */
+	int64		n;				/* rows packed */
+	int64		skipped;		/* rows with a NULL argument */
+	int64		capacity;		/* rows the buffer holds */
+	double	   *rows;			/* n * width values, row-major */
+} PackState;
+
+/* Errors unless the variadic arguments 1..nargs-1 are all float8, passed one by one. */
+static void
+check_arguments(FunctionCallInfo fcinfo)
+{
+	int			i;
+
+	if (get_fn_expr_variadic(fcinfo->flinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s takes its columns as separate arguments, not as a VARIADIC array", PACK_FNAME)));
+	if (fcinfo->nargs < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs at least one column", PACK_FNAME)));
+	for (i = 1; i < fcinfo->nargs; i++)
+	{
+		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, i);
+
+		if (type != FLOAT8OID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s: argument %d has type %s; every column must be float8", PACK_FNAME, i,
+							type == InvalidOid ? "unknown" : format_type_be(type)),
+					 errhint("cast it, e.g. (col)::float8")));
+	}
+}
+
+/* Room for one more row, the buffer doubled in the aggregate's context when full. */
+static void
+reserve_row(PackState *s, MemoryContext context)
+{
+	int64		capacity;
+	int64		bytes;
+
+	if (s->n < s->capacity)
+		return;
+	capacity = s->capacity == 0 ? 1024 : s->capacity * 2;
+	if (capacity > PG_INT64_MAX / 8 / s->width)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: too many rows to pack", PACK_FNAME)));
+	bytes = capacity * 8 * s->width;
+	/* the result is one bytea: the header plus the rows must stay under 1 GB */
+	if (bytes + INDB_STATE_HEADER > (int64) MaxAllocSize)
+	{
+		capacity = (MaxAllocSize - INDB_STATE_HEADER) / 8 / s->width;
+		if (capacity <= s->n)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("%s: the packed rows exceed 1 GB in one value", PACK_FNAME),
+					 errhint("pack fewer rows per call (SET indb_ml.chunk_pages lower)")));
+		bytes = capacity * 8 * s->width;
+	}
+	indb_check_alloc(bytes, PACK_FNAME, "the packed rows");
+	if (s->rows == NULL)
+		s->rows = MemoryContextAlloc(context, bytes);
+	else
+		s->rows = repalloc(s->rows, bytes);
+	s->capacity = capacity;
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_pack_rows_trans);
+Datum
+indb_ml_pack_rows_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext context;
+	PackState  *s;
+	double	   *row;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &context))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s_step can only be called as the aggregate %s", PACK_FNAME, PACK_FNAME)));
+	if (PG_ARGISNULL(0))
+	{
+		check_arguments(fcinfo);
+		s = MemoryContextAllocZero(context, sizeof(PackState));
+		s->width = fcinfo->nargs - 1;
+	}
+	else
+		s = (PackState *) PG_GETARG_POINTER(0);
+	if (s->width != fcinfo->nargs - 1)	/* one aggregate call site: only a forged plan differs */
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("%s: %d columns in a state of %d", PACK_FNAME, fcinfo->nargs - 1, s->width)));
+	for (i = 1; i <= s->width; i++)
+	{
+		if (PG_ARGISNULL(i))
+		{
+			s->skipped = indb_add_count(s->skipped, 1);
+			PG_RETURN_POINTER(s);
+		}
+	}
+	reserve_row(s, context);
+	row = s->rows + s->n * s->width;
+	for (i = 1; i <= s->width; i++)
+		row[i - 1] = PG_GETARG_FLOAT8(i);
+	s->n++;
+	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(indb_ml_pack_rows_final);
+Datum
+indb_ml_pack_rows_final(PG_FUNCTION_ARGS)
+{
+	PackState  *s;
+	IndbState  *out;
+	int64		values;
+	int64		size;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s_final can only be called as the aggregate %s", PACK_FNAME, PACK_FNAME)));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	s = (PackState *) PG_GETARG_POINTER(0);
+	values = s->n * s->width;	/* bounded by reserve_row: under 1 GB of float8 */
+	size = INDB_STATE_HEADER + values * 8;
+	indb_check_alloc(size, PACK_FNAME, "the packed rows");
+	out = (IndbState *) palloc(size);
+	SET_VARSIZE(out, size);
+	out->magic = INDB_STATE_MAGIC;
+	out->version = INDB_STATE_VERSION;
+	out->kind = INDB_PACKED_ROWS;
+	out->width = s->width;
+	out->param = 0;
+	out->reserved = 0;
+	out->n = s->n;
+	out->skipped = s->skipped;
+	if (values > 0)
+		memcpy(out->data, s->rows, values * 8);
+	PG_RETURN_BYTEA_P(out);
+}

@@ -1,0 +1,125 @@
+"""``indb_ml._pack_rows`` (src/pack.c): float8 columns packed row-major into one bytea.
+
+The in-memory training plans read a heap through it (indb_ml/core/packing.py), so the
+packed values must equal the rows exactly, rows with a NULL must be counted and left out,
+and misuse (non-float8 arguments, a VARIADIC array, the step or final function called
+directly, hostile widths and values) must be a clean error, never a crash.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from psycopg import sql
+
+from indb_ml.kernels import cstate
+from tests.helpers import load_table
+
+
+def _pack(conn, table: str, cols: list[str], where: str = "") -> tuple[np.ndarray, int]:
+    query = sql.SQL("SELECT indb_ml._pack_rows({}) FROM {}" + where).format(
+        sql.SQL(", ").join(sql.SQL("{}::float8").format(sql.Identifier(c)) for c in cols), sql.Identifier(table))
+    return cstate.packed_rows(conn.execute(query).fetchone()[0])
+
+
+@pytest.mark.parametrize("width", [1, 2, 11, 99])
+def test_rows_pack_exactly_and_nulls_are_counted(postgresql, width):
+    rng = np.random.default_rng(width)
+    n = 3000
+    data = rng.normal(size=(n, width)) * 10.0 ** rng.integers(-300, 300, size=(n, width))
+    data[rng.random((n, width)) < 0.002] = np.nan  # NULL in the table (load_table writes NaN as NULL)
+    data[5, 0] = np.inf  # values are packed as they are; the Python checks judge them
+    cols = [f"c{i}" for i in range(width)]
+    load_table(postgresql, f"pk{width}", {c: data[:, i] for i, c in enumerate(cols)})
+    rows, skipped = _pack(postgresql, f"pk{width}", cols)
+    complete = ~np.isnan(data).any(axis=1)
+    assert skipped == int((~complete).sum())
+    assert rows.shape == (int(complete.sum()), width)
+    # Row order is the heap order of a fresh table: the load order.
+    np.testing.assert_array_equal(rows, data[complete])
+
+
+def test_empty_and_all_null_inputs(postgresql):
+    load_table(postgresql, "pk_nulls", {"a": np.array([np.nan, 1.0]), "b": np.array([2.0, np.nan])})
+    rows, skipped = _pack(postgresql, "pk_nulls", ["a", "b"])
+    assert rows.shape == (0, 2) and skipped == 2
+    value = postgresql.execute("SELECT indb_ml._pack_rows(a, b) FROM pk_nulls WHERE false").fetchone()[0]
+    assert value is None
+    assert cstate.packed_rows(value)[0].size == 0
+
+
+def test_grouped_chunks_equal_numpy(postgresql):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5000, 3))
+    g = rng.integers(0, 7, size=5000)
+    load_table(postgresql, "pk_g", {"g": g, "x0": x[:, 0], "x1": x[:, 1], "x2": x[:, 2]}, {"g": "int"})
+    got = postgresql.execute("SELECT g, indb_ml._pack_rows(x0, x1, x2) FROM pk_g GROUP BY g").fetchall()
+    assert sorted(k for k, _ in got) == list(range(7))
+    for k, raw in got:
+        rows, skipped = cstate.packed_rows(raw)
+        assert skipped == 0
+        np.testing.assert_array_equal(rows, x[g == k])
+
+
+@pytest.mark.parametrize("call, state, words", [
+    ("indb_ml._pack_rows(1)", "42804", "argument 1 has type integer"),
+    ("indb_ml._pack_rows(1.0::float8, 'x'::text)", "42804", "argument 2 has type text"),
+    ("indb_ml._pack_rows(NULL)", "42804", "argument 1 has type"),
+    ("indb_ml._pack_rows(VARIADIC ARRAY[1.0::float8, 2.0])", "0A000", "not as a VARIADIC array"),
+    # the step and final functions take internal, which SQL cannot produce: unreachable
+    ("indb_ml._pack_rows_step(NULL::internal, 1.0::float8)", "42846", "to internal"),
+    ("indb_ml._pack_rows_final(NULL::internal)", "42846", "to internal"),
+])
+def test_misuse_is_a_clean_error(postgresql, alive, call, state, words):
+    with pytest.raises(Exception) as err:
+        postgresql.execute("SELECT " + call)
+    assert getattr(err.value, "sqlstate", None) == state, err.value
+    assert words in str(err.value)
+    postgresql.rollback()
+    alive()
+
+
+def test_too_many_columns_is_refused_by_the_server(postgresql, alive):
+    args = ", ".join(["1.0::float8"] * 100)  # the state plus 100 arguments: over FUNC_MAX_ARGS
+    with pytest.raises(Exception) as err:
+        postgresql.execute("SELECT indb_ml._pack_rows(" + args + ")")
+    assert err.value.sqlstate == "54023"
+    postgresql.rollback()
+    alive()
+
+
+def test_packing_respects_the_memory_setting(postgresql, alive):
+    postgresql.execute("SET indb_ml.matrix_memory_mb = 1")
+    with pytest.raises(Exception) as err:  # 200k rows x 2 float8 = 3.2 MB > 1 MB
+        postgresql.execute("SELECT length(indb_ml._pack_rows(i::float8, i::float8)) "
+                           "FROM generate_series(1, 200000) i")
+    assert err.value.sqlstate == "54000" and "matrix_memory_mb" in str(err.value)
+    postgresql.rollback()
+    alive()
+
+
+def test_random_widths_and_null_patterns(postgresql, alive):
+    """A fuzz round: random widths, values (NaN, infinities, extremes) and NULL patterns in one
+    statement per case; every result must decode to exactly the rows without a NULL."""
+    rng = np.random.default_rng(11)
+    specials = np.array([np.nan, np.inf, -np.inf, 1e308, -1e-308, 0.0, 5e-324])
+    for case in range(60):
+        width = int(rng.integers(1, 99))
+        n = int(rng.integers(0, 40))
+        data = rng.normal(size=(n, width))
+        data[rng.random((n, width)) < 0.1] = specials[rng.integers(0, specials.size, size=1)]
+        nulls = rng.random((n, width)) < 0.03
+        cells = [["NULL::float8" if nulls[i, j] else f"'{float(data[i, j])!r}'::float8" for j in range(width)]
+                 for i in range(n)]
+        values = ", ".join("(" + ", ".join(row) + ")" for row in cells)
+        cols = ", ".join(f"c{j}" for j in range(width))
+        query = (f"SELECT indb_ml._pack_rows({cols}) FROM (VALUES {values}) v({cols})" if n else
+                 "SELECT NULL::bytea")
+        rows, skipped = cstate.packed_rows(postgresql.execute(query).fetchone()[0])
+        keep = ~nulls.any(axis=1)
+        assert skipped == (int((~keep).sum()) if n else 0), case
+        if keep.any():
+            np.testing.assert_array_equal(rows, data[keep], err_msg=str(case))
+        else:
+            assert rows.size == 0, case
+    alive()
