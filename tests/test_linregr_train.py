@@ -25,8 +25,9 @@ def assert_matches_ols(model: dict, fit, rtol: float, cond_rtol: float = 1e-6) -
     np.testing.assert_allclose(model["r2"], fit.rsquared, rtol=rtol, err_msg="r2")
     np.testing.assert_allclose(np.array(model["variance_covariance"]), fit.cov_params(), rtol=rtol * 10,
                                atol=1e-12 * np.abs(fit.cov_params()).max(), err_msg="variance_covariance")
-    # MADlib's condition_no is that of X'X: statsmodels' condition_number (of X) squared.
-    np.testing.assert_allclose(model["condition_no"], fit.condition_number**2, rtol=cond_rtol, err_msg="condition_no")
+    # MADlib's condition_no is the condition number of X (its houses example: 9002.5), statsmodels'
+    # condition_number: the square root of that of X'X.
+    np.testing.assert_allclose(model["condition_no"], fit.condition_number, rtol=cond_rtol, err_msg="condition_no")
 
 
 @pytest.fixture
@@ -123,8 +124,8 @@ def test_longley_ill_conditioned(postgresql):
                        "'ARRAY[1, gnpdefl, gnp, unemp, armed, pop, year]')")
     exog = np.column_stack([np.ones(len(data)), data.drop(columns="TOTEMP").to_numpy()])
     # cond(X) ~ 5e9: both sides lose digits; 1e-6 relative is what float64 allows. condition_no
-    # (of X'X, 2.3612378742e19 exactly, by 60-digit arithmetic) comes from a factor of X'X, not
-    # from its eigenvalues, which float64 gets only to ~1e-3 at this condition.
+    # (cond(X) = sqrt(2.3612378742e19), cond(X'X) by 60-digit arithmetic) comes from a factor of
+    # X'X, not from its eigenvalues, which float64 gets only to ~1e-3 at this condition.
     assert_matches_ols(fetch_model(postgresql, "ll"), ols(data["TOTEMP"].to_numpy(), exog), 1e-6, cond_rtol=1e-6)
 
 
@@ -138,9 +139,13 @@ def test_collinear_columns_warn_and_match_pinv(postgresql):
     exog = np.column_stack([np.ones(300), X, X[:, 0] * 2 + X[:, 1]])
     fit = ols(y, exog)  # statsmodels: pinv
     model = fetch_model(postgresql, "lr")
-    # The coefficients are not identified; the fitted values and r2 are.
+    # The coefficients are not identified; the fitted values and r2 are. The one reported is
+    # MADlib's (and statsmodels'): the minimum-norm solution, pinv(X'X) X'y.
     np.testing.assert_allclose(exog @ np.array(model["coef"]), fit.fittedvalues, rtol=1e-8)
     np.testing.assert_allclose(model["r2"], fit.rsquared, rtol=1e-9)
+    np.testing.assert_allclose(model["coef"], np.linalg.pinv(exog) @ y, rtol=1e-8)
+    np.testing.assert_allclose(model["std_err"], fit.bse, rtol=1e-7)
+    assert model["condition_no"] == np.inf
 
 
 def test_chunked_scan_matches_single_block(postgresql, monkeypatch):

@@ -23,8 +23,8 @@ _ARRAYS = ("coef", "std_err", "t_stats", "p_values", "variance_covariance")
 class LinregrModel:
     """One ordinary least squares fit: a row of ``indb_ml.linregr_train``'s output table.
 
-    ``condition_no`` is MADlib's: the condition number of ``X^T X`` (statsmodels'
-    ``condition_number`` is that of ``X``, about its square root). The arrays are
+    ``condition_no`` is MADlib's: the condition number of ``X`` (statsmodels'
+    ``condition_number``; the square root of that of ``X^T X``). The arrays are
     read-only copies; equality is identity (numpy arrays have no single truth value).
     """
 
@@ -58,7 +58,7 @@ class LinregrModel:
             coef=coef,
             std_err=_vector(row["std_err"]),
             t_stats=_vector(row["t_stats"]),
-            p_values=_vector(row["p_values"]),
+            p_values=_vector(row["p_values"]) if row["p_values"] is not None else np.full(k, np.nan),
             variance_covariance=np.array(vcov if vcov is not None else [], dtype=float).reshape(k, k),
             r2=_float(row["r2"]),
             condition_no=_float(row["condition_no"]),
@@ -108,7 +108,7 @@ def format_table(model: LinregrModel, title: str | None = None) -> str:
     lines.append(rule)
     lines.append(
         f"R-squared: {model.r2:.6f}   rows: {model.num_rows_processed}"
-        f" (skipped {model.num_missing_rows_skipped})   condition no. of X'X: {model.condition_no:.3g}"
+        f" (skipped {model.num_missing_rows_skipped})   condition no. of X: {model.condition_no:.3g}"
     )
     if model.bp_stats is not None:
         lines.append(f"Breusch-Pagan: {model.bp_stats:.4g} (p = {model.bp_p_value:.3g})")

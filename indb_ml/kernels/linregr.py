@@ -8,11 +8,16 @@ the square of the data's. Without an intercept the raw cross products are the
 model, and are used. Rank deficiency is handled with a pseudo-inverse of the
 scaled cross products: one least-squares solution (the fitted values, r2 and
 residuals are those of any solution), and the rank is reported so the caller
-can warn.
+can warn. Which solution is reported then is MADlib's: the minimum-norm one,
+``pinv(X^T X) X^T y`` of the raw cross products (the centred, scaled solve picks
+another one of the same fit).
 
 Outputs follow Apache MADlib's ``linregr`` (coef, r2, std_err, t_stats,
-p_values, condition_no, variance_covariance); ``condition_no`` is MADlib's
-condition number of ``X^T X``.
+p_values, condition_no, variance_covariance); ``condition_no`` is what MADlib
+reports: the condition number of ``X`` (the square root of that of ``X^T X``).
+A fit with no residual degrees of freedom (rows <= rank: it interpolates) has
+MADlib's statistics: r2 = 1, zero standard errors and covariances, infinite
+t statistics and no p-values.
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ class LinregrFit:
     @property
     def collinear(self) -> bool:
         return self.rank < self.coef.shape[0]
+
+    @property
+    def p_values_or_none(self) -> list | None:
+        """The p-values for an output row: NULL without residual degrees of freedom (MADlib)."""
+        return self.p_values.tolist() if self.num_rows_processed > self.rank else None
 
 
 def _pinv_sym(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -99,18 +109,33 @@ def _solve_raw(state: Comoment):
 
 
 def condition_number(state: Comoment) -> float:
-    """MADlib's ``condition_no``: the 2-norm condition number of the raw ``X^T X``.
+    """MADlib's ``condition_no``: the 2-norm condition number of ``X``, the square root of
+    that of the raw ``X^T X`` (MADlib's houses example: 9002.5; statsmodels'
+    ``condition_number``).
 
     ``X^T X = C + n m m^T = L L^T`` with ``L = [V sqrt(W), sqrt(n) m]`` (``C = V W V^T``),
-    so its condition number is ``cond(L)^2`` from the singular values of ``L``: accurate
-    to about ``cond(X) eps`` where eigenvalues of the formed ``X^T X`` are only accurate to
-    ``cond(X)^2 eps`` (Longley: 8e-8 against 2e-4 of the exact 2.3612e19)."""
+    so ``cond(X) = cond(L)``, from the singular values of ``L``: accurate to about
+    ``cond(X) eps`` where eigenvalues of the formed ``X^T X`` are only accurate to
+    ``cond(X)^2 eps`` (Longley: the exact 4.8593e9 to 4e-8)."""
     if state.width < 2:
         return float("nan")
     w, v = np.linalg.eigh(state.comoment[1:, 1:])
     factor = np.column_stack([v * np.sqrt(np.clip(w, 0.0, None)), np.sqrt(state.n) * state.mean[1:]])
     s = np.linalg.svd(factor, compute_uv=False)
-    return float((s[0] / s[-1]) ** 2) if s[-1] > 0 else float("inf")
+    return float(s[0] / s[-1]) if s[-1] > 0 else float("inf")
+
+
+def _min_norm(state: Comoment, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """MADlib's solution of a rank-deficient design: ``pinv(X^T X) X^T y`` of the raw
+    (uncentred, unscaled) cross products, keeping their ``rank`` largest eigenvalues:
+    ``(coef, pinv(X^T X))``. MADlib's grouped houses example, bedroom = 4 (one row
+    ``x``): ``coef = y x / |x|^2``."""
+    raw = state.comoment + state.n * np.outer(state.mean, state.mean)
+    w, v = np.linalg.eigh(raw[1:, 1:])
+    keep = np.arange(w.size) >= w.size - rank
+    keep &= w > 0
+    inv = (v[:, keep] / w[keep]) @ v[:, keep].T
+    return inv @ raw[1:, 0], inv
 
 
 def linregr_finalize(state: Comoment) -> LinregrFit:
@@ -126,14 +151,18 @@ def linregr_finalize(state: Comoment) -> LinregrFit:
     intercept = const.size == 1 and state.mean[1 + const[0]] != 0
     solve = _solve_centred(state, int(const[0])) if intercept else _solve_raw(state)
     coef, inv, rank, rss, tss = solve
+    if rank < coef.size:  # any least-squares solution has these fitted values: report MADlib's
+        coef, inv = _min_norm(state, rank)
     df = state.n - rank
-    sigma2 = rss / df if df > 0 else float("nan")
+    if df <= 0:  # rows <= rank: the fit interpolates, exactly (MADlib: r2 1, std_err 0)
+        rss = 0.0
+    sigma2 = rss / df if df > 0 else 0.0
     vcov = inv * sigma2
     std_err = np.sqrt(np.maximum(np.diag(vcov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        t_stats = coef / std_err
-        # No residual degrees of freedom: the fit is exact by construction, r2 says nothing.
-        r2 = 1.0 - rss / tss if tss > 0 and df > 0 else float("nan")
+        # MADlib: coef 0 over std_err 0 is t = 0 (p = 1), a non-zero coef over 0 is infinite.
+        t_stats = np.where((coef == 0) & (std_err == 0), 0.0, coef / std_err)
+        r2 = 1.0 - rss / tss if tss > 0 else (1.0 if rss == 0 else float("nan"))
     p_values = 2.0 * special.stdtr(df, -np.abs(t_stats)) if df > 0 else np.full_like(coef, np.nan)
     return LinregrFit(
         coef=coef,
@@ -141,7 +170,7 @@ def linregr_finalize(state: Comoment) -> LinregrFit:
         std_err=std_err,
         t_stats=t_stats,
         p_values=p_values,
-        condition_no=condition_number(state),
+        condition_no=condition_number(state) if rank == coef.size else float("inf"),
         variance_covariance=vcov,
         num_rows_processed=state.n,
         rank=rank,

@@ -45,7 +45,7 @@ SELECT indb_ml.linregr_train(
 );
 
 out_table columns: [grouping columns], coef, r2, std_err, t_stats, p_values,
-condition_no (of X'X), num_rows_processed, num_missing_rows_skipped,
+condition_no (of X, as MADlib), num_rows_processed, num_missing_rows_skipped,
 variance_covariance [, bp_stats, bp_p_value].
 <out_table>_summary: method, source_table, out_table, dependent_varname,
 independent_varname, num_rows_processed, num_missing_rows_skipped, grouping_cols.
@@ -181,7 +181,7 @@ def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_
             values = [None] * 6 + [0, skipped[gkey], None]
         else:
             values = [
-                fit.coef.tolist(), fit.r2, fit.std_err.tolist(), fit.t_stats.tolist(), fit.p_values.tolist(),
+                fit.coef.tolist(), fit.r2, fit.std_err.tolist(), fit.t_stats.tolist(), fit.p_values_or_none,
                 fit.condition_no, fit.num_rows_processed, skipped[gkey], fit.variance_covariance.tolist(),
             ]
         rows[gkey] = values + (list(bp.get(gkey, (None, None))) if with_bp else [])

@@ -25,7 +25,7 @@ def linregr_final(sess, state: bytes | None) -> dict | None:
         "r2": fit.r2,
         "std_err": fit.std_err.tolist(),
         "t_stats": fit.t_stats.tolist(),
-        "p_values": fit.p_values.tolist(),
+        "p_values": fit.p_values_or_none,
         "condition_no": fit.condition_no,
         "num_rows_processed": fit.num_rows_processed,
         "num_missing_rows_skipped": skipped,
