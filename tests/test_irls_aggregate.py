@@ -89,7 +89,9 @@ def assert_rows_close(got, want, rtol, atol=1e-12, skip=()):
                 assert u == v
 
 
-def logregr(conn, source, out, optimizer="irls", tolerance=1e-12, grouping=None, plan=None):
+def logregr(conn, source, out, optimizer="irls", tolerance=1e-9, grouping=None, plan=None):
+    """tolerance: MADlib's absolute change of the log-likelihood (|ll| ~ 2000 here: 1e-9 is 5e-13
+    relative, well above the round-off in which the plans' sums differ)."""
     if plan:
         conn.execute("SET indb_ml.training_plan = " + plan)
     try:
@@ -117,7 +119,7 @@ def test_logregr_aggregate_plan_equals_memory_and_statsmodels(pts, optimizer):
     assert agg[0][7:9] == (N, 1)  # rows used, the NULL row skipped
     assert_rows_close(agg, mem, rtol=1e-9)
     assert conn.execute("SELECT optimizer_params, num_rows_processed, num_missing_rows_skipped FROM m_agg_summary"
-                        ).fetchone() == (f"optimizer={optimizer}, max_iter=50, tolerance=1e-12", N, 1)
+                        ).fetchone() == (f"optimizer={optimizer}, max_iter=50, tolerance=1e-09", N, 1)
 
 
 @pytest.mark.parametrize("grouping", [None, "g"])

@@ -38,13 +38,14 @@ def check(row, x, y):
     np.testing.assert_allclose(got["odds_ratios"], np.exp(ref.params), rtol=1e-6)
     np.testing.assert_allclose(np.array(got["variance_covariance"]), ref.cov_params(), rtol=1e-5)
     xtwx = np.linalg.inv(ref.cov_params())
-    assert got["condition_no"] == pytest.approx(np.linalg.cond(xtwx), rel=1e-4)
+    # MADlib's condition_no: the square root of the condition number of X'WX.
+    assert got["condition_no"] == pytest.approx(np.sqrt(np.linalg.cond(xtwx)), rel=1e-4)
     assert got["status"] == "converged" and got["num_rows_processed"] == len(y)
 
 
 def test_logregr_matches_statsmodels(pts):
     conn, x, y, _ = pts
-    conn.execute("SELECT indb_ml.logregr_train('pts', 'm', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-12)")
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'm', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-9)")
     row = conn.execute(f"SELECT {COLS} FROM m").fetchone()
     check(row, x, y)
     assert row[8] == 1  # the NULL row
@@ -57,7 +58,7 @@ def test_logregr_grouping_and_numeric_dependent(pts):
     conn, x, y, g = pts
     conn.execute("CREATE TABLE pts01 AS SELECT g, y::int AS y01, x1, x2, x3 FROM pts")
     conn.execute("SELECT indb_ml.logregr_train('pts01', 'mg', 'y01', 'ARRAY[1, x1, x2, x3]', 'g', 50, 'irls', "
-                 "1e-12)")
+                 "1e-9)")
     for gv in (0, 1):
         row = conn.execute(f"SELECT {COLS} FROM mg WHERE g = %s", [gv]).fetchone()
         check(row, x[g == gv], y[g == gv])
@@ -121,7 +122,7 @@ def test_python_client_logregr_with_progress(pts):
     conn, x, y, g = pts
     seen = []
     db = indb_ml.connect(conn)
-    model = db.logregr_train("pts", "y", [1, "x1", "x2", "x3"], max_iter=50, tolerance=1e-12, verbose=True,
+    model = db.logregr_train("pts", "y", [1, "x1", "x2", "x3"], max_iter=50, tolerance=1e-9, verbose=True,
                              progress=lambda i, ll, m: seen.append((i, ll, m)))
     ref = sm.Logit(y, x).fit(disp=0, tol=1e-12, maxiter=100)
     np.testing.assert_allclose(model.coef, ref.params, rtol=1e-6)
@@ -129,13 +130,13 @@ def test_python_client_logregr_with_progress(pts):
     assert [s[0] for s in seen] == list(range(1, model.num_iterations + 1)) and all(s[2] == 50 for s in seen)
     assert seen[-1][1] == pytest.approx(ref.llf, rel=1e-9)
     np.testing.assert_allclose(model.predict_proba(x[:3]), ref.predict(x[:3]), rtol=1e-6)
-    by_group = db.logregr_train("pts", "y", [1, "x1", "x2", "x3"], grouping=["g"], max_iter=50, tolerance=1e-12)
+    by_group = db.logregr_train("pts", "y", [1, "x1", "x2", "x3"], grouping=["g"], max_iter=50, tolerance=1e-9)
     assert set(by_group) == {(0,), (1,)}
 
 
 def test_margins_match_statsmodels(pts):
     conn, x, y, _ = pts
-    conn.execute("SELECT indb_ml.logregr_train('pts', 'm', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-12)")
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'm', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-9)")
     conn.execute("SELECT indb_ml.margins('m', 'mg')")
     variables, effects, se, z, p = conn.execute("SELECT variables, margins, std_err, z_stats, p_values "
                                                 "FROM mg").fetchone()
@@ -158,9 +159,9 @@ def test_margins_match_statsmodels(pts):
 def test_logregr_above_the_memory_cap_streams_tiles(pts):
     """With the cap below the data, IRLS streams a temporary tile table: same model."""
     conn, x, y, _ = pts
-    conn.execute("SELECT indb_ml.logregr_train('pts', 'mem', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-12)")
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'mem', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-9)")
     conn.execute("SET indb_ml.matrix_memory_mb = 0")
-    conn.execute("SELECT indb_ml.logregr_train('pts', 'st', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-12)")
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'st', 'y', 'ARRAY[1, x1, x2, x3]', NULL, 50, 'irls', 1e-9)")
     got = conn.execute("SELECT s.coef, m.coef, s.std_err, m.std_err, s.num_rows_processed, "
                        "s.num_missing_rows_skipped, s.log_likelihood, m.log_likelihood FROM st s, mem m").fetchone()
     np.testing.assert_allclose(got[0], got[1], rtol=1e-10)
@@ -171,7 +172,7 @@ def test_logregr_above_the_memory_cap_streams_tiles(pts):
         conn.execute("SELECT indb_ml.logregr_train('pts', 'bad', 'x1', 'ARRAY[1, x2]')")
 
 
-@pytest.mark.parametrize("optimizer, tolerance, coef_tol", [("cg", 1e-10, 1e-6), ("igd", 1e-7, 5e-2)])
+@pytest.mark.parametrize("optimizer, tolerance, coef_tol", [("cg", 1e-10, 1e-6), ("igd", 1e-4, 5e-2)])
 def test_logregr_cg_and_igd_reach_the_logit_optimum(pts, optimizer, tolerance, coef_tol):
     """MADlib's other optimizers: CG converges to the same optimum as statsmodels' Logit;
     IGD (incremental, approximate in MADlib too) gets close. Standard errors come from the

@@ -168,3 +168,201 @@ def test_linregr_install_check_houses(houses):
     assert relative_error([rows[2]["bp_stats"], rows[2]["bp_p_value"]], [2.5451, 0.467192]) < 1e-2
     assert relative_error(rows[3]["condition_no"], 11722.62) < 1e-2
     assert relative_error([rows[3]["bp_stats"], rows[3]["bp_p_value"]], [6.753838, 0.08017]) < 1e-2
+
+
+# --------------------------------------------------------------------------- logistic regression
+
+# regress/test/logistic.sql_in (the patients table, with its three rows holding a NULL);
+# logistic.sql_in documents the same data without them.
+PATIENTS = [  # id, second_attack, treatment, trait_anxiety
+    (0, None, 1, 70), (1, 1, 1, 70), (2, 1, 1, 80), (3, 1, 1, 50), (4, 1, 0, 60), (5, 1, 0, 40), (6, 1, 0, 65),
+    (7, 1, 0, 75), (8, 1, 0, 80), (9, 1, 0, 70), (10, 1, 0, 60), (11, 0, 1, 65), (12, 0, 1, 50), (13, 0, 1, 45),
+    (14, 0, 1, 35), (15, 0, 1, 40), (16, 0, 1, 50), (17, 0, 0, 55), (18, 0, 0, 45), (19, 0, 0, 50), (20, 0, 0, 60),
+    (21, 0, 0, None), (22, 0, None, 60),
+]
+# logistic.sql_in, "SELECT * from patients_logregr" (irls, max_iter 20, default tolerance 1e-4)
+PATIENTS_LOGREGR = {
+    "coef": [-6.36346994178192, -1.02410605239327, 0.119044916668607],
+    "log_likelihood": -9.41018298388876,
+    "std_err": [3.21389766375099, 1.17107844860319, 0.0549790458269317],
+    "z_stats": [-1.97998524145757, -0.874498248699539, 2.16527796868916],
+    "p_values": [0.0477051870698145, 0.381846973530455, 0.0303664045046183],
+    "odds_ratios": [0.00172337630923221, 0.359117354054956, 1.12642051220895],
+    "condition_no": 326.081922791575,
+}
+# regress/test/logistic.sql_in, the crime data (47 states, 1960)
+CRIME = [  # crimerat, maleteen, south, educ, police60, police59, labor, males, pop, nonwhite, unemp1, unemp2,
+    #        median, belowmed
+    (79.1, 151, 1, 9.1, 58, 56, 510, 950, 33, 301, 108, 41, 394, 261),
+    (163.5, 143, 0, 11.3, 103, 95, 583, 1012, 13, 102, 96, 36, 557, 194),
+    (57.8, 142, 1, 8.9, 45, 44, 533, 969, 18, 219, 94, 33, 318, 250),
+    (196.9, 136, 0, 12.1, 149, 141, 577, 994, 157, 80, 102, 39, 673, 167),
+    (123.4, 141, 0, 12.1, 109, 101, 591, 985, 18, 30, 91, 20, 578, 174),
+    (68.2, 121, 0, 11.0, 118, 115, 547, 964, 25, 44, 84, 29, 689, 126),
+    (96.3, 127, 1, 11.1, 82, 79, 519, 982, 4, 139, 97, 38, 620, 168),
+    (155.5, 131, 1, 10.9, 115, 109, 542, 969, 50, 179, 79, 35, 472, 206),
+    (85.6, 157, 1, 9.0, 65, 62, 553, 955, 39, 286, 81, 28, 421, 239),
+    (70.5, 140, 0, 11.8, 71, 68, 632, 1029, 7, 15, 100, 24, 526, 174),
+    (167.4, 124, 0, 10.5, 121, 116, 580, 966, 101, 106, 77, 35, 657, 170),
+    (84.9, 134, 0, 10.8, 75, 71, 595, 972, 47, 59, 83, 31, 580, 172),
+    (51.1, 128, 0, 11.3, 67, 60, 624, 972, 28, 10, 77, 25, 507, 206),
+    (66.4, 135, 0, 11.7, 62, 61, 595, 986, 22, 46, 77, 27, 529, 190),
+    (79.8, 152, 1, 8.7, 57, 53, 530, 986, 30, 72, 92, 43, 405, 264),
+    (94.6, 142, 1, 8.8, 81, 77, 497, 956, 33, 321, 116, 47, 427, 247),
+    (53.9, 143, 0, 11.0, 66, 63, 537, 977, 10, 6, 114, 35, 487, 166),
+    (92.9, 135, 1, 10.4, 123, 115, 537, 978, 31, 170, 89, 34, 631, 165),
+    (75.0, 130, 0, 11.6, 128, 128, 536, 934, 51, 24, 78, 34, 627, 135),
+    (122.5, 125, 0, 10.8, 113, 105, 567, 985, 78, 94, 130, 58, 626, 166),
+    (74.2, 126, 0, 10.8, 74, 67, 602, 984, 34, 12, 102, 33, 557, 195),
+    (43.9, 157, 1, 8.9, 47, 44, 512, 962, 22, 423, 97, 34, 288, 276),
+    (121.6, 132, 0, 9.6, 87, 83, 564, 953, 43, 92, 83, 32, 513, 227),
+    (96.8, 131, 0, 11.6, 78, 73, 574, 1038, 7, 36, 142, 42, 540, 176),
+    (52.3, 130, 0, 11.6, 63, 57, 641, 984, 14, 26, 70, 21, 486, 196),
+    (199.3, 131, 0, 12.1, 160, 143, 631, 1071, 3, 77, 102, 41, 674, 152),
+    (34.2, 135, 0, 10.9, 69, 71, 540, 965, 6, 4, 80, 22, 564, 139),
+    (121.6, 152, 0, 11.2, 82, 76, 571, 1018, 10, 79, 103, 28, 537, 215),
+    (104.3, 119, 0, 10.7, 166, 157, 521, 938, 168, 89, 92, 36, 637, 154),
+    (69.6, 166, 1, 8.9, 58, 54, 521, 973, 46, 254, 72, 26, 396, 237),
+    (37.3, 140, 0, 9.3, 55, 54, 535, 1045, 6, 20, 135, 40, 453, 200),
+    (75.4, 125, 0, 10.9, 90, 81, 586, 964, 97, 82, 105, 43, 617, 163),
+    (107.2, 147, 1, 10.4, 63, 64, 560, 972, 23, 95, 76, 24, 462, 233),
+    (92.3, 126, 0, 11.8, 97, 97, 542, 990, 18, 21, 102, 35, 589, 166),
+    (65.3, 123, 0, 10.2, 97, 87, 526, 948, 113, 76, 124, 50, 572, 158),
+    (127.2, 150, 0, 10.0, 109, 98, 531, 964, 9, 24, 87, 38, 559, 153),
+    (83.1, 177, 1, 8.7, 58, 56, 638, 974, 24, 349, 76, 28, 382, 254),
+    (56.6, 133, 0, 10.4, 51, 47, 599, 1024, 7, 40, 99, 27, 425, 225),
+    (82.6, 149, 1, 8.8, 61, 54, 515, 953, 36, 165, 86, 35, 395, 251),
+    (115.1, 145, 1, 10.4, 82, 74, 560, 981, 96, 126, 88, 31, 488, 228),
+    (88.0, 148, 0, 12.2, 72, 66, 601, 998, 9, 19, 84, 20, 590, 144),
+    (54.2, 141, 0, 10.9, 56, 54, 523, 968, 4, 2, 107, 37, 489, 170),
+    (82.3, 162, 1, 9.9, 75, 70, 522, 996, 40, 208, 73, 27, 496, 224),
+    (103.0, 136, 0, 12.1, 95, 96, 574, 1012, 29, 36, 111, 37, 622, 162),
+    (45.5, 139, 1, 8.8, 46, 41, 480, 968, 19, 49, 135, 53, 457, 249),
+    (50.8, 126, 0, 10.4, 106, 97, 599, 989, 40, 24, 78, 25, 593, 171),
+    (84.9, 130, 0, 12.1, 90, 91, 623, 1049, 3, 22, 113, 40, 588, 160),
+]
+
+
+@pytest.fixture
+def patients(postgresql):
+    postgresql.execute("CREATE TABLE patients (id int, second_attack int, treatment int, trait_anxiety int)")
+    with postgresql.cursor().copy("COPY patients FROM STDIN") as copy:
+        for row in PATIENTS:
+            copy.write_row(row)
+    postgresql.execute("CREATE VIEW patients_view AS SELECT * FROM patients")
+    data = np.array([r for r in PATIENTS if None not in r], float)
+    return postgresql, np.column_stack([np.ones(len(data)), data[:, 2], data[:, 3]]), data[:, 1]
+
+
+def logit_oracle(x: np.ndarray, y: np.ndarray):
+    """statsmodels' Logit at its optimum, and MADlib's condition_no there: sqrt(cond(X'AX))."""
+    ref = sm.Logit(y, x).fit(disp=0, tol=1e-14, maxiter=100)
+    p = ref.predict(x)
+    return ref, float(np.sqrt(np.linalg.cond((x * (p * (1 - p))[:, None]).T @ x)))
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_logregr_patients_documented_example(patients, plan):
+    """MADlib's rule: stop when the log-likelihood changes by less than the tolerance (absolute),
+    one Newton step past that point: 5 iterations, and MADlib's coefficients to round-off (the
+    relative rule stopped after 4, 3.6e-6 away). MADlib takes the other statistics at the step
+    before; here they are at the coefficients reported (2e-6 relative apart on this example)."""
+    conn, x, y = patients
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.logregr_train('patients', 'patients_logregr', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]', NULL, 20, 'irls')")
+    row = fetch(conn, "SELECT * FROM patients_logregr")[0]
+    assert (row["num_iterations"], row["status"], row["num_rows_processed"]) == (5, "converged", 20)
+    assert relative_error(row["coef"], PATIENTS_LOGREGR["coef"]) < 1e-10
+    assert relative_error(row["log_likelihood"], PATIENTS_LOGREGR["log_likelihood"]) < 1e-10
+    for key in ("std_err", "z_stats", "p_values", "odds_ratios", "condition_no"):
+        assert relative_error(row[key], PATIENTS_LOGREGR[key]) < 1e-5, (key, row[key])
+    ref, cond = logit_oracle(x, y)
+    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-9)
+    np.testing.assert_allclose(row["std_err"], ref.bse, rtol=1e-9)
+    np.testing.assert_allclose(row["p_values"], ref.pvalues, rtol=1e-8)
+    assert row["log_likelihood"] == pytest.approx(ref.llf, rel=1e-13)
+    assert row["condition_no"] == pytest.approx(cond, rel=1e-9)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_logregr_install_check_patients_and_crime(patients, plan):
+    """regress/test/logistic.sql_in at its tolerances: irls on the table and its view, cg with
+    200 iterations and tolerance 0, and irls on the crime data at the default tolerance."""
+    conn, x, y = patients
+    use_plan(conn, plan)
+    want = {"coef": ([-6.36, -1.02, 0.119], 1e-3), "log_likelihood": (-9.41, 1e-3),
+            "std_err": ([3.21, 1.17, 0.0550], 0.002), "z_stats": ([-1.98, -0.874, 2.17], 0.002),
+            "p_values": ([0.0477, 0.382, 0.0304], 1e-3), "odds_ratios": ([0.00172, 0.359, 1.13], 0.004),
+            "condition_no": (np.sqrt(106329), 1e-2)}
+    sources = ["patients_view"] if plan != "memory" else ["patients"]  # a view takes the aggregate plan
+    for src in sources:
+        conn.execute("SELECT indb_ml.logregr_train(%s, %s, 'second_attack', 'ARRAY[1, treatment, trait_anxiety]', "
+                     "NULL, 20, 'irls')", [src, "r_" + src])
+        row = fetch(conn, "SELECT * FROM r_" + src)[0]
+        for key, (value, tol) in want.items():
+            assert relative_error(row[key], value) < tol, (src, key, row[key])
+        assert (row["num_rows_processed"], row["num_missing_rows_skipped"]) == (20, 3)
+    conn.execute("SELECT indb_ml.logregr_train('patients', 'r_cg', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]', NULL, 200, 'cg', 0)")
+    row = fetch(conn, "SELECT * FROM r_cg")[0]
+    generous = {"coef": 0.04, "log_likelihood": 1e-3, "std_err": 0.02, "z_stats": 0.02, "p_values": 0.03,
+                "odds_ratios": 0.01, "condition_no": 0.02}
+    for key, tol in generous.items():
+        assert relative_error(row[key], want[key][0]) < tol, ("cg", key, row[key])
+    ref, cond = logit_oracle(x, y)
+    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-6)  # tolerance 0: to the optimum
+    assert row["num_iterations"] == 200 and row["status"] == "max_iter"  # tolerance 0 never stops early
+
+    conn.execute("CREATE TABLE crime (crimerat float8, maleteen int, south smallint, educ float8, police60 int, "
+                 "police59 int, labor int, males int, pop int, nonwhite int, unemp1 int, unemp2 int, median int, "
+                 "belowmed int)")
+    with conn.cursor().copy("COPY crime FROM STDIN") as copy:
+        for r in CRIME:
+            copy.write_row(r)
+    conn.execute("SELECT indb_ml.logregr_train('crime', 'r_crime', 'crimerat >= 110', "
+                 "'array[1, maleteen, south, educ, police59]')")
+    row = fetch(conn, "SELECT * FROM r_crime")[0]
+    assert relative_error(row["coef"], [-17.70177, .0833837, -1.117091, .0229224, .0581834]) < 1e-5
+    assert relative_error(row["log_likelihood"], -18.606959) < 1e-5
+    assert relative_error(row["std_err"], [9.495993, .0440353, 1.359616, .5594047, .0210049]) < 1e-5
+    assert relative_error(row["z_stats"], [-1.864, 1.894, -0.822, 0.041, 2.770]) < 1e-3
+    assert relative_error(row["p_values"], [0.062, 0.058, 0.411, 0.967, 0.006]) < 1e-3
+    assert relative_error(row["odds_ratios"], [np.exp(-17.70177), 1.086959, .3272305, 1.023187, 1.059909]) < 1e-5
+    assert relative_error(row["condition_no"], np.sqrt(14513863)) < 1e-2
+    data = np.array(CRIME, float)
+    xc = np.column_stack([np.ones(len(data)), data[:, 1], data[:, 2], data[:, 3], data[:, 5]])
+    ref, cond = logit_oracle(xc, (data[:, 0] >= 110).astype(float))
+    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-7)
+    assert row["condition_no"] == pytest.approx(cond, rel=1e-6)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_logregr_iteration_count_and_rule(patients, plan):
+    """Iteration i is a pass at w_(i-1) and a Newton step to w_i (numpy below); max_iter = 3 stops
+    at w_3; a tolerance above |l(w_1) - l(w_0)| stops at i = 2 (MADlib tests from its second pass)."""
+    conn, x, y = patients
+    use_plan(conn, plan)
+
+    def newton(w):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        return w + np.linalg.solve((x * (p * (1 - p))[:, None]).T @ x, x.T @ (y - p))
+
+    def loglik(w):
+        eta = x @ w
+        return float(np.sum(y * eta - np.logaddexp(0, eta)))
+
+    w = [np.zeros(3)]
+    for _ in range(4):
+        w.append(newton(w[-1]))
+    conn.execute("SELECT indb_ml.logregr_train('patients', 'm3', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]', NULL, 3, 'irls')")
+    coef, iters, status = conn.execute("SELECT coef, num_iterations, status FROM m3").fetchone()
+    np.testing.assert_allclose(coef, w[3], rtol=1e-10)
+    assert (iters, status) == (3, "max_iter")
+    tol = 1.01 * abs(loglik(w[1]) - loglik(w[0]))
+    conn.execute("SELECT indb_ml.logregr_train('patients', 'm2', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]', NULL, 20, 'irls', %s)", [tol])
+    coef, iters, status, ll = conn.execute("SELECT coef, num_iterations, status, log_likelihood FROM m2").fetchone()
+    np.testing.assert_allclose(coef, w[2], rtol=1e-10)
+    assert (iters, status) == (2, "converged") and ll == pytest.approx(loglik(w[2]), rel=1e-12)

@@ -156,9 +156,16 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
                report: Callable[[int, float], None] | None = None,
                optimizer: str = "irls") -> Generator[np.ndarray | IgdEpoch, LogitSums, LogitFit]:
     """The iteration: yields the coefficients it needs a pass at (receiving :class:`LogitSums`)
-    and returns the :class:`LogitFit`. Iterations go on until the relative change of the
-    log-likelihood is below ``tolerance`` (MADlib's rule); ``report(iteration,
-    log_likelihood)`` is called after each one (verbose).
+    and returns the :class:`LogitFit`. ``report(iteration, log_likelihood)`` is called after
+    each pass (verbose).
+
+    The stopping rule and the iteration count are MADlib's (``logregr_train``): iteration ``i``
+    is a pass at ``w_{i-1}`` and a step to ``w_i``; it is the last when the *absolute* change of
+    the log-likelihood between its pass and the previous one, ``|l(w_{i-1}) - l(w_{i-2})|``, is
+    below ``tolerance`` (so ``w_i`` is one step past the point where the log-likelihood settled),
+    or when ``i = max_iter``; ``num_iterations`` is ``i``. MADlib's patients example: 5
+    iterations at the default 1e-4. One more pass at ``w_i`` gives the statistics (MADlib takes
+    them at ``w_{i-1}``, a step behind the coefficients it reports: 2e-6 relative there).
 
     ``optimizer`` is MADlib's: ``irls`` (Newton), ``cg`` (Polak-Ribière conjugate gradient
     with a Newton step length along each direction) or ``igd`` (incremental gradient:
@@ -168,11 +175,18 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
     """
     w = np.zeros(k)
     sums = yield w
-    ll, grad, hess, n = sums.log_likelihood, sums.gradient, sums.hessian, sums.n
-    status, iterations = "max_iter", 0
+    status, iterations, previous = "max_iter", 0, None
     direction, last_grad = None, None
     lipschitz = None
-    while iterations < max_iter:
+    moved = False  # w has moved since the last pass: the statistics need one more
+    while True:
+        ll, grad, hess, n = sums.log_likelihood, sums.gradient, sums.hessian, sums.n
+        if report is not None and iterations > 0:
+            report(iterations, ll)
+        if iterations > 0 and np.max(np.abs(w)) > 50 and abs(ll) < 1e-6 * n:  # likelihood -> 0, |w| -> inf
+            status = "separation"
+            break
+        moved = True
         if optimizer == "igd":
             if lipschitz is None:
                 # At w = 0 every weight p(1-p) is 1/4, its maximum: the Hessian there bounds the curvature.
@@ -186,31 +200,39 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
             else:
                 step = _newton_step(hess, grad)
             if step is None:
-                status = "singular"
+                status, moved = "singular", False
                 break
             w = w + step
         iterations += 1
-        sums = yield w
-        new_ll, grad, hess, n = sums.log_likelihood, sums.gradient, sums.hessian, sums.n
-        change = abs(new_ll - ll) / max(abs(new_ll), 1e-300)
-        ll = new_ll
-        if report is not None:
-            report(iterations, ll)
-        if change < tolerance:
+        if previous is not None and abs(ll - previous) < tolerance:
             status = "converged"
             break
-        if np.max(np.abs(w)) > 50 and abs(ll) < 1e-6 * n:  # likelihood -> 0 with |w| -> inf
-            status = "separation"
+        if iterations >= max_iter:
             break
+        previous = ll
+        sums = yield w
+        moved = False
+    if moved:  # the statistics at the coefficients reported
+        sums = yield w
+        if report is not None:
+            report(iterations, sums.log_likelihood)
+    ll, hess, n = sums.log_likelihood, sums.hessian, sums.n
     try:
         vcov = np.linalg.inv(hess)
-        cond = float(np.linalg.cond(hess))
+        cond = condition_number(hess)
     except np.linalg.LinAlgError:
         vcov, cond, status = np.full((k, k), np.nan), float("inf"), "singular"
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(np.diag(vcov))
         z = w / se
     return LogitFit(w, ll, se, z, 2 * stats.norm.sf(np.abs(z)), np.exp(w), cond, vcov, iterations, n, status)
+
+
+def condition_number(hess: np.ndarray) -> float:
+    """MADlib's ``condition_no`` of a logistic fit: the square root of the condition number of
+    ``X'AX`` (the Hessian), i.e. that of ``A^(1/2) X`` (patients example: 326.08)."""
+    w = np.linalg.eigvalsh(hess)
+    return float(np.sqrt(w[-1] / w[0])) if w[0] > 0 else float("inf")
 
 
 def _newton_step(hess: np.ndarray, grad: np.ndarray) -> np.ndarray | None:

@@ -56,7 +56,7 @@ SELECT indb_ml.logregr_train(
     grouping_cols,         -- optional: 'col1, col2', one model per group
     max_iter,              -- optional: default 20
     optimizer,             -- optional: 'irls' (default; 'newton' is the same), 'cg' or 'igd'
-    tolerance,             -- optional: relative change of the log-likelihood, default 0.0001
+    tolerance,             -- optional: absolute change of the log-likelihood, default 0.0001
     verbose                -- optional: NOTICE the log-likelihood of every iteration
 );
 
