@@ -190,6 +190,21 @@ CREATE AGGREGATE indb_ml._linregr_state(float8, float8[]) (
 COMMENT ON AGGREGATE indb_ml._linregr_state(float8, float8[]) IS
 'Internal: the co-moments state of [y, x] (the linregr aggregate without its final step): one pass of linregr_train per group, finalized by the driver.';
 
+CREATE FUNCTION indb_ml._linregr_cols_transition(state bytea, VARIADIC "any") RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_linregr_cols_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._linregr_cols_transition(bytea, "any") IS
+'Internal: transition step of indb_ml._linregr_cols (C: linregr''s co-moments of [y, x1, ..., xk] from float8 arguments, in place; rows with a NULL are counted as skipped).';
+
+CREATE AGGREGATE indb_ml._linregr_cols(VARIADIC "any") (
+    SFUNC = indb_ml._linregr_cols_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._comoment_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._linregr_cols("any") IS
+'Internal: indb_ml._linregr_state with the row as float8 arguments (y, x1, ..., xk; at most 98 features) instead of an array, which PostgreSQL would build per row: linregr_train''s pass when the features are listed.';
+
 CREATE FUNCTION indb_ml._residual_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_residual_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -2966,6 +2981,12 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._logregr_step_transition(bytea, float8, float8[], float8[]) IS
 'Internal: transition step of indb_ml._logregr_step (C: at eta = x.coef adds y eta - log(1 + e^eta), x (y - p) and p (1 - p) x x^T, in place; rows with a NULL are counted as skipped; y must be 0 or 1).';
 
+CREATE FUNCTION indb_ml._logregr_step_cols_transition(state bytea, coef float8[], VARIADIC "any") RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_cols_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logregr_step_cols_transition(bytea, float8[], "any") IS
+'Internal: transition step of indb_ml._logregr_step_cols (C: _logregr_step''s sums with the row as float8 arguments y, x1, ..., xk).';
+
 CREATE FUNCTION indb_ml._logregr_step_combine(a bytea, b bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -2981,6 +3002,14 @@ CREATE AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) (
 COMMENT ON AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) IS
 'Internal: one pass of logregr_train at coefficients coef (y, x, coef): the log-likelihood, gradient and packed Hessian of logistic regression as a bytea state, parsed by the driver. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
 
+CREATE AGGREGATE indb_ml._logregr_step_cols(float8[], VARIADIC "any") (
+    SFUNC = indb_ml._logregr_step_cols_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._logregr_step_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._logregr_step_cols(float8[], "any") IS
+'Internal: indb_ml._logregr_step with the row as float8 arguments (coef, y, x1, ..., xk; at most 97 features) instead of an array built per row: logregr_train''s pass when the features are listed.';
 -- ---- 51_glm.sql ----
 -- generalized linear models: glm (IRLS by aggregate passes, or over rows packed once), its C step, glm_predict, usage
 
@@ -4378,7 +4407,7 @@ return knn(plpy, point_source, point_column_name, point_id, label_column_name, t
            test_id, output_table, k, output_neighbors, fn_dist, weighted_avg, algorithm, algorithm_params)
 $$;
 COMMENT ON FUNCTION indb_ml.knn(text, text, text, text, text, text, text, text, integer, boolean, text, boolean, text, text) IS
-'k-nearest neighbours (MADlib knn): classification by majority vote (boolean, integer, text labels; a tie goes to the label whose nearest member ranks first), regression by the mean (real, float8, numeric), or neighbours only (label_column_name NULL); weighted_avg weights by 1/distance. fn_dist squared_dist_norm2 (default), dist_norm2, dist_norm1, dist_angle, dist_tanimoto, on pgvector (float4). algorithm auto (an HNSW/IVFFlat index when one matches, else exact), brute_force (exact), hnsw or ivfflat (builds the index on point_source if none matches, and keeps it); algorithm_params ''ef_search=100, probes=5, m=16, ef_construction=64, lists=20''. Writes output_table (id, <test_column_name>, prediction, k_nearest_neighbours, distance) and output_table_summary (search used, index, plan). SELECT indb_ml.knn() shows the usage.';
+'k-nearest neighbours (MADlib knn): classification by majority vote (boolean, integer, text labels; a tie goes to the label whose nearest member ranks first), regression by the mean (real, float8, numeric), or neighbours only (label_column_name NULL); weighted_avg weights by 1/distance. fn_dist squared_dist_norm2 (default), dist_norm2, dist_norm1, dist_angle, dist_tanimoto, on pgvector (float4). algorithm auto (an HNSW/IVFFlat index when one matches, else exact), brute_force (exact), hnsw or ivfflat (builds the index on point_source if none matches, and keeps it), kd_tree (MADlib''s approximate kd-tree search); algorithm_params ''ef_search=100, probes=5, m=16, ef_construction=64, lists=20'' or, for kd_tree, ''depth=3, leaf_nodes=2''. Writes output_table (id, <test_column_name>, prediction, k_nearest_neighbours, distance) and, as MADlib, no summary table (SET client_min_messages = debug2 shows the search and its plan). SELECT indb_ml.knn() shows the usage.';
 
 CREATE FUNCTION indb_ml.knn() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

@@ -91,6 +91,21 @@ CREATE AGGREGATE indb_ml._linregr_state(float8, float8[]) (
 COMMENT ON AGGREGATE indb_ml._linregr_state(float8, float8[]) IS
 'Internal: the co-moments state of [y, x] (the linregr aggregate without its final step): one pass of linregr_train per group, finalized by the driver.';
 
+CREATE FUNCTION indb_ml._linregr_cols_transition(state bytea, VARIADIC "any") RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_linregr_cols_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._linregr_cols_transition(bytea, "any") IS
+'Internal: transition step of indb_ml._linregr_cols (C: linregr''s co-moments of [y, x1, ..., xk] from float8 arguments, in place; rows with a NULL are counted as skipped).';
+
+CREATE AGGREGATE indb_ml._linregr_cols(VARIADIC "any") (
+    SFUNC = indb_ml._linregr_cols_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._comoment_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._linregr_cols("any") IS
+'Internal: indb_ml._linregr_state with the row as float8 arguments (y, x1, ..., xk; at most 98 features) instead of an array, which PostgreSQL would build per row: linregr_train''s pass when the features are listed.';
+
 CREATE FUNCTION indb_ml._residual_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_residual_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;

@@ -53,6 +53,12 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._logregr_step_transition(bytea, float8, float8[], float8[]) IS
 'Internal: transition step of indb_ml._logregr_step (C: at eta = x.coef adds y eta - log(1 + e^eta), x (y - p) and p (1 - p) x x^T, in place; rows with a NULL are counted as skipped; y must be 0 or 1).';
 
+CREATE FUNCTION indb_ml._logregr_step_cols_transition(state bytea, coef float8[], VARIADIC "any") RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_cols_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logregr_step_cols_transition(bytea, float8[], "any") IS
+'Internal: transition step of indb_ml._logregr_step_cols (C: _logregr_step''s sums with the row as float8 arguments y, x1, ..., xk).';
+
 CREATE FUNCTION indb_ml._logregr_step_combine(a bytea, b bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -67,3 +73,12 @@ CREATE AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) (
 );
 COMMENT ON AGGREGATE indb_ml._logregr_step(float8, float8[], float8[]) IS
 'Internal: one pass of logregr_train at coefficients coef (y, x, coef): the log-likelihood, gradient and packed Hessian of logistic regression as a bytea state, parsed by the driver. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
+
+CREATE AGGREGATE indb_ml._logregr_step_cols(float8[], VARIADIC "any") (
+    SFUNC = indb_ml._logregr_step_cols_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._logregr_step_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._logregr_step_cols(float8[], "any") IS
+'Internal: indb_ml._logregr_step with the row as float8 arguments (coef, y, x1, ..., xk; at most 97 features) instead of an array built per row: logregr_train''s pass when the features are listed.';

@@ -344,6 +344,30 @@ indb_ml_linregr_trans(PG_FUNCTION_ARGS)
 }
 
 /*
+ * _linregr_cols(y, x1, ..., xk) transition: linregr's co-moments of z = [y, x] with the
+ * row given as separate float8 arguments (no array built per row; the driver lists the
+ * features). A NULL anywhere skips the row (counted); NaN and Infinity are errors.
+ */
+PG_FUNCTION_INFO_V1(indb_ml_linregr_cols_trans);
+Datum
+indb_ml_linregr_cols_trans(PG_FUNCTION_ARGS)
+{
+	const char *fname = "linregr";
+	IndbState  *s = comoment_arg(fcinfo, 0, true, fname);
+	double		z[INDB_ROW_ARGS];
+	int			w = fcinfo->nargs - 1;
+
+	if (!indb_row_args(fcinfo, 1, z, fname))
+		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, fname));
+	indb_check_not_empty(w - 1, fname);
+	if (!indb_all_finite(z, w))
+		indb_error_nonfinite(fname);
+	s = state_for_row(fcinfo, s, w, fname, "independent variable", 1);
+	comoment_add(s, true, z[0], z + 1, w - 1);
+	PG_RETURN_BYTEA_P(s);
+}
+
+/*
  * _residual_state(y, x, coef) transition: co-moments of [(y - x.coef)^2, x], the auxiliary
  * regression of the Breusch-Pagan test. Rows with a NULL are skipped, as in linregr.
  */

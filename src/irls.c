@@ -326,6 +326,42 @@ coef_arg(FunctionCallInfo fcinfo, int argno, int k, bool allow_null, const char 
 }
 
 /*
+ * One row of a logistic pass: checks y (finite, 0 or 1) and x (finite, k > 0), then at
+ * eta = x.coef (coef in argument coefarg) adds y eta - log(1 + e^eta), x (y - p) and
+ * p (1 - p) x x^T to s (made or checked for width k).
+ */
+static IndbState *
+logit_row(FunctionCallInfo fcinfo, IndbState *s, double y, const double *x, int k, int coefarg,
+		  const char *fname)
+{
+	const double *coef;
+	double		eta,
+				p,
+				r,
+				softplus;
+	int			i;
+	int64		count;
+
+	indb_check_not_empty(k, fname);
+	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
+		indb_error_nonfinite(fname);
+	indb_check_binary(y, fname);
+	s = indb_sum_state_for_row(fcinfo, s, INDB_LOGIT, k, 0, fname, "independent variable");
+	coef = coef_arg(fcinfo, coefarg, k, false, fname);
+	count = indb_add_count(s->n, 1);	/* checked before anything changes */
+
+	eta = indb_dot(x, coef, k);
+	p = expit_log1pexp(eta, &softplus);
+	r = y - p;
+	s->data[0] += y * eta - softplus;
+	for (i = 0; i < k; i++)
+		s->data[1 + i] += x[i] * r;
+	indb_packed_rank1(s->data + 1 + k, x, k, p * (1.0 - p));
+	s->n = count;
+	return s;
+}
+
+/*
  * _logregr_step(y, x, coef) transition: at eta = x.coef, p = expit(eta), add
  * y eta - log(1 + e^eta) to the log-likelihood, x (y - p) to the gradient and
  * p (1 - p) x x^T to the Hessian. y must be 0 or 1 (a boolean dependent is cast).
@@ -337,16 +373,8 @@ indb_ml_logregr_step_trans(PG_FUNCTION_ARGS)
 	const char *fname = "logregr_train";
 	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_LOGIT, true, fname);
 	const double *x;
-	const double *coef;
-	double		y,
-				eta,
-				p,
-				r,
-				softplus;
-	int			k,
-				i;
+	int			k;
 	bool		has_null;
-	int64		count;
 
 	if (PG_ARGISNULL(3))
 		ereport(ERROR,
@@ -357,24 +385,28 @@ indb_ml_logregr_step_trans(PG_FUNCTION_ARGS)
 	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
 	if (has_null)
 		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
-	indb_check_not_empty(k, fname);
-	y = PG_GETARG_FLOAT8(1);
-	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
-		indb_error_nonfinite(fname);
-	indb_check_binary(y, fname);
-	s = indb_sum_state_for_row(fcinfo, s, INDB_LOGIT, k, 0, fname, "independent variable");
-	coef = coef_arg(fcinfo, 3, k, false, fname);
-	count = indb_add_count(s->n, 1);	/* checked before anything changes */
+	PG_RETURN_BYTEA_P(logit_row(fcinfo, s, PG_GETARG_FLOAT8(1), x, k, 3, fname));
+}
 
-	eta = indb_dot(x, coef, k);
-	p = expit_log1pexp(eta, &softplus);
-	r = y - p;
-	s->data[0] += y * eta - softplus;
-	for (i = 0; i < k; i++)
-		s->data[1 + i] += x[i] * r;
-	indb_packed_rank1(s->data + 1 + k, x, k, p * (1.0 - p));
-	s->n = count;
-	PG_RETURN_BYTEA_P(s);
+/*
+ * _logregr_step_cols(coef, y, x1, ..., xk) transition: _logregr_step with the row given
+ * as separate float8 arguments (no array built per row; the driver lists the features).
+ */
+PG_FUNCTION_INFO_V1(indb_ml_logregr_step_cols_trans);
+Datum
+indb_ml_logregr_step_cols_trans(PG_FUNCTION_ARGS)
+{
+	const char *fname = "logregr_train";
+	IndbState  *s = indb_state_arg(fcinfo, 0, INDB_LOGIT, true, fname);
+	double		z[INDB_ROW_ARGS];
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s: coef must not be NULL", fname)));
+	if (!indb_row_args(fcinfo, 2, z, fname))
+		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
+	PG_RETURN_BYTEA_P(logit_row(fcinfo, s, z[0], z + 1, fcinfo->nargs - 3, 1, fname));
 }
 
 /* Errors unless family and link are one of the pairs kernels/glm.py allows. */

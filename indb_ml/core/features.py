@@ -28,7 +28,19 @@ class Features:
     n_features: int | None  # None for an array column (known after the first chunk)
     y_sql: str = ""  # float8: the dependent variable, for the aggregate passes
     x_sql: str = ""  # float8[]: the features, for the aggregate passes (C checks NULLs and lengths)
-    row_items: tuple = ()  # float8 SQL of y and each feature, when known one by one (packing.py)
+    row_items: tuple = ()  # float8 SQL of y and each feature, when known one by one (see listed)
+
+    def listed(self, room: int = 99) -> tuple | None:
+        """y and each feature as float8 SQL when the features are listed one by one and fit in
+        ``room`` arguments, else None: the column forms of the C aggregates (``_pack_rows``,
+        ``_linregr_cols``, ``_logregr_step_cols``) take them as arguments, so PostgreSQL builds
+        no array per row. A ``dataclasses.replace`` of ``row_sql`` (a column prepended) leaves
+        stale items behind, so the items must still spell the packed row."""
+        if not self.row_items or self.ok_sql is not None or len(self.row_items) > room:
+            return None
+        if self.row_sql != "ARRAY[" + ", ".join(self.row_items) + "]":
+            return None
+        return self.row_items
 
 
 @dataclass(frozen=True)

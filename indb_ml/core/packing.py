@@ -55,11 +55,8 @@ def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[
 
 
 def _by_column(f: Features) -> bool:
-    """Whether rows are packed from their columns by ``indb_ml._pack_rows``: when the items are
-    the packed row's elements (a ``dataclasses.replace`` of ``row_sql`` that prepends a column
-    leaves stale items behind, and then the row array is packed instead)."""
-    return (bool(f.row_items) and f.ok_sql is None and len(f.row_items) <= PACK_ARGS
-            and f.row_sql == "ARRAY[" + ", ".join(f.row_items) + "]")
+    """Whether rows are packed from their columns by ``indb_ml._pack_rows``."""
+    return f.listed(PACK_ARGS) is not None
 
 
 def _setting(sess: Session, name: str, default: int) -> int:

@@ -51,6 +51,24 @@ def group_key_sql(sess: Session, group_cols: Sequence[str], qualifier: str = "")
     return "pg_catalog.jsonb_build_object(" + pairs + ")::text"
 
 
+def listed_args(sess: Session, source: Relation, features, room: int) -> tuple | None:
+    """y and the features as separate float8 arguments for the column forms of the C
+    aggregates (no array built per row), or None to pass the array: when the features are
+    not listed one by one or exceed ``room``, and on Citus distributed tables, whose partial
+    aggregation (``worker_partial_agg``) cannot check VARIADIC "any" argument types (in a
+    database with Citus, views and foreign tables, which may read distributed tables, pass
+    the array too)."""
+    from indb_ml.core.plan_choice import citus_present, is_distributed
+    from indb_ml.core.relations import HEAP_KINDS
+
+    listed = features.listed(room)
+    if listed is None or not citus_present(sess):
+        return listed
+    if source.kind not in HEAP_KINDS and source.kind != "p":
+        return None
+    return None if is_distributed(sess, source) else listed
+
+
 def run_pass(sess: Session, source: Relation, group_cols: Sequence[str], call_sql: str,
              coef_by_group: dict | None = None, extra_sql: Sequence[str] = ()) -> dict:
     """``{group key: state}`` from one aggregate statement.

@@ -31,11 +31,16 @@ def training_plan(sess: Session) -> str:
     return value
 
 
+def citus_present(sess: Session) -> bool:
+    """Whether this database has Citus (its catalog of distributed tables)."""
+    return bool(sess.one("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS present")
+                ["present"])
+
+
 def is_distributed(sess: Session, source: Relation) -> bool:
     """A Citus distributed or reference table: its rows live on the workers' shards, and the
     coordinator's table of the same name is empty, so ctid ranges would read nothing."""
-    citus = sess.one("SELECT pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL AS present")
-    if not citus["present"]:
+    if not citus_present(sess):
         return False
     row = sess.one("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = "
                    "$1::regclass) AS distributed", [source.sql(sess)], ["text"])

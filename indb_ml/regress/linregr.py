@@ -118,7 +118,11 @@ def moments_by_group(sess: Session, source, features):
     Every group that has rows is a key of the skipped counts (all-NULL groups too);
     the moments exist for groups with at least one complete row. The third value maps
     the keys of this pass to themselves, for passes that match later keys to them."""
-    call = "indb_ml._linregr_state(" + features.y_sql + ", " + features.x_sql + ")"
+    listed = passes.listed_args(sess, source, features, 99)  # y and up to 98 features: no array per row
+    if listed:
+        call = "indb_ml._linregr_cols(" + ", ".join(listed) + ")"
+    else:
+        call = "indb_ml._linregr_state(" + features.y_sql + ", " + features.x_sql + ")"
     rows = passes.run_pass(sess, source, features.group_cols, call)
     states, skipped = {}, {}
     for gkey, row in rows.items():

@@ -1,0 +1,73 @@
+/*
+ * row_args.c: a row given as separate float8 arguments (VARIADIC "any"), for the
+ * transition functions whose driver lists the features one by one.
+ *
+ * An aggregate over ARRAY[y, x1, ..., xk] pays for building that array on every row (the
+ * "input floor", about 2.5x a plain scan at ten features); the drivers know the columns,
+ * so the column forms (_pack_rows, _linregr_cols, _logregr_step_cols) take them as
+ * arguments and this file reads them into a buffer on the stack.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+
+#include "indb_ml.h"
+
+/*
+ * Errors unless arguments first..nargs-1 are float8 passed one by one (not a VARIADIC
+ * array) and there are at most INDB_ROW_ARGS of them. The check walks the call's
+ * expression, so it is made once per call site and remembered in fn_extra.
+ */
+void
+indb_check_row_args(FunctionCallInfo fcinfo, int first, const char *fname)
+{
+	static const char checked = 1;	/* fn_extra marker: a constant, never written */
+	int			i;
+
+	if (fcinfo->flinfo->fn_extra == &checked)
+		return;
+	if (get_fn_expr_variadic(fcinfo->flinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s takes its columns as separate arguments, not as a VARIADIC array", fname)));
+	if (fcinfo->nargs <= first)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs at least one column", fname)));
+	if (fcinfo->nargs - first > INDB_ROW_ARGS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s takes at most %d columns", fname, INDB_ROW_ARGS)));
+	for (i = first; i < fcinfo->nargs; i++)
+	{
+		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, i);
+
+		if (type != FLOAT8OID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s: argument %d has type %s; every column must be float8", fname, i,
+							type == InvalidOid ? "unknown" : format_type_be(type)),
+					 errhint("cast it, e.g. (col)::float8")));
+	}
+	fcinfo->flinfo->fn_extra = (void *) &checked;
+}
+
+/*
+ * Arguments first..nargs-1 into row[] (room for INDB_ROW_ARGS values); false when one is
+ * NULL (the row is then skipped by the caller). The number of values is nargs - first.
+ */
+bool
+indb_row_args(FunctionCallInfo fcinfo, int first, double *row, const char *fname)
+{
+	int			i;
+
+	indb_check_row_args(fcinfo, first, fname);
+	for (i = first; i < fcinfo->nargs; i++)
+	{
+		if (PG_ARGISNULL(i))
+			return false;
+		row[i - first] = PG_GETARG_FLOAT8(i);
+	}
+	return true;
+}
