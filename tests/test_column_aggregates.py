@@ -120,7 +120,8 @@ def test_trainers_use_the_column_forms_and_agree(table, plan):
     conn.execute("SET indb_ml.training_plan = " + plan)
     conn.execute("SELECT indb_ml.linregr_train('cols', 'lr1', 'y', 'ARRAY[1, x1, x2, x3, x4]')")
     conn.execute("SELECT indb_ml.linregr_train('cols_arr', 'lr2', 'y', 'x')")
-    conn.execute("SELECT indb_ml.logregr_train('cols', 'lg1', 'y', 'ARRAY[1, x1, x2, x3, x4]', NULL, 50, 'irls', 1e-10)")
+    conn.execute("SELECT indb_ml.logregr_train('cols', 'lg1', 'y', 'ARRAY[1, x1, x2, x3, x4]', NULL, 50, "
+                 "'irls', 1e-10)")
     conn.execute("SELECT indb_ml.logregr_train('cols_arr', 'lg2', 'y', 'x', NULL, 50, 'irls', 1e-10)")
     rows = np.array(conn.execute("SELECT y, x1, x2, x3, x4 FROM cols").fetchall(), dtype=float)
     rows = rows[~np.isnan(rows).any(axis=1)]
