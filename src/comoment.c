@@ -83,7 +83,7 @@ comoment_arg(FunctionCallInfo fcinfo, int argno, bool for_update, const char *fn
  * Fold m rows (row-major m x w, m <= COMOMENT_BLOCK) into the state: the block's mean and
  * centred co-moments, merged with the state by Chan's update, in one pass over C.
  */
-static void
+INDB_CLONES static void
 comoment_fold(IndbState *s, const double *rows, int m)
 {
 	int			w = s->width;
