@@ -5,12 +5,15 @@ MADlib takes ``dependent_varname = 'price'`` and ``independent_varname =
 let ``'ARRAY[1, x]); DROP TABLE houses; --'`` through, so instead the text is
 parsed into a small syntax tree of a whitelisted grammar (numbers, strings,
 column names, arithmetic and comparison operators, whitelisted functions, casts
-to numeric types, ``ARRAY[...]``) and rendered back with every identifier passed
+to numeric types, ``ARRAY[...]``, array subscripts and slices ``x[2]``, ``x[1:3]`` and
+array concatenation ``||``) and rendered back with every identifier passed
 through the caller's quoting function. Anything outside the grammar is an error
 that says where it stopped.
 
 >>> to_sql(parse('ARRAY[1, "Tax Rate", log(size)]'), _demo_quote, _demo_literal)
 'ARRAY[1, "Tax Rate", log(size)]'
+>>> to_sql(parse('data[1:1]||data[2:2]'), _demo_quote, _demo_literal)
+'((data)[1:1] || (data)[2:2])'
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ TYPES = {
 # SQL constructs spelled like functions: they have no schema to qualify.
 CONSTRUCTS = frozenset(("greatest", "least", "coalesce", "nullif"))
 COMPARISONS = ("<=", ">=", "<>", "!=", "=", "<", ">")
+CONCAT = "||"  # array (and text) concatenation: PostgreSQL's "any other operator" precedence
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -42,7 +46,7 @@ _TOKEN = re.compile(
     | (?P<qident>"(?:[^"]|"")+")
     | (?P<str>'(?:[^']|'')*')
     | (?P<ident>[A-Za-z_][A-Za-z0-9_$]*)
-    | (?P<op>::|<=|>=|<>|!=|[-+*/%^=<>(),\[\]])
+    | (?P<op>::|<=|>=|<>|!=|\|\||[-+*/%^=<>(),\[\]:])
     )""",
     re.VERBOSE,
 )
@@ -93,7 +97,17 @@ class Array:
     items: tuple
 
 
-Node = Union[Num, Str, Col, Func, BinOp, Unary, Cast, Array]
+@dataclass(frozen=True)
+class Subscript:
+    """``operand[i]``, ``operand[lo:hi]`` (a bound may be None: ``x[:2]``), or several in a row
+    (``x[1][2]``, one subscript of a 2-D array): ``indices`` holds ``(lower, upper, is_slice)``
+    per bracket (``upper`` is ``lower`` when not a slice)."""
+
+    operand: object
+    indices: tuple
+
+
+Node = Union[Num, Str, Col, Func, BinOp, Unary, Cast, Array, Subscript]
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
@@ -151,7 +165,8 @@ class _Parser:
         raise InputError(
             f"cannot parse expression {self.text!r} at position {where}: {what}, found {got!r}",
             hint="expressions may use column names, numbers, + - * / ^, comparisons, "
-            "casts to numeric types, ARRAY[...] and the functions " + ", ".join(sorted(FUNCTIONS)),
+            "casts to numeric types, ARRAY[...], subscripts x[1] and slices x[1:2], || and the functions "
+            + ", ".join(sorted(FUNCTIONS)),
             sqlstate=InputError.SYNTAX,
         )
 
@@ -162,12 +177,19 @@ class _Parser:
         return node
 
     def comparison(self) -> Node:
-        left = self.additive()
+        left = self.concat()
         for op in COMPARISONS:
             if self.peek(op):
                 self.take()
-                return BinOp("<>" if op == "!=" else op, left, self.additive())
+                return BinOp("<>" if op == "!=" else op, left, self.concat())
         return left
+
+    def concat(self) -> Node:
+        node = self.additive()
+        while self.peek(CONCAT):
+            self.take()
+            node = BinOp(CONCAT, node, self.additive())
+        return node
 
     def additive(self) -> Node:
         node = self.multiplicative()
@@ -197,10 +219,28 @@ class _Parser:
 
     def postfix(self) -> Node:
         node = self.primary()
-        while self.peek("::"):
-            self.take()
-            node = Cast(node, self.type_name())
+        while self.peek("::") or self.peek("["):
+            if self.peek("["):
+                indices = []
+                while self.peek("["):
+                    indices.append(self.subscript())
+                node = Subscript(node, tuple(indices))
+            else:
+                self.take()
+                node = Cast(node, self.type_name())
         return node
+
+    def subscript(self) -> tuple:
+        """One ``[i]`` or ``[lo:hi]`` (PostgreSQL's array subscripts and slices)."""
+        self.take("[")
+        lower = None if self.peek(":") else self.additive()
+        if not self.peek(":"):
+            self.take("]")
+            return (lower, lower, False)
+        self.take(":")
+        upper = None if self.peek("]") else self.additive()
+        self.take("]")
+        return (lower, upper, True)
 
     def type_name(self) -> str:
         kind, word, _ = self.take()
@@ -320,6 +360,12 @@ def to_sql(
             return "(" + n.op + r(n.operand) + ")"
         if isinstance(n, Cast):
             return "(" + r(n.operand) + ")::" + n.type_name
+        if isinstance(n, Subscript):
+            parts = []
+            for lower, upper, is_slice in n.indices:
+                lo = "" if lower is None else r(lower)
+                parts.append("[" + lo + (":" + ("" if upper is None else r(upper)) if is_slice else "") + "]")
+            return "(" + r(n.operand) + ")" + "".join(parts)
         raise TypeError(f"unknown expression node {type(n).__name__}")
 
     return r(node)

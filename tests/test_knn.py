@@ -8,6 +8,8 @@ the oracle's neighbour distances are not near-ties (relative gaps above 1e-5), w
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import psycopg.errors as E
 import pytest
@@ -41,12 +43,33 @@ def neighbours(D: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
 
 
 def vote(labels: np.ndarray, weights: np.ndarray | None = None):
-    """Majority (or weight-sum) vote; a tie goes to the label whose nearest member ranks first."""
-    scores, first = {}, {}
+    """Majority (or weight-sum) vote with MADlib's ties: the smallest label of a count tie (its
+    mode()), the largest label among equal weight sums (its last_value ordered by sum, label)."""
+    scores = {}
     for r, lab in enumerate(labels.tolist()):
         scores[lab] = scores.get(lab, 0.0) + (1.0 if weights is None else weights[r])
-        first.setdefault(lab, r)
-    return min(scores, key=lambda lab: (-scores[lab], first[lab]))
+    if weights is None:
+        return min(scores, key=lambda lab: (-scores[lab], lab))
+    return max(scores, key=lambda lab: (scores[lab], lab))
+
+
+def search_message(conn, sql: str, params=()) -> str:
+    """Run a knn call and return its DEBUG2 message on how the search ran (knn writes no summary)."""
+    messages = []
+
+    def handler(diag):
+        messages.append(diag.message_primary or "")
+
+    conn.add_notice_handler(handler)
+    conn.execute("SET client_min_messages = debug2")
+    try:
+        conn.execute(sql, params)
+    finally:
+        conn.execute("RESET client_min_messages")
+        conn.remove_notice_handler(handler)
+    found = [m for m in messages if m.startswith("knn: ")]
+    assert len(found) == 1, messages
+    return found[0]
 
 
 def weights_of(d: np.ndarray) -> np.ndarray:
@@ -109,8 +132,8 @@ def test_madlib_example(postgresql):
 def test_exact_matches_numpy(postgresql, data, metric):
     X, T, ids, cls, _ = data
     k = 7
-    postgresql.execute("SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'out', %s, true, %s)",
-                       [k, metric])
+    message = search_message(postgresql, "SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'out', %s, "
+                             "true, %s)", [k, metric])
     D = distances(T, X, metric)
     nb = neighbours(D, ids, k + 1)
     near = np.take_along_axis(D, nb, 1)
@@ -122,10 +145,9 @@ def test_exact_matches_numpy(postgresql, data, metric):
         np.testing.assert_allclose(got_d, near[i, :k], rtol=1e-5, atol=1e-6, err_msg=f"{metric} distances")
         assert pred == vote(cls[nb[i, :k]]), f"{metric}: vote for {tid}"
         assert x == T[i].tolist()
-    summary = postgresql.execute("SELECT search, index_name, fn_dist, k, num_points, dimension, plan "
-                                 "FROM out_summary").fetchone()
-    assert summary[:6] == ("exact", None, metric, k, 400, 6)
-    assert "Index Scan" not in summary[6]
+    assert message.startswith(f"knn: exact search, {metric}, k {k}, 400 points of dimension 6, 40 test points")
+    assert "Index Scan" not in message
+    assert postgresql.execute("SELECT to_regclass('out_summary')").fetchone()[0] is None  # as MADlib: no summary
 
 
 @pytest.mark.parametrize("metric,sk", [("dist_norm2", "euclidean"), ("dist_norm1", "manhattan"),
@@ -167,7 +189,8 @@ def test_weighted_average_and_vote(postgresql, data):
 
 
 def test_ties_are_deterministic(postgresql):
-    """Equidistant points rank by id (also at the k-th place); a vote tie goes to the nearest label."""
+    """Equidistant points rank by id (also at the k-th place); a vote tie goes to the smallest label
+    (MADlib's mode())."""
     postgresql.execute("CREATE TABLE p (id int, v float8[], lab text)")
     postgresql.execute("INSERT INTO p VALUES (9, '{1,0}', 'b'), (4, '{-1,0}', 'a'), (7, '{0,1}', 'a'), "
                        "(2, '{0,-1}', 'c'), (5, '{3,0}', 'b'), (6, '{0,3}', 'c')")
@@ -177,8 +200,8 @@ def test_ties_are_deterministic(postgresql):
     rows = fetch(postgresql, "o")
     # test 1: four points at distance 1 (ids 2, 4, 7, 9): the three smallest ids; labels c, a, a -> a
     assert rows[0][3] == [2, 4, 7] and rows[0][2] == "a"
-    # test 2: 9 (b) at 0.5, then 2 and 7 at sqrt(1.25) (c, a): one vote each, b ranks first
-    assert rows[1][3] == [9, 2, 7] and rows[1][2] == "b"
+    # test 2: 9 (b) at 0.5, then 2 and 7 at sqrt(1.25) (c, a): one vote each, a is the smallest
+    assert rows[1][3] == [9, 2, 7] and rows[1][2] == "a"
     assert columns(postgresql, "o")[2] == ("prediction", "text")
 
 
@@ -215,16 +238,13 @@ def test_hnsw_index_is_used_with_recall(postgresql):
     postgresql.execute("CREATE INDEX big_hnsw ON big USING hnsw (v vector_l2_ops)")
     postgresql.execute("ANALYZE big")
     k = 10
-    postgresql.execute("SELECT indb_ml.knn('big', 'v', 'id', NULL, 'q', 'v', 'id', 'approx', %s, true, "
-                       "'dist_norm2')", [k])
-    postgresql.execute("SELECT indb_ml.knn('big', 'v', 'id', NULL, 'q', 'v', 'id', 'exact', %s, true, "
-                       "'dist_norm2', false, 'brute_force')", [k])
-    search, index, plan, ef = postgresql.execute("SELECT search, index_name, plan, ef_search "
-                                                 "FROM approx_summary").fetchone()
-    assert (search, index, ef) == ("hnsw", "big_hnsw", 100)
-    assert "Index Scan using big_hnsw on big" in plan
-    exact_summary = postgresql.execute("SELECT search, plan FROM exact_summary").fetchone()
-    assert exact_summary[0] == "exact" and "Index Scan" not in exact_summary[1]
+    approx_msg = search_message(postgresql, "SELECT indb_ml.knn('big', 'v', 'id', NULL, 'q', 'v', 'id', 'approx', "
+                                "%s, true, 'dist_norm2')", [k])
+    exact_msg = search_message(postgresql, "SELECT indb_ml.knn('big', 'v', 'id', NULL, 'q', 'v', 'id', 'exact', %s, "
+                               "true, 'dist_norm2', false, 'brute_force')", [k])
+    assert approx_msg.startswith("knn: hnsw search, index big_hnsw, ef_search 100,")
+    assert "Index Scan using big_hnsw on big" in approx_msg
+    assert exact_msg.startswith("knn: exact search,") and "Index Scan" not in exact_msg
     approx, exact = fetch(postgresql, "approx"), fetch(postgresql, "exact")
     sq = (T ** 2).sum(1)[:, None] - 2 * T @ X.T + (X ** 2).sum(1)[None, :]  # BLAS: no 200 x 20000 x 32 array
     oracle = neighbours(sq, np.arange(1, 20001), k) + 1
@@ -239,32 +259,29 @@ def test_algorithm_hnsw_builds_an_expression_index(postgresql, data):
     call reuses it; dist_angle maps to the cosine operator class. (On these 400 rows 'auto' lets the
     planner choose, and it prefers the exact sort, which is cheaper for a small table.)"""
     X, T, ids, cls, _ = data
-    postgresql.execute("SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o1', 3, true, "
-                       "'dist_angle', false, 'hnsw', 'm=8, ef_construction=40, ef_search=200')")
-    s1 = postgresql.execute("SELECT search, index_built, index_name, ef_search FROM o1_summary").fetchone()
-    assert s1[:2] == ("hnsw", True) and s1[3] == 200
-    indexdef = postgresql.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [s1[2]]).fetchone()[0]
+    m1 = search_message(postgresql, "SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o1', 3, true, "
+                        "'dist_angle', false, 'hnsw', 'm=8, ef_construction=40, ef_search=200')")
+    name = re.match(r"knn: hnsw search, index (\S+) \(built now\), ef_search 200,", m1).group(1)
+    indexdef = postgresql.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name]).fetchone()[0]
     assert "hnsw" in indexdef and "vector_cosine_ops" in indexdef and "m='8'" in indexdef
-    postgresql.execute("SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o2', 3, true, "
-                       "'dist_angle', false, 'hnsw')")
-    s2 = postgresql.execute("SELECT search, index_built, index_name FROM o2_summary").fetchone()
-    assert s2 == ("hnsw", False, s1[2])
+    m2 = search_message(postgresql, "SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o2', 3, true, "
+                        "'dist_angle', false, 'hnsw')")
+    assert m2.startswith(f"knn: hnsw search, index {name}, ef_search 100,")  # reused, not built again
     nb = neighbours(distances(T, X, "dist_angle"), ids, 3)
     got = [r[3] for r in fetch(postgresql, "o2")]
     recall = np.mean([len(set(g) & set(ids[n].tolist())) / 3 for g, n in zip(got, nb)])
     assert recall >= 0.95, recall
     # another metric has no matching index: auto falls back to exact search
-    postgresql.execute("SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o3', 3)")
-    assert postgresql.execute("SELECT search FROM o3_summary").fetchone()[0] == "exact"
+    m3 = search_message(postgresql, "SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o3', 3)")
+    assert m3.startswith("knn: exact search,")
 
 
 def test_algorithm_ivfflat(postgresql, data):
     X, T, ids, _, _ = data
-    postgresql.execute("SELECT indb_ml.knn('pts', 'x', 'id', NULL, 'tst', 'x', 'tid', 'o', 4, true, "
-                       "'dist_norm2', false, 'ivfflat', 'lists=4, probes=4')")
-    search, built, probes, plan = postgresql.execute("SELECT search, index_built, probes, plan "
-                                                     "FROM o_summary").fetchone()
-    assert (search, built, probes) == ("ivfflat", True, 4) and "Index Scan" in plan
+    message = search_message(postgresql, "SELECT indb_ml.knn('pts', 'x', 'id', NULL, 'tst', 'x', 'tid', 'o', 4, "
+                             "true, 'dist_norm2', false, 'ivfflat', 'lists=4, probes=4')")
+    assert re.match(r"knn: ivfflat search, index \S+ \(built now\), probes 4,", message)
+    assert "Index Scan" in message
     nb = neighbours(distances(T, X, "dist_norm2"), ids, 4)
     assert [r[2] for r in fetch(postgresql, "o")] == ids[nb].tolist()  # all lists probed: exact
     assert postgresql.execute("SHOW ivfflat.probes").fetchone()[0] == "1"  # the setting was put back
@@ -294,10 +311,9 @@ def test_partitioned_points(postgresql):
     with postgresql.cursor().copy("COPY pp FROM STDIN") as copy:
         for i, x in enumerate(X):
             copy.write_row([i + 1, x.tolist(), i % 3])
-    postgresql.execute("SELECT indb_ml.knn('pp', 'v', 'id', 'lab', 'pp', 'v', 'id', 'o', 4, true, 'dist_norm2', "
-                       "false, 'hnsw')")
-    search, plan = postgresql.execute("SELECT search, plan FROM o_summary").fetchone()
-    assert search == "hnsw" and "Index Scan using pp0_" in plan and "Index Scan using pp1_" in plan
+    plan = search_message(postgresql, "SELECT indb_ml.knn('pp', 'v', 'id', 'lab', 'pp', 'v', 'id', 'o', 4, true, "
+                          "'dist_norm2', false, 'hnsw')")
+    assert plan.startswith("knn: hnsw search,") and "Index Scan using pp0_" in plan and "Index Scan using pp1_" in plan
     rows = fetch(postgresql, "o")
     assert all(r[3][0] == r[0] and r[4][0] == 0 for r in rows)
     nb = neighbours(distances(X, X, "dist_norm2"), np.arange(1, 1001), 4) + 1
@@ -323,8 +339,8 @@ BAD = [
     ("'empty', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o'", E.DataException, "has no rows"),
     ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'dist_cheb'", E.InvalidParameterValue,
      "unknown fn_dist"),
-    ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'squared_dist_norm2', false, 'kd_tree'",
-     E.InvalidParameterValue, "kd_tree"),
+    ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'squared_dist_norm2', false, 'kd_tree', 'depth=1, "
+     "leaf_nodes=2'", E.InvalidParameterValue, "leaf_nodes must be lower than"),
     ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'squared_dist_norm2', false, 'annoy'",
      E.InvalidParameterValue, "unknown algorithm"),
     ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'dist_tanimoto', false, 'hnsw'",
@@ -363,7 +379,7 @@ def test_bad_input_leaves_nothing(postgresql, data, args, error, message):
     before = conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone()
     with pytest.raises(error, match=message), conn.transaction():
         conn.execute("SELECT indb_ml.knn(" + args + ")")
-    assert conn.execute("SELECT to_regclass('o'), to_regclass('o_summary')").fetchone() == (None, None)
+    assert conn.execute("SELECT to_regclass('o')").fetchone() == (None,)
     after = conn.execute("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace").fetchone()
     assert after == before  # no table, index or view left behind
     assert conn.execute("SELECT count(*) FROM pts").fetchone()[0] == 400
@@ -379,4 +395,4 @@ def test_error_after_building_an_index_leaves_no_index(postgresql, data):
         postgresql.execute("SELECT indb_ml.knn('huge', 'x', 'id', 'val', 'same', 'x', 'tid', 'o', 3, true, "
                            "'dist_norm2', true, 'hnsw')")
     assert postgresql.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'huge'").fetchone()[0] == 0
-    assert postgresql.execute("SELECT to_regclass('o'), to_regclass('o_summary')").fetchone() == (None, None)
+    assert postgresql.execute("SELECT to_regclass('o')").fetchone() == (None,)

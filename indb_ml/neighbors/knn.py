@@ -15,8 +15,13 @@ points are rounded to float4 when cast, and distances accumulate in float4
 distances agree to about that precision.
 
 Ties, made deterministic: neighbours are ranked by (distance, point_id); exact
-search also breaks a tie at the k-th place by the smaller point_id. A vote tie
-between labels goes to the label whose nearest member ranks first.
+search also breaks a tie at the k-th place by the smaller point_id. A vote tie between labels
+is MADlib's: the smallest label (its ``mode()``), or with ``weighted_avg`` the largest label among
+the equal weight sums (its ``last_value`` ordered by sum and label).
+
+MADlib's ``algorithm => 'kd_tree'`` (an approximate search inside kd-tree regions) is
+:mod:`indb_ml.neighbors.kdtree`. Like MADlib, knn writes no ``_summary`` table; how the search ran
+(exact, an index, the plan) is a DEBUG2 message (``SET client_min_messages = debug2``).
 
 On Citus, a distributed ``point_source`` is searched shard by shard: the test points
 are sent once to every worker (a CTE, which Citus broadcasts), each shard returns its
@@ -39,11 +44,11 @@ from dataclasses import dataclass
 from indb_ml import sqlexpr
 from indb_ml.core import distributed
 from indb_ml.core.features import NUMERIC_ARRAYS, _types
-from indb_ml.core.model_tables import write_summary
 from indb_ml.core.params import parse_params
-from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.relations import Relation, new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
+from indb_ml.neighbors import kdtree
 
 USAGE = """\
 knn: k-nearest neighbours classification and regression, MADlib-compatible, over pgvector.
@@ -65,20 +70,23 @@ SELECT indb_ml.knn(
     weighted_avg,       -- optional, default false: weight each neighbour by 1/distance
     algorithm,          -- optional, default 'auto': an HNSW/IVFFlat index when one matches, else exact;
                         --   'brute_force': always exact; 'hnsw' / 'ivfflat': use such an index,
-                        --   building one on point_source if none matches (the index is kept)
+                        --   building one on point_source if none matches (the index is kept);
+                        --   'kd_tree': MADlib's kd-tree (approximate: only the points of the test
+                        --   point's region, or of the leaf_nodes regions with the nearest centres)
     algorithm_params    -- optional: 'ef_search=100' (HNSW, default max(100, 2k)), 'probes=5' (IVFFlat,
                         --   default ceil(sqrt(lists))); when building: 'm=16, ef_construction=64' (hnsw),
-                        --   'lists=20' (ivfflat, default rows/1000, at least 1)
+                        --   'lists=20' (ivfflat, default rows/1000, at least 1);
+                        --   'depth=3, leaf_nodes=2' (kd_tree, MADlib's defaults)
 );
 
 output_table: id, <test_column_name>, prediction (no prediction without a label column),
 k_nearest_neighbours (point ids, nearest first), distance (their fn_dist distances).
-<output_table>_summary: the search used (exact, hnsw or ivfflat), the index, its settings and the plan.
+No summary table (as MADlib); SET client_min_messages = debug2 shows the search used and its plan.
 Distances are computed by pgvector in float4. Operators: dist_norm2 and squared_dist_norm2 <->,
 dist_norm1 <+> (HNSW only), dist_angle <=>; dist_tanimoto has no operator and is always exact.
 """
 
-ALGORITHMS = ("auto", "brute_force", "hnsw", "ivfflat")
+ALGORITHMS = ("auto", "brute_force", "hnsw", "ivfflat", "kd_tree")
 CLASS_TYPES = {"bool", "int2", "int4", "int8", "text", "varchar", "bpchar"}
 VALUE_TYPES = {"float4", "float8", "numeric"}
 ZERO_DISTANCE_WEIGHT = 1e107  # MADlib's weight for a neighbour at distance 0
@@ -116,10 +124,15 @@ class Side:
     cast: str  # "" for a vector(d) column, else "::<schema>.vector(d)"
     rows: int
     dim: int
+    is_vector: bool = False  # a pgvector column or expression (else a numeric array)
 
     def vec(self, sess: Session, alias: str | None) -> str:
         """The vector over ``alias``'s columns (None: unqualified, as an index key)."""
         return "((" + _expr(sess, self.text, alias) + ")" + self.cast + ")"
+
+    def float8s(self, sess: Session, alias: str) -> str:
+        """The point as float8[] (the kd-tree's coordinates)."""
+        return "((" + _expr(sess, self.text, alias) + ")" + ("::real[]" if self.is_vector else "") + "::float8[])"
 
 
 def metric_of(fn_dist: str | None) -> tuple[str, Metric]:
@@ -225,7 +238,8 @@ def _side(sess: Session, rel: Relation, text: str, arg: str, id_sql: str, vs: st
     typmod = _vector_typmod(sess, rel, bare) if typ.typname == "vector" else -1
     # A vector(d) column is used as it is (an index on the column serves it); anything else is cast to
     # vector(d), which an expression index on exactly that cast serves.
-    return Side(rel, text, "" if typmod == d else "::" + vs + ".vector(" + str(d) + ")", int(stats["n"]), d)
+    return Side(rel, text, "" if typmod == d else "::" + vs + ".vector(" + str(d) + ")", int(stats["n"]), d,
+                typ.typname == "vector")
 
 
 def _vector_typmod(sess: Session, rel: Relation, bare: str) -> int:
@@ -234,6 +248,9 @@ def _vector_typmod(sess: Session, rel: Relation, bare: str) -> int:
 
 
 def _algorithm_params(text: str | None, algorithm: str, k: int, n: int) -> dict:
+    if algorithm == "kd_tree":
+        depth, leaf_nodes = kdtree.parse_kd_params(text)
+        return {"depth": depth, "leaf_nodes": leaf_nodes, "ef_search": None, "probes": None}
     p = parse_params(text, {"ef_search": (int, None), "probes": (int, None), "m": (int, None),
                             "ef_construction": (int, None), "lists": (int, None)}, "algorithm_params")
     builds = {"hnsw": ("m", "ef_construction"), "ivfflat": ("lists",)}
@@ -329,16 +346,17 @@ def _output_sql(sess: Session, neighbours: str, test: Side, tid: str, label_kind
     """Votes or averages and the neighbour arrays over the LATERAL rows, joined back to the test rows.
 
     Neighbours are ranked by (distance, point_id); weights are 1/distance (MADlib's, with 1e107 at
-    distance 0); a vote tie goes to the label whose nearest member ranks first. ``top``: keep the
-    ``top`` first per test point (merging the shards' candidates)."""
+    distance 0); a vote tie goes to the smallest label (MADlib's ``mode()``), a weighted one to the
+    largest label among the equal sums (MADlib's ``last_value`` ordered by sum, label). ``top``:
+    keep the ``top`` first per test point (merging the shards' candidates)."""
     w = f"CASE WHEN dist = 0 THEN {ZERO_DISTANCE_WEIGHT:g}::float8 ELSE 1 / dist END"
     cols = ["t." + tid + " AS id", _expr(sess, test.text, "t") + " AS " + sess.ident(test.text.strip())]
     agg, joins = ["tid"], ""
     if label_kind == "class":
         score = "sum(w)" if weighted else "count(*)"
         joins = (" JOIN (SELECT DISTINCT ON (tid) tid, label FROM (SELECT tid, label, " + score
-                 + " AS score, min(r) AS first FROM ranked GROUP BY tid, label) g ORDER BY tid, score DESC, first)"
-                 " v ON v.tid = a.tid")
+                 + " AS score FROM ranked GROUP BY tid, label) g ORDER BY tid, score DESC, label"
+                 + (" DESC" if weighted else "") + ") v ON v.tid = a.tid")
         cols.append("v.label AS prediction")
     elif label_kind == "value":
         agg.append(("sum(label * w) / sum(w)" if weighted else "avg(label)") + " AS prediction")
@@ -381,8 +399,6 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
     points_rel = resolve_source(sess, point_source, "point_source")
     test_rel = resolve_source(sess, test_source, "test_source")
     out = new_table(sess, output_table, "output_table")
-    summary = summary_of(out)
-    ensure_absent(sess, summary, "summary table")
     vs = sess.ident(_vector_schema(sess))
     pid = _column(sess, points_rel, point_id, "point_id")
     tid = _column(sess, test_rel, test_id, "test_id")
@@ -395,6 +411,10 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
     if k > points.rows:
         raise InputError(f"knn: k={k} is larger than the {points.rows} rows of point_source")
     params = _algorithm_params(algorithm_params, algorithm, k, points.rows)
+    if algorithm == "kd_tree":
+        _kd_tree_knn(sess, points, test, metric, vs, k, pid, label_expr, tid, params, out, label_kind,
+                     bool(weighted_avg), output_neighbors, test_rel, points_rel)
+        return
 
     # Citus: a distributed point_source is searched per shard (merged below), a distributed
     # test_source read once through a CTE.
@@ -432,15 +452,54 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
     if sharded:
         sess.execute("DROP TABLE " + candidates)
     search = "exact" if index is None else index[1]
-    write_summary(sess, summary, (
-        ("method", "text", "knn"), ("point_source", "text", points_rel.sql(sess)),
-        ("test_source", "text", test_rel.sql(sess)), ("k", "integer", k), ("fn_dist", "text", fn_name),
-        ("weighted_avg", "boolean", bool(weighted_avg)), ("algorithm", "text", algorithm),
-        ("search", "text", search), ("index_name", "text", None if index is None else index[0]),
-        ("index_built", "boolean", built), ("ef_search", "integer", params["ef_search"] if search == "hnsw" else None),
-        ("probes", "integer", probes), ("dimension", "integer", points.dim), ("num_points", "bigint", points.rows),
-        ("num_test_points", "bigint", test.rows), ("plan", "text", plan),
-    ))
+    detail = "" if index is None else (f", index {index[0]}" + (" (built now)" if built else "")
+                                       + (f", ef_search {params['ef_search']}" if search == "hnsw" else "")
+                                       + (f", probes {probes}" if probes else ""))
+    sess.debug(f"knn: {search} search{detail}, {fn_name}, k {k}, {points.rows} points of dimension {points.dim}, "
+               f"{test.rows} test points; plan:\n{plan}")
+
+
+def _kd_tree_knn(sess: Session, points: Side, test: Side, metric: Metric, vs: str, k: int, pid: str,
+                 label: str | None, tid: str, params: dict, out: Relation, label_kind: str | None, weighted: bool,
+                 neighbours_out: bool, test_rel: Relation, points_rel: Relation) -> None:
+    """MADlib's kd-tree search (:mod:`indb_ml.neighbors.kdtree`): the points and the test points are
+    copied once into temporary tables with their region, and each test point's top k is searched
+    among the points of its candidate regions only."""
+    depth, leaves = params["depth"], params["leaf_nodes"]
+    pts, cuts, tst = kdtree.temp_names()
+    pts_q, cuts_q, tst_q = ("pg_temp." + n for n in (pts, cuts, tst))
+    sess.execute("CREATE TEMPORARY TABLE " + pts + " AS SELECT p." + pid + " AS pid, " + points.vec(sess, "p")
+                 + " AS v, " + (label + " AS label, " if label else "") + points.float8s(sess, "p")
+                 + " AS x, 0 AS region FROM " + points.rel.sql(sess) + " p")
+    sess.execute("CREATE TEMPORARY TABLE " + tst + " AS SELECT t." + tid + " AS tid, " + test.vec(sess, "t")
+                 + " AS v, " + test.float8s(sess, "t") + " AS x, 0 AS region FROM " + test.rel.sql(sess) + " t")
+    kdtree.split(sess, pts_q, cuts_q, depth, points.dim)
+    sess.execute("ANALYZE " + pts_q)
+    if leaves == 1:  # the test point's own region (NULL when a node on its way is empty: no neighbours)
+        kdtree.place(sess, tst_q, cuts_q, depth, points.dim)
+        regions = "SELECT ARRAY[t.region] AS regions"
+    else:  # the regions of the leaf_nodes nearest centres (the mean of each region's points)
+        sess.execute("CREATE TEMPORARY TABLE " + cuts + "_c AS SELECT region, " + vs + ".avg(v) AS centre FROM "
+                     + pts_q + " GROUP BY region")
+        centre_dist = metric.dist.format(p="c.centre", t="t.v", v=vs)
+        regions = ("SELECT pg_catalog.array_agg(q.region) AS regions FROM (SELECT c.region FROM " + cuts_q
+                   + "_c c ORDER BY " + centre_dist + ", c.region LIMIT " + str(int(leaves)) + ") q")
+    dist = metric.dist.format(p="k.v", t="t.v", v=vs)
+    neighbours = ("SELECT t.tid, n.pid, n.ord, n.dist" + (", n.label" if label else "") + " FROM " + tst_q
+                  + " t CROSS JOIN LATERAL (" + regions + ") r CROSS JOIN LATERAL (SELECT k.pid, " + dist + " AS ord, "
+                  + dist + " AS dist" + (", k.label" if label else "") + " FROM " + pts_q + " k WHERE k.region = "
+                  "ANY(r.regions) ORDER BY 2, 1 LIMIT " + str(int(k)) + ") n")
+    output = _output_sql(sess, neighbours, test, tid, label_kind, weighted, neighbours_out)
+    with distributed.citus_errors(sess, "knn", (points_rel, test_rel)):
+        if distributed.is_hash_distributed(sess, test_rel):
+            sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + output + " WITH NO DATA")
+            distributed.distribute_like(sess, out, "id", test_rel)
+            sess.execute("INSERT INTO " + out.sql(sess) + " " + output)
+        else:
+            sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + output)
+    sess.execute("DROP TABLE " + pts_q + ", " + cuts_q + ", " + tst_q + (", " + cuts_q + "_c" if leaves > 1 else ""))
+    sess.debug(f"knn: kd_tree search, depth {depth}, leaf_nodes {leaves}, {points.rows} points, {test.rows} test "
+               "points")
 
 
 def _settings(algorithm: str, params: dict) -> dict:
@@ -478,9 +537,9 @@ def _choose_index(sess: Session, points: Side, metric: Metric, algorithm: str, p
 
 def _algorithm(algorithm: str | None, fn_name: str, metric: Metric) -> str:
     name = (algorithm or "auto").strip().lower()
-    if name == "kd_tree":
-        raise InputError("knn: algorithm 'kd_tree' is not available",
-                         hint="use 'hnsw' (an approximate index) or 'brute_force' (exact)")
+    prefixed = [a for a in ALGORITHMS if a.startswith(name)] if name else []
+    if name not in ALGORITHMS and len(prefixed) == 1:  # MADlib's short forms: 'b', 'brute', 'kd', ...
+        name = prefixed[0]
     if name not in ALGORITHMS:
         raise InputError(f"knn: unknown algorithm {algorithm!r}", hint="use one of " + ", ".join(ALGORITHMS))
     if metric.op is None and name in ("hnsw", "ivfflat"):

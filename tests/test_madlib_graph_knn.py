@@ -1,0 +1,296 @@
+"""MADlib 2.1 conformance of knn and the graph functions: MADlib's own test calls and documented
+examples, run against indb_ml with MADlib's expected values, plus independent oracles (numpy
+for the kd-tree, networkx for the graphs).
+
+Sources (apache/madlib, MADlib 2.x):
+- knn: src/ports/postgres/modules/knn/test/knn.sql_in and the examples of knn/knn.sql_in;
+- graph: src/ports/postgres/modules/graph/test/{sssp,apsp,bfs,wcc,pagerank,hits}.sql_in.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+
+# ---- knn ----------------------------------------------------------------------------------------
+
+# knn/test/knn.sql_in: the training, regression and test tables.
+KNN_DATA = """
+CREATE TABLE knn_train_data (id integer, data integer[], label integer);
+INSERT INTO knn_train_data VALUES (1,'{1,1}',1),(2,'{2,2}',1),(3,'{3,3}',1),(4,'{4,4}',1),(5,'{4,5}',1),
+  (6,'{20,50}',0),(7,'{10,31}',0),(8,'{81,13}',0),(9,'{1,111}',0);
+CREATE TABLE knn_train_data_reg (id integer, data integer[], label float);
+INSERT INTO knn_train_data_reg SELECT id, data, label::float FROM knn_train_data;
+CREATE TABLE knn_test_data (id integer, data integer[]);
+INSERT INTO knn_test_data VALUES (1,'{2,1}'),(2,'{2,6}'),(3,'{15,40}'),(4,'{12,1}'),(5,'{2,90}'),(6,'{50,45}');
+CREATE TABLE knn_train_data_expr (id integer, data1 integer, data2 integer, label integer);
+INSERT INTO knn_train_data_expr SELECT id, data[1], data[2], label FROM knn_train_data;
+"""
+
+
+@pytest.fixture
+def knn_db(postgresql):
+    postgresql.execute(KNN_DATA)
+    postgresql.commit()
+    return postgresql
+
+
+def knn_call(conn, args: str):
+    conn.execute("DROP TABLE IF EXISTS knn_out")
+    conn.execute("SELECT indb_ml.knn(" + args + ")")
+    return conn
+
+
+def predictions(conn) -> list:
+    return [r[0] for r in conn.execute("SELECT prediction FROM knn_out ORDER BY id")]
+
+
+# (knn arguments after the tables, expected predictions) from knn/test/knn.sql_in; 'out' is the output.
+MADLIB_KNN_PREDICTIONS = [
+    ("'knn_train_data','data','id','label','knn_test_data','data','id','knn_out',3,False,"
+     "'madlib.squared_dist_norm2',False", [1, 1, 0, 1, 0, 0]),
+    ("'knn_train_data_reg','data','id','label','knn_test_data','data','id','knn_out',4,False,"
+     "'madlib.squared_dist_norm2',False", [1, 1, 0.5, 1, 0.25, 0.25]),
+    ("'knn_train_data','data','id','label','knn_test_data','data','id','knn_out',3,False,NULL,False",
+     [1, 1, 0, 1, 0, 0]),
+    ("'knn_train_data','data','id','label','knn_test_data','data','id','knn_out',3,False,'madlib.dist_norm1'",
+     [1, 1, 0, 1, 0, 0]),
+    ("'knn_train_data','data','id','label','knn_test_data','data','id','knn_out',3,False,'madlib.dist_angle'",
+     [1, 0, 0, 1, 0, 1]),
+    ("'knn_train_data','data','id','label','knn_test_data','data','id','knn_out',3,False,'madlib.dist_tanimoto'",
+     [1, 1, 0, 1, 0, 0]),
+    ("'knn_train_data_reg','data','id','label','knn_test_data','data','id','knn_out',4,False,'madlib.dist_norm1'",
+     [1, 1, 0.5, 1, 0.25, 0.25]),
+    ("'knn_train_data_reg','data','id','label','knn_test_data','data','id','knn_out',4,False,'madlib.dist_angle'",
+     [0.75, 0.25, 0.25, 0.75, 0.25, 1]),
+    ("'knn_train_data','data','id','label','knn_test_data','data','id','knn_out',3,False,"
+     "'madlib.squared_dist_norm2',True", [1, 1, 0, 1, 0, 0]),
+    ("'knn_train_data_reg','data','id','label','knn_test_data','data','id','knn_out',3,False,"
+     "'madlib.squared_dist_norm2',True", [1, 1, 0.0408728591876018, 1, 0, 0]),
+    ("'knn_train_data','data[1:1]||data[2:2]','id','label','knn_test_data','data[1:1]||data[2:2]','id',"
+     "'knn_out',3,False,'madlib.squared_dist_norm2',True", [1, 1, 0, 1, 0, 0]),
+    ("'knn_train_data_reg','data[1:1]||data[2:2]','id','label','knn_test_data','data[1:1]||data[2:2]','id',"
+     "'knn_out',3,False,'madlib.squared_dist_norm2',True", [1, 1, 0.0408728591876018, 1, 0, 0]),
+    ("'knn_train_data_expr','ARRAY[data1,data2]','id','label','knn_test_data','data[1:1]||data[2:2]','id',"
+     "'knn_out',3,False,'madlib.squared_dist_norm2',True", [1, 1, 0, 1, 0, 0]),
+]
+
+
+@pytest.mark.parametrize("args,expected", MADLIB_KNN_PREDICTIONS, ids=range(len(MADLIB_KNN_PREDICTIONS)))
+def test_knn_madlib_test_file_predictions(knn_db, args, expected):
+    got = predictions(knn_call(knn_db, args))
+    # MADlib's assert compares numerics: '0.0408728591876018' is printed with 15 significant digits.
+    assert got == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_knn_madlib_neighbour_lists_and_rerun_without_summary(knn_db):
+    """knn.sql_in's neighbour checks (ids {1,2,3} and distances {1,1,5} of test point 1), the
+    documented example outputs, and MADlib's workflow: DROP the output, run again (no _summary)."""
+    conn = knn_db
+    for _ in range(2):
+        conn.execute("DROP TABLE IF EXISTS knn_result_classification")
+        conn.execute("SELECT indb_ml.knn('knn_train_data','data','id','label','knn_test_data','data','id',"
+                     "'knn_result_classification',3)")
+        assert conn.execute("SELECT to_regclass('knn_result_classification_summary')").fetchone()[0] is None
+    rows = conn.execute("SELECT id, data, prediction, k_nearest_neighbours, distance FROM knn_result_classification "
+                        "ORDER BY id").fetchall()
+    # knn/knn.sql_in, "Run KNN for classification" (squared_dist_norm2, k = 3).
+    assert rows == [(1, [2, 1], 1, [1, 2, 3], [1, 1, 5]), (2, [2, 6], 1, [5, 4, 3], [5, 8, 10]),
+                    (3, [15, 40], 0, [7, 6, 5], [106, 125, 1346]), (4, [12, 1], 1, [4, 5, 3], [73, 80, 85]),
+                    (5, [2, 90], 0, [9, 6, 7], [442, 1924, 3545]), (6, [50, 45], 0, [6, 7, 8], [925, 1796, 1985])]
+    # The regression example with dist_norm2 (knn.sql_in), to MADlib's printed 15 digits.
+    knn_call(conn, "'knn_train_data_reg','data','id','label','knn_test_data','data','id','knn_out',3,True,"
+                   "'madlib.dist_norm2'")
+    got = conn.execute("SELECT prediction, k_nearest_neighbours, distance FROM knn_out ORDER BY id").fetchall()
+    assert [g[0] for g in got] == pytest.approx([1, 1, 0.333333333333333, 1, 0, 0], abs=1e-15)
+    assert got[2][1:] == ([7, 6, 5], pytest.approx([10.295630140987, 11.1803398874989, 36.6878726556883], rel=1e-7))
+    # No label: neighbours only (knn.sql_in's last call), no prediction column.
+    knn_call(conn, "'knn_train_data','data','id',NULL,'knn_test_data','data','id','knn_out',3")
+    cols = [r[0] for r in conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = 'knn_out'::regclass "
+                                       "AND attnum > 0 ORDER BY attnum")]
+    assert cols == ["id", "data", "k_nearest_neighbours", "distance"]
+
+
+def test_knn_expression_column_is_named_by_the_expression(knn_db):
+    knn_call(knn_db, "'knn_train_data','data[1:1]||data[2:2]','id','label','knn_test_data','data[1:1]||data[2:2]',"
+                     "'id','knn_out',3")
+    row = knn_db.execute('SELECT "data[1:1]||data[2:2]" FROM knn_out WHERE id = 3').fetchone()
+    assert row == ([15, 40],)
+    # A slice that picks one coordinate: 1-D neighbours by |x1 - t1| only.
+    knn_call(knn_db, "'knn_train_data','data[2:2]','id',NULL,'knn_test_data','data[2:]','id','knn_out',1,True,"
+                     "'dist_norm1'")
+    x2 = np.array([1, 2, 3, 4, 5, 50, 31, 13, 111])
+    for tid, t2 in [(1, 1), (2, 6), (3, 40), (4, 1), (5, 90), (6, 45)]:
+        nearest = int(np.lexsort((np.arange(1, 10), np.abs(x2 - t2)))[0]) + 1
+        assert knn_db.execute("SELECT k_nearest_neighbours[1] FROM knn_out WHERE id = %s", [tid]).fetchone()[0] \
+            == nearest
+
+
+@pytest.mark.parametrize("expression", [
+    "data[1:1]||data[2:2]); DROP TABLE knn_test_data; --",
+    "data[1:(SELECT 1)]",
+    "data[1:1] || pg_sleep(1)",
+    "data[1:1]::text",
+    "data[1:1] /* x */ || data[2:2]",
+    "data[1:1:1]",
+])
+def test_knn_hostile_expressions_are_refused(knn_db, expression):
+    with pytest.raises(E.SyntaxError, match="expression|cannot parse|contains"), knn_db.transaction():
+        knn_db.execute("SELECT indb_ml.knn('knn_train_data', %s, 'id', 'label', 'knn_test_data', 'data', 'id', "
+                       "'knn_out', 3)", [expression])
+    assert knn_db.execute("SELECT count(*) FROM knn_test_data").fetchone()[0] == 6
+    assert knn_db.execute("SELECT to_regclass('knn_out')").fetchone()[0] is None
+
+
+# ---- knn: MADlib's kd-tree ------------------------------------------------------------------------
+
+def kd_oracle(X: np.ndarray, ids: np.ndarray, T: np.ndarray, k: int, depth: int, leaves: int,
+              dist=lambda a, b: ((a - b) ** 2).sum(-1)):
+    """MADlib's kd-tree knn in numpy (knn/knn.py_in: build_kd_tree, knn_kd_tree): median cutoffs
+    (percentile_disc(0.5): the ceil(n/2)-th smallest) per node and level, left when below; a test
+    point searches its own region (leaves = 1) or the regions of the ``leaves`` nearest centres.
+    Returns {test row: [(distance, id), ...]} (rows without any neighbour left out)."""
+    d = X.shape[1]
+    region = np.zeros(len(X), dtype=np.int64)
+    cuts = {}
+    for level in range(depth):
+        j = level % d
+        new = region * 2
+        for node in np.unique(region):
+            sel = region == node
+            vals = np.sort(X[sel, j])
+            cut = vals[math.ceil(0.5 * len(vals)) - 1]
+            cuts[(level, int(node))] = cut
+            new[sel] += (X[sel, j] >= cut).astype(np.int64)
+        region = new
+    result = {}
+    for i, t in enumerate(T):
+        if leaves == 1:
+            r = 0
+            for level in range(depth):
+                cut = cuts.get((level, r))
+                if cut is None:
+                    r = None
+                    break
+                r = 2 * r + int(t[level % d] >= cut)
+            chosen = [] if r is None else [r]
+        else:
+            regs = np.unique(region)
+            centres = np.array([X[region == r].mean(0) for r in regs])
+            order = np.lexsort((regs, dist(centres, t[None, :])))
+            chosen = regs[order[:leaves]].tolist()
+        cand = np.isin(region, chosen)
+        dd = dist(X[cand], t[None, :])
+        order = np.lexsort((ids[cand], dd))[:k]
+        if len(order):
+            result[i] = [(float(dd[o]), int(ids[cand][o])) for o in order]
+    return result
+
+
+def test_knn_kd_tree_madlib_documented_examples(knn_db):
+    """knn/knn.sql_in: depth 4 searching 8 leaves equals brute force; depth 4 with 1 leaf finds
+    fewer neighbours and no row for test point 4 (its region is empty)."""
+    conn = knn_db
+    knn_call(conn, "'knn_train_data','data','id',NULL,'knn_test_data','data','id','knn_out',3,True,"
+                   "'madlib.squared_dist_norm2',False,'kd_tree','depth=4, leaf_nodes=8'")
+    assert conn.execute("SELECT k_nearest_neighbours, distance FROM knn_out ORDER BY id").fetchall() == [
+        ([1, 2, 3], [1, 1, 5]), ([5, 4, 3], [5, 8, 10]), ([7, 6, 5], [106, 125, 1346]), ([4, 5, 3], [73, 80, 85]),
+        ([9, 6, 7], [442, 1924, 3545]), ([6, 7, 8], [925, 1796, 1985])]
+    knn_call(conn, "'knn_train_data','data','id',NULL,'knn_test_data','data','id','knn_out',3,True,"
+                   "'madlib.squared_dist_norm2',False,'kd_tree','depth=4, leaf_nodes=1'")
+    assert conn.execute("SELECT id, data, k_nearest_neighbours, distance FROM knn_out ORDER BY id").fetchall() == [
+        (1, [2, 1], [1], [1]), (2, [2, 6], [3, 2], [10, 16]), (3, [15, 40], [7], [106]),
+        (5, [2, 90], [3, 2], [7570, 7744]), (6, [50, 45], [6, 8], [925, 1985])]
+
+
+def test_knn_kd_tree_madlib_test_calls(knn_db):
+    """The kd_tree calls of knn/test/knn.sql_in (it asserts only that rows come out); here their
+    neighbours are also compared with the numpy kd-tree oracle."""
+    conn = knn_db
+    rng = np.random.default_rng(11)
+    X = rng.integers(0, 1_000_000, size=(100, 2)).astype(float)
+    T = rng.integers(0, 1_000_000, size=(5, 2)).astype(float)
+    labels = np.repeat([0, 1, 2], [31, 50, 19])
+    conn.execute("CREATE TABLE knn_train_data2 (id integer, data double precision[], label integer)")
+    conn.execute("CREATE TABLE knn_test_data2 (id integer NOT NULL, data integer[])")
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO knn_train_data2 VALUES (%s, %s, %s)",
+                        [(i + 1, X[i].tolist(), int(labels[i])) for i in range(100)])
+        cur.executemany("INSERT INTO knn_test_data2 VALUES (%s, %s)",
+                        [(i + 1, [int(v) for v in T[i]]) for i in range(5)])
+    ids = np.arange(1, 101)
+    for table, tx, tt, tids, k, label, params in [
+        ("knn_train_data2", X, T, ids, 1, "NULL", "depth=2, leaf_nodes=2"),
+        ("knn_train_data2", X, T, ids, 2, "'label'", "depth=2, leaf_nodes=2"),
+        ("knn_train_data", None, None, None, 2, "NULL", "depth=2, leaf_nodes=1"),
+        ("knn_train_data", None, None, None, 2, "NULL", "depth=3, leaf_nodes=2"),
+    ]:
+        test = "knn_test_data2" if table == "knn_train_data2" else "knn_test_data"
+        knn_call(conn, f"'{table}','data','id',{label},'{test}','data','id','knn_out',{k},True,"
+                       f"'madlib.squared_dist_norm2',{label != 'NULL'},'kd_tree','{params}'")
+        assert conn.execute("SELECT count(*) FROM knn_out").fetchone()[0] > 0  # MADlib's assertion
+        if tx is None:
+            tx = np.array([r[0] for r in conn.execute(f"SELECT data FROM {table} ORDER BY id")], dtype=float)
+            tt = np.array([r[0] for r in conn.execute(f"SELECT data FROM {test} ORDER BY id")], dtype=float)
+            tids = np.arange(1, len(tx) + 1)
+        depth, leaves = (int(p.split("=")[1]) for p in params.split(","))
+        expected = kd_oracle(tx, tids, tt, k, depth, leaves)
+        got = {r[0] - 1: list(zip(r[2], r[1])) for r in
+               conn.execute("SELECT id, k_nearest_neighbours, distance FROM knn_out ORDER BY id")}
+        assert set(got) == set(expected)
+        for i, neighbours in expected.items():
+            # float4 distances (pgvector): ids must agree, distances to float4 precision.
+            assert [n[1] for n in got[i]] == [n[1] for n in neighbours]
+            assert [n[0] for n in got[i]] == pytest.approx([n[0] for n in neighbours], rel=1e-6)
+
+
+def test_knn_kd_tree_against_oracle_on_random_data(postgresql):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 3)).astype(np.float32).astype(float)
+    T = rng.normal(size=(40, 3)).astype(np.float32).astype(float)
+    conn = postgresql
+    conn.execute("CREATE TABLE pts (id int, x float8[], cls int)")
+    conn.execute("CREATE TABLE tst (tid int, x float8[])")
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO pts VALUES (%s, %s, %s)", [(i, X[i].tolist(), i % 3) for i in range(300)])
+        cur.executemany("INSERT INTO tst VALUES (%s, %s)", [(i, T[i].tolist()) for i in range(40)])
+    for depth, leaves, metric, fn in [(3, 2, "squared_dist_norm2", lambda a, b: ((a - b) ** 2).sum(-1)),
+                                      (4, 1, "dist_norm1", lambda a, b: np.abs(a - b).sum(-1)),
+                                      (5, 7, "dist_norm2", lambda a, b: np.sqrt(((a - b) ** 2).sum(-1)))]:
+        conn.execute("DROP TABLE IF EXISTS o")
+        conn.execute("SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 5, true, %s, false, "
+                     "'kd', %s)", [metric, f"depth={depth}, leaf_nodes={leaves}"])
+        expected = kd_oracle(X, np.arange(300), T, 5, depth, leaves, fn)
+        got = {r[0]: r[1] for r in conn.execute("SELECT id, k_nearest_neighbours FROM o")}
+        assert set(got) == set(expected)
+        assert all(got[i] == [n[1] for n in expected[i]] for i in expected)
+
+
+@pytest.mark.parametrize("params,message", [
+    ("depth=0", "depth=0 is an invalid value"),
+    ("leaf_nodes=0", "leaf_nodes=0 is an invalid value"),
+    ("depth=2, leaf_nodes=4", "leaf_nodes must be lower than 2\\^depth"),
+    ("ef_search=10", "unknown parameter 'ef_search'"),
+])
+def test_knn_kd_tree_bad_params(knn_db, params, message):
+    with pytest.raises(E.InvalidParameterValue, match=message), knn_db.transaction():
+        knn_call(knn_db, "'knn_train_data','data','id','label','knn_test_data','data','id','knn_out',3,True,"
+                         f"NULL,False,'kd_tree','{params}'")
+    assert knn_db.execute("SELECT to_regclass('knn_out')").fetchone()[0] is None
+
+
+def test_knn_vote_ties_follow_madlib(postgresql):
+    """MADlib's classification is mode() (a tie goes to the smallest label) and, weighted, the
+    last label ordered by (weight sum, label): the largest label among equal sums."""
+    conn = postgresql
+    conn.execute("CREATE TABLE p (id int, x float8[], lab text)")
+    conn.execute("INSERT INTO p VALUES (1, '{1}', 'b'), (2, '{-1}', 'a'), (3, '{2}', 'c'), (4, '{-2}', 'd')")
+    conn.execute("CREATE TABLE t (id int, x float8[])")
+    conn.execute("INSERT INTO t VALUES (1, '{0}')")
+    conn.execute("SELECT indb_ml.knn('p', 'x', 'id', 'lab', 't', 'x', 'id', 'o1', 2)")
+    conn.execute("SELECT indb_ml.knn('p', 'x', 'id', 'lab', 't', 'x', 'id', 'o2', 4, true, NULL, true)")
+    assert conn.execute("SELECT prediction FROM o1").fetchone()[0] == "a"  # 'b' and 'a' at distance 1
+    assert conn.execute("SELECT prediction FROM o2").fetchone()[0] == "b"  # sums 1 (a, b) and 1/4 (c, d)
