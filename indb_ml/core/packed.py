@@ -52,6 +52,13 @@ class MemoryRows:
     def blocks(self):
         return ((b[:, 1:], b[:, 0]) for b in self.parts)
 
+    def drain(self):
+        """``(X, y)`` like :meth:`blocks`, once, letting go of each block after it is read: for a
+        copy in another layout without holding the data twice."""
+        while self.parts:
+            b = self.parts.pop(0)
+            yield b[:, 1:], b[:, 0]
+
 
 class TileRows:
     """One group's rows ``[y, x...]`` reblocked once into a temporary tile table, for iterative

@@ -117,6 +117,44 @@ def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int) -> LogitSums:
     return LogitSums(ll, grad, hess, n)
 
 
+def column_slices(blocks: Callable[[], Iterator], k: int) -> list:
+    """The rows of ``blocks()`` as slices stored column by column: ``[(k x m X, y)]``, each
+    C-contiguous. A pass scales X by per-row weights; with the rows of a column contiguous
+    that is a stride-1 loop instead of numpy broadcasting over k-long rows (1M x 11: a pass
+    0.052 s -> 0.043 s)."""
+    return [(np.ascontiguousarray(x.T), np.ascontiguousarray(y)) for x, y in slices(blocks, k)]
+
+
+def _column_pass(columns: list, w: np.ndarray, k: int) -> LogitSums:
+    """:func:`_pass` over :func:`column_slices`: the same sums, ``Hessian = Z Zᵀ`` with
+    ``Z = Xᵀ sqrt(p q)`` (one symmetric rank-k update)."""
+    ll, grad, hess, n = 0.0, np.zeros(k), np.zeros((k, k)), 0
+    start = not np.any(w)
+    for xt, y in columns:
+        m = y.shape[0]
+        n += m
+        if start:  # p = 1/2: l = -m log 2, gradient Xᵀ(y - 1/2), Hessian XᵀX / 4
+            ll -= m * np.log(2.0)
+            grad += xt @ (y - 0.5)
+            hess += xt @ xt.T
+            continue
+        eta = w @ xt
+        q = special.expit(-eta)
+        p = 1.0 - q
+        with np.errstate(divide="ignore"):
+            log_q = np.log(q)  # -inf only where q underflowed (eta above ~745): log q = -eta there
+        under = np.isneginf(log_q)
+        if under.any():
+            log_q[under] = -eta[under]
+        ll += float(y @ eta + log_q.sum())
+        grad += xt @ (y - p)
+        z = xt * np.sqrt(p * q)
+        hess += z @ z.T
+    if start:
+        hess *= 0.25
+    return LogitSums(ll, grad, hess, n)
+
+
 def logit_sums_from_cstate(raw) -> tuple[LogitSums | None, int]:
     """A state of the C aggregate ``indb_ml._logregr_step`` as ``(sums or None, rows skipped)``
     (None when every row of the group was skipped)."""
@@ -133,11 +171,15 @@ def logit_sums_from_cstate(raw) -> tuple[LogitSums | None, int]:
 
 
 def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: float = 1e-4,
-         report: Callable[[int, float], None] | None = None, optimizer: str = "irls") -> LogitFit:
+         report: Callable[[int, float], None] | None = None, optimizer: str = "irls",
+         columns: list | None = None) -> LogitFit:
     """:func:`irls_steps` with its passes over blocks in memory. ``blocks()`` yields
-    ``(X block, y block)`` afresh on every call."""
-    return drive(irls_steps(k, max_iter, tolerance, report, optimizer),
-                 lambda w: _pass(blocks, w, k),
+    ``(X block, y block)`` afresh on every call; ``columns`` (:func:`column_slices`, irls and
+    cg only), when given, holds the same rows for faster passes."""
+    def evaluate(w):
+        return _column_pass(columns, w, k) if columns is not None else _pass(blocks, w, k)
+
+    return drive(irls_steps(k, max_iter, tolerance, report, optimizer), evaluate,
                  lambda req: _igd_epoch(blocks, req.state, req.rate, req.epoch))
 
 

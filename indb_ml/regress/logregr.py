@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
+from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups, training_rows
@@ -28,7 +29,7 @@ from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.logregr import irls, irls_steps, logit_sums_from_cstate
+from indb_ml.kernels.logregr import column_slices, irls, irls_steps, logit_sums_from_cstate
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
 
@@ -174,8 +175,12 @@ def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_
             return fits, skipped, lambda: None
         sess.debug(f"logregr_train: rows packed in memory from {source.schema}.{source.name}")
         groups, close = {g: MemoryRows(p) for g, p in packed.items() if p}, lambda: None
-    fits = {g: irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer)
-            for g, data in groups.items()}
+    fits = {}
+    for g, data in groups.items():
+        # irls and cg pass over a copy stored column by column, made as the row blocks go
+        columns = column_slices(data.drain, data.width) if optimizer != "igd" else None
+        fits[g] = irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer, columns)
+        del columns
     return fits, skipped, close
 
 
@@ -184,7 +189,11 @@ def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, repo
     ``({group: LogitFit}, {group: rows skipped})``."""
     k = lockstep.feature_count(sess, source, features)
 
+    listed = passes.listed_args(sess, source, features, 98)  # coef, y and up to 97 features
+
     def call(coef_sql: str) -> str:
+        if listed:  # the row as arguments: no array built per row
+            return "indb_ml._logregr_step_cols(" + coef_sql + ", " + ", ".join(listed) + ")"
         return "indb_ml._logregr_step(" + features.y_sql + ", " + features.x_sql + ", " + coef_sql + ")"
 
     first = lockstep.coef_pass(sess, source, features.group_cols, call, {None: np.zeros(k)})
