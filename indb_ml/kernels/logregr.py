@@ -21,7 +21,7 @@ two-sided normal p-values.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Generator, Iterator
+from typing import Callable, Generator, Iterable, Iterator
 
 import numpy as np
 from scipy import special, stats
@@ -80,41 +80,10 @@ def slices(blocks: Callable[[], Iterator], k: int) -> Iterator:
 
 
 def _pass(blocks: Callable[[], Iterator], w: np.ndarray, k: int) -> LogitSums:
-    """One pass over blocks in numpy: log-likelihood, gradient, Hessian and row count at ``w``.
-
-    The Hessian ``Xᵀ diag(p q) X`` (q = 1 - p) is taken as ``Zᵀ Z`` with ``Z = X sqrt(p q)``, which
-    numpy hands to BLAS as one symmetric rank-k update (half a general product), and the
-    log-likelihood ``Σ y η + log q`` reuses ``q = expit(-η)``, accurate where p is near 1. At the
-    start ``w = 0`` every weight is 1/4 and the pass is ``Xᵀ X / 4`` alone (1M x 10 in slices:
-    about 0.05 s a pass, 0.02 s at the start)."""
-    ll, grad, hess, n = 0.0, np.zeros(k), np.zeros((k, k)), 0
-    start = not np.any(w)
-    buf = None
-    for x, y in slices(blocks, k):
-        m = x.shape[0]
-        n += m
-        if start:  # p = 1/2: l = -m log 2, gradient Xᵀ(y - 1/2), Hessian XᵀX / 4
-            ll -= m * np.log(2.0)
-            grad += (y - 0.5) @ x
-            hess += x.T @ x
-            continue
-        eta = x @ w
-        q = special.expit(-eta)
-        p = 1.0 - q
-        log_q = np.log(q, out=np.empty_like(q), where=q > 0)
-        under = q <= 0  # q underflows only for eta above ~745, where log q = -eta
-        if under.any():
-            log_q[under] = -eta[under]
-        ll += float(y @ eta + log_q.sum())
-        grad += (y - p) @ x
-        root = np.sqrt(p * q)
-        if buf is None or buf.shape[0] < m:
-            buf = np.empty((m, k))
-        z = np.multiply(x, root[:, None], out=buf[:m])
-        hess += z.T @ z
-    if start:
-        hess *= 0.25
-    return LogitSums(ll, grad, hess, n)
+    """One pass over blocks in numpy: log-likelihood, gradient, Hessian and row count at ``w``
+    (:func:`_column_pass`, each slice put in column order on the way: for rows that are
+    streamed, not held)."""
+    return _column_pass(((np.ascontiguousarray(x.T), y) for x, y in slices(blocks, k)), w, k)
 
 
 def column_slices(blocks: Callable[[], Iterator], k: int) -> list:
@@ -125,9 +94,14 @@ def column_slices(blocks: Callable[[], Iterator], k: int) -> list:
     return [(np.ascontiguousarray(x.T), np.ascontiguousarray(y)) for x, y in slices(blocks, k)]
 
 
-def _column_pass(columns: list, w: np.ndarray, k: int) -> LogitSums:
-    """:func:`_pass` over :func:`column_slices`: the same sums, ``Hessian = Z Zᵀ`` with
-    ``Z = Xᵀ sqrt(p q)`` (one symmetric rank-k update)."""
+def _column_pass(columns: Iterable, w: np.ndarray, k: int) -> LogitSums:
+    """One pass over :func:`column_slices`: log-likelihood, gradient, Hessian and row count at ``w``.
+
+    The Hessian ``Xᵀ diag(p q) X`` (q = 1 - p) is taken as ``Z Zᵀ`` with ``Z = Xᵀ sqrt(p q)``,
+    which numpy hands to BLAS as one symmetric rank-k update (half a general product), and
+    the log-likelihood ``Σ y η + log q`` reuses ``q = expit(-η)``, accurate where p is near 1.
+    At the start ``w = 0`` every weight is 1/4 and the pass is ``Xᵀ X / 4`` alone (1M x 10:
+    about 0.043 s a pass, 0.02 s at the start)."""
     ll, grad, hess, n = 0.0, np.zeros(k), np.zeros((k, k)), 0
     start = not np.any(w)
     for xt, y in columns:
