@@ -13,6 +13,8 @@ query must give the same numbers; the fixtures below run every case under each.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -366,3 +368,302 @@ def test_logregr_iteration_count_and_rule(patients, plan):
     coef, iters, status, ll = conn.execute("SELECT coef, num_iterations, status, log_likelihood FROM m2").fetchone()
     np.testing.assert_allclose(coef, w[2], rtol=1e-10)
     assert (iters, status) == (2, "converged") and ll == pytest.approx(loglik(w[2]), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- generalized linear models
+
+# glm/test/gaussian.sql_in, gamma.sql_in, inverse_gaussian.sql_in share this table, copied verbatim
+# into tests/fixtures/madlib_abalone.csv (id, sex, 7 measurements, rings).
+ABALONE_CSV = Path(__file__).parent / "fixtures" / "madlib_abalone.csv"
+ABALONE_X = "ARRAY[1, length, diameter, height, whole, shucked, viscera, shell]"
+# (family_params, sex or None for the whole table, MADlib's expected values). MADlib fits gamma
+# and inverse_gaussian with 'max_iter=1000, tolerance=1e-16' (below round-off: R's values);
+# 1e-12 reaches them here.
+ABALONE_CASES = [
+    ("family=gaussian, link=identity", None, {  # gaussian.sql_in
+        "coef": [0.997553983448236, -2.00220770198294, -2.38237621266428, 88.6791075055313, 11.8100239757845,
+                 -25.3192976658248, -9.4550584312097, -3.72450665767602],
+        "log_likelihood": -119.506940681,
+        "std_err": [1.78323811632271, 12.5513613314091, 15.7314928158976, 20.2562380620116, 5.89920538789372,
+                    6.76993998744087, 10.0832608221583, 9.93889730891343],
+        "t_stats": [0.559405933687272, -0.159521158631017, -0.151439932658949, 4.37786657295658, 2.00196860411418,
+                    -3.73995895278178, -0.937698488412787, -0.374740430644735],
+        "p_values": [0.578286340104612, 0.873876297316166, 0.880214691535476, 5.80912431853212e-05,
+                     0.0505170037034926, 0.000460004387928058, 0.352734399919449, 0.709377533942504],
+        "dispersion": 3.62838797857}),
+    ("family=gaussian, link=inverse", None, {  # gaussian.sql_in
+        "coef": [0.207505893301398, 0.121692677273364, -0.13743526302674, -0.973758981785658, -0.0881650764717561,
+                 0.201488111012545, 0.0486202647973386, 0.0915246696608111],
+        "log_likelihood": -124.390370629,
+        "std_err": [0.0340567087639318, 0.144909354770801, 0.185838850959084, 0.209563197751552, 0.0473915910403184,
+                    0.0658474252895474, 0.0929236924714683, 0.0973507352624716],
+        "t_stats": [6.09295204477186, 0.839784825940617, -0.739539995633092, -4.64661253613861, -1.86035274478862,
+                    3.05992390934881, 0.523227860454073, 0.94015386133497],
+        "p_values": [1.37277829098147e-07, 0.404873600352569, 0.462904806101211, 2.33957307776227e-05,
+                     0.0684951360271206, 0.0034969162088071, 0.603038329735201, 0.351485606551847],
+        "dispersion": 4.26991902085}),
+    ("family=gaussian, link=log", None, {  # gaussian.sql_in
+        "coef": [1.24642691358571, -0.710823591814181, 0.631879078261415, 9.7633031368507, 1.00681604973084,
+                 -2.31553977293938, -0.62212281355569, -0.681150079395847],
+        "log_likelihood": -121.439926239,
+        "std_err": [0.274311389188441, 1.36956583660479, 1.73245430104351, 2.10363764593199, 0.511047771609972,
+                    0.649645203994886, 0.94355127671166, 0.965386925520628],
+        "t_stats": [4.54383945658728, -0.519013816507238, 0.364730589361472, 4.64115250824255, 1.97010163366731,
+                    -3.56431442686, -0.659341817356054, -0.705572099009428],
+        "p_values": [3.32026977680014e-05, 0.605953093865339, 0.716791689842453, 2.38365422133465e-05,
+                     0.0541628180005122, 0.000792113263000157, 0.51258581879907, 0.48360324365538],
+        "dispersion": 3.86987789994}),
+    ("family=gaussian, link=identity", "M", {  # gaussian.sql_in, grouped by sex
+        "coef": [0.209710168944741, 19.0036159909532, -21.5653997488975, 106.856474437712, 35.0095220501715,
+                 -41.750182394032, -63.884749494387, -37.377686641516],
+        "log_likelihood": -38.2338243376,
+        "std_err": [8.45728488507485, 40.2935117639766, 48.4372582378544, 42.1844318159701, 16.0440013310081,
+                    20.8141398246576, 23.0878072228745, 34.994310628607],
+        "t_stats": [0.0247963940903576, 0.471629678303267, -0.44522337831343, 2.53307843291273, 2.18209418759577,
+                    -2.0058567274816, -2.76703408330144, -1.06810752862669],
+        "p_values": [0.980624944052056, 0.645650692577156, 0.664083467030224, 0.0262703800464156,
+                     0.0497070449993228, 0.0679529287394978, 0.0170553935436379, 0.306488464561412],
+        "dispersion": 4.46527584187}),
+    ("family=gaussian, link=inverse", "M", {  # gaussian.sql_in, grouped by sex (p-values to 1e-3 there)
+        "coef": [0.184074822293059, 0.0631806170942958, -0.00650837763786568, -1.20067479469727,
+                 -0.240597039447159, 0.294074324448698, 0.587970076573244, 0.200570270495788],
+        "log_likelihood": -35.3262201512,
+        "std_err": [0.0694466050297355, 0.264723907580007, 0.382477169907492, 0.34807791627604, 0.096508309661607,
+                    0.153781362466539, 0.23420835627635, 0.232015594885046],
+        "t_stats": [2.65059497457423, 0.238666079206317, -0.017016382022069, -3.44944260624992, -2.49301889433956,
+                    1.9122884576646, 2.51045729503981, 0.864468918975739],
+        "dispersion": 3.33866317325}),
+    ("family=gaussian, link=log", "M", {  # gaussian.sql_in, grouped by sex
+        "coef": [1.39427729177307, 0.486930615615555, -0.855747900922272, 11.3639612621932, 2.85472895058833,
+                 -3.47679916783533, -5.96248073440894, -2.78828800807937],
+        "log_likelihood": -37.1607275903,
+        "std_err": [0.769986839024755, 3.3952158034843, 4.40195784717915, 3.93519362383163, 1.27601166566703,
+                    1.802330542242, 2.27259663876784, 2.90100018116101],
+        "t_stats": [1.81078067975684, 0.143416690955505, -0.194401657314972, 2.88777690464144, 2.23722794030729,
+                    -1.92905745441698, -2.62364232732548, -0.961147133387448],
+        "p_values": [0.0952657004232437, 0.88834126296204, 0.849113623796413, 0.0136322946375411,
+                     0.0450212457473478, 0.0777087160148953, 0.0222349991922514, 0.355445860304514],
+        "dispersion": 4.0109424558}),
+    ("family=gamma, link=inverse", None, {  # gamma.sql_in
+        "coef": [0.259601806672683677, 0.004923504989331575, -0.085280427388340893, -1.136580311156418110,
+                 -0.081294074048077161, 0.219343429795665540, 0.050674401643824987, 0.099158571059807785],
+        "std_err": [0.03053013546653977, 0.15001461111072004, 0.19141556656980133, 0.22874261855077344,
+                    0.05597759436102569, 0.07131536657263171, 0.10410643904742965, 0.10620865917681811],
+        "t_stats": [8.50313314060464798, 0.03282016966799137, -0.44552503705200308, -4.96881743488537619,
+                    -1.45226094433021991, 3.07568256796764050, 0.48675569069016311, 0.93362040184244099],
+        "p_values": [2.057988866534954e-11, 9.739436489346986e-01, 6.577897521744481e-01, 7.680415307089833e-06,
+                     1.524366227307450e-01, 3.344550471429920e-03, 6.284769074104122e-01, 3.548148742312145e-01],
+        "dispersion": 0.04651952476439187}),
+    ("family=gamma, link=identity", None, {  # gamma.sql_in
+        "coef": [0.1659486793855325, 7.0124757507123583, -12.3236409713429538, 89.9934659618643167,
+                 8.9140750017522734, -21.9429354631108353, -9.6588574364568505, 1.2150392031595119],
+        "std_err": [0.7438116728430268, 11.1870074986358752, 13.9856114723440097, 18.5231422414897189,
+                    6.9652591576640885, 7.3481983325993925, 10.9371220801290772, 10.5925360266202802],
+        "t_stats": [0.2231057745453722, 0.6268410700151446, -0.8811656891593523, 4.8584341030588885,
+                    1.2797908591733937, -2.9861653795820478, -0.8831260514139621, 0.1147071107528902],
+        "p_values": [8.243272970184903e-01, 5.335059713425181e-01, 3.822829452592965e-01, 1.127841214543523e-05,
+                     2.062991689393499e-01, 4.300388932278976e-03, 3.812328347479560e-01, 9.091190590418358e-01],
+        "dispersion": 0.03536577508440206}),
+    ("family=gamma, link=log", None, {  # gamma.sql_in
+        "coef": [0.85896765487845006, 0.48682244044969791, -0.04533548086840244, 10.71976488567542418,
+                 0.95203119154320504, -2.41150655978388917, -0.79654368410985898, -0.69112606088690998],
+        "std_err": [0.1874516749092294, 1.3193828027943559, 1.6536740944297224, 2.1293094384468669,
+                    0.6201168091194580, 0.7116472994070442, 1.0599392825664224, 1.0447639775379856],
+        "t_stats": [4.58234185047635378, 0.36897740323630390, -0.02741500336802253, 5.03438565204242661,
+                    1.53524493699026277, -3.38862602555113268, -0.75149935209608820, -0.66151406034841209],
+        "p_values": [2.913087125698804e-05, 7.136427267002773e-01, 9.782336757254464e-01, 6.105930103870348e-06,
+                     1.307863215995863e-01, 1.346489429839712e-03, 4.557400667854057e-01, 5.112034313887294e-01],
+        "dispersion": 0.04009347441088426}),
+    ("family=inverse_gaussian, link=sqr_inverse", None, {  # inverse_gaussian.sql_in
+        "coef": [0.0494401575154695266, -0.0002541294210988752, -0.0299466176891337449, -0.2496384071483527811,
+                 -0.0147016509724811600, 0.0419206731962985663, 0.0091436053182623947, 0.0280626752216765508],
+        "std_err": [0.008103153425094994, 0.035105132237628373, 0.045470770584648580, 0.051254354898839768,
+                    0.012349282411412839, 0.016442357093398172, 0.023664217974195483, 0.024565594663658274],
+        "t_stats": [6.101347823719620145, -0.007239095964050516, -0.658590503395692251, -4.870579439367868524,
+                    -1.190486255208993427, 2.549553750607343350, 0.386389498619096106, 1.142356845250392938],
+        "p_values": [1.331421654935946e-07, 9.942517889710958e-01, 5.130644116198815e-01, 1.081293152394273e-05,
+                     2.392617986546806e-01, 1.377394750036622e-02, 7.007847935120710e-01, 2.585384933771852e-01],
+        "dispersion": 0.006349652289479934}),
+    ("family=inverse_gaussian, link=log", "M", {  # inverse_gaussian.sql_in, grouped by sex
+        "coef": [1.284074483900677, 3.684651998999885, -3.832699198698142, 9.067995169937609, 3.221195216859447,
+                 -4.070720439244995, -5.369972663487212, -3.683847003719623],
+        "std_err": [0.6952305162768949, 3.3908798070925155, 3.9664727105985800, 3.4145224271158061,
+                    1.4024550773576712, 1.7686015440932459, 1.9049371935738784, 3.0025198835481262],
+        "t_stats": [1.8469765837914662, 1.0866359790438171, -0.9662739361491157, 2.6557140459602144,
+                    2.2968259510517917, -2.3016605706584041, -2.8189762274589927, -1.2269184373781270],
+        "p_values": [0.08954382644250655, 0.29854331671763978, 0.35297804576559544, 0.02095669197510102,
+                     0.04042916336695718, 0.04007691820160381, 0.01548933106941323, 0.24338118632811356],
+        "dispersion": 0.002915138588482358}),
+]
+SM_LINKS = {"identity": sm.families.links.Identity, "inverse": sm.families.links.InversePower,
+            "log": sm.families.links.Log, "sqr_inverse": sm.families.links.InverseSquared,
+            "sqrt": sm.families.links.Sqrt}
+SM_FAMILIES = {"gaussian": sm.families.Gaussian, "gamma": sm.families.Gamma,
+               "inverse_gaussian": sm.families.InverseGaussian, "poisson": sm.families.Poisson}
+
+
+def glm_oracle(fam: str, link: str, x: np.ndarray, y: np.ndarray):
+    """statsmodels GLM, p-values from Student t (n - p) for the families with a dispersion, and
+    the gaussian log-likelihood at the ML scale RSS/n (R's logLik; statsmodels' llf takes it
+    only for the identity link)."""
+    dispersed = fam != "poisson"
+    ref = sm.GLM(y, x, family=SM_FAMILIES[fam](SM_LINKS[link]())).fit(tol=1e-14, maxiter=500, use_t=dispersed)
+    llf = ref.llf
+    if fam == "gaussian":
+        rss = float(np.sum((y - ref.fittedvalues) ** 2))
+        llf = -len(y) / 2 * (np.log(2 * np.pi * rss / len(y)) + 1)
+    return ref, llf
+
+
+@pytest.fixture
+def abalone(postgresql):
+    postgresql.execute("CREATE TABLE abalone (id int, sex text, length float8, diameter float8, height float8, "
+                       "whole float8, shucked float8, viscera float8, shell float8, rings int)")
+    with postgresql.cursor().copy("COPY abalone FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+        copy.write(ABALONE_CSV.read_text())
+    rows = [line.split(",") for line in ABALONE_CSV.read_text().splitlines()[1:]]
+    sex = np.array([r[1] for r in rows])
+    x = np.array([[1.0] + [float(v) for v in r[2:9]] for r in rows])
+    return postgresql, x, np.array([float(r[9]) for r in rows]), sex
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_glm_abalone_install_checks(abalone, plan):
+    """MADlib's gaussian, gamma and inverse_gaussian checks: t statistics with Student t p-values
+    (n - p degrees of freedom, was normal), the gaussian log-likelihood at the ML scale for
+    every link (inverse: -124.390, was -124.683 with Pearson's scale), at MADlib's tolerance
+    1e-4 (its default glm tolerance for gaussian) and against statsmodels."""
+    conn, x, y, sex = abalone
+    use_plan(conn, plan)
+    for i, (params, group, want) in enumerate(ABALONE_CASES):
+        fam, link = (p.split("=")[1] for p in params.split(", "))
+        optim = None if fam == "gaussian" else "max_iter=100, tolerance=1e-12"
+        conn.execute("SELECT indb_ml.glm('abalone', %s, 'rings', %s, %s, %s, %s)",
+                     [f"out{i}", ABALONE_X, params, "sex" if group else None, optim])
+        row = fetch(conn, f"SELECT * FROM out{i}" + (" WHERE sex = %s" if group else ""), [group] if group else None)
+        row = row[0]
+        assert row["status"] == "converged" and "z_stats" not in row, (params, group)
+        for key, value in want.items():
+            assert relative_error(row[key], value) < 1e-4, (params, group, key, row[key])
+        sel = sex == group if group else np.ones(len(y), bool)
+        ref, llf = glm_oracle(fam, link, x[sel], y[sel])
+        tol = 1e-4 if fam == "gaussian" else 1e-8  # gaussian: MADlib's default tolerance 1e-6, one step short
+        assert relative_error(row["coef"], ref.params) < tol, params
+        assert relative_error(row["std_err"], ref.bse) < tol, params
+        assert relative_error(row["p_values"], ref.pvalues) < 10 * tol, params
+        assert row["log_likelihood"] == pytest.approx(llf, rel=1e-8), params
+        assert row["dispersion"] == pytest.approx(ref.scale, rel=tol), params
+
+
+# glm/glm.sql_in (the documented example) and glm/test/poisson.sql_in (R's values): warpbreaks,
+# with create_indicator_variables' wool_B, tension_M, tension_H.
+WARPBREAKS = [  # breaks, wool, tension
+    (26, "A", "L"), (30, "A", "L"), (54, "A", "L"), (25, "A", "L"), (70, "A", "L"), (52, "A", "L"), (51, "A", "L"),
+    (26, "A", "L"), (67, "A", "L"), (18, "A", "M"), (21, "A", "M"), (29, "A", "M"), (17, "A", "M"), (12, "A", "M"),
+    (18, "A", "M"), (35, "A", "M"), (30, "A", "M"), (36, "A", "M"), (36, "A", "H"), (21, "A", "H"), (24, "A", "H"),
+    (18, "A", "H"), (10, "A", "H"), (43, "A", "H"), (28, "A", "H"), (15, "A", "H"), (26, "A", "H"), (27, "B", "L"),
+    (14, "B", "L"), (29, "B", "L"), (19, "B", "L"), (29, "B", "L"), (31, "B", "L"), (41, "B", "L"), (20, "B", "L"),
+    (44, "B", "L"), (42, "B", "M"), (26, "B", "M"), (19, "B", "M"), (16, "B", "M"), (39, "B", "M"), (28, "B", "M"),
+    (21, "B", "M"), (39, "B", "M"), (29, "B", "M"), (20, "B", "H"), (21, "B", "H"), (24, "B", "H"), (17, "B", "H"),
+    (13, "B", "H"), (15, "B", "H"), (15, "B", "H"), (16, "B", "H"), (28, "B", "H"),
+]
+WARPBREAKS_X = 'ARRAY[1.0, "wool_B", "tension_M", "tension_H"]'
+# glm.sql_in, "SELECT * FROM glm_model" (family=poisson, link=log; MADlib prints iteration 5)
+WARPBREAKS_POISSON = {
+    "coef": [3.69196314494079, -0.205988442638621, -0.321320431600611, -0.51848849651156],
+    "log_likelihood": -242.527983208979,
+    "std_err": [0.04541079434248, 0.0515712427835191, 0.0602659166951256, 0.0639595193956924],
+    "z_stats": [81.3014438174473, -3.99425011926316, -5.3317106786264, -8.10651020224019],
+}
+
+
+@pytest.fixture
+def warpbreaks(postgresql):
+    postgresql.execute('CREATE TABLE warpbreaks_dummy (id serial, breaks int, wool char(1), tension char(1), '
+                       '"wool_A" int, "wool_B" int, "tension_H" int, "tension_L" int, "tension_M" int)')
+    with postgresql.cursor().copy('COPY warpbreaks_dummy (breaks, wool, tension, "wool_A", "wool_B", "tension_H", '
+                                  '"tension_L", "tension_M") FROM STDIN') as copy:
+        for b, w, t in WARPBREAKS:
+            copy.write_row([b, w, t, int(w == "A"), int(w == "B"), int(t == "H"), int(t == "L"), int(t == "M")])
+    x = np.array([[1.0, w == "B", t == "M", t == "H"] for _, w, t in WARPBREAKS], float)
+    return postgresql, x, np.array([b for b, _, _ in WARPBREAKS], float)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_glm_warpbreaks_poisson(warpbreaks, plan):
+    """The documented example at MADlib's default tolerance (1e-6 relative change of the
+    log-likelihood) and R's values from poisson.sql_in for the sqrt and identity links. The
+    iteration count is 4 here, 5 in MADlib's: MADlib starts IRLS from mu = max(y, 0.1),
+    indb_ml from statsmodels' mu = (y + mean(y)) / 2 (the same optimum, to 1e-15 here)."""
+    conn, x, y = warpbreaks
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.glm('warpbreaks_dummy', 'glm_model', 'breaks', %s, 'family=poisson, link=log')",
+                 [WARPBREAKS_X])
+    row = fetch(conn, "SELECT * FROM glm_model")[0]
+    for key, value in WARPBREAKS_POISSON.items():
+        assert relative_error(row[key], value) < 1e-10, (key, row[key])
+    np.testing.assert_allclose(row["p_values"][1:], [6.48993254938271e-05, 9.72918600322907e-08,
+                                                     5.20943463005751e-16], rtol=1e-9)
+    assert row["p_values"][0] == 0 and row["dispersion"] == 1 and row["status"] == "converged"
+    ref, llf = glm_oracle("poisson", "log", x, y)
+    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-12)
+    np.testing.assert_allclose(row["std_err"], ref.bse, rtol=1e-10)
+    assert row["log_likelihood"] == pytest.approx(llf, rel=1e-13)
+    r_values = {  # poisson.sql_in: "all assertion answers from R"
+        "sqrt": ([6.2620, -0.5059, -0.8545, -1.3644], -243.6731, [0.136083, 0.136083, 0.166667, 0.166667],
+                 [46.016, -3.717, -5.127, -8.186]),
+        "identity": ([38.440, -4.877, -9.173, -14.385], -244.6806, [1.600, 1.413, 1.8626, 1.78255],
+                     [24.025, -3.452, -4.925, -8.070]),
+    }
+    for link, (coef, ll, se, z) in r_values.items():
+        conn.execute("SELECT indb_ml.glm('warpbreaks_dummy', %s, 'breaks', %s, %s)",
+                     ["glm_" + link, WARPBREAKS_X, "family=poisson, link=" + link])
+        row = fetch(conn, "SELECT * FROM glm_" + link)[0]
+        for key, value in (("coef", coef), ("log_likelihood", ll), ("std_err", se), ("z_stats", z)):
+            assert relative_error(row[key], value) < 1e-4, (link, key, row[key])
+        ref, _ = glm_oracle("poisson", link, x, y)
+        assert relative_error(row["coef"], ref.params) < 1e-5, link  # the default tolerance: 1e-6 on ll
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_glm_rank_deficient_groups_get_madlib_rows(houses, plan):
+    """A group with fewer rows than features (houses, bedroom = 4: one row) or collinear
+    features: MADlib's glm solves with a pseudo-inverse and writes a row; so does indb_ml (it
+    raised a Python TypeError), with MADlib's minimum-norm coefficients and a WARNING. With
+    no residual degrees of freedom the dispersion and the statistics that need it are NaN
+    (R's NaN) and the log-likelihood of the exact fit +Infinity."""
+    conn, x, y, bedroom = houses
+    use_plan(conn, plan)
+    notices = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+    conn.execute("SELECT indb_ml.glm('houses', 'g_gauss', 'price', 'ARRAY[1, tax, bath, size]', 'family=gaussian', "
+                 "'bedroom')")
+    rows = {r["bedroom"]: r for r in fetch(conn, "SELECT * FROM g_gauss")}
+    for b, want in HOUSES_BY_BEDROOM.items():  # gaussian identity is linregr; t p-values are linregr's
+        for key in ("coef", "std_err", "t_stats", "p_values"):
+            assert relative_error(rows[b][key], want[key]) < 1e-9, (b, key)
+    one = rows[4]
+    np.testing.assert_allclose(one["coef"], BEDROOM_4_COEF, rtol=1e-10)  # MADlib's linregr on that group
+    assert (one["status"], one["num_rows_processed"], one["log_likelihood"]) == ("converged", 1, np.inf)
+    assert np.isnan(one["dispersion"]) and np.isnan(one["std_err"]).all() and np.isnan(one["p_values"]).all()
+    assert any("collinear in group" in m and "rank 1 of 4" in m for m in notices), notices
+    x4, y4 = x[bedroom == 4], y[bedroom == 4]
+    for fam, link in (("poisson", np.log), ("gamma", lambda m: 1 / m)):
+        conn.execute("SELECT indb_ml.glm('houses', %s, 'price', 'ARRAY[1, tax, bath, size]', %s, 'bedroom')",
+                     ["g_" + fam, "family=" + fam])
+        one = fetch(conn, f"SELECT * FROM g_{fam} WHERE bedroom = 4")[0]
+        # The fit is exact, x.coef = g(y), and the coefficients the minimum-norm ones: pinv(x) g(y).
+        np.testing.assert_allclose(one["coef"], np.linalg.pinv(x4) @ link(y4), rtol=1e-9, err_msg=fam)
+        assert one["status"] == "converged", fam
+    # Collinear features on the whole table: statsmodels' GLM (IRLS by pseudo-inverse) as the oracle.
+    xc = np.column_stack([np.ones(len(y)), x[:, 1], 2 * x[:, 1]])
+    for fam in ("gaussian", "poisson"):
+        conn.execute("SELECT indb_ml.glm('houses', %s, 'price', 'ARRAY[1, tax, 2 * tax]', %s, NULL, "
+                     "'tolerance=1e-12')", ["c_" + fam, "family=" + fam])
+        row = fetch(conn, "SELECT * FROM c_" + fam)[0]
+        ref = sm.GLM(y, xc, family=SM_FAMILIES[fam]()).fit(tol=1e-14, maxiter=100)
+        assert relative_error(row["coef"], ref.params) < 1e-6, (fam, row["coef"], ref.params)
+        assert relative_error(row["std_err"], ref.bse) < 1e-6, fam
+        assert row["coef"][2] == pytest.approx(2 * row["coef"][1], rel=1e-6)  # no weight in the null space
+    np.testing.assert_allclose(fetch(conn, "SELECT coef FROM c_gaussian")[0]["coef"], np.linalg.pinv(xc) @ y,
+                               rtol=1e-8)

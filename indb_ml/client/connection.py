@@ -198,7 +198,7 @@ class Database:
         """A generalized linear model inside the server (``indb_ml.glm``, IRLS): ``family`` is
         gaussian, binomial, poisson, gamma or inverse_gaussian, ``link`` one of its links (None:
         the family's default). Other arguments as in :meth:`logregr_train`; ``progress`` receives
-        ``(iteration, Pearson chi2, max_iter)``. Returns a :class:`GlmModel` (or a dict per group)."""
+        ``(iteration, log-likelihood, max_iter)``. Returns a :class:`GlmModel` (or a dict per group)."""
         from indb_ml.client.glm_models import GlmModel
 
         x_sql, names, y_sql, group_sql = self._inputs(features, target, grouping)
@@ -421,7 +421,7 @@ _LOGREGR_STATS = frozenset((
     "num_missing_rows_skipped", "num_iterations", "variance_covariance", "status",
 ))
 _ITERATION = re.compile(r"iteration (\d+), log-likelihood (\S+)")
-_GLM_ITERATION = re.compile(r"iteration (\d+), Pearson chi2 (\S+)")
+_GLM_ITERATION = re.compile(r"iteration (\d+), log-likelihood (\S+)")
 _GLM_STATS = frozenset((
     "coef", "log_likelihood", "std_err", "z_stats", "t_stats", "p_values", "dispersion", "num_rows_processed",
     "num_rows_skipped", "num_iterations", "status",

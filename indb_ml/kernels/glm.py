@@ -9,7 +9,9 @@ over blocks in numpy, the aggregate plan (:mod:`indb_ml.regress.glm`) runs the C
 ``indb_ml._glm_step`` once per iteration for every group (:func:`glm_sums_from_cstate`).
 The dispersion is Pearson's χ² / (n - p) for the
 families that have one (gaussian, gamma, inverse_gaussian) and 1 otherwise; standard
-errors scale with it; p-values are normal (Wald), as statsmodels' defaults.
+errors scale with it; p-values are Wald's, from Student's t with n - p degrees of freedom
+for the families with a dispersion and normal otherwise (MADlib's and R's). The stopping
+rule and the iteration count are MADlib's (:func:`glm_steps`).
 
 >>> rng = np.random.default_rng(1)
 >>> x = np.column_stack([np.ones(2000), rng.normal(size=2000)])
@@ -27,6 +29,7 @@ from typing import Callable, Generator, Iterator
 import numpy as np
 from scipy import special, stats
 
+from indb_ml.kernels.linregr import min_norm_pinv, pinv_psd
 from indb_ml.kernels.logregr import slices
 
 LINKS = {  # name: (g, g inverse, g')
@@ -94,6 +97,7 @@ class GlmFit:
     num_iterations: int
     num_rows: int
     status: str
+    rank: int  # of X'WX at the end: below len(coef), the design is rank-deficient
 
 
 @dataclass
@@ -124,10 +128,13 @@ def _loglike_sums(fam: Family, y, mu) -> tuple[float, float]:
 
 
 def loglike(fam: Family, sums: GlmSums, scale: float) -> float:
-    """The log-likelihood at the pass's mu given the scale, from the sums alone."""
+    """The log-likelihood at the pass's mu given the scale, from the sums alone (a scale of 0,
+    an exact fit of a family with a dispersion, is +Infinity)."""
     n, a, b = sums.n, sums.ll_a, sums.ll_b
     if fam.name in ("binomial", "poisson"):
         return float(a)
+    if scale == 0:
+        return float("inf")
     if fam.name == "gaussian":
         return float(-a / (2 * scale) - n * np.log(2 * np.pi * scale) / 2)
     if fam.name == "gamma":
@@ -196,48 +203,100 @@ def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int 
 def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
               report: Callable[[int, float], None] | None = None) -> Generator[np.ndarray | None, GlmSums, GlmFit]:
     """The IRLS iteration: yields the coefficients it needs a pass at (None: the start, at
-    the mean of y), receives :class:`GlmSums`, returns the :class:`GlmFit`. IRLS stops when the
-    relative change of the deviance-like sum Σ(y-mu)²/V(mu) is below ``tolerance``;
-    ``report(iteration, that sum)`` is called after each iteration (verbose). A last pass at
-    the final coefficients gives the statistics."""
-    w, status, iterations, previous, n = None, "max_iter", 0, None, 0
+    the mean of y), receives :class:`GlmSums`, returns the :class:`GlmFit`.
+
+    The stopping rule and the count are MADlib's (``glm``): iteration ``i`` is a pass at
+    ``w_{i-1}`` and the solve for ``w_i``; it is the last when the log-likelihoods of its pass
+    and the previous one differ by less than ``tolerance`` relative to the smaller of the two
+    (a log-likelihood of 0, a perfect binomial or poisson fit, stops at once), or when
+    ``i = max_iter``. ``report(iteration, log-likelihood of its pass)`` is called after each
+    (verbose). A last pass at the final coefficients gives the statistics.
+
+    Each solve is a pseudo-inverse, as MADlib's: a rank-deficient design (collinear features,
+    or a group with fewer rows than features) gets MADlib's solution, the one of minimum norm
+    (:func:`~indb_ml.kernels.linregr.min_norm_pinv`), and its ``rank`` says so.
+    """
+    w, status, iterations, previous, sums = None, "max_iter", 0, None, None
     while iterations < max_iter:
         iterations += 1
         sums = yield w
-        n = sums.n
-        try:
-            w = np.linalg.solve(sums.xtwx, sums.xtwz)
-        except np.linalg.LinAlgError:
-            status = "singular"
-            break
-        if not np.all(np.isfinite(w)):
+        if not _finite(sums):
             status = "diverged"
             break
+        inv, rank = _pinv(sums.xtwx)
+        new = inv @ sums.xtwz
+        if not np.all(np.isfinite(new)):
+            status = "diverged"
+            break
+        ll = loglike(fam, sums, ll_scale(fam, sums, rank))
         if report is not None:
-            report(iterations, sums.pearson)
-        if previous is not None and abs(sums.pearson - previous) <= tolerance * max(abs(sums.pearson), 1e-300):
+            report(iterations, ll)
+        done = _converged(fam, previous, ll, tolerance)
+        w, previous = new, ll
+        if done:
             status = "converged"
             break
-        previous = sums.pearson
-    if w is None or not np.all(np.isfinite(w)):  # no coefficients to take statistics at
+    if w is None or status == "diverged":  # no coefficients to take statistics at
         coef = np.full(k, np.nan) if w is None else w
         nan = np.full(k, np.nan)
+        n = sums.n if sums is not None else 0
         return GlmFit(coef, float("nan"), nan, nan, nan, float("nan") if fam.dispersed else 1.0, iterations, n,
-                      status)
+                      status, 0)
     # Statistics at the final coefficients: one more pass.
     sums = yield w
+    if not _finite(sums):
+        nan = np.full(k, np.nan)
+        return GlmFit(w, float("nan"), nan, nan, nan, float("nan"), iterations, sums.n, "diverged", 0)
     n = sums.n
-    dispersion = sums.pearson / (n - k) if fam.dispersed and n > k else 1.0
-    if fam.name == "gaussian" and fam.link == "identity":
-        ll_scale = sums.ll_a / n  # statsmodels' llf uses the MLE scale here (ll_a: the residual sum of squares)
-    else:
-        ll_scale = dispersion
-    try:
-        cov = dispersion * np.linalg.inv(sums.xtwx)
-    except np.linalg.LinAlgError:
-        cov, status = np.full((k, k), np.nan), "singular"
+    inv, rank = _pinv(sums.xtwx)
+    df = n - rank
+    dispersion = (sums.pearson / df if df > 0 else float("nan")) if fam.dispersed else 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt(np.diag(cov))
+        se = np.sqrt(np.maximum(np.diag(inv), 0.0) * dispersion)
         t = w / se
-    ll = loglike(fam, sums, ll_scale)
-    return GlmFit(w, ll, se, t, 2 * stats.norm.sf(np.abs(t)), dispersion, iterations, n, status)
+    if fam.dispersed:  # an estimated dispersion: Student t with n - p degrees of freedom (MADlib, R)
+        p = 2 * special.stdtr(df, -np.abs(t)) if df > 0 else np.full(k, np.nan)
+    else:
+        p = 2 * stats.norm.sf(np.abs(t))
+    return GlmFit(w, loglike(fam, sums, ll_scale(fam, sums, rank)), se, t, p, dispersion, iterations, n, status, rank)
+
+
+def ll_scale(fam: Family, sums: GlmSums, rank: int) -> float:
+    """The scale the log-likelihood is evaluated at: 1 for binomial and poisson; for gaussian
+    the maximum-likelihood RSS / n, as MADlib and R (``logLik``) take it whatever the link;
+    for gamma and inverse_gaussian the dispersion, Pearson's chi2 / (n - p) (statsmodels').
+    No more rows than the rank: the fit interpolates, the scale is 0 (the log-likelihood
+    +Infinity), whatever round-off is left in the residuals."""
+    if not fam.dispersed:
+        return 1.0
+    if sums.n <= rank:
+        return 0.0
+    if fam.name == "gaussian":
+        return sums.ll_a / sums.n
+    return sums.pearson / (sums.n - rank)
+
+
+def _pinv(xtwx: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(pinv(X'WX), rank)``: Jacobi-scaled when of full rank (accurate), MADlib's
+    minimum-norm pseudo-inverse when not."""
+    inv, rank = pinv_psd(xtwx)
+    return (inv if rank == xtwx.shape[0] else min_norm_pinv(xtwx, rank)), rank
+
+
+def _finite(sums: GlmSums) -> bool:
+    return bool(np.all(np.isfinite(sums.xtwx)) and np.all(np.isfinite(sums.xtwz)) and np.isfinite(sums.pearson))
+
+
+def _converged(fam: Family, previous: float | None, ll: float, tolerance: float) -> bool:
+    """MADlib's ``__glm_loglik_diff(previous, current) < tolerance``: the change relative to the
+    smaller of the two log-likelihoods."""
+    if previous is None:
+        return False
+    if previous == ll:  # equal, including a perfect fit's +Infinity at both
+        return True
+    if not (np.isfinite(previous) and np.isfinite(ll)):
+        return False
+    if not fam.dispersed and (previous >= 0 or ll >= 0):  # a probability of 1: a perfect fit
+        return True
+    smaller = min(abs(previous), abs(ll))
+    return smaller > 0 and abs(previous - ll) / smaller < tolerance

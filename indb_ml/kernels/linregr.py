@@ -55,14 +55,24 @@ class LinregrFit:
         return self.p_values.tolist() if self.num_rows_processed > self.rank else None
 
 
-def _pinv_sym(a: np.ndarray) -> tuple[np.ndarray, int]:
-    """Pseudo-inverse of a symmetric PSD matrix after Jacobi scaling, and its rank."""
+def pinv_psd(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """Pseudo-inverse of a symmetric PSD matrix after Jacobi scaling, and its rank: accurate
+    for badly scaled but full-rank cross products, where the rank decision is made."""
     d = np.sqrt(np.diag(a))
     d = np.where(d > 0, d, 1.0)
     w, v = np.linalg.eigh(a / np.outer(d, d))
     keep = w > RCOND * max(w.max(initial=0.0), 0.0)
     inv = (v[:, keep] / w[keep]) @ v[:, keep].T
     return inv / np.outer(d, d), int(keep.sum())
+
+
+def min_norm_pinv(a: np.ndarray, rank: int) -> np.ndarray:
+    """MADlib's pseudo-inverse of a rank-deficient symmetric PSD matrix: unscaled, keeping its
+    ``rank`` largest eigenvalues, so ``min_norm_pinv(X'X, r) X'y`` is the minimum-norm
+    least-squares solution (the one MADlib reports)."""
+    w, v = np.linalg.eigh(a)
+    keep = (np.arange(w.size) >= w.size - rank) & (w > 0)
+    return (v[:, keep] / w[keep]) @ v[:, keep].T
 
 
 def _constant_columns(state: Comoment) -> np.ndarray:
@@ -80,7 +90,7 @@ def _solve_centred(state: Comoment, const: int):
     c = state.comoment
     sxx = c[1:, 1:][np.ix_(cols, cols)]
     sxy = c[1:, 0][cols]
-    inv_s, rank = _pinv_sym(sxx) if cols.size else (np.zeros((0, 0)), 0)
+    inv_s, rank = pinv_psd(sxx) if cols.size else (np.zeros((0, 0)), 0)
     slopes = inv_s @ sxy
     c0 = state.mean[1 + const]
     m = state.mean[1:][cols]
@@ -102,7 +112,7 @@ def _solve_raw(state: Comoment):
     """No single intercept column: solve the raw normal equations with a pseudo-inverse."""
     raw = state.comoment + state.n * np.outer(state.mean, state.mean)
     xtx, xty, yty = raw[1:, 1:], raw[1:, 0], raw[0, 0]
-    inv, rank = _pinv_sym(xtx)
+    inv, rank = pinv_psd(xtx)
     coef = inv @ xty
     rss = max(yty - coef @ xty, 0.0)
     return coef, inv, rank, rss, yty
@@ -127,14 +137,10 @@ def condition_number(state: Comoment) -> float:
 
 def _min_norm(state: Comoment, rank: int) -> tuple[np.ndarray, np.ndarray]:
     """MADlib's solution of a rank-deficient design: ``pinv(X^T X) X^T y`` of the raw
-    (uncentred, unscaled) cross products, keeping their ``rank`` largest eigenvalues:
-    ``(coef, pinv(X^T X))``. MADlib's grouped houses example, bedroom = 4 (one row
-    ``x``): ``coef = y x / |x|^2``."""
+    (uncentred, unscaled) cross products: ``(coef, pinv(X^T X))``. MADlib's grouped houses
+    example, bedroom = 4 (one row ``x``): ``coef = y x / |x|^2``."""
     raw = state.comoment + state.n * np.outer(state.mean, state.mean)
-    w, v = np.linalg.eigh(raw[1:, 1:])
-    keep = np.arange(w.size) >= w.size - rank
-    keep &= w > 0
-    inv = (v[:, keep] / w[keep]) @ v[:, keep].T
+    inv = min_norm_pinv(raw[1:, 1:], rank)
     return inv @ raw[1:, 0], inv
 
 

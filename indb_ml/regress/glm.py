@@ -56,8 +56,12 @@ Families and links: gaussian (identity, log, inverse), binomial (logit, probit),
 poisson (log, identity, sqrt), gamma (inverse, identity, log),
 inverse_gaussian (sqr_inverse, log, identity, inverse); the first is the default.
 model_table columns: [grouping columns], coef, log_likelihood, std_err, z_stats (binomial,
-poisson) or t_stats (families with a dispersion), p_values (Wald, normal), dispersion,
-num_rows_processed, num_rows_skipped, num_iterations, status.
+poisson) or t_stats (families with a dispersion), p_values (Wald: normal, or Student t with
+n - p degrees of freedom with a dispersion), dispersion, num_rows_processed,
+num_rows_skipped, num_iterations, status (converged, max_iter or diverged).
+IRLS stops, as MADlib's, when the log-likelihood changes by less than tolerance relative
+to its size. Collinear features (or a group with fewer rows than features) give a WARNING
+and MADlib's minimum-norm coefficients.
 Prediction: indb_ml.glm_predict(coef, features, link).
 Plans: on views, foreign, partitioned and distributed tables every IRLS iteration is one
 aggregate statement over the source; on plain tables the rows are packed once in memory.
@@ -109,7 +113,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         if not verbose:
             return None
         label = f"glm{' group ' + gkey if gkey else ''}"
-        return lambda i, pearson: sess.plpy.notice(f"{label}: iteration {i}, Pearson chi2 {pearson:.10g}")
+        return lambda i, ll: sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
 
     if use_aggregate_passes(sess, source, MEMORY_FASTER):
         sess.debug(f"glm: aggregate passes over {source.schema}.{source.name}")
@@ -132,6 +136,10 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
             failed += 1
             sess.warning(f"glm{' in group ' + gkey if gkey else ''}: {fit.status} after {fit.num_iterations} "
                          "iterations")
+        elif fit.rank < fit.coef.size:
+            sess.warning(f"glm: the independent variables are collinear{' in group ' + gkey if gkey else ''} "
+                         f"(rank {fit.rank} of {fit.coef.size}); coefficients are MADlib's minimum-norm "
+                         "solution, one of many; drop a redundant column")
         rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.stats.tolist(),
                       fit.p_values.tolist(), fit.dispersion, fit.num_rows, skipped[gkey], fit.num_iterations,
                       fit.status]
