@@ -667,3 +667,42 @@ def test_glm_rank_deficient_groups_get_madlib_rows(houses, plan):
         assert row["coef"][2] == pytest.approx(2 * row["coef"][1], rel=1e-6)  # no weight in the null space
     np.testing.assert_allclose(fetch(conn, "SELECT coef FROM c_gaussian")[0]["coef"], np.linalg.pinv(xc) @ y,
                                rtol=1e-8)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_madlib_statistics_setting(patients, warpbreaks, plan):
+    """SET indb_ml.madlib_statistics = on: the statistics from the last iteration's pass, a step
+    behind the coefficients, as MADlib computes them; logregr_train then prints MADlib's
+    documented patients row to round-off, and saves a pass. The coefficients do not change."""
+    conn, x, y = patients
+    use_plan(conn, plan)
+    conn.execute("SET indb_ml.madlib_statistics = on")
+    conn.execute("SELECT indb_ml.logregr_train('patients', 'lagged', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]', NULL, 20, 'irls')")
+    row = fetch(conn, "SELECT * FROM lagged")[0]
+    assert row["num_iterations"] == 5
+    for key, value in PATIENTS_LOGREGR.items():
+        assert relative_error(row[key], value) < 1e-10, (key, row[key], value)
+    # numpy: MADlib's statistics are those of the Hessian and log-likelihood at w_4
+    w = np.zeros(3)
+    for _ in range(4):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        hess = (x * (p * (1 - p))[:, None]).T @ x
+        w = w + np.linalg.solve(hess, x.T @ (y - p))
+    p = 1 / (1 + np.exp(-(x @ w)))
+    hess = (x * (p * (1 - p))[:, None]).T @ x
+    np.testing.assert_allclose(row["std_err"], np.sqrt(np.diag(np.linalg.inv(hess))), rtol=1e-10)
+    assert row["log_likelihood"] == pytest.approx(float(np.sum(y * (x @ w) - np.logaddexp(0, x @ w))), rel=1e-12)
+    # glm: the lagged statistics are those of the run one iteration shorter; the coefficients the full run's
+    wconn, _, _ = warpbreaks
+    wconn.execute("SELECT indb_ml.glm('warpbreaks_dummy', 'g_lag', 'breaks', %s, 'family=poisson')", [WARPBREAKS_X])
+    wconn.execute("RESET indb_ml.madlib_statistics")
+    wconn.execute("SELECT indb_ml.glm('warpbreaks_dummy', 'g_full', 'breaks', %s, 'family=poisson')", [WARPBREAKS_X])
+    lag, full = fetch(wconn, "SELECT * FROM g_lag")[0], fetch(wconn, "SELECT * FROM g_full")[0]
+    wconn.execute("SELECT indb_ml.glm('warpbreaks_dummy', 'g_short', 'breaks', %s, 'family=poisson', NULL, %s)",
+                  [WARPBREAKS_X, f"max_iter={full['num_iterations'] - 1}"])
+    short = fetch(wconn, "SELECT * FROM g_short")[0]
+    assert lag["coef"] == full["coef"] and lag["num_iterations"] == full["num_iterations"]
+    for key in ("std_err", "log_likelihood"):
+        np.testing.assert_allclose(lag[key], short[key], rtol=1e-12, err_msg=key)
+    assert lag["std_err"] != full["std_err"]

@@ -184,14 +184,15 @@ def glm_sums_from_cstate(raw) -> tuple[GlmSums | None, int]:
 
 
 def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int = 100,
-             tolerance: float = 1e-8, report: Callable[[int, float], None] | None = None) -> GlmFit:
+             tolerance: float = 1e-8, report: Callable[[int, float], None] | None = None,
+             lagged: bool = False) -> GlmFit:
     """:func:`glm_steps` with its passes over blocks in memory (``blocks()`` yields
     ``(X block, y block)`` afresh on every call)."""
     total, count = 0.0, 0
     for _, y in blocks():
         total, count = total + float(y.sum()), count + y.size
     mean = total / count
-    steps = glm_steps(k, fam, max_iter, tolerance, report)
+    steps = glm_steps(k, fam, max_iter, tolerance, report, lagged)
     try:
         request = next(steps)
         while True:
@@ -201,7 +202,8 @@ def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int 
 
 
 def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
-              report: Callable[[int, float], None] | None = None) -> Generator[np.ndarray | None, GlmSums, GlmFit]:
+              report: Callable[[int, float], None] | None = None,
+              lagged: bool = False) -> Generator[np.ndarray | None, GlmSums, GlmFit]:
     """The IRLS iteration: yields the coefficients it needs a pass at (None: the start, at
     the mean of y), receives :class:`GlmSums`, returns the :class:`GlmFit`.
 
@@ -210,7 +212,8 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
     and the previous one differ by less than ``tolerance`` relative to the smaller of the two
     (a log-likelihood of 0, a perfect binomial or poisson fit, stops at once), or when
     ``i = max_iter``. ``report(iteration, log-likelihood of its pass)`` is called after each
-    (verbose). A last pass at the final coefficients gives the statistics.
+    (verbose). A last pass at the final coefficients gives the statistics; ``lagged`` takes them,
+    as MADlib does, from the last iteration's pass, a step behind the coefficients.
 
     Each solve is a pseudo-inverse, as MADlib's: a rank-deficient design (collinear features,
     or a group with fewer rows than features) gets MADlib's solution, the one of minimum norm
@@ -242,8 +245,8 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
         n = sums.n if sums is not None else 0
         return GlmFit(coef, float("nan"), nan, nan, nan, float("nan") if fam.dispersed else 1.0, iterations, n,
                       status, 0)
-    # Statistics at the final coefficients: one more pass.
-    sums = yield w
+    if not lagged:  # statistics at the final coefficients: one more pass
+        sums = yield w
     if not _finite(sums):
         nan = np.full(k, np.nan)
         return GlmFit(w, float("nan"), nan, nan, nan, float("nan"), iterations, sums.n, "diverged", 0)

@@ -146,14 +146,14 @@ def logit_sums_from_cstate(raw) -> tuple[LogitSums | None, int]:
 
 def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: float = 1e-4,
          report: Callable[[int, float], None] | None = None, optimizer: str = "irls",
-         columns: list | None = None) -> LogitFit:
+         columns: list | None = None, lagged: bool = False) -> LogitFit:
     """:func:`irls_steps` with its passes over blocks in memory. ``blocks()`` yields
     ``(X block, y block)`` afresh on every call; ``columns`` (:func:`column_slices`, irls and
     cg only), when given, holds the same rows for faster passes."""
     def evaluate(w):
         return _column_pass(columns, w, k) if columns is not None else _pass(blocks, w, k)
 
-    return drive(irls_steps(k, max_iter, tolerance, report, optimizer), evaluate,
+    return drive(irls_steps(k, max_iter, tolerance, report, optimizer, lagged), evaluate,
                  lambda req: _igd_epoch(blocks, req.state, req.rate, req.epoch))
 
 
@@ -170,7 +170,7 @@ def drive(steps: Generator, evaluate: Callable, epoch: Callable | None = None):
 
 def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
                report: Callable[[int, float], None] | None = None,
-               optimizer: str = "irls") -> Generator[np.ndarray | IgdEpoch, LogitSums, LogitFit]:
+               optimizer: str = "irls", lagged: bool = False) -> Generator[np.ndarray | IgdEpoch, LogitSums, LogitFit]:
     """The iteration: yields the coefficients it needs a pass at (receiving :class:`LogitSums`)
     and returns the :class:`LogitFit`. ``report(iteration, log_likelihood)`` is called after
     each pass (verbose).
@@ -180,8 +180,9 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
     the log-likelihood between its pass and the previous one, ``|l(w_{i-1}) - l(w_{i-2})|``, is
     below ``tolerance`` (so ``w_i`` is one step past the point where the log-likelihood settled),
     or when ``i = max_iter``; ``num_iterations`` is ``i``. MADlib's patients example: 5
-    iterations at the default 1e-4. One more pass at ``w_i`` gives the statistics (MADlib takes
-    them at ``w_{i-1}``, a step behind the coefficients it reports: 2e-6 relative there).
+    iterations at the default 1e-4. One more pass at ``w_i`` gives the statistics; ``lagged``
+    takes them, as MADlib does, from the pass at ``w_{i-1}``, a step behind the coefficients
+    reported (2e-6 relative apart on the patients example), and saves that pass.
 
     ``optimizer`` is MADlib's: ``irls`` (Newton), ``cg`` (Polak-Ribière conjugate gradient
     with a Newton step length along each direction) or ``igd`` (incremental gradient:
@@ -228,7 +229,7 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
         previous = ll
         sums = yield w
         moved = False
-    if moved:  # the statistics at the coefficients reported
+    if moved and not lagged:  # the statistics at the coefficients reported
         sums = yield w
         if report is not None:
             report(iterations, sums.log_likelihood)

@@ -36,7 +36,7 @@ from indb_ml.kernels.glm import (
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
-from indb_ml.regress.logregr import MEMORY_FASTER
+from indb_ml.regress.logregr import MEMORY_FASTER, madlib_statistics
 
 USAGE = """\
 glm: generalized linear models, MADlib-compatible (IRLS).
@@ -66,6 +66,8 @@ Prediction: indb_ml.glm_predict(coef, features, link).
 Plans: on views, foreign, partitioned and distributed tables every IRLS iteration is one
 aggregate statement over the source; on plain tables the rows are packed once in memory.
 SET indb_ml.training_plan = auto | aggregate | memory to choose.
+SET indb_ml.madlib_statistics = on: the statistics from the last iteration's pass, a step
+behind the coefficients, as MADlib reports them (default: at the coefficients).
 """
 
 
@@ -115,11 +117,14 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         label = f"glm{' group ' + gkey if gkey else ''}"
         return lambda i, ll: sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
 
+    lagged = madlib_statistics(sess)
     if use_aggregate_passes(sess, source, MEMORY_FASTER):
         sess.debug(f"glm: aggregate passes over {source.schema}.{source.name}")
-        fits, skipped = _aggregate_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for)
+        fits, skipped = _aggregate_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for,
+                                        lagged)
     else:
-        fits, skipped = _memory_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for)
+        fits, skipped = _memory_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for,
+                                     lagged)
     if not fits:
         raise InputError("glm: no rows to train on", sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
@@ -160,7 +165,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
     )
 
 
-def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for):
+def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged=False):
     """The rows packed once in memory, each group iterated in numpy; above
     ``indb_ml.matrix_memory_mb``, aggregate passes instead. ``(fits, skipped)``."""
     try:
@@ -168,14 +173,14 @@ def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for):
     except TooBig:
         sess.debug("glm: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over "
                    f"{source.schema}.{source.name}")
-        return _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for)
+        return _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged)
     sess.debug(f"glm: rows packed in memory from {source.schema}.{source.name}")
     groups = {g: MemoryRows(p) for g, p in packed.items() if p}
-    return {g: glm_irls(data.blocks, data.width, fam, max_iter, tolerance, report_for(g))
+    return {g: glm_irls(data.blocks, data.width, fam, max_iter, tolerance, report_for(g), lagged)
             for g, data in groups.items()}, skipped
 
 
-def _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for):
+def _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged=False):
     """Every IRLS iteration one ``indb_ml._glm_step`` statement for the groups still iterating:
     ``({group: GlmFit}, {group: rows skipped})``. The first pass finds each group's mean of y
     (and checks every row); binomial's start does not need it and starts at once."""
@@ -199,7 +204,7 @@ def _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for
         sums, skipped[gkey] = glm_sums_from_cstate(row["state"])
         if sums is None:
             continue
-        gens[gkey] = glm_steps(sums.xtwz.size, fam, max_iter, tolerance, report_for(gkey))
+        gens[gkey] = glm_steps(sums.xtwz.size, fam, max_iter, tolerance, report_for(gkey), lagged)
         next(gens[gkey])  # the start
         sums_of[gkey], means[gkey] = sums, np.array([sums.sum_y / sums.n])
 

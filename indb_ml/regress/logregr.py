@@ -72,6 +72,8 @@ Plans: on views, foreign, partitioned and distributed tables every iteration is 
 aggregate statement over the source (parallel workers, partitions, shards); on plain
 tables the rows are packed once in memory. SET indb_ml.training_plan = auto | aggregate
 | memory to choose. igd needs the memory plan (use irls or cg elsewhere).
+SET indb_ml.madlib_statistics = on: the statistics from the last iteration's pass, a step
+behind the coefficients, as MADlib reports them (default: at the coefficients).
 """
 
 
@@ -103,6 +105,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
     method = "irls" if optimizer == "newton" else optimizer
+    lagged = madlib_statistics(sess)
 
     def report_for(gkey):
         if not verbose:
@@ -115,9 +118,10 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         if method == "igd":
             raise _igd_needs_memory(source)
         sess.debug(f"logregr_train: aggregate passes over {source.schema}.{source.name}")
-        fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, method, report_for)
+        fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, method, report_for, lagged)
     else:
-        fits, skipped, close = _memory_fits(sess, source, features, max_iter, tolerance, method, report_for)
+        fits, skipped, close = _memory_fits(sess, source, features, max_iter, tolerance, method, report_for,
+                                            lagged)
     if not fits:
         total = sum(skipped.values())
         why = f": all {total} rows have a NULL" if total else ": the table is empty"
@@ -159,7 +163,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     )
 
 
-def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for):
+def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False):
     """The rows packed once in memory, each group iterated in numpy: ``(fits, skipped, close)``.
     Above ``indb_ml.matrix_memory_mb`` IRLS and CG take aggregate passes instead; IGD, whose
     steps follow the row order, streams temporary tiles of the rows."""
@@ -171,7 +175,8 @@ def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_
         except TooBig:
             sess.debug("logregr_train: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over "
                        f"{source.schema}.{source.name}")
-            fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for)
+            fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for,
+                                            lagged)
             return fits, skipped, lambda: None
         sess.debug(f"logregr_train: rows packed in memory from {source.schema}.{source.name}")
         groups, close = {g: MemoryRows(p) for g, p in packed.items() if p}, lambda: None
@@ -179,12 +184,12 @@ def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_
     for g, data in groups.items():
         # irls and cg pass over a copy stored column by column, made as the row blocks go
         columns = column_slices(data.drain, data.width) if optimizer != "igd" else None
-        fits[g] = irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer, columns)
+        fits[g] = irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer, columns, lagged)
         del columns
     return fits, skipped, close
 
 
-def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for):
+def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False):
     """Every iteration one ``indb_ml._logregr_step`` statement for the groups still iterating:
     ``({group: LogitFit}, {group: rows skipped})``."""
     k = lockstep.feature_count(sess, source, features)
@@ -202,7 +207,7 @@ def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, repo
         sums, skipped[gkey] = logit_sums_from_cstate(row["state"])
         if sums is None:
             continue
-        gens[gkey] = irls_steps(sums.gradient.size, max_iter, tolerance, report_for(gkey), optimizer)
+        gens[gkey] = irls_steps(sums.gradient.size, max_iter, tolerance, report_for(gkey), optimizer, lagged)
         next(gens[gkey])  # the start, w = 0: the pass just made
         requests[gkey] = sums
     reference = list(first)
@@ -237,6 +242,15 @@ def _igd_needs_memory(source) -> InputError:
         hint="use optimizer 'irls' or 'cg' (one aggregate statement per iteration, same optimum), or train "
              "on a plain local copy of the rows with indb_ml.training_plan = auto",
         sqlstate="0A000")
+
+
+def madlib_statistics(sess) -> bool:
+    """``SET indb_ml.madlib_statistics = on``: logregr_train and glm report the statistics
+    (log-likelihood, standard errors, ..., condition_no, dispersion) as MADlib does, from the
+    last iteration's pass, a step behind the coefficients, instead of a pass at the coefficients
+    reported (the default, the standard definition). The coefficients are the same."""
+    value = sess.one("SELECT pg_catalog.current_setting('indb_ml.madlib_statistics', true) AS v")["v"]
+    return (value or "off").strip().lower() in ("on", "true", "yes", "1")
 
 
 def _binary(y: np.ndarray) -> str | None:
