@@ -3,9 +3,10 @@
 Every expected number below is copied from Apache MADlib (the path is given beside it):
 the documentation examples (src/ports/postgres/modules/regress/linear.sql_in,
 logistic.sql_in, glm/glm.sql_in) and the install-check tests (regress/test/linear.sql_in,
-glm/test/*.sql_in). MADlib's tests compare with ``relative_error(a, b) = |a - b| / |b|``
-(2-norms for arrays) at 1e-4; the same measure is used here, and a numpy/statsmodels oracle
-computed in the test checks the same numbers independently, usually much tighter.
+regress/test/logistic.sql_in, glm/test/*.sql_in). MADlib's tests compare with its
+``relative_error(a, b) = |a - b| / |b|`` (``dist_norm2(a, b) / norm2(b)`` for arrays), mostly
+at 1e-4; the same measure is used here, and a numpy/statsmodels oracle computed in the test
+checks the same numbers independently, usually much tighter.
 
 Both training plans (``indb_ml.training_plan = aggregate | memory``) and forced parallel
 query must give the same numbers; the fixtures below run every case under each.
