@@ -11,7 +11,17 @@ from indb_ml.graph.paths import graph_sssp
 return graph_sssp(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_sssp(text, text, text, text, bigint, text, text) IS
-'Single-source shortest paths (MADlib graph_sssp; Bellman-Ford, Dijkstra when no weight is negative; an error on a negative cycle): out_table (grouping columns, vertex id, <weight column> = path weight or Infinity, parent or NULL) for every vertex, and out_table_summary. In memory, or joins per iteration above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_sssp() shows the usage.';
+'Single-source shortest paths (MADlib graph_sssp; Bellman-Ford, Dijkstra when no weight is negative; a negative cycle is an error, with grouping its group is left out with a warning): out_table (grouping columns, vertex id, <weight column> = path weight, parent) for every reached vertex, as MADlib, and out_table_summary. In memory, or joins per iteration above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_sssp() shows the usage.';
+
+CREATE FUNCTION indb_ml.graph_sssp(vertex_table text, vertex_id text, edge_table text, edge_args text,
+                                   source_vertex bigint[], out_table text, grouping_cols text DEFAULT NULL)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp
+return graph_sssp(plpy, vertex_table, vertex_id, edge_table, edge_args, source_vertex, out_table, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp(text, text, text, text, bigint[], text, text) IS
+'graph_sssp for MADlib''s multi-column vertex ids (vertex_id ''[a, b]'', edge_args ''src=[s1, s2], dest=[d1, d2]''): the source as an array, e.g. ARRAY[0, 0]; the output''s id and parent are bigint[].';
 
 CREATE FUNCTION indb_ml.graph_sssp(vertex_table text, vertex_id text, edge_table text, edge_args text,
                                    source_vertex text, out_table text, grouping_cols text DEFAULT NULL)
@@ -38,7 +48,7 @@ from indb_ml.graph.paths import graph_sssp_get_path
 return graph_sssp_get_path(plpy, sssp_table, dest_vertex, path_table)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_sssp_get_path(text, bigint, text) IS
-'The shortest path {source, ..., dest_vertex} per group from a graph_sssp output: path_table (grouping columns, path; NULL when dest_vertex is not reachable).';
+'The shortest path {source, ..., dest_vertex} from a graph_sssp output: path_table (grouping columns, path), a row for each group where dest_vertex is reached (MADlib''s; an error when it is reached in none).';
 
 CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex text, path_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
@@ -48,6 +58,15 @@ return graph_sssp_get_path(plpy, sssp_table, dest_vertex, path_table)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_sssp_get_path(text, text, text) IS
 'graph_sssp_get_path for text vertex ids.';
+
+CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex bigint[], path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_sssp_get_path
+return graph_sssp_get_path(plpy, sssp_table, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp_get_path(text, bigint[], text) IS
+'graph_sssp_get_path for multi-column vertex ids (dest_vertex as an array); the path is a 2-D bigint array, one row per vertex.';
 
 -- graph_bfs -----------------------------------------------------------------------------------
 
@@ -61,7 +80,7 @@ return graph_bfs(plpy, vertex_table, vertex_id, edge_table, edge_args, source_ve
                  directed, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_bfs(text, text, text, text, bigint, text, integer, boolean, text) IS
-'Breadth-first search (MADlib graph_bfs; undirected unless directed): out_table (grouping columns, vertex id, dist = hops or NULL, parent = the smallest-id vertex of the previous level, NULL if not reached) for every vertex, and out_table_summary. In memory, or one join + GROUP BY per level above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_bfs() shows the usage.';
+'Breadth-first search (MADlib graph_bfs; undirected unless directed): out_table (grouping columns, vertex id, dist = hops, parent = the smallest-id vertex of the previous level; the source is its own parent) for every reached vertex, as MADlib (no rows when the source is on no edge), and out_table_summary. In memory, or one join + GROUP BY per level above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.graph_bfs() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_bfs(vertex_table text, vertex_id text, edge_table text, edge_args text,
                                   source_vertex text, out_table text, max_distance integer DEFAULT NULL,
@@ -93,7 +112,7 @@ from indb_ml.graph.paths import graph_apsp
 return graph_apsp(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_apsp(text, text, text, text, text, text) IS
-'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; an error on a negative cycle): out_table (grouping columns, <src>, <dest>, <weight> = path weight or Infinity, parent = the vertex before dest, dest itself for a direct edge, NULL if unreachable) with one row per ordered pair of vertices, and out_table_summary (with the plan). In memory when the n^2 pairs fit indb_ml.matrix_memory_mb, else relational (Bellman-Ford from every source at once, one UPDATE per iteration on the pair table); indb_ml.graph_plan forces one. SELECT indb_ml.graph_apsp() shows the usage.';
+'All-pairs shortest paths (MADlib graph_apsp; Dijkstra from every vertex, Johnson when a weight is negative; a negative cycle is an error, with grouping its group is left out with a warning): out_table (grouping columns, <src>, <dest>, <weight> = path weight, parent = the vertex before dest, dest itself for a direct edge) with a row per pair of edge ends with a path, as MADlib, and out_table_summary (with the plan). In memory when the n^2 pairs fit indb_ml.matrix_memory_mb, else relational (Bellman-Ford from every source at once, one UPDATE per iteration on the pair table); indb_ml.graph_plan forces one. SELECT indb_ml.graph_apsp() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_apsp() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -110,7 +129,7 @@ from indb_ml.graph.paths import graph_apsp_get_path
 return graph_apsp_get_path(plpy, apsp_table, source_vertex, dest_vertex, path_table)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_apsp_get_path(text, bigint, bigint, text) IS
-'The shortest path {source_vertex, ..., dest_vertex} per group from a graph_apsp output: path_table (grouping columns, path; NULL when not reachable).';
+'The shortest path {source_vertex, ..., dest_vertex} from a graph_apsp output: path_table (grouping columns, path), a row for each group with a path (MADlib''s; an error when there is none).';
 
 CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex text, dest_vertex text, path_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
@@ -120,3 +139,13 @@ return graph_apsp_get_path(plpy, apsp_table, source_vertex, dest_vertex, path_ta
 $$;
 COMMENT ON FUNCTION indb_ml.graph_apsp_get_path(text, text, text, text) IS
 'graph_apsp_get_path for text vertex ids.';
+
+CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex bigint[], dest_vertex bigint[],
+                                            path_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.paths import graph_apsp_get_path
+return graph_apsp_get_path(plpy, apsp_table, source_vertex, dest_vertex, path_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp_get_path(text, bigint[], bigint[], text) IS
+'graph_apsp_get_path for multi-column vertex ids (the vertices as arrays); the path is a 2-D bigint array, one row per vertex.';

@@ -294,3 +294,282 @@ def test_knn_vote_ties_follow_madlib(postgresql):
     conn.execute("SELECT indb_ml.knn('p', 'x', 'id', 'lab', 't', 'x', 'id', 'o2', 4, true, NULL, true)")
     assert conn.execute("SELECT prediction FROM o1").fetchone()[0] == "a"  # 'b' and 'a' at distance 1
     assert conn.execute("SELECT prediction FROM o2").fetchone()[0] == "b"  # sums 1 (a, b) and 1/4 (c, d)
+
+
+# ---- graph: shared data --------------------------------------------------------------------------
+
+PLANS = ["memory", "relational"]
+
+
+def use_plan(conn, plan: str) -> None:
+    conn.execute("SELECT set_config('indb_ml.graph_plan', %s, false)", [plan])
+
+
+def one(conn, sql: str, params=None):
+    row = conn.execute(sql, params).fetchone()
+    return None if row is None else (row[0] if len(row) == 1 else row)
+
+
+# graph/test/sssp.sql_in (and apsp.sql_in, with the column "DEST"): 8 vertices, 12 edges, one negative.
+PATH_EDGES = "(0,1,1),(0,2,1),(0,4,10),(1,2,2),(1,3,10),(2,3,1),(2,5,1),(2,6,3),(3,0,1),(4,0,-2),(5,6,1),(6,7,1)"
+MULT_EDGES = ("(0,1,1,0,1),(0,2,1,0,2),(0,4,10,0,4),(1,2,2,1,2),(1,3,10,1,3),(2,3,1,2,3),(2,5,1,2,5),(2,6,3,2,6),"
+              "(3,0,1,3,0),(4,0,-2,4,0),(5,6,1,5,6),(6,7,1,6,7)")
+
+
+def path_tables(conn, dest: str = "dest") -> None:
+    conn.execute(f"""
+        CREATE TABLE vertex (id INTEGER);
+        INSERT INTO vertex SELECT generate_series(0, 7);
+        CREATE TABLE "EDGE" (src INTEGER, {dest} INTEGER, weight DOUBLE PRECISION);
+        INSERT INTO "EDGE" VALUES {PATH_EDGES};
+        CREATE TABLE edge_gr AS (SELECT *, 0 AS grp FROM "EDGE" UNION SELECT *, 1 AS grp FROM "EDGE"
+                                 WHERE src < 6 AND {dest} < 6 UNION SELECT *, 2 AS grp FROM "EDGE" WHERE src < 6
+                                 AND {dest} < 6);
+        INSERT INTO edge_gr VALUES (7, NULL, NULL, 1), (4, 0, -20, 2);
+        CREATE TABLE vertex_mult (id1 INTEGER, id2 INTEGER);
+        INSERT INTO vertex_mult SELECT g, g FROM generate_series(0, 6) g;
+        CREATE TABLE edge_mult (src1 INTEGER, dest1 INTEGER, weight INTEGER, src2 INTEGER, dest2 INTEGER);
+        INSERT INTO edge_mult VALUES {MULT_EDGES};
+        CREATE TABLE edge_mult_gr2 AS (SELECT *, 0 AS grp1, 0 AS grp2 FROM edge_mult UNION SELECT *, 1 AS grp1,
+                                       0 AS grp2 FROM edge_mult WHERE src1 < 6 AND dest1 < 6 UNION SELECT *,
+                                       1 AS grp1, 1 AS grp2 FROM edge_mult WHERE src1 < 6 AND dest1 < 6);
+    """)
+
+
+def sssp_oracle(edges, source, vertices=None):
+    """networkx Bellman-Ford distances of the reached vertices (vertices: those to keep)."""
+    import networkx as nx
+    g = nx.DiGraph()
+    for s, d, w in edges:
+        if vertices is None or (s in vertices and d in vertices):
+            if not g.has_edge(s, d) or g[s][d]["weight"] > w:
+                g.add_edge(s, d, weight=w)
+    g.add_node(source)
+    return nx.single_source_bellman_ford_path_length(g, source)
+
+
+EDGE_LIST = [tuple(int(x) for x in t.split(",")) for t in PATH_EDGES[1:-1].split("),(")]
+
+
+# ---- graph_sssp: graph/test/sssp.sql_in ----------------------------------------------------------
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_sssp_madlib_test_file(postgresql, plan):
+    conn = postgresql
+    path_tables(conn)
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.graph_sssp('vertex',NULL,'\"EDGE\"',NULL,0,'out')")
+    assert one(conn, "SELECT weight, parent FROM out WHERE id = 6") == (3, 5)
+    assert dict(conn.execute("SELECT id, weight FROM out").fetchall()) == sssp_oracle(EDGE_LIST, 0)
+    conn.execute("SELECT indb_ml.graph_sssp_get_path('out',6,'out_path')")
+    assert one(conn, "SELECT path FROM out_path") == [0, 2, 5, 6]
+    # Other column names: 'src=e_src, weight=e_weight', source 1.
+    conn.execute("CREATE TABLE vertex_alt AS SELECT id AS v_id FROM vertex")
+    conn.execute("CREATE TABLE edge_alt AS SELECT src AS e_src, dest, weight AS e_weight FROM \"EDGE\"")
+    conn.execute("SELECT indb_ml.graph_sssp('vertex_alt','v_id','edge_alt','src=e_src, weight=e_weight',1,'out_alt')")
+    assert one(conn, "SELECT e_weight, parent FROM out_alt WHERE v_id = 6") == (4, 5)
+    # Grouping: group 1 has an edge with a NULL dest and weight (skipped), group 2 a negative cycle
+    # (left out with a warning, MADlib's rule).
+    warnings = []
+    conn.add_notice_handler(lambda d: warnings.append(d.message_primary))
+    conn.execute("SELECT indb_ml.graph_sssp('vertex',NULL,'edge_gr',NULL,0,'out_gr','grp')")
+    assert one(conn, "SELECT weight, parent FROM out_gr WHERE id = 6 AND grp = 0") == (3, 5)
+    assert one(conn, "SELECT weight, parent FROM out_gr WHERE id = 5 AND grp = 1") == (2, 2)
+    assert one(conn, "SELECT count(*) FROM out_gr WHERE id = 7 AND grp = 1") == 0  # not reached: no row
+    assert conn.execute("SELECT DISTINCT grp FROM out_gr ORDER BY 1").fetchall() == [(0,), (1,)]
+    assert any("negative cycle" in w and '"grp": 2' in w for w in warnings), warnings
+    conn.execute("SELECT indb_ml.graph_sssp_get_path('out_gr',5,'out_gr_path')")
+    assert conn.execute("SELECT grp, path FROM out_gr_path ORDER BY grp").fetchall() == [(0, [0, 2, 5]), (1, [0, 2, 5])]
+    conn.execute("CREATE TABLE edge_gr2 AS (SELECT *, 0 AS grp1, 0 AS grp2 FROM \"EDGE\" UNION SELECT *, 1, 0 FROM "
+                 "\"EDGE\" WHERE src < 6 AND dest < 6 UNION SELECT *, 1, 1 FROM \"EDGE\" WHERE src < 6 AND dest < 6)")
+    conn.execute("SELECT indb_ml.graph_sssp('vertex',NULL,'edge_gr2',NULL,0,'out_gr2','grp1,grp2')")
+    assert one(conn, "SELECT weight, parent FROM out_gr2 WHERE id = 6 AND grp1 = 0 AND grp2 = 0") == (3, 5)
+    # Quoted names, and '' for the vertex id and grouping columns.
+    conn.execute('CREATE TABLE "edge_Q" AS SELECT src, dest AS "dest_Q", weight FROM "EDGE"')
+    conn.execute("SELECT indb_ml.graph_sssp('vertex','','\"edge_Q\"','dest=\"dest_Q\"',0,'\"out_Q\"','')")
+    conn.execute("SELECT indb_ml.graph_sssp_get_path('\"out_Q\"',5,'\"out_Q_path\"')")
+    assert one(conn, 'SELECT path FROM "out_Q_path"') == [0, 2, 5]
+    # The vertex id named like an edge column.
+    conn.execute("ALTER TABLE vertex RENAME COLUMN id TO src")
+    conn.execute("SELECT indb_ml.graph_sssp('vertex','src','edge_gr',NULL,0,'out_src','grp')")
+    assert one(conn, "SELECT weight, parent FROM out_src WHERE src = 6 AND grp = 0") == (3, 5)
+    conn.execute("ALTER TABLE vertex RENAME COLUMN src TO dest")
+    conn.execute("SELECT indb_ml.graph_sssp('vertex','dest','edge_gr',NULL,0,'out_dest','grp')")
+    assert one(conn, "SELECT weight, parent FROM out_dest WHERE dest = 6 AND grp = 0") == (3, 5)
+    conn.execute("ALTER TABLE vertex RENAME COLUMN dest TO id")
+    # bigint ids.
+    conn.execute("CREATE TABLE v2 AS SELECT (id+992147483647)::bigint as id FROM vertex")
+    conn.execute("CREATE TABLE e2 AS SELECT (src+992147483647)::bigint as src, (dest+992147483647)::bigint as dest, "
+                 "weight FROM \"EDGE\"")
+    conn.execute("SELECT indb_ml.graph_sssp('v2',NULL,'e2',NULL,992147483647,'pg_temp.out2')")
+    assert one(conn, "SELECT count(*) FROM pg_temp.out2") == 8
+    conn.execute("SELECT indb_ml.graph_sssp_get_path('pg_temp.out2',992147483652,'pg_temp.out2_path')")
+    assert one(conn, "SELECT path FROM pg_temp.out2_path") == [992147483647, 992147483649, 992147483652]
+    # Unreachable vertices have no row (MADlib's "Test for infinite paths").
+    conn.execute("DELETE FROM \"EDGE\" WHERE dest = 7")
+    conn.execute("SELECT indb_ml.graph_sssp('vertex',NULL,'\"EDGE\"',NULL,0,'out_inf')")
+    assert one(conn, "SELECT count(*) FROM out_inf WHERE parent IS NULL") == 0
+    assert one(conn, "SELECT count(*) FROM out_inf") == 7
+    conn.execute("SELECT indb_ml.graph_sssp_get_path('out_inf',5,'out_inf_path')")
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_sssp_madlib_multi_column_ids(postgresql, plan):
+    """graph/test/sssp.sql_in: '[id1,id2]' ids, 'src=[src1,src2], dest=[dest1,dest2]', the source
+    ARRAY[0,0]; the output's id and parent are bigint[] (named id, as MADlib); the integer weight
+    column keeps its type. The edge (6,6) -> (7,7) leads outside the vertex table (not followed)."""
+    conn = postgresql
+    path_tables(conn)
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.graph_sssp('vertex_mult','[id1,id2]','edge_mult','src=[src1,src2], "
+                 "dest=[dest1,dest2]',ARRAY[0,0],'sssp_mult_col_out')")
+    assert one(conn, "SELECT weight, parent FROM sssp_mult_col_out WHERE id = ARRAY[6,6]::BIGINT[]") == (3, [5, 5])
+    assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                        "'sssp_mult_col_out'::regclass AND attnum > 0 ORDER BY attnum").fetchall() == [
+        ("bigint[]",), ("integer",), ("bigint[]",)]
+    got = {tuple(r[0]): r[1] for r in conn.execute("SELECT id, weight FROM sssp_mult_col_out")}
+    assert got == {(v, v): d for v, d in sssp_oracle(EDGE_LIST, 0, set(range(7))).items()}
+    conn.execute("SELECT indb_ml.graph_sssp_get_path('sssp_mult_col_out',ARRAY[6,6],'sssp_mult_col_out_path')")
+    assert one(conn, "SELECT path FROM sssp_mult_col_out_path") == [[0, 0], [2, 2], [5, 5], [6, 6]]
+    summary = one(conn, "SELECT vertex_id, source_vertex FROM sssp_mult_col_out_summary")
+    assert summary == ("[id1,id2]", [0, 0])
+    conn.execute("SELECT indb_ml.graph_sssp('vertex_mult','[id1,id2]','edge_mult_gr2','src=[src1,src2], "
+                 "dest=[dest1,dest2]',ARRAY[0,0],'sssp_mult_gr','grp1,grp2')")
+    assert one(conn, "SELECT weight, parent FROM sssp_mult_gr WHERE id = ARRAY[6,6]::BIGINT[] AND grp1 = 0 AND "
+                     "grp2 = 0") == (3, [5, 5])
+    # grouped: the vertices are the edge ends, so (7,7), outside the vertex table, is reached
+    assert one(conn, "SELECT weight, parent FROM sssp_mult_gr WHERE id = '{7,7}' AND grp1 = 0") == (4, [6, 6])
+    for bad, message in [("ARRAY[0]", "same number|is not a vertex"), ("0", "several columns")]:
+        with pytest.raises(E.InvalidParameterValue, match=message), conn.transaction():
+            conn.execute("SELECT indb_ml.graph_sssp('vertex_mult','[id1,id2]','edge_mult','src=[src1,src2], "
+                         f"dest=[dest1,dest2]',{bad},'bad')")
+    with pytest.raises(E.InvalidParameterValue, match="same number of columns"), conn.transaction():
+        conn.execute("SELECT indb_ml.graph_sssp('vertex_mult','[id1,id2]','edge_mult','src=[src1], "
+                     "dest=[dest1,dest2]',ARRAY[0,0],'bad')")
+    conn.commit()  # the copies with the packed ids are temporary tables dropped at commit
+    assert one(conn, "SELECT count(*) FROM pg_class WHERE relname LIKE '\\_indb\\_ml\\_graph%'") == 0
+
+
+# ---- graph_apsp: graph/test/apsp.sql_in ----------------------------------------------------------
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_apsp_madlib_test_file(postgresql, plan):
+    conn = postgresql
+    path_tables(conn, dest='"DEST"')
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.graph_apsp('vertex',NULL,'\"EDGE\"','dest=\"DEST\"','out')")
+    assert one(conn, "SELECT weight, parent FROM out WHERE src = 0 AND \"DEST\" = 7") == (4, 6)
+    assert one(conn, "SELECT weight, parent FROM out WHERE src = 3 AND \"DEST\" = 4") == (11, 0)
+    conn.execute("SELECT indb_ml.graph_apsp_get_path('out',0,7,'out_path')")
+    assert one(conn, "SELECT path FROM out_path") == [0, 2, 5, 6, 7]
+    conn.execute("SELECT indb_ml.graph_apsp('vertex',NULL,'edge_gr','dest=\"DEST\"','out_gr','grp')")
+    assert one(conn, "SELECT weight, parent FROM out_gr WHERE src = 0 AND \"DEST\" = 5 AND grp = 1") == (2, 2)
+    assert conn.execute("SELECT DISTINCT grp FROM out_gr ORDER BY 1").fetchall() == [(0,), (1,)]  # 2: negative
+    # The vertex id named like the output's src or dest columns (it is no output column of graph_apsp).
+    conn.execute("ALTER TABLE vertex RENAME COLUMN id TO src")
+    conn.execute("SELECT indb_ml.graph_apsp('vertex','src','edge_gr','dest=\"DEST\"','out_src','grp')")
+    conn.execute("ALTER TABLE vertex RENAME COLUMN src TO \"DEST\"")
+    conn.execute("SELECT indb_ml.graph_apsp('vertex','\"DEST\"','edge_gr','dest=\"DEST\"','out_dest','grp')")
+    assert conn.execute("SELECT * FROM out_src ORDER BY 1, 2, 3").fetchall() \
+        == conn.execute("SELECT * FROM out_dest ORDER BY 1, 2, 3").fetchall()
+    conn.execute("ALTER TABLE vertex RENAME COLUMN \"DEST\" TO id")
+    conn.execute("CREATE TABLE v2 AS SELECT (id+992147483647)::bigint as id FROM vertex")
+    conn.execute("CREATE TABLE e2 AS SELECT (src+992147483647)::bigint as src, (\"DEST\"+992147483647)::bigint as "
+                 "dest, weight FROM \"EDGE\"")
+    conn.execute("SELECT indb_ml.graph_apsp('v2',NULL,'e2',NULL,'pg_temp.out2')")
+    conn.execute("SELECT indb_ml.graph_apsp_get_path('pg_temp.out2',992147483647,992147483652,'pg_temp.out2_path')")
+    assert one(conn, "SELECT path FROM pg_temp.out2_path") == [992147483647, 992147483649, 992147483652]
+    conn.execute("DELETE FROM \"EDGE\" WHERE \"DEST\" = 7")
+    conn.execute("SELECT indb_ml.graph_apsp('vertex',NULL,'\"EDGE\"','dest=\"DEST\"','out_inf')")
+    assert one(conn, "SELECT count(*) FROM out_inf WHERE parent IS NULL") == 0
+    # 7 is no edge end any more: the vertices are 0..6, and only the pairs with a path have a row
+    reach = {s: sssp_oracle([e for e in EDGE_LIST if e[1] != 7], s) for s in range(7)}
+    assert sorted(conn.execute("SELECT src, \"DEST\", weight FROM out_inf").fetchall()) == sorted(
+        (s, d, w) for s in reach for d, w in reach[s].items())
+    conn.execute("SELECT indb_ml.graph_apsp_get_path('out_inf',0,5,'out_inf_path')")
+    assert one(conn, "SELECT path FROM out_inf_path") == [0, 2, 5]
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_apsp_madlib_multi_column_ids(postgresql, plan):
+    conn = postgresql
+    path_tables(conn)
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.graph_apsp('vertex_mult','[id1,id2]','edge_mult','src=[src1,src2], "
+                 "dest=[dest1,dest2]','apsp_mult_col_out')")
+    assert one(conn, "SELECT weight, parent FROM apsp_mult_col_out WHERE src = ARRAY[0,0]::BIGINT[] AND "
+                     "dest = ARRAY[7,7]::BIGINT[]") == (4, [6, 6])
+    # (7,7) is an edge end but not in the vertex table: no (7,7) row of its own (MADlib's)
+    assert one(conn, "SELECT count(*) FROM apsp_mult_col_out WHERE src = '{7,7}'") == 0
+    conn.execute("SELECT indb_ml.graph_apsp_get_path('apsp_mult_col_out',ARRAY[0,0],ARRAY[7,7],'apsp_mult_path')")
+    assert one(conn, "SELECT path FROM apsp_mult_path") == [[0, 0], [2, 2], [5, 5], [6, 6], [7, 7]]
+    conn.execute("SELECT indb_ml.graph_apsp('vertex_mult','[id1,id2]','edge_mult_gr2','src=[src1,src2], "
+                 "dest=[dest1,dest2]','apsp_mult_gr','grp1,grp2')")
+    assert one(conn, "SELECT parent FROM apsp_mult_gr WHERE src = ARRAY[0,0]::BIGINT[] AND "
+                     "dest = ARRAY[5,5]::BIGINT[] AND grp1 = 1 AND grp2 = 0") == [2, 2]
+    assert one(conn, "SELECT count(*) FROM apsp_mult_gr WHERE dest = ARRAY[7,7]::BIGINT[] AND grp1 = 1") == 0
+
+
+# ---- graph_bfs: graph/test/bfs.sql_in -------------------------------------------------------------
+
+BFS_EDGES = "(0,5,1),(1,0,1),(1,3,1),(2,6,1),(3,4,1),(3,5,1),(4,2,1),(8,9,1),(9,10,1),(9,11,1),(10,8,1)"
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_bfs_madlib_test_file(postgresql, plan):
+    conn = postgresql
+    conn.execute(f"""
+        CREATE TABLE vertex (id INTEGER); INSERT INTO vertex SELECT generate_series(0, 11);
+        CREATE TABLE "EDGE" ("SRC" INTEGER, dest INTEGER, weight DOUBLE PRECISION);
+        INSERT INTO "EDGE" VALUES {BFS_EDGES};
+        CREATE TABLE edge_grp (g1 INTEGER, g2 TEXT, "SRC" INTEGER, dest INTEGER, weight DOUBLE PRECISION);
+        INSERT INTO edge_grp SELECT 100, 'a', * FROM "EDGE";
+        INSERT INTO edge_grp SELECT 100, 'b', * FROM "EDGE";
+        INSERT INTO edge_grp SELECT 202, 'c', * FROM "EDGE" WHERE "SRC" >= 8;
+        INSERT INTO edge_grp SELECT NULL, 'b', * FROM "EDGE" WHERE "SRC" >= 8;
+    """)
+    use_plan(conn, plan)
+
+    def bfs(args: str):
+        conn.execute("DROP TABLE IF EXISTS out_frombfs, out_frombfs_summary")
+        conn.execute("SELECT indb_ml.graph_bfs(" + args + ")")
+        return conn.execute("SELECT id, dist, parent FROM out_frombfs ORDER BY dist, id").fetchall()
+
+    got = bfs("'vertex',NULL,'\"EDGE\"','src=\"SRC\"',3,'out_frombfs'")
+    assert [(i, p) for i, d, p in got if d == 1] == [(1, 3), (4, 3), (5, 3)] and max(d for _, d, _ in got) == 3
+    # bfs.sql_in's commented expected output, and the documented one: the source is its own parent
+    assert got == [(3, 0, 3), (1, 1, 3), (4, 1, 3), (5, 1, 3), (0, 2, 1), (2, 2, 4), (6, 3, 2)]
+    assert bfs("'vertex',NULL,'\"EDGE\"','src=\"SRC\"',7,'out_frombfs'") == []  # 7 is on no edge
+    got = bfs("'vertex',NULL,'\"EDGE\"','src=\"SRC\"',8,'out_frombfs',NULL,FALSE,NULL")
+    assert got == [(8, 0, 8), (9, 1, 8), (10, 1, 8), (11, 2, 9)]
+    # directed; 'src="SRC",dest': a key without a value keeps the default
+    got = bfs("'vertex','id','\"EDGE\"','src=\"SRC\",dest',3,'out_frombfs',NULL,TRUE,NULL")
+    assert [(i, p) for i, d, p in got if d == 1] == [(4, 3), (5, 3)] and len(got) == 5
+    assert bfs("'vertex','id','\"EDGE\"','src=\"SRC\",dest',7,'out_frombfs',NULL,TRUE,NULL") == []
+    got = bfs("'vertex',NULL,'\"EDGE\"','src=\"SRC\"',8,'out_frombfs',NULL,TRUE")
+    assert [i for i, d, _ in got if d == 2] == [10, 11]
+    got = bfs("'vertex','id','\"EDGE\"','src=\"SRC\",dest',3,'out_frombfs',2,FALSE")
+    assert max(d for _, d, _ in got) == 2 and len(got) == 6
+    got = bfs("'vertex',NULL,'\"EDGE\"','src=\"SRC\"',3,'out_frombfs',2,TRUE")
+    assert max(d for _, d, _ in got) == 2 and len(got) == 4
+    # grouping: the rows with a NULL g1 form no group (MADlib's); 202/'c' has no edge at vertex 3
+    conn.execute("DROP TABLE IF EXISTS out_frombfs, out_frombfs_summary")
+    conn.execute("SELECT indb_ml.graph_bfs('vertex',NULL,'edge_grp','src=\"SRC\"',3,'out_frombfs',NULL,NULL,'g1,g2')")
+    assert one(conn, "SELECT count(*) FROM out_frombfs") == 14
+    assert one(conn, "SELECT count(*) FROM out_frombfs WHERE g2 = 'a'") == 7
+    for g2 in ("a", "b"):
+        assert conn.execute("SELECT id, parent FROM out_frombfs WHERE dist = 2 AND g1 = 100 AND g2 = %s ORDER BY id",
+                            [g2]).fetchall() == [(0, 1), (2, 4)]
+    assert conn.execute("SELECT min(g1), max(g1) FROM out_frombfs GROUP BY g1, g2").fetchall() == [(100, 100)] * 2
+    # the vertex id named like the edges' source column
+    conn.execute("ALTER TABLE vertex RENAME COLUMN id TO \"SRC\"")
+    conn.execute("SELECT indb_ml.graph_bfs('vertex','\"SRC\"','edge_grp','src=\"SRC\"',3,'out_s',NULL,NULL,'g1')")
+    assert one(conn, "SELECT count(*) FROM out_s") == 7  # g1 = 100 (a and b together), from vertex 3
+    conn.execute("ALTER TABLE vertex RENAME COLUMN \"SRC\" TO id")
+    conn.execute("CREATE TABLE v2 AS SELECT (id+992147483647)::bigint as id FROM vertex")
+    conn.execute("CREATE TABLE e2 AS SELECT (\"SRC\"+992147483647)::bigint as src, (dest+992147483647)::bigint as "
+                 "dest FROM \"EDGE\"")
+    conn.execute("SELECT indb_ml.graph_bfs('v2',NULL,'e2',NULL,992147483650,'pg_temp.out2')")
+    assert one(conn, "SELECT count(*) FROM pg_temp.out2") == 7
+    got = bfs("'vertex',NULL,'\"EDGE\"','src=\"SRC\"',3,'out_frombfs'")
+    assert one(conn, "SELECT count(*) FROM out_frombfs WHERE parent IS NULL") == 0

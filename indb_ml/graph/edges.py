@@ -30,16 +30,26 @@ run: :func:`indb_ml.graph.plan.choose`; the relational plan's validated temp tab
 Rules (documented for users in the README):
 
 * ``edge_args`` is MADlib's ``'src=col, dest=col, weight=col'``; the defaults are the columns
-  ``src``, ``dest`` and ``weight``; an unknown or repeated key is an error. Values are column
-  names, plain (case-folded, as SQL does) or double-quoted.
+  ``src``, ``dest`` and ``weight``; an unknown or repeated key is an error; a key without a value
+  (``'src=a, dest'``, as MADlib's tests write it) keeps the default. Values are column names,
+  plain (case-folded, as SQL does) or double-quoted.
 * Vertex ids are integers (smallint, integer, bigint) or text (text, varchar, char); the vertex
-  column and both edge columns must be of the same kind. An empty vertex table, duplicate vertex
-  ids, NULL ids, NULL or non-finite weights, and edges whose ends are not in the vertex table are
-  errors that say how many. Text ids are ordered bytewise (``COLLATE "C"``).
+  column and both edge columns must be of the same kind. MADlib's multi-column ids
+  (``vertex_id => '[a, b]'``, ``edge_args => 'src=[s1, s2], dest=[d1, d2]'``) become one ``bigint[]``
+  id named ``id`` (``src``, ``dest`` in the edge table), as MADlib names them: the columns are
+  copied once into temporary tables (dropped at commit) that the algorithms read instead.
+  Such ids are handled like text ids (ordered by their text form).
+* An empty vertex table, duplicate vertex ids, NULL vertex ids and non-finite weights are errors
+  that say how many. Edges with a NULL ``src`` or ``dest`` (or a NULL weight, where weights are
+  read), and with grouping, a NULL grouping value, are skipped, as MADlib's joins skip them.
+  ``vertices="table"`` (the default): edges whose ends are not in the vertex table are an error;
+  ``vertices="union"`` (the path functions, whose MADlib versions take their vertices from the
+  edges): the graph's ids are the vertex table's and every edge end (``Graph.in_table`` tells
+  which are the vertex table's). Text ids are ordered bytewise (``COLLATE "C"``).
 * Duplicate edges are kept as parallel edges (weights add up in ``adjacency()``) and self-loops
   are kept; each algorithm documents what that means for it.
 * ``grouping_cols`` are columns of the edge table: one graph per distinct value, over all the
-  vertices of the vertex table (so every vertex appears in every group's output).
+  vertices (each algorithm decides, MADlib's way, which of them its group's output lists).
 * The load is one statement over the vertex table and one over the edge table: integer ids come
   back as raw ``int8[]`` bodies decoded by ``np.frombuffer`` and matched to positions with
   ``np.searchsorted``; text ids are matched to positions by a hash join in SQL. Python never
@@ -50,6 +60,7 @@ Rules (documented for users in the README):
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -66,38 +77,63 @@ from indb_ml.kernels.graph import FLOAT8_OID, INT4_OID, INT8_OID, adjacency, arr
 EDGE_DEFAULTS = {"src": "src", "dest": "dest", "weight": "weight"}
 INTEGER_TYPES = {"int2", "int4", "int8"}
 NUMERIC_TYPES = {"int2", "int4", "int8", "float4", "float8", "numeric"}
+MULTI_ID_TYPE = "bigint[]"  # MADlib's type for multi-column vertex ids
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
-_PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(" + _IDENT + r")\s*(,|$)")
+_VALUE = _IDENT + r"|\[\s*" + _IDENT + r"(?:\s*,\s*" + _IDENT + r")*\s*\]"
+_PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*(" + _VALUE + r")?)?\s*(,|$)")
+_names = itertools.count(1)
 
 
-def parse_edge_args(text: str | None, keys: Sequence[str] = ("src", "dest", "weight"),
-                    defaults: dict | None = None) -> dict:
-    """MADlib's ``edge_args``: ``'src=a, dest="B b", weight=w'`` -> ``{'src': 'a', 'dest': 'B b', ...}``.
+def _name(raw: str) -> str:
+    return raw[1:-1].replace('""', '"') if raw.startswith('"') else raw.lower()
 
-    >>> parse_edge_args('src = from_id, dest="To"')
-    {'src': 'from_id', 'dest': 'To', 'weight': 'weight'}
-    """
-    values = {k: (defaults or EDGE_DEFAULTS).get(k) for k in keys}
+
+def _value(raw: str):
+    """A column name, or a tuple of names for MADlib's ``[a, b]`` (multi-column ids)."""
+    if raw.startswith("["):
+        return tuple(_name(m.group(0)) for m in re.finditer(_IDENT, raw[1:-1]))
+    return _name(raw)
+
+
+def given_edge_args(text: str | None, keys: Sequence[str] = ("src", "dest", "weight")) -> dict:
+    """The keys ``edge_args`` names, with their values (None for a key without a value)."""
+    given: dict = {}
     if text is None or not text.strip():
-        return values
-    seen, pos = set(), 0
+        return given
+    pos = 0
     while pos < len(text):
         m = _PAIR.match(text, pos)
-        if not m:
+        if not m or m.end() == pos:
             raise InputError(f"cannot parse edge_args {text!r} at position {pos + 1}",
                              hint="use 'src=column, dest=column' with keys: " + ", ".join(keys),
                              sqlstate=InputError.SYNTAX)
         key, raw = m.group(1).lower(), m.group(2)
         if key not in keys:
             raise InputError(f"unknown key {key!r} in edge_args", hint="known: " + ", ".join(keys))
-        if key in seen:
+        if key in given:
             raise InputError(f"key {key!r} is given twice in edge_args")
-        seen.add(key)
-        values[key] = raw[1:-1].replace('""', '"') if raw.startswith('"') else raw.lower()
+        given[key] = None if raw is None else _value(raw)
         pos = m.end()
         if m.group(3) == "," and not text[pos:].strip():
             raise InputError(f"edge_args {text!r} ends with a comma", sqlstate=InputError.SYNTAX)
+    return given
+
+
+def parse_edge_args(text: str | None, keys: Sequence[str] = ("src", "dest", "weight"),
+                    defaults: dict | None = None) -> dict:
+    """MADlib's ``edge_args``: ``'src=a, dest="B b", weight=w'`` -> ``{'src': 'a', 'dest': 'B b', ...}``;
+    a key without a value keeps its default; ``[a, b]`` gives a tuple (multi-column ids).
+
+    >>> parse_edge_args('src = from_id, dest="To"')
+    {'src': 'from_id', 'dest': 'To', 'weight': 'weight'}
+    >>> parse_edge_args('src=[a, "B"], dest')
+    {'src': ('a', 'B'), 'dest': 'dest', 'weight': 'weight'}
+    """
+    values = {k: (defaults or EDGE_DEFAULTS).get(k) for k in keys}
+    for key, value in given_edge_args(text, keys).items():
+        if value is not None:
+            values[key] = value
     return values
 
 
@@ -112,11 +148,21 @@ class GraphSpec:
     dest: str
     weight: str | None  # None: unweighted
     group_cols: tuple
-    id_kind: str  # 'int' or 'text'
-    id_type: str  # format_type of the vertex id column, e.g. 'integer', 'text'
+    id_kind: str  # 'int' or 'text' (multi-column ids are handled as text)
+    id_type: str  # format_type of the vertex id column, e.g. 'integer', 'text', 'bigint[]'
+    shown: tuple = ()  # (vertex table, edge table) as the user named them, when the relations are copies
+    weight_type: str = "double precision"  # format_type of the weight column (MADlib's path weights keep it)
 
     def label(self) -> str:
-        return f"{self.edge.schema}.{self.edge.name}"
+        return self.shown[1] if self.shown else f"{self.edge.schema}.{self.edge.name}"
+
+    def vertex_label(self) -> str:
+        return self.shown[0] if self.shown else f"{self.vertex.schema}.{self.vertex.name}"
+
+    @property
+    def multi(self) -> bool:
+        """MADlib's multi-column ids (``'[a, b]'``): one bigint[] id per vertex."""
+        return self.id_type == MULTI_ID_TYPE and bool(self.shown)
 
 
 @dataclass
@@ -128,6 +174,7 @@ class Graph:
     src: np.ndarray
     dst: np.ndarray
     weight: np.ndarray | None = None
+    in_table: np.ndarray | None = None  # bool per id: in the vertex table (vertices="union"; else all are)
     _index: dict | None = field(default=None, repr=False)
 
     @property
@@ -161,6 +208,13 @@ class Graph:
             return self.ids[positions]
         return [self.ids[i] for i in positions.tolist()]
 
+    def touched(self) -> np.ndarray:
+        """bool per id: an end of one of this graph's edges (MADlib's vertices of a group)."""
+        mask = np.zeros(self.n, dtype=bool)
+        mask[self.src] = True
+        mask[self.dst] = True
+        return mask
+
 
 def resolve_graph(sess: Session, vertex_table: str, vertex_id: str | None, edge_table: str, edge_args: str | None,
                   grouping_cols: str | None = None, weighted: bool | None = False, what: str = "graph",
@@ -172,29 +226,40 @@ def resolve_graph(sess: Session, vertex_table: str, vertex_id: str | None, edge_
                          hint=f"SELECT indb_ml.{what}() shows the usage")
     vertex = resolve_source(sess, vertex_table, "vertex_table")
     edge = resolve_source(sess, edge_table, "edge_table")
-    vid = _one_name(vertex_id or "id", "vertex_id")
+    vid = _id_columns(vertex_id if vertex_id and vertex_id.strip() else "id")
     keys = tuple(edge_keys) if edge_keys else ("src", "dest", "weight")  # MADlib accepts weight= everywhere
     args = parse_edge_args(edge_args, keys)
-    named_weight = bool(edge_args) and re.search(r"(^|,)\s*weight\s*=", edge_args, re.I) is not None
+    if isinstance(args.get("weight"), tuple):
+        raise InputError(f"{what}: weight in edge_args {edge_args!r} must name one column")
+    named_weight = "weight" in given_edge_args(edge_args, keys)
     weight = args.get("weight") if (weighted or (weighted is None and named_weight)) else None
+    groups = tuple(sqlexpr.parse_name_list(grouping_cols)) if grouping_cols and grouping_cols.strip() else ()
     vcols = _columns(sess, vertex)
     ecols = _columns(sess, edge)
+    shown: tuple = ()
+    if any(isinstance(x, tuple) for x in (vid, args["src"], args["dest"])):  # MADlib's '[a, b]' ids
+        shown = (f"{vertex.schema}.{vertex.name}", f"{edge.schema}.{edge.name}")
+        vertex, edge = _composite(sess, vertex, vcols, vid, edge, ecols, args, what)
+        vid, args["src"], args["dest"] = "id", "src", "dest"
+        vcols, ecols = _columns(sess, vertex), _columns(sess, edge)
     vtype = _need(vcols, vid, vertex, "vertex_id")
     stype = _need(ecols, args["src"], edge, "src column")
     dtype = _need(ecols, args["dest"], edge, "dest column")
     kinds = {_kind(t) for t in (vtype, stype, dtype)}
+    if shown:
+        kinds = {"text"}  # bigint[] ids: compared, hashed and ordered by their text form
     if None in kinds or len(kinds) > 1:
         raise InputError(
             f"{what}: vertex ids must all be integers or all text: vertex_id {vid} is {vtype[1]}, "
             f"src {args['src']} is {stype[1]}, dest {args['dest']} is {dtype[1]}",
             hint="use smallint/integer/bigint or text/varchar for the vertex id and both edge columns",
             sqlstate=InputError.DATATYPE_MISMATCH)
+    wtype = ("float8", "double precision")
     if weight is not None:
         wtype = _need(ecols, weight, edge, "weight column")
         if wtype[0] not in NUMERIC_TYPES:
             raise InputError(f"{what}: weight column {weight} is {wtype[1]}, not a number",
                              sqlstate=InputError.DATATYPE_MISMATCH)
-    groups = tuple(sqlexpr.parse_name_list(grouping_cols)) if grouping_cols and grouping_cols.strip() else ()
     for g in groups:
         _need(ecols, g, edge, "grouping column")
     if len(set(groups)) < len(groups):
@@ -203,26 +268,74 @@ def resolve_graph(sess: Session, vertex_table: str, vertex_id: str | None, edge_
     if clash:
         raise InputError(f"{what}: grouping column {sorted(clash)[0]!r} clashes with an output column name",
                          hint="rename the column in a view over the edge table")
-    return GraphSpec(vertex, vid, edge, args["src"], args["dest"], weight, groups, kinds.pop(), vtype[1])
+    return GraphSpec(vertex, vid, edge, args["src"], args["dest"], weight, groups, kinds.pop(), vtype[1], shown,
+                     wtype[1])
+
+
+def _id_columns(text: str):
+    """``'id'`` -> 'id'; MADlib's ``'[id1, id2]'`` -> ('id1', 'id2')."""
+    stripped = text.strip()
+    if stripped.startswith("[") and stripped.endswith("]"):
+        try:
+            return tuple(sqlexpr.parse_name_list(stripped[1:-1]))
+        except InputError as exc:
+            raise InputError(f"vertex_id {text!r} is not a list of column names: {exc.message}") from None
+    return _one_name(text, "vertex_id")
+
+
+def _composite(sess: Session, vertex: Relation, vcols: dict, vid, edge: Relation, ecols: dict, args: dict,
+               what: str) -> tuple[Relation, Relation]:
+    """MADlib's multi-column ids: copies of the tables (temporary, dropped at commit) with the id
+    columns packed into one bigint[] each (``id``; ``src`` and ``dest``), as MADlib's views do,
+    and the edge table's other columns (weight, grouping) as they are."""
+    parts = {"vertex_id": vid, "src": args["src"], "dest": args["dest"]}
+    lists = {k: (v if isinstance(v, tuple) else (v,)) for k, v in parts.items()}
+    if len({len(v) for v in lists.values()}) != 1:
+        raise InputError(f"{what}: vertex_id {vid!r}, src {args['src']!r} and dest {args['dest']!r} must list "
+                         "the same number of columns",
+                         hint="e.g. vertex_id '[a, b]' with 'src=[s1, s2], dest=[d1, d2]'")
+    for key, names in lists.items():
+        cols, rel = (vcols, vertex) if key == "vertex_id" else (ecols, edge)
+        for name in names:
+            if _kind(_need(cols, name, rel, key + " column")) != "int" or cols[name][0] not in INTEGER_TYPES:
+                raise InputError(f"{what}: multi-column vertex ids must be integers: {name} is {cols[name][1]}",
+                                 sqlstate=InputError.DATATYPE_MISMATCH)
+    n = next(_names)
+    vname, ename = f"_indb_ml_graph_ids_{n}", f"_indb_ml_graph_edges_{n}"
+
+    def packed(alias: str, names: tuple) -> str:
+        return "ARRAY[" + ", ".join(alias + "." + sess.ident(c) for c in names) + "]::int8[]"
+
+    sess.execute("CREATE TEMPORARY TABLE " + sess.ident(vname) + " ON COMMIT DROP AS SELECT "
+                 + packed("v", lists["vertex_id"]) + " AS id FROM " + vertex.sql(sess) + " v")
+    others = [c for c in ecols if c not in ("src", "dest")]
+    sess.execute("CREATE TEMPORARY TABLE " + sess.ident(ename) + " ON COMMIT DROP AS SELECT "
+                 + packed("e", lists["src"]) + " AS src, " + packed("e", lists["dest"]) + " AS dest"
+                 + "".join(", e." + sess.ident(c) for c in others) + " FROM " + edge.sql(sess) + " e")
+    return (resolve_source(sess, "pg_temp." + sess.ident(vname), "vertex_table"),
+            resolve_source(sess, "pg_temp." + sess.ident(ename), "edge_table"))
 
 
 def load_graphs(sess: Session, spec_or_vertex_table, vertex_id: str | None = None, edge_table: str | None = None,
                 edge_args: str | None = None, grouping_cols: str | None = None,
-                weighted: bool | None = False) -> list[Graph]:
-    """Every group's :class:`Graph` (sorted by group key; one graph without grouping)."""
+                weighted: bool | None = False, vertices: str = "table") -> list[Graph]:
+    """Every group's :class:`Graph` (sorted by group key; one graph without grouping). ``vertices``:
+    'table' (ids = the vertex table's; an edge to a missing vertex is an error) or 'union' (ids =
+    the vertex table's and every edge end; ``Graph.in_table`` marks the vertex table's)."""
     if isinstance(spec_or_vertex_table, GraphSpec):
         spec = spec_or_vertex_table
     else:
         spec = resolve_graph(sess, spec_or_vertex_table, vertex_id, edge_table, edge_args, grouping_cols, weighted)
-    ids = _load_vertices(sess, spec)
+    table_ids = _load_vertices(sess, spec)
+    ids, in_table = table_ids, None
+    if vertices == "union":
+        ids, in_table = _union_ids(sess, spec, table_ids)
     rows = _load_edges(sess, spec, ids)
     graphs = []
     for r in rows:
         if r["nulls"]:
-            raise InputError(f"edge table {spec.label()} has {r['nulls']} edges with a NULL "
-                             + ("src, dest or weight" if spec.weight else "src or dest")
-                             + _in_group(r["gkey"]), hint="delete them or filter them out in a view",
-                             sqlstate="23502")
+            sess.debug(f"graph: {r['nulls']} edges of {spec.label()}{_in_group(r['gkey'])} with a NULL end"
+                       + (" or weight" if spec.weight else "") + " skipped")
         if spec.id_kind == "int":
             ends = np.concatenate([array_from_body(r["src"], INT8_OID), array_from_body(r["dst"], INT8_OID)])
             src, dst = np.split(_positions(spec, ids, ends, r["gkey"]), 2)
@@ -235,11 +348,45 @@ def load_graphs(sess: Session, spec_or_vertex_table, vertex_id: str | None = Non
         if weight is not None and not np.isfinite(weight).all():
             raise InputError(f"edge table {spec.label()} has a weight that is NaN or infinite" + _in_group(r["gkey"]),
                              sqlstate=InputError.INVALID_PARAMETER)
-        graphs.append(Graph(r["gkey"], ids, src, dst, weight))
+        graphs.append(Graph(r["gkey"], ids, src, dst, weight, in_table))
     if not graphs and not spec.group_cols:
         empty = np.empty(0, dtype=np.int64)
-        graphs.append(Graph(None, ids, empty, empty.copy(), np.empty(0) if spec.weight else None))
+        graphs.append(Graph(None, ids, empty, empty.copy(), np.empty(0) if spec.weight else None, in_table))
     return graphs
+
+
+def _union_ids(sess: Session, spec: GraphSpec, table_ids):
+    """The vertex table's ids and every (usable) edge end, sorted; and which are the table's."""
+    s, d = "e." + sess.ident(spec.src), "e." + sess.ident(spec.dest)
+    keep = edge_filter(sess, spec)
+    if spec.id_kind == "int":
+        row = sess.one("SELECT indb_ml._int8_array_bytes(pg_catalog.array_agg(DISTINCT x), ''::bytea) AS ends FROM "
+                       "(SELECT " + s + "::int8 AS x FROM " + spec.edge.sql(sess) + " e WHERE " + keep + " UNION ALL "
+                       "SELECT " + d + "::int8 FROM " + spec.edge.sql(sess) + " e WHERE " + keep + ") q")
+        ends = array_from_body(row["ends"], INT8_OID)
+        ids = np.union1d(table_ids, ends)
+        return ids, np.isin(ids, table_ids, assume_unique=True)
+    rows = sess.execute("SELECT DISTINCT x FROM (SELECT " + s + "::text AS x FROM " + spec.edge.sql(sess) + " e WHERE "
+                        + keep + " UNION ALL SELECT " + d + "::text FROM " + spec.edge.sql(sess) + " e WHERE " + keep
+                        + ") q WHERE NOT (x = ANY($1::text[]))", [table_ids], ["text[]"])
+    extra = [r["x"] for r in rows]
+    if not extra:
+        return table_ids, np.ones(len(table_ids), dtype=bool)
+    # Bytewise order, as COLLATE "C" sorts (the loader's order): UTF-8 bytes compare like code points.
+    ids = sorted(table_ids + extra, key=lambda v: v.encode())
+    known = set(table_ids)
+    return ids, np.array([v in known for v in ids], dtype=bool)
+
+
+def edge_filter(sess: Session, spec: GraphSpec, alias: str = "e", weighted: bool | None = None) -> str:
+    """The edges an algorithm reads, MADlib's way: both ends (and the weight, when read) not NULL,
+    and with grouping, no NULL grouping value (MADlib's joins on the groups skip those)."""
+    a = alias + "."
+    test = [a + sess.ident(spec.src) + " IS NOT NULL", a + sess.ident(spec.dest) + " IS NOT NULL"]
+    if spec.weight and (weighted is None or weighted):
+        test.append(a + sess.ident(spec.weight) + " IS NOT NULL")
+    test += [a + sess.ident(g) + " IS NOT NULL" for g in spec.group_cols]
+    return "(" + " AND ".join(test) + ")"
 
 
 def group_label(key: str | None) -> str:
@@ -290,7 +437,8 @@ def _insert(sess: Session, spec: GraphSpec, out: Relation, key, ids, cols) -> No
     for _, value in cols:
         unnest.append(_array_param(value, add))
     names = ["c" + str(i) for i in range(len(unnest))]
-    exprs = ["r." + sess.ident(g) for g in spec.group_cols] + ["u.c0"]
+    exprs = ["r." + sess.ident(g) for g in spec.group_cols]
+    exprs.append("u.c0" if spec.id_kind == "int" else "u.c0::" + spec.id_type)  # text ids travel as text[]
     for i, ((_, sqltype), value) in enumerate(cols, start=1):
         ref = "u.c" + str(i)
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
@@ -330,7 +478,7 @@ def _columns(sess: Session, rel: Relation) -> dict:
         "SELECT a.attname, bt.typname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS shown "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "JOIN pg_catalog.pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END "
-        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         [rel.sql(sess)], ["text"])
     return {r["attname"]: (r["typname"], r["shown"]) for r in rows}
 
@@ -376,14 +524,14 @@ def _load_vertices(sess: Session, spec: GraphSpec):
         dups = [a for a, b in zip(ids[1:], ids[:-1]) if a == b] if len(set(ids)) < len(ids) else []
         dup_example, n_dup = (dups[0] if dups else None), len(dups)
     if row["nulls"]:
-        raise InputError(f"vertex table {spec.vertex.schema}.{spec.vertex.name} has {row['nulls']} NULL ids "
+        raise InputError(f"vertex table {spec.vertex_label()} has {row['nulls']} NULL ids "
                          f"in column {spec.vertex_id}", hint="delete them or filter them out in a view",
                          sqlstate="23502")
     if len(ids) == 0:
-        raise InputError(f"vertex table {spec.vertex.schema}.{spec.vertex.name} has no vertices",
+        raise InputError(f"vertex table {spec.vertex_label()} has no vertices",
                          sqlstate=InputError.NO_DATA)
     if n_dup:
-        raise InputError(f"vertex table {spec.vertex.schema}.{spec.vertex.name} has duplicate ids in column "
+        raise InputError(f"vertex table {spec.vertex_label()} has duplicate ids in column "
                          f"{spec.vertex_id} (e.g. {dup_example!r}, {n_dup} duplicates)",
                          hint="vertex ids must be unique", sqlstate="23505")
     return ids
@@ -399,11 +547,11 @@ def _group_key_sql(sess: Session, spec: GraphSpec, alias: str = "e") -> str:
 def _load_edges(sess: Session, spec: GraphSpec, ids):
     """One statement over the edge table: per group, NULL counts and the packed edge arrays."""
     s, d = "e." + sess.ident(spec.src), "e." + sess.ident(spec.dest)
-    null_test = s + " IS NULL OR " + d + " IS NULL"
-    if spec.weight:
-        null_test += " OR e." + sess.ident(spec.weight) + " IS NULL"
-    ok = "NOT (" + null_test + ")"
+    ok = edge_filter(sess, spec)
+    null_test = "NOT " + ok
     group_by = (" GROUP BY " + ", ".join("e." + sess.ident(g) for g in spec.group_cols)) if spec.group_cols else ""
+    if spec.group_cols:  # edges of a NULL group belong to no group (MADlib's joins on the groups skip them)
+        group_by = " WHERE " + " AND ".join("e." + sess.ident(g) + " IS NOT NULL" for g in spec.group_cols) + group_by
 
     def w(keep: str) -> str:
         if not spec.weight:
@@ -465,5 +613,5 @@ def _positions(spec: GraphSpec, ids: np.ndarray, values: np.ndarray, gkey) -> np
 
 def _missing_error(spec: GraphSpec, count: int, example, gkey) -> InputError:
     return InputError(f"edge table {spec.label()} has {count} edge ends that are not in vertex table "
-                      f"{spec.vertex.schema}.{spec.vertex.name} (e.g. vertex {example})" + _in_group(gkey),
+                      f"{spec.vertex_label()} (e.g. vertex {example})" + _in_group(gkey),
                       hint="add the missing vertices or delete those edges", sqlstate="23503")

@@ -125,7 +125,7 @@ def _check_personalization(sess, spec, pers: list) -> None:
 
 def _unknown_vertex(spec, v) -> InputError:
     return InputError(f"pagerank: personalization vertex {v} is not in vertex table "
-                      f"{spec.vertex.schema}.{spec.vertex.name}", hint="list ids of existing vertices")
+                      f"{spec.vertex_label()}", hint="list ids of existing vertices")
 
 
 def pagerank_help() -> str:

@@ -22,7 +22,7 @@ from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.graph import shards
-from indb_ml.graph.edges import GraphSpec, create_vertex_table
+from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter
 
 _names = itertools.count(1)
 
@@ -51,7 +51,8 @@ class RelGraph:
     def insert_output(self, out: Relation, select_sql: str, cols: list[str], params=(), types=()) -> None:
         """``INSERT INTO out`` the rows of ``select_sql`` (columns gkey, id, then ``cols``)."""
         sess = self.sess
-        exprs = self.group_cols_sql() + ["x.id"] + ["x." + c for c in cols]
+        exprs = self.group_cols_sql() + ["x.id" + ("" if self.spec.id_kind == "int" else "::" + self.spec.id_type)]
+        exprs += ["x." + c for c in cols]
         query = "INSERT INTO " + out.sql(sess) + " SELECT " + ", ".join(exprs) + " FROM (" + select_sql + ") x"
         if self.spec.group_cols:
             query += (" CROSS JOIN pg_catalog.jsonb_populate_record(NULL::" + self.spec.edge.sql(sess)
@@ -71,17 +72,17 @@ def prepare(sess: Session, spec: GraphSpec) -> RelGraph:
     row = sess.one("SELECT pg_catalog.count(*) FILTER (WHERE " + vid + " IS NULL) AS nulls, pg_catalog.count(" + vid
                    + ") - pg_catalog.count(DISTINCT " + vid + cast + ") AS dups FROM " + vrel)
     if row["nulls"]:
-        raise InputError(f"vertex table {spec.vertex.schema}.{spec.vertex.name} has {row['nulls']} NULL ids "
+        raise InputError(f"vertex table {spec.vertex_label()} has {row['nulls']} NULL ids "
                          f"in column {spec.vertex_id}", hint="delete them or filter them out in a view",
                          sqlstate="23502")
     if row["nulls"] is not None and not sess.one("SELECT EXISTS (SELECT 1 FROM " + vrel + ") AS e")["e"]:
-        raise InputError(f"vertex table {spec.vertex.schema}.{spec.vertex.name} has no vertices",
+        raise InputError(f"vertex table {spec.vertex_label()} has no vertices",
                          sqlstate=InputError.NO_DATA)
     if row["dups"]:
         ex = sess.one("SELECT " + vid + "::text AS x FROM " + vrel + " GROUP BY " + vid
                       + " HAVING pg_catalog.count(*) > 1 "
                       "LIMIT 1")["x"]
-        raise InputError(f"vertex table {spec.vertex.schema}.{spec.vertex.name} has duplicate ids in column "
+        raise InputError(f"vertex table {spec.vertex_label()} has duplicate ids in column "
                          f"{spec.vertex_id} (e.g. {ex!r}, {row['dups']} duplicates)",
                          hint="vertex ids must be unique", sqlstate="23505")
     if spec.group_cols:
@@ -90,15 +91,12 @@ def prepare(sess: Session, spec: GraphSpec) -> RelGraph:
     else:
         gkey = "''::text"
     w = "e." + sess.ident(spec.weight) + "::float8" if spec.weight else "1::float8"
+    # Edges with a NULL end, weight or group are skipped (MADlib's joins skip them).
     sess.execute("CREATE TEMPORARY TABLE " + _bare(g.e) + " AS SELECT " + gkey + " AS gkey, e." + sess.ident(spec.src)
                  + cast + " AS s, e." + sess.ident(spec.dest) + cast + " AS t, " + w + " AS w FROM "
-                 + spec.edge.sql(sess) + " e")
-    bad = sess.one("SELECT pg_catalog.count(*) FILTER (WHERE s IS NULL OR t IS NULL OR w IS NULL) AS nulls, "
-                   "pg_catalog.count(*) FILTER (WHERE w IN ('NaN', 'Infinity', '-Infinity')) AS nonfinite FROM " + g.e)
-    if bad["nulls"]:
-        raise InputError(f"edge table {spec.label()} has {bad['nulls']} edges with a NULL "
-                         + ("src, dest or weight" if spec.weight else "src or dest"),
-                         hint="delete them or filter them out in a view", sqlstate="23502")
+                 + spec.edge.sql(sess) + " e WHERE " + edge_filter(sess, spec))
+    bad = sess.one("SELECT pg_catalog.count(*) FILTER (WHERE w IN ('NaN', 'Infinity', '-Infinity')) AS nonfinite "
+                   "FROM " + g.e)
     if bad["nonfinite"]:
         raise InputError(f"edge table {spec.label()} has a weight that is NaN or infinite")
     sess.execute("CREATE TEMPORARY TABLE " + _bare(g.v) + "_ids AS SELECT DISTINCT " + vid + cast + " AS id FROM "
@@ -111,7 +109,7 @@ def prepare(sess: Session, spec: GraphSpec) -> RelGraph:
                     + "_ids i WHERE i.id = q.x)")
     if miss["n"]:
         raise InputError(f"edge table {spec.label()} has {miss['n']} edge ends that are not in vertex table "
-                         f"{spec.vertex.schema}.{spec.vertex.name} (e.g. vertex {miss['example']})",
+                         f"{spec.vertex_label()} (e.g. vertex {miss['example']})",
                          hint="add the missing vertices or delete those edges", sqlstate="23503")
     groups = "(SELECT DISTINCT gkey FROM " + g.e + ")" if spec.group_cols else "(SELECT ''::text AS gkey)"
     sess.execute("CREATE TEMPORARY TABLE " + _bare(g.v) + " AS SELECT g.gkey, i.id FROM " + groups + " g CROSS JOIN "

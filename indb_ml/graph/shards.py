@@ -39,7 +39,7 @@ from indb_ml.core import distributed
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
-from indb_ml.graph.edges import GraphSpec, create_vertex_table
+from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter
 
 
 def edges_distributed(sess: Session, spec: GraphSpec) -> bool:
@@ -115,7 +115,7 @@ def prepare(sess: Session, spec: GraphSpec, schema: str, style: str = "graph", s
     which also checks ``source``) and load it into distributed work tables (no rows reach Python)."""
     idt = "int8" if spec.id_kind == "int" else "text"
     g = ShardedGraph(sess, spec, schema, idt, ' COLLATE "C"' if spec.id_kind == "text" else "")
-    vid, vt = sess.ident(spec.vertex_id), f"{spec.vertex.schema}.{spec.vertex.name}"
+    vid, vt = sess.ident(spec.vertex_id), spec.vertex_label()
     row = sess.one("SELECT pg_catalog.count(*) FILTER (WHERE " + vid + " IS NULL) AS nulls, pg_catalog.count(*) AS n "
                    "FROM " + spec.vertex.sql(sess))
     if row["nulls"]:
@@ -143,26 +143,22 @@ def prepare(sess: Session, spec: GraphSpec, schema: str, style: str = "graph", s
                         "pass an id from the vertex table's " + spec.vertex_id + " column")
     s, t = "e." + sess.ident(spec.src), "e." + sess.ident(spec.dest)
     w = "e." + sess.ident(spec.weight) + "::float8" if (spec.weight and weighted) else "1::float8"
-    null_test = s + " IS NULL OR " + t + " IS NULL" + (" OR " + w + " IS NULL" if spec.weight and weighted else "")
-    bad = sess.one("SELECT pg_catalog.count(*) FILTER (WHERE " + null_test + ") AS nulls, pg_catalog.count(*) FILTER "
-                   "(WHERE " + w + " IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)) AS nonfinite FROM "
-                   + spec.edge.sql(sess) + " e")
-    if bad["nulls"]:
-        raise _fail(f"edge table {spec.label()} has {bad['nulls']} edges with a NULL "
-                    + ("src, dest or weight" if spec.weight and weighted else "src or dest"),
-                    "delete them or filter them out in a view", "23502")
+    keep = edge_filter(sess, spec, weighted=weighted)  # NULL ends, weights and groups are skipped, as MADlib
+    bad = sess.one("SELECT pg_catalog.count(*) FILTER (WHERE " + w + " IN ('NaN'::float8, 'Infinity'::float8, "
+                   "'-Infinity'::float8)) AS nonfinite FROM " + spec.edge.sql(sess) + " e WHERE " + keep)
     if bad["nonfinite"]:
         raise _fail(f"edge table {spec.label()} has a weight that is NaN or infinite")
     g.e = g.table("e", "gkey text, s " + idt + ", t " + idt + ", w float8", key="s")
     sess.execute("INSERT INTO " + g.q(g.e) + " SELECT " + g.gkey_sql() + ", " + s + "::" + idt + ", " + t + "::" + idt
-                 + ", " + w + " FROM " + spec.edge.sql(sess) + " e")
+                 + ", " + w + " FROM " + spec.edge.sql(sess) + " e WHERE " + keep)
     # Edge ends missing from the vertex table: sources by a colocated anti-join, destinations after
     # one re-hash by id (kept: pagerank's MADlib 2.1 variant asks which vertices have in-edges).
     g.ends = g.table("ends", "gkey text, id " + idt)
     sess.execute("INSERT INTO " + g.q(g.ends) + " SELECT gkey, t FROM " + g.q(g.e))
-    missing = [sess.one("SELECT pg_catalog.count(*) AS n, pg_catalog.min(x." + col + g.coll + ")::text AS ex FROM "
-                        + g.q(rel) + " x LEFT JOIN " + g.q(g.vids) + " i ON i.id = x." + col + " WHERE i.id IS NULL")
-               for rel, col in ((g.e, "s"), (g.ends, "id"))]
+    missing = [] if style == "path" else [  # the path functions take their vertices from the edges (MADlib's)
+        sess.one("SELECT pg_catalog.count(*) AS n, pg_catalog.min(x." + col + g.coll + ")::text AS ex FROM "
+                 + g.q(rel) + " x LEFT JOIN " + g.q(g.vids) + " i ON i.id = x." + col + " WHERE i.id IS NULL")
+        for rel, col in ((g.e, "s"), (g.ends, "id"))]
     count = sum(m["n"] for m in missing)
     if count:
         examples = [m["ex"] for m in missing if m["ex"] is not None]
@@ -280,75 +276,105 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, iteration_limit: int | No
 
 
 def _path_state(sess: Session, spec: GraphSpec, out: Relation, source, what: str, weighted: bool,
-                undirected: bool) -> tuple[ShardedGraph, Relation, Relation, Relation]:
+                undirected: bool) -> tuple[ShardedGraph, Relation, Relation, Relation, list]:
     """:func:`indb_ml.graph.path_relational` 's setup on the shards: edges ``pe (gkey, s, t, w)``
     (self-loops dropped, parallel edges as the lightest), the state ``st (gkey, id, d, parent, it)``
-    and the message table."""
+    over the same vertices as the plain relational plan (the vertex table's for SSSP without
+    grouping: messages to other vertices find no state row and are dropped, so those edges are not
+    followed; else each group's edge ends), the message table, and the groups left out for a
+    negative self-loop."""
     g = prepare(sess, spec, out.schema, style="path", source=source, what=what, weighted=weighted)
+    negative = []
     if weighted:
-        neg = sess.one("SELECT pg_catalog.bool_or(w < 0 AND s = t) AS neg FROM " + g.q(g.e))["neg"]
-        if neg:
+        negative = [r["gkey"] for r in sess.execute("SELECT DISTINCT gkey FROM " + g.q(g.e) + " WHERE w < 0 AND s = t")]
+        if negative and not spec.group_cols:
             from indb_ml.graph.paths import negative_cycle
             raise negative_cycle(spec, None, "graph_sssp")
     pe = g.table("pe", "gkey text, s " + g.idt + ", t " + g.idt + ", w float8", key="s")
     sess.execute("INSERT INTO " + g.q(pe) + " SELECT gkey, s, t, pg_catalog.min(w) FROM " + g.q(g.e)
-                 + " WHERE s <> t GROUP BY gkey, s, t")
+                 + " WHERE s <> t AND NOT (gkey = ANY($1::text[])) GROUP BY gkey, s, t", [negative], ["text[]"])
     if undirected:
         sess.execute("INSERT INTO " + g.q(pe) + " SELECT gkey, t, s, pg_catalog.min(w) FROM " + g.q(g.e)
                      + " WHERE s <> t GROUP BY gkey, s, t")
     st = g.table("st", "gkey text, id " + g.idt + ", d float8, parent " + g.idt + ", it integer")
     src = "$1::text::" + spec.id_type + "::" + g.idt
-    is_src = "id = " + src
-    sess.execute("INSERT INTO " + g.q(st) + " SELECT gkey, id, CASE WHEN " + is_src + " THEN 0::float8 "
-                 "ELSE 'Infinity'::float8 END, CASE WHEN " + is_src + " THEN id END, CASE WHEN " + is_src
-                 + " THEN 0 ELSE -1 END FROM " + g.q(g.v), [str(source)], ["text"])
+    starts = g.groups
+    if not weighted:  # BFS starts where the source is an end of an edge (directed: a source of one)
+        starts = [r["gkey"] for r in sess.execute("SELECT DISTINCT gkey FROM " + g.q(g.e) + " WHERE s = " + src
+                                                  + (" OR t = " + src if undirected else ""), [str(source)], ["text"])]
+    start = "x.id = " + src + " AND x.gkey = ANY($3::text[])"
+    row = ("SELECT x.gkey, x.id, CASE WHEN " + start + " THEN 0::float8 ELSE 'Infinity'::float8 END, CASE WHEN "
+           + start + " THEN x.id END, CASE WHEN " + start + " THEN 0 ELSE -1 END FROM ")
+    params, types = [str(source), negative, starts], ["text", "text[]", "text[]"]
+    if weighted and not spec.group_cols:  # the vertex table's vertices
+        sess.execute("INSERT INTO " + g.q(st) + " " + row + "(SELECT ''::text AS gkey, id FROM " + g.q(g.vids)
+                     + ") x WHERE NOT (x.gkey = ANY($2::text[]))", params, types)
+    else:  # each group's edge ends: the sources from the edges' own shards, then the destinations by id
+        sess.execute("INSERT INTO " + g.q(st) + " " + row + "(SELECT gkey, s AS id FROM " + g.q(g.e)
+                     + " GROUP BY gkey, s) x WHERE NOT (x.gkey = ANY($2::text[]))", params, types)
+        sess.execute("INSERT INTO " + g.q(st) + " " + row + "(SELECT gkey, id FROM " + g.q(g.ends)
+                     + " GROUP BY gkey, id) x WHERE NOT (x.gkey = ANY($2::text[])) AND NOT EXISTS (SELECT 1 FROM "
+                     + g.q(st) + " y WHERE y.id = x.id AND y.gkey = x.gkey)", params, types)
     msg = g.table("msg", "gkey text, id " + g.idt + ", d float8, p " + g.idt)
+    g.n = int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + g.q(st))["n"])
     g.analyze(pe, st)
-    return g, pe, st, msg
+    return g, pe, st, msg, negative
 
 
 def _write_paths(g: ShardedGraph, out: Relation, st: Relation, cols: list[tuple[str, str, str]]) -> None:
-    """``out`` from the state table, as :func:`indb_ml.graph.path_relational._write` makes it."""
+    """``out`` from the reached rows of the state table, as :func:`indb_ml.graph.path_relational._write`
+    makes it."""
     sess, spec = g.sess, g.spec
     sel = [expr + " AS " + sess.ident(name) for expr, name in zip(g.group_values(), spec.group_cols)]
     sel.append("x.id::" + spec.id_type + " AS " + sess.ident(spec.vertex_id))
     sel += [expr + "::" + typ + " AS " + sess.ident(name) for expr, name, typ in cols]
-    select = "SELECT " + ", ".join(sel) + " FROM " + g.q(st) + " x"
+    select = "SELECT " + ", ".join(sel) + " FROM " + g.q(st) + " x WHERE x.it >= 0"
     sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + select + " WITH NO DATA")
     distributed.distribute_like(sess, out, spec.vertex_id, (spec.vertex, spec.edge))
     sess.execute("INSERT INTO " + out.sql(sess) + " " + select)
 
 
-def sssp(sess: Session, spec: GraphSpec, source, out: Relation, what: str) -> None:
+def sssp(sess: Session, spec: GraphSpec, source, out: Relation, what: str) -> bool:
     """Frontier Bellman-Ford as :func:`indb_ml.graph.path_relational.sssp`: the vertices improved in
     the previous iteration send ``d + w`` along their out-edges; each target keeps its best
-    candidate (smallest distance, then smallest parent) if it improves."""
-    g, pe, st, msg = _path_state(sess, spec, out, source, what, weighted=True, undirected=False)
+    candidate (smallest distance, then smallest parent) if it improves. Returns False (nothing
+    written) when every group has a negative cycle."""
+    from indb_ml.graph.paths import negative_cycle, negative_groups
+    g, pe, st, msg, negative = _path_state(sess, spec, out, source, what, weighted=True, undirected=False)
     relax = ("UPDATE " + g.q(st) + " t SET d = c.d, parent = c.p, it = $1 FROM (SELECT DISTINCT ON (gkey, id) gkey, "
              "id, d, p FROM " + g.q(msg) + " ORDER BY gkey, id, d, p) c WHERE t.gkey = c.gkey AND t.id = c.id "
-             "AND c.d < t.d")
+             "AND c.d < t.d RETURNING t.gkey")
     send = ("INSERT INTO " + g.q(msg) + " SELECT e.gkey, e.t, x.d + e.w, e.s FROM " + g.q(st) + " x JOIN " + g.q(pe)
             + " e ON e.s = x.id AND e.gkey = x.gkey WHERE x.it = $1 - 1")
     k = 1
     while True:
         sess.execute(send, [k], ["int4"])
-        improved = sess.execute(relax, [k], ["int4"]).nrows()
+        changed = {r["gkey"] for r in sess.execute(relax, [k], ["int4"])}
         sess.execute("TRUNCATE " + g.q(msg))
-        if not improved:
+        if not changed:
             break
         if k >= g.n:  # a shortest path has at most n - 1 edges; still improving means a negative cycle
-            from indb_ml.graph.paths import negative_cycle
-            raise negative_cycle(spec, None, "graph_sssp")
+            if not spec.group_cols:
+                raise negative_cycle(spec, None, "graph_sssp")
+            negative += sorted(changed)
+            break
         k += 1
     sess.debug(f"{what}: relational Bellman-Ford on the shards, {k} iterations")
-    _write_paths(g, out, st, [("x.d", spec.weight, "float8"), ("x.parent", "parent", spec.id_type)])
+    if negative:
+        negative_groups(sess, spec, negative, what)
+        sess.execute("DELETE FROM " + g.q(st) + " WHERE gkey = ANY($1::text[])", [negative], ["text[]"])
+        if not sess.one("SELECT EXISTS (SELECT 1 FROM " + g.q(st) + " WHERE it >= 0) AS e")["e"]:
+            g.close()
+            return False
+    _write_paths(g, out, st, [("x.d", spec.weight, spec.weight_type), ("x.parent", "parent", spec.id_type)])
     g.close()
+    return True
 
 
 def bfs(sess: Session, spec: GraphSpec, source, out: Relation, max_distance, directed: bool, what: str) -> None:
     """Level-synchronous BFS as :func:`indb_ml.graph.path_relational.bfs`: level k is every vertex not
     reached yet with an edge from level k - 1; its parent is the smallest such vertex id."""
-    g, pe, st, msg = _path_state(sess, spec, out, source, what, weighted=False, undirected=not directed)
+    g, pe, st, msg, _ = _path_state(sess, spec, out, source, what, weighted=False, undirected=not directed)
     send = ("INSERT INTO " + g.q(msg) + " SELECT e.gkey, e.t, 0, e.s FROM " + g.q(st) + " x JOIN " + g.q(pe)
             + " e ON e.s = x.id AND e.gkey = x.gkey WHERE x.it = $1 - 1")
     level = ("UPDATE " + g.q(st) + " t SET d = $1, parent = c.p, it = $1 FROM (SELECT gkey, id, pg_catalog.min(p"
@@ -363,6 +389,5 @@ def bfs(sess: Session, spec: GraphSpec, source, out: Relation, max_distance, dir
             break
         k += 1
     sess.debug(f"{what}: relational BFS on the shards, {k - 1} levels")
-    _write_paths(g, out, st, [("CASE WHEN x.d = 'Infinity' THEN NULL ELSE x.d END", "dist", "integer"),
-                              ("x.parent", "parent", spec.id_type)])
+    _write_paths(g, out, st, [("x.d", "dist", "integer"), ("x.parent", "parent", spec.id_type)])
     g.close()
