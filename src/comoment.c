@@ -357,9 +357,8 @@ indb_ml_linregr_cols_trans(PG_FUNCTION_ARGS)
 	double		z[INDB_ROW_ARGS];
 	int			w = fcinfo->nargs - 1;
 
-	if (!indb_row_args(fcinfo, 1, z, fname))
+	if (!indb_row_args(fcinfo, 1, 2, z, fname))
 		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, fname));
-	indb_check_not_empty(w - 1, fname);
 	if (!indb_all_finite(z, w))
 		indb_error_nonfinite(fname);
 	s = state_for_row(fcinfo, s, w, fname, "independent variable", 1);

@@ -152,13 +152,14 @@ extern const double *indb_vector_arg(FunctionCallInfo fcinfo, int argno, int *le
 /*
  * Rows given as separate float8 arguments (VARIADIC "any"; row_args.c): at most
  * INDB_ROW_ARGS of them (PostgreSQL passes at most 100 arguments, one is the state).
- * indb_check_row_args: errors unless arguments first.. are float8 passed one by one
- * (checked once per call site). indb_row_args: those arguments into row[], false if one
- * is NULL.
+ * indb_check_row_args: errors unless arguments first.. are float8 passed one by one, at
+ * least min_values of them (checked once per call site, remembered in fn_extra: callers
+ * must not use fn_extra otherwise). indb_row_args: those arguments into row[], false if
+ * one is NULL.
  */
 #define INDB_ROW_ARGS	99
-extern void indb_check_row_args(FunctionCallInfo fcinfo, int first, const char *fname);
-extern bool indb_row_args(FunctionCallInfo fcinfo, int first, double *row, const char *fname);
+extern void indb_check_row_args(FunctionCallInfo fcinfo, int first, int min_values, const char *fname);
+extern bool indb_row_args(FunctionCallInfo fcinfo, int first, int min_values, double *row, const char *fname);
 /* Errors with the SQLSTATEs the Python drivers use, naming the problem and the fix. */
 extern void indb_error_nonfinite(const char *fname) pg_attribute_noreturn();
 extern void indb_error_width(const char *fname, const char *what, int expected, int got) pg_attribute_noreturn();

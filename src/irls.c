@@ -404,7 +404,7 @@ indb_ml_logregr_step_cols_trans(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s: coef must not be NULL", fname)));
-	if (!indb_row_args(fcinfo, 2, z, fname))
+	if (!indb_row_args(fcinfo, 2, 2, z, fname))
 		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_LOGIT, 0, fname));
 	PG_RETURN_BYTEA_P(logit_row(fcinfo, s, z[0], z + 1, fcinfo->nargs - 3, 1, fname));
 }

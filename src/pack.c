@@ -31,33 +31,6 @@ typedef struct PackState
 	double	   *rows;			/* n * width values, row-major */
 } PackState;
 
-/* Errors unless the variadic arguments 1..nargs-1 are all float8, passed one by one. */
-static void
-check_arguments(FunctionCallInfo fcinfo)
-{
-	int			i;
-
-	if (get_fn_expr_variadic(fcinfo->flinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s takes its columns as separate arguments, not as a VARIADIC array", PACK_FNAME)));
-	if (fcinfo->nargs < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs at least one column", PACK_FNAME)));
-	for (i = 1; i < fcinfo->nargs; i++)
-	{
-		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, i);
-
-		if (type != FLOAT8OID)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("%s: argument %d has type %s; every column must be float8", PACK_FNAME, i,
-							type == InvalidOid ? "unknown" : format_type_be(type)),
-					 errhint("cast it, e.g. (col)::float8")));
-	}
-}
-
 /* Room for one more row, the buffer doubled in the aggregate's context when full. */
 static void
 reserve_row(PackState *s, MemoryContext context)
@@ -107,7 +80,7 @@ indb_ml_pack_rows_trans(PG_FUNCTION_ARGS)
 				 errmsg("%s_step can only be called as the aggregate %s", PACK_FNAME, PACK_FNAME)));
 	if (PG_ARGISNULL(0))
 	{
-		check_arguments(fcinfo);
+		indb_check_row_args(fcinfo, 1, 1, PACK_FNAME);
 		s = MemoryContextAllocZero(context, sizeof(PackState));
 		s->width = fcinfo->nargs - 1;
 	}

@@ -82,7 +82,8 @@ def test_parallel_linregr_cols_fit_equals_serial(table):
 @pytest.mark.parametrize("call, state, words", [
     ("indb_ml._linregr_cols(y, x1, 1)", "42804", "argument 3 has type integer"),
     ("indb_ml._linregr_cols(VARIADIC ARRAY[y, x1])", "0A000", "not as a VARIADIC array"),
-    ("indb_ml._linregr_cols(y)", "2202E", "empty"),
+    ("indb_ml._linregr_cols(y)", "2202E", "at least one feature"),
+    (f"indb_ml._logregr_step_cols({COEF}, y)", "2202E", "at least one feature"),
     ("indb_ml._linregr_cols(y, x1 * 'NaN'::float8)", "22P02", "NaN or Infinity"),
     (f"indb_ml._logregr_step_cols({COEF}, y + 2, {LISTED})", "42804", "boolean or 0/1"),
     (f"indb_ml._logregr_step_cols(NULL, y, {LISTED})", "22004", "coef must not be NULL"),
