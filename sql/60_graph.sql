@@ -103,7 +103,7 @@ return weakly_connected_components(plpy, vertex_table, vertex_id, edge_table, ed
                                    iteration_limit, warm_start)
 $$;
 COMMENT ON FUNCTION indb_ml.weakly_connected_components(text, text, text, text, text, text, integer, boolean) IS
-'Weakly connected components (MADlib): out_table (grouping columns, vertex id, component_id = the smallest vertex id of the component) for every vertex, and out_table_summary for the graph_wcc_* helpers. SELECT indb_ml.weakly_connected_components() shows the usage.';
+'Weakly connected components (MADlib): out_table (grouping columns, vertex id, component_id = the smallest vertex id of the component) for every vertex of the vertex table, with grouping for the ends of each group''s edges (MADlib''s), and out_table_summary for the graph_wcc_* helpers. iteration_limit stops after that many iterations (MADlib''s count) and keeps out_table_message; warm_start continues such a run. SELECT indb_ml.weakly_connected_components() shows the usage.';
 
 CREATE FUNCTION indb_ml.weakly_connected_components() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -168,6 +168,15 @@ return reachable_vertices(plpy, wcc_table, src, reachable_vertices_table)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_wcc_reachable_vertices(text, text, text) IS
 'graph_wcc_reachable_vertices for text vertex ids: (grouping columns, component_id, dest), src itself excluded.';
+
+CREATE FUNCTION indb_ml.graph_wcc_reachable_vertices(wcc_table text, src bigint[], reachable_vertices_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import reachable_vertices
+return reachable_vertices(plpy, wcc_table, src, reachable_vertices_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_reachable_vertices(text, bigint[], text) IS
+'graph_wcc_reachable_vertices for MADlib''s multi-column vertex ids (src as an array, e.g. ''{0,0}''::bigint[]).';
 
 CREATE FUNCTION indb_ml.graph_wcc_num_cpts(wcc_table text, count_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE

@@ -346,6 +346,32 @@ def test_graph_relational_on_shards_text_ids_and_options(citus_conn):
     assert len(table_rows(citus_conn, "pr_dist", "id")) < 65  # the leak variant leaves out isolated vertices
 
 
+def test_wcc_iteration_limit_and_warm_start_on_shards(citus_conn):
+    """weakly_connected_components with iteration_limit (partial labels, out_table_message) and
+    warm_start on the shards equal the plain relational plan's, step for step, and the finished
+    labels equal one full run's."""
+    (v_local, v_dist), (e_local, e_dist) = graph_tables(citus_conn, seed=5)
+    citus_conn.execute("SET indb_ml.graph_plan = relational")
+    call = "SELECT indb_ml.weakly_connected_components(%s, 'id', %s, 'src=src, dest=dest', %s, 'gid', 2, {warm})"
+    for v, e, kind in ((v_local, e_local, "local"), (v_dist, e_dist, "dist")):
+        citus_conn.execute(call.format(warm="false"), (v, e, f"w_{kind}"))
+    for step in range(8):
+        rows = {kind: table_rows(citus_conn, f"w_{kind}", "gid, id") for kind in ("local", "dist")}
+        assert rows["dist"] == rows["local"], step
+        summary = {kind: table_rows(citus_conn, f"w_{kind}_summary", "1") for kind in ("local", "dist")}
+        assert [r["nodes_to_update"] for r in summary["dist"]] == [r["nodes_to_update"] for r in summary["local"]]
+        if summary["dist"][0]["nodes_to_update"] == 0:
+            break
+        assert table_rows(citus_conn, "w_dist_message", "gid, id") == table_rows(citus_conn, "w_local_message",
+                                                                               "gid, id")
+        for v, e, kind in ((v_local, e_local, "local"), (v_dist, e_dist, "dist")):
+            citus_conn.execute(call.format(warm="true"), (v, e, f"w_{kind}"))
+    assert step > 0 and citus_conn.execute("SELECT to_regclass('w_dist_message')").fetchone()[0] is None
+    citus_conn.execute("SELECT indb_ml.weakly_connected_components(%s, 'id', %s, 'src=src, dest=dest', 'w_full', "
+                       "'gid')", (v_dist, e_dist))
+    assert table_rows(citus_conn, "w_full", "gid, id") == table_rows(citus_conn, "w_dist", "gid, id")
+
+
 def test_graph_relational_on_shards_errors(citus_conn):
     """Bad graphs fail on the shards with the plain relational plan's messages, and leave nothing."""
     (v_local, v_dist), (e_local, e_dist) = graph_tables(citus_conn, n=20, m=60)

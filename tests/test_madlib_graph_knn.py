@@ -573,3 +573,134 @@ def test_bfs_madlib_test_file(postgresql, plan):
     assert one(conn, "SELECT count(*) FROM pg_temp.out2") == 7
     got = bfs("'vertex',NULL,'\"EDGE\"','src=\"SRC\"',3,'out_frombfs'")
     assert one(conn, "SELECT count(*) FROM out_frombfs WHERE parent IS NULL") == 0
+
+
+# ---- weakly_connected_components: graph/test/wcc.sql_in -----------------------------------------
+
+WCC_EDGES = ("(0,1),(0,2),(1,2),(1,3),(2,3),(2,5),(2,6),(3,0),(5,6),(6,3),(10,11),(10,12),(11,12),(11,13),(12,13),"
+             "(13,10),(15,16),(15,14)")
+
+
+def wcc_tables(conn) -> None:
+    pairs = WCC_EDGES[1:-1].split("),(")
+    conn.execute('CREATE TABLE vertex (vertex_id INTEGER); CREATE TABLE "EDGE" (src_node INTEGER, dest_node INTEGER, '
+                 'user_id INTEGER)')
+    conn.execute("INSERT INTO vertex VALUES (0),(1),(2),(3),(4),(5),(6),(10),(11),(12),(13),(14),(15),(16)")
+    conn.execute('INSERT INTO "EDGE" VALUES ' + ",".join(f"({p},1)" for p in pairs))
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_wcc_madlib_test_file(postgresql, plan):
+    conn = postgresql
+    wcc_tables(conn)
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.weakly_connected_components('vertex','vertex_id','\"EDGE\"',"
+                 "'src=src_node,dest=dest_node','wcc_out')")
+    assert one(conn, "SELECT count(DISTINCT component_id) FROM wcc_out") == 4  # {0..6}, {4}, {10..13}, {14..16}
+    conn.execute("INSERT INTO \"EDGE\" SELECT src_node, dest_node, 2 FROM \"EDGE\"")
+    conn.execute("DROP TABLE wcc_out, wcc_out_summary")
+    conn.execute("SELECT indb_ml.weakly_connected_components('vertex','vertex_id','\"EDGE\"',"
+                 "'src=src_node,dest=dest_node','wcc_out','user_id')")
+    # "The disconnected vertex '4' is not seen as a separate component in either group"
+    for user in (1, 2):
+        assert one(conn, "SELECT count(DISTINCT component_id) FROM wcc_out WHERE user_id = %s", [user]) == 3
+    assert one(conn, "SELECT count(*) FROM wcc_out WHERE vertex_id = 4") == 0
+    conn.execute("SELECT indb_ml.graph_wcc_largest_cpt('wcc_out','largest_cpt_table')")
+    assert one(conn, "SELECT num_vertices FROM largest_cpt_table WHERE user_id = 2") == 6
+    conn.execute("SELECT indb_ml.graph_wcc_histogram('wcc_out','histogram_table')")
+    assert one(conn, "SELECT num_vertices FROM histogram_table WHERE user_id = 1 AND component_id = 10") == 4
+    conn.execute("SELECT indb_ml.graph_wcc_vertex_check('wcc_out',ARRAY[14,15],'vc_table')")
+    assert one(conn, "SELECT count(DISTINCT component_id) FROM vc_table WHERE user_id = 1") == 1
+    conn.execute("SELECT indb_ml.graph_wcc_reachable_vertices('wcc_out',0,'reach_table')")
+    assert one(conn, "SELECT count(dest) FROM reach_table WHERE user_id = 2") == 5
+    conn.execute("SELECT indb_ml.graph_wcc_num_cpts('wcc_out','count_table')")
+    assert one(conn, "SELECT num_components FROM count_table WHERE user_id = 1") == 3
+    # The vertex id named like an edge column.
+    conn.execute("ALTER TABLE vertex RENAME COLUMN vertex_id TO src")
+    conn.execute("SELECT indb_ml.weakly_connected_components('vertex','src','\"EDGE\"','src=src_node,dest=dest_node',"
+                 "'out_src','user_id')")
+    conn.execute("ALTER TABLE vertex RENAME COLUMN src TO dest")
+    conn.execute("SELECT indb_ml.weakly_connected_components('vertex','dest','\"EDGE\"','src=src_node,dest=dest_node',"
+                 "'out_dest','user_id')")
+    assert conn.execute("SELECT * FROM out_src ORDER BY 1, 2").fetchall() \
+        == conn.execute("SELECT * FROM out_dest ORDER BY 1, 2").fetchall()
+    conn.execute("ALTER TABLE vertex RENAME COLUMN dest TO id")
+    conn.execute("CREATE TABLE v2 AS SELECT (id+992147483647)::bigint as id FROM vertex")
+    conn.execute("CREATE TABLE e2 AS SELECT (src_node+992147483647)::bigint as src, (dest_node+992147483647)::bigint "
+                 "as dest FROM \"EDGE\"")
+    conn.execute("SELECT indb_ml.weakly_connected_components('v2',NULL,'e2',NULL,'pg_temp.wcc_out')")
+    assert one(conn, "SELECT count(*) FROM pg_temp.wcc_out") == 14
+    assert one(conn, "SELECT count(*) FROM pg_temp.wcc_out_summary") == 1
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_wcc_madlib_multi_column_ids(postgresql, plan):
+    conn = postgresql
+    wcc_tables(conn)
+    use_plan(conn, plan)
+    conn.execute("ALTER TABLE vertex RENAME COLUMN vertex_id TO id")
+    conn.execute("CREATE TABLE vertex_mult AS SELECT id AS id1, id AS id2 FROM vertex")
+    conn.execute("CREATE TABLE edge_mult AS SELECT src_node AS src1, src_node AS src2, dest_node AS dest1, "
+                 "dest_node AS dest2, user_id AS user_id1, user_id AS user_id2 FROM \"EDGE\" WHERE user_id = 1")
+    conn.execute("SELECT indb_ml.weakly_connected_components('vertex_mult','[id1,id2]','edge_mult',"
+                 "'src=[src1,src2], dest=[dest1,dest2]','wcc_mult_out')")
+    assert one(conn, "SELECT count(DISTINCT component_id) FROM wcc_mult_out") == 4
+    assert one(conn, "SELECT component_id FROM wcc_mult_out WHERE id = '{16,16}'") == [14, 14]  # smallest id
+    conn.execute("INSERT INTO edge_mult SELECT src_node, src_node, dest_node, dest_node, user_id, user_id FROM "
+                 "\"EDGE\" WHERE user_id = 1")
+    conn.execute("UPDATE edge_mult SET user_id1 = 2, user_id2 = 2 WHERE ctid IN (SELECT ctid FROM edge_mult "
+                 "OFFSET 18)")
+    conn.execute("SELECT indb_ml.weakly_connected_components('vertex_mult','[id1,id2]','edge_mult',"
+                 "'src=[src1,src2], dest=[dest1,dest2]','wcc_mult_gr','user_id1,user_id2')")
+    for user in (1, 2):
+        assert one(conn, "SELECT count(DISTINCT component_id) FROM wcc_mult_gr WHERE user_id1 = %s", [user]) == 3
+    conn.execute("SELECT indb_ml.graph_wcc_largest_cpt('wcc_mult_gr','largest_cpt_table')")
+    assert one(conn, "SELECT num_vertices FROM largest_cpt_table WHERE user_id1 = 2") == 6
+    conn.execute("SELECT indb_ml.graph_wcc_histogram('wcc_mult_gr','histogram_table')")
+    assert one(conn, "SELECT array_agg(num_vertices ORDER BY num_vertices) FROM histogram_table WHERE user_id1 = 1") \
+        == [3, 4, 6]
+    conn.execute("SELECT indb_ml.graph_wcc_vertex_check('wcc_mult_gr','{{14,14},{15,15}}','vc_table')")
+    assert one(conn, "SELECT count(DISTINCT component_id) FROM vc_table WHERE user_id1 = 1") == 1
+    conn.execute("SELECT indb_ml.graph_wcc_reachable_vertices('wcc_mult_gr','{0,0}'::BIGINT[],'reach_table')")
+    assert one(conn, "SELECT count(dest) FROM reach_table WHERE user_id1 = 2") == 5
+    conn.execute("SELECT indb_ml.graph_wcc_num_cpts('wcc_mult_gr','count_table')")
+    assert one(conn, "SELECT num_components FROM count_table WHERE user_id1 = 1") == 3
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_wcc_iteration_limit_message_table_and_warm_start(postgresql, plan):
+    """iteration_limit stops early (MADlib's count: the first iteration labels every vertex with
+    its own id), keeps out_table_message with the vertices still changing; warm_start continues to
+    the same components as one full run and drops the message table. A path 0 - 1 - ... - 11 needs
+    11 propagation steps; with grouping, group 2 is a second path."""
+    conn = postgresql
+    conn.execute("CREATE TABLE v AS SELECT generate_series(0, 13) AS id")
+    conn.execute("CREATE TABLE e AS SELECT g AS src, g + 1 AS dest, 1 AS grp FROM generate_series(0, 10) g "
+                 "UNION ALL SELECT g + 1, g, 2 FROM generate_series(0, 5) g")
+    use_plan(conn, plan)
+    import networkx as nx
+    for grouped in (False, True):
+        g = "'grp'" if grouped else "NULL"
+        conn.execute(f"SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'wfull', {g})")
+        conn.execute(f"SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'wpart', {g}, 3)")
+        iters, pending = one(conn, "SELECT num_iterations, nodes_to_update FROM wpart_summary")
+        assert iters == 3 and pending > 0
+        # after two propagation steps every label is the smallest id within 2 hops
+        labels = dict(conn.execute("SELECT id, component_id FROM wpart" + (" WHERE grp = 1" if grouped else "")))
+        assert labels[5] == 3 and labels[11] == 9 and labels[0] == 0
+        moved = one(conn, "SELECT count(*) FROM wpart_message")
+        assert moved == pending
+        for _ in range(6):  # 3 more iterations a call
+            conn.execute(f"SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'wpart', {g}, 4, true)")
+            if one(conn, "SELECT nodes_to_update FROM wpart_summary") == 0:
+                break
+        assert one(conn, "SELECT to_regclass('wpart_message')") is None
+        order = "ORDER BY " + ("grp, " if grouped else "") + "id"
+        assert conn.execute("SELECT * FROM wpart " + order).fetchall() == conn.execute(
+            "SELECT * FROM wfull " + order).fetchall()
+        ref = {v: min(c) for c in nx.connected_components(nx.path_graph(12)) for v in c}
+        assert all(c == ref.get(v, v) for v, c in conn.execute("SELECT id, component_id FROM wfull" +
+                                                               (" WHERE grp = 1" if grouped else "")))
+        with pytest.raises(E.UndefinedTable, match="warm_start needs the message table"), conn.transaction():
+            conn.execute(f"SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'wpart', {g}, 4, true)")
+        conn.execute("DROP TABLE wfull, wfull_summary, wpart, wpart_summary")

@@ -403,6 +403,12 @@ def write_vertex_table(sess: Session, spec: GraphSpec, out: Relation, columns: S
     (sent as text[] and cast to the column's SQL type, e.g. text vertex ids, or '{1,2}' for int[]).
     """
     create_vertex_table(sess, spec, out, columns, id_column)
+    fill_vertex_table(sess, spec, out, columns, values)
+
+
+def fill_vertex_table(sess: Session, spec: GraphSpec, out: Relation, columns: Sequence[tuple[str, str]],
+                      values: dict) -> None:
+    """Insert ``values`` (as :func:`write_vertex_table` takes them) into an existing table of that shape."""
     for key in sorted(values, key=lambda k: k or ""):
         ids, cols = values[key]
         _insert(sess, spec, out, key, ids, list(zip(columns, cols)))
@@ -535,6 +541,12 @@ def _load_vertices(sess: Session, spec: GraphSpec):
                          f"{spec.vertex_id} (e.g. {dup_example!r}, {n_dup} duplicates)",
                          hint="vertex ids must be unique", sqlstate="23505")
     return ids
+
+
+def group_key_sql(sess: Session, spec: GraphSpec, alias: str = "e") -> str:
+    """The group key of a row of ``alias`` (a table with the grouping columns): jsonb text, as the
+    loader keys its graphs (``Graph.key``); NULL::text without grouping."""
+    return _group_key_sql(sess, spec, alias)
 
 
 def _group_key_sql(sess: Session, spec: GraphSpec, alias: str = "e") -> str:

@@ -22,7 +22,7 @@ from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.graph import shards
-from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter
+from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter, group_key_sql
 
 _names = itertools.count(1)
 
@@ -204,34 +204,60 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
 
 
 @_no_jit
-def wcc(sess: Session, spec: GraphSpec, out: Relation, iteration_limit: int | None) -> tuple[int, int]:
+def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start: Relation | None = None,
+        message: Relation | None = None) -> tuple[int, int]:
     """Label propagation (each vertex takes the smallest label among itself and its neighbours,
-    in both directions) until nothing changes; returns (iterations, vertices still changing).
+    in both directions) until nothing changes or after ``steps`` steps, from the labels of ``start``
+    (warm start: an earlier output, rewritten in place) or every vertex's own id; with grouping
+    only the ends of a group's edges are its vertices (MADlib's). Returns (steps run, vertices
+    still changing), and writes those vertices to ``message`` when there are any.
     On a Citus distributed edge table the joins run on the shards (:mod:`indb_ml.graph.shards`)."""
     if shards.edges_distributed(sess, spec):
-        return shards.wcc(sess, spec, out, iteration_limit)
+        return shards.wcc(sess, spec, out, steps, start, message)
     g = prepare(sess, spec)
     we, l0, l1 = g.temp("we"), g.temp("l0"), g.temp("l1")
     sess.execute("CREATE TEMPORARY TABLE " + _bare(we) + " AS SELECT gkey, s AS a, t AS b FROM " + g.e
                  + " WHERE s <> t UNION SELECT gkey, t, s FROM " + g.e + " WHERE s <> t")
-    sess.execute("CREATE TEMPORARY TABLE " + _bare(l0) + " AS SELECT gkey, id, id AS label, id AS prev FROM " + g.v)
+    vertices = g.v if not spec.group_cols else ("(SELECT gkey, s AS id FROM " + g.e + " UNION SELECT gkey, t FROM "
+                                                + g.e + ")")
+    label = "v.id"
+    if start is not None:  # the earlier labels, as the state's ids (cast like the edges)
+        gkey = "''::text" if not spec.group_cols else group_key_sql(sess, spec, "o")
+        vertices = ("(SELECT v.gkey, v.id, o.label FROM " + vertices + " v LEFT JOIN (SELECT " + gkey + " AS gkey, o."
+                    + sess.ident(spec.vertex_id) + g.cast + " AS id, o.component_id" + g.cast + " AS label FROM "
+                    + start.sql(sess) + " o) o ON o.gkey = v.gkey AND o.id = v.id)")
+        label = "COALESCE(v.label, v.id)"
+    sess.execute("CREATE TEMPORARY TABLE " + _bare(l0) + " AS SELECT v.gkey, v.id, " + label + " AS label, "
+                 "v.id AS prev, true AS moved FROM " + vertices + " v")
     sess.execute("CREATE TEMPORARY TABLE " + _bare(l1) + " (LIKE " + l0 + ")")
     sess.execute("ANALYZE " + we)
     sess.execute("ANALYZE " + l0)
-    it, changed = 0, 1
-    while changed and (iteration_limit is None or it < iteration_limit):
+    it, changed = 0, int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + l0)["n"])
+    while changed and (steps is None or it < steps):
         it += 1
         changed = sess.one(
             "WITH m AS (SELECT e.gkey, e.b AS id, pg_catalog.min(l.label" + g.coll + ") AS label FROM " + we
             + " e JOIN "
             + l0 + " l ON l.gkey = e.gkey AND l.id = e.a GROUP BY 1, 2), ins AS (INSERT INTO " + l1 + " SELECT l.gkey, "
-            "l.id, CASE WHEN m.label < l.label" + g.coll + " THEN m.label ELSE l.label END, l.label FROM " + l0
-            + " l LEFT JOIN m USING (gkey, id) RETURNING label <> prev AS changed) "
-            "SELECT pg_catalog.count(*) FILTER (WHERE changed) AS n FROM ins")["n"]
+            "l.id, CASE WHEN m.label < l.label" + g.coll + " THEN m.label ELSE l.label END, l.label, "
+            "COALESCE(m.label < l.label" + g.coll + ", false) FROM " + l0
+            + " l LEFT JOIN m USING (gkey, id) RETURNING moved) "
+            "SELECT pg_catalog.count(*) FILTER (WHERE moved) AS n FROM ins")["n"]
         sess.execute("TRUNCATE " + l0)
         l0, l1 = l1, l0
-    create_vertex_table(sess, spec, out, (("component_id", spec.id_type),))  # labels are vertex ids
-    g.insert_output(out, "SELECT gkey, id, label AS component_id FROM " + l0, ["component_id"])
+    if start is None:
+        create_vertex_table(sess, spec, out, (("component_id", spec.id_type),))  # labels are vertex ids
+    else:
+        sess.execute("DELETE FROM " + out.sql(sess))
+    label_out = "label" if spec.id_kind == "int" else "label::" + spec.id_type
+    g.insert_output(out, "SELECT gkey, id, " + label_out + " AS component_id FROM " + l0, ["component_id"])
+    if changed and message is not None:
+        if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [message.sql(sess)], ["text"])["e"]:
+            sess.execute("DELETE FROM " + message.sql(sess))
+        else:
+            sess.execute("CREATE TABLE " + message.sql(sess) + " AS SELECT * FROM " + out.sql(sess) + " WITH NO DATA")
+        g.insert_output(message, "SELECT gkey, id, " + label_out + " AS component_id FROM " + l0 + " WHERE moved",
+                        ["component_id"])
     g.close(we, l0, l1)
     return it, int(changed)
 

@@ -39,7 +39,7 @@ from indb_ml.core import distributed
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
-from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter
+from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter, group_key_sql
 
 
 def edges_distributed(sess: Session, spec: GraphSpec) -> bool:
@@ -242,10 +242,11 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     return {(k if spec.group_cols else None): v for k, v in iterations.items()}
 
 
-def wcc(sess: Session, spec: GraphSpec, out: Relation, iteration_limit: int | None) -> tuple[int, int]:
+def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start: Relation | None = None,
+        message: Relation | None = None) -> tuple[int, int]:
     """:func:`indb_ml.graph.relational.wcc` on the shards; only the vertices whose label changed in
-    the previous iteration send it (the others' neighbours have it already), so the labels, the
-    iteration count and the vertices still changing are those of the plain relational plan."""
+    the previous step send it (the others' neighbours have it already), so the labels, the steps
+    and the vertices still changing are those of the plain relational plan."""
     g = prepare(sess, spec, out.schema, weighted=False)
     we = g.table("we", "gkey text, a " + g.idt + ", b " + g.idt, key="a")
     both = g.table("we2", "gkey text, a " + g.idt + ", b " + g.idt, key="a")
@@ -255,10 +256,23 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, iteration_limit: int | No
     state = "gkey text, id " + g.idt + ", label " + g.idt + ", moved boolean"
     l0, l1 = g.table("l0", state), g.table("l1", state)
     msg = g.table("msg", "gkey text, id " + g.idt + ", label " + g.idt)
-    sess.execute("INSERT INTO " + g.q(l0) + " SELECT gkey, id, id, true FROM " + g.q(g.v))
+    if spec.group_cols:  # a group's vertices are its edges' ends (MADlib's): the sources, then the rest by id
+        sess.execute("INSERT INTO " + g.q(l0) + " SELECT gkey, s, s, true FROM " + g.q(g.e) + " GROUP BY gkey, s")
+        sess.execute("INSERT INTO " + g.q(l0) + " SELECT x.gkey, x.id, x.id, true FROM (SELECT gkey, id FROM "
+                     + g.q(g.ends) + " GROUP BY gkey, id) x WHERE NOT EXISTS (SELECT 1 FROM " + g.q(l0)
+                     + " y WHERE y.id = x.id AND y.gkey = x.gkey)")
+    else:
+        sess.execute("INSERT INTO " + g.q(l0) + " SELECT gkey, id, id, true FROM " + g.q(g.v))
+    if start is not None:  # warm start: the earlier labels, re-hashed by id into a work table
+        old = g.table("old", "gkey text, id " + g.idt + ", label " + g.idt)
+        gkey = "''::text" if not spec.group_cols else group_key_sql(sess, spec, "o")
+        sess.execute("INSERT INTO " + g.q(old) + " SELECT " + gkey + ", o." + sess.ident(spec.vertex_id) + "::"
+                     + g.idt + ", o.component_id::" + g.idt + " FROM " + start.sql(sess) + " o")
+        sess.execute("UPDATE " + g.q(l0) + " l SET label = o.label FROM " + g.q(old) + " o WHERE o.id = l.id AND "
+                     "o.gkey = l.gkey")
     g.analyze(we, l0)
-    it, changed = 0, 1
-    while changed and (iteration_limit is None or it < iteration_limit):
+    it, changed = 0, int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + g.q(l0))["n"])
+    while changed and (steps is None or it < steps):
         it += 1
         sess.execute("INSERT INTO " + g.q(msg) + " SELECT e.gkey, e.b, l.label FROM " + g.q(we) + " e JOIN " + g.q(l0)
                      + " l ON l.id = e.a AND l.gkey = e.gkey WHERE l.moved")
@@ -269,8 +283,19 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, iteration_limit: int | No
         changed = int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + g.q(l1) + " WHERE moved")["n"])
         sess.execute("TRUNCATE " + g.q(l0) + ", " + g.q(msg))
         l0, l1 = l1, l0
-    create_vertex_table(sess, spec, out, (("component_id", spec.id_type),))  # labels are vertex ids
-    _write(g, out, "SELECT gkey, id, label AS component_id FROM " + g.q(l0), ["component_id"])
+    label = "label::" + spec.id_type  # labels are vertex ids
+    if start is None:
+        create_vertex_table(sess, spec, out, (("component_id", spec.id_type),))
+    else:
+        sess.execute("DELETE FROM " + out.sql(sess))
+    _write(g, out, "SELECT gkey, id, " + label + " AS component_id FROM " + g.q(l0), ["component_id"])
+    if changed and message is not None:
+        if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [message.sql(sess)], ["text"])["e"]:
+            sess.execute("DELETE FROM " + message.sql(sess))
+        else:
+            sess.execute("CREATE TABLE " + message.sql(sess) + " AS SELECT * FROM " + out.sql(sess) + " WITH NO DATA")
+        _write(g, message, "SELECT gkey, id, " + label + " AS component_id FROM " + g.q(l0) + " WHERE moved",
+               ["component_id"])
     g.close()
     return it, changed
 

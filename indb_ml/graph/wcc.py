@@ -6,18 +6,30 @@ the edges with one join per iteration (:func:`indb_ml.graph.relational.wcc`). A 
 named by its smallest vertex id (MADlib's convention; text ids compare bytewise). The helpers
 read the output table and its ``_summary`` (which records the vertex id column and the grouping
 columns) and create small tables with plain SQL.
+
+MADlib's rules: without grouping every vertex of the vertex table has a row (an isolated one is
+its own component); with grouping, a group lists the ends of its edges only. ``iteration_limit``
+stops the label propagation after that many of MADlib's iterations (its first one labels every
+vertex with its own id, each further one takes the smallest label among the neighbours), in
+every plan (in memory it then propagates in numpy instead of calling scipy): the partial labels
+are written, ``nodes_to_update`` in the summary counts the vertices still changing, and
+``<out_table>_message`` keeps those vertices with their labels. ``warm_start => true`` continues
+from such an output (its labels and its ``_message`` table) and rewrites it, dropping the
+``_message`` table once nothing changes.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from indb_ml import sqlexpr
 from indb_ml.core import distributed
-from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
-from indb_ml.graph.edges import load_graphs, resolve_graph, write_vertex_table
-from indb_ml.kernels.graph import wcc_labels
+from indb_ml.graph.edges import fill_vertex_table, group_key_sql, load_graphs, resolve_graph, write_vertex_table
+from indb_ml.kernels.graph import INT4_OID, array_from_body, propagate_labels, wcc_labels
 
 USAGE = """\
 weakly_connected_components: components of a graph ignoring edge direction (MADlib-compatible).
@@ -29,13 +41,17 @@ SELECT indb_ml.weakly_connected_components(
     edge_args,        -- 'src=col, dest=col' (defaults src, dest)
     out_table,        -- table to create
     grouping_cols,    -- optional: edge table columns, one graph per group
-    iteration_limit,  -- optional: stop the relational plan after this many iterations
-    warm_start        -- optional: not supported (every run finishes)
+    iteration_limit,  -- optional: stop after this many iterations (MADlib's count: the first labels
+                      --   every vertex with its own id); out_table_message keeps what is left to do
+    warm_start        -- optional: true continues a run stopped by iteration_limit (out_table and
+                      --   out_table_message must exist; both are brought up to date)
 );
 out_table: [grouping columns], <vertex_id>, component_id (the smallest vertex id of the component,
-same type as the ids): every vertex of the vertex table in every group; isolated vertices are
-their own component. out_table_summary: vertex_table, vertex_id, vertex_id_type, edge_table,
-edge_args, grouping_cols, num_iterations, nodes_to_update (0 when finished).
+same type as the ids). Without grouping every vertex of the vertex table (isolated ones are their
+own component); with grouping the ends of each group's edges (MADlib's). Multi-column ids
+('[a, b]'): the id column is id, bigint[]. out_table_summary: vertex_table, vertex_id,
+vertex_id_type, edge_table, edge_args, grouping_cols, num_iterations, nodes_to_update (0 when
+finished).
 
 Helpers over an out_table (each creates its output table):
   graph_wcc_largest_cpt(wcc_table, largest_cpt_table)  -- [grouping], component_id, num_vertices (ties: all)
@@ -50,33 +66,118 @@ Helpers over an out_table (each creates its output table):
 @sql_entry
 def weakly_connected_components(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols=None,
                                 iteration_limit=None, warm_start=None) -> None:
+    what = "weakly_connected_components"
     if out_table is None:
-        raise InputError("weakly_connected_components: out_table must not be NULL",
-                         hint="SELECT indb_ml.weakly_connected_components() shows the usage")
-    if warm_start:
-        raise InputError("weakly_connected_components: warm_start is not supported",
-                         hint="run it again without iteration_limit; the in-memory plan finishes in one pass")
+        raise InputError(f"{what}: out_table must not be NULL", hint=f"SELECT indb_ml.{what}() shows the usage")
     if iteration_limit is not None and iteration_limit < 1:
-        raise InputError(f"weakly_connected_components: iteration_limit must be at least 1, not {iteration_limit}")
-    spec = resolve_graph(sess, vertex_table, vertex_id, edge_table, edge_args, grouping_cols, False,
-                         "weakly_connected_components", reserved=["component_id"])
-    out = new_table(sess, out_table)
-    summary = summary_of(out)
-    ensure_absent(sess, summary, "summary table")
-    if plan.choose(sess, spec, "weakly_connected_components", on_shards=True) == "relational":
-        iterations, pending = relational.wcc(sess, spec, out, iteration_limit)
+        raise InputError(f"{what}: iteration_limit must be at least 1, not {iteration_limit}")
+    spec = resolve_graph(sess, vertex_table, vertex_id, edge_table, edge_args, grouping_cols, False, what,
+                         reserved=["component_id"])
+    # MADlib's first iteration labels every vertex with its own id; each further one propagates.
+    steps = None if iteration_limit is None else iteration_limit - 1
+    if warm_start:
+        out, summary, message = _warm_tables(sess, spec, out_table, what)
     else:
-        values = {}
-        for g in load_graphs(sess, spec):
-            values[g.key] = (g.ids, [g.ids_at(wcc_labels(g.n, g.src, g.dst))])
-        write_vertex_table(sess, spec, out, (("component_id", spec.id_type),), values)
-        iterations, pending = 1, 0
+        out = new_table(sess, out_table)
+        summary, message = summary_of(out), Relation(out.schema, out.name + "_message")
+        ensure_absent(sess, summary, "summary table")
+        ensure_absent(sess, message, "message table")
+    start = out if warm_start else None
+    if plan.choose(sess, spec, what, on_shards=True) == "relational":
+        steps_run, pending = relational.wcc(sess, spec, out, steps, start, message)
+    else:
+        steps_run, pending = _in_memory(sess, spec, out, steps, start, message)
+    if warm_start:
+        sess.execute("DROP TABLE " + summary.sql(sess))
+        if not pending:
+            sess.execute("DROP TABLE " + message.sql(sess))
     sess.execute("CREATE TABLE " + summary.sql(sess) + " (vertex_table text, vertex_id text, vertex_id_type text, "
                  "edge_table text, edge_args text, grouping_cols text, num_iterations integer, nodes_to_update bigint)")
+    shown = spec.shown or (spec.vertex.sql(sess), spec.edge.sql(sess))
     sess.execute("INSERT INTO " + summary.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                 [spec.vertex.sql(sess), spec.vertex_id, spec.id_type, spec.edge.sql(sess), edge_args,
-                  ", ".join(sess.ident(c) for c in spec.group_cols) or None, iterations, pending],
+                 [shown[0], spec.vertex_id, spec.id_type, shown[1], edge_args,
+                  ", ".join(sess.ident(c) for c in spec.group_cols) or None, steps_run + 1, pending],
                  ["text", "text", "text", "text", "text", "text", "int4", "int8"])
+
+
+def _warm_tables(sess, spec, out_table: str, what: str) -> tuple[Relation, Relation, Relation]:
+    """warm_start: the existing output, its summary and its ``_message`` table (all must exist)."""
+    try:
+        out = resolve_source(sess, out_table, "out_table")
+    except InputError as exc:
+        raise InputError(f"{what}: warm_start needs the out_table of an earlier run stopped by iteration_limit: "
+                         + exc.message, hint=exc.hint, sqlstate=exc.sqlstate) from None
+    summary, message = summary_of(out), Relation(out.schema, out.name + "_message")
+    for rel, role in ((summary, "summary table"), (message, "message table")):
+        if not sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [rel.sql(sess)], ["text"])["e"]:
+            raise InputError(f"{what}: warm_start needs the {role} {rel.schema}.{rel.name}",
+                             hint="warm_start continues a run that iteration_limit stopped; without "
+                             "out_table_message the run had finished", sqlstate=InputError.UNDEFINED_TABLE)
+    row = sess.one("SELECT vertex_id, grouping_cols FROM " + summary.sql(sess))
+    groups = ", ".join(sess.ident(c) for c in spec.group_cols) or None
+    if row is None or row["vertex_id"] != spec.vertex_id or row["grouping_cols"] != groups:
+        raise InputError(f"{what}: warm_start with other vertex ids or grouping columns than {out_table} was made with",
+                         hint="pass the arguments of the run to continue")
+    return out, summary, message
+
+
+def _in_memory(sess, spec, out: Relation, steps: int | None, start: Relation | None,
+               message: Relation) -> tuple[int, int]:
+    """The memory plan: scipy's connected components, or (with iteration_limit or warm_start)
+    label propagation in numpy; returns (propagation steps run, vertices still changing)."""
+    values, frontier, steps_run, pending = {}, {}, 0, 0
+    graphs = load_graphs(sess, spec)
+    starts = _start_labels(sess, spec, start, graphs[0].ids) if start is not None and graphs else {}
+    for g in graphs:
+        keep = g.touched() if spec.group_cols else np.ones(g.n, dtype=bool)  # grouped: the group's edge ends
+        if steps is None and start is None:  # one pass (num_iterations 1)
+            labels, moved, run = wcc_labels(g.n, g.src, g.dst), np.zeros(g.n, dtype=bool), 0
+        else:
+            labels, run, moved = propagate_labels(g.n, g.src, g.dst, starts.get(g.key), steps)
+            if steps == 0:  # only MADlib's first iteration: every vertex still has to hear its neighbours
+                moved = np.ones(g.n, dtype=bool)
+        at = np.flatnonzero(keep)
+        values[g.key] = (g.ids_at(at), [g.ids_at(labels[at])])
+        late = np.flatnonzero(keep & moved)
+        frontier[g.key] = (g.ids_at(late), [g.ids_at(labels[late])])
+        steps_run, pending = max(steps_run, run), pending + len(late)
+    columns = (("component_id", spec.id_type),)
+    if start is None:
+        write_vertex_table(sess, spec, out, columns, values)
+    else:
+        sess.execute("DELETE FROM " + out.sql(sess))
+        fill_vertex_table(sess, spec, out, columns, values)
+    if pending:
+        _write_message(sess, spec, out, message, lambda rel: fill_vertex_table(sess, spec, rel, columns, frontier))
+    return steps_run, pending
+
+
+def _start_labels(sess, spec, start: Relation, ids) -> dict:
+    """The labels of a previous (partial) output as positions into ``ids``, per group key."""
+    gkey = group_key_sql(sess, spec, "o")
+    vid = "o." + sess.ident(spec.vertex_id)
+    rows = sess.execute(
+        "WITH v AS (SELECT u.id, (u.k - 1)::int4 AS pos FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY "
+        "AS u(id, k)) SELECT " + gkey + " AS gkey, indb_ml._int4_array_bytes(pg_catalog.array_agg(a.pos), "
+        "''::bytea) AS at, indb_ml._int4_array_bytes(pg_catalog.array_agg(b.pos), ''::bytea) AS label FROM "
+        + start.sql(sess) + " o JOIN v a ON a.id = " + vid + "::text JOIN v b ON b.id = o.component_id::text "
+        "GROUP BY 1",
+        [[str(v) for v in (ids.tolist() if isinstance(ids, np.ndarray) else ids)]], ["text[]"])
+    labels = {}
+    for r in rows:
+        lab = np.arange(len(ids), dtype=np.int64)
+        lab[array_from_body(r["at"], INT4_OID)] = array_from_body(r["label"], INT4_OID)
+        labels[r["gkey"] if spec.group_cols else None] = lab
+    return labels
+
+
+def _write_message(sess, spec, out: Relation, message: Relation, fill) -> None:
+    """``<out_table>_message``: the vertices still changing, with their labels (as out_table)."""
+    if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [message.sql(sess)], ["text"])["e"]:
+        sess.execute("DELETE FROM " + message.sql(sess))
+    else:
+        sess.execute("CREATE TABLE " + message.sql(sess) + " AS SELECT * FROM " + out.sql(sess) + " WITH NO DATA")
+    fill(message)
 
 
 class _Wcc:
@@ -96,6 +197,7 @@ class _Wcc:
             raise InputError(f"wcc_table {wcc_table!r} is not an output of weakly_connected_components",
                              hint=f"its summary table {summary.name} is missing or has other columns")
         self.vid = row["vertex_id"]
+        self.id_type = row["vertex_id_type"]
         self.kind = "int" if row["vertex_id_type"] in ("smallint", "integer", "bigint") else "text"
         self.groups = sqlexpr.parse_name_list(row["grouping_cols"]) if row["grouping_cols"] else []
 
@@ -112,6 +214,10 @@ class _Wcc:
     def check_vertex(self, v) -> str:
         if v is None:
             raise InputError("the vertex id must not be NULL")
+        if isinstance(v, (list, tuple)):  # a multi-column id ('[a, b]' ids are bigint[])
+            if self.kind == "int" or any(x is None or isinstance(x, (list, tuple)) for x in v):
+                raise InputError(f"vertex id {v!r} must be one id of this graph's ids ({self.id_type})")
+            v = "{" + ",".join(str(int(x)) for x in v) + "}"
         if self.kind == "int":
             try:
                 int(v)
@@ -159,7 +265,7 @@ def vertex_check(sess, wcc_table, vertex_pair, pair_table) -> None:
     w = _Wcc(sess, wcc_table)
     if vertex_pair is None or len(vertex_pair) != 2:
         raise InputError("graph_wcc_vertex_check: vertex_pair must be an array of two vertex ids",
-                         hint="e.g. ARRAY[1, 5]")
+                         hint="e.g. ARRAY[1, 5], or for multi-column ids a 2-D array '{{1,1},{5,5}}'")
     a, b = (w.check_vertex(v) for v in vertex_pair)
     w.create(pair_table, "SELECT " + _group_by(w, "a", "a.component_id") + " FROM " + w.rel.sql(sess) + " a JOIN "
              + w.rel.sql(sess) + " b ON b.component_id = a.component_id" + w.same_group("a", "b") + " WHERE "

@@ -137,6 +137,33 @@ def wcc_labels(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return first[comp]
 
 
+def propagate_labels(n: int, src: np.ndarray, dst: np.ndarray, labels: np.ndarray | None,
+                     max_steps: int | None) -> tuple[np.ndarray, int, np.ndarray]:
+    """Label propagation, the way MADlib's weakly_connected_components (and our relational plan)
+    iterate: each step, every vertex takes the smallest label among itself and its neighbours
+    (edges in both directions). Starts from ``labels`` (positions; None: every vertex its own),
+    runs at most ``max_steps`` steps (None: until nothing changes). Returns (labels, steps run,
+    the vertices whose label changed in the last step).
+
+    >>> propagate_labels(4, np.array([0, 1]), np.array([1, 2]), None, None)[0].tolist()
+    [0, 0, 0, 3]
+    """
+    labels = np.arange(n, dtype=np.int64) if labels is None else np.asarray(labels, dtype=np.int64).copy()
+    a = np.concatenate([src, dst]).astype(np.int64)
+    b = np.concatenate([dst, src]).astype(np.int64)
+    moved = np.ones(n, dtype=bool)
+    steps = 0
+    while max_steps is None or steps < max_steps:
+        new = labels.copy()
+        np.minimum.at(new, b, labels[a])
+        moved = new < labels
+        labels = new
+        steps += 1
+        if not moved.any():
+            break
+    return labels, steps, moved
+
+
 def degrees(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(indegree, outdegree)`` counting every edge row (parallel edges count, a self-loop
     adds one to both)."""
