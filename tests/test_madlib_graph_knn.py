@@ -704,3 +704,70 @@ def test_wcc_iteration_limit_message_table_and_warm_start(postgresql, plan):
         with pytest.raises(E.UndefinedTable, match="warm_start needs the message table"), conn.transaction():
             conn.execute(f"SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'wpart', {g}, 4, true)")
         conn.execute("DROP TABLE wfull, wfull_summary, wpart, wpart_summary")
+
+
+# ---- hits: graph/test/hits.sql_in ---------------------------------------------------------------
+
+HITS_EDGES = "(0,1),(0,2),(0,4),(1,2),(1,3),(2,3),(2,5),(2,6),(3,0),(4,0),(5,6),(6,3)"
+
+
+def nx_hits_iterations(edges, nodes, iterations):
+    """MADlib's HITS (graph/hits.py_in) in numpy: from all ones, authority = A' hub, hub = A authority
+    (the new one), each scaled to unit L2 norm, ``iterations`` times."""
+    index = {v: i for i, v in enumerate(nodes)}
+    a = np.zeros((len(nodes), len(nodes)))
+    for s, d in edges:
+        a[index[s], index[d]] += 1
+    auth, hub = np.ones(len(nodes)), np.ones(len(nodes))
+    for _ in range(iterations):
+        auth = a.T @ hub
+        auth /= np.linalg.norm(auth)
+        hub = a @ auth
+        hub /= np.linalg.norm(hub)
+    return dict(zip(nodes, auth)), dict(zip(nodes, hub))
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_hits_madlib_test_file(postgresql, plan):
+    conn = postgresql
+    pairs = [tuple(int(x) for x in p.split(",")) for p in HITS_EDGES[1:-1].split("),(")]
+    conn.execute("CREATE TABLE vertex (id INTEGER); INSERT INTO vertex SELECT generate_series(0, 6);"
+                 "CREATE TABLE edge (src INTEGER, dest INTEGER, user_id INTEGER)")
+    conn.execute("INSERT INTO edge VALUES " + ",".join(f"({s},{d},1)" for s, d in pairs))
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.hits('vertex','id','edge','src=src, dest=dest','hits_out',3)")
+    assert one(conn, "SELECT count(*) FROM hits_out") == 7
+    tolerance = 10e-10  # hits.sql_in's relative_error tolerance
+    auth, hub = one(conn, "SELECT authority, hub FROM hits_out WHERE id = 0")
+    assert auth == pytest.approx(0.0865332738777835, rel=tolerance)
+    assert hub == pytest.approx(0.375721659592363, rel=tolerance)
+    ref_auth, ref_hub = nx_hits_iterations(pairs, list(range(7)), 3)
+    got = {r[0]: r[1:] for r in conn.execute("SELECT id, authority, hub FROM hits_out")}
+    assert all(got[v] == pytest.approx((ref_auth[v], ref_hub[v]), abs=1e-14) for v in range(7))
+    # grouping: group 2 drops 2 -> 5 and 2 -> 6
+    conn.execute("INSERT INTO edge SELECT src, dest, 2 FROM edge WHERE NOT (src = 2 AND dest IN (5, 6))")
+    conn.execute("SELECT indb_ml.hits('vertex','id','edge','src=src, dest=dest','hits_gr',3,0,'user_id')")
+    assert one(conn, "SELECT count(*) FROM hits_gr") == 14
+    assert one(conn, "SELECT authority FROM hits_gr WHERE id = 2 AND user_id = 1") \
+        == pytest.approx(0.432666369388918, rel=tolerance)
+    assert one(conn, "SELECT authority FROM hits_gr WHERE id = 6 AND user_id = 2") \
+        == pytest.approx(0.016273613872603, rel=tolerance)
+    assert conn.execute("SELECT user_id, __iterations__ FROM hits_gr_summary ORDER BY 1").fetchall() == [(1, 3), (2, 3)]
+    conn.execute("SELECT indb_ml.hits('vertex','id','edge','src=src, dest=dest','hits_gr2',3,0.01,'user_id')")
+    assert one(conn, "SELECT count(*) FROM hits_gr2") == 14
+    assert one(conn, "SELECT hub FROM hits_gr2 WHERE id = 3 AND user_id = 1") \
+        == pytest.approx(0.040618557793769, rel=tolerance)
+    assert one(conn, "SELECT hub FROM hits_gr2 WHERE id = 5 AND user_id = 2") \
+        == pytest.approx(0.00818161871503306, rel=tolerance)
+    # The vertex id named like an edge column; bigint ids; a vertex without edges is not listed.
+    conn.execute("ALTER TABLE vertex RENAME COLUMN id TO src")
+    conn.execute("SELECT indb_ml.hits('vertex','src','edge',NULL,'out_src',3,0.01,'user_id')")
+    assert one(conn, "SELECT count(*) FROM out_src") == 14
+    conn.execute("ALTER TABLE vertex RENAME COLUMN src TO id")
+    conn.execute("INSERT INTO vertex VALUES (7)")
+    conn.execute("CREATE TABLE v2 AS SELECT (id+992147483647)::bigint as id FROM vertex")
+    conn.execute("CREATE TABLE e2 AS SELECT (src+992147483647)::bigint as src, (dest+992147483647)::bigint as dest "
+                 "FROM edge WHERE user_id = 1")
+    conn.execute("SELECT indb_ml.hits('v2',NULL,'e2',NULL,'pg_temp.out2')")
+    assert one(conn, "SELECT count(*) FROM pg_temp.out2") == 7
+    assert one(conn, "SELECT count(*) FROM pg_temp.out2_summary") == 1

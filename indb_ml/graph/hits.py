@@ -3,7 +3,9 @@
 Power iteration from all-ones vectors, both scores scaled to unit L2 norm after every step, as
 MADlib does; the edges are loaded once and the iteration runs on a CSR matrix
 (:func:`indb_ml.kernels.graph.hits`), or as joins above the memory budget
-(:func:`indb_ml.graph.relational.hits`). Parallel edges count separately; weights are ignored.
+(:func:`indb_ml.graph.relational.hits`). Parallel edges count separately; weights are ignored
+(MADlib's hits reads none either). As MADlib, the output lists the vertices that are an end of
+an edge (of the group), and stops when no score moves by more than the threshold.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ SELECT indb_ml.hits(
     grouping_cols   -- optional: edge table columns, one graph per group
 );
 out_table: [grouping columns], <vertex_id>, authority float8, hub float8 (each scaled to unit L2
-norm per group; networkx's nx.hits scales to sum 1 instead, a constant factor); every vertex of
-the vertex table in every group. out_table_summary: [grouping columns], __iterations__.
+norm per group; networkx's nx.hits scales to sum 1 instead, a constant factor) of every vertex that
+is an end of an edge (of the group), as MADlib. out_table_summary: [grouping columns], __iterations__.
 """
 
 
@@ -60,9 +62,11 @@ def hits(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, max_it
     else:
         values, iterations = {}, {}
         for g in load_graphs(sess, spec):
+            sess.check_interrupts()
             tol = threshold if threshold is not None else 1e-3 / g.n
-            auth, hub, it = hits_kernel(g.adjacency(weighted=False), max_iter, tol)
-            values[g.key], iterations[g.key] = (g.ids, [auth, hub]), it
+            auth, hub, it = hits_kernel(g.adjacency(weighted=False), max_iter, tol, sess.check_interrupts)
+            on_edges = np.flatnonzero(g.touched())  # MADlib lists the vertices that are an end of an edge
+            values[g.key], iterations[g.key] = (g.ids_at(on_edges), [auth[on_edges], hub[on_edges]]), it
         write_vertex_table(sess, spec, out, (("authority", "float8"), ("hub", "float8")), values)
     write_models(sess, spec.edge, summary, spec.group_cols, (("__iterations__", "integer"),),
                  {k: [v] for k, v in iterations.items()})

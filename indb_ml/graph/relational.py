@@ -178,6 +178,7 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     tol = threshold if threshold is not None else 1e-3 / max(n, 1)
     dangling_term = "" if leak else " + $2 * COALESCE(d.s, 0) * r.tele"
     for it in range(1, max_iter + 1):
+        sess.check_interrupts()
         if not active:
             break
         rows = sess.execute(
@@ -234,6 +235,7 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start:
     sess.execute("ANALYZE " + l0)
     it, changed = 0, int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + l0)["n"])
     while changed and (steps is None or it < steps):
+        sess.check_interrupts()
         it += 1
         changed = sess.one(
             "WITH m AS (SELECT e.gkey, e.b AS id, pg_catalog.min(l.label" + g.coll + ") AS label FROM " + we
@@ -265,7 +267,8 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start:
 @_no_jit
 def hits(sess: Session, spec: GraphSpec, out: Relation, max_iter: int, tol: float) -> dict:
     """HITS as joins: authority from the hubs of in-neighbours, hub from the new authorities of
-    out-neighbours, both scaled to unit L2 norm per group; stops like the memory plan."""
+    out-neighbours, both scaled to unit L2 norm per group; stops like the memory plan. Writes the
+    vertices that are an end of an edge of the group (MADlib's)."""
     g = prepare(sess, spec)
     h0, h1 = g.temp("h0"), g.temp("h1")
     n = sess.one("SELECT pg_catalog.count(*) AS n FROM " + g.v + " WHERE gkey = (SELECT pg_catalog.min(gkey) FROM "
@@ -278,6 +281,7 @@ def hits(sess: Session, spec: GraphSpec, out: Relation, max_iter: int, tol: floa
     groups = [r["gkey"] for r in sess.execute("SELECT DISTINCT gkey FROM " + h0 + " ORDER BY 1")]
     active, iterations = list(groups), {k: 0 for k in groups}
     for it in range(1, max_iter + 1):
+        sess.check_interrupts()
         if not active:
             break
         rows = sess.execute(
@@ -300,8 +304,11 @@ def hits(sess: Session, spec: GraphSpec, out: Relation, max_iter: int, tol: floa
         h0, h1 = h1, h0
         for r in rows:
             iterations[r["gkey"]] = it
-        active = [r["gkey"] for r in rows if not (r["da"] < tol and r["dh"] < tol)]
+        # MADlib's test: converged when no score moved by more than tol (0: run all max_iter)
+        active = [r["gkey"] for r in rows if not (tol > 0 and r["da"] <= tol and r["dh"] <= tol)]
     create_vertex_table(sess, spec, out, (("authority", "float8"), ("hub", "float8")))
-    g.insert_output(out, "SELECT gkey, id, auth AS authority, hub FROM " + h0, ["authority", "hub"])
+    # MADlib lists the vertices that are an end of an edge (of the group)
+    g.insert_output(out, "SELECT gkey, id, auth AS authority, hub FROM " + h0 + " h WHERE EXISTS (SELECT 1 FROM "
+                    + g.e + " e WHERE e.gkey = h.gkey AND (e.s = h.id OR e.t = h.id))", ["authority", "hub"])
     g.close(h0, h1)
     return {(k if spec.group_cols else None): v for k, v in iterations.items()}
