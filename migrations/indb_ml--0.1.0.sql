@@ -1845,7 +1845,7 @@ from indb_ml.matrix.blocks import matrix_block_mult
 return matrix_block_mult(plpy, matrix_a, a_args, matrix_b, b_args, matrix_out, out_args)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_block_mult(text, text, text, text, text, text) IS
-'MADlib matrix_block_mult: the product of two block matrices, as a block matrix (out_args names default to a_args''): one SQL join of the blocks on a.col = b.row and, per output block, the sum of block products with numpy (the tile_mm aggregate), parallel-capable. matrix_a''s block widths must equal matrix_b''s block heights.';
+'MADlib matrix_block_mult: the product of two block matrices, as a block matrix (out_args names default to a_args''): one SQL join of the blocks on a.col = b.row and, per output block, the sum of block products with numpy (the tile_mm aggregate): memory a few blocks, out of core. matrix_a''s block widths must equal matrix_b''s block heights.';
 
 CREATE FUNCTION indb_ml.matrix_block_square(matrix_in text, in_args text, matrix_out text, out_args text DEFAULT NULL)
 RETURNS indb_ml.matrix_result LANGUAGE plpython3u VOLATILE
