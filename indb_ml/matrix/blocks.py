@@ -141,8 +141,16 @@ def _output_args(out_args: str | None, defaults: dict) -> MatrixArgs:
 
 
 def _create(sess: Session, rel: Relation, columns: list) -> None:
-    """``CREATE TABLE rel (name type, ...)``; names quoted here, types are typnames we read."""
+    """``CREATE TABLE rel (name type, ...)``; names quoted here, types are typnames we read.
+
+    Array columns are stored out of line uncompressed (as matrix tables are, see
+    :mod:`indb_ml.matrix.writer`): pglz finds little to compress in float64 values and
+    trying costs more than writing them.
+    """
     sess.execute("CREATE TABLE " + rel.sql(sess) + " (" + ", ".join(sess.ident(n) + " " + t for n, t in columns) + ")")
+    for name, typ in columns:
+        if typ.endswith("[]"):
+            sess.execute("ALTER TABLE " + rel.sql(sess) + " ALTER COLUMN " + sess.ident(name) + " SET STORAGE EXTERNAL")
 
 
 # ------------------------------------------------------------------ block products and transpose
