@@ -771,3 +771,108 @@ def test_hits_madlib_test_file(postgresql, plan):
     conn.execute("SELECT indb_ml.hits('v2',NULL,'e2',NULL,'pg_temp.out2')")
     assert one(conn, "SELECT count(*) FROM pg_temp.out2") == 7
     assert one(conn, "SELECT count(*) FROM pg_temp.out2_summary") == 1
+
+
+# ---- pagerank: graph/test/pagerank.sql_in --------------------------------------------------------
+
+PR_EDGES = "(0,1),(0,2),(0,4),(1,2),(1,3),(2,3),(2,5),(2,6),(3,0),(4,0),(5,6),(6,3)"
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_pagerank_madlib_test_file(postgresql, plan):
+    """pagerank.sql_in. Its graphs have no dangling vertex, so the standard definition (dangling rank
+    spread, the default) and MADlib's (madlib21_compat) agree: MADlib's sums, iteration counts (11
+    and 14) and rankings hold for both."""
+    conn = postgresql
+    pairs = [tuple(int(x) for x in p.split(",")) for p in PR_EDGES[1:-1].split("),(")]
+    conn.execute("CREATE TABLE vertex (id INTEGER); INSERT INTO vertex SELECT generate_series(0, 6);"
+                 "CREATE TABLE \"EDGE\" (src INTEGER, dest INTEGER, user_id INTEGER)")
+    conn.execute("INSERT INTO \"EDGE\" VALUES " + ",".join(f"({s},{d},1)" for s, d in pairs) + ","
+                 + ",".join(f"({s},{d},2)" for s, d in pairs if (s, d) not in ((2, 5), (2, 6))))
+    use_plan(conn, plan)
+    for compat in ("false", "true"):
+        suffix = "_" + compat
+        conn.execute(f"SELECT indb_ml.pagerank('vertex','id','\"EDGE\"','src=src, dest=dest','pr{suffix}',"
+                     f"NULL,NULL,NULL,NULL,NULL::bigint[],{compat})")
+        assert one(conn, f"SELECT sum(pagerank) FROM pr{suffix}") == pytest.approx(1, rel=1e-5)
+        conn.execute(f"SELECT indb_ml.pagerank('vertex','id','\"EDGE\"','src=src, dest=dest','pr_gr{suffix}',"
+                     f"NULL,NULL,NULL,'user_id',NULL::bigint[],{compat})")
+        for user in (1, 2):
+            assert one(conn, f"SELECT sum(pagerank) FROM pr_gr{suffix} WHERE user_id = %s", [user]) \
+                == pytest.approx(1, rel=1e-5)
+        assert conn.execute(f"SELECT user_id, __iterations__ FROM pr_gr{suffix}_summary ORDER BY 1").fetchall() \
+            == [(1, 11), (2, 14)]
+    # Personalized: MADlib asserts the ranking (and a sum within 0.005 of 1).
+    conn.execute("SELECT indb_ml.pagerank('vertex','id','\"EDGE\"','src=src, dest=dest','ppr',NULL,NULL,NULL,NULL,"
+                 "'{1,3}')")
+    assert one(conn, "SELECT sum(pagerank) FROM ppr") == pytest.approx(1, abs=0.005)
+    assert one(conn, "SELECT array_agg(id ORDER BY pagerank DESC) FROM ppr") == [0, 3, 1, 2, 4, 6, 5]
+    conn.execute("SELECT indb_ml.pagerank('vertex','id','\"EDGE\"','src=src, dest=dest','ppr_gr',NULL,NULL,NULL,"
+                 "'user_id','{1,3}')")
+    assert one(conn, "SELECT sum(pagerank) FROM ppr_gr WHERE user_id = 1") == pytest.approx(1, abs=0.005)
+    # MADlib's grouped personalized ranks are not the standard ones (its vertices without in-edges
+    # get a teleport share even outside the personalization set, so group 2's vertices 5 and 6 rank
+    # above group 1's); ours are networkx's personalized PageRank, where 5 and 6 of group 2 get 0.
+    import networkx as nx
+    conn.execute("SELECT indb_ml.pagerank('vertex','id','\"EDGE\"','src=src, dest=dest','ppr_tight',NULL,1000,1e-13,"
+                 "'user_id','{1,3}')")
+    for user in (1, 2):
+        g = nx.DiGraph([e for e in pairs if user == 1 or e not in ((2, 5), (2, 6))])
+        ref = nx.pagerank(g, personalization={1: 1, 3: 1}, tol=1e-14, max_iter=1000)
+        got = dict(conn.execute("SELECT id, pagerank FROM ppr_tight WHERE user_id = %s", [user]).fetchall())
+        assert got == pytest.approx(ref, abs=1e-9)
+    # The vertex id named like an edge column; bigint ids.
+    conn.execute("ALTER TABLE vertex RENAME COLUMN id TO src")
+    conn.execute("SELECT indb_ml.pagerank('vertex','src','\"EDGE\"',NULL,'out_src',NULL,NULL,NULL,'user_id')")
+    conn.execute("ALTER TABLE vertex RENAME COLUMN src TO dest")
+    conn.execute("SELECT indb_ml.pagerank('vertex','dest','\"EDGE\"',NULL,'out_dest',NULL,NULL,NULL,'user_id')")
+    assert conn.execute("SELECT * FROM out_src ORDER BY 1, 2").fetchall() \
+        == conn.execute("SELECT * FROM out_dest ORDER BY 1, 2").fetchall()
+    conn.execute("ALTER TABLE vertex RENAME COLUMN dest TO id")
+    conn.execute("CREATE TABLE v2 AS SELECT (id+992147483647)::bigint as id FROM vertex")
+    conn.execute("CREATE TABLE e2 AS SELECT (src+992147483647)::bigint as src, (dest+992147483647)::bigint as dest "
+                 "FROM \"EDGE\"")
+    conn.execute("SELECT indb_ml.pagerank('v2',NULL,'e2',NULL,'pg_temp.out2')")
+    assert one(conn, "SELECT count(*) FROM pg_temp.out2") == 7
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_pagerank_madlib_corner_case_and_multi_column_ids(postgresql, plan):
+    """MADLIB-1229 (a group where vertex 2 has no edge and 1 is dangling: the default keeps vertex
+    2 and spreads the dangling rank, so both groups sum to 1; madlib21_compat leaks it and leaves 2
+    out, as MADlib 2.1), and the multi-column ids of pagerank.sql_in."""
+    conn = postgresql
+    conn.execute("CREATE TABLE vertex (id INTEGER); INSERT INTO vertex VALUES (0),(1),(2);"
+                 "CREATE TABLE \"EDGE\" (src INTEGER, dest INTEGER, user_id INTEGER);"
+                 "INSERT INTO \"EDGE\" VALUES (0,1,1),(0,2,1),(1,2,1),(2,1,1),(0,1,2)")
+    use_plan(conn, plan)
+    conn.execute("SELECT indb_ml.pagerank('vertex','id','\"EDGE\"','src=src, dest=dest','pr',NULL,NULL,NULL,"
+                 "'user_id')")
+    assert one(conn, "SELECT sum(pagerank) FROM pr WHERE user_id = 1") == pytest.approx(1, rel=1e-5)
+    assert one(conn, "SELECT sum(pagerank) FROM pr WHERE user_id = 2") == pytest.approx(1, rel=1e-12)
+    conn.execute("SELECT indb_ml.pagerank('vertex','id','\"EDGE\"','src=src, dest=dest','pr21',NULL,NULL,NULL,"
+                 "'user_id',NULL::bigint[],true)")
+    assert one(conn, "SELECT sum(pagerank) FROM pr21 WHERE user_id = 1") == pytest.approx(1, rel=1e-5)
+    assert one(conn, "SELECT array_agg(id ORDER BY id) FROM pr21 WHERE user_id = 2") == [0, 1]
+    assert one(conn, "SELECT sum(pagerank) FROM pr21 WHERE user_id = 2") < 0.9  # the dangling rank leaks
+    pairs = [tuple(int(x) for x in p.split(",")) for p in PR_EDGES[1:-1].split("),(")]
+    conn.execute("CREATE TABLE vertex_mult (id1 INTEGER, id2 INTEGER); INSERT INTO vertex_mult SELECT g, g FROM "
+                 "generate_series(0, 6) g; CREATE TABLE edge_mult (src1 INTEGER, dest1 INTEGER, user_id1 INTEGER, "
+                 "src2 INTEGER, dest2 INTEGER, user_id2 INTEGER)")
+    conn.execute("INSERT INTO edge_mult VALUES " + ",".join(f"({s},{d},1,{s},{d},1)" for s, d in pairs) + ","
+                 + ",".join(f"({s},{d},2,{s},{d},2)" for s, d in pairs if (s, d) not in ((2, 5), (2, 6))))
+    for pers in ("NULL", "'{{1,1},{3,3}}'"):
+        conn.execute("DROP TABLE IF EXISTS pr_mult, pr_mult_summary")
+        conn.execute("SELECT indb_ml.pagerank('vertex_mult','[id1,id2]','edge_mult','src=[src1,src2], "
+                     f"dest=[dest1,dest2]','pr_mult',NULL,NULL,NULL,'user_id1,user_id2',{pers})")
+        assert one(conn, "SELECT sum(pagerank) FROM pr_mult WHERE user_id1 = 1") == pytest.approx(1, abs=0.005)
+        assert one(conn, "SELECT id FROM pr_mult WHERE user_id1 = 1 ORDER BY pagerank DESC LIMIT 1") == [0, 0]
+    # the same ranks as with the single-column ids
+    conn.execute("CREATE TABLE vs AS SELECT id1 AS id FROM vertex_mult")
+    conn.execute("CREATE TABLE es AS SELECT src1 AS src, dest1 AS dest, user_id1, user_id2 FROM edge_mult")
+    conn.execute("SELECT indb_ml.pagerank('vs','id','es',NULL,'pr_single',NULL,NULL,NULL,'user_id1,user_id2',"
+                 "'{1,3}')")
+    mult = conn.execute("SELECT user_id1, id[1], pagerank FROM pr_mult ORDER BY 1, 2").fetchall()
+    single = conn.execute("SELECT user_id1, id, pagerank FROM pr_single ORDER BY 1, 2").fetchall()
+    assert [r[:2] for r in mult] == [r[:2] for r in single]
+    assert [r[2] for r in mult] == pytest.approx([r[2] for r in single], abs=1e-15)

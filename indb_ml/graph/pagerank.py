@@ -78,6 +78,7 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
     else:
         values, iterations = {}, {}
         for g in load_graphs(sess, spec):
+            sess.check_interrupts()
             p = None
             if pers is not None:
                 pos = [g.position(v) for v in pers]
@@ -103,7 +104,16 @@ def _personalization(spec, values) -> list | None:
         return None
     if any(v is None for v in values):
         raise InputError("pagerank: personalization_vertices contains NULL")
-    if spec.id_kind == "int":
+    if spec.multi:  # MADlib's multi-column ids: a 2-D array, one row per vertex ('{{1,1},{3,3}}')
+        bad = InputError("pagerank: with multi-column vertex ids, personalization_vertices is a 2-D array with a "
+                         "row per vertex", hint="e.g. '{{1,1},{3,3}}'", sqlstate=InputError.DATATYPE_MISMATCH)
+        if not all(isinstance(v, list) and v for v in values):
+            raise bad
+        try:  # the elements arrive as text (the SQL wrappers pass text[])
+            values = ["{" + ",".join(str(int(x)) for x in v) + "}" for v in values]
+        except (TypeError, ValueError):
+            raise bad from None
+    elif spec.id_kind == "int":
         try:
             values = [str(int(v)) for v in values]
         except ValueError:
