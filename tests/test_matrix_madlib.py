@@ -278,6 +278,15 @@ def test_matrix_mem_in_parallel_queries_on_both_paths(postgresql):
         np.testing.assert_allclose(got, [sum((m @ m.T)[0, 1] for m in stack), stack[:, 1, 0].sum()], rtol=1e-10)
 
 
+def test_sum_adds_2d_arrays_as_madlibs_matrix_mem_sum(postgresql):
+    # MADlib's internal __matrix_mem_sum aggregate (used by its matrix_block_mult) is indb_ml.sum here
+    stack = np.random.default_rng(15).normal(size=(50, 3, 4))
+    postgresql.execute("CREATE TABLE mats (m float8[])")
+    for m in stack:
+        postgresql.execute("INSERT INTO mats VALUES (%s)", [literal(m)])
+    np.testing.assert_allclose(one(postgresql, "SELECT indb_ml.sum(m) FROM mats"), stack.sum(axis=0), rtol=RTOL)
+
+
 def test_matrix_mem_ignores_subscripts(postgresql):
     for size in (2, 20):  # loops and numpy
         a = np.arange(size * size, dtype=float).reshape(size, size)
