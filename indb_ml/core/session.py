@@ -5,21 +5,105 @@ the project's single quoting path for identifiers and literals
 (``plpy.quote_ident`` / ``plpy.quote_literal``), runs statements with bound
 parameters through cached prepared plans, and turns :class:`InputError` into a
 PostgreSQL ERROR with SQLSTATE, detail and hint.
+
+It is also where a cancel, a ``statement_timeout`` or a ``pg_terminate_backend`` reaches
+Python: :meth:`Session.check_interrupts` (called inside every long loop) lets PostgreSQL act
+on them, and an error that must end the statement as it is (57014 query_canceled, a lock
+timeout, a missing privilege, out of memory, ...: :func:`passes_through`) leaves every
+statement as :class:`PassThrough`, which no ``except sess.spi_error`` (nor ``except
+Exception``) catches, and leaves the SQL function as the original error with its SQLSTATE.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from typing import Any, Callable, Iterator, Sequence
 
 from indb_ml.errors import InputError
+from indb_ml.kernels import interrupts
+
+# SQLSTATE classes and codes that end the statement unchanged: a driver may not turn them into
+# another error or fall back from them. 57: operator intervention (57014 cancel and
+# statement_timeout, 57P01 terminate); 53: insufficient resources; 58: system error (I/O);
+# 40: transaction rollback (deadlock, serialization); 55P03: lock_timeout; 42501: permission.
+PASS_THROUGH_CLASSES = ("57", "53", "58", "40")
+PASS_THROUGH_CODES = ("55P03", "42501")
+
+# Seconds between two checks for interrupts: a check is one SPI call (tens of microseconds),
+# so at this rate it costs under 0.5% of a loop, and a cancel is acted on within this delay
+# plus one iteration.
+CHECK_INTERVAL = 0.02
+
+_CHECK_SQL = "SELECT indb_ml._check_interrupts()"
+
+
+class PassThrough(BaseException):
+    """An error of PostgreSQL's that must end the call unchanged (:func:`passes_through`).
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so the drivers' ``except
+    sess.spi_error`` and ``except Exception`` clauses never catch it; :func:`sql_entry`
+    raises the original error (``.error``) again, so PostgreSQL reports its SQLSTATE,
+    message, detail and hint."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def passes_through(sqlstate: str | None) -> bool:
+    """Whether an error with this SQLSTATE must end the statement unchanged.
+
+    >>> passes_through("57014"), passes_through("42501"), passes_through("22P02")
+    (True, True, False)
+    """
+    return bool(sqlstate) and (sqlstate[:2] in PASS_THROUGH_CLASSES or sqlstate in PASS_THROUGH_CODES)
+
+
+# How many sql_entry calls are active in this Python call stack since the last SPI call: 1 in
+# an entry called from SQL, more when a driver calls another entry directly. It is 0 again
+# inside every statement run through SPI, where a PL/Python function starts anew.
+_depth = 0
 
 
 class Session:
     def __init__(self, plpy: Any):
         self.plpy = plpy
         self._plans: dict[tuple, Any] = {}
+        self._check_plan = None
+        self._next_check = 0.0
+
+    @contextlib.contextmanager
+    def _spi(self) -> Iterator[None]:
+        """Around every call into SPI: errors that pass through become :class:`PassThrough`."""
+        global _depth
+        saved, _depth = _depth, 0
+        try:
+            yield
+        except self.plpy.SPIError as exc:
+            if passes_through(getattr(exc, "sqlstate", None)):
+                raise PassThrough(exc) from None
+            raise
+        finally:
+            _depth = saved
+
+    def check_interrupts(self) -> None:
+        """Let PostgreSQL act on a pending cancel, statement_timeout or terminate.
+
+        Call it inside every loop that can run longer than ~100 ms without running SQL (an
+        iteration, a pass over blocks, a loop over groups, folds or tiles). It is cheap to call
+        often: it runs ``indb_ml._check_interrupts()`` at most every CHECK_INTERVAL seconds.
+        A cancel or timeout raises :class:`PassThrough` (SQLSTATE 57014); a terminate ends the
+        backend there."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + CHECK_INTERVAL
+        with self._spi():
+            if self._check_plan is None:
+                self._check_plan = self.plpy.prepare(_CHECK_SQL)
+            self.plpy.execute(self._check_plan)
 
     def ident(self, name: str) -> str:
         """Quote one identifier (a column, table or schema name)."""
@@ -33,17 +117,30 @@ class Session:
 
     def execute(self, query: str, params: Sequence = (), types: Sequence[str] = ()):
         """Run a statement; ``params`` are bound, never pasted into ``query``."""
-        if not params:
-            return self.plpy.execute(query)
-        key = (query, tuple(types))
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._plans[key] = self.plpy.prepare(query, list(types))
-        return self.plpy.execute(plan, list(params))
+        with self._spi():
+            if not params:
+                return self.plpy.execute(query)
+            key = (query, tuple(types))
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plans[key] = self.plpy.prepare(query, list(types))
+            return self.plpy.execute(plan, list(params))
 
-    def cursor(self, query: str, params: Sequence = (), types: Sequence[str] = ()):
-        plan = self.plpy.prepare(query, list(types))
-        return self.plpy.cursor(plan, list(params))
+    def cursor(self, query: str, params: Sequence = (), types: Sequence[str] = ()) -> Iterator[dict]:
+        """The rows of ``query``, fetched one by one as they are iterated."""
+        with self._spi():
+            plan = self.plpy.prepare(query, list(types))
+            cursor = self.plpy.cursor(plan, list(params))
+        return self._fetch(iter(cursor))
+
+    def _fetch(self, rows: Iterator) -> Iterator[dict]:
+        end = object()
+        while True:
+            with self._spi():
+                row = next(rows, end)
+            if row is end:
+                return
+            yield row
 
     def one(self, query: str, params: Sequence = (), types: Sequence[str] = ()) -> dict | None:
         rows = self.execute(query, params, types)
@@ -79,15 +176,35 @@ def sql_entry(func: Callable) -> Callable:
     """Decorate a driver entry point called as ``func(plpy, ...)`` from SQL.
 
     The driver gets a :class:`Session`; an :class:`InputError` it raises becomes
-    ``plpy.error`` with the message, hint and SQLSTATE it carries.
+    ``plpy.error`` with the message, hint and SQLSTATE it carries. While it runs, the kernels'
+    loops check for interrupts through the session (:mod:`indb_ml.kernels.interrupts`). A
+    :class:`PassThrough` leaves the SQL function as the error it carries (57014 for a cancel or
+    timeout), and Python's own limits get a SQLSTATE instead of 38000: RecursionError (an
+    expression nested too deeply) 54001, MemoryError 53200.
     """
 
     @functools.wraps(func)
     def wrapper(plpy, *args, **kwargs):
+        global _depth
+        _depth += 1
+        sess = Session(plpy)
         try:
-            return func(Session(plpy), *args, **kwargs)
+            with interrupts.installed(sess.check_interrupts):
+                return func(sess, *args, **kwargs)
         except InputError as exc:
             extra = {"hint": exc.hint} if exc.hint else {}
             plpy.error(exc.message, sqlstate=exc.sqlstate, **extra)
+        except PassThrough as exc:
+            if _depth > 1:  # a driver called this entry directly: the outermost one re-raises
+                raise
+            raise exc.error from None
+        except RecursionError:
+            plpy.error(f"{func.__name__}: an argument is nested too deeply to be read",
+                       sqlstate="54001", hint="use fewer levels of parentheses or nested calls")
+        except MemoryError:
+            plpy.error(f"{func.__name__}: out of memory in the server's Python", sqlstate="53200",
+                       hint="lower the size of the input, or raise the server's memory limits")
+        finally:
+            _depth -= 1
 
     return wrapper

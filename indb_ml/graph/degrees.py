@@ -47,6 +47,7 @@ def graph_vertex_degrees(sess, vertex_table, vertex_id, edge_table, edge_args, o
         return
     values = {}
     for g in load_graphs(sess, spec):
+        sess.check_interrupts()
         indeg, outdeg = degrees(g.n, g.src, g.dst)
         values[g.key] = (g.ids, [indeg, outdeg])
     write_vertex_table(sess, spec, out, COLUMNS, values)

@@ -333,6 +333,7 @@ def load_graphs(sess: Session, spec_or_vertex_table, vertex_id: str | None = Non
     rows = _load_edges(sess, spec, ids)
     graphs = []
     for r in rows:
+        sess.check_interrupts()
         if r["nulls"]:
             sess.debug(f"graph: {r['nulls']} edges of {spec.label()}{_in_group(r['gkey'])} with a NULL end"
                        + (" or weight" if spec.weight else "") + " skipped")

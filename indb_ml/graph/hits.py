@@ -64,7 +64,7 @@ def hits(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, max_it
         for g in load_graphs(sess, spec):
             sess.check_interrupts()
             tol = threshold if threshold is not None else 1e-3 / g.n
-            auth, hub, it = hits_kernel(g.adjacency(weighted=False), max_iter, tol, sess.check_interrupts)
+            auth, hub, it = hits_kernel(g.adjacency(weighted=False), max_iter, tol)
             on_edges = np.flatnonzero(g.touched())  # MADlib lists the vertices that are an end of an edge
             values[g.key], iterations[g.key] = (g.ids_at(on_edges), [auth[on_edges], hub[on_edges]]), it
         write_vertex_table(sess, spec, out, (("authority", "float8"), ("hub", "float8")), values)

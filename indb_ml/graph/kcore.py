@@ -33,6 +33,7 @@ def graph_kcore(sess: Session, vertex_table, vertex_id, edge_table, edge_args, o
     else:
         values, per_group = {}, {}
         for g in load_graphs(sess, spec):
+            sess.check_interrupts()
             core = gm.core_numbers(gm.undirected_simple(g.n, g.src, g.dst))
             values[g.key] = (g.ids, [core])
             top = int(core.max()) if g.n else 0

@@ -158,6 +158,7 @@ def sssp(sess: Session, spec: GraphSpec, source, out: Relation, what: str) -> bo
              "RETURNING t.g")
     k = 1
     while True:
+        sess.check_interrupts()
         changed = {r["g"] for r in sess.execute(relax, [k], ["int4"])}
         if not changed:
             break
@@ -186,6 +187,7 @@ def bfs(sess: Session, spec: GraphSpec, source, out: Relation, max_distance, dir
              "WHERE x.it = $1 - 1 GROUP BY e.g, e.d) c WHERE t.g = c.g AND t.v = c.v AND t.it < 0")
     k = 1
     while (max_distance is None or k <= max_distance) and sess.execute(level, [k], ["int4"]).nrows() > 0:
+        sess.check_interrupts()
         k += 1
     sess.debug(f"{what}: relational BFS, {k - 1} levels")
     _write(sess, spec, out, [("x.d", "dist", "integer"), ("x.parent", "parent", spec.id_type)])
@@ -260,6 +262,7 @@ def apsp(sess: Session, spec: GraphSpec, out: Relation, what: str) -> bool:
                  "SELECT DISTINCT g FROM u")
         k = 1
         while True:
+            sess.check_interrupts()
             changed = [r["g"] for r in sess.execute(relax, [k], ["int4"])]
             if not changed:
                 break

@@ -126,6 +126,7 @@ def graph_sssp(sess: Session, vertex_table, vertex_id, edge_table, edge_args, so
     else:
         values, negative = {}, []
         for g in load_graphs(sess, spec, vertices="union"):
+            sess.check_interrupts()
             pos = source_position(g, spec, source_vertex, what)
             src, dst, w = g.src, g.dst, g.weight
             if spec.group_cols:  # a group's vertices are its edges' ends
@@ -205,6 +206,7 @@ def graph_bfs(sess: Session, vertex_table, vertex_id, edge_table, edge_args, sou
     else:
         values = {}
         for g in load_graphs(sess, spec, vertices="union"):
+            sess.check_interrupts()
             pos = source_position(g, spec, source_vertex, what)
             # MADlib starts only where the source is an end of an edge (with directed, a source of one)
             if not ((g.src == pos).any() or (not directed and (g.dst == pos).any())):
@@ -246,6 +248,7 @@ def graph_apsp(sess: Session, vertex_table, vertex_id, edge_table, edge_args, ou
         _check_two_vertices(spec, max((len(t) for t in touched), default=0), what)
         pairs, negative = [], []
         for g, inside in zip(graphs, touched):
+            sess.check_interrupts()
             index = np.full(g.n, -1, dtype=np.int64)
             index[inside] = np.arange(len(inside))
             try:

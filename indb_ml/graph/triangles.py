@@ -75,6 +75,7 @@ def graph_triangle_count(sess: Session, vertex_table, vertex_id, edge_table, edg
     else:
         values, per_group = {}, {}
         for g, a in simple:
+            sess.check_interrupts()
             tri = gm.triangles(a)
             cc = gm.local_clustering(a, tri)
             deg = np.diff(a.indptr).astype(np.int64)

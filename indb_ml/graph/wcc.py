@@ -129,6 +129,7 @@ def _in_memory(sess, spec, out: Relation, steps: int | None, start: Relation | N
     graphs = load_graphs(sess, spec)
     starts = _start_labels(sess, spec, start, graphs[0].ids) if start is not None and graphs else {}
     for g in graphs:
+        sess.check_interrupts()
         keep = g.touched() if spec.group_cols else np.ones(g.n, dtype=bool)  # grouped: the group's edge ends
         if steps is None and start is None:  # one pass (num_iterations 1)
             labels, moved, run = wcc_labels(g.n, g.src, g.dst), np.zeros(g.n, dtype=bool), 0

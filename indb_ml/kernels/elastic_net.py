@@ -28,6 +28,7 @@ from typing import Callable, Generator, Iterator, Optional
 import numpy as np
 from scipy import special
 
+from indb_ml.kernels import interrupts
 from indb_ml.kernels.logregr import LogitSums, drive, logit_sums_from_cstate
 
 
@@ -72,6 +73,7 @@ def _soft(z: float, t: float) -> float:
 def _cd(gram: np.ndarray, corr: np.ndarray, l1: float, l2: float, w: np.ndarray, max_iter: int, tol: float):
     """Minimize ½wᵀGw - cᵀw + l1|w|₁ + l2/2 |w|² by cyclic coordinate descent."""
     for sweep in range(1, max_iter + 1):
+        interrupts.check()
         biggest = 0.0
         for j in range(w.size):
             if gram[j, j] == 0:

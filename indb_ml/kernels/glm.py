@@ -29,6 +29,7 @@ from typing import Callable, Generator, Iterator
 import numpy as np
 from scipy import special, stats
 
+from indb_ml.kernels import interrupts
 from indb_ml.kernels.linregr import min_norm_pinv, pinv_psd
 from indb_ml.kernels.logregr import slices
 
@@ -196,6 +197,7 @@ def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int 
     try:
         request = next(steps)
         while True:
+            interrupts.check()
             request = steps.send(_glm_pass(blocks, k, fam, request, mean))
     except StopIteration as stop:
         return stop.value

@@ -18,11 +18,11 @@ text ids cost the same. Conventions:
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
+
+from indb_ml.kernels import interrupts
 
 INT8_OID = 20
 INT4_OID = 23
@@ -62,15 +62,14 @@ def adjacency(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray | Non
 
 def pagerank(a: sp.csr_matrix, damping: float = 0.85, max_iter: int = 100, tol: float = 1e-6,
              personalization: np.ndarray | None = None, leak_dangling: bool = False,
-             norm: str = "l1", interrupt: Callable[[], None] | None = None) -> tuple[np.ndarray, int]:
+             norm: str = "l1") -> tuple[np.ndarray, int]:
     """Power iteration for PageRank on the (weighted) adjacency ``a``; returns ``(rank, iterations)``.
 
     ``personalization`` is a nonnegative vector over all vertices (None: uniform); the teleport and
     the dangling rank go to it. Stops when the change is below ``tol``: ``norm='l1'`` is networkx's
     test (``sum |x - x_prev| < n * tol``), ``norm='max'`` MADlib's (every vertex changed by less
     than ``tol``). ``leak_dangling=True`` is MADlib 2.1's variant (dangling rank is dropped and the
-    ranks no longer sum to 1), offered only for compatibility. ``interrupt()`` is called every
-    iteration (the driver's check for a cancel).
+    ranks no longer sum to 1), offered only for compatibility.
     """
     n = a.shape[0]
     if n == 0:
@@ -82,8 +81,7 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, max_iter: int = 100, tol: 
     at = (sp.diags(inv) @ a).T.tocsr()  # column-stochastic transpose: x_new = at @ x
     x = np.full(n, 1.0 / n)
     for it in range(1, max_iter + 1):
-        if interrupt is not None:
-            interrupt()
+        interrupts.check()
         prev = x
         x = damping * (at @ prev)
         if not leak_dangling:
@@ -95,8 +93,7 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, max_iter: int = 100, tol: 
     return x, max_iter
 
 
-def hits(a: sp.csr_matrix, max_iter: int = 100, tol: float = 1e-8,
-         interrupt: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+def hits(a: sp.csr_matrix, max_iter: int = 100, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int]:
     """Kleinberg's HITS by power iteration: ``(authority, hub, iterations)``, each scaled to
     unit L2 norm (MADlib's normalisation; networkx scales to sum 1, a constant factor).
 
@@ -112,8 +109,7 @@ def hits(a: sp.csr_matrix, max_iter: int = 100, tol: float = 1e-8,
     hub = np.ones(n) / np.sqrt(n)
     auth = np.ones(n) / np.sqrt(n)
     for it in range(1, max_iter + 1):
-        if interrupt is not None:
-            interrupt()
+        interrupts.check()
         new_auth = _unit(at @ hub)
         new_hub = _unit(a @ new_auth)
         # MADlib's test: converged when no score moved by more than tol; tol 0 runs all max_iter
@@ -148,8 +144,7 @@ def wcc_labels(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 def propagate_labels(n: int, src: np.ndarray, dst: np.ndarray, labels: np.ndarray | None,
-                     max_steps: int | None,
-                     interrupt: Callable[[], None] | None = None) -> tuple[np.ndarray, int, np.ndarray]:
+                     max_steps: int | None) -> tuple[np.ndarray, int, np.ndarray]:
     """Label propagation, the way MADlib's weakly_connected_components (and our relational plan)
     iterate: each step, every vertex takes the smallest label among itself and its neighbours
     (edges in both directions). Starts from ``labels`` (positions; None: every vertex its own),
@@ -165,8 +160,7 @@ def propagate_labels(n: int, src: np.ndarray, dst: np.ndarray, labels: np.ndarra
     moved = np.ones(n, dtype=bool)
     steps = 0
     while max_steps is None or steps < max_steps:
-        if interrupt is not None:
-            interrupt()
+        interrupts.check()
         new = labels.copy()
         np.minimum.at(new, b, labels[a])
         moved = new < labels

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from indb_ml.kernels import interrupts
+
 
 def undirected_simple(n: int, src: np.ndarray, dst: np.ndarray) -> sp.csr_matrix:
     """Symmetric 0/1 CSR adjacency without self-loops or duplicate entries."""
@@ -93,6 +95,7 @@ def core_numbers(a: sp.csr_matrix) -> np.ndarray:
     while alive.any():
         k = max(k, int(deg[alive].min()))
         while True:
+            interrupts.check()
             peel = np.flatnonzero(alive & (deg <= k))
             if not len(peel):
                 break

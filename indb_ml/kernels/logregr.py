@@ -26,6 +26,8 @@ from typing import Callable, Generator, Iterable, Iterator
 import numpy as np
 from scipy import special, stats
 
+from indb_ml.kernels import interrupts
+
 
 @dataclass
 class LogitFit:
@@ -159,10 +161,12 @@ def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: 
 
 def drive(steps: Generator, evaluate: Callable, epoch: Callable | None = None):
     """Run one iteration generator to its result: ``evaluate(w)`` answers a pass request,
-    ``epoch(request)`` an :class:`IgdEpoch`."""
+    ``epoch(request)`` an :class:`IgdEpoch`; a cancel is let in before every pass
+    (:mod:`indb_ml.kernels.interrupts`)."""
     try:
         request = next(steps)
         while True:
+            interrupts.check()
             request = steps.send(epoch(request) if isinstance(request, IgdEpoch) else evaluate(request))
     except StopIteration as stop:
         return stop.value
@@ -290,6 +294,7 @@ def _igd_epoch(blocks: Callable[[], Iterator], state: tuple, rate: float, epoch:
     w, total, count = state[0].copy(), state[1].copy(), state[2]
     step = rate / np.sqrt(epoch)
     for x, y in blocks():
+        interrupts.check()
         for i in range(0, x.shape[0], IGD_BATCH):
             xb, yb = x[i:i + IGD_BATCH], y[i:i + IGD_BATCH]
             w += step * (xb.T @ (yb - special.expit(xb @ w))) / xb.shape[0]

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 import numpy as np
 from scipy import special, stats
 
-from indb_ml.kernels import cstate
+from indb_ml.kernels import cstate, interrupts
 
 
 @dataclass
@@ -138,6 +138,7 @@ def newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: li
     iterations = {g: 0 for g in keys}
     active = list(keys)
     while active:
+        interrupts.check()
         asks = {}
         for g in active:
             if iterations[g] >= max_iter:

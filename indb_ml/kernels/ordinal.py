@@ -24,7 +24,7 @@ from typing import Callable, Generator, Iterator
 import numpy as np
 from scipy import special
 
-from indb_ml.kernels import cstate
+from indb_ml.kernels import cstate, interrupts
 
 
 def _logit(z, slopes: bool):
@@ -280,6 +280,7 @@ def run_one(gen: Generator, evaluate: Callable):
     """Drive one generator of :func:`newton_steps` with ``evaluate(beta, theta)``."""
     request = next(gen)
     while True:
+        interrupts.check()
         try:
             request = gen.send(evaluate(*request))
         except StopIteration as stop:

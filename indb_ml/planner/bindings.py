@@ -59,10 +59,16 @@ class Resolver:
         if isinstance(value, bool):
             raise InputError(f"binding {name!r} is a boolean; bind a table name, a number or a list of numbers")
         if isinstance(value, (int, float)):
-            return ir.scalar(float(value))
+            try:
+                return ir.scalar(float(value))
+            except OverflowError:
+                raise InputError(f"binding {name!r} is beyond the range of float8", sqlstate="22003") from None
         if isinstance(value, list):
             try:
                 array = np.asarray(value, dtype=np.float64)
+            except OverflowError:
+                raise InputError(f"binding {name!r} has a number beyond the range of float8",
+                                 sqlstate="22003") from None
             except (TypeError, ValueError):
                 raise InputError(f"binding {name!r} is not a list of numbers (or of rows of numbers)") from None
             if array.ndim == 1:

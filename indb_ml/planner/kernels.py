@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.errors import InputError
 from indb_ml.planner import ir
 
 
@@ -63,7 +64,12 @@ def evaluate(node: ir.Node, values: list) -> np.ndarray:
     if isinstance(node, ir.Diag):
         return np.diag(v[0][:, 0]) if v[0].shape[1] == 1 else np.diag(v[0])[:, None]
     if isinstance(node, ir.Solve):
-        return np.linalg.inv(v[0]) if len(v) == 1 else np.linalg.solve(v[0], v[1])
+        try:
+            return np.linalg.inv(v[0]) if len(v) == 1 else np.linalg.solve(v[0], v[1])
+        except np.linalg.LinAlgError:
+            raise InputError("solve: the matrix is singular", sqlstate="22000",
+                             hint="solve needs a square matrix of full rank: drop dependent columns, or "
+                                  "add a ridge term to the diagonal") from None
     if isinstance(node, ir.Slice):
         return v[0][node.r0:node.r1, node.c0:node.c1]
     if isinstance(node, ir.Gram):

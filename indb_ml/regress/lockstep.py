@@ -18,6 +18,7 @@ import numpy as np
 from indb_ml.core import passes
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
+from indb_ml.kernels import interrupts
 
 
 def coef_pass(sess: Session, source, group_cols, call: Callable[[str], str], coefs: dict,
@@ -47,6 +48,7 @@ def run_lockstep(gens: dict, requests: dict, evaluate: Callable[[dict], dict]) -
     results = {}
     pending = dict(requests)
     while pending:
+        interrupts.check()
         answers = evaluate(pending)
         following = {}
         for key in pending:
