@@ -18,6 +18,8 @@ class InputError(ValueError):
     ARRAY_DIMENSIONS = "2202E"
     NO_DATA = "22000"  # data_exception: nothing to train on
     SYNTAX = "42601"
+    INSUFFICIENT_PRIVILEGE = "42501"
+    NAME_TOO_LONG = "42622"
 
     def __init__(self, message: str, hint: str | None = None, sqlstate: str = INVALID_PARAMETER):
         super().__init__(message)

@@ -275,8 +275,9 @@ def test_bad_input_and_usage(data):
 
 
 def test_roles_manage_only_their_own_catalog_rows(data):
-    """Row-level security: any role may train (insert its own row) and read the catalog, but
-    only a member of the creating role may deploy or otherwise update a row."""
+    """Any role may train (its row is registered for it) and sees the rows of models whose tables
+    it can read; nobody writes the catalog directly, and only a member of the owning role may
+    deploy (tests/test_catalog_security.py has the attacks)."""
     conn = data
     for role in ("cat_alice", "cat_bob"):
         conn.execute(f"CREATE ROLE {role}")
@@ -289,11 +290,18 @@ def test_roles_manage_only_their_own_catalog_rows(data):
                                  "'%%alice_m'").fetchone()
     assert creator == "cat_alice"
     conn.execute("SET ROLE cat_bob")
-    assert conn.execute("SELECT count(*) FROM indb_ml.models WHERE name = %s", [name]).fetchone()[0] == 1
-    assert conn.execute("UPDATE indb_ml.models SET status = 'retired' WHERE name = %s", [name]).rowcount == 0
+    assert conn.execute("SELECT count(*) FROM indb_ml.models WHERE name = %s", [name]).fetchone()[0] == 0
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("UPDATE indb_ml.models SET status = 'retired' WHERE name = %s", [name])
     with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
         conn.execute("INSERT INTO indb_ml.models (name, version, algorithm, output_table, output_tables, created_by) "
                      "VALUES ('forged', 1, 'linregr', 'x', '{x}', 'cat_alice')")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="belongs to role cat_alice"), conn.transaction():
+        conn.execute("SELECT indb_ml.model_deploy(%s)", [name])
+    conn.execute("RESET ROLE")
+    conn.execute("GRANT SELECT ON alice_m TO cat_bob")
+    conn.execute("SET ROLE cat_bob")
+    assert conn.execute("SELECT count(*) FROM indb_ml.models WHERE name = %s", [name]).fetchone()[0] == 1
     conn.execute("RESET ROLE")
     conn.execute("SET ROLE cat_alice")
     conn.execute("SELECT indb_ml.model_deploy(%s)", [name])

@@ -11,6 +11,12 @@ one model, which :func:`model_deploy` and :func:`model_rollback` switch between.
 Lineage records what the model was trained from: the source relation, for a
 partitioned source every leaf partition with its row count (one counting scan,
 in C), and the training transaction's snapshot.
+
+The code here runs as the caller and never writes ``indb_ml.models``: it files a
+request in ``indb_ml.model_requests`` (one INSERT), whose SECURITY DEFINER trigger
+(``sql/71_catalog.sql``) checks the requesting role and writes the catalog. A model
+name belongs to the role that registered it first (``indb_ml.model_owner``): only
+that role and its members add versions to it, deploy, roll back or refresh it.
 """
 
 from __future__ import annotations
@@ -63,11 +69,12 @@ def registers(algorithm: str, tables: tuple = ("_summary",)) -> Callable:
 
         @functools.wraps(func)
         def wrapper(sess: Session, *args, **kwargs):
-            result = func(sess, *args, **kwargs)
             bound = signature.bind(sess, *args, **kwargs)
             bound.apply_defaults()
             names = list(bound.arguments)[1:]
             values = [bound.arguments[n] for n in names]
+            check_name_owner(sess, values[1])  # before any work: a name of another role's is refused
+            result = func(sess, *args, **kwargs)
             params = {n: v for n, v in zip(names[2:], values[2:])}
             params["trainer"] = func.__name__
             register_model(sess, algorithm, values[0], values[1], params, tables)
@@ -78,55 +85,79 @@ def registers(algorithm: str, tables: tuple = ("_summary",)) -> Callable:
     return wrap
 
 
-def register_model(sess: Session, algorithm: str, source_table: str, out_table: str, parameters: dict,
-                   tables: tuple = ("_summary",)) -> dict:
-    """Insert the catalog row of a model whose output table ``out_table`` was just written.
+def _catalog_installed(sess: Session) -> bool:
+    """False in a database whose indb_ml SQL objects predate the catalog's request table (the
+    package was upgraded, ``ALTER EXTENSION indb_ml UPDATE`` not yet run): it trains without
+    registering."""
+    return bool(sess.one("SELECT pg_catalog.to_regclass('indb_ml.model_requests') IS NOT NULL AS e")["e"])
 
-    A database whose indb_ml SQL objects predate the catalog (the package was upgraded,
-    ``ALTER EXTENSION indb_ml UPDATE`` not yet run) trains without registering."""
-    if not sess.one("SELECT pg_catalog.to_regclass('indb_ml.models') IS NOT NULL AS e")["e"]:
-        sess.debug("register_model: indb_ml.models does not exist (extension objects older than the package)")
-        return {}
+
+def _owner(sess: Session, name: str) -> dict:
+    """``known`` (some version has this name), ``owner`` (role name or None), ``allowed`` (the
+    current role has the owner's privileges, or the name is free)."""
+    return dict(sess.one(
+        "SELECT o.known, o.owner, o.owner_oid IS NULL OR pg_catalog.pg_has_role(o.owner_oid, 'USAGE') AS allowed "
+        "FROM indb_ml.model_owner($1) o", [name], ["text"]))
+
+
+def _setting_name(sess: Session) -> str:
+    return (sess.one("SELECT pg_catalog.current_setting('indb_ml.model_name', true) AS v")["v"] or "").strip()
+
+
+def check_name_owner(sess: Session, out_table: str | None) -> None:
+    """Refuse, before a trainer does any work, to register under a model name another role owns.
+
+    The name is the setting ``indb_ml.model_name`` or the output table's qualified name;
+    output tables that will not be registered (temporary ones, names the trainer will
+    reject) are left to the trainer. The catalog's trigger checks again at registration."""
+    if not out_table or not _catalog_installed(sess):
+        return
+    try:
+        parts = sess.one("SELECT pg_catalog.parse_ident($1) AS p, pg_catalog.current_schema() AS s",
+                         [out_table], ["text"])
+    except sess.spi_error:
+        return
+    names = parts["p"] or []
+    schema = names[0] if len(names) == 2 else parts["s"]
+    if len(names) not in (1, 2) or schema is None or schema.startswith("pg_temp"):
+        return
+    name = _setting_name(sess) or sess.qualified(schema, names[-1])
+    owner = _owner(sess, name)
+    if not owner["allowed"]:
+        raise InputError(f"permission denied to add a version to model {name}: the name belongs to role "
+                         f"{owner['owner']}",
+                         hint="SET indb_ml.model_name to a name of your own, or RESET it to name the model "
+                              "after its output table", sqlstate=InputError.INSUFFICIENT_PRIVILEGE)
+
+
+def register_model(sess: Session, algorithm: str, source_table: str, out_table: str, parameters: dict,
+                   tables: tuple = ("_summary",)) -> None:
+    """Register the model whose output table ``out_table`` was just written (a request the
+    catalog's trigger carries out: it names, numbers and lists the model's tables itself)."""
+    if not _catalog_installed(sess):
+        sess.debug("register_model: indb_ml.model_requests does not exist (extension objects older than the package)")
+        return
     out = sess.one(
         "SELECT c.oid, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q, "
-        "n.nspname, c.relname, c.relpersistence FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "c.relpersistence FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.oid = pg_catalog.to_regclass($1)", [out_table], ["text"])
     if out["relpersistence"] == "t":  # cross-validation folds and other scratch models vanish with the session
         sess.debug(f"register_model: {out['q']} is a temporary table, not registered")
-        return {}
+        return
     src = sess.one(
         "SELECT c.oid, c.relkind, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q,"
         " CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS def "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.oid = pg_catalog.to_regclass($1)", [source_table], ["text"])
-    listed = [out["q"]]
-    for suffix in tables:
-        q = sess.qualified(out["nspname"], out["relname"] + suffix)
-        if sess.one("SELECT pg_catalog.to_regclass($1) IS NOT NULL AS e", [q], ["text"])["e"]:
-            listed.append(q)
     metrics, num_rows = output_metrics(sess, out["q"])
     lineage = source_lineage(sess, src, num_rows)
-    name = (sess.one("SELECT pg_catalog.current_setting('indb_ml.model_name', true) AS v")["v"] or "").strip()
-    name = name or out["q"]
-    # Versions of one name are numbered under a lock: concurrent trainings get 1, 2, ... in commit order.
-    sess.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('indb_ml.models'), "
-                 "pg_catalog.hashtext($1))", [name], ["text"])
-    # Versions whose output table no longer exists (or was replaced by this one) are retired.
     sess.execute(
-        "UPDATE indb_ml.models m SET status = 'retired' WHERE m.name = $1 AND m.status <> 'retired' AND "
-        "(m.output_oid = $2 OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = m.output_oid))",
-        [name, out["oid"]], ["text", "oid"])
-    row = sess.one(
-        "INSERT INTO indb_ml.models (name, version, algorithm, parameters, source_table, source_filter, num_rows, "
-        "lineage, output_table, output_tables, output_oid, metrics) "
-        "SELECT $1, COALESCE(max(version), 0) + 1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb "
-        "FROM indb_ml.models WHERE name = $1 RETURNING id, name, version",
-        [name, algorithm, json.dumps(_jsonable(parameters)), src["q"] if src else source_table,
-         src["def"] if src else None, num_rows, json.dumps(lineage), out["q"], listed, out["oid"],
-         json.dumps(metrics)],
-        ["text", "text", "text", "text", "text", "int8", "text", "text", "text[]", "oid", "text"])
-    return dict(row)
+        "INSERT INTO indb_ml.model_requests (action, output_oid, companion_suffixes, algorithm, parameters, "
+        "source_table, source_filter, num_rows, lineage, metrics) "
+        "VALUES ('register', $1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::jsonb)",
+        [out["oid"], list(tables), algorithm, json.dumps(_jsonable(parameters)), src["q"] if src else source_table,
+         src["def"] if src else None, num_rows, json.dumps(lineage), json.dumps(metrics)],
+        ["oid", "text[]", "text", "text", "text", "text", "int8", "text", "text"])
 
 
 def output_metrics(sess: Session, out_q: str) -> tuple[dict, int | None]:
@@ -191,7 +222,9 @@ def _jsonable(value):
 
 
 def find_model(sess: Session, model_name: str, version: int | None = None) -> dict:
-    """The catalog row of ``model_name`` (a model name or an output table name), latest version by default."""
+    """The catalog row of ``model_name`` (a model name or an output table name), latest version
+    by default, as the caller may see it. A model of another role's whose tables the caller
+    cannot read is a permission error naming its owner, not a missing model."""
     if model_name is None or not model_name.strip():
         raise InputError("model_name must not be empty", hint="SELECT name, version FROM indb_ml.models")
     name = _model_name(sess, model_name)
@@ -202,23 +235,48 @@ def find_model(sess: Session, model_name: str, version: int | None = None) -> di
         row = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 AND version = $2", [name, version],
                        ["text", "int4"])
     if row is None:
+        owner = _owner(sess, name)
+        if owner["known"] and not owner["allowed"]:
+            raise not_owner(name, owner["owner"], "use")
         what = f"model {model_name!r}" + ("" if version is None else f" version {version}")
         raise InputError(f"{what} is not in indb_ml.models", hint="SELECT name, version FROM indb_ml.models",
                          sqlstate=InputError.UNDEFINED_TABLE)
     return dict(row)
 
 
+def not_owner(name: str, owner: str | None, action: str) -> InputError:
+    if owner is None:
+        return InputError(f"permission denied to {action} model {name}: every role that registered it was dropped",
+                          hint="train a new version under this name to claim it",
+                          sqlstate=InputError.INSUFFICIENT_PRIVILEGE)
+    return InputError(f"permission denied to {action} model {name}: it belongs to role {owner}, which created it",
+                      hint=f"only {owner} and its members can deploy, roll back or refresh it",
+                      sqlstate=InputError.INSUFFICIENT_PRIVILEGE)
+
+
+def check_may_manage(sess: Session, name: str, action: str) -> None:
+    """Refuse up front when the current role may not deploy, roll back or refresh ``name``."""
+    owner = _owner(sess, name)
+    if owner["known"] and (owner["owner"] is None or not owner["allowed"]):
+        raise not_owner(name, owner["owner"], action)
+
+
 def _model_name(sess: Session, text: str) -> str:
-    """``text`` as a catalog name: itself if some model has it, else the output table it names."""
-    if sess.one("SELECT 1 AS x FROM indb_ml.models WHERE name = $1 LIMIT 1", [text], ["text"]):
+    """``text`` as a catalog name: itself if some model has it, else the name of the model
+    of the output table it names (``'houses_lr'`` -> ``public.houses_lr``)."""
+    if sess.one("SELECT (indb_ml.model_owner($1)).known AS k", [text], ["text"])["k"]:
         return text
-    try:  # a table name as the user spells it ('houses_lr'): the catalog spells it schema-qualified
+    try:  # a table name as the user spells it: the catalog spells it schema-qualified
         row = sess.one(
-            "SELECT m.name FROM indb_ml.models m WHERE m.output_oid = pg_catalog.to_regclass($1) "
-            "ORDER BY m.version DESC LIMIT 1", [text], ["text"])
+            "SELECT (SELECT m.name FROM indb_ml.models m WHERE m.output_oid = c.oid ORDER BY m.version DESC LIMIT 1) "
+            "AS name, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.oid = pg_catalog.to_regclass($1)", [text], ["text"])
     except sess.spi_error:  # not a valid table name: then it is just an unknown model name
         row = None
-    return row["name"] if row else text
+    if row is None:
+        return text
+    return row["name"] or row["q"]
 
 
 def _tables_exist(sess: Session, row: dict) -> bool:
@@ -227,43 +285,23 @@ def _tables_exist(sess: Session, row: dict) -> bool:
                          ["text", "oid"])["ok"])
 
 
-def _deploy(sess: Session, row: dict, previous_status: str) -> dict:
-    sess.execute("UPDATE indb_ml.models SET status = $2 WHERE name = $1 AND status = 'deployed'",
-                 [row["name"], previous_status], ["text", "text"])
-    return dict(sess.one("UPDATE indb_ml.models SET status = 'deployed', deployed_at = pg_catalog.now() "
-                         "WHERE id = $1 RETURNING *", [row["id"]], ["int8"]))
-
-
-def _lock(sess: Session, name: str) -> None:
-    sess.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('indb_ml.models'), "
-                 "pg_catalog.hashtext($1))", [name], ["text"])
+def _request(sess: Session, action: str, name: str, version: int | None = None) -> dict | None:
+    """File a deploy or rollback request; the deployed row afterwards (None if the caller cannot see it)."""
+    sess.execute("INSERT INTO indb_ml.model_requests (action, model_name, version) VALUES ($1, $2, $3)",
+                 [action, name, version], ["text", "text", "int4"])
+    row = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 AND status = 'deployed'", [name], ["text"])
+    return dict(row) if row is not None else None
 
 
 @sql_entry
-def model_deploy(sess: Session, model_name: str, version: int | None = None) -> dict:
-    row = find_model(sess, model_name, version)
-    _lock(sess, row["name"])
-    if row["status"] == "retired" or not _tables_exist(sess, row):
-        raise InputError(f"model {row['name']} version {row['version']} cannot be deployed: its output table "
-                         f"{row['output_table']} was dropped or replaced", hint="deploy another version")
-    if row["status"] == "deployed":
-        return row
-    return _deploy(sess, row, "active")
+def model_deploy(sess: Session, model_name: str, version: int | None = None) -> dict | None:
+    if model_name is None or not model_name.strip():
+        raise InputError("model_name must not be empty", hint="SELECT name, version FROM indb_ml.models")
+    return _request(sess, "deploy", _model_name(sess, model_name), version)
 
 
 @sql_entry
-def model_rollback(sess: Session, model_name: str) -> dict:
-    name = find_model(sess, model_name)["name"]
-    _lock(sess, name)
-    current = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 AND status = 'deployed'", [name], ["text"])
-    if current is None:
-        raise InputError(f"model {name} has no deployed version to roll back",
-                         hint="deploy one first: SELECT indb_ml.model_deploy(name, version)")
-    candidates = sess.execute(
-        "SELECT * FROM indb_ml.models WHERE name = $1 AND version < $2 AND status <> 'retired' "
-        "ORDER BY version DESC", [name, current["version"]], ["text", "int4"])
-    for cand in candidates:
-        if _tables_exist(sess, dict(cand)):
-            return _deploy(sess, dict(cand), "retired")
-    raise InputError(f"model {name}: no earlier version than {current['version']} can be deployed",
-                     hint="its earlier versions were retired or their tables dropped")
+def model_rollback(sess: Session, model_name: str) -> dict | None:
+    if model_name is None or not model_name.strip():
+        raise InputError("model_name must not be empty", hint="SELECT name, version FROM indb_ml.models")
+    return _request(sess, "rollback", _model_name(sess, model_name))

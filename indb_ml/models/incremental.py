@@ -46,7 +46,7 @@ from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
 from indb_ml.kernels.linregr import linregr_finalize
-from indb_ml.models.catalog import _tables_exist, find_model, output_metrics, registers
+from indb_ml.models.catalog import _tables_exist, check_may_manage, find_model, output_metrics, registers
 from indb_ml.regress.linregr import BP_COLUMNS, OUTPUT_COLUMNS, _write_output, _write_summary
 
 XID_SAFE_AGE = 2**31 - 10_000_000  # older states cannot be compared by age(): rescan their partitions
@@ -292,6 +292,7 @@ def _merge(a, b):
 @sql_entry
 def model_refresh(sess: Session, model_name: str) -> list:
     row = find_model(sess, model_name)
+    check_may_manage(sess, row["name"], "refresh")  # before any work; the catalog's trigger checks again
     params = row["parameters"] if isinstance(row["parameters"], dict) else json.loads(row["parameters"])
     if params.get("trainer") != "linregr_train_incremental":
         raise InputError(f"model {row['name']} (version {row['version']}, {row['algorithm']}) keeps no partition "
@@ -329,8 +330,8 @@ def model_refresh(sess: Session, model_name: str) -> list:
                "partitions": sorted(({"name": p.name, "rows": p.rows} for p in parts.values()),
                                     key=lambda p: p["name"])}
     lineage["rows"] = sum(p["rows"] for p in lineage["partitions"])
-    sess.execute("UPDATE indb_ml.models SET metrics = $2::text::jsonb, num_rows = $3, lineage = $4::text::jsonb, "
-                 "refreshed_at = pg_catalog.now(), num_refreshes = num_refreshes + 1 WHERE id = $1",
+    sess.execute("INSERT INTO indb_ml.model_requests (action, model_id, metrics, num_rows, lineage) "
+                 "VALUES ('refresh', $1, $2::jsonb, $3, $4::jsonb)",
                  [row["id"], json.dumps(metrics), num_rows, json.dumps(lineage)], ["int8", "text", "int8", "text"])
     return [{"model": row["name"], "version": row["version"], "partitions": len(leaves),
              "partitions_recomputed": recomputed, "partitions_appended": appended, "partitions_dropped": dropped,
