@@ -48,7 +48,7 @@ def assert_nothing_left(conn):
 
 
 @pytest.mark.parametrize("plan", PLANS)
-@pytest.mark.parametrize("fn", ["pagerank", "weakly_connected_components", "hits", "graph_vertex_degrees"])
+@pytest.mark.parametrize("fn", ["pagerank", "weakly_connected_components", "hits"])
 def test_edge_to_missing_vertex(postgresql, plan, fn):
     load_graph(postgresql, 4, np.array([0, 1, 7]), np.array([1, 9, 2]))
     postgresql.execute("SELECT set_config('indb_ml.graph_plan', %s, false)", [plan])
@@ -179,8 +179,9 @@ def test_integer_ids_dense_and_sparse(postgresql, spread):
     postgresql.execute("SELECT indb_ml.graph_vertex_degrees('v', 'id', 'e', NULL, 'deg')")
     got = postgresql.execute("SELECT id, indegree, outdegree FROM deg ORDER BY id").fetchall()
     assert [r[0] for r in got] == ids.tolist()
-    np.testing.assert_array_equal([r[1] for r in got], np.bincount(dst, minlength=100))
-    np.testing.assert_array_equal([r[2] for r in got], np.bincount(src, minlength=100))
+    loop = src == dst  # MADlib's degrees leave self-loops out
+    np.testing.assert_array_equal([r[1] for r in got], np.bincount(dst[~loop], minlength=100))
+    np.testing.assert_array_equal([r[2] for r in got], np.bincount(src[~loop], minlength=100))
     postgresql.execute("INSERT INTO e VALUES (%s, %s)", [int(ids[0]) - 1, int(ids[-1]) + spread // 2 + 1])
     postgresql.commit()
     with pytest.raises(E.ForeignKeyViolation, match=f"2 edge ends .* vertex {int(ids[0]) - 1}"):

@@ -876,3 +876,42 @@ def test_pagerank_madlib_corner_case_and_multi_column_ids(postgresql, plan):
     single = conn.execute("SELECT user_id1, id, pagerank FROM pr_single ORDER BY 1, 2").fetchall()
     assert [r[:2] for r in mult] == [r[:2] for r in single]
     assert [r[2] for r in mult] == pytest.approx([r[2] for r in single], abs=1e-15)
+
+
+# ---- graph_vertex_degrees and the APSP measures: graph/test/measures.sql_in -------------------------
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_measures_madlib_test_file(postgresql, plan):
+    conn = postgresql
+    conn.execute("CREATE TABLE vertex (id INTEGER, name TEXT); INSERT INTO vertex SELECT g, chr(65 + g) FROM "
+                 "generate_series(0, 7) g; CREATE TABLE \"EDGE\" (src_id INTEGER, \"DEST_ID\" INTEGER, edge_weight "
+                 "FLOAT8)")
+    conn.execute("INSERT INTO \"EDGE\" VALUES " + PATH_EDGES)
+    use_plan(conn, plan)
+    args = "'src=src_id, dest=\"DEST_ID\", weight=edge_weight'"
+    conn.execute(f"SELECT indb_ml.graph_apsp('vertex','id','\"EDGE\"',{args},'out_apsp')")
+    conn.execute("SELECT indb_ml.graph_closeness('out_apsp', 'pg_temp.__madlib__out_closeness')")
+    row = one(conn, "SELECT inverse_sum_dist, inverse_avg_dist, sum_inverse_dist, k_degree FROM "
+                    "pg_temp.__madlib__out_closeness WHERE src_id = 0")
+    assert row[:3] == pytest.approx((0.04347, 0.3043, 3.6833), rel=1e-2) and row[3] == 7
+    conn.execute("SELECT indb_ml.graph_diameter('out_apsp', 'pg_temp.__madlib__out_diameter')")
+    assert one(conn, "SELECT diameter FROM pg_temp.__madlib__out_diameter") == 14
+    conn.execute("SELECT indb_ml.graph_avg_path_length('out_apsp', 'pg_temp.__madlib__out_avg_path_length')")
+    assert one(conn, "SELECT avg_path_length FROM pg_temp.__madlib__out_avg_path_length") \
+        == pytest.approx(2.97, rel=1e-2)
+    conn.execute(f"SELECT indb_ml.graph_vertex_degrees('vertex','id','\"EDGE\"',{args},'out_degrees')")
+    assert one(conn, "SELECT indegree, outdegree FROM out_degrees WHERE id = 0") == (2, 3)
+    assert one(conn, "SELECT count(*) FROM out_degrees WHERE id = 7") == 1
+    conn.execute("DELETE FROM \"EDGE\" WHERE \"DEST_ID\" = 7; INSERT INTO \"EDGE\" VALUES (7, 6, 1), (3, 3, 1)")
+    conn.execute(f"SELECT indb_ml.graph_vertex_degrees('vertex','id','\"EDGE\"',{args},'out_degrees2')")
+    assert one(conn, "SELECT indegree, outdegree FROM out_degrees2 WHERE id = 7") == (0, 1)
+    assert one(conn, "SELECT indegree, outdegree FROM out_degrees2 WHERE id = 3") == (2, 1)  # the self-loop: no
+    # grouping, with a vertex named like an edge column
+    conn.execute("CREATE TABLE edge_gr AS (SELECT *, 0 AS grp FROM \"EDGE\" UNION SELECT *, 1 AS grp FROM \"EDGE\" "
+                 "WHERE src_id < 6 AND \"DEST_ID\" < 6); INSERT INTO edge_gr VALUES (4, 5, -20, 1)")
+    conn.execute(f"SELECT indb_ml.graph_vertex_degrees('vertex','id','edge_gr',{args},'out_deg_gr','grp')")
+    assert one(conn, "SELECT count(*) FROM out_deg_gr WHERE id = 7 AND grp = 0") == 1
+    assert one(conn, "SELECT count(*) FROM out_deg_gr WHERE id = 7 AND grp = 1") == 0
+    conn.execute("ALTER TABLE vertex RENAME COLUMN id TO src_id")
+    conn.execute(f"SELECT indb_ml.graph_vertex_degrees('vertex','src_id','\"EDGE\"',{args},'out_src')")
+    assert one(conn, "SELECT indegree, outdegree FROM out_src WHERE src_id = 0") == (2, 3)

@@ -1,11 +1,15 @@
 """``indb_ml.graph_vertex_degrees``: in- and out-degree of every vertex (MADlib's measure).
 
-Every vertex of the vertex table gets a row in every group, isolated ones with 0 (MADlib 2.1
-leaves them out). Each edge row counts once: parallel edges count separately and a self-loop
-adds one to both degrees of its vertex. The weight column is accepted and ignored, as in MADlib.
+MADlib 2.1's definition: the degrees count the edge rows that are not self-loops (parallel edges
+count separately; rows with a NULL end, or a NULL grouping value, are skipped), and the output
+lists the vertices of those edges, in each group (isolated vertices, and vertices with only
+self-loops, have no row); an edge end outside the vertex table is counted like any other. The
+weight column is accepted and ignored, as in MADlib.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from indb_ml.core.relations import new_table
 from indb_ml.core.session import sql_entry
@@ -27,8 +31,8 @@ SELECT indb_ml.graph_vertex_degrees(
 );
 
 out_table: [grouping columns], <vertex_id>, indegree bigint, outdegree bigint; a row for every
-vertex of the vertex table in every group (isolated vertices have 0, 0). Parallel edges count
-separately; a self-loop counts once in each degree.
+end of an edge (of the group) that is not a self-loop, as MADlib. Parallel edges count
+separately; self-loops do not count.
 """
 
 COLUMNS = (("indegree", "bigint"), ("outdegree", "bigint"))
@@ -46,10 +50,12 @@ def graph_vertex_degrees(sess, vertex_table, vertex_id, edge_table, edge_args, o
         relational.vertex_degrees(sess, spec, out)
         return
     values = {}
-    for g in load_graphs(sess, spec):
+    for g in load_graphs(sess, spec, vertices="union"):
         sess.check_interrupts()
-        indeg, outdeg = degrees(g.n, g.src, g.dst)
-        values[g.key] = (g.ids, [indeg, outdeg])
+        loop = g.src == g.dst
+        indeg, outdeg = degrees(g.n, g.src[~loop], g.dst[~loop])
+        listed = np.flatnonzero(indeg + outdeg > 0)
+        values[g.key] = (g.ids_at(listed), [indeg[listed], outdeg[listed]])
     write_vertex_table(sess, spec, out, COLUMNS, values)
 
 

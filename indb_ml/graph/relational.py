@@ -137,13 +137,21 @@ def _bare(name: str) -> str:
 
 @_no_jit
 def vertex_degrees(sess: Session, spec: GraphSpec, out: Relation) -> None:
-    g = prepare(sess, spec)
+    """MADlib's degrees as two GROUP BYs over the usable edges that are not self-loops, joined on
+    the vertex (the ends of those edges, in and outside the vertex table)."""
+    from indb_ml.graph.path_relational import validate_vertices
+    validate_vertices(sess, spec)
+    gkey = "''::text" if not spec.group_cols else group_key_sql(sess, spec, "e")
+    cast = "::int8" if spec.id_kind == "int" else "::text"
+    s, t = "e." + sess.ident(spec.src) + cast, "e." + sess.ident(spec.dest) + cast
+    edges = ("SELECT " + gkey + " AS gkey, " + s + " AS s, " + t + " AS t FROM " + spec.edge.sql(sess) + " e WHERE "
+             + edge_filter(sess, spec, weighted=False) + " AND " + s + " <> " + t)
     create_vertex_table(sess, spec, out, (("indegree", "bigint"), ("outdegree", "bigint")))
-    g.insert_output(out, "SELECT v.gkey, v.id, COALESCE(i.n, 0) AS indegree, COALESCE(o.n, 0) AS outdegree FROM " + g.v
-                    + " v LEFT JOIN (SELECT gkey, t AS id, pg_catalog.count(*) AS n FROM " + g.e + " GROUP BY 1, 2) i "
-                    "USING (gkey, id) LEFT JOIN (SELECT gkey, s AS id, pg_catalog.count(*) AS n FROM " + g.e
-                    + " GROUP BY 1, 2) o USING (gkey, id)", ["indegree", "outdegree"])
-    g.close()
+    g = RelGraph(sess, spec, "", "", cast, "")
+    g.insert_output(out, "WITH x AS MATERIALIZED (" + edges + ") SELECT gkey, id, COALESCE(i.n, 0) AS indegree, "
+                    "COALESCE(o.n, 0) AS outdegree FROM (SELECT gkey, t AS id, pg_catalog.count(*) AS n FROM x "
+                    "GROUP BY 1, 2) i FULL JOIN (SELECT gkey, s AS id, pg_catalog.count(*) AS n FROM x GROUP BY 1, 2) "
+                    "o USING (gkey, id)", ["indegree", "outdegree"])
 
 
 @_no_jit
