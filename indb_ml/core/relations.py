@@ -15,13 +15,42 @@ from indb_ml.errors import InputError
 
 # Relation kinds that have a ctid and can be scanned in TID ranges.
 HEAP_KINDS = ("r", "m", "t")
+# PostgreSQL's longest name, in bytes (NAMEDATALEN - 1): longer ones are silently truncated.
+MAX_NAME_BYTES = 63
+
+
+def name_too_long(schema: str | None, name: str) -> str | None:
+    """The part of ``schema.name`` longer than PostgreSQL keeps, or None.
+
+    Bytes are counted in UTF-8 (the server encoding of nearly every database; in a
+    single-byte encoding this refuses some names PostgreSQL would keep whole)."""
+    for part in (schema, name):
+        if part is not None and len(part.encode("utf-8")) > MAX_NAME_BYTES:
+            return part
+    return None
 
 
 @dataclass(frozen=True)
 class Relation:
+    """A table by schema and name. Every table name indb_ml writes, including the derived
+    ones (``<out>_summary``, ``<out>_state``, ``<out>_message``), is made here, so a name
+    PostgreSQL would truncate (and so collide with another) is refused before any work."""
+
     schema: str
     name: str
     kind: str = "r"
+
+    def __post_init__(self) -> None:
+        part = name_too_long(self.schema, self.name)
+        if part is not None:
+            raise InputError(
+                f"table name {self.schema}.{self.name} is too long: {part!r} is "
+                f"{len(part.encode('utf-8'))} bytes, and PostgreSQL keeps at most {MAX_NAME_BYTES} "
+                "(NAMEDATALEN - 1); a longer name would be truncated and could name another table",
+                hint="choose a shorter output table name: indb_ml adds suffixes such as _summary (8 bytes), "
+                     "_state or _message to it",
+                sqlstate=InputError.NAME_TOO_LONG,
+            )
 
     def sql(self, sess: Session) -> str:
         return sess.qualified(self.schema, self.name)
@@ -64,6 +93,12 @@ def new_table(sess: Session, text: str, arg: str = "out_table") -> Relation:
         schema = names[0]
     if schema is None:
         raise InputError(f"{arg} {text!r}: no schema to create it in", hint="qualify it as schema.table")
+    part = name_too_long(schema, names[-1])
+    if part is not None:
+        raise InputError(f"{arg} {text!r} is too long: {part!r} is {len(part.encode('utf-8'))} bytes, and "
+                         f"PostgreSQL keeps at most {MAX_NAME_BYTES} (NAMEDATALEN - 1)",
+                         hint="choose a shorter name: indb_ml adds suffixes such as _summary (8 bytes) to it",
+                         sqlstate=InputError.NAME_TOO_LONG)
     rel = Relation(schema, names[-1])
     ensure_absent(sess, rel, arg)
     return rel
@@ -79,6 +114,11 @@ def ensure_absent(sess: Session, rel: Relation, arg: str) -> None:
         )
 
 
+def derived(rel: Relation, suffix: str) -> Relation:
+    """A companion table ``<rel><suffix>`` in the same schema (refused if too long)."""
+    return Relation(rel.schema, rel.name + suffix)
+
+
 def summary_of(rel: Relation) -> Relation:
     """MADlib's companion table: ``<out_table>_summary`` in the same schema."""
-    return Relation(rel.schema, rel.name + "_summary")
+    return derived(rel, "_summary")

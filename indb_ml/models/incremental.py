@@ -41,7 +41,7 @@ from indb_ml import sqlexpr
 from indb_ml.core import packing, passes
 from indb_ml.core.features import resolve_features
 from indb_ml.core.groups import canonical_keys
-from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
+from indb_ml.core.relations import Relation, derived, ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
@@ -100,7 +100,7 @@ def linregr_train_incremental(sess: Session, source_table: str, out_table: str, 
                          "a partitioned table", hint="views have no row versions to tell new rows from old; "
                          "use linregr_train, or train from the table the view reads")
     out = new_table(sess, out_table)
-    summary, state = summary_of(out), Relation(out.schema, out.name + "_state")
+    summary, state = summary_of(out), derived(out, "_state")
     ensure_absent(sess, summary, "summary table")
     ensure_absent(sess, state, "state table")
     grouping = sqlexpr.parse_name_list(grouping_cols) if grouping_cols and grouping_cols.strip() else []
@@ -305,7 +305,7 @@ def model_refresh(sess: Session, model_name: str) -> list:
     out_q = sess.one("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
                      "ON n.oid = c.relnamespace WHERE c.oid = $1", [row["output_oid"]], ["oid"])
     out = Relation(out_q["nspname"], out_q["relname"])
-    summary, state = summary_of(out), Relation(out.schema, out.name + "_state")
+    summary, state = summary_of(out), derived(out, "_state")
     for rel in (summary, state):
         if not sess.one("SELECT pg_catalog.to_regclass($1) IS NOT NULL AS e", [rel.sql(sess)], ["text"])["e"]:
             raise InputError(f"model {row['name']}: table {rel.schema}.{rel.name} is missing",
