@@ -49,7 +49,8 @@ COMMENT ON FUNCTION indb_ml._pack_rows_final(internal) IS
 CREATE AGGREGATE indb_ml._pack_rows(VARIADIC "any") (
     SFUNC = indb_ml._pack_rows_step,
     STYPE = internal,
-    FINALFUNC = indb_ml._pack_rows_final
+    FINALFUNC = indb_ml._pack_rows_final,
+    PARALLEL = SAFE  -- no combine step: the whole aggregate runs in one process, leader or worker
 );
 COMMENT ON AGGREGATE indb_ml._pack_rows("any") IS
 'Internal: float8 columns (y, x1, ..., xk) of the rows as one bytea, row-major after a state header, with the count of rows skipped for a NULL; read by indb_ml/core/packing.py. No combine step: it runs in one process, over one chunk of a heap.';
@@ -62,6 +63,12 @@ AS 'MODULE_PATHNAME', 'indb_ml_memory_budget_bytes'
 LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._memory_budget_bytes() IS
 'Internal: the memory budget every allocation driven by input is checked against, in bytes: min(indb_ml.matrix_memory_mb, indb_ml.max_memory_mb) (matrix_memory_mb: any role, default 512; max_memory_mb: superuser only, default 4096).';
+
+CREATE FUNCTION indb_ml._state_budget_bytes() RETURNS bigint
+AS 'MODULE_PATHNAME', 'indb_ml_state_budget_bytes'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._state_budget_bytes() IS
+'Internal: the memory budget of aggregate states and of the final steps that read them, in bytes: as _memory_budget_bytes(), except that matrix_memory_mb = 0 (every trainer on its aggregate passes) means the default 512 MB.';
 
 CREATE FUNCTION indb_ml._int4_array_bytes(int4[], bytea) RETURNS bytea
 LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
@@ -570,13 +577,27 @@ COMMENT ON FUNCTION indb_ml.matrix_nuclear_norm(text, text) IS
 -- ---- 22_tiles.sql ----
 -- tiles: aggregates that work on whole tiles (docs/design.md, section 3, strategy 3)
 
-CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer,
-                                            b bytea, b_rows integer, b_cols integer) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+-- The transition steps run in parallel workers too, where PL/Python cannot query the memory
+-- budget: a SQL wrapper passes it to the PL/Python step, which only the owner may call.
+CREATE FUNCTION indb_ml._tile_mm_step(state bytea, a bytea, a_rows integer, a_cols integer, a_trans boolean,
+                                      b bytea, b_rows integer, b_cols integer, b_trans boolean, budget bigint)
+RETURNS bytea LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
 from indb_ml.matrix.tile_ops import tile_mm_transition
-return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols)
+return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans, b_trans, budget)
 $$;
+REVOKE ALL ON FUNCTION indb_ml._tile_mm_step(bytea, bytea, integer, integer, boolean, bytea, integer, integer,
+                                             boolean, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._tile_mm_step(bytea, bytea, integer, integer, boolean, bytea, integer, integer, boolean,
+                                          bigint) IS
+'Internal, not for users: the transition step of indb_ml.tile_mm under a memory budget in bytes (the product of a pair of tiles must fit it).';
+
+CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer,
+                                            b bytea, b_rows integer, b_cols integer) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_mm_step(state, a, a_rows, a_cols, false, b, b_rows, b_cols, false,
+                                   indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml._tile_mm_transition(bytea, bytea, integer, integer, bytea, integer, integer) IS
 'Internal: transition step of indb_ml.tile_mm (state + A @ B, one BLAS call per pair of tiles).';
 
@@ -608,11 +629,10 @@ COMMENT ON AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, in
 
 CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer, a_trans boolean,
                                             b bytea, b_rows integer, b_cols integer, b_trans boolean) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.matrix.tile_ops import tile_mm_transition
-return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans, b_trans)
-$$;
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_mm_step(state, a, a_rows, a_cols, a_trans, b, b_rows, b_cols, b_trans,
+                                   indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml._tile_mm_transition(bytea, bytea, integer, integer, boolean, bytea, integer, integer, boolean) IS
 'Internal: transition step of indb_ml.tile_mm with transposed operands (state + op(A) @ op(B); nrows, ncols as stored).';
 
@@ -2811,15 +2831,11 @@ DECLARE
     s float8 := 0;
     a float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 THEN
-        RAISE EXCEPTION 'norm1: x must be a one-dimensional array, got % dimensions', pg_catalog.array_ndims(x)
-            USING ERRCODE = '2202E';
-    END IF;
     FOREACH a IN ARRAY x LOOP
         s := s + pg_catalog.abs(a);
     END LOOP;
     IF s IS NULL THEN
-        PERFORM indb_ml._array_null_error('norm1', 'x', x);
+        PERFORM indb_ml._array_null_error('norm1', 'x', indb_ml._array_flatten(x));
     END IF;
     RETURN s;
 END
@@ -2834,15 +2850,11 @@ DECLARE
     s float8 := 0;
     a float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 THEN
-        RAISE EXCEPTION 'norm2: x must be a one-dimensional array, got % dimensions', pg_catalog.array_ndims(x)
-            USING ERRCODE = '2202E';
-    END IF;
     FOREACH a IN ARRAY x LOOP
         s := s + a * a;
     END LOOP;
     IF s IS NULL THEN
-        PERFORM indb_ml._array_null_error('norm2', 'x', x);
+        PERFORM indb_ml._array_null_error('norm2', 'x', indb_ml._array_flatten(x));
     END IF;
     RETURN pg_catalog.sqrt(s);
 END
@@ -2858,9 +2870,12 @@ DECLARE
     s float8 := 0;
     d float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'squared_dist_norm2: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'squared_dist_norm2: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -2892,9 +2907,12 @@ DECLARE
     s float8 := 0;
     d float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_norm2: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_norm2: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -2925,9 +2943,12 @@ DECLARE
     n int := pg_catalog.cardinality(x);
     s float8 := 0;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_norm1: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_norm1: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -2958,9 +2979,12 @@ DECLARE
     m float8 := 0;
     d float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_inf_norm: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_inf_norm: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -2999,9 +3023,12 @@ BEGIN
     IF p = 'Infinity'::float8 THEN
         RETURN indb_ml.dist_inf_norm(x, y);
     END IF;
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_pnorm: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_pnorm: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -3034,9 +3061,12 @@ DECLARE
     yy float8 := 0;
     c float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION '%: x and y must be one-dimensional arrays, got % and % dimensions',
-            fn, pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION '%: x has % elements but y has %', fn, n, pg_catalog.cardinality(y)
@@ -3088,9 +3118,12 @@ DECLARE
     xy float8 := 0;
     t float8 := 0;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_tanimoto: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_tanimoto: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -3288,65 +3321,28 @@ $$;
 COMMENT ON FUNCTION indb_ml.closest_columns(float8[], float8[], integer, text) IS
 'The num rows of the 2-D array m closest to the vector x, nearest first (column_ids 0-based as in MADlib, distances); fewer when m has fewer rows. NULL when m or x has a NULL element, as in MADlib closest_columns.';
 
--- ---------------------------------------------------------------- pgvector overloads
--- SQL-standard bodies: bound to pgvector's functions when the extension is created, and
--- inlined by the planner, so each call is one pgvector C call. pgvector accumulates in
--- float4 (relative error ~1e-7 x dimension); vectors of different dimensions raise
--- pgvector's own error (22000, "different vector dimensions"). Where pgvector has no C
--- function, the vector is converted to float8[] and the float8[] function computes in float8.
-
-CREATE FUNCTION indb_ml.norm1(x vector) RETURNS float8
+-- MADlib's signatures take the distance as REGPROC ('squared_dist_norm2'::regproc), plus a
+-- dist_dn text it uses on Greenplum (accepted and ignored here).
+CREATE FUNCTION indb_ml.closest_column(m float8[], x float8[], dist regproc, dist_dn text DEFAULT NULL)
+RETURNS indb_ml.closest_column_result
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN l1_distance(x, vector_sub(x, x));
-COMMENT ON FUNCTION indb_ml.norm1(vector) IS '1-norm of a pgvector vector (pgvector l1_distance from the zero vector).';
+RETURN indb_ml.closest_column(m, x, dist::text);
+COMMENT ON FUNCTION indb_ml.closest_column(float8[], float8[], regproc, text) IS
+'closest_column with the distance as REGPROC, as MADlib (closest_column(m, x, ''squared_dist_norm2''::regproc)); dist_dn is accepted and ignored.';
 
-CREATE FUNCTION indb_ml.norm2(x vector) RETURNS float8
+CREATE FUNCTION indb_ml.closest_columns(m float8[], x float8[], num integer, dist regproc, dist_dn text DEFAULT NULL)
+RETURNS indb_ml.closest_columns_result
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN vector_norm(x);
-COMMENT ON FUNCTION indb_ml.norm2(vector) IS '2-norm of a pgvector vector (pgvector vector_norm).';
+RETURN indb_ml.closest_columns(m, x, num, dist::text);
+COMMENT ON FUNCTION indb_ml.closest_columns(float8[], float8[], integer, regproc, text) IS
+'closest_columns with the distance as REGPROC, as MADlib (closest_columns(m, x, 2, ''dist_norm1''::regproc)); dist_dn is accepted and ignored.';
 
-CREATE FUNCTION indb_ml.dist_norm1(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN l1_distance(x, y);
-COMMENT ON FUNCTION indb_ml.dist_norm1(vector, vector) IS 'Manhattan distance of two pgvector vectors (pgvector l1_distance, the <+> operator).';
-
-CREATE FUNCTION indb_ml.dist_norm2(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN l2_distance(x, y);
-COMMENT ON FUNCTION indb_ml.dist_norm2(vector, vector) IS 'Euclidean distance of two pgvector vectors (pgvector l2_distance, the <-> operator).';
-
-CREATE FUNCTION indb_ml.squared_dist_norm2(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN vector_l2_squared_distance(x, y);
-COMMENT ON FUNCTION indb_ml.squared_dist_norm2(vector, vector) IS 'Squared Euclidean distance of two pgvector vectors (pgvector vector_l2_squared_distance).';
-
--- pgvector's cosine_distance is NaN for a zero vector; float8smaller(NaN, 2) = 2 (PostgreSQL
--- orders NaN last), which maps it to MADlib's -1 (and pi for the angle) with strict
--- functions only, so the call still inlines.
-CREATE FUNCTION indb_ml.cosine_similarity(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN 1 - pg_catalog.float8smaller(cosine_distance(x, y), 2);
-COMMENT ON FUNCTION indb_ml.cosine_similarity(vector, vector) IS 'Cosine similarity of two pgvector vectors, 1 - (x <=> y); -1 when either is zero, as MADlib.';
-
-CREATE FUNCTION indb_ml.dist_angle(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN pg_catalog.acos(1 - pg_catalog.float8smaller(cosine_distance(x, y), 2));
-COMMENT ON FUNCTION indb_ml.dist_angle(vector, vector) IS 'Angle in radians between two pgvector vectors, acos(1 - (x <=> y)); pi when either is zero, as MADlib.';
-
-CREATE FUNCTION indb_ml.dist_inf_norm(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN indb_ml.dist_inf_norm(x::real[]::float8[], y::real[]::float8[]);
-COMMENT ON FUNCTION indb_ml.dist_inf_norm(vector, vector) IS 'Chebyshev distance of two pgvector vectors (computed as float8[]: pgvector has no such function).';
-
-CREATE FUNCTION indb_ml.dist_pnorm(x vector, y vector, p float8) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN indb_ml.dist_pnorm(x::real[]::float8[], y::real[]::float8[], p);
-COMMENT ON FUNCTION indb_ml.dist_pnorm(vector, vector, float8) IS 'Minkowski p-distance of two pgvector vectors (computed as float8[]; for p = 1 and 2 dist_norm1/dist_norm2 are faster).';
-
-CREATE FUNCTION indb_ml.dist_tanimoto(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN indb_ml.dist_tanimoto(x::real[]::float8[], y::real[]::float8[]);
-COMMENT ON FUNCTION indb_ml.dist_tanimoto(vector, vector) IS 'Tanimoto distance of two pgvector vectors (computed as float8[], NaN when both are zero, as MADlib).';
+-- ---------------------------------------------------------------- pgvector vectors
+-- No vector overloads of the MADlib names: MADlib passes its distances as REGPROC
+-- ('squared_dist_norm2'::regproc), which resolves only when one function has the name.
+-- A pgvector column reaches these functions as real[] (v::real[], coerced to float8[]), and
+-- pgvector's own operators and functions (<->, <+>, <=>, l2_distance, vector_norm, ...)
+-- compute the float4 distances in C.
 
 -- ---- 31_array_aggregates.sql ----
 -- array aggregates: element-wise sum and mean of array rows (MADlib sum(anyarray), avg(anyarray))
@@ -4735,14 +4731,25 @@ $$;
 COMMENT ON FUNCTION indb_ml.matrix_info(text, text) IS
 'One row per tile of a tile table: row_block, col_block, codec, raw_bytes (8 * nrows * ncols), stored_bytes (pg_column_size), ratio (raw / stored) and max_error (0 unless a lossy codec). Reads only each tile''s 24-byte header.';
 
-CREATE FUNCTION indb_ml.tile_decode(data bytea, codec text, nrows integer, ncols integer) RETURNS bytea
+-- Per-tile functions run inside statements, in parallel workers too, where PL/Python cannot
+-- query the memory budget: a SQL wrapper passes it (indb_ml._memory_budget_bytes()) to the
+-- PL/Python step, which no role but the owner may call with a budget of its own choosing.
+CREATE FUNCTION indb_ml._tile_decode(data bytea, codec text, nrows integer, ncols integer, budget bigint) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 from indb_ml.compress.entry import tile_decode
-return tile_decode(plpy, data, codec, nrows, ncols)
+return tile_decode(plpy, data, codec, nrows, ncols, budget)
 $$;
+REVOKE ALL ON FUNCTION indb_ml._tile_decode(bytea, text, integer, integer, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._tile_decode(bytea, text, integer, integer, bigint) IS
+'Internal, not for users: tile_decode under a memory budget in bytes (an encoded tile is decoded only when its nrows x ncols float64 values fit).';
+
+CREATE FUNCTION indb_ml.tile_decode(data bytea, codec text, nrows integer, ncols integer) RETURNS bytea
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_decode(data, codec, nrows, ncols, indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml.tile_decode(bytea, text, integer, integer) IS
-'A stored tile (data, codec, nrows, ncols) as nrows x ncols little-endian float64 bytes: what the tile operators read from compressed tiles; a corrupt tile or an unknown codec is an error.';
+'A stored tile (data, codec, nrows, ncols) as nrows x ncols little-endian float64 bytes: what the tile operators read from compressed tiles; a corrupt tile or an unknown codec is an error, and so (54000) is a tile whose values do not fit the memory budget (indb_ml.matrix_memory_mb, at most indb_ml.max_memory_mb) or 1 GB.';
 
 CREATE FUNCTION indb_ml.tile_encode(data bytea, nrows integer, ncols integer, codec text) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
@@ -4763,13 +4770,24 @@ $$;
 COMMENT ON FUNCTION indb_ml.tile_header(bytea) IS
 'The header of a compressed tile: its codec, shape and maximum absolute error (0 for lossless codecs).';
 
-CREATE FUNCTION indb_ml._tile_mv_coded_transition(state bytea, data bytea, codec text, nrows integer, ncols integer,
-                                                  col_offset integer, v bytea) RETURNS bytea
+CREATE FUNCTION indb_ml._tile_mv_coded_step(state bytea, data bytea, codec text, nrows integer, ncols integer,
+                                            col_offset integer, v bytea, budget bigint) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
 from indb_ml.compress.entry import tile_mv_transition
-return tile_mv_transition(plpy, state, data, codec, nrows, ncols, col_offset, v)
+return tile_mv_transition(plpy, state, data, codec, nrows, ncols, col_offset, v, budget)
 $$;
+REVOKE ALL ON FUNCTION indb_ml._tile_mv_coded_step(bytea, bytea, text, integer, integer, integer, bytea, bigint)
+FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._tile_mv_coded_step(bytea, bytea, text, integer, integer, integer, bytea, bigint) IS
+'Internal, not for users: _tile_mv_coded_transition under a memory budget in bytes.';
+
+CREATE FUNCTION indb_ml._tile_mv_coded_transition(state bytea, data bytea, codec text, nrows integer, ncols integer,
+                                                  col_offset integer, v bytea) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_mv_coded_step(state, data, codec, nrows, ncols, col_offset, v,
+                                         indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml._tile_mv_coded_transition(bytea, bytea, text, integer, integer, integer, bytea) IS
 'Internal: transition step of indb_ml.tile_mv with a codec (state + tile @ v-segment; dict tiles are multiplied from their codes).';
 
@@ -4892,6 +4910,50 @@ $$;
 COMMENT ON FUNCTION indb_ml.model_owner(text) IS
 'Whether model_name is in indb_ml.models, and the role that owns the name: the creator of its lowest version whose role still exists (NULL when none does: the next registration claims it). Names and owners are not secret, like table names in pg_class.';
 
+-- The naming rule of registrations, in one place: the trigger below checks it at registration,
+-- the trainers before they start (indb_ml/models/catalog.py).
+CREATE FUNCTION indb_ml._model_name_check(model_name text, registrant name, output_table text) RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o record;
+    parts text[];
+    v_owner oid;
+BEGIN
+    SELECT * INTO o FROM indb_ml.model_owner(model_name);
+    IF o.owner_oid IS NOT NULL THEN
+        IF NOT pg_catalog.pg_has_role(registrant, o.owner_oid, 'USAGE') THEN
+            RAISE EXCEPTION 'permission denied to add a version to model %: the name belongs to role %', model_name, o.owner
+                USING ERRCODE = '42501',
+                      HINT = 'SET indb_ml.model_name to a name of your own, or RESET it to name the model after its output table';
+        END IF;
+    ELSIF model_name IS DISTINCT FROM output_table THEN
+        -- A free name spelled as a table's qualified name is that table's owner's: nobody claims
+        -- another role's table name, nor one for a table that does not exist yet.
+        BEGIN
+            parts := pg_catalog.parse_ident(model_name);
+        EXCEPTION WHEN OTHERS THEN
+            parts := NULL;
+        END;
+        IF pg_catalog.array_length(parts, 1) = 2
+           AND model_name = pg_catalog.quote_ident(parts[1]) || '.' || pg_catalog.quote_ident(parts[2]) THEN
+            SELECT c.relowner INTO v_owner FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = parts[1] AND c.relname = parts[2];
+            IF v_owner IS NULL OR NOT pg_catalog.pg_has_role(registrant, v_owner, 'USAGE') THEN
+                RAISE EXCEPTION 'permission denied to name a model %: that is the name of a table role % does not own',
+                                model_name, registrant
+                    USING ERRCODE = '42501',
+                          HINT = 'name the model without a schema (SET indb_ml.model_name = ''houses''), or after a table you own';
+            END IF;
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION indb_ml._model_name_check(text, name, text) IS
+'Internal: raises 42501 unless role registrant may register a model named model_name whose output table is output_table (qualified): the name is free or belongs to a role whose privileges registrant has, and a free name spelled schema.table names a table registrant owns (or the output table itself).';
+
 -- Requests to write the catalog. A row is never stored: the BEFORE trigger carries the request out
 -- and drops the row (and CHECK (false) refuses it should the trigger ever not run).
 CREATE TABLE indb_ml.model_requests (
@@ -4928,11 +4990,9 @@ DECLARE
     t record;
     v_row record;
     v_cur record;
-    parts text[];
     listed text[];
     suffix text;
     v_q text;
-    v_owner oid;
     v_version integer;
 BEGIN
     IF NEW.action = 'register' THEN
@@ -4955,34 +5015,7 @@ BEGIN
         END IF;
         v_name := COALESCE(NULLIF(pg_catalog.btrim(pg_catalog.current_setting('indb_ml.model_name', true)), ''), t.q);
         PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('indb_ml.models'), pg_catalog.hashtext(v_name));
-        SELECT * INTO o FROM indb_ml.model_owner(v_name);
-        IF o.owner_oid IS NOT NULL THEN
-            IF NOT pg_catalog.pg_has_role(who, o.owner_oid, 'USAGE') THEN
-                RAISE EXCEPTION 'permission denied to add a version to model %: the name belongs to role %', v_name, o.owner
-                    USING ERRCODE = '42501',
-                          HINT = 'SET indb_ml.model_name to a name of your own, or RESET it to name the model after its output table';
-            END IF;
-        ELSIF v_name <> t.q THEN
-            -- A free name spelled as a table's qualified name is that table's owner's: nobody claims
-            -- another role's table name, nor one for a table that does not exist yet.
-            BEGIN
-                parts := pg_catalog.parse_ident(v_name);
-            EXCEPTION WHEN OTHERS THEN
-                parts := NULL;
-            END;
-            IF pg_catalog.array_length(parts, 1) = 2
-               AND v_name = pg_catalog.quote_ident(parts[1]) || '.' || pg_catalog.quote_ident(parts[2]) THEN
-                SELECT c.relowner INTO v_owner FROM pg_catalog.pg_class c
-                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = parts[1] AND c.relname = parts[2];
-                IF v_owner IS NULL OR NOT pg_catalog.pg_has_role(who, v_owner, 'USAGE') THEN
-                    RAISE EXCEPTION 'permission denied to name a model %: that is the name of a table role % does not own',
-                                    v_name, who
-                        USING ERRCODE = '42501',
-                              HINT = 'name the model without a schema (SET indb_ml.model_name = ''houses''), or after a table you own';
-                END IF;
-            END IF;
-        END IF;
+        PERFORM indb_ml._model_name_check(v_name, who, t.q);
         listed := ARRAY[t.q];
         FOREACH suffix IN ARRAY COALESCE(NEW.companion_suffixes, '{}'::text[]) LOOP
             v_q := NULL;

@@ -75,6 +75,50 @@ $$;
 COMMENT ON FUNCTION indb_ml.model_owner(text) IS
 'Whether model_name is in indb_ml.models, and the role that owns the name: the creator of its lowest version whose role still exists (NULL when none does: the next registration claims it). Names and owners are not secret, like table names in pg_class.';
 
+-- The naming rule of registrations, in one place: the trigger below checks it at registration,
+-- the trainers before they start (indb_ml/models/catalog.py).
+CREATE FUNCTION indb_ml._model_name_check(model_name text, registrant name, output_table text) RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o record;
+    parts text[];
+    v_owner oid;
+BEGIN
+    SELECT * INTO o FROM indb_ml.model_owner(model_name);
+    IF o.owner_oid IS NOT NULL THEN
+        IF NOT pg_catalog.pg_has_role(registrant, o.owner_oid, 'USAGE') THEN
+            RAISE EXCEPTION 'permission denied to add a version to model %: the name belongs to role %', model_name, o.owner
+                USING ERRCODE = '42501',
+                      HINT = 'SET indb_ml.model_name to a name of your own, or RESET it to name the model after its output table';
+        END IF;
+    ELSIF model_name IS DISTINCT FROM output_table THEN
+        -- A free name spelled as a table's qualified name is that table's owner's: nobody claims
+        -- another role's table name, nor one for a table that does not exist yet.
+        BEGIN
+            parts := pg_catalog.parse_ident(model_name);
+        EXCEPTION WHEN OTHERS THEN
+            parts := NULL;
+        END;
+        IF pg_catalog.array_length(parts, 1) = 2
+           AND model_name = pg_catalog.quote_ident(parts[1]) || '.' || pg_catalog.quote_ident(parts[2]) THEN
+            SELECT c.relowner INTO v_owner FROM pg_catalog.pg_class c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = parts[1] AND c.relname = parts[2];
+            IF v_owner IS NULL OR NOT pg_catalog.pg_has_role(registrant, v_owner, 'USAGE') THEN
+                RAISE EXCEPTION 'permission denied to name a model %: that is the name of a table role % does not own',
+                                model_name, registrant
+                    USING ERRCODE = '42501',
+                          HINT = 'name the model without a schema (SET indb_ml.model_name = ''houses''), or after a table you own';
+            END IF;
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION indb_ml._model_name_check(text, name, text) IS
+'Internal: raises 42501 unless role registrant may register a model named model_name whose output table is output_table (qualified): the name is free or belongs to a role whose privileges registrant has, and a free name spelled schema.table names a table registrant owns (or the output table itself).';
+
 -- Requests to write the catalog. A row is never stored: the BEFORE trigger carries the request out
 -- and drops the row (and CHECK (false) refuses it should the trigger ever not run).
 CREATE TABLE indb_ml.model_requests (
@@ -111,11 +155,9 @@ DECLARE
     t record;
     v_row record;
     v_cur record;
-    parts text[];
     listed text[];
     suffix text;
     v_q text;
-    v_owner oid;
     v_version integer;
 BEGIN
     IF NEW.action = 'register' THEN
@@ -138,34 +180,7 @@ BEGIN
         END IF;
         v_name := COALESCE(NULLIF(pg_catalog.btrim(pg_catalog.current_setting('indb_ml.model_name', true)), ''), t.q);
         PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('indb_ml.models'), pg_catalog.hashtext(v_name));
-        SELECT * INTO o FROM indb_ml.model_owner(v_name);
-        IF o.owner_oid IS NOT NULL THEN
-            IF NOT pg_catalog.pg_has_role(who, o.owner_oid, 'USAGE') THEN
-                RAISE EXCEPTION 'permission denied to add a version to model %: the name belongs to role %', v_name, o.owner
-                    USING ERRCODE = '42501',
-                          HINT = 'SET indb_ml.model_name to a name of your own, or RESET it to name the model after its output table';
-            END IF;
-        ELSIF v_name <> t.q THEN
-            -- A free name spelled as a table's qualified name is that table's owner's: nobody claims
-            -- another role's table name, nor one for a table that does not exist yet.
-            BEGIN
-                parts := pg_catalog.parse_ident(v_name);
-            EXCEPTION WHEN OTHERS THEN
-                parts := NULL;
-            END;
-            IF pg_catalog.array_length(parts, 1) = 2
-               AND v_name = pg_catalog.quote_ident(parts[1]) || '.' || pg_catalog.quote_ident(parts[2]) THEN
-                SELECT c.relowner INTO v_owner FROM pg_catalog.pg_class c
-                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = parts[1] AND c.relname = parts[2];
-                IF v_owner IS NULL OR NOT pg_catalog.pg_has_role(who, v_owner, 'USAGE') THEN
-                    RAISE EXCEPTION 'permission denied to name a model %: that is the name of a table role % does not own',
-                                    v_name, who
-                        USING ERRCODE = '42501',
-                              HINT = 'name the model without a schema (SET indb_ml.model_name = ''houses''), or after a table you own';
-                END IF;
-            END IF;
-        END IF;
+        PERFORM indb_ml._model_name_check(v_name, who, t.q);
         listed := ARRAY[t.q];
         FOREACH suffix IN ARRAY COALESCE(NEW.companion_suffixes, '{}'::text[]) LOOP
             v_q := NULL;

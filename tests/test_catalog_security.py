@@ -90,11 +90,12 @@ def test_no_version_under_another_roles_name(db, roles):
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match=f"belongs to role {alice}"):
             db.execute("SELECT indb_ml.linregr_train_incremental('bob_d', 'bob_lr', 'y', 'ARRAY[1, x]')")
         assert db.execute("SELECT to_regclass('bob_lr') IS NULL").fetchone()[0]
-        # alice's table name is hers as a model name too, and so is a table name nobody has yet
-        for stolen in ("public.alice_lr", "public.not_yet_a_table"):
+        # alice's table name is hers as a model name too, and so is a table name nobody has yet;
+        # refused before any work: before the trainer finds that column y2 does not exist
+        for stolen in ("houses", "public.alice_lr", "public.not_yet_a_table"):
             db.execute("SELECT set_config('indb_ml.model_name', %s, false)", [stolen])
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                db.execute("SELECT indb_ml.linregr_train('bob_d', 'bob_lr', 'y', 'ARRAY[1, x]')")
+                db.execute("SELECT indb_ml.linregr_train('bob_d', 'bob_lr', 'y2', 'ARRAY[1, x]')")
         db.execute("RESET indb_ml.model_name")
         db.execute("SELECT indb_ml.linregr_train('bob_d', 'bob_lr', 'y', 'ARRAY[1, x]')")  # his own name: fine
         bob_oid, alice_oid = db.execute("SELECT 'bob_lr'::regclass::oid, 'alice_lr'::regclass::oid").fetchone()
@@ -112,6 +113,10 @@ def test_no_version_under_another_roles_name(db, roles):
                        "VALUES ('register', %s, 'linregr')", [alice_oid])
         db.execute("SET indb_ml.model_name = 'houses'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match=f"belongs to role {alice}"):
+            db.execute("INSERT INTO indb_ml.model_requests (action, output_oid, algorithm) "
+                       "VALUES ('register', %s, 'linregr')", [bob_oid])
+        db.execute("SET indb_ml.model_name = 'public.not_yet_a_table'")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="name of a table"):
             db.execute("INSERT INTO indb_ml.model_requests (action, output_oid, algorithm) "
                        "VALUES ('register', %s, 'linregr')", [bob_oid])
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match=f"belongs to role {alice}"):
@@ -182,9 +187,12 @@ def test_metrics_of_tables_a_role_cannot_read_are_hidden(db, roles):
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             db.execute("SELECT company FROM secret_lr")
-        # deploying it is a permission error naming alice, not "not in the catalog"
+        # deploying or refreshing it is a permission error naming alice, not "not in the catalog"
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match=f"belongs to role {alice}"):
             db.execute("SELECT indb_ml.model_deploy('secret_lr')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=f"refresh model public.secret_lr: it belongs "
+                                                                      f"to role {alice}"):
+            db.execute("SELECT * FROM indb_ml.model_refresh('secret_lr')")
     with as_role(db, alice):
         db.execute(sql.SQL("GRANT SELECT ON secret_lr TO {}").format(sql.Identifier(bob)))
     with as_role(db, bob):  # a role that can read the model's table sees its row

@@ -44,6 +44,11 @@ SELECT * FROM indb_ml.deployed_models;        -- the deployed version of each mo
 SELECT indb_ml.model_deploy(model_name, version);   -- version NULL: the latest
 SELECT indb_ml.model_rollback(model_name);    -- deploy the previous version
 SELECT * FROM indb_ml.model_refresh(model_name);    -- models of linregr_train_incremental
+SELECT * FROM indb_ml.model_owner(model_name);      -- the role that owns a model name
+
+A role sees the models whose output table it can read. A model name belongs to the role
+that registered it first: only that role and its members add versions to it, deploy,
+roll back or refresh it.
 
 The name of a model is its output table ('public.houses_lr'), unless set with
   SET indb_ml.model_name = 'houses';
@@ -105,11 +110,13 @@ def _setting_name(sess: Session) -> str:
 
 
 def check_name_owner(sess: Session, out_table: str | None) -> None:
-    """Refuse, before a trainer does any work, to register under a model name another role owns.
+    """Refuse, before a trainer does any work, a model name the caller may not register under
+    (another role's, or a free name spelled as a table the caller does not own).
 
     The name is the setting ``indb_ml.model_name`` or the output table's qualified name;
     output tables that will not be registered (temporary ones, names the trainer will
-    reject) are left to the trainer. The catalog's trigger checks again at registration."""
+    reject) are left to the trainer. The rule is ``indb_ml._model_name_check``, which the
+    catalog's trigger applies again at registration."""
     if not out_table or not _catalog_installed(sess):
         return
     try:
@@ -121,13 +128,9 @@ def check_name_owner(sess: Session, out_table: str | None) -> None:
     schema = names[0] if len(names) == 2 else parts["s"]
     if len(names) not in (1, 2) or schema is None or schema.startswith("pg_temp"):
         return
-    name = _setting_name(sess) or sess.qualified(schema, names[-1])
-    owner = _owner(sess, name)
-    if not owner["allowed"]:
-        raise InputError(f"permission denied to add a version to model {name}: the name belongs to role "
-                         f"{owner['owner']}",
-                         hint="SET indb_ml.model_name to a name of your own, or RESET it to name the model "
-                              "after its output table", sqlstate=InputError.INSUFFICIENT_PRIVILEGE)
+    out_q = sess.qualified(schema, names[-1])
+    sess.execute("SELECT indb_ml._model_name_check($1, CURRENT_USER, $2)", [_setting_name(sess) or out_q, out_q],
+                 ["text", "text"])
 
 
 def register_model(sess: Session, algorithm: str, source_table: str, out_table: str, parameters: dict,
@@ -221,7 +224,7 @@ def _jsonable(value):
     return str(value)
 
 
-def find_model(sess: Session, model_name: str, version: int | None = None) -> dict:
+def find_model(sess: Session, model_name: str, version: int | None = None, action: str = "use") -> dict:
     """The catalog row of ``model_name`` (a model name or an output table name), latest version
     by default, as the caller may see it. A model of another role's whose tables the caller
     cannot read is a permission error naming its owner, not a missing model."""
@@ -237,7 +240,7 @@ def find_model(sess: Session, model_name: str, version: int | None = None) -> di
     if row is None:
         owner = _owner(sess, name)
         if owner["known"] and not owner["allowed"]:
-            raise not_owner(name, owner["owner"], "use")
+            raise not_owner(name, owner["owner"], action)
         what = f"model {model_name!r}" + ("" if version is None else f" version {version}")
         raise InputError(f"{what} is not in indb_ml.models", hint="SELECT name, version FROM indb_ml.models",
                          sqlstate=InputError.UNDEFINED_TABLE)

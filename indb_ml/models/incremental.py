@@ -291,7 +291,7 @@ def _merge(a, b):
 
 @sql_entry
 def model_refresh(sess: Session, model_name: str) -> list:
-    row = find_model(sess, model_name)
+    row = find_model(sess, model_name, action="refresh")
     check_may_manage(sess, row["name"], "refresh")  # before any work; the catalog's trigger checks again
     params = row["parameters"] if isinstance(row["parameters"], dict) else json.loads(row["parameters"])
     if params.get("trainer") != "linregr_train_incremental":
