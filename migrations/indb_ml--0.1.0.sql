@@ -3323,14 +3323,14 @@ COMMENT ON FUNCTION indb_ml.closest_columns(float8[], float8[], integer, text) I
 
 -- MADlib's signatures take the distance as REGPROC ('squared_dist_norm2'::regproc), plus a
 -- dist_dn text it uses on Greenplum (accepted and ignored here).
-CREATE FUNCTION indb_ml.closest_column(m float8[], x float8[], dist regproc, dist_dn text DEFAULT NULL)
+CREATE FUNCTION indb_ml.closest_column(m float8[], x float8[], dist regproc, dist_dn text DEFAULT 'squared_dist_norm2')
 RETURNS indb_ml.closest_column_result
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN indb_ml.closest_column(m, x, dist::text);
 COMMENT ON FUNCTION indb_ml.closest_column(float8[], float8[], regproc, text) IS
 'closest_column with the distance as REGPROC, as MADlib (closest_column(m, x, ''squared_dist_norm2''::regproc)); dist_dn is accepted and ignored.';
 
-CREATE FUNCTION indb_ml.closest_columns(m float8[], x float8[], num integer, dist regproc, dist_dn text DEFAULT NULL)
+CREATE FUNCTION indb_ml.closest_columns(m float8[], x float8[], num integer, dist regproc, dist_dn text DEFAULT 'squared_dist_norm2')
 RETURNS indb_ml.closest_columns_result
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN indb_ml.closest_columns(m, x, num, dist::text);

@@ -934,15 +934,11 @@ DECLARE
     s float8 := 0;
     a float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 THEN
-        RAISE EXCEPTION 'norm1: x must be a one-dimensional array, got % dimensions', pg_catalog.array_ndims(x)
-            USING ERRCODE = '2202E';
-    END IF;
     FOREACH a IN ARRAY x LOOP
         s := s + pg_catalog.abs(a);
     END LOOP;
     IF s IS NULL THEN
-        PERFORM indb_ml._array_null_error('norm1', 'x', x);
+        PERFORM indb_ml._array_null_error('norm1', 'x', indb_ml._array_flatten(x));
     END IF;
     RETURN s;
 END
@@ -957,15 +953,11 @@ DECLARE
     s float8 := 0;
     a float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 THEN
-        RAISE EXCEPTION 'norm2: x must be a one-dimensional array, got % dimensions', pg_catalog.array_ndims(x)
-            USING ERRCODE = '2202E';
-    END IF;
     FOREACH a IN ARRAY x LOOP
         s := s + a * a;
     END LOOP;
     IF s IS NULL THEN
-        PERFORM indb_ml._array_null_error('norm2', 'x', x);
+        PERFORM indb_ml._array_null_error('norm2', 'x', indb_ml._array_flatten(x));
     END IF;
     RETURN pg_catalog.sqrt(s);
 END
@@ -981,9 +973,12 @@ DECLARE
     s float8 := 0;
     d float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'squared_dist_norm2: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'squared_dist_norm2: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -1015,9 +1010,12 @@ DECLARE
     s float8 := 0;
     d float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_norm2: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_norm2: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -1048,9 +1046,12 @@ DECLARE
     n int := pg_catalog.cardinality(x);
     s float8 := 0;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_norm1: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_norm1: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -1081,9 +1082,12 @@ DECLARE
     m float8 := 0;
     d float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_inf_norm: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_inf_norm: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -1122,9 +1126,12 @@ BEGIN
     IF p = 'Infinity'::float8 THEN
         RETURN indb_ml.dist_inf_norm(x, y);
     END IF;
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_pnorm: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_pnorm: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -1157,9 +1164,12 @@ DECLARE
     yy float8 := 0;
     c float8;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION '%: x and y must be one-dimensional arrays, got % and % dimensions',
-            fn, pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION '%: x has % elements but y has %', fn, n, pg_catalog.cardinality(y)
@@ -1211,9 +1221,12 @@ DECLARE
     xy float8 := 0;
     t float8 := 0;
 BEGIN
-    IF pg_catalog.array_ndims(x) > 1 OR pg_catalog.array_ndims(y) > 1 THEN
-        RAISE EXCEPTION 'dist_tanimoto: x and y must be one-dimensional arrays, got % and % dimensions',
-            pg_catalog.array_ndims(x), pg_catalog.array_ndims(y) USING ERRCODE = '2202E';
+    -- As MADlib, an N-D array is read as its elements in storage order (a 1 x n slice is a vector).
+    IF pg_catalog.array_ndims(x) > 1 THEN
+        x := indb_ml._array_flatten(x);
+    END IF;
+    IF pg_catalog.array_ndims(y) > 1 THEN
+        y := indb_ml._array_flatten(y);
     END IF;
     IF n <> pg_catalog.cardinality(y) THEN
         RAISE EXCEPTION 'dist_tanimoto: x has % elements but y has %', n, pg_catalog.cardinality(y)
@@ -1411,62 +1424,25 @@ $$;
 COMMENT ON FUNCTION indb_ml.closest_columns(float8[], float8[], integer, text) IS
 'The num rows of the 2-D array m closest to the vector x, nearest first (column_ids 0-based as in MADlib, distances); fewer when m has fewer rows. NULL when m or x has a NULL element, as in MADlib closest_columns.';
 
--- ---------------------------------------------------------------- pgvector overloads
--- SQL-standard bodies: bound to pgvector's functions when the extension is created, and
--- inlined by the planner, so each call is one pgvector C call. pgvector accumulates in
--- float4 (relative error ~1e-7 x dimension); vectors of different dimensions raise
--- pgvector's own error (22000, "different vector dimensions"). Where pgvector has no C
--- function, the vector is converted to float8[] and the float8[] function computes in float8.
-
-CREATE FUNCTION indb_ml.norm1(x vector) RETURNS float8
+-- MADlib's signatures take the distance as REGPROC ('squared_dist_norm2'::regproc), plus a
+-- dist_dn text it uses on Greenplum (accepted and ignored here).
+CREATE FUNCTION indb_ml.closest_column(m float8[], x float8[], dist regproc, dist_dn text DEFAULT 'squared_dist_norm2')
+RETURNS indb_ml.closest_column_result
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN l1_distance(x, vector_sub(x, x));
-COMMENT ON FUNCTION indb_ml.norm1(vector) IS '1-norm of a pgvector vector (pgvector l1_distance from the zero vector).';
+RETURN indb_ml.closest_column(m, x, dist::text);
+COMMENT ON FUNCTION indb_ml.closest_column(float8[], float8[], regproc, text) IS
+'closest_column with the distance as REGPROC, as MADlib (closest_column(m, x, ''squared_dist_norm2''::regproc)); dist_dn is accepted and ignored.';
 
-CREATE FUNCTION indb_ml.norm2(x vector) RETURNS float8
+CREATE FUNCTION indb_ml.closest_columns(m float8[], x float8[], num integer, dist regproc, dist_dn text DEFAULT 'squared_dist_norm2')
+RETURNS indb_ml.closest_columns_result
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN vector_norm(x);
-COMMENT ON FUNCTION indb_ml.norm2(vector) IS '2-norm of a pgvector vector (pgvector vector_norm).';
+RETURN indb_ml.closest_columns(m, x, num, dist::text);
+COMMENT ON FUNCTION indb_ml.closest_columns(float8[], float8[], integer, regproc, text) IS
+'closest_columns with the distance as REGPROC, as MADlib (closest_columns(m, x, 2, ''dist_norm1''::regproc)); dist_dn is accepted and ignored.';
 
-CREATE FUNCTION indb_ml.dist_norm1(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN l1_distance(x, y);
-COMMENT ON FUNCTION indb_ml.dist_norm1(vector, vector) IS 'Manhattan distance of two pgvector vectors (pgvector l1_distance, the <+> operator).';
-
-CREATE FUNCTION indb_ml.dist_norm2(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN l2_distance(x, y);
-COMMENT ON FUNCTION indb_ml.dist_norm2(vector, vector) IS 'Euclidean distance of two pgvector vectors (pgvector l2_distance, the <-> operator).';
-
-CREATE FUNCTION indb_ml.squared_dist_norm2(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN vector_l2_squared_distance(x, y);
-COMMENT ON FUNCTION indb_ml.squared_dist_norm2(vector, vector) IS 'Squared Euclidean distance of two pgvector vectors (pgvector vector_l2_squared_distance).';
-
--- pgvector's cosine_distance is NaN for a zero vector; float8smaller(NaN, 2) = 2 (PostgreSQL
--- orders NaN last), which maps it to MADlib's -1 (and pi for the angle) with strict
--- functions only, so the call still inlines.
-CREATE FUNCTION indb_ml.cosine_similarity(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN 1 - pg_catalog.float8smaller(cosine_distance(x, y), 2);
-COMMENT ON FUNCTION indb_ml.cosine_similarity(vector, vector) IS 'Cosine similarity of two pgvector vectors, 1 - (x <=> y); -1 when either is zero, as MADlib.';
-
-CREATE FUNCTION indb_ml.dist_angle(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN pg_catalog.acos(1 - pg_catalog.float8smaller(cosine_distance(x, y), 2));
-COMMENT ON FUNCTION indb_ml.dist_angle(vector, vector) IS 'Angle in radians between two pgvector vectors, acos(1 - (x <=> y)); pi when either is zero, as MADlib.';
-
-CREATE FUNCTION indb_ml.dist_inf_norm(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN indb_ml.dist_inf_norm(x::real[]::float8[], y::real[]::float8[]);
-COMMENT ON FUNCTION indb_ml.dist_inf_norm(vector, vector) IS 'Chebyshev distance of two pgvector vectors (computed as float8[]: pgvector has no such function).';
-
-CREATE FUNCTION indb_ml.dist_pnorm(x vector, y vector, p float8) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN indb_ml.dist_pnorm(x::real[]::float8[], y::real[]::float8[], p);
-COMMENT ON FUNCTION indb_ml.dist_pnorm(vector, vector, float8) IS 'Minkowski p-distance of two pgvector vectors (computed as float8[]; for p = 1 and 2 dist_norm1/dist_norm2 are faster).';
-
-CREATE FUNCTION indb_ml.dist_tanimoto(x vector, y vector) RETURNS float8
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN indb_ml.dist_tanimoto(x::real[]::float8[], y::real[]::float8[]);
-COMMENT ON FUNCTION indb_ml.dist_tanimoto(vector, vector) IS 'Tanimoto distance of two pgvector vectors (computed as float8[], NaN when both are zero, as MADlib).';
+-- ---------------------------------------------------------------- pgvector vectors
+-- No vector overloads of the MADlib names: MADlib passes its distances as REGPROC
+-- ('squared_dist_norm2'::regproc), which resolves only when one function has the name.
+-- A pgvector column reaches these functions as real[] (v::real[], coerced to float8[]), and
+-- pgvector's own operators and functions (<->, <+>, <=>, l2_distance, vector_norm, ...)
+-- compute the float4 distances in C.

@@ -33,11 +33,6 @@ def q2(conn, query: str, *params):
     return tuple(conn.execute(query, params).fetchone())
 
 
-def vec(a) -> str:
-    """pgvector text of a float32 array (repr of each float32 value as a double is exact)."""
-    return "[" + ",".join(repr(float(v)) for v in np.asarray(a, dtype=np.float32)) + "]"
-
-
 def rand(rng, n, scale=10.0):
     return rng.normal(size=n) * scale
 
@@ -60,13 +55,13 @@ NULL_CALLS = [
     ("array_mean", "NULL::float8[]"), ("array_stddev", "NULL::float8[]"), ("array_max", "NULL::float8[]"),
     ("array_min", "NULL::float8[]"), ("array_max_index", "NULL::float8[]"), ("array_min_index", "NULL::float8[]"),
     ("array_contains_null", "NULL::int[]"),
-    ("norm1", "NULL::float8[]"), ("norm2", "NULL::float8[]"), ("norm1", "NULL::vector"), ("norm2", "NULL::vector"),
+    ("norm1", "NULL::float8[]"), ("norm2", "NULL::float8[]"),
     ("dist_jaccard", "NULL::text[], '{a}'"), ("dist_pnorm", "'{1}'::float8[], '{2}', NULL"),
-    ("dist_pnorm", "'[1]'::vector, '[2]', NULL"),
     ("closest_column", "NULL::float8[], '{1}'"), ("closest_columns", "'{{1}}'::float8[], '{1}', NULL"),
+    ("closest_column", "'{{1}}'::float8[], '{1}', NULL::regproc"),
 ] + [(f, args) for f in ("dist_norm1", "dist_norm2", "dist_inf_norm", "squared_dist_norm2", "cosine_similarity",
                          "dist_angle", "dist_tanimoto")
-     for args in ("NULL::float8[], '{1}'", "'{1}'::float8[], NULL", "NULL::vector, '[1]'")]
+     for args in ("NULL::float8[], '{1}'", "'{1}'::float8[], NULL")]
 
 
 @pytest.mark.parametrize("fn, args", NULL_CALLS)
@@ -92,7 +87,7 @@ def test_functions_are_strict_immutable_parallel_safe_and_not_plpython(postgresq
 
 
 def typed(call: str) -> str:
-    """Type the bare array literals of a call as float8[] ('{...}' is ambiguous with the vector overloads)."""
+    """Type the bare array literals of a call as float8[]."""
     return call.replace("}'", "}'::float8[]")
 
 
@@ -108,8 +103,8 @@ def test_mismatched_lengths(postgresql, call):
 
 
 @pytest.mark.parametrize("call", [
-    "dist_inf_norm('[1,2]'::vector, '[1,2,3]'::vector)", "dist_pnorm('[1,2]'::vector, '[1]'::vector, 3)",
-    "dist_tanimoto('[1,2]'::vector, '[1]'::vector)", "closest_column('{{1,2},{3,4}}'::float8[], '{1,2,3}')",
+    "dist_inf_norm('{1,2}'::real[], '{1,2,3}'::real[])", "dist_pnorm('{{1,2}}'::float8[], '{1}'::float8[], 3)",
+    "dist_tanimoto('{1,2}'::real[], '{1}'::real[])", "closest_column('{{1,2},{3,4}}'::float8[], '{1,2,3}')",
 ])
 def test_mismatched_lengths_other_forms(postgresql, call):
     fails(postgresql, E.ArraySubscriptError, r"ha(s|ve) \d+ elements but \w+ has \d+", f"SELECT indb_ml.{call}")
@@ -121,9 +116,13 @@ def test_mismatched_lengths_message_names_both(postgresql):
 
 
 @pytest.mark.parametrize("fn", ["dist_norm1", "dist_norm2", "squared_dist_norm2", "cosine_similarity", "dist_angle"])
-def test_vector_dimension_mismatch_is_pgvectors_data_exception(postgresql, fn):
-    fails(postgresql, E.DataException, "different vector dimensions 2 and 3",
-          f"SELECT indb_ml.{fn}('[1,2]'::vector, '[1,2,3]'::vector)")
+def test_vectors_as_real_arrays(postgresql, fn):
+    """No vector overloads (MADlib's REGPROC lookups need one function per name): a pgvector value
+    reaches the functions as real[]."""
+    got = q(postgresql, f"SELECT indb_ml.{fn}('[1,2]'::vector::real[], '[2,4]'::vector::real[])")
+    assert got == q(postgresql, f"SELECT indb_ml.{fn}('{{1,2}}'::float8[], '{{2,4}}'::float8[])")
+    fails(postgresql, E.ArraySubscriptError, "2 elements but y has 3",
+          f"SELECT indb_ml.{fn}('[1,2]'::vector::real[], '[1,2,3]'::vector::real[])")
 
 
 @pytest.mark.parametrize("call, where", [
@@ -154,9 +153,6 @@ def test_jaccard_null_element_is_an_error(postgresql):
 @pytest.mark.parametrize("call", [
     "array_max_index('{{1,2},{3,4}}'::float8[])", "array_min_index('{{1,2},{3,4}}'::float8[])",
     "normalize('{{1,2},{3,4}}'::float8[])", "array_filter('{{1,2},{3,4}}'::float8[])",
-    "norm1('{{1,2},{3,4}}'::float8[])", "norm2('{{1,2},{3,4}}'::float8[])",
-    "dist_norm2('{{1,2},{3,4}}'::float8[], '{{1,2},{3,4}}'::float8[])",
-    "cosine_similarity('{1,2,3,4}'::float8[], '{{1,2},{3,4}}'::float8[])",
     "dist_jaccard('{{a,b}}'::text[], '{a}'::text[])",
     "array_unnest_2d_to_1d('{1,2}'::float8[])", "array_unnest_2d_to_1d('{{{1}}}'::float8[])",
     "closest_column('{1,2}'::float8[], '{1,2}'::float8[])",
@@ -231,8 +227,8 @@ def test_length_one(postgresql):
     assert q(postgresql, "SELECT indb_ml.normalize('{-2}'::float8[])") == [-1]
     assert q(postgresql, "SELECT indb_ml.dist_norm2('{2}'::float8[], '{-1}')") == 3
     assert q(postgresql, "SELECT indb_ml.cosine_similarity('{2}'::float8[], '{-1}')") == -1
-    assert q(postgresql, "SELECT indb_ml.dist_angle('[2]'::vector, '[3]'::vector)") == 0
-    assert q(postgresql, "SELECT indb_ml.norm1('[-2]'::vector)") == 2
+    assert q(postgresql, "SELECT indb_ml.dist_angle('{2}'::float8[], '{3}')") == 0
+    assert q(postgresql, "SELECT indb_ml.norm1('{-2}'::float8[])") == 2
 
 
 def test_zero_vectors_follow_madlib(postgresql):
@@ -242,10 +238,6 @@ def test_zero_vectors_follow_madlib(postgresql):
     assert q(postgresql, f"SELECT indb_ml.dist_angle({v}, {z})") == pytest.approx(math.pi)
     assert math.isnan(q(postgresql, f"SELECT indb_ml.dist_tanimoto({z}, {z})"))
     assert q(postgresql, f"SELECT indb_ml.dist_tanimoto({z}, {v})") == 1
-    zv, vv = "'[0,0]'::vector", "'[1,2]'::vector"
-    assert q(postgresql, f"SELECT indb_ml.cosine_similarity({zv}, {vv})") == -1
-    assert q(postgresql, f"SELECT indb_ml.dist_angle({vv}, {zv})") == pytest.approx(math.pi)
-    assert math.isnan(q(postgresql, f"SELECT indb_ml.dist_tanimoto({zv}, {zv})"))
 
 
 def test_nan_and_infinity_propagate(postgresql):
@@ -377,45 +369,54 @@ def test_dist_jaccard_against_scipy_and_sets(postgresql):
     assert q(postgresql, "SELECT indb_ml.dist_jaccard('{a,A,b}'::text[], '{a,B}'::text[])") == pytest.approx(0.75)
 
 
-# ---------------------------------------------------------------- pgvector overloads
+# ---------------------------------------------------------------- MADlib's REGPROC distances, N-D inputs
 
-@pytest.mark.parametrize("n", [1, 3, 12])
-def test_vector_overloads_against_scipy_in_float4(postgresql, n):
-    rng = np.random.default_rng(300 + n)
-    for _ in range(5):
-        x, y = rand(rng, n).astype(np.float32), rand(rng, n).astype(np.float32)
-        row = postgresql.execute(
-            "SELECT indb_ml.norm1(x), indb_ml.norm2(x), indb_ml.dist_norm1(x, y), indb_ml.dist_norm2(x, y), "
-            "indb_ml.squared_dist_norm2(x, y), indb_ml.cosine_similarity(x, y), indb_ml.dist_angle(x, y), "
-            "indb_ml.dist_inf_norm(x, y), indb_ml.dist_pnorm(x, y, 3), indb_ml.dist_tanimoto(x, y) "
-            "FROM (SELECT %s::vector AS x, %s::vector AS y) s", [vec(x), vec(y)]).fetchone()
-        x8, y8 = x.astype(np.float64), y.astype(np.float64)  # the same float4 values, float8 math
-        cos = 1 - sd.cosine(x8, y8)
-        np.testing.assert_allclose(row[:5], [np.abs(x8).sum(), np.linalg.norm(x8), sd.cityblock(x8, y8),
-                                             sd.euclidean(x8, y8), sd.sqeuclidean(x8, y8)], rtol=1e-6)
-        # the angle is compared through its cosine: acos amplifies float4 rounding near +-1
-        np.testing.assert_allclose([row[5], np.cos(row[6])], [cos, cos], rtol=1e-6, atol=2e-6)
-        # no pgvector C function: converted to float8[], so float8 accuracy
-        np.testing.assert_allclose(row[7:], [sd.chebyshev(x8, y8), sd.minkowski(x8, y8, 3),
-                                             1 - x8 @ y8 / (x8 @ x8 + y8 @ y8 - x8 @ y8)], rtol=1e-12)
+def test_distance_names_resolve_as_regproc(postgresql):
+    """MADlib passes distances as REGPROC: 'squared_dist_norm2'::regproc must name one function
+    (no overloads next to pgvector's), with indb_ml on the search_path as a MADlib user sets it."""
+    postgresql.execute("SET search_path = indb_ml, public")
+    for name in ("squared_dist_norm2", "dist_norm2", "dist_norm1", "dist_angle", "dist_tanimoto", "dist_inf_norm",
+                 "cosine_similarity", "norm1", "norm2", "dist_pnorm"):
+        assert q(postgresql, f"SELECT '{name}'::regproc::text") == name
+        assert q(postgresql, f"SELECT 'indb_ml.{name}'::regproc::text") == name
 
 
-def test_vector_overloads_are_inlined_pgvector_calls(postgresql):
-    postgresql.execute("CREATE TABLE tv (x vector(3), y vector(3))")
-    plan = "\n".join(r[0] for r in postgresql.execute(
-        "EXPLAIN VERBOSE SELECT indb_ml.dist_norm2(x, y), indb_ml.dist_norm1(x, y), indb_ml.squared_dist_norm2(x, y), "
-        "indb_ml.norm2(x), indb_ml.norm1(x), indb_ml.cosine_similarity(x, y), indb_ml.dist_angle(x, y) FROM tv"))
-    for fn in ("l2_distance", "l1_distance", "vector_l2_squared_distance", "vector_norm", "cosine_distance"):
-        assert fn + "(" in plan, plan
-    assert "indb_ml." not in plan, plan
-
-
-def test_vector_overloads_do_not_depend_on_search_path(postgresql):
-    postgresql.execute("SET search_path = pg_catalog")
-    assert q(postgresql, "SELECT indb_ml.dist_norm2('[0,3]'::public.vector, '[4,0]'::public.vector)") == 5
-    assert q(postgresql, "SELECT indb_ml.dist_norm2(x, y) FROM (VALUES ('[0,3]'::public.vector, "
-                         "'[4,0]'::public.vector)) v(x, y)") == 5
-    assert q(postgresql, "SELECT indb_ml.array_dot('{1,2}'::float8[], '{3,4}')") == 11
+def test_madlib_linalg_test_file(postgresql):
+    """linalg/test/linalg.sql_in: closest_column of an ARRAY of numeric arrays, checked (as MADlib
+    does) against squared_dist_norm2 of the 1 x n slice matrix[i:i] (a 2-D array MADlib reads as a
+    vector); closest_columns with MADlib's exact powers-of-two answers and a REGPROC metric."""
+    postgresql.execute("SET search_path = indb_ml, public")
+    a, b = [1.2, 4.5, -1.6, 9.2, 100.3, 34.3], [-3.1, -5.4, 6.2, 10.2, 59.2, -8.2]
+    c, d, x = [42.0, 32.0, 3.1, 8.1, 24.3, 10.3], [-5.1, 12.2, 3.9, -6.4, 39.9, -4.9], [1.2, 5.0, 6.4, -5.0, 56.0, 0.0]
+    row = postgresql.execute(
+        "SELECT squared_dist_norm2(matrix[column_id + lb:column_id + lb], x) AS dist1, distance, least FROM ("
+        "SELECT (closest_column(matrix, x)).*, least(squared_dist_norm2(a, x), squared_dist_norm2(b, x), "
+        "squared_dist_norm2(c, x), squared_dist_norm2(d, x)), array_lower(matrix, 2) AS lb, * FROM ("
+        "SELECT ARRAY[a, b, c, d] AS matrix, * FROM (SELECT %s::numeric[] AS a, %s::numeric[] AS b, "
+        "%s::numeric[] AS c, %s::numeric[] AS d, %s::numeric[] AS x) s1) s2) s3", [a, b, c, d, x]).fetchone()
+    ref = sd.cdist(np.array([a, b, c, d]), np.array([x]), "sqeuclidean")[:, 0]
+    assert row[0] == row[1] == row[2] == pytest.approx(ref.min(), rel=1e-12)
+    matrix = "ARRAY[ARRAY[0,0],ARRAY[1,0],ARRAY[1,1],ARRAY[0,1]]::DOUBLE PRECISION[][]"
+    expected = {(.5, .5): ([0, 1], [0.5, 0.5]), (.25, .25): ([0, 1], [0.125, 0.625]),
+                (.75, .25): ([1, 0], [0.125, 0.625]), (.25, .75): ([3, 0], [0.125, 0.625]),
+                (.25, .5): ([0, 3], [0.3125, 0.3125])}
+    for point, want in expected.items():
+        for metric in ("", ", 'squared_dist_norm2'::REGPROC", ", 'squared_dist_norm2'::REGPROC, 'squared_dist_norm2'"):
+            got = q2(postgresql, f"SELECT (c).column_ids, (c).distances FROM (SELECT closest_columns({matrix}, "
+                                 f"ARRAY[{point[0]},{point[1]}]::DOUBLE PRECISION[], 2{metric}) AS c) s")
+            assert got == want, (point, metric)
+    got = q2(postgresql, f"SELECT (c).* FROM (SELECT closest_column({matrix}, ARRAY[.9,.1]::float8[], "
+                         "'dist_norm1'::regproc) AS c) s")
+    assert got == (1, pytest.approx(0.2))
+    # the user doc examples of the distances (linalg.sql_in), also with the vectors as 1 x 9 matrices
+    a2, b2 = [1, 1, 0, -4, 5, 3, 4, 106, 14], [1, 1, 0, 6, -3, 1, 2, 92, 2]
+    for shape in ("%s::float8[]", "ARRAY[%s::float8[]]"):
+        got = postgresql.execute(
+            f"SELECT norm1(a), norm2(a), dist_norm1(a, b), dist_norm2(a, b), dist_pnorm(a, b, 5), dist_inf_norm(a, b), "
+            f"squared_dist_norm2(a, b), dist_angle(a, b), dist_tanimoto(a, b) FROM (SELECT {shape} AS a, {shape} AS b) "
+            f"s", [a2, b2]).fetchone()
+        np.testing.assert_allclose(got, [138, 107.238052947636, 48, 22.6274169979695, 15.585086360695, 14, 512,
+                                         0.17106899659286, 0.0498733684005455], rtol=1e-13, err_msg=shape)
 
 
 def test_integer_and_real_arrays_are_accepted(postgresql):
@@ -502,7 +503,7 @@ def test_madlib_documented_examples(postgresql):
     np.testing.assert_allclose(q(postgresql, "SELECT indb_ml.array_fill(indb_ml.array_of_float(9), 1.3::float)"),
                                [1.3] * 9)
     two = "(VALUES (1, '{3,4}'::float8[], '{4,5}'::float8[]), (2, '{1,1,0,-4,5,3,4,106,14}', '{1,1,0,6,-3,1,2,92,2}'))"
-    for cast in ("", "::vector"):
+    for cast in ("", "::vector::real[]"):
         got = postgresql.execute(
             f"SELECT indb_ml.norm1(a{cast}), indb_ml.norm2(a{cast}), indb_ml.dist_norm1(a{cast}, b{cast}), "
             f"indb_ml.dist_norm2(a{cast}, b{cast}), indb_ml.dist_pnorm(a{cast}, b{cast}, 5), "
@@ -554,11 +555,11 @@ def test_closest_column_and_columns_against_scipy(postgresql):
 
 def test_parallel_query_gives_the_serial_result(postgresql):
     rng = np.random.default_rng(21)
-    postgresql.execute("CREATE TABLE t (id int, x float8[], y float8[], xv vector(5), yv vector(5))")
+    postgresql.execute("CREATE TABLE t (id int, x float8[], y float8[], xv real[], yv real[])")
     with postgresql.cursor().copy("COPY t FROM STDIN") as copy:
         for i in range(3000):
             x, y = rand(rng, 5).astype(np.float32), rand(rng, 5).astype(np.float32)
-            copy.write_row([i, x.astype(float).tolist(), y.astype(float).tolist(), vec(x), vec(y)])
+            copy.write_row([i, x.astype(float).tolist(), y.astype(float).tolist(), x.tolist(), y.tolist()])
     postgresql.execute("ANALYZE t")
     query = ("SELECT sum(indb_ml.array_dot(x, y)), sum(indb_ml.dist_norm2(x, y)), sum(indb_ml.array_sum("
              "indb_ml.array_add(x, y))), sum(indb_ml.cosine_similarity(xv, yv)), sum(indb_ml.dist_norm1(xv, yv)) "

@@ -103,11 +103,12 @@ class Metric:
     dist: str  # the reported distance, {p} and {t} being vectors, {v} pgvector's schema
 
 
-METRICS = {
-    "squared_dist_norm2": Metric("<->", "vector_l2_ops", True, "indb_ml.squared_dist_norm2({p}, {t})"),
-    "dist_norm2": Metric("<->", "vector_l2_ops", True, "indb_ml.dist_norm2({p}, {t})"),
-    "dist_norm1": Metric("<+>", "vector_l1_ops", False, "indb_ml.dist_norm1({p}, {t})"),
-    "dist_angle": Metric("<=>", "vector_cosine_ops", True, "indb_ml.dist_angle({p}, {t})"),
+METRICS = {  # pgvector's C functions (NaN of a zero vector's cosine -> MADlib's pi, via float8smaller)
+    "squared_dist_norm2": Metric("<->", "vector_l2_ops", True, "{v}.vector_l2_squared_distance({p}, {t})"),
+    "dist_norm2": Metric("<->", "vector_l2_ops", True, "{v}.l2_distance({p}, {t})"),
+    "dist_norm1": Metric("<+>", "vector_l1_ops", False, "{v}.l1_distance({p}, {t})"),
+    "dist_angle": Metric("<=>", "vector_cosine_ops", True,
+                         "pg_catalog.acos(1 - pg_catalog.float8smaller({v}.cosine_distance({p}, {t}), 2))"),
     # 1 - x.y / (|x|^2 + |y|^2 - x.y) with pgvector's C functions (NaN when both are zero, as MADlib)
     "dist_tanimoto": Metric(None, None, False,
                             "COALESCE(1 - {v}.inner_product({p}, {t}) / NULLIF({v}.vector_norm({p}) ^ 2 "
