@@ -145,6 +145,27 @@ def test_knn_hostile_expressions_are_refused(knn_db, expression):
     assert knn_db.execute("SELECT to_regclass('knn_out')").fetchone()[0] is None
 
 
+def test_expression_grammar_slices_and_concatenation():
+    """sqlexpr: subscripts, slices and || are parsed and re-rendered with quoted identifiers; anything
+    outside the grammar is still refused (no subqueries, calls or statements inside the brackets)."""
+    from indb_ml import sqlexpr
+    from indb_ml.errors import InputError
+
+    def render(text):
+        return sqlexpr.to_sql(sqlexpr.parse(text), sqlexpr._demo_quote, sqlexpr._demo_literal, "pg_catalog")
+
+    assert render("data[1:1]||data[2:2]") == "((data)[1:1] || (data)[2:2])"
+    assert render('"My Data"[2:]') == '("My Data")[2:]'
+    assert render("x[:3] || ARRAY[1, y[2]]") == "((x)[:3] || ARRAY[1, (y)[2]])"
+    assert render("m[1][2] + abs(v[i + 1])") == "((m)[1][2] + pg_catalog.abs((v)[(i + 1)]))"
+    assert render("a || b = c") == "((a || b) = c)"  # || binds tighter than comparisons, looser than +
+    for hostile in ["data[1:1]||data[2:2]; DROP TABLE t", "data[(SELECT 1)]", "data[1:pg_sleep(1)]",
+                    "data[1:1] -- x", "data[1:1] /* x */", "data[1:2:3]", "data[1", "data[]", "data[1:1] ||",
+                    "data ||| x", "data[1:1]::text", "x[1] OR true", "data[current_setting('x')]"]:
+        with pytest.raises(InputError):
+            sqlexpr.parse(hostile)
+
+
 # ---- knn: MADlib's kd-tree ------------------------------------------------------------------------
 
 def kd_oracle(X: np.ndarray, ids: np.ndarray, T: np.ndarray, k: int, depth: int, leaves: int,
