@@ -492,6 +492,17 @@ def test_knn_distributed_points_equal_local_and_exact(citus_conn):
     assert_rows_close(table_rows(citus_conn, "r_dist", "id"), table_rows(citus_conn, "r_local", "id"), rtol=1e-12)
 
 
+def test_knn_kd_tree_on_distributed_tables_equals_local(citus_conn):
+    """MADlib's kd_tree over distributed points and test points: the same neighbours as on the local
+    twins (the kd-tree's temporary tables are built on the coordinator)."""
+    _, _, _, (p_local, p_dist), (t_local, t_dist) = knn_tables(citus_conn)
+    for p, t, out in ((p_local, t_local, "kd_local"), (p_dist, t_dist, "kd_dist")):
+        citus_conn.execute("SELECT indb_ml.knn(%s, 'v', 'id', 'lab', %s, 'tv', 'tid', %s, 4, true, NULL, false, "
+                           "'kd_tree', 'depth=3, leaf_nodes=2')", (p, t, out))
+    assert table_rows(citus_conn, "kd_dist", "id") == table_rows(citus_conn, "kd_local", "id")
+    assert len(table_rows(citus_conn, "kd_local", "id")) > 0
+
+
 def test_knn_distributed_hnsw_uses_each_shards_index(citus_conn):
     """algorithm='hnsw' on distributed points builds the index (Citus creates it on every shard),
     the search settings reach the workers, and every shard's plan scans its copy of the index."""
