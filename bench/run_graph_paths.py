@@ -96,6 +96,14 @@ def fetch(conn, sql: str) -> np.ndarray:
     return np.array([r[0] if r[0] is not None else -1 for r in conn.execute(sql).fetchall()], dtype=np.float64)
 
 
+def by_id(conn, sql: str, n: int, missing: float) -> np.ndarray:
+    """``sql`` gives (id, value) for the reached vertices only (MADlib's output): a value per vertex."""
+    out = np.full(n, missing)
+    rows = conn.execute(sql).fetchall()
+    out[[r[0] for r in rows]] = [r[1] for r in rows]
+    return out
+
+
 def client_triangles(n: int, s: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Triangles per vertex of the simple undirected graph, in scipy: edges oriented from the
     lower (degree, id) rank to the higher, so each triangle (i < j < k in rank) appears once as
@@ -191,16 +199,16 @@ def main() -> None:
                 res["sssp_memory_s"], _ = best(call(conn, sssp, "bench_sssp"), rep)
                 res["bfs_directed_memory_s"], _ = best(call(conn, bfs, "bench_bfs"), rep)
                 res["bfs_undirected_memory_s"], _ = best(call(conn, bfs_u, "bench_bfsu"), rep)
-                ours_d = fetch(conn, "SELECT weight FROM bench_sssp ORDER BY id")
-                ours_l = fetch(conn, "SELECT dist FROM bench_bfs ORDER BY id")
-                ours_lu = fetch(conn, "SELECT dist FROM bench_bfsu ORDER BY id")
+                ours_d = by_id(conn, "SELECT id, weight FROM bench_sssp", n, np.inf)
+                ours_l = by_id(conn, "SELECT id, dist FROM bench_bfs", n, -1)
+                ours_lu = by_id(conn, "SELECT id, dist FROM bench_bfsu", n, -1)
                 if not opts.no_relational:
                     res["sssp_relational_s"], _ = best(call(conn, sssp.replace("bench_sssp", "bench_sssp_r"),
                                                             "bench_sssp_r", "relational"), 1)
                     res["bfs_directed_relational_s"], _ = best(call(conn, bfs.replace("bench_bfs", "bench_bfs_r"),
                                                                     "bench_bfs_r", "relational"), 1)
-                    rel_d = fetch(conn, "SELECT weight FROM bench_sssp_r ORDER BY id")
-                    rel_l = fetch(conn, "SELECT dist FROM bench_bfs_r ORDER BY id")
+                    rel_d = by_id(conn, "SELECT id, weight FROM bench_sssp_r", n, np.inf)
+                    rel_l = by_id(conn, "SELECT id, dist FROM bench_bfs_r", n, -1)
                     res["relational_matches_memory"] = bool(np.allclose(rel_d, ours_d, atol=1e-9, rtol=0)
                                                             and np.array_equal(rel_l, ours_l))
                 res["client_export_s"], (s, d, w) = best(lambda: export(conn, e), 1)

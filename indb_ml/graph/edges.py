@@ -328,9 +328,15 @@ def load_graphs(sess: Session, spec_or_vertex_table, vertex_id: str | None = Non
         spec = resolve_graph(sess, spec_or_vertex_table, vertex_id, edge_table, edge_args, grouping_cols, weighted)
     table_ids = _load_vertices(sess, spec)
     ids, in_table = table_ids, None
-    if vertices == "union":
-        ids, in_table = _union_ids(sess, spec, table_ids)
-    rows = _load_edges(sess, spec, ids)
+    if vertices == "union" and spec.id_kind == "int":  # the edges' raw ids give the union in numpy
+        rows = _load_edges(sess, spec, ids)
+        ends = [array_from_body(r[k], INT8_OID) for r in rows for k in ("src", "dst")]
+        ids = np.unique(np.concatenate([table_ids] + ends)) if ends else table_ids
+        in_table = np.isin(ids, table_ids, assume_unique=True)
+    else:
+        if vertices == "union":
+            ids, in_table = _union_ids(sess, spec, table_ids)
+        rows = _load_edges(sess, spec, ids)
     graphs = []
     for r in rows:
         sess.check_interrupts()
@@ -357,16 +363,10 @@ def load_graphs(sess: Session, spec_or_vertex_table, vertex_id: str | None = Non
 
 
 def _union_ids(sess: Session, spec: GraphSpec, table_ids):
-    """The vertex table's ids and every (usable) edge end, sorted; and which are the table's."""
+    """Text ids: the vertex table's ids and every (usable) edge end, sorted bytewise; and which are
+    the table's (integer ids take theirs from the loaded edges, in numpy)."""
     s, d = "e." + sess.ident(spec.src), "e." + sess.ident(spec.dest)
     keep = edge_filter(sess, spec)
-    if spec.id_kind == "int":
-        row = sess.one("SELECT indb_ml._int8_array_bytes(pg_catalog.array_agg(DISTINCT x), ''::bytea) AS ends FROM "
-                       "(SELECT " + s + "::int8 AS x FROM " + spec.edge.sql(sess) + " e WHERE " + keep + " UNION ALL "
-                       "SELECT " + d + "::int8 FROM " + spec.edge.sql(sess) + " e WHERE " + keep + ") q")
-        ends = array_from_body(row["ends"], INT8_OID)
-        ids = np.union1d(table_ids, ends)
-        return ids, np.isin(ids, table_ids, assume_unique=True)
     rows = sess.execute("SELECT DISTINCT x FROM (SELECT " + s + "::text AS x FROM " + spec.edge.sql(sess) + " e WHERE "
                         + keep + " UNION ALL SELECT " + d + "::text FROM " + spec.edge.sql(sess) + " e WHERE " + keep
                         + ") q WHERE NOT (x = ANY($1::text[]))", [table_ids], ["text[]"])
