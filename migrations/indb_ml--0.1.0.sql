@@ -4419,7 +4419,7 @@ from indb_ml.graph.hits import hits
 return hits(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, max_iter, threshold, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.hits(text, text, text, text, text, integer, float8, text) IS
-'HITS authority and hub scores (MADlib hits, unit L2 norm): out_table (grouping columns, vertex id, authority, hub) and out_table_summary (grouping columns, __iterations__). SELECT indb_ml.hits() shows the usage.';
+'HITS authority and hub scores (MADlib hits, unit L2 norm) of the vertices on an edge (of the group), as MADlib: out_table (grouping columns, vertex id, authority, hub) and out_table_summary (grouping columns, __iterations__). SELECT indb_ml.hits() shows the usage.';
 
 CREATE FUNCTION indb_ml.hits() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -4439,7 +4439,7 @@ from indb_ml.graph.degrees import graph_vertex_degrees
 return graph_vertex_degrees(plpy, vertex_table, vertex_id, edge_table, edge_args, out_table, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_vertex_degrees(text, text, text, text, text, text) IS
-'In- and out-degree of every vertex (MADlib graph_vertex_degrees): out_table (grouping columns, vertex id, indegree, outdegree), isolated vertices included with 0. SELECT indb_ml.graph_vertex_degrees() shows the usage.';
+'In- and out-degree (MADlib graph_vertex_degrees): out_table (grouping columns, vertex id, indegree, outdegree) for the ends of the edges that are not self-loops, which alone count, as MADlib. SELECT indb_ml.graph_vertex_degrees() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_vertex_degrees() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
