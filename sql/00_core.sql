@@ -50,6 +50,21 @@ CREATE AGGREGATE indb_ml._pack_rows(VARIADIC "any") (
 COMMENT ON AGGREGATE indb_ml._pack_rows("any") IS
 'Internal: float8 columns (y, x1, ..., xk) of the rows as one bytea, row-major after a state header, with the count of rows skipped for a NULL; read by indb_ml/core/packing.py. No combine step: it runs in one process, over one chunk of a heap.';
 
+-- The memory budget (src/guc.c): min(indb_ml.matrix_memory_mb, indb_ml.max_memory_mb) in
+-- bytes. The Python side reads it here, which also loads the C module, so the superuser-only
+-- ceiling indb_ml.max_memory_mb is defined before it is read.
+CREATE FUNCTION indb_ml._memory_budget_bytes() RETURNS bigint
+AS 'MODULE_PATHNAME', 'indb_ml_memory_budget_bytes'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._memory_budget_bytes() IS
+'Internal: the memory budget every allocation driven by input is checked against, in bytes: min(indb_ml.matrix_memory_mb, indb_ml.max_memory_mb) (matrix_memory_mb: any role, default 512; max_memory_mb: superuser only, default 4096).';
+
+CREATE FUNCTION indb_ml._state_budget_bytes() RETURNS bigint
+AS 'MODULE_PATHNAME', 'indb_ml_state_budget_bytes'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._state_budget_bytes() IS
+'Internal: the memory budget of aggregate states and of the final steps that read them, in bytes: as _memory_budget_bytes(), except that matrix_memory_mb = 0 (every trainer on its aggregate passes) means the default 512 MB.';
+
 CREATE FUNCTION indb_ml._int4_array_bytes(int4[], bytea) RETURNS bytea
 LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE
 AS 'byteacat';

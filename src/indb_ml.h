@@ -36,7 +36,7 @@
 #define INDB_STATE_MAGIC	0x534C4D49	/* "IMLS" read as a little-endian uint32 */
 #define INDB_STATE_VERSION	1
 
-/* Widths above this are refused whatever indb_ml.matrix_memory_mb says (k^2 doubles). */
+/* Widths above this are refused whatever the memory budget says (k^2 doubles). */
 #define INDB_MAX_WIDTH		10000
 
 typedef enum IndbStateKind
@@ -104,7 +104,7 @@ indb_tri_row(int64 w, int64 i)
 /*
  * A new zeroed state in the aggregate's memory context (or the current one when not
  * called as an aggregate). Checks the width against INDB_MAX_WIDTH and the size against
- * indb_ml.matrix_memory_mb before allocating. fname names the SQL function in errors.
+ * the memory budget before allocating. fname names the SQL function in errors.
  */
 extern IndbState *indb_state_new(FunctionCallInfo fcinfo, int kind, int width, int32 param,
 								 const char *fname);
@@ -118,10 +118,30 @@ extern IndbState *indb_state_arg(FunctionCallInfo fcinfo, int argno, int kind, b
 								 const char *fname);
 
 /*
+ * The memory budget in bytes (guc.c): min(indb_ml.matrix_memory_mb, indb_ml.max_memory_mb),
+ * the figure the Python side reads through indb_ml._memory_budget_bytes(). States and C
+ * results are checked against indb_state_budget_bytes(), the same figure except that
+ * matrix_memory_mb = 0 (every trainer on its aggregate passes) leaves them the default cap.
+ */
+extern int64 indb_budget_bytes(void);
+extern int64 indb_state_budget_bytes(void);
+
+/*
  * Errors unless a result buffer of this many bytes (a k x k matrix from a final function)
- * fits indb_ml.matrix_memory_mb and one allocation: call it before allocating.
+ * fits the memory budget and one allocation: call it before allocating.
  */
 extern void indb_check_alloc(int64 bytes, const char *fname, const char *what);
+
+/*
+ * Errors unless the final step of a fit over a state of this width fits the memory budget:
+ * the numpy step that finalizes linregr's co-moments holds about INDB_FINAL_STEP_COPIES
+ * width x width float64 matrices (12.7 measured at 9,000 features), many times the packed
+ * state. Called when a transition starts a state, so a fit that cannot finish fails at its
+ * first row, not after the scan (the Python final step, in parallel mode, cannot read the
+ * budget itself). Widths outside 0..INDB_MAX_WIDTH are left to indb_state_new.
+ */
+#define INDB_FINAL_STEP_COPIES	16
+extern void indb_check_final_step(int width, const char *fname);
 
 /* Merge-time check that two states describe the same problem. */
 extern void indb_state_check_same(const IndbState *a, const IndbState *b, const char *fname);

@@ -4,19 +4,12 @@
  */
 #include "postgres.h"
 
-#include <errno.h>
-#include <stdlib.h>
-
 #include "catalog/pg_type.h"
-#include "utils/guc.h"
 #include "utils/memutils.h"
 
 #include "indb_ml.h"
 
 PG_MODULE_MAGIC;
-
-#define DEFAULT_MEMORY_MB	512
-#define MAX_MEMORY_MB		(INT64CONST(1) << 30)	/* 1 PB: far above any allocation */
 
 int64
 indb_state_slots(int kind, int width)
@@ -43,27 +36,11 @@ indb_state_slots(int kind, int width)
 	}
 }
 
-/* indb_ml.matrix_memory_mb in bytes: the cap on one state, as on every other buffer. */
+/* bytes in MB, rounded up: a size just above the budget never reads as equal to it */
 static int64
-memory_limit_bytes(void)
+mb_up(int64 bytes)
 {
-	const char *value = GetConfigOption("indb_ml.matrix_memory_mb", true, false);
-	long		mb = DEFAULT_MEMORY_MB;
-
-	if (value != NULL && value[0] != '\0')
-	{
-		char	   *end;
-		long		parsed;
-
-		errno = 0;
-		parsed = strtol(value, &end, 10);
-		if (errno == 0 && *end == '\0' && parsed > 0)
-			mb = parsed;
-	}
-	/* no state is above MaxAllocSize anyway: clamp so that mb * 2^20 cannot overflow */
-	if (mb > MAX_MEMORY_MB)
-		mb = MAX_MEMORY_MB;
-	return (int64) mb * 1024 * 1024;
+	return bytes <= 0 ? 0 : (bytes - 1) / (1024 * 1024) + 1;
 }
 
 IndbState *
@@ -71,6 +48,7 @@ indb_state_new(FunctionCallInfo fcinfo, int kind, int width, int32 param, const 
 {
 	int64		slots;
 	int64		bytes;
+	int64		budget;
 	IndbState  *state;
 
 	if (width < 0 || width > INDB_MAX_WIDTH)
@@ -83,12 +61,15 @@ indb_state_new(FunctionCallInfo fcinfo, int kind, int width, int32 param, const 
 	if (slots < 0)
 		elog(ERROR, "%s: unknown state kind %d", fname, kind);
 	bytes = (int64) INDB_STATE_HEADER + slots * (int64) sizeof(double);
-	if (bytes > memory_limit_bytes() || !AllocSizeIsValid(bytes))
+	budget = indb_state_budget_bytes();
+	if (bytes > budget || !AllocSizeIsValid(bytes))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s: the state for %d columns needs " INT64_FORMAT " MB, above indb_ml.matrix_memory_mb",
-						fname, width, bytes / (1024 * 1024)),
-				 errhint("raise SET indb_ml.matrix_memory_mb, or use fewer features")));
+				 errmsg("%s: the state for %d columns needs " INT64_FORMAT " MB, above the memory budget of "
+						INT64_FORMAT " MB (indb_ml.matrix_memory_mb, at most indb_ml.max_memory_mb)",
+						fname, width, mb_up(bytes), budget / (1024 * 1024)),
+				 errhint("use fewer features, or raise SET indb_ml.matrix_memory_mb (a superuser sets the "
+						 "ceiling indb_ml.max_memory_mb)")));
 
 	/*
 	 * Allocated in the current (per-row) context: the executor copies a new transition
@@ -108,12 +89,37 @@ indb_state_new(FunctionCallInfo fcinfo, int kind, int width, int32 param, const 
 void
 indb_check_alloc(int64 bytes, const char *fname, const char *what)
 {
-	if (bytes < 0 || bytes > memory_limit_bytes() || !AllocSizeIsValid(bytes))
+	int64		budget = indb_state_budget_bytes();
+
+	if (bytes < 0 || bytes > budget || !AllocSizeIsValid(bytes))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s: %s needs " INT64_FORMAT " MB, above indb_ml.matrix_memory_mb or the 1 GB limit of one value",
-						fname, what, bytes / (1024 * 1024)),
-				 errhint("raise SET indb_ml.matrix_memory_mb, or use fewer features")));
+				 errmsg("%s: %s needs " INT64_FORMAT " MB, above the memory budget of " INT64_FORMAT
+						" MB (indb_ml.matrix_memory_mb, at most indb_ml.max_memory_mb) or the 1 GB limit of one value",
+						fname, what, mb_up(bytes), budget / (1024 * 1024)),
+				 errhint("use fewer features, or raise SET indb_ml.matrix_memory_mb (a superuser sets the "
+						 "ceiling indb_ml.max_memory_mb)")));
+}
+
+void
+indb_check_final_step(int width, const char *fname)
+{
+	int64		budget = indb_state_budget_bytes();
+	int64		bytes;
+
+	if (width < 0 || width > INDB_MAX_WIDTH)
+		return;
+	bytes = (int64) INDB_FINAL_STEP_COPIES * (int64) sizeof(double) * width * width;
+	if (bytes > budget)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: the fit over %d columns needs " INT64_FORMAT " MB in its final step (%d %d x %d "
+						"float64 matrices), above the memory budget of " INT64_FORMAT
+						" MB (indb_ml.matrix_memory_mb, at most indb_ml.max_memory_mb)",
+						fname, width, mb_up(bytes), INDB_FINAL_STEP_COPIES, width, width,
+						budget / (1024 * 1024)),
+				 errhint("use fewer features, or raise SET indb_ml.matrix_memory_mb (a superuser sets the "
+						 "ceiling indb_ml.max_memory_mb)")));
 }
 
 static void

@@ -321,7 +321,7 @@ def test_reblock_streams_dense_rows_past_the_memory_cap(postgresql):
         for i, row in enumerate(m, start=1):
             copy.write_row([i, row.tolist()])
     postgresql.execute("SET indb_ml.matrix_memory_mb = 1")
-    with pytest.raises(E.InvalidParameterValue, match="matrix_memory_mb"), postgresql.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="matrix_memory_mb"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.matrix_trans('big', 'row=row_id, val=val', 'o')")
     postgresql.execute("SELECT indb_ml.matrix_reblock('big', 'row=row_id, val=val', 'big_t', 'block=100')")
     assert postgresql.execute("SELECT count(*) FROM big_t").fetchone()[0] == 4 * 10
@@ -372,7 +372,7 @@ def test_memory_cap_covers_outputs_and_shapes_without_loading(postgresql):
     put(postgresql, "row", np.ones((1, 600)), "dense", names=("row_id", "col_id", "val"))
     postgresql.execute("SELECT indb_ml.matrix_reblock('col', 'row=row_id, val=val', 'col_t', 'block=100')")
     postgresql.execute("SET indb_ml.matrix_memory_mb = 1")  # the 600 x 600 product is 2.9 MB
-    with pytest.raises(E.InvalidParameterValue, match="the product"), postgresql.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="the product"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.matrix_mult('col', 'row=row_id, val=val', 'row', 'row=row_id, val=val', "
                            "'o', 'op=memory')")
     # By default the product above the cap streams in row blocks instead.

@@ -350,8 +350,8 @@ def test_bad_input(postgresql, call, error, match):
 
 def test_memory_cap_applies_to_created_and_densified_matrices(postgresql):
     postgresql.execute("SET indb_ml.matrix_memory_mb = '1'")
-    with pytest.raises(E.InvalidParameterValue, match="matrix_memory_mb"), postgresql.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="matrix_memory_mb"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.matrix_ones(1000, 1000, 'o')")
     postgresql.execute("SELECT indb_ml.matrix_zeros(1000, 1000, 'z')")  # sparse zeros: one entry, no cap
-    with pytest.raises(E.InvalidParameterValue, match="matrix_memory_mb"), postgresql.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="matrix_memory_mb"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.matrix_rank('z', 'row=row, col=col, val=val')")

@@ -181,7 +181,7 @@ def test_reductions_do_not_load_a_matrix_above_the_cap(conn):
     put(conn, "m", m, "dense")
     conn.execute("SET indb_ml.matrix_memory_mb = 1")  # m is 1.2 MB
     conn.execute("SET indb_ml.row_block_mb = 0.1")
-    with pytest.raises(E.InvalidParameterValue, match="above indb_ml.matrix_memory_mb"), conn.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="above indb_ml.matrix_memory_mb"), conn.transaction():
         conn.execute("SELECT indb_ml.matrix_norm('m', %s, 'spectral')", [ARGS])  # needs the whole matrix
     got = conn.execute("SELECT indb_ml.matrix_norm('m', %s, 'fro'), indb_ml.matrix_sum('m', %s, 1)",
                        [ARGS, ARGS]).fetchone()
@@ -329,9 +329,9 @@ def test_blocks_never_hold_more_than_the_cap(conn):
     put(conn, "l", np.ones((3000, 1)), "sparse")
     put(conn, "r", np.ones((1, 3000)), "dense")
     conn.execute("SET indb_ml.matrix_memory_mb = 1")  # the 3000 x 3000 product is 69 MB
-    with pytest.raises(E.InvalidParameterValue, match="the product is 3000 x 3000"), conn.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="the product is 3000 x 3000"), conn.transaction():
         conn.execute("SELECT indb_ml.matrix_mult('l', %s, 'r', %s, 'o', '')", [SPARSE, ARGS])
-    with pytest.raises(E.InvalidParameterValue, match="one block of the product"), conn.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="one block of the product"), conn.transaction():
         conn.execute("SELECT indb_ml.matrix_mult('l', %s, 'r', %s, 'o', 'op=blocks')", [SPARSE, ARGS])
 
 

@@ -191,7 +191,7 @@ def test_memory_cap(postgresql):
     u = rows(postgresql, "o_u")
     assert u.shape == (1000, 5)
     np.testing.assert_allclose(u[[i * 97 + 2 for i in range(5)], range(5)], 1.0, rtol=1e-10)
-    with pytest.raises(E.InvalidParameterValue, match="matrix_memory_mb"), postgresql.transaction():
+    with pytest.raises(E.ProgramLimitExceeded, match="matrix_memory_mb"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.svd_sparse('big', 'd', 'r', 'c', 'v', 1000, 1000, 999)")
     assert postgresql.execute("SELECT to_regclass('d_u'), to_regclass('d_s')").fetchone() == (None, None)
 

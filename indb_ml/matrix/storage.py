@@ -9,7 +9,7 @@
 
 Rows travel as raw float8[] bytes (:mod:`indb_ml.kernels.arraybytes`), never as Python
 values per element. Loading whole matrices is the in-memory operator: what is loaded is
-capped by ``indb_ml.matrix_memory_mb`` (default 512) with an error that says so.
+capped by the memory budget (:mod:`indb_ml.core.budget`) with an error that says so.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from scipy import sparse
 
 from indb_ml.compress.tiles import KNOWN as KNOWN_CODECS
 from indb_ml.compress.tiles import tile_array
+from indb_ml.core import budget
 from indb_ml.core.relations import Relation, new_table, resolve_source
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -29,6 +30,7 @@ from indb_ml.matrix.args import MatrixArgs, parse_args
 
 NUMERIC = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 TILE_COLUMNS = {"row_block", "col_block", "nrows", "ncols", "data"}
+CSR_ENTRY_BYTES = 40  # an entry as read (3 float64) and in CSR (value, index), with scipy's copies
 
 
 @dataclass(frozen=True)
@@ -71,17 +73,29 @@ def detect(rel: Relation, cols: dict, args: MatrixArgs, arg_name: str) -> str:
 
 
 def limit_bytes(sess: Session) -> int:
-    value = sess.one("SELECT pg_catalog.current_setting('indb_ml.matrix_memory_mb', true) AS v")["v"]
-    mb = int(value) if value and value.isdigit() else 512
-    return mb * 1024 * 1024
+    """The memory budget in bytes (:mod:`indb_ml.core.budget`: min(matrix_memory_mb, max_memory_mb))."""
+    return budget.budget_bytes(sess)
 
 
 def check_size(sess: Session, m: int, n: int, what: str) -> None:
-    if 8 * m * n > limit_bytes(sess):
-        raise InputError(
-            f"{what} is {m} x {n} ({8 * m * n / 2**20:.0f} MB dense), above indb_ml.matrix_memory_mb",
-            hint="raise SET indb_ml.matrix_memory_mb, or keep the matrix sparse",
+    """Errors (54000) unless an ``m x n`` float64 array fits the memory budget."""
+    need = 8 * m * n
+    cap = budget.budget_bytes(sess)
+    if need > cap:
+        raise budget.OverBudget(
+            f"{what} is {m} x {n} ({budget.size_text(need)} dense), above {budget.describe(sess, cap)}",
+            hint="raise SET indb_ml.matrix_memory_mb (at most indb_ml.max_memory_mb), or keep the matrix sparse",
         )
+
+
+def check_sparse(sess: Session, m: int, n: int, entries: int, what: str) -> None:
+    """Errors (54000) unless a CSR array of this shape and number of entries fits the budget:
+    its row pointers (``m + 1``; scipy may build the column-major copy, ``n + 1``) count as
+    well as its entries, so a few entries at indices near 2e9 cannot allocate gigabytes."""
+    need = 8 * (max(m, n) + 1) + CSR_ENTRY_BYTES * entries
+    budget.check_bytes(sess, need, f"{what} ({m} x {n} with {entries} entries, in memory)",
+                       hint="raise SET indb_ml.matrix_memory_mb (at most indb_ml.max_memory_mb), or give the "
+                            "operation op=join (sparse tables and output) to run it in SQL")
 
 
 def _require(rel, cols: dict, names: dict, kinds: dict, arg_name: str) -> None:
@@ -287,6 +301,7 @@ def read_sparse(sess, rel, cols, args, arg_name):
     check_size(sess, entries, 3, where + " (its entries)")
     body = sess.one(sparse_read_query(sess, rel, args))["b"]
     if body is None and args.dims is not None:
+        check_sparse(sess, args.dims[0], args.dims[1], 0, where)
         return sparse.csr_array(args.dims)
     if body is None:
         raise InputError(f"{where} is empty", sqlstate=InputError.NO_DATA)
@@ -300,6 +315,7 @@ def read_sparse(sess, rel, cols, args, arg_name):
     if rows.min() < 1 or cols_.min() < 1:
         raise InputError(f"{where}: row and column indices start at 1")
     shape = sparse_dims(rel, args, int(rows.max()), int(cols_.max()), arg_name)
+    check_sparse(sess, shape[0], shape[1], vals.size, where)
     # Building CSR sums duplicate coordinates, so fewer stored entries means duplicates
     # (a sort-free check: numpy 2.4's hash-based unique takes seconds on 10M keys).
     out = sparse.csr_array((vals, (rows - 1, cols_ - 1)), shape=shape)
