@@ -346,6 +346,32 @@ def test_graph_relational_on_shards_text_ids_and_options(citus_conn):
     assert len(table_rows(citus_conn, "pr_dist", "id")) < 65  # the leak variant leaves out isolated vertices
 
 
+@pytest.mark.parametrize("plan", ["memory", "relational"])
+def test_graph_madlib_conventions_on_distributed_tables(citus_conn, plan):
+    """MADlib's conventions (vertices from the edges, NULL edges and groups skipped, self-loops out of
+    the degrees, a grouped negative cycle left out) hold on Citus distributed tables as on their
+    local twins, in both plans, for the functions without a plan on the shards too."""
+    (v_local, v_dist), (e_local, e_dist) = graph_tables(citus_conn, n=30, m=90, seed=7)
+    for e in (e_local, e_dist):  # a NULL end, a NULL group, a self-loop, a negative cycle in group 1
+        citus_conn.execute(f"INSERT INTO {e} VALUES (1, NULL, 1.0, 0), (2, 3, 1.0, NULL), (4, 4, 1.0, 0), "
+                           "(5, 6, -9, 1), (6, 5, 1, 1)")
+    citus_conn.execute("SELECT set_config('indb_ml.graph_plan', %s, false)", [plan])
+    calls = [
+        ("deg", "SELECT indb_ml.graph_vertex_degrees(%s, 'id', %s, 'src=src, dest=dest', %s, 'gid')", "gid, id"),
+        ("hits", "SELECT indb_ml.hits(%s, 'id', %s, 'src=src, dest=dest', %s, 20, 0, 'gid')", "gid, id"),
+        ("apsp", "SELECT indb_ml.graph_apsp(%s, 'id', %s, 'src=src, dest=dest, weight=w', %s, 'gid')",
+         "gid, src, dest"),
+        ("sssp", "SELECT indb_ml.graph_sssp(%s, 'id', %s, 'src=src, dest=dest, weight=w', 3, %s, 'gid')", "gid, id"),
+    ]
+    for name, call, order in calls:
+        for v, e, kind in ((v_local, e_local, "local"), (v_dist, e_dist, "dist")):
+            citus_conn.execute(call, (v, e, f"{name}_{kind}"))
+        want, got = table_rows(citus_conn, f"{name}_local", order), table_rows(citus_conn, f"{name}_dist", order)
+        assert got, name
+        assert_rows_close(got, want, rtol=1e-9, what=name)
+        assert {r["gid"] for r in got} == ({0} if name == "apsp" else {0, 1}), name  # apsp: group 1's cycle
+
+
 def test_wcc_iteration_limit_and_warm_start_on_shards(citus_conn):
     """weakly_connected_components with iteration_limit (partial labels, out_table_message) and
     warm_start on the shards equal the plain relational plan's, step for step, and the finished

@@ -229,9 +229,10 @@ def apsp(sess: Session, spec: GraphSpec, out: Relation, what: str) -> bool:
                     "'Infinity'::float8, '-Infinity'::float8)")["n"]:
             raise InputError(f"edge table {spec.label()} has a weight that is NaN or infinite")
         vid = sess.ident(spec.vertex_id)
-        sess.execute("CREATE TEMP TABLE " + VERTICES + " AS SELECT q.g, q.v, EXISTS (SELECT 1 FROM "
-                     + spec.vertex.sql(sess) + " t WHERE t." + vid + "::" + idt + " = q.v) AS known FROM (SELECT g, s "
-                     "AS v FROM " + ENDS + " UNION SELECT g, d FROM " + ENDS + ") q")
+        # uncorrelated (a Citus distributed vertex table is read once, on the shards)
+        sess.execute("CREATE TEMP TABLE " + VERTICES + " AS SELECT q.g, q.v, t.v IS NOT NULL AS known FROM (SELECT g, "
+                     "s AS v FROM " + ENDS + " UNION SELECT g, d FROM " + ENDS + ") q LEFT JOIN (SELECT DISTINCT t."
+                     + vid + "::" + idt + " AS v FROM " + spec.vertex.sql(sess) + " t) t ON t.v = q.v")
         most = sess.one("SELECT pg_catalog.max(c) AS m FROM (SELECT pg_catalog.count(*) AS c FROM " + VERTICES
                         + " GROUP BY g) q")["m"]
         _check_two_vertices(spec, int(most or 0), what)
