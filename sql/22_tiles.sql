@@ -1,12 +1,26 @@
 -- tiles: aggregates that work on whole tiles (docs/design.md, section 3, strategy 3)
 
-CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer,
-                                            b bytea, b_rows integer, b_cols integer) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+-- The transition steps run in parallel workers too, where PL/Python cannot query the memory
+-- budget: a SQL wrapper passes it to the PL/Python step, which only the owner may call.
+CREATE FUNCTION indb_ml._tile_mm_step(state bytea, a bytea, a_rows integer, a_cols integer, a_trans boolean,
+                                      b bytea, b_rows integer, b_cols integer, b_trans boolean, budget bigint)
+RETURNS bytea LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
 from indb_ml.matrix.tile_ops import tile_mm_transition
-return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols)
+return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans, b_trans, budget)
 $$;
+REVOKE ALL ON FUNCTION indb_ml._tile_mm_step(bytea, bytea, integer, integer, boolean, bytea, integer, integer,
+                                             boolean, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._tile_mm_step(bytea, bytea, integer, integer, boolean, bytea, integer, integer, boolean,
+                                          bigint) IS
+'Internal, not for users: the transition step of indb_ml.tile_mm under a memory budget in bytes (the product of a pair of tiles must fit it).';
+
+CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer,
+                                            b bytea, b_rows integer, b_cols integer) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_mm_step(state, a, a_rows, a_cols, false, b, b_rows, b_cols, false,
+                                   indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml._tile_mm_transition(bytea, bytea, integer, integer, bytea, integer, integer) IS
 'Internal: transition step of indb_ml.tile_mm (state + A @ B, one BLAS call per pair of tiles).';
 
@@ -38,11 +52,10 @@ COMMENT ON AGGREGATE indb_ml.tile_mm(bytea, integer, integer, bytea, integer, in
 
 CREATE FUNCTION indb_ml._tile_mm_transition(state bytea, a bytea, a_rows integer, a_cols integer, a_trans boolean,
                                             b bytea, b_rows integer, b_cols integer, b_trans boolean) RETURNS bytea
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
-AS $$
-from indb_ml.matrix.tile_ops import tile_mm_transition
-return tile_mm_transition(plpy, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans, b_trans)
-$$;
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_mm_step(state, a, a_rows, a_cols, a_trans, b, b_rows, b_cols, b_trans,
+                                   indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml._tile_mm_transition(bytea, bytea, integer, integer, boolean, bytea, integer, integer, boolean) IS
 'Internal: transition step of indb_ml.tile_mm with transposed operands (state + op(A) @ op(B); nrows, ncols as stored).';
 

@@ -20,14 +20,25 @@ $$;
 COMMENT ON FUNCTION indb_ml.matrix_info(text, text) IS
 'One row per tile of a tile table: row_block, col_block, codec, raw_bytes (8 * nrows * ncols), stored_bytes (pg_column_size), ratio (raw / stored) and max_error (0 unless a lossy codec). Reads only each tile''s 24-byte header.';
 
-CREATE FUNCTION indb_ml.tile_decode(data bytea, codec text, nrows integer, ncols integer) RETURNS bytea
+-- Per-tile functions run inside statements, in parallel workers too, where PL/Python cannot
+-- query the memory budget: a SQL wrapper passes it (indb_ml._memory_budget_bytes()) to the
+-- PL/Python step, which no role but the owner may call with a budget of its own choosing.
+CREATE FUNCTION indb_ml._tile_decode(data bytea, codec text, nrows integer, ncols integer, budget bigint) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 from indb_ml.compress.entry import tile_decode
-return tile_decode(plpy, data, codec, nrows, ncols)
+return tile_decode(plpy, data, codec, nrows, ncols, budget)
 $$;
+REVOKE ALL ON FUNCTION indb_ml._tile_decode(bytea, text, integer, integer, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._tile_decode(bytea, text, integer, integer, bigint) IS
+'Internal, not for users: tile_decode under a memory budget in bytes (an encoded tile is decoded only when its nrows x ncols float64 values fit).';
+
+CREATE FUNCTION indb_ml.tile_decode(data bytea, codec text, nrows integer, ncols integer) RETURNS bytea
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_decode(data, codec, nrows, ncols, indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml.tile_decode(bytea, text, integer, integer) IS
-'A stored tile (data, codec, nrows, ncols) as nrows x ncols little-endian float64 bytes: what the tile operators read from compressed tiles; a corrupt tile or an unknown codec is an error.';
+'A stored tile (data, codec, nrows, ncols) as nrows x ncols little-endian float64 bytes: what the tile operators read from compressed tiles; a corrupt tile or an unknown codec is an error, and so (54000) is a tile whose values do not fit the memory budget (indb_ml.matrix_memory_mb, at most indb_ml.max_memory_mb) or 1 GB.';
 
 CREATE FUNCTION indb_ml.tile_encode(data bytea, nrows integer, ncols integer, codec text) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
@@ -48,13 +59,24 @@ $$;
 COMMENT ON FUNCTION indb_ml.tile_header(bytea) IS
 'The header of a compressed tile: its codec, shape and maximum absolute error (0 for lossless codecs).';
 
-CREATE FUNCTION indb_ml._tile_mv_coded_transition(state bytea, data bytea, codec text, nrows integer, ncols integer,
-                                                  col_offset integer, v bytea) RETURNS bytea
+CREATE FUNCTION indb_ml._tile_mv_coded_step(state bytea, data bytea, codec text, nrows integer, ncols integer,
+                                            col_offset integer, v bytea, budget bigint) RETURNS bytea
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
 from indb_ml.compress.entry import tile_mv_transition
-return tile_mv_transition(plpy, state, data, codec, nrows, ncols, col_offset, v)
+return tile_mv_transition(plpy, state, data, codec, nrows, ncols, col_offset, v, budget)
 $$;
+REVOKE ALL ON FUNCTION indb_ml._tile_mv_coded_step(bytea, bytea, text, integer, integer, integer, bytea, bigint)
+FROM PUBLIC;
+COMMENT ON FUNCTION indb_ml._tile_mv_coded_step(bytea, bytea, text, integer, integer, integer, bytea, bigint) IS
+'Internal, not for users: _tile_mv_coded_transition under a memory budget in bytes.';
+
+CREATE FUNCTION indb_ml._tile_mv_coded_transition(state bytea, data bytea, codec text, nrows integer, ncols integer,
+                                                  col_offset integer, v bytea) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT indb_ml._tile_mv_coded_step(state, data, codec, nrows, ncols, col_offset, v,
+                                         indb_ml._memory_budget_bytes()) $$;
 COMMENT ON FUNCTION indb_ml._tile_mv_coded_transition(bytea, bytea, text, integer, integer, integer, bytea) IS
 'Internal: transition step of indb_ml.tile_mv with a codec (state + tile @ v-segment; dict tiles are multiplied from their codes).';
 

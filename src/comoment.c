@@ -330,6 +330,8 @@ yx_transition(FunctionCallInfo fcinfo, int yarg, int xarg, bool null_elements_sk
 	/* linregr rejects NaN and Infinity (documented); xty lets them propagate, as numpy does */
 	if (null_elements_skip && (isnan(y) || isinf(y) || !indb_all_finite(x, k)))
 		indb_error_nonfinite(fname);
+	if (null_elements_skip && (s == NULL || s->width == 0))
+		indb_check_final_step(k + 1, fname);	/* linregr's fit is finalized in numpy */
 	s = state_for_row(fcinfo, s, k + 1, fname, "independent variable", 1);
 	comoment_add(s, true, y, x, k);
 	PG_RETURN_BYTEA_P(s);
@@ -361,6 +363,8 @@ indb_ml_linregr_cols_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_BYTEA_P(count_skipped(fcinfo, s, fname));
 	if (!indb_all_finite(z, w))
 		indb_error_nonfinite(fname);
+	if (s == NULL || s->width == 0)
+		indb_check_final_step(w, fname);
 	s = state_for_row(fcinfo, s, w, fname, "independent variable", 1);
 	comoment_add(s, true, z[0], z + 1, w - 1);
 	PG_RETURN_BYTEA_P(s);

@@ -18,6 +18,7 @@ import numpy as np
 
 from indb_ml.compress import codecs
 from indb_ml.compress.tiles import KNOWN, coded, corrupt, layout_of, tile_array, tile_times_vector
+from indb_ml.core.budget import ONE_VALUE
 from indb_ml.core.relations import new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -135,8 +136,9 @@ def _recode_tiles(sess: Session, src: pieces.Source, rel, encode) -> None:
     writer.create_tiles(sess, rel)
     insert = ("INSERT INTO " + rel.sql(sess) + " (row_block, col_block, nrows, ncols, layout, codec, data) "
               "VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    cap = storage.limit_bytes(sess)
     for r in sess.cursor("SELECT row_block, col_block, nrows, ncols, codec, data FROM " + src.rel.sql(sess)):
-        layout, codec, data = encode(tile_array(r["data"], r["nrows"], r["ncols"], r["codec"]))
+        layout, codec, data = encode(tile_array(r["data"], r["nrows"], r["ncols"], r["codec"], cap))
         sess.execute(insert, [r["row_block"], r["col_block"], r["nrows"], r["ncols"], layout, codec, data],
                      ["int4", "int4", "int4", "int4", "text", "text", "bytea"])
 
@@ -180,9 +182,13 @@ def _checked_codec(codec) -> str:
 
 
 @sql_entry
-def tile_decode(sess, data, codec, nrows, ncols) -> bytes:
-    """A stored tile's float64 bytes (``raw`` tiles are returned as they are, after a size check)."""
-    return np.ascontiguousarray(tile_array(data, nrows, ncols, _checked_codec(codec)), dtype="<f8").tobytes()
+def tile_decode(sess, data, codec, nrows, ncols, budget=None) -> bytes:
+    """A stored tile's float64 bytes (``raw`` tiles are returned as they are, after a size check);
+    an encoded tile only when its values fit ``budget`` bytes (the SQL wrapper passes the memory
+    budget: this runs in parallel workers too, where no query can read it)."""
+    codec = _checked_codec(codec)
+    cap = ONE_VALUE if codec == "raw" else storage.limit_bytes(sess) if budget is None else budget
+    return np.ascontiguousarray(tile_array(data, nrows, ncols, codec, cap), dtype="<f8").tobytes()
 
 
 @sql_entry
@@ -212,11 +218,14 @@ def tile_header(sess, data) -> tuple:
 
 
 @sql_entry
-def tile_mv_transition(sess, state, data, codec, nrows, ncols, col_offset, v):
-    """``state + tile @ v[col_offset:]``, dict tiles multiplied from their codes."""
+def tile_mv_transition(sess, state, data, codec, nrows, ncols, col_offset, v, budget=None):
+    """``state + tile @ v[col_offset:]``, dict tiles multiplied from their codes (``budget``: as
+    :func:`tile_decode`'s)."""
     segment = np.frombuffer(v, dtype="<f8")[col_offset:col_offset + ncols]
     if segment.size != ncols:
         raise InputError(f"tile_mv: a tile of {ncols} columns at offset {col_offset} and a vector of "
                          f"{len(v) // 8} values")
-    part = np.ascontiguousarray(tile_times_vector(data, nrows, ncols, _checked_codec(codec), segment), dtype="<f8")
+    codec = _checked_codec(codec)
+    cap = ONE_VALUE if codec == "raw" else storage.limit_bytes(sess) if budget is None else budget
+    part = np.ascontiguousarray(tile_times_vector(data, nrows, ncols, codec, segment, cap), dtype="<f8")
     return part.tobytes() if state is None else vector_add_bytes(state, part.tobytes())

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.compress import codecs
+from indb_ml.core.budget import ONE_VALUE, OverBudget, size_text
 from indb_ml.errors import InputError
 from indb_ml.kernels.tiles import decode_tile
 
@@ -46,8 +47,13 @@ def coded(data, nrows: int, ncols: int, codec: str) -> codecs.Header:
     return h
 
 
-def tile_array(data, nrows: int, ncols: int, codec: str | None = "raw") -> np.ndarray:
-    """A stored tile as an ``nrows x ncols`` float64 array (read-only for raw tiles)."""
+def tile_array(data, nrows: int, ncols: int, codec: str | None = "raw", cap: int = ONE_VALUE) -> np.ndarray:
+    """A stored tile as an ``nrows x ncols`` float64 array (read-only for raw tiles).
+
+    An encoded tile is decoded only when its ``nrows x ncols`` float64 values fit ``cap``
+    bytes (the caller's memory budget; at most 1 GB, the largest raw tile PostgreSQL can
+    store): a few bytes whose header claims gigabytes are refused before anything is made.
+    A raw tile is a view of bytes already in memory."""
     if codec in (None, "raw"):
         try:
             return decode_tile(data, nrows, ncols)
@@ -57,21 +63,36 @@ def tile_array(data, nrows: int, ncols: int, codec: str | None = "raw") -> np.nd
         raise InputError(f"a tile has codec {codec!r}, which this version does not read",
                          hint="known codecs: " + ", ".join(KNOWN))
     coded(data, nrows, ncols, codec)
+    check_decoded(nrows, ncols, codec, cap)
     try:
         return codecs.decode(data)
     except codecs.CodecError as exc:
         raise corrupt(f"a tile with codec {codec} is corrupt: {exc}") from exc
 
 
-def tile_times_vector(data, nrows: int, ncols: int, codec: str, v: np.ndarray) -> np.ndarray:
-    """``tile @ v``; a dict tile is multiplied from its codes (:func:`codecs.dict_matvec`)."""
+def check_decoded(nrows: int, ncols: int, codec: str, cap: int) -> None:
+    """Errors (54000) unless an encoded tile's ``nrows x ncols`` float64 values fit ``cap`` bytes
+    and one PostgreSQL value."""
+    need = 8 * nrows * ncols
+    if need > min(cap, ONE_VALUE):
+        where = (f"the memory budget of {size_text(cap)} (indb_ml.matrix_memory_mb, at most indb_ml.max_memory_mb)"
+                 if cap < ONE_VALUE else "the 1 GB PostgreSQL allows in one value")
+        raise OverBudget(f"a tile with codec {codec} of {nrows} x {ncols} decodes to {size_text(need)}, above {where}",
+                         hint="tiles are at most 10000 x 10000 when indb_ml writes them; recreate the tile table "
+                              "(matrix_compress), or raise SET indb_ml.matrix_memory_mb")
+
+
+def tile_times_vector(data, nrows: int, ncols: int, codec: str, v: np.ndarray, cap: int = ONE_VALUE) -> np.ndarray:
+    """``tile @ v``; a dict tile is multiplied from its codes (:func:`codecs.dict_matvec`), which
+    hold one code per value: its size is checked against ``cap`` as a decoded tile's is."""
     if codec == "dict":
         coded(data, nrows, ncols, codec)
+        check_decoded(nrows, ncols, codec, cap)
         try:
             return codecs.dict_matvec(data, v)
         except codecs.CodecError as exc:
             raise corrupt(f"a tile with codec dict is corrupt: {exc}") from exc
-    return tile_array(data, nrows, ncols, codec) @ v
+    return tile_array(data, nrows, ncols, codec, cap) @ v
 
 
 def data_sql(alias: str = "") -> str:

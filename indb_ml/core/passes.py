@@ -22,6 +22,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 
+from indb_ml.core.budget import check_final_step
 from indb_ml.core.groups import canonical_keys
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
@@ -96,6 +97,8 @@ def run_pass(sess: Session, source: Relation, group_cols: Sequence[str], call_sq
             rows = sess.execute(query)
     except sess.spi_error as exc:
         raise pass_error(exc) from None
+    # The states' k x k matrices are finalized in numpy: checked against the budget first.
+    check_final_step(sess, (v for r in rows for key, v in r.items() if key.startswith("state")), "the model")
     return {r["gkey"]: r for r in rows}
 
 

@@ -42,22 +42,48 @@ def encode_state(tile: np.ndarray) -> bytes:
 
 
 def decode_state(state: bytes) -> np.ndarray:
+    """The tile of a state, a view of its bytes: the header must match the length exactly."""
+    if len(state) < 16:
+        raise ValueError(f"a tile state has at least 16 bytes; this one has {len(state)}")
     nrows, ncols = np.frombuffer(state, dtype="<i8", count=2).tolist()
+    if nrows < 0 or ncols < 0 or 16 + 8 * nrows * ncols != len(state):
+        raise ValueError(f"a tile state says {nrows} x {ncols} but holds {len(state) - 16} bytes of values")
     return np.frombuffer(state, dtype="<f8", offset=16).reshape(nrows, ncols)
 
 
+def product_bytes(a_shape: tuple, b_shape: tuple) -> int:
+    """Memory :func:`tile_mm_accumulate` needs for ``a @ b``: the product, the sum and its bytes.
+
+    >>> product_bytes((40000, 1), (1, 40000))
+    38400000000
+    """
+    return 3 * 8 * a_shape[0] * b_shape[1]
+
+
 def tile_mm_accumulate(state: bytes | None, a: np.ndarray, b: np.ndarray) -> bytes:
-    """``state + a @ b``: one partial product of a tiled matrix multiplication."""
+    """``state + a @ b``: one partial product of a tiled matrix multiplication (the caller
+    checks :func:`product_bytes` against its budget first)."""
     if a.shape[1] != b.shape[0]:
         raise ValueError(f"tile shapes {a.shape} and {b.shape} do not multiply")
+    if state is not None:
+        _same_shape(decode_state(state).shape, (a.shape[0], b.shape[1]))
     product = a @ b
     return encode_state(product if state is None else decode_state(state) + product)
+
+
+def _same_shape(s: tuple, t: tuple) -> None:
+    """Tiles are added only when their shapes are equal: numpy would broadcast a 1 x n and an
+    m x 1 tile into an m x n one."""
+    if s != t:
+        raise ValueError(f"tiles of {s[0]} x {s[1]} and {t[0]} x {t[1]} cannot be added")
 
 
 def tile_add_states(a: bytes | None, b: bytes | None) -> bytes | None:
     if a is None or b is None:
         return a if b is None else b
-    return encode_state(decode_state(a) + decode_state(b))
+    left, right = decode_state(a), decode_state(b)
+    _same_shape(left.shape, right.shape)
+    return encode_state(left + right)
 
 
 def tile_mv_accumulate(state: bytes | None, tile: np.ndarray, v: np.ndarray) -> bytes:
@@ -65,10 +91,14 @@ def tile_mv_accumulate(state: bytes | None, tile: np.ndarray, v: np.ndarray) -> 
     if tile.shape[1] != v.shape[0]:
         raise ValueError(f"tile of {tile.shape[1]} columns and a vector segment of {v.shape[0]}")
     part = tile @ v
+    if state is not None and len(state) != 8 * part.size:
+        raise ValueError(f"a partial product of {len(state) // 8} values and a tile of {part.size} rows")
     return (part if state is None else np.frombuffer(state, dtype="<f8") + part).astype("<f8").tobytes()
 
 
 def vector_add_bytes(a: bytes | None, b: bytes | None) -> bytes | None:
     if a is None or b is None:
         return a if b is None else b
+    if len(a) != len(b):
+        raise ValueError(f"partial products of {len(a) // 8} and {len(b) // 8} values cannot be added")
     return (np.frombuffer(a, dtype="<f8") + np.frombuffer(b, dtype="<f8")).tobytes()

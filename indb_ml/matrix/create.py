@@ -22,12 +22,17 @@ from dataclasses import replace
 import numpy as np
 from scipy import sparse
 
+from indb_ml.core import budget
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import parse_args
 
 CREATED_NAMES = {"row": "row", "col": "col", "val": "val"}
+# Bytes per entry of a sparse output while it is built and written: the coordinates and value
+# in numpy (coo, 24), the writer's int64 copies and bytes (48), their copies as bytea
+# parameters and float8[] arrays in the server (48).
+SPARSE_ENTRY_BYTES = 128
 DISTRIBUTIONS = {
     "uniform": {"min": 0.0, "max": 1.0},
     "normal": {"mu": 0.0, "sigma": 1.0},
@@ -41,13 +46,20 @@ def _check_dims(op: str, **dims) -> None:
             raise InputError(f"{op}: {name} is {'NULL' if value is None else value}; it must be at least 1")
 
 
-def _write(sess: Session, matrix_out, out_args, value, default_fmt: str = "sparse") -> list:
+def _write(sess: Session, matrix_out, out_args, make, shape: tuple[int, int], entries: int,
+           default_fmt: str = "sparse", op: str = "matrix_out") -> list:
+    """Check the output against the memory budget, then build it (``make()``) and write it:
+    a sparse output by its ``entries``, a dense or tiled one by its ``shape``."""
     rel, args, fmt = storage.create_new(sess, matrix_out, out_args, default_fmt)
     given = parse_args(out_args)[1]
     args = replace(args, **{k: v for k, v in CREATED_NAMES.items() if k not in given})
-    if fmt != "sparse" or not sparse.issparse(value):
-        storage.check_size(sess, value.shape[0], value.shape[1], "matrix_out")
-    writer.store(sess, rel, args, fmt, value)
+    if fmt == "sparse":
+        what = f"{op}: the {shape[0]} x {shape[1]} output ({entries} entries, sparse)"
+        budget.check_bytes(sess, SPARSE_ENTRY_BYTES * entries, what)
+        budget.check_one_value(8 * entries, what)
+    else:
+        storage.check_size(sess, shape[0], shape[1], op)
+    writer.store(sess, rel, args, fmt, make())
     return [matrix_out]
 
 
@@ -59,20 +71,23 @@ def _diagonal(values: np.ndarray):
 @sql_entry
 def matrix_zeros(sess, row_dim, col_dim, matrix_out, out_args=None) -> list:
     _check_dims("matrix_zeros", row_dim=row_dim, col_dim=col_dim)
-    return _write(sess, matrix_out, out_args, sparse.coo_array((row_dim, col_dim)))
+    return _write(sess, matrix_out, out_args, lambda: sparse.coo_array((row_dim, col_dim)), (row_dim, col_dim), 1,
+                  op="matrix_zeros")
 
 
 @sql_entry
 def matrix_ones(sess, row_dim, col_dim, matrix_out, out_args=None) -> list:
     _check_dims("matrix_ones", row_dim=row_dim, col_dim=col_dim)
     storage.check_size(sess, row_dim, col_dim, "matrix_ones")
-    return _write(sess, matrix_out, out_args, np.ones((row_dim, col_dim)))
+    return _write(sess, matrix_out, out_args, lambda: np.ones((row_dim, col_dim)), (row_dim, col_dim),
+                  row_dim * col_dim, op="matrix_ones")
 
 
 @sql_entry
 def matrix_identity(sess, row_dim, matrix_out, out_args=None) -> list:
     _check_dims("matrix_identity", row_dim=row_dim)
-    return _write(sess, matrix_out, out_args, _diagonal(np.ones(row_dim)))
+    return _write(sess, matrix_out, out_args, lambda: _diagonal(np.ones(row_dim)), (row_dim, row_dim), row_dim,
+                  op="matrix_identity")
 
 
 @sql_entry
@@ -81,7 +96,9 @@ def matrix_diag(sess, diag_elements, matrix_out, out_args=None) -> list:
         raise InputError("matrix_diag: diag_elements is NULL or empty", hint="pass e.g. ARRAY[9, 6, 3]")
     if any(v is None for v in diag_elements):
         raise InputError("matrix_diag: diag_elements contains NULL")
-    return _write(sess, matrix_out, out_args, _diagonal(np.asarray(diag_elements, dtype=np.float64)))
+    n = len(diag_elements)
+    return _write(sess, matrix_out, out_args, lambda: _diagonal(np.asarray(diag_elements, dtype=np.float64)),
+                  (n, n), n, op="matrix_diag")
 
 
 def _distribution(name: str | None) -> str:
@@ -142,5 +159,6 @@ def random_values(shape: tuple[int, int], distribution: str | None, in_args: str
 def matrix_random(sess, row_dim, col_dim, in_args, distribution, matrix_out, out_args=None) -> list:
     _check_dims("matrix_random", row_dim=row_dim, col_dim=col_dim)
     storage.check_size(sess, row_dim, col_dim, "matrix_random")
-    value = random_values((row_dim, col_dim), distribution, in_args)
-    return _write(sess, matrix_out, out_args, value, default_fmt="dense")
+    random_values((1, 1), distribution, in_args)  # the options are checked before the size of the output
+    return _write(sess, matrix_out, out_args, lambda: random_values((row_dim, col_dim), distribution, in_args),
+                  (row_dim, col_dim), row_dim * col_dim, default_fmt="dense", op="matrix_random")

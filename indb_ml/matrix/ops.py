@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from indb_ml.core import distributed
+from indb_ml.core import budget, distributed
 from indb_ml.core.relations import new_table
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -106,9 +106,39 @@ def _memory_product(sess, left, right, out, out_args) -> None:
     x, y = pieces.load(sess, left).value, pieces.load(sess, right).value
     if not (sparse.issparse(x) and sparse.issparse(y)):
         storage.check_size(sess, x.shape[0], y.shape[1], "the product")
+    else:
+        worst = sparse_product_entries(x, y)
+        budget.check_bytes(
+            sess, 8 * (x.shape[0] + 1) + 16 * y.shape[1] + CSR_ENTRY_BYTES * worst,
+            f"matrix_mult: the sparse product ({x.shape[0]} x {y.shape[1]}, up to {worst} entries)",
+            hint="raise SET indb_ml.matrix_memory_mb (at most indb_ml.max_memory_mb), or use op=join with a "
+                 "sparse output (out_args 'fmt=sparse, op=join'), which runs in SQL")
     # As MADlib: a product is dense unless out_args asks otherwise (it rarely stays sparse).
     rel, args, fmt = _output(sess, out, out_args, left, "dense")
     writer.store(sess, rel, args, fmt, x @ y, like=(left.rel, right.rel))
+
+
+def sparse_product_entries(x, y) -> int:
+    """An upper bound on the non-zeros of ``x @ y`` (scipy sparse arrays): the number of
+    partial products, ``sum_k nnz(x[:, k]) * nnz(y[k, :])``, counted without converting either.
+
+    >>> a = sparse.csr_array(np.ones((3, 1)))
+    >>> sparse_product_entries(a, a.T)
+    9
+    """
+    return int(np.dot(_line_counts(x, axis=0), _line_counts(y, axis=1)))
+
+
+def _line_counts(m, axis: int) -> np.ndarray:
+    """Stored entries per column (axis 0) or per row (axis 1), as int64."""
+    fmt = m.format
+    if fmt not in ("csr", "csc"):
+        m = m.tocsr()
+        fmt = "csr"
+    along_pointers = (fmt == "csr") == (axis == 1)
+    if along_pointers:
+        return np.diff(m.indptr).astype(np.int64)
+    return np.bincount(m.indices, minlength=m.shape[1 - axis]).astype(np.int64)
 
 
 def _choose_mult(sess, left, right, out_fmt) -> str:
@@ -119,7 +149,8 @@ def _choose_mult(sess, left, right, out_fmt) -> str:
         if out_fmt != "sparse":
             return "memory"
         worst = relational.product_entries_bound(sess, (left.rel, left.args), (right.rel, right.args))
-        return "memory" if left.nbytes + right.nbytes + CSR_ENTRY_BYTES * worst <= limit else "join"
+        pointers = 8 * (max(left.shape) + max(right.shape) + 2)  # CSR row pointers of the operands
+        return "memory" if left.nbytes + right.nbytes + pointers + CSR_ENTRY_BYTES * worst <= limit else "join"
     product = 8 * left.shape[0] * right.shape[1]
     dense_rows = left.fmt == "dense" and not left.args.trans  # a sparse "block" would be the whole matrix
     if left.nbytes + right.nbytes + product > limit and dense_rows and right.nbytes <= limit:

@@ -111,9 +111,10 @@ def _stored_pieces(sess, src: Source, rows):
     elif src.fmt == "tiles":
         heights = _offsets(sess, src.rel, "row_block", "nrows")
         widths = _offsets(sess, src.rel, "col_block", "ncols")
+        cap = storage.limit_bytes(sess)  # an encoded tile is decoded only within the budget
         for r in sess.cursor("SELECT row_block, col_block, nrows, ncols, codec, data FROM " + src.rel.sql(sess)):
             yield (heights[r["row_block"]], widths[r["col_block"]],
-                   tile_array(r["data"], r["nrows"], r["ncols"], r["codec"]))
+                   tile_array(r["data"], r["nrows"], r["ncols"], r["codec"], cap))
     else:
         yield 0, 0, storage.read_sparse(sess, src.rel, src.cols, src.args, src.arg_name)
 
@@ -157,13 +158,13 @@ def row_pieces(sess: Session, src: Source, rows: int | None = None) -> Iterator[
     if src.fmt == "dense" and not src.args.trans:
         yield from dense_blocks(sess, src, rows or block_rows(sess, src.stored_shape[1]))
     elif src.fmt == "tiles":
-        at, current, parts = 0, None, []
+        at, current, parts, cap = 0, None, [], storage.limit_bytes(sess)
         for r in sess.cursor(tile_rows_query(sess, src)):
             if r["o"] != current and parts:
                 yield at, _joined(parts)
                 at, parts = at + parts[0].shape[0], []
             current = r["o"]
-            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"])
+            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"], cap)
             parts.append(tile.T if src.args.trans else tile)
         if parts:
             yield at, _joined(parts)
@@ -211,9 +212,9 @@ def line(sess: Session, src: Source, axis: str, index: int) -> np.ndarray:
         block = max(b for b, at in starts.items() if at <= index)
         across = _offsets(sess, src.rel, "col_block" if axis == "row" else "row_block",
                           "ncols" if axis == "row" else "nrows")
-        out = np.zeros(n if axis == "row" else m)
+        out, cap = np.zeros(n if axis == "row" else m), storage.limit_bytes(sess)
         for r in sess.cursor(band_query(src.rel.sql(sess), axis), [block], ["int4"]):
-            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"])
+            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"], cap)
             part = tile[index - starts[block]] if axis == "row" else tile[:, index - starts[block]]
             out[across[r["b"]]:across[r["b"]] + part.size] = part
         return out
@@ -273,9 +274,10 @@ def _stored_window(sess, src: Source, r0: int, r1: int, c0: int, c1: int) -> np.
         widths = _offsets(sess, src.rel, "col_block", "ncols")
         first = [max(b for b, at in starts.items() if at <= lo) for starts, lo in ((heights, r0), (widths, c0))]
         last = [max(b for b, at in starts.items() if at < hi) for starts, hi in ((heights, r1), (widths, c1))]
+        cap = storage.limit_bytes(sess)
         for r in sess.cursor(window_query(src.rel.sql(sess)), [first[0], last[0], first[1], last[1]],
                              ["int4", "int4", "int4", "int4"]):
-            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"])
+            tile = tile_array(r["data"], r["nrows"], r["ncols"], r["codec"], cap)
             ti, tj = heights[r["row_block"]], widths[r["col_block"]]
             rows = slice(max(r0, ti), min(r1, ti + tile.shape[0]))
             cols = slice(max(c0, tj), min(c1, tj + tile.shape[1]))

@@ -18,12 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.compress.tiles import data_sql
-from indb_ml.core import distributed
+from indb_ml.core import budget, distributed
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.tiles import (
     decode_state,
     decode_tile,
+    product_bytes,
     tile_add_states,
     tile_mm_accumulate,
     tile_mv_accumulate,
@@ -33,9 +34,18 @@ from indb_ml.matrix import writer
 
 
 @sql_entry
-def tile_mm_transition(sess, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans=False, b_trans=False):
+def tile_mm_transition(sess, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans=False, b_trans=False,
+                       budget_bytes=None):
+    """``state + op(A) @ op(B)``; ``budget_bytes`` (passed by the SQL wrapper, which may run in
+    a parallel worker) bounds the product, checked when the first pair fixes its shape."""
     left, right = decode_tile(a, a_rows, a_cols), decode_tile(b, b_rows, b_cols)
-    return tile_mm_accumulate(state, left.T if a_trans else left, right.T if b_trans else right)
+    left, right = left.T if a_trans else left, right.T if b_trans else right
+    if state is None:
+        budget.check_bytes(sess, product_bytes(left.shape, right.shape),
+                           f"tile_mm: the product of a {left.shape[0]} x {left.shape[1]} and a "
+                           f"{right.shape[0]} x {right.shape[1]} tile",
+                           budget=budget.budget_bytes(sess) if budget_bytes is None else budget_bytes)
+    return tile_mm_accumulate(state, left, right)
 
 
 @sql_entry
