@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 
 import numpy as np
 import psycopg
@@ -228,4 +229,60 @@ def test_square_states_of_the_other_trainers_are_checked_before_their_final_step
     conn.execute("SET indb_ml.training_plan = 'aggregate'")
     refused(conn, "SELECT indb_ml.logregr_train('wide3k', 'lout', 'y', 'x')", (),
             "the final step over 3000 columns (16 3000 x 3000 float64 matrices) needs 1.1 GB")
+    alive()
+
+
+# -- finding 6: planner results and intermediates ----------------------------------------------
+
+def test_la_value_refuses_what_it_cannot_return_before_anything_runs(plain, alive):
+    """X %*% t(X) over 300,000 rows is 671 GB: it was written to a temporary table before its
+    load failed. The shape is known when the plan is made, and so is the refusal."""
+    conn = plain
+    conn.execute("CREATE TABLE big AS SELECT i::float8 AS a FROM generate_series(1, 300000) i")
+    bindings = json.dumps({"X": {"table": "big", "columns": ["a"]}})
+    notices = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+    conn.execute("SET client_min_messages = debug2")
+    start = time.monotonic()
+    refused(conn, "SELECT indb_ml.la_value('X %%*%% t(X)', %s)", [bindings],
+            "la_value: the result, returned as float8[], is 300000 x 300000 and needs 3.9 TB for 671 GB of "
+            "float64 values", "refused before anything runs")
+    assert time.monotonic() - start < 30
+    assert not [n for n in notices if "operator" in n], notices  # no matrix operator ran
+    conn.execute("RESET client_min_messages")
+    # an intermediate that would have to be in memory
+    refused(conn, "SELECT indb_ml.la_value('solve(X %%*%% t(X))', %s)", [bindings],
+            "la_value: the value of Solve is 300000 x 300000 and needs 671 GB")
+    # constants are folded only up to 1M values: v %*% t(v) of 300,000 constants is refused too
+    ones = json.dumps({"v": [1.0] * 300000})
+    refused(conn, "SELECT indb_ml.la_value('v %%*%% t(v)', %s)", [ones], "300000 x 300000", "671 GB")
+    # memory_mb cannot place intermediates in memory above the budget
+    lines = [r[0] for r in conn.execute("SELECT indb_ml.la_explain('X %%*%% t(X)', %s, NULL, 100000)",
+                                        [bindings])]
+    assert "memory budget: 512 MB (indb_ml.matrix_memory_mb)" in lines, lines
+    assert any(line.startswith("la_value refuses this plan before it runs") for line in lines), lines
+    # what can be returned is computed as before
+    got = conn.execute("SELECT indb_ml.la_value('t(X) %%*%% X', %s)", [bindings]).fetchone()[0]
+    a = np.arange(1, 300001, dtype=np.float64)
+    np.testing.assert_allclose(got, [[a @ a]], rtol=1e-12)
+    alive()
+
+
+def test_temporary_intermediates_obey_temp_file_limit(postgresql, plain, alive):
+    """An intermediate the plan writes to a temporary table counts against temp_file_limit (a
+    superuser's setting): sum(X %*% t(X)) over 20,000 rows is refused before its 3 GB table."""
+    conn = plain
+    conn.execute("RESET ROLE")
+    conn.execute("SET temp_file_limit = '100MB'")
+    conn.execute("SET ROLE " + ROLE)
+    assert conn.execute("SHOW temp_file_limit").fetchone()[0] == "100MB"  # the guard of this test
+    conn.execute("CREATE TABLE mid AS SELECT i::float8 AS a FROM generate_series(1, 20000) i")
+    bindings = json.dumps({"X": {"table": "mid", "columns": ["a"]}})
+    refused(conn, "SELECT indb_ml.la_value('sum(X %%*%% t(X))', %s)", [bindings],
+            "la_value: the intermediate MatMul is 20000 x 20000 and needs 3.0 GB in a temporary table, above "
+            "temp_file_limit (100 MB)")
+    refused(conn, "SELECT indb_ml.la_eval('X %%*%% t(X) + 1', %s, 'mid_out')", [bindings], "temp_file_limit")
+    got = conn.execute("SELECT indb_ml.la_value('sum(t(X) %%*%% X)', %s)", [bindings]).fetchone()[0]
+    a = np.arange(1, 20001, dtype=np.float64)
+    np.testing.assert_allclose(got, [[a @ a]], rtol=1e-12)
     alive()

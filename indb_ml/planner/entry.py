@@ -57,9 +57,14 @@ def _disabled(rules_off) -> tuple:
 class Evaluation:
     """One expression compiled and run; :meth:`close` drops its temporary tables and views."""
 
-    def __init__(self, sess: Session, expr: str, bindings, rules_off=None, memory_mb=None):
+    def __init__(self, sess: Session, expr: str, bindings, rules_off=None, memory_mb=None, returned: bool = False):
         self.plan, self.resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
         self.executor = Executor(sess, _budget(memory_mb))
+        try:
+            self.executor.check_plan(self.plan.node, returned, "la_value" if returned else "la_eval")
+        except InputError:
+            self.resolver.drop_views()
+            raise
         self.value = self.executor.run(self.plan.node, self.resolver)
 
     def close(self) -> None:
@@ -69,8 +74,9 @@ class Evaluation:
 
 @sql_entry
 def la_value(sess, expr, bindings, rules_off=None, memory_mb=None) -> list:
-    """The result as a 2-D float8[] (a scalar is {{x}}), loaded under indb_ml.matrix_memory_mb."""
-    run = Evaluation(sess, expr, bindings, rules_off, memory_mb)
+    """The result as a 2-D float8[] (a scalar is {{x}}), loaded under the memory budget: a
+    result that cannot be returned is refused before anything runs."""
+    run = Evaluation(sess, expr, bindings, rules_off, memory_mb, returned=True)
     try:
         return run.executor.load(run.value).tolist()
     finally:
@@ -146,6 +152,12 @@ def la_explain(sess, expr, bindings, rules_off=None, memory_mb=None) -> list:
     if shared:
         lines.append(f"shared subexpressions (computed once): {len(shared)}")
     lines.append(f"memory budget: {executor.budget // 2**20} MB (indb_ml.matrix_memory_mb)")
+    for returned, calls in ((False, "la_eval and la_value refuse"), (True, "la_value refuses")):
+        try:
+            executor.check_plan(plan.node, returned, "la_value" if returned else "la_eval")
+        except InputError as exc:
+            lines.append(f"{calls} this plan before it runs: {exc.message}")
+            break
     resolver.drop_views()
     return lines
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from indb_ml.core import distributed
+from indb_ml.core import budget, distributed
 from indb_ml.core.relations import new_table, resolve_source
 from indb_ml.core.session import Session
 from indb_ml.matrix import ops, pieces, reduce, storage, writer
@@ -34,6 +34,9 @@ from indb_ml.planner.kernels import evaluate
 
 _names = itertools.count()
 TEMP_ARGS = "row=row_num, col=col_num, val=val, fmt=dense"
+# Bytes per value of a result la_value returns: the array (8), Python's list of floats (32)
+# and the float8[] built from it (8).
+RETURNED_BYTES = 48
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,28 @@ def _placement_budget(sess: Session) -> int:
     return storage.limit_bytes(sess)
 
 
+def _temp_limit_bytes(sess: Session) -> int | None:
+    """PostgreSQL's ``temp_file_limit`` in bytes, or None when it is -1 (no limit)."""
+    kb = sess.one("SELECT setting::bigint AS kb FROM pg_catalog.pg_settings WHERE name = 'temp_file_limit'")["kb"]
+    return None if kb is None or kb < 0 else int(kb) * 1024
+
+
+def _transposed(node: ir.Node) -> bool:
+    """Whether a table operand reaches the executor with ``trans`` set (an odd number of
+    transposes over a source table whose args may say ``trans=true``; computed tables are not)."""
+    flips = 0
+    while isinstance(node, ir.Transpose):
+        node, flips = node.a, flips + 1
+    if isinstance(node, ir.Table):
+        flips += _without_trans(node.args)[1]
+    return flips % 2 == 1
+
+
 class Executor:
     def __init__(self, sess: Session, budget_bytes: int | None = None):
         self.sess = sess
-        self.budget = _placement_budget(sess) if budget_bytes is None else budget_bytes
+        self.limit = storage.limit_bytes(sess)  # the memory budget: nothing in memory above it
+        self.budget = _placement_budget(sess) if budget_bytes is None else min(budget_bytes, self.limit)
         self.temps: list = []
         self.steps: list = []  # (node, operator) in execution order, for EXPLAIN
         self.view_rows: dict = {}  # the bindings' feature views -> (table, row SQL), set by run()
@@ -91,6 +112,78 @@ class Executor:
         if isinstance(node, ir.Transpose) and self.location(node.a) == "table":
             return "table"
         return "memory" if 8 * node.shape[0] * node.shape[1] <= self.budget else "table"
+
+    # ---- the plan check: what must be in memory, before anything runs ------------------------
+
+    def check_plan(self, root: ir.Node, returned: bool, call: str = "la_eval") -> None:
+        """Errors (54000) when the plan is certain to fail on memory, before a step runs (a step
+        may write a temporary table of any size first: ``X %*% t(X)`` over 300,000 rows is a
+        671 GB table before its load fails). Every value an operator makes in memory, every
+        table it loads whole and, when ``returned`` (la_value), the result as a ``float8[]``
+        must fit the memory budget; ``call`` names the SQL function in the message."""
+        kinds: dict = {}
+        disk = _temp_limit_bytes(self.sess)
+        for node in root.walk():
+            kind, loaded = self._predicted(node, [kinds[c] for c in node.children()])
+            kinds[node] = kind
+            if kind == "memory":
+                self._refuse_above(call, node, 8, f"the value of {type(node).__name__}")
+            elif disk is not None and not isinstance(node, (ir.Table, ir.KeyJoin, ir.Transpose)):
+                self._refuse_temp(call, node, disk)
+            for child in loaded:
+                self._refuse_above(call, child, 8, f"{type(child).__name__}, loaded whole for {type(node).__name__},")
+        if returned:
+            self._refuse_above(call, root, RETURNED_BYTES, "the result, returned as float8[],")
+
+    def _refuse_temp(self, call: str, node: ir.Node, disk: int) -> None:
+        """An intermediate the plan writes to a temporary table counts as a temporary file: it
+        must fit PostgreSQL's ``temp_file_limit`` (a superuser's setting) when that is set."""
+        m, n = node.shape
+        if 8 * m * n > disk:
+            raise budget.OverBudget(
+                f"{call}: the intermediate {type(node).__name__} is {m} x {n} and needs "
+                f"{budget.size_text(8 * m * n)} in a temporary table, above temp_file_limit "
+                f"({budget.size_text(disk)}); refused before anything runs",
+                hint="reduce it in the expression (colSums before the product, t(X) %*% X instead of X %*% t(X)), "
+                     "or ask a superuser to raise temp_file_limit")
+
+    def _refuse_above(self, call: str, node: ir.Node, per_value: int, what: str) -> None:
+        m, n = node.shape
+        need = per_value * m * n
+        if need <= self.limit and (per_value == 8 or 8 * m * n <= budget.ONE_VALUE):
+            return
+        over = (f"above {budget.describe(self.sess, self.limit)}" if need > self.limit
+                else "above the 1 GB PostgreSQL allows in one value")
+        values = "" if per_value == 8 else f" for {budget.size_text(8 * m * n)} of float64 values"
+        raise budget.OverBudget(
+            f"{call}: {what} is {m} x {n} and needs {budget.size_text(need)}{values}, {over}; "
+            "refused before anything runs",
+            hint="reduce it in the expression (colSums, a slice, t(X) %*% X), write it to a table with la_eval, "
+                 "or raise SET indb_ml.matrix_memory_mb (at most indb_ml.max_memory_mb)")
+
+    def _predicted(self, node: ir.Node, kinds: list) -> tuple[str, list]:
+        """Where :meth:`_one` will leave ``node``'s value ('memory' or 'table') given where its
+        children's are, and the children it loads whole (mirrors :meth:`_one`'s dispatch)."""
+        children = node.children()
+        if isinstance(node, (ir.Table, ir.KeyJoin)):
+            return "table", []
+        if isinstance(node, (ir.Const, ir.JoinCrossprod)) or all(k == "memory" for k in kinds):
+            return "memory", []
+        if isinstance(node, ir.Transpose):
+            return "table", []
+        if isinstance(node, ir.MMChain):
+            return "memory", [c for c, k in zip(children[1:], kinds[1:]) if k == "table"]
+        if isinstance(node, (ir.Gram, ir.Sum, ir.Mean, ir.Norm, ir.Trace, ir.Slice)):
+            return "memory", []
+        tables = kinds.count("table")
+        if tables == 2 and isinstance(node, (ir.MatMul, ir.Elementwise)) and not (
+                isinstance(node, ir.Elementwise) and node.op == "/"):
+            return self.location(node), []
+        if isinstance(node, ir.MatMul) and tables == 1 and (kinds[1] == "table" or _transposed(children[0])):
+            return "memory", []
+        if isinstance(node, (ir.MatMul, ir.Elementwise, ir.Unary)) and tables == 1:
+            return self.location(node), []
+        return "memory", [c for c, k in zip(children, kinds) if k == "table"]
 
     def operator(self, node: ir.Node) -> str:
         locs = [self.location(c) for c in node.children()]
