@@ -50,6 +50,8 @@ CREATE AGGREGATE indb_ml._pack_rows(VARIADIC "any") (
     SFUNC = indb_ml._pack_rows_step,
     STYPE = internal,
     FINALFUNC = indb_ml._pack_rows_final,
+    -- the final step copies the whole buffer: refused as a window aggregate (a copy per row)
+    FINALFUNC_MODIFY = READ_WRITE,
     PARALLEL = SAFE  -- no combine step: the whole aggregate runs in one process, leader or worker
 );
 COMMENT ON AGGREGATE indb_ml._pack_rows("any") IS

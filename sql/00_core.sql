@@ -45,7 +45,10 @@ COMMENT ON FUNCTION indb_ml._pack_rows_final(internal) IS
 CREATE AGGREGATE indb_ml._pack_rows(VARIADIC "any") (
     SFUNC = indb_ml._pack_rows_step,
     STYPE = internal,
-    FINALFUNC = indb_ml._pack_rows_final
+    FINALFUNC = indb_ml._pack_rows_final,
+    -- the final step copies the whole buffer: refused as a window aggregate (a copy per row)
+    FINALFUNC_MODIFY = READ_WRITE,
+    PARALLEL = SAFE  -- no combine step: the whole aggregate runs in one process, leader or worker
 );
 COMMENT ON AGGREGATE indb_ml._pack_rows("any") IS
 'Internal: float8 columns (y, x1, ..., xk) of the rows as one bytea, row-major after a state header, with the count of rows skipped for a NULL; read by indb_ml/core/packing.py. No combine step: it runs in one process, over one chunk of a heap.';

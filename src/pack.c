@@ -31,37 +31,37 @@ typedef struct PackState
 	double	   *rows;			/* n * width values, row-major */
 } PackState;
 
-/* Room for one more row, the buffer doubled in the aggregate's context when full. */
+/*
+ * Room for one more row: the buffer grows by doubling in the aggregate's context, from about
+ * 8 kB (a hash aggregate counts every group's buffer), up to a cap: the final step copies the
+ * rows into the result while the buffer still exists, so buffer and result together must fit
+ * the memory budget (each gets half), and the result must fit one value (1 GB).
+ */
 static void
 reserve_row(PackState *s, MemoryContext context)
 {
+	int64		row_bytes = (int64) 8 * s->width;	/* width <= INDB_ROW_ARGS: no overflow */
+	int64		cap_bytes = Min(indb_state_budget_bytes() / 2, (int64) MaxAllocSize - INDB_STATE_HEADER);
+	int64		cap = cap_bytes / row_bytes;
 	int64		capacity;
-	int64		bytes;
 
 	if (s->n < s->capacity)
 		return;
-	capacity = s->capacity == 0 ? 1024 : s->capacity * 2;
-	if (capacity > PG_INT64_MAX / 8 / s->width)
+	if (cap <= s->n)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s: too many rows to pack", PACK_FNAME)));
-	bytes = capacity * 8 * s->width;
-	/* the result is one bytea: the header plus the rows must stay under 1 GB */
-	if (bytes + INDB_STATE_HEADER > (int64) MaxAllocSize)
-	{
-		capacity = (MaxAllocSize - INDB_STATE_HEADER) / 8 / s->width;
-		if (capacity <= s->n)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s: the packed rows exceed 1 GB in one value", PACK_FNAME),
-					 errhint("pack fewer rows per call (SET indb_ml.chunk_pages lower)")));
-		bytes = capacity * 8 * s->width;
-	}
-	indb_check_alloc(bytes, PACK_FNAME, "the packed rows");
+				 errmsg("%s: more than " INT64_FORMAT " rows of %d columns in one group: the packed rows "
+						"and their copy in the result would exceed the memory budget of " INT64_FORMAT
+						" MB (indb_ml.matrix_memory_mb, at most indb_ml.max_memory_mb) or 1 GB", PACK_FNAME,
+						s->n, s->width, indb_state_budget_bytes() / (1024 * 1024)),
+				 errhint("pack fewer rows per group (SET indb_ml.chunk_pages or indb_ml.chunk_rows lower), "
+						 "or raise indb_ml.matrix_memory_mb")));
+	capacity = s->capacity == 0 ? Max(8, 8192 / row_bytes) : s->capacity * 2;
+	capacity = Min(capacity, cap);
 	if (s->rows == NULL)
-		s->rows = MemoryContextAlloc(context, bytes);
+		s->rows = MemoryContextAlloc(context, capacity * row_bytes);
 	else
-		s->rows = repalloc(s->rows, bytes);
+		s->rows = repalloc(s->rows, capacity * row_bytes);
 	s->capacity = capacity;
 }
 
@@ -122,9 +122,8 @@ indb_ml_pack_rows_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (PackState *) PG_GETARG_POINTER(0);
-	values = s->n * s->width;	/* bounded by reserve_row: under 1 GB of float8 */
+	values = s->n * s->width;	/* bounded by reserve_row: half the budget, under 1 GB */
 	size = INDB_STATE_HEADER + values * 8;
-	indb_check_alloc(size, PACK_FNAME, "the packed rows");
 	out = (IndbState *) palloc(size);
 	SET_VARSIZE(out, size);
 	out->magic = INDB_STATE_MAGIC;

@@ -123,3 +123,28 @@ def test_random_widths_and_null_patterns(postgresql, alive):
         else:
             assert rows.size == 0, case
     alive()
+
+
+def test_budget_counts_the_buffer_and_its_copy(postgresql, alive):
+    """The buffer grows up to half the budget (the final step's result is a copy of it), exactly:
+    no doubling past the cap refuses rows that fit."""
+    postgresql.execute("SET indb_ml.matrix_memory_mb = 1")
+    fits = (1 << 20) // 2 // 16  # 2 columns of 8 bytes in half of 1 MB: 32768 rows
+    raw = postgresql.execute("SELECT indb_ml._pack_rows(i::float8, -i::float8) FROM generate_series(1, %s) i",
+                             [fits]).fetchone()[0]
+    rows, skipped = cstate.packed_rows(raw)
+    assert rows.shape == (fits, 2) and skipped == 0 and rows[-1, 1] == -fits
+    with pytest.raises(Exception) as err:
+        postgresql.execute("SELECT indb_ml._pack_rows(i::float8, -i::float8) FROM generate_series(1, %s) i",
+                           [fits + 1])
+    assert err.value.sqlstate == "54000" and f"more than {fits} rows" in str(err.value)
+    postgresql.rollback()
+    alive()
+
+
+def test_not_a_window_aggregate(postgresql, alive):
+    with pytest.raises(Exception) as err:
+        postgresql.execute("SELECT indb_ml._pack_rows(i::float8) OVER (ORDER BY i) FROM generate_series(1, 3) i")
+    assert "window" in str(err.value)
+    postgresql.rollback()
+    alive()
