@@ -33,7 +33,7 @@ typedef struct PackState
 
 /*
  * Room for one more row: the buffer grows by doubling in the aggregate's context, from about
- * 8 kB (a hash aggregate counts every group's buffer), up to a cap: the final step copies the
+ * 64 kB (a hash aggregate counts every group's buffer), up to a cap: the final step copies the
  * rows into the result while the buffer still exists, so buffer and result together must fit
  * the memory budget (each gets half), and the result must fit one value (1 GB).
  */
@@ -41,12 +41,14 @@ static void
 reserve_row(PackState *s, MemoryContext context)
 {
 	int64		row_bytes = (int64) 8 * s->width;	/* width <= INDB_ROW_ARGS: no overflow */
-	int64		cap_bytes = Min(indb_state_budget_bytes() / 2, (int64) MaxAllocSize - INDB_STATE_HEADER);
-	int64		cap = cap_bytes / row_bytes;
+	int64		cap_bytes;
+	int64		cap;
 	int64		capacity;
 
-	if (s->n < s->capacity)
+	if (likely(s->n < s->capacity))
 		return;
+	cap_bytes = Min(indb_state_budget_bytes() / 2, (int64) MaxAllocSize - INDB_STATE_HEADER);
+	cap = cap_bytes / row_bytes;
 	if (cap <= s->n)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -56,7 +58,7 @@ reserve_row(PackState *s, MemoryContext context)
 						s->n, s->width, indb_state_budget_bytes() / (1024 * 1024)),
 				 errhint("pack fewer rows per group (SET indb_ml.chunk_pages or indb_ml.chunk_rows lower), "
 						 "or raise indb_ml.matrix_memory_mb")));
-	capacity = s->capacity == 0 ? Max(8, 8192 / row_bytes) : s->capacity * 2;
+	capacity = s->capacity == 0 ? Max(8, 65536 / row_bytes) : s->capacity * 2;
 	capacity = Min(capacity, cap);
 	if (s->rows == NULL)
 		s->rows = MemoryContextAlloc(context, capacity * row_bytes);
