@@ -9,8 +9,9 @@ parallel, each trainer in its own transaction with the commit:
 
 - the scan floor ``SELECT sum(x1)`` and the input floor ``SELECT sum(cardinality(ARRAY[1,
   x1, ..., xk]))``;
-- one aggregate pass: ``indb_ml._logregr_step`` and ``indb_ml._glm_step`` at fixed
-  coefficients (the per-iteration cost of the aggregate plan);
+- one aggregate pass: ``indb_ml._logregr_step`` (over ``ARRAY[...]``), its column form
+  ``_logregr_step_cols`` (what the aggregate plan runs when the features are listed) and
+  ``indb_ml._glm_step`` at fixed coefficients (the per-iteration cost of the aggregate plan);
 - ``logregr_train`` IRLS to tolerance 1e-8 and ``glm`` poisson on ``indb_ml.training_plan =
   memory`` (rows packed once, numpy passes) and ``= aggregate`` (one C aggregate statement
   per iteration), serial and with 2 parallel workers;
@@ -84,6 +85,9 @@ def main() -> None:
     scan = timed("scan floor: sum(x1)", f"SELECT sum(x1) FROM {table}")
     inp = timed("input floor: sum(cardinality(ARRAY[1, x...]))", f"SELECT sum(cardinality({feats})) FROM {table}")
     timed("one pass: _logregr_step", f"SELECT indb_ml._logregr_step(yb::float8, {feats}, {zeros}) FROM {table}")
+    listed = "yb::float8, 1::float8, " + ", ".join(f"x{i + 1}::float8" for i in range(args.k))
+    timed("one pass: _logregr_step_cols (the row as arguments)",
+          f"SELECT indb_ml._logregr_step_cols({zeros}, {listed}) FROM {table}")
     timed("one pass: _glm_step (poisson, log)",
           f"SELECT indb_ml._glm_step(cnt::float8, {feats}, {zeros}, 3, 2, NULL) FROM {table}")
     logregr = "SELECT indb_ml.logregr_train(%s, 'bench_out', 'yb', %s, NULL, 50, 'irls', 1e-8)"
