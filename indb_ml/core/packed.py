@@ -35,8 +35,11 @@ class MemoryRows:
     fastest: :func:`indb_ml.kernels.logregr.slices`), so only blocks smaller than that are
     merged here (narrow rows, small groups), consuming ``parts`` as they go."""
 
-    def __init__(self, parts: list):
+    def __init__(self, parts: list, merge: bool = True):
         self.width = parts[0].shape[1] - 1
+        if not merge:  # the caller copies the blocks into its own layout anyway (drain)
+            self.parts = parts
+            return
         merged, pending, size = [], [], 0
         while parts:
             block = parts.pop(0)

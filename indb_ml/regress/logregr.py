@@ -179,7 +179,8 @@ def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_
                                             lagged)
             return fits, skipped, lambda: None
         sess.debug(f"logregr_train: rows packed in memory from {source.schema}.{source.name}")
-        groups, close = {g: MemoryRows(p) for g, p in packed.items() if p}, lambda: None
+        # unmerged: the passes run over a column-ordered copy, sliced there
+        groups, close = {g: MemoryRows(p, merge=False) for g, p in packed.items() if p}, lambda: None
     fits = {}
     for g, data in groups.items():
         # irls and cg pass over a copy stored column by column, made as the row blocks go
