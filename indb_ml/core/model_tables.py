@@ -4,18 +4,41 @@ Shared by the trainers (linregr_train, logregr_train): the table is created from
 source's grouping columns (``CREATE TABLE ... AS SELECT ... WITH NO DATA`` keeps their
 types) plus the model's columns, and each group's key (jsonb text from the scan) is
 turned back into typed values by ``jsonb_populate_record``.
+
+Inside :func:`captured` nothing is written: the rows are kept for the ``*_fit`` functions,
+which return the model as rows (:mod:`indb_ml.regress.fit_rows`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
+
+_captures: list = []  # the open captures, innermost last
+
+
+@contextlib.contextmanager
+def captured() -> Iterator[list]:
+    """Inside, :func:`write_models` and :func:`write_summary` write nothing: every call of
+    ``write_models`` appends ``(group_cols, cols, rows)`` to the list yielded, in order."""
+    rows: list = []
+    _captures.append(rows)
+    try:
+        yield rows
+    finally:
+        _captures.remove(rows)
 
 
 def write_models(sess: Session, source: Relation, out: Relation, group_cols: tuple, cols: tuple,
                  rows: dict, create: bool = True) -> None:
     """``rows``: group key (None without grouping) -> the values of ``cols`` (name, type) in order;
     ``create=False`` appends to a table an earlier call created."""
+    if _captures:
+        _captures[-1].append((tuple(group_cols), tuple(cols), dict(rows)))
+        return
     group_select = ["s." + sess.ident(c) for c in group_cols]
     stats_select = ["NULL::" + t + " AS " + sess.ident(c) for c, t in cols]
     if create:
@@ -38,6 +61,8 @@ def write_models(sess: Session, source: Relation, out: Relation, group_cols: tup
 
 def write_summary(sess: Session, summary: Relation, fields: tuple) -> None:
     """A one-row ``_summary`` table from ``fields`` = ((name, SQL type, value), ...), values bound."""
+    if _captures:
+        return
     sess.execute("CREATE TABLE " + summary.sql(sess) + " ("
                  + ", ".join(sess.ident(n) + " " + t for n, t, _ in fields) + ")")
     sess.execute("INSERT INTO " + summary.sql(sess) + " VALUES ("

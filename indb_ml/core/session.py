@@ -160,6 +160,25 @@ class Session:
             for name, value in old.items():
                 self.execute("SELECT pg_catalog.set_config($1, $2, true)", [name, value], ["text", "text"])
 
+    @contextlib.contextmanager
+    def read_only_attempt(self) -> Iterator[None]:
+        """Run the statements inside in a read-only subtransaction that is always rolled back.
+
+        For work that must leave nothing behind (the ``*_fit`` functions): any write inside
+        fails with 25006, and whatever the statements changed (settings, locks) is undone.
+        An error inside leaves with the error; results kept in Python survive."""
+
+        class _Done(Exception):
+            pass
+
+        try:
+            with self.plpy.subtransaction():
+                self.execute("SELECT pg_catalog.set_config('transaction_read_only', 'on', true)")
+                yield
+                raise _Done
+        except _Done:
+            pass
+
     def debug(self, message: str) -> None:
         """A DEBUG2 message (plpy.debug): which operator ran, for ``SET client_min_messages = debug2``."""
         self.plpy.debug(message)

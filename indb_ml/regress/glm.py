@@ -18,7 +18,7 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
-from indb_ml.core.model_tables import write_models
+from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
 from indb_ml.core.params import parse_params
 from indb_ml.core.plan_choice import use_aggregate_passes
@@ -149,20 +149,14 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
                       fit.p_values.tolist(), fit.dispersion, fit.num_rows, skipped[gkey], fit.num_iterations,
                       fit.status]
     write_models(sess, source, out, features.group_cols, cols, rows)
-    sess.execute(
-        "CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, model_table text, "
-        "dependent_varname text, independent_varname text, family_params text, grouping_col text, "
-        "optimizer_params text, num_all_groups integer, num_failed_groups integer, total_rows_processed bigint, "
-        "total_rows_skipped bigint)"
-    )
-    sess.execute(
-        "INSERT INTO " + summary.sql(sess) + " VALUES ('glm', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        [source.sql(sess), out.sql(sess), dependent_varname, independent_varname,
-         f"family={fam.name}, link={fam.link}", grouping_col,
-         f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}", len(rows), failed,
-         sum(r[6] for r in rows.values()), sum(skipped.values())],
-        ["text", "text", "text", "text", "text", "text", "text", "int4", "int4", "int8", "int8"],
-    )
+    write_summary(sess, summary, (
+        ("method", "text", "glm"), ("source_table", "text", source.sql(sess)), ("model_table", "text", out.sql(sess)),
+        ("dependent_varname", "text", dependent_varname), ("independent_varname", "text", independent_varname),
+        ("family_params", "text", f"family={fam.name}, link={fam.link}"), ("grouping_col", "text", grouping_col),
+        ("optimizer_params", "text", f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}"),
+        ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
+        ("total_rows_processed", "bigint", sum(r[6] for r in rows.values())),
+        ("total_rows_skipped", "bigint", sum(skipped.values()))))
 
 
 def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged=False):

@@ -16,7 +16,7 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.core import packing, passes
 from indb_ml.core.features import resolve_features
-from indb_ml.core.model_tables import write_models
+from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -193,13 +193,8 @@ def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_
 
 
 def _write_summary(sess, summary, out, source, dependent, independent, grouping, rows, skipped) -> None:
-    sess.execute(
-        "CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, out_table text, "
-        "dependent_varname text, independent_varname text, num_rows_processed bigint, "
-        "num_missing_rows_skipped bigint, grouping_cols text)"
-    )
-    sess.execute(
-        "INSERT INTO " + summary.sql(sess) + " VALUES ('linregr', $1, $2, $3, $4, $5, $6, $7)",
-        [source.sql(sess), out.sql(sess), dependent, independent, rows, skipped, grouping],
-        ["text", "text", "text", "text", "bigint", "bigint", "text"],
-    )
+    write_summary(sess, summary, (
+        ("method", "text", "linregr"), ("source_table", "text", source.sql(sess)), ("out_table", "text", out.sql(sess)),
+        ("dependent_varname", "text", dependent), ("independent_varname", "text", independent),
+        ("num_rows_processed", "bigint", rows), ("num_missing_rows_skipped", "bigint", skipped),
+        ("grouping_cols", "text", grouping)))

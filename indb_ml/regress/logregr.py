@@ -23,7 +23,7 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.core import passes
 from indb_ml.core.features import resolve_features
-from indb_ml.core.model_tables import write_models
+from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups, training_rows
 from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
@@ -149,18 +149,13 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     close()
     write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows)
     processed = sum(r[7] for r in rows.values())
-    sess.execute(
-        "CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, out_table text, "
-        "dependent_varname text, independent_varname text, optimizer_params text, num_all_groups integer, "
-        "num_failed_groups integer, num_rows_processed bigint, num_missing_rows_skipped bigint, grouping_col text)"
-    )
-    sess.execute(
-        "INSERT INTO " + summary.sql(sess) + " VALUES ('logregr', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        [source.sql(sess), out.sql(sess), dependent_varname, independent_varname,
-         f"optimizer={optimizer}, max_iter={max_iter}, tolerance={tolerance:g}", len(rows), failed, processed,
-         sum(skipped.values()), grouping_cols],
-        ["text", "text", "text", "text", "text", "int4", "int4", "int8", "int8", "text"],
-    )
+    write_summary(sess, summary, (
+        ("method", "text", "logregr"), ("source_table", "text", source.sql(sess)), ("out_table", "text", out.sql(sess)),
+        ("dependent_varname", "text", dependent_varname), ("independent_varname", "text", independent_varname),
+        ("optimizer_params", "text", f"optimizer={optimizer}, max_iter={max_iter}, tolerance={tolerance:g}"),
+        ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
+        ("num_rows_processed", "bigint", processed), ("num_missing_rows_skipped", "bigint", sum(skipped.values())),
+        ("grouping_col", "text", grouping_cols)))
 
 
 def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False):

@@ -58,9 +58,12 @@ from indb_ml.models.catalog import registers
 # with 500 clusters.
 MEMORY_FASTER = {"mlogregr_train": True, "multinom": True, "robust_variance_mlogregr": True,
                  "clustered_variance_mlogregr": False}
-COLUMNS = ("category integer, ref_category integer, coef float8[], log_likelihood float8, std_err float8[], "
-           "z_stats float8[], p_values float8[], odds_ratios float8[], condition_no float8, num_iterations integer, "
-           "num_rows_processed bigint, num_rows_skipped bigint, variance_covariance float8[], status text")
+COLUMNS = (
+    ("category", "integer"), ("ref_category", "integer"), ("coef", "float8[]"), ("log_likelihood", "float8"),
+    ("std_err", "float8[]"), ("z_stats", "float8[]"), ("p_values", "float8[]"), ("odds_ratios", "float8[]"),
+    ("condition_no", "float8"), ("num_iterations", "integer"), ("num_rows_processed", "bigint"),
+    ("num_rows_skipped", "bigint"), ("variance_covariance", "float8[]"), ("status", "text"),
+)
 MAX_CATEGORIES = 100
 SCAN_CATEGORIES = 10001  # the C states' limit: (K-1) k parameters <= 10000
 
@@ -238,24 +241,19 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
                             op["tolerance"])
     if fit.status != "converged":
         sess.warning(f"mlogregr_train: {fit.status} after {fit.num_iterations} iterations")
-    sess.execute("CREATE TABLE " + out.sql(sess) + " (" + COLUMNS + ")")
-    insert = ("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-              "$14)")
-    types = ["int4", "int4", "float8[]", "float8", "float8[]", "float8[]", "float8[]", "float8[]", "float8", "int4",
-             "int8", "int8", "float8[]", "text"]
-    for j, category in enumerate(fit.categories):
-        sess.execute(insert, [int(category), ref, fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(),
-                              fit.z_stats[j].tolist(), fit.p_values[j].tolist(), np.exp(fit.coef[j]).tolist(),
-                              fit.condition_no, fit.num_iterations, fit.num_rows, skipped.get(None, 0),
-                              fit.variance_covariance.tolist(), fit.status], types)
-    sess.execute("CREATE TABLE " + summary.sql(sess) + " (method text, source_table text, output_table text, "
-                 "dependent_varname text, independent_varname text, ref_category integer, num_categories integer, "
-                 "optimizer_params text, num_rows_processed bigint, num_rows_skipped bigint)")
-    sess.execute("INSERT INTO " + summary.sql(sess) + " VALUES ('mlogregr', $1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                 [source.sql(sess), out.sql(sess), dependent_varname, independent_varname, ref, len(categories),
-                  f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}", fit.num_rows,
-                  skipped.get(None, 0)],
-                 ["text", "text", "text", "text", "int4", "int4", "text", "int8", "int8"])
+    written = {(None, int(category)): [
+        int(category), ref, fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(), fit.z_stats[j].tolist(),
+        fit.p_values[j].tolist(), np.exp(fit.coef[j]).tolist(), fit.condition_no, fit.num_iterations, fit.num_rows,
+        skipped.get(None, 0), fit.variance_covariance.tolist(), fit.status]
+        for j, category in enumerate(fit.categories)}
+    _write_per_category(sess, source, out, (), written, COLUMNS)
+    write_summary(sess, summary, (
+        ("method", "text", "mlogregr"), ("source_table", "text", source.sql(sess)),
+        ("output_table", "text", out.sql(sess)), ("dependent_varname", "text", dependent_varname),
+        ("independent_varname", "text", independent_varname), ("ref_category", "integer", ref),
+        ("num_categories", "integer", len(categories)),
+        ("optimizer_params", "text", f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}"),
+        ("num_rows_processed", "bigint", fit.num_rows), ("num_rows_skipped", "bigint", skipped.get(None, 0))))
 
 
 def _check_categories(categories: list, ref: int) -> None:
@@ -481,12 +479,15 @@ def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname
                             op["tolerance"])
         robust = robust_mlogit(clusters, fit)
         n_clusters, total_skipped = len(clusters), sum(skipped.values())
-    sess.execute("CREATE TABLE " + out.sql(sess) + " (category integer, ref_category integer, coef float8[], "
-                 "std_err float8[], z_stats float8[], p_values float8[], num_clusters integer, "
-                 "num_rows_processed bigint, num_missing_rows_skipped bigint)")
-    for j, category in enumerate(fit.categories):
-        sess.execute("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                     [int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(),
-                      robust.stats[j].tolist(), robust.p_values[j].tolist(), n_clusters, fit.num_rows,
-                      total_skipped],
-                     ["int4", "int4", "float8[]", "float8[]", "float8[]", "float8[]", "int4", "int8", "int8"])
+    written = {(None, int(category)): [
+        int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(), robust.stats[j].tolist(),
+        robust.p_values[j].tolist(), n_clusters, fit.num_rows, total_skipped]
+        for j, category in enumerate(fit.categories)}
+    _write_per_category(sess, source, out, (), written, CLUSTERED_COLUMNS)
+
+
+CLUSTERED_COLUMNS = (
+    ("category", "integer"), ("ref_category", "integer"), ("coef", "float8[]"), ("std_err", "float8[]"),
+    ("z_stats", "float8[]"), ("p_values", "float8[]"), ("num_clusters", "integer"), ("num_rows_processed", "bigint"),
+    ("num_missing_rows_skipped", "bigint"),
+)

@@ -181,12 +181,10 @@ def _clustered(sess, kind, source_table, out_table, dependent_varname, independe
     groups = int(row["clusters"])
     fit = sandwich(coef, bread, meat, n, cluster_factor(groups, n, coef.size))
     stat = "t_stats" if kind == "linregr" else "z_stats"
-    sess.execute("CREATE TABLE " + out.sql(sess) + " (coef float8[], std_err float8[], " + stat + " float8[], "
-                 "p_values float8[], num_clusters integer, num_rows_processed bigint, num_missing_rows_skipped bigint)")
-    sess.execute("INSERT INTO " + out.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                 [fit.coef.tolist(), fit.std_err.tolist(), fit.stats.tolist(), fit.p_values.tolist(), groups,
-                  fit.num_rows, skipped],
-                 ["float8[]", "float8[]", "float8[]", "float8[]", "int4", "int8", "int8"])
+    cols = (("coef", "float8[]"), ("std_err", "float8[]"), (stat, "float8[]"), ("p_values", "float8[]"),
+            ("num_clusters", "integer"), ("num_rows_processed", "bigint"), ("num_missing_rows_skipped", "bigint"))
+    write_models(sess, source, out, (), cols, {None: [fit.coef.tolist(), fit.std_err.tolist(), fit.stats.tolist(),
+                                                     fit.p_values.tolist(), groups, fit.num_rows, skipped]})
 
 
 @sql_entry
