@@ -137,13 +137,14 @@ CREATE FUNCTION indb_ml.linregr_train(
     dependent_varname text,
     independent_varname text,
     grouping_cols text DEFAULT NULL,
-    heteroskedasticity_option boolean DEFAULT FALSE
-) RETURNS void
+    heteroskedasticity_option boolean DEFAULT FALSE,
+    OUT model_name text, OUT version integer, OUT tables text[]
+) RETURNS record
 LANGUAGE plpython3u VOLATILE
 AS $$
 from indb_ml.regress.linregr import linregr_train
-linregr_train(plpy, source_table, out_table, dependent_varname, independent_varname,
-              grouping_cols, heteroskedasticity_option)
+return linregr_train(plpy, source_table, out_table, dependent_varname, independent_varname,
+                     grouping_cols, heteroskedasticity_option)
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train(text, text, text, text, text, boolean) IS
 'Ordinary least squares over a table, written to out_table and out_table_summary (MADlib linregr_train). SELECT indb_ml.linregr_train() for usage.';
@@ -3466,8 +3467,9 @@ COMMENT ON FUNCTION indb_ml.lm_cg(text, text, text, text, float8, integer, float
 CREATE FUNCTION indb_ml.logregr_train(source_table text, out_table text, dependent_varname text,
                                       independent_varname text, grouping_cols text DEFAULT NULL,
                                       max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                      tolerance float8 DEFAULT 0.0001, verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                      tolerance float8 DEFAULT 0.0001, verbose boolean DEFAULT false,
+                                      OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.logregr import logregr_train
 return logregr_train(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
@@ -3551,8 +3553,9 @@ COMMENT ON AGGREGATE indb_ml._logregr_step_cols(float8[], "any") IS
 
 CREATE FUNCTION indb_ml.glm(source_table text, model_table text, dependent_varname text, independent_varname text,
                             family_params text, grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
-                            verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                            verbose boolean DEFAULT false,
+                            OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.glm import glm
 return glm(plpy, source_table, model_table, dependent_varname, independent_varname, family_params, grouping_col,
@@ -3645,8 +3648,9 @@ COMMENT ON AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, inte
 -- Huber-White (HC0) robust variances for linear and logistic regression (MADlib robust_variance_*)
 
 CREATE FUNCTION indb_ml.robust_variance_linregr(source_table text, out_table text, dependent_varname text,
-                                                independent_varname text, grouping_cols text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                independent_varname text, grouping_cols text DEFAULT NULL,
+                                                OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import robust_variance_linregr
 return robust_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
@@ -3657,8 +3661,9 @@ COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text
 CREATE FUNCTION indb_ml.robust_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                 independent_varname text, grouping_cols text DEFAULT NULL,
                                                 max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                                tolerance float8 DEFAULT 0.0001)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                tolerance float8 DEFAULT 0.0001,
+                                                OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import robust_variance_logregr
 return robust_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
@@ -3668,8 +3673,9 @@ COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text
 'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
 
 CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table text, dependent_varname text,
-                                                   independent_varname text, clustervar text)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                   independent_varname text, clustervar text,
+                                                   OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import clustered_variance_linregr
 return clustered_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar)
@@ -3680,8 +3686,9 @@ COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, t
 CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,
                                                    max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                                   tolerance float8 DEFAULT 0.0001)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                   tolerance float8 DEFAULT 0.0001,
+                                                   OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import clustered_variance_logregr
 return clustered_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
@@ -3831,8 +3838,9 @@ CREATE FUNCTION indb_ml.elastic_net_train(tbl_source text, tbl_result text, col_
                                           standardize boolean DEFAULT true, grouping_col text DEFAULT NULL,
                                           optimizer text DEFAULT 'fista', optimizer_params text DEFAULT NULL,
                                           excluded text DEFAULT NULL, max_iter integer DEFAULT 1000,
-                                          tolerance float8 DEFAULT 0.000001)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                          tolerance float8 DEFAULT 0.000001,
+                                          OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.elastic_net import elastic_net_train
 return elastic_net_train(plpy, tbl_source, tbl_result, col_dep_var, col_ind_var, regress_family, alpha, lambda_value,
@@ -3897,8 +3905,9 @@ COMMENT ON FUNCTION indb_ml.elastic_net_predict() IS 'Usage of indb_ml.elastic_n
 
 CREATE FUNCTION indb_ml.mlogregr_train(source_table text, output_table text, dependent_varname text,
                                        independent_varname text, ref_category integer DEFAULT 0,
-                                       optimizer_params text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                       optimizer_params text DEFAULT NULL,
+                                       OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import mlogregr_train
 return mlogregr_train(plpy, source_table, output_table, dependent_varname, independent_varname, ref_category,
@@ -3910,8 +3919,9 @@ COMMENT ON FUNCTION indb_ml.mlogregr_train(text, text, text, text, integer, text
 CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_varname text,
                                  independent_varname text, ref_category integer DEFAULT 0,
                                  link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,
-                                 optim_params text DEFAULT NULL, verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                 optim_params text DEFAULT NULL, verbose boolean DEFAULT false,
+                                 OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import multinom
 return multinom(plpy, source_table, model_table, dependent_varname, independent_varname, ref_category, link_func,
@@ -3922,8 +3932,9 @@ COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text
 
 CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                  independent_varname text, ref_category integer DEFAULT 0,
-                                                 grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                 grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL,
+                                                 OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import robust_variance_mlogregr
 return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, ref_category,
@@ -3934,8 +3945,9 @@ COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, int
 
 CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                     independent_varname text, clustervar text,
-                                                    ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                    ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL,
+                                                    OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import clustered_variance_mlogregr
 return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
@@ -4023,8 +4035,9 @@ COMMENT ON AGGREGATE indb_ml._mlogit_score_sum(float8, float8[], float8[], integ
 
 CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_varname text,
                                 independent_varname text, cat_order text, link_func text DEFAULT 'logit',
-                                grouping_col text DEFAULT NULL, verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                grouping_col text DEFAULT NULL, verbose boolean DEFAULT false,
+                                OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.ordinal import ordinal
 return ordinal(plpy, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func,
@@ -5164,12 +5177,13 @@ CREATE FUNCTION indb_ml.linregr_train_incremental(
     out_table text,
     dependent_varname text,
     independent_varname text,
-    grouping_cols text DEFAULT NULL
-) RETURNS void
+    grouping_cols text DEFAULT NULL,
+    OUT model_name text, OUT version integer, OUT tables text[]
+) RETURNS record
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.models.incremental import linregr_train_incremental
-linregr_train_incremental(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
+return linregr_train_incremental(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text, text, text, text, text) IS
 'linregr_train that also keeps per-partition moment states in out_table_state, so indb_ml.model_refresh(out_table) refits from only the changed partitions. SELECT indb_ml.linregr_train_incremental() for usage.';
@@ -5250,3 +5264,201 @@ from indb_ml.neighbors.knn import knn_help
 return knn_help()
 $$;
 COMMENT ON FUNCTION indb_ml.knn(text) IS 'Usage of indb_ml.knn (MADlib''s knn(''usage'') / knn(''help'')).';
+
+-- ---- 73_bi.sql ----
+-- BI tools: fits that write nothing (*_fit), models by name (predict, model_coefficients), typed views, read access
+
+-- Fits that return the model as rows. Each runs its trainer's code (same checks, plans and numbers) with the
+-- writes captured, inside a read-only subtransaction that is rolled back: no table, summary or catalog row is
+-- made, so they work in a read-only transaction (a BI tool's SQL editor) and in CREATE TABLE ... AS.
+-- indb_ml/regress/fit_rows.py. The group of each row is group_key (jsonb; NULL without grouping).
+
+CREATE FUNCTION indb_ml.linregr_fit(source_table text, dependent_varname text, independent_varname text,
+                                    grouping_cols text DEFAULT NULL, heteroskedasticity_option boolean DEFAULT false)
+RETURNS TABLE (group_key jsonb, coef float8[], r2 float8, std_err float8[], t_stats float8[], p_values float8[],
+               condition_no float8, num_rows_processed bigint, num_missing_rows_skipped bigint,
+               variance_covariance float8[], bp_stats float8, bp_p_value float8)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import linregr_fit
+return linregr_fit(plpy, source_table, dependent_varname, independent_varname, grouping_cols,
+                   heteroskedasticity_option)
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_fit(text, text, text, text, boolean) IS
+'linregr_train''s model returned as rows (one per group), nothing written: works in a read-only transaction and in CREATE TABLE AS. bp_stats and bp_p_value are NULL unless heteroskedasticity_option.';
+
+CREATE FUNCTION indb_ml.logregr_fit(source_table text, dependent_varname text, independent_varname text,
+                                    grouping_cols text DEFAULT NULL, max_iter integer DEFAULT 20,
+                                    optimizer text DEFAULT 'irls', tolerance float8 DEFAULT 0.0001,
+                                    verbose boolean DEFAULT false)
+RETURNS TABLE (group_key jsonb, coef float8[], log_likelihood float8, std_err float8[], z_stats float8[],
+               p_values float8[], odds_ratios float8[], condition_no float8, num_rows_processed bigint,
+               num_missing_rows_skipped bigint, num_iterations integer, variance_covariance float8[], status text)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import logregr_fit
+return logregr_fit(plpy, source_table, dependent_varname, independent_varname, grouping_cols, max_iter, optimizer,
+                   tolerance, verbose)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_fit(text, text, text, text, integer, text, float8, boolean) IS
+'logregr_train''s model returned as rows (one per group), nothing written: works in a read-only transaction and in CREATE TABLE AS (optimizer igd, which streams through temporary tables, is refused).';
+
+CREATE FUNCTION indb_ml.glm_fit(source_table text, dependent_varname text, independent_varname text,
+                                family_params text, grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
+                                verbose boolean DEFAULT false)
+RETURNS TABLE (group_key jsonb, coef float8[], log_likelihood float8, std_err float8[], t_stats float8[],
+               z_stats float8[], p_values float8[], dispersion float8, num_rows_processed bigint,
+               num_rows_skipped bigint, num_iterations integer, status text)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import glm_fit
+return glm_fit(plpy, source_table, dependent_varname, independent_varname, family_params, grouping_col,
+               optim_params, verbose)
+$$;
+COMMENT ON FUNCTION indb_ml.glm_fit(text, text, text, text, text, text, boolean) IS
+'glm''s model returned as rows (one per group), nothing written: works in a read-only transaction and in CREATE TABLE AS. t_stats (families with a dispersion) or z_stats (binomial, poisson) is set, the other NULL.';
+
+CREATE FUNCTION indb_ml.mlogregr_fit(source_table text, dependent_varname text, independent_varname text,
+                                     ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL)
+RETURNS TABLE (category integer, coef float8[], log_likelihood float8, std_err float8[], z_stats float8[],
+               p_values float8[], odds_ratios float8[], condition_no float8, num_iterations integer,
+               num_rows_processed bigint, num_rows_skipped bigint, variance_covariance float8[], status text)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import mlogregr_fit
+return mlogregr_fit(plpy, source_table, dependent_varname, independent_varname, ref_category, optimizer_params)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_fit(text, text, text, integer, text) IS
+'mlogregr_train''s model returned as rows (one per non-reference category), nothing written.';
+
+CREATE FUNCTION indb_ml.multinom_fit(source_table text, dependent_varname text, independent_varname text,
+                                     ref_category integer DEFAULT 0, link_func text DEFAULT 'logit',
+                                     grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
+                                     verbose boolean DEFAULT false)
+RETURNS TABLE (group_key jsonb, category integer, coef float8[], log_likelihood float8, std_err float8[],
+               z_stats float8[], p_values float8[], num_rows_processed bigint, num_rows_skipped bigint,
+               num_iterations integer, status text)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import multinom_fit
+return multinom_fit(plpy, source_table, dependent_varname, independent_varname, ref_category, link_func,
+                    grouping_col, optim_params, verbose)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_fit(text, text, text, integer, text, text, text, boolean) IS
+'multinom''s model returned as rows (one per group and non-reference category), nothing written.';
+
+CREATE FUNCTION indb_ml.ordinal_fit(source_table text, dependent_varname text, independent_varname text,
+                                    cat_order text, link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,
+                                    verbose boolean DEFAULT false)
+RETURNS TABLE (group_key jsonb, coef_threshold float8[], std_err_threshold float8[], z_stats_threshold float8[],
+               p_values_threshold float8[], log_likelihood float8, coef_feature float8[], std_err_feature float8[],
+               z_stats_feature float8[], p_values_feature float8[], num_rows_processed bigint, num_rows_skipped bigint,
+               iteration integer)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import ordinal_fit
+return ordinal_fit(plpy, source_table, dependent_varname, independent_varname, cat_order, link_func, grouping_col,
+                   verbose)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal_fit(text, text, text, text, text, text, boolean) IS
+'ordinal''s model returned as rows (one per group), nothing written.';
+
+CREATE FUNCTION indb_ml.elastic_net_fit(tbl_source text, col_dep_var text, col_ind_var text, regress_family text,
+                                        alpha float8, lambda_value float8, standardize boolean DEFAULT true,
+                                        grouping_col text DEFAULT NULL, optimizer text DEFAULT 'fista',
+                                        optimizer_params text DEFAULT NULL, excluded text DEFAULT NULL,
+                                        max_iter integer DEFAULT 1000, tolerance float8 DEFAULT 0.000001)
+RETURNS TABLE (group_key jsonb, family text, features text[], features_selected text[], coef_nonzero float8[],
+               coef_all float8[], intercept float8, log_likelihood float8, iteration_run integer)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import elastic_net_fit
+return elastic_net_fit(plpy, tbl_source, col_dep_var, col_ind_var, regress_family, alpha, lambda_value, standardize,
+                       grouping_col, optimizer, optimizer_params, excluded, max_iter, tolerance)
+$$;
+COMMENT ON FUNCTION indb_ml.elastic_net_fit(text, text, text, text, float8, float8, boolean, text, text, text, text, integer, float8) IS
+'elastic_net_train''s model returned as rows (one per group), nothing written (optimizer_params validation_result, a table, is refused).';
+
+CREATE FUNCTION indb_ml.robust_variance_linregr_fit(source_table text, dependent_varname text,
+                                                    independent_varname text, grouping_cols text DEFAULT NULL)
+RETURNS TABLE (group_key jsonb, coef float8[], std_err float8[], t_stats float8[], p_values float8[],
+               num_rows_processed bigint, num_missing_rows_skipped bigint)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import robust_variance_fit
+return robust_variance_fit(plpy, "linregr", source_table, dependent_varname, independent_varname, grouping_cols)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_linregr_fit(text, text, text, text) IS
+'robust_variance_linregr''s model returned as rows (one per group), nothing written.';
+
+CREATE FUNCTION indb_ml.robust_variance_logregr_fit(source_table text, dependent_varname text,
+                                                    independent_varname text, grouping_cols text DEFAULT NULL,
+                                                    max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
+                                                    tolerance float8 DEFAULT 0.0001)
+RETURNS TABLE (group_key jsonb, coef float8[], std_err float8[], z_stats float8[], p_values float8[],
+               num_rows_processed bigint, num_missing_rows_skipped bigint)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import robust_variance_fit
+return robust_variance_fit(plpy, "logregr", source_table, dependent_varname, independent_varname, grouping_cols,
+                           max_iter, optimizer, tolerance)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_logregr_fit(text, text, text, text, integer, text, float8) IS
+'robust_variance_logregr''s model returned as rows (one per group), nothing written.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr_fit(source_table text, dependent_varname text,
+                                                     independent_varname text, ref_category integer DEFAULT 0,
+                                                     grouping_cols text DEFAULT NULL,
+                                                     optimizer_params text DEFAULT NULL)
+RETURNS TABLE (group_key jsonb, category integer, coef float8[], std_err float8[], z_stats float8[],
+               p_values float8[], num_rows_processed bigint, num_missing_rows_skipped bigint)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import robust_variance_fit
+return robust_variance_fit(plpy, "mlogregr", source_table, dependent_varname, independent_varname, ref_category,
+                           grouping_cols, optimizer_params)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr_fit(text, text, text, integer, text, text) IS
+'robust_variance_mlogregr''s model returned as rows (one per group and non-reference category), nothing written.';
+
+CREATE FUNCTION indb_ml.clustered_variance_linregr_fit(source_table text, dependent_varname text,
+                                                       independent_varname text, clustervar text)
+RETURNS TABLE (coef float8[], std_err float8[], t_stats float8[], p_values float8[], num_clusters integer,
+               num_rows_processed bigint, num_missing_rows_skipped bigint)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 1
+AS $$
+from indb_ml.regress.fit_rows import clustered_variance_fit
+return clustered_variance_fit(plpy, "linregr", source_table, dependent_varname, independent_varname, clustervar)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_linregr_fit(text, text, text, text) IS
+'clustered_variance_linregr''s model returned as a row, nothing written.';
+
+CREATE FUNCTION indb_ml.clustered_variance_logregr_fit(source_table text, dependent_varname text,
+                                                       independent_varname text, clustervar text,
+                                                       max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
+                                                       tolerance float8 DEFAULT 0.0001)
+RETURNS TABLE (coef float8[], std_err float8[], z_stats float8[], p_values float8[], num_clusters integer,
+               num_rows_processed bigint, num_missing_rows_skipped bigint)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 1
+AS $$
+from indb_ml.regress.fit_rows import clustered_variance_fit
+return clustered_variance_fit(plpy, "logregr", source_table, dependent_varname, independent_varname, clustervar,
+                              max_iter, optimizer, tolerance)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_logregr_fit(text, text, text, text, integer, text, float8) IS
+'clustered_variance_logregr''s model returned as a row, nothing written.';
+
+CREATE FUNCTION indb_ml.clustered_variance_mlogregr_fit(source_table text, dependent_varname text,
+                                                        independent_varname text, clustervar text,
+                                                        ref_category integer DEFAULT 0,
+                                                        optimizer_params text DEFAULT NULL)
+RETURNS TABLE (category integer, coef float8[], std_err float8[], z_stats float8[], p_values float8[],
+               num_clusters integer, num_rows_processed bigint, num_missing_rows_skipped bigint)
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+from indb_ml.regress.fit_rows import clustered_variance_fit
+return clustered_variance_fit(plpy, "mlogregr", source_table, dependent_varname, independent_varname, clustervar,
+                              ref_category, optimizer_params)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr_fit(text, text, text, text, integer, text) IS
+'clustered_variance_mlogregr''s model returned as rows (one per non-reference category), nothing written.';

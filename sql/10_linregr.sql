@@ -6,13 +6,14 @@ CREATE FUNCTION indb_ml.linregr_train(
     dependent_varname text,
     independent_varname text,
     grouping_cols text DEFAULT NULL,
-    heteroskedasticity_option boolean DEFAULT FALSE
-) RETURNS void
+    heteroskedasticity_option boolean DEFAULT FALSE,
+    OUT model_name text, OUT version integer, OUT tables text[]
+) RETURNS record
 LANGUAGE plpython3u VOLATILE
 AS $$
 from indb_ml.regress.linregr import linregr_train
-linregr_train(plpy, source_table, out_table, dependent_varname, independent_varname,
-              grouping_cols, heteroskedasticity_option)
+return linregr_train(plpy, source_table, out_table, dependent_varname, independent_varname,
+                     grouping_cols, heteroskedasticity_option)
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train(text, text, text, text, text, boolean) IS
 'Ordinary least squares over a table, written to out_table and out_table_summary (MADlib linregr_train). SELECT indb_ml.linregr_train() for usage.';

@@ -3,8 +3,9 @@
 CREATE FUNCTION indb_ml.logregr_train(source_table text, out_table text, dependent_varname text,
                                       independent_varname text, grouping_cols text DEFAULT NULL,
                                       max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                      tolerance float8 DEFAULT 0.0001, verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                      tolerance float8 DEFAULT 0.0001, verbose boolean DEFAULT false,
+                                      OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.logregr import logregr_train
 return logregr_train(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,

@@ -2,8 +2,9 @@
 
 CREATE FUNCTION indb_ml.glm(source_table text, model_table text, dependent_varname text, independent_varname text,
                             family_params text, grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
-                            verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                            verbose boolean DEFAULT false,
+                            OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.glm import glm
 return glm(plpy, source_table, model_table, dependent_varname, independent_varname, family_params, grouping_col,

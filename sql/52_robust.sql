@@ -1,8 +1,9 @@
 -- Huber-White (HC0) robust variances for linear and logistic regression (MADlib robust_variance_*)
 
 CREATE FUNCTION indb_ml.robust_variance_linregr(source_table text, out_table text, dependent_varname text,
-                                                independent_varname text, grouping_cols text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                independent_varname text, grouping_cols text DEFAULT NULL,
+                                                OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import robust_variance_linregr
 return robust_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
@@ -13,8 +14,9 @@ COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text
 CREATE FUNCTION indb_ml.robust_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                 independent_varname text, grouping_cols text DEFAULT NULL,
                                                 max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                                tolerance float8 DEFAULT 0.0001)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                tolerance float8 DEFAULT 0.0001,
+                                                OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import robust_variance_logregr
 return robust_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
@@ -24,8 +26,9 @@ COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text
 'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
 
 CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table text, dependent_varname text,
-                                                   independent_varname text, clustervar text)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                   independent_varname text, clustervar text,
+                                                   OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import clustered_variance_linregr
 return clustered_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar)
@@ -36,8 +39,9 @@ COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, t
 CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,
                                                    max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                                   tolerance float8 DEFAULT 0.0001)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                   tolerance float8 DEFAULT 0.0001,
+                                                   OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import clustered_variance_logregr
 return clustered_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,

@@ -5,8 +5,9 @@ CREATE FUNCTION indb_ml.elastic_net_train(tbl_source text, tbl_result text, col_
                                           standardize boolean DEFAULT true, grouping_col text DEFAULT NULL,
                                           optimizer text DEFAULT 'fista', optimizer_params text DEFAULT NULL,
                                           excluded text DEFAULT NULL, max_iter integer DEFAULT 1000,
-                                          tolerance float8 DEFAULT 0.000001)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                          tolerance float8 DEFAULT 0.000001,
+                                          OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.elastic_net import elastic_net_train
 return elastic_net_train(plpy, tbl_source, tbl_result, col_dep_var, col_ind_var, regress_family, alpha, lambda_value,

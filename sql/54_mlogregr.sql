@@ -2,8 +2,9 @@
 
 CREATE FUNCTION indb_ml.mlogregr_train(source_table text, output_table text, dependent_varname text,
                                        independent_varname text, ref_category integer DEFAULT 0,
-                                       optimizer_params text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                       optimizer_params text DEFAULT NULL,
+                                       OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import mlogregr_train
 return mlogregr_train(plpy, source_table, output_table, dependent_varname, independent_varname, ref_category,
@@ -15,8 +16,9 @@ COMMENT ON FUNCTION indb_ml.mlogregr_train(text, text, text, text, integer, text
 CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_varname text,
                                  independent_varname text, ref_category integer DEFAULT 0,
                                  link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,
-                                 optim_params text DEFAULT NULL, verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                 optim_params text DEFAULT NULL, verbose boolean DEFAULT false,
+                                 OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import multinom
 return multinom(plpy, source_table, model_table, dependent_varname, independent_varname, ref_category, link_func,
@@ -27,8 +29,9 @@ COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text
 
 CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                  independent_varname text, ref_category integer DEFAULT 0,
-                                                 grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                 grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL,
+                                                 OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import robust_variance_mlogregr
 return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, ref_category,
@@ -39,8 +42,9 @@ COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, int
 
 CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                     independent_varname text, clustervar text,
-                                                    ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                                    ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL,
+                                                    OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.mlogregr import clustered_variance_mlogregr
 return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,

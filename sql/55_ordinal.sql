@@ -2,8 +2,9 @@
 
 CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_varname text,
                                 independent_varname text, cat_order text, link_func text DEFAULT 'logit',
-                                grouping_col text DEFAULT NULL, verbose boolean DEFAULT false)
-RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+                                grouping_col text DEFAULT NULL, verbose boolean DEFAULT false,
+                                OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.ordinal import ordinal
 return ordinal(plpy, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func,

@@ -327,12 +327,13 @@ CREATE FUNCTION indb_ml.linregr_train_incremental(
     out_table text,
     dependent_varname text,
     independent_varname text,
-    grouping_cols text DEFAULT NULL
-) RETURNS void
+    grouping_cols text DEFAULT NULL,
+    OUT model_name text, OUT version integer, OUT tables text[]
+) RETURNS record
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.models.incremental import linregr_train_incremental
-linregr_train_incremental(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
+return linregr_train_incremental(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_train_incremental(text, text, text, text, text) IS
 'linregr_train that also keeps per-partition moment states in out_table_state, so indb_ml.model_refresh(out_table) refits from only the changed partitions. SELECT indb_ml.linregr_train_incremental() for usage.';

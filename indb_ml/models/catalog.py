@@ -78,16 +78,36 @@ def registers(algorithm: str, tables: tuple = ("_summary",)) -> Callable:
             bound.apply_defaults()
             names = list(bound.arguments)[1:]
             values = [bound.arguments[n] for n in names]
+            check_writable(sess, func.__name__)
             check_name_owner(sess, values[1])  # before any work: a name of another role's is refused
-            result = func(sess, *args, **kwargs)
+            func(sess, *args, **kwargs)
             params = {n: v for n, v in zip(names[2:], values[2:])}
             params["trainer"] = func.__name__
-            register_model(sess, algorithm, values[0], values[1], params, tables)
-            return result
+            return register_model(sess, algorithm, values[0], values[1], params, tables)
 
         return wrapper
 
     return wrap
+
+
+def fit_function(trainer: str) -> str:
+    """The ``*_fit`` function that returns as rows the model ``trainer`` writes.
+
+    >>> fit_function("linregr_train"), fit_function("glm"), fit_function("linregr_train_incremental")
+    ('linregr_fit', 'glm_fit', 'linregr_fit')
+    """
+    base = trainer.removesuffix("_incremental").removesuffix("_train")
+    return base + "_fit"
+
+
+def check_writable(sess: Session, trainer: str) -> None:
+    """Refuse at once a training in a read-only transaction (a BI tool's SQL editor), whose tables
+    could not be written, and name the function that returns the model without writing."""
+    if sess.one("SELECT pg_catalog.current_setting('transaction_read_only') = 'on' AS ro")["ro"]:
+        raise InputError(f"{trainer} writes its model to tables, and this transaction is read-only",
+                         hint=f"SELECT * FROM indb_ml.{fit_function(trainer)}(...) (the same arguments without the "
+                              "output table) returns the model as rows and writes nothing",
+                         sqlstate="25006")  # read_only_sql_transaction
 
 
 def _catalog_installed(sess: Session) -> bool:
@@ -134,19 +154,22 @@ def check_name_owner(sess: Session, out_table: str | None) -> None:
 
 
 def register_model(sess: Session, algorithm: str, source_table: str, out_table: str, parameters: dict,
-                   tables: tuple = ("_summary",)) -> None:
+                   tables: tuple = ("_summary",)) -> dict:
     """Register the model whose output table ``out_table`` was just written (a request the
-    catalog's trigger carries out: it names, numbers and lists the model's tables itself)."""
+    catalog's trigger carries out: it names, numbers and lists the model's tables itself).
+
+    Returns what the trainer returns to its caller: ``model_name``, ``version`` and ``tables``
+    (name and version None for a model that is not registered: a temporary output table)."""
     if not _catalog_installed(sess):
         sess.debug("register_model: indb_ml.model_requests does not exist (extension objects older than the package)")
-        return
+        return _unregistered(sess, out_table, tables)
     out = sess.one(
         "SELECT c.oid, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q, "
         "c.relpersistence FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.oid = pg_catalog.to_regclass($1)", [out_table], ["text"])
     if out["relpersistence"] == "t":  # cross-validation folds and other scratch models vanish with the session
         sess.debug(f"register_model: {out['q']} is a temporary table, not registered")
-        return
+        return _unregistered(sess, out_table, tables)
     src = sess.one(
         "SELECT c.oid, c.relkind, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q,"
         " CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS def "
@@ -161,6 +184,24 @@ def register_model(sess: Session, algorithm: str, source_table: str, out_table: 
         [out["oid"], list(tables), algorithm, json.dumps(_jsonable(parameters)), src["q"] if src else source_table,
          src["def"] if src else None, num_rows, json.dumps(lineage), json.dumps(metrics)],
         ["oid", "text[]", "text", "text", "text", "text", "int8", "text", "text"])
+    row = sess.one("SELECT name AS model_name, version, output_tables AS tables FROM indb_ml.models "
+                   "WHERE output_oid = $1 ORDER BY id DESC LIMIT 1", [out["oid"]], ["oid"])
+    return dict(row) if row is not None else _unregistered(sess, out_table, tables)
+
+
+def _unregistered(sess: Session, out_table: str, tables: tuple) -> dict:
+    """The trainer's result for a model not in the catalog: the tables it wrote."""
+    out = sess.one("SELECT c.relname, c.relnamespace FROM pg_catalog.pg_class c "
+                   "WHERE c.oid = pg_catalog.to_regclass($1)", [out_table], ["text"])
+    if out is None:
+        return {"model_name": None, "version": None, "tables": []}
+    rows = sess.execute(
+        "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS q "
+        "FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS u(name, i) "
+        "JOIN pg_catalog.pg_class c ON c.relname = u.name AND c.relnamespace = $2 "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ORDER BY u.i",
+        [[out["relname"] + suffix for suffix in ("",) + tuple(tables)], out["relnamespace"]], ["text[]", "oid"])
+    return {"model_name": None, "version": None, "tables": [r["q"] for r in rows]}
 
 
 def output_metrics(sess: Session, out_q: str) -> tuple[dict, int | None]:
