@@ -32,6 +32,11 @@ CREATE TABLE indb_ml.models (
     deployed_at timestamptz,
     refreshed_at timestamptz,
     num_refreshes integer NOT NULL DEFAULT 0,
+    dependent_varname text,
+    independent_varname text,
+    feature_names text[],
+    feature_exprs text[],
+    grouping_cols text[],
     CONSTRAINT models_name_version_key UNIQUE (name, version)
 );
 ALTER SEQUENCE indb_ml.models_id_seq OWNED BY indb_ml.models.id;
@@ -58,6 +63,9 @@ COMMENT ON COLUMN indb_ml.models.name IS 'Model name: the output table''s qualif
 COMMENT ON COLUMN indb_ml.models.lineage IS 'Source relation kind, its partitions with their row counts, and the training transaction''s snapshot.';
 COMMENT ON COLUMN indb_ml.models.output_oid IS 'OID of the output table at training: a table dropped and recreated under the same name is not this version''s.';
 COMMENT ON COLUMN indb_ml.models.created_by IS 'The role that registered this version, by name (a dropped role''s name stays).';
+COMMENT ON COLUMN indb_ml.models.feature_names IS 'The name of each coefficient, in order: ''intercept'' for the constant 1, a column''s name, or the expression (x[1], x[2], ... for an array column).';
+COMMENT ON COLUMN indb_ml.models.feature_exprs IS 'The expression of each feature as the trainer computed it (parsed from independent_varname), for indb_ml.predict: read again by indb_ml''s expression parser whenever used, never run as stored.';
+COMMENT ON COLUMN indb_ml.models.grouping_cols IS 'The grouping columns: one model per group (NULL without grouping).';
 
 -- The owner of a model name: the creator of its lowest version whose role still exists, so a
 -- name passes to the next registrant when its first one is dropped, and is free again (the next
@@ -136,11 +144,17 @@ CREATE TABLE indb_ml.model_requests (
     num_rows bigint,
     lineage jsonb,
     metrics jsonb,
+    dependent_varname text,
+    independent_varname text,
+    feature_names text[],
+    feature_exprs text[],
+    grouping_cols text[],
     CONSTRAINT model_requests_never_stored CHECK (false)
 );
 -- Every column but requested_by: the requesting role is always CURRENT_USER at the INSERT.
 GRANT INSERT (action, model_name, version, model_id, output_oid, companion_suffixes, algorithm, parameters,
-              source_table, source_filter, num_rows, lineage, metrics) ON indb_ml.model_requests TO PUBLIC;
+              source_table, source_filter, num_rows, lineage, metrics, dependent_varname, independent_varname,
+              feature_names, feature_exprs, grouping_cols) ON indb_ml.model_requests TO PUBLIC;
 COMMENT ON TABLE indb_ml.model_requests IS
 'Internal: how the training, deploy, rollback and refresh functions write indb_ml.models. An INSERT is carried out by a trigger as the requesting role (CURRENT_USER) is allowed; no row is ever stored.';
 
@@ -198,9 +212,13 @@ BEGIN
            AND (m.output_oid = t.oid OR NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = m.output_oid));
         SELECT COALESCE(pg_catalog.max(m.version), 0) + 1 INTO v_version FROM indb_ml.models m WHERE m.name = v_name;
         INSERT INTO indb_ml.models (name, version, algorithm, parameters, source_table, source_filter, num_rows,
-                                    lineage, output_table, output_tables, output_oid, metrics, created_by)
+                                    lineage, output_table, output_tables, output_oid, metrics, created_by,
+                                    dependent_varname, independent_varname, feature_names, feature_exprs,
+                                    grouping_cols)
         VALUES (v_name, v_version, NEW.algorithm, COALESCE(NEW.parameters, '{}'), NEW.source_table, NEW.source_filter,
-                NEW.num_rows, COALESCE(NEW.lineage, '{}'), t.q, listed, t.oid, COALESCE(NEW.metrics, '{}'), who);
+                NEW.num_rows, COALESCE(NEW.lineage, '{}'), t.q, listed, t.oid, COALESCE(NEW.metrics, '{}'), who,
+                NEW.dependent_varname, NEW.independent_varname, NEW.feature_names, NEW.feature_exprs,
+                NEW.grouping_cols);
         RETURN NULL;
     END IF;
 
@@ -282,11 +300,12 @@ CREATE TRIGGER model_requests_apply BEFORE INSERT ON indb_ml.model_requests
 
 CREATE VIEW indb_ml.deployed_models WITH (security_invoker = true) AS
 SELECT name, version, algorithm, output_table, output_tables, parameters, metrics, num_rows, source_table,
-       created_at, created_by, deployed_at, refreshed_at
+       created_at, created_by, deployed_at, refreshed_at, dependent_varname, independent_varname, feature_names,
+       grouping_cols
 FROM indb_ml.models
-WHERE status = 'deployed';
+WHERE status = 'deployed' AND COALESCE(pg_catalog.has_table_privilege(output_oid, 'SELECT'), false);
 GRANT SELECT ON indb_ml.deployed_models TO PUBLIC;
-COMMENT ON VIEW indb_ml.deployed_models IS 'The deployed version of each model (indb_ml.model_deploy, indb_ml.model_rollback) whose row the querying role can see.';
+COMMENT ON VIEW indb_ml.deployed_models IS 'The deployed version of each model (indb_ml.model_deploy, indb_ml.model_rollback) whose table the querying role can read (indb_ml.model_grant).';
 
 CREATE FUNCTION indb_ml.model_deploy(model_name text, version integer DEFAULT NULL) RETURNS indb_ml.models
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE

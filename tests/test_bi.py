@@ -17,6 +17,7 @@ does), in the transactions a BI tool runs (read-only, rolled back):
 from __future__ import annotations
 
 import uuid
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -25,7 +26,14 @@ import pytest
 import statsmodels.api as sm
 from psycopg import sql
 
-from tests.test_madlib_numbers import HOUSES, HOUSES_BY_BEDROOM, HOUSES_LINREGR, PATIENTS, relative_error
+from tests.test_madlib_numbers import (
+    HOUSES,
+    HOUSES_BY_BEDROOM,
+    HOUSES_LINREGR,
+    PATIENTS,
+    PATIENTS_LOGREGR,
+    relative_error,
+)
 
 
 @pytest.fixture
@@ -283,3 +291,297 @@ def test_every_fit_equals_its_trainer(db, roles, name):
             assert g["group_key"][c] == w[c], (name, c)
         for c in fit_cols:
             _same(g[c], w[c], (name, c))
+
+
+# --------------------------------------------------------------------------- finding 2: scoring by name
+
+def _grant_reader(db, owner, model, reader):
+    """The owner grants the model to indb_ml_reader, and indb_ml_reader to the dashboard's role."""
+    with as_role(db, owner):
+        db.execute("SELECT indb_ml.model_grant(%s, 'indb_ml_reader')", [model])
+    db.execute(sql.SQL("GRANT indb_ml_reader TO {}").format(sql.Identifier(reader)))
+
+
+def test_predict_by_name_equals_linregr_predict_typed_by_hand(db, roles):
+    """A dashboard role scores the deployed grouped model by name: the same numbers as
+    linregr_predict with the features typed by hand (the old way), and statsmodels'."""
+    alice, dash = roles("alice", "dash")
+    data, x, y = houses_arrays()
+    bedroom = data[:, 2]
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("SET indb_ml.model_name = 'house_prices'")
+        db.execute("SELECT indb_ml.linregr_train('houses', 'houses_lr', 'price', 'ARRAY[1, tax, bath, size]', "
+                   "'bedroom')")
+        db.execute("SELECT indb_ml.model_deploy('house_prices')")
+        db.execute(sql.SQL("GRANT SELECT ON houses TO {}").format(sql.Identifier(dash)))
+        by_hand = dict(db.execute("SELECT h.id::text, indb_ml.linregr_predict(m.coef, ARRAY[1, tax, bath, size]) "
+                                  "FROM houses h JOIN houses_lr m USING (bedroom)").fetchall())
+    _grant_reader(db, alice, "house_prices", dash)
+    with as_role(db, dash), read_only(db):
+        rows = db.execute("SELECT * FROM indb_ml.predict('house_prices', 'houses', 'id') ORDER BY id::int").fetchall()
+    assert len(rows) == len(HOUSES) == len(by_hand)
+    assert all(p is None for _, _, p in rows)
+    for rid, pred, _ in rows:
+        assert pred == pytest.approx(by_hand[rid], rel=1e-12), rid
+    oracle = np.empty(len(y))
+    for b in np.unique(bedroom):
+        with warnings.catch_warnings():  # bedroom 4 has one row: the minimum-norm solution, as linregr's
+            warnings.simplefilter("ignore")
+            fit = sm.OLS(y[bedroom == b], x[bedroom == b]).fit()
+        oracle[bedroom == b] = fit.predict(x[bedroom == b])
+    np.testing.assert_allclose([r[1] for r in rows], oracle, rtol=1e-8)
+
+
+def test_a_reordered_retrain_does_not_change_the_old_versions_predictions(db, roles):
+    """The finding: version 2 lists the features in another order. Typed by hand in version 1's
+    order against version 2's coefficients, predictions are silently wrong; by name, each version
+    computes its own features, so version 1 scores as before and version 2 the same model."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("SET indb_ml.model_name = 'house_prices'")
+        db.execute("SELECT indb_ml.linregr_train('houses', 'lr_v1', 'price', 'ARRAY[1, tax, bath, size]')")
+        v1_before = db.execute("SELECT id, prediction FROM indb_ml.predict('house_prices', 'houses', 'id') "
+                               "ORDER BY id::int").fetchall()
+        db.execute("SELECT indb_ml.linregr_train('houses', 'lr_v2', 'price', 'ARRAY[1, size, bath, tax]')")
+        assert db.execute("SELECT max(version) FROM indb_ml.models WHERE name = 'house_prices'").fetchone()[0] == 2
+        v1_after = db.execute("SELECT id, prediction FROM indb_ml.predict('house_prices', 'houses', 'id', 1) "
+                              "ORDER BY id::int").fetchall()
+        v2 = db.execute("SELECT id, prediction FROM indb_ml.predict('house_prices', 'houses', 'id') "
+                        "ORDER BY id::int").fetchall()  # no version deployed: the latest
+        wrong = [r[0] for r in db.execute("SELECT indb_ml.linregr_predict(m.coef, ARRAY[1, tax, bath, size]) "
+                                          "FROM houses h, lr_v2 m ORDER BY h.id")]
+    assert v1_after == v1_before
+    np.testing.assert_allclose([p for _, p in v2], [p for _, p in v1_before], rtol=1e-9)
+    assert max(abs(a - b) for a, (_, b) in zip(wrong, v1_before)) > 1000  # the hand-typed order was wrong
+
+
+def test_predict_logistic_glm_and_elastic_net_by_name(db, roles):
+    """Probabilities and predictions by name equal the C predict functions with the features typed
+    by hand, and statsmodels' (MADlib's patients example: logistic.sql_in)."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_patients(db)
+        load_houses(db)
+        db.execute("SELECT indb_ml.logregr_train('patients', 'pat_lr', 'second_attack', "
+                   "'ARRAY[1, treatment, trait_anxiety]')")
+        got = db.execute("SELECT p.id::int, p.prediction, p.probability, "
+                         "indb_ml.logregr_predict_prob(m.coef, ARRAY[1, treatment, trait_anxiety]), "
+                         "indb_ml.logregr_predict(m.coef, ARRAY[1, treatment, trait_anxiety]) "
+                         "FROM indb_ml.predict('pat_lr', 'patients', 'id') p JOIN patients t ON t.id::text = p.id, "
+                         "pat_lr m WHERE treatment IS NOT NULL AND trait_anxiety IS NOT NULL ORDER BY 1").fetchall()
+        missing = db.execute("SELECT p.id::int, p.prediction, p.probability FROM indb_ml.predict('pat_lr', "
+                             "'patients', 'id') p JOIN patients t ON t.id::text = p.id "
+                             "WHERE treatment IS NULL OR trait_anxiety IS NULL ORDER BY 1").fetchall()
+        db.execute("SELECT indb_ml.glm('houses', 'h_pois', 'bedroom', 'ARRAY[1, size / 1000.0]', "
+                   "'family=poisson, link=log')")
+        pois = db.execute("SELECT p.prediction, p.probability, indb_ml.glm_predict(m.coef, ARRAY[1, size / 1000.0], "
+                          "'log') FROM indb_ml.predict('h_pois', 'houses', 'id') p JOIN houses h ON h.id::text = p.id, "
+                          "h_pois m ORDER BY h.id").fetchall()
+        db.execute("SELECT indb_ml.elastic_net_train('houses', 'h_en', 'price', 'ARRAY[tax, bath, size]', "
+                   "'gaussian', 0.5, 0.1)")
+        enet = db.execute("SELECT p.prediction, indb_ml.elastic_net_gaussian_predict(m.coef_all, m.intercept, "
+                          "ARRAY[tax, bath, size]) FROM indb_ml.predict('h_en', 'houses', 'id') p "
+                          "JOIN houses h ON h.id::text = p.id, h_en m").fetchall()
+    data = np.array([r for r in PATIENTS if None not in r], float)
+    ref = sm.Logit(data[:, 1], np.column_stack([np.ones(len(data)), data[:, 2], data[:, 3]])).fit(disp=0, tol=1e-12)
+    oracle = dict(zip(data[:, 0].astype(int), ref.predict(np.column_stack([np.ones(len(data)), data[:, 2:4]]))))
+    assert len(got) == len(PATIENTS) - 2 and missing == [(21, None, None), (22, None, None)]
+    for rid, pred, prob, by_hand, label in got:
+        assert prob == pytest.approx(by_hand, rel=1e-12) and pred == float(label)
+        if rid in oracle:
+            assert prob == pytest.approx(oracle[rid], rel=1e-6)
+    hd = np.array(HOUSES, float)
+    ref = sm.GLM(hd[:, 2], np.column_stack([np.ones(len(hd)), hd[:, 5] / 1000]), family=sm.families.Poisson()).fit()
+    np.testing.assert_allclose([r[0] for r in pois], ref.predict(), rtol=1e-6)
+    assert all(r[1] is None and r[0] == pytest.approx(r[2], rel=1e-12) for r in pois)
+    assert all(a == pytest.approx(b, rel=1e-12) for a, b in enet)
+
+
+def test_predict_null_features_groups_without_model_and_bad_input(db, roles):
+    """A row with a NULL feature or of a group without a model scores NULL (linregr_predict by
+    hand raised on the NULL); wrong ids, sources and models are clear errors."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("SELECT indb_ml.linregr_train('houses', 'h_lr', 'price', 'ARRAY[1, tax, size]', 'bedroom')")
+        db.execute("CREATE TABLE new_houses AS SELECT * FROM houses")
+        db.execute("UPDATE new_houses SET tax = NULL WHERE id = 1")
+        db.execute("UPDATE new_houses SET bedroom = 7 WHERE id = 2")
+        got = dict((r[0], r[1]) for r in db.execute("SELECT * FROM indb_ml.predict('h_lr', 'new_houses', 'id')"))
+        assert got["1"] is None and got["2"] is None
+        assert sum(v is not None for v in got.values()) == len(HOUSES) - 2
+        with pytest.raises(psycopg.errors.NullValueNotAllowed):
+            db.execute("SELECT indb_ml.linregr_predict(m.coef, ARRAY[1, tax, size]) FROM new_houses h "
+                       "JOIN h_lr m USING (bedroom) WHERE h.id = 1")
+        for call, err, match in (
+                ("'h_lr', 'houses', 'nope'", psycopg.errors.UndefinedColumn, "nope"),
+                ("'h_lr', 'no_such_table', 'id'", psycopg.errors.UndefinedTable, "no_such_table"),
+                ("'no_model', 'houses', 'id'", psycopg.errors.UndefinedTable, "not in indb_ml.models"),
+                ("'h_lr', 'houses', 'id', 9", psycopg.errors.UndefinedTable, "version 9"),
+                ("'h_lr', 'houses', 'id); DROP TABLE houses; --'", psycopg.errors.SyntaxError, "single expression")):
+            with pytest.raises(err, match=match):
+                db.execute("SELECT * FROM indb_ml.predict(" + call + ")")
+        db.execute("CREATE TABLE no_size AS SELECT id, tax, bedroom FROM houses")
+        with pytest.raises(psycopg.errors.UndefinedColumn, match="size"):
+            db.execute("SELECT * FROM indb_ml.predict('h_lr', 'no_size', 'id')")
+        db.execute("SELECT indb_ml.multinom('houses', 'h_mn', 'bedroom - 2', 'ARRAY[1, size / 1000.0]')")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="multinom_predict"):
+            db.execute("SELECT * FROM indb_ml.predict('h_mn', 'houses', 'id')")
+        assert db.execute("SELECT count(*) FROM houses").fetchone()[0] == len(HOUSES)
+
+
+def test_forged_feature_expressions_never_run(db, roles):
+    """Security: a role files a registration request for its own table with SQL as its
+    'features' and grants the model; when another role scores it, the stored text is parsed
+    again and refused: nothing of it runs in the victim's session."""
+    mallory, victim = roles("mallory", "victim")
+    with as_role(db, mallory):
+        load_houses(db)
+        db.execute("SELECT indb_ml.linregr_train('houses', 'bait', 'price', 'ARRAY[1, size]')")
+        db.execute("DROP TABLE bait_summary")
+        db.execute("ALTER TABLE bait RENAME TO bait_old")
+        db.execute("CREATE TABLE bait AS SELECT * FROM bait_old")
+        db.execute("SET indb_ml.model_name = 'bait_model'")
+        db.execute("INSERT INTO indb_ml.model_requests (action, output_oid, algorithm, feature_exprs, "
+                   "independent_varname, parameters) VALUES ('register', 'bait'::regclass, 'linregr', "
+                   "ARRAY['1', 'size) FROM houses; CREATE TABLE pwned AS SELECT 1 AS x; SELECT (1'], 'x', '{}')")
+        db.execute("INSERT INTO indb_ml.model_requests (action, output_oid, algorithm, feature_exprs, parameters) "
+                   "VALUES ('register', 'bait'::regclass, 'linregr', ARRAY['1', 'pg_sleep(5)'], '{}')")
+        db.execute(sql.SQL("GRANT SELECT ON houses TO {}").format(sql.Identifier(victim)))
+        db.execute("SELECT indb_ml.model_grant('bait_model', %s)", [victim])
+    with as_role(db, victim):
+        for version in (1, 2):
+            with pytest.raises(psycopg.errors.SyntaxError):
+                db.execute("SELECT * FROM indb_ml.predict('bait_model', 'houses', 'id', %s)", [version])
+    assert db.execute("SELECT to_regclass('pwned')").fetchone()[0] is None
+
+
+# --------------------------------------------------------------------------- findings 3 and 4: tidy, typed
+
+def test_model_coefficients_one_row_per_term(db, roles):
+    """MADlib's numbers (linear.sql_in, logistic.sql_in) as a tidy table: term names from the
+    expressions ('intercept' for the constant 1), grouped models one set per group, the
+    logistic odds ratios MADlib reports."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        load_patients(db)
+        db.execute("SELECT indb_ml.linregr_train('houses', 'h_lr', 'price', 'ARRAY[1, tax, bath, size]')")
+        db.execute("SELECT indb_ml.linregr_train('houses', 'h_lrg', 'price', 'ARRAY[1, tax, bath, size]', "
+                   "'bedroom')")
+        db.execute("SELECT indb_ml.logregr_train('patients', 'p_lr', 'second_attack', "
+                   "'ARRAY[1, treatment, trait_anxiety]')")
+        with read_only(db):
+            lin = fetch(db, "SELECT * FROM indb_ml.model_coefficients('h_lr')")
+            grouped = fetch(db, "SELECT * FROM indb_ml.model_coefficients('public.h_lrg', 1)")
+            logit = fetch(db, "SELECT * FROM indb_ml.model_coefficients('p_lr')")
+    assert [r["term"] for r in lin] == ["intercept", "tax", "bath", "size"]
+    assert [r["term_index"] for r in lin] == [1, 2, 3, 4]
+    assert all(r["group_key"] is None and r["odds_ratio"] is None for r in lin)
+    for key, col in (("coef", "coef"), ("std_err", "std_err"), ("t_stats", "statistic"), ("p_values", "p_value")):
+        assert relative_error([r[col] for r in lin], HOUSES_LINREGR[key]) < 1e-9, key
+    for b, want in HOUSES_BY_BEDROOM.items():
+        rows = [r for r in grouped if r["group_key"] == {"bedroom": b}]
+        assert [r["term"] for r in rows] == ["intercept", "tax", "bath", "size"]
+        assert relative_error([r["coef"] for r in rows], want["coef"]) < 1e-9
+    assert len(grouped) == 12
+    assert [r["term"] for r in logit] == ["intercept", "treatment", "trait_anxiety"]
+    for key, col in (("coef", "coef"), ("z_stats", "statistic"), ("odds_ratios", "odds_ratio")):
+        assert relative_error([r[col] for r in logit], PATIENTS_LOGREGR[key]) < 1e-5, key
+
+
+def test_views_are_typed_rows(db, roles):
+    """Finding 4: the BI views have scalar columns only (a dashboard sums and filters them), and
+    their numbers are MADlib's and statsmodels' (log-likelihood, AIC, BIC of the patients logit)."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        load_patients(db)
+        db.execute("SELECT indb_ml.linregr_train('houses', 'h_lrg', 'price', 'ARRAY[1, tax, bath, size]', "
+                   "'bedroom')")
+        db.execute("SELECT indb_ml.logregr_train('patients', 'p_lr', 'second_attack', "
+                   "'ARRAY[1, treatment, trait_anxiety]')")
+        db.execute("SELECT indb_ml.model_deploy('h_lrg')")
+        db.execute("SELECT indb_ml.model_deploy('p_lr')")
+        coefs = fetch(db, "SELECT * FROM indb_ml.deployed_coefficients ORDER BY model_name, group_label, term_index")
+        metrics = {(r["model_name"], r["group_label"]): r for r in fetch(db, "SELECT * FROM indb_ml.model_metrics")}
+        total = db.execute("SELECT model_name, sum(coef) FROM indb_ml.deployed_coefficients "
+                           "WHERE term = 'intercept' GROUP BY 1 ORDER BY 1").fetchall()
+    types = dict(db.execute("SELECT c.table_name || '.' || c.column_name, c.data_type "
+                            "FROM information_schema.columns c WHERE c.table_schema = 'indb_ml' "
+                            "AND c.table_name IN ('deployed_coefficients', 'model_metrics')").fetchall())
+    assert len(types) > 20
+    assert not [c for c, t in types.items() if t in ("ARRAY", "jsonb", "USER-DEFINED", "record")], types
+    assert [r["term"] for r in coefs if r["model_name"] == "public.p_lr"] == ["intercept", "treatment",
+                                                                             "trait_anxiety"]
+    by_bedroom = [r for r in coefs if r["model_name"] == "public.h_lrg" and r["group_label"] == "bedroom=3"]
+    assert relative_error([r["coef"] for r in by_bedroom], HOUSES_BY_BEDROOM[3]["coef"]) < 1e-9
+    assert total[1][1] == pytest.approx(PATIENTS_LOGREGR["coef"][0], rel=1e-9)
+    assert metrics[("public.h_lrg", "bedroom=2")]["r2"] == pytest.approx(HOUSES_BY_BEDROOM[2]["r2"], rel=1e-9)
+    assert metrics[("public.h_lrg", "bedroom=2")]["aic"] is None  # no likelihood reported by linregr
+    logit = metrics[("public.p_lr", None)]
+    data = np.array([r for r in PATIENTS if None not in r], float)
+    ref = sm.Logit(data[:, 1], np.column_stack([np.ones(len(data)), data[:, 2], data[:, 3]])).fit(disp=0, tol=1e-12)
+    assert logit["log_likelihood"] == pytest.approx(PATIENTS_LOGREGR["log_likelihood"], rel=1e-9)
+    assert logit["aic"] == pytest.approx(ref.aic, rel=1e-9) and logit["bic"] == pytest.approx(ref.bic, rel=1e-9)
+    assert (logit["num_parameters"], logit["num_rows"], logit["iterations"], logit["status"]) == (3, 20, 5,
+                                                                                                 "converged")
+
+
+# --------------------------------------------------------------------------- finding 5: read access
+
+def test_model_grant_and_the_reader_role(db, roles):
+    """Before a grant another role sees nothing and scoring is a 42501 naming the owner and the
+    grant; only the owner grants; after model_grant to indb_ml_reader, a member of it scores,
+    explains and lists the model (model, summary and state tables together)."""
+    alice, bob, dash = roles("alice", "bob", "dash")
+    assert db.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'indb_ml_reader'").fetchone() == (False,)
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute(sql.SQL("GRANT SELECT ON houses TO {}, {}").format(sql.Identifier(bob), sql.Identifier(dash)))
+        db.execute("SET indb_ml.model_name = 'prices'")
+        db.execute("SELECT indb_ml.linregr_train_incremental('houses', 'prices_inc', 'price', 'ARRAY[1, size]')")
+        db.execute("SELECT indb_ml.model_deploy('prices')")
+    db.execute(sql.SQL("GRANT indb_ml_reader TO {}").format(sql.Identifier(dash)))
+    with as_role(db, dash):
+        assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="cannot read its tables") as err:
+            db.execute("SELECT * FROM indb_ml.predict('prices', 'houses', 'id')")
+        assert f"its owner {alice}" in err.value.diag.message_hint and "model_grant" in err.value.diag.message_hint
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            db.execute("SELECT * FROM indb_ml.model_coefficients('prices')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=f"belongs to role {alice}"):
+            db.execute("SELECT indb_ml.model_grant('prices', %s)", [dash])
+    with as_role(db, bob):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match=f"belongs to role {alice}"):
+            db.execute("SELECT indb_ml.model_grant('prices', 'indb_ml_reader')")
+    with as_role(db, alice):
+        with pytest.raises(psycopg.errors.UndefinedObject):
+            db.execute("SELECT indb_ml.model_grant('prices', 'no_such_role_x')")
+        granted = db.execute("SELECT indb_ml.model_grant('prices', 'indb_ml_reader')").fetchone()[0]
+    assert granted == ["public.prices_inc", "public.prices_inc_state", "public.prices_inc_summary"]
+    with as_role(db, dash), read_only(db):
+        assert db.execute("SELECT name FROM indb_ml.deployed_models").fetchall() == [("prices",)]
+        assert db.execute("SELECT count(*) FROM indb_ml.predict('prices', 'houses', 'id')").fetchone()[0] == len(HOUSES)
+        assert [r[0] for r in db.execute("SELECT term FROM indb_ml.deployed_coefficients")] == ["intercept", "size"]
+        db.execute("SELECT count(*) FROM prices_inc_summary, prices_inc_state")
+    with as_role(db, bob):  # not a member of indb_ml_reader: still nothing
+        assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM indb_ml.deployed_coefficients").fetchone()[0] == 0
+
+
+def test_deployed_models_lists_only_readable_tables(db, roles):
+    """Finding 5: deployed_models listed tables the reader could not read (its creator's rows
+    after a revoke, a table replaced); now only tables the caller can read."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("SELECT indb_ml.linregr_train('houses', 'h_lr', 'price', 'ARRAY[1, size]')")
+        db.execute("SELECT indb_ml.model_deploy('h_lr')")
+        assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 1
+        db.execute(sql.SQL("REVOKE SELECT ON h_lr FROM {}").format(sql.Identifier(alice)))
+        assert db.execute("SELECT count(*) FROM indb_ml.models").fetchone()[0] == 1  # her row, as its creator
+        assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM indb_ml.deployed_coefficients").fetchone()[0] == 0

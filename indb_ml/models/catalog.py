@@ -29,6 +29,7 @@ from typing import Callable
 
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
+from indb_ml.models.terms import grouping_argument, model_terms
 
 MAX_METRIC_ROWS = 200  # output rows whose scalar columns are copied into metrics
 # Output columns that are not metrics: the per-row categories of multinomial models.
@@ -83,7 +84,9 @@ def registers(algorithm: str, tables: tuple = ("_summary",)) -> Callable:
             func(sess, *args, **kwargs)
             params = {n: v for n, v in zip(names[2:], values[2:])}
             params["trainer"] = func.__name__
-            return register_model(sess, algorithm, values[0], values[1], params, tables)
+            # MADlib's order: source, output, dependent, independent (terms: indb_ml.models.terms)
+            return register_model(sess, algorithm, values[0], values[1], params, tables,
+                                  terms=(values[2], values[3], grouping_argument(params)))
 
         return wrapper
 
@@ -154,9 +157,11 @@ def check_name_owner(sess: Session, out_table: str | None) -> None:
 
 
 def register_model(sess: Session, algorithm: str, source_table: str, out_table: str, parameters: dict,
-                   tables: tuple = ("_summary",)) -> dict:
+                   tables: tuple = ("_summary",), terms: tuple = (None, None, None)) -> dict:
     """Register the model whose output table ``out_table`` was just written (a request the
     catalog's trigger carries out: it names, numbers and lists the model's tables itself).
+    ``terms``: the dependent and independent variables and the grouping columns as given, kept
+    parsed with the model (:mod:`indb_ml.models.terms`) for scoring and naming by name.
 
     Returns what the trainer returns to its caller: ``model_name``, ``version`` and ``tables``
     (name and version None for a model that is not registered: a temporary output table)."""
@@ -177,13 +182,18 @@ def register_model(sess: Session, algorithm: str, source_table: str, out_table: 
         "WHERE c.oid = pg_catalog.to_regclass($1)", [source_table], ["text"])
     metrics, num_rows = output_metrics(sess, out["q"])
     lineage = source_lineage(sess, src, num_rows)
+    dependent, independent, grouping = terms
+    found = model_terms(sess, dependent, independent, grouping, lambda: coef_width(sess, out["q"]))
     sess.execute(
         "INSERT INTO indb_ml.model_requests (action, output_oid, companion_suffixes, algorithm, parameters, "
-        "source_table, source_filter, num_rows, lineage, metrics) "
-        "VALUES ('register', $1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::jsonb)",
+        "source_table, source_filter, num_rows, lineage, metrics, dependent_varname, independent_varname, "
+        "feature_names, feature_exprs, grouping_cols) "
+        "VALUES ('register', $1, $2, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13, $14)",
         [out["oid"], list(tables), algorithm, json.dumps(_jsonable(parameters)), src["q"] if src else source_table,
-         src["def"] if src else None, num_rows, json.dumps(lineage), json.dumps(metrics)],
-        ["oid", "text[]", "text", "text", "text", "text", "int8", "text", "text"])
+         src["def"] if src else None, num_rows, json.dumps(lineage), json.dumps(metrics), found.dependent,
+         found.independent, found.names, found.exprs, found.grouping],
+        ["oid", "text[]", "text", "text", "text", "text", "int8", "text", "text", "text", "text", "text[]", "text[]",
+         "text[]"])
     row = sess.one("SELECT name AS model_name, version, output_tables AS tables FROM indb_ml.models "
                    "WHERE output_oid = $1 ORDER BY id DESC LIMIT 1", [out["oid"]], ["oid"])
     return dict(row) if row is not None else _unregistered(sess, out_table, tables)
@@ -202,6 +212,16 @@ def _unregistered(sess: Session, out_table: str, tables: tuple) -> dict:
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ORDER BY u.i",
         [[out["relname"] + suffix for suffix in ("",) + tuple(tables)], out["relnamespace"]], ["text[]", "oid"])
     return {"model_name": None, "version": None, "tables": [r["q"] for r in rows]}
+
+
+def coef_width(sess: Session, out_q: str) -> int | None:
+    """The number of coefficients in the output table's first row (coef, coef_all or coef_feature)."""
+    row = sess.one("SELECT pg_catalog.to_jsonb(t)::text AS j FROM " + out_q + " t LIMIT 1")
+    values = json.loads(row["j"]) if row is not None else {}
+    for key in ("coef", "coef_all", "coef_feature"):
+        if isinstance(values.get(key), list):
+            return len(values[key])
+    return None
 
 
 def output_metrics(sess: Session, out_q: str) -> tuple[dict, int | None]:
