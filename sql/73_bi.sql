@@ -217,7 +217,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION indb_ml.predict(text, text, text, integer) IS
-'Score every row of source (a table or view) with a model by name: version NULL is the deployed version (else the latest). The features are computed from the expressions stored with that version, in its order; id is id_column as text. linregr and elastic_net gaussian: prediction; logregr, glm binomial, elastic_net binomial: probability and prediction (probability >= 0.5, as 1 or 0); other glm families: the mean response. A row with a NULL feature, or of a group without a model, gets NULL. The model''s tables must be readable by the caller (indb_ml.model_grant).';
+'Score every row of source (a table or view) with a model by name: version NULL is the deployed version (else the latest not retired). The features are computed from the expressions stored with that version, in its order; id is id_column as text. linregr and elastic_net gaussian: prediction; logregr, glm binomial, elastic_net binomial: probability and prediction (probability >= 0.5, as 1 or 0); other glm families: the mean response. A row with a NULL feature, or of a group without a model, gets NULL. The model''s tables must be readable by the caller (indb_ml.model_grant).';
 
 CREATE FUNCTION indb_ml._coefficients_sql(model_name text, version integer, strict boolean) RETURNS text
 LANGUAGE plpython3u STABLE PARALLEL UNSAFE
@@ -238,7 +238,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION indb_ml.model_coefficients(text, integer) IS
-'One row per coefficient of a model by name (version NULL: the deployed one, else the latest): its group (jsonb), category (multinomial models), position, term name (''intercept'' for the constant 1, the column or the expression), coef, std_err, statistic (t or z), p_value, and odds_ratio = exp(coef) for logistic models. Ordinal models list their thresholds after the features; elastic net its intercept first.';
+'One row per coefficient of a model by name (version NULL: the deployed one, else the latest not retired): its group (jsonb), category (multinomial models), position, term name (''intercept'' for the constant 1, the column or the expression), coef, std_err, statistic (t or z), p_value, and odds_ratio = exp(coef) for logistic models. Ordinal models list their thresholds after the features; elastic net its intercept first.';
 
 CREATE FUNCTION indb_ml._model_coefficients(model_name text, version integer)
 RETURNS TABLE (group_key jsonb, category integer, term_index integer, term text, coef float8, std_err float8,

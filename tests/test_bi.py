@@ -152,6 +152,29 @@ def test_linregr_fit_in_a_read_only_transaction(db, roles):
                                    rtol=1e-9)
 
 
+@pytest.mark.parametrize("plan", ["aggregate", "memory"])
+def test_logregr_fit_on_both_plans_read_only(db, roles, plan):
+    """MADlib's patients example (logistic.sql_in) fitted read-only by aggregate passes (parallel
+    workers allowed) and from rows packed in memory: MADlib's numbers, statsmodels' optimum."""
+    (analyst,) = roles("analyst")
+    with as_role(db, analyst):
+        load_patients(db)
+        db.execute("SELECT set_config('indb_ml.training_plan', %s, false)", [plan])
+        db.execute("SET parallel_setup_cost = 0")
+        db.execute("SET parallel_tuple_cost = 0")
+        db.execute("SET min_parallel_table_scan_size = 0")
+        with read_only(db):
+            (row,) = fetch(db, "SELECT * FROM indb_ml.logregr_fit('patients', 'second_attack', "
+                               "'ARRAY[1, treatment, trait_anxiety]')")
+    assert (row["num_iterations"], row["status"], row["num_rows_processed"]) == (5, "converged", 20)
+    assert relative_error(row["coef"], PATIENTS_LOGREGR["coef"]) < 1e-10  # logistic.sql_in
+    assert relative_error(row["log_likelihood"], PATIENTS_LOGREGR["log_likelihood"]) < 1e-10
+    data = np.array([r for r in PATIENTS if None not in r], float)
+    ref = sm.Logit(data[:, 1], np.column_stack([np.ones(len(data)), data[:, 2], data[:, 3]])).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-8)
+    np.testing.assert_allclose(row["std_err"], ref.bse, rtol=1e-8)
+
+
 def test_training_in_a_read_only_transaction_names_the_fit(db, roles):
     """The finding: SELECT indb_ml.linregr_train(...) in a BI tool's transaction. In a read-only
     one it is refused before any work (25006) and the hint names linregr_fit."""
@@ -432,6 +455,24 @@ def test_predict_null_features_groups_without_model_and_bad_input(db, roles):
         assert db.execute("SELECT count(*) FROM houses").fetchone()[0] == len(HOUSES)
 
 
+def test_predict_features_named_as_model_columns(db, roles):
+    """Features named like the model table's columns (coef, r2) and expressions over them are the
+    source's columns: the same predictions as typed by hand."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("CREATE TABLE odd AS SELECT id AS \"Id\", price, size AS coef, tax AS r2, bedroom FROM houses")
+        db.execute("SELECT indb_ml.linregr_train('odd', 'odd_lr', 'price', 'ARRAY[1, coef, ln(r2), coef * r2 / 1e6]', "
+                   "'bedroom')")
+        got = db.execute("SELECT p.prediction, indb_ml.linregr_predict(m.coef, ARRAY[1, o.coef, ln(o.r2), "
+                         "o.coef * o.r2 / 1e6]) FROM indb_ml.predict('odd_lr', 'odd', '\"Id\"') p "
+                         "JOIN odd o ON o.\"Id\"::text = p.id JOIN odd_lr m USING (bedroom)").fetchall()
+        names = db.execute("SELECT term FROM indb_ml.model_coefficients('odd_lr') WHERE group_key = "
+                           "'{\"bedroom\": 3}'").fetchall()
+    assert len(got) == len(HOUSES) and all(a == pytest.approx(b, rel=1e-12) for a, b in got)
+    assert [n for (n,) in names] == ["intercept", "coef", "ln(r2)", "((coef * r2) / 1e6)"]
+
+
 def test_forged_feature_expressions_never_run(db, roles):
     """Security: a role files a registration request for its own table with SQL as its
     'features' and grants the model; when another role scores it, the stored text is parsed
@@ -585,3 +626,70 @@ def test_deployed_models_lists_only_readable_tables(db, roles):
         assert db.execute("SELECT count(*) FROM indb_ml.models").fetchone()[0] == 1  # her row, as its creator
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_coefficients").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("name", sorted(FIT_PAIRS))
+def test_coefficients_of_every_trainer(db, roles, name):
+    """model_coefficients of every trainer's model: the table's arrays, one row per group,
+    category and term, named from the expressions; odds ratios for logistic models only; MADlib's
+    summary numbers (metrics) typed in model_metrics."""
+    (analyst,) = roles("analyst")
+    train, _ = FIT_PAIRS[name]
+    with as_role(db, analyst):
+        load_houses(db)
+        load_patients(db)
+        db.execute("ALTER TABLE houses ADD COLUMN zone text")
+        db.execute("UPDATE houses SET zone = CASE WHEN bath > 2 THEN 'east' ELSE 'west' END")
+        db.execute("SET client_min_messages = error")
+        db.execute("SELECT " + train)
+        table = fetch(db, "SELECT * FROM t")
+        coefs = fetch(db, "SELECT * FROM indb_ml.model_coefficients('t')")
+        metrics = fetch(db, "SELECT * FROM indb_ml.model_metrics WHERE model_name = 'public.t'")
+        terms = db.execute("SELECT feature_names, grouping_cols FROM indb_ml.models WHERE name = 'public.t'").fetchone()
+    names, grouping = terms
+    assert grouping in (None, ["bedroom"], ["zone"])
+    logistic = any(k in name for k in ("logregr", "mlogregr", "multinom"))
+    for row in table:
+        key = {g: row[g] for g in grouping} if grouping else None
+        mine = [c for c in coefs if c["group_key"] == key and c["category"] == row.get("category")]
+        if "coef_feature" in row:  # ordinal: features, then thresholds
+            want, terms_want = row["coef_feature"] + row["coef_threshold"], names + ["threshold 2|3", "threshold 3|4"]
+        elif "coef_all" in row:  # elastic net: the intercept first
+            want, terms_want = [row["intercept"]] + row["coef_all"], ["intercept"] + names
+        else:
+            want, terms_want = row["coef"], names
+        if want is None or None in want:
+            continue
+        assert [c["term"] for c in mine] == terms_want, (name, key)
+        np.testing.assert_allclose([c["coef"] for c in mine], want, rtol=1e-14, err_msg=name)
+        stats = row.get("t_stats") or row.get("z_stats")
+        if stats is not None:
+            np.testing.assert_allclose([c["statistic"] for c in mine], stats, rtol=1e-14, err_msg=name)
+        if logistic:
+            np.testing.assert_allclose([c["odds_ratio"] for c in mine], np.exp(want), rtol=1e-12, err_msg=name)
+        else:
+            assert all(c["odds_ratio"] is None for c in mine), name
+    assert len(metrics) == len({str({g: r[g] for g in grouping or []}) for r in table}), name
+    for m in metrics:
+        assert m["num_rows"] is None or m["num_rows"] > 0
+        if m["log_likelihood"] is not None and m["aic"] is not None:
+            assert m["aic"] == pytest.approx(2 * m["num_parameters"] - 2 * m["log_likelihood"])
+
+
+def test_model_metrics_of_a_poisson_glm_are_statsmodels(db, roles):
+    """AIC and BIC of a GLM without a dispersion are statsmodels' (aic, bic_llf); iterations and
+    status are typed."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("SELECT indb_ml.glm('houses', 'h_pois', 'bedroom', 'ARRAY[1, size / 1000.0, bath]', "
+                   "'family=poisson, link=log', NULL, 'tolerance=1e-12')")
+        m = fetch(db, "SELECT * FROM indb_ml.model_metrics WHERE model_name = 'public.h_pois'")[0]
+    hd = np.array(HOUSES, float)
+    ref = sm.GLM(hd[:, 2], np.column_stack([np.ones(len(hd)), hd[:, 5] / 1000, hd[:, 3]]),
+                 family=sm.families.Poisson()).fit(tol=1e-12)
+    assert m["log_likelihood"] == pytest.approx(ref.llf, rel=1e-9)
+    assert m["aic"] == pytest.approx(ref.aic, rel=1e-9)
+    assert m["bic"] == pytest.approx(ref.bic_llf, rel=1e-9)
+    assert (m["num_parameters"], m["num_rows"], m["status"]) == (3, len(HOUSES), "converged")
+    assert isinstance(m["iterations"], int) and m["iterations"] > 1

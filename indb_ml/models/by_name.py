@@ -45,14 +45,15 @@ class Model:
 
 
 def resolve(sess: Session, model_name: str | None, version: int | None) -> Model:
-    """The version of ``model_name`` to use: ``version``, else the deployed one, else the latest.
+    """The version of ``model_name`` to use: ``version``, else the deployed one, else the latest
+    not retired (else the latest).
     Its table must exist (the one registered) and be readable by the caller."""
     if model_name is None or not model_name.strip():
         raise InputError("model_name must not be empty", hint="SELECT name, version FROM indb_ml.models")
     name = _model_name(sess, model_name)
     if version is None:
-        row = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 "
-                       "ORDER BY status = 'deployed' DESC, version DESC LIMIT 1", [name], ["text"])
+        row = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 ORDER BY status = 'deployed' DESC, "
+                       "status <> 'retired' DESC, version DESC LIMIT 1", [name], ["text"])
     else:
         row = sess.one("SELECT * FROM indb_ml.models WHERE name = $1 AND version = $2", [name, version],
                        ["text", "int4"])
@@ -90,58 +91,65 @@ def _not_readable(sess: Session, name: str, owner: str | None) -> InputError:
 
 # --------------------------------------------------------------------------- predict
 
-def _features_sql(sess: Session, model: Model, source) -> str:
-    """``float8[]`` SQL of the model's features over ``source`` (alias ``s``), from the stored
-    expressions parsed again, type-checked by a ``LIMIT 0`` query."""
+def _features_sql(sess: Session, model: Model, source) -> tuple[str, str]:
+    """``(x, ok)``: ``float8[]`` SQL of the model's features over ``source`` (alias ``s``), from
+    the stored expressions parsed again and type-checked by a ``LIMIT 0`` query, and the test
+    that none is NULL (per feature: cheaper than building the array twice)."""
     exprs = model.row["feature_exprs"]
     what = f"the features of model {model.name} version {model.version}"
     if exprs:
-        items = [_render(sess, sqlexpr.parse(e), what) for e in exprs]
-        types = _types(sess, source, items, what)
+        nodes = [sqlexpr.parse(e) for e in exprs]
+        types = _types(sess, source, [_render(sess, n, what) for n in nodes], what)
         bad = [(e, t.name) for e, t in zip(exprs, types) if t.typname not in NUMERIC]
         if bad:
             raise InputError(f"{what}: {bad[0][0]} has type {bad[0][1]} in {source.schema}.{source.name}; "
                              "it must be numeric", sqlstate=InputError.DATATYPE_MISMATCH)
-        return "ARRAY[" + ", ".join("(" + i + ")::pg_catalog.float8" for i in items) + "]"
+        items = [_render(sess, n, what, "s.") for n in nodes]
+        x = "ARRAY[" + ", ".join("(" + i + ")::pg_catalog.float8" for i in items) + "]"
+        return x, " AND ".join("(" + i + ") IS NOT NULL" for i in items)
     node = sqlexpr.parse(model.row["independent_varname"] or "")
     if not isinstance(node, sqlexpr.Col):
         raise InputError(f"{what} are not in the catalog", hint="train the model again to record them")
-    col = _render(sess, node, what)
-    (t,) = _types(sess, source, [col], what)
+    (t,) = _types(sess, source, [_render(sess, node, what)], what)
+    col = _render(sess, node, what, "s.")
     if t.typname == "vector":
-        return "(" + col + ")::real[]::pg_catalog.float8[]"
-    if t.typname not in NUMERIC_ARRAYS:
+        x = "(" + col + ")::real[]::pg_catalog.float8[]"
+    elif t.typname in NUMERIC_ARRAYS:
+        x = "(" + col + ")::pg_catalog.float8[]"
+    else:
         raise InputError(f"{what}: {col} has type {t.name}; it must be a numeric array",
                          sqlstate=InputError.DATATYPE_MISMATCH)
-    return "(" + col + ")::pg_catalog.float8[]"
+    return x, "pg_catalog.array_position(" + x + ", NULL) IS NULL"
 
 
-def _render(sess: Session, node, what: str) -> str:
+def _render(sess: Session, node, what: str, qualifier: str = "") -> str:
+    """A stored feature as SQL; ``qualifier`` ``"s."``: its columns are the source row's (the model
+    table, joined as ``m``, may have columns of the same names)."""
     if isinstance(node, sqlexpr.Array):
         raise InputError(f"{what}: a feature is an ARRAY", hint="train the model again to record them")
-    return sqlexpr.to_sql(node, sess.ident, sess.literal, function_schema="pg_catalog")
+    return sqlexpr.to_sql(node, lambda name: qualifier + sess.ident(name), sess.literal, function_schema="pg_catalog")
 
 
-def _score_sql(sess: Session, model: Model) -> tuple[str, bool]:
-    """SQL of the model's value for a row (``m.`` the model row, ``f.x`` the features), and
+def _score_sql(sess: Session, model: Model, x: str) -> tuple[str, bool]:
+    """SQL of the model's value for a row (``m.`` the model row, ``x`` the features), and
     whether it is a probability (the prediction is then value >= 0.5, as logregr_predict)."""
     algo = model.algorithm
     if algo in LINEAR:
-        return "indb_ml.linregr_predict(m.coef, f.x)", False
+        return "indb_ml.linregr_predict(m.coef, " + x + ")", False
     if algo in LOGISTIC:
-        return "indb_ml.logregr_predict_prob(m.coef, f.x)", True
+        return "indb_ml.logregr_predict_prob(m.coef, " + x + ")", True
     if algo == "glm":
         from indb_ml.core.params import parse_params
         from indb_ml.kernels.glm import family
         fp = parse_params(model.row["parameters"].get("family_params"), {"family": (str, None), "link": (str, None)},
                           "family_params")
         fam = family(fp["family"], fp["link"])
-        return "indb_ml.glm_predict(m.coef, f.x, " + sess.literal(fam.link) + ")", fam.name == "binomial"
+        return "indb_ml.glm_predict(m.coef, " + x + ", " + sess.literal(fam.link) + ")", fam.name == "binomial"
     if algo == "elastic_net":
         fam = sess.one("SELECT family FROM " + model.table + " LIMIT 1")
         if fam is not None and fam["family"] == "binomial":
-            return "indb_ml.elastic_net_binomial_prob(m.coef_all, m.intercept, f.x)", True
-        return "indb_ml.elastic_net_gaussian_predict(m.coef_all, m.intercept, f.x)", False
+            return "indb_ml.elastic_net_binomial_prob(m.coef_all, m.intercept, " + x + ")", True
+        return "indb_ml.elastic_net_gaussian_predict(m.coef_all, m.intercept, " + x + ")", False
     other = SCORED_BY.get(algo)
     raise InputError(f"indb_ml.predict scores one value per row; model {model.name} is {algo}",
                      hint=f"use indb_ml.{other}" if other else "multinom_predict_prob(coef, features) per category",
@@ -174,21 +182,20 @@ def predict_sql(sess: Session, model_name: str, source_table: str, id_column: st
     """The query ``indb_ml.predict`` runs: ``(id text, prediction float8, probability float8)``
     per source row. A row with a NULL feature, or of a group without a model, gets NULL."""
     model = resolve(sess, model_name, version)
-    score, is_prob = _score_sql(sess, model)
     source = resolve_source(sess, source_table, "source")
     for g in model.row["grouping_cols"] or []:
         _types(sess, source, [sess.ident(g)], f"grouping column {g} of model {model.name}")
-    x = _features_sql(sess, model, source)
+    x, ok = _features_sql(sess, model, source)
+    score, is_prob = _score_sql(sess, model, x)
     ident = _id_sql(sess, id_column)
     _types(sess, source, [ident[2:]], f"id_column {id_column!r}")
-    value = "CASE WHEN pg_catalog.array_position(f.x, NULL) IS NULL THEN " + score + " END"
-    if is_prob:
-        outputs = "(v.v >= 0.5)::integer::pg_catalog.float8, v.v"
+    value = "CASE WHEN " + ok + " THEN " + score + " END"
+    if is_prob:  # the value is used twice: computed once (OFFSET 0 keeps the subquery apart)
+        outputs, keep = "(v.v >= 0.5)::integer::pg_catalog.float8, v.v", " OFFSET 0"
     else:
-        outputs = "v.v, NULL::pg_catalog.float8"
+        outputs, keep = "v.v, NULL::pg_catalog.float8", ""
     return ("SELECT (" + ident + ")::text, " + outputs + " FROM " + source.sql(sess) + " s"
-            + _group_join(sess, model) + " CROSS JOIN LATERAL (SELECT " + x + " AS x) f"
-            + " CROSS JOIN LATERAL (SELECT " + value + " AS v) v")
+            + _group_join(sess, model) + " CROSS JOIN LATERAL (SELECT " + value + " AS v" + keep + ") v")
 
 
 # --------------------------------------------------------------------------- coefficients

@@ -8,7 +8,7 @@ trainer's own code (same checks, same plans, same numbers) with its writes captu
 per group (and category), with the group as ``group_key`` jsonb, and no table, summary or
 catalog row is made. The whole fit runs in a read-only subtransaction that is always rolled
 back (:meth:`Session.read_only_attempt`), so a write on any path would be an error, not a
-leftover; it works in ``SET TRANSACTION READ ONLY`` and on a hot standby, and in
+leftover; it works in ``SET TRANSACTION READ ONLY``, and in
 ``CREATE TABLE ... AS SELECT * FROM indb_ml.linregr_fit(...)``.
 """
 
