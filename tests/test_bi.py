@@ -585,6 +585,7 @@ def test_model_grant_and_the_reader_role(db, roles):
         db.execute("SET indb_ml.model_name = 'prices'")
         db.execute("SELECT indb_ml.linregr_train_incremental('houses', 'prices_inc', 'price', 'ARRAY[1, size]')")
         db.execute("SELECT indb_ml.model_deploy('prices')")
+        db.execute("CREATE TABLE private_houses AS SELECT * FROM houses")
     db.execute(sql.SQL("GRANT indb_ml_reader TO {}").format(sql.Identifier(dash)))
     with as_role(db, dash):
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
@@ -608,6 +609,8 @@ def test_model_grant_and_the_reader_role(db, roles):
         assert db.execute("SELECT count(*) FROM indb_ml.predict('prices', 'houses', 'id')").fetchone()[0] == len(HOUSES)
         assert [r[0] for r in db.execute("SELECT term FROM indb_ml.deployed_coefficients")] == ["intercept", "size"]
         db.execute("SELECT count(*) FROM prices_inc_summary, prices_inc_state")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="private_houses"):  # the data: not granted
+            db.execute("SELECT * FROM indb_ml.predict('prices', 'private_houses', 'id')")
     with as_role(db, bob):  # not a member of indb_ml_reader: still nothing
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_coefficients").fetchone()[0] == 0

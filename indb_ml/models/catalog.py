@@ -46,6 +46,12 @@ SELECT indb_ml.model_deploy(model_name, version);   -- version NULL: the latest
 SELECT indb_ml.model_rollback(model_name);    -- deploy the previous version
 SELECT * FROM indb_ml.model_refresh(model_name);    -- models of linregr_train_incremental
 SELECT * FROM indb_ml.model_owner(model_name);      -- the role that owns a model name
+SELECT * FROM indb_ml.predict(model_name, source, id_column [, version]);  -- score by name
+SELECT * FROM indb_ml.model_coefficients(model_name [, version]);          -- one row per term
+SELECT * FROM indb_ml.model_metrics;          -- r2, log-likelihood, AIC, BIC per model and group
+SELECT indb_ml.model_grant(model_name, role); -- let a role (indb_ml_reader) read a model
+SELECT * FROM indb_ml.linregr_fit(source, dependent, independent);  -- fit without writing
+                                              -- (every trainer has a _fit twin)
 
 A role sees the models whose output table it can read. A model name belongs to the role
 that registered it first: only that role and its members add versions to it, deploy,
