@@ -4914,7 +4914,7 @@ COMMENT ON COLUMN indb_ml.models.lineage IS 'Source relation kind, its partition
 COMMENT ON COLUMN indb_ml.models.output_oid IS 'OID of the output table at training: a table dropped and recreated under the same name is not this version''s.';
 COMMENT ON COLUMN indb_ml.models.created_by IS 'The role that registered this version, by name (a dropped role''s name stays).';
 COMMENT ON COLUMN indb_ml.models.feature_names IS 'The name of each coefficient, in order: ''intercept'' for the constant 1, a column''s name, or the expression (x[1], x[2], ... for an array column).';
-COMMENT ON COLUMN indb_ml.models.feature_exprs IS 'The expression of each feature as the trainer computed it (parsed from independent_varname), for indb_ml.predict: read again by indb_ml''s expression parser whenever used, never run as stored.';
+COMMENT ON COLUMN indb_ml.models.feature_exprs IS 'The expression of each feature as the trainer computed it (parsed from independent_varname; NULL for an array column, used whole), for indb_ml.predict: read again by indb_ml''s expression parser whenever used, never run as stored.';
 COMMENT ON COLUMN indb_ml.models.grouping_cols IS 'The grouping columns: one model per group (NULL without grouping).';
 
 -- The owner of a model name: the creator of its lowest version whose role still exists, so a

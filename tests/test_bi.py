@@ -473,6 +473,24 @@ def test_predict_features_named_as_model_columns(db, roles):
     assert [n for (n,) in names] == ["intercept", "coef", "ln(r2)", "((coef * r2) / 1e6)"]
 
 
+def test_predict_an_array_column_model(db, roles):
+    """A model of a float8[] column scores the column whole (its length checked by the C
+    function), its coefficients named x[1], x[2], ..."""
+    (alice,) = roles("alice")
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("CREATE TABLE arr AS SELECT id, price, bedroom, ARRAY[1, tax, size]::float8[] AS x FROM houses")
+        db.execute("SELECT indb_ml.linregr_train('arr', 'arr_lr', 'price', 'x', 'bedroom')")
+        got = db.execute("SELECT p.prediction, indb_ml.linregr_predict(m.coef, a.x) FROM indb_ml.predict('arr_lr', "
+                         "'arr', 'id') p JOIN arr a ON a.id::text = p.id JOIN arr_lr m USING (bedroom)").fetchall()
+        terms = db.execute("SELECT feature_names, feature_exprs FROM indb_ml.models").fetchone()
+        db.execute("UPDATE arr SET x = x || 1::float8 WHERE id = 1")
+        with pytest.raises(psycopg.errors.Error, match="3 coefficients but 4 features"):
+            db.execute("SELECT * FROM indb_ml.predict('arr_lr', 'arr', 'id')")
+    assert len(got) == len(HOUSES) and all(a == pytest.approx(b, rel=1e-12) for a, b in got)
+    assert terms == (["x[1]", "x[2]", "x[3]"], None)
+
+
 def test_forged_feature_expressions_never_run(db, roles):
     """Security: a role files a registration request for its own table with SQL as its
     'features' and grants the model; when another role scores it, the stored text is parsed

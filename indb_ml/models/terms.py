@@ -33,7 +33,7 @@ class Terms:
     dependent: str | None
     independent: str | None
     names: list | None  # one per coefficient; None when not known (an array column of unknown width)
-    exprs: list | None  # the SQL of each feature, as data (parse again before use)
+    exprs: list | None  # the SQL of each feature, as data (parse again before use); None: an array column
     grouping: list | None
 
 
@@ -50,12 +50,11 @@ def model_terms(sess, dependent: str | None, independent: str | None, grouping: 
     if isinstance(node, sqlexpr.Array):
         exprs = [render(sess, item) for item in node.items]
         names = [label(item, expr) for item, expr in zip(node.items, exprs)]
-    elif node is not None and width is not None:
+    elif node is not None and width is not None:  # an array column: scored whole (its length checked)
         k = width()
         if k:
             whole = render(sess, node)
-            exprs = [whole + "[" + str(i) + "]" for i in range(1, k + 1)]
-            names = list(exprs)
+            names = [whole + "[" + str(i) + "]" for i in range(1, k + 1)]
     return Terms(dependent, independent, names, exprs, groups)
 
 
