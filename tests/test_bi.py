@@ -632,6 +632,19 @@ def test_model_grant_and_the_reader_role(db, roles):
     with as_role(db, bob):  # not a member of indb_ml_reader: still nothing
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_models").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM indb_ml.deployed_coefficients").fetchone()[0] == 0
+    db.execute(sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(db.info.dbname),
+                                                                    sql.Identifier(alice)))
+    notices = []
+    db.add_notice_handler(lambda d: notices.append(d.message_primary))
+    with as_role(db, alice):  # PUBLIC; and a schema the grantee cannot use is named in a warning
+        assert len(db.execute("SELECT indb_ml.model_grant('prices', 'PUBLIC')").fetchone()[0]) == 3
+        db.execute("CREATE SCHEMA alices")
+        db.execute("SELECT indb_ml.linregr_train('houses', 'alices.lr', 'price', 'ARRAY[1, size]')")
+        db.execute("SELECT indb_ml.model_grant('alices.lr', 'indb_ml_reader')")
+    assert any("cannot use schema alices" in n for n in notices), notices
+    with as_role(db, bob):
+        assert db.execute("SELECT name FROM indb_ml.deployed_models").fetchall() == [("prices",)]
+    db.execute("DROP SCHEMA alices CASCADE")
 
 
 def test_deployed_models_lists_only_readable_tables(db, roles):
