@@ -191,6 +191,25 @@ def test_training_in_a_read_only_transaction_names_the_fit(db, roles):
             assert f"indb_ml.{fit}(" in err.value.diag.message_hint
 
 
+def test_fits_refuse_what_would_write(db, roles):
+    """The options that write (igd's temporary tables, elastic net's validation table) are refused
+    up front with the way out; nothing is left behind either way."""
+    (analyst,) = roles("analyst")
+    with as_role(db, analyst):
+        load_houses(db)
+        before = tables(db)
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="igd") as err:
+            db.execute("SELECT * FROM indb_ml.logregr_fit('houses', 'price > 250000', 'ARRAY[1, size]', NULL, 20, "
+                       "'igd')")
+        assert "irls" in err.value.diag.message_hint
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="validation_result"):
+            db.execute("SELECT * FROM indb_ml.elastic_net_fit('houses', 'price', 'ARRAY[tax, size]', 'gaussian', "
+                       "0.5, 0.1, optimizer_params => 'n_folds=3, validation_result=cv_out')")
+        with pytest.raises(psycopg.errors.UndefinedColumn):  # the trainer's own checks, as they are
+            db.execute("SELECT * FROM indb_ml.linregr_fit('houses', 'price', 'ARRAY[1, no_such]')")
+        assert tables(db) == before
+
+
 def test_trainers_return_their_catalog_row(db, roles):
     """SELECT indb_ml.linregr_train(...) shows what was made (a row, where MADlib returns void:
     a SELECT of either works the same), and the row is the catalog's."""
