@@ -18,7 +18,7 @@ CITUS_VENDOR    ?= $(CURDIR)/../shared/vendor
 CITUS_BUILD_DIR ?= /tmp/indb_ml-citus
 
 .PHONY: setup setup-apt setup-pgvector setup-c setup-server-python install-extension venv \
-        demo test lint build-sql check-sql bench clean
+        demo test lint build-sql check-sql bench clean docs
 
 ## make setup: everything the demo and the tests need; safe to run again.
 setup: setup-apt setup-pgvector setup-c setup-citus setup-server-python install-extension venv
@@ -106,7 +106,7 @@ install-extension: check-sql
 venv: $(VENV)/.installed
 $(VENV)/.installed: setup.py
 	@[ -x $(VENV)/bin/python ] || $(SERVER_PY) -m venv $(VENV)
-	@$(VENV)/bin/pip install -q -e '.[client,test]'
+	@$(VENV)/bin/pip install -q -e '.[client,test,docs]'
 	@touch $@
 
 demo: setup
@@ -118,6 +118,14 @@ test: setup
 
 lint: venv
 	$(VENV)/bin/ruff check indb_ml tests bench
+
+## make docs: the documentation site (docs/, MkDocs + Material) into site/, warnings as errors.
+## The reference pages' signatures come from the installed catalog: indb_ml/docs_gen.py starts a
+## temporary embedded server, reads pg_proc into build/docs/catalog.json and fails when a function
+## of schema indb_ml is on no page; mkdocs then inserts them (the same file is its hook).
+docs: setup
+	$(VENV)/bin/python -m indb_ml.docs_gen --out build/docs/catalog.json
+	NO_MKDOCS_2_WARNING=1 INDB_ML_DOCS_CATALOG=build/docs/catalog.json $(VENV)/bin/mkdocs build --strict --site-dir site
 
 ## migrations/indb_ml--X.Y.Z.sql is generated from sql/*.sql; commit both.
 build-sql:
@@ -131,5 +139,5 @@ bench: setup
 	$(VENV)/bin/python bench/run_linregr.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info
 	$(MAKE) -s -C src clean PG_CONFIG=$(PG_CONFIG)

@@ -32,6 +32,8 @@ setup(
             "ruff>=0.17,<0.18",
             "hypothesis>=6.100,<7",
         ],
+        # make docs: the documentation site (pinned: the build runs with warnings as errors).
+        "docs": ["mkdocs==1.6.1", "mkdocs-material==9.8.2"],
     },
     entry_points={"console_scripts": ["indb-ml=indb_ml.cli.main:main"]},
 )

@@ -211,15 +211,28 @@ def render_labels(fn: dict) -> str:
     return " · ".join(labels)
 
 
+def _is_usage(fn: dict) -> bool:
+    """MADlib's help overloads: name() and name(message text), returning the usage text."""
+    return fn["result"] == "text" and fn["kind"] == "f" and fn["identity"] in ("", "message text")
+
+
 def render_function(name: str, catalog: dict) -> str:
     overloads = [f for f in catalog["functions"] if f["name"] == name]
     if not overloads:
         raise DocsError(f"'<!-- catalog: {name} -->': no function {SCHEMA}.{name} in the catalog")
+    usage = [f for f in overloads if _is_usage(f)] if len(overloads) > 1 else []
     out = []
     for fn in overloads:
+        if fn in usage:
+            continue
         comment = (fn["comment"] or "").strip()
         out.append(f"```sql\n{render_signature(fn)}\n```\n")
         out.append(f"<small>**{render_labels(fn)}**</small>" + (f"<br>\n{_escape(comment)}" if comment else ""))
+        out.append("")
+    if usage:
+        calls = ", ".join(f"`{SCHEMA}.{fn['name']}({fn['arguments']})`" for fn in usage)
+        labels = sorted({render_labels(fn) for fn in usage})
+        out.append(f"<small>Usage: {calls} return the usage text (**{'; '.join(labels)}**).</small>")
         out.append("")
     return "\n".join(out)
 
