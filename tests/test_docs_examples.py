@@ -514,6 +514,19 @@ def test_every_function_is_on_a_page(postgresql):
     assert not problems, "\n".join(problems)
 
 
+def test_every_function_has_a_worked_example(postgresql):
+    """Each user-facing function is called by some example that runs (a call of any overload,
+    or a name passed as a string, as cross_validation_general takes them)."""
+    from indb_ml.docs_gen import read_catalog
+
+    names = {f["name"] for f in read_catalog(postgresql)["functions"]}
+    code = "\n".join(b.code for p in sorted(DOCS.rglob("*.md")) for b in parse_page(p.read_text(encoding="utf-8")))
+    called = {n for n in names
+              if re.search(rf"(?<![\w.])(indb_ml\.)?{re.escape(n)}\s*\(", code)
+              or re.search(rf"'(indb_ml\.)?{re.escape(n)}'", code)}
+    assert not names - called, f"functions without a worked example in docs/: {sorted(names - called)}"
+
+
 # -- writing the outputs into a page -------------------------------------------------------------
 
 
