@@ -124,7 +124,7 @@ COMMENT ON FUNCTION indb_ml.float8_array_from_bytes(bytea) IS
 -- act on signals already sent to this backend).
 CREATE FUNCTION indb_ml._check_interrupts() RETURNS void
 AS 'MODULE_PATHNAME', 'indb_ml_check_interrupts'
-LANGUAGE C VOLATILE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;  -- writes nothing; STABLE still runs at every call
 COMMENT ON FUNCTION indb_ml._check_interrupts() IS
 'Internal: CHECK_FOR_INTERRUPTS() (C): a pending cancel or statement_timeout raises SQLSTATE 57014 here, a pg_terminate_backend ends the backend; called by the Python drivers inside their loops.';
 
