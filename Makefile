@@ -109,6 +109,39 @@ $(VENV)/.installed: setup.py
 	@$(VENV)/bin/pip install -q -e '.[client,test,docs]'
 	@touch $@
 
+## Apache Superset for tests/test_superset.py (BI tools): its own virtualenv, outside the
+## repository so that clones share it, and Debian's headless Chromium with its driver for
+## selenium. A no-op when the stamp lists the same pins. apache-superset 6.1.0 does not declare
+## rich and cachetools (it imports both) and breaks with flask-caching 2.4+ (the metastore cache's
+## ignore_delete_many_errors); the other versions are what pip resolves for it.
+SUPERSET_VERSION ?= 6.1.0
+SUPERSET_VENV    ?= /opt/indb_ml-superset-$(SUPERSET_VERSION)
+SUPERSET_PINS    := apache-superset==$(SUPERSET_VERSION) psycopg2-binary==2.9.13 selenium==4.51.0 \
+                    flask-caching==2.3.1 rich==15.0.0 cachetools==8.0.2
+.PHONY: setup-superset
+setup-superset:
+	@missing=""; for p in chromium chromium-driver; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@stamp="$(SUPERSET_VENV)/.indb_ml-pins"; \
+	if [ -x "$(SUPERSET_VENV)/bin/superset" ] && [ "$$(cat "$$stamp" 2>/dev/null)" = "$(SUPERSET_PINS)" ]; then exit 0; fi; \
+	echo "installing Apache Superset $(SUPERSET_VERSION) into $(SUPERSET_VENV) (a few minutes; log $(SUPERSET_VENV).log)"; \
+	$(SUDO) rm -rf "$(SUPERSET_VENV)"; \
+	$(SUDO) $(SERVER_PY) -m venv "$(SUPERSET_VENV)"; \
+	if ! $(SUDO) "$(SUPERSET_VENV)/bin/pip" install --root-user-action=ignore $(SUPERSET_PINS) 2>&1 \
+	     | $(SUDO) tee "$(SUPERSET_VENV).log" >/dev/null; then \
+	  grep -v 'is ignored' "$(SUPERSET_VENV).log" | tail -20 >&2; echo "pip install failed: $(SUPERSET_VENV).log" >&2; exit 1; fi; \
+	$(SUDO) "$(SUPERSET_VENV)/bin/pip" check; \
+	home="$$(mktemp -d)"; trap 'rm -rf "$$home"' EXIT; \
+	if ! $(SUDO) env SUPERSET_HOME="$$home" SUPERSET_SECRET_KEY=setup-check "$(SUPERSET_VENV)/bin/python" -c \
+	     "from superset.app import create_app; create_app().app_context().push(); \
+	      import superset.db_engine_specs.postgres, superset.db_engine_specs.aws_iam, superset.cli.test_db, psycopg2, selenium" \
+	     2>&1 | $(SUDO) tee -a "$(SUPERSET_VENV).log" >/dev/null; then \
+	  tail -20 "$(SUPERSET_VENV).log" >&2; echo "Superset does not start its app: $(SUPERSET_VENV).log" >&2; exit 1; fi; \
+	echo "$(SUPERSET_PINS)" | $(SUDO) tee "$$stamp" >/dev/null; \
+	echo "Apache Superset $(SUPERSET_VERSION) installed in $(SUPERSET_VENV)"
+
 demo: setup
 	$(VENV)/bin/indb-ml demo
 
