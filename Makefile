@@ -119,7 +119,7 @@ SUPERSET_VENV    ?= /opt/indb_ml-superset-$(SUPERSET_VERSION)
 SUPERSET_PINS    := apache-superset==$(SUPERSET_VERSION) psycopg2-binary==2.9.13 selenium==4.51.0 \
                     flask-caching==2.3.1 rich==15.0.0 cachetools==8.0.2
 .PHONY: setup-superset
-setup-superset:
+setup-superset: setup-apt
 	@missing=""; for p in chromium chromium-driver; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
