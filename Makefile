@@ -113,11 +113,12 @@ $(VENV)/.installed: setup.py
 ## repository so that clones share it, and Debian's headless Chromium with its driver for
 ## selenium. A no-op when the stamp lists the same pins. apache-superset 6.1.0 does not declare
 ## rich and cachetools (it imports both) and breaks with flask-caching 2.4+ (the metastore cache's
-## ignore_delete_many_errors); the other versions are what pip resolves for it.
+## ignore_delete_many_errors); sqlglot, which re-renders every SQL Lab query, is the test's
+## (it turns "FROM indb_ml.predict(...)" into BigQuery ML's PREDICT); the rest pip resolved.
 SUPERSET_VERSION ?= 6.1.0
 SUPERSET_VENV    ?= /opt/indb_ml-superset-$(SUPERSET_VERSION)
 SUPERSET_PINS    := apache-superset==$(SUPERSET_VERSION) psycopg2-binary==2.9.13 selenium==4.51.0 \
-                    flask-caching==2.3.1 rich==15.0.0 cachetools==8.0.2
+                    flask-caching==2.3.1 rich==15.0.0 cachetools==8.0.2 sqlglot==28.10.1
 .PHONY: setup-superset
 setup-superset: setup-apt
 	@missing=""; for p in chromium chromium-driver; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
