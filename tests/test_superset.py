@@ -286,7 +286,7 @@ def test_coefficient_chart(superset, coefficient_chart):
 
 # --------------------------------------------------------------------------- training from SQL Lab
 
-def test_training_from_sql_lab_is_not_silently_lost(superset, warehouse, reader_db, analyst_db):
+def test_training_from_sql_lab(superset, warehouse, reader_db, analyst_db):
     """The finding: ``SELECT indb_ml.linregr_train(...)`` in SQL Lab shows its result row, and
     Superset rolls the transaction back (it commits only what it parses as DML or DDL), so the
     model is lost. What happens now, on each kind of connection:
