@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -114,13 +115,21 @@ class Superset:
     def screenshots(self, shots: list[dict], timeout: float = 300) -> list[dict]:
         """Log in with headless Chromium and save each page as a PNG (tests/superset_browser.py)."""
         job = {"base": self.base, "username": ADMIN, "password": self.password, "shots": shots}
-        proc = subprocess.run(
-            [str(SUPERSET_VENV / "bin" / "python"), str(BROWSER_SCRIPT)],
-            input=json.dumps(job), capture_output=True, text=True, timeout=timeout, env=_clean_env(self.home),
+        # Its own process group: on a timeout chromedriver and Chromium go with it.
+        proc = subprocess.Popen(
+            [str(SUPERSET_VENV / "bin" / "python"), str(BROWSER_SCRIPT)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_clean_env(self.home),
+            start_new_session=True,
         )
+        try:
+            out, err = proc.communicate(json.dumps(job), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise AssertionError(f"the browser did not finish in {timeout} s") from None
         if proc.returncode != 0:
-            raise AssertionError(f"the browser failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-        return json.loads(proc.stdout)
+            raise AssertionError(f"the browser failed ({proc.returncode}):\n{err[-4000:]}")
+        return json.loads(out)
 
 
 def _clean_env(home: Path) -> dict:
