@@ -31,6 +31,7 @@ import scipy.linalg
 
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
+from indb_ml.kernels import interrupts
 from indb_ml.matrix import storage, writer
 from indb_ml.matrix.args import parse_args, suffixed
 from indb_ml.matrix.reduce import as_dense
@@ -63,6 +64,7 @@ def lu_full_pivot(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     m, n = u.shape
     rows, cols, low = np.arange(m), np.arange(n), np.eye(m)
     for k in range(min(m, n)):
+        interrupts.check()
         corner = np.abs(u[k:, k:])
         j, i = divmod(int(np.argmax(corner.T)), m - k)  # column-major scan, as Eigen's maxCoeff
         if corner[i, j] == 0:

@@ -337,6 +337,7 @@ def _read_tiles(sess, rel, cols, args, arg_name) -> np.ndarray:
     check_size(sess, int(row_off[-1]), int(col_off[-1]), where)
     out = np.zeros((int(row_off[-1]), int(col_off[-1])))
     for r in rows:
+        sess.check_interrupts()
         i, j = r["row_block"], r["col_block"]
         if (r["nrows"], r["ncols"]) != (heights[i], widths[j]):
             raise InputError(f"{where}: tile ({i}, {j}) is {r['nrows']} x {r['ncols']}, "

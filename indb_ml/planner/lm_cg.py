@@ -93,6 +93,7 @@ def lm_cg(sess, source_table, out_table, dependent_varname, independent_varname,
     target = tolerance**2 * norm_r2
     iterations = 0
     while iterations < max_iter and norm_r2 > target:
+        sess.check_interrupts()
         q = value("t(X) %*% X %*% p + lambda * p", p=p, **{"lambda": lambda_value})
         denominator = float(np.sum(p * q))
         if denominator <= 0:  # XᵀX + λI is singular along p: the solution is not unique
