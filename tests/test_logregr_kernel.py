@@ -59,12 +59,16 @@ def test_hessian_reuse_agrees_with_full_passes(n, k, seed, tolerance):
 
 
 def test_reuse_saves_the_last_passes():
-    # 200k x 11 to 1e-8: the pass at the last iterate needs no Hessian, the statistics no pass
+    # 200k x 11 to 1e-8: the last iterate's sums are the expansion, the statistics take no pass
     x, y = data(200_000, 11, 2)
     _, every = run(x, y, 1e-8, reach=False)
     _, taken = run(x, y, 1e-8, reach=True)
-    assert len(taken) == len(every) - 1
-    assert taken[-1] == "gradient" and taken.count("gradient") == 1
+    assert len(taken) == len(every) - 2 and set(taken) == {"full"}
+    # 1M x 11, another draw: the last step moved more, so a gradient-only pass and the statistics' own
+    x, y = data(1_000_000, 11, 2)
+    _, every = run(x, y, 1e-8, reach=False)
+    _, taken = run(x, y, 1e-8, reach=True)
+    assert taken[-2:] == ["gradient", "full"] and taken.count("gradient") == 1 and len(taken) == len(every)
 
 
 def test_no_reuse_far_from_the_optimum():

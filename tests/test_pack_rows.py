@@ -19,7 +19,9 @@ from tests.helpers import load_table
 def _pack(conn, table: str, cols: list[str], where: str = "") -> tuple[np.ndarray, int]:
     query = sql.SQL("SELECT indb_ml._pack_rows({}) FROM {}" + where).format(
         sql.SQL(", ").join(sql.SQL("{}::float8").format(sql.Identifier(c)) for c in cols), sql.Identifier(table))
-    return cstate.packed_rows(conn.execute(query).fetchone()[0])
+    rows, skipped, finite = cstate.packed_rows(conn.execute(query).fetchone()[0])
+    assert finite == bool(np.isfinite(rows).all())
+    return rows, skipped
 
 
 @pytest.mark.parametrize("width", [1, 2, 11, 99])
@@ -56,9 +58,10 @@ def test_grouped_chunks_equal_numpy(postgresql):
     got = postgresql.execute("SELECT g, indb_ml._pack_rows(x0, x1, x2) FROM pk_g GROUP BY g").fetchall()
     assert sorted(k for k, _ in got) == list(range(7))
     for k, raw in got:
-        rows, skipped = cstate.packed_rows(raw)
-        assert skipped == 0
+        rows, skipped, finite = cstate.packed_rows(raw)
+        assert skipped == 0 and finite
         np.testing.assert_array_equal(rows, x[g == k])
+        assert bytes(raw[cstate.HEADER.size + cstate.PACK_PAD:]) == x[g == k].T.tobytes()  # by column, after a pad
 
 
 @pytest.mark.parametrize("call, state, words", [
@@ -115,9 +118,11 @@ def test_random_widths_and_null_patterns(postgresql, alive):
         cols = ", ".join(f"c{j}" for j in range(width))
         query = (f"SELECT indb_ml._pack_rows({cols}) FROM (VALUES {values}) v({cols})" if n else
                  "SELECT NULL::bytea")
-        rows, skipped = cstate.packed_rows(postgresql.execute(query).fetchone()[0])
+        rows, skipped, finite = cstate.packed_rows(postgresql.execute(query).fetchone()[0])
         keep = ~nulls.any(axis=1)
         assert skipped == (int((~keep).sum()) if n else 0), case
+        # the flag says whether a packed row (not a skipped one) holds NaN or +-Infinity
+        assert finite == bool(np.isfinite(data[keep]).all()), case
         if keep.any():
             np.testing.assert_array_equal(rows, data[keep], err_msg=str(case))
         else:
@@ -132,7 +137,7 @@ def test_budget_counts_the_buffer_and_its_copy(postgresql, alive):
     fits = (1 << 20) // 2 // 16  # 2 columns of 8 bytes in half of 1 MB: 32768 rows
     raw = postgresql.execute("SELECT indb_ml._pack_rows(i::float8, -i::float8) FROM generate_series(1, %s) i",
                              [fits]).fetchone()[0]
-    rows, skipped = cstate.packed_rows(raw)
+    rows, skipped, _ = cstate.packed_rows(raw)
     assert rows.shape == (fits, 2) and skipped == 0 and rows[-1, 1] == -fits
     with pytest.raises(Exception) as err:
         postgresql.execute("SELECT indb_ml._pack_rows(i::float8, -i::float8) FROM generate_series(1, %s) i",
@@ -148,3 +153,17 @@ def test_not_a_window_aggregate(postgresql, alive):
     assert "window" in str(err.value)
     postgresql.rollback()
     alive()
+
+
+def test_packed_values_are_used_in_place_by_the_server(postgresql):
+    """In PL/Python the value arrives as a bytes object; the pad puts the values on an 8-byte
+    boundary there, so decoding copies nothing (each chunk would otherwise be copied)."""
+    postgresql.execute("""DO $$
+import numpy as np
+from indb_ml.kernels.cstate import packed_rows
+raw = plpy.execute("SELECT indb_ml._pack_rows(i::float8, -i::float8) AS d FROM generate_series(1, 1000) i")[0]["d"]
+rows, skipped, finite = packed_rows(raw)
+assert isinstance(raw, bytes) and rows.flags.aligned and not rows.flags.owndata and rows.base is not None
+assert np.shares_memory(rows, np.frombuffer(raw, dtype=np.uint8))
+assert rows[999, 1] == -1000 and skipped == 0 and finite
+$$ LANGUAGE plpython3u""")

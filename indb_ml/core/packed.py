@@ -161,11 +161,11 @@ def packed_groups(sess: Session, source, features, check_y: Callable[[np.ndarray
     blocks: dict = {}
     skipped: dict = {}
     width, total, cap = None, 0, limit_bytes(sess)
-    for gkey, n_skipped, block in packing.scan_blocks(sess, source, features):
+    for gkey, n_skipped, block in packing.scan_blocks(sess, source, features, finite=True):
         skipped[gkey] = skipped.get(gkey, 0) + n_skipped
         if block.size == 0:
             continue
-        width = check_block(block, width)
+        width = check_block(block, width, finite_checked=True)
         problem = check_y(block[:, 0])
         if problem:
             raise InputError(f"{what}: {problem}", hint="check dependent_varname and the family",

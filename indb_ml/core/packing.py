@@ -39,8 +39,12 @@ def dimension_error(detail: str = "") -> InputError:
     )
 
 
-def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[str | None, int, np.ndarray]]:
-    """Yield ``(group key json, rows skipped, block)`` with block = m x (1+k) float64 rows."""
+def scan_blocks(sess: Session, source: Relation, f: Features,
+                finite: bool = False) -> Iterator[tuple[str | None, int, np.ndarray]]:
+    """Yield ``(group key json, rows skipped, block)`` with block = m x (1+k) float64 rows
+    (Fortran-ordered when packed from the columns). ``finite``: a block with NaN or
+    Infinity is an error (:func:`nonfinite_error`); ``_pack_rows`` says whether it saw one,
+    so packed blocks are not scanned again."""
     if _has_ctid(sess, source):
         query, params, types = _ctid_scan(sess, source, f)
     else:
@@ -48,10 +52,22 @@ def scan_blocks(sess: Session, source: Relation, f: Features) -> Iterator[tuple[
     decode = packed_rows if _by_column(f) else _decode
     try:
         for row in sess.cursor(query, params, types):
-            block, dropped = decode(row["data"])
+            block, dropped, clean = decode(row["data"])
+            if finite and not (clean or np.isfinite(block).all()):
+                raise nonfinite_error(block)
             yield row["gkey"], int(row["skipped"]) + dropped, block
     except sess.spi_error as exc:
         raise _scan_error(exc) from None
+
+
+def nonfinite_error(block: np.ndarray) -> InputError:
+    """The error for a block of rows with NaN or Infinity in them."""
+    bad = int((~np.isfinite(block)).any(axis=1).sum())
+    return InputError(
+        f"{bad} row(s) contain NaN or Infinity in the dependent or an independent variable",
+        hint="exclude them, e.g. with a view: WHERE y <> 'NaN' AND abs(x) <> 'Infinity'",
+        sqlstate="22P02",
+    )
 
 
 def _by_column(f: Features) -> bool:
@@ -147,15 +163,16 @@ def _scan_error(exc) -> InputError:
     return InputError("scanning the source failed: " + text, sqlstate=getattr(exc, "sqlstate", None) or "XX000")
 
 
-def _decode(data: bytes | None) -> tuple[np.ndarray, int]:
-    """The block of complete rows, and how many rows had a NULL and were dropped."""
+def _decode(data: bytes | None) -> tuple[np.ndarray, int, bool]:
+    """The block of complete rows, how many rows had a NULL and were dropped, and False
+    (whether the values are finite is not known)."""
     if data is None:
-        return np.empty((0, 0)), 0
+        return np.empty((0, 0)), 0, True
     block, present = float8_array_with_nulls(data)
     if block.ndim == 1:
         block = block.reshape(1, -1)
         present = None if present is None else present.reshape(1, -1)
     if present is None:
-        return block, 0
+        return block, 0, False
     complete = present.all(axis=1)
-    return block[complete], int(block.shape[0] - complete.sum())
+    return block[complete], int(block.shape[0] - complete.sum()), False

@@ -65,26 +65,38 @@ def parse_state(raw: bytes | memoryview | None, kind: int) -> CState | None:
     return CState(kind, width, param, n, skipped, np.frombuffer(raw, dtype=np.float64, offset=HEADER.size))
 
 
-def packed_rows(raw: bytes | memoryview | None) -> tuple[np.ndarray, int]:
-    """The rows of an ``indb_ml._pack_rows`` result as an n x width array, and the number of
-    rows skipped for a NULL (``(0 x 0, 0)`` for SQL NULL: the chunk had no rows).
+# Bytes between the header and the values of a _pack_rows result: a Python bytes object's payload
+# starts 32 bytes into it, so after the 36-byte header and this pad the values are 8-byte aligned
+# and used in place (src/pack.c).
+PACK_PAD = 4
 
-    >>> raw = struct.pack("<IHHiiiqq", MAGIC, VERSION, PACKED_ROWS, 2, 0, 0, 1, 3) + struct.pack("<2d", 1.5, 2.0)
-    >>> rows, skipped = packed_rows(raw)
-    >>> rows.tolist(), skipped
-    ([[1.5, 2.0]], 3)
+
+def packed_rows(raw: bytes | memoryview | None) -> tuple[np.ndarray, int, bool]:
+    """The rows of an ``indb_ml._pack_rows`` result as an n x width array, the number of rows
+    skipped for a NULL, and whether every value is finite (``(0 x 0, 0, True)`` for SQL NULL:
+    the chunk had no rows). The values are stored column by column, so the array is a
+    Fortran-ordered view: ``rows[:, j]`` and ``rows[:, 1:].T`` are contiguous, no copy.
+
+    >>> raw = struct.pack("<IHHiiiqq4x4d", MAGIC, VERSION, PACKED_ROWS, 2, 0, 0, 2, 3, 1, 2, 3, 4)
+    >>> rows, skipped, finite = packed_rows(raw)
+    >>> rows.tolist(), skipped, finite, rows[:, 1:].T.flags.c_contiguous
+    ([[1.0, 3.0], [2.0, 4.0]], 3, True, True)
     """
     if raw is None:
-        return np.empty((0, 0)), 0
+        return np.empty((0, 0)), 0, True
     raw = bytes(raw)
     if len(raw) < HEADER.size:
         raise ValueError("invalid packed rows: too short")
-    magic, version, kind, width, _param, reserved, n, skipped = HEADER.unpack_from(raw, 0)
-    if magic != MAGIC or version != VERSION or kind != PACKED_ROWS or reserved != 0 or width < 1 or n < 0:
+    magic, version, kind, width, nonfinite, reserved, n, skipped = HEADER.unpack_from(raw, 0)
+    if (magic != MAGIC or version != VERSION or kind != PACKED_ROWS or reserved != 0 or width < 1 or n < 0
+            or nonfinite not in (0, 1)):
         raise ValueError("invalid packed rows: not an indb_ml._pack_rows value")
-    if len(raw) != HEADER.size + 8 * n * width:
+    if len(raw) != HEADER.size + PACK_PAD + 8 * n * width:
         raise ValueError("invalid packed rows: length does not match rows x width")
-    return np.frombuffer(raw, dtype=np.float64, offset=HEADER.size).reshape(n, width), int(skipped)
+    columns = np.frombuffer(raw, dtype=np.float64, offset=HEADER.size + PACK_PAD).reshape(width, n)
+    if not columns.flags.aligned:  # the pad aligns them in CPython's bytes; numpy's fast loops and BLAS need it
+        columns = columns.copy()
+    return columns.T, int(skipped), not nonfinite
 
 
 def unpack_symmetric(packed: np.ndarray, width: int) -> np.ndarray:

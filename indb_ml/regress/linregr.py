@@ -141,18 +141,15 @@ def _check_finite_moments(moments) -> None:
                          sqlstate="22003")
 
 
-def check_block(block: np.ndarray, width: int | None) -> int:
+def check_block(block: np.ndarray, width: int | None, finite_checked: bool = False) -> int:
+    """The block's width, checked against ``width`` (the first block's); NaN or Infinity is an
+    error unless ``finite_checked`` (the scan did it: ``scan_blocks(finite=True)``)."""
     if block.shape[1] < 2:
         raise InputError("the independent variable arrays are empty", sqlstate=InputError.ARRAY_DIMENSIONS)
     if width is not None and block.shape[1] != width:
         raise packing.dimension_error(f" ({width - 1} and {block.shape[1] - 1})")
-    if not np.isfinite(block).all():
-        bad = int((~np.isfinite(block)).any(axis=1).sum())
-        raise InputError(
-            f"{bad} row(s) contain NaN or Infinity in the dependent or an independent variable",
-            hint="exclude them, e.g. with a view: WHERE y <> 'NaN' AND abs(x) <> 'Infinity'",
-            sqlstate="22P02",
-        )
+    if not finite_checked and not np.isfinite(block).all():
+        raise packing.nonfinite_error(block)
     return block.shape[1]
 
 
