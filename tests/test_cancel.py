@@ -1,0 +1,164 @@
+"""Cancellation (issue 16): statement_timeout, pg_cancel_backend and pg_terminate_backend stop
+long in-memory iterations (graph, IRLS, elastic net) within about a second, with SQLSTATE 57014
+for timeout and cancel, no backend left running after terminate, nothing written and no
+server restart. Calls are made to run practically forever (huge max_iter, tolerance 0)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from tests.helpers import load_table
+
+SLACK = 2.0  # seconds past the deadline allowed on 2 shared cores
+
+
+def ring(conn, n=20):
+    conn.execute("CREATE TABLE g (id int, src int, dst int)")
+    conn.execute("INSERT INTO g SELECT i, i, (i + 1) %% %s FROM generate_series(0, %s - 1) i", [n, n])
+
+
+def separable(conn):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=400)
+    load_table(conn, "sep", {"x": x, "x2": rng.normal(size=400), "y": (x + rng.normal(size=400) > 0).astype(float)})
+
+
+def big_rows(conn):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(5000, 40))
+    load_table(conn, "en", {"x": list(X), "y": X @ rng.normal(size=40) + rng.normal(size=5000)}, {"x": "float8[]"})
+
+
+FAMILIES = {
+    "pagerank_memory": (ring, "SELECT set_config('indb_ml.graph_plan', 'memory', false)",
+                        "SELECT indb_ml.pagerank('g','id','g','src=src, dest=dst','out', 0.85, 2000000000, 0)"),
+    "pagerank_relational": (ring, "SELECT set_config('indb_ml.graph_plan', 'relational', false)",
+                            "SELECT indb_ml.pagerank('g','id','g','src=src, dest=dst','out', 0.85, 2000000000, 0)"),
+    "hits": (ring, None, "SELECT indb_ml.hits('g','id','g','src=src, dest=dst','out', 2000000000, 0)"),
+    "logregr": (separable, None,
+                "SELECT indb_ml.logregr_train('sep', 'out', 'y > 0', 'ARRAY[1, x, x2]', NULL, 2000000000, 'igd', 0)"),
+    "elastic_net": (big_rows, None,
+                    "SELECT indb_ml.elastic_net_train('en', 'out', 'y', 'x', 'gaussian', 0.5, 1e-9, TRUE, NULL,"
+                    " 'fista', 'max_stepsize=0.001', NULL, 2000000000, 0)"),
+}
+
+
+def _dsn(conn):
+    return make_conninfo(conn.info.dsn, password=conn.info.password)
+
+
+def _leftovers(conn):
+    return conn.execute("SELECT array_agg(relname ORDER BY relname) FROM pg_class c JOIN pg_namespace n"
+                        " ON n.oid = c.relnamespace WHERE nspname = 'public' AND relname LIKE 'out%'").fetchone()[0]
+
+
+def _start(conn):
+    return conn.execute("SELECT pg_postmaster_start_time()").fetchone()[0]
+
+
+def _run(dsn, setup_sql, call, before, box):
+    with psycopg.connect(dsn, autocommit=True) as c:
+        box["pid"] = c.info.backend_pid
+        if setup_sql:
+            c.execute(setup_sql)
+        for s in before:
+            c.execute(s)
+        box["t0"] = time.monotonic()
+        try:
+            c.execute(call)
+            box["err"] = None
+        except psycopg.Error as e:
+            box["err"] = e
+        box["t1"] = time.monotonic()
+
+
+def _prepare(postgresql, family):
+    make, setup_sql, call = FAMILIES[family]
+    make(postgresql)
+    postgresql.commit()
+    return setup_sql, call
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_statement_timeout_stops(postgresql, family):
+    setup_sql, call = _prepare(postgresql, family)
+    started = _start(postgresql)
+    box = {}
+    _run(_dsn(postgresql), setup_sql, call, ["SET statement_timeout = '1s'"], box)
+    elapsed = box["t1"] - box["t0"]
+    print(f"{family}: timeout 1s stopped after {elapsed:.2f} s")
+    assert box["err"] is not None and box["err"].sqlstate == "57014", box["err"]
+    assert elapsed < 1 + SLACK
+    assert _leftovers(postgresql) is None
+    assert _start(postgresql) == started
+
+
+def test_issue_repro_pagerank_timeout_2s(postgresql):
+    ring(postgresql)
+    postgresql.commit()
+    box = {}
+    _run(_dsn(postgresql), None,
+         "SELECT indb_ml.pagerank('g','id','g','src=src, dest=dst','g_pr', 0.85, 1000000, 0)",
+         ["SET statement_timeout = '2s'"], box)
+    elapsed = box["t1"] - box["t0"]
+    assert box["err"] is not None and box["err"].sqlstate == "57014"
+    assert elapsed < 2 + SLACK
+    assert postgresql.execute("SELECT to_regclass('g_pr'), to_regclass('g_pr_summary')").fetchone() == (None, None)
+
+
+def _background(postgresql, family):
+    setup_sql, call = _prepare(postgresql, family)
+    box = {}
+    t = threading.Thread(target=_run, args=(_dsn(postgresql), setup_sql, call, [], box))
+    t.start()
+    deadline = time.monotonic() + 10
+    while "t0" not in box and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.8)  # well inside the iterations
+    return t, box
+
+
+@pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net"])
+def test_cancel_backend_stops(postgresql, family):
+    started = _start(postgresql)
+    t, box = _background(postgresql, family)
+    assert t.is_alive(), box.get("err")
+    tc = time.monotonic()
+    assert postgresql.execute("SELECT pg_cancel_backend(%s)", [box["pid"]]).fetchone()[0]
+    t.join(1 + SLACK)
+    assert not t.is_alive(), f"{family} ignored pg_cancel_backend"
+    print(f"{family}: cancel stopped after {box['t1'] - tc:.2f} s")
+    assert box["err"].sqlstate == "57014"
+    postgresql.rollback()
+    assert _leftovers(postgresql) is None
+    assert _start(postgresql) == started
+
+
+@pytest.mark.parametrize("family", ["pagerank_memory", "logregr", "elastic_net"])
+def test_terminate_backend_ends_it(postgresql, family):
+    started = _start(postgresql)
+    t, box = _background(postgresql, family)
+    assert t.is_alive(), box.get("err")
+    tc = time.monotonic()
+    postgresql.execute("SELECT pg_terminate_backend(%s)", [box["pid"]])
+    postgresql.commit()
+    gone = None
+    while time.monotonic() < tc + 3:
+        if not postgresql.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [box["pid"]]).fetchone():
+            gone = time.monotonic() - tc
+            break
+        postgresql.commit()
+        time.sleep(0.05)
+    t.join(3)
+    print(f"{family}: terminate ended the backend after {gone} s")
+    assert gone is not None, f"{family}: backend {box['pid']} still listed 3 s after pg_terminate_backend"
+    assert not t.is_alive()
+    assert isinstance(box["err"], psycopg.OperationalError)
+    assert _leftovers(postgresql) is None
+    assert _start(postgresql) == started
