@@ -5506,6 +5506,19 @@ $$;
 COMMENT ON FUNCTION indb_ml.predict(text, text, text, integer) IS
 'Score every row of source (a table or view) with a model by name: version NULL is the deployed version (else the latest not retired). The features are computed from the expressions stored with that version, in its order; id is id_column as text. linregr and elastic_net gaussian: prediction; logregr, glm binomial, elastic_net binomial: probability and prediction (probability >= 0.5, as 1 or 0); other glm families: the mean response. A row with a NULL feature, or of a group without a model, gets NULL. The model''s tables must be readable by the caller (indb_ml.model_grant).';
 
+-- The same under a name no SQL parser reads as something else: sqlglot (inside Apache Superset, which re-renders
+-- every query) takes "FROM predict(...)" for BigQuery ML's PREDICT(MODEL ..., TABLE ...) and rewrites it.
+CREATE FUNCTION indb_ml.score(model_name text, source text, id_column text, version integer DEFAULT NULL)
+RETURNS TABLE (id text, prediction float8, probability float8)
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+AS $$
+BEGIN
+    RETURN QUERY EXECUTE indb_ml._predict_sql(model_name, source, id_column, version);
+END
+$$;
+COMMENT ON FUNCTION indb_ml.score(text, text, text, integer) IS
+'indb_ml.predict under another name, same arguments and rows: for BI tools that parse SQL (Apache Superset re-renders every query with sqlglot, which rewrites "FROM predict(...)" as BigQuery ML''s PREDICT and breaks it); SELECT * FROM indb_ml.score(''houses_model'', ''houses'', ''id'') works there as written.';
+
 CREATE FUNCTION indb_ml._coefficients_sql(model_name text, version integer, strict boolean) RETURNS text
 LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 AS $$

@@ -362,6 +362,11 @@ def test_predict_by_name_equals_linregr_predict_typed_by_hand(db, roles):
     _grant_reader(db, alice, "house_prices", dash)
     with as_role(db, dash), read_only(db):
         rows = db.execute("SELECT * FROM indb_ml.predict('house_prices', 'houses', 'id') ORDER BY id::int").fetchall()
+        # score: predict under a name SQL-rewriting BI tools leave alone, the same rows
+        assert db.execute("SELECT * FROM indb_ml.score('house_prices', 'houses', 'id') ORDER BY id::int").fetchall() \
+            == rows
+        assert db.execute("SELECT * FROM indb_ml.score('house_prices', 'houses', 'id', 1) ORDER BY id::int") \
+            .fetchall() == rows
     assert len(rows) == len(HOUSES) == len(by_hand)
     assert all(p is None for _, _, p in rows)
     for rid, pred, _ in rows:

@@ -4,8 +4,8 @@ A Superset 6.1 server (tests/superset_conftest.py) registers the test database t
 API under a login role that is not a superuser: it may read the data and the models and execute
 indb_ml's functions, nothing else. Then, as an analyst would in SQL Lab and in charts:
 
-- scoring: ``linregr_predict`` typed by hand and ``indb_ml.predict`` by model name give the same
-  values, which are statsmodels' fitted values;
+- scoring: ``linregr_predict`` typed by hand and ``indb_ml.score`` by model name (``predict``
+  under a name sqlglot leaves alone) give the same values, which are statsmodels' fitted values;
 - a dataset and a scatter chart of actual against predicted price, and a table chart of the
   coefficients from ``indb_ml.model_coefficients`` (MADlib's houses example): the values
   Superset's chart API returns are checked against statsmodels and MADlib's documented numbers;
@@ -42,13 +42,16 @@ MADLIB_EXAMPLE = sm.OLS(PRICE, np.column_stack([ONES, TAX, BATH, SIZE])).fit()
 
 SCORING_BY_HAND = ("SELECT id, price, indb_ml.linregr_predict(m.coef, ARRAY[1, size, bath]) AS predicted "
                    "FROM houses, houses_model m ORDER BY id")
-# predict() in the select list, its columns taken from the composite: Superset re-renders every
-# query with sqlglot, which turns "FROM indb_ml.predict(a, b, c)" into BigQuery ML's
-# "PREDICT(MODEL a, TABLE b, c)" (see test_scoring_by_name_in_sql_lab).
-SCORING_BY_NAME = ("SELECT (s.p).id::int AS id, (s.p).prediction AS predicted "
-                   "FROM (SELECT indb_ml.predict('houses_model', 'houses', 'id') AS p) s ORDER BY 1")
-SCORED_DATASET = ("SELECT h.id, h.price AS actual, (s.p).prediction AS predicted FROM houses h "
-                  "JOIN (SELECT indb_ml.predict('houses_model', 'houses', 'id') AS p) s ON (s.p).id = h.id::text")
+# indb_ml.score, as written: "FROM indb_ml.predict(a, b, c)" is not sent as written, since Superset
+# re-renders every query with sqlglot, which reads it as BigQuery ML's "PREDICT(MODEL a, TABLE b, c)"
+# (see test_scoring_by_name_in_sql_lab).
+SCORING_BY_NAME = ("SELECT s.id::int AS id, s.prediction AS predicted "
+                   "FROM indb_ml.score('houses_model', 'houses', 'id') s ORDER BY 1")
+SCORED_DATASET = ("SELECT h.id, h.price AS actual, s.prediction AS predicted "
+                  "FROM houses h JOIN indb_ml.score('houses_model', 'houses', 'id') s ON s.id = h.id::text")
+# predict() works in a subquery's select list, its columns taken from the composite.
+PREDICT_IN_SELECT_LIST = ("SELECT (s.p).id::int AS id, (s.p).prediction AS predicted "
+                          "FROM (SELECT indb_ml.predict('houses_model', 'houses', 'id') AS p) s ORDER BY 1")
 COEFFICIENTS_DATASET = ("SELECT term_index, term, coef, std_err, statistic, p_value "
                         "FROM indb_ml.model_coefficients('houses_linregr')")
 SHOTS = ARTIFACTS / "superset"
@@ -185,16 +188,20 @@ def test_scoring_by_hand_in_sql_lab(superset, reader_db):
 
 
 def test_scoring_by_name_in_sql_lab(superset, reader_db):
-    """indb_ml.predict by model name gives exactly linregr_predict's values. Written as
-    ``FROM indb_ml.predict(...)`` it fails in SQL Lab: Superset 6.1 rewrites every query through
-    sqlglot, which reads predict(...) in FROM as BigQuery ML's PREDICT(MODEL ..., TABLE ...) and
-    sends that to PostgreSQL. Calling it in a subquery's select list is not rewritten."""
+    """indb_ml.score by model name, plainly in FROM, gives exactly linregr_predict's values, and
+    statsmodels'. ``FROM indb_ml.predict(...)`` fails in SQL Lab: Superset 6.1 rewrites every query
+    through sqlglot, which reads predict(...) in FROM as BigQuery ML's PREDICT(MODEL ..., TABLE ...)
+    and sends that to PostgreSQL; predict in a subquery's select list is not rewritten."""
     by_hand = {r["id"]: r["predicted"] for r in rows(superset.sql(reader_db, SCORING_BY_HAND))}
     by_name = rows(superset.sql(reader_db, SCORING_BY_NAME))
     assert [r["id"] for r in by_name] == IDS.tolist()
     for r in by_name:
         assert r["predicted"] == pytest.approx(by_hand[r["id"]], rel=1e-12), r
     np.testing.assert_allclose([r["predicted"] for r in by_name], SIZE_BATH.fittedvalues, rtol=1e-9)
+    everything = rows(superset.sql(reader_db, "SELECT * FROM indb_ml.score('houses_model', 'houses', 'id')"))
+    assert sorted(int(r["id"]) for r in everything) == sorted(IDS.tolist())
+    assert all(r["probability"] is None for r in everything)  # a linear model: no probability
+    assert rows(superset.sql(reader_db, PREDICT_IN_SELECT_LIST)) == by_name
 
     error = superset.sql_error(reader_db, "SELECT * FROM indb_ml.predict('houses_model', 'houses', 'id')")
     assert 'syntax error' in error and '"TABLE"' in error, error
