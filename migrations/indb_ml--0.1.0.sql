@@ -5610,9 +5610,10 @@ BEGIN
 END
 $$;
 
+-- No SET search_path: a table name is resolved in the caller's search_path ('houses_lr' finds public.houses_lr), as
+-- model_deploy and predict resolve it; every name in the body is schema-qualified, and it runs as the caller.
 CREATE FUNCTION indb_ml.model_grant(model_name text, role_name text) RETURNS text[]
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_name text := model_name;
@@ -5672,4 +5673,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION indb_ml.model_grant(text, text) IS
-'Let a role (or PUBLIC) read a model: SELECT on the tables of its versions (model, summary and state tables together), so it can use indb_ml.predict, model_coefficients and see the model in the catalog and its views. Only the model''s owner and its members may grant. Returns the tables granted. The role indb_ml_reader (NOLOGIN, made by CREATE EXTENSION) is meant for dashboards: grant it the models, and it to the dashboards'' login roles.';
+'Let a role (or PUBLIC) read a model (model_name: a catalog name, or an output table name as the caller spells it, ''houses_lr'' finding public.houses_lr in the search_path, as model_deploy): SELECT on the tables of its versions (model, summary and state tables together), so it can use indb_ml.predict, model_coefficients and see the model in the catalog and its views. Only the model''s owner and its members may grant. Returns the tables granted. The role indb_ml_reader (NOLOGIN, made by CREATE EXTENSION) is meant for dashboards: grant it the models, and it to the dashboards'' login roles.';

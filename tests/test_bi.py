@@ -666,6 +666,20 @@ def test_model_grant_and_the_reader_role(db, roles):
         db.execute("SELECT indb_ml.linregr_train('houses', 'alices.lr', 'price', 'ARRAY[1, size]')")
         db.execute("SELECT indb_ml.model_grant('alices.lr', 'indb_ml_reader')")
     assert any("cannot use schema alices" in n for n in notices), notices
+    with as_role(db, alice):  # the short name, resolved in the caller's search_path as model_deploy resolves it
+        db.execute("SELECT indb_ml.linregr_train('houses', 'short_lr', 'price', 'ARRAY[1, size]')")
+        assert db.execute("SELECT indb_ml.model_grant('short_lr', %s)", [dash]).fetchone()[0] == \
+            ["public.short_lr", "public.short_lr_summary"]
+        db.execute("SET search_path = alices, public")
+        assert db.execute("SELECT indb_ml.model_grant('lr', %s)", [dash]).fetchone()[0] == \
+            ["alices.lr", "alices.lr_summary"]
+        assert db.execute("SELECT indb_ml.model_grant('prices_inc', %s)", [dash]).fetchone()[0] == granted
+        with pytest.raises(psycopg.errors.UndefinedTable, match="'no_such_lr' is not in indb_ml.models"):
+            db.execute("SELECT indb_ml.model_grant('no_such_lr', %s)", [dash])
+        db.execute("RESET search_path")
+    with as_role(db, dash), read_only(db):
+        assert db.execute("SELECT count(*) FROM indb_ml.predict('short_lr', 'houses', 'id')").fetchone()[0] \
+            == len(HOUSES)
     with as_role(db, bob):
         assert db.execute("SELECT name FROM indb_ml.deployed_models").fetchall() == [("prices",)]
     db.execute("DROP SCHEMA alices CASCADE")
