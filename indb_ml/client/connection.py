@@ -26,6 +26,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from indb_ml import sqlexpr
+from indb_ml.client.calls import TableCalls
 from indb_ml.client.models import LinregrModel
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class IndbMlError(Exception):
         return text
 
 
-class Database:
+class Database(TableCalls):
     """A session on a database where the ``indb_ml`` extension is installed."""
 
     def __init__(self, conn: psycopg.Connection, *, owned: bool = False, release: Any = None):
