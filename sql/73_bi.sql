@@ -312,7 +312,7 @@ CROSS JOIN LATERAL (
                  ELSE pg_catalog.cardinality(m.feature_names) * g.equations END)::integer AS k) k;
 GRANT SELECT ON indb_ml.model_metrics TO PUBLIC;
 COMMENT ON VIEW indb_ml.model_metrics IS
-'One typed row per model version and group (of the models whose tables the querying role can read): num_rows, r2 (linear models), log_likelihood, aic = 2k - 2 log_likelihood and bic = k ln(num_rows) - 2 log_likelihood where a likelihood is reported (k = num_parameters, the coefficients: statsmodels'' convention), iterations, status, condition_no. Read from indb_ml.models.metrics (the first 200 groups of a model).';
+'One typed row per model version and group (of the models whose tables the querying role can read): num_rows, r2 (linear models), log_likelihood, aic = 2k - 2 log_likelihood and bic = k ln(num_rows) - 2 log_likelihood where a likelihood is known (k = num_parameters, the coefficients: statsmodels'' convention; R''s AIC(lm) also counts the variance, aic + 2, BIC(lm) bic + ln(num_rows)); linear models (linregr_train, linregr_train_incremental): the Gaussian log-likelihood at the ML scale RSS/n, as glm gaussian and statsmodels'' OLS; elastic net: NULL; iterations, status, condition_no. Read from indb_ml.models.metrics (the first 200 groups of a model).';
 
 -- Read access: the model's owner grants its tables; indb_ml_reader is the role for dashboards.
 DO $$

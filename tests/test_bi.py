@@ -603,7 +603,12 @@ def test_views_are_typed_rows(db, roles):
     assert relative_error([r["coef"] for r in by_bedroom], HOUSES_BY_BEDROOM[3]["coef"]) < 1e-9
     assert total[1][1] == pytest.approx(PATIENTS_LOGREGR["coef"][0], rel=1e-9)
     assert metrics[("public.h_lrg", "bedroom=2")]["r2"] == pytest.approx(HOUSES_BY_BEDROOM[2]["r2"], rel=1e-9)
-    assert metrics[("public.h_lrg", "bedroom=2")]["aic"] is None  # no likelihood reported by linregr
+    data, x, y = houses_arrays()
+    two = data[:, 2] == 2
+    ols = sm.OLS(y[two], x[two]).fit()  # linregr's AIC and BIC: statsmodels' OLS, per group
+    lrg = metrics[("public.h_lrg", "bedroom=2")]
+    assert lrg["log_likelihood"] == pytest.approx(ols.llf, rel=1e-9)
+    assert lrg["aic"] == pytest.approx(ols.aic, rel=1e-9) and lrg["bic"] == pytest.approx(ols.bic, rel=1e-9)
     logit = metrics[("public.p_lr", None)]
     data = np.array([r for r in PATIENTS if None not in r], float)
     ref = sm.Logit(data[:, 1], np.column_stack([np.ones(len(data)), data[:, 2], data[:, 3]])).fit(disp=0, tol=1e-12)
@@ -746,6 +751,48 @@ def test_coefficients_of_every_trainer(db, roles, name):
         assert m["num_rows"] is None or m["num_rows"] > 0
         if m["log_likelihood"] is not None and m["aic"] is not None:
             assert m["aic"] == pytest.approx(2 * m["num_parameters"] - 2 * m["log_likelihood"])
+
+
+def test_model_metrics_of_linear_models_are_statsmodels_ols(db, roles):
+    """AIC and BIC of linear models (were NULL: MADlib's linregr table has no log-likelihood):
+    the Gaussian log-likelihood at the ML scale RSS/n, k the coefficients, as statsmodels' OLS
+    (llf, aic, bic) and as glm gaussian reports for the same model. R's AIC(lm) also counts the
+    variance: it is aic + 2, BIC(lm) bic + ln(n). linregr_train_incremental and its refresh too;
+    an exact fit (RSS 0) has no finite likelihood: NULL."""
+    (alice,) = roles("alice")
+    data, x, y = houses_arrays()
+    ols = sm.OLS(y, x).fit()
+    with as_role(db, alice):
+        load_houses(db)
+        db.execute("SELECT indb_ml.linregr_train('houses', 'h_lin', 'price', 'ARRAY[1, tax, bath, size]')")
+        db.execute("SELECT indb_ml.glm('houses', 'h_gauss', 'price', 'ARRAY[1, tax, bath, size]', "
+                   "'family=gaussian, link=identity', NULL, 'tolerance=1e-12')")
+        db.execute("SELECT indb_ml.linregr_train_incremental('houses', 'h_inc', 'price', 'ARRAY[1, tax, bath, size]')")
+        db.execute("CREATE TABLE exact AS SELECT g AS id, g::float8 AS x, 2 * g + 1.0 AS y FROM generate_series(1, 5) g")
+        db.execute("SELECT indb_ml.linregr_train('exact', 'exact_lr', 'y', 'ARRAY[1, x]')")
+        got = {r["model_name"]: r for r in fetch(db, "SELECT * FROM indb_ml.model_metrics")}
+    for name in ("public.h_lin", "public.h_gauss", "public.h_inc"):
+        m = got[name]
+        assert m["log_likelihood"] == pytest.approx(ols.llf, rel=1e-9), name
+        assert m["aic"] == pytest.approx(ols.aic, rel=1e-9), name
+        assert m["bic"] == pytest.approx(ols.bic, rel=1e-9), name
+        assert m["num_parameters"] == 4 and m["num_rows"] == len(y), name
+    n, rss = len(y), float(np.sum(ols.resid ** 2))  # the formula, by hand, and R's convention
+    llf = -n / 2 * (np.log(2 * np.pi * rss / n) + 1)
+    assert got["public.h_lin"]["log_likelihood"] == pytest.approx(llf, rel=1e-12)
+    assert got["public.h_lin"]["aic"] + 2 == pytest.approx(-2 * llf + 2 * (4 + 1), rel=1e-12)
+    assert got["public.h_lin"]["bic"] + np.log(n) == pytest.approx(-2 * llf + np.log(n) * (4 + 1), rel=1e-12)
+    assert got["public.exact_lr"]["r2"] == pytest.approx(1.0)
+    assert got["public.exact_lr"]["log_likelihood"] is None and got["public.exact_lr"]["aic"] is None
+    with as_role(db, alice):  # a refresh with more rows: the new fit's likelihood
+        db.execute("INSERT INTO houses SELECT id + 100, tax, bedroom, bath, price * 1.1, size + 10, lot FROM houses")
+        db.execute("SELECT * FROM indb_ml.model_refresh('h_inc')")
+        m = fetch(db, "SELECT * FROM indb_ml.model_metrics WHERE model_name = 'public.h_inc'")[0]
+    both = db.execute("SELECT price, tax, bath, size FROM houses").fetchall()
+    b = np.array(both, float)
+    ref = sm.OLS(b[:, 0], np.column_stack([np.ones(len(b)), b[:, 1:]])).fit()
+    assert m["num_rows"] == 2 * len(y)
+    assert m["aic"] == pytest.approx(ref.aic, rel=1e-9) and m["bic"] == pytest.approx(ref.bic, rel=1e-9)
 
 
 def test_model_metrics_of_a_poisson_glm_are_statsmodels(db, roles):

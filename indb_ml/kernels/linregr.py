@@ -22,6 +22,7 @@ t statistics and no p-values.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,16 @@ class LinregrFit:
     variance_covariance: np.ndarray
     num_rows_processed: int
     rank: int
+    rss: float = float("nan")  # residual sum of squares
+
+    @property
+    def log_likelihood(self) -> float | None:
+        """Gaussian log-likelihood at the maximum-likelihood scale RSS/n: statsmodels' OLS ``llf``,
+        R's ``logLik(lm)``, and glm gaussian's. None for an exact fit (RSS 0: unbounded)."""
+        n = self.num_rows_processed
+        if n <= 0 or not self.rss > 0:
+            return None
+        return -0.5 * n * (math.log(2.0 * math.pi * self.rss / n) + 1.0)
 
     @property
     def collinear(self) -> bool:
@@ -180,6 +191,7 @@ def linregr_finalize(state: Comoment) -> LinregrFit:
         variance_covariance=vcov,
         num_rows_processed=state.n,
         rank=rank,
+        rss=float(rss),
     )
 
 

@@ -21,11 +21,12 @@ that role and its members add versions to it, deploy, roll back or refresh it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
 import math
-from typing import Callable
+from typing import Callable, Iterator
 
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -87,16 +88,61 @@ def registers(algorithm: str, tables: tuple = ("_summary",)) -> Callable:
             values = [bound.arguments[n] for n in names]
             check_writable(sess, func.__name__)
             check_name_owner(sess, values[1])  # before any work: a name of another role's is refused
-            func(sess, *args, **kwargs)
+            with noting_metrics() as noted:
+                func(sess, *args, **kwargs)
             params = {n: v for n, v in zip(names[2:], values[2:])}
             params["trainer"] = func.__name__
             # MADlib's order: source, output, dependent, independent (terms: indb_ml.models.terms)
             return register_model(sess, algorithm, values[0], values[1], params, tables,
-                                  terms=(values[2], values[3], grouping_argument(params)))
+                                  terms=(values[2], values[3], grouping_argument(params)), noted=noted)
 
         return wrapper
 
     return wrap
+
+
+# Metrics a trainer computes but does not write (MADlib's output tables have no column for them:
+# linregr's log-likelihood), by group key, for the training being registered (innermost last).
+_noted: list = []
+
+
+@contextlib.contextmanager
+def noting_metrics() -> Iterator[dict]:
+    """Inside, :func:`note_metrics` files metrics in the dict yielded (group key -> {name: value})."""
+    noted: dict = {}
+    _noted.append(noted)
+    try:
+        yield noted
+    finally:
+        _noted.remove(noted)
+
+
+def note_metrics(by_group: dict) -> None:
+    """A trainer's metrics that are not columns of its output table, ``{group key: {name: value}}``
+    (the group key as ``write_models`` takes it: jsonb text, None without groups). They join the
+    output row's scalars in the catalog's ``metrics`` (:func:`output_metrics`), so ``model_metrics``
+    can give AIC and BIC. A no-op outside a registered training."""
+    if _noted:
+        for gkey, values in by_group.items():
+            _noted[-1].setdefault(gkey, {}).update(values)
+
+
+def _merge_noted(scalars: list, noted: dict | None) -> None:
+    """Add each group's noted metrics to its output rows (matched on the group columns' values),
+    never over a column the table has."""
+    if not noted or not scalars:
+        return
+    keys = [json.loads(g) if g else {} for g in noted]
+    cols = sorted(keys[0])
+
+    def key(values: dict) -> str:
+        return json.dumps([values.get(c) for c in cols])
+
+    by_key = {key(k): v for k, v in zip(keys, noted.values())}
+    for row in scalars:
+        for name, value in by_key.get(key(row), {}).items():
+            if value is not None and row.get(name) is None:
+                row[name] = value
 
 
 def fit_function(trainer: str) -> str:
@@ -163,11 +209,12 @@ def check_name_owner(sess: Session, out_table: str | None) -> None:
 
 
 def register_model(sess: Session, algorithm: str, source_table: str, out_table: str, parameters: dict,
-                   tables: tuple = ("_summary",), terms: tuple = (None, None, None)) -> dict:
+                   tables: tuple = ("_summary",), terms: tuple = (None, None, None), noted: dict | None = None) -> dict:
     """Register the model whose output table ``out_table`` was just written (a request the
     catalog's trigger carries out: it names, numbers and lists the model's tables itself).
     ``terms``: the dependent and independent variables and the grouping columns as given, kept
-    parsed with the model (:mod:`indb_ml.models.terms`) for scoring and naming by name.
+    parsed with the model (:mod:`indb_ml.models.terms`) for scoring and naming by name;
+    ``noted``: metrics the trainer computed without writing them (:func:`note_metrics`).
 
     Returns what the trainer returns to its caller: ``model_name``, ``version`` and ``tables``
     (name and version None for a model that is not registered: a temporary output table)."""
@@ -186,7 +233,7 @@ def register_model(sess: Session, algorithm: str, source_table: str, out_table: 
         " CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS def "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.oid = pg_catalog.to_regclass($1)", [source_table], ["text"])
-    metrics, num_rows = output_metrics(sess, out["q"])
+    metrics, num_rows = output_metrics(sess, out["q"], noted)
     lineage = source_lineage(sess, src, num_rows)
     dependent, independent, grouping = terms
     found = model_terms(sess, dependent, independent, grouping, lambda: coef_width(sess, out["q"]))
@@ -230,15 +277,17 @@ def coef_width(sess: Session, out_q: str) -> int | None:
     return None
 
 
-def output_metrics(sess: Session, out_q: str) -> tuple[dict, int | None]:
+def output_metrics(sess: Session, out_q: str, noted: dict | None = None) -> tuple[dict, int | None]:
     """Scalar columns of the output table's rows (r2, log_likelihood, status, group keys, ...)
-    and the rows processed: one metrics object per output row, rows of one group counted once."""
+    with the trainer's ``noted`` metrics, and the rows processed: one metrics object per output
+    row, rows of one group counted once."""
     rows = sess.execute("SELECT pg_catalog.to_jsonb(t)::text AS j FROM " + out_q + " t LIMIT "
                         + str(MAX_METRIC_ROWS + 1))
     scalars = []
     for r in rows:
         values = json.loads(r["j"])
         scalars.append({k: v for k, v in values.items() if not isinstance(v, (list, dict))})
+    _merge_noted(scalars, noted)
     per_group = {json.dumps({k: v for k, v in s.items() if k not in _PER_CATEGORY}, sort_keys=True): s
                  for s in scalars[:MAX_METRIC_ROWS]}
     counts = [s.get("num_rows_processed") for s in map(json.loads, per_group)]

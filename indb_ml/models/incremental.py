@@ -46,7 +46,14 @@ from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
 from indb_ml.kernels.linregr import linregr_finalize
-from indb_ml.models.catalog import _tables_exist, check_may_manage, find_model, output_metrics, registers
+from indb_ml.models.catalog import (
+    _tables_exist,
+    check_may_manage,
+    find_model,
+    noting_metrics,
+    output_metrics,
+    registers,
+)
 from indb_ml.regress.linregr import BP_COLUMNS, OUTPUT_COLUMNS, _write_output, _write_summary
 
 XID_SAFE_AGE = 2**31 - 10_000_000  # older states cannot be compared by age(): rescan their partitions
@@ -322,9 +329,10 @@ def model_refresh(sess: Session, model_name: str) -> list:
     dropped = len(set(loaded) - {leaf.oid for leaf in leaves})
     sess.execute("DELETE FROM " + state.sql(sess))
     _store(sess, state, parts, since)
-    _fit_and_write(sess, source, out, summary, features, parts, params["dependent_varname"],
-                   params["independent_varname"], params.get("grouping_cols"), create=False)
-    metrics, num_rows = output_metrics(sess, row["output_table"])
+    with noting_metrics() as noted:  # the log-likelihood, which the output table has no column for
+        _fit_and_write(sess, source, out, summary, features, parts, params["dependent_varname"],
+                       params["independent_varname"], params.get("grouping_cols"), create=False)
+    metrics, num_rows = output_metrics(sess, row["output_table"], noted)
     lineage = {"relation": source.sql(sess), "kind": source.kind,
                "snapshot": sess.one("SELECT pg_catalog.pg_current_snapshot()::text AS s")["s"],
                "partitions": sorted(({"name": p.name, "rows": p.rows} for p in parts.values()),

@@ -20,6 +20,7 @@ from typing import Callable
 from indb_ml.core.model_tables import captured
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
+from indb_ml.models.catalog import noting_metrics
 
 # The output name handed to the trainer: a temporary table's name the trainer checks (it must
 # not exist) and never creates, since its writes are captured.
@@ -39,7 +40,8 @@ def fit_rows(sess: Session, trainer: Callable, source_table: str, *args) -> list
     ``trainer`` is the SQL entry (``linregr_train``): it is run undecorated, so it neither
     registers a model nor checks a model name, and its writes are captured."""
     train = inspect.unwrap(trainer)
-    with captured() as written, sess.read_only_attempt():
+    # noting_metrics: what the trainer notes for the catalog stays here (a fit inside another training)
+    with captured() as written, noting_metrics(), sess.read_only_attempt():
         train(sess, source_table, SCRATCH, *args)
     rows = []
     for _, cols, by_group in written:

@@ -22,7 +22,7 @@ from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_from_cstate
 from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
-from indb_ml.models.catalog import registers
+from indb_ml.models.catalog import note_metrics, registers
 
 OUTPUT_COLUMNS = (
     ("coef", "float8[]"), ("r2", "float8"), ("std_err", "float8[]"), ("t_stats", "float8[]"),
@@ -175,6 +175,7 @@ def _breusch_pagan(sess: Session, source, features, fits, keymap) -> dict:
 
 def _write_output(sess: Session, source, out, features, fits, skipped, bp, with_bp: bool) -> None:
     cols = OUTPUT_COLUMNS + BP_COLUMNS if with_bp else OUTPUT_COLUMNS
+    note_metrics({g: {"log_likelihood": fit.log_likelihood} for g, fit in fits.items()})  # for AIC/BIC in the catalog
     rows = {}
     for gkey in skipped:
         fit = fits.get(gkey)
