@@ -768,7 +768,8 @@ def test_model_metrics_of_linear_models_are_statsmodels_ols(db, roles):
         db.execute("SELECT indb_ml.glm('houses', 'h_gauss', 'price', 'ARRAY[1, tax, bath, size]', "
                    "'family=gaussian, link=identity', NULL, 'tolerance=1e-12')")
         db.execute("SELECT indb_ml.linregr_train_incremental('houses', 'h_inc', 'price', 'ARRAY[1, tax, bath, size]')")
-        db.execute("CREATE TABLE exact AS SELECT g AS id, g::float8 AS x, 2 * g + 1.0 AS y FROM generate_series(1, 5) g")
+        db.execute("CREATE TABLE exact AS SELECT g AS id, g::float8 AS x, 2 * g + 1.0 AS y "
+                   "FROM generate_series(1, 5) g")
         db.execute("SELECT indb_ml.linregr_train('exact', 'exact_lr', 'y', 'ARRAY[1, x]')")
         got = {r["model_name"]: r for r in fetch(db, "SELECT * FROM indb_ml.model_metrics")}
     for name in ("public.h_lin", "public.h_gauss", "public.h_inc"):
