@@ -106,7 +106,7 @@ install-extension: check-sql
 venv: $(VENV)/.installed
 $(VENV)/.installed: setup.py
 	@[ -x $(VENV)/bin/python ] || $(SERVER_PY) -m venv $(VENV)
-	@$(VENV)/bin/pip install -q -e '.[client,test,docs]'
+	@$(VENV)/bin/pip install -q -e '.[client,test,docs,plots]'
 	@touch $@
 
 ## Apache Superset for tests/test_superset.py (BI tools): its own virtualenv, outside the

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+
+_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
 @dataclass(frozen=True, eq=False)
@@ -256,9 +259,24 @@ class TableCalls:
     # ---- plumbing ---------------------------------------------------------------------------
 
     def _ident(self, name: str) -> str:
+        """A column name as SQL text, quoted exactly when PostgreSQL's ``quote_ident`` would: the
+        server names output columns after the text it gets (knn's test column), so a plain name
+        stays plain."""
         if not isinstance(name, str) or not name:
             raise TypeError(f"a column name must be a non-empty string, not {name!r}")
+        if _PLAIN.fullmatch(name) and name not in self._keywords():
+            return name
         return sql.Identifier(name).as_string(self._conn)
+
+    def _keywords(self) -> frozenset:
+        """PostgreSQL's keywords that a bare column name cannot be (read once per session)."""
+        words = getattr(self, "_indb_ml_keywords", None)
+        if words is None:
+            with self._conn.transaction():
+                rows = self._conn.execute("SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'")
+                words = frozenset(r[0] for r in rows.fetchall())
+            self._indb_ml_keywords = words
+        return words
 
     def _features(self, features) -> str:
         from indb_ml.client.connection import _features_sql
