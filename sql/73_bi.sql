@@ -209,7 +209,7 @@ COMMENT ON FUNCTION indb_ml._predict_sql(text, text, text, integer) IS
 'Internal: the query of indb_ml.predict, built from the catalog''s feature expressions (parsed again, quoted by indb_ml).';
 
 CREATE FUNCTION indb_ml.predict(model_name text, source text, id_column text, version integer DEFAULT NULL)
-RETURNS TABLE (id text, prediction float8, probability float8)
+RETURNS TABLE (id text, prediction float8, probability float8, category text)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 AS $$
 BEGIN
@@ -217,12 +217,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION indb_ml.predict(text, text, text, integer) IS
-'Score every row of source (a table or view) with a model by name: version NULL is the deployed version (else the latest not retired). The features are computed from the expressions stored with that version, in its order; id is id_column as text. linregr and elastic_net gaussian: prediction; logregr, glm binomial, elastic_net binomial: probability and prediction (probability >= 0.5, as 1 or 0); other glm families: the mean response. A row with a NULL feature, or of a group without a model, gets NULL. The model''s tables must be readable by the caller (indb_ml.model_grant).';
+'Score every row of source (a table or view) with a model by name: version NULL is the deployed version (else the latest not retired). The features are computed from the expressions stored with that version, in its order; id is id_column as text. linregr and elastic_net gaussian: prediction; logregr, glm binomial, elastic_net binomial: probability and prediction (probability >= 0.5, as 1 or 0); other glm families: the mean response; multinom, mlogregr_train and ordinal: the most probable category as category (text), its probability, and as prediction the category (multinom, mlogregr: integers) or its rank 1..K in cat_order (ordinal); category is NULL for the other models. A row with a NULL feature, or of a group without a model, gets NULL. The model''s tables must be readable by the caller (indb_ml.model_grant).';
 
 -- The same under a name no SQL parser reads as something else: sqlglot (inside Apache Superset, which re-renders
 -- every query) takes "FROM predict(...)" for BigQuery ML's PREDICT(MODEL ..., TABLE ...) and rewrites it.
 CREATE FUNCTION indb_ml.score(model_name text, source text, id_column text, version integer DEFAULT NULL)
-RETURNS TABLE (id text, prediction float8, probability float8)
+RETURNS TABLE (id text, prediction float8, probability float8, category text)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 AS $$
 BEGIN

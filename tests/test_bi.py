@@ -368,8 +368,8 @@ def test_predict_by_name_equals_linregr_predict_typed_by_hand(db, roles):
         assert db.execute("SELECT * FROM indb_ml.score('house_prices', 'houses', 'id', 1) ORDER BY id::int") \
             .fetchall() == rows
     assert len(rows) == len(HOUSES) == len(by_hand)
-    assert all(p is None for _, _, p in rows)
-    for rid, pred, _ in rows:
+    assert all(p is None and c is None for _, _, p, c in rows)  # no probability, no category: a linear model
+    for rid, pred, _, _ in rows:
         assert pred == pytest.approx(by_hand[rid], rel=1e-12), rid
     oracle = np.empty(len(y))
     for b in np.unique(bedroom):
@@ -473,10 +473,89 @@ def test_predict_null_features_groups_without_model_and_bad_input(db, roles):
         db.execute("CREATE TABLE no_size AS SELECT id, tax, bedroom FROM houses")
         with pytest.raises(psycopg.errors.UndefinedColumn, match="size"):
             db.execute("SELECT * FROM indb_ml.predict('h_lr', 'no_size', 'id')")
-        db.execute("SELECT indb_ml.multinom('houses', 'h_mn', 'bedroom - 2', 'ARRAY[1, size / 1000.0]')")
-        with pytest.raises(psycopg.errors.FeatureNotSupported, match="multinom_predict"):
-            db.execute("SELECT * FROM indb_ml.predict('h_mn', 'houses', 'id')")
         assert db.execute("SELECT count(*) FROM houses").fetchone()[0] == len(HOUSES)
+
+
+def _category_data(seed: int = 15, n: int = 240):
+    """Two groups, two features, an ordered outcome of three levels from a latent logistic model."""
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, 2, n)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    latent = 1.2 * x1 - 0.8 * x2 + 0.5 * g + rng.logistic(size=n)
+    level = np.digitize(latent, [-0.7, 0.9])  # 0, 1, 2
+    return np.arange(1, n + 1), g, x1, x2, level
+
+
+def test_predict_category_models_by_name(db, roles):
+    """predict and score for multinom (grouped), mlogregr_train (reference category 1) and ordinal:
+    a row per id with the most probable category, its probability, and as prediction the category
+    (multinom, mlogregr) or its rank in cat_order (ordinal). Oracles: the probabilities from each
+    model's own coefficients in numpy, multinom_predict / ordinal_predict's tables, and statsmodels'
+    MNLogit and OrderedModel fits."""
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+    (alice,) = roles("alice")
+    ids, g, x1, x2, level = _category_data()
+    names = np.array(["low", "mid", "high"])
+    with as_role(db, alice):
+        db.execute("CREATE TABLE cats (id int, g int, x1 float8, x2 float8, level int, grade text)")
+        with db.cursor().copy("COPY cats FROM STDIN") as copy:
+            for row in zip(ids.tolist(), g.tolist(), x1.tolist(), x2.tolist(), level.tolist(), names[level].tolist()):
+                copy.write_row(row)
+        db.execute("SELECT indb_ml.multinom('cats', 'c_mn', 'level', 'ARRAY[1, x1, x2]', 0, 'logit', 'g', "
+                   "'tolerance=1e-12')")
+        db.execute("SELECT indb_ml.mlogregr_train('cats', 'c_ml', 'level', 'ARRAY[1, x1, x2]', 1, "
+                   "'tolerance=1e-12')")
+        db.execute("SELECT indb_ml.ordinal('cats', 'c_ord', 'grade', 'ARRAY[x1, x2]', 'low, mid, high')")
+        db.execute("CREATE TABLE cats_new AS SELECT * FROM cats")
+        db.execute("UPDATE cats_new SET x2 = NULL WHERE id = 1")
+        got = {m: fetch(db, "SELECT * FROM indb_ml.predict(%s, 'cats_new', 'id') ORDER BY id::int", [m])
+               for m in ("c_mn", "c_ml", "c_ord")}
+        for m in got:
+            assert fetch(db, "SELECT * FROM indb_ml.score(%s, 'cats_new', 'id') ORDER BY id::int", [m]) == got[m]
+        mn = {r["g"]: np.array(r["coef"]) for r in fetch(db, "SELECT g, array_agg(coef ORDER BY category) AS coef "
+                                                             "FROM c_mn GROUP BY g")}
+        ml = np.array(db.execute("SELECT array_agg(coef ORDER BY category) FROM c_ml").fetchone()[0])
+        ml_cats = [r[0] for r in db.execute("SELECT category FROM c_ml ORDER BY category")]
+        thresholds, beta = db.execute("SELECT coef_threshold, coef_feature FROM c_ord").fetchone()
+        db.execute("SELECT indb_ml.multinom_predict('c_mn', 'cats', 'c_mn_resp', 'response')")
+        db.execute("SELECT indb_ml.ordinal_predict('c_ord', 'cats', 'c_ord_resp', 'response')")
+        mn_resp = dict(db.execute("SELECT id::text, category FROM c_mn_resp").fetchall())
+        ord_resp = dict(db.execute("SELECT id::text, category FROM c_ord_resp").fetchall())
+    x = np.column_stack([np.ones(len(ids)), x1, x2])
+    assert ml_cats == [0, 2]  # reference 1 first in the probabilities, then 0, 2
+
+    def softmax(rest):  # the reference category's linear predictor is 0
+        z = np.column_stack([np.zeros(len(rest)), rest])
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    mn_prob = np.empty((len(ids), 3))
+    for grp, coef in mn.items():
+        mn_prob[g == grp] = softmax(x[g == grp] @ coef.T)  # categories 0 (reference), 1, 2
+    ml_prob = softmax(x @ ml.T)[:, [1, 0, 2]]  # columns ref 1, 0, 2 -> categories 0, 1, 2
+    cum = 1 / (1 + np.exp(-(np.array(thresholds)[None, :] - (x[:, 1:] @ np.array(beta))[:, None])))
+    ord_prob = np.diff(np.column_stack([np.zeros(len(ids)), cum, np.ones(len(ids))]), axis=1)
+    for name, prob, rows, label in (("c_mn", mn_prob, got["c_mn"], lambda k: str(k)),
+                                    ("c_ml", ml_prob, got["c_ml"], lambda k: str(k)),
+                                    ("c_ord", ord_prob, got["c_ord"], lambda k: names[k])):
+        assert [r["id"] for r in rows] == [str(i) for i in ids], name
+        assert rows[0]["prediction"] is None and rows[0]["probability"] is None and rows[0]["category"] is None
+        best = prob.argmax(axis=1)
+        for r, k, p in zip(rows[1:], best[1:], prob[1:]):
+            assert r["category"] == label(k), (name, r)
+            assert r["probability"] == pytest.approx(p[k], rel=1e-12), (name, r)
+            assert r["prediction"] == (k if name != "c_ord" else k + 1), (name, r)
+    assert all(r["category"] == str(mn_resp[r["id"]]) for r in got["c_mn"][1:])
+    assert all(r["category"] == ord_resp[r["id"]] for r in got["c_ord"][1:])
+
+    # The fits are statsmodels': MNLogit per group and for mlogregr, OrderedModel (logit).
+    for grp in (0, 1):
+        ref = sm.MNLogit(level[g == grp], x[g == grp]).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+        np.testing.assert_allclose(mn_prob[g == grp], ref.predict(x[g == grp]), rtol=1e-7, atol=1e-10)
+    ref = sm.MNLogit(level, x).fit(disp=0, method="newton", tol=1e-12, maxiter=100)
+    np.testing.assert_allclose(ml_prob, ref.predict(x), rtol=1e-7, atol=1e-10)
+    ordered = OrderedModel(level, x[:, 1:], distr="logit").fit(method="bfgs", disp=0, gtol=1e-10, maxiter=2000)
+    np.testing.assert_allclose(ord_prob, ordered.predict(x[:, 1:]), rtol=1e-5, atol=1e-8)
 
 
 def test_predict_features_named_as_model_columns(db, roles):

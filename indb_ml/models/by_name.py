@@ -30,7 +30,6 @@ from indb_ml.models.catalog import _model_name
 LINEAR = ("linregr", "robust_variance_linregr", "clustered_variance_linregr")
 LOGISTIC = ("logregr", "robust_variance_logregr", "clustered_variance_logregr")
 MULTINOMIAL = ("mlogregr", "multinom", "robust_variance_mlogregr", "clustered_variance_mlogregr")
-SCORED_BY = {"multinom": "multinom_predict", "ordinal": "ordinal_predict"}  # one value per category: their own
 
 
 @dataclass(frozen=True)
@@ -150,10 +149,45 @@ def _score_sql(sess: Session, model: Model, x: str) -> tuple[str, bool]:
         if fam is not None and fam["family"] == "binomial":
             return "indb_ml.elastic_net_binomial_prob(m.coef_all, m.intercept, " + x + ")", True
         return "indb_ml.elastic_net_gaussian_predict(m.coef_all, m.intercept, " + x + ")", False
-    other = SCORED_BY.get(algo)
-    raise InputError(f"indb_ml.predict scores one value per row; model {model.name} is {algo}",
-                     hint=f"use indb_ml.{other}" if other else "multinom_predict_prob(coef, features) per category",
-                     sqlstate="0A000")
+    raise InputError(f"indb_ml.predict cannot score model {model.name}: algorithm {algo}",
+                     hint="the algorithm's own predict function, with the model table", sqlstate="0A000")
+
+
+@dataclass(frozen=True)
+class Categories:
+    """How a category model is scored: ``models`` the SQL of its rows as ``m`` (one per group),
+    ``probs`` the ``float8[]`` of every category's probability, ``labels`` the categories in
+    that order (SQL array), ``numeric`` whether they are numbers (the prediction is then the
+    category itself, else its rank in cat_order)."""
+
+    models: str
+    probs: str
+    labels: str
+    numeric: bool
+
+
+def _categories(sess: Session, model: Model, x: str) -> Categories | None:
+    """multinom, mlogregr (and their robust and clustered variants): the category rows of a group
+    aggregated as multinom_predict does, the reference category first; ordinal: the thresholds
+    and features, categories in cat_order. None for other models."""
+    params = model.row["parameters"]
+    if model.algorithm in MULTINOMIAL:
+        groups = [sess.ident(g) for g in model.row["grouping_cols"] or []]
+        keys = "".join(g + ", " for g in groups)
+        models = ("(SELECT " + keys + "pg_catalog.array_agg(coef ORDER BY category) AS coef, "
+                  "pg_catalog.array_agg(category ORDER BY category) AS cats FROM " + model.table
+                  + (" GROUP BY " + ", ".join(groups) if groups else "") + ")")
+        ref = params.get("ref_category")
+        ref = 0 if ref is None else int(ref)
+        return Categories(models, "indb_ml.multinom_predict_prob(m.coef, " + x + ")",
+                          "(ARRAY[" + str(ref) + "]::integer[] || m.cats)", True)
+    if model.algorithm == "ordinal":
+        cats = [c.strip() for c in str(params.get("cat_order") or "").split(",")]
+        link = (params.get("link_func") or "logit").strip().lower()
+        labels = "ARRAY[" + ", ".join(sess.literal(c) for c in cats) + "]::text[]"
+        return Categories(model.table, "indb_ml.ordinal_predict_prob(m.coef_threshold, m.coef_feature, " + x + ", "
+                          + sess.literal(link) + ")", labels, False)
+    return None
 
 
 def _id_sql(sess: Session, id_column: str | None) -> str:
@@ -165,36 +199,52 @@ def _id_sql(sess: Session, id_column: str | None) -> str:
     return "s." + sess.ident(names[0])
 
 
-def _group_join(sess: Session, model: Model) -> str:
-    """The model row(s) of each source row: on the grouping columns (NULL groups matched too)."""
+def _group_join(sess: Session, model: Model, models: str | None = None) -> str:
+    """The model row(s) of each source row: on the grouping columns (NULL groups matched too).
+    ``models``: the SQL of the model's rows, by default its table."""
+    models = models or model.table
     groups = model.row["grouping_cols"] or []
     if not groups:
-        return " LEFT JOIN " + model.table + " m ON true"
+        return " LEFT JOIN " + models + " m ON true"
     nulls = " OR ".join("m." + sess.ident(g) + " IS NULL" for g in groups)
     has_null = sess.one("SELECT EXISTS (SELECT FROM " + model.table + " m WHERE " + nulls + ") AS n")["n"]
     equal = " IS NOT DISTINCT FROM " if has_null else " = "
     on = " AND ".join("s." + sess.ident(g) + equal + "m." + sess.ident(g) for g in groups)
-    return " LEFT JOIN " + model.table + " m ON " + on
+    return " LEFT JOIN " + models + " m ON " + on
 
 
 @sql_entry
 def predict_sql(sess: Session, model_name: str, source_table: str, id_column: str, version: int | None = None) -> str:
-    """The query ``indb_ml.predict`` runs: ``(id text, prediction float8, probability float8)``
-    per source row. A row with a NULL feature, or of a group without a model, gets NULL."""
+    """The query ``indb_ml.predict`` runs: ``(id text, prediction float8, probability float8,
+    category text)`` per source row. A row with a NULL feature, or of a group without a model,
+    gets NULL. Category models (multinom, mlogregr, ordinal): the most probable category (the
+    first in the model's order on a tie, as multinom_predict), its probability, and as
+    prediction the category (multinom, mlogregr: integers) or its rank in cat_order (ordinal)."""
     model = resolve(sess, model_name, version)
     source = resolve_source(sess, source_table, "source")
     for g in model.row["grouping_cols"] or []:
         _types(sess, source, [sess.ident(g)], f"grouping column {g} of model {model.name}")
     x, ok = _features_sql(sess, model, source)
-    score, is_prob = _score_sql(sess, model, x)
     ident = _id_sql(sess, id_column)
     _types(sess, source, [ident[2:]], f"id_column {id_column!r}")
+    head = "SELECT (" + ident + ")::text, "
+    cats = _categories(sess, model, x)
+    if cats is not None:  # the probabilities are used three times: computed once (OFFSET 0)
+        probs = "CASE WHEN " + ok + " THEN " + cats.probs + " END"
+        best = "(" + cats.labels + ")[k.o]"
+        outputs = ((best + "::pg_catalog.float8" if cats.numeric else "k.o::pg_catalog.float8")
+                   + ", v.v[k.o], " + best + "::text")
+        return (head + outputs + " FROM " + source.sql(sess) + " s" + _group_join(sess, model, cats.models)
+                + " CROSS JOIN LATERAL (SELECT " + probs + " AS v OFFSET 0) v"
+                + " CROSS JOIN LATERAL (SELECT (SELECT u.o FROM pg_catalog.unnest(v.v) WITH ORDINALITY AS u(p, o) "
+                "ORDER BY u.p DESC, u.o LIMIT 1) AS o) k")
+    score, is_prob = _score_sql(sess, model, x)
     value = "CASE WHEN " + ok + " THEN " + score + " END"
     if is_prob:  # the value is used twice: computed once (OFFSET 0 keeps the subquery apart)
         outputs, keep = "(v.v >= 0.5)::integer::pg_catalog.float8, v.v", " OFFSET 0"
     else:
         outputs, keep = "v.v, NULL::pg_catalog.float8", ""
-    return ("SELECT (" + ident + ")::text, " + outputs + " FROM " + source.sql(sess) + " s"
+    return (head + outputs + ", NULL::text FROM " + source.sql(sess) + " s"
             + _group_join(sess, model) + " CROSS JOIN LATERAL (SELECT " + value + " AS v" + keep + ") v")
 
 

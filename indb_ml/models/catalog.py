@@ -48,6 +48,7 @@ SELECT indb_ml.model_rollback(model_name);    -- deploy the previous version
 SELECT * FROM indb_ml.model_refresh(model_name);    -- models of linregr_train_incremental
 SELECT * FROM indb_ml.model_owner(model_name);      -- the role that owns a model name
 SELECT * FROM indb_ml.predict(model_name, source, id_column [, version]);  -- score by name
+SELECT * FROM indb_ml.score(model_name, source, id_column [, version]);    -- the same (for BI tools)
 SELECT * FROM indb_ml.model_coefficients(model_name [, version]);          -- one row per term
 SELECT * FROM indb_ml.model_metrics;          -- r2, log-likelihood, AIC, BIC per model and group
 SELECT indb_ml.model_grant(model_name, role); -- let a role (indb_ml_reader) read a model
