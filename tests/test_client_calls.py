@@ -236,7 +236,7 @@ def test_multinom_ordinal_margins_predict(dsn, data, postgresql):
     proba = 1 / (1 + np.exp(-(x @ logit.params)))
     got = pred.assign(id=pred["id"].astype(int)).sort_values("id")
     np.testing.assert_allclose(got["probability"].to_numpy(), proba, rtol=1e-6)
-    assert list(pred.columns) == ["id", "prediction", "probability"]
+    assert list(pred.columns) == ["id", "prediction", "probability", "category"]  # category: category models
 
 
 def test_knn_and_la_value(dsn, data, postgresql):

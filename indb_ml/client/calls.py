@@ -232,7 +232,7 @@ class TableCalls:
 
     def predict(self, model_name: str, source: str, id_column: str, *, version: int | None = None):
         """A catalogued model's predictions for ``source`` (``indb_ml.predict``): a DataFrame of
-        ``id, prediction, probability``."""
+        ``id, prediction, probability, category`` (category: multinomial and ordinal models)."""
         with self._conn.transaction(), self._conn.cursor() as cur:
             try:
                 cur.execute("SELECT * FROM indb_ml.predict(%s, %s, %s, %s::integer)",
