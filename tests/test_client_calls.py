@@ -266,6 +266,8 @@ def test_bad_input_is_a_clear_error(dsn, data):
         assert "no_such_edges" in str(err.value) and err.value.sqlstate
         with pytest.raises(ValueError, match="option name"):
             db.multinom("d", "cat", [1, "x1"], link_func="logit, max_iter=1")
+        with pytest.raises(ValueError, match="option name"):
+            db.glm("d", "y", [1, "x1"], "gaussian, max_iter=1")
         with pytest.raises(ValueError, match="comma"):
             db.ordinal("d", "cat", ["x1"], ["a,b", "c"])
         # A name with a quote is quoted, not injected: the server reports an unknown column.
@@ -273,3 +275,54 @@ def test_bad_input_is_a_clear_error(dsn, data):
             db.robust_variance_linregr("d", 'y"); DROP TABLE d; --', [1, "x1"])
         assert db.execute("SELECT count(*) FROM d").fetchone()[0] == N
         _no_temp_tables(db)
+
+
+def test_graph_measures_over_kept_tables(dsn, data, postgresql):
+    with indb_ml.connect(dsn) as db:
+        db.graph_apsp('"Vert"', "Vid", "edges", **KW, weight="Wt", out_table="ap_kept")
+        db.weakly_connected_components('"Vert"', "Vid", "edges", **KW, out_table="wcc_kept")
+        close = db.graph_closeness("ap_kept")
+        diameter = db.graph_diameter("ap_kept")
+        avg = db.graph_avg_path_length("ap_kept")
+        hist = db.graph_wcc_histogram("wcc_kept")
+        largest = db.graph_wcc_largest_cpt("wcc_kept")
+        count = db.graph_wcc_num_cpts("wcc_kept")
+        _no_temp_tables(db)
+    for got, call, out, order in (
+            (close, "graph_closeness('ap_kept', 'o1')", "o1", ["From"]),
+            (diameter, "graph_diameter('ap_kept', 'o2')", "o2", ["diameter"]),
+            (avg, "graph_avg_path_length('ap_kept', 'o3')", "o3", ["avg_path_length"]),
+            (hist, "graph_wcc_histogram('wcc_kept', 'o4')", "o4", ["component_id"]),
+            (largest, "graph_wcc_largest_cpt('wcc_kept', 'o5')", "o5", ["component_id"]),
+            (count, "graph_wcc_num_cpts('wcc_kept', 'o6')", "o6", ["num_components"])):
+        _same(got.table, _sql_table(postgresql, "SELECT indb_ml." + call, None, out, order), order)
+    graph = _digraph()
+    graph.remove_nodes_from([v for v in VERTICES if graph.degree(v) == 0])
+    lengths = dict(nx.all_pairs_dijkstra_path_length(graph))
+    assert diameter.table["diameter"][0] == pytest.approx(max(d for s in lengths.values() for d in s.values()))
+    sizes = sorted(len(c) for c in nx.weakly_connected_components(_digraph()))
+    assert sorted(hist.table["num_vertices"]) == sizes and count.table["num_components"][0] == len(sizes)
+    assert largest.table["num_vertices"].tolist() == [max(sizes)]
+
+
+def test_lm_cg_incremental_and_cross_validate(dsn, data, postgresql):
+    x, y, *_ = data
+    with indb_ml.connect(dsn) as db:
+        cg = db.lm_cg("d", "y", [1, "x1", "x2"], lambda_value=0.5)
+        inc = db.linregr_train_incremental("d", "y", [1, "x1", "x2"], out_table="inc")
+        cv = db.cross_validate("linregr", "d", "y", [1, "x1", "x2"], n_folds=4, seed=3)
+        _no_temp_tables(db)
+    want = _sql_table(postgresql, "SELECT indb_ml.lm_cg('d', 'cg', 'y', 'ARRAY[1, x1, x2]', 0.5)", None, "cg",
+                      ["iterations"])
+    cols = [c for c in want.columns if c != "exec_time_ms"]
+    _same(cg.table[cols], want[cols], ["iterations"])
+    ridge = np.linalg.solve(x.T @ x + 0.5 * np.eye(3), x.T @ y)
+    ols = np.linalg.lstsq(x, y, rcond=None)[0]
+    np.testing.assert_allclose(cg.table["coef"][0], ridge, rtol=1e-7)
+    np.testing.assert_allclose(inc.table["coef"][0], ols, rtol=1e-9)
+    assert inc.out_table == "inc" and inc.summary["method"] == "linregr"
+    want_cv = pd.DataFrame(postgresql.execute("SELECT * FROM indb_ml.cross_validate('linregr', 'd', 'y', "
+                                              "'ARRAY[1, x1, x2]', 4, NULL, 3)").fetchall(),
+                           columns=["fold", "train_rows", "test_rows", "metric", "value"])
+    _same(cv, want_cv, ["fold", "metric"])
+    assert cv["train_rows"].add(cv["test_rows"]).eq(N).all()

@@ -1,5 +1,6 @@
 """Client methods for the SQL functions whose result is a table: multinom, ordinal, robust and
-clustered variance, margins, the graph functions, knn, predict and la_value.
+clustered variance, margins, incremental least squares, lm_cg, cross_validate, the graph
+functions (and the measures over their kept tables), knn, predict and la_value.
 
 Each method takes MADlib's arguments in MADlib's order as typed keywords, quotes column names
 with ``psycopg.sql.Identifier`` (the server parses the quoted names back), sends every value as a
@@ -139,6 +140,33 @@ class TableCalls:
         return self._table_call("margins", lambda out: [model_table, out, x_design, source_table, mv], out_table,
                                 cast={4: "integer[]"})
 
+    def linregr_train_incremental(self, source: str, target: str, features, *,
+                                  grouping: str | Sequence[str] | None = None, out_table: str) -> TableResult:
+        """Least squares kept up to date as rows arrive (``indb_ml.linregr_train_incremental``): the
+        model table must be kept, so ``out_table`` is required."""
+        return self._table_call("linregr_train_incremental", lambda out: [
+            source, out, self._ident(target), self._features(features), self._grouping(grouping)], out_table)
+
+    def lm_cg(self, source: str, target: str, features, *, lambda_value: float = 0.0, max_iter: int = 100,
+              tolerance: float = 1e-10, out_table: str | None = None) -> TableResult:
+        """Ridge / least squares by conjugate gradients over the table (``indb_ml.lm_cg``)."""
+        return self._table_call("lm_cg", lambda out: [
+            source, out, self._ident(target), self._features(features), float(lambda_value), int(max_iter),
+            float(tolerance)], out_table)
+
+    def cross_validate(self, method: str, source: str, target: str, features, *, n_folds: int = 5,
+                       params: str | None = None, seed: int = 0):
+        """k-fold cross-validation of a trainer (``indb_ml.cross_validate``): a DataFrame of
+        ``fold, train_rows, test_rows, metric, value``."""
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            try:
+                cur.execute("SELECT * FROM indb_ml.cross_validate(%s, %s, %s, %s, %s, %s::text, %s)",
+                            [_word(method), source, self._ident(target), self._features(features), int(n_folds),
+                             params, int(seed)])
+                return _frame(cur)
+            except psycopg.Error as exc:
+                raise _error(exc) from exc
+
     # ---- graph ------------------------------------------------------------------------------
 
     def pagerank(self, vertex_table: str, vertex_id: str, edge_table: str, *, src: str = "src",
@@ -215,6 +243,32 @@ class TableCalls:
         return self._table_call("triangle_count", lambda out: [
             vertex_table, self._ident(vertex_id), edge_table, self._edges(src, dest), out,
             self._grouping(grouping)], out_table)
+
+    def graph_closeness(self, apsp_table: str, *, vertex_filter_expr: str | None = None,
+                        out_table: str | None = None) -> TableResult:
+        """Closeness centralities from a kept ``graph_apsp`` table (``indb_ml.graph_closeness``)."""
+        return self._table_call("graph_closeness", lambda out: [apsp_table, out, vertex_filter_expr], out_table,
+                                cast={2: "text"})
+
+    def graph_diameter(self, apsp_table: str, *, out_table: str | None = None) -> TableResult:
+        """The diameter and its end points from a kept ``graph_apsp`` table (``indb_ml.graph_diameter``)."""
+        return self._table_call("graph_diameter", lambda out: [apsp_table, out], out_table)
+
+    def graph_avg_path_length(self, apsp_table: str, *, out_table: str | None = None) -> TableResult:
+        """Average shortest-path length from a kept ``graph_apsp`` table (``indb_ml.graph_avg_path_length``)."""
+        return self._table_call("graph_avg_path_length", lambda out: [apsp_table, out], out_table)
+
+    def graph_wcc_histogram(self, wcc_table: str, *, out_table: str | None = None) -> TableResult:
+        """Vertices per component of a kept components table (``indb_ml.graph_wcc_histogram``)."""
+        return self._table_call("graph_wcc_histogram", lambda out: [wcc_table, out], out_table)
+
+    def graph_wcc_largest_cpt(self, wcc_table: str, *, out_table: str | None = None) -> TableResult:
+        """The largest component of a kept components table (``indb_ml.graph_wcc_largest_cpt``)."""
+        return self._table_call("graph_wcc_largest_cpt", lambda out: [wcc_table, out], out_table)
+
+    def graph_wcc_num_cpts(self, wcc_table: str, *, out_table: str | None = None) -> TableResult:
+        """The number of components of a kept components table (``indb_ml.graph_wcc_num_cpts``)."""
+        return self._table_call("graph_wcc_num_cpts", lambda out: [wcc_table, out], out_table)
 
     # ---- neighbours, prediction, the planner -------------------------------------------------
 

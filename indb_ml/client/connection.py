@@ -203,7 +203,9 @@ class Database(TableCalls):
         from indb_ml.client.glm_models import GlmModel
 
         x_sql, names, y_sql, group_sql = self._inputs(features, target, grouping)
-        family_params = f"family={family}" + (f", link={link}" if link else "")
+        from indb_ml.client.calls import _word
+
+        family_params = f"family={_word(family)}" + (f", link={_word(link)}" if link else "")
         optim_params = f"max_iter={int(max_iter)}, optimizer=irls, tolerance={float(tolerance)!r}"
         rows, group_cols = self._run(
             "SELECT indb_ml.glm(%s, %s, %s, %s, %s, %s, %s, %s)",
