@@ -174,6 +174,10 @@ def test_convergence_curves_from_recorder_list_and_frame(dsn, data, tmp_path):
         fig = plots.convergence_curve(history, label="log-likelihood")
         _render(fig, tmp_path, f"conv_{name}")
         np.testing.assert_array_equal(fig.axes[0].lines[0].get_xydata(), np.array(rec.history, dtype=float))
+    reports = plots.ConvergenceRecorder()  # one report per call, as a mapping
+    for iteration, ll in rec.history:
+        reports({"iteration": iteration, "phase": "irls", "log_likelihood": ll})
+    assert reports.history == rec.history
     residuals = pd.DataFrame({"iteration": [1, 2, 3, 4], "residual": [1.0, 1e-2, 1e-5, 1e-9]})
     fig = plots.convergence_curve(residuals, label="residual")
     assert fig.axes[0].get_yscale() == "log"

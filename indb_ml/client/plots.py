@@ -313,6 +313,8 @@ def component_sizes(result: Any, top: int = 30):
 
 # ---- convergence -----------------------------------------------------------------------------
 
+_LOSS_FIELDS = ("loss", "log_likelihood", "residual", "objective")
+
 def convergence_history(history: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(iterations, losses)`` from (iteration, loss) pairs, a mapping iteration -> loss, a
     :class:`ConvergenceRecorder`, or a DataFrame with an ``iteration`` column and a ``loss``
@@ -321,7 +323,7 @@ def convergence_history(history: Any) -> tuple[np.ndarray, np.ndarray]:
     if hasattr(history, "columns"):
         cols = list(history.columns)
         it = "iteration" if "iteration" in cols else cols[0]
-        loss = next((c for c in ("loss", "log_likelihood", "residual", "objective") if c in cols), None)
+        loss = next((c for c in _LOSS_FIELDS if c in cols), None)
         if loss is None:
             rest = [c for c in cols if c != it]
             if len(rest) != 1:
@@ -360,5 +362,11 @@ class ConvergenceRecorder:
     def __init__(self) -> None:
         self.history: list[tuple[int, float]] = []
 
-    def __call__(self, iteration: int, loss: float, *_: Any) -> None:
+    def __call__(self, iteration: Any, loss: float | None = None, *_: Any) -> None:
+        """``(iteration, loss, ...)`` as the trainers' ``progress`` callbacks are called, or one
+        report (a mapping or an object) with an ``iteration`` and a loss-like field."""
+        if loss is None:
+            report = iteration if isinstance(iteration, Mapping) else vars(iteration)
+            loss = next(report[k] for k in _LOSS_FIELDS if report.get(k) is not None)
+            iteration = report["iteration"]
         self.history.append((int(iteration), float(loss)))
