@@ -326,3 +326,26 @@ def test_lm_cg_incremental_and_cross_validate(dsn, data, postgresql):
                            columns=["fold", "train_rows", "test_rows", "metric", "value"])
     _same(cv, want_cv, ["fold", "metric"])
     assert cv["train_rows"].add(cv["test_rows"]).eq(N).all()
+
+
+def test_svd_equals_sql_and_numpy(dsn, postgresql):
+    a = np.random.default_rng(5).normal(size=(12, 5))
+    postgresql.execute("CREATE TABLE a (row_id int, row_vec float8[])")
+    for i, row in enumerate(a, start=1):
+        postgresql.execute("INSERT INTO a VALUES (%s, %s)", [i, row.tolist()])
+    postgresql.commit()
+    with indb_ml.connect(dsn) as db:
+        u, s, v = db.svd("a", "row_id", 3)
+        kept = db.svd("a", "row_id", 3, out_prefix="kept")
+        _no_temp_tables(db)
+    postgresql.execute("SELECT indb_ml.svd('a', 'direct', 'row_id', 3)")
+    direct = [np.array([r[0] for r in postgresql.execute(f"SELECT {col} FROM direct_{t} ORDER BY row_id")],
+                       dtype=float) for t, col in (("u", "row_vec"), ("s", "value"), ("v", "row_vec"))]
+    for got, want in zip((u, s, v), direct):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(kept, direct):
+        np.testing.assert_array_equal(got, want)
+    _, want_s, _ = np.linalg.svd(a)
+    np.testing.assert_allclose(s, want_s[:3], rtol=1e-10)
+    assert u.shape == (12, 3) and v.shape == (5, 3)
+    np.testing.assert_allclose(a @ v, u * s, atol=1e-10)  # A V = U diag(s) for the top-k singular pairs

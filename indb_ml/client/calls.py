@@ -310,6 +310,32 @@ class TableCalls:
                 raise _error(exc) from exc
         return np.array(row[0], dtype=np.float64)
 
+    def svd(self, source_table: str, row_id: str, k: int, *, n_iterations: int | None = None,
+            out_prefix: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The truncated SVD of a matrix table (``indb_ml.svd``): ``(U, s, V)`` with ``U`` m x k,
+        ``s`` the k singular values (largest first) and ``V`` n x k, so ``A ~ U @ diag(s) @ V.T``.
+        The ``<prefix>_u/_s/_v`` tables are temporary unless ``out_prefix`` names them."""
+        prefix = out_prefix if out_prefix is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
+        conn = self._conn
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute("SELECT indb_ml.svd(%s, %s, %s, %s, %s::integer)",
+                            [source_table, prefix, self._ident(row_id), int(k),
+                             None if n_iterations is None else int(n_iterations)])
+                *schema, name = cur.execute("SELECT parse_ident(%s)", [prefix]).fetchone()[0]
+                schema = schema or [cur.execute("SELECT current_schema()").fetchone()[0]]
+                tables = {s: sql.Identifier(*schema, f"{name}_{s}") for s in ("u", "s", "v")}
+                u, v = (np.array([r[0] for r in cur.execute(
+                    sql.SQL("SELECT row_vec FROM {} ORDER BY row_id").format(tables[s]))], dtype=np.float64)
+                    for s in ("u", "v"))
+                values = np.array([r[0] for r in cur.execute(
+                    sql.SQL("SELECT value FROM {} ORDER BY row_id").format(tables["s"]))], dtype=np.float64)
+                if out_prefix is None:
+                    cur.execute(sql.SQL("DROP TABLE {}, {}, {}").format(*tables.values()))
+        except psycopg.Error as exc:
+            raise _error(exc) from exc
+        return u, values, v
+
     # ---- plumbing ---------------------------------------------------------------------------
 
     def _ident(self, name: str) -> str:
