@@ -4034,8 +4034,22 @@ COMMENT ON AGGREGATE indb_ml._mlogit_score_sum(float8, float8[], float8[], integ
 -- ordinal regression: ordinal (cumulative logit or probit)
 
 CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_varname text,
-                                independent_varname text, cat_order text, link_func text DEFAULT 'logit',
-                                grouping_col text DEFAULT NULL, verbose boolean DEFAULT false,
+                                independent_varname text, cat_order text DEFAULT NULL, link_func text DEFAULT 'logit',
+                                grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
+                                verbose boolean DEFAULT false,
+                                OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.regress.ordinal import ordinal
+return ordinal(plpy, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func,
+               grouping_col, verbose, optim_params=optim_params)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, text, boolean) IS
+'Ordinal regression (MADlib ordinal): P(y <= j) = F(threshold_j - x''beta), link_func logit or probit, cat_order lowest first as MADlib writes it (''0<1<2'') or as a comma list (''mild, moderate, severe''), NULL: the values sorted as text; optim_params ''max_iter=100, optimizer=irls, tolerance=1e-8''; independent_varname without an intercept. model_table: coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, iteration. SELECT indb_ml.ordinal() for usage.';
+
+CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_varname text,
+                                independent_varname text, cat_order text, link_func text, grouping_col text,
+                                verbose boolean,
                                 OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -4044,7 +4058,23 @@ return ordinal(plpy, source_table, model_table, dependent_varname, independent_v
                grouping_col, verbose)
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, boolean) IS
-'Ordinal regression (MADlib ordinal): P(y <= j) = F(threshold_j - x''beta), link_func logit or probit, cat_order ''mild, moderate, severe''; independent_varname without an intercept. model_table: coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, iteration.';
+'indb_ml.ordinal with verbose as the 8th argument (no optim_params), the form of indb_ml before MADlib''s optim_params was taken.';
+
+CREATE FUNCTION indb_ml.ordinal(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("ordinal", message)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal(text) IS 'Usage of indb_ml.ordinal (''usage'' or any text; MADlib ordinal(message)).';
+
+CREATE FUNCTION indb_ml.ordinal() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("ordinal", None)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal() IS 'Usage of indb_ml.ordinal (MADlib ordinal()).';
 
 CREATE FUNCTION indb_ml.ordinal_predict_prob(coef_threshold float8[], coef_feature float8[], col_ind_var float8[],
                                              link_func text) RETURNS float8[]
@@ -4062,6 +4092,22 @@ return ordinal_predict(plpy, model_table, predict_table_input, output_table, pre
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal_predict(text, text, text, text, boolean) IS
 'Predictions of an ordinal model for a table with an id column (MADlib ordinal_predict): predict_type ''probability'' (default) writes (one column per category named by it, id), ''response'' writes (id, category); grouped models join on the grouping columns.';
+
+CREATE FUNCTION indb_ml.ordinal_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("ordinal_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal_predict(text) IS 'Usage of indb_ml.ordinal_predict (MADlib ordinal_predict(message)).';
+
+CREATE FUNCTION indb_ml.ordinal_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("ordinal_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.ordinal_predict() IS 'Usage of indb_ml.ordinal_predict (MADlib ordinal_predict()).';
 
 -- The aggregate pass of ordinal regression (C: src/ordinal.c). Categories are indices
 -- 0 .. K-1 in cat_order; coef = [K-1 thresholds, k feature coefficients].

@@ -24,6 +24,7 @@ from indb_ml import sqlexpr
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
+from indb_ml.core.params import parse_params
 from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
@@ -48,12 +49,41 @@ from indb_ml.regress import lockstep
 # 2.93 s aggregate, 1.71 s aggregate with two parallel workers (BFGS before: 11.5 s, 37.3 s,
 # 23.7 s; README "Multinomial and ordinal models").
 MEMORY_FASTER = True
+# MADlib's optim_params keys; tolerance here is Newton's step tolerance (relative change of
+# every parameter), which converges at least as tightly as MADlib's log-likelihood change.
+OPTIM_PARAMS = {"max_iter": (int, 100), "optimizer": (str, "irls"), "tolerance": (float, 1e-8)}
 COLUMNS = (
     ("coef_threshold", "float8[]"), ("std_err_threshold", "float8[]"), ("z_stats_threshold", "float8[]"),
     ("p_values_threshold", "float8[]"), ("log_likelihood", "float8"), ("coef_feature", "float8[]"),
     ("std_err_feature", "float8[]"), ("z_stats_feature", "float8[]"), ("p_values_feature", "float8[]"),
     ("num_rows_processed", "bigint"), ("num_rows_skipped", "bigint"), ("iteration", "integer"),
 )
+
+
+def parse_cat_order(cat_order: str) -> list[str]:
+    """The categories in order: MADlib's ``'0<1<2'``, or a comma list ``'mild, moderate, severe'``.
+
+    >>> parse_cat_order('0<1<2'), parse_cat_order('mild, moderate')
+    (['0', '1', '2'], ['mild', 'moderate'])
+    """
+    sep = "<" if "<" in cat_order else ","
+    categories = [c.strip() for c in cat_order.split(sep)]
+    if len(categories) < 2 or any(not c for c in categories) or len(set(categories)) != len(categories):
+        raise InputError(f"ordinal: cat_order {cat_order!r} must list two or more distinct categories, "
+                         "lowest first, separated by '<' or by commas", hint="e.g. '0<1<2' or 'mild, moderate, severe'")
+    return categories
+
+
+def _sorted_categories(sess, source, raw_y: str) -> list[str]:
+    """No ``cat_order``: the dependent's distinct values as text, in Python's sort order
+    (MADlib's ``sorted(category_list)`` over ``str`` values)."""
+    rows = sess.execute("SELECT DISTINCT (" + raw_y + ")::text AS c FROM " + source.sql(sess) + " WHERE (" + raw_y
+                     + ") IS NOT NULL")
+    categories = sorted(r["c"] for r in rows)
+    if len(categories) < 2:
+        raise InputError(f"ordinal: the dependent has {len(categories)} distinct value(s); two or more are needed",
+                         hint="give cat_order, or train on a table with two or more categories")
+    return categories
 
 
 def _wald(coef, se):
@@ -64,27 +94,32 @@ def _wald(coef, se):
 
 @sql_entry
 @registers("ordinal")
-def ordinal(sess, source_table, model_table, dependent_varname, independent_varname, cat_order, link_func="logit",
-            grouping_col=None, verbose=False) -> None:
+def ordinal(sess, source_table, model_table, dependent_varname, independent_varname, cat_order=None,
+            link_func="logit", grouping_col=None, verbose=False, optim_params=None) -> None:
+    """``optim_params`` (MADlib's 8th argument, before ``verbose``) is a keyword here so that
+    callers passing ``verbose`` positionally (``ordinal_fit``) keep working."""
     for name, value in (("source_table", source_table), ("model_table", model_table),
-                        ("dependent_varname", dependent_varname), ("independent_varname", independent_varname),
-                        ("cat_order", cat_order)):
+                        ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
         if value is None:
             raise InputError(f"ordinal: {name} must not be NULL")
     link = (link_func or "logit").strip().lower()
     if link not in LINKS:
         raise InputError(f"ordinal: link_func {link_func!r} must be logit or probit")
-    categories = [c.strip() for c in cat_order.split(",")]
-    if len(categories) < 2 or any(not c for c in categories) or len(set(categories)) != len(categories):
-        raise InputError(f"ordinal: cat_order {cat_order!r} must list two or more distinct categories, "
-                         "separated by commas", hint="e.g. 'mild, moderate, severe'")
+    optim = parse_params(optim_params, OPTIM_PARAMS, "ordinal optim_params")
+    if optim["optimizer"] not in ("irls", "newton"):
+        raise InputError(f"ordinal: optimizer {optim['optimizer']!r} is not supported",
+                         hint="use optimizer=irls (MADlib's; here Newton's method with the exact information)")
+    if optim["max_iter"] < 1 or not optim["tolerance"] > 0:
+        raise InputError("ordinal: optim_params max_iter must be at least 1 and tolerance above 0")
     source = resolve_source(sess, source_table)
     out = new_table(sess, model_table, "model_table")
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
-    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=categories)
     raw_y = sqlexpr.to_sql(sqlexpr.parse(dependent_varname), sess.ident, sess.literal, function_schema="pg_catalog")
+    categories = (parse_cat_order(cat_order) if cat_order is not None and cat_order.strip()
+                  else _sorted_categories(sess, source, raw_y))
+    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=categories)
     unknown = sess.one("SELECT pg_catalog.count(*) AS n FROM " + source.sql(sess) + " WHERE " + features.y_sql
                        + " IS NULL AND (" + raw_y + ") IS NOT NULL")["n"]
     if unknown:
@@ -92,10 +127,11 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
                          hint="list every category in cat_order, in order")
     packed = _packed(sess, source, features)
     if packed is None:
-        fits, skipped = _aggregate_fits(sess, source, features, len(categories), link)
+        fits, skipped = _aggregate_fits(sess, source, features, len(categories), link, optim)
     else:
         groups, skipped = packed
-        fits = {g: fit_ordinal(groups[g].blocks, groups[g].width, len(categories), link)
+        fits = {g: fit_ordinal(groups[g].blocks, groups[g].width, len(categories), link, optim["max_iter"],
+                               optim["tolerance"])
                 for g in skipped if g in groups}
     if not fits:
         raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
@@ -124,6 +160,8 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         ("model_table", "text", out.sql(sess)), ("dependent_varname", "text", dependent_varname),
         ("independent_varname", "text", independent_varname), ("category_list", "text", ",".join(categories)),
         ("link_func", "text", link), ("grouping_col", "text", grouping_col),
+        ("optimizer_params", "text", f"optimizer={optim['optimizer']}, max_iter={optim['max_iter']}, "
+                                     f"tolerance={optim['tolerance']:g}"),
         ("num_all_groups", "int4", len(rows)), ("num_failed_groups", "int4", failed),
         ("total_rows_processed", "int8", sum(r[9] for r in rows.values())),
         ("total_rows_skipped", "int8", sum(skipped.values()))))
@@ -146,7 +184,7 @@ def _packed(sess, source, features):
     return {g: MemoryRows(parts) for g, parts in groups.items() if parts}, skipped
 
 
-def _aggregate_fits(sess, source, features, n_categories: int, link: str):
+def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim: dict):
     """``({group: OrdinalFit}, {group: rows skipped})`` by aggregate passes: the first at
     the start point (the same for every group, so no join), then one statement per round of
     the groups' Newton generators, each pass with the information."""
@@ -172,7 +210,7 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str):
         e = evaluation_from_state(r["state"], k, n_categories)
         if e is None:  # every row skipped: no model
             continue
-        gens[g] = newton_steps(k, n_categories)
+        gens[g] = newton_steps(k, n_categories, optim["max_iter"], optim["tolerance"])
         next(gens[g])  # the start point: the pass just made
         try:
             pending[g] = gens[g].send(e)
