@@ -3674,19 +3674,35 @@ COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text
 
 CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,
+                                                   grouping_col text DEFAULT NULL,
                                                    OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import clustered_variance_linregr
-return clustered_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar)
+return clustered_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
+                                  grouping_col)
 $$;
-COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, text) IS
-'OLS with cluster-robust standard errors (MADlib clustered_variance_linregr; clustervar: ''col1, col2''); statsmodels'' small-sample factor; out_table: coef, std_err, t_stats, p_values (normal), num_clusters, num_rows_processed, num_missing_rows_skipped.';
+COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, text, text) IS
+'OLS with cluster-robust standard errors (MADlib clustered_variance_linregr; clustervar: ''col1, col2''; grouping_col as in MADlib, which does not implement it: NULL only); MADlib''s and statsmodels'' small-sample factor G/(G-1) (N-1)/(N-K); out_table: coef, std_err, t_stats, p_values (Student t with N-K degrees of freedom, as MADlib), num_clusters, num_rows_processed, num_missing_rows_skipped.';
 
 CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,
-                                                   max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                                   tolerance float8 DEFAULT 0.0001,
+                                                   grouping_col text DEFAULT NULL, max_iter integer DEFAULT 20,
+                                                   optimizer text DEFAULT 'irls', tolerance float8 DEFAULT 0.0001,
+                                                   verbose_mode boolean DEFAULT false,
+                                                   OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.regress.robust import clustered_variance_logregr
+return clustered_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
+                                  max_iter, optimizer, tolerance, grouping_col=grouping_col, verbose=verbose_mode)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text, text, text, text, text, text, integer, text, float8, boolean) IS
+'Logistic regression with cluster-robust standard errors (MADlib clustered_variance_logregr, MADlib''s argument order: clustervar, grouping_col (NULL only, as MADlib does not implement it), max_iter, optimizer, tolerance, verbose_mode); out_table: coef, std_err, z_stats, p_values, num_clusters, num_rows_processed, num_missing_rows_skipped.';
+
+CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table text, dependent_varname text,
+                                                   independent_varname text, clustervar text, max_iter integer,
+                                                   optimizer text DEFAULT 'irls', tolerance float8 DEFAULT 0.0001,
                                                    OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -3695,7 +3711,7 @@ return clustered_variance_logregr(plpy, source_table, out_table, dependent_varna
                                   max_iter, optimizer, tolerance)
 $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text, text, text, text, text, integer, text, float8) IS
-'Logistic regression with cluster-robust standard errors (MADlib clustered_variance_logregr); out_table: coef, std_err, z_stats, p_values, num_clusters, num_rows_processed, num_missing_rows_skipped.';
+'indb_ml.clustered_variance_logregr with max_iter right after clustervar (no grouping_col): the form of indb_ml before MADlib''s order was taken.';
 
 -- Per-row C steps (src/sandwich.c): sums of scores at given coefficients, one aggregate pass each.
 
@@ -3945,16 +3961,19 @@ COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, int
 
 CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                     independent_varname text, clustervar text,
-                                                    ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL,
+                                                    ref_category integer DEFAULT 0, grouping_cols text DEFAULT NULL,
+                                                    optimizer_params text DEFAULT NULL,
+                                                    verbose_mode boolean DEFAULT false,
                                                     OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.regress.mlogregr import clustered_variance_mlogregr
+from indb_ml.regress.mlogregr import clustered_variance_mlogregr, earlier_form
+grouping, params = earlier_form(grouping_cols, optimizer_params)
 return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
-                                   ref_category, optimizer_params)
+                                   ref_category, params, grouping_cols=grouping, verbose=verbose_mode)
 $$;
-COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text) IS
-'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr; statsmodels'' small-sample factor); one row per non-reference category with num_clusters.';
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text, text, boolean) IS
+'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr, MADlib''s argument order: clustervar, ref_category, grouping_cols (NULL only, as MADlib does not implement it), optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4'', verbose_mode; a 7th argument of key=value pairs is taken as optimizer_params, the earlier indb_ml form); MADlib''s small-sample factor; one row per non-reference category with num_clusters.';
 
 CREATE FUNCTION indb_ml.multinom_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'indb_ml_multinom_predict_prob'

@@ -42,16 +42,19 @@ COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, int
 
 CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                     independent_varname text, clustervar text,
-                                                    ref_category integer DEFAULT 0, optimizer_params text DEFAULT NULL,
+                                                    ref_category integer DEFAULT 0, grouping_cols text DEFAULT NULL,
+                                                    optimizer_params text DEFAULT NULL,
+                                                    verbose_mode boolean DEFAULT false,
                                                     OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
-from indb_ml.regress.mlogregr import clustered_variance_mlogregr
+from indb_ml.regress.mlogregr import clustered_variance_mlogregr, earlier_form
+grouping, params = earlier_form(grouping_cols, optimizer_params)
 return clustered_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, clustervar,
-                                   ref_category, optimizer_params)
+                                   ref_category, params, grouping_cols=grouping, verbose=verbose_mode)
 $$;
-COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text) IS
-'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr; statsmodels'' small-sample factor); one row per non-reference category with num_clusters.';
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text, text, boolean) IS
+'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr, MADlib''s argument order: clustervar, ref_category, grouping_cols (NULL only, as MADlib does not implement it), optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4'', verbose_mode; a 7th argument of key=value pairs is taken as optimizer_params, the earlier indb_ml form); MADlib''s small-sample factor; one row per non-reference category with num_clusters.';
 
 CREATE FUNCTION indb_ml.multinom_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'indb_ml_multinom_predict_prob'

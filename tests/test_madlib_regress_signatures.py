@@ -9,10 +9,13 @@ MADlib's tests compare with ``relative_error(a, b) = |a - b| / |b|`` (2-norms fo
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import psycopg.errors as E
 import pytest
+import statsmodels.api as sm
+from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 
@@ -187,3 +190,115 @@ def test_ordinal_usage(postgresql):
         text = postgresql.execute("SELECT " + call).fetchone()[0]
         assert text.startswith("SELECT indb_ml.ordinal"), call
     assert "cat_order" in postgresql.execute("SELECT indb_ml.ordinal('?')").fetchone()[0]
+
+
+# ----------------------------------------------------------------------------- clustered variance
+
+# regress/test/clustered.sql_in: the table abalone1 (550 rows of the UCI abalone data, ids 1..551
+# without 549; the columns the tests use), its expected numbers below.
+ABALONE1_CSV = Path(__file__).parent / "fixtures" / "madlib_abalone1.csv"
+CLUSTERED_LINEAR = {  # clustered_variance_linregr(..., 'rings', 'array[1, length, diameter, height, whole]', 'sex')
+    "coef": [1.550894e+00, -1.617533e+00, 1.489248e+01, 2.230165e+01, 2.291137e+00],
+    "std_err": [5.230808e-01, 9.126018e-01, 4.160678e+00, 1.656641e+00, 6.037868e-01],
+    "t_stats": [2.964922e+00, -1.772441e+00, 3.579340e+00, 1.346197e+01, 3.794612e+00],
+    "p_values": [3.160120e-03, 7.687992e-02, 3.752007e-04, 7.224856e-36, 1.644453e-04],
+}
+CLUSTERED_LOGISTIC = {  # the logregr ('rings < 10') and mlogregr (y = rings < 10) cases: one model
+    "coef": [7.019211e+00, -9.452704e+00, 1.213867e+00, -1.625120e+01, -2.357464e+00],
+    "std_err": [1.869091e+00, 1.638447e+00, 7.460817e+00, 9.503961e+00, 2.069767e+00],
+    "z_stats": [3.755414e+00, -5.769307e+00, 1.626990e-01, -1.709940e+00, -1.139000e+00],
+    "p_values": [1.730550e-04, 7.959840e-09, 8.707555e-01, 8.727696e-02, 2.547033e-01],
+}
+ABALONE_X = "array[1, length, diameter, height, whole]"
+
+
+@pytest.fixture
+def abalone1(postgresql):
+    postgresql.execute("CREATE TABLE abalone1 (id integer, sex text, length float8, diameter float8, height float8, "
+                       "whole float8, rings integer)")
+    with postgresql.cursor().copy("COPY abalone1 FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+        copy.write(ABALONE1_CSV.read_text())
+    # clustered.sql_in: abalone2 and the NULL rows of abalone1_all_null (skipped)
+    postgresql.execute("CREATE TABLE abalone2 AS SELECT length, diameter, height, whole, sex, "
+                       "(CASE WHEN rings < 10 THEN 1 ELSE 0 END)::integer AS y FROM abalone1")
+    postgresql.execute("CREATE TABLE abalone1_with_null AS SELECT * FROM abalone1")
+    postgresql.execute("INSERT INTO abalone1_with_null VALUES (552, 'M', NULL, 0.365, 0.095, 0.514, 15), "
+                       "(553, 'M', 0.44, NULL, 0.125, 0.516, 10), (554, 'F', 0.53, 0.42, NULL, 0.677, 9), "
+                       "(555, 'M', 0.35, 0.265, 0.09, 1, NULL), (556, 'M', 0.35, 0.265, 0.09, NULL, 7)")
+    data = np.loadtxt(ABALONE1_CSV, delimiter=",", skiprows=1, usecols=(2, 3, 4, 5, 6))
+    sex = np.loadtxt(ABALONE1_CSV, delimiter=",", skiprows=1, usecols=1, dtype=str)
+    x = np.column_stack([np.ones(len(data)), data[:, :4]])
+    return postgresql, x, data[:, 4], sex
+
+
+def _check(row, want: dict, tol: float) -> None:
+    for name, values in want.items():
+        assert relative_error(row[name], values) < tol, name
+
+
+@pytest.mark.parametrize("table", ["abalone1", "abalone1_with_null"])
+def test_clustered_variance_linregr_install_check(abalone1, table):
+    conn, x, y, sex = abalone1
+    # MADlib's 5-argument call, then the 6-argument one with grouping_col NULL (clustered_variance.sql_in)
+    conn.execute(f"SELECT indb_ml.clustered_variance_linregr('{table}', 'temp_out', 'rings', '{ABALONE_X}', 'sex')")
+    conn.execute(f"SELECT indb_ml.clustered_variance_linregr('{table}', 'temp_out2', 'rings', '{ABALONE_X}', 'sex', "
+                 "NULL)")
+    row = fetch(conn, "SELECT * FROM temp_out")[0]
+    _check(row, CLUSTERED_LINEAR, 1e-6)  # regress/test/clustered.sql_in, at MADlib's 1e-6
+    assert fetch(conn, "SELECT * FROM temp_out2")[0]["p_values"] == row["p_values"]
+    assert row["num_rows_processed"] == 550
+    # oracle: statsmodels' cluster-robust OLS (same small-sample factor); p from Student t, N-K df
+    ref = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": np.unique(sex, return_inverse=True)[1]})
+    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-9)
+    np.testing.assert_allclose(row["std_err"], ref.bse, rtol=1e-9)
+    np.testing.assert_allclose(row["p_values"], 2 * stats.t.sf(np.abs(ref.tvalues), len(y) - 5), rtol=1e-8)
+
+
+def test_clustered_variance_logregr_install_check(abalone1):
+    conn, x, y, sex = abalone1
+    for i, table in enumerate(("abalone1", "abalone1_with_null")):
+        # regress/test/clustered.sql_in: MADlib's 10-argument form (grouping_col NULL, then max_iter ...)
+        conn.execute(f"SELECT indb_ml.clustered_variance_logregr('{table}', 'lo{i}', 'rings < 10', '{ABALONE_X}', "
+                     "'sex', NULL, 100, 'irls', 1e-6, False)")
+        _check(fetch(conn, f"SELECT * FROM lo{i}")[0], CLUSTERED_LOGISTIC, 1e-4)
+    # MADlib's 5-argument form (clustered_variance.sql_in example) and indb_ml's earlier (…, max_iter, …)
+    conn.execute(f"SELECT indb_ml.clustered_variance_logregr('abalone1', 'lo5', 'rings < 10', '{ABALONE_X}', 'sex')")
+    conn.execute(f"SELECT indb_ml.clustered_variance_logregr('abalone1', 'lo6', 'rings < 10', '{ABALONE_X}', 'sex', "
+                 "100, 'irls', 1e-10)")
+    row = fetch(conn, "SELECT * FROM lo6")[0]
+    _check(fetch(conn, "SELECT * FROM lo5")[0], CLUSTERED_LOGISTIC, 1e-4)
+    ref = sm.Logit((y < 10).astype(float), x).fit(disp=0, tol=1e-12, cov_type="cluster",
+                                                  cov_kwds={"groups": np.unique(sex, return_inverse=True)[1]})
+    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-7)
+    np.testing.assert_allclose(row["std_err"], ref.bse, rtol=1e-6)
+    np.testing.assert_allclose(row["p_values"], ref.pvalues, rtol=1e-5)
+
+
+def test_clustered_variance_mlogregr_install_check(abalone1):
+    conn = abalone1[0]
+    conn.execute("CREATE TABLE abalone2_with_null AS SELECT length, diameter, height, whole, sex, "
+                 "(rings < 10)::integer AS y FROM abalone1_with_null")
+    for i, table in enumerate(("abalone2", "abalone2_with_null")):
+        # regress/test/clustered.sql_in: ref_category 0, grouping_cols NULL, optimizer_params, verbose_mode
+        conn.execute(f"SELECT indb_ml.clustered_variance_mlogregr('{table}', 'ml{i}', 'y', '{ABALONE_X}', 'sex', 0, "
+                     "NULL, 'max_iter=100, optimizer=irls, tolerance=1e-6', False)")
+        _check(fetch(conn, f"SELECT * FROM ml{i}")[0], CLUSTERED_LOGISTIC, 1e-4)
+    # the earlier indb_ml form, optimizer_params 7th, and MADlib's 6-argument form: the same model
+    conn.execute(f"SELECT indb_ml.clustered_variance_mlogregr('abalone2', 'ml3', 'y', '{ABALONE_X}', 'sex', 0, "
+                 "'max_iter=100, tolerance=1e-6')")
+    conn.execute(f"SELECT indb_ml.clustered_variance_mlogregr('abalone2', 'ml4', 'y', '{ABALONE_X}', 'sex', 0)")
+    _check(fetch(conn, "SELECT * FROM ml3")[0], CLUSTERED_LOGISTIC, 1e-4)
+    # the default optimizer_params (max_iter=20, tolerance=1e-4) stop earlier, within 1e-3
+    _check(fetch(conn, "SELECT * FROM ml4")[0], CLUSTERED_LOGISTIC, 1e-3)
+
+
+@pytest.mark.parametrize("call", [
+    f"clustered_variance_linregr('abalone1', 'g', 'rings', '{ABALONE_X}', 'sex', 'id')",
+    f"clustered_variance_logregr('abalone1', 'g', 'rings < 10', '{ABALONE_X}', 'sex', 'id')",
+    f"clustered_variance_mlogregr('abalone2', 'g', 'y', '{ABALONE_X}', 'sex', 0, 'sex')",
+])
+def test_clustered_variance_grouping_is_refused(abalone1, call):
+    conn = abalone1[0]
+    with pytest.raises(E.FeatureNotSupported, match="grouping_col is not supported"), conn.transaction():
+        conn.execute("SELECT indb_ml." + call)
+    assert conn.execute("SELECT to_regclass('g')").fetchone()[0] is None

@@ -6,6 +6,7 @@ import numpy as np
 import psycopg.errors as E
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 
 @pytest.fixture
@@ -73,7 +74,9 @@ def test_clustered_variance_matches_statsmodels(pts):
     ref = sm.OLS(ys, xs).fit(cov_type="cluster", cov_kwds={"groups": firms})
     np.testing.assert_allclose(coef, ref.params, rtol=1e-10)
     np.testing.assert_allclose(se, ref.bse, rtol=1e-9)
-    np.testing.assert_allclose(p, ref.pvalues, rtol=1e-6, atol=1e-300)
+    # MADlib's clustered linregr p-values: Student t with rows - coefficients degrees of freedom
+    np.testing.assert_allclose(t, ref.tvalues, rtol=1e-9)
+    np.testing.assert_allclose(p, 2 * stats.t.sf(np.abs(ref.tvalues), len(ys) - 3), rtol=1e-6, atol=1e-300)
     assert g == len(set(firms))
     conn.execute("SELECT indb_ml.clustered_variance_logregr('pts', 'cl', 'b', 'ARRAY[1, x1, x2]', 'firm', 50, "
                  "'irls', 1e-12)")

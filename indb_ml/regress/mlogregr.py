@@ -431,13 +431,27 @@ ROBUST_COLUMNS = (
 )
 
 
+def earlier_form(grouping_cols, optimizer_params) -> tuple:
+    """``(grouping_cols, optimizer_params)`` of a ``clustered_variance_mlogregr`` call: indb_ml's
+    earlier form had ``optimizer_params`` 7th, where MADlib has ``grouping_cols``; ``key=value``
+    pairs there (which no column list contains) are taken as ``optimizer_params``."""
+    if grouping_cols is not None and "=" in grouping_cols and optimizer_params is None:
+        return None, grouping_cols
+    return grouping_cols, optimizer_params
+
+
 @sql_entry
 @registers("clustered_variance_mlogregr")
 def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname, independent_varname, clustervar,
-                                ref_category=0, optimizer_params=None) -> None:
-    """Multinomial logit with cluster-robust standard errors (MADlib clustered_variance_mlogregr)."""
-    from indb_ml.kernels.robust import robust_mlogit
+                                ref_category=0, optimizer_params=None, grouping_cols=None, verbose=False) -> None:
+    """Multinomial logit with cluster-robust standard errors (MADlib clustered_variance_mlogregr).
 
+    MADlib's 7th argument is ``grouping_cols`` (accepted, not implemented: NULL only); see
+    :func:`earlier_form` for indb_ml's earlier form with ``optimizer_params`` there."""
+    from indb_ml.kernels.robust import robust_mlogit
+    from indb_ml.regress.robust import no_grouping
+
+    no_grouping("clustered_variance_mlogregr", grouping_cols)
     for name, value in (("source_table", source_table), ("out_table", out_table), ("clustervar", clustervar),
                         ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
         if value is None:

@@ -25,6 +25,7 @@ num_rows_processed, num_missing_rows_skipped (clustered: num_clusters, no groupi
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from indb_ml import sqlexpr
 from indb_ml.core import passes
@@ -146,6 +147,22 @@ def robust_variance_logregr(sess, source_table, out_table, dependent_varname, in
            max_iter or 20, 1e-4 if tolerance is None else tolerance)
 
 
+def no_grouping(what: str, grouping_col) -> None:
+    """MADlib's ``clustered_variance_*`` take ``grouping_col(s)`` but do not implement it ("Any
+    non-NULL value is ignored", clustered_variance.sql_in): the argument is accepted in
+    MADlib's place, and a value is an error here rather than a silently ungrouped model."""
+    if grouping_col is not None and grouping_col.strip():
+        raise InputError(f"{what}: grouping_col is not supported (MADlib accepts it and ignores it)",
+                         hint="pass NULL, or run once per group over a view with a WHERE clause",
+                         sqlstate="0A000")
+
+
+def student_t_pvalues(stats: np.ndarray, df: int) -> np.ndarray:
+    """Two-sided p-values from Student's t with ``df`` degrees of freedom (MADlib's
+    ``__compute_t_stats`` for linear models: df = rows - coefficients)."""
+    return 2 * special.stdtr(df, -np.abs(stats))
+
+
 def _clustered(sess, kind, source_table, out_table, dependent_varname, independent_varname, clustervar,
                max_iter=20, tolerance=1e-4) -> None:
     what = "clustered_variance_" + kind
@@ -181,23 +198,31 @@ def _clustered(sess, kind, source_table, out_table, dependent_varname, independe
     groups = int(row["clusters"])
     fit = sandwich(coef, bread, meat, n, cluster_factor(groups, n, coef.size))
     stat = "t_stats" if kind == "linregr" else "z_stats"
+    p_values = fit.p_values.tolist()
+    if kind == "linregr":  # MADlib: Student t with rows - coefficients degrees of freedom; NULL without any
+        p_values = student_t_pvalues(fit.stats, n - coef.size).tolist() if n > coef.size else None
     cols = (("coef", "float8[]"), ("std_err", "float8[]"), (stat, "float8[]"), ("p_values", "float8[]"),
             ("num_clusters", "integer"), ("num_rows_processed", "bigint"), ("num_missing_rows_skipped", "bigint"))
     write_models(sess, source, out, (), cols, {None: [fit.coef.tolist(), fit.std_err.tolist(), fit.stats.tolist(),
-                                                     fit.p_values.tolist(), groups, fit.num_rows, skipped]})
+                                                     p_values, groups, fit.num_rows, skipped]})
 
 
 @sql_entry
 @registers("clustered_variance_linregr")
 def clustered_variance_linregr(sess, source_table, out_table, dependent_varname, independent_varname,
-                               clustervar) -> None:
+                               clustervar, grouping_col=None) -> None:
+    no_grouping("clustered_variance_linregr", grouping_col)
     _clustered(sess, "linregr", source_table, out_table, dependent_varname, independent_varname, clustervar)
 
 
 @sql_entry
 @registers("clustered_variance_logregr")
 def clustered_variance_logregr(sess, source_table, out_table, dependent_varname, independent_varname, clustervar,
-                               max_iter=20, optimizer="irls", tolerance=1e-4) -> None:
+                               max_iter=20, optimizer="irls", tolerance=1e-4, grouping_col=None,
+                               verbose=False) -> None:
+    """``grouping_col`` and ``verbose`` (MADlib's 6th and 10th arguments) are keywords here, so
+    that the earlier positional ``(…, clustervar, max_iter, optimizer, tolerance)`` keeps working."""
+    no_grouping("clustered_variance_logregr", grouping_col)
     if (optimizer or "irls").lower() not in ("irls", "newton"):
         raise InputError(f"clustered_variance_logregr: optimizer {optimizer!r} is not available", hint="use 'irls'")
     _clustered(sess, "logregr", source_table, out_table, dependent_varname, independent_varname, clustervar,
