@@ -1,6 +1,8 @@
 -- matrix help: MADlib's usage overloads matrix_xxx() and matrix_xxx(message text) for every matrix
--- function; the texts are in indb_ml/matrix/help.py. No real matrix function takes fewer than two
--- arguments, so these never make a call ambiguous.
+-- function; the texts are in indb_ml/matrix/help.py. Every real matrix function but one takes at
+-- least two arguments, so these never make a call ambiguous. The exception, matrix_mem_trans(matrix
+-- float8[]), gets only matrix_mem_trans(): PostgreSQL prefers text for an untyped literal, so a
+-- message overload would answer matrix_mem_trans('{{1,2},{3,4}}') with the usage.
 
 CREATE FUNCTION indb_ml.matrix_mult() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
@@ -513,3 +515,140 @@ from indb_ml.matrix.help import matrix_help
 return matrix_help('matrix_lu', message)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_lu(text) IS 'Usage of indb_ml.matrix_lu: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+-- sql/26_matrix_madlib.sql's array and block-format functions
+CREATE FUNCTION indb_ml.matrix_column() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_column')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_column() IS 'Usage of indb_ml.matrix_column: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_column(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_column', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_column(text) IS 'Usage of indb_ml.matrix_column: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+CREATE FUNCTION indb_ml.matrix_mem_mult() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_mem_mult')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_mem_mult() IS 'Usage of indb_ml.matrix_mem_mult: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_mem_mult(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_mem_mult', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_mem_mult(text) IS 'Usage of indb_ml.matrix_mem_mult: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+CREATE FUNCTION indb_ml.matrix_mem_trans() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_mem_trans')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_mem_trans() IS 'Usage of indb_ml.matrix_mem_trans: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_square() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_square')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_square() IS 'Usage of indb_ml.matrix_square: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_square(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_square', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_square(text) IS 'Usage of indb_ml.matrix_square: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+CREATE FUNCTION indb_ml.matrix_blockize() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_blockize')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_blockize() IS 'Usage of indb_ml.matrix_blockize: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_blockize(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_blockize', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_blockize(text) IS 'Usage of indb_ml.matrix_blockize: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+CREATE FUNCTION indb_ml.matrix_unblockize() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_unblockize')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_unblockize() IS 'Usage of indb_ml.matrix_unblockize: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_unblockize(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_unblockize', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_unblockize(text) IS 'Usage of indb_ml.matrix_unblockize: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+CREATE FUNCTION indb_ml.matrix_block_mult() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_block_mult')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_block_mult() IS 'Usage of indb_ml.matrix_block_mult: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_block_mult(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_block_mult', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_block_mult(text) IS 'Usage of indb_ml.matrix_block_mult: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+CREATE FUNCTION indb_ml.matrix_block_square() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_block_square')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_block_square() IS 'Usage of indb_ml.matrix_block_square: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_block_square(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_block_square', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_block_square(text) IS 'Usage of indb_ml.matrix_block_square: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';
+
+CREATE FUNCTION indb_ml.matrix_block_trans() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_block_trans')
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_block_trans() IS 'Usage of indb_ml.matrix_block_trans: its arguments, output and an example.';
+
+CREATE FUNCTION indb_ml.matrix_block_trans(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.matrix.help import matrix_help
+return matrix_help('matrix_block_trans', message)
+$$;
+COMMENT ON FUNCTION indb_ml.matrix_block_trans(text) IS 'Usage of indb_ml.matrix_block_trans: ''usage'' (also ''help'', ''?'', '''' or NULL) gives it; any other message is reported as not recognized, then the usage.';

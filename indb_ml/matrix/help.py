@@ -626,6 +626,218 @@ COMPRESS_SPECS = {
 SPECS.update(COMPRESS_SPECS)
 
 
+# ---- array matrices and MADlib's block format (sql/26_matrix_madlib.sql) -------------------------------
+
+BLOCK_IN_ARGS = """\
+Matrix arguments (in_args; a_args and b_args for two inputs): 'name=value' pairs separated by
+commas, e.g. 'row=row_id, col=col_id, val=block'. NULL or '' keeps every default.
+    row    the block row index column, an integer from 1 (default row_num)
+    col    the block column index column, an integer from 1 (default col_num)
+    val    the block column: a 2-D numeric array (default val)
+Only row=, col= and val= apply to a block matrix (trans=, fmt=, dims= are errors)."""
+
+def _block_out_args(names: str, default: str) -> str:
+    return ("Output arguments (out_args): 'name=value' pairs separated by commas; NULL or '' keeps every default.\n"
+            f"    {names:<13}  the output table's column names (default: {default})")
+
+
+BLOCK_OUT_ARGS = _block_out_args("row, col, val", "those of in_args, or of a_args for two inputs")
+
+DENSE_IN_ARGS = """\
+Matrix arguments (in_args): 'name=value' pairs separated by commas, e.g. 'row=row_id, val=row_vec'.
+NULL or '' keeps every default. The input is a dense matrix: one table row per matrix row.
+    row    the row index column, 1-based, ids 1..m without gaps or duplicates (default row_num)
+    val    the values column, one numeric array of n values per row (default val)
+Only row= and val= apply (col=, trans=, fmt=, dims= are errors)."""
+
+BLOCK_FORMAT = """\
+Block format (MADlib's; not the tiles of matrix_reblock): a table (row, col, val) with one row
+per block, val the block as a 2-D array, block indexes from 1. The blocks must tile the matrix:
+every (row, col) present once, one height per block row and one width per block column (the
+last block row and column may be smaller), no NULL elements; each is checked, with an error
+naming the problem. matrix_blockize writes this format from dense rows, matrix_unblockize
+reads it back."""
+
+ARRAY_MATRIX = """\
+A matrix here is a 2-D array: '{{1,2},{3,4}}' or ARRAY[[1, 2], [3, 4]] (float8[]; other numeric
+arrays are cast). Its subscripts are ignored (the result's start at 1). A non-2-D array is an
+error (SQLSTATE 2202E), so is a NULL element (22004); a NULL argument gives NULL (STRICT)."""
+
+B = [  # the 3 x 3 matrix [[1, 2, 5], [3, 4, 6], [7, 8, 9]] in 2 x 2 blocks (the last row and column of 1)
+    "CREATE TABLE mat_b (row_id integer, col_id integer, block float8[])",
+    "INSERT INTO mat_b VALUES (1, 1, '{{1,2},{3,4}}'), (1, 2, '{{5},{6}}'), (2, 1, '{{7,8}}'), (2, 2, '{{9}}')",
+]
+B_ARGS = "'row=row_id, col=col_id, val=block'"
+_BLOCK_OUT = ("matrix_out, a block matrix (row, col, val float8[]), block indexes from 1, with the column\n"
+              "names of {args} unless out_args names them.")
+_BLOCK_NOTES = ("One SQL statement over the blocks (out of core): a join on the block indexes and, per output\n"
+                "block, the sum of the block products with numpy (the tile_mm aggregate).")
+
+
+def _block_unary(what: str, output: str, example: list, result: list, notes: str,
+                 out_args: str = BLOCK_OUT_ARGS) -> dict:
+    return dict(
+        summary=what,
+        args=[
+            ("matrix_in", "text", "the block matrix: a table or view name"),
+            ("in_args", "text", "matrix arguments of matrix_in (in_args, below)"),
+            ("matrix_out", "text", "the table to create (it must not exist)"),
+            ("out_args", "text DEFAULT NULL", "output arguments (out_args, below)"),
+        ],
+        returns=RESULT,
+        output=output,
+        notes=notes,
+        sections=[BLOCK_IN_ARGS, out_args, BLOCK_FORMAT],
+        example=example,
+        result=result,
+    )
+
+
+MADLIB_ARRAY_SPECS = {
+    "matrix_column": dict(
+        summary="vector number col, counted from 0, of a 2-D array read column-major as MADlib reads it "
+                "(MADlib matrix_column)",
+        args=[
+            ("matrix", "float8[]", "the matrix, a 2-D array"),
+            ("col", "integer", "MADlib's column number, from 0: the array's row col + 1"),
+        ],
+        returns="float8[]: the array's row col + 1, the same as get_row(matrix, col + 1)",
+        notes="MADlib reads the array column-major, so its columns are the array's rows. An index outside\n"
+              "0..rows-1 is an error (2202E; MADlib does not check).\n" + ARRAY_MATRIX,
+        sections=[],
+        example=["SELECT indb_ml.matrix_column('{{1,2},{3,4}}', 1)"],
+        result=[([3, 4],)],
+    ),
+    "matrix_mem_mult": dict(
+        summary="the product of two matrices held as 2-D arrays, matrix_a * matrix_b or matrix_a * matrix_b' "
+                "(MADlib matrix_mem_mult)",
+        args=[
+            ("matrix_a", "float8[]", "the left factor, an m x n 2-D array"),
+            ("matrix_b", "float8[]", "the right factor, n x p (p x n when trans_b)"),
+            ("trans_b", "boolean DEFAULT false", "true: multiply by the transpose of matrix_b"),
+        ],
+        returns="float8[]: the m x p product, a 2-D array",
+        notes="Inner dimensions that differ are an error (2202E); so is overflow. PL/pgSQL loops up to 512\n"
+              "multiply-adds, numpy (BLAS) above: the same results either way.\n" + ARRAY_MATRIX,
+        sections=[],
+        example=["SELECT indb_ml.matrix_mem_mult('{{1,2,3},{4,5,6}}', '{{1,4},{2,5},{3,6}}')"],
+        result=[([[14, 32], [32, 77]],)],
+    ),
+    "matrix_mem_trans": dict(
+        summary="the transpose of a matrix held as a 2-D array (MADlib matrix_mem_trans)",
+        args=[("matrix", "float8[]", "the matrix, an m x n 2-D array")],
+        returns="float8[]: the n x m transpose, a 2-D array",
+        notes="PL/pgSQL up to 256 elements, numpy above.\n" + ARRAY_MATRIX + "\n"
+              "Help: only indb_ml.matrix_mem_trans() (no message overload): a text overload would take\n"
+              "calls with an array literal, matrix_mem_trans('{{1,2},{3,4}}'), away from the function.",
+        sections=[],
+        example=["SELECT indb_ml.matrix_mem_trans('{{1,2,3},{4,5,6}}')"],
+        result=[([[1, 4], [2, 5], [3, 6]],)],
+    ),
+    "matrix_square": _unary(
+        "the square matrix_out = matrix_in * matrix_in of a square matrix (MADlib matrix_square)",
+        "matrix_out, in the format of matrix_in (a sparse square stays sparse, as in MADlib) unless\n"
+        "out_args says fmt=, with the column names of in_args unless out_args names them.",
+        A + [
+            f"SELECT indb_ml.matrix_square('mat_a', {A_ARGS}, 'mat_r')",
+            "SELECT * FROM mat_r ORDER BY row_id",
+        ],
+        [(1, [7, 10]), (2, [15, 22])],
+        notes="Runs as indb_ml.matrix_mult (its operators and memory cap; out_args op= forces one). A matrix\n"
+              "that is not square is an error (2202E): matrix_mult with trans=true gives A'A or AA'.",
+    ),
+    "matrix_blockize": dict(
+        summary="a dense matrix cut into rsize x csize blocks, written in MADlib's block format "
+                "(MADlib matrix_blockize)",
+        args=[
+            ("matrix_in", "text", "the matrix in the dense format (row, val array): a table or view name"),
+            ("in_args", "text", "matrix arguments of matrix_in: row= and val= only (in_args, below)"),
+            ("rsize", "integer", "the number of rows of each block, at least 1"),
+            ("csize", "integer", "the number of columns of each block, at least 1"),
+            ("matrix_out", "text", "the table to create (it must not exist)"),
+            ("out_args", "text DEFAULT NULL", "output arguments (out_args, below)"),
+        ],
+        returns=RESULT,
+        output="matrix_out (row bigint, col integer, val float8[] 2-D): one row per block, block indexes\n"
+               "from 1; the last block row and column are smaller when rsize and csize do not divide the\n"
+               "shape. row and val are named as in in_args, col is col_num, unless out_args names them.",
+        notes="One SQL statement (GROUP BY), out of core. A block may hold at most PostgreSQL's 1 GB array.",
+        sections=[DENSE_IN_ARGS, _block_out_args("row, col, val", "row and val of in_args, col_num"),
+                  BLOCK_FORMAT],
+        example=_dense("mat_c", [[1, 2, 5], [3, 4, 6], [7, 8, 9]]) + [
+            f"SELECT indb_ml.matrix_blockize('mat_c', {A_ARGS}, 2, 2, 'mat_r')",
+            "SELECT * FROM mat_r ORDER BY 1, 2",
+        ],
+        result=[(1, 1, [[1, 2], [3, 4]]), (1, 2, [[5], [6]]), (2, 1, [[7, 8]]), (2, 2, [[9]])],
+    ),
+    "matrix_unblockize": _block_unary(
+        "a block matrix back in the dense format (MADlib matrix_unblockize)",
+        "matrix_out (row bigint, row_vec float8[]) in the dense format: row named as in in_args, the\n"
+        "values column row_vec as in MADlib; out_args row= and val= rename them.",
+        B + [
+            f"SELECT indb_ml.matrix_unblockize('mat_b', {B_ARGS}, 'mat_r')",
+            "SELECT * FROM mat_r ORDER BY row_id",
+        ],
+        [(1, [1, 2, 5]), (2, [3, 4, 6]), (3, [7, 8, 9])],
+        notes="One SQL statement over the blocks (out of core).",
+        out_args=_block_out_args("row, val", "row of in_args, row_vec"),
+    ),
+    "matrix_block_mult": dict(
+        summary="the product matrix_out = matrix_a * matrix_b of two block matrices, as a block matrix "
+                "(MADlib matrix_block_mult)",
+        args=[
+            ("matrix_a", "text", "the first block matrix: a table or view name"),
+            ("a_args", "text", "matrix arguments of matrix_a (in_args, below)"),
+            ("matrix_b", "text", "the second block matrix"),
+            ("b_args", "text", "matrix arguments of matrix_b (in_args, below)"),
+            ("matrix_out", "text", "the table to create (it must not exist)"),
+            ("out_args", "text DEFAULT NULL", "output arguments (out_args, below)"),
+        ],
+        returns=RESULT,
+        output=_BLOCK_OUT.format(args="a_args") + "\nmatrix_a's block widths must equal matrix_b's block "
+                                                   "heights (2202E otherwise).",
+        notes=_BLOCK_NOTES,
+        sections=[BLOCK_IN_ARGS, BLOCK_OUT_ARGS, BLOCK_FORMAT],
+        example=B + [
+            "CREATE TABLE vec_b (row_id integer, col_id integer, block float8[])",
+            "INSERT INTO vec_b VALUES (1, 1, '{{1},{1}}'), (2, 1, '{{1}}')",
+            f"SELECT indb_ml.matrix_block_mult('mat_b', {B_ARGS}, 'vec_b', {B_ARGS}, 'mat_r')",
+            "SELECT * FROM mat_r ORDER BY 1, 2",
+        ],
+        result=[(1, 1, [[8], [13]]), (2, 1, [[24]])],
+    ),
+    "matrix_block_square": _block_unary(
+        "the square matrix_out = matrix_in * matrix_in of a square block matrix, as a block matrix "
+        "(MADlib matrix_block_square)",
+        _BLOCK_OUT.format(args="in_args") + "\nThe matrix must be square with block widths equal to its "
+                                             "block heights (2202E otherwise).",
+        B + [
+            f"SELECT indb_ml.matrix_block_square('mat_b', {B_ARGS}, 'mat_r')",
+            "SELECT * FROM mat_r ORDER BY 1, 2",
+        ],
+        [(1, 1, [[42, 50], [57, 70]]), (1, 2, [[62], [93]]), (2, 1, [[94, 118]]), (2, 2, [[164]])],
+        notes=_BLOCK_NOTES,
+    ),
+    "matrix_block_trans": _block_unary(
+        "the transpose of a block matrix, as a block matrix (MADlib matrix_block_trans)",
+        "matrix_out: block (i, j) of matrix_in, transposed, is block (j, i). The columns come in\n"
+        "MADlib's order (col, row, val), named as in in_args unless out_args names them.",
+        B + [
+            f"SELECT indb_ml.matrix_block_trans('mat_b', {B_ARGS}, 'mat_r')",
+            "SELECT row_id, col_id, block FROM mat_r ORDER BY 1, 2",
+        ],
+        [(1, 1, [[1, 3], [2, 4]]), (1, 2, [[7], [8]]), (2, 1, [[5, 6]]), (2, 2, [[9]])],
+        notes="One SQL statement: each block transposed with matrix_mem_trans (out of core).",
+    ),
+}
+SPECS.update(MADLIB_ARRAY_SPECS)
+
+# Functions whose only real overload takes one argument of a type an untyped literal also fits:
+# a message overload would win the call matrix_mem_trans('{{1,2},{3,4}}') (PostgreSQL prefers
+# text for an unknown literal), so they get only the name() help overload.
+NO_MESSAGE_OVERLOAD = frozenset({"matrix_mem_trans"})
+
+
 # ---- rendering --------------------------------------------------------------------------------------
 
 
