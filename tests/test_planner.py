@@ -129,6 +129,18 @@ def test_bad_input(data, expr, bindings, error, message):
     assert conn.execute("SELECT to_regclass('out')").fetchone()[0] is None
 
 
+def test_errors_name_the_function_called(data):
+    # parse and shape errors name the SQL function the user called, not la_eval for all of them
+    conn, _, _, b = data
+    calls = {"la_value": "SELECT indb_ml.la_value(%s, %s)", "la_eval": "SELECT indb_ml.la_eval(%s, %s, 'out')",
+             "la_explain": "SELECT indb_ml.la_explain(%s, %s)", "la_shape": "SELECT indb_ml.la_shape(%s, %s)"}
+    for name, call in calls.items():
+        for expr, error in (("X %*% X", E.ArraySubscriptError), ("X +", E.InvalidParameterValue)):
+            with pytest.raises(error, match=rf"{name}: ") as exc, conn.transaction():
+                conn.execute(call, [expr, json.dumps(b)])
+            assert ("la_eval:" in str(exc.value)) == (name == "la_eval"), (name, str(exc.value))
+
+
 def test_hostile_table_name_is_just_a_name(postgresql):
     postgresql.execute('CREATE TABLE "x; DROP TABLE y --" (row_num int, val float8[])')
     postgresql.execute('INSERT INTO "x; DROP TABLE y --" VALUES (1, \'{1, 2}\'), (2, \'{3, 4}\')')

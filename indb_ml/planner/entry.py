@@ -22,14 +22,16 @@ from indb_ml.planner.parse import ParseError, parse
 from indb_ml.planner.rewrite import Plan, optimize
 
 
-def compile_expr(sess: Session, expr: str, bindings, disabled: tuple = ()) -> tuple[Plan, Resolver]:
+def compile_expr(sess: Session, expr: str, bindings, disabled: tuple = (),
+                 call: str = "la_eval") -> tuple[Plan, Resolver]:
+    """Parse and rewrite ``expr``; ``call`` (the SQL function the user called) names it in errors."""
     resolver = Resolver(sess, bindings)
     try:
         node = parse(expr, resolver)
     except ParseError as exc:
-        raise InputError(f"la_eval: {exc}", hint="R syntax: t(X) %*% X, solve(A, b), colSums(X), ...") from None
+        raise InputError(f"{call}: {exc}", hint="R syntax: t(X) %*% X, solve(A, b), colSums(X), ...") from None
     except ir.ShapeError as exc:
-        raise InputError(f"la_eval: {exc}", sqlstate=InputError.ARRAY_DIMENSIONS) from None
+        raise InputError(f"{call}: {exc}", sqlstate=InputError.ARRAY_DIMENSIONS) from None
     return optimize(node, disabled=disabled), resolver
 
 
@@ -58,10 +60,11 @@ class Evaluation:
     """One expression compiled and run; :meth:`close` drops its temporary tables and views."""
 
     def __init__(self, sess: Session, expr: str, bindings, rules_off=None, memory_mb=None, returned: bool = False):
-        self.plan, self.resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
+        call = "la_value" if returned else "la_eval"
+        self.plan, self.resolver = compile_expr(sess, expr, bindings, _disabled(rules_off), call)
         self.executor = Executor(sess, _budget(memory_mb))
         try:
-            self.executor.check_plan(self.plan.node, returned, "la_value" if returned else "la_eval")
+            self.executor.check_plan(self.plan.node, returned, call)
         except InputError:
             self.resolver.drop_views()
             raise
@@ -86,7 +89,7 @@ def la_value(sess, expr, bindings, rules_off=None, memory_mb=None) -> list:
 @sql_entry
 def la_shape(sess, expr, bindings) -> list:
     """The result's shape, from the plan alone (nothing is computed)."""
-    plan, resolver = compile_expr(sess, expr, bindings)
+    plan, resolver = compile_expr(sess, expr, bindings, call="la_shape")
     resolver.drop_views()
     return list(plan.node.shape)
 
@@ -143,7 +146,7 @@ def describe(node: ir.Node, executor: Executor | None = None, indent: int = 0, s
 
 @sql_entry
 def la_explain(sess, expr, bindings, rules_off=None, memory_mb=None) -> list:
-    plan, resolver = compile_expr(sess, expr, bindings, _disabled(rules_off))
+    plan, resolver = compile_expr(sess, expr, bindings, _disabled(rules_off), "la_explain")
     executor = Executor(sess, _budget(memory_mb))
     shared = _shared(plan.node)
     lines = ["expression: " + expr.strip(), "logical plan:"] + describe(plan.before, indent=1)
