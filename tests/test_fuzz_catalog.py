@@ -130,12 +130,14 @@ def _functions(conn):
     rows = conn.execute(
         """
         SELECT p.oid::regprocedure::text, p.proname,
-               coalesce(p.proargnames[1:p.pronargs], '{}'),
+               CASE WHEN p.proargmodes IS NULL THEN coalesce(p.proargnames[1:p.pronargs], '{}')
+                    ELSE ARRAY(SELECT a.n FROM unnest(p.proargnames, p.proargmodes::text[]) a(n, m)
+                               WHERE a.m IN ('i', 'b', 'v')) END,
                ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) t)
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         JOIN pg_language l ON l.oid = p.prolang
         WHERE n.nspname = 'indb_ml' AND p.prokind = 'f' AND l.lanname <> 'c'
-          AND p.proargmodes IS NULL AND p.prorettype <> 'trigger'::regtype
+          AND p.prorettype <> 'trigger'::regtype
           AND NOT EXISTS (SELECT 1 FROM unnest(p.proargtypes) t
                           WHERE t IN ('internal'::regtype, 'anyelement'::regtype, 'anyarray'::regtype))
         ORDER BY 1""").fetchall()
