@@ -35,6 +35,27 @@ def big_rows(conn):
     load_table(conn, "en", {"x": list(X), "y": X @ rng.normal(size=40) + rng.normal(size=5000)}, {"x": "float8[]"})
 
 
+def chain(conn, n=3000000):
+    """A path graph long enough that label propagation and Bellman-Ford take many passes."""
+    conn.execute("CREATE TABLE g (id int, src int, dst int, w float8)")
+    conn.execute("INSERT INTO g SELECT i, i, (i + 1) %% %s, 1 FROM generate_series(0, %s - 1) i", [n, n])
+
+
+def sparse_pair(conn, n=2000000):
+    """Two sparse matrices whose product is a large join and aggregation."""
+    conn.execute("CREATE TABLE ma AS SELECT (i %% 2000) + 1 AS r, (i / 1000) %% 2000 + 1 AS c,"
+                 " random() AS v FROM generate_series(0, %s - 1) i", [n])
+    conn.execute("CREATE TABLE mb AS SELECT * FROM ma")
+
+
+def many_rows(conn, n=1000000):
+    """A million noisy rows: every IRLS / CG pass is a scan of its own, and tolerance 0 keeps going."""
+    conn.execute("SELECT setseed(0.4)")
+    conn.execute("CREATE TABLE sep AS SELECT x, x2, (x + random() - 0.5 > 0)::int::float8 AS y,"
+                 " ARRAY[1, x, x2, x * x2] AS xs FROM (SELECT random() - 0.5 AS x, random() AS x2"
+                 " FROM generate_series(1, %s)) s", [n])
+
+
 FAMILIES = {
     "pagerank_memory": (ring, "SELECT set_config('indb_ml.graph_plan', 'memory', false)",
                         "SELECT indb_ml.pagerank('g','id','g','src=src, dest=dst','out', 0.85, 2000000000, 0)"),
@@ -46,6 +67,17 @@ FAMILIES = {
     "elastic_net": (big_rows, None,
                     "SELECT indb_ml.elastic_net_train('en', 'out', 'y', 'x', 'gaussian', 0.5, 1e-9, TRUE, NULL,"
                     " 'fista', 'max_stepsize=0.001', NULL, 2000000000, 0)"),
+    "wcc": (chain, None, "SELECT indb_ml.weakly_connected_components('g','id','g','src=src, dest=dst','out')"),
+    "sssp": (chain, None, "SELECT indb_ml.graph_sssp('g','id','g','src=src, dest=dst, weight=w', 0, 'out')"),
+    "glm": (many_rows, None,
+            "SELECT indb_ml.glm('sep', 'out', 'y', 'ARRAY[1, x, x2]', 'family=binomial, link=logit', NULL,"
+            " 'max_iter=2000000000, tolerance=0')"),
+    "logregr_irls": (many_rows, None,
+                     "SELECT indb_ml.logregr_train('sep', 'out', 'y > 0', 'ARRAY[1, x, x2]', NULL, 2000000000,"
+                     " 'irls', 0)"),
+    "lm_cg": (many_rows, None, "SELECT indb_ml.lm_cg('sep', 'out', 'y', 'xs', 0, 2000000000, 0)"),
+    "matrix_mult": (sparse_pair, None,
+                    "SELECT indb_ml.matrix_mult('ma', 'row=r, col=c, val=v', 'mb', 'row=r, col=c, val=v', 'out')"),
 }
 
 
@@ -124,7 +156,8 @@ def _background(postgresql, family):
     return t, box
 
 
-@pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net"])
+@pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net", "wcc", "sssp", "glm",
+                                    "logregr_irls", "lm_cg", "matrix_mult"])
 def test_cancel_backend_stops(postgresql, family):
     started = _start(postgresql)
     t, box = _background(postgresql, family)
@@ -140,7 +173,7 @@ def test_cancel_backend_stops(postgresql, family):
     assert _start(postgresql) == started
 
 
-@pytest.mark.parametrize("family", ["pagerank_memory", "logregr", "elastic_net"])
+@pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net", "glm"])
 def test_terminate_backend_ends_it(postgresql, family):
     started = _start(postgresql)
     t, box = _background(postgresql, family)
