@@ -56,6 +56,20 @@ def many_rows(conn, n=1000000):
                  " FROM generate_series(1, %s)) s", [n])
 
 
+def dense_column(conn, n=1000000):
+    """A tall dense matrix for the planner: each product is a streamed pass over a million rows."""
+    conn.execute("CREATE TABLE mx AS SELECT i AS row_id, ARRAY[random(), random(), random(), random()] AS row_vec"
+                 " FROM generate_series(1, %s) i", [n])
+
+
+def cv_rows(conn):
+    """Folds of a million-row logistic problem with tolerance-free IRLS in every fold."""
+    many_rows(conn)
+    conn.execute("ALTER TABLE sep RENAME TO d")
+    conn.execute("ALTER TABLE d ADD COLUMN b boolean")
+    conn.execute("UPDATE d SET b = y > 0")
+
+
 FAMILIES = {
     "pagerank_memory": (ring, "SELECT set_config('indb_ml.graph_plan', 'memory', false)",
                         "SELECT indb_ml.pagerank('g','id','g','src=src, dest=dst','out', 0.85, 2000000000, 0)"),
@@ -78,6 +92,17 @@ FAMILIES = {
     "lm_cg": (many_rows, None, "SELECT indb_ml.lm_cg('sep', 'out', 'y', 'xs', 0, 2000000000, 0)"),
     "matrix_mult": (sparse_pair, None,
                     "SELECT indb_ml.matrix_mult('ma', 'row=r, col=c, val=v', 'mb', 'row=r, col=c, val=v', 'out')"),
+    "planner": (dense_column, None,
+                "SELECT indb_ml.la_value('sum(X %*% (t(X) %*% X))',"
+                " '{\"X\": {\"table\": \"mx\", \"args\": \"row=row_id, val=row_vec\"}}')"),
+    "cross_validation": (cv_rows, None,
+                         "SELECT indb_ml.cross_validation_general('indb_ml.logregr_train', "
+                         "'{%data%, %model%, b, \"ARRAY[1, x, x2]\", NULL, max_iter}', "
+                         "'{text, text, text, text, text, integer}', 'max_iter', '{1000, 2000}', "
+                         "'indb_ml.cv_logregr_predict', '{%model%, %data%, \"ARRAY[1, x, x2]\", %id%, %prediction%}',"
+                         " '{text, text, text, text, text}', 'indb_ml.misclassification_avg',"
+                         " '{%prediction%, %data%, %id%, b, %error%}', '{text, text, text, text, text}', 'd', NULL,"
+                         " NULL, 'out', '{b, x, x2}', 3)"),
 }
 
 
@@ -157,7 +182,7 @@ def _background(postgresql, family):
 
 
 @pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net", "wcc", "sssp", "glm",
-                                    "logregr_irls", "lm_cg", "matrix_mult"])
+                                    "logregr_irls", "lm_cg", "matrix_mult", "planner", "cross_validation"])
 def test_cancel_backend_stops(postgresql, family):
     started = _start(postgresql)
     t, box = _background(postgresql, family)
