@@ -330,7 +330,8 @@ def cv_metric(sess, kind, tbl_prediction, tbl_actual, id_actual, values_actual, 
     agg = {"mse_error": "pg_catalog.avg((p.prediction - a.indb_ml_v) ^ 2)::float8 AS mean_squared_error",
            "misclassification_avg": "pg_catalog.avg(CASE WHEN p.prediction = a.indb_ml_v THEN 0 ELSE 1 END)"
                                     "::float8 AS error_rate",
-           "cv_logregr_accuracy": "pg_catalog.avg(CASE WHEN p.prediction = a.indb_ml_v THEN 1 ELSE 0 END)"
+           # a boolean or an int 0/1 dependent: both sides compared as int
+           "cv_logregr_accuracy": "pg_catalog.avg(CASE WHEN (p.prediction)::int = (a.indb_ml_v)::int THEN 1 ELSE 0 END)"
                                   "::float8 AS accuracy"}[kind]
     _create(sess, kind, "CREATE TABLE " + out.sql(sess) + " AS SELECT " + agg + " FROM " + pred.sql(sess)
             + " p JOIN (SELECT " + idn + ", (" + _expr(sess, values_actual) + ") AS indb_ml_v FROM "

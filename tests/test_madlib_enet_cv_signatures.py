@@ -1,0 +1,47 @@
+"""MADlib-signature conformance for the cross-validation metric helpers (issue 14).
+
+MADlib's cv_logregr_accuracy (src/ports/postgres/modules/validation/cross_validation.sql_in) is used
+with a boolean dependent; MADlib users also keep 0/1 labels in int columns, so both must work and
+give the share of rows whose prediction matches.  The oracle is numpy on the same rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+N = 101
+
+
+@pytest.fixture
+def labels(postgresql):
+    rng = np.random.default_rng(14)
+    truth = rng.random(N) < 0.4
+    pred = rng.random(N) < 0.5
+    postgresql.execute('CREATE TABLE d (id int, b boolean, yi int, "Yi" int)')
+    postgresql.execute('CREATE TABLE q (id int, prediction boolean)')
+    with postgresql.cursor().copy("COPY d FROM STDIN") as copy:
+        for i in range(N):
+            copy.write_row([i + 1, bool(truth[i]), int(truth[i]), int(truth[i])])
+    with postgresql.cursor().copy("COPY q FROM STDIN") as copy:
+        for i in range(N):
+            copy.write_row([i + 1, bool(pred[i])])
+    return postgresql, float(np.mean(truth == pred))
+
+
+@pytest.mark.parametrize("dep", ["b", "yi", '"Yi"'])
+def test_cv_logregr_accuracy_boolean_or_int_dependent(labels, dep):
+    conn, want = labels
+    conn.execute("SELECT indb_ml.cv_logregr_accuracy('q', 'd', 'id', %s, 'a')", [dep])
+    got = conn.execute("SELECT accuracy FROM a").fetchone()[0]
+    assert got == pytest.approx(want, rel=1e-12)
+    assert 0.0 < got < 1.0
+
+
+def test_cv_logregr_accuracy_non_castable_dependent_is_clean_error(labels):
+    conn, _ = labels
+    conn.execute("CREATE TABLE t AS SELECT id, 'x'::text || id AS s FROM d")
+    with pytest.raises(Exception) as exc, conn.transaction():
+        conn.execute("SELECT indb_ml.cv_logregr_accuracy('q', 't', 'id', 's', 'a')")
+    assert "cv_logregr_accuracy" in str(exc.value)
+    assert conn.execute("SELECT to_regclass('a')").fetchone()[0] is None
