@@ -1,5 +1,6 @@
 """Cancellation (issue 16): statement_timeout, pg_cancel_backend and pg_terminate_backend stop
-long in-memory iterations (graph, IRLS, elastic net) within about a second, with SQLSTATE 57014
+long calls of every family (graph: pagerank, hits, wcc, sssp; IRLS: logregr, glm; elastic net;
+CG; matrix_mult; the planner; cross-validation) within about a second, with SQLSTATE 57014
 for timeout and cancel, no backend left running after terminate, nothing written and no
 server restart. Calls are made to run practically forever (huge max_iter, tolerance 0)."""
 
@@ -41,11 +42,11 @@ def chain(conn, n=3000000):
     conn.execute("INSERT INTO g SELECT i, i, (i + 1) %% %s, 1 FROM generate_series(0, %s - 1) i", [n, n])
 
 
-def sparse_pair(conn, n=2000000):
-    """Two sparse matrices whose product is a large join and aggregation."""
+def sparse_pair(conn, n=200000):
+    """A 2000 x 200 sparse matrix times its transpose, multiplied in SQL (op=join): a join of 2e8 rows."""
     conn.execute("CREATE TABLE ma AS SELECT (i %% 2000) + 1 AS r, (i / 1000) %% 2000 + 1 AS c,"
                  " random() AS v FROM generate_series(0, %s - 1) i", [n])
-    conn.execute("CREATE TABLE mb AS SELECT * FROM ma")
+    conn.execute("CREATE TABLE mb AS SELECT c AS r, r AS c, v FROM ma")
 
 
 def many_rows(conn, n=1000000):
@@ -56,7 +57,7 @@ def many_rows(conn, n=1000000):
                  " FROM generate_series(1, %s)) s", [n])
 
 
-def dense_column(conn, n=1000000):
+def dense_column(conn, n=2000000):
     """A tall dense matrix for the planner: each product is a streamed pass over a million rows."""
     conn.execute("CREATE TABLE mx AS SELECT i AS row_id, ARRAY[random(), random(), random(), random()] AS row_vec"
                  " FROM generate_series(1, %s) i", [n])
@@ -83,7 +84,7 @@ FAMILIES = {
                     " 'fista', 'max_stepsize=0.001', NULL, 2000000000, 0)"),
     "wcc": (chain, None, "SELECT indb_ml.weakly_connected_components('g','id','g','src=src, dest=dst','out')"),
     "sssp": (chain, None, "SELECT indb_ml.graph_sssp('g','id','g','src=src, dest=dst, weight=w', 0, 'out')"),
-    "glm": (many_rows, None,
+    "glm": (lambda conn: many_rows(conn, 4000000), None,
             "SELECT indb_ml.glm('sep', 'out', 'y', 'ARRAY[1, x, x2]', 'family=binomial, link=logit', NULL,"
             " 'max_iter=2000000000, tolerance=0')"),
     "logregr_irls": (many_rows, None,
@@ -91,7 +92,8 @@ FAMILIES = {
                      " 'irls', 0)"),
     "lm_cg": (many_rows, None, "SELECT indb_ml.lm_cg('sep', 'out', 'y', 'xs', 0, 2000000000, 0)"),
     "matrix_mult": (sparse_pair, None,
-                    "SELECT indb_ml.matrix_mult('ma', 'row=r, col=c, val=v', 'mb', 'row=r, col=c, val=v', 'out')"),
+                    "SELECT indb_ml.matrix_mult('ma', 'row=r, col=c, val=v', 'mb', 'row=r, col=c, val=v', 'out',"
+                    " 'fmt=sparse, op=join')"),
     "planner": (dense_column, None,
                 "SELECT indb_ml.la_value('sum(X %*% (t(X) %*% X))',"
                 " '{\"X\": {\"table\": \"mx\", \"args\": \"row=row_id, val=row_vec\"}}')"),
