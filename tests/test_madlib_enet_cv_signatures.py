@@ -45,3 +45,29 @@ def test_cv_logregr_accuracy_non_castable_dependent_is_clean_error(labels):
         conn.execute("SELECT indb_ml.cv_logregr_accuracy('q', 't', 'id', 's', 'a')")
     assert "cv_logregr_accuracy" in str(exc.value)
     assert conn.execute("SELECT to_regclass('a')").fetchone()[0] is None
+
+
+def test_multinom_predict_quoted_mixed_case_id(postgresql):
+    """multinom_predict(model, data, out, type, verbose, id_column) with id_column '"RowId"' (MADlib
+    glm/multiresponseglm.sql_in documents id_column as a column name): the output keeps that
+    column, and the probabilities equal a numpy softmax of the model's own coefficients."""
+    rng = np.random.default_rng(5)
+    n = 300
+    x = rng.normal(size=n)
+    cat = np.digitize(1.2 * x + rng.logistic(size=n), [-0.5, 0.8])
+    postgresql.execute('CREATE TABLE m ("RowId" int, cat int, x float8)')
+    with postgresql.cursor().copy("COPY m FROM STDIN") as copy:
+        for i in range(n):
+            copy.write_row([i + 1, int(cat[i]), float(x[i])])
+    postgresql.execute("SELECT indb_ml.multinom('m', 'mm', 'cat', 'ARRAY[1, x]', 0, 'logit', NULL, "
+                       "'max_iter=50, tolerance=1e-12')")
+    postgresql.execute("SELECT indb_ml.multinom_predict('mm', 'm', 'pp', 'probability', false, '\"RowId\"')")
+    got = np.array(postgresql.execute('SELECT "0", "1", "2" FROM pp ORDER BY "RowId"').fetchall())
+    coefs = [r[0] for r in postgresql.execute("SELECT coef FROM mm ORDER BY category").fetchall()]
+    xi = np.column_stack([np.ones(n), x])
+    eta = np.column_stack([np.zeros(n)] + [xi @ np.asarray(c) for c in coefs])
+    want = np.exp(eta - eta.max(axis=1, keepdims=True))
+    want /= want.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-15)
+    with pytest.raises(Exception, match="no column"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.multinom_predict('mm', 'm', 'p2', 'probability', false, 'rowid')")

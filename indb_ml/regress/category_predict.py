@@ -65,6 +65,8 @@ def _create(sess, what: str, out, select: str, rows: str, models: str, grouping:
 def _id(sess, source, id_column: str, what: str) -> tuple[str, str]:
     """The id column's reference ``s.<col>`` in the query, and its name."""
     col = (id_column or "id").strip()
+    if len(col) >= 2 and col[0] == col[-1] == '"':  # MADlib users quote mixed-case names: '"Id"'
+        col = col[1:-1].replace('""', '"')
     found = sess.one("SELECT 1 AS ok FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attname = $2 "
                      "AND attnum > 0 AND NOT attisdropped", [source.sql(sess), col], ["text", "text"])
     if found is None:
