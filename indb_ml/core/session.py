@@ -183,6 +183,10 @@ class Session:
         """A DEBUG2 message (plpy.debug): which operator ran, for ``SET client_min_messages = debug2``."""
         self.plpy.debug(message)
 
+    def info(self, message: str) -> None:
+        """An INFO message (plpy.info): always sent to the client, as MADlib's verbose lines."""
+        self.plpy.info(message)
+
     def warning(self, message: str) -> None:
         self.plpy.warning(message)
 

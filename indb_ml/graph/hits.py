@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core import progress
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.relations import ensure_absent, new_table, summary_of
 from indb_ml.core.session import sql_entry
@@ -55,6 +56,7 @@ def hits(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, max_it
     out = new_table(sess, out_table)
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
+    prog = progress.start(sess, "hits", max_iter=max_iter)
     if plan.choose(sess, spec, "hits") == "relational":
         n = int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + spec.vertex.sql(sess))["n"])
         tol = threshold if threshold is not None else 1e-3 / max(n, 1)
@@ -68,6 +70,7 @@ def hits(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, max_it
             on_edges = np.flatnonzero(g.touched())  # MADlib lists the vertices that are an end of an edge
             values[g.key], iterations[g.key] = (g.ids_at(on_edges), [auth[on_edges], hub[on_edges]]), it
         write_vertex_table(sess, spec, out, (("authority", "float8"), ("hub", "float8")), values)
+    prog.done()
     write_models(sess, spec.edge, summary, spec.group_cols, (("__iterations__", "integer"),),
                  {k: [v] for k, v in iterations.items()})
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core import progress
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.relations import ensure_absent, new_table, summary_of
 from indb_ml.core.session import sql_entry
@@ -71,6 +72,7 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
     ensure_absent(sess, summary, "summary table")
     pers = _personalization(spec, personalization_vertices)
     leak = bool(madlib21_compat)
+    prog = progress.start(sess, "pagerank", max_iter=max_iter)
     if plan.choose(sess, spec, "pagerank", on_shards=True) == "relational":
         if pers is not None:
             _check_personalization(sess, spec, pers)
@@ -94,6 +96,7 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
                 ids, rank = g.ids_at(keep), rank[keep]
             values[g.key], iterations[g.key] = (ids, [rank]), it
         write_vertex_table(sess, spec, out, (("pagerank", "float8"),), values)
+    prog.done()
     write_models(sess, spec.edge, summary, spec.group_cols, (("__iterations__", "integer"),),
                  {k: [v] for k, v in iterations.items()})
 

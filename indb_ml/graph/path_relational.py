@@ -31,6 +31,7 @@ duplicate vertex ids, the source, non-finite weights), with the same messages.
 
 from __future__ import annotations
 
+from indb_ml.core import progress
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -158,7 +159,7 @@ def sssp(sess: Session, spec: GraphSpec, source, out: Relation, what: str) -> bo
              "RETURNING t.g")
     k = 1
     while True:
-        sess.check_interrupts()
+        progress.step(sess, k)
         changed = {r["g"] for r in sess.execute(relax, [k], ["int4"])}
         if not changed:
             break
@@ -187,7 +188,7 @@ def bfs(sess: Session, spec: GraphSpec, source, out: Relation, max_distance, dir
              "WHERE x.it = $1 - 1 GROUP BY e.g, e.d) c WHERE t.g = c.g AND t.v = c.v AND t.it < 0")
     k = 1
     while (max_distance is None or k <= max_distance) and sess.execute(level, [k], ["int4"]).nrows() > 0:
-        sess.check_interrupts()
+        progress.step(sess, k)
         k += 1
     sess.debug(f"{what}: relational BFS, {k - 1} levels")
     _write(sess, spec, out, [("x.d", "dist", "integer"), ("x.parent", "parent", spec.id_type)])
@@ -263,7 +264,7 @@ def apsp(sess: Session, spec: GraphSpec, out: Relation, what: str) -> bool:
                  "SELECT DISTINCT g FROM u")
         k = 1
         while True:
-            sess.check_interrupts()
+            progress.step(sess, k)
             changed = [r["g"] for r in sess.execute(relax, [k], ["int4"])]
             if not changed:
                 break

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core import progress
 from indb_ml.core.distributed import distribute_like, is_hash_distributed
 from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import Session, sql_entry
@@ -119,7 +120,7 @@ def graph_sssp(sess: Session, vertex_table, vertex_id, edge_table, edge_args, so
     check_names(spec, what, (spec.weight, "parent"))
     source_vertex = vertex_value(spec, source_vertex, what, "source_vertex")
     _check_vertex(sess, spec, source_vertex, what, "source_vertex")
-    plan = graph_plan.choose(sess, spec, what, on_shards=True)
+    plan, prog = graph_plan.choose(sess, spec, what, on_shards=True), progress.start(sess, "graph_sssp")
     if plan == "relational":
         from indb_ml.graph import path_relational
         written = path_relational.sssp(sess, spec, source_vertex, out, what)
@@ -147,6 +148,7 @@ def graph_sssp(sess: Session, vertex_table, vertex_id, edge_table, edge_args, so
         written = _write_or_warn(sess, spec, negative, bool(values), what)
         if written:
             write_vertex_table(sess, spec, out, [(spec.weight, spec.weight_type), ("parent", spec.id_type)], values)
+    prog.done()
     if not written:
         return
     write_summary(sess, summary, graph_summary(spec, vertex_table, vertex_id, edge_table, edge_args, out_table,

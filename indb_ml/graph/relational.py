@@ -18,6 +18,7 @@ import functools
 import itertools
 from dataclasses import dataclass
 
+from indb_ml.core import progress
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -186,7 +187,7 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     tol = threshold if threshold is not None else 1e-3 / max(n, 1)
     dangling_term = "" if leak else " + $2 * COALESCE(d.s, 0) * r.tele"
     for it in range(1, max_iter + 1):
-        sess.check_interrupts()
+        progress.step(sess, it)
         if not active:
             break
         rows = sess.execute(
@@ -243,7 +244,7 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start:
     sess.execute("ANALYZE " + l0)
     it, changed = 0, int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + l0)["n"])
     while changed and (steps is None or it < steps):
-        sess.check_interrupts()
+        progress.step(sess, it + 1)
         it += 1
         changed = sess.one(
             "WITH m AS (SELECT e.gkey, e.b AS id, pg_catalog.min(l.label" + g.coll + ") AS label FROM " + we
@@ -289,7 +290,7 @@ def hits(sess: Session, spec: GraphSpec, out: Relation, max_iter: int, tol: floa
     groups = [r["gkey"] for r in sess.execute("SELECT DISTINCT gkey FROM " + h0 + " ORDER BY 1")]
     active, iterations = list(groups), {k: 0 for k in groups}
     for it in range(1, max_iter + 1):
-        sess.check_interrupts()
+        progress.step(sess, it)
         if not active:
             break
         rows = sess.execute(

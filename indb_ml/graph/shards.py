@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from indb_ml.core import distributed
+from indb_ml.core import distributed, progress
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -212,7 +212,7 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     active, iterations = list(g.groups), {k: 0 for k in g.groups}
     tol = threshold if threshold is not None else 1e-3 / max(n, 1)
     for it in range(1, max_iter + 1):
-        sess.check_interrupts()
+        progress.step(sess, it)
         if not active:
             break
         dangling = {} if leak else {r["gkey"]: r["s"] for r in sess.execute(
@@ -274,7 +274,7 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start:
     g.analyze(we, l0)
     it, changed = 0, int(sess.one("SELECT pg_catalog.count(*) AS n FROM " + g.q(l0))["n"])
     while changed and (steps is None or it < steps):
-        sess.check_interrupts()
+        progress.step(sess, it + 1)
         it += 1
         sess.execute("INSERT INTO " + g.q(msg) + " SELECT e.gkey, e.b, l.label FROM " + g.q(we) + " e JOIN " + g.q(l0)
                      + " l ON l.id = e.a AND l.gkey = e.gkey WHERE l.moved")
@@ -375,7 +375,7 @@ def sssp(sess: Session, spec: GraphSpec, source, out: Relation, what: str) -> bo
             + " e ON e.s = x.id AND e.gkey = x.gkey WHERE x.it = $1 - 1")
     k = 1
     while True:
-        sess.check_interrupts()
+        progress.step(sess, k)
         sess.execute(send, [k], ["int4"])
         changed = {r["gkey"] for r in sess.execute(relax, [k], ["int4"])}
         sess.execute("TRUNCATE " + g.q(msg))
@@ -410,7 +410,7 @@ def bfs(sess: Session, spec: GraphSpec, source, out: Relation, max_distance, dir
              "AND t.it < 0")
     k = 1
     while max_distance is None or k <= max_distance:
-        sess.check_interrupts()
+        progress.step(sess, k)
         sess.execute(send, [k], ["int4"])
         reached = sess.execute(level, [k], ["int4"]).nrows()
         sess.execute("TRUNCATE " + g.q(msg))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import distributed
+from indb_ml.core import distributed, progress
 from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
@@ -83,10 +83,12 @@ def weakly_connected_components(sess, vertex_table, vertex_id, edge_table, edge_
         ensure_absent(sess, summary, "summary table")
         ensure_absent(sess, message, "message table")
     start = out if warm_start else None
+    prog = progress.start(sess, "wcc", max_iter=steps)
     if plan.choose(sess, spec, what, on_shards=True) == "relational":
         steps_run, pending = relational.wcc(sess, spec, out, steps, start, message)
     else:
         steps_run, pending = _in_memory(sess, spec, out, steps, start, message)
+    prog.done()
     if warm_start:
         sess.execute("DROP TABLE " + summary.sql(sess))
         if not pending:

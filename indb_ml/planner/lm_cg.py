@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from indb_ml.core import progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.relations import new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
@@ -91,9 +92,9 @@ def lm_cg(sess, source_table, out_table, dependent_varname, independent_varname,
     p, w = -r, np.zeros((k, 1))
     norm_r2 = float(np.sum(r * r))
     target = tolerance**2 * norm_r2
-    iterations = 0
+    iterations, prog = 0, progress.start(sess, "lm_cg", max_iter=max_iter)
     while iterations < max_iter and norm_r2 > target:
-        sess.check_interrupts()
+        prog.step(iterations + 1, float(np.sqrt(norm_r2)))
         q = value("t(X) %*% X %*% p + lambda * p", p=p, **{"lambda": lambda_value})
         denominator = float(np.sum(p * q))
         if denominator <= 0:  # XᵀX + λI is singular along p: the solution is not unique
@@ -103,6 +104,7 @@ def lm_cg(sess, source_table, out_table, dependent_varname, independent_varname,
         old, norm_r2 = norm_r2, float(np.sum(r * r))
         p = -r + (norm_r2 / old) * p
         iterations += 1
+    prog.step(iterations, float(np.sqrt(norm_r2)), phase="finish")
     size = sess.one("SELECT pg_catalog.pg_total_relation_size($1::regclass) AS s", [x_table], ["text"])["s"]
     program.close()
     sess.execute("DROP TABLE " + rows)
@@ -112,3 +114,4 @@ def lm_cg(sess, source_table, out_table, dependent_varname, independent_varname,
                  [w.ravel().tolist(), float(lambda_value), iterations, bool(norm_r2 <= target), float(np.sqrt(norm_r2)),
                   used, skipped, x_format, size, 1000 * (time.perf_counter() - started)],
                  ["float8[]", "float8", "int4", "bool", "float8", "int8", "int8", "text", "int8", "float8"])
+    prog.done()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import passes
+from indb_ml.core import passes, progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
@@ -111,11 +111,14 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
 
+    prog = progress.start(sess, "glm", max_iter=op["max_iter"])
+
     def report_for(gkey):
+        step = prog.reporter(gkey)
         if not verbose:
-            return None
+            return step
         label = f"glm{' group ' + gkey if gkey else ''}"
-        return lambda i, ll: sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
+        return lambda i, ll: (step(i, ll), sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}"))
 
     lagged = madlib_statistics(sess)
     if use_aggregate_passes(sess, source, MEMORY_FASTER):
@@ -157,6 +160,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
         ("total_rows_processed", "bigint", sum(r[6] for r in rows.values())),
         ("total_rows_skipped", "bigint", sum(skipped.values()))))
+    prog.done()
 
 
 def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged=False):

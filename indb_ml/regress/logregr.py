@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import passes
+from indb_ml.core import passes, progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups, training_rows
@@ -107,11 +107,14 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     method = "irls" if optimizer == "newton" else optimizer
     lagged = madlib_statistics(sess)
 
+    prog = progress.start(sess, "logregr", max_iter=max_iter)
+
     def report_for(gkey):
+        step = prog.reporter(gkey)
         if not verbose:
-            return None
+            return step
         label = f"logregr_train{' group ' + gkey if gkey else ''}"
-        return lambda i, ll: sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}")
+        return lambda i, ll: (step(i, ll), sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}"))
 
     close = lambda: None  # noqa: E731
     if use_aggregate_passes(sess, source, MEMORY_FASTER):
@@ -156,6 +159,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
         ("num_rows_processed", "bigint", processed), ("num_missing_rows_skipped", "bigint", sum(skipped.values())),
         ("grouping_col", "text", grouping_cols)))
+    prog.done()
 
 
 def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False):
