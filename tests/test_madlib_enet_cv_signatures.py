@@ -71,3 +71,35 @@ def test_multinom_predict_quoted_mixed_case_id(postgresql):
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-15)
     with pytest.raises(Exception, match="no column"), postgresql.transaction():
         postgresql.execute("SELECT indb_ml.multinom_predict('mm', 'm', 'p2', 'probability', false, 'rowid')")
+
+
+def test_cross_validation_general_quoted_mixed_case_and_quiet(postgresql):
+    """Mixed-case quoted column names in the argument arrays and a mixed-case data_id work; the
+    driver's own temporary tables raise no NOTICE (MADlib's driver runs them quietly)."""
+    rng = np.random.default_rng(7)
+    n = 120
+    x = rng.normal(size=(n, 2))
+    y = 0.5 + x @ [1.5, -2.0] + rng.normal(size=n)
+    postgresql.execute('CREATE TABLE "Cv Data" ("Id" int, "Y" float8, "X1" float8, "X2" float8)')
+    with postgresql.cursor().copy('COPY "Cv Data" FROM STDIN') as copy:
+        for i in range(n):
+            copy.write_row([i + 1, float(y[i]), *map(float, x[i])])
+    notices = []
+    postgresql.add_notice_handler(lambda d: notices.append(d.message_primary))
+    feats = 'ARRAY[1, "X1", "X2"]'
+    postgresql.execute(
+        "SELECT indb_ml.cross_validation_general('indb_ml.cv_linregr_train', "
+        "ARRAY['%%data%%', %s, '\"Y\"', '%%model%%'], '{varchar, varchar, varchar, varchar}', NULL, NULL, "
+        "'indb_ml.cv_linregr_predict', ARRAY['%%model%%', '%%data%%', %s, '%%id%%', '%%prediction%%'], "
+        "'{text, text, text, text, text}', 'indb_ml.mse_error', "
+        "ARRAY['%%prediction%%', '%%data%%', '%%id%%', '\"Y\"', '%%error%%'], '{text, text, text, text, text}', "
+        "'\"Cv Data\"', '\"Id\"', TRUE, 'cv', NULL, 3)", [feats, feats])
+    avg = postgresql.execute("SELECT mean_squared_error_avg FROM cv").fetchone()[0]
+    X = np.column_stack([np.ones(n), x])
+    fold = np.minimum(np.arange(n) // (n // 3), 2)
+    mse = []
+    for k in range(3):
+        coef = np.linalg.lstsq(X[fold != k], y[fold != k], rcond=None)[0]
+        mse.append(np.mean((y[fold == k] - X[fold == k] @ coef) ** 2))
+    assert avg == pytest.approx(np.mean(mse), rel=1e-10)
+    assert notices == []

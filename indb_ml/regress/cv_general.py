@@ -44,9 +44,11 @@ def _temp(sess: Session, stem: str) -> Relation:
 
 
 def _drop(sess: Session, *rels: Relation) -> None:
+    """Drop the driver's own tables that exist: a DROP of a missing one would NOTICE the client."""
     for rel in rels:
-        sess.execute("DROP TABLE IF EXISTS " + rel.sql(sess))
-        sess.execute("DROP TABLE IF EXISTS " + Relation(rel.schema, rel.name + "_summary").sql(sess))
+        for r in (rel, Relation(rel.schema, rel.name + "_summary")):
+            if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [r.sql(sess)], ["text"])["e"]:
+                sess.execute("DROP TABLE " + r.sql(sess))
 
 
 def _function(sess: Session, text: str, n_args: int, what: str) -> str:
@@ -187,7 +189,8 @@ def cross_validation_general(sess, modelling_func, modelling_params, modelling_p
         if any(v is None for v in explore):
             raise InputError("cross_validation_general: explore_values must not contain NULL")
     table_cols = _columns(sess, source)
-    cols = list(data_cols) if data_cols else list(table_cols)
+    data_id = _unquote(data_id)
+    cols = [_unquote(c) for c in data_cols] if data_cols else list(table_cols)
     missing = [c for c in cols + ([data_id] if data_id else []) if c not in table_cols]
     if missing:
         raise InputError(f"cross_validation_general: column {missing[0]!r} is not in {source.schema}.{source.name}",
@@ -273,6 +276,16 @@ def _write(sess: Session, out: Relation, param: str | None, ptype: str, explore:
 
 
 # ---- MADlib's helper functions for cross_validation_general -----------------------------------------
+
+
+def _unquote(name):
+    """A column name as given (MADlib passes it unquoted) or double-quoted ('"Id"') for a mixed case."""
+    if name is None:
+        return None
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        return name[1:-1].replace('""', '"')
+    return name
 
 
 def _id_node(text: str, arg: str) -> str:
