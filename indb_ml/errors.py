@@ -26,3 +26,25 @@ class InputError(ValueError):
         self.message = message
         self.hint = hint
         self.sqlstate = sqlstate
+
+
+def state_errors(what: str):
+    """Decorator for the internal steps that read binary states and tiles (aggregate
+    transition, combine and final functions): a malformed state or a NULL / negative size,
+    which only a hand-written call can pass, is reported as a clean ERROR (SQLSTATE XX001,
+    data_corrupted, as the C steps do) naming the step, not as a raw Python exception."""
+    import functools
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except InputError:
+                raise
+            except (ValueError, TypeError) as e:
+                raise InputError(f"{what}: malformed state or tile argument ({e})",
+                                 "this internal step takes only what indb_ml's aggregates pass it",
+                                 "XX001") from None
+        return inner
+    return wrap

@@ -80,9 +80,9 @@ BY_TYPE = {
     "integer[]": "ARRAY[1, 2]", "text[]": "ARRAY['x']", "bytea": "'\\x00'::bytea",
 }
 
-# Functions that raise 38000 today and are not a small fix here; they are left out of the main
-# test and checked by the strict xfail below, so they show up the day they are fixed.
-KNOWN_38000 = {
+# Internal PL/Python state steps that raised 38000 (raw ValueError/TypeError) on forged bytea
+# states before errors.state_errors; tested on their own below (XX001 is their clean error).
+INTERNAL_STEPS = {
     "_linregr_final": "ValueError 'invalid aggregate state: too short' on a forged bytea state",
     "_matrix_mem_mult_bytes": "ValueError 'buffer is smaller than requested size' on a forged matrix",
     "_matrix_mem_trans_bytes": "ValueError 'buffer is smaller than requested size' on a forged matrix",
@@ -93,9 +93,6 @@ KNOWN_38000 = {
     "_tile_mv_coded_transition": "ValueError 'buffer size must be a multiple of element size'",
     "_tile_mv_combine": "ValueError 'buffer size must be a multiple of element size'",
 }
-XFAIL_REASON = ("internal PL/Python state functions of the matrix tiles and linregr raise raw Python "
-                "exceptions (38000) on forged bytea states: " + "; ".join(f"{k}: {v}" for k, v in
-                                                                         KNOWN_38000.items()))
 
 
 @pytest.fixture
@@ -168,13 +165,12 @@ def _tables(conn):
 def test_every_function_takes_hostile_arguments_cleanly(owned):
     functions = _functions(owned[0])
     assert len(functions) > 50, "the catalog query found too few functions"
-    _fuzz(owned, [f for f in functions if f[1] not in KNOWN_38000])
+    _fuzz(owned, [f for f in functions if f[1] not in INTERNAL_STEPS])
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL_REASON)
 def test_internal_state_functions_refuse_forged_states_cleanly(owned):
-    functions = [f for f in _functions(owned[0]) if f[1] in KNOWN_38000]
-    assert {f[1] for f in functions} == set(KNOWN_38000), "a known function is gone: update KNOWN_38000"
+    functions = [f for f in _functions(owned[0]) if f[1] in INTERNAL_STEPS]
+    assert {f[1] for f in functions} == set(INTERNAL_STEPS), "an internal step is gone: update INTERNAL_STEPS"
     _fuzz(owned, functions)
 
 

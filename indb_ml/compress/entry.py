@@ -21,7 +21,7 @@ from indb_ml.compress.tiles import KNOWN, coded, corrupt, layout_of, tile_array,
 from indb_ml.core.budget import ONE_VALUE
 from indb_ml.core.relations import new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
-from indb_ml.errors import InputError
+from indb_ml.errors import InputError, state_errors
 from indb_ml.kernels.tiles import encode_tile, vector_add_bytes
 from indb_ml.matrix import pieces, storage, writer
 from indb_ml.matrix.args import _PAIR, parse_args
@@ -218,6 +218,7 @@ def tile_header(sess, data) -> tuple:
 
 
 @sql_entry
+@state_errors("tile_mv_coded_transition")
 def tile_mv_transition(sess, state, data, codec, nrows, ncols, col_offset, v, budget=None):
     """``state + tile @ v[col_offset:]``, dict tiles multiplied from their codes (``budget``: as
     :func:`tile_decode`'s)."""

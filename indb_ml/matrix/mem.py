@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.core.session import sql_entry
-from indb_ml.errors import InputError
+from indb_ml.errors import InputError, state_errors
 from indb_ml.kernels.arraybytes import float8_array_from_body
 
 
@@ -50,10 +50,12 @@ def transpose(m: bytes) -> bytes:
 
 
 @sql_entry
+@state_errors("mult_bytes")
 def mult_bytes(sess, a: bytes, b: bytes, trans_b: bool) -> bytes:
     return multiply(a, b, trans_b)
 
 
 @sql_entry
+@state_errors("trans_bytes")
 def trans_bytes(sess, m: bytes) -> bytes:
     return transpose(m)

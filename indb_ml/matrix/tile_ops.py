@@ -20,7 +20,7 @@ import numpy as np
 from indb_ml.compress.tiles import data_sql
 from indb_ml.core import budget, distributed
 from indb_ml.core.session import Session, sql_entry
-from indb_ml.errors import InputError
+from indb_ml.errors import InputError, state_errors
 from indb_ml.kernels.tiles import (
     decode_state,
     decode_tile,
@@ -34,6 +34,7 @@ from indb_ml.matrix import writer
 
 
 @sql_entry
+@state_errors("tile_mm_transition")
 def tile_mm_transition(sess, state, a, a_rows, a_cols, b, b_rows, b_cols, a_trans=False, b_trans=False,
                        budget_bytes=None):
     """``state + op(A) @ op(B)``; ``budget_bytes`` (passed by the SQL wrapper, which may run in
@@ -49,22 +50,26 @@ def tile_mm_transition(sess, state, a, a_rows, a_cols, b, b_rows, b_cols, a_tran
 
 
 @sql_entry
+@state_errors("tile_mm_combine")
 def tile_mm_combine(sess, a, b):
     return tile_add_states(a, b)
 
 
 @sql_entry
+@state_errors("tile_mm_final")
 def tile_mm_final(sess, state):
     return None if state is None else decode_state(state).tobytes()
 
 
 @sql_entry
+@state_errors("tile_mv_transition")
 def tile_mv_transition(sess, state, data, nrows, ncols, col_offset, v):
     segment = np.frombuffer(v, dtype="<f8")[col_offset : col_offset + ncols]
     return tile_mv_accumulate(state, decode_tile(data, nrows, ncols), segment)
 
 
 @sql_entry
+@state_errors("tile_mv_combine")
 def tile_mv_combine(sess, a, b):
     return vector_add_bytes(a, b)
 

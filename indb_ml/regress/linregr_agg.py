@@ -10,11 +10,13 @@ group: it reads the C state and finalizes the fit in numpy
 from __future__ import annotations
 
 from indb_ml.core.session import sql_entry
+from indb_ml.errors import state_errors
 from indb_ml.kernels.comoment import comoment_from_cstate
 from indb_ml.kernels.linregr import linregr_finalize
 
 
 @sql_entry
+@state_errors("linregr_final")
 def linregr_final(sess, state: bytes | None) -> dict | None:
     moments, skipped = comoment_from_cstate(state)
     if moments is None:
