@@ -18,15 +18,17 @@ COMMENT ON FUNCTION indb_ml.elastic_net_train(text, text, text, text, text, floa
 
 CREATE FUNCTION indb_ml.elastic_net_gaussian_predict(coefficients float8[], intercept float8, ind_var float8[])
 RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT intercept + indb_ml._model_dot(coefficients, ind_var, 'elastic_net predict') $$;
+AS $$ SELECT CASE WHEN pg_catalog.array_position(ind_var, NULL) IS NULL
+            THEN intercept + indb_ml._model_dot(coefficients, ind_var, 'elastic_net predict') END $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_gaussian_predict(float8[], float8, float8[]) IS
-'intercept + coefficients . ind_var (MADlib elastic_net_gaussian_predict; use coef_all); IMMUTABLE, PARALLEL SAFE.';
+'intercept + coefficients . ind_var (MADlib elastic_net_gaussian_predict; use coef_all); NULL when ind_var has a NULL element; IMMUTABLE, PARALLEL SAFE.';
 
 CREATE FUNCTION indb_ml.elastic_net_binomial_prob(coefficients float8[], intercept float8, ind_var float8[])
 RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$ SELECT indb_ml.logregr_predict_prob(ARRAY[intercept] || coefficients, ARRAY[1::float8] || ind_var) $$;
+AS $$ SELECT CASE WHEN pg_catalog.array_position(ind_var, NULL) IS NULL
+            THEN indb_ml.logregr_predict_prob(ARRAY[intercept] || coefficients, ARRAY[1::float8] || ind_var) END $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_binomial_prob(float8[], float8, float8[]) IS
-'The probability of the positive class (MADlib elastic_net_binomial_prob); IMMUTABLE, PARALLEL SAFE.';
+'The probability of the positive class (MADlib elastic_net_binomial_prob); NULL when ind_var has a NULL element; IMMUTABLE, PARALLEL SAFE.';
 
 CREATE FUNCTION indb_ml.elastic_net_binomial_predict(coefficients float8[], intercept float8, ind_var float8[])
 RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

@@ -103,3 +103,28 @@ def test_cross_validation_general_quoted_mixed_case_and_quiet(postgresql):
         mse.append(np.mean((y[fold == k] - X[fold == k] @ coef) ** 2))
     assert avg == pytest.approx(np.mean(mse), rel=1e-10)
     assert notices == []
+
+
+def test_elastic_net_predict_null_feature_row_gives_null(postgresql):
+    """A row with a NULL feature gets a NULL prediction (the other rows are unaffected), both in
+    elastic_net_predict's table and from elastic_net_gaussian_predict on an array with a NULL."""
+    rng = np.random.default_rng(9)
+    n = 80
+    x = rng.normal(size=(n, 2))
+    y = 1.0 + x @ [2.0, -1.0] + 0.1 * rng.normal(size=n)
+    postgresql.execute("CREATE TABLE e (id int, y float8, x1 float8, x2 float8)")
+    with postgresql.cursor().copy("COPY e FROM STDIN") as copy:
+        for i in range(n):
+            copy.write_row([i + 1, float(y[i]), *map(float, x[i])])
+    postgresql.execute("SELECT indb_ml.elastic_net_train('e', 'em', 'y', 'ARRAY[x1, x2]', 'gaussian', 0.5, 0.01)")
+    postgresql.execute("INSERT INTO e VALUES (1000, NULL, 1.0, NULL)")
+    postgresql.execute("SELECT indb_ml.elastic_net_predict('em', 'e', 'id', 'ep')")
+    coef, b = postgresql.execute("SELECT coef_all, intercept FROM em").fetchone()
+    rows = dict(postgresql.execute("SELECT id, prediction FROM ep").fetchall())
+    assert rows[1000] is None
+    want = b + x @ np.asarray(coef)
+    np.testing.assert_allclose([rows[i + 1] for i in range(n)], want, rtol=1e-12)
+    assert postgresql.execute("SELECT indb_ml.elastic_net_gaussian_predict(coef_all, intercept, "
+                              "ARRAY[1, NULL]::float8[]) FROM em").fetchone()[0] is None
+    assert postgresql.execute("SELECT indb_ml.elastic_net_binomial_predict(ARRAY[1, 2]::float8[], 0.5, "
+                              "ARRAY[NULL, 1]::float8[])").fetchone()[0] is None

@@ -373,8 +373,10 @@ def elastic_net_predict(sess, tbl_model, tbl_new_source, col_id, tbl_predict) ->
     inner = [id_sql + " AS " + sess.ident(id_name)] + [sess.ident(g) for g in group_cols]
     inner.append(x_sql + " AS indb_ml_x")
     join = " AND ".join("m." + sess.ident(g) + " IS NOT DISTINCT FROM s." + sess.ident(g) for g in group_cols)
-    query = ("SELECT s." + sess.ident(id_name) + ", " + func
-             + "(m.coef_all, m.intercept, s.indb_ml_x) AS prediction FROM (SELECT " + ", ".join(inner) + " FROM "
+    # a row with a NULL feature predicts NULL (MADlib's STRICT predict functions), the others go on
+    query = ("SELECT s." + sess.ident(id_name) + ", CASE WHEN pg_catalog.array_position(s.indb_ml_x, NULL) IS NULL "
+             "THEN " + func + "(m.coef_all, m.intercept, s.indb_ml_x) END AS prediction FROM (SELECT "
+             + ", ".join(inner) + " FROM "
              + source.sql(sess) + ") s " + ("JOIN " + model.sql(sess) + " m ON " + join if group_cols
                                             else "CROSS JOIN " + model.sql(sess) + " m"))
     try:  # on a distributed source: created empty, distributed by the id like it, filled on the shards
