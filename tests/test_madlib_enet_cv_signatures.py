@@ -128,3 +128,27 @@ def test_elastic_net_predict_null_feature_row_gives_null(postgresql):
                               "ARRAY[1, NULL]::float8[]) FROM em").fetchone()[0] is None
     assert postgresql.execute("SELECT indb_ml.elastic_net_binomial_predict(ARRAY[1, 2]::float8[], 0.5, "
                               "ARRAY[NULL, 1]::float8[])").fetchone()[0] is None
+
+
+def test_elastic_net_star_with_excluded_equals_the_listed_columns(postgresql):
+    """col_ind_var '*' (MADlib elastic_net.sql_in: every column but the dependent and `excluded`)
+    gives the same model as listing those columns; excluded without '*' is an error."""
+    rng = np.random.default_rng(11)
+    n = 150
+    x = rng.normal(size=(n, 2))
+    y = 1.0 + x @ [2.0, -1.0] + 0.3 * rng.normal(size=n)
+    postgresql.execute("CREATE TABLE s (id int, y float8, x1 float8, x2 float8)")
+    with postgresql.cursor().copy("COPY s FROM STDIN") as copy:
+        for i in range(n):
+            copy.write_row([i + 1, float(y[i]), *map(float, x[i])])
+    postgresql.execute("SELECT indb_ml.elastic_net_train('s', 'm1', 'y', '*', 'gaussian', 0.5, 0.05, "
+                       "excluded := 'id')")
+    postgresql.execute("SELECT indb_ml.elastic_net_train('s', 'm2', 'y', 'ARRAY[x1, x2]', 'gaussian', 0.5, 0.05)")
+    a = postgresql.execute("SELECT coef_all, intercept FROM m1").fetchone()
+    b = postgresql.execute("SELECT coef_all, intercept FROM m2").fetchone()
+    np.testing.assert_allclose(a[0], b[0], rtol=1e-10)
+    assert a[1] == pytest.approx(b[1], rel=1e-10)
+    assert len(a[0]) == 2
+    with pytest.raises(Exception, match="excluded"), postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.elastic_net_train('s', 'm3', 'y', 'ARRAY[x1]', 'gaussian', 0.5, 0.05, "
+                           "excluded := 'id')")

@@ -134,8 +134,9 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         raise InputError(f"elastic_net_train: alpha is {alpha}; it must be in [0, 1] (1 is the lasso)")
     if not np.isfinite(lambda_value) or lambda_value < 0:
         raise InputError("elastic_net_train: lambda_value must be a finite number >= 0")
-    if excluded:
-        raise InputError("elastic_net_train: excluded is only for '*' feature lists, which are not supported",
+    star = col_ind_var.strip() == "*"
+    if excluded and not star:
+        raise InputError("elastic_net_train: excluded is only for a '*' col_ind_var",
                          hint="list the features in col_ind_var as ARRAY[...]")
     max_iter = 1000 if max_iter is None else max_iter
     tolerance = 1e-6 if tolerance is None else tolerance
@@ -159,6 +160,17 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         val_out = new_table(sess, params.validation_result, "validation_result")
         if val_out == out:
             raise InputError("elastic_net_train: validation_result and tbl_result are the same table")
+    if star:  # MADlib's '*': every numeric column but the dependent, the grouping and the excluded ones
+        skip = {col_dep_var.strip(), *grouping, *(sqlexpr.parse_name_list(excluded) if excluded else [])}
+        cols = [r["attname"] for r in sess.execute(
+            "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
+            "AND NOT attisdropped AND atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, "
+            "'float4'::regtype, 'float8'::regtype, 'numeric'::regtype) ORDER BY attnum",
+            [source.sql(sess)], ["text"]) if r["attname"] not in skip]
+        if not cols:
+            raise InputError("elastic_net_train: '*' leaves no numeric feature column",
+                             hint="check col_dep_var, grouping_col and excluded")
+        col_ind_var = "ARRAY[" + ", ".join(sess.ident(c) for c in cols) + "]"
     features = resolve_features(sess, source, col_dep_var, col_ind_var, grouping, allow_bool=fam == "binomial")
     warm_path = cv.warmup_lambdas(params, lambda_value) if params.warmup and not grid else [lambda_value]
     warm_tol = tolerance if params.warmup_tolerance is None else params.warmup_tolerance
