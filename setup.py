@@ -21,7 +21,7 @@ setup(
         "server": ["numpy>=2,<3", "pyarrow>=14,<30", "scipy>=1.10,<2"],
         # What the client and the command line need.
         # (table results are pandas DataFrames; TableResult.to_arrow() makes an Arrow table).
-        "client": ["psycopg[binary]>=3.1,<4", "SQLAlchemy>=2,<3", "pandas>=2,<4", "pyarrow>=14,<30"],
+        "client": ["psycopg[binary]>=3.1,<4", "SQLAlchemy>=2,<3", "pandas>=2,<4", "pyarrow>=14,<30", "tqdm>=4.60,<5"],
         # The client's pictures (indb_ml.client.plots), imported only when a plot is drawn.
         "plots": ["matplotlib>=3.7,<4"],
         "test": [

@@ -4,6 +4,7 @@ role), empty again after a call ends or is cancelled; the client's progress bar.
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 import time
@@ -13,6 +14,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
+import indb_ml
+from indb_ml.client import progress as client_progress
 from indb_ml.core import progress
 from tests.helpers import load_table
 
@@ -175,3 +178,51 @@ def test_ordinary_role_sees_no_values_of_another_role(postgresql):
         assert box["err"].sqlstate == "57014"
     finally:
         postgresql.execute("DROP ROLE progress_watcher")
+
+
+def test_client_prefix_matches_the_server():
+    assert client_progress.PREFIX == progress.PREFIX
+    line = progress.PREFIX + "logregr group a b iterate iteration 4 of 20 (16 left) loss -12.5"
+    assert client_progress.parse(line) == ("logregr", "iterate", 4, 20, -12.5)
+
+
+def test_client_progress_bar_on_a_long_call_only(dsn, postgresql):
+    _ring(postgresql)
+    with indb_ml.connect(dsn) as db:
+        db.execute("SET indb_ml.graph_plan = 'relational'")
+        db.progress_file = io.StringIO()
+        t0 = time.monotonic()
+        r = db.pagerank("g", "id", "g", src="src", dest="dst", max_iter=1200, threshold=0)
+        took = time.monotonic() - t0
+        assert took > 1.5, "the call must outlast the bar's one-second delay"
+        drawn = db.progress_file.getvalue()
+        assert "pagerank iterate" in drawn and "1200/1200" in drawn, drawn
+        assert r.summary["__iterations__"] == 1200
+        # a short call draws nothing
+        db.progress_file = io.StringIO()
+        db.pagerank("g", "id", "g", src="src", dest="dst", max_iter=5, threshold=0)
+        assert db.progress_file.getvalue() == ""
+        # switched off for the session
+        db.progress_bar = False
+        db.progress_file = io.StringIO()
+        db.pagerank("g", "id", "g", src="src", dest="dst", max_iter=1200, threshold=0)
+        assert db.progress_file.getvalue() == ""
+
+
+@pytest.mark.filterwarnings("ignore:logregr_train. max_iter")
+def test_client_progress_false_per_call(dsn, postgresql):
+    postgresql.execute("CREATE TABLE d AS SELECT x, x2, (x + random() - 0.5 > 0) AS y FROM"
+                       " (SELECT random() - 0.5 AS x, random() AS x2 FROM generate_series(1, 2500000)) s")
+    postgresql.commit()
+    with indb_ml.connect(dsn) as db:
+        db.progress_file = io.StringIO()
+        t0 = time.monotonic()
+        fit = db.logregr_train("d", "y", [1, "x", "x2"], max_iter=20, tolerance=0, progress=False)
+        assert db.progress_file.getvalue() == ""
+        took = time.monotonic() - t0
+        db.progress_file = io.StringIO()
+        fit2 = db.logregr_train("d", "y", [1, "x", "x2"], max_iter=20, tolerance=0)
+        drawn = db.progress_file.getvalue()
+        assert took > 1.5, "the call must outlast the bar's one-second delay"
+        assert "logregr iterate" in drawn and "loss" in drawn, drawn
+        assert np.allclose(fit.coef, fit2.coef)

@@ -377,7 +377,8 @@ class TableCalls:
         """Call ``indb_ml.<function>`` with bound positional arguments (``params(out)``), then read
         the output table and its ``_summary`` (if any) in the same transaction; drop both unless
         ``out_table`` was given. ``cast`` types arguments that may be NULL."""
-        from indb_ml.client.connection import _output_names, _warning_collector
+        from indb_ml.client.connection import _bar, _output_names, _warning_collector
+        from indb_ml.client.progress import SHOW_SQL
 
         conn = self._conn
         out = out_table if out_table is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
@@ -387,8 +388,13 @@ class TableCalls:
         notices: list[str] = []
         collect = _warning_collector(notices)
         conn.add_notice_handler(collect)
+        shown = _bar(self)
+        if shown is not None:
+            conn.add_notice_handler(shown)
         try:
             with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+                if shown is not None:
+                    cur.execute(SHOW_SQL)
                 cur.execute(call, args)
                 table, summary = _output_names(cur, out)
                 frame = _frame(cur, sql.SQL("SELECT * FROM {}").format(table))
@@ -401,6 +407,9 @@ class TableCalls:
             raise _error(exc) from exc
         finally:
             conn.remove_notice_handler(collect)
+            if shown is not None:
+                conn.remove_notice_handler(shown)
+                shown.close()
         for message in notices:
             warnings.warn(message, RuntimeWarning, stacklevel=3)
         return TableResult(table=frame, summary=dict(summary_row) if summary_row is not None else None,

@@ -28,6 +28,7 @@ from psycopg.rows import dict_row
 from indb_ml import sqlexpr
 from indb_ml.client.calls import TableCalls
 from indb_ml.client.models import LinregrModel
+from indb_ml.client.progress import SHOW_SQL, Bar
 
 if TYPE_CHECKING:
     from typing import Self
@@ -74,6 +75,9 @@ class Database(TableCalls):
         self._conn = conn
         self._owned = owned
         self._release = release  # a SQLAlchemy pooled connection to hand back on close()
+        # a tqdm bar on calls over a second (indb_ml.client.progress); where it is drawn
+        self.progress_bar = True
+        self.progress_file: Any = None
 
     @classmethod
     def connect(cls, dsn_or_engine: Any, **kwargs: Any) -> Database:
@@ -175,7 +179,8 @@ class Database(TableCalls):
         rows, group_cols = self._run(
             "SELECT indb_ml.logregr_train(%s, %s, %s, %s, %s, %s, 'irls', %s, %s)",
             lambda out: [source, out, y_sql, x_sql, group_sql, max_iter, tolerance, bool(verbose)],
-            out_table, _LOGREGR_STATS, (progress or _progress_bar) if verbose else None, max_iter)
+            out_table, _LOGREGR_STATS, (progress or _progress_bar) if verbose and progress is not False else None,
+            max_iter, bar=progress is not False)
         names = _names(features, names, rows)
         models = [LogregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
                   for r in rows]
@@ -210,8 +215,8 @@ class Database(TableCalls):
         rows, group_cols = self._run(
             "SELECT indb_ml.glm(%s, %s, %s, %s, %s, %s, %s, %s)",
             lambda out: [source, out, y_sql, x_sql, family_params, group_sql, optim_params, bool(verbose)],
-            out_table, _GLM_STATS, (progress or _progress_bar) if verbose else None, max_iter, pattern=_GLM_ITERATION,
-            summary_sql="SELECT family_params FROM {}")
+            out_table, _GLM_STATS, (progress or _progress_bar) if verbose and progress is not False else None,
+            max_iter, pattern=_GLM_ITERATION, summary_sql="SELECT family_params FROM {}", bar=progress is not False)
         used = dict(kv.split("=") for kv in rows[0]["indb_ml_summary"].replace(" ", "").split(","))
         names = _names(features, names, rows)
         models = [GlmModel.from_row(r, used["family"], used["link"], names,
@@ -276,14 +281,15 @@ class Database(TableCalls):
         return x_sql, names, sql.Identifier(target).as_string(self._conn), _grouping_sql(grouping, self._conn)
 
     def _run(self, call: str, params, out_table: str | None, stats: frozenset, progress, max_iter: int,
-             pattern: re.Pattern | None = None, summary_sql: str | None = None):
+             pattern: re.Pattern | None = None, summary_sql: str | None = None, bar: bool = True):
         """Run one training call in a transaction: ``(rows as dicts, grouping column names)``.
 
         The output goes to a temporary table (dropped) unless ``out_table`` is given; WARNINGs
         become Python warnings; with ``progress`` the per-iteration NOTICEs are passed on.
         ``summary_sql`` (a template over the summary table) adds its first value to every row
-        as ``indb_ml_summary``."""
+        as ``indb_ml_summary``. ``bar``: the tqdm bar (when no ``progress`` callback is given)."""
         conn = self._conn
+        shown = _bar(self) if bar and progress is None else None
         out = out_table if out_table is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
         notices: list[str] = []
         collect = _warning_collector(notices)
@@ -291,8 +297,12 @@ class Database(TableCalls):
         conn.add_notice_handler(collect)
         if progress is not None:
             conn.add_notice_handler(report)
+        if shown is not None:
+            conn.add_notice_handler(shown)
         try:
             with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+                if shown is not None:
+                    cur.execute(SHOW_SQL)
                 cur.execute(call, params(out))
                 table, summary = _output_names(cur, out)
                 rows = cur.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
@@ -309,6 +319,9 @@ class Database(TableCalls):
             conn.remove_notice_handler(collect)
             if progress is not None:
                 conn.remove_notice_handler(report)
+            if shown is not None:
+                conn.remove_notice_handler(shown)
+                shown.close()
         for message in notices:
             warnings.warn(message, RuntimeWarning, stacklevel=3)
         return rows, group_cols
@@ -456,6 +469,11 @@ def _progress_bar(iteration: int, log_likelihood: float, max_iter: int) -> None:
     sys.stderr.write(f"\r[{'#' * done}{'.' * (20 - done)}] iteration {iteration}/{max_iter}  "
                      f"log-likelihood {log_likelihood:.6g}")
     sys.stderr.flush()
+
+
+def _bar(db: Database) -> Bar | None:
+    """The progress bar of one call, or None when ``db.progress_bar`` is off."""
+    return Bar(db.progress_file) if getattr(db, "progress_bar", True) else None
 
 
 def _iteration_reporter(progress, max_iter: int, pattern: re.Pattern):
