@@ -226,3 +226,26 @@ def test_client_progress_false_per_call(dsn, postgresql):
         assert took > 1.5, "the call must outlast the bar's one-second delay"
         assert "logregr iterate" in drawn and "loss" in drawn, drawn
         assert np.allclose(fit.coef, fit2.coef)
+
+
+def test_cross_validation_reports_folds_and_the_inner_trainer(postgresql):
+    _logit_rows(postgresql, n=300)
+    postgresql.execute("ALTER TABLE d ADD COLUMN b boolean")
+    postgresql.execute("UPDATE d SET b = y > 0")
+    postgresql.commit()
+    notices = []
+    postgresql.add_notice_handler(lambda d: notices.append(d.message_primary))
+    postgresql.execute("SELECT set_config('indb_ml.show_progress', 'on', false)")
+    postgresql.execute(
+        "SELECT indb_ml.cross_validation_general('indb_ml.logregr_train', "
+        "'{%data%, %model%, b, \"ARRAY[1, x, x2]\", NULL, max_iter}', "
+        "'{text, text, text, text, text, integer}', 'max_iter', '{20}', "
+        "'indb_ml.cv_logregr_predict', '{%model%, %data%, \"ARRAY[1, x, x2]\", %id%, %prediction%}',"
+        " '{text, text, text, text, text}', 'indb_ml.misclassification_avg',"
+        " '{%prediction%, %data%, %id%, b, %error%}', '{text, text, text, text, text}', 'd', NULL,"
+        " NULL, 'out', '{b, x, x2}', 3)")
+    folds = [m for m in notices if m.startswith(progress.PREFIX + "cross_validation fold")]
+    assert [client_progress.parse(m)[2:4] for m in folds] == [(1, 3), (2, 3), (3, 3)]
+    assert any(m.startswith(progress.PREFIX + "logregr iterate iteration 1 of 20") for m in notices)
+    postgresql.commit()
+    assert postgresql.execute("SELECT count(*) FROM indb_ml.progress").fetchone()[0] == 0

@@ -26,7 +26,7 @@ import itertools
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import distributed
+from indb_ml.core import distributed, progress
 from indb_ml.core.relations import Relation, new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -218,7 +218,9 @@ def cross_validation_general(sess, modelling_func, modelling_params, modelling_p
     metric_tables = dict(predict_tables, **{"%error%": err.sql(sess)})
     scores: dict = {}
     metric_names = None
+    prog = progress.start(sess, "cross_validation", max_iter=fold_num)
     for fold in range(fold_num):
+        prog.step(fold + 1, phase="fold")
         _drop(sess, train, valid)
         for rel, op in ((train, "<>"), (valid, "=")):
             sess.execute("CREATE TEMPORARY TABLE " + sess.ident(rel.name) + " AS SELECT " + keep + " FROM "
@@ -237,6 +239,7 @@ def cross_validation_general(sess, modelling_func, modelling_params, modelling_p
             scores.setdefault(value, []).extend(res[1])
     _drop(sess, train, valid, model, pred, err, every)
     _write(sess, out, param_explored if explore else None, explore_type, explore, metric_names, scores)
+    prog.done()
 
 
 def _read_error(sess: Session, err: Relation, where: str) -> tuple:
