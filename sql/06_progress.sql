@@ -3,16 +3,17 @@
 -- The drivers call this once per iteration or phase (instead of _check_interrupts, which it
 -- also does). It writes this backend's progress slots of PostgreSQL's command progress
 -- reporting under a private command code that core's pg_stat_progress_* views never show.
+-- PARALLEL UNSAFE: a parallel worker has its own slot, which nobody reads as the call's progress.
 CREATE FUNCTION indb_ml._progress_report(func int, phase int, iteration bigint, max_iter bigint,
     rows_done bigint, rows_total bigint, loss float8) RETURNS void
 AS 'MODULE_PATHNAME', 'indb_ml_progress_report'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION indb_ml._progress_report(int, int, bigint, bigint, bigint, bigint, float8) IS
 'Internal: publish this backend''s progress in a running indb_ml call (function and phase codes of indb_ml.progress, iteration of max_iter, rows done of total, loss; NULL means unknown), then CHECK_FOR_INTERRUPTS().';
 
 CREATE FUNCTION indb_ml._progress_end() RETURNS void
 AS 'MODULE_PATHNAME', 'indb_ml_progress_end'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION indb_ml._progress_end() IS
 'Internal: this backend no longer reports indb_ml progress (called at the end of each call; an error ends it too).';
 
@@ -21,7 +22,7 @@ CREATE FUNCTION indb_ml._progress_rows(OUT pid int, OUT datid oid, OUT userid oi
     OUT rows_done bigint, OUT rows_total bigint, OUT loss float8, OUT started timestamptz)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'indb_ml_progress_rows'
-LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION indb_ml._progress_rows() IS
 'Internal: every backend reporting indb_ml progress; the values after userid are NULL unless the caller has the privileges of the backend''s role or of pg_read_all_stats (as in pg_stat_progress_*).';
 

@@ -308,6 +308,8 @@ def _runner(conn, table: str, call: str, ret: str) -> str:
     """A PL/pgSQL function that makes one call per row of table, each in its own subtransaction."""
     shown = "cardinality(res)::text" if ret.endswith("[]") else "res::text"
     keep = "outb := res;" if ret == "bytea" else f"outs := left({shown}, 200);"
+    if ret == "void":  # a procedure-like function: call it, keep nothing
+        ret, keep, call = "int", "", "0; PERFORM " + call
     conn.execute(sql.SQL("""
         CREATE FUNCTION {fn}() RETURNS TABLE(rid int, code text, msg text, outb bytea, outs text)
         LANGUAGE plpgsql AS $f$
