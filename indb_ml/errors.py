@@ -21,11 +21,13 @@ class InputError(ValueError):
     INSUFFICIENT_PRIVILEGE = "42501"
     NAME_TOO_LONG = "42622"
 
-    def __init__(self, message: str, hint: str | None = None, sqlstate: str = INVALID_PARAMETER):
+    def __init__(self, message: str, hint: str | None = None, sqlstate: str = INVALID_PARAMETER,
+                 detail: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.sqlstate = sqlstate
+        self.detail = detail  # DETAIL of an error passed on from PostgreSQL (core.passes.pass_error)
 
 
 def state_errors(what: str):

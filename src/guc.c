@@ -12,6 +12,9 @@
  *   value it set as a placeholder before the module loaded is dropped (with a WARNING)
  *   when the real setting is defined.
  * The budget is min(matrix_memory_mb, max_memory_mb).
+ *
+ * _PG_init also defines indb_ml.clean_errors and installs the error hook it governs
+ * (clean_errors.c).
  */
 #include "postgres.h"
 
@@ -42,6 +45,16 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_MB,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("indb_ml.clean_errors",
+							 "Report indb_ml's errors without PL/Python's exception-class prefix and traceback.",
+							 "On: a message reads as its text (no \"plpy.Error: \"), CONTEXT keeps no Python "
+							 "traceback (it goes to the server log at DEBUG2). Off: PL/Python's own format.",
+							 &indb_clean_errors,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	indb_install_clean_errors();
 }
 
 /*

@@ -126,6 +126,10 @@ extern IndbState *indb_state_arg(FunctionCallInfo fcinfo, int argno, int kind, b
 extern int64 indb_budget_bytes(void);
 extern int64 indb_state_budget_bytes(void);
 
+/* clean_errors.c: indb_ml.clean_errors and the emit_log_hook it governs (installed by _PG_init) */
+extern bool indb_clean_errors;
+extern void indb_install_clean_errors(void);
+
 /*
  * Errors unless a result buffer of this many bytes (a k x k matrix from a final function)
  * fits the memory budget and one allocation: call it before allocating.

@@ -146,4 +146,5 @@ def pass_error(exc) -> InputError:
     state = getattr(exc, "sqlstate", None) or "XX000"
     spidata = getattr(exc, "spidata", None)  # PL/Python: (sqlerrcode, detail, hint, query, position, ...)
     hint = spidata[2] if isinstance(spidata, tuple) and len(spidata) > 2 else None
-    return InputError(text, hint=hint, sqlstate=state)
+    detail = spidata[1] if isinstance(spidata, tuple) and len(spidata) > 1 else None
+    return InputError(text, hint=hint, sqlstate=state, detail=detail)

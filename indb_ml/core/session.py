@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
+import traceback
 from typing import Any, Callable, Iterator, Sequence
 
 from indb_ml.errors import InputError
@@ -65,6 +66,12 @@ def passes_through(sqlstate: str | None) -> bool:
 # an entry called from SQL, more when a driver calls another entry directly. It is 0 again
 # inside every statement run through SPI, where a PL/Python function starts anew.
 _depth = 0
+
+# Whether this backend has loaded indb_ml's C module (whose error hook turns PL/Python's
+# "plpy.Error: ..." and traceback into a clean message, src/clean_errors.c). The Python
+# interpreter and a loaded library both live as long as the backend, so one C call in the
+# first entry of a backend is enough; afterwards the check is one global lookup.
+_library_loaded = False
 
 
 class Session:
@@ -204,22 +211,36 @@ def sql_entry(func: Callable) -> Callable:
     :class:`PassThrough` leaves the SQL function as the error it carries (57014 for a cancel or
     timeout), and Python's own limits get a SQLSTATE instead of 38000: RecursionError (an
     expression nested too deeply) 54001, MemoryError 53200.
+
+    PL/Python reports an error leaving Python as ``plpy.Error: <message>`` with the Python
+    traceback in CONTEXT; the C module's error hook (src/clean_errors.c, ``indb_ml.clean_errors``)
+    reports the errors of these entries as the message alone, so the first entry of a backend
+    loads the module (one C call), and the traceback is logged here at DEBUG2 instead.
     """
 
+    # The name of this inner function is how the C module's error hook (src/clean_errors.c)
+    # recognises indb_ml's errors: their PL/Python traceback has a frame "in indb_ml_sql_entry".
     @functools.wraps(func)
-    def wrapper(plpy, *args, **kwargs):
-        global _depth
+    def indb_ml_sql_entry(plpy, *args, **kwargs):
+        global _depth, _library_loaded
         _depth += 1
         sess = Session(plpy)
         try:
+            if not _library_loaded:
+                sess.check_interrupts()  # loads the C module, so its error hook is in place
+                _library_loaded = True
             with interrupts.installed(sess.check_interrupts):
                 return func(sess, *args, **kwargs)
         except InputError as exc:
+            _log_traceback(plpy, func)
             extra = {"hint": exc.hint} if exc.hint else {}
+            if getattr(exc, "detail", None):
+                extra["detail"] = exc.detail
             plpy.error(exc.message, sqlstate=exc.sqlstate, **extra)
         except PassThrough as exc:
             if _depth > 1:  # a driver called this entry directly: the outermost one re-raises
                 raise
+            _log_traceback(plpy, func)
             raise exc.error from None
         except RecursionError:
             plpy.error(f"{func.__name__}: an argument is nested too deeply to be read",
@@ -227,7 +248,26 @@ def sql_entry(func: Callable) -> Callable:
         except MemoryError:
             plpy.error(f"{func.__name__}: out of memory in the server's Python", sqlstate="53200",
                        hint="lower the size of the input, or raise the server's memory limits")
+        except Exception:
+            _log_traceback(plpy, func)
+            raise
         finally:
             _depth -= 1
 
-    return wrapper
+    return indb_ml_sql_entry
+
+
+def _log_traceback(plpy, func: Callable) -> None:
+    """Send the traceback of the exception being handled to the server log at DEBUG2.
+
+    The C module's error hook takes it out of the error's CONTEXT (clients get the message,
+    SQLSTATE, detail and hint only); with ``log_min_messages = debug2`` the log has it here,
+    just before the error. Only the outermost entry logs (a nested one's error passes
+    through it), and only while an error is handled, so this costs nothing on success."""
+    if _depth > 1:
+        return
+    try:
+        text = traceback.format_exc().rstrip()
+        plpy.debug(f"indb_ml: {func.__name__} failed; the Python traceback of the error that follows:\n{text}")
+    except Exception:  # the error being reported matters more than its traceback
+        pass
