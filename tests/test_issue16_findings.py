@@ -65,6 +65,16 @@ it says so), and the test(s) that cover it:
                                            table_and_graph_outputs
 == ======================================= ===================================================================
 
+The issue's other asks: the superuser ceiling ``indb_ml.max_memory_mb`` (PGC_SUSET) an ordinary
+role cannot raise: test_size_limits.py::test_the_ceiling_is_for_superusers_only; metrics and
+lineage only for roles that can read the model's table: test_metrics_and_lineage_follow_the_
+table_privilege (here) and test_catalog_security.py; no direct INSERT/UPDATE/DELETE of
+indb_ml.models: test_catalog_security.py::test_ids_versions_and_the_sequence_are_not_the_callers
+and test_metrics_and_lineage_follow_the_table_privilege; rows of dropped roles: finding 7; the
+fuzz suite over every SQL function: test_fuzz_catalog.py and test_c_fuzz.py; kill -9 and
+concurrency (what the probe found holding): test_kill_9_mid_training_leaves_nothing and
+test_concurrent_trainings_equal_serial_runs (here).
+
 Tests here run the calls as ordinary login roles (no superuser, no CREATEROLE); the test's
 superuser connection only prepares roles, holds locks and cancels.
 """
@@ -94,7 +104,8 @@ def login(admin):
     """``login("alice")``: (role, autocommit connection as that ordinary login role) with CREATE
     on public; everything the roles own is dropped after the test."""
     made, conns = [], []
-    info = admin.info
+    i = admin.info
+    info = type("Info", (), dict(host=i.host, port=i.port, user=i.user, password=i.password, dbname=i.dbname))
 
     def make(name):
         role = f"i16_{name}_{uuid.uuid4().hex[:8]}"
@@ -112,10 +123,12 @@ def login(admin):
     yield make
     for conn in conns:
         conn.close()
-    admin.execute("RESET ROLE")
-    for role in made:
-        if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
-            admin.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(role)))
+    # a fresh superuser connection: the test's own may be gone (test_kill_9_... restarts backends)
+    with psycopg.connect(host=info.host, port=info.port, user=info.user, password=info.password,
+                         dbname=info.dbname, autocommit=True) as su:
+        for role in made:
+            if su.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+                su.execute(sql.SQL("DROP OWNED BY {0}; DROP ROLE {0}").format(sql.Identifier(role)))
 
 
 def error_of(conn, query, params=None) -> psycopg.Error:
@@ -476,3 +489,120 @@ def test_dropped_creator_rows_break_no_reader(admin, login):
     d.execute("SELECT indb_ml.linregr_train('dd', 'd_lr2', 'y', 'ARRAY[1, x]')")
     assert d.execute("SELECT version, created_by FROM indb_ml.models WHERE name = 'carols' ORDER BY version"
                      ).fetchall() == [(1, carol), (2, dave)]
+
+
+# -- the fault suite's other parts: kill -9 and concurrency (what the probe found holding) --------
+
+def test_kill_9_mid_training_leaves_nothing(admin, login):
+    """A backend killed with SIGKILL in the middle of a training (the postmaster then restarts
+    every backend): after recovery no output table, no summary and no catalog row exist, and
+    the same training runs to the end."""
+    import os
+    import signal
+
+    role, conn = login("k9")
+    conn.execute("CREATE TABLE g (id int, src int, dst int)")
+    conn.execute("INSERT INTO g SELECT i, i, (i + 1) % 20 FROM generate_series(0, 19) i")
+    pid = conn.info.backend_pid
+    i = admin.info
+    info = type("Info", (), dict(host=i.host, port=i.port, user=i.user, password=i.password, dbname=i.dbname))
+    box = {}
+    admin.close()  # the crash restart ends it anyway
+
+    def call():
+        try:
+            conn.execute("SELECT indb_ml.pagerank('g', 'id', 'g', 'src=src, dest=dst', 'o_pr', 0.85, 2000000000, 0)")
+        except psycopg.Error as exc:
+            box["err"] = exc
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    with psycopg.connect(host=info.host, port=info.port, user=info.user, password=info.password,
+                         dbname=info.dbname, autocommit=True) as watcher:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not watcher.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND query LIKE '%%pagerank%%' AND state = 'active'",
+                [pid]).fetchone():
+            time.sleep(0.05)
+    time.sleep(1.0)  # inside the iterations
+    assert worker.is_alive()
+    os.kill(pid, signal.SIGKILL)
+    worker.join(10)
+    assert not worker.is_alive() and isinstance(box.get("err"), psycopg.OperationalError)
+    deadline, fresh = time.monotonic() + 60, None
+    while fresh is None and time.monotonic() < deadline:  # crash recovery
+        try:
+            fresh = psycopg.connect(host=info.host, port=info.port, user=role, password=info.password,
+                                    dbname=info.dbname, autocommit=True)
+        except psycopg.OperationalError:
+            time.sleep(0.2)
+    assert fresh is not None, "the server did not come back after the crash restart"
+    with fresh:
+        assert fresh.execute("SELECT to_regclass('o_pr'), to_regclass('o_pr_summary')").fetchone() == (None, None)
+        assert fresh.execute("SELECT count(*) FROM indb_ml.models").fetchone()[0] == 0
+        fresh.execute("SELECT indb_ml.pagerank('g', 'id', 'g', 'src=src, dest=dst', 'o_pr')")
+        scores = [r[0] for r in fresh.execute("SELECT pagerank FROM o_pr")]
+        assert len(scores) == 20 and sum(scores) == pytest.approx(1.0) and max(scores) == pytest.approx(0.05)
+
+
+def test_concurrent_trainings_equal_serial_runs(login):
+    """Eight sessions training at once (linregr, logregr) give the serial runs' tables, which
+    agree with numpy's least squares; two sessions into one output table: one wins whole, the
+    other gets 42P07 and leaves nothing."""
+    role, conn = login("conc")
+    rng = np.random.default_rng(16)
+    x = rng.normal(size=(3000, 2))
+    y = 1 + x @ [2.0, -1.0] + rng.normal(size=3000)
+    load_table(conn, "cd", {"x1": x[:, 0], "x2": x[:, 1], "y": y, "b": (y > 1).astype(float)})
+    calls = {f"o_{k}{i}": (f"SELECT indb_ml.linregr_train('cd', 'o_{k}{i}', 'y', 'ARRAY[1, x1, x2]')" if k == "lin"
+                           else f"SELECT indb_ml.logregr_train('cd', 'o_{k}{i}', 'b > 0', 'ARRAY[1, x1, x2]')")
+             for k in ("lin", "log") for i in range(4)}
+    serial = {}
+    for out, query in calls.items():
+        conn.execute(query.replace(out, "s" + out))
+        serial[out] = conn.execute(sql.SQL("SELECT coef FROM {}").format(sql.Identifier("s" + out))).fetchone()[0]
+    info = conn.info
+    barrier, errors = threading.Barrier(len(calls)), []
+
+    def run(query):
+        try:
+            with psycopg.connect(host=info.host, port=info.port, user=role, password=info.password,
+                                 dbname=info.dbname, autocommit=True) as c:
+                barrier.wait(10)
+                c.execute(query)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(q,)) for q in calls.values()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    for out in calls:
+        got = conn.execute(sql.SQL("SELECT coef FROM {}").format(sql.Identifier(out))).fetchone()[0]
+        assert got == serial[out], out  # bit for bit
+    design = np.column_stack([np.ones(3000), x])
+    np.testing.assert_allclose(serial["o_lin0"], np.linalg.lstsq(design, y, rcond=None)[0], rtol=1e-9)
+    # two sessions into one output
+    barrier, results = threading.Barrier(2), []
+
+    def race():
+        try:
+            with psycopg.connect(host=info.host, port=info.port, user=role, password=info.password,
+                                 dbname=info.dbname, autocommit=True) as c:
+                barrier.wait(10)
+                c.execute("SELECT indb_ml.linregr_train('cd', 'o_same', 'y', 'ARRAY[1, x1, x2]')")
+                results.append("ok")
+        except psycopg.Error as exc:
+            results.append(exc.sqlstate)
+
+    threads = [threading.Thread(target=race) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == ["42P07", "ok"], results
+    assert conn.execute("SELECT coef FROM o_same").fetchone()[0] == serial["o_lin0"]
+    assert conn.execute("SELECT count(*) FROM o_same_summary").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM indb_ml.models WHERE name = 'public.o_same'").fetchone()[0] == 1
