@@ -76,7 +76,7 @@ CREATE FUNCTION indb_ml._glm_step_transition(state bytea, y float8, x float8[], 
 AS 'MODULE_PATHNAME', 'indb_ml_glm_step_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._glm_step_transition(bytea, float8, float8[], float8[], integer, integer, float8) IS
-'Internal: transition step of indb_ml._glm_step (C: one IRLS step at coef, or at the start mu = (y + ymean) / 2 when coef is NULL, or only n and sum y when both are NULL; rows with a NULL are counted as skipped; the dependent is checked for the family).';
+'Internal: transition step of indb_ml._glm_step (C: one IRLS step at coef; with coef and ymean NULL MADlib''s start mu = init(y) of the link (glm''s first iteration); with coef NULL and ymean given statsmodels'' start mu = (y + ymean) / 2; rows with a NULL are counted as skipped; the dependent is checked for the family).';
 
 CREATE FUNCTION indb_ml._glm_step_combine(a bytea, b bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_glm_step_combine'

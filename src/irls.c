@@ -4,8 +4,8 @@
  *
  * - _logregr_step(y, x, coef): logistic regression's log-likelihood, gradient X'(y - p) and
  *   Hessian X' diag(p(1-p)) X (kind INDB_LOGIT, 1 + k + k(k+1)/2 slots);
- * - _glm_step(y, x, coef, family, link, ymean): one IRLS step of a GLM as statsmodels takes
- *   it, X'WX and X'Wz with the working weights and response, Pearson's chi2 and the sums the
+ * - _glm_step(y, x, coef, family, link, ymean): one IRLS step of a GLM (MADlib's start or
+ *   statsmodels'), X'WX and X'Wz with the working weights and response, Pearson's chi2 and the sums the
  *   log-likelihood needs once the dispersion is known (kind INDB_GLM, 4 + k + k(k+1)/2 slots).
  *
  * Both are sums over rows, so the combine step adds two states slot by slot. The solve,
@@ -30,7 +30,7 @@
 #define GLM_PEARSON		0			/* sum (y - mu)^2 / V(mu) */
 #define GLM_LL_A		1			/* family-specific log-likelihood sums (below) */
 #define GLM_LL_B		2
-#define GLM_SUM_Y		3			/* sum y: the mean of the first iteration */
+#define GLM_SUM_Y		3			/* sum y: the mean of cross_validate's first iteration */
 #define GLM_SUMS		4
 
 /* Families and links as numbered by indb_ml/kernels/glm.py (FAMILY_CODES, LINK_CODES). */
@@ -262,6 +262,31 @@ link_derivative(int link, double mu)
 	return NAN;
 }
 
+/*
+ * MADlib's start mu = init(y) of each link (its src/modules/glm/link.hpp, as
+ * kernels/glm.py LINK_INIT): the first pass of glm when no coefficients are given.
+ */
+static double
+link_init(int link, double y)
+{
+	switch (link)
+	{
+		case LNK_IDENTITY:
+			return y + 0.1;
+		case LNK_LOG:
+			return y > 0.1 ? y : 0.1;
+		case LNK_SQRT:
+			return y > 0.0 ? y : 0.0;
+		case LNK_INVERSE:
+		case LNK_SQR_INVERSE:
+			return y == 0.0 ? 0.1 : y + 0.1;
+		case LNK_LOGIT:
+		case LNK_PROBIT:
+			return (y + 0.5) / 2.0;
+	}
+	return NAN;
+}
+
 /* V(mu) of kernels/glm.py FAMILIES */
 static double
 variance(int family, double mu)
@@ -453,10 +478,11 @@ bad_response(int family, double y)
 
 /*
  * _glm_step(y, x, coef, family, link, ymean) transition: one IRLS step of kernels/glm.py
- * glm_irls. With coef, eta = x.coef and mu = g^-1(eta); with coef NULL (the first
- * iteration) mu = (y + ymean) / 2, binomial (y + 0.5) / 2, and eta = g(mu); with both coef
- * and ymean NULL only n and sum y are counted (the pass that finds the mean). Then with
- * g' = g'(mu), the weight 1 / (V(mu) g'^2) and z = eta + (y - mu) g', it adds
+ * glm_irls. With coef, eta = x.coef and mu = g^-1(eta); with coef and ymean NULL (glm's
+ * first iteration) MADlib's start mu = init(y) (link_init), eta = g(mu) and z = eta; with
+ * coef NULL and ymean given (cross_validate's first iteration) statsmodels' start
+ * mu = (y + ymean) / 2, binomial (y + 0.5) / 2, and eta = g(mu). Then with g' = g'(mu),
+ * the weight 1 / (V(mu) g'^2) and (but at MADlib's start) z = eta + (y - mu) g', it adds
  * w x x^T to X'WX, w z x to X'Wz, (y - mu)^2 / V(mu) to Pearson's chi2 and per family:
  *   binomial, poisson: A = the log-likelihood;   gaussian: A = sum (y - mu)^2;
  *   gamma: A = sum (log(y/mu) - y/mu), B = sum log y;
@@ -520,32 +546,51 @@ indb_ml_glm_step_trans(PG_FUNCTION_ARGS)
 
 	if (coef == NULL && PG_ARGISNULL(6))
 	{
-		/* the pass that finds the mean: validation, n and sum y only */
-		sums[GLM_SUM_Y] += y;
-		s->n = count;
-		PG_RETURN_BYTEA_P(s);
-	}
-	if (coef == NULL)
-	{
-		double		ymean = PG_GETARG_FLOAT8(6);
-
-		if (isnan(ymean) || isinf(ymean))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s: the mean of the dependent variable must be finite", fname)));
-		mu = family == FAM_BINOMIAL ? (y + 0.5) / 2.0 : (y + ymean) / 2.0;
+		/*
+		 * MADlib's start: mu = init(y), eta = g(mu), the working response eta itself; a
+		 * zero count of the sqrt link (mu = 0) takes the weight's limit G'(eta)^2 / V(mu) = 4
+		 */
+		mu = link_init(link, y);
 		eta = link_g(link, mu);
+		resid = y - mu;
+		if (link == LNK_SQRT && mu == 0.0)
+		{
+			gp = 0.0;
+			var = 1.0;
+			wgt = 4.0;
+		}
+		else
+		{
+			gp = link_derivative(link, mu);
+			var = variance(family, mu);
+			wgt = 1.0 / (var * gp * gp);
+		}
+		wz = wgt * eta;
 	}
 	else
 	{
-		eta = indb_dot(x, coef, k);
-		mu = link_inverse(link, eta);
+		if (coef == NULL)
+		{
+			double		ymean = PG_GETARG_FLOAT8(6);
+
+			if (isnan(ymean) || isinf(ymean))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s: the mean of the dependent variable must be finite", fname)));
+			mu = family == FAM_BINOMIAL ? (y + 0.5) / 2.0 : (y + ymean) / 2.0;
+			eta = link_g(link, mu);
+		}
+		else
+		{
+			eta = indb_dot(x, coef, k);
+			mu = link_inverse(link, eta);
+		}
+		gp = link_derivative(link, mu);
+		var = variance(family, mu);
+		wgt = 1.0 / (var * gp * gp);
+		resid = y - mu;
+		wz = wgt * (eta + resid * gp);
 	}
-	gp = link_derivative(link, mu);
-	var = variance(family, mu);
-	wgt = 1.0 / (var * gp * gp);
-	resid = y - mu;
-	wz = wgt * (eta + resid * gp);
 
 	sums[GLM_PEARSON] += resid * resid / var;
 	switch (family)

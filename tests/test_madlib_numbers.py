@@ -593,9 +593,9 @@ def warpbreaks(postgresql):
 @pytest.mark.parametrize("plan", PLANS)
 def test_glm_warpbreaks_poisson(warpbreaks, plan):
     """The documented example at MADlib's default tolerance (1e-6 relative change of the
-    log-likelihood) and R's values from poisson.sql_in for the sqrt and identity links. The
-    iteration count is 4 here, 5 in MADlib's: MADlib starts IRLS from mu = max(y, 0.1),
-    indb_ml from statsmodels' mu = (y + mean(y)) / 2 (the same optimum, to 1e-15 here)."""
+    log-likelihood), its iteration count included (5: IRLS starts, as MADlib's, from
+    mu = init(y) of the link, max(y, 0.1) for log; src/modules/glm/link.hpp), and R's values
+    from poisson.sql_in for the sqrt and identity links."""
     conn, x, y = warpbreaks
     use_plan(conn, plan)
     conn.execute("SELECT indb_ml.glm('warpbreaks_dummy', 'glm_model', 'breaks', %s, 'family=poisson, link=log')",
@@ -606,6 +606,7 @@ def test_glm_warpbreaks_poisson(warpbreaks, plan):
     np.testing.assert_allclose(row["p_values"][1:], [6.48993254938271e-05, 9.72918600322907e-08,
                                                      5.20943463005751e-16], rtol=1e-9)
     assert row["p_values"][0] == 0 and row["dispersion"] == 1 and row["status"] == "converged"
+    assert row["num_iterations"] == 5  # glm.sql_in prints "iteration | 5"
     ref, llf = glm_oracle("poisson", "log", x, y)
     np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-12)
     np.testing.assert_allclose(row["std_err"], ref.bse, rtol=1e-10)
@@ -623,7 +624,8 @@ def test_glm_warpbreaks_poisson(warpbreaks, plan):
         for key, value in (("coef", coef), ("log_likelihood", ll), ("std_err", se), ("z_stats", z)):
             assert relative_error(row[key], value) < 1e-4, (link, key, row[key])
         ref, _ = glm_oracle("poisson", link, x, y)
-        assert relative_error(row["coef"], ref.params) < 1e-5, link  # the default tolerance: 1e-6 on ll
+        # the default tolerance (1e-6 on ll) leaves 1.4e-5 on identity's coef; MADlib's test allows 1e-4
+        assert relative_error(row["coef"], ref.params) < 1e-4, link
 
 
 @pytest.mark.parametrize("plan", PLANS)

@@ -11,7 +11,8 @@ The dispersion is Pearson's χ² / (n - p) for the
 families that have one (gaussian, gamma, inverse_gaussian) and 1 otherwise; standard
 errors scale with it; p-values are Wald's, from Student's t with n - p degrees of freedom
 for the families with a dispersion and normal otherwise (MADlib's and R's). The stopping
-rule and the iteration count are MADlib's (:func:`glm_steps`).
+rule and the iteration count are MADlib's (:func:`glm_steps`), and so is glm's start
+(:data:`LINK_INIT`: the first pass at mu = init(y) per link, as MADlib's link.hpp).
 
 >>> rng = np.random.default_rng(1)
 >>> x = np.column_stack([np.ones(2000), rng.normal(size=2000)])
@@ -144,26 +145,60 @@ def loglike(fam: Family, sums: GlmSums, scale: float) -> float:
     return float(-a / (2 * scale) - n * np.log(scale) / 2 - 1.5 * b - n * np.log(2 * np.pi) / 2)
 
 
-def _glm_pass(blocks: Callable[[], Iterator], k: int, fam: Family, w: np.ndarray | None, mean: float) -> GlmSums:
-    """One IRLS pass over blocks in numpy; ``w`` None: statsmodels' start
-    mu = (y + mean(y)) / 2 (binomial: (y + 0.5) / 2)."""
+# MADlib's start (src/modules/glm/link.hpp, each link's ``init``): the first pass takes
+# mu = init(y), eta = g(mu) and the working response eta itself (no residual term).
+LINK_INIT = {
+    "identity": lambda y: y + 0.1,
+    "log": lambda y: np.maximum(y, 0.1),
+    "sqrt": lambda y: np.maximum(y, 0.0),
+    "inverse": lambda y: np.where(y == 0, 0.1, y + 0.1),
+    "sqr_inverse": lambda y: np.where(y == 0, 0.1, y + 0.1),
+    "logit": lambda y: (y + 0.5) / 2,
+    "probit": lambda y: (y + 0.5) / 2,
+}
+
+
+def _start(fam: Family, y: np.ndarray, mean: float | None):
+    """``(mu, eta, z)`` of the first pass: MADlib's link start when ``mean`` is None, else
+    statsmodels' mu = (y + mean(y)) / 2 (binomial: (y + 0.5) / 2) with its working response."""
+    g = LINKS[fam.link][0]
+    if mean is None:
+        mu = LINK_INIT[fam.link](y)
+        with np.errstate(divide="ignore"):
+            eta = g(mu)
+        return mu, eta, eta
+    mu = (y + 0.5) / 2 if fam.name == "binomial" else (y + mean) / 2
+    eta = g(mu)
+    return mu, eta, eta + (y - mu) * LINKS[fam.link][2](mu)
+
+
+def _glm_pass(blocks: Callable[[], Iterator], k: int, fam: Family, w: np.ndarray | None,
+              mean: float | None = None) -> GlmSums:
+    """One IRLS pass over blocks in numpy; ``w`` None: the start (:func:`_start`)."""
     variance = FAMILIES[fam.name][0]
     g, g_inv, g_prime = LINKS[fam.link]
     xtwx, xtwz, pearson, ll_a, ll_b, sum_y, n = np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, 0
     for x, y in slices(blocks, k):
         if w is None:
-            mu = (y + 0.5) / 2 if fam.name == "binomial" else (y + mean) / 2
-            eta = g(mu)
+            mu, eta, z = _start(fam, y, mean)
         else:
             eta = x @ w
             mu = g_inv(eta)
-        gp = g_prime(mu)
-        weights = 1 / (variance(mu) * gp**2)
-        z = eta + (y - mu) * gp
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gp = g_prime(mu)
+            weights = 1 / (variance(mu) * gp**2)
+        if w is None and fam.link == "sqrt":  # mu = 0 (a zero count): the limit G'(eta)^2 / V(mu) = 4
+            weights = np.where(mu == 0, 4.0, weights)
+        if w is not None:
+            z = eta + (y - mu) * gp
         xw = x * weights[:, None]
         xtwx += xw.T @ x
         xtwz += xw.T @ z
-        pearson += float(np.sum((y - mu) ** 2 / variance(mu)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = (y - mu) ** 2 / variance(mu)
+        if w is None:  # the start's mu = y = 0 of a sqrt link: no residual
+            terms = np.where(mu == y, 0.0, terms)
+        pearson += float(np.sum(terms))
         a, b = _loglike_sums(fam, y, mu)
         ll_a, ll_b, sum_y, n = ll_a + a, ll_b + b, sum_y + float(y.sum()), n + x.shape[0]
     return GlmSums(xtwx, xtwz, pearson, ll_a, ll_b, sum_y, n)
@@ -186,13 +221,16 @@ def glm_sums_from_cstate(raw) -> tuple[GlmSums | None, int]:
 
 def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int = 100,
              tolerance: float = 1e-8, report: Callable[[int, float], None] | None = None,
-             lagged: bool = False) -> GlmFit:
+             lagged: bool = False, start: str = "mean") -> GlmFit:
     """:func:`glm_steps` with its passes over blocks in memory (``blocks()`` yields
-    ``(X block, y block)`` afresh on every call)."""
-    total, count = 0.0, 0
-    for _, y in blocks():
-        total, count = total + float(y.sum()), count + y.size
-    mean = total / count
+    ``(X block, y block)`` afresh on every call). ``start``: ``"link"``, MADlib's (glm's),
+    or ``"mean"``, statsmodels' (cross_validate's)."""
+    mean = None
+    if start == "mean":
+        total, count = 0.0, 0
+        for _, y in blocks():
+            total, count = total + float(y.sum()), count + y.size
+        mean = total / count
     steps = glm_steps(k, fam, max_iter, tolerance, report, lagged)
     try:
         request = next(steps)
@@ -206,8 +244,8 @@ def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int 
 def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
               report: Callable[[int, float], None] | None = None,
               lagged: bool = False) -> Generator[np.ndarray | None, GlmSums, GlmFit]:
-    """The IRLS iteration: yields the coefficients it needs a pass at (None: the start, at
-    the mean of y), receives :class:`GlmSums`, returns the :class:`GlmFit`.
+    """The IRLS iteration: yields the coefficients it needs a pass at (None: the start, which
+    the pass takes from y, :func:`_start`), receives :class:`GlmSums`, returns the :class:`GlmFit`.
 
     The stopping rule and the count are MADlib's (``glm``): iteration ``i`` is a pass at
     ``w_{i-1}`` and the solve for ``w_i``; it is the last when the log-likelihoods of its pass

@@ -174,60 +174,38 @@ def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for, l
         return _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged)
     sess.debug(f"glm: rows packed in memory from {source.schema}.{source.name}")
     groups = {g: MemoryRows(p) for g, p in packed.items() if p}
-    return {g: glm_irls(data.blocks, data.width, fam, max_iter, tolerance, report_for(g), lagged)
+    return {g: glm_irls(data.blocks, data.width, fam, max_iter, tolerance, report_for(g), lagged, start="link")
             for g, data in groups.items()}, skipped
 
 
 def _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged=False):
     """Every IRLS iteration one ``indb_ml._glm_step`` statement for the groups still iterating:
-    ``({group: GlmFit}, {group: rows skipped})``. The first pass finds each group's mean of y
-    (and checks every row); binomial's start does not need it and starts at once."""
+    ``({group: GlmFit}, {group: rows skipped})``. The first is MADlib's start (coefficients
+    NULL: mu = init(y) per link), over every group, and checks every row."""
     codes = str(FAMILY_CODES[fam.name]) + ", " + str(LINK_CODES[fam.link])
     head = "indb_ml._glm_step(" + features.y_sql + ", " + features.x_sql + ", "
 
     def iterate(coef_sql: str) -> str:
         return head + coef_sql + ", " + codes + ", NULL::pg_catalog.float8)"
 
-    def start(mean_sql: str) -> str:  # the coefficients' place holds the group's mean: {mean}
-        return head + "NULL::pg_catalog.float8[], " + codes + ", (" + mean_sql + ")[1])"
-
-    if fam.name == "binomial":  # mu = (y + 0.5) / 2: the first pass is the first iteration
-        first = lockstep.coef_pass(sess, source, features.group_cols, start, {None: np.zeros(1)})
-    else:  # coef and mean NULL: rows counted and checked, sum y
-        counts = head + "NULL::pg_catalog.float8[], " + codes + ", NULL::pg_catalog.float8)"
-        first = passes.run_pass(sess, source, features.group_cols, counts)
+    start = head + "NULL::pg_catalog.float8[], " + codes + ", NULL::pg_catalog.float8)"
+    first = passes.run_pass(sess, source, features.group_cols, start)
     reference = list(first)
-    skipped, gens, sums_of, means = {}, {}, {}, {}
+    skipped, gens, pending, fits = {}, {}, {}, {}
     for gkey, row in first.items():
         sums, skipped[gkey] = glm_sums_from_cstate(row["state"])
         if sums is None:
             continue
         gens[gkey] = glm_steps(sums.xtwz.size, fam, max_iter, tolerance, report_for(gkey), lagged)
         next(gens[gkey])  # the start
-        sums_of[gkey], means[gkey] = sums, np.array([sums.sum_y / sums.n])
+        try:
+            pending[gkey] = gens[gkey].send(sums)
+        except StopIteration as stop:
+            fits[gkey] = stop.value
 
-    def evaluate(pending: dict) -> dict:
-        starting = [g for g, w in pending.items() if w is None]
-        answers = {}
-        if starting:  # the first iteration, at each group's mean
-            rows = lockstep.coef_pass(sess, source, features.group_cols, start, {g: means[g] for g in starting},
-                                      reference)
-            answers.update(_answers(rows, starting))
-        moving = {g: w for g, w in pending.items() if w is not None}
-        if moving:
-            rows = lockstep.coef_pass(sess, source, features.group_cols, iterate, moving, reference)
-            answers.update(_answers(rows, moving))
-        return answers
+    def evaluate(moving: dict) -> dict:
+        return _answers(lockstep.coef_pass(sess, source, features.group_cols, iterate, moving, reference), moving)
 
-    if fam.name == "binomial":
-        pending, fits = {}, {}
-        for gkey, sums in sums_of.items():
-            try:
-                pending[gkey] = gens[gkey].send(sums)
-            except StopIteration as stop:
-                fits[gkey] = stop.value
-    else:
-        pending, fits = {g: None for g in gens}, {}
     fits.update(lockstep.run_lockstep(gens, pending, evaluate))
     return fits, skipped
 
