@@ -155,7 +155,8 @@ indb_ml_pack_rows_final(PG_FUNCTION_ARGS)
 	out->n = s->n;
 	out->skipped = s->skipped;
 	memset(out->data, 0, PACK_PAD);
-	for (j = 0; j < s->width; j++)	/* value j of row i goes to slot j * n + i after the pad */
+	/* value j of row i goes to slot j * n + i after the pad; no rows: s->rows is NULL, not read */
+	for (j = 0; s->n > 0 && j < s->width; j++)
 	{
 		const double *from = s->rows + j;
 		char	   *column = (char *) out->data + PACK_PAD + (int64) j * s->n * 8;
