@@ -244,3 +244,22 @@ def test_the_debug_traceback_reaches_a_client_that_asks(db):
     tracebacks = [m for s, m in notices if s == "DEBUG" and "Python traceback" in m]
     assert len(tracebacks) == 1
     assert "InputError: source_table 'nope' does not exist" in tracebacks[0]
+
+
+def test_parallel_workers(db):
+    """PL/Python can run no SQL in parallel mode, so an entry there must not try to load the
+    module (it would fail with 25000): an aggregate whose PL/Python final step runs in a
+    worker still works, and an entry's error in a worker is cleaned by the leader (which has
+    the module loaded; PostgreSQL loads it into the workers too)."""
+    db.execute("SET force_parallel_mode = on")  # fresh backend: the module is not loaded yet
+    assert db.execute("SELECT (indb_ml.linregr(y, ARRAY[1, x])).coef FROM t").fetchone()[0] == pytest.approx([0, 1])
+    assert error_of(db, MISSING).diag.message_primary == "source_table 'nope' does not exist"
+    bad = "SELECT indb_ml._linregr_final(convert_to(x::text, 'UTF8')) FROM t"
+    diag = error_of(db, bad).diag
+    assert diag.sqlstate == "XX001"
+    assert diag.message_primary.startswith("linregr_final: malformed state or tile argument")
+    assert diag.context == 'PL/Python function "_linregr_final"\nparallel worker'
+    assert_clean(diag)
+    before = raw(db, bad).diag
+    assert before.message_primary == "plpy.Error: " + diag.message_primary
+    assert before.context.startswith(TRACEBACK) and before.context.endswith("\nparallel worker")

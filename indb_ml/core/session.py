@@ -226,7 +226,7 @@ def sql_entry(func: Callable) -> Callable:
         _depth += 1
         sess = Session(plpy)
         try:
-            if not _library_loaded:
+            if not _library_loaded and not _in_parallel_mode():
                 sess.check_interrupts()  # loads the C module, so its error hook is in place
                 _library_loaded = True
             with interrupts.installed(sess.check_interrupts):
@@ -255,6 +255,37 @@ def sql_entry(func: Callable) -> Callable:
             _depth -= 1
 
     return indb_ml_sql_entry
+
+
+def _in_parallel_mode() -> bool:
+    """Whether the backend is in parallel mode (a parallel worker, or a leader running a parallel
+    plan), where PL/Python can run no SQL at all: ``plpy.execute`` fails with 25000 "cannot start
+    subtransactions during a parallel operation", an error Python cannot catch.
+
+    PL/Python has no way to ask, so this calls PostgreSQL's own ``IsInParallelMode()`` (exported
+    by the server executable, as to every extension) through ctypes: a read of one field, no
+    error possible. Where it cannot be found, the answer is "yes" (never run SQL there); the only
+    cost is then that errors may keep PL/Python's format until the module is loaded otherwise.
+    A worker has the module whenever its leader had (PostgreSQL loads the leader's libraries
+    into each worker), and an error of a worker is reported again by the leader."""
+    global _parallel_mode_fn
+    if _parallel_mode_fn is None:
+        try:
+            import ctypes
+
+            fn = ctypes.CDLL(None).IsInParallelMode
+            fn.argtypes, fn.restype = [], ctypes.c_bool
+        except (OSError, AttributeError):
+            fn = _always
+        _parallel_mode_fn = fn
+    return bool(_parallel_mode_fn())
+
+
+def _always() -> bool:
+    return True
+
+
+_parallel_mode_fn: Callable[[], bool] | None = None
 
 
 def _log_traceback(plpy, func: Callable) -> None:
