@@ -263,3 +263,37 @@ def test_parallel_workers(db):
     before = raw(db, bad).diag
     assert before.message_primary == "plpy.Error: " + diag.message_primary
     assert before.context.startswith(TRACEBACK) and before.context.endswith("\nparallel worker")
+
+
+@pytest.mark.parametrize("message, shown", [
+    ("spiexceptions.DivisionByZero: inner", "inner"),  # a relayed error: both prefixes go
+    ("plpy.SPIError: plpy.Fatal: x", "x"),
+    ("", "plpy.Error: "),  # nothing would be left: kept as it is
+    ("spiexceptions.A1_b: ", "spiexceptions.A1_b: "),
+    ("spiexceptions.: x", "spiexceptions.: x"),  # not a class name
+    ("spiexceptions.1x: y", "spiexceptions.1x: y"),
+    ("ValueError: v", "ValueError: v"),  # only PL/Python's own classes are taken off
+    ("two\nlines: plpy.Error: z", "two\nlines: plpy.Error: z"),
+])
+def test_prefixes_of_odd_messages(db, message, shown):
+    """The hook's reading of messages, through a PL/Python function with a frame named as
+    sql_entry's wrapper (which is how the hook recognises indb_ml's errors)."""
+    db.execute("SELECT indb_ml._check_interrupts()")  # loads the module: its hook is in place
+    db.execute("CREATE FUNCTION odd(m text) RETURNS int LANGUAGE plpython3u AS $$\n"
+               "def indb_ml_sql_entry():\n"
+               "    raise plpy.Error(m)\n"
+               "indb_ml_sql_entry()\n$$")
+    diag = error_of(db, "SELECT odd(%s)", [message]).diag
+    assert diag.message_primary == shown
+    assert diag.context == 'PL/Python function "odd"'
+
+
+def test_a_frame_named_almost_like_the_wrapper_is_not_cleaned(db):
+    db.execute("SELECT indb_ml._check_interrupts()")
+    db.execute("CREATE FUNCTION near() RETURNS int LANGUAGE plpython3u AS $$\n"
+               "def indb_ml_sql_entry_x():\n"
+               "    plpy.error('near')\n"
+               "indb_ml_sql_entry_x()\n$$")
+    diag = error_of(db, "SELECT near()").diag
+    assert diag.message_primary == "plpy.Error: near"
+    assert diag.context.startswith(TRACEBACK)
