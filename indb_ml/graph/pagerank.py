@@ -116,6 +116,10 @@ def _personalization(spec, values) -> list | None:
             values = ["{" + ",".join(str(int(x)) for x in v) + "}" for v in values]
         except (TypeError, ValueError):
             raise bad from None
+    elif any(isinstance(v, list) for v in values):  # '{{1,2},{3,4}}' for single-column ids
+        raise InputError("pagerank: personalization_vertices is a 1-D array of vertex ids for this graph, "
+                         "not a multi-dimensional array", hint="e.g. ARRAY[2, 4] or '{2,4}'",
+                         sqlstate=InputError.DATATYPE_MISMATCH)
     elif spec.id_kind == "int":
         try:
             values = [str(int(v)) for v in values]
