@@ -15,7 +15,9 @@ it says so), and the test(s) that cover it:
                                            test_cancel.py::test_cancel_backend_stops,
                                            test_cancel.py::test_terminate_backend_ends_it (pagerank, hits,
                                            logregr, elastic_net, glm, ...: every family, nothing left, no
-                                           restart); test_progress.py (cancel of a call that reports progress)
+                                           restart); test_progress.py (cancel of a call that reports progress);
+                                           test_pagerank_stops_for_an_ordinary_role (here: the probe's call as
+                                           an ordinary role, timeout, cancel and terminate by that role)
 2  OOM by any role                         test_size_limits.py::test_matrix_identity_of_a_billion_rows_is_refused,
                                            ::test_tile_decode_of_a_header_claiming_4_gib_is_refused,
                                            ::test_matrix_mult_of_two_entries_near_2e9_is_refused,
@@ -151,6 +153,61 @@ def out_tables(conn, prefix="o_"):
     return conn.execute("SELECT array_agg(relname ORDER BY relname) FROM pg_class c JOIN pg_namespace n "
                         "ON n.oid = c.relnamespace WHERE nspname = 'public' AND relname LIKE %s",
                         [prefix + "%"]).fetchone()[0]
+
+
+# -- finding 1, as an ordinary role ------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["statement_timeout", "pg_cancel_backend", "pg_terminate_backend"])
+def test_pagerank_stops_for_an_ordinary_role(login, alive, how):
+    """Finding 1 as the probe ran it, as an ordinary role: pagerank on a 20-vertex ring with
+    max_iter 2e9 and threshold 0 stops on the role's own statement_timeout, and on
+    pg_cancel_backend / pg_terminate_backend sent by the same role from another session (which
+    it may do for its own backends), within about a second; nothing is written.
+    test_cancel.py covers every family (as the superuser)."""
+    role, conn = login("cancel")
+    conn.execute("CREATE TABLE g (id int, src int, dst int)")
+    conn.execute("INSERT INTO g SELECT i, i, (i + 1) % 20 FROM generate_series(0, 19) i")
+    info = conn.info
+    other = psycopg.connect(host=info.host, port=info.port, user=role, password=info.password,
+                            dbname=info.dbname, autocommit=True)
+    pid, box = conn.info.backend_pid, {}
+    if how == "statement_timeout":
+        conn.execute("SET statement_timeout = '2s'")
+
+    def call():
+        box["t0"] = time.monotonic()
+        try:
+            conn.execute("SELECT indb_ml.pagerank('g', 'id', 'g', 'src=src, dest=dst', 'o_pr', 0.85, 2000000000, 0)")
+        except psycopg.Error as exc:
+            box["err"] = exc
+        box["t1"] = time.monotonic()
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    if how == "statement_timeout":
+        worker.join(2 + 3)
+        assert not worker.is_alive() and box["t1"] - box["t0"] < 2 + 2, box
+        assert box["err"].sqlstate == "57014"
+    else:
+        time.sleep(1.0)
+        assert worker.is_alive()
+        sent = time.monotonic()
+        assert other.execute(sql.SQL("SELECT {}(%s)").format(sql.Identifier(how)), [pid]).fetchone()[0]
+        worker.join(3)
+        assert not worker.is_alive(), f"pagerank ignored {how}"
+        assert box["t1"] - sent < 2
+        if how == "pg_cancel_backend":
+            assert box["err"].sqlstate == "57014"
+        else:
+            assert isinstance(box["err"], psycopg.OperationalError)
+            deadline = time.monotonic() + 3
+            while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+                assert time.monotonic() < deadline, "the backend is still there after pg_terminate_backend"
+                time.sleep(0.05)
+    assert other.execute("SELECT to_regclass('o_pr'), to_regclass('o_pr_summary')").fetchone() == (None, None)
+    assert other.execute("SELECT count(*) FROM indb_ml.models").fetchone()[0] == 0
+    other.close()
+    alive()
 
 
 # -- finding 8: SQLSTATEs that were rewritten ------------------------------------------------------
