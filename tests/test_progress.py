@@ -249,3 +249,241 @@ def test_cross_validation_reports_folds_and_the_inner_trainer(postgresql):
     assert any(m.startswith(progress.PREFIX + "logregr iterate iteration 1 of 20") for m in notices)
     postgresql.commit()
     assert postgresql.execute("SELECT count(*) FROM indb_ml.progress").fetchone()[0] == 0
+
+
+# --- the trainers wired through the kernels' reports (interrupts.report) -------------------------
+
+def _progress_lines(conn, call, params=(), setup=()):
+    """``[(function, label, phase, iteration, max_iter, loss)]`` of the INFO lines of ``call``."""
+    notices = []
+    conn.add_notice_handler(lambda d: notices.append((d.severity_nonlocalized, d.message_primary)))
+    conn.execute("SET indb_ml.show_progress = on")
+    for s in setup:
+        conn.execute(s)
+    conn.execute(call, params)
+    conn.execute("SET indb_ml.show_progress = off")
+    out = []
+    for sev, msg in notices:
+        m = FULL_LINE.match(msg)
+        if sev == "INFO" and m:
+            out.append((m[1], m[2] or "", m[3], int(m[4]), None if m[5] is None else int(m[5]),
+                        None if m[6] is None else float(m[6])))
+    assert conn.execute("SELECT count(*) FROM indb_ml.progress WHERE pid = pg_backend_pid()").fetchone()[0] == 0
+    return out
+
+
+FULL_LINE = re.compile(r"^indb_ml progress: (\w+)(?: (.*?))? (iterate|pass|fold|reblock|finish) iteration (\d+)"
+                       r"(?: of (\d+) \(\d+ left\))?(?: rows \d+ of \d+)?(?: loss (\S+))?$")
+
+
+def _categories(conn, n=3000, seed=4, name="m"):
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    eta = np.column_stack([np.zeros(n), 0.5 + 0.9 * x1, -0.3 + 0.7 * x2 - 0.5 * x1])
+    p = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(3, p=pi) for pi in p]).astype(float)
+    load_table(conn, name, {"y": y, "x1": x1, "x2": x2, "c": (np.arange(n) % 7).astype(float)})
+    conn.commit()
+    return np.column_stack([np.ones(n), x1, x2]), y.astype(int)
+
+
+def _mnlogit_ll(X, y):
+    """Oracle: the multinomial log-likelihood at its maximum, by statsmodels."""
+    import statsmodels.api as sm
+
+    return float(sm.MNLogit(y, X).fit(method="newton", disp=0, tol=1e-12, maxiter=100).llf)
+
+
+def _newton_lines(lines, function, iterations, ll, max_iter):
+    """One line per Newton step, numbered 1..iterations, the log-likelihood rising to ``ll``."""
+    assert [r[0] for r in lines] == [function] * iterations, lines
+    assert [r[3] for r in lines] == list(range(1, iterations + 1))
+    assert {r[4] for r in lines} == {max_iter} and {r[2] for r in lines} == {"iterate"}
+    lls = [r[5] for r in lines]
+    assert all(b >= a - 1e-9 * abs(a) for a, b in zip(lls, lls[1:])), lls
+    assert lls[-1] == pytest.approx(ll, rel=1e-11)
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_multinom_and_mlogregr_report_each_newton_step(postgresql, plan):
+    X, y = _categories(postgresql)
+    oracle = _mnlogit_ll(X, y)
+    setup = [f"SET indb_ml.training_plan = {plan}"]
+    lines = _progress_lines(postgresql, "SELECT indb_ml.multinom('m', 'out', 'y', 'ARRAY[1, x1, x2]', 0, 'logit',"
+                            " NULL, 'max_iter=50, tolerance=1e-12')", setup=setup)
+    ll, iters = postgresql.execute("SELECT log_likelihood, num_iterations FROM out LIMIT 1").fetchone()
+    assert ll == pytest.approx(oracle, rel=1e-9)
+    _newton_lines(lines, "multinom", iters, ll, 50)
+    lines = _progress_lines(postgresql, "SELECT indb_ml.mlogregr_train('m', 'out2', 'y', 'ARRAY[1, x1, x2]', 0,"
+                            " 'max_iter=30, tolerance=1e-12')", setup=setup)
+    ll, iters = postgresql.execute("SELECT log_likelihood, num_iterations FROM out2 LIMIT 1").fetchone()
+    assert ll == pytest.approx(oracle, rel=1e-9)
+    _newton_lines(lines, "mlogregr", iters, ll, 30)
+
+
+def test_multinom_grouped_reports_per_group(postgresql):
+    _categories(postgresql)
+    lines = _progress_lines(postgresql, "SELECT indb_ml.multinom('m', 'out', 'y', 'ARRAY[1, x1, x2]', 0, 'logit',"
+                            " 'c', 'max_iter=50, tolerance=1e-10')")
+    got = postgresql.execute("SELECT c::text, max(num_iterations), max(log_likelihood) FROM out GROUP BY c").fetchall()
+    assert len(got) == 7
+    assert len({r[1] for r in lines}) == 7, lines[:3]
+    for c, iters, ll in got:
+        mine = [r for r in lines if r[1] == 'group {"c": %d}' % int(float(c))]  # the group key as JSON
+        _newton_lines(mine, "multinom", iters, ll, 50)
+    assert len(lines) == sum(r[1] for r in got)
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_robust_and_clustered_mlogregr_report_their_fit(postgresql, plan):
+    X, y = _categories(postgresql)
+    setup = [f"SET indb_ml.training_plan = {plan}"]
+    robust = _progress_lines(postgresql, "SELECT indb_ml.robust_variance_mlogregr('m', 'r', 'y', 'ARRAY[1, x1, x2]',"
+                             " 0, NULL, 'max_iter=40, tolerance=1e-12')", setup=setup)
+    clustered = _progress_lines(postgresql, "SELECT indb_ml.clustered_variance_mlogregr('m', 'cl', 'y', "
+                                "'ARRAY[1, x1, x2]', 'c', 0, 'max_iter=40, tolerance=1e-12')", setup=setup)
+    # the same fit as mlogregr_train's (its iterations and log-likelihood, from the statsmodels oracle)
+    postgresql.execute("SELECT indb_ml.mlogregr_train('m', 'ref', 'y', 'ARRAY[1, x1, x2]', 0,"
+                       " 'max_iter=40, tolerance=1e-12')")
+    iters = postgresql.execute("SELECT num_iterations FROM ref LIMIT 1").fetchone()[0]
+    oracle = _mnlogit_ll(X, y)
+    for lines in (robust, clustered):
+        _newton_lines(lines, "mlogregr", iters, oracle, 40)
+
+
+def _grades(conn, n=2000, seed=5):
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    z = 0.8 * x1 - 0.6 * x2 + rng.logistic(size=n)
+    grade = np.digitize(z, [-1.0, 0.2, 1.1]).astype(float)
+    load_table(conn, "o", {"grade": grade, "x1": x1, "x2": x2})
+    conn.commit()
+    return np.column_stack([x1, x2]), grade.astype(int)
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_ordinal_reports_each_newton_step(postgresql, plan):
+    X, y = _grades(postgresql)
+    lines = _progress_lines(postgresql, "SELECT indb_ml.ordinal('o', 'om', 'grade', 'ARRAY[x1, x2]', '0,1,2,3',"
+                            " 'logit', NULL, 'max_iter=60')", setup=[f"SET indb_ml.training_plan = {plan}"])
+    ll, iters = postgresql.execute("SELECT log_likelihood, iteration FROM om").fetchone()
+    _newton_lines(lines, "ordinal", iters, ll, 60)
+    # oracle: statsmodels' proportional odds model
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    oracle = OrderedModel(y, X, distr="logit").fit(method="newton", disp=0, maxiter=200, tol=1e-12).llf
+    assert ll == pytest.approx(oracle, rel=1e-8)
+
+
+def _regression(conn, n=1500, seed=6):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4))
+    y = x @ np.array([1.0, -0.5, 0.0, 0.25]) + rng.normal(size=n)
+    b = (x @ np.array([1.0, -1.0, 0.5, 0.0]) + rng.logistic(size=n) > 0).astype(float)
+    load_table(conn, "e", {"y": y, "b": b, **{f"x{i}": x[:, i] for i in range(4)}})
+    conn.commit()
+    return x, y, b
+
+
+def _enet(conn, family, dep, params=None, table="en", tol=1e-10):
+    lines = _progress_lines(conn, "SELECT indb_ml.elastic_net_train('e', %s, %s, 'ARRAY[x0, x1, x2, x3]', %s, 0.5,"
+                            " 0.05, true, NULL, 'fista', %s, NULL, 10000, %s)", [table, dep, family, params, tol])
+    row = conn.execute(f"SELECT log_likelihood, iteration_run, coef_all, intercept FROM {table}").fetchone()
+    return lines, row
+
+
+def test_elastic_net_gaussian_reports_each_sweep(postgresql):
+    x, y, _ = _regression(postgresql)
+    lines, (ll, iters, coef, intercept) = _enet(postgresql, "gaussian", "y")
+    assert [r[3] for r in lines] == list(range(1, iters + 1)) and {r[0] for r in lines} == {"elastic_net"}
+    losses = [r[5] for r in lines]
+    # coordinate descent never raises the objective; the last sweep's is the model's (-log_likelihood)
+    assert all(b <= a + 1e-12 for a, b in zip(losses, losses[1:])), losses
+    assert losses[-1] == pytest.approx(-ll, rel=1e-9)
+    # oracle: the objective of the returned model, from the rows (standardized penalty, MADlib's form)
+    sd = x.std(axis=0)
+    w = np.array(coef) * sd
+    rss = np.mean((y - intercept - x @ np.array(coef)) ** 2)
+    assert -ll == pytest.approx(rss / 2 + 0.05 * (0.5 * np.abs(w).sum() + 0.25 * w @ w), rel=1e-9)
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_elastic_net_binomial_reports_each_newton_step(postgresql, plan):
+    _regression(postgresql)
+    postgresql.execute(f"SET indb_ml.training_plan = {plan}")
+    lines, (ll, iters, _, _) = _enet(postgresql, "binomial", "b", tol=1e-8)
+    assert [r[3] for r in lines] == list(range(1, iters + 1)) and iters >= 3
+    assert all(np.isfinite(r[5]) for r in lines)
+    # the objective at the point each step starts from: the last is within tol of the model's
+    assert lines[-1][5] == pytest.approx(-ll, rel=1e-6)
+
+
+def test_elastic_net_cross_validation_reports_the_folds(postgresql):
+    _regression(postgresql)
+    lines, (ll, iters, _, _) = _enet(postgresql, "gaussian", "y",
+                                     "n_folds = 3, lambda_value = {0.01, 0.05, 0.2}, validation_result = cv_out")
+    folds = [r for r in lines if r[2] == "fold"]
+    assert {r[1] for r in folds} == {"fold 1", "fold 2", "fold 3"}
+    for f in (1, 2, 3):  # each fold's sweeps numbered on their own, along its warm-started path
+        its = [r[3] for r in folds if r[1] == f"fold {f}"]
+        assert its == list(range(1, len(its) + 1))
+    final = [r for r in lines if r[2] == "iterate"]
+    assert [r[3] for r in final] == list(range(1, iters + 1)) and {r[1] for r in final} == {""}
+    assert final[-1][5] == pytest.approx(-ll, rel=1e-9)
+    assert lines.index(final[0]) > lines.index(folds[-1])  # the folds first
+
+
+@pytest.mark.parametrize("function", ["pagerank", "hits"])
+def test_graph_memory_plan_reports_each_iteration(postgresql, function):
+    _ring(postgresql, 50)
+    postgresql.execute("INSERT INTO g SELECT 100 + i, i, (i * 7) % 50 FROM generate_series(0, 49) i")
+    postgresql.commit()
+    args = "0.85, 500, 1e-9" if function == "pagerank" else "500, 1e-9"
+    lines = _progress_lines(postgresql, f"SELECT indb_ml.{function}('g', 'id', 'g', 'src=src, dest=dst', 'out',"
+                            f" {args})", setup=["SET indb_ml.graph_plan = 'memory'"])
+    iters = postgresql.execute("SELECT __iterations__ FROM out_summary").fetchone()[0]
+    assert 1 < iters < 500
+    assert [r[3] for r in lines] == list(range(1, iters + 1)) and {r[0] for r in lines} == {function}
+    # the loss is the change the stopping test compares to the threshold
+    assert lines[-1][5] < 1e-9 <= lines[-2][5]
+
+
+def test_view_shows_a_running_memory_pagerank(postgresql):
+    """Before, the memory plan showed iteration 0 until it ended."""
+    _ring(postgresql, 2000)
+    postgresql.autocommit = True
+    box = {}
+    call = "SELECT indb_ml.pagerank('g','id','g','src=src, dest=dst','out', 0.85, 2000000000, 0)"
+    t = threading.Thread(target=_running, args=(_dsn(postgresql), call, box, ["SET indb_ml.graph_plan = 'memory'"]))
+    t.start()
+    while "started" not in box:
+        time.sleep(0.02)
+    seen = _poll(postgresql, box["pid"], 2.0)
+    assert t.is_alive()
+    its = [r[2] for r in seen if r[0] == "pagerank"]
+    assert len(set(its)) >= 3 and its == sorted(its) and its[-1] > 100, its
+    postgresql.execute("SELECT pg_cancel_backend(%s)", [box["pid"]])
+    t.join(5)
+    assert not t.is_alive() and box["err"].sqlstate == "57014"
+
+
+def test_matrix_compress_and_reblock_report_row_blocks(postgresql):
+    rng = np.random.default_rng(7)
+    m = rng.normal(size=(3000, 20))
+    postgresql.execute("CREATE TABLE a (row_id int, row_vec float8[])")
+    with postgresql.cursor().copy("COPY a FROM STDIN") as copy:
+        for i, row in enumerate(m, start=1):
+            copy.write_row([i, row.tolist()])
+    postgresql.commit()
+    for call in ("SELECT indb_ml.matrix_compress('a', 'row=row_id, val=row_vec', 'c', 'block=100, codec=zstd')",
+                 "SELECT indb_ml.matrix_reblock('a', 'row=row_id, val=row_vec', 'r', 'block=100')"):
+        notices = []
+        postgresql.add_notice_handler(lambda d, notices=notices: notices.append(d.message_primary))
+        postgresql.execute("SET indb_ml.show_progress = on")
+        postgresql.execute(call)
+        rows = [int(x) for x in re.findall(r"^indb_ml progress: compress reblock iteration \d+ rows (\d+) of 3000$",
+                                           "\n".join(notices), re.M)]
+        assert rows and rows[-1] == 3000 and rows == sorted(rows), notices
+    # the tiles hold the matrix (read back by the server)
+    got = postgresql.execute("SELECT sum(nrows * ncols) FROM c").fetchone()[0]
+    assert got == m.size

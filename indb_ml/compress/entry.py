@@ -18,6 +18,7 @@ import numpy as np
 
 from indb_ml.compress import codecs
 from indb_ml.compress.tiles import KNOWN, coded, corrupt, layout_of, tile_array, tile_times_vector
+from indb_ml.core import progress
 from indb_ml.core.budget import ONE_VALUE
 from indb_ml.core.relations import new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
@@ -118,21 +119,27 @@ def matrix_compress(sess: Session, matrix_in, in_args, matrix_out, out_args) -> 
     src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
     rel = new_table(sess, matrix_out, "matrix_out")
     encode = tile_encoder(codec, bound)
+    # one report per block of rows (per tile when tiles are re-encoded): phase 'reblock'
+    prog = progress.start(sess, "compress", rows_total=src.shape[0])
+    prog.stage("reblock")
     if src.fmt == "tiles" and not src.args.trans and "block" not in given:
-        _recode_tiles(sess, src, rel, encode)
+        _recode_tiles(sess, src, rel, encode, prog)
+        prog.done()
         return [matrix_out]
     w = writer.Writer(sess, rel, wanted, "tiles", src.shape, encode)
     if pieces.has_row_pieces(src):
         for r0, block in pieces.row_pieces(sess, src):
             w.write(r0, block)
+            prog.step(rows_done=r0 + block.shape[0])
     else:
         w.write(0, pieces.load(sess, src).value)
     w.close()
+    prog.done()
     return [matrix_out]
 
 
-def _recode_tiles(sess: Session, src: pieces.Source, rel, encode) -> None:
-    """Same tiles, re-encoded one at a time (streamed through a cursor)."""
+def _recode_tiles(sess: Session, src: pieces.Source, rel, encode, prog: progress.Progress) -> None:
+    """Same tiles, re-encoded one at a time (streamed through a cursor), each reported."""
     writer.create_tiles(sess, rel)
     insert = ("INSERT INTO " + rel.sql(sess) + " (row_block, col_block, nrows, ncols, layout, codec, data) "
               "VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -141,6 +148,7 @@ def _recode_tiles(sess: Session, src: pieces.Source, rel, encode) -> None:
         layout, codec, data = encode(tile_array(r["data"], r["nrows"], r["ncols"], r["codec"], cap))
         sess.execute(insert, [r["row_block"], r["col_block"], r["nrows"], r["ncols"], layout, codec, data],
                      ["int4", "int4", "int4", "int4", "text", "text", "bytea"])
+        prog.step()
 
 
 @sql_entry

@@ -19,6 +19,7 @@ import time
 
 from indb_ml.core import session as _session
 from indb_ml.core.session import CHECK_INTERVAL, Session
+from indb_ml.kernels import interrupts
 
 # Codes published to the C slots; the view indb_ml.progress (sql/06_progress.sql) maps them
 # back to these names. tests/test_progress.py checks that both lists agree.
@@ -55,6 +56,8 @@ class Progress:
         self.rows_done, self.rows_total, self.loss = None, rows_total, None
         self._next = 0.0
         self._plan = None
+        # the kernels' reports (interrupts.report) count here, per (group_format, group)
+        self.group_format, self.counts = "group {}", {}
 
     def step(self, iteration: int | None = None, loss: float | None = None, *, phase: str | None = None,
              max_iter: int | None = None, rows_done: int | None = None, label: str = "") -> None:
@@ -72,6 +75,13 @@ class Progress:
         if self.verbose:
             self.sess.info(PREFIX + self.line(label))
         self._publish(force=False)
+
+    def stage(self, phase: str = "iterate", group_format: str = "group {}") -> None:
+        """The kernels' reports from now on are of ``phase``, their group shown by
+        ``group_format`` (cross-validation: ``'fold {}'``, each fold counted on its own)."""
+        if phase not in PHASES:
+            raise ValueError(f"progress: unknown phase {phase!r}")
+        self.phase, self.group_format, self._next = phase, group_format, 0.0
 
     def line(self, label: str = "") -> str:
         """``logregr iterate iteration 3 of 20 (17 left) loss -12.5`` (the INFO line's text)."""
@@ -121,6 +131,32 @@ def start(sess: Session, function: str, max_iter: int | None = None, rows_total:
     _active.append(prog)
     prog._publish(force=True)
     return prog
+
+
+def current() -> Progress | None:
+    """The Progress of the innermost call running (for helpers not handed it), or None."""
+    return _active[-1] if _active else None
+
+
+def _from_kernel(iteration: int | None, loss: float | None, group: object) -> None:
+    """What a kernel loop's ``interrupts.report`` does: a step of the innermost call, if that
+    call was started by the SQL entry the kernel runs in (its session's check is installed): a
+    trainer that reports nothing, called from SQL inside a reporting one, must not move the
+    outer call's count, nor a kernel move the Progress an earlier failed call left. Iteration
+    None: the next one of ``(group_format, group)``, so the solves of a warm-started path
+    add up as the trainer's ``num_iterations`` does."""
+    prog = _active[-1] if _active else None
+    # the running entry installed its session's check; a call that failed left its Progress
+    if prog is None or interrupts.current() != prog.sess.check_interrupts:
+        interrupts.check()
+        return
+    key = (prog.group_format, group)
+    iteration = prog.counts.get(key, 0) + 1 if iteration is None else int(iteration)
+    prog.counts[key] = iteration
+    prog.step(iteration, loss, label="" if group is None else prog.group_format.format(group))
+
+
+interrupts.set_reporter(_from_kernel)
 
 
 def step(sess: Session, iteration: int | None = None, loss: float | None = None, **kwargs) -> None:

@@ -70,10 +70,14 @@ def _soft(z: float, t: float) -> float:
     return np.sign(z) * max(abs(z) - t, 0.0)
 
 
-def _cd(gram: np.ndarray, corr: np.ndarray, l1: float, l2: float, w: np.ndarray, max_iter: int, tol: float):
-    """Minimize ½wᵀGw - cᵀw + l1|w|₁ + l2/2 |w|² by cyclic coordinate descent."""
+def _cd(gram: np.ndarray, corr: np.ndarray, l1: float, l2: float, w: np.ndarray, max_iter: int, tol: float,
+        offset: float | None = None, group: object = None):
+    """Minimize ½wᵀGw - cᵀw + l1|w|₁ + l2/2 |w|² by cyclic coordinate descent. With ``offset``
+    every sweep is reported (``interrupts.report``) with the objective after it plus ``offset``
+    (one product with G, the cost of a sweep)."""
     for sweep in range(1, max_iter + 1):
-        interrupts.check()
+        if offset is None:
+            interrupts.check()
         biggest = 0.0
         for j in range(w.size):
             if gram[j, j] == 0:
@@ -82,6 +86,9 @@ def _cd(gram: np.ndarray, corr: np.ndarray, l1: float, l2: float, w: np.ndarray,
             new = _soft(r, l1) / (gram[j, j] + l2)
             biggest = max(biggest, abs(new - w[j]) * np.sqrt(gram[j, j]))
             w[j] = new
+        if offset is not None:
+            interrupts.report(None, float(offset + w @ gram @ w / 2 - corr @ w + l1 * np.abs(w).sum()
+                                          + l2 / 2 * (w @ w)), group)
         if biggest < tol:
             return w, sweep, True
     return w, max_iter, False
@@ -89,14 +96,15 @@ def _cd(gram: np.ndarray, corr: np.ndarray, l1: float, l2: float, w: np.ndarray,
 
 def enet_gaussian(n: int, mean: np.ndarray, comoment: np.ndarray, alpha: float, lam: float,
                   standardize: bool, max_iter: int = 1000, tol: float = 1e-6,
-                  w0: Optional[np.ndarray] = None) -> EnetFit:
-    """From the centred moments of ``[y, x...]``; ``w0``: a warm start (``EnetFit.w``)."""
+                  w0: Optional[np.ndarray] = None, group: object = None) -> EnetFit:
+    """From the centred moments of ``[y, x...]``; ``w0``: a warm start (``EnetFit.w``). Each
+    sweep is reported with the objective after it (for ``group``)."""
     gram, corr = comoment[1:, 1:] / n, comoment[1:, 0] / n
     scale = np.sqrt(np.diag(gram)) if standardize else np.ones(gram.shape[0])
     scale[scale == 0] = 1.0
     g, c = gram / np.outer(scale, scale), corr / scale
     start = np.zeros(c.size) if w0 is None else np.array(w0, dtype=float)
-    w, sweeps, ok = _cd(g, c, lam * alpha, lam * (1 - alpha), start, max_iter, tol)
+    w, sweeps, ok = _cd(g, c, lam * alpha, lam * (1 - alpha), start, max_iter, tol, comoment[0, 0] / n / 2, group)
     coef = w / scale
     rss = comoment[0, 0] / n - 2 * corr @ coef + coef @ gram @ coef
     objective = rss / 2 + lam * (alpha * np.abs(w).sum() + (1 - alpha) / 2 * (w @ w))
@@ -108,13 +116,13 @@ WEIGHT_FLOOR = 1e-5  # IRLS weights p(1-p) are floored here (the C pass takes th
 
 def enet_binomial(blocks: Callable[[], Iterator], k: int, alpha: float, lam: float, standardize: bool,
                   max_iter: int = 1000, tol: float = 1e-6, w0: Optional[np.ndarray] = None,
-                  b0: float = 0.0) -> EnetFit:
+                  b0: float = 0.0, group: object = None) -> EnetFit:
     """:func:`enet_binomial_steps` with its passes over ``(X, y)`` blocks in memory."""
     n, sx, sxx = 0, np.zeros(k), np.zeros(k)
     for x, _ in blocks():
         n, sx, sxx = n + x.shape[0], sx + x.sum(axis=0), sxx + np.einsum("ij,ij->j", x, x)
     mean = sx / n
-    steps = enet_binomial_steps((n, mean, sxx / n - mean**2), alpha, lam, standardize, max_iter, tol, w0, b0)
+    steps = enet_binomial_steps((n, mean, sxx / n - mean**2), alpha, lam, standardize, max_iter, tol, w0, b0, group)
     return drive(steps, lambda beta: weighted_pass(blocks, beta))
 
 
@@ -137,8 +145,8 @@ def weighted_pass(blocks: Callable[[], Iterator], beta: np.ndarray) -> LogitSums
 
 
 def enet_binomial_steps(moments: tuple, alpha: float, lam: float, standardize: bool, max_iter: int = 1000,
-                        tol: float = 1e-6, w0: Optional[np.ndarray] = None,
-                        b0: float = 0.0) -> Generator[np.ndarray, LogitSums, EnetFit]:
+                        tol: float = 1e-6, w0: Optional[np.ndarray] = None, b0: float = 0.0,
+                        group: object = None) -> Generator[np.ndarray, LogitSums, EnetFit]:
     """Proximal Newton as a generator: yields ``[intercept, coef...]`` (original scale) where it
     needs the sums of :func:`weighted_pass`, receives them, returns the :class:`EnetFit`.
     ``moments``: ``(n, mean, population variance)`` of the features (the scale of
@@ -146,7 +154,8 @@ def enet_binomial_steps(moments: tuple, alpha: float, lam: float, standardize: b
 
     Each outer step solves the weighted least squares of IRLS, on the standardized scale,
     with coordinate descent: ``Σ wt z xa`` is ``H·beta + gradient`` (z the working
-    response), so the pass needs no division by the weights."""
+    response), so the pass needs no division by the weights. Each outer step is reported
+    (``interrupts.report``, for ``group``) with the objective at the point it starts from."""
     n, _, var = moments
     k = len(var)
     scale = np.sqrt(np.maximum(np.asarray(var, dtype=float), 0)) if standardize else np.ones(k)
@@ -157,6 +166,8 @@ def enet_binomial_steps(moments: tuple, alpha: float, lam: float, standardize: b
         outer += 1
         beta = np.concatenate([[b], w / scale])
         sums = yield beta
+        interrupts.report(None, -sums.log_likelihood / n + lam * (alpha * np.abs(w).sum()
+                                                                  + (1 - alpha) / 2 * (w @ w)), group)
         hz = sums.hessian @ beta + sums.gradient
         sw = sums.hessian[0, 0]
         swx = sums.hessian[0, 1:] / scale

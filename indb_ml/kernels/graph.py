@@ -81,14 +81,15 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, max_iter: int = 100, tol: 
     at = (sp.diags(inv) @ a).T.tocsr()  # column-stochastic transpose: x_new = at @ x
     x = np.full(n, 1.0 / n)
     for it in range(1, max_iter + 1):
-        interrupts.check()
         prev = x
         x = damping * (at @ prev)
         if not leak_dangling:
             x += damping * prev[dangling].sum() * p
         x += (1.0 - damping) * p
         err = np.abs(x - prev)
-        if (err.sum() < n * tol) if norm == "l1" else (err.max() < tol):
+        total, biggest = float(err.sum()), float(err.max())
+        interrupts.report(it, total / n if norm == "l1" else biggest)  # the loss shown: what is compared to tol
+        if (total < n * tol) if norm == "l1" else (biggest < tol):
             return x, it
     return x, max_iter
 
@@ -109,11 +110,12 @@ def hits(a: sp.csr_matrix, max_iter: int = 100, tol: float = 1e-8) -> tuple[np.n
     hub = np.ones(n) / np.sqrt(n)
     auth = np.ones(n) / np.sqrt(n)
     for it in range(1, max_iter + 1):
-        interrupts.check()
         new_auth = _unit(at @ hub)
         new_hub = _unit(a @ new_auth)
         # MADlib's test: converged when no score moved by more than tol; tol 0 runs all max_iter
-        done = tol > 0 and np.abs(new_auth - auth).max() <= tol and np.abs(new_hub - hub).max() <= tol
+        change = max(np.abs(new_auth - auth).max(), np.abs(new_hub - hub).max())
+        interrupts.report(it, float(change))  # the loss shown: the largest move, compared to tol
+        done = tol > 0 and change <= tol
         auth, hub = new_auth, new_hub
         if done:
             return auth, hub, it

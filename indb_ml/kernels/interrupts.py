@@ -22,6 +22,7 @@ import contextlib
 from typing import Callable, Iterator
 
 _current: Callable[[], None] | None = None
+_reporter: Callable[[int | None, float | None, object], None] | None = None
 
 
 def check() -> None:
@@ -39,3 +40,24 @@ def installed(fn: Callable[[], None] | None) -> Iterator[None]:
         yield
     finally:
         _current = saved
+
+
+def current() -> Callable[[], None] | None:
+    """The check installed now (an SQL entry's session's), or None."""
+    return _current
+
+
+def report(iteration: int | None, loss: float | None = None, group: object = None) -> None:
+    """An iteration of a kernel loop is done (``iteration`` None: the group's next one): the
+    installed reporter (:mod:`indb_ml.core.progress`, which also lets a cancel in) hears of
+    it, or else :func:`check` runs. ``group`` tells apart fits run side by side."""
+    if _reporter is not None:
+        _reporter(iteration, loss, group)
+    else:
+        check()
+
+
+def set_reporter(fn: Callable[[int | None, float | None, object], None] | None) -> None:
+    """Install the callback of :func:`report` (once, by :mod:`indb_ml.core.progress`)."""
+    global _reporter
+    _reporter = fn

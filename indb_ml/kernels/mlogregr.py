@@ -160,6 +160,7 @@ def newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: li
             new = answers[g]
             change = abs(new.ll - current[g].ll) / max(abs(new.ll), 1e-300)
             current[g] = new
+            interrupts.report(iterations[g], new.ll, g)
             if change < tolerance:
                 status[g] = "converged"
             else:

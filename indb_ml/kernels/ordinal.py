@@ -224,7 +224,7 @@ MAX_HALVINGS = 40
 
 
 def newton_steps(k: int, n_categories: int, max_iter: int = 100,
-                 tolerance: float = 1e-8) -> Generator[tuple, Evaluation, OrdinalFit]:
+                 tolerance: float = 1e-8, group: object = None) -> Generator[tuple, Evaluation, OrdinalFit]:
     """One group's fit: a generator that yields the (β, θ) it needs evaluated and receives
     the :class:`Evaluation` there, with the information; returns the :class:`OrdinalFit`.
 
@@ -239,7 +239,8 @@ def newton_steps(k: int, n_categories: int, max_iter: int = 100,
     the gradient's rounding keeps it far below that. An iteration is
     one accepted step; every evaluation (a line-search trial too) is one pass over the
     rows. The standard errors come from the information of the last point, with no pass
-    of their own."""
+    of their own. Each accepted step is reported (``interrupts.report``) with its
+    log-likelihood, for ``group``."""
     p = start_point(k, n_categories)
     e = yield unpack(p, k)
     iterations, converged = 0, False
@@ -265,6 +266,7 @@ def newton_steps(k: int, n_categories: int, max_iter: int = 100,
             break
         p, e = trial, got
         iterations += 1
+        interrupts.report(iterations, e.ll, group)
         if np.all(np.abs(t * d) <= tolerance * np.maximum(1.0, np.abs(p))):
             converged = True
             break
@@ -288,6 +290,6 @@ def run_one(gen: Generator, evaluate: Callable):
 
 
 def fit_ordinal(blocks: Callable[[], Iterator], k: int, n_categories: int, link: str, max_iter: int = 100,
-                tolerance: float = 1e-8) -> OrdinalFit:
+                tolerance: float = 1e-8, group: object = None) -> OrdinalFit:
     """One fit over blocks ``(X, y)`` in memory: every evaluation a numpy pass."""
-    return run_one(newton_steps(k, n_categories, max_iter, tolerance), block_evaluator(blocks, link))
+    return run_one(newton_steps(k, n_categories, max_iter, tolerance, group), block_evaluator(blocks, link))

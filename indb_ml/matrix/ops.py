@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from indb_ml.core import budget, distributed
+from indb_ml.core import budget, distributed, progress
 from indb_ml.core.relations import new_table
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -259,7 +259,7 @@ matrix_elem_mult = _elementwise("matrix_elem_mult", _elem_mult, "mul")
 
 
 def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None, default_fmt=None,
-           relational_map: dict | None = None) -> None:
+           relational_map: dict | None = None, prog: progress.Progress | None = None) -> None:
     """``out = fn(src)`` piece-wise on whole rows: tile by tile on tiles, as one SQL statement on
     sparse entries (``relational_map``: arguments of :func:`relational.map_sparse`), else
     streamed in row blocks where ``src`` has rows to stream, else in memory."""
@@ -299,6 +299,8 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
         w = writer.Writer(sess, rel, args, fmt, src.shape, like=src.rel)
         for r0, block in pieces.row_pieces(sess, src):
             w.write(r0, fn(block))
+            if prog is not None:  # the conversions' report
+                prog.step(rows_done=r0 + block.shape[0])
         w.close()
     else:
         writer.store(sess, rel, args, fmt, fn(pieces.load(sess, src).value), like=src.rel)
@@ -333,7 +335,10 @@ def _convert(fmt: str):
     @sql_entry
     def op(sess, matrix_in, in_args, out, out_args) -> list:
         src = pieces.open_source(sess, matrix_in, in_args, "matrix_in")
-        _unary(sess, op.__name__, src, out, out_args, lambda x: x, None, default_fmt=fmt)
+        prog = progress.start(sess, "compress", rows_total=src.shape[0])  # phase 'reblock', a step per row block
+        prog.stage("reblock")
+        _unary(sess, op.__name__, src, out, out_args, lambda x: x, None, default_fmt=fmt, prog=prog)
+        prog.done()
         return [out]
 
     op.__name__ = {"dense": "matrix_densify", "sparse": "matrix_sparsify", "tiles": "matrix_reblock"}[fmt]

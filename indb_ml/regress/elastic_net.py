@@ -20,7 +20,7 @@ import re
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import distributed
+from indb_ml.core import distributed, progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.packed import packed_groups
@@ -175,6 +175,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     warm_path = cv.warmup_lambdas(params, lambda_value) if params.warmup and not grid else [lambda_value]
     warm_tol = tolerance if params.warmup_tolerance is None else params.warmup_tolerance
     results = None
+    prog = progress.start(sess, "elastic_net", max_iter=max_iter)  # the kernels report each sweep / Newton step
     if grid:
         fits, skipped, results = _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter,
                                                   tolerance)
@@ -182,8 +183,8 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = {}
         for g, s in states.items():
-            def solve(lam, tol, w0, _b0, s=s):
-                return enet_gaussian(s.n, s.mean, s.comoment, alpha, lam, standardize, max_iter, tol, w0)
+            def solve(lam, tol, w0, _b0, s=s, g=g):
+                return enet_gaussian(s.n, s.mean, s.comoment, alpha, lam, standardize, max_iter, tol, w0, g)
             fits[g] = _along(solve, warm_path, warm_tol, tolerance)
     elif use_aggregate_passes(sess, source, MEMORY_FASTER):
         fits, skipped = _binomial_by_passes(sess, source, features, alpha, warm_path, warm_tol, tolerance,
@@ -195,9 +196,9 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
             if not parts:
                 continue
 
-            def solve(lam, tol, w0, b0, parts=parts):
+            def solve(lam, tol, w0, b0, parts=parts, g=g):
                 return enet_binomial(lambda: ((b[:, 1:], b[:, 0]) for b in parts), parts[0].shape[1] - 1,
-                                     alpha, lam, standardize, max_iter, tol, w0, b0)
+                                     alpha, lam, standardize, max_iter, tol, w0, b0, g)
             fits[g] = _along(solve, warm_path, warm_tol, tolerance)
     if not fits:
         raise InputError("elastic_net_train: no rows to train on", sqlstate=InputError.NO_DATA)
@@ -216,6 +217,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows_out)
     if val_out is not None:
         _write_validation(sess, val_out, results)
+    prog.done()
 
 
 def feature_moments(comoment) -> tuple:
@@ -255,7 +257,7 @@ def _binomial_by_passes(sess, source, features, alpha, lambdas, warm_tol, tol, s
     for i, lam in enumerate(lambdas):
         last = i == len(lambdas) - 1
         gens = {g: enet_binomial_steps(moments[g], alpha, lam, standardize, max_iter, tol if last else warm_tol,
-                                       fits[g].w if g in fits else None, fits[g].intercept if g in fits else 0.0)
+                                       fits[g].w if g in fits else None, fits[g].intercept if g in fits else 0.0, g)
                 for g in moments}
         fits = lockstep.run_lockstep(gens, {g: next(gen) for g, gen in gens.items()}, evaluate)
         for g, fit in fits.items():
@@ -291,14 +293,18 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
     whole = None
     for m in fold_moments.values():
         whole = comoment_merge(whole, m)
+    prog = progress.current()  # the folds' fits report as phase 'fold', the final fit as 'iterate'
+    prog.stage("fold", "fold {}")
     if fam == "gaussian":
         results = cv.cross_validate_moments(fold_moments, grid[0], grid[1], standardize, max_iter, tolerance)
+        prog.stage()
         alpha, lam = cv.best(results)
         return ({None: enet_gaussian(whole.n, whole.mean, whole.comoment, alpha, lam, standardize, max_iter,
                                      tolerance)}, {None: 0}, results)
     if use_aggregate_passes(sess, source, MEMORY_FASTER):
         results = cv.cross_validate_passes(sess, source, features, fold_moments, grid[0], grid[1], n_folds, seed,
                                            standardize, max_iter, tolerance)
+        prog.stage()
         alpha, lam = cv.best(results)
         fits, _ = _binomial_by_passes(sess, source, features, alpha, [lam], tolerance, tolerance, standardize,
                                       max_iter)
@@ -314,6 +320,7 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
                          sqlstate=InputError.DATATYPE_MISMATCH)
     data = packed[:, 1:]
     results = cv.cross_validate(data, packed[:, 0].astype(int), grid[0], grid[1], standardize, max_iter, tolerance)
+    prog.stage()
     alpha, lam = cv.best(results)
     return ({None: enet_binomial(lambda: iter([(data[:, 1:], data[:, 0])]), data.shape[1] - 1, alpha, lam,
                                  standardize, max_iter, tolerance)}, {None: 0}, results)

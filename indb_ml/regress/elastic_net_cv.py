@@ -248,7 +248,7 @@ def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, stan
 
     def solve(a, lam, fits):
         return {f: enet_gaussian(train[f].n, train[f].mean, train[f].comoment, a, lam, standardize, max_iter, tol,
-                                 None if fits[f] is None else fits[f].w) for f in folds}
+                                 None if fits[f] is None else fits[f].w, f) for f in folds}
 
     def score(fits):
         return {f: -float(np.sqrt(squared_error(fold_moments[f], fits[f].coef, fits[f].intercept)
@@ -271,7 +271,7 @@ def cross_validate(rows: np.ndarray, fold_of: np.ndarray, alphas: list, lambdas:
             prev = fits[f]
             out[f] = enet_binomial(lambda train=train: iter([(train[:, 1:], train[:, 0])]), k, a, lam, standardize,
                                    max_iter, tol, None if prev is None else prev.w,
-                                   0.0 if prev is None else prev.intercept)
+                                   0.0 if prev is None else prev.intercept, f)
         return out
 
     def score(fits):
@@ -310,7 +310,7 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
     def solve(a, lam, fits):
         gens = {f: enet_binomial_steps(moments[f], a, lam, standardize, max_iter, tol,
                                        None if fits[f] is None else fits[f].w,
-                                       0.0 if fits[f] is None else fits[f].intercept) for f in folds}
+                                       0.0 if fits[f] is None else fits[f].intercept, f) for f in folds}
         return lockstep.run_lockstep(gens, {f: next(g) for f, g in gens.items()}, evaluate)
 
     def score(fits):

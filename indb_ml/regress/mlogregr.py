@@ -27,7 +27,7 @@ import dataclasses
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import passes
+from indb_ml.core import passes, progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import TooBig, packed_groups
@@ -221,6 +221,7 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     features = resolve_features(sess, source, dependent_varname, independent_varname, [])
+    prog = progress.start(sess, "mlogregr", max_iter=op["max_iter"])  # the kernel reports each Newton step
     packed = _packed(sess, source, features, "mlogregr_train")
     if packed is None:
         plan = AggregatePlan(sess, source, features, "mlogregr_train")
@@ -254,6 +255,7 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
         ("num_categories", "integer", len(categories)),
         ("optimizer_params", "text", f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}"),
         ("num_rows_processed", "bigint", fit.num_rows), ("num_rows_skipped", "bigint", skipped.get(None, 0))))
+    prog.done()
 
 
 def _check_categories(categories: list, ref: int) -> None:
@@ -295,6 +297,7 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
+    prog = progress.start(sess, "multinom", max_iter=op["max_iter"])
     packed = _packed(sess, source, features, "multinom")
     if packed is None:
         plan = AggregatePlan(sess, source, features, "multinom")
@@ -344,6 +347,7 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         ("num_failed_groups", "int4", len(skipped) - sum(s == "converged" for s in statuses.values())),
         ("total_rows_processed", "int8", sum({g: v[6] for (g, _), v in written.items()}.values())),
         ("total_rows_skipped", "int8", sum(skipped.values()))))
+    prog.done()
 
 
 def _check_multinom_categories(categories: list, ref: int) -> None:
@@ -388,6 +392,7 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
     grouping = sqlexpr.parse_name_list(grouping_cols) if grouping_cols and grouping_cols.strip() else []
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
     written: dict = {}
+    prog = progress.start(sess, "mlogregr", max_iter=op["max_iter"])
     packed = _packed(sess, source, features, "robust_variance_mlogregr")
     if packed is None:
         plan = AggregatePlan(sess, source, features, "robust_variance_mlogregr")
@@ -404,6 +409,7 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
                     int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(),
                     robust.stats[j].tolist(), robust.p_values[j].tolist(), fit.num_rows, skipped.get(gkey, 0)]
         _write_per_category(sess, source, out, features.group_cols, written, ROBUST_COLUMNS)
+        prog.done()
         return
     groups, skipped = packed
     if not any(groups.values()):
@@ -422,6 +428,7 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
                 int(category), ref, robust.coef[j].tolist(), robust.std_err[j].tolist(), robust.stats[j].tolist(),
                 robust.p_values[j].tolist(), fit.num_rows, skipped.get(gkey, 0)]
     _write_per_category(sess, source, out, features.group_cols, written, ROBUST_COLUMNS)
+    prog.done()
 
 
 ROBUST_COLUMNS = (
@@ -463,6 +470,7 @@ def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname
     out = new_table(sess, out_table)
     cluster_cols = sqlexpr.parse_name_list(clustervar)
     features = resolve_features(sess, source, dependent_varname, independent_varname, cluster_cols)
+    prog = progress.start(sess, "mlogregr", max_iter=op["max_iter"])
     packed = _packed(sess, source, features, "clustered_variance_mlogregr")
     if packed is None:
         plan = AggregatePlan(sess, source, dataclasses.replace(features, group_cols=()),
@@ -498,6 +506,7 @@ def clustered_variance_mlogregr(sess, source_table, out_table, dependent_varname
         robust.p_values[j].tolist(), n_clusters, fit.num_rows, total_skipped]
         for j, category in enumerate(fit.categories)}
     _write_per_category(sess, source, out, (), written, CLUSTERED_COLUMNS)
+    prog.done()
 
 
 CLUSTERED_COLUMNS = (

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from indb_ml import sqlexpr
+from indb_ml.core import progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
@@ -125,13 +126,14 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
     if unknown:
         raise InputError(f"ordinal: {unknown} rows have a dependent value that cat_order does not list",
                          hint="list every category in cat_order, in order")
+    prog = progress.start(sess, "ordinal", max_iter=optim["max_iter"])  # the kernel reports each Newton step
     packed = _packed(sess, source, features)
     if packed is None:
         fits, skipped = _aggregate_fits(sess, source, features, len(categories), link, optim)
     else:
         groups, skipped = packed
         fits = {g: fit_ordinal(groups[g].blocks, groups[g].width, len(categories), link, optim["max_iter"],
-                               optim["tolerance"])
+                               optim["tolerance"], g)
                 for g in skipped if g in groups}
     if not fits:
         raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
@@ -165,6 +167,7 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         ("num_all_groups", "int4", len(rows)), ("num_failed_groups", "int4", failed),
         ("total_rows_processed", "int8", sum(r[9] for r in rows.values())),
         ("total_rows_skipped", "int8", sum(skipped.values()))))
+    prog.done()
 
 
 def _packed(sess, source, features):
@@ -210,7 +213,7 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
         e = evaluation_from_state(r["state"], k, n_categories)
         if e is None:  # every row skipped: no model
             continue
-        gens[g] = newton_steps(k, n_categories, optim["max_iter"], optim["tolerance"])
+        gens[g] = newton_steps(k, n_categories, optim["max_iter"], optim["tolerance"], g)
         next(gens[g])  # the start point: the pass just made
         try:
             pending[g] = gens[g].send(e)
