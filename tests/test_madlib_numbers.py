@@ -548,7 +548,9 @@ def test_glm_abalone_install_checks(abalone, plan):
             assert relative_error(row[key], value) < 1e-4, (params, group, key, row[key])
         sel = sex == group if group else np.ones(len(y), bool)
         ref, llf = glm_oracle(fam, link, x[sel], y[sel])
-        tol = 1e-4 if fam == "gaussian" else 1e-8  # gaussian: MADlib's default tolerance 1e-6, one step short
+        # the stopping rule is on the log-likelihood (MADlib's, with its dispersion a pass behind): the
+        # coefficients are left about sqrt(tolerance) short, 1e-4 at gaussian's default 1e-6, 1e-7 at 1e-12
+        tol = 1e-4 if fam == "gaussian" else 1e-7
         assert relative_error(row["coef"], ref.params) < tol, params
         assert relative_error(row["std_err"], ref.bse) < tol, params
         assert relative_error(row["p_values"], ref.pvalues) < 10 * tol, params

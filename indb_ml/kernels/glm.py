@@ -259,7 +259,7 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
     or a group with fewer rows than features) gets MADlib's solution, the one of minimum norm
     (:func:`~indb_ml.kernels.linregr.min_norm_pinv`), and its ``rank`` says so.
     """
-    w, status, iterations, previous, sums = None, "max_iter", 0, None, None
+    w, status, iterations, previous, sums, pearson = None, "max_iter", 0, None, None, None
     while iterations < max_iter:
         iterations += 1
         sums = yield w
@@ -271,7 +271,8 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
         if not np.all(np.isfinite(new)):
             status = "diverged"
             break
-        ll = loglike(fam, sums, ll_scale(fam, sums, rank))
+        ll = iteration_loglik(fam, sums, rank, iterations, pearson)
+        pearson = sums.pearson
         if report is not None:
             report(iterations, ll)
         done = _converged(fam, previous, ll, tolerance)
@@ -302,6 +303,22 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
     else:
         p = 2 * stats.norm.sf(np.abs(t))
     return GlmFit(w, loglike(fam, sums, ll_scale(fam, sums, rank)), se, t, p, dispersion, iterations, n, status, rank)
+
+
+def iteration_loglik(fam: Family, sums: GlmSums, rank: int, iteration: int, previous_pearson: float | None) -> float:
+    """The log-likelihood of iteration ``iteration``'s pass that the stopping rule compares, as
+    MADlib's (GLM_impl.hpp): a family with a dispersion evaluates it at the dispersion of the
+    pass before, Pearson's chi2 / n, a step behind the coefficients (NaN at the first pass,
+    whose state has none yet, and 1 at the second, after the start). No more rows than the
+    rank: the fit interpolates, +Infinity (:func:`ll_scale`), whatever round-off is left."""
+    if not fam.dispersed:
+        return loglike(fam, sums, 1.0)
+    if sums.n <= rank:
+        return float("inf")
+    if iteration == 1 or previous_pearson is None:
+        return float("nan")
+    scale = 1.0 if iteration == 2 else previous_pearson / sums.n
+    return loglike(fam, sums, scale)
 
 
 def ll_scale(fam: Family, sums: GlmSums, rank: int) -> float:
