@@ -33,7 +33,10 @@
  * (edata->output_to_server); with log_min_messages at its default (warning) or anything up
  * to error, every ERROR does, but with log_min_messages = fatal or panic errors reach the
  * client unchanged. The hook is installed when the module is loaded in the backend:
- * sql_entry makes sure of that (one C call, once per backend) before an entry can fail.
+ * sql_entry makes sure of that (one C call, once per backend) before an entry can fail,
+ * except in parallel mode, where PL/Python can run no SQL (a worker has the module when its
+ * leader has, and the leader reports a worker's error again, through this hook).
+ * Messages of level WARNING and above are looked at; the others never carry a traceback.
  *
  * This runs while an error is being reported, so it does no catalog access, never raises
  * and allocates nothing: both strings only get shorter, so they are edited in place.
