@@ -5,6 +5,7 @@ role), empty again after a call ends or is cancelled; the client's progress bar.
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import time
@@ -53,6 +54,17 @@ def _running(dsn, call, box, before=()):
             box["err"] = None
         except psycopg.Error as e:
             box["err"] = e
+
+
+def _wait_for(conn, pid, function, seconds=30.0):
+    """Until the view shows ``function`` running in ``pid`` (a loaded machine may take a while)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if conn.execute("SELECT 1 FROM indb_ml.progress WHERE pid = %s AND function = %s AND iteration > 0",
+                        [pid, function]).fetchone():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{function} did not show in indb_ml.progress")
 
 
 def _poll(conn, pid, seconds=3.0):
@@ -165,7 +177,7 @@ def test_ordinary_role_sees_no_values_of_another_role(postgresql):
         t.start()
         while "started" not in box:
             time.sleep(0.02)
-        time.sleep(0.5)
+        _wait_for(postgresql, box["pid"], "pagerank")
         with psycopg.connect(_dsn(postgresql, user="progress_watcher", password="w"), autocommit=True) as w:
             rows = w.execute("SELECT function, iteration, loss, started FROM indb_ml.progress"
                              " WHERE pid = %s", [box["pid"]]).fetchall()
@@ -329,7 +341,7 @@ def test_multinom_grouped_reports_per_group(postgresql):
     assert len(got) == 7
     assert len({r[1] for r in lines}) == 7, lines[:3]
     for c, iters, ll in got:
-        mine = [r for r in lines if r[1] == 'group {"c": %d}' % int(float(c))]  # the group key as JSON
+        mine = [r for r in lines if r[1] == "group " + json.dumps({"c": int(float(c))})]  # the key as JSON
         _newton_lines(mine, "multinom", iters, ll, 50)
     assert len(lines) == sum(r[1] for r in got)
 
@@ -458,6 +470,7 @@ def test_view_shows_a_running_memory_pagerank(postgresql):
     t.start()
     while "started" not in box:
         time.sleep(0.02)
+    _wait_for(postgresql, box["pid"], "pagerank")
     seen = _poll(postgresql, box["pid"], 2.0)
     assert t.is_alive()
     its = [r[2] for r in seen if r[0] == "pagerank"]
@@ -487,3 +500,29 @@ def test_matrix_compress_and_reblock_report_row_blocks(postgresql):
     # the tiles hold the matrix (read back by the server)
     got = postgresql.execute("SELECT sum(nrows * ncols) FROM c").fetchone()[0]
     assert got == m.size
+
+
+def test_view_shows_a_running_elastic_net(postgresql):
+    """A trainer reporting through its kernel: another session sees its sweeps go by."""
+    _regression(postgresql)
+    postgresql.autocommit = True
+    box = {}
+    call = ("SELECT indb_ml.elastic_net_train('e', 'en', 'y', 'ARRAY[x0, x1, x2, x3]', 'gaussian', 0.5, 0.05, true,"
+            " NULL, 'fista', NULL, NULL, 2000000000, 0)")  # tolerance 0: sweeps until cancelled
+    t = threading.Thread(target=_running, args=(_dsn(postgresql), call, box))
+    t.start()
+    while "started" not in box:
+        time.sleep(0.02)
+    _wait_for(postgresql, box["pid"], "elastic_net")
+    seen = _poll(postgresql, box["pid"], 2.0)
+    assert t.is_alive()
+    mine = [r for r in seen if r[0] == "elastic_net"]
+    assert {r[1] for r in mine} == {"iterate"} and {r[3] for r in mine} == {2000000000}
+    its = [r[2] for r in mine]
+    assert len(set(its)) >= 3 and its == sorted(its), its
+    loss = postgresql.execute("SELECT loss FROM indb_ml.progress WHERE pid = %s", [box["pid"]]).fetchone()[0]
+    assert loss is not None and loss > 0  # the objective
+    postgresql.execute("SELECT pg_cancel_backend(%s)", [box["pid"]])
+    t.join(5)
+    assert not t.is_alive() and box["err"].sqlstate == "57014"
+    assert postgresql.execute("SELECT count(*) FROM indb_ml.progress").fetchone()[0] == 0
