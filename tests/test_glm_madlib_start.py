@@ -20,6 +20,7 @@ import statsmodels.api as sm
 from scipy import special, stats
 
 from tests.helpers import load_table
+from tests.test_madlib_numbers import warpbreaks as warpbreaks_data
 
 N = 400
 PLANS = ("aggregate", "memory")
@@ -172,3 +173,26 @@ def test_grouped_glm_with_a_singular_group_writes_every_row(data, plan):
             assert rows[2][0][2] == pytest.approx(0.0, abs=1e-9) and rows[2][1] == "converged"
         summary = conn.execute("SELECT num_all_groups FROM sm_out_summary").fetchone()
         assert summary == (5,)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_warpbreaks_grouped_by_wool(postgresql, plan):
+    """poisson.sql_in's grouped check (R's values for wool A, to 1e-4 as MADlib asserts them),
+    with each group's iteration count and coefficients by MADlib's rules."""
+    conn, x, y = warpbreaks_data.__wrapped__(postgresql)
+    conn.execute(f"SET indb_ml.training_plan = {plan}")
+    conn.execute("SELECT indb_ml.glm('warpbreaks_dummy', 'grp', 'breaks', 'ARRAY[1.0, \"tension_M\", \"tension_H\"]', "
+                 "'family=poisson, link=log', 'wool', 'max_iter=100,optimizer=irls,tolerance=1e-6', TRUE)")
+    rows = {r[0]: r[1:] for r in conn.execute(
+        "SELECT wool, coef, log_likelihood, std_err, z_stats, num_iterations FROM grp").fetchall()}
+    # src/ports/postgres/modules/glm/test/poisson.sql_in, WHERE wool = 'A'
+    coef, ll, se, z, _ = rows["A"]
+    np.testing.assert_allclose(coef, [3.7967, -0.6187, -0.5958], rtol=1e-4)
+    assert ll == pytest.approx(-129.496, rel=1e-4)
+    np.testing.assert_allclose(se, [0.04994, 0.08440, 0.08378], rtol=1e-4)
+    np.testing.assert_allclose(z, [76.030, -7.330, -7.112], rtol=1e-4)
+    wool_b = x[:, 1] == 1
+    for wool, sel in (("A", ~wool_b), ("B", wool_b)):
+        want, iterations = madlib_irls("poisson", "log", x[sel][:, [0, 2, 3]], y[sel])
+        assert rows[wool][4] == iterations, wool
+        np.testing.assert_allclose(rows[wool][0], want, rtol=1e-10)
