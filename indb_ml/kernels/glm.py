@@ -1,4 +1,4 @@
-"""Generalized linear models by IRLS (statsmodels' GLM semantics), driven by one pass per iteration.
+"""Generalized linear models by IRLS (MADlib's iteration, statsmodels' statistics), one pass per iteration.
 
 Each iteration is one pass over the rows: with ``eta = X w``, ``mu = g⁻¹(eta)``, the
 working response ``z = eta + (y - mu) g'(mu)`` and weights ``1 / (V(mu) g'(mu)²)`` give

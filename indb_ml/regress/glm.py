@@ -59,9 +59,9 @@ model_table columns: [grouping columns], coef, log_likelihood, std_err, z_stats 
 poisson) or t_stats (families with a dispersion), p_values (Wald: normal, or Student t with
 n - p degrees of freedom with a dispersion), dispersion, num_rows_processed,
 num_rows_skipped, num_iterations, status (converged, max_iter or diverged).
-IRLS stops, as MADlib's, when the log-likelihood changes by less than tolerance relative
-to its size. Collinear features (or a group with fewer rows than features) give a WARNING
-and MADlib's minimum-norm coefficients.
+IRLS starts (mu = init(y) of the link) and stops as MADlib's: when the log-likelihood
+changes by less than tolerance relative to its size. Collinear features (or a group with
+fewer rows than features) give a WARNING and MADlib's minimum-norm coefficients.
 Prediction: indb_ml.glm_predict(coef, features, link).
 Plans: on views, foreign, partitioned and distributed tables every IRLS iteration is one
 aggregate statement over the source; on plain tables the rows are packed once in memory.
