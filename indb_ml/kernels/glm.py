@@ -305,6 +305,11 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
     return GlmFit(w, loglike(fam, sums, ll_scale(fam, sums, rank)), se, t, p, dispersion, iterations, n, status, rank)
 
 
+# Pearson's chi2 / n of gamma (inverse_gaussian's times the mean of y), about the mean squared
+# relative residual, below which the fit is exact to round-off: its log-likelihood is +Infinity, as a scale of 0 gives.
+EXACT_FIT = 1e-24
+
+
 def iteration_loglik(fam: Family, sums: GlmSums, rank: int, iteration: int, previous_pearson: float | None) -> float:
     """The log-likelihood of iteration ``iteration``'s pass that the stopping rule compares, as
     MADlib's (GLM_impl.hpp): a family with a dispersion evaluates it at the dispersion of the
@@ -318,6 +323,9 @@ def iteration_loglik(fam: Family, sums: GlmSums, rank: int, iteration: int, prev
     if iteration == 1 or previous_pearson is None:
         return float("nan")
     scale = 1.0 if iteration == 2 else previous_pearson / sums.n
+    relative = scale * sums.sum_y / sums.n if fam.name == "inverse_gaussian" else scale  # ~ (residual / mu)^2
+    if fam.name != "gaussian" and relative < EXACT_FIT:  # residuals of round-off: an exact fit
+        return float("inf")
     return loglike(fam, sums, scale)
 
 
