@@ -169,7 +169,9 @@ class FileResult:
     name: str
     statements: int = 0
     passed: int = 0
-    failures: list[tuple[str, str, Statement]] = field(default_factory=list)
+    # (class, key, full first message line, statement); key is the function name for
+    # missing functions and the message otherwise
+    failures: list[tuple[str, str, str, Statement]] = field(default_factory=list)
 
 
 def split_sql(text: str) -> tuple[list[Statement], int]:
@@ -365,8 +367,9 @@ def run_file(conn, path: Path, module: str, timeout_s: int, verbose: bool) -> Fi
             ok = "ok"
         except psycopg.Error as err:
             cls, detail = classify(err)
-            res.failures.append((cls, detail, st))
-            ok = f"FAIL {cls}: {detail}"
+            msg = (err.diag.message_primary or str(err)).splitlines()[0]
+            res.failures.append((cls, detail, msg, st))
+            ok = f"FAIL {cls}: {msg}"
         if verbose:
             first = " ".join(st.sql.split())[:90]
             print(f"  {path.name}:{st.line} {time.perf_counter() - t0:6.2f}s {ok} | {first}", flush=True)
@@ -384,7 +387,7 @@ def report(results: list[FileResult], dsn_note: str) -> str:
     lines.append("-" * len(hdr))
     tot = Counter()
     for r in results:
-        by = Counter(c for c, _, _ in r.failures)
+        by = Counter(c for c, _, _, _ in r.failures)
         name = f"{r.module}/{r.name}"
         lines.append(
             f"{name:<44}{r.statements:>6}{r.passed:>6}{len(r.failures):>6}"
@@ -408,22 +411,22 @@ def report(results: list[FileResult], dsn_note: str) -> str:
         "",
         "Missing functions (distinct name: failing statements):",
     ]
-    missing = Counter(d for r in results for c, d, _ in r.failures if c == "missing function")
+    missing = Counter(d for r in results for c, d, _, _ in r.failures if c == "missing function")
     for name, cnt in missing.most_common():
         lines.append(f"  {cnt:>4}  {name}")
     lines += ["", "Other errors (SQLSTATE + first line: count):"]
-    other = Counter(d for r in results for c, d, _ in r.failures if c == "other")
+    other = Counter(d for r in results for c, d, _, _ in r.failures if c == "other")
     for d, cnt in other.most_common():
         lines.append(f"  {cnt:>4}  {d[:160]}")
     lines += ["", "Assertion failures (message: count):"]
-    asserts = Counter(d for r in results for c, d, _ in r.failures if c == "assertion")
+    asserts = Counter(d for r in results for c, d, _, _ in r.failures if c == "assertion")
     for d, cnt in asserts.most_common():
         lines.append(f"  {cnt:>4}  {d[:160]}")
     lines += ["", "Every failure (file:line class: detail | statement start):"]
     for r in results:
-        for c, d, st in r.failures:
+        for c, _, msg, st in r.failures:
             first = " ".join(st.sql.split())[:100]
-            lines.append(f"  {r.module}/{r.name}:{st.line} {c}: {d[:140]} | {first}")
+            lines.append(f"  {r.module}/{r.name}:{st.line} {c}: {msg[:160]} | {first}")
     return "\n".join(lines) + "\n"
 
 
