@@ -10,6 +10,16 @@ $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, integer[]) IS
 'Average marginal effects of a linregr_train, logregr_train or mlogregr_train model (MADlib margins) over its source (or source_table); x_design names interaction and indicator terms (''1, age, i.female, female*age''). output_table has variables (1-based positions of basis terms; constant columns such as the intercept are left out), margins, std_err (delta method), z_stats, p_values; for mlogregr one row per non-reference category with category and ref_category; a grouped model gives one row per group, led by its grouping columns.';
 
+CREATE FUNCTION indb_ml.margins(model_table text, output_table text, x_design text, source_table text,
+                                marginal_vars text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.regress.margins import margins
+return margins(plpy, model_table, output_table, x_design, source_table, marginal_vars)
+$$;
+COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, text) IS
+'MADlib''s margins with marginal_vars as text: comma-separated identifiers of x_design''s basis terms (''3, 2'', ''tre''; without x_design the terms are named 1..k), NULL for every varying term. Same output as margins(..., integer[]). Five arguments and no defaults, so shorter calls keep resolving to the array form; a NULL or string literal in fifth place resolves here.';
+
 CREATE FUNCTION indb_ml._margins_transition(state bytea, x float8[], coef float8[], design integer[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_margins_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;

@@ -56,6 +56,8 @@ def margins(sess, model_table, output_table, x_design=None, source_table=None, m
     except ValueError as exc:
         raise InputError(f"margins: {exc}", hint="x_design lists one term per coefficient, e.g. "
                          "'1, age, i.female, female*age'") from None
+    if isinstance(marginal_vars, str):
+        marginal_vars = _positions_of_names(design, marginal_vars)
     out = new_table(sess, output_table, "output_table")
     source = resolve_source(sess, source_table or info["source_table"])
     features = resolve_features(sess, source, info["dependent_varname"], info["independent_varname"], grouping,
@@ -140,6 +142,26 @@ def _mlogit_model(sess, model):
     beta = np.array([r["coef"] for r in rows], dtype=float)
     return beta, np.asarray(rows[0]["variance_covariance"], dtype=float), {
         "categories": [r["category"] for r in rows], "ref": rows[0]["ref_category"]}
+
+
+def _positions_of_names(design: Design, text: str) -> list | None:
+    """MADlib's text ``marginal_vars`` (``'3, 2'``, ``'tre'``): comma-separated identifiers of
+    x_design's basis terms (without x_design they are ``1..k``), as 1-based positions; a bare
+    integer that names no term is taken as a position, so ``'{3,2}'`` means what the array does."""
+    names = [t.strip() for t in text.strip().strip("{}").split(",") if t.strip()]
+    if not names:
+        return None
+    by_name = {b.name: b.position + 1 for b in design.basis}
+    out = []
+    for name in names:
+        if name in by_name:
+            out.append(by_name[name])
+        elif name.isdigit():
+            out.append(int(name))
+        else:
+            raise InputError(f"margins: marginal_vars names {name!r}, which is no basis term of x_design",
+                             hint="use the identifiers of x_design, e.g. 'tre, tra', or 1-based positions")
+    return out
 
 
 def _targets(sess, design: Design, sums, marginal_vars) -> list:
