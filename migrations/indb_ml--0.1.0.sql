@@ -4385,6 +4385,66 @@ CREATE AGGREGATE indb_ml._margins_state(float8[], float8[], integer[]) (
 COMMENT ON AGGREGATE indb_ml._margins_state(float8[], float8[], integer[]) IS
 'Internal: one pass of margins per group: (x, coefficients, the design written by indb_ml.margins) to the summed effects and delta-method Jacobians, finalized by the driver.';
 
+-- MADlib's deprecated one-call forms (train, then margins): indb_ml/regress/margins_old.py
+CREATE FUNCTION indb_ml.margins_logregr(source_table text, output_table text, dependent_variable text,
+                                        independent_variable text, grouping_cols text DEFAULT NULL,
+                                        marginal_vars integer[] DEFAULT NULL, max_iter integer DEFAULT 20,
+                                        optimizer text DEFAULT 'irls', tolerance float8 DEFAULT 0.0001,
+                                        verbose_mode boolean DEFAULT false)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.regress.margins_old import margins_logregr
+return margins_logregr(plpy, source_table, output_table, dependent_variable, independent_variable, grouping_cols,
+                       marginal_vars, max_iter, optimizer, tolerance, verbose_mode)
+$$;
+COMMENT ON FUNCTION indb_ml.margins_logregr(text, text, text, text, text, integer[], integer, text, float8, boolean) IS
+'MADlib''s deprecated margins_logregr: logregr_train into a temporary table, then the average marginal effects of every element of the independent array (the intercept included, as MADlib reports it) or of marginal_vars (1-based indices). output_table: margins, std_err, z_stats, p_values; output_table_summary: logregr_train''s summary. grouping_cols is ignored (as in MADlib) with a warning.';
+
+CREATE FUNCTION indb_ml.margins_logregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.margins_old import usage
+return usage("margins_logregr")
+$$;
+COMMENT ON FUNCTION indb_ml.margins_logregr() IS 'Usage of indb_ml.margins_logregr.';
+
+CREATE FUNCTION indb_ml.margins_logregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.margins_old import usage
+return usage("margins_logregr")
+$$;
+COMMENT ON FUNCTION indb_ml.margins_logregr(text) IS 'Usage of indb_ml.margins_logregr (any message, as MADlib''s ''usage'').';
+
+CREATE FUNCTION indb_ml.margins_mlogregr(source_table text, output_table text, dependent_varname text,
+                                         independent_varname text, ref_category integer DEFAULT 0,
+                                         grouping_cols text DEFAULT NULL, marginal_vars integer[] DEFAULT NULL,
+                                         optimizer_params text DEFAULT NULL, verbose_mode boolean DEFAULT false)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.regress.margins_old import margins_mlogregr
+return margins_mlogregr(plpy, source_table, output_table, dependent_varname, independent_varname, ref_category,
+                        grouping_cols, marginal_vars, optimizer_params, verbose_mode)
+$$;
+COMMENT ON FUNCTION indb_ml.margins_mlogregr(text, text, text, text, integer, text, integer[], text, boolean) IS
+'MADlib''s deprecated margins_mlogregr: mlogregr_train (ref_category, optimizer_params) into a temporary table, then the average marginal effects of every element of the independent array (the intercept included) or of marginal_vars (1-based indices). output_table: category, ref_category, margins, std_err, z_stats, p_values, one row per non-reference category; output_table_summary: mlogregr_train''s summary. grouping_cols is ignored (as in MADlib) with a warning.';
+
+CREATE FUNCTION indb_ml.margins_mlogregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.margins_old import usage
+return usage("margins_mlogregr")
+$$;
+COMMENT ON FUNCTION indb_ml.margins_mlogregr() IS 'Usage of indb_ml.margins_mlogregr.';
+
+CREATE FUNCTION indb_ml.margins_mlogregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.margins_old import usage
+return usage("margins_mlogregr")
+$$;
+COMMENT ON FUNCTION indb_ml.margins_mlogregr(text) IS 'Usage of indb_ml.margins_mlogregr (any message, as MADlib''s ''usage'').';
+
 -- ---- 57_cross_validation.sql ----
 -- k-fold cross-validation of the regression models (a typed signature)
 

@@ -150,3 +150,90 @@ def test_margins_text_unknown_name_is_refused(patients):
     conn.execute("SELECT indb_ml.logregr_train('patients', 'm', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]')")
     with pytest.raises(E.InvalidParameterValue, match="no basis term"):
         conn.execute("SELECT indb_ml.margins('m', 'o', 'i, tre, tra', NULL, 'tre, age')")
+
+
+# ----------------------------------------------------------------------------- margins_logregr / margins_mlogregr
+
+# regress/test/marginal.sql_in: the margins of treatment and trait_anxiety of the patients logit
+# (asserted there for mlogregr_train + margins, "the same test case from the logistic regression example")
+MADLIB_PATIENTS = {"margins": [-.1562142, .0181588], "std_err": [.1672651, .0038713],
+                   "z_stats": [-.933932, 4.690614], "p_values": [.350339, 2.72e-06]}
+
+
+def _intercept_oracle():
+    x, y = _xy()
+    X = np.column_stack([np.ones(len(y)), x])
+    me, se = _ame_oracle(X, y, [0, 1, 2])
+    return me, se
+
+
+@pytest.mark.parametrize("call", [
+    # regress/test/marginal.sql_in, the calls of margins_logregr as written there
+    "margins_logregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]', NULL, "
+    "ARRAY[1, 2, 3])",
+    "margins_logregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]', NULL, NULL, "
+    "20, 'irls', 1e-5)",
+    "margins_logregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]', NULL, NULL, "
+    "20, 'newton')",
+    "margins_logregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]')",
+])
+def test_margins_logregr_install_check(patients, call):
+    conn = patients
+    conn.execute("SELECT indb_ml." + call)
+    (row,) = fetch(conn, "SELECT * FROM result_table")
+    assert list(row) == ["margins", "std_err", "z_stats", "p_values"]
+    for key, want in MADLIB_PATIENTS.items():
+        assert relative_error(row[key][1:], want) < 1e-4, (key, row[key], want)
+    me, se = _intercept_oracle()
+    np.testing.assert_allclose(row["margins"], me, rtol=1e-4)
+    np.testing.assert_allclose(row["std_err"], se, rtol=1e-4)
+    (summary,) = fetch(conn, "SELECT * FROM result_table_summary")
+    assert summary["method"] == "logregr" and summary["out_table"].endswith("result_table")
+    assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'indb_ml_m%'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("call", [
+    # regress/test/marginal.sql_in, the calls of margins_mlogregr as written there
+    "margins_mlogregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]', 0, NULL, "
+    "ARRAY[1, 2, 3], 'max_iter=30, optimizer=newton, tolerance=1e-5')",
+    "margins_mlogregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]', 0, NULL, "
+    "NULL, 'max_iter=30')",
+    "margins_mlogregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]', 0)",
+    "margins_mlogregr('patients', 'result_table', 'second_attack', 'ARRAY[1, treatment, trait_anxiety]')",
+])
+def test_margins_mlogregr_install_check(patients, call):
+    conn = patients
+    conn.execute("SELECT indb_ml." + call)
+    (row,) = fetch(conn, "SELECT * FROM result_table")
+    assert list(row) == ["category", "ref_category", "margins", "std_err", "z_stats", "p_values"]
+    assert (row["category"], row["ref_category"]) == (1, 0)
+    for key, want in MADLIB_PATIENTS.items():
+        assert relative_error(row[key][1:], want) < 1e-4, (key, row[key], want)
+    me, se = _intercept_oracle()
+    np.testing.assert_allclose(row["margins"], me, rtol=1e-4)
+    (summary,) = fetch(conn, "SELECT * FROM result_table_summary")
+    assert summary["method"] == "mlogregr" and summary["output_table"].endswith("result_table")
+
+
+def test_margins_old_forms_subset_usage_and_nulls(patients):
+    conn = patients
+    conn.execute("SELECT indb_ml.margins_logregr('patients', 'sub', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]', NULL, ARRAY[3, 2])")
+    (row,) = fetch(conn, "SELECT * FROM sub")
+    assert relative_error(row["margins"], MADLIB_PATIENTS["margins"][::-1]) < 1e-4
+    for fn in ("margins_logregr", "margins_mlogregr"):
+        for arg in ("", "'usage'", "'help'", "'random_test'"):
+            text = conn.execute(f"SELECT indb_ml.{fn}({arg})").fetchone()[0]
+            assert f"indb_ml.{fn}(" in text and "marginal_vars" in text
+    # regress/test/marginal.sql_in: NULL handling (rows with a NULL are skipped)
+    conn.execute("CREATE TABLE patients_with_null AS SELECT * FROM patients")
+    conn.execute("INSERT INTO patients_with_null VALUES (21, NULL, 0, 45), (22, 0, NULL, 50), (23, 0, 0, NULL)")
+    conn.execute("SELECT indb_ml.margins_logregr('patients_with_null', 'n1', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]')")
+    conn.execute("SELECT indb_ml.margins_mlogregr('patients_with_null', 'n2', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]')")
+    for table in ("n1", "n2"):
+        (got,) = fetch(conn, f"SELECT * FROM {table}")
+        assert relative_error(got["margins"][1:], MADLIB_PATIENTS["margins"]) < 1e-4
+    with pytest.raises(E.DuplicateTable):
+        conn.execute("SELECT indb_ml.margins_logregr('patients', 'n1', 'second_attack', 'ARRAY[1, treatment]')")

@@ -37,7 +37,10 @@ OUT_COLUMNS = (("variables", "int4[]"), ("margins", "float8[]"), ("std_err", "fl
 
 
 @sql_entry
-def margins(sess, model_table, output_table, x_design=None, source_table=None, marginal_vars=None) -> None:
+def margins(sess, model_table, output_table, x_design=None, source_table=None, marginal_vars=None,
+            keep_constant=False) -> None:
+    """``keep_constant``: constant columns (the intercept) get ``beta_j``'s average effect too, as
+    MADlib's deprecated margins_logregr / margins_mlogregr report them (:mod:`.margins_old`)."""
     if model_table is None or output_table is None:
         raise InputError("margins: model_table and output_table must not be NULL")
     model = resolve_source(sess, model_table, "model_table")
@@ -92,13 +95,13 @@ def margins(sess, model_table, output_table, x_design=None, source_table=None, m
         raise InputError("margins: the source has no rows" if kind == "mlogit" or not rows
                          else "margins: no group of the source has a fitted model", sqlstate=InputError.NO_DATA)
     if kind == "mlogit":
-        targets = _targets(sess, design, sums[None], marginal_vars)
+        targets = _targets(sess, design, sums[None], marginal_vars, keep_constant)
         _write_mlogit(sess, out, ref, [b.position + 1 for b in targets],
                       average_margins(sums[None], [candidates.index(b) for b in targets], models[None][1]))
         return
     out_rows = {}
     for gkey, got in sums.items():
-        targets = _targets(sess, design, got, marginal_vars)
+        targets = _targets(sess, design, got, marginal_vars, keep_constant)
         mg = average_margins(got, [candidates.index(b) for b in targets], models[gkey][1])
         out_rows[gkey] = [[b.position + 1 for b in targets], mg.margins[0].tolist(), mg.std_err[0].tolist(),
                           mg.z_stats[0].tolist(), mg.p_values[0].tolist()]
@@ -164,10 +167,11 @@ def _positions_of_names(design: Design, text: str) -> list | None:
     return out
 
 
-def _targets(sess, design: Design, sums, marginal_vars) -> list:
+def _targets(sess, design: Design, sums, marginal_vars, keep_constant: bool = False) -> list:
     """The basis terms to report: ``marginal_vars`` (1-based positions of basis terms), or every
     basis term that varies; reference indicators have no margin of their own (MADlib warns)."""
-    constant = {b.position for b in design.basis if not b.indicator and sums.xmin[b.position] == sums.xmax[b.position]}
+    constant = set() if keep_constant else {
+        b.position for b in design.basis if not b.indicator and sums.xmin[b.position] == sums.xmax[b.position]}
     by_pos = {b.position: b for b in design.basis}
     if marginal_vars:
         wanted = [int(v) - 1 for v in marginal_vars]
