@@ -3835,19 +3835,36 @@ COMMENT ON AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, inte
 
 CREATE FUNCTION indb_ml.robust_variance_linregr(source_table text, out_table text, dependent_varname text,
                                                 independent_varname text, grouping_cols text DEFAULT NULL,
+                                                verbose_mode boolean DEFAULT false,
                                                 OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import robust_variance_linregr
 return robust_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
-COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text) IS
-'OLS with Huber-White (HC0) standard errors (MADlib robust_variance_linregr): out_table has coef, std_err, t_stats, p_values (normal, as statsmodels), num_rows_processed, num_missing_rows_skipped.';
+COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text, boolean) IS
+'OLS with Huber-White (HC0) standard errors (MADlib robust_variance_linregr): out_table has coef, std_err, t_stats, p_values (normal, as statsmodels), num_rows_processed, num_missing_rows_skipped. verbose_mode is MADlib''s argument and is accepted (indb_ml reports its warnings either way). SELECT indb_ml.robust_variance_linregr() shows the usage.';
+
+CREATE FUNCTION indb_ml.robust_variance_linregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_linregr")
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_linregr() IS 'Usage of indb_ml.robust_variance_linregr.';
+
+CREATE FUNCTION indb_ml.robust_variance_linregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_linregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text) IS 'Usage of indb_ml.robust_variance_linregr (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml.robust_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                 independent_varname text, grouping_cols text DEFAULT NULL,
                                                 max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                                tolerance float8 DEFAULT 0.0001,
+                                                tolerance float8 DEFAULT 0.0001, verbose_mode boolean DEFAULT false,
                                                 OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -3855,8 +3872,24 @@ from indb_ml.regress.robust import robust_variance_logregr
 return robust_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
                                max_iter, optimizer, tolerance)
 $$;
-COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text, integer, text, float8) IS
-'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text, integer, text, float8, boolean) IS
+'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped. verbose_mode is MADlib''s argument and is accepted (indb_ml reports its warnings either way). SELECT indb_ml.robust_variance_logregr() shows the usage.';
+
+CREATE FUNCTION indb_ml.robust_variance_logregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_logregr")
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_logregr() IS 'Usage of indb_ml.robust_variance_logregr.';
+
+CREATE FUNCTION indb_ml.robust_variance_logregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_logregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text) IS 'Usage of indb_ml.robust_variance_logregr (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,
@@ -4137,6 +4170,7 @@ COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text
 CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                  independent_varname text, ref_category integer DEFAULT 0,
                                                  grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL,
+                                                 verbose_mode boolean DEFAULT false,
                                                  OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -4144,8 +4178,39 @@ from indb_ml.regress.mlogregr import robust_variance_mlogregr
 return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, ref_category,
                                 grouping_cols, optimizer_params)
 $$;
-COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, text) IS
-'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category (and group, with grouping_cols): [grouping columns], category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, text, boolean) IS
+'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category (and group, with grouping_cols): [grouping columns], category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped. optimizer_params also takes MADlib''s old keys max_num_iterations and precision; verbose_mode is accepted (indb_ml reports its warnings either way). SELECT indb_ml.robust_variance_mlogregr() shows the usage.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
+                                                 independent_varname text, ref_category integer, grouping_cols text,
+                                                 max_iter integer, optimizer text DEFAULT 'irls',
+                                                 tolerance float8 DEFAULT 0.0001, verbose_mode boolean DEFAULT false,
+                                                 OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$
+SELECT * FROM indb_ml.robust_variance_mlogregr(source_table, out_table, dependent_varname, independent_varname,
+    ref_category, grouping_cols,
+    'max_iter=' || coalesce(max_iter::text, '20') || ', optimizer=' || coalesce(optimizer, 'irls')
+    || ', tolerance=' || coalesce(tolerance::text, '0.0001'), verbose_mode)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, integer, text, float8, boolean) IS
+'MADlib''s old form of robust_variance_mlogregr, with max_iter, optimizer and tolerance as arguments instead of optimizer_params; same output.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_mlogregr")
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr() IS 'Usage of indb_ml.robust_variance_mlogregr.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_mlogregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text) IS 'Usage of indb_ml.robust_variance_mlogregr (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                     independent_varname text, clustervar text,

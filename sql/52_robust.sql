@@ -2,19 +2,36 @@
 
 CREATE FUNCTION indb_ml.robust_variance_linregr(source_table text, out_table text, dependent_varname text,
                                                 independent_varname text, grouping_cols text DEFAULT NULL,
+                                                verbose_mode boolean DEFAULT false,
                                                 OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
 from indb_ml.regress.robust import robust_variance_linregr
 return robust_variance_linregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols)
 $$;
-COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text) IS
-'OLS with Huber-White (HC0) standard errors (MADlib robust_variance_linregr): out_table has coef, std_err, t_stats, p_values (normal, as statsmodels), num_rows_processed, num_missing_rows_skipped.';
+COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text, text, text, text, text, boolean) IS
+'OLS with Huber-White (HC0) standard errors (MADlib robust_variance_linregr): out_table has coef, std_err, t_stats, p_values (normal, as statsmodels), num_rows_processed, num_missing_rows_skipped. verbose_mode is MADlib''s argument and is accepted (indb_ml reports its warnings either way). SELECT indb_ml.robust_variance_linregr() shows the usage.';
+
+CREATE FUNCTION indb_ml.robust_variance_linregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_linregr")
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_linregr() IS 'Usage of indb_ml.robust_variance_linregr.';
+
+CREATE FUNCTION indb_ml.robust_variance_linregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_linregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_linregr(text) IS 'Usage of indb_ml.robust_variance_linregr (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml.robust_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                 independent_varname text, grouping_cols text DEFAULT NULL,
                                                 max_iter integer DEFAULT 20, optimizer text DEFAULT 'irls',
-                                                tolerance float8 DEFAULT 0.0001,
+                                                tolerance float8 DEFAULT 0.0001, verbose_mode boolean DEFAULT false,
                                                 OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -22,8 +39,24 @@ from indb_ml.regress.robust import robust_variance_logregr
 return robust_variance_logregr(plpy, source_table, out_table, dependent_varname, independent_varname, grouping_cols,
                                max_iter, optimizer, tolerance)
 $$;
-COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text, integer, text, float8) IS
-'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text, text, text, text, text, integer, text, float8, boolean) IS
+'Logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_logregr): out_table has coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped. verbose_mode is MADlib''s argument and is accepted (indb_ml reports its warnings either way). SELECT indb_ml.robust_variance_logregr() shows the usage.';
+
+CREATE FUNCTION indb_ml.robust_variance_logregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_logregr")
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_logregr() IS 'Usage of indb_ml.robust_variance_logregr.';
+
+CREATE FUNCTION indb_ml.robust_variance_logregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_logregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_logregr(text) IS 'Usage of indb_ml.robust_variance_logregr (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml.clustered_variance_linregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,

@@ -30,6 +30,7 @@ COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text
 CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                  independent_varname text, ref_category integer DEFAULT 0,
                                                  grouping_cols text DEFAULT NULL, optimizer_params text DEFAULT NULL,
+                                                 verbose_mode boolean DEFAULT false,
                                                  OUT model_name text, OUT version integer, OUT tables text[])
 RETURNS record LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -37,8 +38,39 @@ from indb_ml.regress.mlogregr import robust_variance_mlogregr
 return robust_variance_mlogregr(plpy, source_table, out_table, dependent_varname, independent_varname, ref_category,
                                 grouping_cols, optimizer_params)
 $$;
-COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, text) IS
-'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category (and group, with grouping_cols): [grouping columns], category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped.';
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, text, boolean) IS
+'Multinomial logistic regression with Huber-White (HC0) standard errors (MADlib robust_variance_mlogregr); one row per non-reference category (and group, with grouping_cols): [grouping columns], category, ref_category, coef, std_err, z_stats, p_values, num_rows_processed, num_missing_rows_skipped. optimizer_params also takes MADlib''s old keys max_num_iterations and precision; verbose_mode is accepted (indb_ml reports its warnings either way). SELECT indb_ml.robust_variance_mlogregr() shows the usage.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
+                                                 independent_varname text, ref_category integer, grouping_cols text,
+                                                 max_iter integer, optimizer text DEFAULT 'irls',
+                                                 tolerance float8 DEFAULT 0.0001, verbose_mode boolean DEFAULT false,
+                                                 OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$
+SELECT * FROM indb_ml.robust_variance_mlogregr(source_table, out_table, dependent_varname, independent_varname,
+    ref_category, grouping_cols,
+    'max_iter=' || coalesce(max_iter::text, '20') || ', optimizer=' || coalesce(optimizer, 'irls')
+    || ', tolerance=' || coalesce(tolerance::text, '0.0001'), verbose_mode)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text, text, text, text, integer, text, integer, text, float8, boolean) IS
+'MADlib''s old form of robust_variance_mlogregr, with max_iter, optimizer and tolerance as arguments instead of optimizer_params; same output.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_mlogregr")
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr() IS 'Usage of indb_ml.robust_variance_mlogregr.';
+
+CREATE FUNCTION indb_ml.robust_variance_mlogregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("robust_variance_mlogregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.robust_variance_mlogregr(text) IS 'Usage of indb_ml.robust_variance_mlogregr (any message, as MADlib''s ''usage'').';
 
 CREATE FUNCTION indb_ml.clustered_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                     independent_varname text, clustervar text,

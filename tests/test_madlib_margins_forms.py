@@ -8,6 +8,9 @@ differences in numpy) checks the same numbers.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import psycopg.errors as E
 import pytest
@@ -237,3 +240,104 @@ def test_margins_old_forms_subset_usage_and_nulls(patients):
         assert relative_error(got["margins"][1:], MADLIB_PATIENTS["margins"]) < 1e-4
     with pytest.raises(E.DuplicateTable):
         conn.execute("SELECT indb_ml.margins_logregr('patients', 'n1', 'second_attack', 'ARRAY[1, treatment]')")
+
+
+# ----------------------------------------------------------------------------- robust_variance_* forms
+
+ROBUST_SQL = Path(__file__).parent / "fixtures" / "madlib_checks" / "regress" / "robust.sql_in"
+
+
+def _hw_mlogr_rows() -> list[tuple]:
+    """regress/test/robust.sql_in: the rows of test_hw_mlogr (feat1, feat2, cat)."""
+    text = ROBUST_SQL.read_text()
+    start = text.index("INSERT INTO test_hw_mlogr(feat1, feat2, cat) VALUES")
+    body = text[start:text.index(";", start)]
+    return [(int(a), float(b), int(c)) for a, b, c in re.findall(r"\((\d+),\s*([\d.]+),\s*(\d+)\)", body)]
+
+
+@pytest.fixture
+def hw_mlogr(patients):
+    conn = patients
+    conn.execute("CREATE TABLE test_hw_mlogr (feat1 int, feat2 float8, cat int)")
+    with conn.cursor().copy("COPY test_hw_mlogr FROM STDIN") as copy:
+        for row in _hw_mlogr_rows():
+            copy.write_row(row)
+    return conn
+
+
+# regress/test/robust.sql_in: robust_variance_logregr on patients, checked there against R's sandwich (HC0)
+MADLIB_ROBUST_LOGREGR = {"coef": [-6.36346, -1.024, 0.11904], "std_err": [3.4587, 1.171, 0.05343],
+                         "z_stats": [-1.8398, -0.87409, 2.2279], "p_values": [0.06579, 0.38206, 0.025884]}
+
+
+@pytest.mark.parametrize("tail", ["", ", NULL", ", NULL, 20", ", NULL, 20, 'irls'", ", NULL, 20, 'irls', 0.0001",
+                                  ", NULL, 20, 'irls', 0.0001, FALSE", ", NULL, 20, 'irls', 0.0001, TRUE"])
+def test_robust_variance_logregr_forms(patients, tail):
+    # regress/test/robust.sql_in: every call form of robust_variance_logregr, verbose_mode included
+    conn = patients
+    conn.execute("SELECT indb_ml.robust_variance_logregr('patients', 'temp_result', 'second_attack', "
+                 "'ARRAY[1, treatment, trait_anxiety]'" + tail + ")")
+    (row,) = fetch(conn, "SELECT * FROM temp_result")
+    for key, want in MADLIB_ROBUST_LOGREGR.items():
+        assert relative_error(row[key], want) < 1e-3, (key, row[key], want)
+    x, y = _xy()
+    fit = sm.Logit(y, np.column_stack([np.ones(len(y)), x])).fit(disp=0, cov_type="HC0", tol=1e-12)
+    np.testing.assert_allclose(row["std_err"], fit.bse, rtol=1e-3)
+
+
+@pytest.mark.parametrize("tail", ["", ", NULL", ", NULL, FALSE", ", NULL, TRUE"])
+def test_robust_variance_linregr_verbose(patients, tail):
+    # regress/test/robust.sql_in: weibull, robust_variance_linregr('weibull', ..., 'y', 'ARRAY[1, x1, x2]')
+    conn = patients
+    weibull = [(41.9, 29.1, 251.3), (43.4, 29.3, 251.3), (43.9, 29.5, 248.3), (44.5, 29.7, 267.5),
+               (47.3, 29.9, 273.0), (47.5, 30.3, 276.5), (47.9, 30.5, 270.3), (50.2, 30.7, 274.9),
+               (52.8, 30.8, 285.0), (53.2, 30.9, 290.0), (56.7, 31.5, 297.0), (57.0, 31.7, 302.5),
+               (63.5, 31.9, 304.5), (65.3, 32.0, 309.3), (71.1, 32.1, 321.7), (77.0, 32.5, 330.7),
+               (77.8, 32.9, 349.0)]
+    conn.execute("CREATE TABLE weibull (x1 float8, x2 float8, y float8)")
+    with conn.cursor().copy("COPY weibull FROM STDIN") as copy:
+        for row in weibull:
+            copy.write_row(row)
+    conn.execute("SELECT indb_ml.robust_variance_linregr('weibull', 'result_weibull_3', 'y', 'ARRAY[1, x1, x2]'"
+                 + tail + ")")
+    (row,) = fetch(conn, "SELECT * FROM result_weibull_3")
+    d = np.array(weibull)
+    fit = sm.OLS(d[:, 2], sm.add_constant(d[:, :2])).fit(cov_type="HC0")
+    np.testing.assert_allclose(row["coef"], fit.params, rtol=1e-8)
+    np.testing.assert_allclose(row["std_err"], fit.bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize("tail", [
+    # regress/test/robust.sql_in: the three call forms of robust_variance_mlogregr
+    "0, NULL, 20, 'irls', 0.0001, False",
+    "0, NULL, 'max_iter=20, optimizer=irls, tolerance=0.0001', False",
+    "0, NULL, 'max_num_iterations=20, optimizer=irls, precision=0.0001', False",
+    "0, NULL, 20",
+])
+def test_robust_variance_mlogregr_forms(hw_mlogr, tail):
+    conn = hw_mlogr
+    conn.execute("SELECT indb_ml.robust_variance_mlogregr('test_hw_mlogr', 'test_hw_mlogr_result', 'cat', "
+                 "'ARRAY[1, feat1, feat2]', " + tail + ")")
+    rows = {r["category"]: r for r in fetch(conn, "SELECT * FROM test_hw_mlogr_result")}
+    # MADlib's expected std_err (relative_error < 1e-1 there)
+    assert relative_error(rows[1]["std_err"], [1.20, 0.29, 2.36]) < 1e-1
+    assert relative_error(rows[2]["std_err"], [1.28, 0.28, 2.18]) < 1e-1
+    d = np.array(_hw_mlogr_rows())
+    fit = sm.MNLogit(d[:, 2], sm.add_constant(d[:, :2])).fit(disp=0, cov_type="HC0", method="newton", tol=1e-12)
+    bse = np.asarray(fit.bse)
+    np.testing.assert_allclose(rows[1]["std_err"], bse[:, 0], rtol=1e-3)
+    np.testing.assert_allclose(rows[2]["std_err"], bse[:, 1], rtol=1e-3)
+
+
+@pytest.mark.parametrize("fn", ["robust_variance_linregr", "robust_variance_logregr", "robust_variance_mlogregr"])
+def test_robust_variance_usage(postgresql, fn):
+    # regress/test/robust.sql_in: robust_variance_mlogregr('help'), (''), ('random_test'), ('usage')
+    for arg in ("", "'help'", "''", "'random_test'", "'usage'"):
+        text = postgresql.execute(f"SELECT indb_ml.{fn}({arg})").fetchone()[0]
+        assert f"indb_ml.{fn}(" in text and "verbose_mode" in text
+
+
+def test_robust_variance_mlogregr_bad_old_key(hw_mlogr):
+    with pytest.raises(E.InvalidParameterValue, match="max_num_iteration"):
+        hw_mlogr.execute("SELECT indb_ml.robust_variance_mlogregr('test_hw_mlogr', 'o', 'cat', "
+                         "'ARRAY[1, feat1, feat2]', 0, NULL, 'max_num_iteration=20')")

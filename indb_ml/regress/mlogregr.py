@@ -47,6 +47,7 @@ from indb_ml.kernels.mlogregr import (
     step_from_state,
 )
 from indb_ml.models.catalog import registers
+from indb_ml.regress.old_keys import renamed
 
 # Whether rows packed in memory beat aggregate passes on a plain local table, per trainer:
 # bench/run_category_plans.py, 1M rows x (1 + 10) features, serial, both plans in the same run
@@ -384,8 +385,8 @@ def robust_variance_mlogregr(sess, source_table, out_table, dependent_varname, i
                         ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
         if value is None:
             raise InputError(f"robust_variance_mlogregr: {name} must not be NULL")
-    op = parse_params(optimizer_params, {"max_iter": (int, 20), "optimizer": (str, "irls"),
-                                         "tolerance": (float, 1e-4)}, "optimizer_params")
+    op = parse_params(renamed(optimizer_params), {"max_iter": (int, 20), "optimizer": (str, "irls"),
+                                                  "tolerance": (float, 1e-4)}, "optimizer_params")
     ref = 0 if ref_category is None else int(ref_category)
     source = resolve_source(sess, source_table)
     out = new_table(sess, out_table)

@@ -36,9 +36,55 @@ SELECT indb_ml.ordinal_predict(
     verbose               -- optional, default false
 );"""
 
+_ROBUST_LINREGR = """\
+SELECT indb_ml.robust_variance_linregr(
+    source_table,         -- name of the input table
+    out_table,            -- name of the table to create (and <out_table>_summary)
+    dependent_varname,    -- the response
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    grouping_cols,        -- optional, default NULL: one model per group
+    verbose_mode          -- optional, default false (accepted; warnings are reported either way)
+);
+out_table: [grouping columns], coef, std_err, t_stats, p_values (Huber-White HC0),
+num_rows_processed, num_missing_rows_skipped."""
+
+_ROBUST_LOGREGR = """\
+SELECT indb_ml.robust_variance_logregr(
+    source_table,         -- name of the input table
+    out_table,            -- name of the table to create (and <out_table>_summary)
+    dependent_varname,    -- the 0/1 (or boolean) response
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    grouping_cols,        -- optional, default NULL: one model per group
+    max_iter,             -- optional, default 20
+    optimizer,            -- optional, 'irls' (default) or 'newton'
+    tolerance,            -- optional, default 0.0001
+    verbose_mode          -- optional, default false (accepted; warnings are reported either way)
+);
+out_table: [grouping columns], coef, std_err, z_stats, p_values (Huber-White HC0),
+num_rows_processed, num_missing_rows_skipped."""
+
+_ROBUST_MLOGREGR = """\
+SELECT indb_ml.robust_variance_mlogregr(
+    source_table,         -- name of the input table
+    out_table,            -- name of the table to create (and <out_table>_summary)
+    dependent_varname,    -- the integer category
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    ref_category,         -- optional, default 0
+    grouping_cols,        -- optional, default NULL: one model per group
+    optimizer_params,     -- optional, 'max_iter=20, optimizer=irls, tolerance=0.0001'
+                          -- (MADlib's old keys max_num_iterations and precision work too)
+    verbose_mode          -- optional, default false (accepted; warnings are reported either way)
+);
+-- MADlib's old form: ..., ref_category, grouping_cols, max_iter, optimizer, tolerance, verbose_mode
+out_table: [grouping columns], category, ref_category, coef, std_err, z_stats, p_values,
+num_rows_processed, num_missing_rows_skipped (one row per non-reference category)."""
+
 TEXTS = {
     "ordinal": _ORDINAL,
     "ordinal_predict": _ORDINAL_PREDICT,
+    "robust_variance_linregr": _ROBUST_LINREGR,
+    "robust_variance_logregr": _ROBUST_LOGREGR,
+    "robust_variance_mlogregr": _ROBUST_MLOGREGR,
 }
 
 
