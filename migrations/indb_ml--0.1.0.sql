@@ -4302,6 +4302,33 @@ CREATE AGGREGATE indb_ml._mlogit_score_sum(float8, float8[], float8[], integer) 
 COMMENT ON AGGREGATE indb_ml._mlogit_score_sum(float8, float8[], float8[], integer) IS
 'Internal: the score sum of a set of rows (one cluster) at coef: a score state (kind 7), the inner level of clustered_variance_mlogregr''s statement (the outer level is indb_ml._cluster_meat).';
 
+-- MADlib's deprecated mlogregr: indb_ml/regress/mlogregr_old.py
+CREATE TYPE indb_ml.mlogregr_result AS (
+    ref_category integer,
+    coef float8[],
+    log_likelihood float8,
+    std_err float8[],
+    z_stats float8[],
+    p_values float8[],
+    odds_ratios float8[],
+    condition_no float8,
+    num_iterations integer,
+    num_processed bigint,
+    variance_covariance float8[]
+);
+COMMENT ON TYPE indb_ml.mlogregr_result IS 'Result of the deprecated indb_ml.mlogregr (MADlib mlogregr_result): the non-reference categories'' coefficients as one array, feature-major.';
+
+CREATE FUNCTION indb_ml.mlogregr(source text, depvar text, indepvar text, max_num_iterations integer DEFAULT 20,
+                                 optimizer text DEFAULT 'irls', "precision" float8 DEFAULT 0.0001,
+                                 ref_category integer DEFAULT 0)
+RETURNS indb_ml.mlogregr_result LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.regress.mlogregr_old import mlogregr
+return mlogregr(plpy, source, depvar, indepvar, max_num_iterations, optimizer, precision, ref_category)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr(text, text, text, integer, text, float8, integer) IS
+'MADlib''s deprecated mlogregr: mlogregr_train into a temporary table, returned as one mlogregr_result (ref_category, coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_iterations, num_processed, variance_covariance); the arrays hold every non-reference category''s coefficients feature-major, as MADlib orders them.';
+
 -- ---- 55_ordinal.sql ----
 -- ordinal regression: ordinal (cumulative logit or probit)
 

@@ -341,3 +341,61 @@ def test_robust_variance_mlogregr_bad_old_key(hw_mlogr):
     with pytest.raises(E.InvalidParameterValue, match="max_num_iteration"):
         hw_mlogr.execute("SELECT indb_ml.robust_variance_mlogregr('test_hw_mlogr', 'o', 'cat', "
                          "'ARRAY[1, feat1, feat2]', 0, NULL, 'max_num_iteration=20')")
+
+
+# ----------------------------------------------------------------------------- mlogregr (deprecated form)
+
+MULTI_SQL = Path(__file__).parent / "fixtures" / "madlib_checks" / "regress" / "multilogistic.sql_in"
+
+
+def _test3_rows() -> list[tuple]:
+    """regress/test/multilogistic.sql_in: the rows of test3 (feat1, feat2, cat)."""
+    text = MULTI_SQL.read_text()
+    start = text.index("INSERT INTO test3(feat1, feat2, cat) VALUES")
+    body = text[start:text.index(";", start)]
+    return [tuple(int(v) for v in t) for t in re.findall(r"\((\d+),\s*(\d+),\s*(\d+)\)", body)]
+
+
+def test_mlogregr_patients_install_check(patients):
+    # regress/test/multilogistic.sql_in: mlogregr('patients', '"SECOND_ATTACK"', ..., 20, 'irls', 0.0001, 1)
+    conn = patients
+    conn.execute('ALTER TABLE patients RENAME second_attack TO "SECOND_ATTACK"')
+    (row,) = fetch(conn, "SELECT * FROM indb_ml.mlogregr('patients', '\"SECOND_ATTACK\"', "
+                         "'ARRAY[1, treatment, trait_anxiety]', 20, 'irls', 0.0001, 1)")
+    assert row["ref_category"] == 1 and row["num_processed"] == 20
+    assert relative_error(row["coef"], [6.36, 1.02, -0.119]) < 1e-2
+    assert relative_error(row["log_likelihood"], -9.41) < 1e-2
+    assert relative_error(row["std_err"], [3.21, 1.17, 0.0550]) < 0.002
+    assert relative_error(row["z_stats"], [1.98, 0.874, -2.17]) < 0.002
+    assert relative_error(row["p_values"], [0.0477, 0.382, 0.0304]) < 1e-3
+    assert relative_error(row["odds_ratios"], [580.26, 2.78, 0.89]) < 0.01
+    x, y = _xy()
+    fit = sm.Logit(1 - y, np.column_stack([np.ones(len(y)), x])).fit(disp=0, tol=1e-12)
+    np.testing.assert_allclose(row["coef"], fit.params, rtol=1e-4)
+    np.testing.assert_allclose(np.array(row["variance_covariance"]), fit.cov_params(), rtol=1e-3)
+
+
+def test_mlogregr_test3_install_check(postgresql):
+    # regress/test/multilogistic.sql_in: mlogregr('test3', 'cat', 'ARRAY[1, feat1, feat2]', 20, 'irls', 0.001, 2)
+    conn = postgresql
+    conn.execute("CREATE TABLE test3 (feat1 int, feat2 int, cat int)")
+    rows = _test3_rows()
+    with conn.cursor().copy("COPY test3 FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row(r)
+    (row,) = fetch(conn, "SELECT * FROM indb_ml.mlogregr('test3', 'cat', 'ARRAY[1, feat1, feat2]', 20, 'irls', "
+                         "0.001, 2)")
+    assert relative_error(row["coef"], [3.579, 5.99, -0.636, -0.451, -0.0581, -0.112]) < 1e-2
+    assert relative_error(row["log_likelihood"], -182.22) < 1e-2
+    assert relative_error(row["std_err"], [1.219, 1.209, 0.266, 0.273, 0.0214, 0.0216]) < 0.02
+    assert relative_error(row["z_stats"], [2.935, 4.953, -2.3912, -1.653, -2.710, -5.171]) < 0.02
+    assert relative_error(row["p_values"], [0.003326, 7.3019e-07, 0.0167, 0.0982, 0.006726, 2.3177e-07]) < 1e-2
+    assert relative_error(row["odds_ratios"], [35.85, 399.42, 0.53, 0.64, 0.94, 0.89]) < 1e-2
+    # oracle: statsmodels MNLogit with category 2 as the base (columns 0, 1 after relabelling)
+    d = np.array(rows, float)
+    ylab = np.where(d[:, 2] == 2, 0, d[:, 2] + 1)
+    fit = sm.MNLogit(ylab, sm.add_constant(d[:, :2])).fit(disp=0, method="newton", tol=1e-12)
+    np.testing.assert_allclose(row["coef"], np.asarray(fit.params).ravel(), rtol=1e-3)
+    # defaults: mlogregr(source, depvar, indepvar) is max 20 iterations, irls, 0.0001, ref_category 0
+    (short,) = fetch(conn, "SELECT * FROM indb_ml.mlogregr('test3', 'cat', 'ARRAY[1, feat1, feat2]')")
+    assert short["ref_category"] == 0 and len(short["coef"]) == 6
