@@ -4329,6 +4329,16 @@ $$;
 COMMENT ON FUNCTION indb_ml.mlogregr(text, text, text, integer, text, float8, integer) IS
 'MADlib''s deprecated mlogregr: mlogregr_train into a temporary table, returned as one mlogregr_result (ref_category, coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_iterations, num_processed, variance_covariance); the arrays hold every non-reference category''s coefficients feature-major, as MADlib orders them.';
 
+CREATE FUNCTION indb_ml.mlogregr_predict(model text, source text, id_col_name text, output text,
+                                         pred_type text DEFAULT 'response')
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.regress.mlogregr_old import mlogregr_predict
+return mlogregr_predict(plpy, model, source, id_col_name, output, pred_type)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_predict(text, text, text, text, text) IS
+'MADlib''s mlogregr_predict for an mlogregr_train model: output has the id column and, for pred_type ''response'' (default), "estimated_<dependent>" (the most probable category); for ''prob'', one column "estimated_prob_<category>" per category. The features are the model''s independent_varname evaluated on source; id_col_name must be a column of source.';
+
 -- ---- 55_ordinal.sql ----
 -- ordinal regression: ordinal (cumulative logit or probit)
 

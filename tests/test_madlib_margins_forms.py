@@ -399,3 +399,44 @@ def test_mlogregr_test3_install_check(postgresql):
     # defaults: mlogregr(source, depvar, indepvar) is max 20 iterations, irls, 0.0001, ref_category 0
     (short,) = fetch(conn, "SELECT * FROM indb_ml.mlogregr('test3', 'cat', 'ARRAY[1, feat1, feat2]')")
     assert short["ref_category"] == 0 and len(short["coef"]) == 6
+
+
+# ----------------------------------------------------------------------------- mlogregr_predict
+
+# regress/test/multilogistic.sql_in: test3 with MADlib's documented call form of mlogregr_train,
+# optimizer_params with the old key precision ('max_iter=20, optimizer=irls, precision=0.0001').
+# (The coefficients printed in regress/multilogistic.sql_in's documentation, {1.4547, 0.0850, -0.0172}
+# for category 1, disagree with the install check's numbers for test3, asserted in
+# test_mlogregr_test3_install_check; we match the install check and statsmodels.)
+
+
+@pytest.fixture
+def test3(postgresql):
+    conn = postgresql
+    conn.execute("CREATE TABLE test3 (id serial, feat1 int, feat2 int, cat int)")
+    with conn.cursor().copy("COPY test3 (feat1, feat2, cat) FROM STDIN") as copy:
+        for r in _test3_rows():
+            copy.write_row(r)
+    conn.execute("SELECT indb_ml.mlogregr_train('test3', 'test3_output', 'cat', 'ARRAY[1, feat1, feat2]', 0, "
+                 "'max_iter=20, optimizer=irls, precision=0.0001')")
+    return conn
+
+
+def test_mlogregr_predict_madlib_columns(test3):
+    conn = test3
+    # regress/test/multilogistic.sql_in: mlogregr_predict(model, 'test3', 'id', out, 'response' / 'prob')
+    conn.execute("SELECT indb_ml.mlogregr_predict('test3_output', 'test3', 'id', 'pred_response', 'response')")
+    conn.execute("SELECT indb_ml.mlogregr_predict('test3_output', 'test3', 'id', 'pred_prob', 'prob')")
+    conn.execute("SELECT indb_ml.mlogregr_predict('test3_output', 'test3', 'id', 'pred_default')")
+    response = fetch(conn, "SELECT * FROM pred_response ORDER BY id")
+    assert list(response[0]) == ["id", "estimated_cat"]
+    assert fetch(conn, "SELECT * FROM pred_default ORDER BY id") == response
+    prob = fetch(conn, "SELECT * FROM pred_prob ORDER BY id")
+    assert list(prob[0]) == ["id", "estimated_prob_0", "estimated_prob_1", "estimated_prob_2"]
+    # oracle: statsmodels' MNLogit fitted on the same rows (category 0 the reference)
+    d = np.array(_test3_rows(), float)
+    X = np.column_stack([np.ones(len(d)), d[:, :2]])
+    p = sm.MNLogit(d[:, 2], X).fit(disp=0, method="newton", tol=1e-12).predict(X)
+    got = np.array([[r["estimated_prob_0"], r["estimated_prob_1"], r["estimated_prob_2"]] for r in prob])
+    np.testing.assert_allclose(got, p, rtol=1e-3, atol=1e-6)
+    assert [r["estimated_cat"] for r in response] == p.argmax(axis=1).tolist()

@@ -210,8 +210,8 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
                         ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
         if value is None:
             raise InputError(f"mlogregr_train: {name} must not be NULL")
-    op = parse_params(optimizer_params, {"max_iter": (int, 20), "optimizer": (str, "irls"),
-                                         "tolerance": (float, 1e-4)}, "optimizer_params")
+    op = parse_params(renamed(optimizer_params), {"max_iter": (int, 20), "optimizer": (str, "irls"),
+                                                  "tolerance": (float, 1e-4)}, "optimizer_params")
     if op["optimizer"] not in ("irls", "newton"):
         raise InputError(f"mlogregr_train: optimizer {op['optimizer']!r} is not available", hint="use irls")
     if op["max_iter"] < 1 or not np.isfinite(op["tolerance"]) or op["tolerance"] < 0:

@@ -14,9 +14,10 @@ import uuid
 
 import numpy as np
 
-from indb_ml.core.relations import Relation, summary_of
+from indb_ml.core.relations import Relation, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
+from indb_ml.regress.category_predict import multinom_predict
 from indb_ml.regress.mlogregr import mlogregr_train
 
 _PER_COEF = ("coef", "std_err", "z_stats", "p_values", "odds_ratios")
@@ -48,3 +49,26 @@ def mlogregr(sess, source, depvar, indepvar, max_num_iterations=20, optimizer="i
                condition_no=first["condition_no"], num_iterations=first["num_iterations"],
                num_processed=processed, variance_covariance=vcov[np.ix_(order, order)].tolist())
     return out
+
+
+@sql_entry
+def mlogregr_predict(sess, model, source, id_col_name, output, pred_type="response") -> None:
+    """MADlib's ``mlogregr_predict``: :func:`multinom_predict` (which takes mlogregr_train models)
+    with MADlib's column names: ``<id_col_name>`` and ``"estimated_<dependent>"`` for
+    ``'response'``, ``"estimated_prob_<category>"`` for ``'prob'``."""
+    kind = (pred_type or "response").strip().lower()
+    if kind not in ("response", "prob", "probability"):
+        raise InputError(f"mlogregr_predict: pred_type {pred_type!r} must be 'response' or 'prob'")
+    multinom_predict.__wrapped__(sess, model, source, output, kind, False, id_col_name)
+    target = resolve_source(sess, output, "output").sql(sess)
+    if kind == "response":
+        summary = summary_of(resolve_source(sess, model, "model")).sql(sess)
+        dep = sess.one("SELECT dependent_varname AS d FROM " + summary)
+        name = "estimated_" + dep["d"].replace('"', "").strip()
+        sess.execute("ALTER TABLE " + target + " RENAME COLUMN category TO " + sess.ident(name))
+        return
+    cols = sess.execute("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 1 "
+                        "AND NOT attisdropped ORDER BY attnum", [target], ["text"])
+    for c in cols:
+        sess.execute("ALTER TABLE " + target + " RENAME COLUMN " + sess.ident(c["attname"]) + " TO "
+                     + sess.ident("estimated_prob_" + c["attname"]))
