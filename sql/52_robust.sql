@@ -231,3 +231,53 @@ CREATE AGGREGATE indb_ml._logit_newton_folds(float8, float8[], integer, float8[]
 );
 COMMENT ON AGGREGATE indb_ml._logit_newton_folds(float8, float8[], integer, float8[], float8) IS
 'Internal: one Newton pass of every cross-validation fold''s logistic model (each trained on the other folds) in one scan: (y, x, the row''s fold, the folds'' coefficients one block each, NaN-led blocks skipped, weight floor).';
+
+-- MADlib's robust_linregr aggregate: indb_ml/regress/robust_agg.py
+CREATE TYPE indb_ml.robust_linregr_result AS (
+    coef float8[],
+    std_err float8[],
+    t_stats float8[],
+    p_values float8[]
+);
+COMMENT ON TYPE indb_ml.robust_linregr_result IS 'Result of the indb_ml.robust_linregr aggregate (MADlib robust_linregr_result).';
+
+CREATE TYPE indb_ml._robust_linregr_state AS (moments bytea, meat bytea, coef float8[]);
+COMMENT ON TYPE indb_ml._robust_linregr_state IS 'Internal: state of indb_ml.robust_linregr: co-moments of [y, x], the HC0 meat at coef, and coef.';
+
+CREATE FUNCTION indb_ml._robust_linregr_transition(state indb_ml._robust_linregr_state, y float8, x float8[],
+                                                   coef float8[])
+RETURNS indb_ml._robust_linregr_state LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT ROW(indb_ml._linregr_transition(state.moments, y, x),
+           indb_ml._hc0_linear_transition(state.meat, y, x, coef),
+           coalesce(state.coef, coef))::indb_ml._robust_linregr_state
+$$;
+COMMENT ON FUNCTION indb_ml._robust_linregr_transition(indb_ml._robust_linregr_state, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml.robust_linregr: the C steps of linregr (co-moments) and of the HC0 meat at coef.';
+
+CREATE FUNCTION indb_ml._robust_linregr_combine(a indb_ml._robust_linregr_state, b indb_ml._robust_linregr_state)
+RETURNS indb_ml._robust_linregr_state LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT ROW(indb_ml._comoment_combine(a.moments, b.moments), indb_ml._sandwich_combine(a.meat, b.meat),
+           coalesce(a.coef, b.coef))::indb_ml._robust_linregr_state
+$$;
+COMMENT ON FUNCTION indb_ml._robust_linregr_combine(indb_ml._robust_linregr_state, indb_ml._robust_linregr_state) IS
+'Internal: merge step of indb_ml.robust_linregr (the C merges of the co-moments and of the meat).';
+
+CREATE FUNCTION indb_ml._robust_linregr_final(state indb_ml._robust_linregr_state) RETURNS indb_ml.robust_linregr_result
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.robust_agg import robust_linregr_final
+return robust_linregr_final(plpy, state)
+$$;
+COMMENT ON FUNCTION indb_ml._robust_linregr_final(indb_ml._robust_linregr_state) IS 'Internal: final step of indb_ml.robust_linregr (once per group, in numpy).';
+
+CREATE AGGREGATE indb_ml.robust_linregr(float8, float8[], float8[]) (
+    SFUNC = indb_ml._robust_linregr_transition,
+    STYPE = indb_ml._robust_linregr_state,
+    COMBINEFUNC = indb_ml._robust_linregr_combine,
+    FINALFUNC = indb_ml._robust_linregr_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml.robust_linregr(float8, float8[], float8[]) IS
+'Huber-White (HC0) standard errors of a linear model as an aggregate (MADlib robust_linregr): (indb_ml.robust_linregr(y, ARRAY[1, x1, x2], coef)).* gives coef, std_err, t_stats, p_values; coef is usually (indb_ml.linregr(y, x)).coef.';

@@ -440,3 +440,44 @@ def test_mlogregr_predict_madlib_columns(test3):
     got = np.array([[r["estimated_prob_0"], r["estimated_prob_1"], r["estimated_prob_2"]] for r in prob])
     np.testing.assert_allclose(got, p, rtol=1e-3, atol=1e-6)
     assert [r["estimated_cat"] for r in response] == p.argmax(axis=1).tolist()
+
+
+# ----------------------------------------------------------------------------- robust_linregr aggregate
+
+def test_robust_linregr_aggregate_install_check(patients):
+    # regress/test/robust.sql_in: SELECT (robust_linregr(y, ARRAY[1, x1, x2], coef)).* FROM
+    # (SELECT (linregr(y, ARRAY[1, x1, x2])).coef FROM weibull) AS mle_coef, weibull AS src
+    conn = patients
+    weibull = [(41.9, 29.1, 251.3), (43.4, 29.3, 251.3), (43.9, 29.5, 248.3), (44.5, 29.7, 267.5),
+               (47.3, 29.9, 273.0), (47.5, 30.3, 276.5), (47.9, 30.5, 270.3), (50.2, 30.7, 274.9),
+               (52.8, 30.8, 285.0), (53.2, 30.9, 290.0), (56.7, 31.5, 297.0), (57.0, 31.7, 302.5),
+               (63.5, 31.9, 304.5), (65.3, 32.0, 309.3), (71.1, 32.1, 321.7), (77.0, 32.5, 330.7),
+               (77.8, 32.9, 349.0)]
+    conn.execute("CREATE TABLE weibull (g int, x1 float8, x2 float8, y float8)")
+    with conn.cursor().copy("COPY weibull FROM STDIN") as copy:
+        for i, row in enumerate(weibull):
+            copy.write_row((i % 2, *row))
+    (row,) = fetch(conn, "SELECT * FROM (SELECT (indb_ml.robust_linregr(y, ARRAY[1, x1, x2], coef)).* FROM "
+                         "(SELECT (indb_ml.linregr(y, ARRAY[1, x1, x2])).coef FROM weibull) AS mle_coef, "
+                         "weibull AS src) q")
+    assert list(row) == ["coef", "std_err", "t_stats", "p_values"]
+    d = np.array(weibull)
+    fit = sm.OLS(d[:, 2], sm.add_constant(d[:, :2])).fit(cov_type="HC0")
+    np.testing.assert_allclose(row["coef"], fit.params, rtol=1e-8)
+    np.testing.assert_allclose(row["std_err"], fit.bse, rtol=1e-6)
+    np.testing.assert_allclose(row["t_stats"], fit.tvalues, rtol=1e-6)
+    # the same numbers as robust_variance_linregr
+    conn.execute("SELECT indb_ml.robust_variance_linregr('weibull', 'rv', 'y', 'ARRAY[1, x1, x2]')")
+    (rv,) = fetch(conn, "SELECT std_err, p_values FROM rv")
+    np.testing.assert_allclose(row["std_err"], rv["std_err"], rtol=1e-9)
+    np.testing.assert_allclose(row["p_values"], rv["p_values"], rtol=1e-9)
+    # per group (GROUP BY), with each group's coefficients
+    got = fetch(conn, "SELECT g, (indb_ml.robust_linregr(y, ARRAY[1, x1, x2], c.coef)).std_err FROM weibull "
+                      "JOIN (SELECT g, (indb_ml.linregr(y, ARRAY[1, x1, x2])).coef FROM weibull GROUP BY g) c "
+                      "USING (g) GROUP BY g ORDER BY g")
+    for r in got:
+        part = d[np.arange(len(d)) % 2 == r["g"]]
+        want = sm.OLS(part[:, 2], sm.add_constant(part[:, :2])).fit(cov_type="HC0").bse
+        np.testing.assert_allclose(r["std_err"], want, rtol=1e-6)
+    assert conn.execute("SELECT indb_ml.robust_linregr(y, ARRAY[1, x1, x2], NULL) FROM weibull WHERE false"
+                        ).fetchone()[0] is None
