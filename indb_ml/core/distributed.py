@@ -2,7 +2,7 @@
 
 Citus (distributed PostgreSQL) keeps a distributed table's rows in shards on the workers; the
 coordinator's table of the same name is an empty shell. This module holds the few rules every
-function follows when an input is distributed (README, "Scale out on Citus"):
+function follows when an input is distributed (docs/reference/cluster.md):
 
 **Outputs** (:func:`distribute_like`). A large output (per-row predictions, per-vertex scores,
 matrix results, kNN results) is created as a plain table, and, when an input is a hash-distributed

@@ -27,7 +27,7 @@ output table alone (for code that fills it with SQL, as the relational plan does
 run: :func:`indb_ml.graph.plan.choose`; the relational plan's validated temp tables:
 :func:`indb_ml.graph.relational.prepare`.
 
-Rules (documented for users in the README):
+Rules (documented for users in docs/reference/graph.md):
 
 * ``edge_args`` is MADlib's ``'src=col, dest=col, weight=col'``; the defaults are the columns
   ``src``, ``dest`` and ``weight``; an unknown or repeated key is an error; a key without a value

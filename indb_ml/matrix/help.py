@@ -35,7 +35,7 @@ Output arguments (out_args): the same 'name=value' pairs; NULL or '' keeps every
     fmt    dense, sparse or tiles: the format to write (default: see Output above)
     block  the tile side when writing tiles, 1 to 10000 (default 1000)
     op     the physical operator: memory, blocks or tiles (join for matrix_mult); default chosen
-           from the formats and sizes (see the README's table of operators)"""
+           from the formats and sizes (see the table of operators in the documentation's planner page)"""
 
 OUT_ARGS_MULT = OUT_ARGS + """
            For matrix_mult, see Operators below."""

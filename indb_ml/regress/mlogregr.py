@@ -51,7 +51,7 @@ from indb_ml.regress.old_keys import renamed
 
 # Whether rows packed in memory beat aggregate passes on a plain local table, per trainer:
 # bench/run_category_plans.py, 1M rows x (1 + 10) features, serial, both plans in the same run
-# (README "Multinomial and ordinal models"). Newton needs 3 to 4 steps there and a C pass
+# (docs/reference/glm.md). Newton needs 3 to 4 steps there and a C pass
 # costs 1.75x (K=3) to 1.96x (K=4) the input floor; the packed rows win serially, by a
 # little: mlogregr_train K=3 1.79 s packed against 2.25 s (1.82 s with two workers), K=4
 # 2.89 s against 3.04 s (1.74 s); the HC0 variance 2.11 s against 2.79 s. The clustered

@@ -48,7 +48,7 @@ from indb_ml.regress import lockstep
 # on the aggregate plan (1.7x the input floor with the information), each a numpy pass over
 # the packed rows on the memory plan. Same run (bench/run_category_plans.py): 2.00 s packed,
 # 2.93 s aggregate, 1.71 s aggregate with two parallel workers (BFGS before: 11.5 s, 37.3 s,
-# 23.7 s; README "Multinomial and ordinal models").
+# 23.7 s; docs/reference/glm.md).
 MEMORY_FASTER = True
 # MADlib's optim_params keys; tolerance here is Newton's step tolerance (relative change of
 # every parameter), which converges at least as tightly as MADlib's log-likelihood change.
