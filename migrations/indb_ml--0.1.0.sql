@@ -218,6 +218,22 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.linregr_predict(float8[], float8[]) IS
 'Prediction of a linear model: the dot product of coef and the features (MADlib linregr_predict). C; different lengths and NULL elements are errors.';
 
+CREATE FUNCTION indb_ml.linregr_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("linregr_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_predict(text) IS 'Usage of indb_ml.linregr_predict (''usage'' or any text; MADlib linregr_predict(message)).';
+
+CREATE FUNCTION indb_ml.linregr_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("linregr_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_predict() IS 'Usage of indb_ml.linregr_predict (MADlib linregr_predict()).';
+
 CREATE TYPE indb_ml.linregr_result AS (
     coef float8[],
     r2 float8,
@@ -3697,6 +3713,38 @@ AS 'MODULE_PATHNAME', 'indb_ml_logregr_predict'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict(float8[], float8[]) IS
 'The predicted class, probability >= 0.5 (MADlib logregr_predict); C, IMMUTABLE and PARALLEL SAFE.';
+
+CREATE FUNCTION indb_ml.logregr_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict(text) IS 'Usage of indb_ml.logregr_predict (''usage'' or any text; MADlib logregr_predict(message)).';
+
+CREATE FUNCTION indb_ml.logregr_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict() IS 'Usage of indb_ml.logregr_predict (MADlib logregr_predict()).';
+
+CREATE FUNCTION indb_ml.logregr_predict_prob(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict_prob", message)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict_prob(text) IS 'Usage of indb_ml.logregr_predict_prob (''usage'' or any text; MADlib logregr_predict_prob(message)).';
+
+CREATE FUNCTION indb_ml.logregr_predict_prob() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict_prob", None)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict_prob() IS 'Usage of indb_ml.logregr_predict_prob (MADlib logregr_predict_prob()).';
 
 CREATE FUNCTION indb_ml._logregr_step_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_trans'

@@ -40,6 +40,22 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.linregr_predict(float8[], float8[]) IS
 'Prediction of a linear model: the dot product of coef and the features (MADlib linregr_predict). C; different lengths and NULL elements are errors.';
 
+CREATE FUNCTION indb_ml.linregr_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("linregr_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_predict(text) IS 'Usage of indb_ml.linregr_predict (''usage'' or any text; MADlib linregr_predict(message)).';
+
+CREATE FUNCTION indb_ml.linregr_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("linregr_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.linregr_predict() IS 'Usage of indb_ml.linregr_predict (MADlib linregr_predict()).';
+
 CREATE TYPE indb_ml.linregr_result AS (
     coef float8[],
     r2 float8,

@@ -48,6 +48,38 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml.logregr_predict(float8[], float8[]) IS
 'The predicted class, probability >= 0.5 (MADlib logregr_predict); C, IMMUTABLE and PARALLEL SAFE.';
 
+CREATE FUNCTION indb_ml.logregr_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict(text) IS 'Usage of indb_ml.logregr_predict (''usage'' or any text; MADlib logregr_predict(message)).';
+
+CREATE FUNCTION indb_ml.logregr_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict() IS 'Usage of indb_ml.logregr_predict (MADlib logregr_predict()).';
+
+CREATE FUNCTION indb_ml.logregr_predict_prob(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict_prob", message)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict_prob(text) IS 'Usage of indb_ml.logregr_predict_prob (''usage'' or any text; MADlib logregr_predict_prob(message)).';
+
+CREATE FUNCTION indb_ml.logregr_predict_prob() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("logregr_predict_prob", None)
+$$;
+COMMENT ON FUNCTION indb_ml.logregr_predict_prob() IS 'Usage of indb_ml.logregr_predict_prob (MADlib logregr_predict_prob()).';
+
 CREATE FUNCTION indb_ml._logregr_step_transition(state bytea, y float8, x float8[], coef float8[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_logregr_step_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;

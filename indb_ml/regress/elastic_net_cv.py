@@ -124,14 +124,43 @@ def _value(key: str, kind: str, raw: str):
     return value
 
 
+def _unwrap(text: str) -> str:
+    """The list inside an outer ``{...}`` wrapper, or ``text`` itself.
+
+    MADlib's own elastic-net test passes ``'{eta = 2, max_stepsize = 0.5, use_active_set = f
+    }    1'`` (tests/fixtures/madlib_checks/elastic_net/elastic_net.ic.sql_in): MADlib's parser
+    (utilities.py_in, preprocess_keyvalue_params) picks the ``name = value`` pairs out of the
+    string with a regular expression and skips everything else, so the braces and the stray
+    ``1`` are ignored there. Here the wrapper is removed and text after its closing brace is
+    ignored only when it holds no ``name = value`` (anything else stays an error)."""
+    body = text.strip()
+    if not body.startswith("{"):
+        return text
+    depth = 0
+    for i, ch in enumerate(body):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0:
+            inner, rest = body[1:i], body[i + 1:]
+            if "=" not in inner:
+                return text  # a bare list such as '{1, 2}' is not a parameter list
+            if "=" in rest:
+                raise InputError(f"optimizer_params {text!r}: parameters after the closing brace",
+                                 hint="put every name = value inside the braces, or drop the braces")
+            return inner
+    return text  # unbalanced: _split reports it
+
+
 def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
     """The typed parameters; the optimizer-specific ones (FISTA's step sizes, IGD's) are checked
-    and otherwise unused: coordinate descent computes the minimizer those optimizers approach."""
+    and otherwise unused: coordinate descent computes the minimizer those optimizers approach.
+    An outer ``{...}`` around the whole list is accepted (:func:`_unwrap`)."""
     spec = dict(COMMON)
     spec.update(FISTA if optimizer == "fista" else IGD if optimizer == "igd" else {})
     params = EnetParams()
     if text is None or not text.strip():
         return params
+    text = _unwrap(re.sub(r"--[^\n]*", "", text))
     for piece in _split(text):
         m = _PAIR.fullmatch(piece)
         if not m:

@@ -79,7 +79,37 @@ SELECT indb_ml.robust_variance_mlogregr(
 out_table: [grouping columns], category, ref_category, coef, std_err, z_stats, p_values,
 num_rows_processed, num_missing_rows_skipped (one row per non-reference category)."""
 
+_LINREGR_PREDICT = """\
+SELECT indb_ml.linregr_predict(
+    coef,                 -- float8[], the coef column of a linregr_train out_table
+    col_ind_var           -- float8[], the features in the order of training: ARRAY[1, x1, x2]
+);
+Returns float8: the dot product coef . col_ind_var (arrays of different lengths are an error).
+Example: SELECT id, indb_ml.linregr_predict(m.coef, ARRAY[1, tax, bath, size])
+         FROM houses, houses_linregr m;"""
+
+_LOGREGR_PREDICT = """\
+SELECT indb_ml.logregr_predict(
+    coef,                 -- float8[], the coef column of a logregr_train out_table
+    col_ind_var           -- float8[], the features in the order of training: ARRAY[1, x1, x2]
+);
+Returns boolean: the predicted class, true when 1 / (1 + exp(-coef . col_ind_var)) >= 0.5.
+Example: SELECT id, indb_ml.logregr_predict(m.coef, ARRAY[1, treatment, trait_anxiety])
+         FROM patients, patients_logregr m;"""
+
+_LOGREGR_PREDICT_PROB = """\
+SELECT indb_ml.logregr_predict_prob(
+    coef,                 -- float8[], the coef column of a logregr_train out_table
+    col_ind_var           -- float8[], the features in the order of training: ARRAY[1, x1, x2]
+);
+Returns float8: the probability 1 / (1 + exp(-coef . col_ind_var)) of the true class.
+Example: SELECT id, indb_ml.logregr_predict_prob(m.coef, ARRAY[1, treatment, trait_anxiety])
+         FROM patients, patients_logregr m;"""
+
 TEXTS = {
+    "linregr_predict": _LINREGR_PREDICT,
+    "logregr_predict": _LOGREGR_PREDICT,
+    "logregr_predict_prob": _LOGREGR_PREDICT_PROB,
     "ordinal": _ORDINAL,
     "ordinal_predict": _ORDINAL_PREDICT,
     "robust_variance_linregr": _ROBUST_LINREGR,
