@@ -4341,7 +4341,7 @@ from indb_ml.regress.category_predict import multinom_predict
 return multinom_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose, id_column)
 $$;
 COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
-'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), ''probability'' writes (id, one column per category named by its value); grouped models join on the grouping columns. One CREATE TABLE AS over multinom_predict_prob.';
+'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), ''probability'' writes (id, one column per category named by its value); grouped models join on the grouping columns. id_column may be an expression over the table''s columns (checked and re-rendered), written as the column multinom_predict_id as in MADlib. One CREATE TABLE AS over multinom_predict_prob.';
 
 -- The aggregate passes of the multinomial logit (C: src/mlogit.c). Categories are indices
 -- 0 .. K-1 with 0 the reference; coef has (K-1) k values, category-major.
@@ -4435,7 +4435,7 @@ from indb_ml.regress.mlogregr_old import mlogregr_predict
 return mlogregr_predict(plpy, model, source, id_col_name, output, pred_type)
 $$;
 COMMENT ON FUNCTION indb_ml.mlogregr_predict(text, text, text, text, text) IS
-'MADlib''s mlogregr_predict for an mlogregr_train model: output has the id column and, for pred_type ''response'' (default), "estimated_<dependent>" (the most probable category); for ''prob'', one column "estimated_prob_<category>" per category. The features are the model''s independent_varname evaluated on source; id_col_name must be a column of source.';
+'MADlib''s mlogregr_predict for an mlogregr_train model: output has the id column and, for pred_type ''response'' (default), "estimated_<dependent>" (the most probable category); for ''prob'', one column "estimated_prob_<category>" per category. The features are the model''s independent_varname evaluated on source; id_col_name is a column of source, or an expression over its columns (checked and re-rendered; MADlib''s test passes ''ARRAY[1, feat1, feat2]''), then the output column is mlogregr_predict_id as in MADlib.';
 
 -- ---- 55_ordinal.sql ----
 -- ordinal regression: ordinal (cumulative logit or probit)

@@ -3,6 +3,8 @@ elastic_net_train's optimizer_params wrapped in braces, as MADlib's own tests ca
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import psycopg.errors as E
 import pytest
@@ -111,3 +113,88 @@ def test_braced_params_are_still_checked(data):
         assert err.value.sqlstate.startswith("22"), params
         conn.rollback()
         assert conn.execute("SELECT to_regclass('bad') IS NULL AND to_regclass('bad_summary') IS NULL").fetchone()[0]
+
+
+# ----------------------------------------------------------------------------- multinom_predict id expression
+
+# MADlib's glm/test/multinom.sql_in (tests/fixtures/madlib_checks/glm/multinom.sql_in:247-310): the
+# multinom_test rows, the model multinom('multinom_test', 'mglm_test', 'cat', 'ARRAY[feat1, feat2, 1]',
+# '2', 'logit') with category 1's coef {-.45117861, -.11221493, 5.9900061}, and multinom_predict
+# with id_column 'ARRAY[feat1, feat2, 1]'. MADlib's multinom.py_in names such an id
+# "multinom_predict_id" (it is not a column of the input).
+MULTINOM_SQL = Path(__file__).parent / "fixtures" / "madlib_checks" / "glm" / "multinom.sql_in"
+MADLIB_CAT1_COEF = [-.45117861, -.11221493, 5.9900061]
+
+
+@pytest.fixture
+def multinom_test(postgresql):
+    text = MULTINOM_SQL.read_text()
+    start = text.index("INSERT INTO multinom_test(feat1, feat2, cat, g) VALUES")
+    insert = text[start:text.index(";", start) + 1]
+    postgresql.execute("CREATE TABLE multinom_test (feat1 integer, feat2 integer, cat integer, g char)")
+    postgresql.execute(insert)
+    postgresql.execute("SELECT indb_ml.multinom('multinom_test', 'mglm_test', 'cat', 'ARRAY[feat1, feat2, 1]', "
+                       "'2', 'logit')")
+    postgresql.commit()  # the error cases below roll back
+    return postgresql
+
+
+@pytest.mark.parametrize("kind", ["response", "prob"])
+def test_multinom_predict_expression_id(multinom_test, kind):
+    conn = multinom_test
+    coefs = dict(conn.execute("SELECT category::int, coef FROM mglm_test").fetchall())
+    np.testing.assert_allclose(coefs[1], MADLIB_CAT1_COEF, rtol=1e-4)
+    conn.execute("SELECT indb_ml.multinom_predict('mglm_test', 'multinom_test', 'mglm_predict', %s, true, "
+                 "'ARRAY[feat1, feat2, 1]')", [kind])
+    cols = [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = 'mglm_predict'::regclass AND attnum > 0 "
+        "ORDER BY attnum").fetchall()]
+    x = np.array(conn.execute("SELECT feat1, feat2, 1 FROM multinom_test ORDER BY feat1, feat2").fetchall(), float)
+    cats = sorted({2, *coefs})  # the reference category 2 scores 0
+    scores = np.column_stack([x @ coefs[c] if c != 2 else np.zeros(len(x)) for c in cats])
+    prob = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    rows = conn.execute("SELECT * FROM mglm_predict ORDER BY multinom_predict_id[1], "
+                        "multinom_predict_id[2]").fetchall()
+    assert [list(r[0]) for r in rows] == x.tolist()  # one row per input row, the id is the evaluated array
+    if kind == "response":
+        assert cols == ["multinom_predict_id", "category"]
+        assert [r[1] for r in rows] == [cats[i] for i in prob.argmax(axis=1)]
+    else:
+        assert cols == ["multinom_predict_id", *map(str, cats)]
+        np.testing.assert_allclose([r[1:] for r in rows], prob[:, [cats.index(int(c)) for c in cols[1:]]],
+                                   rtol=1e-10)
+
+
+def test_multinom_predict_id_still_checked(multinom_test):
+    conn = multinom_test
+    for id_column, message in (("nosuch", "has no column 'nosuch'"),
+                               ("ARRAY[feat1, nosuch]", "cannot evaluate id_column"),
+                               ("feat1; DROP TABLE multinom_test", "only a single expression is allowed")):
+        with pytest.raises(E.DatabaseError, match=message):
+            conn.execute("SELECT indb_ml.multinom_predict('mglm_test', 'multinom_test', 'out', 'response', "
+                         "false, %s)", [id_column])
+        conn.rollback()
+    assert conn.execute("SELECT to_regclass('out') IS NULL AND to_regclass('multinom_test') IS NOT NULL").fetchone()[0]
+
+
+@pytest.mark.parametrize("kind", ["response", "prob"])
+def test_mlogregr_predict_expression_id(multinom_test, kind):
+    """MADlib's regress/test/multilogistic.sql_in:357-372 passes 'ARRAY[1, feat1, feat2]' as
+    mlogregr_predict's id_col_name; MADlib's multilogistic.py_in then names the column
+    mlogregr_predict_id (one row per input row)."""
+    conn = multinom_test
+    conn.execute("CREATE TABLE t3 AS SELECT feat1, feat2, cat - (SELECT min(cat) FROM multinom_test) AS c "
+                 "FROM multinom_test")
+    conn.execute("SELECT indb_ml.mlogregr_train('t3', 'm3', 'c', 'ARRAY[1, feat1, feat2]', 0, "
+                 "'max_iter=50, precision=1e-10')")
+    conn.execute("SELECT indb_ml.mlogregr_predict('m3', 't3', 'ARRAY[1, feat1, feat2]', 'p3', %s)", [kind])
+    cols = [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = 'p3'::regclass AND attnum > 0 "
+        "ORDER BY attnum").fetchall()]
+    assert cols[0] == "mlogregr_predict_id"
+    assert cols[1:] == (["estimated_c"] if kind == "response" else ["estimated_prob_0", "estimated_prob_1",
+                                                                     "estimated_prob_2"])
+    got = conn.execute("SELECT mlogregr_predict_id FROM p3 ORDER BY mlogregr_predict_id[2], "
+                       "mlogregr_predict_id[3]").fetchall()
+    want = conn.execute("SELECT ARRAY[1, feat1, feat2] FROM t3 ORDER BY feat1, feat2").fetchall()
+    assert got == want

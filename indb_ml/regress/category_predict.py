@@ -62,13 +62,34 @@ def _create(sess, what: str, out, select: str, rows: str, models: str, grouping:
     distributed.create_table_as(sess, out, query, id_col, source, what)
 
 
-def _id(sess, source, id_column: str, what: str) -> tuple[str, str]:
-    """The id column's reference ``s.<col>`` in the query, and its name."""
+# MADlib's name for the id when id_column is an expression rather than a column of the input
+# (glm/multinom.py_in, multinom_predict: "multinom_predict_id").
+EXPRESSION_ID = "multinom_predict_id"
+
+
+def _id(sess, source, id_column: str, what: str, allow_expression: bool = False) -> tuple[str, str]:
+    """The id's SQL in the query (``s.<col>``, or with ``allow_expression`` a validated
+    expression over the row's columns aliased ``multinom_predict_id``), and the output column's
+    name. MADlib's own test passes ``'ARRAY[feat1, feat2, 1]'`` as multinom_predict's id_column."""
     col = (id_column or "id").strip()
     if len(col) >= 2 and col[0] == col[-1] == '"':  # MADlib users quote mixed-case names: '"Id"'
         col = col[1:-1].replace('""', '"')
     found = sess.one("SELECT 1 AS ok FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attname = $2 "
                      "AND attnum > 0 AND NOT attisdropped", [source.sql(sess), col], ["text", "text"])
+    if found is None and allow_expression:
+        node = sqlexpr.parse(id_column)
+        if not isinstance(node, sqlexpr.Col):
+            plain = sqlexpr.to_sql(node, sess.ident, sess.literal, function_schema="pg_catalog")
+            try:
+                sess.execute("SELECT " + plain + " FROM " + source.sql(sess) + " LIMIT 0")
+            except sess.spi_error as exc:
+                raise InputError(f"{what}: cannot evaluate id_column {id_column!r} over "
+                                 f"{source.schema}.{source.name}: {exc}",
+                                 hint="pass the id column's name, or an expression over the input's columns",
+                                 sqlstate=getattr(exc, "sqlstate", None) or "42703") from None
+            qualified = sqlexpr.to_sql(node, lambda n: "s." + sess.ident(n), sess.literal,
+                                       function_schema="pg_catalog")
+            return "(" + qualified + ") AS " + EXPRESSION_ID, EXPRESSION_ID
     if found is None:
         raise InputError(f"{what}: {source.schema}.{source.name} has no column {col!r}",
                          hint="pass id_column, the column that identifies each row", sqlstate="42703")
@@ -81,7 +102,7 @@ def multinom_predict(sess, model_table, predict_table, output_table, predict_typ
     what = "multinom_predict"
     kind, model, info, source, out, grouping, features = _setup(
         sess, what, model_table, predict_table, output_table, predict_type or "response", ("multinom", "mlogregr"))
-    ident, id_col = _id(sess, source, id_column, what)
+    ident, id_col = _id(sess, source, id_column, what, allow_expression=True)
     ref = int(info["ref_category"])
     if info.get("category_list"):
         categories = [int(c) for c in info["category_list"].split(",")]

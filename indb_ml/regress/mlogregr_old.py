@@ -17,7 +17,7 @@ import numpy as np
 from indb_ml.core.relations import Relation, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.regress.category_predict import multinom_predict
+from indb_ml.regress.category_predict import EXPRESSION_ID, multinom_predict
 from indb_ml.regress.mlogregr import mlogregr_train
 
 _PER_COEF = ("coef", "std_err", "z_stats", "p_values", "odds_ratios")
@@ -61,6 +61,11 @@ def mlogregr_predict(sess, model, source, id_col_name, output, pred_type="respon
         raise InputError(f"mlogregr_predict: pred_type {pred_type!r} must be 'response' or 'prob'")
     multinom_predict.__wrapped__(sess, model, source, output, kind, False, id_col_name)
     target = resolve_source(sess, output, "output").sql(sess)
+    first = sess.one("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum = 1",
+                     [target], ["text"])["attname"]
+    if first == EXPRESSION_ID and (id_col_name or "").strip() != EXPRESSION_ID:
+        # id_col_name was an expression: MADlib's multilogistic.py_in names it mlogregr_predict_id
+        sess.execute("ALTER TABLE " + target + " RENAME COLUMN " + EXPRESSION_ID + " TO mlogregr_predict_id")
     if kind == "response":
         summary = summary_of(resolve_source(sess, model, "model")).sql(sess)
         dep = sess.one("SELECT dependent_varname AS d FROM " + summary)
