@@ -3856,6 +3856,38 @@ AS $$ SELECT indb_ml.glm_predict(coef, col_ind_var, link) >= 0.5 $$;
 COMMENT ON FUNCTION indb_ml.glm_predict_binomial(float8[], float8[], text) IS
 'The predicted class: glm_predict >= 0.5 (MADlib glm_predict_binomial); IMMUTABLE, PARALLEL SAFE.';
 
+CREATE FUNCTION indb_ml.glm_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("glm_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.glm_predict(text) IS 'Usage of indb_ml.glm_predict (''usage'' or any text; MADlib glm_predict(message)).';
+
+CREATE FUNCTION indb_ml.glm_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("glm_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.glm_predict() IS 'Usage of indb_ml.glm_predict (MADlib glm_predict()).';
+
+CREATE FUNCTION indb_ml.glm_predict_poisson(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("glm_predict_poisson", message)
+$$;
+COMMENT ON FUNCTION indb_ml.glm_predict_poisson(text) IS 'Usage of indb_ml.glm_predict_poisson (''usage'' or any text; MADlib glm_predict_poisson(message)).';
+
+CREATE FUNCTION indb_ml.glm_predict_binomial(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("glm_predict_binomial", message)
+$$;
+COMMENT ON FUNCTION indb_ml.glm_predict_binomial(text) IS 'Usage of indb_ml.glm_predict_binomial (''usage'' or any text; MADlib glm_predict_binomial(message)).';
+
 CREATE FUNCTION indb_ml._glm_step_transition(state bytea, y float8, x float8[], coef float8[], family integer,
                                              link integer, ymean float8) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_glm_step_trans'

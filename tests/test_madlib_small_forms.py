@@ -16,7 +16,10 @@ from sklearn.linear_model import ElasticNet
 # for linregr_predict, logregr_predict and logregr_predict_prob; MADlib's
 # regress/test/linear.sql_in (tests/fixtures/madlib_checks/regress/linear.sql_in:213-215)
 # calls linregr_predict(), linregr_predict('usage') and linregr_predict('example').
-PREDICTS = ("linregr_predict", "logregr_predict", "logregr_predict_prob")
+PREDICTS = ("linregr_predict", "logregr_predict", "logregr_predict_prob", "glm_predict")
+# MADlib's glm/glm.sql_in declares glm_predict(message) and glm_predict(), and only the message
+# form for glm_predict_poisson and glm_predict_binomial.
+MESSAGE_ONLY = ("glm_predict_poisson", "glm_predict_binomial")
 
 
 @pytest.mark.parametrize("fn", PREDICTS)
@@ -31,6 +34,24 @@ def test_usage_overloads(postgresql, fn):
         "FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'indb_ml'::regnamespace AND p.proname = %s "
         "AND p.pronargs <= 1", [fn]).fetchall()
     assert kind == [("i", "s", True)] * 2
+
+
+@pytest.mark.parametrize("fn", MESSAGE_ONLY)
+def test_message_only_overloads(postgresql, fn):
+    for arg in ("'usage'", "NULL", "'example'"):
+        text = postgresql.execute(f"SELECT indb_ml.{fn}({arg})").fetchone()[0]
+        assert text.startswith(f"SELECT indb_ml.{fn}(") and "link" in text
+    with pytest.raises(E.UndefinedFunction):
+        postgresql.execute(f"SELECT indb_ml.{fn}()")
+
+
+def test_glm_predict_calls_stay_unambiguous(postgresql):
+    mean, count, cls = postgresql.execute(
+        "SELECT indb_ml.glm_predict('{0.5, -1}', '{1, 0.2}', 'log'), "
+        "indb_ml.glm_predict_poisson(ARRAY[0.5, 1], ARRAY[1, 2], 'log'), "
+        "indb_ml.glm_predict_binomial('{0.5, -1}', '{1, 2}', 'logit')").fetchone()
+    assert mean == pytest.approx(np.exp(0.3), rel=1e-14)
+    assert count == np.round(np.exp(2.5)) and cls is False
 
 
 # MADlib's documented example (regress/linear.sql_in, "Compare predicted price with actual"):

@@ -106,7 +106,36 @@ Returns float8: the probability 1 / (1 + exp(-coef . col_ind_var)) of the true c
 Example: SELECT id, indb_ml.logregr_predict_prob(m.coef, ARRAY[1, treatment, trait_anxiety])
          FROM patients, patients_logregr m;"""
 
+_GLM_PREDICT = """\
+SELECT indb_ml.glm_predict(
+    coef,                 -- float8[], the coef column of a glm model table
+    col_ind_var,          -- float8[], the features in the order of training: ARRAY[1, x1, x2]
+    link                  -- text, the link of training: identity, log, sqrt, inverse, sqr_inverse,
+                          -- logit or probit
+);
+Returns float8: the mean g^-1(coef . col_ind_var).
+Related: glm_predict_poisson (the mean rounded to a count), glm_predict_binomial (mean >= 0.5)."""
+
+_GLM_PREDICT_POISSON = """\
+SELECT indb_ml.glm_predict_poisson(
+    coef,                 -- float8[], the coef column of a poisson glm model table
+    col_ind_var,          -- float8[], the features in the order of training
+    link                  -- text, the link of training: log, identity or sqrt
+);
+Returns float8: glm_predict rounded to the nearest integer, the predicted count."""
+
+_GLM_PREDICT_BINOMIAL = """\
+SELECT indb_ml.glm_predict_binomial(
+    coef,                 -- float8[], the coef column of a binomial glm model table
+    col_ind_var,          -- float8[], the features in the order of training
+    link                  -- text, the link of training: logit or probit
+);
+Returns boolean: the predicted class, glm_predict >= 0.5."""
+
 TEXTS = {
+    "glm_predict": _GLM_PREDICT,
+    "glm_predict_poisson": _GLM_PREDICT_POISSON,
+    "glm_predict_binomial": _GLM_PREDICT_BINOMIAL,
     "linregr_predict": _LINREGR_PREDICT,
     "logregr_predict": _LOGREGR_PREDICT,
     "logregr_predict_prob": _LOGREGR_PREDICT_PROB,
