@@ -108,7 +108,7 @@ def test_no_id_and_misclassification(data):
      "not a type name|does not exist"),
     (("'{varchar, varchar, varchar, varchar}'::varchar[]", "'{varchar, varchar, varchar}'"), "has 4 values but"),
     (("'{%data%, \"ARRAY[1, x1, x2, x3]\", y, %model%}'::varchar[]", "'{%data%, y, %model%}'"), "has 3 values"),
-    (("'indb_ml.mse_error'", "'indb_ml.linregr_predict'"), "takes 2 argument\\(s\\), not the 5"),
+    (("'indb_ml.mse_error'", "'indb_ml.linregr_predict'"), "takes 0, 1, 2 argument\\(s\\), not the 5 given"),
     (("\"ARRAY[1, x1, x2, x3]\", y, %model%", "\"ARRAY[1, x1]); DROP TABLE d; --\", y, %model%"),
      "the modelling function failed in fold 1"),
     (("'{%prediction%, %data%, %id%, y, %error%}'", "'{%prediction%, %data%, %id%, y, %model%}'"),

@@ -172,7 +172,8 @@ def test_predict(postgresql, regression):
     np.testing.assert_allclose([p[0] for p in pred], fit.fittedvalues, rtol=1e-9)
     assert postgresql.execute("SELECT indb_ml.linregr_predict(NULL, ARRAY[1.0])").fetchone()[0] is None
     volatility = postgresql.execute(
-        "SELECT provolatile, proparallel, proisstrict FROM pg_proc WHERE proname = 'linregr_predict'").fetchone()
+        "SELECT provolatile, proparallel, proisstrict FROM pg_proc WHERE proname = 'linregr_predict'"
+        " AND pronargs = 2").fetchone()
     assert volatility == ("i", "s", True)
 
 

@@ -104,7 +104,20 @@ def new_table(sess: Session, text: str, arg: str = "out_table") -> Relation:
     return rel
 
 
+# Key space of the advisory locks below (ASCII 'indb'), so they never meet a user's one-key locks.
+_OUTPUT_LOCK_SPACE = 0x696E6462
+
+
 def ensure_absent(sess: Session, rel: Relation, arg: str) -> None:
+    """Refuse an existing output with 42P07, and hold its name until this transaction ends.
+
+    The transaction-scoped advisory lock on the name makes a second session writing the same
+    output wait here until the first commits or rolls back, and then see the table (42P07) or
+    not; without it both pass the check and the loser's CREATE TABLE fails on pg_type's unique
+    index with 23505 instead. The lock and the check are two statements, so the check's
+    snapshot is taken after the wait."""
+    sess.execute("SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))",
+                 [_OUTPUT_LOCK_SPACE, rel.sql(sess)], ["int4", "text"])
     exists = sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [rel.sql(sess)], ["text"])["e"]
     if exists:
         raise InputError(
