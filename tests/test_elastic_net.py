@@ -98,3 +98,26 @@ def test_bad_input(data, args, message):
     with pytest.raises((E.InvalidParameterValue, E.DatatypeMismatch), match=message), conn.transaction():
         conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', " + args + ")")
     assert conn.execute("SELECT to_regclass('e')").fetchone()[0] is None
+
+
+def test_summary_table_as_madlib(data):
+    """MADlib writes <tbl_result>_summary (elastic_net_generate_result.py_in): method, source_table,
+    out_table, dependent_varname, independent_varname, family, alpha, lambda_value, grouping_col
+    (the text 'NULL' without grouping), num_all_groups, num_failed_groups; its own test file
+    drops house_en_summary after each call (elastic_net.ic.sql_in)."""
+    conn = data[0]
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 0.5, 0.2)", [FEATURES])
+    cols = [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'e_summary'::regclass AND attnum > 0 ORDER BY attnum")]
+    assert cols == ["method", "source_table", "out_table", "dependent_varname", "independent_varname", "family",
+                    "alpha", "lambda_value", "grouping_col", "num_all_groups", "num_failed_groups"]
+    row = conn.execute("SELECT * FROM e_summary").fetchall()
+    assert row == [("elastic_net", "public.d", "public.e", "y", FEATURES, "gaussian", 0.5, 0.2, "NULL", 1, 0)]
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'eg', 'b', %s, 'binomial', 1, 0.05, true, 'g')", [FEATURES])
+    assert conn.execute("SELECT family, grouping_col, num_all_groups, num_failed_groups FROM eg_summary"
+                        ).fetchone() == ("binomial", "g", 2, 0)
+    # an existing summary table is refused before anything is written
+    conn.execute("CREATE TABLE e2_summary (x int)")
+    with pytest.raises(E.DuplicateTable, match="e2_summary already exists"), conn.transaction():
+        conn.execute("SELECT indb_ml.elastic_net_train('d', 'e2', 'y', %s, 'gaussian', 0.5, 0.2)", [FEATURES])
+    assert conn.execute("SELECT to_regclass('e2')").fetchone()[0] is None

@@ -22,10 +22,10 @@ import numpy as np
 from indb_ml import sqlexpr
 from indb_ml.core import distributed, progress
 from indb_ml.core.features import resolve_features
-from indb_ml.core.model_tables import write_models
+from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import packed_groups
 from indb_ml.core.plan_choice import use_aggregate_passes
-from indb_ml.core.relations import new_table, resolve_source
+from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
@@ -148,6 +148,8 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         sess.warning("elastic_net_train: n_folds >= 2 but nothing to cross-validate (one alpha, one lambda)")
     source = resolve_source(sess, tbl_source)
     out = new_table(sess, tbl_result, "tbl_result")
+    summary = summary_of(out)
+    ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     clash = set(grouping) & {c for c, _ in OUTPUT_COLUMNS}
     if clash:
@@ -215,6 +217,10 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         rows_out[gkey] = [fam, names, [names[i] for i in keep], fit.coef[keep].tolist(), fit.coef.tolist(),
                           fit.intercept, -fit.objective, standardize, fit.iterations]
     write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows_out)
+    if grid:
+        alpha, lambda_value = cv.best(results)  # the pair the model was fitted at
+    _write_summary(sess, summary, source, out, col_dep_var, col_ind_var, fam, alpha, lambda_value, grouping_col,
+                   len(skipped), len(skipped) - len(rows_out))
     if val_out is not None:
         _write_validation(sess, val_out, results)
     prog.done()
@@ -324,6 +330,23 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
     alpha, lam = cv.best(results)
     return ({None: enet_binomial(lambda: iter([(data[:, 1:], data[:, 0])]), data.shape[1] - 1, alpha, lam,
                                  standardize, max_iter, tolerance)}, {None: 0}, results)
+
+
+def _write_summary(sess, summary, source, out, dependent, independent, fam, alpha, lambda_value, grouping_col,
+                   n_groups, n_failed) -> None:
+    """MADlib's ``<tbl_result>_summary`` (elastic_net_generate_result.py_in), column for column.
+
+    As MADlib, ``grouping_col`` holds the text 'NULL' when there is no grouping, and
+    ``alpha`` / ``lambda_value`` are the pair the model was fitted at (after cross-validation,
+    the best pair)."""
+    grouping = grouping_col.strip() if grouping_col and grouping_col.strip() else "NULL"
+    write_summary(sess, summary, (
+        ("method", "varchar", "elastic_net"), ("source_table", "varchar", source.sql(sess)),
+        ("out_table", "varchar", out.sql(sess)), ("dependent_varname", "varchar", dependent),
+        ("independent_varname", "varchar", independent), ("family", "varchar", fam),
+        ("alpha", "float8", float(alpha)), ("lambda_value", "float8", float(lambda_value)),
+        ("grouping_col", "varchar", grouping), ("num_all_groups", "integer", n_groups),
+        ("num_failed_groups", "integer", n_failed)))
 
 
 def _write_validation(sess, rel, results) -> None:
