@@ -99,6 +99,31 @@ CREATE AGGREGATE indb_ml.linregr(float8, float8[]) (
 COMMENT ON AGGREGATE indb_ml.linregr(float8, float8[]) IS
 'Linear regression as an aggregate: (indb_ml.linregr(y, ARRAY[1, x1, x2])).*. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
 
+-- MADlib's linregr state functions under their own names, for code that folds states by hand
+-- (MADlib's regress/test/linear.sql_in does). MADlib's state type is bytea8 and its initial state
+-- the empty bytea; here the empty bytea stands for the aggregate's NULL initial state.
+CREATE DOMAIN indb_ml.bytea8 AS bytea;
+COMMENT ON DOMAIN indb_ml.bytea8 IS 'MADlib''s name for the linregr state type (a bytea; the empty value is the initial state).';
+
+CREATE FUNCTION indb_ml.linregr_transition(state indb_ml.bytea8, y float8, x float8[]) RETURNS indb_ml.bytea8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN COALESCE(indb_ml._linregr_transition(NULLIF(state, ''::bytea), y, x), ''::bytea);
+COMMENT ON FUNCTION indb_ml.linregr_transition(indb_ml.bytea8, float8, float8[]) IS
+'MADlib''s linregr_transition: one row folded into a linregr state (the C step of indb_ml.linregr); start from ''''::indb_ml.bytea8.';
+
+CREATE FUNCTION indb_ml.linregr_merge_states(state1 indb_ml.bytea8, state2 indb_ml.bytea8) RETURNS indb_ml.bytea8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN COALESCE(indb_ml._comoment_combine(NULLIF(state1, ''::bytea),
+                                            NULLIF(state2, ''::bytea)), ''::bytea);
+COMMENT ON FUNCTION indb_ml.linregr_merge_states(indb_ml.bytea8, indb_ml.bytea8) IS
+'MADlib''s linregr_merge_states: two linregr states merged (Chan''s exact update, in C); the empty state is neutral.';
+
+CREATE FUNCTION indb_ml.linregr_final(state indb_ml.bytea8) RETURNS indb_ml.linregr_result
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN indb_ml._linregr_final(NULLIF(state, ''::bytea));
+COMMENT ON FUNCTION indb_ml.linregr_final(indb_ml.bytea8) IS
+'MADlib''s linregr_final: the linregr_result of a state (NULL for the empty state).';
+
 CREATE AGGREGATE indb_ml._linregr_state(float8, float8[]) (
     SFUNC = indb_ml._linregr_transition,
     STYPE = bytea,
