@@ -70,3 +70,36 @@ def test_glm_and_elastic_net_run_and_bad_input(data):
                           ("'glm', 'd', 'y', 'ARRAY[1, x1]', 3, 'family=poisson'", "non-negative integer counts")):
         with pytest.raises((E.InvalidParameterValue, E.DatatypeMismatch), match=message), conn.transaction():
             conn.execute("SELECT * FROM indb_ml.cross_validate(" + args + ")")
+
+
+@pytest.mark.parametrize("plan", ["aggregate", "memory"])
+def test_glm_folds_are_glms_own_fits(postgresql, plan):
+    """Each fold's GLM starts, iterates and stops as indb_ml.glm on the fold's training rows
+    (MADlib's start mu = init(y) of the link and its stopping rule), so at a loose tolerance
+    the fold's error equals the error of glm's own model to rounding; statsmodels' fit at
+    that tolerance checks the error independently, to the tolerance's order."""
+    rng = np.random.default_rng(43)
+    n = 500
+    x = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
+    c = rng.poisson(np.exp(x @ [0.3, 0.5, -0.2])).astype(float)
+    postgresql.execute("CREATE TABLE dp (c float8, x1 float8, x2 float8)")
+    with postgresql.cursor().copy("COPY dp FROM STDIN") as copy:
+        for i in range(n):
+            copy.write_row([c[i], x[i, 1], x[i, 2]])
+    postgresql.execute("SELECT set_config('indb_ml.training_plan', %s, false)", [plan])
+    got = postgresql.execute("SELECT fold, value FROM indb_ml.cross_validate('glm', 'dp', 'c', 'ARRAY[1, x1, x2]', "
+                             "3, 'family=poisson, link=log, tolerance=1e-3') ORDER BY fold").fetchall()
+    fold_of = "indb_ml.cv_fold(c, ARRAY[1, x1, x2]::float8[], 3, 0)"
+    f = np.array([r[0] - 1 for r in postgresql.execute("SELECT " + fold_of + " FROM dp ORDER BY ctid")])
+    assert [g[0] for g in got] == [1, 2, 3]
+    for fold, value in got:
+        postgresql.execute("CREATE TABLE tr AS SELECT * FROM dp WHERE " + fold_of + " <> " + str(fold))
+        postgresql.execute("SELECT indb_ml.glm('tr', 'm', 'c', 'ARRAY[1, x1, x2]', 'family=poisson, link=log', "
+                           "NULL, 'tolerance=1e-3')")
+        own = postgresql.execute("SELECT avg((c - exp(coef[1] + coef[2] * x1 + coef[3] * x2))^2) FROM dp, m "
+                                 "WHERE " + fold_of + " = " + str(fold)).fetchone()[0]
+        assert value == pytest.approx(own, rel=1e-12)
+        test, train = f == fold - 1, f != fold - 1
+        ref = sm.GLM(c[train], x[train], family=sm.families.Poisson()).fit(tol=1e-12)
+        assert value == pytest.approx(np.mean((c[test] - ref.predict(x[test])) ** 2), rel=1e-3)
+        postgresql.execute("DROP TABLE m, m_summary, tr")

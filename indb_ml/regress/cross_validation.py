@@ -102,7 +102,7 @@ def _scores(kind: str, fam, train: np.ndarray, test: np.ndarray, params: dict) -
     xt, yt, xv, yv = train[:, 1:], train[:, 0], test[:, 1:], test[:, 0]
     k = xt.shape[1]
     if kind == "glm":
-        fit = glm_irls(lambda: iter([(xt, yt)]), k, fam, params["max_iter"], params["tolerance"])
+        fit = glm_irls(lambda: iter([(xt, yt)]), k, fam, params["max_iter"], params["tolerance"], start="link")
         mu = LINKS[fam.link][1](xv @ fit.coef)
         return {"mse": float(np.mean((yv - mu) ** 2))}
     if kind == "logregr":
@@ -224,26 +224,24 @@ def _fold_moments(sess, source, features, n_folds, seed) -> dict:
 
 def _glm_folds(sess, source, features, fam, params, n_folds, seed, k) -> tuple[dict, dict]:
     """Every fold's GLM by IRLS, one ``indb_ml._glm_step`` statement per iteration (as glm's
-    aggregate plan, with folds for groups)."""
+    aggregate plan, with folds for groups), from glm's start (MADlib's mu = init(y) of the
+    link), so each fold's model is the one glm fits on the fold's training rows."""
     folds = list(range(1, n_folds + 1))
     codes = str(FAMILY_CODES[fam.name]) + ", " + str(LINK_CODES[fam.link])
     iterate = "indb_ml._glm_step(s.y, s.x, indb_ml_c.coef, " + codes + ", NULL::pg_catalog.float8)"
-    start = "indb_ml._glm_step(s.y, s.x, NULL::pg_catalog.float8[], " + codes + ", (indb_ml_c.coef)[1])"
-    counts = "indb_ml._glm_step(s.y, s.x, NULL::pg_catalog.float8[], " + codes + ", NULL::pg_catalog.float8)"
+    start = "indb_ml._glm_step(s.y, s.x, NULL::pg_catalog.float8[], " + codes + ", NULL::pg_catalog.float8)"
     own = {f: glm_sums_from_cstate(r["state"])[0]
-           for f, r in fold_pass(sess, source, features, n_folds, seed, [counts]).items()}
+           for f, r in fold_pass(sess, source, features, n_folds, seed, [start]).items()}
     total_n = sum(s.n for s in own.values() if s is not None)
     if any(own.get(f) is None for f in folds):
         raise _too_few(total_n, n_folds)
-    total_y = sum(s.sum_y for s in own.values())
-    means = {f: np.array([(total_y - own[f].sum_y) / (total_n - own[f].n)]) for f in folds}
     gens = {f: glm_steps(k, fam, params["max_iter"], params["tolerance"]) for f in folds}
     for gen in gens.values():
-        next(gen)  # the start, at the fold's training mean
+        next(gen)  # the start: the pass below takes mu from each training row's y
 
     def evaluate(pending: dict) -> dict:
         answers = {}
-        starting = {f: means[f] for f, w in pending.items() if w is None}
+        starting = {f: np.zeros(k) for f, w in pending.items() if w is None}  # coefficients unused by `start`
         moving = {f: w for f, w in pending.items() if w is not None}
         for call, coefs in ((start, starting), (iterate, moving)):
             if coefs:
