@@ -158,29 +158,22 @@ LINK_INIT = {
 }
 
 
-def _start(fam: Family, y: np.ndarray, mean: float | None):
-    """``(mu, eta, z)`` of the first pass: MADlib's link start when ``mean`` is None, else
-    statsmodels' mu = (y + mean(y)) / 2 (binomial: (y + 0.5) / 2) with its working response."""
-    g = LINKS[fam.link][0]
-    if mean is None:
-        mu = LINK_INIT[fam.link](y)
-        with np.errstate(divide="ignore"):
-            eta = g(mu)
-        return mu, eta, eta
-    mu = (y + 0.5) / 2 if fam.name == "binomial" else (y + mean) / 2
-    eta = g(mu)
-    return mu, eta, eta + (y - mu) * LINKS[fam.link][2](mu)
+def _start(fam: Family, y: np.ndarray):
+    """``(mu, eta, z)`` of the first pass: MADlib's link start (:data:`LINK_INIT`)."""
+    mu = LINK_INIT[fam.link](y)
+    with np.errstate(divide="ignore"):
+        eta = LINKS[fam.link][0](mu)
+    return mu, eta, eta
 
 
-def _glm_pass(blocks: Callable[[], Iterator], k: int, fam: Family, w: np.ndarray | None,
-              mean: float | None = None) -> GlmSums:
+def _glm_pass(blocks: Callable[[], Iterator], k: int, fam: Family, w: np.ndarray | None) -> GlmSums:
     """One IRLS pass over blocks in numpy; ``w`` None: the start (:func:`_start`)."""
     variance = FAMILIES[fam.name][0]
     g, g_inv, g_prime = LINKS[fam.link]
     xtwx, xtwz, pearson, ll_a, ll_b, sum_y, n = np.zeros((k, k)), np.zeros(k), 0.0, 0.0, 0.0, 0.0, 0
     for x, y in slices(blocks, k):
         if w is None:
-            mu, eta, z = _start(fam, y, mean)
+            mu, eta, z = _start(fam, y)
         else:
             eta = x @ w
             mu = g_inv(eta)
@@ -221,22 +214,15 @@ def glm_sums_from_cstate(raw) -> tuple[GlmSums | None, int]:
 
 def glm_irls(blocks: Callable[[], Iterator], k: int, fam: Family, max_iter: int = 100,
              tolerance: float = 1e-8, report: Callable[[int, float], None] | None = None,
-             lagged: bool = False, start: str = "mean") -> GlmFit:
+             lagged: bool = False) -> GlmFit:
     """:func:`glm_steps` with its passes over blocks in memory (``blocks()`` yields
-    ``(X block, y block)`` afresh on every call). ``start``: ``"link"``, MADlib's (glm's),
-    or ``"mean"``, statsmodels' (cross_validate's)."""
-    mean = None
-    if start == "mean":
-        total, count = 0.0, 0
-        for _, y in blocks():
-            total, count = total + float(y.sum()), count + y.size
-        mean = total / count
+    ``(X block, y block)`` afresh on every call), from MADlib's start (:func:`_start`)."""
     steps = glm_steps(k, fam, max_iter, tolerance, report, lagged)
     try:
         request = next(steps)
         while True:
             interrupts.check()
-            request = steps.send(_glm_pass(blocks, k, fam, request, mean))
+            request = steps.send(_glm_pass(blocks, k, fam, request))
     except StopIteration as stop:
         return stop.value
 

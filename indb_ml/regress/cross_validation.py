@@ -102,7 +102,7 @@ def _scores(kind: str, fam, train: np.ndarray, test: np.ndarray, params: dict) -
     xt, yt, xv, yv = train[:, 1:], train[:, 0], test[:, 1:], test[:, 0]
     k = xt.shape[1]
     if kind == "glm":
-        fit = glm_irls(lambda: iter([(xt, yt)]), k, fam, params["max_iter"], params["tolerance"], start="link")
+        fit = glm_irls(lambda: iter([(xt, yt)]), k, fam, params["max_iter"], params["tolerance"])
         mu = LINKS[fam.link][1](xv @ fit.coef)
         return {"mse": float(np.mean((yv - mu) ** 2))}
     if kind == "logregr":

@@ -174,7 +174,7 @@ def _memory_fits(sess, source, features, fam, max_iter, tolerance, report_for, l
         return _aggregate_fits(sess, source, features, fam, max_iter, tolerance, report_for, lagged)
     sess.debug(f"glm: rows packed in memory from {source.schema}.{source.name}")
     groups = {g: MemoryRows(p) for g, p in packed.items() if p}
-    return {g: glm_irls(data.blocks, data.width, fam, max_iter, tolerance, report_for(g), lagged, start="link")
+    return {g: glm_irls(data.blocks, data.width, fam, max_iter, tolerance, report_for(g), lagged)
             for g, data in groups.items()}, skipped
 
 
