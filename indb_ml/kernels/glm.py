@@ -238,8 +238,13 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
     and the previous one differ by less than ``tolerance`` relative to the smaller of the two
     (a log-likelihood of 0, a perfect binomial or poisson fit, stops at once), or when
     ``i = max_iter``. ``report(iteration, log-likelihood of its pass)`` is called after each
-    (verbose). A last pass at the final coefficients gives the statistics; ``lagged`` takes them,
-    as MADlib does, from the last iteration's pass, a step behind the coefficients.
+    (verbose). A last pass at the final coefficients gives the statistics. ``lagged``
+    (``SET indb_ml.madlib_statistics = on``) computes them as MADlib does (GLM_impl.hpp,
+    ``GLMAccumulator::apply`` and ``GLMResult::compute``; glm.cpp, ``glm_result_t_stats``):
+    from the last iteration's pass, a step behind the coefficients, with n - k residual degrees
+    of freedom (k the number of features, whatever the rank) in the dispersion and the
+    Student t p-values, and its log-likelihood, that of the last pass at the dispersion of
+    the pass before (Pearson's chi2 / n).
 
     Each solve is a pseudo-inverse, as MADlib's: a rank-deficient design (collinear features,
     or a group with fewer rows than features) gets MADlib's solution, the one of minimum norm
@@ -279,7 +284,7 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
         return GlmFit(w, float("nan"), nan, nan, nan, float("nan"), iterations, sums.n, "diverged", 0)
     n = sums.n
     inv, rank = _pinv(sums.xtwx)
-    df = n - rank
+    df = n - k if lagged else n - rank  # MADlib: state.num_rows - state.num_features
     dispersion = (sums.pearson / df if df > 0 else float("nan")) if fam.dispersed else 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(np.maximum(np.diag(inv), 0.0) * dispersion)
@@ -288,7 +293,8 @@ def glm_steps(k: int, fam: Family, max_iter: int = 100, tolerance: float = 1e-8,
         p = 2 * special.stdtr(df, -np.abs(t)) if df > 0 else np.full(k, np.nan)
     else:
         p = 2 * stats.norm.sf(np.abs(t))
-    return GlmFit(w, loglike(fam, sums, ll_scale(fam, sums, rank)), se, t, p, dispersion, iterations, n, status, rank)
+    ll = previous if lagged else loglike(fam, sums, ll_scale(fam, sums, rank))
+    return GlmFit(w, ll, se, t, p, dispersion, iterations, n, status, rank)
 
 
 # Pearson's chi2 / n of gamma (inverse_gaussian's times the mean of y), about the mean squared

@@ -18,6 +18,13 @@ reports: the condition number of ``X`` (the square root of that of ``X^T X``).
 A fit with no residual degrees of freedom (rows <= rank: it interpolates) has
 MADlib's statistics: r2 = 1, zero standard errors and covariances, infinite
 t statistics and no p-values.
+
+``madlib=True`` (``SET indb_ml.madlib_statistics = on``) computes the statistics with
+MADlib's formulas (``LinearRegression::compute`` in MADlib's
+src/modules/regress/LinearRegression_impl.hpp) where they leave the standard definition:
+the residual degrees of freedom are n - k (k the number of features) whatever the rank,
+and r2 is ESS / TSS with the centred TSS even without an intercept, ESS clamped to
+[0, TSS] (r2 1 when TSS is 0) and the RSS taken as TSS - ESS.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class LinregrFit:
     num_rows_processed: int
     rank: int
     rss: float = float("nan")  # residual sum of squares
+    residual_df: int | None = None  # of the std errors and p-values; None: rows - rank
 
     @property
     def log_likelihood(self) -> float | None:
@@ -63,7 +71,8 @@ class LinregrFit:
     @property
     def p_values_or_none(self) -> list | None:
         """The p-values for an output row: NULL without residual degrees of freedom (MADlib)."""
-        return self.p_values.tolist() if self.num_rows_processed > self.rank else None
+        df = self.num_rows_processed - self.rank if self.residual_df is None else self.residual_df
+        return self.p_values.tolist() if df > 0 else None
 
 
 def pinv_psd(a: np.ndarray) -> tuple[np.ndarray, int]:
@@ -155,8 +164,9 @@ def _min_norm(state: Comoment, rank: int) -> tuple[np.ndarray, np.ndarray]:
     return inv @ raw[1:, 0], inv
 
 
-def linregr_finalize(state: Comoment) -> LinregrFit:
-    """OLS statistics from the moments of ``[y, x]`` rows.
+def linregr_finalize(state: Comoment, madlib: bool = False) -> LinregrFit:
+    """OLS statistics from the moments of ``[y, x]`` rows; ``madlib``: with MADlib's formulas
+    for the degrees of freedom and r2 (see the module's docstring).
 
     >>> import numpy as np
     >>> from indb_ml.kernels.comoment import comoment_accumulate
@@ -173,13 +183,18 @@ def linregr_finalize(state: Comoment) -> LinregrFit:
     df = state.n - rank
     if df <= 0:  # rows <= rank: the fit interpolates, exactly (MADlib: r2 1, std_err 0)
         rss = 0.0
-    sigma2 = rss / df if df > 0 else 0.0
+    r2, rss_df = None, rss
+    if madlib:  # MADlib: n - k whatever the rank; its rss is TSS - ESS, ESS clamped to [0, TSS]
+        r2, df = _madlib_r2(state, rss), state.n - coef.size
+        rss_df = min(rss, max(float(state.comoment[0, 0]), 0.0))
+    sigma2 = rss_df / df if df > 0 else 0.0
     vcov = inv * sigma2
     std_err = np.sqrt(np.maximum(np.diag(vcov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         # MADlib: coef 0 over std_err 0 is t = 0 (p = 1), a non-zero coef over 0 is infinite.
         t_stats = np.where((coef == 0) & (std_err == 0), 0.0, coef / std_err)
-        r2 = 1.0 - rss / tss if tss > 0 else (1.0 if rss == 0 else float("nan"))
+        if r2 is None:
+            r2 = 1.0 - rss / tss if tss > 0 else (1.0 if rss == 0 else float("nan"))
     p_values = 2.0 * special.stdtr(df, -np.abs(t_stats)) if df > 0 else np.full_like(coef, np.nan)
     return LinregrFit(
         coef=coef,
@@ -192,7 +207,18 @@ def linregr_finalize(state: Comoment) -> LinregrFit:
         num_rows_processed=state.n,
         rank=rank,
         rss=float(rss),
+        residual_df=df if madlib else None,
     )
+
+
+def _madlib_r2(state: Comoment, rss: float) -> float:
+    """MADlib's r2: ``ess / tss`` with the centred ``tss = y'y - (sum y)^2 / n`` whatever the
+    features (an intercept or not) and ``ess = b'X'y - (sum y)^2 / n = tss - rss``, clamped to
+    ``[0, tss]``; 1 when ``tss`` is 0 (LinearRegression_impl.hpp, ``LinearRegression::compute``)."""
+    tss = max(float(state.comoment[0, 0]), 0.0)
+    if tss == 0:
+        return 1.0
+    return min(max(tss - rss, 0.0), tss) / tss
 
 
 def breusch_pagan(aux: Comoment, n_features: int) -> tuple[float, float]:

@@ -66,8 +66,9 @@ Prediction: indb_ml.glm_predict(coef, features, link).
 Plans: on views, foreign, partitioned and distributed tables every IRLS iteration is one
 aggregate statement over the source; on plain tables the rows are packed once in memory.
 SET indb_ml.training_plan = auto | aggregate | memory to choose.
-SET indb_ml.madlib_statistics = on: the statistics from the last iteration's pass, a step
-behind the coefficients, as MADlib reports them (default: at the coefficients).
+SET indb_ml.madlib_statistics = on: the statistics as MADlib computes them, from the last
+iteration's pass, a step behind the coefficients, with n - k degrees of freedom (default: at
+the coefficients, n - rank).
 """
 
 

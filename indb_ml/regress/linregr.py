@@ -54,6 +54,9 @@ Rows whose y or any feature is NULL are skipped and counted. NaN or Infinity in
 y or a feature is an error: filter such rows out with a view or WHERE clause.
 Prediction: indb_ml.linregr_predict(coef, features).
 Aggregate form: SELECT (indb_ml.linregr(y, ARRAY[1, x1, x2])).* FROM t;
+Statistics are the standard ones: n - rank residual degrees of freedom, r2 centred with a
+constant column and uncentred without. SET indb_ml.madlib_statistics = on: MADlib's
+formulas, n - k degrees of freedom and a centred r2 whatever the features.
 """
 
 
@@ -97,7 +100,10 @@ def linregr_train(
             "or an independent variable",
             sqlstate=InputError.NO_DATA,
         )
-    fits = {g: linregr_finalize(s) for g, s in states.items()}
+    from indb_ml.regress.logregr import madlib_statistics  # here: logregr's imports reach this module
+
+    madlib = madlib_statistics(sess)  # MADlib's n - k and r2 (indb_ml.kernels.linregr)
+    fits = {g: linregr_finalize(s, madlib) for g, s in states.items()}
     for g, fit in fits.items():
         if fit.collinear:
             where = f" in group {g}" if g else ""

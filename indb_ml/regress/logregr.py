@@ -248,7 +248,9 @@ def madlib_statistics(sess) -> bool:
     """``SET indb_ml.madlib_statistics = on``: logregr_train and glm report the statistics
     (log-likelihood, standard errors, ..., condition_no, dispersion) as MADlib does, from the
     last iteration's pass, a step behind the coefficients, instead of a pass at the coefficients
-    reported (the default, the standard definition). The coefficients are the same."""
+    reported (the default, the standard definition); glm and linregr_train take n - k residual
+    degrees of freedom whatever the rank, and linregr_train MADlib's always-centred r2
+    (indb_ml.kernels.linregr). The coefficients are the same."""
     value = sess.one("SELECT pg_catalog.current_setting('indb_ml.madlib_statistics', true) AS v")["v"]
     return (value or "off").strip().lower() in ("on", "true", "yes", "1")
 
