@@ -5,8 +5,8 @@ MADlib takes ``dependent_varname = 'price'`` and ``independent_varname =
 let ``'ARRAY[1, x]); DROP TABLE houses; --'`` through, so instead the text is
 parsed into a small syntax tree of a whitelisted grammar (numbers, strings,
 column names, arithmetic and comparison operators, whitelisted functions, casts
-to numeric types, ``ARRAY[...]``, array subscripts and slices ``x[2]``, ``x[1:3]`` and
-array concatenation ``||``) and rendered back with every identifier passed
+to numeric types, ``ARRAY[...]``, array subscripts and slices ``x[2]``, ``x[1:3]``,
+array concatenation ``||`` and ``CASE ... END`` in both of SQL's forms) and rendered back with every identifier passed
 through the caller's quoting function. Anything outside the grammar is an error
 that says where it stopped.
 
@@ -14,6 +14,8 @@ that says where it stopped.
 'ARRAY[1, "Tax Rate", log(size)]'
 >>> to_sql(parse('data[1:1]||data[2:2]'), _demo_quote, _demo_literal)
 '((data)[1:1] || (data)[2:2])'
+>>> to_sql(parse("case when cat = '1' then 'a' else 'c' end"), _demo_quote, _demo_literal)
+"(CASE WHEN (cat = '1') THEN 'a' ELSE 'c' END)"
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ TYPES = {
 }
 # SQL constructs spelled like functions: they have no schema to qualify.
 CONSTRUCTS = frozenset(("greatest", "least", "coalesce", "nullif"))
+# CASE's keywords are reserved in PostgreSQL: unquoted they are never a column name.
+CASE_WORDS = frozenset(("case", "when", "then", "else", "end"))
 COMPARISONS = ("<=", ">=", "<>", "!=", "=", "<", ">")
 CONCAT = "||"  # array (and text) concatenation: PostgreSQL's "any other operator" precedence
 
@@ -107,7 +111,18 @@ class Subscript:
     indices: tuple
 
 
-Node = Union[Num, Str, Col, Func, BinOp, Unary, Cast, Array, Subscript]
+@dataclass(frozen=True)
+class Case:
+    """``CASE [operand] WHEN w THEN r ... [ELSE e] END``: ``operand`` is None in the searched
+    form (each ``w`` a condition), else the value each ``w`` is compared with (the simple form);
+    ``whens`` holds ``(w, r)`` pairs, ``default`` the ELSE result or None."""
+
+    operand: object
+    whens: tuple
+    default: object
+
+
+Node = Union[Num, Str, Col, Func, BinOp, Unary, Cast, Array, Subscript, Case]
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
@@ -165,7 +180,8 @@ class _Parser:
         raise InputError(
             f"cannot parse expression {self.text!r} at position {where}: {what}, found {got!r}",
             hint="expressions may use column names, numbers, + - * / ^, comparisons, "
-            "casts to numeric types, ARRAY[...], subscripts x[1] and slices x[1:2], || and the functions "
+            "casts to numeric types, ARRAY[...], subscripts x[1] and slices x[1:2], ||, "
+            "CASE [x] WHEN ... THEN ... [ELSE ...] END and the functions "
             + ", ".join(sorted(FUNCTIONS)),
             sqlstate=InputError.SYNTAX,
         )
@@ -282,6 +298,11 @@ class _Parser:
 
     def word(self) -> Node:
         word = self.take()[1].lower()
+        if word == "case":
+            return self.case()
+        if word in CASE_WORDS:
+            self.i -= 1
+            self.fail("expected a value (quote a column named " + word.upper() + ")")
         if word == "array" and self.peek("["):
             return Array(self.items("[", "]"))
         if self.peek("("):
@@ -290,6 +311,24 @@ class _Parser:
                 self.fail(f"function {word}() is not allowed")
             return Func(word, self.items("(", ")"))
         return Col(word)
+
+    def case(self) -> Case:
+        """The rest of a CASE expression, after its ``CASE``."""
+        operand = None if self.peek("when") or self.peek("end") else self.comparison()
+        whens = []
+        while self.peek("when"):
+            self.take()
+            condition = self.comparison()
+            self.take("then")
+            whens.append((condition, self.comparison()))
+        if not whens:
+            self.fail("expected WHEN")
+        default = None
+        if self.peek("else"):
+            self.take()
+            default = self.comparison()
+        self.take("end")
+        return Case(operand, tuple(whens), default)
 
     def items(self, open_: str, close: str) -> tuple:
         self.take(open_)
@@ -360,6 +399,10 @@ def to_sql(
             return "(" + n.op + r(n.operand) + ")"
         if isinstance(n, Cast):
             return "(" + r(n.operand) + ")::" + n.type_name
+        if isinstance(n, Case):
+            text = "(CASE" + ("" if n.operand is None else " " + r(n.operand))
+            text += "".join(" WHEN " + r(w) + " THEN " + r(t) for w, t in n.whens)
+            return text + ("" if n.default is None else " ELSE " + r(n.default)) + " END)"
         if isinstance(n, Subscript):
             parts = []
             for lower, upper, is_slice in n.indices:
