@@ -3935,6 +3935,32 @@ CREATE AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, integer,
 COMMENT ON AGGREGATE indb_ml._glm_step(float8, float8[], float8[], integer, integer, float8) IS
 'Internal: one IRLS pass of glm (y, x, coef, family, link, ymean; families and links numbered as indb_ml.kernels.glm): X''WX, X''Wz, Pearson chi2 and the log-likelihood sums as a bytea state, parsed by the driver. C per-row steps with a combine step: runs in parallel workers, per partition and on Citus shards.';
 
+CREATE FUNCTION indb_ml.create_indicator_variables(source_table text, out_table text, categorical_cols text,
+                                                   keep_null boolean DEFAULT false) RETURNS void
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.indicator_variables import create_indicator_variables
+create_indicator_variables(plpy, source_table, out_table, categorical_cols, keep_null)
+$$;
+COMMENT ON FUNCTION indb_ml.create_indicator_variables(text, text, text, boolean) IS
+'Dummy coding (MADlib create_indicator_variables): out_table gets every source column plus one integer column <column>_<value> per distinct non-NULL value of each categorical column (1 where equal, else 0); a NULL value gives NULL indicators, or with keep_null 0 and a column <column>_NULL. One CREATE TABLE AS.';
+
+CREATE FUNCTION indb_ml.create_indicator_variables(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.indicator_variables import indicator_variables_help
+return indicator_variables_help(message)
+$$;
+COMMENT ON FUNCTION indb_ml.create_indicator_variables(text) IS 'Usage of indb_ml.create_indicator_variables.';
+
+CREATE FUNCTION indb_ml.create_indicator_variables() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.indicator_variables import indicator_variables_help
+return indicator_variables_help()
+$$;
+COMMENT ON FUNCTION indb_ml.create_indicator_variables() IS 'Usage of indb_ml.create_indicator_variables.';
+
 -- ---- 52_robust.sql ----
 -- Huber-White (HC0) robust variances for linear and logistic regression (MADlib robust_variance_*)
 
