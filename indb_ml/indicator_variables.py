@@ -89,8 +89,8 @@ def create_indicator_variables(sess, source_table, out_table, categorical_cols, 
             items.append("CASE WHEN " + sess.ident(col) + " IS NULL THEN 1 ELSE 0 END AS " + sess.ident(name))
     if len(taken) > MAX_COLUMNS:
         raise InputError(
-            f"create_indicator_variables: the output would have {len(taken)} columns; PostgreSQL allows "
-            f"at most {MAX_COLUMNS}", hint="dummy-code fewer columns, or columns with fewer distinct values",
+            f"create_indicator_variables: the output would have more than {MAX_COLUMNS} columns, "
+            "PostgreSQL's limit for a table", hint="dummy-code fewer columns, or columns with fewer distinct values",
             sqlstate="54011")
     sess.execute("CREATE TABLE " + out.sql(sess) + " AS SELECT *" + "".join(", " + i for i in items)
                  + " FROM " + source.sql(sess))
@@ -127,7 +127,7 @@ def _values(sess, source, col: str, type_sql: str, n_columns: int) -> tuple[list
 def _label(text: str, typname: str) -> str:
     """The value as MADlib names it: PL/Python's Python value, formatted by str()."""
     if typname == "bool":
-        return "True" if text == "t" else "False"
+        return "True" if text in ("t", "true") else "False"
     if typname == "float8":
         return str(float(text))
     if typname == "float4":
