@@ -73,6 +73,11 @@ def _integers(y: np.ndarray) -> str | None:
     return None if np.all(y == np.floor(y)) else "the dependent variable must be an integer category"
 
 
+class NoRows(InputError):
+    """No row without a NULL to train on: an error for ``mlogregr_train``; MADlib's old-form
+    ``mlogregr`` returns NULL instead (its aggregate's final step returns NULL for no rows)."""
+
+
 class AggregatePlan:
     """The aggregate passes of one multinomial model over ``source`` (per group of
     ``features.group_cols``): categories first, then Newton steps, meats."""
@@ -228,7 +233,8 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
         plan = AggregatePlan(sess, source, features, "mlogregr_train")
         categories = plan.categories
         if not categories:
-            raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
+            prog.done()
+            raise NoRows("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
         _check_categories(categories, ref)
         fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
         fit = fits[None]
@@ -236,7 +242,8 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
         groups, skipped = packed
         parts = groups.get(None)
         if not parts:
-            raise InputError("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
+            prog.done()
+            raise NoRows("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
         categories = _categories([parts])
         _check_categories(categories, ref)
         fit = mlogit_newton(_block_source(parts), parts[0].shape[1] - 1, categories, float(ref), op["max_iter"],

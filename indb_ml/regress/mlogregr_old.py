@@ -5,7 +5,8 @@ MADlib returns ``mlogregr_result``: the coefficients of every non-reference cate
 array, ordered feature-major (for each feature, the categories in order: ``m_{k1,j0},
 m_{k1,j1}, ..., m_{k2,j0}, ...``), as are ``std_err, z_stats, p_values, odds_ratios`` and
 the rows and columns of ``variance_covariance``. This fits with :func:`mlogregr_train` into
-a temporary table, reads its rows and reorders them; nothing is left behind.
+a temporary table, reads its rows and reorders them; nothing is left behind. With no row
+free of NULLs it returns NULL, as MADlib's does (its IRLS aggregate's state stays NULL).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from indb_ml.core.relations import Relation, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.regress.category_predict import EXPRESSION_ID, multinom_predict
-from indb_ml.regress.mlogregr import mlogregr_train
+from indb_ml.regress.mlogregr import NoRows, mlogregr_train
 
 _PER_COEF = ("coef", "std_err", "z_stats", "p_values", "odds_ratios")
 
@@ -35,7 +36,10 @@ def mlogregr(sess, source, depvar, indepvar, max_num_iterations=20, optimizer="i
         raise InputError("mlogregr: ref_category must be a category (0 or more)")
     model = Relation("pg_temp", "indb_ml_mlr_" + uuid.uuid4().hex[:16])
     params = f"max_iter={int(max_num_iterations)}, optimizer={optimizer}, tolerance={float(precision)!r}"
-    mlogregr_train.__wrapped__(sess, source, model.sql(sess), depvar, indepvar, int(ref_category), params)
+    try:
+        mlogregr_train.__wrapped__(sess, source, model.sql(sess), depvar, indepvar, int(ref_category), params)
+    except NoRows:
+        return None  # MADlib: the IRLS aggregate saw no complete row, so its state and result are NULL
     rows = sess.execute("SELECT * FROM " + model.sql(sess) + " ORDER BY category")
     processed = sess.one("SELECT num_rows_processed AS n FROM " + summary_of(model).sql(sess))["n"]
     for rel in (summary_of(model), model):
