@@ -4983,8 +4983,18 @@ $$;
 COMMENT ON FUNCTION indb_ml.graph_wcc_vertex_check(text, bigint[], text) IS
 'Whether two vertices (integer ids) are in the same weakly connected component: pair_table (grouping columns, component_id), a row per group where they are.';
 
--- Text ids get their own arity: a text[] overload of the 3-argument form would make MADlib's
--- '{14,15}' literal ambiguous.
+-- MADlib declares vertex_pair BIGINT[] yet its docs and tests pass '14,15': this text overload
+-- takes every untyped literal ('14,15', '{14,15}', the 2-D '{{1,1},{5,5}}' of multi-column ids).
+CREATE FUNCTION indb_ml.graph_wcc_vertex_check(wcc_table text, vertex_pair text, pair_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import vertex_check_text
+return vertex_check_text(plpy, wcc_table, vertex_pair, pair_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_vertex_check(text, text, text) IS
+'graph_wcc_vertex_check with the pair as a literal: MADlib''s ''14,15'', or an array literal (''{14,15}'', ''{{1,1},{5,5}}'' for multi-column ids).';
+
+-- Text ids get their own arity.
 CREATE FUNCTION indb_ml.graph_wcc_vertex_check(wcc_table text, vertex_a text, vertex_b text, pair_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -5269,7 +5279,7 @@ from indb_ml.graph.measures import graph_avg_path_length
 return graph_avg_path_length(plpy, apsp_table, out_table)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_avg_path_length(text, text) IS
-'Average shortest-path length per group of a graph_apsp output (MADlib graph_avg_path_length): the mean finite distance between distinct vertices. SELECT indb_ml.graph_avg_path_length() shows the usage.';
+'Average shortest-path length per group of a graph_apsp output (MADlib graph_avg_path_length): the finite distances between distinct vertices summed over all n(n-1) ordered pairs of the group''s n vertices (an unreachable pair counts 0, as MADlib documents and tests). SELECT indb_ml.graph_avg_path_length() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_avg_path_length() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

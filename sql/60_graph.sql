@@ -140,8 +140,18 @@ $$;
 COMMENT ON FUNCTION indb_ml.graph_wcc_vertex_check(text, bigint[], text) IS
 'Whether two vertices (integer ids) are in the same weakly connected component: pair_table (grouping columns, component_id), a row per group where they are.';
 
--- Text ids get their own arity: a text[] overload of the 3-argument form would make MADlib's
--- '{14,15}' literal ambiguous.
+-- MADlib declares vertex_pair BIGINT[] yet its docs and tests pass '14,15': this text overload
+-- takes every untyped literal ('14,15', '{14,15}', the 2-D '{{1,1},{5,5}}' of multi-column ids).
+CREATE FUNCTION indb_ml.graph_wcc_vertex_check(wcc_table text, vertex_pair text, pair_table text)
+RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+AS $$
+from indb_ml.graph.wcc import vertex_check_text
+return vertex_check_text(plpy, wcc_table, vertex_pair, pair_table)
+$$;
+COMMENT ON FUNCTION indb_ml.graph_wcc_vertex_check(text, text, text) IS
+'graph_wcc_vertex_check with the pair as a literal: MADlib''s ''14,15'', or an array literal (''{14,15}'', ''{{1,1},{5,5}}'' for multi-column ids).';
+
+-- Text ids get their own arity.
 CREATE FUNCTION indb_ml.graph_wcc_vertex_check(wcc_table text, vertex_a text, vertex_b text, pair_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$

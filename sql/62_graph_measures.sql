@@ -43,7 +43,7 @@ from indb_ml.graph.measures import graph_avg_path_length
 return graph_avg_path_length(plpy, apsp_table, out_table)
 $$;
 COMMENT ON FUNCTION indb_ml.graph_avg_path_length(text, text) IS
-'Average shortest-path length per group of a graph_apsp output (MADlib graph_avg_path_length): the mean finite distance between distinct vertices. SELECT indb_ml.graph_avg_path_length() shows the usage.';
+'Average shortest-path length per group of a graph_apsp output (MADlib graph_avg_path_length): the finite distances between distinct vertices summed over all n(n-1) ordered pairs of the group''s n vertices (an unreachable pair counts 0, as MADlib documents and tests). SELECT indb_ml.graph_avg_path_length() shows the usage.';
 
 CREATE FUNCTION indb_ml.graph_avg_path_length() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

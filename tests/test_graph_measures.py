@@ -19,11 +19,12 @@ MADlib's closeness differs from networkx's in three ways, so the tests transform
   by k, with k = ``len(nx.descendants(G, v))``; where nothing is reachable networkx returns 0
   and MADlib NULL. ``sum_inverse_dist`` is networkx's ``harmonic_centrality`` (both skip 0).
 
-Diameter and average path length: MADlib's are the largest / mean *finite* distance between
-distinct vertices. networkx's ``diameter`` and ``average_shortest_path_length`` are defined
-only for (strongly) connected graphs, where the definitions agree (the karate club); on
-disconnected graphs networkx raises, and the tests take the max / mean of the finite entries of
-networkx's ``all_pairs_dijkstra_path_length`` instead.
+Diameter: MADlib's is the largest *finite* distance between distinct vertices. Average path
+length: MADlib documents and tests the sum of the finite distances over all n (n - 1) ordered
+pairs of distinct vertices (an unreachable pair counts 0). networkx's ``diameter`` and
+``average_shortest_path_length`` are defined only for (strongly) connected graphs, where the
+definitions agree (the karate club); on disconnected graphs networkx raises, and the tests use
+the finite entries of networkx's ``all_pairs_dijkstra_path_length`` instead.
 """
 
 from __future__ import annotations
@@ -82,14 +83,38 @@ def test_measures_madlib_example(postgresql):
     conn.execute("SELECT indb_ml.graph_diameter('ap', 'dia')")
     assert rows(conn, "SELECT diameter, diameter_end_vertices FROM dia") == [(14, [[1, 4]])]
     conn.execute("SELECT indb_ml.graph_avg_path_length('ap', 'apl')")
-    # MADlib's code (AVG over the finite rows with src <> dest): 113 over the 38 reachable pairs
-    # (networkx's Floyd-Warshall gives the same sum and count). Its documentation prints
-    # 2.01785714285714 = 113 / 56, as if unreachable pairs counted as 0, which contradicts its own
-    # text ("ignores infinite-length paths"); the code's definition is kept.
+    # MADlib's documented output (src/ports/postgres/modules/graph/measures.sql_in:
+    # 2.01785714285714) and its test's assertion (src/ports/postgres/modules/graph/test/
+    # measures.sql_in and apsp_measures.ic.sql_in: relative_error(avg_path_length, 2.0178) < 1e-2)
+    # are 113 / 56: networkx's Floyd-Warshall sum of the 38 finite distances over all 8 * 7 ordered
+    # pairs, an unreachable pair counting 0.
     assert (sum(d for d, _, _ in finite), len(finite)) == (113, 38)
-    assert rows(conn, "SELECT avg_path_length FROM apl")[0][0] == pytest.approx(113 / 38, abs=1e-12)
+    (apl,), = rows(conn, "SELECT avg_path_length FROM apl")
+    assert apl == pytest.approx(113 / 56, abs=1e-12) and apl == pytest.approx(2.01785714285714, abs=1e-13)
     conn.execute("SELECT indb_ml.graph_closeness('ap', 'cl2', 'src >= 0 AND src <= 5 AND src <> 3')")
     assert [r[0] for r in rows(conn, "SELECT src FROM cl2 ORDER BY src")] == [0, 1, 2, 4, 5]
+
+
+def test_avg_path_length_madlib_grouped_example(postgresql):
+    """MADlib's grouped example (src/ports/postgres/modules/graph/measures.sql_in, "Find the
+    average path length in every group"): grp 0 is the 8-vertex graph, grp 1 its edges among
+    vertices 0..5 plus 4 -> 5 at -20. Documented: 2.01785714285714 and 0.466666666666667, i.e.
+    the finite distances (networkx's Floyd-Warshall) summed over all n (n - 1) ordered pairs of
+    each group's vertices (113 / 56 and 14 / 30)."""
+    conn = postgresql
+    g1 = [e for e in MADLIB if e[0] < 6 and e[1] < 6] + [(4, 5, -20.0)]
+    load(conn, range(8), MADLIB + g1, groups=[0] * len(MADLIB) + [1] * len(g1))
+    conn.execute("SELECT indb_ml.graph_apsp('vtx', NULL, 'edg', NULL, 'ap', 'grp')")
+    conn.execute("SELECT indb_ml.graph_avg_path_length('ap', 'apl')")
+    got = dict(rows(conn, "SELECT grp, avg_path_length FROM apl ORDER BY grp"))
+    for grp, edges, documented in [(0, MADLIB, 2.01785714285714), (1, g1, 0.466666666666667)]:
+        verts = sorted({v for s, d, _ in edges for v in (s, d)})
+        fw = nx.floyd_warshall(nx_graph(8, edges))
+        total = sum(fw[s][t] for s in verts for t in verts if s != t and fw[s][t] < math.inf)
+        nv = len(verts)
+        assert got[grp] == pytest.approx(total / (nv * (nv - 1)), abs=1e-12)
+        assert got[grp] == pytest.approx(documented, abs=1e-13)
+    assert (got[0] * 56, got[1] * 30) == (pytest.approx(113), pytest.approx(14))
 
 
 def test_measures_karate_and_grouped_random(postgresql):
@@ -125,7 +150,8 @@ def test_measures_karate_and_grouped_random(postgresql):
         assert ends == sorted([s, t] for d, s, t in finite if d == dmax)
         off = [d for d, s, t in finite if s != t]
         (apl,), = rows(conn, f"SELECT avg_path_length FROM apl WHERE grp = {grp}")
-        assert abs(apl - sum(off) / len(off)) <= MEASURE_ATOL
+        nv = len({v for s, d, _ in graphs[grp][0] for v in (s, d)})  # MADlib's: all ordered pairs of its vertices
+        assert abs(apl - sum(off) / (nv * (nv - 1))) <= MEASURE_ATOL
         if grp:
             assert len(off) < n * (n - 1), "the test graph should be disconnected"
             with pytest.raises(nx.NetworkXError):  # why the finite-pairs transform is needed here

@@ -66,6 +66,35 @@ def nx_helpers(g: nx.Graph, vertex, pair):
             sorted(nx.node_connected_component(g.to_undirected(as_view=True), vertex) - {vertex}))
 
 
+def test_vertex_check_pair_literals(postgresql):
+    """MADlib declares vertex_pair BIGINT[] but its docs and its test file
+    (src/ports/postgres/modules/graph/wcc.sql_in, test/wcc.sql_in) pass '14,15' and expect
+    component 14 in user_id 2 (docs) / the group holding 14 -> 15 (test): every spelling of the
+    pair gives networkx's answer."""
+    # MADlib's example graph: group 1 edges 0..6, group 2 edges 10..16
+    src = np.array([0, 0, 1, 1, 2, 2, 2, 3, 5, 6, 10, 10, 11, 11, 12, 13, 15, 15])
+    dst = np.array([1, 2, 2, 3, 3, 5, 6, 0, 6, 3, 11, 12, 12, 13, 13, 10, 16, 14])
+    groups = np.array([1] * 10 + [2] * 8)
+    load_graph(postgresql, 17, src, dst, groups=groups)
+    postgresql.execute("SELECT indb_ml.weakly_connected_components('v', 'id', 'e', NULL, 'w', 'g')")
+    g2 = nx.DiGraph(list(zip(src[groups == 2], dst[groups == 2])))
+    expect = min(nx.node_connected_component(g2.to_undirected(), 14))
+    assert expect == 14
+    for i, pair in enumerate(["'14,15'", "' 14 , 15 '", "'{14,15}'", "ARRAY[14, 15]", "'{14,15}'::bigint[]"]):
+        postgresql.execute(f"SELECT indb_ml.graph_wcc_vertex_check('w', {pair}, 'vc{i}')")
+        assert postgresql.execute(f"SELECT g, component_id FROM vc{i}").fetchall() == [(2, expect)], pair
+    postgresql.execute("SELECT indb_ml.graph_wcc_vertex_check('w', '0,14', 'apart')")  # different components
+    assert postgresql.execute("SELECT count(*) FROM apart").fetchone()[0] == 0
+    postgresql.commit()
+    for bad, match in [("'14'", "must be two vertex ids"), ("'14,15,16'", "must be two vertex ids"),
+                       ("'14,'", "must be two vertex ids"), ("'a,15'", "is not an integer"),
+                       ("'14,99'", "vertex 99 is not in")]:
+        with pytest.raises(E.InvalidParameterValue, match=match):
+            postgresql.execute(f"SELECT indb_ml.graph_wcc_vertex_check('w', {bad}, 'bad')")
+        postgresql.rollback()
+    assert postgresql.execute("SELECT to_regclass('bad')").fetchone()[0] is None
+
+
 def test_helpers(postgresql):
     src = np.array([0, 1, 2, 10, 11, 14, 15, 15])
     dst = np.array([1, 2, 0, 11, 12, 15, 16, 14])

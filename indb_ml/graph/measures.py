@@ -9,10 +9,14 @@ over the *reachable* targets of each source, the source itself excluded:
 - ``inverse_avg_dist`` = k / sum of distances, ``sum_inverse_dist`` = sum of 1 / distance
   (a 0 distance adds 0), ``k_degree`` = k, the number of reachable targets;
 - diameter = the largest finite distance, with every ``{src, dest}`` pair that attains it;
-- average path length = the mean finite distance between distinct vertices.
+- average path length = the sum of the finite distances between distinct vertices over the
+  n (n - 1) ordered pairs of the group's n vertices: an unreachable pair counts 0. That is
+  MADlib's documented and tested value (2.01785714 = 113 / 56 on its 8-vertex example, 14 / 30
+  in its second group); on a strongly connected graph it is networkx's
+  ``average_shortest_path_length``.
 
-Unreachable pairs (distance ``Infinity`` in our APSP output) are ignored, which is what MADlib
-gets by leaving them out of its table.
+Closeness and diameter ignore unreachable pairs (distance ``Infinity``, or no row, in an APSP
+output), which is what MADlib gets by leaving them out of its table.
 """
 
 from __future__ import annotations
@@ -117,11 +121,17 @@ def graph_avg_path_length(sess: Session, apsp_table, out_table):
     rel, a, groups = _apsp(sess, apsp_table, what)
     out = new_table(sess, out_table)
     src, dest, w = sess.ident(a["src"]), sess.ident(a["dest"]), sess.ident(a["weight"])
-    g = _gsel(sess, groups)
+    # MADlib's documented and tested value: the finite distances summed over all n (n - 1)
+    # ordered pairs of the group's n vertices (the ends of its pairs), an unreachable pair
+    # counting 0. Each row is read twice (as src and as dest) to count the vertices in one pass.
+    n = "pg_catalog.count(DISTINCT x.vertex)"
+    gp = _gsel(sess, groups, "p.")
     sess.execute(
-        "CREATE TABLE " + out.sql(sess) + " AS SELECT " + g + "pg_catalog.avg(" + w + "::float8) FILTER (WHERE "
-        + src + " <> " + dest + " AND " + w + " <> " + INF + ") AS avg_path_length FROM " + rel.sql(sess)
-        + (" GROUP BY " + g.rstrip(", ") + " ORDER BY " + g.rstrip(", ") if groups else ""))
+        "CREATE TABLE " + out.sql(sess) + " AS SELECT " + gp + "CASE WHEN " + n + " > 1 THEN "
+        "COALESCE(pg_catalog.sum(p." + w + "::float8) FILTER (WHERE x.side = 1 AND p." + src + " <> p." + dest
+        + " AND p." + w + " <> " + INF + "), 0) / (" + n + " * (" + n + " - 1)) END AS avg_path_length FROM "
+        + rel.sql(sess) + " p CROSS JOIN LATERAL (VALUES (1, p." + src + "), (2, p." + dest + ")) AS x(side, vertex)"
+        + (" GROUP BY " + gp.rstrip(", ") + " ORDER BY " + gp.rstrip(", ") if groups else ""))
 
 
 USAGE = {
@@ -135,8 +145,9 @@ vertex_filter_expr: comparisons on the APSP table's columns joined by AND / OR
 The longest finite shortest path per group of a graph_apsp output: diameter and
 diameter_end_vertices (every {src, dest} pair that attains it).""",
     "graph_avg_path_length": """indb_ml.graph_avg_path_length(apsp_table, out_table)
-The mean finite shortest-path distance between distinct vertices, per group, of a graph_apsp
-output (unreachable pairs are ignored).""",
+The average shortest-path distance between distinct vertices, per group, of a graph_apsp output,
+as MADlib documents and tests it: the finite distances summed over all n (n - 1) ordered pairs
+of the group's n vertices (an unreachable pair counts 0).""",
 }
 
 

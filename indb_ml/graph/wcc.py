@@ -57,6 +57,7 @@ Helpers over an out_table (each creates its output table):
   graph_wcc_largest_cpt(wcc_table, largest_cpt_table)  -- [grouping], component_id, num_vertices (ties: all)
   graph_wcc_histogram(wcc_table, histogram_table)      -- [grouping], component_id, num_vertices
   graph_wcc_vertex_check(wcc_table, ARRAY[v1, v2], pair_table)  -- [grouping], component_id where both are
+                                                    --   (MADlib's '14,15' and '{14,15}' literals too)
   graph_wcc_vertex_check(wcc_table, 'a', 'b', pair_table)       -- the same for text ids
   graph_wcc_reachable_vertices(wcc_table, src, reachable_vertices_table)  -- [grouping], component_id, dest
   graph_wcc_num_cpts(wcc_table, count_table)           -- [grouping], num_components
@@ -265,6 +266,10 @@ def histogram(sess, wcc_table, histogram_table) -> None:
 
 @sql_entry
 def vertex_check(sess, wcc_table, vertex_pair, pair_table) -> None:
+    _vertex_check(sess, wcc_table, vertex_pair, pair_table)
+
+
+def _vertex_check(sess, wcc_table, vertex_pair, pair_table) -> None:
     w = _Wcc(sess, wcc_table)
     if vertex_pair is None or len(vertex_pair) != 2:
         raise InputError("graph_wcc_vertex_check: vertex_pair must be an array of two vertex ids",
@@ -273,6 +278,27 @@ def vertex_check(sess, wcc_table, vertex_pair, pair_table) -> None:
     w.create(pair_table, "SELECT " + _group_by(w, "a", "a.component_id") + " FROM " + w.rel.sql(sess) + " a JOIN "
              + w.rel.sql(sess) + " b ON b.component_id = a.component_id" + w.same_group("a", "b") + " WHERE "
              + w.id_equals("a", "$1") + " AND " + w.id_equals("b", "$2"), [a, b], ["text", "text"])
+
+
+@sql_entry
+def vertex_check_text(sess, wcc_table, vertex_pair, pair_table) -> None:
+    """MADlib's literal forms of the pair, as text: ``'14,15'`` (its docs and tests) or ``'{14,15}'``.
+
+    MADlib declares the argument ``BIGINT[]``, but its own examples pass ``'14,15'``; with a text
+    overload next to ours every untyped literal lands here, so the array forms (``'{14,15}'``, the
+    2-D ``'{{1,1},{5,5}}'`` of multi-column ids) are read as PostgreSQL arrays.
+    """
+    text = None if vertex_pair is None else vertex_pair.strip()
+    if text and text.startswith("{"):
+        pair = sess.one("SELECT $1::text[] AS a", [text], ["text"])["a"]
+    elif text:
+        pair = [v.strip() for v in text.split(",")]
+    else:
+        pair = None
+    if pair is None or len(pair) != 2 or any(v in (None, "") for v in pair):
+        raise InputError(f"graph_wcc_vertex_check: vertex_pair {vertex_pair!r} must be two vertex ids",
+                         hint="e.g. '14,15', ARRAY[14, 15], or for multi-column ids '{{1,1},{5,5}}'")
+    _vertex_check(sess, wcc_table, pair, pair_table)
 
 
 @sql_entry
