@@ -161,3 +161,30 @@ def test_grouped_models_get_one_margins_row_per_group(data):
     conn.execute("SELECT indb_ml.margins('lm', 'lmg')")
     got = conn.execute("SELECT g.margins, l.coef[2:3] FROM lmg g JOIN lm l USING (grp)").fetchall()
     assert len(got) == 2 and all(np.allclose(a, b, rtol=1e-12) for a, b in got)
+
+
+def test_madlib_statistics_lists_the_intercept_as_madlib(data):
+    """MADlib's margins reports every basis variable of x_design, the intercept's column
+    included (regress/margins.py_in: marginal_var_list = get_sorted_basis_identifiers();
+    its documented example 1 lists 'intercept'); by default a constant column has no margin
+    and is left out, as statsmodels' get_margeff. With indb_ml.madlib_statistics on the
+    intercept's entry is the coefficient's average effect mean(p (1 - p)) * b_1 of the
+    logit (numpy oracle below) and the other entries do not change."""
+    conn, age, female, w, yb, _ = data
+    conn.execute("SELECT indb_ml.logregr_train('d', 'm', 'yb', 'ARRAY[1, age, w]')")
+    conn.execute("SELECT indb_ml.margins('m', 'plain')")
+    conn.execute("SET indb_ml.madlib_statistics = on")
+    conn.execute("SELECT indb_ml.margins('m', 'madlib')")
+    conn.execute("SELECT indb_ml.margins('m', 'madlib_1', NULL, NULL, ARRAY[1])")
+    conn.execute("RESET indb_ml.madlib_statistics")
+    coef = np.array(conn.execute("SELECT coef FROM m").fetchone()[0])
+    plain = conn.execute("SELECT variables, margins, std_err FROM plain").fetchone()
+    madlib = conn.execute("SELECT variables, margins, std_err FROM madlib").fetchone()
+    assert plain[0] == [2, 3] and madlib[0] == [1, 2, 3]
+    np.testing.assert_allclose(madlib[1][1:], plain[1], rtol=1e-12)
+    np.testing.assert_allclose(madlib[2][1:], plain[2], rtol=1e-12)
+    p = special.expit(np.column_stack([np.ones(N), age, w]) @ coef)
+    np.testing.assert_allclose(madlib[1], np.mean(p * (1 - p)) * coef, rtol=1e-9)
+    assert conn.execute("SELECT variables FROM madlib_1").fetchone()[0] == [1]
+    with pytest.raises(E.InvalidParameterValue, match="constant columns"), conn.transaction():
+        conn.execute("SELECT indb_ml.margins('m', 'plain_1', NULL, NULL, ARRAY[1])")

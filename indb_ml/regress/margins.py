@@ -6,7 +6,9 @@ interactions by :mod:`indb_ml.kernels.margins`): for a linear model the mean slo
 the logit the mean ``dp/dx``, for the multinomial logit the mean ``dP_j/dx`` of every
 non-reference category; indicators get the discrete change. Standard errors are the delta
 method's with the model's variance-covariance. Constant basis columns (the intercept)
-have no margin and are left out unless asked for. The model's ``_summary`` names the
+have no margin and are left out (statsmodels and Stata leave them out too); MADlib lists
+them with the effect of their coefficient, which ``SET indb_ml.madlib_statistics = on`` and
+the deprecated margins_logregr / margins_mlogregr give. The model's ``_summary`` names the
 source, the expressions and the grouping. One aggregate statement over the source sums
 every row's effects and their exact gradients in the coefficients per group, at the
 group's coefficients (C, ``indb_ml._margins_state``): views, partitioned, foreign and
@@ -28,6 +30,7 @@ from indb_ml.core.relations import new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.margins import Basis, Design, average_margins, encode_design, margin_sums_from_cstate, parse_design
+from indb_ml.regress.logregr import madlib_statistics
 
 METHODS = {"linregr": "linear", "logregr": "logit", "mlogregr": "mlogit"}
 
@@ -43,6 +46,7 @@ def margins(sess, model_table, output_table, x_design=None, source_table=None, m
     MADlib's deprecated margins_logregr / margins_mlogregr report them (:mod:`.margins_old`)."""
     if model_table is None or output_table is None:
         raise InputError("margins: model_table and output_table must not be NULL")
+    keep_constant = keep_constant or madlib_statistics(sess)  # MADlib's margins list every basis variable
     model = resolve_source(sess, model_table, "model_table")
     summary = summary_of(model)
     info = sess.one("SELECT * FROM " + summary.sql(sess))
