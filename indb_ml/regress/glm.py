@@ -141,8 +141,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         if verbose:
             sess.plpy.notice(f"glm{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
-        if fit.status != "converged":
-            failed += 1
+        if fit.status != "converged":  # a warning and the status; MADlib counts as failed only groups without coef
             sess.warning(f"glm{' in group ' + gkey if gkey else ''}: {fit.status} after {fit.num_iterations} "
                          "iterations")
         elif fit.rank < fit.coef.size:

@@ -139,8 +139,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         if verbose:
             sess.plpy.notice(f"logregr_train{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
-        if fit.status != "converged":
-            failed += 1
+        if fit.status != "converged":  # a warning and the status; MADlib counts as failed only groups without coef
             sess.warning(f"logregr_train{' in group ' + gkey if gkey else ''}: {fit.status} after "
                          f"{fit.num_iterations} iterations" + {
                              "separation": " (the classes are separable: the coefficients diverge)",

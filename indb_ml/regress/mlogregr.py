@@ -352,7 +352,7 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         ("grouping_col", "text", grouping_col),
         ("optimizer_params", "text", f"optimizer=irls, max_iter={op['max_iter']}, tolerance={op['tolerance']:g}"),
         ("num_all_groups", "int4", len(skipped)),
-        ("num_failed_groups", "int4", len(skipped) - sum(s == "converged" for s in statuses.values())),
+        ("num_failed_groups", "int4", len(skipped) - len(statuses)),  # groups without coef, as MADlib counts
         ("total_rows_processed", "int8", sum({g: v[6] for (g, _), v in written.items()}.values())),
         ("total_rows_skipped", "int8", sum(skipped.values()))))
     prog.done()

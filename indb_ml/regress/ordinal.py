@@ -144,8 +144,7 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
             rows[gkey] = [None] * 9 + [0, skipped[gkey], 0]
             failed += 1
             continue
-        if not fit.converged:
-            failed += 1
+        if not fit.converged:  # a warning; MADlib counts as failed only groups without coef
             sess.warning(f"ordinal{' in group ' + gkey if gkey else ''}: did not converge after "
                          f"{fit.iterations} iterations")
         if verbose:
