@@ -456,8 +456,10 @@ def _walk(sess: Session, spec: GraphSpec, rel: Relation, out: Relation, vcol: st
     One row per group where ``dest`` is reached (MADlib's); returns how many."""
     t = rel.sql(sess)
     idt = spec.id_type
-    if is_hash_distributed(sess, rel):  # Citus runs no recursive CTE across shards: walk a local copy
-        sess.execute("DROP TABLE IF EXISTS pg_temp._indb_ml_walk")
+    local_copy = is_hash_distributed(sess, rel)
+    if local_copy:  # Citus runs no recursive CTE across shards: walk a local copy
+        with sess.settings({"client_min_messages": "warning"}):  # no NOTICE for the user
+            sess.execute("DROP TABLE IF EXISTS pg_temp._indb_ml_walk")
         sess.execute("CREATE TEMPORARY TABLE _indb_ml_walk AS SELECT * FROM " + t
                      + (" WHERE " + src_col + " = $1::text::" + idt if src_col else ""), [source], ["text"])
         t = "pg_temp._indb_ml_walk"
@@ -479,7 +481,8 @@ def _walk(sess: Session, spec: GraphSpec, rel: Relation, out: Relation, vcol: st
         + (" ORDER BY " + ", ".join("w." + c for c in g) if g else "")
     )
     rows = sess.execute(query, [source, dest, int(limit)], ["text", "text", "int8"]).nrows()
-    sess.execute("DROP TABLE IF EXISTS pg_temp._indb_ml_walk")
+    if local_copy:
+        sess.execute("DROP TABLE pg_temp._indb_ml_walk")
     return rows
 
 
