@@ -1744,36 +1744,13 @@ AS $$ SELECT indb_ml._matrix_vector('matrix_column', matrix, col, 1, 0) $$;
 COMMENT ON FUNCTION indb_ml.matrix_column(float8[], integer) IS
 'MADlib matrix_column: vector number col, counted from 0, of a 2-D array read as MADlib reads it (column-major, so its columns are the array''s rows): matrix_column(''{{1,2},{3,4}}'', 1) = {3,4}, the same as get_row(matrix, col + 1). An index outside 0..rows-1 is an error (MADlib does not check).';
 
+-- C (src/linalg.c): only C sees the caller's column list, which MADlib fills from the left,
+-- leaving trailing columns NULL (its linalg test reads a 2 x 1 array AS k(id, a, b)).
 CREATE FUNCTION indb_ml.deconstruct_2d_array(in_array float8[]) RETURNS SETOF record
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE ROWS 10
-AS $$
-DECLARE
-    cols text;
-    n int;
-BEGIN
-    IF pg_catalog.array_ndims(in_array) IS NULL THEN  -- an empty array has no rows
-        RETURN;
-    END IF;
-    IF pg_catalog.array_ndims(in_array) = 1 THEN  -- a vector is one row, as in MADlib
-        in_array := ARRAY[in_array];
-    END IF;
-    PERFORM indb_ml._matrix_check('deconstruct_2d_array', 'in_array', in_array);
-    n := pg_catalog.array_length(in_array, 2);
-    IF n > 1663 THEN
-        RAISE EXCEPTION 'deconstruct_2d_array: the array has % columns; a row holds at most 1663 values', n
-            USING ERRCODE = '54011', HINT = 'use get_col or unnest for wider arrays.';
-    END IF;
-    -- Only integers (the column subscripts) are formatted into the statement; the array is bound.
-    SELECT pg_catalog.string_agg(pg_catalog.format('$1[r][%s]', pg_catalog.array_lower(in_array, 2) + j - 1), ', ' ORDER BY j)
-      INTO cols FROM pg_catalog.generate_series(1, n) AS j;
-    RETURN QUERY EXECUTE
-        'SELECT (r - pg_catalog.array_lower($1, 1) + 1)::integer, ' || cols
-        || ' FROM pg_catalog.generate_subscripts($1, 1) AS r ORDER BY r'
-        USING in_array;
-END
-$$;
+AS 'MODULE_PATHNAME', 'indb_ml_deconstruct_2d_array'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION indb_ml.deconstruct_2d_array(float8[]) IS
-'One row per row of a 2-D array (MADlib deconstruct_2d_array): the 1-based row number and the row''s values, as columns named by the caller: SELECT * FROM indb_ml.deconstruct_2d_array(''{{1,2},{5,6}}'') AS k(id integer, a float8, b float8). A 1-D array is one row; an empty array gives no rows; the column list must have one integer and one float8 per array column (else PostgreSQL''s "structure of query does not match" error); NULL elements are an error.';
+'One row per row of a 2-D array (MADlib deconstruct_2d_array): the 1-based row number and the row''s values, as columns named by the caller: SELECT * FROM indb_ml.deconstruct_2d_array(''{{1,2},{5,6}}'') AS k(id integer, a float8, b float8). A 1-D array is one row; an empty array gives no rows. The column list is an integer and float8s; as in MADlib, columns beyond the array''s are NULL and fewer columns than the array''s is an error; NULL elements are an error.';
 
 CREATE FUNCTION indb_ml.array_to_1d(in_array float8[]) RETURNS float8[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
@@ -2123,6 +2100,63 @@ return svd_block(plpy, source_table, output_table_prefix, k, n_iterations, resul
 $$;
 COMMENT ON FUNCTION indb_ml.svd_block(text, text, integer, integer, text) IS
 'MADlib svd_block: the singular value decomposition of a block matrix whose columns are row_id, col_id and block (2-D arrays), with its k largest singular values; outputs as indb_ml.svd (<prefix>_u, <prefix>_s, <prefix>_v and the optional summary). Exact (LAPACK) in memory, capped by indb_ml.matrix_memory_mb.';
+
+-- ---------------------------------------------------------------- MADlib's internal inverse aggregates
+-- __matrix_dense_inverse / __matrix_sparse_inverse are internal to MADlib (matrix_ops.sql_in:
+-- matrix_inverse builds on them), but MADlib's own linalg tests call them. The steps copy each
+-- row or element into a 2-D float8[] state in place (C, src/linalg.c); the final step inverts it
+-- with numpy (indb_ml/matrix/mem.py), as matrix_inverse does. Row and column ids count from 0.
+
+CREATE FUNCTION indb_ml._matrix_compose_dense_step(state float8[], num_rows integer, row_id integer, x float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'indb_ml_matrix_compose_dense_step'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._matrix_compose_dense_step(float8[], integer, integer, float8[]) IS
+'Internal: transition of __matrix_dense_inverse (C: row row_id, from 0, of a num_rows x length(x) matrix is x; the state is changed in place).';
+
+CREATE FUNCTION indb_ml._matrix_compose_sparse_step(state float8[], num_rows integer, num_cols integer, row_id integer, col_id integer, x float8)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'indb_ml_matrix_compose_sparse_step'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._matrix_compose_sparse_step(float8[], integer, integer, integer, integer, float8) IS
+'Internal: transition of __matrix_sparse_inverse (C: element (row_id, col_id), from 0, of a num_rows x num_cols matrix is x; the state is changed in place).';
+
+CREATE FUNCTION indb_ml._matrix_inverse_bytes(m bytea, op text) RETURNS bytea
+LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+from indb_ml.matrix.mem import inverse_bytes
+return inverse_bytes(plpy, m, op)
+$$;
+COMMENT ON FUNCTION indb_ml._matrix_inverse_bytes(bytea, text) IS
+'Internal: the inverse of a square float8[] matrix given as an array body (_float8_array_bytes), as row-major float64 bytes (numpy); op names the caller in errors.';
+
+CREATE FUNCTION indb_ml._matrix_inverse_final(state float8[]) RETURNS float8[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT indb_ml._float8_matrix_from_bytes(
+    indb_ml._matrix_inverse_bytes(indb_ml._float8_array_bytes(state, ''::bytea), 'matrix inverse'),
+    pg_catalog.array_length(state, 2), pg_catalog.array_length(state, 1))
+$$;
+COMMENT ON FUNCTION indb_ml._matrix_inverse_final(float8[]) IS
+'Internal: final step of __matrix_dense_inverse and __matrix_sparse_inverse: the inverse of the collected matrix (a singular or non-square one is an error).';
+
+CREATE AGGREGATE indb_ml.__matrix_dense_inverse(num_rows integer, row_id integer, x float8[]) (
+    SFUNC = indb_ml._matrix_compose_dense_step,
+    STYPE = float8[],
+    FINALFUNC = indb_ml._matrix_inverse_final,
+    PARALLEL = SAFE  -- no combine step: the whole matrix is collected in one process
+);
+COMMENT ON AGGREGATE indb_ml.__matrix_dense_inverse(integer, integer, float8[]) IS
+'MADlib''s internal __matrix_dense_inverse, for MADlib''s tests: the inverse, as a 2-D float8[], of the num_rows x length(x) matrix whose row row_id (counted from 0) is x. Rows not given are zero; a row with a NULL argument is skipped (as MADlib''s strict step does); a singular or non-square matrix is an error. For tables use matrix_inverse.';
+
+CREATE AGGREGATE indb_ml.__matrix_sparse_inverse(num_rows integer, num_cols integer, row_id integer, col_id integer, x float8) (
+    SFUNC = indb_ml._matrix_compose_sparse_step,
+    STYPE = float8[],
+    FINALFUNC = indb_ml._matrix_inverse_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml.__matrix_sparse_inverse(integer, integer, integer, integer, float8) IS
+'MADlib''s internal __matrix_sparse_inverse, for MADlib''s tests: the inverse, as a 2-D float8[], of the num_rows x num_cols matrix whose element (row_id, col_id), counted from 0, is x; elements not given are zero; a row with a NULL argument is skipped; a singular or non-square matrix is an error. For tables use matrix_inverse.';
 
 -- ---- 30_array_ops.sql ----
 -- array_ops: MADlib's array operations (array_ops) and vector norms and distances (linalg), for float8[] and pgvector vector

@@ -59,3 +59,28 @@ def mult_bytes(sess, a: bytes, b: bytes, trans_b: bool) -> bytes:
 @state_errors("trans_bytes")
 def trans_bytes(sess, m: bytes) -> bytes:
     return transpose(m)
+
+
+def inverse(m: bytes, op: str) -> bytes:
+    """The inverse of a square matrix given as an array body, as row-major float64 bytes.
+
+    A singular (or numerically singular) matrix is an error: Eigen's ``inverse()``, which
+    MADlib's ``matrix_inv`` final step calls, would return infinities without saying so.
+    """
+    a = _matrix(m)
+    if a.shape[0] != a.shape[1]:
+        raise InputError(f"{op}: the matrix is {a.shape[0]} x {a.shape[1]}; an inverse needs a square matrix",
+                         sqlstate="2202E", hint="matrix_pinv gives the pseudo-inverse of any matrix")
+    if not np.isfinite(a).all():
+        raise InputError(f"{op}: the matrix has NaN or infinite values", sqlstate="22023")
+    cond = np.linalg.cond(a)
+    if not np.isfinite(cond) or cond * np.finfo(np.float64).eps > 1:
+        raise InputError(f"{op}: the matrix is singular (condition number {cond:.3g})", sqlstate="22023",
+                         hint="matrix_pinv gives the pseudo-inverse of any matrix")
+    return np.ascontiguousarray(np.linalg.inv(a), dtype="<f8").tobytes()
+
+
+@sql_entry
+@state_errors("inverse_bytes")
+def inverse_bytes(sess, m: bytes, op: str) -> bytes:
+    return inverse(m, op)
