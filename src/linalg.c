@@ -47,7 +47,7 @@ indb_ml_deconstruct_2d_array(PG_FUNCTION_ARGS)
 						errmsg("deconstruct_2d_array: expected a float8[]")));
 	if (ndim > 2)
 		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-						errmsg("deconstruct_2d_array: in_array has %d dimensions; a 1-D or 2-D array is expected", ndim)));
+						errmsg("deconstruct_2d_array: expected a 1-D or 2-D array, got %d dimensions", ndim)));
 	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						errmsg("deconstruct_2d_array: in_array has NULL elements"),

@@ -125,18 +125,28 @@ def test_get_row_runs_in_parallel_queries(postgresql):
 
 
 def test_deconstruct_2d_array_madlib_tests(postgresql):
-    # test/linalg.sql_in's calls; {{2},{5}} is one value per row, so its three-column list does not match
+    # test/linalg.sql_in's three calls. MADlib's C function fills the caller's column list from the
+    # left and leaves the rest NULL (src/ports/postgres/dbconnector/AnyType_impl.hpp, getAsDatum:
+    # "All elements that have not been initialized will be set to Null"), so {{2},{5}} read as
+    # (id, a, b) gives b NULL; a list shorter than a row is an error there too.
     rows = postgresql.execute("SELECT * FROM indb_ml.deconstruct_2d_array(array[[1,2],[5,6]]) "
                               "AS k(id int, a float8, b float8)").fetchall()
     assert rows == [(1, 1.0, 2.0), (2, 5.0, 6.0)]
     rows = postgresql.execute("SELECT * FROM indb_ml.deconstruct_2d_array(array[[5,6]]) "
                               "AS k(id int, a float8, b float8)").fetchall()
     assert rows == [(1, 5.0, 6.0)]
-    raises(postgresql, E.DatatypeMismatch, "structure of query does not match",
-           "SELECT * FROM indb_ml.deconstruct_2d_array(array[[2],[5]]) AS k(id int, a float8, b float8)")
+    rows = postgresql.execute("SELECT * FROM indb_ml.deconstruct_2d_array(array[[2],[5]]) "
+                              "AS k(id int, a float8, b float8)").fetchall()
+    assert rows == [(1, 2.0, None), (2, 5.0, None)]
     rows = postgresql.execute("SELECT * FROM indb_ml.deconstruct_2d_array(array[[2],[5]]) AS k(id int, a float8)"
                               ).fetchall()
     assert rows == [(1, 2.0), (2, 5.0)]
+    raises(postgresql, E.DatatypeMismatch, r"the column list has 2 column\(s\); the array's rows need 3",
+           "SELECT * FROM indb_ml.deconstruct_2d_array(array[[1,2],[5,6]]) AS k(id int, a float8)")
+    raises(postgresql, E.DatatypeMismatch, "column 1 of the column list is bigint; it must be integer",
+           "SELECT * FROM indb_ml.deconstruct_2d_array(array[[1,2]]) AS k(id bigint, a float8, b float8)")
+    raises(postgresql, E.DatatypeMismatch, "column 3 of the column list is text; it must be float8",
+           "SELECT * FROM indb_ml.deconstruct_2d_array(array[[1,2]]) AS k(id int, a float8, b text)")
 
 
 def test_deconstruct_2d_array_against_numpy(postgresql):
@@ -154,7 +164,7 @@ def test_deconstruct_2d_array_against_numpy(postgresql):
                               "AS k(i int, a float8)").fetchall() == [(1, 1.0), (2, 2.0)]
     raises(postgresql, E.NullValueNotAllowed, "NULL elements",
            "SELECT * FROM indb_ml.deconstruct_2d_array('{{1,NULL}}') AS k(i int, a float8, b float8)")
-    raises(postgresql, E.ArraySubscriptError, "got 3 dimension",
+    raises(postgresql, E.ArraySubscriptError, "got 3 dimensions",
            "SELECT * FROM indb_ml.deconstruct_2d_array('{{{1}}}') AS k(i int, a float8)")
 
 
@@ -313,6 +323,87 @@ def test_matrix_mem_bad_input(postgresql):
            "SELECT indb_ml.matrix_mem_mult('{{1e200}}', '{{1e200}}')")
     big = literal(np.full((9, 9), 1e200))
     raises(postgresql, E.NumericValueOutOfRange, "out of range", "SELECT indb_ml.matrix_mem_mult(%s, %s)", [big, big])
+
+
+# ------------------------------------------------------------------ __matrix_dense_inverse, __matrix_sparse_inverse
+
+# test/matrix_ops.sql_in: random_matrix {{2,2,0},{15,2,0},{0,5,2}} and the inverse MADlib asserts
+# (relative_error < 1e-6), given there as array_to_1d of the result.
+MADLIB_RANDOM = [[2, 2, 0], [15, 2, 0], [0, 5, 2]]
+MADLIB_RANDOM_INV = [[-0.07692308, 0.07692308, 0], [0.57692308, -0.07692308, 0], [-1.44230769, 0.19230769, 0.5]]
+
+
+def _dense_table(conn, name, m):
+    conn.execute(f"CREATE TABLE {name} (row_id integer, row_vec float8[])")
+    # inserted in reverse: the aggregate places each row by row_id, whatever the scan order
+    for i in reversed(range(len(m))):
+        conn.execute(f"INSERT INTO {name} VALUES (%s, %s)", [i + 1, literal(m[i])])
+
+
+def test_matrix_inverse_aggregates_madlib_tests(postgresql):
+    _dense_table(postgresql, "identity", np.eye(3))
+    inv = one(postgresql, "SELECT indb_ml.array_to_1d(indb_ml.__matrix_dense_inverse(3, row_id - 1, row_vec)) "
+                          "FROM identity")
+    np.testing.assert_array_equal(inv, [3, 3, 1, 0, 0, 0, 1, 0, 0, 0, 1])
+    _dense_table(postgresql, "random_matrix", MADLIB_RANDOM)
+    inv = one(postgresql, "SELECT indb_ml.__matrix_dense_inverse(3, row_id - 1, row_vec) FROM random_matrix")
+    np.testing.assert_allclose(inv, MADLIB_RANDOM_INV, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(inv, np.linalg.inv(MADLIB_RANDOM), rtol=RTOL)
+    postgresql.execute("CREATE TABLE random_sparse_matrix (row_id integer, col_id integer, val float8)")
+    postgresql.execute("INSERT INTO random_sparse_matrix VALUES (1, 1, 2), (1, 2, 2), (2, 1, 15), (2, 2, 2), "
+                       "(3, 2, 5), (3, 3, 2)")
+    inv = one(postgresql, "SELECT indb_ml.__matrix_sparse_inverse(3, 3, row_id - 1, col_id - 1, val) "
+                          "FROM random_sparse_matrix")
+    np.testing.assert_allclose(inv, MADLIB_RANDOM_INV, rtol=1e-6, atol=1e-8)
+    assert one(postgresql, "SELECT array_dims(indb_ml.__matrix_sparse_inverse(3, 3, row_id - 1, col_id - 1, val)) "
+                           "FROM random_sparse_matrix") == "[1:3][1:3]"
+
+
+def test_matrix_inverse_aggregates_against_numpy(postgresql):
+    rng = np.random.default_rng(21)
+    a = rng.normal(size=(40, 40)) + 40 * np.eye(40)
+    _dense_table(postgresql, "a", a)
+    inv = one(postgresql, "SELECT indb_ml.__matrix_dense_inverse(40, row_id - 1, row_vec) FROM a")
+    np.testing.assert_allclose(inv, np.linalg.inv(a), rtol=1e-10, atol=1e-14)
+    # the same as matrix_inverse on the same table
+    postgresql.execute("SELECT indb_ml.matrix_inverse('a', 'row=row_id, val=row_vec', 'a_inv')")
+    np.testing.assert_allclose(inv, get(postgresql, "a_inv", "row=row_id, val=row_vec"), rtol=1e-12, atol=1e-15)
+    # sparse: entries not given are zero; a grouped call inverts one matrix per group
+    s = np.diag([2.0, 4.0, 5.0, 8.0])
+    s[0, 3], s[2, 1] = 1.0, -3.0
+    postgresql.execute("CREATE TABLE s (g int, r int, c int, v float8)")
+    for g, m in ((1, s), (2, 2 * s)):
+        for (i, j) in zip(*np.nonzero(m)):
+            postgresql.execute("INSERT INTO s VALUES (%s, %s, %s, %s)", [g, int(i), int(j), float(m[i, j])])
+    rows = postgresql.execute("SELECT g, indb_ml.__matrix_sparse_inverse(4, 4, r, c, v) FROM s GROUP BY g ORDER BY g"
+                              ).fetchall()
+    np.testing.assert_allclose(rows[0][1], np.linalg.inv(s), rtol=RTOL)
+    np.testing.assert_allclose(rows[1][1], np.linalg.inv(2 * s), rtol=RTOL)
+    # no rows: NULL, as an aggregate over nothing; a row with a NULL argument is skipped (MADlib's step is STRICT)
+    assert one(postgresql, "SELECT indb_ml.__matrix_dense_inverse(3, row_id - 1, row_vec) FROM a WHERE false") is None
+    assert one(postgresql, "SELECT indb_ml.__matrix_dense_inverse(1, i, r) FROM (VALUES (0, '{4}'::float8[]), "
+                           "(NULL, '{9}')) v(i, r)") == [[0.25]]
+
+
+def test_matrix_inverse_aggregates_bad_input(postgresql):
+    q = "SELECT indb_ml.__matrix_dense_inverse(%s, i, r) FROM (VALUES {}) v(i, r)"
+    raises(postgresql, E.InvalidParameterValue, r"matrix inverse: the matrix is singular",
+           q.format("(0, '{1,2}'::float8[]), (1, '{2,4}')"), [2])
+    raises(postgresql, E.ArraySubscriptError, r"matrix inverse: the matrix is 2 x 3; an inverse needs a square",
+           q.format("(0, '{1,2,3}'::float8[]), (1, '{4,5,6}')"), [2])
+    raises(postgresql, E.ArraySubscriptError, r"row_id 2 is outside 0..1",
+           q.format("(0, '{1,2}'::float8[]), (2, '{3,4}')"), [2])
+    raises(postgresql, E.ArraySubscriptError, r"row 1 has 3 values and num_rows 2; earlier rows made a 2 x 2 matrix",
+           q.format("(0, '{1,2}'::float8[]), (1, '{3,4,5}')"), [2])
+    raises(postgresql, E.NullValueNotAllowed, r"row 0 has NULL elements", q.format("(0, '{1,NULL}'::float8[])"), [2])
+    raises(postgresql, E.InvalidParameterValue, r"the matrix is 0 x 2; both dimensions must be positive",
+           q.format("(0, '{1,2}'::float8[])"), [0])
+    raises(postgresql, E.ArraySubscriptError, r"col_id -1 is outside 0..1",
+           "SELECT indb_ml.__matrix_sparse_inverse(2, 2, 0, -1, 1.0)")
+    raises(postgresql, E.InvalidParameterValue, r"has NaN or infinite values",
+           "SELECT indb_ml.__matrix_sparse_inverse(1, 1, 0, 0, 'NaN')")
+    raises(postgresql, E.FeatureNotSupported, r"is an aggregate step",
+           "SELECT indb_ml._matrix_compose_sparse_step(NULL, 1, 1, 0, 0, 1.0)")
 
 
 # ------------------------------------------------------------------ matrix_square
