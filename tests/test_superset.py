@@ -9,8 +9,9 @@ indb_ml's functions, nothing else. Then, as an analyst would in SQL Lab and in c
 - a dataset and a scatter chart of actual against predicted price, and a table chart of the
   coefficients from ``indb_ml.model_coefficients`` (MADlib's houses example): the values
   Superset's chart API returns are checked against statsmodels and MADlib's documented numbers;
-- training from SQL Lab: what happens to ``SELECT indb_ml.linregr_train(...)`` (rolled back by
-  Superset: the finding stands) and the read-only ``linregr_fit`` that works there;
+- training from SQL Lab: ``SELECT indb_ml.linregr_train(...)`` is rolled back by Superset (the
+  finding stands), the same call in a ``DO`` block is committed, and the read-only ``linregr_fit``
+  works on any connection;
 - screenshots by headless Chromium, logged in, of SQL Lab's results and both charts, saved in
   tests/artifacts/superset/ (git-ignored).
 
@@ -299,8 +300,11 @@ def test_training_from_sql_lab(superset, warehouse, reader_db, analyst_db):
     model is lost. What happens now, on each kind of connection:
 
     - the dashboards' read-only role: an error naming the missing privilege (nothing to lose);
-    - an analyst's connection allowed to write: still lost (Superset's doing); the way that works
-      is ``linregr_fit``, which returns the model as rows and writes nothing, and keeping it is
+    - an analyst's connection allowed to write: still lost (Superset's doing: sqlglot parses a
+      SELECT as not mutating); the same call in ``DO $$ BEGIN PERFORM ...; END $$``, which Superset
+      takes as mutating (it does not parse an anonymous block), is committed: model table, summary
+      and catalog row, MADlib's numbers, scored by name afterwards;
+    - any connection: ``linregr_fit`` returns the model as rows and writes nothing, and keeping it is
       ``CREATE TABLE ... AS SELECT * FROM indb_ml.linregr_fit(...)``, which Superset commits."""
     conn = warehouse["conn"]
     train = "SELECT indb_ml.linregr_train('houses', 'sandbox.houses_lr', 'price', 'ARRAY[1, tax, bath, size]')"
@@ -313,6 +317,36 @@ def test_training_from_sql_lab(superset, warehouse, reader_db, analyst_db):
     assert "sandbox.houses_lr" in str(shown["linregr_train"])  # SQL Lab shows the catalog row ...
     assert conn.execute("SELECT to_regclass('sandbox.houses_lr')").fetchone()[0] is None  # ... rolled back
     assert conn.execute("SELECT count(*) FROM indb_ml.models").fetchone()[0] == models_before
+
+    # The same call in an anonymous block: Superset 6.1's SQLStatement.is_mutating() takes every
+    # PostgreSQL DO as mutating, so SQL Lab commits it. The block returns no rows.
+    answer = superset.sql(analyst_db, f"DO $$ BEGIN PERFORM {train.removeprefix('SELECT ')}; END $$")
+    assert not answer.get("data"), answer
+    login = {k: warehouse[k] for k in ("host", "port", "dbname", "password")}
+    with psycopg.connect(**login, user=warehouse["analyst"]) as fresh:  # a new session: only committed work is seen
+        owner = fresh.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'sandbox' "
+                              "AND tablename = 'houses_lr'").fetchone()
+        assert owner == (warehouse["analyst"],)  # made by SQL Lab's connection, kept
+        assert fresh.execute("SELECT to_regclass('sandbox.houses_lr_summary') IS NOT NULL").fetchone() == (True,)
+        trained = fresh.execute("SELECT coef, r2, std_err, t_stats, p_values, num_rows_processed "
+                                "FROM sandbox.houses_lr").fetchall()
+        catalog = fresh.execute("SELECT name, version, algorithm, created_by FROM indb_ml.models "
+                                "WHERE output_table = 'sandbox.houses_lr'").fetchall()
+    assert conn.execute("SELECT count(*) FROM indb_ml.models").fetchone()[0] == models_before + 1
+    assert catalog == [("sandbox.houses_lr", 1, "linregr", warehouse["analyst"])]
+    ((coef, r2, std_err, t_stats, p_values, n),) = trained
+    assert n == len(HOUSES)
+    for got, key in ((coef, "coef"), (std_err, "std_err"), (t_stats, "t_stats"), (p_values, "p_values")):
+        assert relative_error(got, HOUSES_LINREGR[key]) < 1e-9, key  # linear.sql_in, houses_linregr
+    assert relative_error(r2, HOUSES_LINREGR["r2"]) < 1e-9
+    np.testing.assert_allclose(coef, MADLIB_EXAMPLE.params, rtol=1e-9)
+    lstsq = np.linalg.lstsq(np.column_stack([ONES, TAX, BATH, SIZE]), PRICE, rcond=None)[0]
+    np.testing.assert_allclose(coef, lstsq, rtol=1e-9)
+    # In the catalog, so SQL Lab scores it by name.
+    scored = rows(superset.sql(analyst_db, "SELECT s.id::int AS id, s.prediction AS p "
+                                           "FROM indb_ml.score('sandbox.houses_lr', 'houses', 'id') s ORDER BY 1"))
+    assert [r["id"] for r in scored] == IDS.tolist()
+    np.testing.assert_allclose([r["p"] for r in scored], MADLIB_EXAMPLE.fittedvalues, rtol=1e-9)
 
     fit = "SELECT * FROM indb_ml.linregr_fit('houses', 'price', 'ARRAY[1, tax, bath, size]')"
     (model,) = rows(superset.sql(reader_db, fit))  # read-only role: fitting writes nothing
