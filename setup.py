@@ -9,7 +9,7 @@ from setuptools import find_packages, setup
 
 setup(
     name="indb_ml",
-    version="0.1.0",
+    version="0.2.0",
     description="Machine learning inside PostgreSQL (MADlib-compatible SQL API)",
     packages=find_packages(include=["indb_ml", "indb_ml.*"]),
     package_data={"indb_ml": ["data/*.csv"]},

@@ -6,7 +6,7 @@ the driver packages (``indb_ml.regress``, ``indb_ml.graph``, ...). Nothing here
 imports ``plpy`` or psycopg at import time, so both interpreters can load it cheaply.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def connect(dsn_or_engine, **kwargs):

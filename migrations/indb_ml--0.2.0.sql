@@ -1,4 +1,4 @@
--- indb_ml 0.1.0: generated from sql/*.sql by `make build-sql`; do not edit.
+-- indb_ml 0.2.0: generated from sql/*.sql by `make build-sql`; do not edit.
 \echo Use "CREATE EXTENSION indb_ml CASCADE" to load this file. \quit
 
 -- ---- 00_core.sql ----
@@ -12,7 +12,7 @@ GRANT USAGE ON SCHEMA indb_ml TO PUBLIC;
 
 CREATE FUNCTION indb_ml.version() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT '0.1.0'::text $$;
+AS $$ SELECT '0.2.0'::text $$;
 COMMENT ON FUNCTION indb_ml.version() IS 'Version of the indb_ml SQL objects installed in this database.';
 
 CREATE FUNCTION indb_ml.server_info() RETURNS jsonb

@@ -6,7 +6,7 @@ the first training call). So each prerequisite is checked first, and a failure
 names the package and the command that provides it.
 
     >>> install("postgresql://postgres@db.example/analytics")
-    'indb_ml 0.1.0 installed in database analytics'
+    'indb_ml 0.2.0 installed in database analytics'
 """
 
 from __future__ import annotations
