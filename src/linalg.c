@@ -97,18 +97,20 @@ indb_ml_deconstruct_2d_array(PG_FUNCTION_ARGS)
 
 /* ------------------------------------------------------------------ compose steps */
 
-/* The first call: a num_rows x num_cols float8[] of zeros in the aggregate's context. */
+/*
+ * The first call: a num_rows x num_cols float8[] of zeros, in the per-call context: the
+ * executor copies a new state pointer into the aggregate's context itself, then passes
+ * that copy back on the next rows, which change it in place.
+ */
 static ArrayType *
 zero_matrix(FunctionCallInfo fcinfo, int32 num_rows, int32 num_cols, const char *fname)
 {
-	MemoryContext aggcontext;
-	MemoryContext old;
 	ArrayType  *state;
 	int			dims[2];
 	int			lbs[2] = {1, 1};
 	Size		nbytes;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						errmsg("%s is an aggregate step; call the aggregate", fname)));
 	if (num_rows < 1 || num_cols < 1)
@@ -120,9 +122,7 @@ zero_matrix(FunctionCallInfo fcinfo, int32 num_rows, int32 num_cols, const char 
 	dims[0] = num_rows;
 	dims[1] = num_cols;
 	nbytes = ARR_OVERHEAD_NONULLS(2) + (Size) num_rows * num_cols * sizeof(float8);
-	old = MemoryContextSwitchTo(aggcontext);
 	state = (ArrayType *) palloc0(nbytes);
-	MemoryContextSwitchTo(old);
 	SET_VARSIZE(state, nbytes);
 	state->ndim = 2;
 	state->dataoffset = 0;
