@@ -565,6 +565,9 @@ def test_block_square_on_a_larger_grid(postgresql):
 def test_block_bad_input(postgresql):
     args = "row=row_id, col=col_id, val=block"
     _madlib_b(postgresql)
+    # MADlib's test/matrix_ops.sql_in squares this 5 x 2 block table; MADlib's matrix_block_square
+    # (matrix_ops.py_in) is matrix_block_mult(b, b), which joins whatever block indexes match and
+    # returns b times its top 2 x 2 block, not a square: indb_ml refuses (a documented deviation).
     raises(postgresql, E.ArraySubscriptError, r"matrix_block_square: matrix_in is 5 x 2; the square is only defined",
            "SELECT indb_ml.matrix_block_square('b', %s, 'o')", [args])
     raises(postgresql, E.ArraySubscriptError, r"matrix_a is 5 x 2 and matrix_b is 5 x 2; the inner dimensions",
