@@ -320,7 +320,9 @@ def test_training_from_sql_lab(superset, warehouse, reader_db, analyst_db):
 
     # The same call in an anonymous block: Superset 6.1's SQLStatement.is_mutating() takes every
     # PostgreSQL DO as mutating, so SQL Lab commits it. The block returns no rows.
-    answer = superset.sql(analyst_db, f"DO $$ BEGIN PERFORM {train.removeprefix('SELECT ')}; END $$")
+    in_block = f"DO $$ BEGIN PERFORM {train.removeprefix('SELECT ')}; END $$"
+    assert "does not allow for DDL/DML" in superset.sql_error(reader_db, in_block)  # refused before PostgreSQL
+    answer = superset.sql(analyst_db, in_block)
     assert not answer.get("data"), answer
     login = {k: warehouse[k] for k in ("host", "port", "dbname", "password")}
     with psycopg.connect(**login, user=warehouse["analyst"]) as fresh:  # a new session: only committed work is seen
