@@ -1,8 +1,26 @@
-"""Build ``migrations/indb_ml--X.Y.Z.sql`` from the sources in ``sql/``.
+"""Build ``migrations/indb_ml--X.Y.Z.sql`` (and the upgrade to it) from the sources in ``sql/``.
 
 The sources are plain SQL grouped by area (``sql/NN_area.sql``), concatenated in
 name order behind the ``\\echo ... \\quit`` guard that stops psql users from
-running the script by hand. ``--check`` fails when the committed script is stale.
+running the script by hand. ``--check`` fails when a committed script is stale.
+
+Upgrades: for each ``sql/upgrade/A--X.Y.Z.sql`` (X.Y.Z the current version) this writes
+``migrations/indb_ml--A--X.Y.Z.sql``, which ``ALTER EXTENSION indb_ml UPDATE`` runs in one
+transaction. The source is hand-written SQL for the catalog's data tables (the tables that
+hold users' rows are altered, never dropped) with two markers the build fills in:
+
+``-- @drop-members``
+    a DO block dropping every member of the extension that version A created except the
+    schema and the tables and sequences named by ``-- @keep``: functions, aggregates,
+    operators, casts, views and types are then created again as X.Y.Z defines them.
+``-- @install-script``
+    every statement of X.Y.Z's install script except those creating a kept object (the
+    schema, ``CREATE TABLE``/``SEQUENCE`` of a kept one, ``ALTER SEQUENCE ... OWNED BY``, and
+    its indexes that A's install script already creates).
+
+So a later edit of ``sql/`` reaches the upgrade when this runs again; only a change to a kept
+table needs a line in the upgrade source (the test compares an upgraded database with a
+fresh install). Install scripts of released versions are frozen (never regenerated).
 
     python -m indb_ml.build_sql --write | --check
 """
@@ -38,20 +56,181 @@ def target(root: Path = ROOT) -> Path:
     return root / "migrations" / f"indb_ml--{version(root)}.sql"
 
 
+def statements(text: str) -> list[str]:
+    """Split SQL text into statements, each with the comments before it and its ``;``.
+
+    Knows what the sources use: ``--`` comments, ``/* */`` comments, quoted literals and
+    identifiers (``''`` and ``""`` inside them, backslashes in ``E'...'``) and dollar
+    quoting (``$$``, ``$tag$``). Trailing text without a ``;`` (comments) is the last item."""
+    out, start, i, n = [], 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("--", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif c in "'\"":
+            escapes = c == "'" and i > 0 and text[i - 1] in "eE" and not (text[i - 2:i - 1].isalnum())
+            j = i + 1
+            while j < n:
+                if escapes and text[j] == "\\":
+                    j += 2
+                    continue
+                if text[j] == c:
+                    if text[j + 1:j + 2] == c:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+        elif c == "$" and (m := _DOLLAR.match(text, i)) and not (text[i - 1:i].isalnum() or text[i - 1:i] == "_"):
+            j = text.find(m.group(0), m.end())
+            i = n if j < 0 else j + len(m.group(0))
+        elif c == ";":
+            out.append(text[start:i + 1])
+            start = i = i + 1
+        else:
+            i += 1
+    if text[start:].strip():
+        out.append(text[start:])
+    return out
+
+
+_DOLLAR = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
+
+
+def _code(statement: str) -> str:
+    """A statement without its comments, whitespace collapsed (to compare statements)."""
+    lines = [line for line in statement.splitlines() if not line.lstrip().startswith("--")]
+    return " ".join(" ".join(lines).split())
+
+
+def _creates_kept(code: str, kept: list[str], old_codes: set[str]) -> bool:
+    """Whether statement ``code`` creates the schema or a kept table, sequence or (old) index."""
+    if re.match(r"CREATE SCHEMA indb_ml\b", code, re.I):
+        return True
+    for name in kept:
+        q = re.escape(name)
+        if re.match(rf"CREATE (?:UNLOGGED )?(?:TABLE|SEQUENCE) (?:IF NOT EXISTS )?{q}\b(?!\.)", code, re.I):
+            return True
+        if re.match(rf"ALTER SEQUENCE {q} OWNED BY\b", code, re.I):
+            return True
+        if re.match(rf"CREATE (?:UNIQUE )?INDEX \S+ ON (?:ONLY )?{q}\b(?!\.)", code, re.I) and code in old_codes:
+            return True
+    return False
+
+
+DROP_MEMBERS = """DO $indb_ml_upgrade$
+-- Every member of the extension from the old version, except the schema and the kept tables,
+-- is dropped here and created again below as the new version defines it. A drop that fails
+-- because another member depends on the object is retried after the others; one that fails
+-- because an object outside the extension (a view of the user's) depends on it stops the update.
+DECLARE
+    kept text[] := %(kept)s;
+    m record;
+    progress boolean := true;
+    pending integer;
+    v_state text;
+    v_msg text;
+    v_detail text;
+BEGIN
+    WHILE progress LOOP
+        progress := false;
+        pending := 0;
+        FOR m IN
+            SELECT x.type, x.identity FROM pg_catalog.jsonb_to_recordset(pg_catalog.to_jsonb(ARRAY(
+                SELECT pg_catalog.jsonb_build_object('type', i.type, 'identity', i.identity)
+                FROM pg_catalog.pg_depend d
+                CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classid, d.objid, d.objsubid) i
+                WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'
+                  AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'indb_ml')
+                  AND i.type <> 'schema' AND NOT (i.identity = ANY (kept))
+                ORDER BY CASE i.type WHEN 'view' THEN 0 WHEN 'materialized view' THEN 0 WHEN 'aggregate' THEN 1
+                                     WHEN 'cast' THEN 2 WHEN 'operator' THEN 3 WHEN 'function' THEN 5
+                                     WHEN 'procedure' THEN 5 ELSE 9 END, i.identity))) AS x(type text, identity text)
+        LOOP
+            BEGIN
+                EXECUTE pg_catalog.format('DROP %%s %%s',
+                    CASE m.type WHEN 'composite type' THEN 'TYPE' ELSE pg_catalog.upper(m.type) END, m.identity);
+                progress := true;
+            EXCEPTION WHEN dependent_objects_still_exist THEN
+                pending := pending + 1;
+                GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
+                                        v_detail = PG_EXCEPTION_DETAIL;
+            END;
+        END LOOP;
+    END LOOP;
+    IF pending > 0 THEN
+        RAISE EXCEPTION 'indb_ml cannot be updated: objects outside the extension depend on its objects: %%', v_msg
+            USING ERRCODE = v_state, DETAIL = v_detail,
+                  HINT = 'Nothing was changed. Drop the objects DETAIL names, run ALTER EXTENSION indb_ml UPDATE, '
+                         'then create them again.';
+    END IF;
+END
+$indb_ml_upgrade$;
+"""
+
+
+def upgrade_sources(root: Path = ROOT) -> list[Path]:
+    """The upgrade sources to the current version: ``sql/upgrade/A--<version>.sql``."""
+    return sorted((root / "sql" / "upgrade").glob(f"*--{version(root)}.sql"))
+
+
+def render_upgrade(source: Path, root: Path = ROOT) -> str:
+    """The upgrade script from ``source`` (``sql/upgrade/A--X.Y.Z.sql``): see the module docstring."""
+    old, new = source.stem.split("--")
+    text = source.read_text()
+    kept = [name for line in re.findall(r"^-- @keep (.+)$", text, re.M) for name in line.split()]
+    if "-- @drop-members\n" not in text or "-- @install-script\n" not in text:
+        raise SystemExit(f"{source}: needs the lines '-- @drop-members' and '-- @install-script'")
+    old_script = root / "migrations" / f"indb_ml--{old}.sql"
+    old_codes = {_code(s) for s in statements(old_script.read_text())}
+    body = []
+    for src in sorted((root / "sql").glob("*.sql")):
+        body.append(f"\n-- ---- {src.name} ----\n")
+        for statement in statements(src.read_text()):
+            code = _code(statement)
+            if code and _creates_kept(code, kept, old_codes):
+                body.append(f"\n-- (kept from {old}: {code.split('(')[0][:100]})")
+            else:
+                body.append(statement)
+        body.append("\n")
+    kept_literal = "ARRAY[" + ", ".join("'" + k.replace("'", "''") + "'" for k in kept) + "]::text[]"
+    text = text.replace("-- @drop-members\n", DROP_MEMBERS % {"kept": kept_literal})
+    text = text.replace("-- @install-script\n", "".join(body) + "\n")
+    return "".join([
+        f"-- indb_ml {old} -> {new}: generated from sql/upgrade/{source.name} and sql/*.sql by `make build-sql`;"
+        " do not edit.\n",
+        f'\\echo Use "ALTER EXTENSION indb_ml UPDATE TO \'{new}\'" to load this file. \\quit\n',
+        text,
+    ])
+
+
+def outputs(root: Path = ROOT) -> list[tuple[Path, str]]:
+    """Every generated script with its text: the install script and the upgrades to it."""
+    result = [(target(root), render(root))]
+    for source in upgrade_sources(root):
+        result.append((root / "migrations" / f"indb_ml--{source.stem}.sql", render_upgrade(source, root)))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    text, out = render(), target()
-    if args.check:
-        if not out.exists() or out.read_text() != text:
-            print(f"{out.relative_to(ROOT)} is out of date: run `make build-sql`", file=sys.stderr)
-            return 1
-        return 0
-    out.write_text(text)
-    print(f"wrote {out.relative_to(ROOT)}")
-    return 0
+    stale = 0
+    for out, text in outputs():
+        if args.check:
+            if not out.exists() or out.read_text() != text:
+                print(f"{out.relative_to(ROOT)} is out of date: run `make build-sql`", file=sys.stderr)
+                stale += 1
+            continue
+        out.write_text(text)
+        print(f"wrote {out.relative_to(ROOT)}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
