@@ -504,12 +504,14 @@ SM_FAMILIES = {"gaussian": sm.families.Gaussian, "gamma": sm.families.Gamma,
 
 
 def glm_oracle(fam: str, link: str, x: np.ndarray, y: np.ndarray):
-    """statsmodels GLM, p-values from Student t (n - p) for the families with a dispersion, and
-    the gaussian log-likelihood at the ML scale RSS/n (R's logLik; statsmodels' llf takes it
-    only for the identity link)."""
+    """statsmodels GLM, p-values from Student t (n - p) for the families with a dispersion, the
+    gaussian log-likelihood at the ML scale RSS/n (R's logLik; statsmodels' llf takes it
+    only for the identity link), gamma's and inverse_gaussian's at MADlib's Pearson / n."""
     dispersed = fam != "poisson"
     ref = sm.GLM(y, x, family=SM_FAMILIES[fam](SM_LINKS[link]())).fit(tol=1e-14, maxiter=500, use_t=dispersed)
     llf = ref.llf
+    if fam in ("gamma", "inverse_gaussian"):  # at Pearson's chi2 / n, MADlib's scale (glm/family.hpp)
+        llf = float(ref.family.loglike(y, ref.fittedvalues, scale=ref.pearson_chi2 / len(y)))
     if fam == "gaussian":
         rss = float(np.sum((y - ref.fittedvalues) ** 2))
         llf = -len(y) / 2 * (np.log(2 * np.pi * rss / len(y)) + 1)

@@ -220,8 +220,9 @@ def test_glm_gamma_collinear_dispersion_and_loglik(postgresql, plan):
     madlib_ll = float(np.sum((y * theta + np.log(-theta)) / psi + np.log(y / psi) / psi - np.log(y)
                              - special.gammaln(1 / psi)))
     assert madlib["log_likelihood"] == pytest.approx(madlib_ll, rel=1e-8)
-    assert default["log_likelihood"] == pytest.approx(ref.llf, rel=1e-8)  # at Pearson / (n - rank)
-    assert madlib["log_likelihood"] != pytest.approx(default["log_likelihood"], rel=1e-6)
+    # the default takes MADlib's scale too (no single standard: statsmodels' llf is at Pearson / (n - rank))
+    assert default["log_likelihood"] == pytest.approx(madlib_ll, rel=1e-8)
+    assert default["log_likelihood"] != pytest.approx(ref.llf, rel=1e-6)
 
 
 # glm/test/gaussian.sql_in (MADlib's install-check; the rows are tests/fixtures/madlib_abalone.csv):

@@ -324,16 +324,17 @@ def iteration_loglik(fam: Family, sums: GlmSums, rank: int, iteration: int, prev
 def ll_scale(fam: Family, sums: GlmSums, rank: int) -> float:
     """The scale the log-likelihood is evaluated at: 1 for binomial and poisson; for gaussian
     the maximum-likelihood RSS / n, as MADlib and R (``logLik``) take it whatever the link;
-    for gamma and inverse_gaussian the dispersion, Pearson's chi2 / (n - p) (statsmodels').
-    No more rows than the rank: the fit interpolates, the scale is 0 (the log-likelihood
-    +Infinity), whatever round-off is left in the residuals."""
+    for gamma and inverse_gaussian Pearson's chi2 / n, as MADlib's (family.hpp; no single
+    standard: statsmodels takes / (n - p), R deviance / n). No more rows than the rank: the
+    fit interpolates, the scale is 0 (the log-likelihood +Infinity), whatever round-off is
+    left in the residuals."""
     if not fam.dispersed:
         return 1.0
     if sums.n <= rank:
         return 0.0
     if fam.name == "gaussian":
         return sums.ll_a / sums.n
-    return sums.pearson / (sums.n - rank)
+    return sums.pearson / sums.n
 
 
 def _pinv(xtwx: np.ndarray) -> tuple[np.ndarray, int]:
