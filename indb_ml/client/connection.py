@@ -8,17 +8,23 @@ Every call is one transaction: committed when it succeeds, rolled back when it
 fails (inside a caller's open transaction it is a savepoint instead, and the
 caller commits). Identifiers are quoted with ``psycopg.sql.Identifier`` and values
 are bound parameters; the server parses and validates the expressions again.
+
+Every method that runs a server call draws a tqdm bar when the call outlasts a second
+(:mod:`indb_ml.client.progress`); ``progress=False`` on the call, or ``db.progress_bar =
+False`` for the session, turns it off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+import os
 import re
 import sys
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import psycopg
@@ -69,7 +75,14 @@ class IndbMlError(Exception):
 
 
 class Database(TableCalls):
-    """A session on a database where the ``indb_ml`` extension is installed."""
+    """A session on a database where the ``indb_ml`` extension is installed.
+
+    Every method that runs a server call takes the keyword ``progress`` (default True): the
+    server's progress reports draw a tqdm bar on ``progress_file`` (stderr by default) once the
+    call has run a second. ``progress=False`` draws none and does not ask the server for the
+    reports (``indb_ml.show_progress`` stays unset for the call); ``progress_bar = False`` does
+    the same for every call of the session. ``logregr_train`` and ``glm`` also take a callback.
+    """
 
     def __init__(self, conn: psycopg.Connection, *, owned: bool = False, release: Any = None):
         self._conn = conn
@@ -129,6 +142,8 @@ class Database(TableCalls):
         grouping: str | Sequence[str] | None = None,
         heteroskedasticity: bool = False,
         out_table: str | None = None,
+        *,
+        progress: bool = True,
     ) -> LinregrModel | dict[tuple, LinregrModel]:
         """Ordinary least squares inside the server (``indb_ml.linregr_train``).
 
@@ -148,7 +163,7 @@ class Database(TableCalls):
         x_sql, names, y_sql, group_sql = self._inputs(features, target, grouping)
         rows, group_cols = self._run("SELECT indb_ml.linregr_train(%s, %s, %s, %s, %s, %s)",
                                      lambda out: [source, out, y_sql, x_sql, group_sql, bool(heteroskedasticity)],
-                                     out_table, _LINREGR_STATS, None, 0)
+                                     out_table, _LINREGR_STATS, progress=progress)
         names = _names(features, names, rows)
         return _by_group([LinregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
                           for r in rows], group_sql)
@@ -163,15 +178,16 @@ class Database(TableCalls):
         max_iter: int = 20,
         tolerance: float = 1e-4,
         verbose: bool = False,
-        progress: Any = None,
+        progress: bool | Callable[[int, float, int], None] | None = True,
         out_table: str | None = None,
     ):
         """Logistic regression inside the server (``indb_ml.logregr_train``, IRLS).
 
         ``target`` is a boolean or 0/1 column; ``features``, ``grouping`` and ``out_table``
         are as in :meth:`linregr_train`. With ``verbose`` the server reports every iteration;
-        ``progress(iteration, log_likelihood, max_iter)`` receives them (by default a
-        one-line progress bar on stderr). Returns a :class:`LogregrModel` (or a dict per group).
+        a callable ``progress(iteration, log_likelihood, max_iter)`` receives them (by default
+        a one-line progress bar on stderr). ``progress=False``: no bar, no reports asked for.
+        Returns a :class:`LogregrModel` (or a dict per group).
         """
         from indb_ml.client.models import LogregrModel
 
@@ -179,8 +195,7 @@ class Database(TableCalls):
         rows, group_cols = self._run(
             "SELECT indb_ml.logregr_train(%s, %s, %s, %s, %s, %s, 'irls', %s, %s)",
             lambda out: [source, out, y_sql, x_sql, group_sql, max_iter, tolerance, bool(verbose)],
-            out_table, _LOGREGR_STATS, (progress or _progress_bar) if verbose and progress is not False else None,
-            max_iter, bar=progress is not False)
+            out_table, _LOGREGR_STATS, max_iter, progress=progress, verbose=verbose)
         names = _names(features, names, rows)
         models = [LogregrModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
                   for r in rows]
@@ -198,7 +213,7 @@ class Database(TableCalls):
         max_iter: int = 100,
         tolerance: float = 1e-6,
         verbose: bool = False,
-        progress: Any = None,
+        progress: bool | Callable[[int, float, int], None] | None = True,
         out_table: str | None = None,
     ):
         """A generalized linear model inside the server (``indb_ml.glm``, IRLS): ``family`` is
@@ -215,8 +230,8 @@ class Database(TableCalls):
         rows, group_cols = self._run(
             "SELECT indb_ml.glm(%s, %s, %s, %s, %s, %s, %s, %s)",
             lambda out: [source, out, y_sql, x_sql, family_params, group_sql, optim_params, bool(verbose)],
-            out_table, _GLM_STATS, (progress or _progress_bar) if verbose and progress is not False else None,
-            max_iter, pattern=_GLM_ITERATION, summary_sql="SELECT family_params FROM {}", bar=progress is not False)
+            out_table, _GLM_STATS, max_iter, progress=progress, verbose=verbose, pattern=_GLM_ITERATION,
+            summary_sql="SELECT family_params FROM {}")
         used = dict(kv.split("=") for kv in rows[0]["indb_ml_summary"].replace(" ", "").split(","))
         names = _names(features, names, rows)
         models = [GlmModel.from_row(r, used["family"], used["link"], names,
@@ -233,6 +248,7 @@ class Database(TableCalls):
         max_iter: int = 20,
         tolerance: float = 1e-4,
         out_table: str | None = None,
+        progress: bool = True,
     ):
         """Multinomial logistic regression inside the server (``indb_ml.mlogregr_train``):
         ``target`` is an integer category column. Returns an :class:`MlogregrModel`."""
@@ -242,7 +258,7 @@ class Database(TableCalls):
         params = f"max_iter={int(max_iter)}, optimizer=irls, tolerance={float(tolerance)!r}"
         rows, _ = self._run("SELECT indb_ml.mlogregr_train(%s, %s, %s, %s, %s, %s)",
                             lambda out: [source, out, y_sql, x_sql, int(ref_category), params],
-                            out_table, frozenset(), None, max_iter)
+                            out_table, frozenset(), max_iter, progress=progress)
         return MlogregrModel.from_rows(rows, _names(features, names, rows))
 
     def elastic_net_train(
@@ -259,6 +275,7 @@ class Database(TableCalls):
         max_iter: int = 1000,
         tolerance: float = 1e-6,
         out_table: str | None = None,
+        progress: bool = True,
     ):
         """Elastic net inside the server (``indb_ml.elastic_net_train``, glmnet's objective):
         ``features`` must not contain the intercept (it is fitted separately). Returns an
@@ -270,7 +287,7 @@ class Database(TableCalls):
             "SELECT indb_ml.elastic_net_train(%s, %s, %s, %s, %s, %s, %s, %s, %s, 'fista', NULL, NULL, %s, %s)",
             lambda out: [source, out, y_sql, x_sql, family, float(alpha), float(lambda_value), bool(standardize),
                          group_sql, int(max_iter), float(tolerance)],
-            out_table, _ELASTIC_NET_STATS, None, max_iter)
+            out_table, _ELASTIC_NET_STATS, max_iter, progress=progress)
         names = _names(features, names, rows)
         models = [ElasticNetModel.from_row(r, names, {c: r[c] for c in group_cols} if group_cols else None)
                   for r in rows]
@@ -280,51 +297,62 @@ class Database(TableCalls):
         x_sql, names = _features_sql(features, self._conn)
         return x_sql, names, sql.Identifier(target).as_string(self._conn), _grouping_sql(grouping, self._conn)
 
-    def _run(self, call: str, params, out_table: str | None, stats: frozenset, progress, max_iter: int,
-             pattern: re.Pattern | None = None, summary_sql: str | None = None, bar: bool = True):
-        """Run one training call in a transaction: ``(rows as dicts, grouping column names)``.
+    def _run(self, call: str, params, out_table: str | None, stats: frozenset, max_iter: int = 0, *,
+             progress: Any = True, verbose: bool = False, pattern: re.Pattern | None = None,
+             summary_sql: str | None = None):
+        """Run one training call: ``(rows as dicts, grouping column names)``.
 
-        The output goes to a temporary table (dropped) unless ``out_table`` is given; WARNINGs
-        become Python warnings; with ``progress`` the per-iteration NOTICEs are passed on.
+        The output goes to a temporary table (dropped) unless ``out_table`` is given. With
+        ``verbose``, the per-iteration NOTICEs (``pattern``) go to the ``progress`` callback
+        (:func:`_callback`); else ``progress`` says whether the tqdm bar is drawn.
         ``summary_sql`` (a template over the summary table) adds its first value to every row
-        as ``indb_ml_summary``. ``bar``: the tqdm bar (when no ``progress`` callback is given)."""
-        conn = self._conn
-        shown = _bar(self) if bar and progress is None else None
+        as ``indb_ml_summary``."""
+        callback = _callback(progress, verbose)
+        report = [_iteration_reporter(callback, max_iter, pattern or _ITERATION)] if callback is not None else []
         out = out_table if out_table is not None else "pg_temp.indb_ml_tmp_" + uuid.uuid4().hex
+        with self._calling(progress is not False and callback is None, report) as cur:
+            cur.execute(call, params(out))
+            table, summary = _output_names(cur, out)
+            rows = cur.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
+            group_cols = [c.name for c in cur.description if c.name not in stats] if stats else []
+            if summary_sql is not None:
+                extra = cur.execute(sql.SQL(summary_sql).format(summary)).fetchone()
+                for r in rows:
+                    r["indb_ml_summary"] = next(iter(extra.values()))
+            if out_table is None:
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}, {}").format(table, summary))
+        return rows, group_cols
+
+    @contextlib.contextmanager
+    def _calling(self, progress: bool = True, handlers: Sequence[Callable] = (),
+                 row_factory: Any = dict_row) -> Iterator[psycopg.Cursor]:
+        """One server call: a cursor inside its own transaction (a savepoint inside the caller's).
+
+        With ``progress`` (and ``self.progress_bar``) the call's transaction sets
+        ``indb_ml.show_progress`` and a :class:`~indb_ml.client.progress.Bar` draws the reports;
+        without, neither. ``handlers`` also hear the call's notices. Server errors become
+        :class:`IndbMlError`; its WARNINGs become Python warnings once it succeeded."""
+        conn = self._conn
         notices: list[str] = []
-        collect = _warning_collector(notices)
-        report = _iteration_reporter(progress or _progress_bar, max_iter, pattern or _ITERATION)
-        conn.add_notice_handler(collect)
-        if progress is not None:
-            conn.add_notice_handler(report)
-        if shown is not None:
-            conn.add_notice_handler(shown)
+        shown = Bar(self.progress_file) if progress and self.progress_bar else None
+        listening = [_warning_collector(notices), *handlers, *([shown] if shown is not None else [])]
+        for handler in listening:
+            conn.add_notice_handler(handler)
         try:
-            with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            with conn.transaction():
+                cur = conn.cursor(row_factory=row_factory)
                 if shown is not None:
                     cur.execute(SHOW_SQL)
-                cur.execute(call, params(out))
-                table, summary = _output_names(cur, out)
-                rows = cur.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall()
-                group_cols = [c.name for c in cur.description if c.name not in stats] if stats else []
-                if summary_sql is not None:
-                    extra = cur.execute(sql.SQL(summary_sql).format(summary)).fetchone()
-                    for r in rows:
-                        r["indb_ml_summary"] = next(iter(extra.values()))
-                if out_table is None:
-                    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}, {}").format(table, summary))
+                yield cur
         except psycopg.Error as exc:
             raise IndbMlError.from_psycopg(exc) from exc
         finally:
-            conn.remove_notice_handler(collect)
-            if progress is not None:
-                conn.remove_notice_handler(report)
+            for handler in listening:
+                conn.remove_notice_handler(handler)
             if shown is not None:
-                conn.remove_notice_handler(shown)
                 shown.close()
         for message in notices:
-            warnings.warn(message, RuntimeWarning, stacklevel=3)
-        return rows, group_cols
+            warnings.warn(message, RuntimeWarning, stacklevel=_caller_level())
 
     def matrix(self, table: str, args: str | None = None, *, columns: Sequence[str] | None = None,
                column: str | None = None):
@@ -471,9 +499,26 @@ def _progress_bar(iteration: int, log_likelihood: float, max_iter: int) -> None:
     sys.stderr.flush()
 
 
-def _bar(db: Database) -> Bar | None:
-    """The progress bar of one call, or None when ``db.progress_bar`` is off."""
-    return Bar(db.progress_file) if getattr(db, "progress_bar", True) else None
+def _callback(progress: Any, verbose: bool):
+    """The callable that receives a verbose trainer's iterations: ``progress`` itself, the
+    stderr line for True (None: the old default, the same), nothing for False or without
+    ``verbose``."""
+    if not verbose or progress is False:
+        return None
+    return progress if callable(progress) else _progress_bar
+
+
+_CLIENT_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller_level() -> int:
+    """``warnings.warn``'s stacklevel of the first frame outside this package and contextlib:
+    the user's line that called the method."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _CLIENT_DIR
+                                 or frame.f_code.co_filename == contextlib.__file__):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _iteration_reporter(progress, max_iter: int, pattern: re.Pattern):

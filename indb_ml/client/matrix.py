@@ -5,6 +5,8 @@
 bindings (table names and numpy constants, sent as JSON). Nothing runs until
 ``.to_numpy()`` (``indb_ml.la_value``), ``.compute(out_table)`` (``indb_ml.la_eval``) or
 ``.explain()`` (``indb_ml.la_explain``): the same planner serves psql and Python.
+``to_numpy`` and ``compute`` draw the client's progress bar on a long call
+(``progress=False``: none); ``explain`` and ``shape`` only plan.
 
 >>> m = Matrix(None, "X", {"X": "x"})
 >>> e = m.T @ m @ np.ones(3) + 2 * m.T.sum(axis=1)
@@ -158,12 +160,19 @@ class Matrix:
     def _json(self) -> str:
         return json.dumps(self.bindings)
 
-    def to_numpy(self, rules_off: list | None = None) -> np.ndarray:
-        row = self.db.execute("SELECT indb_ml.la_value(%s, %s, %s)", [self.expr, self._json(), rules_off]).fetchone()
-        return np.array(row[0], dtype=np.float64)
+    def _run(self, query: str, params: list, progress: bool) -> list:
+        """The rows of one server call that may be long (a tqdm bar unless ``progress`` is False)."""
+        from psycopg.rows import tuple_row
 
-    def compute(self, out_table: str, out_args: str | None = None) -> str:
-        self.db.execute("SELECT indb_ml.la_eval(%s, %s, %s, %s)", [self.expr, self._json(), out_table, out_args])
+        with self.db._calling(progress, row_factory=tuple_row) as cur:
+            return cur.execute(query, params).fetchall()
+
+    def to_numpy(self, rules_off: list | None = None, *, progress: bool = True) -> np.ndarray:
+        rows = self._run("SELECT indb_ml.la_value(%s, %s, %s)", [self.expr, self._json(), rules_off], progress)
+        return np.array(rows[0][0], dtype=np.float64)
+
+    def compute(self, out_table: str, out_args: str | None = None, *, progress: bool = True) -> str:
+        self._run("SELECT indb_ml.la_eval(%s, %s, %s, %s)", [self.expr, self._json(), out_table, out_args], progress)
         return out_table
 
     def explain(self) -> str:

@@ -3,9 +3,11 @@
 During a call the client sets ``indb_ml.show_progress`` for its transaction (``set_config(...,
 true)``), so the server sends one INFO line per iteration or phase (indb_ml/core/progress.py);
 a psycopg notice handler parses them and moves the bar. tqdm's ``delay`` keeps calls shorter
-than a second silent. Turn it off per call with ``progress=False`` (logregr_train, glm) or for
-the session with ``db.progress_bar = False``; ``db.progress_file`` is where it is drawn
-(default stderr). Without tqdm installed (``pip install indb_ml[client]``) there is no bar.
+than a second silent. Every client method that runs a server call does this
+(``Database._calling``); turn it off per call with ``progress=False`` (then the setting is not
+set and no INFO line is sent) or for the session with ``db.progress_bar = False``;
+``db.progress_file`` is where it is drawn (default stderr). Without tqdm installed (``pip
+install indb_ml[client]``) there is no bar.
 
 >>> parse("indb_ml progress: pagerank iterate iteration 3 of 100 (97 left) loss 0.25")
 ('pagerank', 'iterate', 3, 100, 0.25)
