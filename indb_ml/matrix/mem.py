@@ -1,4 +1,5 @@
-"""numpy kernels behind MADlib's in-memory matrix functions ``matrix_mem_mult`` and ``matrix_mem_trans``.
+"""numpy kernels behind MADlib's in-memory matrix functions ``matrix_mem_mult`` and ``matrix_mem_trans``,
+and the final step (the inverse) of MADlib's ``__matrix_dense_inverse`` / ``__matrix_sparse_inverse``.
 
 The SQL functions (``sql/26_matrix_madlib.sql``) check their arguments and loop in PL/pgSQL
 on small matrices; above a few hundred operations they call these, passing each 2-D
