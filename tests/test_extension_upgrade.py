@@ -377,3 +377,17 @@ def test_the_update_path_is_known_to_postgresql(cluster):
     assert path == ("0.1.0--0.2.0",)
     assert conn.execute("SELECT default_version FROM pg_available_extensions WHERE name = 'indb_ml'"
                         ).fetchone()[0] == "0.2.0"
+
+
+def test_cli_install_upgrade_updates_0_1_0(cluster, indb_cluster):
+    """``indb-ml install`` names the newer version; ``--upgrade`` runs the update."""
+    from indb_ml.cli.install import install
+
+    conn = cluster.database("0.1.0")
+    info = indb_cluster
+    dsn = psycopg.conninfo.make_conninfo(host=info.host, port=info.port, user=info.user, password=info.password,
+                                         dbname=conn.info.dbname)
+    assert install(dsn) == (f"indb_ml 0.1.0 is already installed in database {conn.info.dbname}; "
+                            "0.2.0 is available: use --upgrade")
+    assert install(dsn, upgrade=True) == f"indb_ml updated from 0.1.0 to 0.2.0 in database {conn.info.dbname}"
+    assert conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'indb_ml'").fetchone()[0] == "0.2.0"
