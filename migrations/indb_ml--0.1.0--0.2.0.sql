@@ -23,12 +23,13 @@ DECLARE
     progress boolean := true;
     pending integer;
     v_state text;
-    v_msg text;
     v_detail text;
+    v_details text[];
 BEGIN
     WHILE progress LOOP
         progress := false;
         pending := 0;
+        v_details := '{}';
         FOR m IN
             SELECT x.type, x.identity FROM pg_catalog.jsonb_to_recordset(pg_catalog.to_jsonb(ARRAY(
                 SELECT pg_catalog.jsonb_build_object('type', i.type, 'identity', i.identity)
@@ -47,14 +48,17 @@ BEGIN
                 progress := true;
             EXCEPTION WHEN dependent_objects_still_exist THEN
                 pending := pending + 1;
-                GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
-                                        v_detail = PG_EXCEPTION_DETAIL;
+                GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_detail = PG_EXCEPTION_DETAIL;
+                IF NOT v_detail = ANY (v_details) THEN
+                    v_details := v_details || v_detail;
+                END IF;
             END;
         END LOOP;
     END LOOP;
     IF pending > 0 THEN
-        RAISE EXCEPTION 'indb_ml cannot be updated: objects outside the extension depend on its objects: %', v_msg
-            USING ERRCODE = v_state, DETAIL = v_detail,
+        RAISE EXCEPTION 'indb_ml cannot be updated: objects outside the extension depend on its objects'
+            USING ERRCODE = v_state, DETAIL = pg_catalog.array_to_string(v_details, E'
+'),
                   HINT = 'Nothing was changed. Drop the objects DETAIL names, run ALTER EXTENSION indb_ml UPDATE, '
                          'then create them again.';
     END IF;
