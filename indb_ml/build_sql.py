@@ -11,12 +11,13 @@ hold users' rows are altered, never dropped) with two markers the build fills in
 
 ``-- @drop-members``
     a DO block dropping every member of the extension that version A created except the
-    schema and the tables and sequences named by ``-- @keep``: functions, aggregates,
-    operators, casts, views and types are then created again as X.Y.Z defines them.
+    schema, the tables and sequences named by ``-- @keep`` and the types X.Y.Z defines as A
+    did (users' tables may have columns of them): functions, aggregates, operators, casts,
+    views and changed types are then created again as X.Y.Z defines them.
 ``-- @install-script``
     every statement of X.Y.Z's install script except those creating a kept object (the
-    schema, ``CREATE TABLE``/``SEQUENCE`` of a kept one, ``ALTER SEQUENCE ... OWNED BY``, and
-    its indexes that A's install script already creates).
+    schema, ``CREATE TABLE``/``SEQUENCE`` of a kept one, ``ALTER SEQUENCE ... OWNED BY``, its
+    indexes and the unchanged types that A's install script already creates).
 
 So a later edit of ``sql/`` reaches the upgrade when this runs again; only a change to a kept
 table needs a line in the upgrade source (the test compares an upgraded database with a
@@ -113,6 +114,8 @@ def _creates_kept(code: str, kept: list[str], old_codes: set[str]) -> bool:
         return True
     for name in kept:
         q = re.escape(name)
+        if re.match(rf"CREATE (?:TYPE|DOMAIN) {q}\b(?!\.)", code, re.I) and code in old_codes:
+            return True
         if re.match(rf"CREATE (?:UNLOGGED )?(?:TABLE|SEQUENCE) (?:IF NOT EXISTS )?{q}\b(?!\.)", code, re.I):
             return True
         if re.match(rf"ALTER SEQUENCE {q} OWNED BY\b", code, re.I):
@@ -190,8 +193,17 @@ def render_upgrade(source: Path, root: Path = ROOT) -> str:
         raise SystemExit(f"{source}: needs the lines '-- @drop-members' and '-- @install-script'")
     old_script = root / "migrations" / f"indb_ml--{old}.sql"
     old_codes = {_code(s) for s in statements(old_script.read_text())}
+    sources = sorted((root / "sql").glob("*.sql"))
+    # Types the new version defines as the old one did stay: users' tables may have columns of
+    # them (matrix_eigen's eigen_values indb_ml.complex), which would stop their drop.
+    for src in sources:
+        for statement in statements(src.read_text()):
+            code = _code(statement)
+            m = re.match(r"CREATE (?:TYPE|DOMAIN) (indb_ml\.\w+)", code)
+            if m and code in old_codes and m.group(1) not in kept:
+                kept.append(m.group(1))
     body = []
-    for src in sorted((root / "sql").glob("*.sql")):
+    for src in sources:
         body.append(f"\n-- ---- {src.name} ----\n")
         for statement in statements(src.read_text()):
             code = _code(statement)

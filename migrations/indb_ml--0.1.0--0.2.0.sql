@@ -18,7 +18,7 @@ DO $indb_ml_upgrade$
 -- because another member depends on the object is retried after the others; one that fails
 -- because an object outside the extension (a view of the user's) depends on it stops the update.
 DECLARE
-    kept text[] := ARRAY['indb_ml.models', 'indb_ml.models_id_seq']::text[];
+    kept text[] := ARRAY['indb_ml.models', 'indb_ml.models_id_seq', 'indb_ml.linregr_result', 'indb_ml.matrix_result', 'indb_ml.complex', 'indb_ml.closest_column_result', 'indb_ml.closest_columns_result']::text[];
     m record;
     progress boolean := true;
     pending integer;
@@ -316,18 +316,7 @@ from indb_ml.regress.usage import usage
 return usage("linregr_predict", None)
 $$;
 COMMENT ON FUNCTION indb_ml.linregr_predict() IS 'Usage of indb_ml.linregr_predict (MADlib linregr_predict()).';
-
-CREATE TYPE indb_ml.linregr_result AS (
-    coef float8[],
-    r2 float8,
-    std_err float8[],
-    t_stats float8[],
-    p_values float8[],
-    condition_no float8,
-    num_rows_processed bigint,
-    num_missing_rows_skipped bigint,
-    variance_covariance float8[]
-);
+-- (kept from 0.1.0: CREATE TYPE indb_ml.linregr_result AS )
 COMMENT ON TYPE indb_ml.linregr_result IS 'Result of the indb_ml.linregr aggregate (MADlib linregr_result).';
 
 CREATE FUNCTION indb_ml._linregr_transition(state bytea, y float8, x float8[]) RETURNS bytea
@@ -425,9 +414,8 @@ COMMENT ON AGGREGATE indb_ml._residual_state(float8, float8[], float8[]) IS
 'Internal: the co-moments state of the squared residuals and the features given coefficients: the second pass of linregr_train''s Breusch-Pagan test.';
 
 -- ---- 20_matrix.sql ----
--- matrix: MADlib's matrix operations over dense, sparse and tiled tables (in-memory operator)
 
-CREATE TYPE indb_ml.matrix_result AS (output_table text);
+-- (kept from 0.1.0: CREATE TYPE indb_ml.matrix_result AS )
 COMMENT ON TYPE indb_ml.matrix_result IS 'Result of the matrix operations: the name of the table they wrote (MADlib matrix_result).';
 
 CREATE FUNCTION indb_ml.matrix_mult(matrix_a text, a_args text, matrix_b text, b_args text, matrix_out text, out_args text DEFAULT NULL)
@@ -530,9 +518,8 @@ COMMENT ON FUNCTION indb_ml.matrix_ndims(text, text) IS
 '{rows, columns} of matrix_in (MADlib matrix_ndims).';
 
 -- ---- 21_matrix_more.sql ----
--- matrix: MADlib's extraction, reduction, creation and decomposition operations (in-memory operator)
 
-CREATE TYPE indb_ml.complex AS (real float8, imag float8);
+-- (kept from 0.1.0: CREATE TYPE indb_ml.complex AS )
 COMMENT ON TYPE indb_ml.complex IS 'A complex number (real, imag): the eigenvalues written by matrix_eigen (MADlib complex).';
 
 -- extraction and reductions (indb_ml/matrix/reduce.py)
@@ -3529,19 +3516,9 @@ END
 $$;
 COMMENT ON FUNCTION indb_ml.dist_jaccard(text[], text[]) IS
 'Jaccard distance 1 - |x n y| / |x u y| of two text arrays taken as sets (MADlib dist_jaccard); 0 for two empty arrays, 1 when only one is empty; NULL elements are an error.';
-
--- ---------------------------------------------------------------- closest columns (MADlib linalg)
-
-CREATE TYPE indb_ml.closest_column_result AS (
-    column_id integer,
-    distance float8
-);
+-- (kept from 0.1.0: CREATE TYPE indb_ml.closest_column_result AS )
 COMMENT ON TYPE indb_ml.closest_column_result IS 'Result of indb_ml.closest_column (MADlib closest_column_result).';
-
-CREATE TYPE indb_ml.closest_columns_result AS (
-    column_ids integer[],
-    distances float8[]
-);
+-- (kept from 0.1.0: CREATE TYPE indb_ml.closest_columns_result AS )
 COMMENT ON TYPE indb_ml.closest_columns_result IS 'Result of indb_ml.closest_columns (MADlib closest_columns_result).';
 
 CREATE FUNCTION indb_ml._closest_distances(m float8[], x float8[], dist text, fn text) RETURNS float8[]

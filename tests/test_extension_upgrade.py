@@ -232,6 +232,9 @@ def upgraded(cluster):
     old.execute(sql.SQL("GRANT USAGE, CREATE ON SCHEMA public TO {}").format(sql.Identifier(alice)))
     set_role(old, alice)
     x, price, big = houses(old)
+    # matrix_eigen's output table in 0.1.0 (MADlib's): a column of the extension's type
+    old.execute("CREATE TABLE eig (row integer, eigen_values indb_ml.complex)")
+    old.execute("INSERT INTO eig VALUES (1, ROW(2.5, -1)::indb_ml.complex), (2, ROW(0.5, 1)::indb_ml.complex)")
     old.execute("RESET ROLE")
     lin, log, ids = train_010(old, alice, x, price, big)
     return old, alice, x, lin, log, ids
@@ -264,6 +267,10 @@ def test_update_gives_the_fresh_install_and_keeps_the_models(cluster, upgraded):
                         "grouping_cols FROM indb_ml.models ORDER BY id").fetchall()
     assert terms == [("price", "ARRAY[1, tax, size]", ["intercept", "tax", "size"], ["1", "tax", "size"], None),
                      ("big", "ARRAY[1, tax, size]", ["intercept", "tax", "size"], ["1", "tax", "size"], None)]
+    # a user's table with a column of an unchanged indb_ml type is kept with its values
+    assert old.execute("SELECT row, (eigen_values).real, (eigen_values).imag, pg_typeof(eigen_values)::text "
+                       "FROM eig ORDER BY row").fetchall() == [(1, 2.5, -1.0, "indb_ml.complex"),
+                                                               (2, 0.5, 1.0, "indb_ml.complex")]
 
 
 def test_old_models_are_usable_and_training_goes_on(cluster, upgraded):
