@@ -158,3 +158,149 @@ def test_madlib_documented_example(postgresql, plan):
     got = dict(postgresql.execute("SELECT node_id, pagerank FROM ppr").fetchall())
     np.testing.assert_allclose([got[i] for i in range(7)],
                                nx_pagerank(multidigraph(7, src, dst), personalization={2, 4}), **TOL)
+
+
+def madlib21_ppr_oracle(n_vertices, edges, pers, d=0.85, max_iter=100, thr=None, grouped=False):
+    """Transcription of MADlib 2.1's personalized PageRank (src/ports/postgres/modules/graph/
+    pagerank.py_in), vertex by vertex as its SQL does it, independent of the kernel's matrices.
+    ``edges``: one group's (src, dest) rows. Returns ({vertex: rank}, iterations)."""
+    thr = 1.0 / (n_vertices * 1000) if thr is None else thr  # MADlib's default threshold
+    srcs, dsts = {s for s, _ in edges}, {t for _, t in edges}
+    outdeg = {}
+    for s, _ in edges:
+        outdeg[s] = outdeg.get(s, 0) + 1  # out_cnts: COUNT(dest) GROUP BY src
+    no_incoming = srcs - dsts  # the nodes_with_no_incoming_edges table
+    if grouped:  # init "CASE when unnest_result != NULL ... ELSE 0": always 0; random_prob 1 - d
+        cur, fixed = {v: 0.0 for v in srcs | dsts}, 1 - d
+    else:  # init 1/k on the personalization vertices, random_probability (1 - d) / N
+        cur, fixed = {v: (1.0 / len(pers) if v in pers else 0.0) for v in range(n_vertices)}, (1 - d) / n_vertices
+    for it in range(max_iter):
+        sums = {}
+        for s, t in edges:  # SUM(v1.pagerank / out_cnt) over the in-edges of dest
+            sums[t] = sums.get(t, 0.0) + cur[s] / outdeg[s]
+        msg = {t: v * d + ((1 - d) if t in pers else 0.0) for t, v in sums.items()}  # + CASE ... THEN 1 - d
+        msg.update({v: fixed for v in no_incoming})
+        unconverged = any(abs(cur[v] - msg[v]) > thr for v in msg) or (grouped and it == 0) or thr == 0
+        cur = msg
+        if not unconverged:
+            break
+    return {v: r / len(pers) for v, r in cur.items()}, it + 1  # "pagerank / total_ppr_nodes" when k > 1
+
+
+def madlib_test_graph(conn):
+    """The vertex and "EDGE" tables of MADlib's graph/test/pagerank.sql_in (stored in
+    tests/fixtures/madlib_checks/graph/pagerank.sql_in); same rows as MADLIB_EDGES."""
+    conn.execute("CREATE TABLE vertex (id integer)")
+    conn.execute("INSERT INTO vertex SELECT generate_series(0, 6)")
+    conn.execute('CREATE TABLE "EDGE" (src integer, dest integer, user_id integer)')
+    with conn.cursor().copy('COPY "EDGE" FROM STDIN') as copy:
+        for row in MADLIB_EDGES:
+            copy.write_row(row)
+
+
+def test_madlib21_compat_personalized_matches_madlib_tests(postgresql):
+    """madlib21_compat with personalization: MADlib's own assertions of
+    tests/fixtures/madlib_checks/graph/pagerank.sql_in (the ungrouped '{1,3}' call and the grouped
+    one at line 142), every rank equal to the transcription of MADlib's update rule, and the default
+    (flag off) still networkx's personalized PageRank."""
+    madlib_test_graph(postgresql)
+    set_plan(postgresql, "memory")
+    postgresql.execute("""SELECT indb_ml.pagerank('vertex', 'id', '"EDGE"', 'src=src, dest=dest', 'ppr', NULL, NULL,
+                          NULL, NULL, ARRAY['1', '3'], true)""")
+    got = dict(postgresql.execute("SELECT id, pagerank FROM ppr").fetchall())
+    # pagerank.sql_in: relative_error(SUM(pagerank), 1) < 0.005 and ranking '{0,3,1,2,4,6,5}'
+    assert abs(sum(got.values()) - 1) < 0.005
+    assert sorted(got, key=lambda v: -got[v]) == [0, 3, 1, 2, 4, 6, 5]
+    ref, iters = madlib21_ppr_oracle(7, [(s, t) for s, t, _ in MADLIB_EDGES], {1, 3})
+    np.testing.assert_allclose([got[v] for v in range(7)], [ref[v] for v in range(7)], rtol=1e-12)
+    assert postgresql.execute("SELECT __iterations__ FROM ppr_summary").fetchone()[0] == iters
+
+    postgresql.execute("""SELECT indb_ml.pagerank('vertex', 'id', '"EDGE"', 'src=src, dest=dest', 'ppr_grp', NULL,
+                          NULL, NULL, 'user_id', ARRAY['1', '3'], true)""")
+    rows = postgresql.execute("SELECT user_id, id, pagerank FROM ppr_grp").fetchall()
+    # pagerank.sql_in:142-158: group 1 sums to 1 within 0.005, and the groups in rank order
+    assert abs(sum(r for g, _, r in rows if g == 1) - 1) < 0.005
+    assert [g for g, _, _ in sorted(rows, key=lambda r: -r[2])] == [2, 2, 1, 1, 2, 2, 1, 1, 2, 1, 2, 1, 2, 1]
+    assert sum(r for g, _, r in rows if g == 2) == pytest.approx(1.499, abs=1e-3)  # MADlib's: not 1
+    summary = dict(postgresql.execute("SELECT user_id, __iterations__ FROM ppr_grp_summary").fetchall())
+    for gv in (1, 2):
+        ref, iters = madlib21_ppr_oracle(7, [(s, t) for s, t, g in MADLIB_EDGES if g == gv], {1, 3}, grouped=True)
+        got = {v: r for g, v, r in rows if g == gv}
+        assert sorted(got) == sorted(ref)
+        np.testing.assert_allclose([got[v] for v in sorted(ref)], [ref[v] for v in sorted(ref)], rtol=1e-12)
+        assert summary[gv] == iters
+
+    # the default is unchanged: networkx's personalized PageRank, summing to 1 per group
+    postgresql.execute("""SELECT indb_ml.pagerank('vertex', 'id', '"EDGE"', 'src=src, dest=dest', 'std', NULL, NULL,
+                          1e-13, 'user_id', '{1,3}')""")
+    src, dst, grp = (np.array(c) for c in zip(*MADLIB_EDGES))
+    for gv in (1, 2):
+        got = dict(postgresql.execute("SELECT id, pagerank FROM std WHERE user_id = %s", [gv]).fetchall())
+        np.testing.assert_allclose([got[i] for i in range(7)],
+                                   nx_pagerank(multidigraph(7, src[grp == gv], dst[grp == gv]), personalization={1, 3}),
+                                   **TOL)
+
+
+def test_madlib21_compat_personalized_documented_examples(postgresql):
+    """The personalized examples of MADlib's pagerank docs (src/ports/postgres/modules/graph/
+    pagerank.sql_in, apache/madlib 3eaae99): the grouped one with multi-column ids reproduces
+    MADlib's printed ranks and iterations (45 and 41); the ungrouped '{2,4}' one its iterations
+    (37) and its ranks halved (the docs print them before the division by the 2 personalization
+    vertices that pagerank.py_in does and pagerank.sql_in's own test asserts with sum ~ 1)."""
+    postgresql.execute("CREATE TABLE vertex (node_id integer)")
+    postgresql.execute("INSERT INTO vertex SELECT generate_series(0, 6)")
+    postgresql.execute("CREATE TABLE edge (conn_src integer, conn_dest integer, user_id integer)")
+    with postgresql.cursor().copy("COPY edge FROM STDIN") as copy:
+        for row in MADLIB_EDGES:
+            copy.write_row(row)
+    set_plan(postgresql, "memory")
+    postgresql.execute("SELECT indb_ml.pagerank('vertex', 'node_id', 'edge', 'src=conn_src, dest=conn_dest', "
+                       "'pagerank_out', NULL, NULL, NULL, NULL, ARRAY['2', '4'], true)")
+    got = dict(postgresql.execute("SELECT node_id, pagerank FROM pagerank_out").fetchall())
+    doc = {0: 0.565232961966315, 2: 0.378139420991773, 3: 0.355003292266017, 4: 0.310111215897626,
+           1: 0.160111215897626, 6: 0.148615315574136, 5: 0.0803403307142321}
+    np.testing.assert_allclose([got[v] for v in range(7)], [doc[v] / 2 for v in range(7)], rtol=1e-10)
+    assert postgresql.execute("SELECT __iterations__ FROM pagerank_out_summary").fetchone()[0] == 37
+    ref, _ = madlib21_ppr_oracle(7, [(s, t) for s, t, _ in MADLIB_EDGES], {2, 4})
+    np.testing.assert_allclose([got[v] for v in range(7)], [ref[v] for v in range(7)], rtol=1e-12)
+
+    postgresql.execute("CREATE TABLE vertex_multicol_pagerank (node_id_major bigint, node_id_minor bigint)")
+    postgresql.execute("INSERT INTO vertex_multicol_pagerank SELECT i, i FROM generate_series(0, 6) i")
+    postgresql.execute("CREATE TABLE edge_multicol_pagerank AS SELECT conn_src AS conn_src_major, conn_dest AS "
+                       "conn_dest_major, user_id AS user_id_major, conn_src AS conn_src_minor, conn_dest AS "
+                       "conn_dest_minor, user_id AS user_id_minor FROM edge")
+    postgresql.execute("SELECT indb_ml.pagerank('vertex_multicol_pagerank', '[node_id_major,node_id_minor]', "
+                       "'edge_multicol_pagerank', 'src=[conn_src_major,conn_src_minor], "
+                       "dest=[conn_dest_major,conn_dest_minor]', 'pagerank_multicol_out', NULL, NULL, NULL, "
+                       "'user_id_major,user_id_minor', '{{2,2},{4,4}}'::text[], true)")
+    rows = postgresql.execute("SELECT user_id_major, id[1], pagerank FROM pagerank_multicol_out").fetchall()
+    doc = {(2, 0): 0.448826703440932, (2, 3): 0.325943770128465, (1, 0): 0.270635964385879,
+           (2, 2): 0.256179815391031, (2, 4): 0.202149921235622, (1, 2): 0.18423239851445,
+           (1, 3): 0.166801820206414, (1, 4): 0.151661035568349, (2, 1): 0.127149921235622,
+           (1, 6): 0.0965411872854988, (1, 1): 0.0766610355683489, (2, 5): 0.075, (2, 6): 0.06375,
+           (1, 5): 0.0521896024086525}
+    got = {(g, v): r for g, v, r in rows}
+    assert sorted(got) == sorted(doc)
+    np.testing.assert_allclose([got[k] for k in sorted(doc)], [doc[k] for k in sorted(doc)], rtol=1e-13)
+    assert postgresql.execute("SELECT user_id_major, __iterations__ FROM pagerank_multicol_out_summary "
+                              "ORDER BY 1").fetchall() == [(1, 41), (2, 45)]
+
+
+def test_madlib21_compat_personalized_refusals(postgresql):
+    """The relational plan does not run MADlib's personalized variant: it refuses (0A000) rather
+    than answer with the standard definition; a personalization vertex without edges is refused as
+    MADlib 2.1 refuses it."""
+    import psycopg
+
+    load_graph(postgresql, 6, np.array([0, 1, 2]), np.array([1, 2, 0]))
+    postgresql.commit()
+    set_plan(postgresql, "relational")
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match="memory plan") as e:
+        postgresql.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, "
+                           "ARRAY['1'], true)")
+    assert e.value.diag.message_hint == "SET indb_ml.graph_plan = memory"
+    postgresql.rollback()
+    set_plan(postgresql, "memory")
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="vertex 5 must be an end of an edge"):
+        postgresql.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, "
+                           "ARRAY['1', '5'], true)")

@@ -6,7 +6,9 @@ iteration runs as joins (:func:`indb_ml.graph.relational.pagerank`). Definition:
 ``x' = d * P^T x + d * (rank of dangling vertices) * p + (1 - d) * p``, where P is the out-weight
 normalised adjacency and p the uniform (or personalization) distribution, so ranks sum to 1 and
 equal networkx's ``pagerank`` on a MultiDiGraph. MADlib 2.1 instead lets dangling rank leak
-away and leaves vertices without edges out of the output: ``madlib21_compat => true``.
+away and leaves vertices without edges out of the output: ``madlib21_compat => true``; with
+personalization vertices that flag runs MADlib 2.1's own personalized iteration
+(:func:`indb_ml.kernels.graph.pagerank_madlib21_personalized`), on the memory plan only.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
 from indb_ml.graph.edges import load_graphs, resolve_graph, write_vertex_table
 from indb_ml.kernels.graph import pagerank as pagerank_kernel
+from indb_ml.kernels.graph import pagerank_madlib21_personalized as madlib_personalized
 
 USAGE = """\
 pagerank: PageRank of every vertex, MADlib-compatible (networkx's definition).
@@ -46,7 +49,10 @@ as networkx does. Parallel edges count as separate links (their weights add up);
 personalization_vertices is bigint[] as in MADlib ('{2,4}' or ARRAY[2, 4]); for text ids, or to set
 madlib21_compat, use the 11-argument form (ARRAY['a', 'b'], false); a NULL there must be typed
 (NULL::int[]). madlib21_compat => true: dangling rank leaks away (ranks sum to less than 1) and
-vertices without edges are left out, as MADlib 2.1 does.
+vertices without edges are left out, as MADlib 2.1 does; with personalization_vertices it runs MADlib
+2.1's personalized iteration (memory plan only): teleports of 1 - damping to each personalization
+vertex, a fixed rank for vertices without in-edges, ranks divided by the number of personalization
+vertices at the end (they need not sum to 1).
 Plans: SET indb_ml.graph_plan = auto | memory | relational (auto: by indb_ml.matrix_memory_mb).
 """
 
@@ -74,6 +80,9 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
     leak = bool(madlib21_compat)
     prog = progress.start(sess, "pagerank", max_iter=max_iter)
     if plan.choose(sess, spec, "pagerank", on_shards=True) == "relational":
+        if pers is not None and leak:
+            raise InputError("pagerank: madlib21_compat with personalization_vertices runs only on the memory plan",
+                             hint="SET indb_ml.graph_plan = memory", sqlstate="0A000")
         if pers is not None:
             _check_personalization(sess, spec, pers)
         iterations = relational.pagerank(sess, spec, out, damping, max_iter, threshold, pers, leak)
@@ -89,8 +98,16 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
                 p = np.zeros(g.n)
                 p[pos] = 1.0
             tol = threshold if threshold is not None else 1e-3 / g.n
-            rank, it = pagerank_kernel(g.adjacency(), damping, max_iter, tol, p, leak_dangling=leak, norm="max")
             ids = g.ids
+            if leak and p is not None:  # MADlib 2.1's own personalized iteration (see the kernel)
+                _check_madlib_personalization(spec, g, pers, pos)
+                rank, present, it = madlib_personalized(g.adjacency(), p > 0, damping, max_iter, tol,
+                                                        grouped=bool(spec.group_cols), n_vertices=g.n)
+                keep = np.flatnonzero(present)
+                ids, rank = g.ids_at(keep), rank[keep]
+                values[g.key], iterations[g.key] = (ids, [rank]), it
+                continue
+            rank, it = pagerank_kernel(g.adjacency(), damping, max_iter, tol, p, leak_dangling=leak, norm="max")
             if leak:  # MADlib 2.1 leaves out vertices without edges
                 keep = np.flatnonzero(np.bincount(np.concatenate([g.src, g.dst]), minlength=g.n) > 0)
                 ids, rank = g.ids_at(keep), rank[keep]
@@ -138,6 +155,17 @@ def _check_personalization(sess, spec, pers: list) -> None:
                    [pers], ["text[]"])
     if row["missing"] is not None:
         raise _unknown_vertex(spec, row["missing"])
+
+
+def _check_madlib_personalization(spec, g, pers: list, pos: list) -> None:
+    """MADlib 2.1 refuses personalization vertices that are not an end of an edge (of every group)."""
+    touched = g.touched()
+    for v, i in zip(pers, pos):
+        if not touched[i]:
+            where = f" in group {g.key}" if spec.group_cols else ""
+            raise InputError(f"pagerank: with madlib21_compat, personalization vertex {v} must be an end of an edge"
+                             f"{where}, as MADlib 2.1 requires",
+                             hint="list vertices that have edges (in every group), or leave madlib21_compat off")
 
 
 def _unknown_vertex(spec, v) -> InputError:

@@ -94,6 +94,51 @@ def pagerank(a: sp.csr_matrix, damping: float = 0.85, max_iter: int = 100, tol: 
     return x, max_iter
 
 
+def pagerank_madlib21_personalized(a: sp.csr_matrix, personalization: np.ndarray, damping: float = 0.85,
+                                   max_iter: int = 100, tol: float = 1e-6, grouped: bool = False,
+                                   n_vertices: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """MADlib 2.1's personalized PageRank (graph/pagerank.py_in), offered only for compatibility:
+    returns ``(rank, present, iterations)``, ``present`` marking the vertices MADlib outputs (the
+    ends of an edge). ``personalization`` is a bool mask of the personalization set (k vertices).
+
+    Each iteration, a vertex with in-edges gets ``d * sum(x[s] / outdeg(s)) + (1 - d) * [in set]``
+    and a vertex with out-edges only a constant: ``(1 - d) / n_vertices`` ungrouped, ``1 - d`` with
+    grouping; there is no dangling term. The start is ``1/k`` on the set ungrouped, 0 everywhere
+    with grouping (MADlib's ``unnest_result != NULL`` never matches). Stops once no present vertex
+    moved by more than ``tol`` (never after the first iteration with grouping; ``tol`` 0 runs all
+    ``max_iter``), then divides every rank by k when k > 1: the ranks need not sum to 1.
+    """
+    n = a.shape[0]
+    pers = np.asarray(personalization, dtype=bool)
+    k = int(pers.sum())
+    if n == 0 or k == 0:
+        return np.zeros(n), np.zeros(n, dtype=bool), 0
+    a = a.tocsr()
+    has_out = np.diff(a.indptr) > 0
+    has_in = np.bincount(a.indices, minlength=n) > 0
+    present = has_in | has_out
+    out_w = np.asarray(a.sum(axis=1)).ravel()
+    inv = np.divide(1.0, out_w, out=np.zeros(n), where=out_w != 0)
+    at = (sp.diags(inv) @ a).T.tocsr()
+    only_out = has_out & ~has_in
+    constant = (1.0 - damping) if grouped else (1.0 - damping) / (n_vertices or n)
+    x = np.zeros(n) if grouped else np.where(pers, 1.0 / k, 0.0)
+    iterations = max_iter
+    for it in range(1, max_iter + 1):
+        new = damping * (at @ x) + (1.0 - damping) * pers
+        new[only_out] = constant
+        new[~present] = 0.0
+        change = float(np.abs(new - x)[present].max()) if present.any() else 0.0
+        interrupts.report(it, change)  # the loss shown: the largest move, compared to tol
+        x = new
+        if tol > 0 and change <= tol and not (grouped and it == 1):
+            iterations = it
+            break
+    if k > 1:
+        x = x / k
+    return x, present, iterations
+
+
 def hits(a: sp.csr_matrix, max_iter: int = 100, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, int]:
     """Kleinberg's HITS by power iteration: ``(authority, hub, iterations)``, each scaled to
     unit L2 norm (MADlib's normalisation; networkx scales to sum 1, a constant factor).
