@@ -15,6 +15,7 @@ with the INSERT of 0.1.0's ``indb_ml/models/catalog.py`` (0.1.0 let every role i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -23,7 +24,12 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from indb_ml import build_sql
+
 N = 60
+# sha256 of migrations/indb_ml--0.1.0.sql after its 7 header lines: `git show
+# 6b8b459:migrations/indb_ml--0.1.0.sql | sha256sum`, the 0.1.0 release's install script.
+FROZEN_010 = "3a26a0cc025c4ab857668487b455dc4710701d971b5d29944cb4cbd96f0a8869"
 
 # The object-level description of every member of the extension, by kind (names, never OIDs).
 MEMBERS = """
@@ -398,3 +404,36 @@ def test_cli_install_upgrade_updates_0_1_0(cluster, indb_cluster):
                             "0.2.0 is available: use --upgrade")
     assert install(dsn, upgrade=True) == f"indb_ml updated from 0.1.0 to 0.2.0 in database {conn.info.dbname}"
     assert conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'indb_ml'").fetchone()[0] == "0.2.0"
+
+
+def test_the_0_1_0_install_script_is_frozen():
+    """Released install scripts are never regenerated: build_sql writes only the current one."""
+    text = (build_sql.ROOT / "migrations" / "indb_ml--0.1.0.sql").read_text()
+    body = "".join(text.splitlines(keepends=True)[7:])
+    assert hashlib.sha256(body.encode()).hexdigest() == FROZEN_010
+    assert build_sql.version() == "0.2.0"
+    assert {out.name for out, _ in build_sql.outputs()} == {"indb_ml--0.2.0.sql", "indb_ml--0.1.0--0.2.0.sql"}
+
+
+def test_the_upgrade_script_is_current():
+    """migrations/indb_ml--0.1.0--0.2.0.sql is what build_sql makes of sql/ now (`make build-sql`)."""
+    for out, text in build_sql.outputs():
+        assert out.read_text() == text, f"run `make build-sql` and commit {out.name}"
+
+
+def test_statements_split_where_postgresql_does():
+    text = ("-- a; comment\nCREATE FUNCTION f() RETURNS text AS $$ SELECT 'x;y' $$ LANGUAGE sql;\n"
+            "COMMENT ON FUNCTION f() IS 'it''s; fine';\nDO $tag$ BEGIN PERFORM 1; END $tag$;\n"
+            "SELECT \"a;b\", E'\\';' /* c; */;\n-- trailing\n")
+    parts = build_sql.statements(text)
+    assert "".join(parts) == text
+    assert [build_sql._code(p) for p in parts] == [
+        "CREATE FUNCTION f() RETURNS text AS $$ SELECT 'x;y' $$ LANGUAGE sql;",
+        "COMMENT ON FUNCTION f() IS 'it''s; fine';",
+        "DO $tag$ BEGIN PERFORM 1; END $tag$;",
+        "SELECT \"a;b\", E'\\';' /* c; */;",
+        "",
+    ]
+    # every statement of the install script is one PostgreSQL statement: the dollar quotes pair up
+    for part in build_sql.statements(build_sql.render()):
+        assert part.count("$$") % 2 == 0
