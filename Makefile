@@ -161,7 +161,9 @@ docs: setup
 	$(VENV)/bin/python -m indb_ml.docs_gen --out build/docs/catalog.json
 	NO_MKDOCS_2_WARNING=1 INDB_ML_DOCS_CATALOG=build/docs/catalog.json $(VENV)/bin/mkdocs build --strict --site-dir site
 
-## migrations/indb_ml--X.Y.Z.sql is generated from sql/*.sql; commit both.
+## migrations/indb_ml--X.Y.Z.sql is generated from sql/*.sql, and the upgrade scripts to it,
+## migrations/indb_ml--A--X.Y.Z.sql, from sql/upgrade/A--X.Y.Z.sql too; commit them all. Released
+## install scripts (migrations/indb_ml--0.1.0.sql) are frozen. install-extension installs every one.
 build-sql:
 	@$(SERVER_PY) -m indb_ml.build_sql --write
 
