@@ -10,6 +10,17 @@
 -- at @drop-members and created again from 0.2.0's sql/*.sql at @install-script. The server's
 -- Python package must already be 0.2.0's (the backfill at the end imports it).
 -- @keep indb_ml.models indb_ml.models_id_seq
+
+-- 0.2.0's SQL needs 0.2.0's Python package (or later): stop before changing anything if the server's is older.
+DO $indb_ml_upgrade$
+import indb_ml
+found = tuple(int(p) for p in indb_ml.__version__.split(".")[:3] if p.isdigit())
+if found < (0, 2, 0):
+    plpy.error("indb_ml 0.2.0 needs the server's Python package indb_ml 0.2.0 or later; it has "
+               + indb_ml.__version__, hint="install it first (make setup-server-python in the new source tree), "
+               "then run ALTER EXTENSION indb_ml UPDATE again; nothing was changed", sqlstate="55000")
+$indb_ml_upgrade$ LANGUAGE plpython3u;
+
 -- @drop-members
 
 -- The catalog becomes read only for ordinary roles (issue 16): 0.1.0 let every role insert and
