@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 import uuid
 
 import numpy as np
@@ -25,6 +27,7 @@ import pytest
 from psycopg import sql
 
 from indb_ml import build_sql
+from indb_ml.cli.server import find_bindir
 
 N = 60
 # sha256 of migrations/indb_ml--0.1.0.sql after its 7 header lines: `git show
@@ -437,3 +440,36 @@ def test_statements_split_where_postgresql_does():
     # every statement of the install script is one PostgreSQL statement: the dollar quotes pair up
     for part in build_sql.statements(build_sql.render()):
         assert part.count("$$") % 2 == 0
+
+
+def test_an_updated_database_dumps_and_restores(cluster, upgraded):
+    """pg_dump of an updated database restores into a new one as a fresh 0.2.0 install with the
+    0.1.0 models' rows (the catalog stays extension configuration through the update)."""
+    old, alice, x, lin, log, ids = upgraded
+    old.execute("ALTER EXTENSION indb_ml UPDATE")
+    old.execute(sql.SQL("DROP TABLE eig"))
+    rows = old.execute("SELECT * FROM indb_ml.models ORDER BY id").fetchall()
+    info = old.info
+    env = {**os.environ, "PGPASSWORD": info.password or ""}
+    args = ["-h", info.host, "-p", str(info.port), "-U", info.user]
+    dump = subprocess.run([str(find_bindir() / "pg_dump"), *args, "-d", info.dbname, "-Fc"], env=env,
+                          capture_output=True, check=True).stdout
+    target = f"upgrade_{uuid.uuid4().hex[:10]}"
+    old.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target)))
+    cluster.dbs.append(target)
+    subprocess.run([str(find_bindir() / "pg_restore"), *args, "-d", target, "--exit-on-error"], input=dump, env=env,
+                   capture_output=True, check=True)
+    restored = cluster.connect(target)
+    assert restored.execute("SELECT * FROM indb_ml.models ORDER BY id").fetchall() == rows
+    assert snapshot(restored) == snapshot(cluster.database())
+    # (the restored output tables have new OIDs, so by-name use says "dropped": as for any restore)
+    np.testing.assert_allclose(restored.execute("SELECT coef FROM houses_lr").fetchone()[0], lin, rtol=1e-12)
+    assert restored.execute("SELECT nextval('indb_ml.models_id_seq')").fetchone()[0] == max(ids) + 1
+
+
+def test_drop_extension_after_the_update(cluster):
+    conn = cluster.database("0.1.0")
+    conn.execute("ALTER EXTENSION indb_ml UPDATE")
+    conn.execute("ALTER EXTENSION indb_ml UPDATE")  # at the newest version: a notice, nothing done
+    conn.execute("DROP EXTENSION indb_ml")
+    assert conn.execute("SELECT to_regnamespace('indb_ml')").fetchone()[0] is None
