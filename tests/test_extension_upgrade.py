@@ -475,3 +475,15 @@ def test_drop_extension_after_the_update(cluster):
     conn.execute("ALTER EXTENSION indb_ml UPDATE")  # at the newest version: a notice, nothing done
     conn.execute("DROP EXTENSION indb_ml")
     assert conn.execute("SELECT to_regnamespace('indb_ml')").fetchone()[0] is None
+
+
+def test_an_older_server_package_stops_the_update(cluster):
+    """The update needs 0.2.0's Python package: with an older one (here this backend's copy of
+    the module says 0.1.0) it stops first, changing nothing (55000, naming the fix)."""
+    conn = cluster.database("0.1.0")
+    before = snapshot(conn)
+    conn.execute("DO $$ import indb_ml; indb_ml.__version__ = '0.1.0' $$ LANGUAGE plpython3u")
+    with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="needs the server's Python package") as err:
+        conn.execute("ALTER EXTENSION indb_ml UPDATE")
+    assert "make setup-server-python" in err.value.diag.message_hint
+    assert snapshot(conn) == before
