@@ -224,3 +224,16 @@ def test_verbose_trainers_keep_their_callback(db, data, capsys):
     assert capsys.readouterr().err == "" and lines == [] and drawn == ""
     _, lines, drawn = _watched(db, lambda d, **kw: d.glm("d", "b", [1, "x1", "x2"], "binomial", **kw))
     assert lines and "glm" in drawn
+
+
+def test_server_warnings_point_at_the_callers_line(db, data):
+    """The one call helper turns WARNINGs into Python warnings at the user's line, whichever
+    method path (a typed trainer, a table call) and whether or not the bar is on."""
+    db.execute("CREATE TABLE dup AS SELECT x1, 2 * x1 AS x1b, y FROM d")
+    calls = ((lambda **kw: db.linregr_train("dup", "y", [1, "x1", "x1b"], **kw), "collinear"),
+             (lambda **kw: db.multinom("d", "cat", [1, "x1", "x2"], max_iter=1, **kw), "max_iter"))
+    for progress in (True, False):
+        for call, match in calls:
+            with pytest.warns(RuntimeWarning, match=match) as record:
+                call(progress=progress)
+            assert {r.filename for r in record} == {__file__}

@@ -339,8 +339,7 @@ class Database(TableCalls):
         for handler in listening:
             conn.add_notice_handler(handler)
         try:
-            with conn.transaction():
-                cur = conn.cursor(row_factory=row_factory)
+            with conn.transaction(), conn.cursor(row_factory=row_factory) as cur:
                 if shown is not None:
                     cur.execute(SHOW_SQL)
                 yield cur
