@@ -198,13 +198,14 @@ def madlib_test_graph(conn):
             copy.write_row(row)
 
 
-def test_madlib21_compat_personalized_matches_madlib_tests(postgresql):
+@pytest.mark.parametrize("plan", PLANS)
+def test_madlib21_compat_personalized_matches_madlib_tests(postgresql, plan):
     """madlib21_compat with personalization: MADlib's own assertions of
     tests/fixtures/madlib_checks/graph/pagerank.sql_in (the ungrouped '{1,3}' call and the grouped
     one at line 142), every rank equal to the transcription of MADlib's update rule, and the default
     (flag off) still networkx's personalized PageRank."""
     madlib_test_graph(postgresql)
-    set_plan(postgresql, "memory")
+    set_plan(postgresql, plan)
     postgresql.execute("""SELECT indb_ml.pagerank('vertex', 'id', '"EDGE"', 'src=src, dest=dest', 'ppr', NULL, NULL,
                           NULL, NULL, ARRAY['1', '3'], true)""")
     got = dict(postgresql.execute("SELECT id, pagerank FROM ppr").fetchall())
@@ -241,7 +242,8 @@ def test_madlib21_compat_personalized_matches_madlib_tests(postgresql):
                                    **TOL)
 
 
-def test_madlib21_compat_personalized_documented_examples(postgresql):
+@pytest.mark.parametrize("plan", PLANS)
+def test_madlib21_compat_personalized_documented_examples(postgresql, plan):
     """The personalized examples of MADlib's pagerank docs (src/ports/postgres/modules/graph/
     pagerank.sql_in, apache/madlib 3eaae99): the grouped one with multi-column ids reproduces
     MADlib's printed ranks and iterations (45 and 41); the ungrouped '{2,4}' one its iterations
@@ -253,7 +255,7 @@ def test_madlib21_compat_personalized_documented_examples(postgresql):
     with postgresql.cursor().copy("COPY edge FROM STDIN") as copy:
         for row in MADLIB_EDGES:
             copy.write_row(row)
-    set_plan(postgresql, "memory")
+    set_plan(postgresql, plan)
     postgresql.execute("SELECT indb_ml.pagerank('vertex', 'node_id', 'edge', 'src=conn_src, dest=conn_dest', "
                        "'pagerank_out', NULL, NULL, NULL, NULL, ARRAY['2', '4'], true)")
     got = dict(postgresql.execute("SELECT node_id, pagerank FROM pagerank_out").fetchall())
@@ -286,21 +288,53 @@ def test_madlib21_compat_personalized_documented_examples(postgresql):
                               "ORDER BY 1").fetchall() == [(1, 41), (2, 45)]
 
 
-def test_madlib21_compat_personalized_refusals(postgresql):
-    """The relational plan does not run MADlib's personalized variant: it refuses (0A000) rather
-    than answer with the standard definition; a personalization vertex without edges is refused as
-    MADlib 2.1 refuses it."""
+@pytest.mark.parametrize("plan", PLANS)
+def test_madlib21_compat_personalized_refusals_and_plans_agree(postgresql, plan):
+    """A personalization vertex without edges (in a group) is refused, as MADlib 2.1 refuses it;
+    on a random grouped graph with dangling vertices and vertices without in-edges, every rank and
+    iteration count equals the transcription of MADlib's rule."""
     import psycopg
 
-    load_graph(postgresql, 6, np.array([0, 1, 2]), np.array([1, 2, 0]))
+    n = 60
+    src, dst, _ = edge_rows(random_graph(n, 150, seed=4))
+    groups = np.where(np.arange(len(src)) % 2 == 0, 1, 2)
+    ends = [set(src[groups == gv].tolist()) | set(dst[groups == gv].tolist()) for gv in (1, 2)]
+    pers = sorted(ends[0] & ends[1])[:3]  # MADlib wants them in every group
+    load_graph(postgresql, n + 1, src, dst, groups=groups)  # vertex n has no edges
     postgresql.commit()
-    set_plan(postgresql, "relational")
-    with pytest.raises(psycopg.errors.FeatureNotSupported, match="memory plan") as e:
-        postgresql.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, "
-                           "ARRAY['1'], true)")
+    set_plan(postgresql, plan)
+    for grouped in (False, True):
+        postgresql.execute("DROP TABLE IF EXISTS pr, pr_summary")
+        postgresql.execute(f"SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', "
+                           f"0.8, 200, 1e-9, {'%s' if grouped else 'NULL'}, %s::int[], true)",
+                           (["g"] if grouped else []) + [pers])
+        for gv in ((1, 2) if grouped else (None,)):
+            mask = groups == gv if grouped else np.ones(len(src), dtype=bool)
+            edges = list(zip(src[mask].tolist(), dst[mask].tolist()))
+            ref, iters = madlib21_ppr_oracle(n + 1, edges, set(pers), d=0.8, max_iter=200, thr=1e-9, grouped=grouped)
+            where = f" WHERE g = {gv}" if grouped else ""
+            got = dict(postgresql.execute("SELECT id, pagerank FROM pr" + where).fetchall())
+            assert sorted(got) == sorted(ref)
+            np.testing.assert_allclose([got[v] for v in sorted(ref)], [ref[v] for v in sorted(ref)], rtol=1e-9)
+            assert postgresql.execute("SELECT __iterations__ FROM pr_summary" + where).fetchone()[0] == iters
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match=f"vertex {n} must be an end of an edge"):
+        postgresql.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'bad', NULL, NULL, NULL, NULL, "
+                           f"ARRAY[{pers[0]}, {n}], true)")
+
+
+def test_madlib21_compat_personalized_refused_on_citus_shards(citus_conn):
+    """On a Citus distributed edge table the relational plan runs on the shards, which do not have
+    MADlib's personalized variant: refused (0A000) rather than answered with the standard one."""
+    import psycopg
+
+    citus_conn.execute("CREATE TABLE v (id int); INSERT INTO v SELECT generate_series(0, 5)")
+    citus_conn.execute("CREATE TABLE e (src int, dest int); INSERT INTO e VALUES (0, 1), (1, 2), (2, 0), (3, 4)")
+    citus_conn.execute("SELECT create_distributed_table('e', 'src')")
+    citus_conn.execute("SET indb_ml.graph_plan = relational")
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match="Citus distributed edge table") as e:
+        citus_conn.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, "
+                           "ARRAY[1], true)")
     assert e.value.diag.message_hint == "SET indb_ml.graph_plan = memory"
-    postgresql.rollback()
-    set_plan(postgresql, "memory")
-    with pytest.raises(psycopg.errors.InvalidParameterValue, match="vertex 5 must be an end of an edge"):
-        postgresql.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, "
-                           "ARRAY['1', '5'], true)")
+    citus_conn.execute("SET indb_ml.graph_plan = memory")
+    citus_conn.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, ARRAY[1], true)")
+    assert citus_conn.execute("SELECT count(*) FROM pr").fetchone()[0] == 5  # vertex 5 has no edges

@@ -8,7 +8,7 @@ normalised adjacency and p the uniform (or personalization) distribution, so ran
 equal networkx's ``pagerank`` on a MultiDiGraph. MADlib 2.1 instead lets dangling rank leak
 away and leaves vertices without edges out of the output: ``madlib21_compat => true``; with
 personalization vertices that flag runs MADlib 2.1's own personalized iteration
-(:func:`indb_ml.kernels.graph.pagerank_madlib21_personalized`), on the memory plan only.
+(:func:`indb_ml.kernels.graph.pagerank_madlib21_personalized`); not on Citus distributed edges.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ personalization_vertices is bigint[] as in MADlib ('{2,4}' or ARRAY[2, 4]); for 
 madlib21_compat, use the 11-argument form (ARRAY['a', 'b'], false); a NULL there must be typed
 (NULL::int[]). madlib21_compat => true: dangling rank leaks away (ranks sum to less than 1) and
 vertices without edges are left out, as MADlib 2.1 does; with personalization_vertices it runs MADlib
-2.1's personalized iteration (memory plan only): teleports of 1 - damping to each personalization
+2.1's personalized iteration (not on Citus distributed edges): teleports of 1 - damping to each personalization
 vertex, a fixed rank for vertices without in-edges, ranks divided by the number of personalization
 vertices at the end (they need not sum to 1).
 Plans: SET indb_ml.graph_plan = auto | memory | relational (auto: by indb_ml.matrix_memory_mb).
@@ -80,9 +80,6 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
     leak = bool(madlib21_compat)
     prog = progress.start(sess, "pagerank", max_iter=max_iter)
     if plan.choose(sess, spec, "pagerank", on_shards=True) == "relational":
-        if pers is not None and leak:
-            raise InputError("pagerank: madlib21_compat with personalization_vertices runs only on the memory plan",
-                             hint="SET indb_ml.graph_plan = memory", sqlstate="0A000")
         if pers is not None:
             _check_personalization(sess, spec, pers)
         iterations = relational.pagerank(sess, spec, out, damping, max_iter, threshold, pers, leak)

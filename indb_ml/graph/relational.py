@@ -161,6 +161,9 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     """Power iteration as joins; returns {group key: iterations} (keys as the memory plan's: None ungrouped).
     On a Citus distributed edge table the joins run on the shards (:mod:`indb_ml.graph.shards`)."""
     if shards.edges_distributed(sess, spec):
+        if personalization and leak:
+            raise InputError("pagerank: madlib21_compat with personalization_vertices does not run on a Citus "
+                             "distributed edge table", hint="SET indb_ml.graph_plan = memory", sqlstate="0A000")
         return shards.pagerank(sess, spec, out, damping, max_iter, threshold, personalization, leak)
     g = prepare(sess, spec)
     pe, r0, r1 = g.temp("pe"), g.temp("r0"), g.temp("r1")
@@ -170,6 +173,9 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     sess.execute("ANALYZE " + pe)
     n = sess.one("SELECT pg_catalog.count(*) AS n FROM " + g.v + " WHERE gkey = (SELECT pg_catalog.min(gkey) FROM "
                  + g.v + ")")["n"]
+    if personalization and leak:
+        return _madlib21_personalized(sess, spec, g, pe, out, damping, max_iter,
+                                      threshold if threshold is not None else 1e-3 / max(n, 1), personalization, n)
     if personalization:
         tele = "CASE WHEN v.id = ANY($1" + g.cast + "[]) THEN 1.0 / $2 ELSE 0 END"
         tparams, ttypes = [personalization, len(personalization)], ["text[]", "float8"]
@@ -211,6 +217,59 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     g.insert_output(out, "SELECT r.gkey, r.id, r.rank AS pagerank FROM " + r0 + " r" + keep, ["pagerank"])
     g.close(pe, r0, r1)
     return {(k if spec.group_cols else None): v for k, v in iterations.items()}
+
+
+def _madlib21_personalized(sess: Session, spec: GraphSpec, g: RelGraph, pe: str, out: Relation, damping: float,
+                           max_iter: int, tol: float, pers: list, n: int) -> dict:
+    """MADlib 2.1's personalized iteration (:func:`indb_ml.kernels.graph.pagerank_madlib21_personalized`)
+    as joins over ``pe``: the state holds the ends of each group's edges, MADlib's output vertices."""
+    r0, r1 = g.temp("m0"), g.temp("m1")
+    grouped = bool(spec.group_cols)
+    in_set = "v.id = ANY($1" + g.cast + "[])"
+    start = "0::float8" if grouped else "CASE WHEN " + in_set + " THEN 1.0::float8 / $2 ELSE 0::float8 END"
+    sess.execute("CREATE TEMPORARY TABLE " + _bare(r0) + " AS SELECT v.gkey, v.id, " + start + " AS rank, "
+                 "0::float8 AS prev, (CASE WHEN " + in_set + " THEN 1 - $3 ELSE 0 END)::float8 AS tele, "
+                 "EXISTS (SELECT 1 FROM " + pe + " i WHERE i.gkey = v.gkey AND i.t = v.id) AS has_in FROM "
+                 "(SELECT gkey, s AS id FROM " + pe + " UNION SELECT gkey, t FROM " + pe + ") v",
+                 [pers, len(pers), damping], ["text[]", "float8", "float8"])
+    missing = sess.one("SELECT gs.gkey, p FROM (SELECT DISTINCT gkey FROM " + r0 + ") gs CROSS JOIN "
+                       "pg_catalog.unnest($1::text[]) p WHERE NOT EXISTS (SELECT 1 FROM " + r0 + " r WHERE "
+                       "r.gkey = gs.gkey AND r.id = p" + g.cast + ") ORDER BY 1, 2 LIMIT 1", [pers], ["text[]"])
+    if missing is not None:
+        where = f" in group {missing['gkey']}" if grouped else ""
+        raise InputError(f"pagerank: with madlib21_compat, personalization vertex {missing['p']} must be an end of "
+                         f"an edge{where}, as MADlib 2.1 requires",
+                         hint="list vertices that have edges (in every group), or leave madlib21_compat off")
+    sess.execute("CREATE TEMPORARY TABLE " + _bare(r1) + " (LIKE " + r0 + ")")
+    sess.execute("ANALYZE " + r0)
+    groups = [r["gkey"] for r in sess.execute("SELECT DISTINCT gkey FROM " + r0 + " ORDER BY 1")]
+    active, iterations = list(groups), {k: max_iter for k in groups}
+    fixed = (1 - damping) if grouped else (1 - damping) / max(n, 1)  # vertices without in-edges
+    for it in range(1, max_iter + 1):
+        progress.step(sess, it)
+        if not active:
+            break
+        rows = sess.execute(
+            "WITH c AS (SELECT e.gkey, e.t AS id, sum(r.rank * e.p) AS s FROM " + pe + " e JOIN " + r0 + " r ON "
+            "r.gkey = e.gkey AND r.id = e.s WHERE e.gkey = ANY($1) GROUP BY 1, 2), "
+            "ins AS (INSERT INTO " + r1 + " SELECT r.gkey, r.id, CASE WHEN r.gkey <> ALL($1) THEN r.rank "
+            "WHEN r.has_in THEN $2 * COALESCE(c.s, 0) + r.tele ELSE $3 END, r.rank, r.tele, r.has_in FROM " + r0
+            + " r LEFT JOIN c USING (gkey, id) RETURNING gkey, abs(rank - prev) AS diff) "
+            "SELECT gkey, max(diff) AS diff FROM ins WHERE gkey = ANY($1) GROUP BY gkey",
+            [active, damping, fixed], ["text[]", "float8", "float8"])
+        sess.execute("TRUNCATE " + r0)
+        r0, r1 = r1, r0
+        # MADlib's test: converged once no rank moved by more than tol (never after the first
+        # iteration with grouping; tol 0 runs all max_iter)
+        done = {r["gkey"] for r in rows if tol > 0 and r["diff"] <= tol and not (grouped and it == 1)}
+        for k in done:
+            iterations[k] = it
+        active = [k for k in active if k not in done]
+    create_vertex_table(sess, spec, out, (("pagerank", "float8"),))
+    scale = float(len(pers)) if len(pers) > 1 else 1.0  # MADlib divides by the number of personalization vertices
+    g.insert_output(out, "SELECT gkey, id, rank / $1 AS pagerank FROM " + r0, ["pagerank"], [scale], ["float8"])
+    g.close(pe, r0, r1)
+    return {(k if grouped else None): v for k, v in iterations.items()}
 
 
 @_no_jit
