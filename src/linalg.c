@@ -122,6 +122,13 @@ zero_matrix(FunctionCallInfo fcinfo, int32 num_rows, int32 num_cols, const char 
 	dims[0] = num_rows;
 	dims[1] = num_cols;
 	nbytes = ARR_OVERHEAD_NONULLS(2) + (Size) num_rows * num_cols * sizeof(float8);
+
+	/*
+	 * Review fix: the state is held to the memory budget (guc.c) like every other C state,
+	 * before it is allocated; the 1 GB check above alone let a 968 MB matrix through at the
+	 * default budget of 512 MB (and no overflow reaches here: the size is below 1 GB).
+	 */
+	indb_check_alloc((int64) nbytes, fname, "the matrix");
 	state = (ArrayType *) palloc0(nbytes);
 	SET_VARSIZE(state, nbytes);
 	state->ndim = 2;
@@ -142,8 +149,14 @@ existing_state(FunctionCallInfo fcinfo, const char *fname)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						errmsg("%s is an aggregate step; call the aggregate", fname)));
 	state = (ArrayType *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	/*
+	 * Review fix (defence in depth): the length must be that of the dims, so a state whose
+	 * header and body disagree is refused before a row is written by the dims.
+	 */
 	if ((Pointer) state != DatumGetPointer(PG_GETARG_DATUM(0)) || ARR_NDIM(state) != 2 ||
-		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID ||
+		ARR_DIMS(state)[0] < 1 || ARR_DIMS(state)[1] < 1 ||
+		VARSIZE(state) != ARR_OVERHEAD_NONULLS(2) + (double) ARR_DIMS(state)[0] * ARR_DIMS(state)[1] * sizeof(float8))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("%s: the state is not a matrix this aggregate built", fname)));
 	return state;
@@ -155,7 +168,7 @@ check_index(int32 index, int32 dim, const char *what, const char *fname)
 	if (index < 0 || index >= dim)
 		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 						errmsg("%s: %s %d is outside 0..%d", fname, what, index, dim - 1),
-						errhint("MADlib's matrix aggregates count rows and columns from 0: pass row_id - 1")));
+						errhint("MADlib's matrix aggregates count rows and columns from 0: pass %s - 1", what)));
 }
 
 PG_FUNCTION_INFO_V1(indb_ml_matrix_compose_dense_step);
