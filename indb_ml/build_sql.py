@@ -125,6 +125,58 @@ def _creates_kept(code: str, kept: list[str], old_codes: set[str]) -> bool:
     return False
 
 
+# Grants and revokes made on the old version's routines since it was installed (their ACL against
+# pg_init_privs) are not carried over: GRANTs in an extension script would be recorded as the
+# extension's initial privileges, which pg_dump then leaves out. The update lists them (a WARNING).
+CHANGED_GRANTS = """DO $indb_ml_upgrade$
+DECLARE
+    v_statements text;
+BEGIN
+    WITH routine AS (
+        SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
+                                 pg_catalog.pg_get_function_identity_arguments(p.oid)) AS f,
+               pg_catalog.aclexplode(COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) AS now,
+               p.oid, p.proowner
+        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+        JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+         AND d.deptype = 'e' AND d.refobjid = (SELECT e.oid FROM pg_catalog.pg_extension e WHERE e.extname = 'indb_ml')
+    ), acls AS (
+        SELECT r.f, (r.now).grantee, (r.now).privilege_type, (r.now).is_grantable, 'now' AS side FROM routine r
+        UNION ALL
+        SELECT DISTINCT r.f, (a).grantee, (a).privilege_type, (a).is_grantable, 'init'
+        FROM routine r CROSS JOIN LATERAL (SELECT pg_catalog.aclexplode(COALESCE(
+            (SELECT i.initprivs FROM pg_catalog.pg_init_privs i
+              WHERE i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objoid = r.oid AND i.objsubid = 0),
+            pg_catalog.acldefault('f', r.proowner))) AS a) x
+    ), delta AS (
+        SELECT f, grantee, privilege_type, is_grantable, side FROM acls
+        GROUP BY f, grantee, privilege_type, is_grantable, side
+        HAVING NOT EXISTS (SELECT FROM acls o WHERE o.f = acls.f AND o.grantee = acls.grantee
+                           AND o.privilege_type = acls.privilege_type AND o.is_grantable = acls.is_grantable
+                           AND o.side <> acls.side)
+    )
+    SELECT pg_catalog.string_agg(
+               CASE WHEN side = 'now'
+                    THEN pg_catalog.format('GRANT %s ON ROUTINE %s TO %s%s;', privilege_type, f,
+                                           CASE WHEN grantee = 0 THEN 'PUBLIC'
+                                                ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(grantee)) END,
+                                           CASE WHEN is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+                    ELSE pg_catalog.format('REVOKE %s ON ROUTINE %s FROM %s;', privilege_type, f,
+                                           CASE WHEN grantee = 0 THEN 'PUBLIC'
+                                                ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(grantee)) END)
+               END, E'\\n' ORDER BY side DESC, f, grantee)
+      INTO v_statements FROM delta;
+    IF v_statements IS NOT NULL THEN
+        -- a WARNING: an extension script runs with client_min_messages at least warning
+        RAISE WARNING 'indb_ml: privileges changed on its functions since it was installed are reset by the update'
+            USING DETAIL = v_statements,
+                  HINT = 'To keep them, run the statements in DETAIL after ALTER EXTENSION indb_ml UPDATE.';
+    END IF;
+END
+$indb_ml_upgrade$;
+
+"""
+
 DROP_MEMBERS = """DO $indb_ml_upgrade$
 -- Every member of the extension from the old version, except the schema and the kept tables,
 -- is dropped here and created again below as the new version defines it. A drop that fails
@@ -213,7 +265,7 @@ def render_upgrade(source: Path, root: Path = ROOT) -> str:
                 body.append(statement)
         body.append("\n")
     kept_literal = "ARRAY[" + ", ".join("'" + k.replace("'", "''") + "'" for k in kept) + "]::text[]"
-    text = text.replace("-- @drop-members\n", DROP_MEMBERS % {"kept": kept_literal})
+    text = text.replace("-- @drop-members\n", CHANGED_GRANTS + DROP_MEMBERS % {"kept": kept_literal})
     text = text.replace("-- @install-script\n", "".join(body) + "\n")
     return "".join([
         f"-- indb_ml {old} -> {new}: generated from sql/upgrade/{source.name} and sql/*.sql by `make build-sql`;"

@@ -487,3 +487,30 @@ def test_an_older_server_package_stops_the_update(cluster):
         conn.execute("ALTER EXTENSION indb_ml UPDATE")
     assert "make setup-server-python" in err.value.diag.message_hint
     assert snapshot(conn) == before
+
+
+def test_changed_function_privileges_are_listed_to_apply_again(cluster):
+    """Grants made on 0.1.0's functions are reset to 0.2.0's (re-granting in the script would make
+    them the extension's initial privileges, which pg_dump leaves out); the update's WARNING lists
+    the statements, and running them afterwards gives the privileges back."""
+    conn = cluster.database("0.1.0")
+    alice, bob = cluster.role("alice"), cluster.role("bob")
+    predict = "indb_ml.linregr_predict(double precision[], double precision[])"
+    conn.execute(f"REVOKE EXECUTE ON FUNCTION {predict} FROM PUBLIC")
+    conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION indb_ml.linregr_predict(double precision[], double precision[]) "
+                         "TO {}").format(sql.Identifier(alice)))
+    warnings = []
+    conn.add_notice_handler(lambda d: warnings.append((d.message_primary, d.message_detail))
+                            if d.severity_nonlocalized == "WARNING" else None)  # read while the result lives
+    conn.execute("ALTER EXTENSION indb_ml UPDATE")
+    assert len(warnings) == 1 and "privileges changed on its functions" in warnings[0][0]
+    statements = warnings[0][1].splitlines()
+    assert sorted(s.split(" ON ")[0] for s in statements) == ["GRANT EXECUTE", "REVOKE EXECUTE"]
+
+    def may(role):
+        return conn.execute("SELECT has_function_privilege(%s, %s, 'EXECUTE')", [role, predict]).fetchone()[0]
+
+    assert may(alice) and may(bob)  # 0.2.0's privileges: EXECUTE for PUBLIC
+    for statement in statements:
+        conn.execute(statement)
+    assert may(alice) and not may(bob)
