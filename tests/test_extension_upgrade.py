@@ -251,9 +251,19 @@ def upgraded(cluster):
 
 def test_update_gives_the_fresh_install_and_keeps_the_models(cluster, upgraded):
     old, alice, x, lin, log, ids = upgraded
+    # an elastic_net_train row of 0.1.0 (its arguments are col_dep_var, col_ind_var, grouping_col)
+    set_role(old, alice)
+    old.execute("CREATE TABLE houses_en AS SELECT 1 AS size, ARRAY[2.0, 3.0]::float8[] AS coef_all")
+    params = {"col_dep_var": "price", "col_ind_var": "ARRAY[tax, \"size\"]", "regress_family": "gaussian",
+              "alpha": 1, "lambda_value": 0.1, "grouping_col": "size", "trainer": "elastic_net_train"}
+    ids.append(old.execute(REGISTER_010, {
+        "name": "public.houses_en", "algorithm": "elastic_net", "parameters": json.dumps(params),
+        "source": "public.houses", "num_rows": N, "lineage": "{}", "out": "public.houses_en",
+        "metrics": "{}"}).fetchone()[0])
+    old.execute("RESET ROLE")
     before = old.execute("SELECT id, name, version, algorithm, parameters, output_oid, created_by, created_at, "
                          "status FROM indb_ml.models ORDER BY id").fetchall()
-    assert [r[0] for r in before] == ids and len(before) == 2
+    assert [r[0] for r in before] == ids and len(before) == 3
     assert "models_insert" in {r[1] for r in old.execute(POLICIES)}  # 0.1.0's catalog, writable by all
 
     old.execute("ALTER EXTENSION indb_ml UPDATE")
@@ -277,7 +287,8 @@ def test_update_gives_the_fresh_install_and_keeps_the_models(cluster, upgraded):
     terms = old.execute("SELECT dependent_varname, independent_varname, feature_names, feature_exprs, "
                         "grouping_cols FROM indb_ml.models ORDER BY id").fetchall()
     assert terms == [("price", "ARRAY[1, tax, size]", ["intercept", "tax", "size"], ["1", "tax", "size"], None),
-                     ("big", "ARRAY[1, tax, size]", ["intercept", "tax", "size"], ["1", "tax", "size"], None)]
+                     ("big", "ARRAY[1, tax, size]", ["intercept", "tax", "size"], ["1", "tax", "size"], None),
+                     ("price", 'ARRAY[tax, "size"]', ["tax", "size"], ["tax", "size"], ["size"])]
     # a user's table with a column of an unchanged indb_ml type is kept with its values
     assert old.execute("SELECT row, (eigen_values).real, (eigen_values).imag, pg_typeof(eigen_values)::text "
                        "FROM eig ORDER BY row").fetchall() == [(1, 2.5, -1.0, "indb_ml.complex"),
