@@ -4688,7 +4688,7 @@ return ordinal(plpy, source_table, model_table, dependent_varname, independent_v
                grouping_col, verbose, optim_params=optim_params)
 $$;
 COMMENT ON FUNCTION indb_ml.ordinal(text, text, text, text, text, text, text, text, boolean) IS
-'Ordinal regression (MADlib ordinal): P(y <= j) = F(threshold_j - x''beta), link_func logit or probit, cat_order lowest first as MADlib writes it (''0<1<2'') or as a comma list (''mild, moderate, severe''), NULL: the values sorted as text; optim_params ''max_iter=100, optimizer=irls, tolerance=1e-8''; independent_varname without an intercept. model_table: coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, iteration. SELECT indb_ml.ordinal() for usage.';
+'Ordinal regression (MADlib ordinal): P(y <= j) = F(threshold_j - x''beta), link_func logit or probit, cat_order lowest first as MADlib writes it (''0<1<2'') or as a comma list (''mild, moderate, severe''), NULL: the values sorted as text; optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6'' (MADlib''s: Fisher scoring stops when the log-likelihood changes by less than tolerance, relative); independent_varname without an intercept. model_table: coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, num_iterations. SELECT indb_ml.ordinal() for usage.';
 
 CREATE FUNCTION indb_ml.ordinal(source_table text, model_table text, dependent_varname text,
                                 independent_varname text, cat_order text, link_func text, grouping_col text,
@@ -4776,6 +4776,22 @@ CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, inte
 );
 COMMENT ON AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean) IS
 'Internal: one evaluation of the ordinal model, _ordinal_step(category index, x, [thresholds, beta], number of categories, link 0 logit / 1 probit, with the information matrix): a bytea state (kind 5, width K-1+k, param K*16 + 4*hessian + link) per group; the passes of ordinal.';
+
+CREATE FUNCTION indb_ml._ordinal_transition(state bytea, y float8, x float8[], coef float8[], ncat integer,
+                                            link integer, hessian boolean, expected boolean) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._ordinal_transition(bytea, float8, float8[], float8[], integer, integer, boolean, boolean) IS
+'Internal: transition step of the 7-argument indb_ml._ordinal_step (C, in place): as the 7-argument transition, and with expected (which needs hessian) the expected (Fisher) information instead of the observed one, as MADlib''s ordinal Fisher scoring sums it.';
+
+CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean, boolean) (
+    SFUNC = indb_ml._ordinal_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._ordinal_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean, boolean) IS
+'Internal: one Fisher scoring pass of ordinal, _ordinal_step(category index, x, [thresholds, beta], number of categories, link 0 logit / 1 probit, hessian, expected): with expected the information slots hold the expected information (param K*16 + 8*expected + 4*hessian + link).';
 
 -- ---- 56_margins.sql ----
 -- marginal effects of linear, logistic and multinomial logistic models (MADlib margins)
@@ -6102,7 +6118,7 @@ CREATE FUNCTION indb_ml.ordinal_fit(source_table text, dependent_varname text, i
 RETURNS TABLE (group_key jsonb, coef_threshold float8[], std_err_threshold float8[], z_stats_threshold float8[],
                p_values_threshold float8[], log_likelihood float8, coef_feature float8[], std_err_feature float8[],
                z_stats_feature float8[], p_values_feature float8[], num_rows_processed bigint, num_rows_skipped bigint,
-               iteration integer)
+               num_iterations integer)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
 AS $$
 from indb_ml.regress.fit_rows import ordinal_fit

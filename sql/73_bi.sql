@@ -85,7 +85,7 @@ CREATE FUNCTION indb_ml.ordinal_fit(source_table text, dependent_varname text, i
 RETURNS TABLE (group_key jsonb, coef_threshold float8[], std_err_threshold float8[], z_stats_threshold float8[],
                p_values_threshold float8[], log_likelihood float8, coef_feature float8[], std_err_feature float8[],
                z_stats_feature float8[], p_values_feature float8[], num_rows_processed bigint, num_rows_skipped bigint,
-               iteration integer)
+               num_iterations integer)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
 AS $$
 from indb_ml.regress.fit_rows import ordinal_fit

@@ -6,12 +6,15 @@
  * CDF. Parameters are laid out thresholds first: coef = [theta_0 .. theta_{K-2},
  * beta_0 .. beta_{k-1}], d = (K-1) + k.
  *
- * _ordinal_step(y, x, coef, K, link, hessian): state INDB_ORDINAL, width d,
- *   param = K * 16 + 4 * hessian + link (link 0 logit, 1 probit): the log-likelihood,
- *   its gradient in (theta, beta) and, when hessian is true, the observed information
- *   (minus the Hessian of the log-likelihood) as a packed upper triangle; without it
- *   those slots stay zero and a row costs O(k) instead of O(k^2) (the optimizer's
- *   passes need only the gradient; the standard errors need one pass with it).
+ * _ordinal_step(y, x, coef, K, link, hessian [, expected]): state INDB_ORDINAL, width d,
+ *   param = K * 16 + 8 * expected + 4 * hessian + link (link 0 logit, 1 probit): the
+ *   log-likelihood, its gradient in (theta, beta) and, when hessian is true, the
+ *   observed information (minus the Hessian of the log-likelihood) as a packed upper
+ *   triangle, or with expected (7-argument form; needs hessian) the expected (Fisher)
+ *   information, sum_j (d pi_j)(d pi_j)^T / pi_j over every category j of the row, as
+ *   MADlib's ordinal sums for its Fisher scoring; without hessian those slots stay zero
+ *   and a row costs O(k) instead of O(k^2). The flag is part of param, so states of the
+ *   two informations never combine (indb_sum_combine compares param).
  *
  * A row's probability is F(u) - F(l) with u = theta_y - eta, l = theta_{y-1} - eta
  * (u = +inf for the last category, l = -inf for the first), floored at 1e-300 as the
@@ -56,11 +59,83 @@ link_dpdf(int link, double z, double f)
 }
 
 /*
- * _ordinal_transition(state, y, x, coef, ncat, link, hessian). Rows with a NULL y, x or x
- * element are skipped and counted; NULL coef, ncat, link or hessian, coef of the wrong
- * length or with NULL elements, NaN or Infinity in y or x, and a y that is not a category
- * index are errors.
+ * _ordinal_transition(state, y, x, coef, ncat, link, hessian [, expected]). Rows with a
+ * NULL y, x or x element are skipped and counted; NULL coef, ncat, link, hessian or
+ * expected, expected without hessian, coef of the wrong length or with NULL elements, NaN
+ * or Infinity in y or x, and a y that is not a category index are errors.
  */
+
+/*
+ * Adds one row's expected information to the packed triangle tri (width d = nt + k):
+ * with F_j = F(theta_j - eta), f_j its density (F_{-1} = 0, F_nt = 1, f_{-1} = f_nt = 0)
+ * and pi_j = F_j - F_{j-1} floored at PROB_FLOOR, d pi_j / d theta_m = f_j [m = j]
+ * - f_{j-1} [m = j-1] and d pi_j / d beta = -(f_j - f_{j-1}) x, so
+ *   I[theta_m, theta_m] = f_m^2 (1/pi_m + 1/pi_{m+1}),
+ *   I[theta_m, theta_{m+1}] = -f_m f_{m+1} / pi_{m+1},
+ *   I[theta_m, beta] = -f_m ((f_m - f_{m-1})/pi_m - (f_{m+1} - f_m)/pi_{m+1}) x,
+ *   I[beta, beta] = sum_j (f_j - f_{j-1})^2 / pi_j x x^T,
+ * computed over a sliding window of three thresholds (no allocation per row).
+ */
+static void
+ordinal_expected_information(double *tri, int d, int nt, int k, int link, const double *theta,
+							 double eta, const double *x)
+{
+	double		f_prev = 0.0,
+				cdf_prev = 0.0,
+				f_cur,
+				cdf_cur,
+				pi_cur,
+				w = 0.0;
+	int			m,
+				a;
+
+	cdf_cur = link_cdf(link, theta[0] - eta);
+	f_cur = link_pdf(link, theta[0] - eta);
+	pi_cur = fmax(cdf_cur - cdf_prev, PROB_FLOOR);
+	for (m = 0; m < nt; m++)
+	{
+		double		f_next = 0.0,
+					cdf_next = 1.0,
+					pi_next,
+					c,
+				   *row = tri + indb_tri_row(d, m) - m;
+
+		if (m + 1 < nt)
+		{
+			cdf_next = link_cdf(link, theta[m + 1] - eta);
+			f_next = link_pdf(link, theta[m + 1] - eta);
+		}
+		pi_next = fmax(cdf_next - cdf_cur, PROB_FLOOR);
+		row[m] += f_cur * (f_cur / pi_cur) + f_cur * (f_cur / pi_next);
+		if (m + 1 < nt)
+			row[m + 1] -= f_cur * (f_next / pi_next);
+		c = -f_cur * ((f_cur - f_prev) / pi_cur - (f_next - f_cur) / pi_next);
+		for (a = 0; a < k; a++)
+			row[nt + a] += c * x[a];
+		w += (f_cur - f_prev) * ((f_cur - f_prev) / pi_cur);
+		if (m + 1 == nt)
+			w += f_cur * (f_cur / pi_next);	/* the last category: (0 - f_{nt-1})^2 / pi_nt */
+		f_prev = f_cur;
+		cdf_prev = cdf_cur;
+		f_cur = f_next;
+		cdf_cur = cdf_next;
+		pi_cur = pi_next;
+		if (nt > 256 && (m & 255) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (a = 0; a < k; a++)
+	{
+		int64		r = (int64) nt + a;
+		double	   *row = tri + indb_tri_row(d, r) - r + nt;	/* row[b] is I[nt+a][nt+b] */
+		double		xa = w * x[a];
+		int			b;
+
+		if (k > 256 && (a & 255) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (b = a; b < k; b++)
+			row[b] += xa * x[b];
+	}
+}
 PG_FUNCTION_INFO_V1(indb_ml_ordinal_trans);
 Datum
 indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
@@ -70,7 +145,8 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 	int			ncat = indb_ncat_arg(fcinfo, 4, fname);
 	int			nt = ncat - 1;
 	int			link;
-	bool		hessian;
+	bool		hessian,
+				expected = false;
 	const double *x;
 	const double *coef;
 	const double *theta;
@@ -106,6 +182,18 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s: link %d is neither 0 (logit) nor 1 (probit)", fname, link)));
 	hessian = PG_GETARG_BOOL(6);
+	if (PG_NARGS() > 7)
+	{
+		if (PG_ARGISNULL(7))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s: expected must not be NULL", fname)));
+		expected = PG_GETARG_BOOL(7);
+		if (expected && !hessian)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: the expected information needs hessian true", fname)));
+	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_ORDINAL, 0, fname));
 	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
@@ -136,7 +224,7 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
 		indb_error_nonfinite(fname);
 	yi = indb_category_index(y, ncat, fname);
-	s = indb_sum_state_for_row(fcinfo, s, INDB_ORDINAL, d, ncat * 16 + (hessian ? 4 : 0) + link, fname,
+	s = indb_sum_state_for_row(fcinfo, s, INDB_ORDINAL, d, ncat * 16 + (expected ? 8 : 0) + (hessian ? 4 : 0) + link, fname,
 							   "coefficient");
 
 	theta = coef;
@@ -171,7 +259,9 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 	for (a = 0; a < k; a++)
 		grad[nt + a] -= (ga + gb) * x[a];
 
-	if (hessian)
+	if (expected)
+		ordinal_expected_information(s->data + 1 + d, d, nt, k, link, theta, eta, x);
+	else if (hessian)
 	{
 		double	   *tri = s->data + 1 + d;
 		double		A = (has_u ? link_dpdf(link, u, fu) / prob : 0.0) - ga * ga;	/* d2/du2 */

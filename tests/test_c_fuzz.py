@@ -552,7 +552,8 @@ def test_fuzz_aggregates_over_random_groups(postgresql, alive):
         # the transition function from a forged initial state (updated in place by the executor)
         gen.kinds = {cstate.COMOMENT} if trans in ("_linregr_transition", "_gram_transition") else set()
         stype = conn.execute("SELECT format_type(aggtranstype, NULL) FROM pg_aggregate "
-                             "WHERE aggfnoid = %s::regproc", [f"indb_ml.{name}"]).fetchone()[0]
+                             "WHERE aggfnoid = %s::regprocedure",  # by signature: overloads (_ordinal_step)
+                             [f"indb_ml.{name}({', '.join(types)})"]).fetchone()[0]
         if stype == "double precision[]":  # a 2-D array state (MADlib's matrix aggregates): forged arrays
             for j, init in enumerate(("{{1,2},{3,4}}", "{1,2}", "{{1,NULL},{3,4}}", "[0:1][5:6]={{1,2},{3,4}}")):
                 conn.execute(sql.SQL("CREATE AGGREGATE {}({}) (SFUNC = indb_ml.{}, STYPE = float8[], INITCOND = {})")

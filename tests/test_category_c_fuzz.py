@@ -124,6 +124,10 @@ def _ordinal_row(gen: Gen):
             link if gen.chance(0.97) else None, gen.pick([True, False, True, None])]
 
 
+def _ordinal_expected_row(gen: Gen):
+    return _ordinal_row(gen) + [gen.pick([True, False, True, None])]
+
+
 def _combine_row(gen: Gen):
     return [gen.state(), gen.state()]
 
@@ -147,6 +151,8 @@ FUNCTIONS = [
     ("_mlogit_scores_transition", ["bytea", "float8", "float8[]", "float8[]", "int4"], _mlogit_row),
     ("_mlogit_combine", ["bytea", "bytea"], _combine_row),
     ("_ordinal_transition", ["bytea", "float8", "float8[]", "float8[]", "int4", "int4", "boolean"], _ordinal_row),
+    ("_ordinal_transition", ["bytea", "float8", "float8[]", "float8[]", "int4", "int4", "boolean", "boolean"],
+     _ordinal_expected_row),
     ("_ordinal_combine", ["bytea", "bytea"], _combine_row),
     ("multinom_predict_prob", ["float8[]", "float8[]"], _multinom_row),
     ("ordinal_predict_prob", ["float8[]", "float8[]", "float8[]", "text"], _ordinal_predict_row),
@@ -191,7 +197,9 @@ def test_fuzz_category_c_functions(postgresql):
         for q in (f"SELECT indb_ml._mlogit_step(1, {x}, array_fill(0.1::float8, ARRAY[2 * cardinality({x})]), 3)",
                   f"SELECT indb_ml._mlogit_meat(0, {x}, array_fill(0.1::float8, ARRAY[cardinality({x})]), 2)",
                   f"SELECT indb_ml._ordinal_step(2, {x}, array_fill(0.1::float8, ARRAY[3 + cardinality({x})]), 4, "
-                  "1, true)"):
+                  "1, true)",
+                  f"SELECT indb_ml._ordinal_step(1, {x}, ARRAY[-1, 0.5, 2] || array_fill(0.1::float8, "
+                  f"ARRAY[cardinality({x})]), 4, 0, true, true)"):
             gen.pool.append(bytes(conn.execute(q).fetchone()[0]))
     summary = {}
     for _ in range(2):  # the second round feeds on the states of the first

@@ -1,13 +1,15 @@
-"""ordinal on the aggregate plan (one C aggregate statement per Newton round, ``src/ordinal.c``).
+"""ordinal on the aggregate plan (one C aggregate statement per Fisher scoring round,
+``src/ordinal.c``).
 
 Forced with ``SET indb_ml.training_plan = aggregate`` on a plain table, and chosen
 automatically on a view and on a range-partitioned table, every model equals the in-memory
-plan's (1e-7 relative: the same Newton iterations on sums that differ only in summation
-order) and statsmodels' OrderedModel at the tolerances of tests/test_ordinal.py; grouped
-(the groups' Newton generators advance in lockstep, one statement per round); with parallel query
-forced equal to serial; bad input is an error naming the problem; the C state equals
-numpy's log-likelihood, gradient and analytic information, and that information equals
-central differences of the gradient (how the standard errors were computed before).
+plan's (1e-7 relative: the same iterations on sums that differ only in summation order,
+the same iteration count) and the independent oracle of MADlib's Fisher scoring
+(tests/ordinal_fisher_oracle.py); grouped (the groups' generators advance in lockstep, one
+statement per round); with parallel query forced equal to serial; bad input is an error
+naming the problem; the C state equals numpy's log-likelihood, gradient and analytic
+observed information (which equals central differences of the gradient) and, in the
+7-argument form, numpy's and the oracle's expected information.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import pytest
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from indb_ml.kernels import cstate
-from indb_ml.kernels.ordinal import _information, _loglik_grad, evaluation_from_state
+from indb_ml.kernels.ordinal import _information, _loglik_grad, _pass, evaluation_from_state
 from tests.helpers import load_table
+from tests.ordinal_fisher_oracle import fisher_pass, madlib_fisher
 from tests.test_irls_aggregate import plan_of
 from tests.test_matrix import force_parallel
 from tests.test_mlogregr_aggregate import rows_close as _rows_close
@@ -30,7 +33,7 @@ from tests.test_mlogregr_aggregate import run
 LEVELS = ["mild", "moderate", "severe", "critical"]
 N = 1500
 COLS = ("coef_threshold, std_err_threshold, z_stats_threshold, p_values_threshold, log_likelihood, coef_feature, "
-        "std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, iteration")
+        "std_err_feature, z_stats_feature, p_values_feature, num_rows_processed, num_rows_skipped, num_iterations")
 
 
 @pytest.fixture
@@ -72,22 +75,27 @@ def statsmodels_fit(x, y, link):
 
 
 def check_statsmodels(row, x, y, link):
-    ref, thresholds, threshold_se = statsmodels_fit(x, y, link)
-    np.testing.assert_allclose(row[0], thresholds, rtol=1e-6)  # test_ordinal's tolerances
-    np.testing.assert_allclose(row[1], threshold_se, rtol=1e-4)
+    """Every column and the iteration count as the oracle of MADlib's Fisher scoring;
+    the coefficients and log-likelihood near statsmodels' maximum (MADlib's default
+    tolerance, 1e-6 on the log-likelihood's relative change, stops within 1e-5 of it)."""
+    want = madlib_fisher(x, y, 4, link)
+    names = COLS.split(", ")
+    for i in (0, 1, 2, 3, 4, 5, 6, 7, 8):
+        np.testing.assert_allclose(row[i], want[names[i]], rtol=1e-8, atol=1e-300, err_msg=names[i])
+    assert row[11] == want["num_iterations"]
+    ref, thresholds, _ = statsmodels_fit(x, y, link)
+    np.testing.assert_allclose(row[0], thresholds, rtol=1e-5)
     assert row[4] == pytest.approx(ref.llf, rel=1e-9)
-    np.testing.assert_allclose(row[5], ref.params[:2], rtol=1e-6)
-    np.testing.assert_allclose(row[6], ref.bse[:2], rtol=1e-4)
-    np.testing.assert_allclose(row[8], ref.pvalues[:2], rtol=1e-3, atol=1e-300)
+    np.testing.assert_allclose(row[5], ref.params[:2], rtol=1e-5)
 
 
 def rows_close(got, want, rtol, atol) -> None:
-    """Equal values, and both fits converged before the 100 iterations. The iteration counts
-    (the last column) are not compared: a different summation order (numpy blocks, C rows,
-    partitions in random order, parallel workers) may decide one stopping test (a predicted
-    rise near its threshold) the other way, one Newton step more or fewer."""
+    """Equal values and iteration counts (the last column), both fits converged before
+    the 100 iterations: a different summation order (numpy blocks, C rows, partitions in
+    random order, parallel workers) moves the log-likelihood's relative change by about
+    1e-15, far from the 1e-6 it is compared with."""
     _rows_close([r[:-1] for r in got], [r[:-1] for r in want], rtol, atol)
-    assert all(0 < a[-1] < 100 and 0 < b[-1] < 100 for a, b in zip(got, want))
+    assert all(0 < a[-1] == b[-1] < 100 for a, b in zip(got, want))
 
 
 CALL = "SELECT indb_ml.ordinal(%s, %s, 'grade', 'ARRAY[x1, x2]', %s, %s, %s)"
@@ -126,7 +134,7 @@ def test_ordinal_grouped_aggregate_runs_groups_in_lockstep(od):
     # one statement per round for both groups: no more passes than the longer run needs
     rounds = [m for m in messages if m.startswith("ordinal: ") and "statements" in m]
     assert rounds, messages
-    iterations = conn.execute("SELECT max(iteration) FROM og_part").fetchone()[0]
+    iterations = conn.execute("SELECT max(num_iterations) FROM og_part").fetchone()[0]
     statements = int(rounds[-1].split(" statements")[0].split()[-1])
     assert statements < 2 * (2 * iterations + 10), rounds
 
@@ -140,7 +148,8 @@ def test_ordinal_aggregate_under_forced_parallel_query_equals_serial(od, groupin
     force_parallel(conn)
     conn.execute("SET max_parallel_workers_per_gather = 2")
     plan = "\n".join(r[0] for r in conn.execute(
-        "EXPLAIN SELECT g, indb_ml._ordinal_step(1, ARRAY[x1, x2], '{-1,0,1,0,0}', 4, 1, false) FROM od GROUP BY g"))
+        "EXPLAIN SELECT g, indb_ml._ordinal_step(1, ARRAY[x1, x2], '{-1,0,1,0,0}', 4, 1, true, true) FROM od "
+        "GROUP BY g"))
     assert "Gather" in plan and "Partial" in plan, plan
     conn.execute(CALL, ["od", "par", *args[2:]])
     keys = "g, " if grouping else ""
@@ -187,6 +196,22 @@ def test_c_state_equals_numpy_and_the_information_equals_differences(od, link):
     lean = evaluation_from_state(raw, 2, 4)
     assert lean.information is None and lean.ll == got.ll
     assert not cstate.parse_state(raw, cstate.ORDINAL).data[6:].any()
+    # the 7-argument form: the expected information, as numpy's and as the oracle's D'V^-1 D
+    raw = conn.execute("SELECT indb_ml._ordinal_step(array_position(%s::text[], grade) - 1, ARRAY[x1, x2], %s, 4, "
+                       "%s, true, true) FROM od", [LEVELS, np.concatenate([theta, beta]).tolist(), code]).fetchone()[0]
+    assert cstate.parse_state(raw, cstate.ORDINAL).param == 4 * 16 + 8 + 4 + code
+    fisher = evaluation_from_state(raw, 2, 4)
+    assert fisher.ll == got.ll
+    np.testing.assert_allclose(fisher.g_beta, gb, rtol=1e-10)
+    np.testing.assert_allclose(fisher.information, _pass(blocks, beta, theta, link, True, True).information,
+                               rtol=1e-10)
+    ll_o, score_o, info_o = fisher_pass(x, y, theta, beta, link)  # thresholds first
+    order = [3, 4, 0, 1, 2]
+    np.testing.assert_allclose(fisher.information, info_o[np.ix_(order, order)], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(np.concatenate([fisher.g_beta, fisher.g_theta]), score_o[order], rtol=1e-9)
+    assert fisher.ll == pytest.approx(ll_o, rel=1e-12)
+    # the expected information differs from the observed one away from the optimum
+    assert np.abs(fisher.information - got.information).max() > 1e-3 * np.abs(got.information).max()
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -201,6 +226,10 @@ def test_c_state_equals_numpy_and_the_information_equals_differences(od, link):
      E.InvalidTextRepresentation, "NaN or Infinity"),
     ("indb_ml._ordinal_step(1, '{{1},{2}}', '{0,1,2,0,0}', 4, 1, true)", E.ArraySubscriptError, "one-dimensional"),
     ("indb_ml._ordinal_step(1, ARRAY[1, 2], '{0,1,2,0,0}', 0, 1, true)", E.InvalidParameterValue, "0 categories"),
+    ("indb_ml._ordinal_step(1, ARRAY[1, 2], '{0,1,2,0,0}', 4, 1, false, true)", E.InvalidParameterValue,
+     "the expected information needs hessian true"),
+    ("indb_ml._ordinal_step(1, ARRAY[1, 2], '{0,1,2,0,0}', 4, 1, true, NULL)", E.NullValueNotAllowed,
+     "expected must not be NULL"),
 ])
 def test_c_step_rejects_bad_arguments(postgresql, call, error, message):
     with pytest.raises(error, match=message):

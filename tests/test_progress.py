@@ -378,7 +378,7 @@ def test_ordinal_reports_each_newton_step(postgresql, plan):
     X, y = _grades(postgresql)
     lines = _progress_lines(postgresql, "SELECT indb_ml.ordinal('o', 'om', 'grade', 'ARRAY[x1, x2]', '0,1,2,3',"
                             " 'logit', NULL, 'max_iter=60')", setup=[f"SET indb_ml.training_plan = {plan}"])
-    ll, iters = postgresql.execute("SELECT log_likelihood, iteration FROM om").fetchone()
+    ll, iters = postgresql.execute("SELECT log_likelihood, num_iterations FROM om").fetchone()
     _newton_lines(lines, "ordinal", iters, ll, 60)
     # oracle: statsmodels' proportional odds model
     from statsmodels.miscmodels.ordinal_model import OrderedModel

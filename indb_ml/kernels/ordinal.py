@@ -1,11 +1,12 @@
 """Ordinal regression (cumulative logit or probit), in numpy.
 
 ``P(y <= j) = F(θ_j - xᵀβ)`` for the ordered categories ``0 .. J-1`` (statsmodels'
-OrderedModel; no intercept in x: the thresholds play its part). The fit maximizes the
-log-likelihood by a damped Newton method (:func:`newton_steps`) in statsmodels'
-unconstrained parameters (θ_0, log(θ_j - θ_{j-1})), with the exact observed information,
-computed analytically in the same pass that gives the log-likelihood; the standard errors
-come from that information in the direct parameters (β, θ) at the last point.
+OrderedModel; no intercept in x: the thresholds play its part). The fit is MADlib's
+Fisher scoring (:func:`fisher_steps`): undamped steps in (θ, β) with the expected
+information, computed analytically in the same pass that gives the log-likelihood and
+its gradient; the standard errors come from that expected information, as MADlib's
+(``glm/ordinal.sql_in``: McCullagh 1980). The observed information is still computed
+on request (``_pass(..., expected=False)``, the C aggregate's 6-argument form).
 
 Every evaluation is a pass over the rows, a function of the parameters: numpy over blocks
 held in memory (:func:`block_evaluator`) or one aggregate statement (``src/ordinal.c``,
@@ -73,13 +74,14 @@ class Evaluation:
 BOUND = 1e100
 
 
-def _pass(blocks, beta, theta, link, hessian: bool) -> Evaluation:
+def _pass(blocks, beta, theta, link, hessian: bool, expected: bool = False) -> Evaluation:
     """One pass over blocks ``(X, y)``: the log-likelihood at (β, θ), its gradient and, with
     ``hessian``, the information (minus the Hessian) in (β, θ) order, analytically: with
     u = θ_y - η, l = θ_{y-1} - η, P = F(u) - F(l), a = f(u)/P, b = -f(l)/P and the second
     derivatives A = f'(u)/P - a², B = -f'(l)/P - b², C = -ab: -(A+2C+B) x xᵀ for β β,
     (A+C) x and (B+C) x for θ_y β and θ_{y-1} β, -A, -B, -C for the thresholds (as
-    ``src/ordinal.c`` sums them row by row)."""
+    ``src/ordinal.c`` sums them row by row); with ``expected``, the expected (Fisher)
+    information instead (:func:`_add_expected_information`)."""
     values = LINKS[link]
     bounds = np.concatenate([[-BOUND], theta, [BOUND]])
     k, nt = beta.size, theta.size
@@ -98,7 +100,10 @@ def _pass(blocks, beta, theta, link, hessian: bool) -> Evaluation:
         g_theta += np.bincount(yi, weights=a, minlength=nt + 1)[:nt]  # θ_y
         g_theta += np.bincount(yi, weights=b, minlength=nt + 1)[1:]  # θ_{y-1}
         n += yi.size
-        if hessian:
+        if hessian and expected:
+            with np.errstate(over="ignore", invalid="ignore"):
+                _add_expected_information(info, x, eta, theta, values, k, nt)
+        elif hessian:
             with np.errstate(over="ignore", invalid="ignore"):  # rows at the probability floor
                 big_a = slope_u / prob - a * a
                 big_b = -slope_l / prob - b * b
@@ -126,6 +131,30 @@ def _add_information(info, x, yi, big_a, big_b, big_c, k, nt):
     info[k:, k:] += tt
 
 
+def _add_expected_information(info, x, eta, theta, values, k, nt):
+    """Adds one block's expected information to ``info`` in (β, θ) order: with F_j and f_j
+    at θ_j - η (F_{-1} = 0, F_{J-1} = 1, f there 0) and π_j = F_j - F_{j-1} (floored as the
+    log-likelihood's), ``Σ_j (dπ_j)(dπ_j)ᵀ / π_j`` over every category j, dπ_j/dθ_j = f_j,
+    dπ_j/dθ_{j-1} = -f_{j-1}, dπ_j/dβ = -(f_j - f_{j-1}) x: MADlib's ``Dᵀ V⁻¹ D`` of the
+    multinomial (``src/ordinal.c`` sums the same terms row by row)."""
+    cdf, pdf, _ = values(theta[None, :] - eta[:, None], False)
+    n = eta.size
+    big_f = np.hstack([np.zeros((n, 1)), cdf, np.ones((n, 1))])
+    f = np.hstack([np.zeros((n, 1)), pdf, np.zeros((n, 1))])  # f_{-1} .. f_{J-1}
+    prob = np.maximum(np.diff(big_f, axis=1), 1e-300)  # π_0 .. π_{J-1}
+    df = np.diff(f, axis=1)  # f_j - f_{j-1}, j = 0 .. J-1
+    fm = f[:, 1:nt + 1]  # f_m, m = 0 .. J-2
+    pi_m, pi_next = prob[:, :nt], prob[:, 1:]
+    info[:k, :k] += (x * np.sum(df * (df / prob), axis=1)[:, None]).T @ x
+    cross = (-fm * (df[:, :nt] / pi_m - df[:, 1:] / pi_next)).T @ x  # θ_m, β
+    info[k:, :k] += cross
+    info[:k, k:] += cross.T
+    tt = np.diag(np.sum(fm * (fm / pi_m) + fm * (fm / pi_next), axis=0))
+    idx = np.arange(nt - 1)
+    tt[idx, idx + 1] = tt[idx + 1, idx] = -np.sum(fm[:, :-1] * (fm[:, 1:] / pi_next[:, :-1]), axis=0)
+    info[k:, k:] += tt
+
+
 def _loglik_grad(blocks, beta, theta, link):
     """(log-likelihood, gradient in β, gradient in θ) over blocks in memory."""
     e = _pass(blocks, beta, theta, link, False)
@@ -137,11 +166,12 @@ def _information(blocks, beta, theta, link):
     return _pass(blocks, beta, theta, link, True).information
 
 
-def block_evaluator(blocks: Callable[[], Iterator], link: str) -> Callable:
-    """``evaluate(beta, theta) -> Evaluation`` (with the information) over blocks ``(X, y)``
-    in memory (``y`` the category index)."""
+def block_evaluator(blocks: Callable[[], Iterator], link: str, expected: bool = True) -> Callable:
+    """``evaluate(beta, theta) -> Evaluation`` (with the information: the expected one, or
+    with ``expected=False`` the observed one) over blocks ``(X, y)`` in memory (``y`` the
+    category index)."""
     def evaluate(beta, theta) -> Evaluation:
-        return _pass(blocks, beta, theta, link, True)
+        return _pass(blocks, beta, theta, link, True, expected)
     return evaluate
 
 
@@ -168,118 +198,87 @@ def skipped_of(raw) -> int:
     return 0 if s is None else int(s.skipped)
 
 
-def start_point(k: int, n_categories: int) -> np.ndarray:
-    """The start in the unconstrained parameters: β = 0, θ_0 = -1, equal unit gaps."""
-    nt = n_categories - 1
-    return np.concatenate([np.zeros(k), [-1.0], np.zeros(nt - 1)]) if nt > 1 else np.concatenate([np.zeros(k), [0.0]])
+def start_point(n_categories: int, link: str) -> np.ndarray:
+    """MADlib's start: every category equally likely, θ_j = F⁻¹((j + 1) / J), β = 0."""
+    p = np.arange(1, n_categories) / n_categories
+    return special.logit(p) if link == "logit" else special.ndtri(p)
 
 
-def unpack(p: np.ndarray, k: int):
-    """(β, θ) from the unconstrained parameters: θ_0, then log increments."""
-    theta = np.cumsum(np.concatenate([[p[k]], np.exp(p[k + 1:])]))
-    return p[:k], theta
+def log_likelihood_change(previous: float, current: float) -> float:
+    """MADlib's convergence measure (``__ordinal_loglik_diff``): the change of the
+    log-likelihood relative to the smaller of the two in magnitude; 0 when either is 0 or
+    above (a perfect fit)."""
+    if previous >= 0 or current >= 0:
+        return 0.0
+    return abs(previous - current) / min(abs(previous), abs(current))
 
 
-def _unconstrained(e: Evaluation, p: np.ndarray, k: int):
-    """The gradient and the information of an evaluation in the unconstrained parameters p:
-    ``Jᵀ g`` and ``Jᵀ I J``, J = d(β, θ)/dp (dθ_j/dp_k = 1, dθ_j/dp_{k+m} = exp(p_{k+m}) for
-    1 <= m <= j). ``Jᵀ I J`` leaves out the term of the second derivatives of θ(p), which is
-    proportional to the gradient: it vanishes at the optimum (Newton's quadratic convergence
-    stays) and what remains is positive semi-definite (the log-likelihood is concave in
-    (β, θ) for log-concave F, the logistic and the normal)."""
-    nt = p.size - k
-    jac = np.eye(k + nt)
-    jac[k:, k] = 1.0
-    for m in range(1, nt):
-        jac[k + m:, k + m] = np.exp(p[k + m])
-    info = (e.information + e.information.T) / 2
-    return jac.T @ np.concatenate([e.g_beta, e.g_theta]), jac.T @ info @ jac
+MAX_HALVINGS = 60
 
 
-def _direction(grad: np.ndarray, info: np.ndarray) -> np.ndarray:
-    """Newton's direction ``info⁻¹ grad`` (scaled to a unit diagonal; on a singular
-    information, in its range), or, when that is not an ascent direction, the gradient
-    scaled to the maximum of the quadratic model along it."""
-    if not np.all(np.isfinite(info)):  # overflow where a row's probability is at its floor
-        return grad / max(float(np.linalg.norm(grad)), 1e-300)
-    diag = np.diag(info)
-    scale = np.where(diag > 0, 1 / np.sqrt(np.where(diag > 0, diag, 1)), 1.0)
-    scaled = info * np.outer(scale, scale)
-    try:
-        np.linalg.cholesky(scaled)
-        d = scale * np.linalg.solve(scaled, scale * grad)
-    except np.linalg.LinAlgError:
-        values, vectors = np.linalg.eigh(scaled)
-        keep = values > 1e-12 * max(values[-1], 0.0)
-        d = scale * (vectors[:, keep] @ ((vectors[:, keep].T @ (scale * grad)) / values[keep]))
-    if np.all(np.isfinite(d)) and grad @ d > 0:
-        return d
-    curvature = grad @ info @ grad
-    if np.isfinite(curvature) and curvature > 0:
-        return grad * (grad @ grad / curvature)
-    return grad / max(float(np.linalg.norm(grad)), 1e-300)
+def _ordered(theta: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(theta)) and np.all(np.diff(theta) > 0))
 
 
-MAX_HALVINGS = 40
-
-
-def newton_steps(k: int, n_categories: int, max_iter: int = 100,
-                 tolerance: float = 1e-8, group: object = None) -> Generator[tuple, Evaluation, OrdinalFit]:
+def fisher_steps(k: int, n_categories: int, link: str, max_iter: int = 100, tolerance: float = 1e-6,
+                 group: object = None) -> Generator[tuple, Evaluation, OrdinalFit]:
     """One group's fit: a generator that yields the (β, θ) it needs evaluated and receives
-    the :class:`Evaluation` there, with the information; returns the :class:`OrdinalFit`.
+    the :class:`Evaluation` there, with the expected information; returns the
+    :class:`OrdinalFit`.
 
-    Damped Newton in the unconstrained parameters (θ_0, log(θ_j - θ_{j-1})), so the
-    thresholds stay ordered at every point: the direction from the exact information
-    (:func:`_unconstrained`, :func:`_direction`), the step halved until the
-    log-likelihood rises by at least 1e-4 of the rise the direction predicts (Armijo).
-    Converged when a step moves no parameter by more than ``tolerance`` (relative to
-    max(1, |p|)) — the distance left is then of the order of that step squared — or when
-    twice the rise the direction predicts, ``gᵀ I⁻¹ g``, is below 1e-20 max(1, |ll|): its
-    square root bounds every parameter's distance to the optimum in standard errors, and
-    the gradient's rounding keeps it far below that. An iteration is
-    one accepted step; every evaluation (a line-search trial too) is one pass over the
-    rows. The standard errors come from the information of the last point, with no pass
-    of their own. Each accepted step is reported (``interrupts.report``) with its
-    log-likelihood, for ``group``."""
-    p = start_point(k, n_categories)
-    e = yield unpack(p, k)
-    iterations, converged = 0, False
+    MADlib's Fisher scoring (``glm/ordinal.py_in``, ``Ordinal_impl.hpp``): from
+    :func:`start_point`, iteration t is one pass at the current point (log-likelihood ℓ_t,
+    gradient g_t, expected information I_t) and the undamped step p += I_t⁻¹ g_t; it
+    stops after iteration t when t reaches ``max_iter`` or the log-likelihood changed
+    by less than ``tolerance`` relative (:func:`log_likelihood_change` of ℓ_{t-1}, ℓ_t).
+    As MADlib reports them, the coefficients are those after the last step, and the
+    log-likelihood and the standard errors (``sqrt diag I_t⁻¹``) those of the last pass.
+    One deviation: MADlib adds its first step to zero instead of to the start point it
+    computed it at, which costs it an iteration and can leave the thresholds unordered;
+    here every step starts where it was computed. A safeguard MADlib lacks: a step that
+    would leave the thresholds not strictly increasing (a category of probability 0 or
+    less) is halved until they are, with no pass of its own. Each pass is reported
+    (``interrupts.report``) with its log-likelihood, for ``group``."""
+    theta = start_point(n_categories, link)
+    beta = np.zeros(k)
+    previous, iterations, converged = None, 0, False
     while True:
-        grad, info = _unconstrained(e, p, k)
-        d = _direction(grad, info)
-        rise = float(grad @ d)  # the directional derivative: twice the rise Newton predicts
-        noise = 1e-11 * max(1.0, abs(e.ll))  # a rise this small may be lost to the sums' rounding
-        if not np.isfinite(rise) or rise <= 1e-20 * max(1.0, abs(e.ll)):
+        e = yield beta, theta
+        iterations += 1
+        interrupts.report(iterations, e.ll, group)
+        info = e.information
+        grad = np.concatenate([e.g_beta, e.g_theta])
+        if not (np.all(np.isfinite(info)) and np.all(np.isfinite(grad)) and np.isfinite(e.ll)):
+            break  # MADlib: "Hessian or gradient is not finite"; here the last point, not converged
+        info = (info + info.T) / 2
+        try:
+            vcov = np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            vcov = np.linalg.pinv(info)
+        step = vcov @ grad
+        for _ in range(MAX_HALVINGS):
+            if _ordered(theta + step[k:]) and np.all(np.isfinite(step)):
+                break
+            step = step / 2
+        else:
+            break
+        beta, theta = beta + step[:k], theta + step[k:]
+        change = np.inf if previous is None else log_likelihood_change(previous, e.ll)
+        if change < tolerance:
             converged = True
             break
         if iterations >= max_iter:
             break
-        t = 1.0
-        for _ in range(MAX_HALVINGS):
-            trial = p + t * d
-            got = yield unpack(trial, k)
-            if np.isfinite(got.ll) and (got.ll >= e.ll + 1e-4 * t * rise or (rise <= noise and got.ll >= e.ll - noise)):
-                break
-            t /= 2
-        else:  # no step along the direction raises the log-likelihood
-            converged = rise <= noise
-            break
-        p, e = trial, got
-        iterations += 1
-        interrupts.report(iterations, e.ll, group)
-        if np.all(np.abs(t * d) <= tolerance * np.maximum(1.0, np.abs(p))):
-            converged = True
-            break
-    beta, theta = unpack(p, k)
+        previous = e.ll
     if np.all(np.isfinite(e.information)):
         se = np.sqrt(np.maximum(np.diag(np.linalg.pinv((e.information + e.information.T) / 2)), 0))
-    else:  # overflow at rows whose probability is at its floor (separated categories)
+    else:
         se = np.full(k + theta.size, np.nan)
     return OrdinalFit(theta, se[k:], beta, se[:k], e.ll, iterations, e.n, converged)
 
 
 def run_one(gen: Generator, evaluate: Callable):
-    """Drive one generator of :func:`newton_steps` with ``evaluate(beta, theta)``."""
+    """Drive one generator of :func:`fisher_steps` with ``evaluate(beta, theta)``."""
     request = next(gen)
     while True:
         interrupts.check()
@@ -290,6 +289,6 @@ def run_one(gen: Generator, evaluate: Callable):
 
 
 def fit_ordinal(blocks: Callable[[], Iterator], k: int, n_categories: int, link: str, max_iter: int = 100,
-                tolerance: float = 1e-8, group: object = None) -> OrdinalFit:
+                tolerance: float = 1e-6, group: object = None) -> OrdinalFit:
     """One fit over blocks ``(X, y)`` in memory: every evaluation a numpy pass."""
-    return run_one(newton_steps(k, n_categories, max_iter, tolerance, group), block_evaluator(blocks, link))
+    return run_one(fisher_steps(k, n_categories, link, max_iter, tolerance, group), block_evaluator(blocks, link))

@@ -1,14 +1,16 @@
 """``indb_ml.ordinal``: MADlib's ordinal regression (cumulative logit or probit).
 
 The dependent's values are ordered by ``cat_order`` ('mild, moderate, severe'); a value
-outside that list is an error. The likelihood is maximized by a damped Newton method with
-the exact information (:func:`indb_ml.kernels.ordinal.newton_steps`), each evaluation one
-pass over the rows, in one of two physical plans (:mod:`indb_ml.core.plan_choice`):
+outside that list is an error. The likelihood is maximized as MADlib does it, by Fisher
+scoring from MADlib's start with its stopping rule, iteration count and standard errors
+from the expected information (:func:`indb_ml.kernels.ordinal.fisher_steps`), each
+iteration one pass over the rows, in one of two physical plans
+(:mod:`indb_ml.core.plan_choice`):
 
-- **aggregate passes**: ``SELECT g, indb_ml._ordinal_step(y, x, [θ, β], K, link, true)
-  FROM source GROUP BY g`` (C per row, ``src/ordinal.c``: log-likelihood, gradient and
-  information) with each group's parameters joined from a ``VALUES`` list; the groups'
-  Newton generators advance in lockstep (:mod:`indb_ml.regress.lockstep`), so each round
+- **aggregate passes**: ``SELECT g, indb_ml._ordinal_step(y, x, [θ, β], K, link, true,
+  true) FROM source GROUP BY g`` (C per row, ``src/ordinal.c``: log-likelihood, gradient
+  and expected information) with each group's parameters joined from a ``VALUES`` list;
+  the groups' Fisher scoring generators advance in lockstep (:mod:`indb_ml.regress.lockstep`), so each round
   is one statement for all of them. Runs on views, partitioned and foreign tables, in
   parallel workers and on Citus shards.
 - **rows in memory**: packed once (:mod:`indb_ml.core.packed`), evaluations in numpy; only
@@ -34,30 +36,26 @@ from indb_ml.kernels.ordinal import (
     LINK_CODES,
     LINKS,
     evaluation_from_state,
+    fisher_steps,
     fit_ordinal,
-    newton_steps,
     skipped_of,
     start_point,
-    unpack,
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
 
-# Rows packed in memory beat aggregate passes on a plain local table: Newton makes few
-# evaluations (5 iterations, 6 passes on 1M rows x 10 features, 4 categories), each one scan
-# on the aggregate plan (1.7x the input floor with the information), each a numpy pass over
-# the packed rows on the memory plan. Same run (bench/run_category_plans.py): 2.00 s packed,
-# 2.93 s aggregate, 1.71 s aggregate with two parallel workers (BFGS before: 11.5 s, 37.3 s,
-# 23.7 s; docs/reference/glm.md).
+# Rows packed in memory beat aggregate passes on a plain local table: the fit makes few
+# passes (one per iteration), each one scan on the aggregate plan, each a numpy pass over
+# the packed rows on the memory plan (bench/run_category_plans.py; docs/reference/glm.md).
 MEMORY_FASTER = True
-# MADlib's optim_params keys; tolerance here is Newton's step tolerance (relative change of
-# every parameter), which converges at least as tightly as MADlib's log-likelihood change.
-OPTIM_PARAMS = {"max_iter": (int, 100), "optimizer": (str, "irls"), "tolerance": (float, 1e-8)}
+# MADlib's optim_params keys and defaults; tolerance is MADlib's: the relative change of
+# the log-likelihood between two iterations below which the fit stops.
+OPTIM_PARAMS = {"max_iter": (int, 100), "optimizer": (str, "irls"), "tolerance": (float, 1e-6)}
 COLUMNS = (
     ("coef_threshold", "float8[]"), ("std_err_threshold", "float8[]"), ("z_stats_threshold", "float8[]"),
     ("p_values_threshold", "float8[]"), ("log_likelihood", "float8"), ("coef_feature", "float8[]"),
     ("std_err_feature", "float8[]"), ("z_stats_feature", "float8[]"), ("p_values_feature", "float8[]"),
-    ("num_rows_processed", "bigint"), ("num_rows_skipped", "bigint"), ("iteration", "integer"),
+    ("num_rows_processed", "bigint"), ("num_rows_skipped", "bigint"), ("num_iterations", "integer"),
 )
 
 
@@ -109,7 +107,7 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
     optim = parse_params(optim_params, OPTIM_PARAMS, "ordinal optim_params")
     if optim["optimizer"] not in ("irls", "newton"):
         raise InputError(f"ordinal: optimizer {optim['optimizer']!r} is not supported",
-                         hint="use optimizer=irls (MADlib's; here Newton's method with the exact information)")
+                         hint="use optimizer=irls (MADlib's Fisher scoring)")
     if optim["max_iter"] < 1 or not optim["tolerance"] > 0:
         raise InputError("ordinal: optim_params max_iter must be at least 1 and tolerance above 0")
     source = resolve_source(sess, source_table)
@@ -126,7 +124,7 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
     if unknown:
         raise InputError(f"ordinal: {unknown} rows have a dependent value that cat_order does not list",
                          hint="list every category in cat_order, in order")
-    prog = progress.start(sess, "ordinal", max_iter=optim["max_iter"])  # the kernel reports each Newton step
+    prog = progress.start(sess, "ordinal", max_iter=optim["max_iter"])  # the kernel reports each iteration
     packed = _packed(sess, source, features)
     if packed is None:
         fits, skipped = _aggregate_fits(sess, source, features, len(categories), link, optim)
@@ -189,7 +187,7 @@ def _packed(sess, source, features):
 def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim: dict):
     """``({group: OrdinalFit}, {group: rows skipped})`` by aggregate passes: the first at
     the start point (the same for every group, so no join), then one statement per round of
-    the groups' Newton generators, each pass with the information."""
+    the groups' Fisher scoring generators, each pass with the expected information."""
     k = features.n_features
     if k is None:  # an array column: its length, from one complete row (C checks every row)
         row = sess.one("SELECT pg_catalog.cardinality(x) AS k FROM (SELECT " + features.y_sql + " AS y, "
@@ -200,10 +198,10 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
 
     def call(coef_sql: str) -> str:
         return ("indb_ml._ordinal_step(" + features.y_sql + ", " + features.x_sql + ", " + coef_sql + ", "
-                + str(int(n_categories)) + ", " + str(LINK_CODES[link]) + ", true)")
+                + str(int(n_categories)) + ", " + str(LINK_CODES[link]) + ", true, true)")
 
-    beta0, theta0 = unpack(start_point(k, n_categories), k)
-    first = lockstep.coef_pass(sess, source, group_cols, call, {None: np.concatenate([theta0, beta0])})
+    theta0 = start_point(n_categories, link)
+    first = lockstep.coef_pass(sess, source, group_cols, call, {None: np.concatenate([theta0, np.zeros(k)])})
     statements = [1]
     skipped = {g: skipped_of(r["state"]) for g, r in first.items()}
     reference = list(first)
@@ -212,7 +210,7 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
         e = evaluation_from_state(r["state"], k, n_categories)
         if e is None:  # every row skipped: no model
             continue
-        gens[g] = newton_steps(k, n_categories, optim["max_iter"], optim["tolerance"], g)
+        gens[g] = fisher_steps(k, n_categories, link, optim["max_iter"], optim["tolerance"], g)
         next(gens[g])  # the start point: the pass just made
         try:
             pending[g] = gens[g].send(e)
