@@ -338,3 +338,43 @@ def test_madlib21_compat_personalized_refused_on_citus_shards(citus_conn):
     citus_conn.execute("SET indb_ml.graph_plan = memory")
     citus_conn.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, ARRAY[1], true)")
     assert citus_conn.execute("SELECT count(*) FROM pr").fetchone()[0] == 5  # vertex 5 has no edges
+
+
+def madlib21_grouped_oracle(edges, d=0.85, max_iter=100, thr=1e-5):
+    """MADlib 2.1's grouped PageRank without personalization (pagerank.py_in), vertex by vertex:
+    a group's vertices are the ends of its edges, N their number; start 1/N, teleport (1 - d)/N
+    (also the fixed rank of vertices without in-edges), no dangling term."""
+    verts = {s for s, _ in edges} | {t for _, t in edges}
+    n, outdeg = len(verts), {}
+    for s, _ in edges:
+        outdeg[s] = outdeg.get(s, 0) + 1
+    cur = {v: 1.0 / n for v in verts}
+    for it in range(max_iter):
+        msg = {v: (1 - d) / n for v in verts}
+        for s, t in edges:
+            msg[t] += d * cur[s] / outdeg[s]
+        unconverged = any(abs(cur[v] - msg[v]) > thr for v in verts) or it == 0
+        cur = msg
+        if not unconverged:
+            break
+    return cur, it + 1
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_madlib21_compat_grouped_counts_a_groups_own_vertices(postgresql, plan):
+    """With grouping, MADlib 2.1's N is the number of ends of the group's edges, not of the vertex
+    table: the MADLIB-1229 graph of pagerank.sql_in, whose group 2 has the one edge 0 -> 1."""
+    postgresql.execute("CREATE TABLE vertex (id integer); INSERT INTO vertex VALUES (0), (1), (2)")
+    postgresql.execute('CREATE TABLE "EDGE" (src integer, dest integer, user_id integer)')
+    rows = [(0, 1, 1), (0, 2, 1), (1, 2, 1), (2, 1, 1), (0, 1, 2)]
+    postgresql.cursor().executemany('INSERT INTO "EDGE" VALUES (%s, %s, %s)', rows)
+    set_plan(postgresql, plan)
+    postgresql.execute("""SELECT indb_ml.pagerank('vertex', 'id', '"EDGE"', NULL, 'pr', NULL, NULL, 1e-10, 'user_id',
+                          NULL::int[], true)""")
+    got = {(g, v): r for g, v, r in postgresql.execute("SELECT user_id, id, pagerank FROM pr").fetchall()}
+    assert got[(2, 0)] == pytest.approx(0.15 / 2) and got[(2, 1)] == pytest.approx(0.15 / 2 * 1.85)
+    assert sorted(got) == [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1)]
+    for gv in (1, 2):
+        ref, _ = madlib21_grouped_oracle([(s, t) for s, t, g in rows if g == gv], thr=1e-10)
+        for v, r in ref.items():
+            assert got[(gv, v)] == pytest.approx(r, rel=1e-9)

@@ -104,6 +104,12 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
                 ids, rank = g.ids_at(keep), rank[keep]
                 values[g.key], iterations[g.key] = (ids, [rank]), it
                 continue
+            if leak and spec.group_cols:  # MADlib 2.1: a group's vertices are the ends of its edges (N = their number)
+                keep = np.flatnonzero(g.touched())
+                rank, it = pagerank_kernel(g.adjacency()[keep][:, keep], damping, max_iter, tol, leak_dangling=True,
+                                           norm="max")
+                values[g.key], iterations[g.key] = (g.ids_at(keep), [rank]), it
+                continue
             rank, it = pagerank_kernel(g.adjacency(), damping, max_iter, tol, p, leak_dangling=leak, norm="max")
             if leak:  # MADlib 2.1 leaves out vertices without edges
                 keep = np.flatnonzero(np.bincount(np.concatenate([g.src, g.dst]), minlength=g.n) > 0)

@@ -182,10 +182,16 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
     else:
         tele = "1.0 / $2"
         tparams, ttypes = [None, n], ["text[]", "float8"]
-    sess.execute("CREATE TEMPORARY TABLE " + _bare(r0) + " AS SELECT v.gkey, v.id, 1.0::float8 / " + str(int(n))
-                 + " AS rank, 0::float8 AS prev, (" + tele + ")::float8 AS tele, o.s IS NULL AS dangling FROM " + g.v
-                 + " v LEFT JOIN (SELECT DISTINCT gkey, s FROM " + pe + ") o ON o.gkey = v.gkey AND o.s = v.id",
-                 tparams, ttypes)
+    vertices, start = g.v, "1.0::float8 / " + str(int(n))
+    if leak and spec.group_cols and not personalization:
+        # MADlib 2.1 with grouping: a group's vertices are the ends of its edges, N their number
+        vertices = ("(SELECT gkey, id, pg_catalog.count(*) OVER (PARTITION BY gkey) AS n FROM (SELECT gkey, s AS id "
+                    "FROM " + pe + " UNION SELECT gkey, t FROM " + pe + ") u)")
+        start = tele = "1.0::float8 / v.n"
+    sess.execute("CREATE TEMPORARY TABLE " + _bare(r0) + " AS SELECT v.gkey, v.id, " + start
+                 + " AS rank, 0::float8 AS prev, (" + tele + ")::float8 AS tele, o.s IS NULL AS dangling FROM "
+                 + vertices + " v LEFT JOIN (SELECT DISTINCT gkey, s FROM " + pe + ") o ON o.gkey = v.gkey AND "
+                 "o.s = v.id", tparams, ttypes)
     sess.execute("CREATE TEMPORARY TABLE " + _bare(r1) + " (LIKE " + r0 + ")")
     sess.execute("ANALYZE " + r0)
     groups = [r["gkey"] for r in sess.execute("SELECT DISTINCT gkey FROM " + r0 + " ORDER BY 1")]
