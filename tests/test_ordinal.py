@@ -79,3 +79,47 @@ def test_ordinal_bad_input(data, cat_order, link, message):
     with pytest.raises(E.InvalidParameterValue, match=message), conn.transaction():
         conn.execute("SELECT indb_ml.ordinal('d', 'm', 'grade', 'ARRAY[x1, x2]', %s, %s)", [cat_order, link])
     assert conn.execute("SELECT to_regclass('m')").fetchone()[0] is None
+
+
+# 60 rows, categories 0..3 with counts 43, 1, 7, 9: from MADlib's start, the first undamped
+# Fisher step puts the second threshold below the first
+UNORDERING_X = [
+    0.316498, -3.791506, -0.321807, 4.349906, -1.563001, -1.626027, 4.091728, 1.638917, 2.929581, -1.065874,
+    2.244250, -2.058506, -2.028005, 1.788733, -1.795120, 2.301356, 7.175054, -5.058458, -2.256613, 3.360439,
+    -0.435235, 3.483270, -3.030193, 0.994033, -0.451669, 0.421112, 0.993348, -3.660019, -3.222412, 4.197732,
+    0.879641, 0.319039, -0.132224, 1.069627, -3.467810, -2.997082, 3.913525, 0.453826, 2.550903, -1.816992,
+    4.130176, 1.035835, 1.443737, 1.646188, -2.391028, -5.597163, -3.224408, 4.891569, 3.902052, -1.040764,
+    -0.905029, 3.109818, -0.505230, -3.897780, 3.796629, 1.431536, -7.549019, -0.939570, 0.431011, 1.443740,
+]
+UNORDERING_Y = "030300200000320200102000002003302032000000000000030003000300"
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_a_step_that_would_unorder_the_thresholds_is_halved(postgresql, plan):
+    """MADlib takes the step (a category of negative probability: its log-likelihood NaN,
+    its iterations from there unpredictable); indb_ml halves it until the thresholds
+    increase, then goes on: the maximum, on both plans alike."""
+    from tests.ordinal_fisher_oracle import fisher_pass
+
+    x = np.array(UNORDERING_X)[:, None]
+    y = np.array([int(c) for c in UNORDERING_Y])
+    start = np.array([-np.log(3), 0.0, np.log(3)])  # logit(1/4, 2/4, 3/4)
+    _, score, info = fisher_pass(x, y, start, np.zeros(1), "logit")
+    assert np.diff((np.concatenate([start, [0.0]]) + np.linalg.solve(info, score))[:3]).min() < 0
+    postgresql.execute("CREATE TABLE u (y int, x float8)")
+    with postgresql.cursor().copy("COPY u FROM STDIN") as copy:
+        for xi, yi in zip(x[:, 0], y):
+            copy.write_row([int(yi), float(xi)])
+    postgresql.execute(f"SET indb_ml.training_plan = {plan}")
+    postgresql.execute("SELECT indb_ml.ordinal('u', 'um', 'y', 'ARRAY[x]', '0<1<2<3', 'logit', NULL, "
+                       "'tolerance=1e-13')")
+    theta, beta, ll, iterations = postgresql.execute(
+        "SELECT coef_threshold, coef_feature, log_likelihood, num_iterations FROM um").fetchone()
+    assert np.all(np.diff(theta) > 0) and iterations < 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = OrderedModel(y, x, distr="logit").fit(method="newton", disp=0, maxiter=200, tol=1e-12)
+    p = ref.params
+    np.testing.assert_allclose(theta, np.cumsum(np.concatenate([[p[1]], np.exp(p[2:])])), rtol=1e-6)
+    np.testing.assert_allclose(beta, p[:1], rtol=1e-6)
+    assert ll == pytest.approx(ref.llf, rel=1e-12)
