@@ -338,6 +338,19 @@ def test_madlib21_compat_personalized_refused_on_citus_shards(citus_conn):
     citus_conn.execute("SET indb_ml.graph_plan = memory")
     citus_conn.execute("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, 'pr', NULL, NULL, NULL, NULL, ARRAY[1], true)")
     assert citus_conn.execute("SELECT count(*) FROM pr").fetchone()[0] == 5  # vertex 5 has no edges
+    # without personalization, grouped: a group's N is the number of its edges' ends, on the shards too
+    citus_conn.execute("CREATE TABLE eg (src int, dest int, g int); INSERT INTO eg VALUES (0, 1, 1), (0, 2, 1), "
+                       "(1, 2, 1), (2, 1, 1), (0, 1, 2); SELECT create_distributed_table('eg', 'src')")
+    out = {}
+    for plan in ("relational", "memory"):
+        citus_conn.execute("SELECT set_config('indb_ml.graph_plan', %s, false)", [plan])
+        citus_conn.execute(f"SELECT indb_ml.pagerank('v', 'id', 'eg', NULL, 'pg_{plan}', NULL, NULL, 1e-10, 'g', "
+                           "NULL::int[], true)")
+        out[plan] = citus_conn.execute(f"SELECT g, id, pagerank FROM pg_{plan} ORDER BY 1, 2").fetchall()
+    assert [r[:2] for r in out["relational"]] == [r[:2] for r in out["memory"]] == [(1, 0), (1, 1), (1, 2), (2, 0),
+                                                                                      (2, 1)]
+    np.testing.assert_allclose([r[2] for r in out["relational"]], [r[2] for r in out["memory"]], rtol=1e-9)
+    assert out["memory"][3][2] == pytest.approx(0.15 / 2)
 
 
 def madlib21_grouped_oracle(edges, d=0.85, max_iter=100, thr=1e-5):

@@ -208,6 +208,14 @@ def pagerank(sess: Session, spec: GraphSpec, out: Relation, damping: float, max_
                  "(SELECT gkey, s FROM " + g.q(pe) + " GROUP BY gkey, s) o ON o.gkey = v.gkey AND o.s = v.id "
                  "LEFT JOIN (SELECT gkey, id FROM " + g.q(g.ends) + " GROUP BY gkey, id) i ON i.gkey = v.gkey "
                  "AND i.id = v.id", tparams, ["text[]", "float8"])
+    if leak and spec.group_cols and not personalization:
+        # MADlib 2.1 with grouping: a group's vertices are the ends of its edges, N their number
+        counts = {r["gkey"]: r["n"] for r in sess.execute("SELECT gkey, pg_catalog.count(*) AS n FROM " + g.q(r0)
+                                                          + " WHERE linked GROUP BY gkey")}
+        keys = list(counts)
+        sess.execute("UPDATE " + g.q(r0) + " SET rank = 1.0 / ($2::float8[])[pg_catalog.array_position($1::text[], "
+                     "gkey)], tele = 1.0 / ($2::float8[])[pg_catalog.array_position($1::text[], gkey)] WHERE gkey = "
+                     "ANY($1)", [keys, [float(counts[k]) for k in keys]], ["text[]", "float8[]"])
     g.analyze(pe, r0)
     active, iterations = list(g.groups), {k: 0 for k in g.groups}
     tol = threshold if threshold is not None else 1e-3 / max(n, 1)
