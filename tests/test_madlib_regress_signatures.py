@@ -154,10 +154,15 @@ def test_ordinal_install_check(ordinal_tables, link, coef_threshold, coef_featur
     conn = ordinal_tables
     conn.execute("SELECT indb_ml.ordinal('multinom_test', 'ordinal_out', 'cat', 'ARRAY[feat1, feat2]', '0<1<2', %s)",
                  [link])
-    row = fetch(conn, "SELECT coef_threshold, coef_feature, log_likelihood FROM ordinal_out")[0]
+    row = fetch(conn, "SELECT * FROM ordinal_out")[0]
     assert relative_error(row["coef_threshold"], coef_threshold) < 1e-4
     assert relative_error(row["coef_feature"], coef_feature) < 1e-4
     assert relative_error(row["log_likelihood"], log_likelihood) < 1e-4
+    data = np.array([r[:3] for r in MULTINOM_TEST], float)  # every column as the Fisher scoring oracle's
+    want = madlib_fisher(data[:, :2], data[:, 2], 3, link)
+    for name, value in want.items():
+        if name != "information":
+            np.testing.assert_allclose(row[name], value, rtol=1e-9, atol=1e-300, err_msg=name)
     beta, theta, llf = _ordinal_oracle(MULTINOM_TEST, link)
     np.testing.assert_allclose(row["coef_threshold"], theta, rtol=1e-5)
     np.testing.assert_allclose(row["coef_feature"], beta, rtol=1e-5)
