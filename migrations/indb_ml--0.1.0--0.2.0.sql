@@ -4488,7 +4488,7 @@ COMMENT ON FUNCTION indb_ml.mlogregr_train(text, text, text, text, integer, text
 'Multinomial logistic regression (MADlib mlogregr_train): integer categories, ref_category the baseline, optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4''; one output row per other category (category, ref_category, coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_iterations, num_rows_processed, num_rows_skipped, variance_covariance, status) and output_table_summary.';
 
 CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_varname text,
-                                 independent_varname text, ref_category integer DEFAULT 0,
+                                 independent_varname text, ref_category text DEFAULT NULL,
                                  link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,
                                  optim_params text DEFAULT NULL, verbose boolean DEFAULT false,
                                  OUT model_name text, OUT version integer, OUT tables text[])
@@ -4498,8 +4498,20 @@ from indb_ml.regress.mlogregr import multinom
 return multinom(plpy, source_table, model_table, dependent_varname, independent_varname, ref_category, link_func,
                 grouping_col, optim_params, verbose)
 $$;
+COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, text, text, text, text, boolean) IS
+'Multinomial logistic regression in MADlib''s GLM style (multinom): the dependent of any type with a text form (its categories are its distinct values as text, in the column''s sort order); ref_category (text, as MADlib''s varchar) the reference, NULL for the first category; link_func logit, grouping_col, optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6''; model_table: [grouping columns], category (varchar), coef, log_likelihood, std_err, z_stats, p_values, num_rows_processed, num_rows_skipped, num_iterations, status; model_table_summary with ref_category and category_list (varchar, the reference first) as MADlib''s.';
+
+CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_varname text,
+                                 independent_varname text, ref_category integer,
+                                 link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,
+                                 optim_params text DEFAULT NULL, verbose boolean DEFAULT false,
+                                 OUT model_name text, OUT version integer, OUT tables text[])
+RETURNS record LANGUAGE sql VOLATILE PARALLEL UNSAFE
+AS $$
+SELECT * FROM indb_ml.multinom($1, $2, $3, $4, $5::text, $6, $7, $8, $9)
+$$;
 COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text, text, boolean) IS
-'Multinomial logistic regression in MADlib''s GLM style (multinom): link_func logit, grouping_col, optim_params ''max_iter=100, optimizer=irls, tolerance=1e-6''; model_table: [grouping columns], category, coef, log_likelihood, std_err, z_stats, p_values, num_rows_processed, num_rows_skipped, num_iterations, status.';
+'indb_ml''s earlier form of multinom with an integer ref_category (multinom(..., 0, ...)): the same as passing it as text (''0'').';
 
 CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                  independent_varname text, ref_category integer DEFAULT 0,
@@ -4577,7 +4589,7 @@ from indb_ml.regress.category_predict import multinom_predict
 return multinom_predict(plpy, model_table, predict_table_input, output_table, predict_type, verbose, id_column)
 $$;
 COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
-'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), ''probability'' writes (id, one column per category named by its value); grouped models join on the grouping columns. id_column may be an expression over the table''s columns (checked and re-rendered), written as the column multinom_predict_id as in MADlib. One CREATE TABLE AS over multinom_predict_prob.';
+'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), category text for a multinom model as MADlib''s (integer for mlogregr_train), ''probability'' writes (id, one float8 column per category named by its value, in the summary''s category_list order); grouped models join on the grouping columns. id_column may be an expression over the table''s columns (checked and re-rendered), written as the column multinom_predict_id as in MADlib. One CREATE TABLE AS over multinom_predict_prob.';
 
 -- The aggregate passes of the multinomial logit (C: src/mlogit.c). Categories are indices
 -- 0 .. K-1 with 0 the reference; coef has (K-1) k values, category-major.
@@ -6097,10 +6109,10 @@ COMMENT ON FUNCTION indb_ml.mlogregr_fit(text, text, text, integer, text) IS
 'mlogregr_train''s model returned as rows (one per non-reference category), nothing written.';
 
 CREATE FUNCTION indb_ml.multinom_fit(source_table text, dependent_varname text, independent_varname text,
-                                     ref_category integer DEFAULT 0, link_func text DEFAULT 'logit',
+                                     ref_category text DEFAULT NULL, link_func text DEFAULT 'logit',
                                      grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
                                      verbose boolean DEFAULT false)
-RETURNS TABLE (group_key jsonb, category integer, coef float8[], log_likelihood float8, std_err float8[],
+RETURNS TABLE (group_key jsonb, category varchar, coef float8[], log_likelihood float8, std_err float8[],
                z_stats float8[], p_values float8[], num_rows_processed bigint, num_rows_skipped bigint,
                num_iterations integer, status text)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
@@ -6109,8 +6121,22 @@ from indb_ml.regress.fit_rows import multinom_fit
 return multinom_fit(plpy, source_table, dependent_varname, independent_varname, ref_category, link_func,
                     grouping_col, optim_params, verbose)
 $$;
+COMMENT ON FUNCTION indb_ml.multinom_fit(text, text, text, text, text, text, text, boolean) IS
+'multinom''s model returned as rows (one per group and non-reference category, category varchar as multinom writes it), nothing written.';
+
+CREATE FUNCTION indb_ml.multinom_fit(source_table text, dependent_varname text, independent_varname text,
+                                     ref_category integer, link_func text DEFAULT 'logit',
+                                     grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
+                                     verbose boolean DEFAULT false)
+RETURNS TABLE (group_key jsonb, category varchar, coef float8[], log_likelihood float8, std_err float8[],
+               z_stats float8[], p_values float8[], num_rows_processed bigint, num_rows_skipped bigint,
+               num_iterations integer, status text)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+SELECT * FROM indb_ml.multinom_fit($1, $2, $3, $4::text, $5, $6, $7, $8)
+$$;
 COMMENT ON FUNCTION indb_ml.multinom_fit(text, text, text, integer, text, text, text, boolean) IS
-'multinom''s model returned as rows (one per group and non-reference category), nothing written.';
+'multinom_fit with an integer ref_category (indb_ml''s earlier form): the same as passing it as text.';
 
 CREATE FUNCTION indb_ml.ordinal_fit(source_table text, dependent_varname text, independent_varname text,
                                     cat_order text, link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,

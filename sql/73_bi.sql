@@ -64,10 +64,10 @@ COMMENT ON FUNCTION indb_ml.mlogregr_fit(text, text, text, integer, text) IS
 'mlogregr_train''s model returned as rows (one per non-reference category), nothing written.';
 
 CREATE FUNCTION indb_ml.multinom_fit(source_table text, dependent_varname text, independent_varname text,
-                                     ref_category integer DEFAULT 0, link_func text DEFAULT 'logit',
+                                     ref_category text DEFAULT NULL, link_func text DEFAULT 'logit',
                                      grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
                                      verbose boolean DEFAULT false)
-RETURNS TABLE (group_key jsonb, category integer, coef float8[], log_likelihood float8, std_err float8[],
+RETURNS TABLE (group_key jsonb, category varchar, coef float8[], log_likelihood float8, std_err float8[],
                z_stats float8[], p_values float8[], num_rows_processed bigint, num_rows_skipped bigint,
                num_iterations integer, status text)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE ROWS 10
@@ -76,8 +76,22 @@ from indb_ml.regress.fit_rows import multinom_fit
 return multinom_fit(plpy, source_table, dependent_varname, independent_varname, ref_category, link_func,
                     grouping_col, optim_params, verbose)
 $$;
+COMMENT ON FUNCTION indb_ml.multinom_fit(text, text, text, text, text, text, text, boolean) IS
+'multinom''s model returned as rows (one per group and non-reference category, category varchar as multinom writes it), nothing written.';
+
+CREATE FUNCTION indb_ml.multinom_fit(source_table text, dependent_varname text, independent_varname text,
+                                     ref_category integer, link_func text DEFAULT 'logit',
+                                     grouping_col text DEFAULT NULL, optim_params text DEFAULT NULL,
+                                     verbose boolean DEFAULT false)
+RETURNS TABLE (group_key jsonb, category varchar, coef float8[], log_likelihood float8, std_err float8[],
+               z_stats float8[], p_values float8[], num_rows_processed bigint, num_rows_skipped bigint,
+               num_iterations integer, status text)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE ROWS 10
+AS $$
+SELECT * FROM indb_ml.multinom_fit($1, $2, $3, $4::text, $5, $6, $7, $8)
+$$;
 COMMENT ON FUNCTION indb_ml.multinom_fit(text, text, text, integer, text, text, text, boolean) IS
-'multinom''s model returned as rows (one per group and non-reference category), nothing written.';
+'multinom_fit with an integer ref_category (indb_ml''s earlier form): the same as passing it as text.';
 
 CREATE FUNCTION indb_ml.ordinal_fit(source_table text, dependent_varname text, independent_varname text,
                                     cat_order text, link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,

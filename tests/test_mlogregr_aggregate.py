@@ -129,7 +129,7 @@ def test_multinom_grouped_aggregate_equals_memory_and_statsmodels(md):
         fit = sm.MNLogit(y[mask], x[mask]).fit(disp=0, tol=1e-12, maxiter=100)
         rows = conn.execute("SELECT category, coef, std_err, num_rows_processed FROM mm_part WHERE g = %s "
                             "ORDER BY category", [grp]).fetchall()
-        assert [r[0] for r in rows] == [1, 2] and all(r[3] == mask.sum() for r in rows)
+        assert [r[0] for r in rows] == ["1", "2"] and all(r[3] == mask.sum() for r in rows)
         for j, r in enumerate(rows):  # test_mlogregr's grouped tolerances
             np.testing.assert_allclose(r[1], fit.params[:, j], rtol=1e-7)
             np.testing.assert_allclose(r[2], fit.bse[:, j], rtol=1e-6)

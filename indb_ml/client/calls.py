@@ -60,14 +60,17 @@ class TableCalls:
 
     # ---- regression trainers with a model table ---------------------------------------------
 
-    def multinom(self, source: str, target: str, features, *, ref_category: int = 0, link_func: str = "logit",
+    def multinom(self, source: str, target: str, features, *, ref_category: Any = None, link_func: str = "logit",
                  grouping: str | Sequence[str] | None = None, max_iter: int = 100, tolerance: float = 1e-6,
                  verbose: bool = False, out_table: str | None = None, progress: bool = True) -> TableResult:
         """Multinomial logistic regression in MADlib's GLM style (``indb_ml.multinom``): one row per
-        non-reference category (and group) with coef, std_err, z_stats, p_values."""
+        non-reference category (and group) with coef, std_err, z_stats, p_values. ``target`` may hold
+        categories of any type (text, numbers); ``ref_category`` is one of them (``"a"``, ``0``), None for
+        the first in sort order, as MADlib's."""
         params = _optim(max_iter=max_iter, optimizer="irls", tolerance=tolerance)
+        ref = None if ref_category is None else str(ref_category)
         return self._table_call("multinom", lambda out: [
-            source, out, self._ident(target), self._features(features), int(ref_category), _word(link_func),
+            source, out, self._ident(target), self._features(features), ref, _word(link_func),
             self._grouping(grouping), params, bool(verbose)], out_table, progress=progress)
 
     def ordinal(self, source: str, target: str, features, cat_order: Sequence[Any], *, link_func: str = "logit",

@@ -177,10 +177,15 @@ def _categories(sess: Session, model: Model, x: str) -> Categories | None:
         models = ("(SELECT " + keys + "pg_catalog.array_agg(coef ORDER BY category) AS coef, "
                   "pg_catalog.array_agg(category ORDER BY category) AS cats FROM " + model.table
                   + (" GROUP BY " + ", ".join(groups) if groups else "") + ")")
+        probs = "indb_ml.multinom_predict_prob(m.coef, " + x + ")"
+        if model.algorithm == "multinom":  # categories of any type, as text (varchar); the reference from the summary
+            ref, cats = _multinom_reference(sess, model)
+            models = models.replace("array_agg(category ORDER BY", "array_agg((category)::text ORDER BY")
+            numeric = all(_is_number(c) for c in cats)
+            return Categories(models, probs, "(ARRAY[" + sess.literal(ref) + "]::text[] || m.cats)", numeric)
         ref = params.get("ref_category")
         ref = 0 if ref is None else int(ref)
-        return Categories(models, "indb_ml.multinom_predict_prob(m.coef, " + x + ")",
-                          "(ARRAY[" + str(ref) + "]::integer[] || m.cats)", True)
+        return Categories(models, probs, "(ARRAY[" + str(ref) + "]::integer[] || m.cats)", True)
     if model.algorithm == "ordinal":
         cats = [c.strip() for c in str(params.get("cat_order") or "").split(",")]
         link = (params.get("link_func") or "logit").strip().lower()
@@ -188,6 +193,31 @@ def _categories(sess: Session, model: Model, x: str) -> Categories | None:
         return Categories(model.table, "indb_ml.ordinal_predict_prob(m.coef_threshold, m.coef_feature, " + x + ", "
                           + sess.literal(link) + ")", labels, False)
     return None
+
+
+def _multinom_reference(sess: Session, model: Model) -> tuple[str, list[str]]:
+    """A multinom model's reference category and every category, as text: the reference from its
+    ``_summary`` (``ref_category``, MADlib's varchar; NULL in the call means the first category),
+    the others from the model table."""
+    summary = sess.one(
+        "SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname || '_summary') AS q "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = $1 AND pg_catalog.to_regclass(pg_catalog.quote_ident(n.nspname) || '.' "
+        "|| pg_catalog.quote_ident(c.relname || '_summary')) IS NOT NULL", [model.row["output_oid"]], ["oid"])
+    ref = model.row["parameters"].get("ref_category")
+    if summary is not None:
+        ref = sess.one("SELECT (ref_category)::text AS r FROM " + summary["q"] + " LIMIT 1")["r"]
+    ref = "0" if ref is None else str(ref)
+    cats = [r["c"] for r in sess.execute("SELECT DISTINCT (category)::text AS c FROM " + model.table)]
+    return ref, [ref, *cats]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _id_sql(sess: Session, id_column: str | None) -> str:
@@ -219,7 +249,9 @@ def predict_sql(sess: Session, model_name: str, source_table: str, id_column: st
     category text)`` per source row. A row with a NULL feature, or of a group without a model,
     gets NULL. Category models (multinom, mlogregr, ordinal): the most probable category (the
     first in the model's order on a tie, as multinom_predict), its probability, and as
-    prediction the category (multinom, mlogregr: integers) or its rank in cat_order (ordinal)."""
+    prediction the category (multinom, mlogregr: integers; a multinom model's categories when every one is a
+    number) or its rank (ordinal: in cat_order; multinom with other categories: 1 the reference, then the model's
+    categories in sorted order)."""
     model = resolve(sess, model_name, version)
     source = resolve_source(sess, source_table, "source")
     for g in model.row["grouping_cols"] or []:
@@ -291,7 +323,7 @@ def coefficients_sql(sess: Session, model_name: str, version: int | None = None,
     groups = [g for g in (model.row["grouping_cols"] or []) if g in cols]
     names = model.row["feature_names"] or []
     gkey = "(" + group_key_sql(sess, groups, "m.") + ")::jsonb"
-    category = "(m.category)::integer" if "category" in cols else "NULL::integer"
+    category = _category_sql(model, cols)
     odds = "pg_catalog.exp(u.c)" if _odds(model, cols) else "NULL::pg_catalog.float8"
     parts = []
     if "coef_feature" in cols:  # ordinal: features, then the thresholds between categories
@@ -317,6 +349,16 @@ def coefficients_sql(sess: Session, model_name: str, version: int | None = None,
         return _EMPTY
     return ("SELECT * FROM (" + " UNION ALL ".join(parts) + ") q(" + ", ".join(COEFFICIENT_COLUMNS)
             + ") ORDER BY q.group_key::text, q.category, q.term_index")
+
+
+def _category_sql(model: Model, cols: set) -> str:
+    """The coefficients' category column (integer): a multinom model's categories are text
+    (MADlib's varchar), given here when they are integers, else NULL."""
+    if "category" not in cols:
+        return "NULL::integer"
+    if model.algorithm != "multinom":
+        return "(m.category)::integer"
+    return "CASE WHEN (m.category)::text ~ '^-?[0-9]{1,9}$' THEN ((m.category)::text)::integer END"
 
 
 def _unnest(sess, model, gkey, category, names, coef, se, stat, p, odds, offset) -> str:

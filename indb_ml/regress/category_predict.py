@@ -96,6 +96,43 @@ def _id(sess, source, id_column: str, what: str, allow_expression: bool = False)
     return "s." + sess.ident(col), col
 
 
+def multinom_labels(info: dict, model_categories: list[str]) -> list[str]:
+    """A multinom model's categories in MADlib's order: the summary's ``category_list`` (the
+    reference first, MADlib's columns of ``'probability'``). MADlib joins the list with commas; a
+    category holding one makes the split wrong, seen as pieces that are not exactly the model's
+    categories: then the reference, then the model table's categories in sorted order."""
+    ref = str(info["ref_category"])
+    known = {ref, *model_categories}
+    pieces = (info.get("category_list") or "").split(",")
+    if len(pieces) == len(known) and set(pieces) == known:
+        return [ref] + [c for c in pieces if c != ref]
+    return [ref] + sorted(known - {ref})
+
+
+def _multinom_text(sess, what, model, info, grouping, ident, kind) -> tuple[str, str]:
+    """``(models, select)`` for a multinom model: category text as MADlib's (``category::TEXT``),
+    probability columns named by the categories in the summary's order. The coefficient rows are
+    aggregated in that order (``array_position`` over the list as literals), so the probabilities
+    of ``multinom_predict_prob`` (the reference first) line up with it."""
+    rows = sess.execute("SELECT DISTINCT (category)::text AS c FROM " + model.sql(sess))
+    labels = multinom_labels(info, [r["c"] for r in rows])
+    listed = "ARRAY[" + ", ".join(sess.literal(c) for c in labels) + "]::text[]"
+    group_cols = ", ".join(sess.ident(g) for g in grouping)
+    models = ("(SELECT " + (group_cols + ", " if grouping else "") + "pg_catalog.array_agg(coef ORDER BY "
+              "pg_catalog.array_position(" + listed + ", (category)::text)) AS coefs FROM " + model.sql(sess)
+              + (" GROUP BY " + group_cols if grouping else "") + ")")
+    if kind == "response":
+        return models, (ident + ", (" + listed + ")[(SELECT u.o FROM pg_catalog.unnest(p.p) WITH ORDINALITY AS "
+                        "u(v, o) ORDER BY u.v DESC, u.o LIMIT 1)] AS category")
+    names = [c.encode()[:63].decode(errors="ignore") for c in labels]  # PostgreSQL's identifier length
+    if len(set(names)) != len(names):
+        raise InputError(f"{what}: two categories have the same first 63 bytes, which PostgreSQL keeps of a "
+                         "column name", hint="use predict_type 'response', or shorter categories",
+                         sqlstate="42701")
+    return models, ident + ", " + ", ".join("p.p[" + str(i + 1) + "]::pg_catalog.float8 AS " + sess.ident(n)
+                                            for i, n in enumerate(names))
+
+
 @sql_entry
 def multinom_predict(sess, model_table, predict_table, output_table, predict_type="response", verbose=False,
                      id_column="id") -> None:
@@ -103,17 +140,21 @@ def multinom_predict(sess, model_table, predict_table, output_table, predict_typ
     kind, model, info, source, out, grouping, features = _setup(
         sess, what, model_table, predict_table, output_table, predict_type or "response", ("multinom", "mlogregr"))
     ident, id_col = _id(sess, source, id_column, what, allow_expression=True)
+    prob = "indb_ml.multinom_predict_prob(m.coefs, s.indb_ml_x)"
+    if info.get("method") == "multinom":
+        models, select = _multinom_text(sess, what, model, info, grouping, ident, kind)
+        _create(sess, what, out, select, _rows(sess, source, features), models, grouping, prob, source, id_col)
+        if verbose:
+            sess.plpy.notice(f"{what}: wrote {out.schema}.{out.name}")
+        return
+    # an mlogregr_train model: integer categories, the reference and the model's categories
     ref = int(info["ref_category"])
-    if info.get("category_list"):
-        categories = [int(c) for c in info["category_list"].split(",")]
-    else:  # an mlogregr_train model: the reference and the model's categories
-        rows = sess.execute("SELECT DISTINCT category FROM " + model.sql(sess))
-        categories = sorted({ref, *(int(r["category"]) for r in rows)})
+    rows = sess.execute("SELECT DISTINCT category FROM " + model.sql(sess))
+    categories = sorted({ref, *(int(r["category"]) for r in rows)})
     others = [c for c in categories if c != ref]
     group_cols = ", ".join(sess.ident(g) for g in grouping)
     models = ("(SELECT " + (group_cols + ", " if grouping else "") + "pg_catalog.array_agg(coef ORDER BY category) "
               "AS coefs FROM " + model.sql(sess) + (" GROUP BY " + group_cols if grouping else "") + ")")
-    prob = "indb_ml.multinom_predict_prob(m.coefs, s.indb_ml_x)"
     if kind == "response":
         labels = "ARRAY[" + ", ".join(str(c) for c in [ref, *others]) + "]"
         select = (ident + ", (" + labels + ")[(SELECT u.o FROM pg_catalog.unnest(p.p) WITH ORDINALITY AS u(v, o) "

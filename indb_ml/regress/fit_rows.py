@@ -90,7 +90,7 @@ def mlogregr_fit(sess, source_table, dependent_varname, independent_varname, ref
 
 
 @sql_entry
-def multinom_fit(sess, source_table, dependent_varname, independent_varname, ref_category=0, link_func="logit",
+def multinom_fit(sess, source_table, dependent_varname, independent_varname, ref_category=None, link_func="logit",
                  grouping_col=None, optim_params=None, verbose=False):
     from indb_ml.regress.mlogregr import multinom
     return fit_rows(sess, multinom, source_table, dependent_varname, independent_varname, ref_category, link_func,

@@ -276,18 +276,63 @@ def _check_categories(categories: list, ref: int) -> None:
 
 
 MULTINOM_COLUMNS = (
-    ("category", "integer"), ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"),
+    ("category", "varchar"), ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"),
     ("z_stats", "float8[]"), ("p_values", "float8[]"), ("num_rows_processed", "bigint"),
     ("num_rows_skipped", "bigint"), ("num_iterations", "integer"), ("status", "text"),
 )
 
 
+def multinom_categories(sess, source, dependent_varname: str, x_sql: str, ref_category) -> list[str]:
+    """MADlib's category list (glm/multinom.py_in, ``__multinom_validate_args``): the distinct
+    dependent values of the complete rows in the column's own sort order, as text; the reference
+    (``ref_category``, NULL for the first) swapped into the first place, where MADlib puts it.
+    One ``GROUP BY`` statement; a dependent of any type with a text form."""
+    raw_y = sqlexpr.to_sql(sqlexpr.parse(dependent_varname), sess.ident, sess.literal, function_schema="pg_catalog")
+    query = ("SELECT (y)::text AS c FROM (SELECT " + raw_y + " AS y, " + x_sql + " AS x FROM " + source.sql(sess)
+             + " s) t WHERE y IS NOT NULL AND x IS NOT NULL AND pg_catalog.array_position(x, NULL) IS NULL "
+             "GROUP BY y ORDER BY y LIMIT " + str(SCAN_CATEGORIES + 1))
+    try:
+        rows = sess.execute(query)
+    except sess.spi_error as exc:
+        raise passes.pass_error(exc) from None
+    categories = [r["c"] for r in rows]
+    if not categories:
+        raise InputError("multinom: no rows to train on (no row has a dependent and every feature)",
+                         sqlstate=InputError.NO_DATA)
+    if len(categories) > SCAN_CATEGORIES - 1:
+        raise InputError(f"multinom: the dependent variable has more than {SCAN_CATEGORIES - 1} categories",
+                         hint="check dependent_varname: it is the category of each row")
+    if len(set(categories)) != len(categories):  # two values with one text form (e.g. of a float type)
+        raise InputError("multinom: two distinct dependent values have the same text form",
+                         hint="cast the dependent to a type whose values print distinctly, e.g. 'cat::text'",
+                         sqlstate=InputError.DATATYPE_MISMATCH)
+    if len(categories) < 2:
+        raise InputError(f"multinom: the dependent variable has one category ({_shown(categories[0])}); "
+                         "it needs two or more", sqlstate=InputError.NO_DATA)
+    ref = categories[0] if ref_category is None else str(ref_category)
+    if ref not in categories:
+        shown = ", ".join(_shown(c) for c in categories[:10]) + (", ..." if len(categories) > 10 else "")
+        raise InputError(f"multinom: ref_category {_shown(ref)} is not one of the categories ({shown})",
+                         hint="pass one of the dependent's values as text, or NULL for the first",
+                         sqlstate="22023")
+    i = categories.index(ref)
+    categories[0], categories[i] = categories[i], categories[0]
+    return categories
+
+
+def _shown(value: str) -> str:
+    """A category in a message: quoted, long ones cut."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
 @sql_entry
 @registers("multinom")
-def multinom(sess, source_table, model_table, dependent_varname, independent_varname, ref_category=0,
+def multinom(sess, source_table, model_table, dependent_varname, independent_varname, ref_category=None,
              link_func="logit", grouping_col=None, optim_params=None, verbose=False) -> None:
     """MADlib's GLM-style multinomial regression: the same model as mlogregr_train, grouping,
-    one row per group and non-reference category."""
+    one row per group and non-reference category. The categories are the dependent's values as
+    text (:func:`multinom_categories`); the rows pass their position in that list (0, the
+    reference, to K - 1) to the C steps or the packed rows, mapped in SQL."""
     for name, value in (("source_table", source_table), ("model_table", model_table),
                         ("dependent_varname", dependent_varname), ("independent_varname", independent_varname)):
         if value is None:
@@ -298,13 +343,15 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
                                      "tolerance": (float, 1e-6)}, "optim_params")
     if op["optimizer"] not in ("irls", "newton") or op["max_iter"] < 1 or op["tolerance"] < 0:
         raise InputError("multinom: optim_params needs optimizer=irls, max_iter >= 1 and tolerance >= 0")
-    ref = 0 if ref_category is None else int(ref_category)
     source = resolve_source(sess, source_table)
     out = new_table(sess, model_table, "model_table")
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
-    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
+    checked = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=[])
+    labels = multinom_categories(sess, source, dependent_varname, checked.x_sql, ref_category)
+    features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=labels)
+    ref = 0.0
     prog = progress.start(sess, "multinom", max_iter=op["max_iter"])
     packed = _packed(sess, source, features, "multinom")
     if packed is None:
@@ -312,21 +359,21 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         categories = plan.categories
         if not categories:
             raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
-        _check_multinom_categories(categories, ref)
-        fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
+        fits, skipped = plan.fit(ref, op["max_iter"], op["tolerance"])
     else:
         groups, skipped = packed
         groups = {g: parts for g, parts in groups.items() if parts}
         if not groups:
             raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
         categories = _categories(groups.values())
-        _check_multinom_categories(categories, ref)
         others = [c for c in categories if c != ref]
         width = next(iter(groups.values()))[0].shape[1] - 1
         runs = {g: block_pass(_block_source(parts), others, width) for g, parts in groups.items()}
         fits = newton_groups(lambda asks: {g: runs[g](b) for g, b in asks.items()},
-                             [g for g in skipped if g in groups], width, categories, float(ref), op["max_iter"],
+                             [g for g in skipped if g in groups], width, categories, ref, op["max_iter"],
                              op["tolerance"])
+    if ref not in categories or len(categories) < 2:  # rows changed since the categories were listed
+        raise InputError("multinom: the dependent's values changed while training", hint="run it again")
     written: dict = {}
     for gkey in skipped:
         fit = fits.get(gkey)
@@ -339,16 +386,16 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
             sess.warning(f"multinom{' in group ' + gkey if gkey else ''}: {fit.status}")
         for j, category in enumerate(fit.categories):
             key = (gkey, int(category))
-            written[key] = [int(category), fit.coef[j].tolist(), fit.log_likelihood, fit.std_err[j].tolist(),
-                            fit.z_stats[j].tolist(), fit.p_values[j].tolist(), fit.num_rows, skipped[gkey],
-                            fit.num_iterations, fit.status]
+            written[key] = [labels[int(category)], fit.coef[j].tolist(), fit.log_likelihood,
+                            fit.std_err[j].tolist(), fit.z_stats[j].tolist(), fit.p_values[j].tolist(),
+                            fit.num_rows, skipped[gkey], fit.num_iterations, fit.status]
     _write_per_category(sess, source, out, features.group_cols, written)
     statuses = {gkey: values[-1] for (gkey, _), values in written.items()}
     write_summary(sess, summary, (
         ("method", "text", "multinom"), ("source_table", "text", source.sql(sess)),
         ("model_table", "text", out.sql(sess)), ("dependent_varname", "text", dependent_varname),
-        ("independent_varname", "text", independent_varname), ("ref_category", "text", str(ref)),
-        ("category_list", "text", ",".join(str(int(c)) for c in categories)), ("link_func", "text", "logit"),
+        ("independent_varname", "text", independent_varname), ("ref_category", "varchar", labels[0]),
+        ("category_list", "varchar", ",".join(labels)), ("link_func", "text", "logit"),
         ("grouping_col", "text", grouping_col),
         ("optimizer_params", "text", f"optimizer=irls, max_iter={op['max_iter']}, tolerance={op['tolerance']:g}"),
         ("num_all_groups", "int4", len(skipped)),
@@ -356,11 +403,6 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         ("total_rows_processed", "int8", sum({g: v[6] for (g, _), v in written.items()}.values())),
         ("total_rows_skipped", "int8", sum(skipped.values()))))
     prog.done()
-
-
-def _check_multinom_categories(categories: list, ref: int) -> None:
-    if float(ref) not in categories or len(categories) < 2:
-        raise InputError(f"multinom: ref_category {ref} is not one of the categories, or there is only one")
 
 
 def _categories(block_lists) -> list:
