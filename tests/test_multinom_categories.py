@@ -240,3 +240,26 @@ def test_client_multinom_text_reference(dsn, data):
     for j, category in enumerate(order[1:]):
         np.testing.assert_allclose(table[category], fit.params[:, j], rtol=1e-7)
     assert sorted(first.table["category"]) == ["low", "mid"]  # the reference: 'high', first in sort order
+
+
+def test_grouped_text_categories_on_both_plans(data):
+    """A view runs the aggregate passes (C steps, the categories mapped in SQL), the table the
+    packed rows: the same model, each group statsmodels' on its rows."""
+    conn, x, code = data
+    conn.execute("ALTER TABLE t ADD COLUMN half text")
+    conn.execute("UPDATE t SET half = CASE WHEN x2 > 0 THEN 'up' ELSE 'down' END")
+    conn.execute("CREATE VIEW tv AS SELECT * FROM t")
+    for src, out in (("t", "gm"), ("tv", "gv")):
+        conn.execute(f"SELECT indb_ml.multinom('{src}', '{out}', 'grade', 'ARRAY[1, x1, x2]', 'low', 'logit', "
+                     "'half', 'max_iter=50, tolerance=1e-12')")
+    half = np.where(x[:, 2] > 0, "up", "down")
+    order = ["low", "high", "mid"]
+    for h in ("down", "up"):
+        mask = half == h
+        fit = sm.MNLogit(_coded(code[mask], order), x[mask]).fit(disp=0, tol=1e-12, maxiter=100)
+        for out in ("gm", "gv"):
+            rows = dict(conn.execute(f"SELECT category, coef FROM {out} WHERE half = %s", [h]).fetchall())
+            assert sorted(rows) == ["high", "mid"]
+            for j, category in enumerate(order[1:]):
+                np.testing.assert_allclose(rows[category], fit.params[:, j], rtol=1e-7)
+    assert conn.execute("SELECT category_list, num_all_groups FROM gv_summary").fetchone() == ("low,high,mid", 2)
