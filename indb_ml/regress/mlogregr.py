@@ -82,9 +82,11 @@ class AggregatePlan:
     """The aggregate passes of one multinomial model over ``source`` (per group of
     ``features.group_cols``): categories first, then Newton steps, meats."""
 
-    def __init__(self, sess, source, features, what: str):
+    def __init__(self, sess, source, features, what: str, scanned: tuple | None = None):
+        """``scanned``: ``(categories, feature count)`` when the caller's own statement listed
+        them (multinom's), so no second scan runs."""
         self.sess, self.source, self.features, self.what = sess, source, features, what
-        self.categories, self.k = self._scan()
+        self.categories, self.k = scanned if scanned is not None else self._scan()
         self.order: list = []
 
     def _scan(self):
@@ -282,20 +284,25 @@ MULTINOM_COLUMNS = (
 )
 
 
-def multinom_categories(sess, source, dependent_varname: str, x_sql: str, ref_category) -> list[str]:
+def multinom_categories(sess, source, dependent_varname: str, x_sql: str, ref_category) -> tuple[list[str], int]:
     """MADlib's category list (glm/multinom.py_in, ``__multinom_validate_args``): the distinct
     dependent values of the complete rows in the column's own sort order, as text; the reference
     (``ref_category``, NULL for the first) swapped into the first place, where MADlib puts it.
+    With the feature count (checked equal on every row, as :meth:`AggregatePlan._scan` does).
     One ``GROUP BY`` statement; a dependent of any type with a text form."""
     raw_y = sqlexpr.to_sql(sqlexpr.parse(dependent_varname), sess.ident, sess.literal, function_schema="pg_catalog")
-    query = ("SELECT (y)::text AS c FROM (SELECT " + raw_y + " AS y, " + x_sql + " AS x FROM " + source.sql(sess)
-             + " s) t WHERE y IS NOT NULL AND x IS NOT NULL AND pg_catalog.array_position(x, NULL) IS NULL "
-             "GROUP BY y ORDER BY y LIMIT " + str(SCAN_CATEGORIES + 1))
+    query = ("SELECT (y)::text AS c, pg_catalog.min(pg_catalog.cardinality(x)) AS kmin, "
+             "pg_catalog.max(pg_catalog.cardinality(x)) AS kmax FROM (SELECT " + raw_y + " AS y, " + x_sql
+             + " AS x FROM " + source.sql(sess) + " s) t WHERE y IS NOT NULL AND x IS NOT NULL "
+             "AND pg_catalog.array_position(x, NULL) IS NULL GROUP BY y ORDER BY y LIMIT " + str(SCAN_CATEGORIES + 1))
     try:
         rows = sess.execute(query)
     except sess.spi_error as exc:
         raise passes.pass_error(exc) from None
     categories = [r["c"] for r in rows]
+    widths = {int(r["kmin"]) for r in rows} | {int(r["kmax"]) for r in rows}
+    if len(widths) > 1:
+        raise dimension_error(f" ({min(widths)} and {max(widths)})")
     if not categories:
         raise InputError("multinom: no rows to train on (no row has a dependent and every feature)",
                          sqlstate=InputError.NO_DATA)
@@ -317,7 +324,7 @@ def multinom_categories(sess, source, dependent_varname: str, x_sql: str, ref_ca
                          sqlstate="22023")
     i = categories.index(ref)
     categories[0], categories[i] = categories[i], categories[0]
-    return categories
+    return categories, widths.pop()
 
 
 def _shown(value: str) -> str:
@@ -349,16 +356,14 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     ensure_absent(sess, summary, "summary table")
     grouping = sqlexpr.parse_name_list(grouping_col) if grouping_col and grouping_col.strip() else []
     checked = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=[])
-    labels = multinom_categories(sess, source, dependent_varname, checked.x_sql, ref_category)
+    labels, k = multinom_categories(sess, source, dependent_varname, checked.x_sql, ref_category)
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=labels)
     ref = 0.0
     prog = progress.start(sess, "multinom", max_iter=op["max_iter"])
     packed = _packed(sess, source, features, "multinom")
     if packed is None:
-        plan = AggregatePlan(sess, source, features, "multinom")
+        plan = AggregatePlan(sess, source, features, "multinom", ([float(i) for i in range(len(labels))], k))
         categories = plan.categories
-        if not categories:
-            raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
         fits, skipped = plan.fit(ref, op["max_iter"], op["tolerance"])
     else:
         groups, skipped = packed
