@@ -168,9 +168,11 @@ LEFT JOIN pg_stat_activity a ON a.pid = r.pid
 LEFT JOIN (VALUES (1, 'logregr'), (2, 'glm'), (3, 'multinom'), (4, 'ordinal'),
                   (5, 'mlogregr'), (6, 'elastic_net'), (7, 'lm_cg'), (8, 'pagerank'),
                   (9, 'hits'), (10, 'wcc'), (11, 'graph_sssp'), (12, 'compress'),
-                  (13, 'cross_validation')) AS f(code, name) ON f.code = r.func
+                  (13, 'cross_validation'), (14, 'linregr'), (15, 'knn'), (16, 'svd'),
+                  (17, 'planner')) AS f(code, name) ON f.code = r.func
 LEFT JOIN (VALUES (1, 'iterate'), (2, 'pass'), (3, 'fold'), (4, 'reblock'),
-                  (5, 'finish')) AS ph(code, name) ON ph.code = r.phase;
+                  (5, 'finish'), (6, 'load'), (7, 'decompose'), (8, 'write'),
+                  (9, 'index'), (10, 'search'), (11, 'evaluate')) AS ph(code, name) ON ph.code = r.phase;
 COMMENT ON VIEW indb_ml.progress IS
 'Running indb_ml calls: one row per backend, with function, phase, iteration of max_iter, rows done of total, current loss (log-likelihood, residual) and elapsed time. Values are NULL for other roles'' calls unless you have their privileges or pg_read_all_stats.';
 GRANT SELECT ON indb_ml.progress TO PUBLIC;

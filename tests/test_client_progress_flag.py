@@ -4,10 +4,8 @@ INFO line; the default draws the bar; the results are the same either way.
 
 Most tests set the bar's one-second delay (``indb_ml.client.progress.DELAY``) to 0 so that any
 report draws it; one test keeps the real delay and slows the call past it. cross_validate, knn
-and la_value send no progress report of their own (the server's drivers do not report yet), so
-their inputs are views over ``probe()``, a function that sends the line the server's reports
-send whenever the call's transaction has ``indb_ml.show_progress`` on: it shows what the
-client asked the server for, and what it draws from such a line.
+and la_value report their phases, folds or operators (cross_validation, knn, planner), as the
+trainers report their iterations.
 """
 
 from __future__ import annotations
@@ -42,14 +40,6 @@ MATRIX_NOT_A_LONG_CALL = {
     "explain": "plans the expression (la_explain), reads no rows",
     "shape": "plans the expression (la_shape), reads no rows",
 }
-PROBE = """
-CREATE FUNCTION probe(i int, v float8) RETURNS float8 LANGUAGE plpgsql AS $$
-BEGIN
-    IF i % 100 = 0 AND current_setting('indb_ml.show_progress', true) = 'on' THEN
-        RAISE INFO 'indb_ml progress: probe pass iteration % of %', i / 100 + 1, 6;
-    END IF;
-    RETURN v;
-END $$"""
 
 
 def test_every_server_method_takes_progress():
@@ -82,12 +72,9 @@ def data(postgresql):
     y = 1 + 2 * x1 - x2 + rng.normal(size=N)
     load_table(postgresql, "d", {"id": np.arange(N), "x1": x1, "x2": x2, "y": y, "cat": cat},
                {"id": "int", "cat": "int"})
-    postgresql.execute(PROBE)
-    # the views read by the calls whose drivers send no report: probe() reports as rows go by
-    postgresql.execute("CREATE VIEW dv AS SELECT id, probe(id, x1) AS x1, x2, y FROM d")
-    postgresql.execute("CREATE VIEW pts AS SELECT id, ARRAY[probe(id, x1), x2] AS pt, cat FROM d")
-    postgresql.execute("CREATE VIEW mat AS SELECT id AS row_id, ARRAY[probe(id, x1), x2, y] AS row_vec"
-                       " FROM d WHERE id >= 1")
+    postgresql.execute("CREATE VIEW dv AS SELECT id, x1, x2, y FROM d")
+    postgresql.execute("CREATE VIEW pts AS SELECT id, ARRAY[x1, x2] AS pt, cat FROM d")
+    postgresql.execute("CREATE VIEW mat AS SELECT id AS row_id, ARRAY[x1, x2, y] AS row_vec FROM d WHERE id >= 1")
     postgresql.execute("CREATE TABLE q AS SELECT id AS qid, ARRAY[x1, x2] AS qpt FROM d WHERE id < 10")
     # a graph: a ring and chords
     postgresql.execute("CREATE TABLE v AS SELECT generate_series(0, 59) AS id")
@@ -139,15 +126,15 @@ CASES = {
                  "pagerank", lambda r: _sorted(r.table, "id", ["pagerank"])),
     "hits": (lambda db, **kw: db.hits("v", "id", "e", max_iter=200, threshold=1e-12, **kw),
              "hits", lambda r: _sorted(r.table, "id", ["authority", "hub"])),
-    # the drivers without reports of their own, over the probe views
+    # the drivers that report phases, folds or operators
     "cross_validate": (lambda db, **kw: db.cross_validate("linregr", "dv", "y", [1, "x1", "x2"], n_folds=3, **kw),
-                       "probe", lambda f: f.sort_values(["fold", "metric"])["value"].to_numpy(float)),
+                       "cross_validation", lambda f: f.sort_values(["fold", "metric"])["value"].to_numpy(float)),
     "knn": (lambda db, **kw: db.knn("pts", "pt", "id", "cat", "q", "qpt", "qid", k=5, **kw),
-            "probe", lambda r: _sorted(r.table, "id", ["id", "prediction"])),
+            "knn", lambda r: _sorted(r.table, "id", ["id", "prediction"])),
     "la_value": (lambda db, **kw: db.la_value("t(A) %*% A", {"A": {"table": "mat", "args": "row=row_id, val=row_vec"}},
-                                              **kw), "probe", lambda a: a),
+                                              **kw), "planner", lambda a: a),
     "Matrix.to_numpy": (lambda db, **kw: (db.matrix("mat", "row=row_id, val=row_vec").T.sum(axis=1)).to_numpy(**kw),
-                        "probe", lambda a: a),
+                        "planner", lambda a: a),
 }
 
 

@@ -284,7 +284,7 @@ def _progress_lines(conn, call, params=(), setup=()):
     return out
 
 
-FULL_LINE = re.compile(r"^indb_ml progress: (\w+)(?: (.*?))? (iterate|pass|fold|reblock|finish) iteration (\d+)"
+FULL_LINE = re.compile(r"^indb_ml progress: (\w+)(?: (.*?))? (" + "|".join(progress.PHASES) + r") iteration (\d+)"
                        r"(?: of (\d+) \(\d+ left\))?(?: rows \d+ of \d+)?(?: loss (\S+))?$")
 
 
@@ -526,3 +526,249 @@ def test_view_shows_a_running_elastic_net(postgresql):
     t.join(5)
     assert not t.is_alive() and box["err"].sqlstate == "57014"
     assert postgresql.execute("SELECT count(*) FROM indb_ml.progress").fetchone()[0] == 0
+
+
+# --- calls wired by phases: a step before each statement or phase --------------------------------
+
+def _empty_after(conn):
+    assert conn.execute("SELECT count(*) FROM indb_ml.progress").fetchone()[0] == 0
+
+
+def _phases(lines):
+    """``[(label, phase, iteration, max_iter)]`` of the lines (the loss left out)."""
+    return [(r[1], r[2], r[3], r[4]) for r in lines]
+
+
+def _lines_of(conn, function, call, params=(), setup=()):
+    lines = _progress_lines(conn, call, params, setup)
+    assert {r[0] for r in lines} == {function}, lines  # nothing else (the kernels' reports) reported
+    return lines
+
+
+@pytest.mark.parametrize("bp", [False, True])
+def test_linregr_reports_its_passes(postgresql, bp):
+    X, y = _linear(postgresql)
+    lines = _lines_of(postgresql, "linregr", "SELECT indb_ml.linregr_train('lr', 'lo', 'y', 'ARRAY[1, x1, x2]',"
+                      " NULL, %s)", [bp])
+    want = [("", "pass", 1, 3), ("", "pass", 2, 3), ("", "write", 3, 3)] if bp else \
+        [("", "pass", 1, 2), ("", "write", 2, 2)]
+    assert _phases(lines) == want
+    # the loss once fitted: the residual sum of squares (oracle: numpy's least squares)
+    coef, rss, _, _ = np.linalg.lstsq(X, y, rcond=None)
+    assert lines[0][5] is None and lines[-1][5] == pytest.approx(float(rss[0]), rel=1e-9)
+    got = postgresql.execute("SELECT coef FROM lo").fetchone()[0]
+    assert np.allclose(got, coef, rtol=1e-9)
+    _empty_after(postgresql)
+
+
+def _linear(conn, n=500, seed=8):
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    y = 1.5 + 2 * x1 - x2 + rng.normal(size=n) * (1 + np.abs(x1))
+    load_table(conn, "lr", {"y": y, "x1": x1, "x2": x2, "b": (y > 1.5).astype(float)})
+    conn.commit()
+    return np.column_stack([np.ones(n), x1, x2]), y
+
+
+CV = "SELECT fold, metric, value FROM indb_ml.cross_validate(%s, 'lr', %s, 'ARRAY[1, x1, x2]', 3, %s) ORDER BY 1, 2"
+
+
+def _cv(conn, method, dep, params, plan):
+    setup = [f"SET indb_ml.training_plan = {plan}"]
+    lines = _lines_of(conn, "cross_validation", CV, [method, dep, params], setup)
+    got = conn.execute(CV, [method, dep, params]).fetchall()  # the same folds, progress off
+    conn.execute("SET indb_ml.show_progress = on")
+    assert conn.execute(CV, [method, dep, params]).fetchall() == got  # reporting changes no result
+    conn.execute("SET indb_ml.show_progress = off")
+    scores = [v for _, metric, v in got if metric in ("mse", "log_loss")]
+    assert len(scores) == 3
+    return lines, scores
+
+
+@pytest.mark.parametrize("method, dep, params, plan, read", [
+    ("linregr", "y", None, "auto", "pass"),  # one statement of the folds' co-moments
+    ("elastic_net", "y", "alpha=0.5, lambda=0.05", "auto", "pass"),
+    ("logregr", "b", "max_iter=30", "memory", "load"),  # the rows packed in memory
+    ("elastic_net", "b", "family=binomial, alpha=0.5, lambda=0.01", "memory", "load"),
+])
+def test_cross_validate_reports_each_fold(postgresql, method, dep, params, plan, read):
+    _linear(postgresql)
+    lines, scores = _cv(postgresql, method, dep, params, plan)
+    assert _phases(lines) == [("", read, 1, 1), ("", "fold", 1, 3), ("", "fold", 2, 3), ("", "fold", 3, 3),
+                              ("", "finish", 3, 3)]
+    # the loss: the mean test score of the folds done (mean squared error or log-loss)
+    losses = [r[5] for r in lines]
+    assert losses[:2] == [None, None]
+    assert losses[2:] == [pytest.approx(np.mean(scores[:i]), rel=1e-10) for i in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("method, dep, params", [
+    ("logregr", "b", "max_iter=30"),
+    ("elastic_net", "b", "family=binomial, alpha=0.5, lambda=0.01"),
+    ("glm", "y", "family=gaussian"),
+])
+def test_cross_validate_lockstep_reports_each_pass(postgresql, method, dep, params):
+    X, y = _linear(postgresql)
+    lines, scores = _cv(postgresql, method, dep, params, "aggregate")
+    passes, finish = lines[:-1], lines[-1]
+    assert finish[1:5] == ("", "finish", 3, 3) and finish[5] == pytest.approx(np.mean(scores), rel=1e-10)
+    assert [r[3] for r in passes] == list(range(1, len(passes) + 1)) and {r[2] for r in passes} == {"pass"}
+    assert {r[4] for r in passes} == {None}  # how many passes is not known in advance
+    labels = [r[1] for r in passes]
+    assert labels[0] == "3 of 3 folds" and labels[-1] == "3 of 3 folds scored"
+    training = [int(lab.split()[0]) for lab in labels if lab.endswith(" folds")]
+    assert training == sorted(training, reverse=True) and len(training) >= 3  # folds drop out as they converge
+    if method == "elastic_net":
+        assert "3 of 3 folds' moments" in labels
+    if method == "logregr":
+        # the loss: the training rows' mean log-loss at the point the pass starts from; IRLS
+        # lowers it, down to the folds' maximum likelihood (oracle: Newton's method in numpy)
+        losses = [r[5] for r in passes if r[1] == "3 of 3 folds" and r[5] is not None]
+        assert losses == sorted(losses, reverse=True) and len(losses) >= 2
+        b = (y > 1.5).astype(float)
+        w = np.zeros(3)
+        for _ in range(30):
+            p = 1 / (1 + np.exp(-X @ w))
+            w += np.linalg.solve(X.T @ (X * (p * (1 - p))[:, None]), X.T @ (b - p))
+        full = -np.mean(b * (X @ w) - np.logaddexp(0, X @ w))
+        assert losses[-1] == pytest.approx(full, rel=0.1)  # the folds' fits are near the full data's
+
+
+def test_cross_validate_error_leaves_no_progress(postgresql):
+    _linear(postgresql)
+    postgresql.autocommit = True
+    postgresql.execute("UPDATE lr SET y = -1 WHERE x1 > 1")  # poisson counts must be >= 0
+    for plan in ("memory", "aggregate"):
+        postgresql.execute(f"SET indb_ml.training_plan = {plan}")
+        with pytest.raises(psycopg.Error):
+            postgresql.execute("SELECT * FROM indb_ml.cross_validate('glm', 'lr', 'y', 'ARRAY[1, x1]', 3,"
+                               " 'family=poisson')")
+        _empty_after(postgresql)
+    # the session's next call reports from scratch
+    lines = _lines_of(postgresql, "cross_validation", "SELECT * FROM indb_ml.cross_validate('linregr', 'lr', 'y',"
+                      " 'ARRAY[1, x1]', 4)")
+    assert [r[3] for r in lines] == [1, 1, 2, 3, 4, 4]
+
+
+def _dense(conn, name, m):
+    conn.execute(f"CREATE TABLE {name} (row_id int, row_vec float8[])")
+    with conn.cursor().copy(f"COPY {name} FROM STDIN") as copy:
+        for i, row in enumerate(m, start=1):
+            copy.write_row([i, row.tolist()])
+    conn.commit()
+
+
+def test_svd_reports_its_phases(postgresql):
+    a = np.random.default_rng(9).normal(size=(60, 12))
+    _dense(postgresql, "a", a)
+    lines = _lines_of(postgresql, "svd", "SELECT indb_ml.svd('a', 'o', 'row_id', 3)")
+    assert _phases(lines) == [("", "load", 1, 3), ("", "decompose", 2, 3), ("", "write", 3, 3)]
+    s = [r[0] for r in postgresql.execute("SELECT value FROM o_s ORDER BY row_id")]
+    assert np.allclose(s, np.linalg.svd(a, compute_uv=False)[:3], rtol=1e-12)
+    lines = _lines_of(postgresql, "svd", "SELECT indb_ml.svd('a', 'p', 'row_id', 3, NULL, 'p_summary')")
+    assert [r[2] for r in lines] == ["load", "decompose", "write", "finish"] and {r[4] for r in lines} == {4}
+    # sparse coordinates, ARPACK (k < min(shape) - 1)
+    postgresql.execute("CREATE TABLE sp AS SELECT row_id, col_id, row_vec[col_id] AS value"
+                       " FROM a, generate_series(1, 12) col_id WHERE row_vec[col_id] > 0.5")
+    lines = _lines_of(postgresql, "svd", "SELECT indb_ml.svd_sparse('sp', 'q', 'row_id', 'col_id', 'value',"
+                      " 60, 12, 2)")
+    assert _phases(lines) == [("", "load", 1, 3), ("", "decompose", 2, 3), ("", "write", 3, 3)]
+    dense = np.where(a > 0.5, a, 0.0)
+    s = [r[0] for r in postgresql.execute("SELECT value FROM q_s ORDER BY row_id")]
+    assert np.allclose(s, np.linalg.svd(dense, compute_uv=False)[:2], rtol=1e-9)
+
+
+def test_svd_error_leaves_no_progress(postgresql):
+    _dense(postgresql, "a", np.array([[1.0, 2.0], [3.0, float("nan")]]))
+    postgresql.autocommit = True
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="NaN"):
+        postgresql.execute("SELECT indb_ml.svd('a', 'o', 'row_id', 1)")  # after the load step
+    _empty_after(postgresql)
+
+
+def test_view_shows_a_running_svd(postgresql):
+    """A long LAPACK call reports nothing from inside: the view shows its phase, decompose."""
+    _dense(postgresql, "big", np.random.default_rng(10).normal(size=(1500, 1500)))
+    postgresql.autocommit = True
+    box = {}
+    t = threading.Thread(target=_running, args=(_dsn(postgresql), "SELECT indb_ml.svd('big', 'o', 'row_id', 5)", box))
+    t.start()
+    while "started" not in box:
+        time.sleep(0.02)
+    _wait_for(postgresql, box["pid"], "svd")
+    seen = []
+    while t.is_alive():
+        seen += _poll(postgresql, box["pid"], 0.1)
+    t.join()
+    assert box["err"] is None
+    assert ("svd", "decompose", 2, 3) in {r[:4] for r in seen}, seen
+    assert {r[0] for r in seen} == {"svd"}
+    _empty_after(postgresql)
+
+
+def _knn_data(conn):
+    rng = np.random.default_rng(11)
+    X, T = rng.normal(size=(300, 4)), rng.normal(size=(20, 4))
+    load_table(conn, "pts", {"id": np.arange(300), "x": list(X), "cls": (X[:, 0] > 0).astype(int)},
+               {"id": "integer", "x": "float8[]", "cls": "integer"})
+    load_table(conn, "tst", {"tid": np.arange(20), "x": list(T)}, {"tid": "integer", "x": "float8[]"})
+    conn.commit()
+    return X, T
+
+
+@pytest.mark.parametrize("algorithm, want", [
+    ("brute_force", [("", "index", 1, 2), ("", "search", 2, 2)]),
+    ("kd_tree", [("", "load", 1, 3), ("", "index", 2, 3), ("", "search", 3, 3)]),
+])
+def test_knn_reports_its_phases(postgresql, algorithm, want):
+    X, T = _knn_data(postgresql)
+    call = ("SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', %s, 3, true, NULL, false, %s, %s)")
+    params = "depth=2, leaf_nodes=3" if algorithm == "kd_tree" else None
+    lines = _lines_of(postgresql, "knn", call, ["out", algorithm, params])
+    assert _phases(lines) == want
+    postgresql.execute(call, ["out2", algorithm, params])  # progress off: the same output
+    got = dict(postgresql.execute("SELECT id, k_nearest_neighbours FROM out").fetchall())
+    assert got == dict(postgresql.execute("SELECT id, k_nearest_neighbours FROM out2").fetchall())
+    assert len(got) == 20
+    if algorithm == "brute_force":  # exact: numpy's neighbours
+        d = ((T[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+        assert {i: sorted(got[i]) for i in got} == {i: sorted(np.argsort(d[i])[:3].tolist()) for i in range(20)}
+    _empty_after(postgresql)
+
+
+def test_planner_reports_each_operator(postgresql):
+    x = np.random.default_rng(12).normal(size=(200, 5))
+    _dense(postgresql, "x", x)
+    b = json.dumps({"X": {"table": "x", "args": "row=row_id, val=row_vec"}})
+    expr = "t(X) %*% X + 2 * t(X) %*% X"
+    lines = _lines_of(postgresql, "planner", "SELECT indb_ml.la_value(%s, %s)", [expr, b])
+    n = lines[0][4]
+    assert n >= 2 and [r[3] for r in lines] == list(range(1, n + 1)) and {r[4] for r in lines} == {n}
+    assert [r[2] for r in lines] == ["evaluate"] * (n - 1) + ["load"]
+    assert all(r[1] for r in lines[:-1]) and lines[-1][1] == ""  # each operator named by its node
+    got = postgresql.execute("SELECT indb_ml.la_value(%s, %s)", [expr, b]).fetchone()[0]
+    assert np.allclose(got, 3 * x.T @ x, rtol=1e-12)
+    lines = _lines_of(postgresql, "planner", "SELECT indb_ml.la_eval('X * 2', %s, 'x2')", [b])
+    assert [r[2] for r in lines] == ["evaluate", "write"] and [r[3:5] for r in lines] == [(1, 2), (2, 2)]
+    got = np.array([r[0] for r in postgresql.execute("SELECT val FROM x2 ORDER BY row_num")])
+    assert np.allclose(got, 2 * x)
+    _empty_after(postgresql)
+
+
+def test_matrix_conversions_report_on_every_operator(postgresql):
+    m = np.random.default_rng(13).normal(size=(50, 8))
+    m[m < 0.3] = 0
+    _dense(postgresql, "a", m)
+    postgresql.execute("CREATE TABLE s AS SELECT row_id, c AS col_id, row_vec[c] AS val"
+                       " FROM a, generate_series(1, 8) c WHERE row_vec[c] <> 0 OR (row_id, c) = (50, 8)")
+    postgresql.commit()
+    lines = _lines_of(postgresql, "compress", "SELECT indb_ml.matrix_reblock('a', 'row=row_id, val=row_vec', 'r',"
+                      " 'block=16, op=memory')")
+    assert _phases(lines) == [("memory", "load", 1, 2), ("memory", "write", 2, 2)]
+    assert postgresql.execute("SELECT sum(nrows * ncols) FROM r").fetchone()[0] == m.size
+    lines = _lines_of(postgresql, "compress", "SELECT indb_ml.matrix_densify('s', 'row=row_id, col=col_id, val=val',"
+                      " 'o', 'op=memory')")
+    assert _phases(lines) == [("memory", "load", 1, 2), ("memory", "write", 2, 2)]
+    got = np.array([r[0] for r in postgresql.execute("SELECT val FROM o ORDER BY row_id")])
+    assert np.array_equal(got, m)
+    _empty_after(postgresql)

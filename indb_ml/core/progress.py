@@ -25,8 +25,9 @@ from indb_ml.kernels import interrupts
 # back to these names. tests/test_progress.py checks that both lists agree.
 FUNCTIONS = {"logregr": 1, "glm": 2, "multinom": 3, "ordinal": 4, "mlogregr": 5, "elastic_net": 6,
              "lm_cg": 7, "pagerank": 8, "hits": 9, "wcc": 10, "graph_sssp": 11, "compress": 12,
-             "cross_validation": 13}
-PHASES = {"iterate": 1, "pass": 2, "fold": 3, "reblock": 4, "finish": 5}
+             "cross_validation": 13, "linregr": 14, "knn": 15, "svd": 16, "planner": 17}
+PHASES = {"iterate": 1, "pass": 2, "fold": 3, "reblock": 4, "finish": 5, "load": 6, "decompose": 7, "write": 8,
+          "index": 9, "search": 10, "evaluate": 11}
 
 # Prefix of the INFO lines; indb_ml/client parses lines that start with it.
 PREFIX = "indb_ml progress: "

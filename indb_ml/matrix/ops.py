@@ -262,7 +262,9 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
            relational_map: dict | None = None, prog: progress.Progress | None = None) -> None:
     """``out = fn(src)`` piece-wise on whole rows: tile by tile on tiles, as one SQL statement on
     sparse entries (``relational_map``: arguments of :func:`relational.map_sparse`), else
-    streamed in row blocks where ``src`` has rows to stream, else in memory."""
+    streamed in row blocks where ``src`` has rows to stream, else in memory. ``prog`` (the
+    conversions'): a step per row block streamed, else one before each statement or phase,
+    labelled with the operator (tiles, join: one ``reblock`` statement; memory: ``load``, ``write``)."""
     wanted, _ = parse_args(out_args)
     chosen = _forced(wanted.op, ("memory", "blocks", "join", "tiles"), name)
     tiled = (tile_op is not None and _untransposed_tiles(src) and (wanted.fmt or default_fmt) in (None, "tiles")
@@ -280,8 +282,12 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
 
         def in_memory():
             rel2, args2, fmt2 = _output(sess, out, out_args, src, default_fmt)
-            writer.store(sess, rel2, args2, fmt2, fn(pieces.load(sess, src).value), like=src.rel)
+            _step(prog, 1, 2, "load", "memory")
+            value = fn(pieces.load(sess, src).value)
+            _step(prog, 2, 2, "write", "memory")
+            writer.store(sess, rel2, args2, fmt2, value, like=src.rel)
 
+        _step(prog, 1, 1, "reblock", "join")
         relational.guarded(sess, lambda: relational.map_sparse(sess, (src.rel, src.args), rel, args, **relational_map),
                            in_memory, wanted.op == "join", name)
         return
@@ -289,6 +295,7 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
         if not tiled:
             raise InputError(f"{name}: op=tiles needs an untransposed tile table and a tiled output",
                              hint="convert with matrix_reblock first, or use op=memory")
+        _step(prog, 1, 1, "reblock", "tiles")
         tile_ops.map_tiles(sess, tile_op, src.rel, new_table(sess, out, "matrix_out"), k=k)
         return
     rel, args, fmt = _output(sess, out, out_args, src, default_fmt)
@@ -303,7 +310,16 @@ def _unary(sess, name: str, src, out, out_args, fn, tile_op: str | None, k=None,
                 prog.step(rows_done=r0 + block.shape[0])
         w.close()
     else:
-        writer.store(sess, rel, args, fmt, fn(pieces.load(sess, src).value), like=src.rel)
+        _step(prog, 1, 2, "load", "memory")
+        value = fn(pieces.load(sess, src).value)
+        _step(prog, 2, 2, "write", "memory")
+        writer.store(sess, rel, args, fmt, value, like=src.rel)
+
+
+def _step(prog: progress.Progress | None, i: int, n: int, phase: str, operator: str) -> None:
+    """Phase ``i`` of ``n`` of ``operator`` begins (nothing without a ``prog``)."""
+    if prog is not None:
+        prog.step(i, phase=phase, max_iter=n, label=operator)
 
 
 @sql_entry

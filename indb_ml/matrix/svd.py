@@ -19,6 +19,11 @@ column of ``U`` is positive (the first such entry on a tie); singular values tha
 zero (below ``max(rows, columns) * eps * s_max``, numpy's rank tolerance) are dropped with
 a warning, as MADlib drops them when ``k`` exceeds the number of nonzero singular values.
 
+Progress (``indb_ml.progress``, ``SET indb_ml.show_progress = on``), as ``svd``: a step before
+each phase, so the view shows the one that runs: ``load`` (the source read into memory),
+``decompose`` (LAPACK or ARPACK: one call that cannot report from inside), ``write`` (U, S and
+V) and, with a summary table, ``finish`` (the reconstruction error and the summary).
+
 >>> u, s, v = top_svd(np.array([[3.0, 0.0], [0.0, -4.0]]), 1)
 >>> s.tolist(), (u.ravel() + 0.0).tolist(), (v.ravel() + 0.0).tolist()
 ([4.0], [0.0, 1.0], [0.0, -1.0])
@@ -34,6 +39,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import ArpackNoConvergence, svds
 
+from indb_ml.core import progress
 from indb_ml.core.relations import Relation, new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -210,11 +216,24 @@ def _decompose(sess: Session, op: str, a, k: int) -> tuple[np.ndarray, np.ndarra
     return top_svd(a, k)
 
 
-def _finish(sess: Session, op: str, rels: dict, a, k: int, n_iterations, t0: float) -> list:
+def _start(sess: Session, rels: dict) -> progress.Progress:
+    """The call's progress, its first step (``load``) taken: load, decompose, write[, finish]."""
+    prog = progress.start(sess, "svd", max_iter=4 if "summary" in rels else 3)
+    prog.step(1, phase="load")
+    return prog
+
+
+def _finish(sess: Session, op: str, rels: dict, a, k: int, n_iterations, t0: float,
+            prog: progress.Progress | None = None) -> list:
+    """Decompose and write; ``prog``: the progress :func:`_start` began (None: begun here, the
+    source already loaded, as ``svd_block`` does)."""
+    if prog is None:
+        prog = progress.start(sess, "svd", max_iter=4 if "summary" in rels else 3)
     data = a.data if sparse.issparse(a) else a
     if not np.isfinite(data).all():
         raise InputError(f"{op}: source_table has NaN or infinite values")
     _check_k(op, k, a.shape, n_iterations)
+    prog.step(2, phase="decompose")
     u, s, v = _decompose(sess, op, a, k)
     kept = nonzero_count(s, a.shape)
     if kept == 0:
@@ -223,14 +242,17 @@ def _finish(sess: Session, op: str, rels: dict, a, k: int, n_iterations, t0: flo
         sess.warning(f"{op}: k = {k} is more than the {kept} nonzero singular values; "
                      f"writing only {kept} singular values and vectors (as MADlib)")
         u, s, v = u[:, :kept], s[:kept], v[:, :kept]
+    prog.step(3, phase="write")
     for key, value in (("u", u), ("v", v), ("s", sparse.diags_array(s))):
         writer.store(sess, *rels[key], value)
     names = {key: f"{rels[key][0].schema}.{rels[key][0].name}" for key in ("u", "s", "v")}
     note = f"{op}: {names['u']} (U, {u.shape[0]} x {kept}), {names['s']} ({kept} singular values), " \
            f"{names['v']} (V, {v.shape[0]} x {kept})"
     if "summary" in rels:
+        prog.step(4, phase="finish")
         _write_summary(sess, rels["summary"], a, (u, s, v), n_iterations, t0)
         note += f", {rels['summary'].schema}.{rels['summary'].name} (summary)"
+    prog.done()
     return [note]
 
 
@@ -254,8 +276,9 @@ def svd(sess, source_table, output_table_prefix, row_id, k, n_iterations=None, r
     if k < 1:
         raise InputError(f"svd: k is {k}; it must be a positive integer")
     rels = _outputs(sess, output_table_prefix, result_summary_table)
+    prog = _start(sess, rels)
     a = _load_dense(sess, src, column_name(row_id, "row_id"))
-    return _finish(sess, "svd", rels, a, k, n_iterations, t0)
+    return _finish(sess, "svd", rels, a, k, n_iterations, t0, prog)
 
 
 def _svd_sparse(sess, op, source_table, output_table_prefix, row_id, col_id, value, row_dim, col_dim, k,
@@ -270,8 +293,9 @@ def _svd_sparse(sess, op, source_table, output_table_prefix, row_id, col_id, val
     rels = _outputs(sess, output_table_prefix, result_summary_table)
     names = {arg: column_name(text, arg) for arg, text in (("row_id", row_id), ("col_id", col_id),
                                                              ("value", value))}
+    prog = _start(sess, rels)
     a = _load_sparse(sess, src, names, row_dim, col_dim)
-    return _finish(sess, op, rels, a, k, n_iterations, t0)
+    return _finish(sess, op, rels, a, k, n_iterations, t0, prog)
 
 
 @sql_entry

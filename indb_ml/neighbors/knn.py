@@ -29,6 +29,12 @@ own top k per test point (the same LATERAL, run on every shard as written, with 
 shard's copy of the vector index if any), and the k * shards candidates are merged
 by (distance, point_id) on the coordinator, which gives exactly the global top k.
 The output is distributed like ``test_source`` when that is distributed.
+
+Progress (``indb_ml.progress``, ``SET indb_ml.show_progress = on``), as ``knn``: a step before
+each phase, so the view shows the one that runs: ``index`` (the plan looked at, a vector
+index built if asked for) then ``search`` (the one statement that finds the neighbours and
+writes the output); kd_tree: ``load`` (the points copied with their region), ``index`` (the
+tree split), ``search``.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ import re
 from dataclasses import dataclass
 
 from indb_ml import sqlexpr
-from indb_ml.core import distributed
+from indb_ml.core import distributed, progress
 from indb_ml.core.features import NUMERIC_ARRAYS, _types
 from indb_ml.core.params import parse_params
 from indb_ml.core.relations import Relation, new_table, resolve_source
@@ -413,9 +419,12 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
         raise InputError(f"knn: k={k} is larger than the {points.rows} rows of point_source")
     params = _algorithm_params(algorithm_params, algorithm, k, points.rows)
     if algorithm == "kd_tree":
+        prog = progress.start(sess, "knn", max_iter=3)
         _kd_tree_knn(sess, points, test, metric, vs, k, pid, label_expr, tid, params, out, label_kind,
-                     bool(weighted_avg), output_neighbors, test_rel, points_rel)
+                     bool(weighted_avg), output_neighbors, test_rel, points_rel, prog)
+        prog.done()
         return
+    prog = progress.start(sess, "knn", max_iter=2)
 
     # Citus: a distributed point_source is searched per shard (merged below), a distributed
     # test_source read once through a CTE.
@@ -426,6 +435,7 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
     shard_limits = functools.partial(distributed.per_shard_limits, sess) if sharded else contextlib.nullcontext
     search_settings = functools.partial(distributed.worker_settings if sharded else Session.settings, sess)
     with search_settings(_settings(algorithm, params)):
+        prog.step(1, phase="index")
         with shard_limits():
             index, built, plan = _choose_index(sess, points, metric, algorithm, params, vs, approx)
         probes = None
@@ -433,6 +443,7 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
             lists = re.search(r"lists=(\d+)", index[2])
             probes = params["probes"] or max(1, math.ceil(math.sqrt(int(lists.group(1)) if lists else 100)))
         query = exact if index is None else approx
+        prog.step(2, phase="search")
         with search_settings({"ivfflat.probes": str(probes)} if probes else {}):
             with shard_limits():
                 if index is None:
@@ -458,22 +469,25 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
                                        + (f", probes {probes}" if probes else ""))
     sess.debug(f"knn: {search} search{detail}, {fn_name}, k {k}, {points.rows} points of dimension {points.dim}, "
                f"{test.rows} test points; plan:\n{plan}")
+    prog.done()
 
 
 def _kd_tree_knn(sess: Session, points: Side, test: Side, metric: Metric, vs: str, k: int, pid: str,
                  label: str | None, tid: str, params: dict, out: Relation, label_kind: str | None, weighted: bool,
-                 neighbours_out: bool, test_rel: Relation, points_rel: Relation) -> None:
+                 neighbours_out: bool, test_rel: Relation, points_rel: Relation, prog: progress.Progress) -> None:
     """MADlib's kd-tree search (:mod:`indb_ml.neighbors.kdtree`): the points and the test points are
     copied once into temporary tables with their region, and each test point's top k is searched
     among the points of its candidate regions only."""
     depth, leaves = params["depth"], params["leaf_nodes"]
     pts, cuts, tst = kdtree.temp_names()
     pts_q, cuts_q, tst_q = ("pg_temp." + n for n in (pts, cuts, tst))
+    prog.step(1, phase="load")
     sess.execute("CREATE TEMPORARY TABLE " + pts + " AS SELECT p." + pid + " AS pid, " + points.vec(sess, "p")
                  + " AS v, " + (label + " AS label, " if label else "") + points.float8s(sess, "p")
                  + " AS x, 0 AS region FROM " + points.rel.sql(sess) + " p")
     sess.execute("CREATE TEMPORARY TABLE " + tst + " AS SELECT t." + tid + " AS tid, " + test.vec(sess, "t")
                  + " AS v, " + test.float8s(sess, "t") + " AS x, 0 AS region FROM " + test.rel.sql(sess) + " t")
+    prog.step(2, phase="index")
     kdtree.split(sess, pts_q, cuts_q, depth, points.dim)
     sess.execute("ANALYZE " + pts_q)
     if leaves == 1:  # the test point's own region (NULL when a node on its way is empty: no neighbours)
@@ -491,6 +505,7 @@ def _kd_tree_knn(sess: Session, points: Side, test: Side, metric: Metric, vs: st
                   + dist + " AS dist" + (", k.label" if label else "") + " FROM " + pts_q + " k WHERE k.region = "
                   "ANY(r.regions) ORDER BY 2, 1 LIMIT " + str(int(k)) + ") n")
     output = _output_sql(sess, neighbours, test, tid, label_kind, weighted, neighbours_out)
+    prog.step(3, phase="search")
     with distributed.citus_errors(sess, "knn", (points_rel, test_rel)):
         if distributed.is_hash_distributed(sess, test_rel):
             sess.execute("CREATE TABLE " + out.sql(sess) + " AS " + output + " WITH NO DATA")

@@ -4,12 +4,19 @@
 the tables and constants it uses (:mod:`indb_ml.planner.bindings`). The expression is
 parsed, rewritten (:mod:`indb_ml.planner.rewrite`) and run (:mod:`indb_ml.planner.execute`);
 nothing of its text reaches SQL.
+
+Progress (``indb_ml.progress``, ``SET indb_ml.show_progress = on``), as ``planner``, for
+``la_eval`` and ``la_value``: a step before each operator of the plan (phase ``evaluate``,
+labelled with the operator's node), then ``write`` (la_eval's output table) or ``load`` (la_value's
+result read back). Evaluations inside an iterative program (:mod:`indb_ml.planner.program`)
+report nothing of their own: the program's iterations are its progress.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core import progress
 from indb_ml.core.relations import new_table
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
@@ -59,7 +66,10 @@ def _disabled(rules_off) -> tuple:
 class Evaluation:
     """One expression compiled and run; :meth:`close` drops its temporary tables and views."""
 
-    def __init__(self, sess: Session, expr: str, bindings, rules_off=None, memory_mb=None, returned: bool = False):
+    def __init__(self, sess: Session, expr: str, bindings, rules_off=None, memory_mb=None, returned: bool = False,
+                 report: bool = False):
+        """``report``: the call's progress (``self.prog``) steps through the plan's operators
+        and keeps one last step for the caller (its ``write`` or ``load``)."""
         call = "la_value" if returned else "la_eval"
         self.plan, self.resolver = compile_expr(sess, expr, bindings, _disabled(rules_off), call)
         self.executor = Executor(sess, _budget(memory_mb))
@@ -68,19 +78,31 @@ class Evaluation:
         except InputError:
             self.resolver.drop_views()
             raise
+        self.prog = None
+        if report:
+            self.prog = progress.start(sess, "planner", max_iter=len(self.executor.operators(self.plan.node)) + 1)
+            self.executor.prog = self.prog
         self.value = self.executor.run(self.plan.node, self.resolver)
+
+    def last_step(self, phase: str) -> None:
+        """Before the caller's last phase (``write`` or ``load``)."""
+        if self.prog is not None:
+            self.prog.step(self.prog.max_iter, phase=phase)
 
     def close(self) -> None:
         self.executor.drop_temps()
         self.resolver.drop_views()
+        if self.prog is not None:
+            self.prog.done()
 
 
 @sql_entry
 def la_value(sess, expr, bindings, rules_off=None, memory_mb=None) -> list:
     """The result as a 2-D float8[] (a scalar is {{x}}), loaded under the memory budget: a
     result that cannot be returned is refused before anything runs."""
-    run = Evaluation(sess, expr, bindings, rules_off, memory_mb, returned=True)
+    run = Evaluation(sess, expr, bindings, rules_off, memory_mb, returned=True, report=True)
     try:
+        run.last_step("load")
         return run.executor.load(run.value).tolist()
     finally:
         run.close()
@@ -99,9 +121,10 @@ def la_eval(sess, expr, bindings, out_table, out_args=None, rules_off=None, memo
     """The result written to ``out_table`` (dense rows unless out_args says fmt=)."""
     args, _ = parse_args(out_args)
     rel = new_table(sess, out_table, "out_table")
-    run = Evaluation(sess, expr, bindings, rules_off, memory_mb)
+    run = Evaluation(sess, expr, bindings, rules_off, memory_mb, report=True)
     executor, value = run.executor, run.value
     fmt = args.fmt or "dense"
+    run.last_step("write")
     if isinstance(value, np.ndarray):
         writer.store(sess, rel, args, fmt, value)
     else:

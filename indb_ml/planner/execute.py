@@ -102,6 +102,7 @@ class Executor:
         self.temps: list = []
         self.steps: list = []  # (node, operator) in execution order, for EXPLAIN
         self.view_rows: dict = {}  # the bindings' feature views -> (table, row SQL), set by run()
+        self.prog = None  # la_eval's / la_value's progress: run() steps before each operator
 
     # ---- planning --------------------------------------------------------------------------
 
@@ -253,11 +254,20 @@ class Executor:
 
     # ---- execution -------------------------------------------------------------------------
 
+    @staticmethod
+    def operators(node: ir.Node) -> list:
+        """The nodes :meth:`run` computes (not the tables and constants it only names), in order."""
+        return [n for n in node.walk() if not isinstance(n, (ir.Table, ir.Const, ir.KeyJoin))]
+
     def run(self, node: ir.Node, resolver):
         """The value of ``node``: an ndarray or a :class:`Tab`."""
         memo: dict = {}
         self.view_rows = dict(getattr(resolver, "view_rows", None) or {})
+        done = 0
         for n in node.walk():
+            if self.prog is not None and not isinstance(n, (ir.Table, ir.Const, ir.KeyJoin)):
+                done += 1
+                self.prog.step(done, phase="evaluate", label=type(n).__name__)
             values = [memo[c] for c in n.children()]
             if not isinstance(n, ir.JoinCrossprod):
                 values = [Tab(resolver.join_view(v), "row=row_num, val=val") if isinstance(v, ir.KeyJoin) else v

@@ -14,15 +14,26 @@ No table is written per fold; the result is one row per fold and metric.
   fold still iterating (rows joined with the folds' coefficients on ``fold <> row fold``),
   then one scoring statement; or, on a plain local table (``indb_ml.training_plan =
   auto``), the rows packed once in memory with their fold and iterated in numpy.
+
+Progress (``indb_ml.progress``, ``SET indb_ml.show_progress = on``), as ``cross_validation``: a
+step before each statement or fold, so the view shows what runs. The co-moment and in-memory
+plans: the pass that reads the rows (phase ``pass`` or ``load``), then one ``fold`` step per fold
+with the mean test score of the folds done so far as the loss; the lockstep plan: one ``pass``
+step per statement, labelled with the number of folds it serves, with the training rows' mean
+log-loss at the point the pass starts from (logistic models); every plan ends with a
+``finish`` step carrying the mean test score (mean squared error or log-loss). The kernels'
+own reports (the elastic net's sweeps) are not shown: they would count against the folds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
 from scipy import special
 
+from indb_ml.core import progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.packed import packed_groups
 from indb_ml.core.params import parse_params
@@ -30,6 +41,7 @@ from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import resolve_source
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
+from indb_ml.kernels import interrupts
 from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
 from indb_ml.kernels.elastic_net import (
     WEIGHT_FLOOR,
@@ -73,16 +85,57 @@ def _too_few(n: int, n_folds: int) -> InputError:
                       sqlstate=InputError.NO_DATA)
 
 
-def _moment_scores(sess, source, features, kind, params, n_folds, seed) -> dict:
+def _score_of(metrics: dict) -> float:
+    """The fold's loss for the progress reports: its mean squared error or log-loss."""
+    return metrics["mse"] if "mse" in metrics else metrics["log_loss"]
+
+
+class _Folds:
+    """The progress steps of a cross-validation (see the module's docstring)."""
+
+    def __init__(self, prog: progress.Progress, n_folds: int):
+        self.prog, self.n_folds, self.losses = prog, n_folds, []
+
+    def read(self, phase: str) -> None:
+        """Before the one pass that reads the rows (co-moments, or the rows packed in memory)."""
+        self.prog.step(1, phase=phase, max_iter=1)
+
+    def fold(self, fold: int) -> None:
+        """Before fold ``fold`` is trained and scored."""
+        self.prog.step(fold, self._mean(), phase="fold", max_iter=self.n_folds)
+
+    def scored(self, metrics: dict) -> None:
+        self.losses.append(_score_of(metrics))
+
+    def lockstep(self, folds: int, sums: dict | None = None, what: str = "folds") -> None:
+        """Before a statement of the lockstep plan serving ``folds`` folds; ``sums``: the
+        previous pass's :class:`LogitSums` per fold, whose mean log-loss is the loss."""
+        loss = None
+        if sums:
+            n = sum(v.n for v in sums.values())
+            loss = -sum(v.log_likelihood for v in sums.values()) / n if n else None
+        self.prog.step(phase="pass", loss=loss, label=f"{folds} of {self.n_folds} {what}")
+
+    def finish(self, scores: dict) -> None:
+        self.losses = [_score_of(metrics) for _, _, metrics in scores.values()]
+        self.prog.step(self.n_folds, self._mean(), phase="finish", max_iter=self.n_folds)
+
+    def _mean(self) -> float | None:
+        return float(np.mean(self.losses)) if self.losses else None
+
+
+def _moment_scores(sess, source, features, kind, params, n_folds, seed, steps: _Folds) -> dict:
     """linregr / gaussian elastic net: ``{fold: (train rows, test rows, {metric: value})}`` from
     one statement of per-fold co-moments."""
+    steps.read("pass")
     rows = fold_pass(sess, source, features, n_folds, seed, ["indb_ml._linregr_state(s.y, s.x)"])
     moments = {f: comoment_from_cstate(r["state"])[0] for f, r in rows.items()}
     total = sum(m.n for m in moments.values() if m is not None)
     if any(moments.get(f) is None for f in range(1, n_folds + 1)):
         raise _too_few(total, n_folds)
     out = {}
-    for fold, test in moments.items():
+    for fold, test in sorted(moments.items()):
+        steps.fold(fold)
         train = None
         for other, m in moments.items():
             if other != fold:
@@ -94,6 +147,7 @@ def _moment_scores(sess, source, features, kind, params, n_folds, seed) -> dict:
                                 params["standardize"], params["max_iter"], params["tolerance"])
             coef, intercept = fit.coef, fit.intercept
         out[fold] = (train.n, test.n, {"mse": squared_error(test, coef, intercept) / test.n})
+        steps.scored(out[fold][2])
     return out
 
 
@@ -119,8 +173,9 @@ def _binary_metrics(neg_loglik: float, n: int, accuracy: float) -> dict:
     return {"log_loss": neg_loglik / n, "accuracy": accuracy}
 
 
-def _memory_scores(sess, source, features, kind, fam, params, n_folds, seed, check) -> dict:
+def _memory_scores(sess, source, features, kind, fam, params, n_folds, seed, check, steps: _Folds) -> dict:
     """Rows packed once with their fold in front; each fold trained and scored in numpy."""
+    steps.read("load")
     with_fold = dataclasses.replace(
         features, row_sql="(ARRAY[(" + fold_sql(features, n_folds, seed) + ")::pg_catalog.float8] || "
         + features.row_sql + ")")
@@ -136,32 +191,40 @@ def _memory_scores(sess, source, features, kind, fam, params, n_folds, seed, che
         raise _too_few(rows.shape[0], n_folds)
     out = {}
     for fold in range(1, n_folds + 1):
+        steps.fold(fold)
         test, train = rows[fold_of == fold, 1:], rows[fold_of != fold, 1:]
         out[fold] = (train.shape[0], test.shape[0], _scores(kind, fam, train, test, params))
+        steps.scored(out[fold][2])
     return out
 
 
-def _aggregate_scores(sess, source, features, kind, fam, params, n_folds, seed) -> dict:
+def _aggregate_scores(sess, source, features, kind, fam, params, n_folds, seed, steps: _Folds) -> dict:
     """Every fold's model by aggregate passes in lockstep (one statement per iteration for the
     folds still iterating), then one scoring statement over the folds' own rows."""
     folds = list(range(1, n_folds + 1))
     k = lockstep.feature_count(sess, source, features)
     enet = kind == "elastic_net"
     if kind == "glm":
-        fits, train_rows = _glm_folds(sess, source, features, fam, params, n_folds, seed, k)
+        fits, train_rows = _glm_folds(sess, source, features, fam, params, n_folds, seed, k, steps)
         coefs = {f: fit.coef for f, fit in fits.items()}
     else:
         width = k + 1 if enet else k
         floor = WEIGHT_FLOOR if enet else 0.0
 
+        last: dict = {}
+
         def newton(pending: dict) -> dict:
-            return folds_newton_pass(sess, source, features, n_folds, seed, pending, width, floor, enet)
+            steps.lockstep(len(pending), last)
+            last.clear()
+            last.update(folds_newton_pass(sess, source, features, n_folds, seed, pending, width, floor, enet))
+            return dict(last)
 
         start = newton({f: np.zeros(width) for f in folds})
         if any(f not in start for f in folds):
             raise _too_few(0, n_folds)
         train_rows = {f: s.n for f, s in start.items()}
         if enet:
+            steps.lockstep(n_folds, what="folds' moments")
             moments = _fold_moments(sess, source, features, n_folds, seed)
             gens = {f: enet_binomial_steps(moments[f], params["alpha"], params["lambda"], params["standardize"],
                                            params["max_iter"], params["tolerance"]) for f in folds}
@@ -178,6 +241,7 @@ def _aggregate_scores(sess, source, features, kind, fam, params, n_folds, seed) 
         calls = ["indb_ml._logit_newton(s.y, " + x_sql + ", indb_ml_c.coef, 0)",
                  "pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, " + x_sql + ") = (s.y = 1))::integer)"
                  + COMPLETE]
+    steps.lockstep(n_folds, what="folds scored")
     scored = fold_pass(sess, source, features, n_folds, seed, calls, coefs, train=False)
     total = sum(train_rows.values()) // max(n_folds - 1, 1)
     out = {}
@@ -222,7 +286,7 @@ def _fold_moments(sess, source, features, n_folds, seed) -> dict:
     return out
 
 
-def _glm_folds(sess, source, features, fam, params, n_folds, seed, k) -> tuple[dict, dict]:
+def _glm_folds(sess, source, features, fam, params, n_folds, seed, k, steps: _Folds) -> tuple[dict, dict]:
     """Every fold's GLM by IRLS, one ``indb_ml._glm_step`` statement per iteration (as glm's
     aggregate plan, with folds for groups), from glm's start (MADlib's mu = init(y) of the
     link), so each fold's model is the one glm fits on the fold's training rows."""
@@ -230,6 +294,7 @@ def _glm_folds(sess, source, features, fam, params, n_folds, seed, k) -> tuple[d
     codes = str(FAMILY_CODES[fam.name]) + ", " + str(LINK_CODES[fam.link])
     iterate = "indb_ml._glm_step(s.y, s.x, indb_ml_c.coef, " + codes + ", NULL::pg_catalog.float8)"
     start = "indb_ml._glm_step(s.y, s.x, NULL::pg_catalog.float8[], " + codes + ", NULL::pg_catalog.float8)"
+    steps.lockstep(n_folds)
     own = {f: glm_sums_from_cstate(r["state"])[0]
            for f, r in fold_pass(sess, source, features, n_folds, seed, [start]).items()}
     total_n = sum(s.n for s in own.values() if s is not None)
@@ -245,12 +310,19 @@ def _glm_folds(sess, source, features, fam, params, n_folds, seed, k) -> tuple[d
         moving = {f: w for f, w in pending.items() if w is not None}
         for call, coefs in ((start, starting), (iterate, moving)):
             if coefs:
+                steps.lockstep(len(coefs))
                 rows = fold_pass(sess, source, features, n_folds, seed, [call], coefs)
                 answers.update({f: glm_sums_from_cstate(rows[f]["state"])[0] for f in coefs})
         return answers
 
     fits = lockstep.run_lockstep(gens, {f: None for f in folds}, evaluate)
     return fits, {f: total_n - own[f].n for f in folds}
+
+
+def _kernels_unreported(sess) -> contextlib.AbstractContextManager:
+    """The kernels' reports (the elastic net's sweeps, per fold) only check for a cancel:
+    :func:`indb_ml.core.progress._from_kernel` steps a call only under its session's own check."""
+    return interrupts.installed(lambda: sess.check_interrupts())
 
 
 @sql_entry
@@ -279,13 +351,20 @@ def cross_validate(sess, method, source_table, dependent_varname, independent_va
     # only complete rows take part (NULLs are left out, not counted)
     features = dataclasses.replace(features, group_cols=())
     seed = int(seed or 0)
-    if kind == "linregr" or (kind == "elastic_net" and not binary):
-        scores = _moment_scores(sess, source, features, kind, p, n_folds, seed)
-    elif use_aggregate_passes(sess, source, MEMORY_FASTER):
-        scores = _aggregate_scores(sess, source, features, kind, fam, p, n_folds, seed)
-    else:
-        check = _binary if binary else (lambda y: check_response(fam, y))
-        scores = _memory_scores(sess, source, features, kind, fam, p, n_folds, seed, check)
+    moments = kind == "linregr" or (kind == "elastic_net" and not binary)
+    lockstep_plan = not moments and use_aggregate_passes(sess, source, MEMORY_FASTER)
+    # the lockstep plan's number of passes is not known in advance
+    steps = _Folds(progress.start(sess, "cross_validation", max_iter=None if lockstep_plan else n_folds), n_folds)
+    with _kernels_unreported(sess):
+        if moments:
+            scores = _moment_scores(sess, source, features, kind, p, n_folds, seed, steps)
+        elif lockstep_plan:
+            scores = _aggregate_scores(sess, source, features, kind, fam, p, n_folds, seed, steps)
+        else:
+            check = _binary if binary else (lambda y: check_response(fam, y))
+            scores = _memory_scores(sess, source, features, kind, fam, p, n_folds, seed, check, steps)
+    steps.finish(scores)
+    steps.prog.done()
     out = []
     for fold in sorted(scores):
         train_rows, test_rows, metrics = scores[fold]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml import sqlexpr
-from indb_ml.core import packing, passes
+from indb_ml.core import packing, passes, progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
@@ -89,6 +89,11 @@ def linregr_train(
         raise InputError(f"grouping column {sorted(clash)[0]!r} clashes with an output column name")
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping)
 
+    # one step before each statement (the moments pass, the Breusch-Pagan pass, the writes), so
+    # another session sees the phase that runs; the loss is the residual sum of squares once fitted
+    phases = 3 if heteroskedasticity_option else 2
+    prog = progress.start(sess, "linregr", max_iter=phases)
+    prog.step(1, phase="pass")
     states, skipped, keymap = moments_by_group(sess, source, features)
     total_rows = sum(s.n for s in states.values())
     total_skipped = sum(skipped.values())
@@ -112,10 +117,16 @@ def linregr_train(
                 f"{fit.coef.size}); coefficients are one least-squares solution of many "
                 "(pseudo-inverse); drop a redundant column"
             )
-    bp = _breusch_pagan(sess, source, features, fits, keymap) if heteroskedasticity_option else {}
+    rss = float(sum(fit.rss for fit in fits.values()))
+    bp = {}
+    if heteroskedasticity_option:
+        prog.step(2, rss, phase="pass")
+        bp = _breusch_pagan(sess, source, features, fits, keymap)
+    prog.step(phases, rss, phase="write")
     _write_output(sess, source, out, features, fits, skipped, bp, bool(heteroskedasticity_option))
     _write_summary(sess, summary, out, source, dependent_varname, independent_varname,
                    grouping_cols, total_rows, total_skipped)
+    prog.done()
 
 
 def moments_by_group(sess: Session, source, features):
