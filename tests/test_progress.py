@@ -196,6 +196,9 @@ def test_client_prefix_matches_the_server():
     assert client_progress.PREFIX == progress.PREFIX
     line = progress.PREFIX + "logregr group a b iterate iteration 4 of 20 (16 left) loss -12.5"
     assert client_progress.parse(line) == ("logregr", "iterate", 4, 20, -12.5)
+    # a label that has words of its own (cross_validate's lockstep passes), and no max_iter
+    line = progress.PREFIX + "cross_validation 3 of 5 folds pass iteration 4 loss 0.5"
+    assert client_progress.parse(line) == ("cross_validation", "pass", 4, None, 0.5)
 
 
 def test_client_progress_bar_on_a_long_call_only(dsn, postgresql):
@@ -771,4 +774,30 @@ def test_matrix_conversions_report_on_every_operator(postgresql):
     assert _phases(lines) == [("memory", "load", 1, 2), ("memory", "write", 2, 2)]
     got = np.array([r[0] for r in postgresql.execute("SELECT val FROM o ORDER BY row_id")])
     assert np.array_equal(got, m)
+    _empty_after(postgresql)
+
+
+def test_view_shows_a_running_lockstep_cross_validate(postgresql):
+    """The lockstep plan's statements go by in the view, one pass each, phase pass."""
+    postgresql.execute("CREATE TABLE big AS SELECT x1, x2, (x1 + random() - 0.5 > 0) AS b FROM"
+                       " (SELECT random() - 0.5 AS x1, random() AS x2 FROM generate_series(1, 300000)) s")
+    postgresql.commit()
+    postgresql.autocommit = True
+    box = {}
+    call = ("SELECT * FROM indb_ml.cross_validate('logregr', 'big', 'b', 'ARRAY[1, x1, x2]', 3,"
+            " 'max_iter=25, tolerance=0')")
+    t = threading.Thread(target=_running, args=(_dsn(postgresql), call, box,
+                                                ["SET indb_ml.training_plan = aggregate"]))
+    t.start()
+    while "started" not in box:
+        time.sleep(0.02)
+    _wait_for(postgresql, box["pid"], "cross_validation")
+    seen = []
+    while t.is_alive():
+        seen += _poll(postgresql, box["pid"], 0.1)
+    t.join()
+    assert box["err"] is None
+    passes = [r[2] for r in seen if r[:2] == ("cross_validation", "pass")]
+    assert len(set(passes)) >= 3 and passes == sorted(passes), seen
+    assert {r[3] for r in seen if r[1] == "pass"} == {None}
     _empty_after(postgresql)
