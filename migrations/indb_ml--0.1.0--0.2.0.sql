@@ -4796,7 +4796,7 @@ CREATE FUNCTION indb_ml._ordinal_transition(state bytea, y float8, x float8[], c
 AS 'MODULE_PATHNAME', 'indb_ml_ordinal_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._ordinal_transition(bytea, float8, float8[], float8[], integer, integer, boolean, boolean) IS
-'Internal: transition step of the 7-argument indb_ml._ordinal_step (C, in place): as the 7-argument transition, and with expected (which needs hessian) the expected (Fisher) information instead of the observed one, as MADlib''s ordinal Fisher scoring sums it.';
+'Internal: transition step of the 7-argument indb_ml._ordinal_step (C, in place): as the 6-argument aggregate''s transition, and with expected (which needs hessian) the expected (Fisher) information instead of the observed one, as MADlib''s ordinal Fisher scoring sums it.';
 
 CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean, boolean) (
     SFUNC = indb_ml._ordinal_transition,
@@ -5107,7 +5107,7 @@ CREATE FUNCTION indb_ml.pagerank(vertex_table text, vertex_id text, edge_table t
 RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) $$;
 COMMENT ON FUNCTION indb_ml.pagerank(text, text, text, text, text, float8, integer, float8, text, anyarray, boolean) IS
-'pagerank with personalization ids of any type (e.g. ARRAY[''a'', ''b''] for text ids; a NULL must be typed, NULL::int[]) and madlib21_compat: true reproduces MADlib 2.1 (dangling rank leaks away, vertices without edges left out). SELECT indb_ml.pagerank() shows the usage.';
+'pagerank with personalization ids of any type (e.g. ARRAY[''a'', ''b''] for text ids; a NULL must be typed, NULL::int[]) and madlib21_compat: true reproduces MADlib 2.1 (dangling rank leaks away, vertices without edges left out, a group''s vertices are the ends of its edges; with personalization_vertices MADlib 2.1''s personalized iteration, ranks divided by their number). SELECT indb_ml.pagerank() shows the usage.';
 
 CREATE FUNCTION indb_ml.pagerank() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

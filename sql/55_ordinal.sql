@@ -106,7 +106,7 @@ CREATE FUNCTION indb_ml._ordinal_transition(state bytea, y float8, x float8[], c
 AS 'MODULE_PATHNAME', 'indb_ml_ordinal_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._ordinal_transition(bytea, float8, float8[], float8[], integer, integer, boolean, boolean) IS
-'Internal: transition step of the 7-argument indb_ml._ordinal_step (C, in place): as the 7-argument transition, and with expected (which needs hessian) the expected (Fisher) information instead of the observed one, as MADlib''s ordinal Fisher scoring sums it.';
+'Internal: transition step of the 7-argument indb_ml._ordinal_step (C, in place): as the 6-argument aggregate''s transition, and with expected (which needs hessian) the expected (Fisher) information instead of the observed one, as MADlib''s ordinal Fisher scoring sums it.';
 
 CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean, boolean) (
     SFUNC = indb_ml._ordinal_transition,
