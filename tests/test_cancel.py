@@ -97,6 +97,7 @@ FAMILIES = {
     "planner": (dense_column, None,
                 "SELECT indb_ml.la_value('sum(X %*% (t(X) %*% X))',"
                 " '{\"X\": {\"table\": \"mx\", \"args\": \"row=row_id, val=row_vec\"}}')"),
+    "compression": (dense_column, None, "SELECT indb_ml.matrix_compress('mx', 'row=row_id, val=row_vec', 'out')"),
     "cross_validation": (cv_rows, None,
                          "SELECT indb_ml.cross_validation_general('indb_ml.logregr_train', "
                          "'{%data%, %model%, b, \"ARRAY[1, x, x2]\", NULL, max_iter}', "
@@ -184,7 +185,8 @@ def _background(postgresql, family):
 
 
 @pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net", "wcc", "sssp", "glm",
-                                    "logregr_irls", "lm_cg", "matrix_mult", "planner", "cross_validation"])
+                                    "logregr_irls", "lm_cg", "matrix_mult", "planner", "compression",
+                                    "cross_validation"])
 def test_cancel_backend_stops(postgresql, family):
     started = _start(postgresql)
     t, box = _background(postgresql, family)
@@ -200,7 +202,7 @@ def test_cancel_backend_stops(postgresql, family):
     assert _start(postgresql) == started
 
 
-@pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net", "glm"])
+@pytest.mark.parametrize("family", ["pagerank_memory", "hits", "logregr", "elastic_net", "glm", "compression"])
 def test_terminate_backend_ends_it(postgresql, family):
     started = _start(postgresql)
     t, box = _background(postgresql, family)

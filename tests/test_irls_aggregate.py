@@ -20,7 +20,7 @@ from scipy import special
 from indb_ml.kernels.cstate import GLM, LOGIT, parse_state, unpack_symmetric
 from indb_ml.kernels.glm import FAMILIES, FAMILY_CODES, LINK_CODES
 from tests.helpers import load_table
-from tests.test_glm import SM_FAMILY, SM_LINK, gaussian_ml_llf, simulate
+from tests.test_glm import SM_FAMILY, SM_LINK, dispersed_llf, gaussian_ml_llf, simulate
 from tests.test_logregr import COLS, check
 from tests.test_matrix import force_parallel
 
@@ -183,7 +183,9 @@ def test_glm_aggregate_plan_every_family_and_link(postgresql, fam, link):
     np.testing.assert_allclose(se, ref.bse, rtol=1e-6)
     np.testing.assert_allclose(z, ref.tvalues, rtol=1e-6)
     np.testing.assert_allclose(p, ref.pvalues, rtol=1e-5, atol=1e-300)
-    assert ll == pytest.approx(gaussian_ml_llf(ref, y) if fam == "gaussian" else ref.llf, rel=1e-9)
+    want = {"gaussian": gaussian_ml_llf, "gamma": dispersed_llf, "inverse_gaussian": dispersed_llf}.get(
+        fam, lambda ref, y: ref.llf)(ref, y)
+    assert ll == pytest.approx(want, rel=1e-9)
     assert disp == pytest.approx(ref.scale, rel=1e-8)
     assert (n, skipped, status) == (1500, 0, "converged") and 1 <= iters <= 200
     # tolerance 1e-12 is within a few hundred ulps of the log-likelihood's round-off, in which the
