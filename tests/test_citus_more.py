@@ -327,15 +327,18 @@ def test_graph_relational_on_shards_equals_local(citus_conn, name, grouped):
 
 
 def test_graph_relational_on_shards_text_ids_and_options(citus_conn):
-    """Text vertex ids (labels compared bytewise), personalized pagerank with MADlib 2.1's leak, and
-    bfs directed with a maximum distance, on the shards, equal the local relational plan."""
+    """Text vertex ids (labels compared bytewise), personalized pagerank (networkx's) and MADlib 2.1's
+    leak without personalization, and bfs directed with a maximum distance, on the shards, equal the
+    local relational plan; MADlib 2.1's personalized iteration is refused on the shards (0A000)."""
     (v_local, v_dist), (e_local, e_dist) = graph_tables(citus_conn, text_ids=True, seed=9)
     citus_conn.execute("SET indb_ml.graph_plan = relational")
     calls = [
         ("wcc", "SELECT indb_ml.weakly_connected_components(%s, 'id', %s, 'src=src, dest=dest', %s, 'gid')",
          "gid, id"),
         ("pr", "SELECT indb_ml.pagerank(%s, 'id', %s, 'src=src, dest=dest', %s, 0.85, 50, NULL, NULL, "
-               "ARRAY['v1', 'V2', 'v3'], true)", "id"),
+               "ARRAY['v1', 'V2', 'v3'], false)", "id"),
+        ("leak", "SELECT indb_ml.pagerank(%s, 'id', %s, 'src=src, dest=dest', %s, 0.85, 50, NULL, NULL, "
+                 "NULL::text[], true)", "id"),
         ("bfs", "SELECT indb_ml.graph_bfs(%s, 'id', %s, 'src=src, dest=dest', 'V4', %s, 2, true)", "id"),
     ]
     for name, call, order in calls:
@@ -343,7 +346,10 @@ def test_graph_relational_on_shards_text_ids_and_options(citus_conn):
             citus_conn.execute(call, (v, e, f"{name}_{kind}"))
         want, got = table_rows(citus_conn, f"{name}_local", order), table_rows(citus_conn, f"{name}_dist", order)
         assert_rows_close(got, want, rtol=1e-12, what=name)
-    assert len(table_rows(citus_conn, "pr_dist", "id")) < 65  # the leak variant leaves out isolated vertices
+    assert len(table_rows(citus_conn, "leak_dist", "id")) < 65  # the leak variant leaves out isolated vertices
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match="Citus distributed edge table"):
+        citus_conn.execute("SELECT indb_ml.pagerank(%s, 'id', %s, 'src=src, dest=dest', 'pr_madlib', 0.85, 50, "
+                           "NULL, NULL, ARRAY['v1', 'V2', 'v3'], true)", (v_dist, e_dist))
 
 
 @pytest.mark.parametrize("plan", ["memory", "relational"])

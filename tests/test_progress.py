@@ -225,7 +225,7 @@ def test_client_progress_bar_on_a_long_call_only(dsn, postgresql):
 
 
 @pytest.mark.filterwarnings("ignore:logregr_train. max_iter")
-def test_client_progress_false_per_call(dsn, postgresql):
+def test_client_progress_false_per_call(dsn, postgresql, monkeypatch):
     postgresql.execute("CREATE TABLE d AS SELECT x, x2, (x + random() - 0.5 > 0) AS y FROM"
                        " (SELECT random() - 0.5 AS x, random() AS x2 FROM generate_series(1, 2500000)) s")
     postgresql.commit()
@@ -236,6 +236,8 @@ def test_client_progress_false_per_call(dsn, postgresql):
         assert db.progress_file.getvalue() == ""
         took = time.monotonic() - t0
         db.progress_file = io.StringIO()
+        # the default draws; without the delay, so a second call sped up by the cache still shows it
+        monkeypatch.setattr("indb_ml.client.progress.DELAY", 0.0)
         fit2 = db.logregr_train("d", "y", [1, "x", "x2"], max_iter=20, tolerance=0)
         drawn = db.progress_file.getvalue()
         assert took > 1.5, "the call must outlast the bar's one-second delay"
