@@ -337,7 +337,7 @@ BAD = [
     ("'pts', 'cls', 'id', 'cls', 'tst', 'x', 'tid', 'o'", E.DatatypeMismatch, "must be a pgvector vector"),
     ("'dates', 'x', 'id', 'd', 'tst', 'x', 'tid', 'o'", E.DatatypeMismatch, "has type date"),
     ("'empty', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o'", E.DataException, "has no rows"),
-    ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'dist_cheb'", E.InvalidParameterValue,
+    ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'dist_cheb'", E.UndefinedFunction,
      "unknown fn_dist"),
     ("'pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o', 3, true, 'squared_dist_norm2', false, 'kd_tree', 'depth=1, "
      "leaf_nodes=2'", E.InvalidParameterValue, "leaf_nodes must be lower than"),

@@ -72,7 +72,8 @@ SELECT indb_ml.knn(
     k,                  -- optional, default 1: number of neighbours
     output_neighbors,   -- optional, default true: add k_nearest_neighbours and distance arrays
     fn_dist,            -- optional, default 'squared_dist_norm2'; also dist_norm2, dist_norm1,
-                        --   dist_angle, dist_tanimoto ('madlib.' or 'indb_ml.' prefixes accepted)
+                        --   dist_angle, dist_tanimoto ('madlib.' or 'indb_ml.' prefixes accepted), or
+                        --   a function (float8[], float8[]) RETURNS float8 (exact search, no index)
     weighted_avg,       -- optional, default false: weight each neighbour by 1/distance
     algorithm,          -- optional, default 'auto': an HNSW/IVFFlat index when one matches, else exact;
                         --   'brute_force': always exact; 'hnsw' / 'ivfflat': use such an index,
@@ -107,6 +108,7 @@ class Metric:
     opclass: str | None  # operator class for an index
     ivfflat: bool  # IVFFlat has this operator class
     dist: str  # the reported distance, {p} and {t} being vectors, {v} pgvector's schema
+    user: str | None = None  # a user-defined fn_dist: the function's quoted qualified name (on float8[])
 
 
 METRICS = {  # pgvector's C functions (NaN of a zero vector's cosine -> MADlib's pi, via float8smaller)
@@ -142,15 +144,61 @@ class Side:
         return "((" + _expr(sess, self.text, alias) + ")" + ("::real[]" if self.is_vector else "") + "::float8[])"
 
 
-def metric_of(fn_dist: str | None) -> tuple[str, Metric]:
-    """MADlib's fn_dist name (with or without a 'madlib.' / 'indb_ml.' schema) -> its metric."""
-    name = (fn_dist or "squared_dist_norm2").strip().lower()
+def metric_of(fn_dist: str | None) -> tuple[str, Metric | None]:
+    """MADlib's fn_dist name (with or without a 'madlib.' / 'indb_ml.' schema) -> its metric; None for
+    any other name, which :func:`user_distance` resolves as a user-defined function."""
+    name = (fn_dist or "").strip().lower() or "squared_dist_norm2"
     for prefix in ("madlib.", "indb_ml."):
         if name.startswith(prefix):
             name = name[len(prefix):]
     if name not in METRICS:
-        raise InputError(f"knn: unknown fn_dist {fn_dist!r}", hint="use one of " + ", ".join(METRICS))
+        return (fn_dist or "").strip(), None
     return name, METRICS[name]
+
+
+_IDENT = r'(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*|"(?:[^"]|"")+")'
+_FN_NAME = re.compile(r"\s*(" + _IDENT + r")(?:\s*\.\s*(" + _IDENT + r"))?\s*")
+_NAMEDATALEN = 63
+
+
+def user_distance(sess: Session, fn_dist: str) -> tuple[str, Metric]:
+    """A user-defined fn_dist (MADlib's "DOUBLE PRECISION[] x, DOUBLE PRECISION[] y -> DOUBLE PRECISION"):
+    resolved by the catalog (to_regprocedure with exactly that signature, the name a bound parameter),
+    checked (a plain function returning one float8, EXECUTE privilege) and called by its quoted
+    qualified name from pg_proc, never by the user's text. The distance runs on float8[] points."""
+    sig = "(double precision[], double precision[]) returning double precision"
+    shown = fn_dist if len(fn_dist) <= 80 else fn_dist[:80] + "..."
+    hint = ("fn_dist is one of " + ", ".join(METRICS) + ", or the name of a function with the signature "
+            "(double precision[], double precision[]) RETURNS double precision")
+    match = _FN_NAME.fullmatch(fn_dist)
+    parts = [g for g in match.groups() if g is not None] if match else []
+    if not parts or any(len((p[1:-1].replace('""', '"') if p.startswith('"') else p).encode()) > _NAMEDATALEN
+                        for p in parts):
+        raise InputError(f"knn: fn_dist {shown!r} is not one of MADlib's distance functions nor the name of a "
+                         f"function {sig}", hint=hint, sqlstate="42883")
+    row = sess.one(
+        "SELECT n.nspname, p.proname, p.prokind, p.proretset, "
+        "p.prorettype = 'pg_catalog.float8'::pg_catalog.regtype AS float8_result, "
+        "pg_catalog.has_function_privilege(p.oid, 'EXECUTE') AS can_execute "
+        "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE p.oid = pg_catalog.to_regprocedure($1 || '(pg_catalog.float8[], pg_catalog.float8[])')",
+        [".".join(parts)], ["text"])
+    if row is None:
+        args = sig[:sig.index(" returning")]
+        raise InputError(f"knn: unknown fn_dist {shown!r}: no function {fn_dist.strip()}{args} is visible",
+                         hint=hint, sqlstate="42883")
+    name = row["nspname"] + "." + row["proname"]
+    if row["prokind"] != "f" or row["proretset"] or not row["float8_result"]:
+        raise InputError(f"knn: fn_dist {name} is not a plain function {sig}", hint=hint, sqlstate="42883")
+    if not row["can_execute"]:
+        raise InputError(f"knn: permission denied to execute fn_dist {name}",
+                         hint="GRANT EXECUTE ON FUNCTION ... TO the role calling knn", sqlstate="42501")
+    call = sess.qualified(row["nspname"], row["proname"]).replace("{", "{{").replace("}", "}}")
+    # {p} and {t}: vectors (the kd-tree's, rounded to float4) as float8[]; the exact search passes
+    # the points' own float8[] through Metric.user.
+    as_f8 = "::pg_catalog.float4[]::pg_catalog.float8[]"
+    fn = sess.qualified(row["nspname"], row["proname"])
+    return name, Metric(None, None, False, call + "(({p})" + as_f8 + ", ({t})" + as_f8 + ")", fn)
 
 
 def _expr(sess: Session, text: str, alias: str | None, arg: str = "expression") -> str:
@@ -294,11 +342,17 @@ def _neighbours_sql(sess: Session, points: Side, test: Side, metric: Metric, vs:
     p, t = points.vec(sess, "p"), test.vec(sess, "t")
     dist = metric.dist.format(p=p, t=t, v=vs)
     order = dist if metric.op is None else p + " OPERATOR(" + vs + "." + metric.op + ") " + t
+    sort, dist_out = order, dist + " AS dist"
+    if metric.user is not None:  # the user's function on the points as float8[] (no float4 rounding),
+        # called once per pair (sorted by its output name): a volatile function gives one value
+        order = metric.user + "(" + points.float8s(sess, "p") + ", " + test.float8s(sess, "t") + ")"
+        sort, dist_out = "ord", "NULL::pg_catalog.float8 AS dist"
     source = test.rel.sql(sess) + " t" if layout == "local" else "tq t"
-    query = ("SELECT t." + tid + " AS tid, n.pid, n.ord, n.dist" + (", n.label" if label else "")
+    query = ("SELECT t." + tid + " AS tid, n.pid, n.ord, " + ("n.ord AS dist" if metric.user else "n.dist")
+             + (", n.label" if label else "")
              + " FROM " + source + " CROSS JOIN LATERAL (SELECT p." + pid + " AS pid, " + order
-             + " AS ord, " + dist + " AS dist" + (", " + label + " AS label" if label else "") + " FROM "
-             + points.rel.sql(sess) + " p ORDER BY " + order + (", p." + pid if exact else "") + " LIMIT "
+             + " AS ord, " + dist_out + (", " + label + " AS label" if label else "") + " FROM "
+             + points.rel.sql(sess) + " p ORDER BY " + sort + (", p." + pid if exact else "") + " LIMIT "
              + str(int(k)) + ") n")
     if layout == "local":
         return query
@@ -362,7 +416,7 @@ def _output_sql(sess: Session, neighbours: str, test: Side, tid: str, label_kind
     if label_kind == "class":
         score = "sum(w)" if weighted else "count(*)"
         joins = (" JOIN (SELECT DISTINCT ON (tid) tid, label FROM (SELECT tid, label, " + score
-                 + " AS score FROM ranked GROUP BY tid, label) g ORDER BY tid, score DESC, label"
+                 + " AS score FROM ranked GROUP BY tid, label) g ORDER BY tid, score DESC NULLS LAST, label"
                  + (" DESC" if weighted else "") + ") v ON v.tid = a.tid")
         cols.append("v.label AS prediction")
     elif label_kind == "value":
@@ -398,6 +452,8 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
         raise InputError("knn: with no label_column_name and output_neighbors false there is nothing to output",
                          hint="pass a label column, or output_neighbors => true")
     fn_name, metric = metric_of(fn_dist)
+    if metric is None:
+        fn_name, metric = user_distance(sess, fn_name)
     algorithm = _algorithm(algorithm, fn_name, metric)
     if test_column_name.strip() in ("id", "prediction", "k_nearest_neighbours", "distance"):
         raise InputError(f"knn: test_column_name {test_column_name!r} clashes with an output column name",
