@@ -18,7 +18,7 @@ from psycopg import sql
 from sklearn.neighbors import NearestNeighbors
 
 from tests.helpers import load_table
-from tests.test_knn import neighbours, vote, weights_of
+from tests.test_knn import f32, neighbours, vote, weights_of
 
 W = np.array([1.0, 2.0, 3.0, 0.5, 1.0, 4.0])  # the weighted L1's weights
 
@@ -264,3 +264,17 @@ def test_algorithms(postgresql, data):
         with pytest.raises(E.InvalidParameterValue, match="no pgvector operator"):
             knn(postgresql, "h", "wl1", algorithm=algorithm)
         postgresql.rollback()
+
+
+def test_vector_columns(postgresql, data):
+    """pgvector columns reach the function as their float4 values, as float8[]."""
+    X, T, ids, cls, val = data
+    postgresql.execute("CREATE TABLE pv AS SELECT id, x::vector(6) AS v, val FROM pts")
+    postgresql.execute("CREATE TABLE tv AS SELECT tid, x::vector AS v FROM tst")
+    postgresql.execute("SELECT indb_ml.knn('pv', 'v', 'id', 'val', 'tv', 'v', 'tid', 'o', 4, true, 'wl1')")
+    D = wl1(f32(T), f32(X))
+    nb = neighbours(D, ids, 4)
+    for i, row in enumerate(fetch(postgresql, "o")):
+        assert row[3] == ids[nb[i]].tolist()
+        assert row[4] == pytest.approx(D[i, nb[i]].tolist(), rel=1e-12)
+        assert row[2] == pytest.approx(val[nb[i]].mean(), rel=1e-9)
