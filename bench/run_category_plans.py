@@ -185,7 +185,7 @@ def main() -> None:
           f"'y3', '{feats}', 'firm')", "SELECT coef, std_err FROM bench_out ORDER BY category", parallel=False)
     plans("ordinal logit K=4", f"SELECT indb_ml.ordinal('{table}', 'bench_out', 'grade', '{ofeats}', "
           "'0, 1, 2, 3', 'logit')", "SELECT coef_threshold, coef_feature FROM bench_out",
-          iterations="SELECT iteration FROM bench_out")
+          iterations="SELECT num_iterations FROM bench_out")
 
     conn.execute(OLD_MULTINOM)
     coefs = "'{" + ",".join("{" + ",".join(["0.1"] * (k + 1)) + "}" for _ in range(3)) + "}'::float8[]"
