@@ -36,7 +36,8 @@ from indb_ml.kernels.glm import (
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
-from indb_ml.regress.logregr import MEMORY_FASTER, madlib_statistics
+from indb_ml.regress.logregr import MEMORY_FASTER
+from indb_ml.regress.madlib_statistics import madlib_statistics
 
 USAGE = """\
 glm: generalized linear models, MADlib-compatible (IRLS).

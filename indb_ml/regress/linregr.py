@@ -23,6 +23,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.comoment import comoment_from_cstate
 from indb_ml.kernels.linregr import breusch_pagan, linregr_finalize
 from indb_ml.models.catalog import note_metrics, registers
+from indb_ml.regress.madlib_statistics import madlib_statistics
 
 OUTPUT_COLUMNS = (
     ("coef", "float8[]"), ("r2", "float8"), ("std_err", "float8[]"), ("t_stats", "float8[]"),
@@ -105,8 +106,6 @@ def linregr_train(
             "or an independent variable",
             sqlstate=InputError.NO_DATA,
         )
-    from indb_ml.regress.logregr import madlib_statistics  # here: logregr's imports reach this module
-
     madlib = madlib_statistics(sess)  # MADlib's n - k and r2 (indb_ml.kernels.linregr)
     fits = {g: linregr_finalize(s, madlib) for g, s in states.items()}
     for g, fit in fits.items():

@@ -32,6 +32,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import column_slices, irls, irls_steps, logit_sums_from_cstate
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
+from indb_ml.regress.madlib_statistics import madlib_statistics
 
 OUTPUT_COLUMNS = (
     ("coef", "float8[]"), ("log_likelihood", "float8"), ("std_err", "float8[]"), ("z_stats", "float8[]"),
@@ -241,17 +242,6 @@ def _igd_needs_memory(source) -> InputError:
         hint="use optimizer 'irls' or 'cg' (one aggregate statement per iteration, same optimum), or train "
              "on a plain local copy of the rows with indb_ml.training_plan = auto",
         sqlstate="0A000")
-
-
-def madlib_statistics(sess) -> bool:
-    """``SET indb_ml.madlib_statistics = on``: logregr_train and glm report the statistics
-    (log-likelihood, standard errors, ..., condition_no, dispersion) as MADlib does, from the
-    last iteration's pass, a step behind the coefficients, instead of a pass at the coefficients
-    reported (the default, the standard definition); glm and linregr_train take n - k residual
-    degrees of freedom whatever the rank, and linregr_train MADlib's always-centred r2
-    (indb_ml.kernels.linregr). The coefficients are the same."""
-    value = sess.one("SELECT pg_catalog.current_setting('indb_ml.madlib_statistics', true) AS v")["v"]
-    return (value or "off").strip().lower() in ("on", "true", "yes", "1")
 
 
 def _binary(y: np.ndarray) -> str | None:

@@ -30,7 +30,7 @@ from indb_ml.core.relations import new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.margins import Basis, Design, average_margins, encode_design, margin_sums_from_cstate, parse_design
-from indb_ml.regress.logregr import madlib_statistics
+from indb_ml.regress.madlib_statistics import madlib_statistics
 
 METHODS = {"linregr": "linear", "logregr": "logit", "mlogregr": "mlogit"}
 
