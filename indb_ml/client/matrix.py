@@ -160,19 +160,12 @@ class Matrix:
     def _json(self) -> str:
         return json.dumps(self.bindings)
 
-    def _run(self, query: str, params: list, progress: bool) -> list:
-        """The rows of one server call that may be long (a tqdm bar unless ``progress`` is False)."""
-        from psycopg.rows import tuple_row
-
-        with self.db._calling(progress, row_factory=tuple_row) as cur:
-            return cur.execute(query, params).fetchall()
-
     def to_numpy(self, rules_off: list | None = None, *, progress: bool = True) -> np.ndarray:
-        rows = self._run("SELECT indb_ml.la_value(%s, %s, %s)", [self.expr, self._json(), rules_off], progress)
-        return np.array(rows[0][0], dtype=np.float64)
+        return self.db.la_value(self.expr, self.bindings, rules_off=rules_off, progress=progress)
 
     def compute(self, out_table: str, out_args: str | None = None, *, progress: bool = True) -> str:
-        self._run("SELECT indb_ml.la_eval(%s, %s, %s, %s)", [self.expr, self._json(), out_table, out_args], progress)
+        with self.db._calling(progress) as cur:
+            cur.execute("SELECT indb_ml.la_eval(%s, %s, %s, %s)", [self.expr, self._json(), out_table, out_args])
         return out_table
 
     def explain(self) -> str:
