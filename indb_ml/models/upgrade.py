@@ -50,8 +50,8 @@ def backfill_terms(plpy) -> int:
         width = (lambda t=row["q"]: coef_width(sess, t)) if row["q"] else None
         try:
             terms = model_terms(sess, dependent, independent, grouping_argument(parameters), width)
-        except InputError:  # a grouping list 0.2.0 would not parse: the variables alone
-            terms = model_terms(sess, dependent, independent, None, None)
+        except InputError:  # a grouping list 0.2.0 would not parse: the terms without it
+            terms = model_terms(sess, dependent, independent, None, width)
         sess.execute("UPDATE indb_ml.models SET dependent_varname = $2, independent_varname = $3, "
                      "feature_names = $4, feature_exprs = $5, grouping_cols = $6 WHERE id = $1",
                      [row["id"], terms.dependent, terms.independent, terms.names, terms.exprs, terms.grouping],
