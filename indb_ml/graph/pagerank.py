@@ -112,7 +112,7 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
                 continue
             rank, it = pagerank_kernel(g.adjacency(), damping, max_iter, tol, p, leak_dangling=leak, norm="max")
             if leak:  # MADlib 2.1 leaves out vertices without edges
-                keep = np.flatnonzero(np.bincount(np.concatenate([g.src, g.dst]), minlength=g.n) > 0)
+                keep = np.flatnonzero(g.touched())
                 ids, rank = g.ids_at(keep), rank[keep]
             values[g.key], iterations[g.key] = (ids, [rank]), it
         write_vertex_table(sess, spec, out, (("pagerank", "float8"),), values)
