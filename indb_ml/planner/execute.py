@@ -257,7 +257,7 @@ class Executor:
     @staticmethod
     def operators(node: ir.Node) -> list:
         """The nodes :meth:`run` computes (not the tables and constants it only names), in order."""
-        return [n for n in node.walk() if not isinstance(n, (ir.Table, ir.Const, ir.KeyJoin))]
+        return [n for n in node.walk() if _computed(n)]
 
     def run(self, node: ir.Node, resolver):
         """The value of ``node``: an ndarray or a :class:`Tab`."""
@@ -265,7 +265,7 @@ class Executor:
         self.view_rows = dict(getattr(resolver, "view_rows", None) or {})
         done = 0
         for n in node.walk():
-            if self.prog is not None and not isinstance(n, (ir.Table, ir.Const, ir.KeyJoin)):
+            if self.prog is not None and _computed(n):
                 done += 1
                 self.prog.step(done, phase="evaluate", label=type(n).__name__)
             values = [memo[c] for c in n.children()]
@@ -523,3 +523,8 @@ class Executor:
             self.sess.execute("DROP TABLE IF EXISTS " + name)
         self.temps = []
 
+
+def _computed(node: ir.Node) -> bool:
+    """A node :meth:`Executor.run` computes, as opposed to a table or constant it only names
+    (the progress count of :meth:`Executor.operators` and the steps of ``run`` agree by it)."""
+    return not isinstance(node, (ir.Table, ir.Const, ir.KeyJoin))
