@@ -17,6 +17,7 @@ a 42501 that names the owner and the grant.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from indb_ml import sqlexpr
@@ -212,12 +213,12 @@ def _multinom_reference(sess: Session, model: Model) -> tuple[str, list[str]]:
     return ref, [ref, *cats]
 
 
+# A number as PostgreSQL's float8 input reads it (Python's float() also takes '1_0' and ' 1 ').
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf(inity)?|nan)", re.I)
+
+
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(text) is not None
 
 
 def _id_sql(sess: Session, id_column: str | None) -> str:

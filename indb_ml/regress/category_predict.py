@@ -15,7 +15,7 @@ from __future__ import annotations
 from indb_ml import sqlexpr
 from indb_ml.core import distributed
 from indb_ml.core.features import resolve_features
-from indb_ml.core.relations import new_table, resolve_source, summary_of
+from indb_ml.core.relations import MAX_NAME_BYTES, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 
@@ -124,7 +124,7 @@ def _multinom_text(sess, what, model, info, grouping, ident, kind) -> tuple[str,
     if kind == "response":
         return models, (ident + ", (" + listed + ")[(SELECT u.o FROM pg_catalog.unnest(p.p) WITH ORDINALITY AS "
                         "u(v, o) ORDER BY u.v DESC, u.o LIMIT 1)] AS category")
-    names = [c.encode()[:63].decode(errors="ignore") for c in labels]  # PostgreSQL's identifier length
+    names = [c.encode()[:MAX_NAME_BYTES].decode(errors="ignore") for c in labels]  # PostgreSQL keeps these
     if len(set(names)) != len(names):
         raise InputError(f"{what}: two categories have the same first 63 bytes, which PostgreSQL keeps of a "
                          "column name", hint="use predict_type 'response', or shorter categories",
