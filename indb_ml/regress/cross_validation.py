@@ -53,6 +53,7 @@ from indb_ml.kernels.glm import (
     FAMILY_CODES,
     LINK_CODES,
     LINKS,
+    GlmSums,
     check_response,
     family,
     glm_irls,
@@ -300,23 +301,29 @@ def _glm_folds(sess, source, features, fam, params, n_folds, seed, k, steps: _Fo
     total_n = sum(s.n for s in own.values() if s is not None)
     if any(own.get(f) is None for f in folds):
         raise _too_few(total_n, n_folds)
+    # the start's sums take mu from each row's y alone, so a fold's training start is the sum of
+    # the other folds' own sums: no second pass
+    starts = {f: _glm_sums_total([own[g] for g in folds if g != f]) for f in folds}
     gens = {f: glm_steps(k, fam, params["max_iter"], params["tolerance"]) for f in folds}
     for gen in gens.values():
-        next(gen)  # the start: the pass below takes mu from each training row's y
+        next(gen)  # the start
 
     def evaluate(pending: dict) -> dict:
-        answers = {}
-        starting = {f: np.zeros(k) for f, w in pending.items() if w is None}  # coefficients unused by `start`
+        answers = {f: starts[f] for f, w in pending.items() if w is None}
         moving = {f: w for f, w in pending.items() if w is not None}
-        for call, coefs in ((start, starting), (iterate, moving)):
-            if coefs:
-                steps.lockstep(len(coefs))
-                rows = fold_pass(sess, source, features, n_folds, seed, [call], coefs)
-                answers.update({f: glm_sums_from_cstate(rows[f]["state"])[0] for f in coefs})
+        if moving:
+            steps.lockstep(len(moving))
+            rows = fold_pass(sess, source, features, n_folds, seed, [iterate], moving)
+            answers.update({f: glm_sums_from_cstate(rows[f]["state"])[0] for f in moving})
         return answers
 
     fits = lockstep.run_lockstep(gens, {f: None for f in folds}, evaluate)
     return fits, {f: total_n - own[f].n for f in folds}
+
+
+def _glm_sums_total(parts: list) -> GlmSums:
+    """Sums of IRLS passes over disjoint rows, added field by field (every field is a sum)."""
+    return GlmSums(*(sum(getattr(p, f.name) for p in parts) for f in dataclasses.fields(GlmSums)))
 
 
 def _kernels_unreported(sess) -> contextlib.AbstractContextManager:
