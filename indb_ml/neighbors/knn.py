@@ -51,7 +51,7 @@ from indb_ml import sqlexpr
 from indb_ml.core import distributed, progress
 from indb_ml.core.features import NUMERIC_ARRAYS, _types
 from indb_ml.core.params import parse_params
-from indb_ml.core.relations import Relation, new_table, resolve_source
+from indb_ml.core.relations import Relation, name_too_long, new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
 from indb_ml.errors import InputError
 from indb_ml.neighbors import kdtree
@@ -156,11 +156,6 @@ def metric_of(fn_dist: str | None) -> tuple[str, Metric | None]:
     return name, METRICS[name]
 
 
-_IDENT = r'(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*|"(?:[^"]|"")+")'
-_FN_NAME = re.compile(r"\s*(" + _IDENT + r")(?:\s*\.\s*(" + _IDENT + r"))?\s*")
-_NAMEDATALEN = 63
-
-
 def user_distance(sess: Session, fn_dist: str) -> tuple[str, Metric]:
     """A user-defined fn_dist (MADlib's "DOUBLE PRECISION[] x, DOUBLE PRECISION[] y -> DOUBLE PRECISION"):
     resolved by the catalog (to_regprocedure with exactly that signature, the name a bound parameter),
@@ -170,19 +165,21 @@ def user_distance(sess: Session, fn_dist: str) -> tuple[str, Metric]:
     shown = fn_dist if len(fn_dist) <= 80 else fn_dist[:80] + "..."
     hint = ("fn_dist is one of " + ", ".join(METRICS) + ", or the name of a function with the signature "
             "(double precision[], double precision[]) RETURNS double precision")
-    match = _FN_NAME.fullmatch(fn_dist)
-    parts = [g for g in match.groups() if g is not None] if match else []
-    if not parts or any(len((p[1:-1].replace('""', '"') if p.startswith('"') else p).encode()) > _NAMEDATALEN
-                        for p in parts):
-        raise InputError(f"knn: fn_dist {shown!r} is not one of MADlib's distance functions nor the name of a "
-                         f"function {sig}", hint=hint, sqlstate="42883")
+    not_a_name = InputError(f"knn: fn_dist {shown!r} is not one of MADlib's distance functions nor the name of a "
+                            f"function {sig}", hint=hint, sqlstate="42883")
+    try:  # split as PostgreSQL reads a name (the same path as new_table's), then quoted again
+        parts = sess.one("SELECT pg_catalog.parse_ident($1) AS p", [fn_dist], ["text"])["p"]
+    except sess.spi_error:
+        raise not_a_name from None
+    if not 1 <= len(parts) <= 2 or name_too_long(*([None] + parts)[-2:]) is not None:
+        raise not_a_name
     row = sess.one(
         "SELECT n.nspname, p.proname, p.prokind, p.proretset, "
         "p.prorettype = 'pg_catalog.float8'::pg_catalog.regtype AS float8_result, "
         "pg_catalog.has_function_privilege(p.oid, 'EXECUTE') AS can_execute "
         "FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
         "WHERE p.oid = pg_catalog.to_regprocedure($1 || '(pg_catalog.float8[], pg_catalog.float8[])')",
-        [".".join(parts)], ["text"])
+        [sess.qualified(*parts) if len(parts) == 2 else sess.ident(parts[0])], ["text"])
     if row is None:
         args = sig[:sig.index(" returning")]
         raise InputError(f"knn: unknown fn_dist {shown!r}: no function {fn_dist.strip()}{args} is visible",
