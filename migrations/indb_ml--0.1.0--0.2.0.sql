@@ -6303,7 +6303,7 @@ COMMENT ON FUNCTION indb_ml._coefficients_sql(text, integer, boolean) IS
 'Internal: the query of indb_ml.model_coefficients (not strict: no rows instead of an error, for the views).';
 
 CREATE FUNCTION indb_ml.model_coefficients(model_name text, version integer DEFAULT NULL)
-RETURNS TABLE (group_key jsonb, category integer, term_index integer, term text, coef float8, std_err float8,
+RETURNS TABLE (group_key jsonb, category text, term_index integer, term text, coef float8, std_err float8,
                statistic float8, p_value float8, odds_ratio float8)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 AS $$
@@ -6312,10 +6312,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION indb_ml.model_coefficients(text, integer) IS
-'One row per coefficient of a model by name (version NULL: the deployed one, else the latest not retired): its group (jsonb), category (multinomial models), position, term name (''intercept'' for the constant 1, the column or the expression), coef, std_err, statistic (t or z), p_value, and odds_ratio = exp(coef) for logistic models. Ordinal models list their thresholds after the features; elastic net its intercept first.';
+'One row per coefficient of a model by name (version NULL: the deployed one, else the latest not retired): its group (jsonb), category (multinomial models; text, as MADlib''s multinom categories are varchar: ''2'' or ''high''), position, term name (''intercept'' for the constant 1, the column or the expression), coef, std_err, statistic (t or z), p_value, and odds_ratio = exp(coef) for logistic models. Ordinal models list their thresholds after the features; elastic net its intercept first.';
 
 CREATE FUNCTION indb_ml._model_coefficients(model_name text, version integer)
-RETURNS TABLE (group_key jsonb, category integer, term_index integer, term text, coef float8, std_err float8,
+RETURNS TABLE (group_key jsonb, category text, term_index integer, term text, coef float8, std_err float8,
                statistic float8, p_value float8, odds_ratio float8)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 AS $$

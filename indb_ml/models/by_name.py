@@ -336,7 +336,7 @@ def coefficients_sql(sess: Session, model_name: str, version: int | None = None,
                              "m.z_stats_threshold", "m.p_values_threshold", "NULL::pg_catalog.float8",
                              "pg_catalog.cardinality(m.coef_feature)"))
     elif "coef_all" in cols:  # elastic net: the intercept is a column
-        parts.append("SELECT " + gkey + ", NULL::integer, 0, 'intercept'::text, m.intercept, NULL::pg_catalog.float8, "
+        parts.append("SELECT " + gkey + ", NULL::text, 0, 'intercept'::text, m.intercept, NULL::pg_catalog.float8, "
                      "NULL::pg_catalog.float8, NULL::pg_catalog.float8, "
                      + odds.replace("u.c", "m.intercept") + " FROM " + model.table + " m")
         parts.append(_unnest(sess, model, gkey, category, names, "m.coef_all", "NULL::pg_catalog.float8[]",
@@ -349,17 +349,15 @@ def coefficients_sql(sess: Session, model_name: str, version: int | None = None,
     else:
         return _EMPTY
     return ("SELECT * FROM (" + " UNION ALL ".join(parts) + ") q(" + ", ".join(COEFFICIENT_COLUMNS)
-            + ") ORDER BY q.group_key::text, q.category, q.term_index")
+            + ") ORDER BY q.group_key::text, " + _CATEGORY_ORDER + ", q.category, q.term_index")
 
 
 def _category_sql(model: Model, cols: set) -> str:
-    """The coefficients' category column (integer): a multinom model's categories are text
-    (MADlib's varchar), given here when they are integers, else NULL."""
+    """The coefficients' category column, as text: a multinom model's categories are MADlib's
+    varchar and may be words ('low', 'mid'); mlogregr's are integers, shown as their digits."""
     if "category" not in cols:
-        return "NULL::integer"
-    if model.algorithm != "multinom":
-        return "(m.category)::integer"
-    return "CASE WHEN (m.category)::text ~ '^-?[0-9]{1,9}$' THEN ((m.category)::text)::integer END"
+        return "NULL::text"
+    return "(m.category)::text"
 
 
 def _unnest(sess, model, gkey, category, names, coef, se, stat, p, odds, offset) -> str:
@@ -372,6 +370,8 @@ def _unnest(sess, model, gkey, category, names, coef, se, stat, p, odds, offset)
 
 COEFFICIENT_COLUMNS = ("group_key", "category", "term_index", "term", "coef", "std_err", "statistic", "p_value",
                        "odds_ratio")
-_EMPTY = ("SELECT NULL::jsonb, NULL::integer, NULL::integer, NULL::text, NULL::pg_catalog.float8, "
+# Categories that are numbers sort as numbers ('2' before '10'), before any that are words.
+_CATEGORY_ORDER = "(CASE WHEN q.category ~ '^-?[0-9]{1,30}$' THEN (q.category)::numeric END)"
+_EMPTY = ("SELECT NULL::jsonb, NULL::text, NULL::integer, NULL::text, NULL::pg_catalog.float8, "
           "NULL::pg_catalog.float8, NULL::pg_catalog.float8, NULL::pg_catalog.float8, NULL::pg_catalog.float8 "
           "WHERE false")
