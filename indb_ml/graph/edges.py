@@ -78,6 +78,8 @@ EDGE_DEFAULTS = {"src": "src", "dest": "dest", "weight": "weight"}
 INTEGER_TYPES = {"int2", "int4", "int8"}
 NUMERIC_TYPES = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 MULTI_ID_TYPE = "bigint[]"  # MADlib's type for multi-column vertex ids
+MADLIB_ROW_ID = "_indb_ml_madlib_row_id"  # the packed vertex table's MADlib row number (_composite)
+_HAS_CTID = ("r", "m", "p", "t")  # relkinds whose rows have a ctid
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _VALUE = _IDENT + r"|\[\s*" + _IDENT + r"(?:\s*,\s*" + _IDENT + r")*\s*\]"
@@ -218,9 +220,12 @@ class Graph:
 
 def resolve_graph(sess: Session, vertex_table: str, vertex_id: str | None, edge_table: str, edge_args: str | None,
                   grouping_cols: str | None = None, weighted: bool | None = False, what: str = "graph",
-                  reserved: Sequence[str] = (), edge_keys: Sequence[str] | None = None) -> GraphSpec:
+                  reserved: Sequence[str] = (), edge_keys: Sequence[str] | None = None,
+                  row_ids: bool = False) -> GraphSpec:
     """Check the tables and columns; ``weighted``: True needs a weight column, None uses one only
-    when ``edge_args`` names it, False ignores it. ``reserved``: output column names."""
+    when ``edge_args`` names it, False ignores it. ``reserved``: output column names. ``row_ids``:
+    with multi-column ids, the packed vertex table also gets MADlib's bigint per row
+    (:data:`MADLIB_ROW_ID`, see :func:`_composite`)."""
     if vertex_table is None or edge_table is None:
         raise InputError(f"{what}: vertex_table and edge_table must not be NULL",
                          hint=f"SELECT indb_ml.{what}() shows the usage")
@@ -239,7 +244,7 @@ def resolve_graph(sess: Session, vertex_table: str, vertex_id: str | None, edge_
     shown: tuple = ()
     if any(isinstance(x, tuple) for x in (vid, args["src"], args["dest"])):  # MADlib's '[a, b]' ids
         shown = (f"{vertex.schema}.{vertex.name}", f"{edge.schema}.{edge.name}")
-        vertex, edge = _composite(sess, vertex, vcols, vid, edge, ecols, args, what)
+        vertex, edge = _composite(sess, vertex, vcols, vid, edge, ecols, args, what, row_ids)
         vid, args["src"], args["dest"] = "id", "src", "dest"
         vcols, ecols = _columns(sess, vertex), _columns(sess, edge)
     vtype = _need(vcols, vid, vertex, "vertex_id")
@@ -284,10 +289,17 @@ def _id_columns(text: str):
 
 
 def _composite(sess: Session, vertex: Relation, vcols: dict, vid, edge: Relation, ecols: dict, args: dict,
-               what: str) -> tuple[Relation, Relation]:
+               what: str, row_ids: bool = False) -> tuple[Relation, Relation]:
     """MADlib's multi-column ids: copies of the tables (temporary, dropped at commit) with the id
     columns packed into one bigint[] each (``id``; ``src`` and ``dest``), as MADlib's views do,
-    and the edge table's other columns (weight, grouping) as they are."""
+    and the edge table's other columns (weight, grouping) as they are.
+
+    ``row_ids``: the vertex copy also gets :data:`MADLIB_ROW_ID`, the bigint MADlib 2.1's
+    weakly_connected_components derives from each vertex row's ``ctid`` (block, offset) to name
+    components (graph/wcc.py_in, its vertex view: ``num_segments * (offset * (max_block + 1) +
+    block) + segment``; on PostgreSQL one segment, number 0). It is a row's physical position, so
+    it is what MADlib computes on this table as stored. A view has no ctid (MADlib's query fails
+    there): its rows are numbered in id order instead."""
     parts = {"vertex_id": vid, "src": args["src"], "dest": args["dest"]}
     lists = {k: (v if isinstance(v, tuple) else (v,)) for k, v in parts.items()}
     if len({len(v) for v in lists.values()}) != 1:
@@ -306,8 +318,18 @@ def _composite(sess: Session, vertex: Relation, vcols: dict, vid, edge: Relation
     def packed(alias: str, names: tuple) -> str:
         return "ARRAY[" + ", ".join(alias + "." + sess.ident(c) for c in names) + "]::int8[]"
 
+    vnames = lists["vertex_id"]
+    source, extra = vertex.sql(sess) + " v", ""
+    if row_ids and vertex.kind in _HAS_CTID:
+        source = ("(SELECT " + ", ".join("x." + sess.ident(c) for c in vnames) + ", x.ctid::text::point AS p FROM "
+                  + vertex.sql(sess) + " x) v")
+        extra = (", (v.p[1]::int8 * ((pg_catalog.max(v.p[0]) OVER ())::int8 + 1) + v.p[0]::int8) AS "
+                 + sess.ident(MADLIB_ROW_ID))
+    elif row_ids:
+        extra = (", pg_catalog.row_number() OVER (ORDER BY " + packed("v", vnames) + ") AS "
+                 + sess.ident(MADLIB_ROW_ID))
     sess.execute("CREATE TEMPORARY TABLE " + sess.ident(vname) + " ON COMMIT DROP AS SELECT "
-                 + packed("v", lists["vertex_id"]) + " AS id FROM " + vertex.sql(sess) + " v")
+                 + packed("v", vnames) + " AS id" + extra + " FROM " + source)
     others = [c for c in ecols if c not in ("src", "dest")]
     sess.execute("CREATE TEMPORARY TABLE " + sess.ident(ename) + " ON COMMIT DROP AS SELECT "
                  + packed("e", lists["src"]) + " AS src, " + packed("e", lists["dest"]) + " AS dest"

@@ -20,6 +20,8 @@ from such an output (its labels and its ``_message`` table) and rewrites it, dro
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from indb_ml import sqlexpr
@@ -28,7 +30,15 @@ from indb_ml.core.relations import Relation, ensure_absent, new_table, resolve_s
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
-from indb_ml.graph.edges import fill_vertex_table, group_key_sql, load_graphs, resolve_graph, write_vertex_table
+from indb_ml.graph.edges import (
+    MADLIB_ROW_ID,
+    create_vertex_table,
+    fill_vertex_table,
+    group_key_sql,
+    load_graphs,
+    resolve_graph,
+    write_vertex_table,
+)
 from indb_ml.kernels.graph import INT4_OID, array_from_body, propagate_labels, wcc_labels
 
 USAGE = """\
@@ -73,22 +83,28 @@ def weakly_connected_components(sess, vertex_table, vertex_id, edge_table, edge_
     if iteration_limit is not None and iteration_limit < 1:
         raise InputError(f"{what}: iteration_limit must be at least 1, not {iteration_limit}")
     spec = resolve_graph(sess, vertex_table, vertex_id, edge_table, edge_args, grouping_cols, False, what,
-                         reserved=["component_id"])
+                         reserved=["component_id"], row_ids=True)
+    # MADlib's summary keeps vertex_id as given ('[a,b]' for multi-column ids; its helpers read 'id').
+    shown_vid = vertex_id.strip() if spec.multi else spec.vertex_id
     # MADlib's first iteration labels every vertex with its own id; each further one propagates.
     steps = None if iteration_limit is None else iteration_limit - 1
     if warm_start:
-        out, summary, message = _warm_tables(sess, spec, out_table, what)
+        out, summary, message = _warm_tables(sess, spec, out_table, shown_vid, what)
     else:
         out = new_table(sess, out_table)
         summary, message = summary_of(out), Relation(out.schema, out.name + "_message")
         ensure_absent(sess, summary, "summary table")
         ensure_absent(sess, message, "message table")
-    start = out if warm_start else None
+    # Multi-column ids: the plans label with vertex ids in work tables; _multi_names renames.
+    work, work_message = (_multi_work(sess, spec, out, warm_start) if spec.multi else (out, message))
+    start = work if warm_start else None
     prog = progress.start(sess, "wcc", max_iter=steps)
     if plan.choose(sess, spec, what, on_shards=True) == "relational":
-        steps_run, pending = relational.wcc(sess, spec, out, steps, start, message)
+        steps_run, pending = relational.wcc(sess, spec, work, steps, start, work_message)
     else:
-        steps_run, pending = _in_memory(sess, spec, out, steps, start, message)
+        steps_run, pending = _in_memory(sess, spec, work, steps, start, work_message)
+    if spec.multi:
+        _multi_names(sess, spec, work, work_message, out, message, warm_start, pending)
     prog.done()
     if warm_start:
         sess.execute("DROP TABLE " + summary.sql(sess))
@@ -98,12 +114,12 @@ def weakly_connected_components(sess, vertex_table, vertex_id, edge_table, edge_
                  "edge_table text, edge_args text, grouping_cols text, num_iterations integer, nodes_to_update bigint)")
     shown = spec.shown or (spec.vertex.sql(sess), spec.edge.sql(sess))
     sess.execute("INSERT INTO " + summary.sql(sess) + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                 [shown[0], spec.vertex_id, spec.id_type, shown[1], edge_args,
+                 [shown[0], shown_vid, spec.id_type, shown[1], edge_args,
                   ", ".join(sess.ident(c) for c in spec.group_cols) or None, steps_run + 1, pending],
                  ["text", "text", "text", "text", "text", "text", "int4", "int8"])
 
 
-def _warm_tables(sess, spec, out_table: str, what: str) -> tuple[Relation, Relation, Relation]:
+def _warm_tables(sess, spec, out_table: str, shown_vid: str, what: str) -> tuple[Relation, Relation, Relation]:
     """warm_start: the existing output, its summary and its ``_message`` table (all must exist)."""
     try:
         out = resolve_source(sess, out_table, "out_table")
@@ -118,10 +134,60 @@ def _warm_tables(sess, spec, out_table: str, what: str) -> tuple[Relation, Relat
                              "out_table_message the run had finished", sqlstate=InputError.UNDEFINED_TABLE)
     row = sess.one("SELECT vertex_id, grouping_cols FROM " + summary.sql(sess))
     groups = ", ".join(sess.ident(c) for c in spec.group_cols) or None
-    if row is None or row["vertex_id"] != spec.vertex_id or row["grouping_cols"] != groups:
+    if row is None or row["vertex_id"] != shown_vid or row["grouping_cols"] != groups:
         raise InputError(f"{what}: warm_start with other vertex ids or grouping columns than {out_table} was made with",
                          hint="pass the arguments of the run to continue")
     return out, summary, message
+
+
+_work_names = itertools.count(1)
+
+
+def _multi_work(sess, spec, out: Relation, warm_start) -> tuple[Relation, Relation]:
+    """Multi-column ids: temporary tables the plans write instead of ``out`` and its ``_message``
+    (labels there are vertex ids, as for one-column ids). For warm_start the work table starts as
+    ``out`` with each component_id (a MADlib row number) turned back into the id of that row."""
+    n = next(_work_names)
+    work = Relation("pg_temp", f"_indb_ml_wcc_work_{n}")
+    work_message = Relation("pg_temp", f"_indb_ml_wcc_message_{n}")
+    if warm_start:
+        g = [sess.ident(c) for c in spec.group_cols]
+        sess.execute("CREATE TEMPORARY TABLE " + sess.ident(work.name) + " ON COMMIT DROP AS SELECT "
+                     + "".join("o." + c + ", " for c in g) + "o.id, m.id AS component_id FROM " + out.sql(sess)
+                     + " o JOIN " + spec.vertex.sql(sess) + " m ON m." + sess.ident(MADLIB_ROW_ID)
+                     + " = o.component_id")
+    return work, work_message
+
+
+def _multi_names(sess, spec, work: Relation, work_message: Relation, out: Relation, message: Relation,
+                 warm_start, pending: int) -> None:
+    """Write ``out`` (and ``message`` when vertices are still changing) from the work tables, each
+    component named as MADlib 2.1 names it for multi-column ids: the smallest of its vertices' MADlib
+    row numbers (:data:`indb_ml.graph.edges.MADLIB_ROW_ID`; bigint). The partition is the plans'."""
+    g = [sess.ident(c) for c in spec.group_cols]
+    named = Relation("pg_temp", work.name + "_named")
+    part = "".join("w." + c + ", " for c in g)
+    sess.execute("CREATE TEMPORARY TABLE " + sess.ident(named.name) + " ON COMMIT DROP AS SELECT " + part
+                 + "w.id, pg_catalog.min(m." + sess.ident(MADLIB_ROW_ID) + ") OVER (PARTITION BY " + part
+                 + "w.component_id) AS component_id FROM " + work.sql(sess) + " w JOIN " + spec.vertex.sql(sess)
+                 + " m ON m.id = w.id")
+    cols = ", ".join(g + ["id", "component_id"])
+    if warm_start:
+        sess.execute("DELETE FROM " + out.sql(sess))
+    else:
+        create_vertex_table(sess, spec, out, (("component_id", "bigint"),))
+    sess.execute("INSERT INTO " + out.sql(sess) + " (" + cols + ") SELECT " + cols + " FROM " + named.sql(sess))
+    if pending:
+        if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [message.sql(sess)], ["text"])["e"]:
+            sess.execute("DELETE FROM " + message.sql(sess))
+        else:
+            sess.execute("CREATE TABLE " + message.sql(sess) + " AS SELECT * FROM " + out.sql(sess) + " WITH NO DATA")
+        same = "".join(" AND x." + c + " IS NOT DISTINCT FROM n." + c for c in g)
+        sess.execute("INSERT INTO " + message.sql(sess) + " (" + cols + ") SELECT " + ", ".join("n." + c for c in g
+                     + ["id", "component_id"]) + " FROM " + named.sql(sess) + " n JOIN " + work_message.sql(sess)
+                     + " x ON x.id = n.id" + same)
+    for rel in (named, work, work_message):
+        sess.execute("DROP TABLE IF EXISTS " + rel.sql(sess))
 
 
 def _in_memory(sess, spec, out: Relation, steps: int | None, start: Relation | None,
@@ -200,7 +266,8 @@ class _Wcc:
         if row is None:
             raise InputError(f"wcc_table {wcc_table!r} is not an output of weakly_connected_components",
                              hint=f"its summary table {summary.name} is missing or has other columns")
-        self.vid = row["vertex_id"]
+        # MADlib's summary names multi-column ids as given ('[a,b]'); the output column is id.
+        self.vid = "id" if row["vertex_id"].strip().startswith("[") else row["vertex_id"]
         self.id_type = row["vertex_id_type"]
         self.kind = "int" if row["vertex_id_type"] in ("smallint", "integer", "bigint") else "text"
         self.groups = sqlexpr.parse_name_list(row["grouping_cols"]) if row["grouping_cols"] else []
