@@ -1,6 +1,6 @@
 """Replay Apache MADlib's own test files against indb_ml and count what passes.
 
-    .venv/bin/python bench/madlib_replay.py --dsn DSN [--only MODULE] [--file NAME]
+    .venv/bin/python bench/madlib_replay.py --dsn DSN [--only MODULE] [--file NAME] [--madlib-compat]
                                             [--timeout 300] [--out bench/results/madlib_replay.txt]
 
 The files are MADlib's install-check (``*.ic.sql_in``) and dev-check (``*.sql_in``) tests,
@@ -30,6 +30,12 @@ them in the scratch schema, mirroring MADlib's definitions (utilities.sql_in):
 ``relative_error(a, b)`` is abs((a - b) / b) for numbers and
 ``dist_norm2(a, b) / norm2(b)`` for arrays.
 
+``--madlib-compat`` runs the whole replay with indb_ml's MADlib-compatibility settings on
+for the session (``SET indb_ml.madlib_linalg = on``, ``SET indb_ml.madlib_statistics =
+on``): where indb_ml deviates from MADlib because MADlib leaves the standard definition
+(docs/madlib-migration.md), these give MADlib's behaviour instead, e.g. the block square
+of a non-square block table.
+
 A statement "passes" when it runs without error; results are not compared except
 through MADlib's own ``assert`` calls. Run it against a scratch database: MADlib's tests
 create tables with common names (the harness drops its scratch schemas as it goes).
@@ -50,6 +56,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "madlib_checks"
 DEFINED_MACROS = {"__POSTGRESQL__"}
+# --madlib-compat: indb_ml's settings that give MADlib's behaviour where it deviates.
+COMPAT_SETTINGS = ("indb_ml.madlib_linalg", "indb_ml.madlib_statistics")
 
 # MADlib's test utilities (src/ports/postgres/modules/utilities/utilities.sql_in), created
 # in the scratch schema only when indb_ml has no function of that name.
@@ -441,6 +449,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "madlib_replay.txt"))
     ap.add_argument("-v", "--verbose", action="store_true", help="print every statement")
     ap.add_argument("--dump", help="print the split statements of this fixture file and exit")
+    ap.add_argument("--madlib-compat", action="store_true",
+                    help="SET indb_ml.madlib_linalg = on and indb_ml.madlib_statistics = on for the session")
     a = ap.parse_args(argv)
     if a.dump:
         text = expand_m4(Path(a.dump).read_text()).replace("MADLIB_SCHEMA", "indb_ml")
@@ -453,6 +463,9 @@ def main(argv=None) -> int:
     results = []
     with psycopg.connect(a.dsn, autocommit=False) as conn:
         version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'indb_ml'").fetchone()
+        for setting in COMPAT_SETTINGS if a.madlib_compat else ():
+            conn.execute(f"SET {setting} = on")  # session-wide: committed below, kept by every file
+        conn.commit()
         for p in files:
             t0 = time.perf_counter()
             r = run_file(conn, p, p.parent.name, a.timeout, a.verbose)
@@ -463,7 +476,8 @@ def main(argv=None) -> int:
             )
             results.append(r)
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    text = report(results, f"indb_ml {version[0] if version else '?'}, {stamp}")
+    compat = ", " + " + ".join(f"{s} = on" for s in COMPAT_SETTINGS) if a.madlib_compat else ""
+    text = report(results, f"indb_ml {version[0] if version else '?'}, {stamp}{compat}")
     print(text)
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(text)

@@ -391,13 +391,19 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._comoment_combine(bytea, bytea) IS
 'Internal: merge step of the co-moment aggregates (linregr, gram, xty, training passes): Chan''s exact pairwise update, in C.';
 
-CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
+CREATE FUNCTION indb_ml._linregr_finalize(state bytea, madlib_statistics text) RETURNS indb_ml.linregr_result
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
 from indb_ml.regress.linregr_agg import linregr_final
-return linregr_final(plpy, state)
+return linregr_final(plpy, state, madlib_statistics)
 $$;
-COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr (once per group, in numpy).';
+COMMENT ON FUNCTION indb_ml._linregr_finalize(bytea, text) IS 'Internal: the fit of a linregr state (once per group, in numpy); madlib_statistics: the text of the indb_ml.madlib_statistics setting.';
+
+-- The setting is read here, in SQL: PL/Python can run no SQL in a parallel worker, where the final step may run.
+CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN indb_ml._linregr_finalize(state, pg_catalog.current_setting('indb_ml.madlib_statistics', true));
+COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr (STABLE: with MADlib''s formulas under SET indb_ml.madlib_statistics = on).';
 
 CREATE AGGREGATE indb_ml.linregr(float8, float8[]) (
     SFUNC = indb_ml._linregr_transition,
@@ -429,7 +435,7 @@ COMMENT ON FUNCTION indb_ml.linregr_merge_states(indb_ml.bytea8, indb_ml.bytea8)
 'MADlib''s linregr_merge_states: two linregr states merged (Chan''s exact update, in C); the empty state is neutral.';
 
 CREATE FUNCTION indb_ml.linregr_final(state indb_ml.bytea8) RETURNS indb_ml.linregr_result
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 RETURN indb_ml._linregr_final(NULLIF(state, ''::bytea));
 COMMENT ON FUNCTION indb_ml.linregr_final(indb_ml.bytea8) IS
 'MADlib''s linregr_final: the linregr_result of a state (NULL for the empty state).';
@@ -1929,10 +1935,13 @@ COMMENT ON FUNCTION indb_ml.array_to_2d(float8[]) IS
 'MADlib array_to_2d: the rows x columns matrix encoded by array_to_1d ([rows, columns, values...]); an empty array is returned unchanged, an inconsistent encoding is an error.';
 
 -- normalized_avg: the mean of the rows' unit vectors, itself scaled to unit length.
--- State: [rows counted, sum of x / ||x|| ...].
+-- State: [rows counted, sum of x / ||x|| ...]. A zero vector has no direction: MADlib adds
+-- x.normalized() (Eigen 3.2: x / ||x|| = 0 / 0, NaN) and returns NaN, IEEE's value for the
+-- undefined, so that is the default; SET indb_ml.strict_linalg = on refuses it instead.
+-- STABLE: the step reads that setting (only when it meets a zero vector).
 
 CREATE FUNCTION indb_ml._normalized_avg_transition(state float8[], x float8[]) RETURNS float8[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
     n int;
@@ -1961,9 +1970,19 @@ BEGIN
         s := s + a * a;
     END LOOP;
     IF s = 0 AND n > 0 THEN
-        RAISE EXCEPTION 'normalized_avg: a row is the zero vector, which has no direction'
-            USING ERRCODE = '22023',
-                  HINT = 'skip such rows: WHERE indb_ml.norm2(x) > 0 (MADlib divides by its zero norm and returns NaN).';
+        IF pg_catalog.lower(pg_catalog.btrim(COALESCE(pg_catalog.current_setting('indb_ml.strict_linalg', true), '')))
+               IN ('on', 'true', 'yes', '1')
+           AND pg_catalog.lower(pg_catalog.btrim(COALESCE(pg_catalog.current_setting('indb_ml.madlib_linalg', true), '')))
+               NOT IN ('on', 'true', 'yes', '1') THEN
+            RAISE EXCEPTION 'normalized_avg: a row is the zero vector, which has no direction'
+                USING ERRCODE = '22023',
+                      HINT = 'skip such rows: WHERE indb_ml.norm2(x) > 0; with indb_ml.strict_linalg off (the default) the result is NaN, as MADlib''s.';
+        END IF;
+        state[1] := state[1] + 1;  -- MADlib: x / ||x|| = 0 / 0 = NaN, so every sum is NaN
+        FOR i IN 2..n + 1 LOOP
+            state[i] := 'NaN'::float8;
+        END LOOP;
+        RETURN state;
     END IF;
     s := pg_catalog.sqrt(s);
     lo := pg_catalog.array_lower(x, 1) - 2;
@@ -1975,7 +1994,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION indb_ml._normalized_avg_transition(float8[], float8[]) IS
-'Internal: transition step of indb_ml.normalized_avg: state = [count, sum of unit vectors...].';
+'Internal: transition step of indb_ml.normalized_avg: state = [count, sum of unit vectors...]; a zero vector makes the sums NaN (as MADlib) or, with indb_ml.strict_linalg on, is an error. STABLE: reads that setting.';
 
 CREATE FUNCTION indb_ml._normalized_avg_combine(a float8[], b float8[]) RETURNS float8[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -2029,7 +2048,7 @@ CREATE AGGREGATE indb_ml.normalized_avg(float8[]) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml.normalized_avg(float8[]) IS
-'MADlib normalized_avg: the average of the rows'' unit vectors x / ||x||, scaled to unit length (a mean direction): {4,3}, {8,6}, {12,9} give {0.8,0.6}. NULL rows and rows with NULL elements are skipped (as MADlib); rows of different lengths, N-D arrays and zero vectors are errors; unit vectors that cancel give NaN (as MADlib); no rows give NULL. PL/pgSQL per row; parallel with a combine step.';
+'MADlib normalized_avg: the average of the rows'' unit vectors x / ||x||, scaled to unit length (a mean direction): {4,3}, {8,6}, {12,9} give {0.8,0.6}. NULL rows and rows with NULL elements are skipped (as MADlib); rows of different lengths and N-D arrays are errors; a zero vector (no direction) or unit vectors that cancel give NaN (as MADlib), and SET indb_ml.strict_linalg = on makes a zero vector an error (22023); no rows give NULL. PL/pgSQL per row; parallel with a combine step.';
 
 -- ---------------------------------------------------------------- in-memory matrices (matrix_ops.sql_in)
 
@@ -2202,7 +2221,7 @@ from indb_ml.matrix.blocks import matrix_block_mult
 return matrix_block_mult(plpy, matrix_a, a_args, matrix_b, b_args, matrix_out, out_args)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_block_mult(text, text, text, text, text, text) IS
-'MADlib matrix_block_mult: the product of two block matrices, as a block matrix (out_args names default to a_args''): one SQL join of the blocks on a.col = b.row and, per output block, the sum of block products with numpy (the tile_mm aggregate): memory a few blocks, out of core. matrix_a''s block widths must equal matrix_b''s block heights.';
+'MADlib matrix_block_mult: the product of two block matrices, as a block matrix (out_args names default to a_args''): one SQL join of the blocks on a.col = b.row and, per output block, the sum of block products with numpy (the tile_mm aggregate): memory a few blocks, out of core. matrix_a''s block widths must equal matrix_b''s block heights; SET indb_ml.madlib_linalg = on joins whatever block indexes match, as MADlib.';
 
 CREATE FUNCTION indb_ml.matrix_block_square(matrix_in text, in_args text, matrix_out text, out_args text DEFAULT NULL)
 RETURNS indb_ml.matrix_result LANGUAGE plpython3u VOLATILE
@@ -2211,7 +2230,7 @@ from indb_ml.matrix.blocks import matrix_block_square
 return matrix_block_square(plpy, matrix_in, in_args, matrix_out, out_args)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_block_square(text, text, text, text) IS
-'MADlib matrix_block_square: matrix_in * matrix_in for a square block matrix whose block widths equal its block heights, as a block matrix (see matrix_block_mult).';
+'MADlib matrix_block_square: matrix_in * matrix_in for a square block matrix whose block widths equal its block heights, as a block matrix (see matrix_block_mult). SET indb_ml.madlib_linalg = on: MADlib''s matrix_block_mult(matrix_in, matrix_in) whatever the shape (blocks joined where indexes match; a tall matrix times its top block row).';
 
 CREATE FUNCTION indb_ml.matrix_block_trans(matrix_in text, in_args text, matrix_out text, out_args text DEFAULT NULL)
 RETURNS indb_ml.matrix_result LANGUAGE plpython3u VOLATILE
@@ -2220,7 +2239,7 @@ from indb_ml.matrix.blocks import matrix_block_trans
 return matrix_block_trans(plpy, matrix_in, in_args, matrix_out, out_args)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_block_trans(text, text, text, text) IS
-'MADlib matrix_block_trans: the transpose of a block matrix: block (i, j) becomes block (j, i), transposed (matrix_mem_trans). The output columns are (col, row, val) in that order, as MADlib writes them, named by out_args (default: in_args''). One SQL statement.';
+'MADlib matrix_block_trans: the transpose of a block matrix: block (i, j) becomes block (j, i), transposed (matrix_mem_trans). The output columns are (col, row, val) in that order, as MADlib writes them, named by out_args (default: in_args''). One SQL statement. The blocks must tile the matrix unless SET indb_ml.madlib_linalg = on (MADlib: any blocks).';
 
 CREATE FUNCTION indb_ml.svd_block(source_table text, output_table_prefix text, k integer, n_iterations integer DEFAULT NULL, result_summary_table text DEFAULT NULL)
 RETURNS indb_ml.matrix_result LANGUAGE plpython3u VOLATILE
@@ -3216,6 +3235,14 @@ $$;
 COMMENT ON FUNCTION indb_ml.array_unnest_2d_to_1d(anyarray) IS
 'The rows of a 2-D array of any type as 1-D arrays: one row (unnest_row_id = the first subscript, unnest_result) per matrix row (MADlib array_unnest_2d_to_1d). SELECT (indb_ml.array_unnest_2d_to_1d(m)).* FROM t.';
 
+CREATE FUNCTION indb_ml.array_unnest_2d_to_1d() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("array_unnest_2d_to_1d", None)
+$$;
+COMMENT ON FUNCTION indb_ml.array_unnest_2d_to_1d() IS 'Usage of indb_ml.array_unnest_2d_to_1d (MADlib array_unnest_2d_to_1d()).';
+
 -- ---------------------------------------------------------------- norms and distances, float8[] (MADlib linalg)
 
 CREATE FUNCTION indb_ml.norm1(x float8[]) RETURNS float8
@@ -3986,6 +4013,14 @@ return glm_help()
 $$;
 COMMENT ON FUNCTION indb_ml.glm() IS 'Usage of indb_ml.glm.';
 
+CREATE FUNCTION indb_ml.glm(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.glm import glm_help
+return glm_help()
+$$;
+COMMENT ON FUNCTION indb_ml.glm(text) IS 'Usage of indb_ml.glm (''usage'' or any text; MADlib glm(message)).';
+
 CREATE FUNCTION indb_ml.glm_predict(coef float8[], col_ind_var float8[], link text) RETURNS float8
 AS 'MODULE_PATHNAME', 'indb_ml_glm_predict'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -4190,6 +4225,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, text, text) IS
 'OLS with cluster-robust standard errors (MADlib clustered_variance_linregr; clustervar: ''col1, col2''; grouping_col as in MADlib, which does not implement it: NULL only); MADlib''s and statsmodels'' small-sample factor G/(G-1) (N-1)/(N-K); out_table: coef, std_err, t_stats, p_values (Student t with N-K degrees of freedom, as MADlib), num_clusters, num_rows_processed, num_missing_rows_skipped.';
 
+CREATE FUNCTION indb_ml.clustered_variance_linregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_linregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text) IS 'Usage of indb_ml.clustered_variance_linregr (''usage'' or any text; MADlib clustered_variance_linregr(message)).';
+
+CREATE FUNCTION indb_ml.clustered_variance_linregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_linregr", None)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_linregr() IS 'Usage of indb_ml.clustered_variance_linregr (MADlib clustered_variance_linregr()).';
+
 CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,
                                                    grouping_col text DEFAULT NULL, max_iter integer DEFAULT 20,
@@ -4217,6 +4268,22 @@ return clustered_variance_logregr(plpy, source_table, out_table, dependent_varna
 $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text, text, text, text, text, integer, text, float8) IS
 'indb_ml.clustered_variance_logregr with max_iter right after clustervar (no grouping_col): the form of indb_ml before MADlib''s order was taken.';
+
+CREATE FUNCTION indb_ml.clustered_variance_logregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_logregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text) IS 'Usage of indb_ml.clustered_variance_logregr (''usage'' or any text; MADlib clustered_variance_logregr(message)).';
+
+CREATE FUNCTION indb_ml.clustered_variance_logregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_logregr", None)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_logregr() IS 'Usage of indb_ml.clustered_variance_logregr (MADlib clustered_variance_logregr()).';
 
 -- Per-row C steps (src/sandwich.c): sums of scores at given coefficients, one aggregate pass each.
 
@@ -4489,6 +4556,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.mlogregr_train(text, text, text, text, integer, text) IS
 'Multinomial logistic regression (MADlib mlogregr_train): integer categories, ref_category the baseline, optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4''; one output row per other category (category, ref_category, coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_iterations, num_rows_processed, num_rows_skipped, variance_covariance, status) and output_table_summary.';
 
+CREATE FUNCTION indb_ml.mlogregr_train(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("mlogregr_train", message)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_train(text) IS 'Usage of indb_ml.mlogregr_train (''usage'' or any text; MADlib mlogregr_train(message)).';
+
+CREATE FUNCTION indb_ml.mlogregr_train() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("mlogregr_train", None)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_train() IS 'Usage of indb_ml.mlogregr_train (MADlib mlogregr_train()).';
+
 CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_varname text,
                                  independent_varname text, ref_category text DEFAULT NULL,
                                  link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,
@@ -4514,6 +4597,22 @@ SELECT * FROM indb_ml.multinom($1, $2, $3, $4, $5::text, $6, $7, $8, $9)
 $$;
 COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text, text, boolean) IS
 'indb_ml''s earlier form of multinom with an integer ref_category (multinom(..., 0, ...)): the same as passing it as text (''0'').';
+
+CREATE FUNCTION indb_ml.multinom(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom", message)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom(text) IS 'Usage of indb_ml.multinom (''usage'' or any text; MADlib multinom(message)).';
+
+CREATE FUNCTION indb_ml.multinom() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom", None)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom() IS 'Usage of indb_ml.multinom (MADlib multinom()).';
 
 CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                  independent_varname text, ref_category integer DEFAULT 0,
@@ -4576,6 +4675,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text, text, boolean) IS
 'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr, MADlib''s argument order: clustervar, ref_category, grouping_cols (NULL only, as MADlib does not implement it), optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4'', verbose_mode; a 7th argument of key=value pairs is taken as optimizer_params, the earlier indb_ml form); MADlib''s small-sample factor; one row per non-reference category with num_clusters.';
 
+CREATE FUNCTION indb_ml.clustered_variance_mlogregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_mlogregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text) IS 'Usage of indb_ml.clustered_variance_mlogregr (''usage'' or any text; MADlib clustered_variance_mlogregr(message)).';
+
+CREATE FUNCTION indb_ml.clustered_variance_mlogregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_mlogregr", None)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr() IS 'Usage of indb_ml.clustered_variance_mlogregr (MADlib clustered_variance_mlogregr()).';
+
 CREATE FUNCTION indb_ml.multinom_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'indb_ml_multinom_predict_prob'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -4592,6 +4707,22 @@ return multinom_predict(plpy, model_table, predict_table_input, output_table, pr
 $$;
 COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
 'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), category text for a multinom model as MADlib''s (integer for mlogregr_train), ''probability'' writes (id, one float8 column per category named by its value, in the summary''s category_list order); grouped models join on the grouping columns. id_column may be an expression over the table''s columns (checked and re-rendered), written as the column multinom_predict_id as in MADlib. One CREATE TABLE AS over multinom_predict_prob.';
+
+CREATE FUNCTION indb_ml.multinom_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict(text) IS 'Usage of indb_ml.multinom_predict (''usage'' or any text; MADlib multinom_predict(message)).';
+
+CREATE FUNCTION indb_ml.multinom_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict() IS 'Usage of indb_ml.multinom_predict (MADlib multinom_predict()).';
 
 -- The aggregate passes of the multinomial logit (C: src/mlogit.c). Categories are indices
 -- 0 .. K-1 with 0 the reference; coef has (K-1) k values, category-major.
@@ -4686,6 +4817,14 @@ return mlogregr_predict(plpy, model, source, id_col_name, output, pred_type)
 $$;
 COMMENT ON FUNCTION indb_ml.mlogregr_predict(text, text, text, text, text) IS
 'MADlib''s mlogregr_predict for an mlogregr_train model: output has the id column and, for pred_type ''response'' (default), "estimated_<dependent>" (the most probable category); for ''prob'', one column "estimated_prob_<category>" per category. The features are the model''s independent_varname evaluated on source; id_col_name is a column of source, or an expression over its columns (checked and re-rendered; MADlib''s test passes ''ARRAY[1, feat1, feat2]''), then the output column is mlogregr_predict_id as in MADlib.';
+
+CREATE FUNCTION indb_ml.mlogregr_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("mlogregr_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_predict(text) IS 'Usage of indb_ml.mlogregr_predict (''usage'' or any text; MADlib mlogregr_predict(message)).';
 
 -- ---- 55_ordinal.sql ----
 -- ordinal regression: ordinal (cumulative logit or probit)
@@ -4829,6 +4968,22 @@ return margins(plpy, model_table, output_table, x_design, source_table, marginal
 $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, text) IS
 'MADlib''s margins with marginal_vars as text: comma-separated identifiers of x_design''s basis terms (''3, 2'', ''tre''; without x_design the terms are named 1..k), NULL for every varying term. Same output as margins(..., integer[]). Five arguments and no defaults, so shorter calls keep resolving to the array form; a NULL or string literal in fifth place resolves here.';
+
+CREATE FUNCTION indb_ml.margins(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("margins", message)
+$$;
+COMMENT ON FUNCTION indb_ml.margins(text) IS 'Usage of indb_ml.margins (''usage'' or any text; MADlib margins(message)).';
+
+CREATE FUNCTION indb_ml.margins() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("margins", None)
+$$;
+COMMENT ON FUNCTION indb_ml.margins() IS 'Usage of indb_ml.margins (MADlib margins()).';
 
 CREATE FUNCTION indb_ml._margins_transition(state bytea, x float8[], coef float8[], design integer[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_margins_trans'
@@ -5117,6 +5272,14 @@ return pagerank_help()
 $$;
 COMMENT ON FUNCTION indb_ml.pagerank() IS 'Usage of indb_ml.pagerank.';
 
+CREATE FUNCTION indb_ml.pagerank(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.pagerank import pagerank_help
+return pagerank_help()
+$$;
+COMMENT ON FUNCTION indb_ml.pagerank(text) IS 'Usage of indb_ml.pagerank (''usage'' or any text; MADlib pagerank(message)).';
+
 -- weakly connected components and their helpers -----------------------------------------------
 
 CREATE FUNCTION indb_ml.weakly_connected_components(vertex_table text, vertex_id text, edge_table text, edge_args text,
@@ -5138,6 +5301,14 @@ from indb_ml.graph.wcc import wcc_help
 return wcc_help()
 $$;
 COMMENT ON FUNCTION indb_ml.weakly_connected_components() IS 'Usage of indb_ml.weakly_connected_components and the graph_wcc_* helpers.';
+
+CREATE FUNCTION indb_ml.weakly_connected_components(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.wcc import wcc_help
+return wcc_help()
+$$;
+COMMENT ON FUNCTION indb_ml.weakly_connected_components(text) IS 'Usage of indb_ml.weakly_connected_components and the graph_wcc_* helpers (''usage'' or any text; MADlib weakly_connected_components(message)).';
 
 CREATE FUNCTION indb_ml.graph_wcc_largest_cpt(wcc_table text, largest_cpt_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
@@ -5243,6 +5414,14 @@ return hits_help()
 $$;
 COMMENT ON FUNCTION indb_ml.hits() IS 'Usage of indb_ml.hits.';
 
+CREATE FUNCTION indb_ml.hits(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.hits import hits_help
+return hits_help()
+$$;
+COMMENT ON FUNCTION indb_ml.hits(text) IS 'Usage of indb_ml.hits (''usage'' or any text; MADlib hits(message)).';
+
 -- vertex degrees ------------------------------------------------------------------------------
 
 CREATE FUNCTION indb_ml.graph_vertex_degrees(vertex_table text, vertex_id text, edge_table text, edge_args text,
@@ -5262,6 +5441,14 @@ from indb_ml.graph.degrees import graph_vertex_degrees_help
 return graph_vertex_degrees_help()
 $$;
 COMMENT ON FUNCTION indb_ml.graph_vertex_degrees() IS 'Usage of indb_ml.graph_vertex_degrees.';
+
+CREATE FUNCTION indb_ml.graph_vertex_degrees(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.degrees import graph_vertex_degrees_help
+return graph_vertex_degrees_help()
+$$;
+COMMENT ON FUNCTION indb_ml.graph_vertex_degrees(text) IS 'Usage of indb_ml.graph_vertex_degrees (''usage'' or any text; MADlib graph_vertex_degrees(message)).';
 
 -- ---- 61_graph_paths.sql ----
 -- graph paths: graph_sssp (Bellman-Ford), graph_bfs, graph_apsp and their path retrieval
@@ -5306,6 +5493,14 @@ from indb_ml.graph.paths import usage
 return usage("graph_sssp")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_sssp() IS 'Usage of indb_ml.graph_sssp and indb_ml.graph_sssp_get_path.';
+
+CREATE FUNCTION indb_ml.graph_sssp(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_sssp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp(text) IS 'Usage of indb_ml.graph_sssp and indb_ml.graph_sssp_get_path (''usage'' or any text; MADlib graph_sssp(message)).';
 
 CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex bigint, path_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
@@ -5368,6 +5563,14 @@ return usage("graph_bfs")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_bfs() IS 'Usage of indb_ml.graph_bfs.';
 
+CREATE FUNCTION indb_ml.graph_bfs(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_bfs")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs(text) IS 'Usage of indb_ml.graph_bfs (''usage'' or any text; MADlib graph_bfs(message)).';
+
 -- graph_apsp ----------------------------------------------------------------------------------
 
 CREATE FUNCTION indb_ml.graph_apsp(vertex_table text, vertex_id text, edge_table text, edge_args text,
@@ -5387,6 +5590,14 @@ from indb_ml.graph.paths import usage
 return usage("graph_apsp")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_apsp() IS 'Usage of indb_ml.graph_apsp and indb_ml.graph_apsp_get_path.';
+
+CREATE FUNCTION indb_ml.graph_apsp(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_apsp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp(text) IS 'Usage of indb_ml.graph_apsp and indb_ml.graph_apsp_get_path (''usage'' or any text; MADlib graph_apsp(message)).';
 
 CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex bigint, dest_vertex bigint, path_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
@@ -5438,6 +5649,14 @@ return usage("graph_closeness")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_closeness() IS 'Usage of indb_ml.graph_closeness.';
 
+CREATE FUNCTION indb_ml.graph_closeness(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_closeness")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_closeness(text) IS 'Usage of indb_ml.graph_closeness (''usage'' or any text; MADlib graph_closeness(message)).';
+
 CREATE FUNCTION indb_ml.graph_diameter(apsp_table text, out_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -5455,6 +5674,14 @@ return usage("graph_diameter")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_diameter() IS 'Usage of indb_ml.graph_diameter.';
 
+CREATE FUNCTION indb_ml.graph_diameter(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_diameter")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_diameter(text) IS 'Usage of indb_ml.graph_diameter (''usage'' or any text; MADlib graph_diameter(message)).';
+
 CREATE FUNCTION indb_ml.graph_avg_path_length(apsp_table text, out_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -5471,6 +5698,14 @@ from indb_ml.graph.measures import usage
 return usage("graph_avg_path_length")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_avg_path_length() IS 'Usage of indb_ml.graph_avg_path_length.';
+
+CREATE FUNCTION indb_ml.graph_avg_path_length(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_avg_path_length")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_avg_path_length(text) IS 'Usage of indb_ml.graph_avg_path_length (''usage'' or any text; MADlib graph_avg_path_length(message)).';
 
 CREATE FUNCTION indb_ml.graph_triangle_count(vertex_table text, vertex_id text, edge_table text, edge_args text,
                                              out_table text, grouping_cols text DEFAULT NULL)

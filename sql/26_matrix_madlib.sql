@@ -186,10 +186,13 @@ COMMENT ON FUNCTION indb_ml.array_to_2d(float8[]) IS
 'MADlib array_to_2d: the rows x columns matrix encoded by array_to_1d ([rows, columns, values...]); an empty array is returned unchanged, an inconsistent encoding is an error.';
 
 -- normalized_avg: the mean of the rows' unit vectors, itself scaled to unit length.
--- State: [rows counted, sum of x / ||x|| ...].
+-- State: [rows counted, sum of x / ||x|| ...]. A zero vector has no direction: MADlib adds
+-- x.normalized() (Eigen 3.2: x / ||x|| = 0 / 0, NaN) and returns NaN, IEEE's value for the
+-- undefined, so that is the default; SET indb_ml.strict_linalg = on refuses it instead.
+-- STABLE: the step reads that setting (only when it meets a zero vector).
 
 CREATE FUNCTION indb_ml._normalized_avg_transition(state float8[], x float8[]) RETURNS float8[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
     n int;
@@ -218,9 +221,19 @@ BEGIN
         s := s + a * a;
     END LOOP;
     IF s = 0 AND n > 0 THEN
-        RAISE EXCEPTION 'normalized_avg: a row is the zero vector, which has no direction'
-            USING ERRCODE = '22023',
-                  HINT = 'skip such rows: WHERE indb_ml.norm2(x) > 0 (MADlib divides by its zero norm and returns NaN).';
+        IF pg_catalog.lower(pg_catalog.btrim(COALESCE(pg_catalog.current_setting('indb_ml.strict_linalg', true), '')))
+               IN ('on', 'true', 'yes', '1')
+           AND pg_catalog.lower(pg_catalog.btrim(COALESCE(pg_catalog.current_setting('indb_ml.madlib_linalg', true), '')))
+               NOT IN ('on', 'true', 'yes', '1') THEN
+            RAISE EXCEPTION 'normalized_avg: a row is the zero vector, which has no direction'
+                USING ERRCODE = '22023',
+                      HINT = 'skip such rows: WHERE indb_ml.norm2(x) > 0; with indb_ml.strict_linalg off (the default) the result is NaN, as MADlib''s.';
+        END IF;
+        state[1] := state[1] + 1;  -- MADlib: x / ||x|| = 0 / 0 = NaN, so every sum is NaN
+        FOR i IN 2..n + 1 LOOP
+            state[i] := 'NaN'::float8;
+        END LOOP;
+        RETURN state;
     END IF;
     s := pg_catalog.sqrt(s);
     lo := pg_catalog.array_lower(x, 1) - 2;
@@ -232,7 +245,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION indb_ml._normalized_avg_transition(float8[], float8[]) IS
-'Internal: transition step of indb_ml.normalized_avg: state = [count, sum of unit vectors...].';
+'Internal: transition step of indb_ml.normalized_avg: state = [count, sum of unit vectors...]; a zero vector makes the sums NaN (as MADlib) or, with indb_ml.strict_linalg on, is an error. STABLE: reads that setting.';
 
 CREATE FUNCTION indb_ml._normalized_avg_combine(a float8[], b float8[]) RETURNS float8[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -286,7 +299,7 @@ CREATE AGGREGATE indb_ml.normalized_avg(float8[]) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE indb_ml.normalized_avg(float8[]) IS
-'MADlib normalized_avg: the average of the rows'' unit vectors x / ||x||, scaled to unit length (a mean direction): {4,3}, {8,6}, {12,9} give {0.8,0.6}. NULL rows and rows with NULL elements are skipped (as MADlib); rows of different lengths, N-D arrays and zero vectors are errors; unit vectors that cancel give NaN (as MADlib); no rows give NULL. PL/pgSQL per row; parallel with a combine step.';
+'MADlib normalized_avg: the average of the rows'' unit vectors x / ||x||, scaled to unit length (a mean direction): {4,3}, {8,6}, {12,9} give {0.8,0.6}. NULL rows and rows with NULL elements are skipped (as MADlib); rows of different lengths and N-D arrays are errors; a zero vector (no direction) or unit vectors that cancel give NaN (as MADlib), and SET indb_ml.strict_linalg = on makes a zero vector an error (22023); no rows give NULL. PL/pgSQL per row; parallel with a combine step.';
 
 -- ---------------------------------------------------------------- in-memory matrices (matrix_ops.sql_in)
 
@@ -459,7 +472,7 @@ from indb_ml.matrix.blocks import matrix_block_mult
 return matrix_block_mult(plpy, matrix_a, a_args, matrix_b, b_args, matrix_out, out_args)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_block_mult(text, text, text, text, text, text) IS
-'MADlib matrix_block_mult: the product of two block matrices, as a block matrix (out_args names default to a_args''): one SQL join of the blocks on a.col = b.row and, per output block, the sum of block products with numpy (the tile_mm aggregate): memory a few blocks, out of core. matrix_a''s block widths must equal matrix_b''s block heights.';
+'MADlib matrix_block_mult: the product of two block matrices, as a block matrix (out_args names default to a_args''): one SQL join of the blocks on a.col = b.row and, per output block, the sum of block products with numpy (the tile_mm aggregate): memory a few blocks, out of core. matrix_a''s block widths must equal matrix_b''s block heights; SET indb_ml.madlib_linalg = on joins whatever block indexes match, as MADlib.';
 
 CREATE FUNCTION indb_ml.matrix_block_square(matrix_in text, in_args text, matrix_out text, out_args text DEFAULT NULL)
 RETURNS indb_ml.matrix_result LANGUAGE plpython3u VOLATILE
@@ -468,7 +481,7 @@ from indb_ml.matrix.blocks import matrix_block_square
 return matrix_block_square(plpy, matrix_in, in_args, matrix_out, out_args)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_block_square(text, text, text, text) IS
-'MADlib matrix_block_square: matrix_in * matrix_in for a square block matrix whose block widths equal its block heights, as a block matrix (see matrix_block_mult).';
+'MADlib matrix_block_square: matrix_in * matrix_in for a square block matrix whose block widths equal its block heights, as a block matrix (see matrix_block_mult). SET indb_ml.madlib_linalg = on: MADlib''s matrix_block_mult(matrix_in, matrix_in) whatever the shape (blocks joined where indexes match; a tall matrix times its top block row).';
 
 CREATE FUNCTION indb_ml.matrix_block_trans(matrix_in text, in_args text, matrix_out text, out_args text DEFAULT NULL)
 RETURNS indb_ml.matrix_result LANGUAGE plpython3u VOLATILE
@@ -477,7 +490,7 @@ from indb_ml.matrix.blocks import matrix_block_trans
 return matrix_block_trans(plpy, matrix_in, in_args, matrix_out, out_args)
 $$;
 COMMENT ON FUNCTION indb_ml.matrix_block_trans(text, text, text, text) IS
-'MADlib matrix_block_trans: the transpose of a block matrix: block (i, j) becomes block (j, i), transposed (matrix_mem_trans). The output columns are (col, row, val) in that order, as MADlib writes them, named by out_args (default: in_args''). One SQL statement.';
+'MADlib matrix_block_trans: the transpose of a block matrix: block (i, j) becomes block (j, i), transposed (matrix_mem_trans). The output columns are (col, row, val) in that order, as MADlib writes them, named by out_args (default: in_args''). One SQL statement. The blocks must tile the matrix unless SET indb_ml.madlib_linalg = on (MADlib: any blocks).';
 
 CREATE FUNCTION indb_ml.svd_block(source_table text, output_table_prefix text, k integer, n_iterations integer DEFAULT NULL, result_summary_table text DEFAULT NULL)
 RETURNS indb_ml.matrix_result LANGUAGE plpython3u VOLATILE

@@ -237,6 +237,11 @@ def test_normalized_avg_edges_and_bad_input(postgresql):
            "SELECT indb_ml.normalized_avg(x) FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) t(x)")
     raises(postgresql, E.ArraySubscriptError, "one-dimensional",
            "SELECT indb_ml.normalized_avg(x) FROM (VALUES ('{{1,2}}'::float8[])) t(x)")
+    # a zero vector has no direction: NaN, as MADlib's 0 / 0; refused with indb_ml.strict_linalg on
+    # (tests/test_madlib_linalg_flag.py)
+    got = one(postgresql, "SELECT indb_ml.normalized_avg(x) FROM (VALUES ('{1,2}'::float8[]), ('{0,0}')) t(x)")
+    assert np.isnan(got).all()
+    postgresql.execute("SET indb_ml.strict_linalg = on")
     raises(postgresql, E.InvalidParameterValue, "zero vector",
            "SELECT indb_ml.normalized_avg(x) FROM (VALUES ('{1,2}'::float8[]), ('{0,0}')) t(x)")
 

@@ -7,7 +7,10 @@ block row ``row`` and block column ``col``, both counted from 1 (column names fr
 format, not the tile tables of ``matrix_reblock`` (bytea tiles from block 0). The blocks
 must tile the matrix: every ``(row, col)`` present once, the same height along a block
 row and the same width along a block column (MADlib assumes this and computes a wrong
-shape otherwise; here it is checked, by one aggregate over the table).
+shape otherwise; here it is checked, by one aggregate over the table). With ``SET
+indb_ml.madlib_linalg = on`` (:mod:`indb_ml.matrix.madlib_linalg`) ``matrix_block_mult``,
+``matrix_block_square`` and ``matrix_block_trans`` skip the tiling and alignment checks and
+join whatever block indexes match, as MADlib's SQL does.
 
 The operations are SQL statements over the blocks, never a Python call per row:
 ``matrix_blockize`` slices the dense rows and groups the pieces into blocks
@@ -32,6 +35,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.arraybytes import float8_array_from_body
 from indb_ml.matrix import storage, svd
 from indb_ml.matrix.args import MatrixArgs, parse_args
+from indb_ml.matrix.madlib_linalg import madlib_linalg
 
 MAX_ARRAY_ELEMENTS = (2**30 - 1 - 64) // 8  # PostgreSQL's 1 GB limit on one float8[] value
 
@@ -43,8 +47,8 @@ class Blocks:
     rel: Relation
     args: MatrixArgs
     types: dict  # column name -> pg_type.typname
-    heights: list  # rows of the blocks in block row 1, 2, ...
-    widths: list  # columns of the blocks in block column 1, 2, ...
+    heights: list  # rows of the blocks in block row 1, 2, ... (empty when not checked)
+    widths: list  # columns of the blocks in block column 1, 2, ... (empty when not checked)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -61,8 +65,12 @@ def _where(rel: Relation, arg_name: str) -> str:
     return f"{arg_name} {rel.schema}.{rel.name}"
 
 
-def open_blocks(sess: Session, name: str, args_text: str | None, arg_name: str) -> Blocks:
-    """Resolve and validate a block matrix table (one scan for the checks, two small GROUP BYs)."""
+def open_blocks(sess: Session, name: str, args_text: str | None, arg_name: str, tiling: bool = True) -> Blocks:
+    """Resolve and validate a block matrix table (one scan for the checks, two small GROUP BYs).
+
+    ``tiling=False`` (``indb_ml.madlib_linalg = on``) skips the grid and block size checks,
+    which MADlib does not make, and leaves ``heights`` and ``widths`` empty.
+    """
     rel = resolve_source(sess, name, arg_name)
     args, given = parse_args(args_text)
     extra = given - {"row", "col", "val"}
@@ -102,6 +110,8 @@ def open_blocks(sess: Session, name: str, args_text: str | None, arg_name: str) 
                          hint="each block is a 2-D array such as '{{1,2},{3,4}}'", sqlstate=InputError.ARRAY_DIMENSIONS)
     if stats["null_values"]:
         raise InputError(f"{where} has a block with NULL elements", sqlstate="22004")
+    if not tiling:
+        return blocks
     nr, nc = stats["nr"], stats["nc"]
     if (stats["rmin"], stats["rmax"], stats["cmin"], stats["cmax"]) != (1, nr, 1, nc):
         raise InputError(f"{where}: block indexes must run from 1 without gaps (rows {stats['rmin']}..{stats['rmax']}"
@@ -156,15 +166,24 @@ def _create(sess: Session, rel: Relation, columns: list) -> None:
 # ------------------------------------------------------------------ block products and transpose
 
 
-def _multiply(sess: Session, a: Blocks, b: Blocks, out: str, out_args: str | None, op: str) -> list:
-    if a.shape[1] != b.shape[0]:
+MADLIB_JOIN_HINT = ("SET indb_ml.madlib_linalg = on multiplies as MADlib does, joining whatever block indexes "
+                    "match (a.col = b.row)")
+
+
+def _multiply(sess: Session, a: Blocks, b: Blocks, out: str, out_args: str | None, op: str,
+              checked: bool = True) -> list:
+    """``a @ b`` block by block; ``checked=False`` (madlib_linalg) joins whatever indexes match."""
+    if checked and a.shape[1] != b.shape[0]:
         raise InputError(f"{op}: matrix_a is {a.shape[0]} x {a.shape[1]} and matrix_b is {b.shape[0]} x "
-                         f"{b.shape[1]}; the inner dimensions differ", sqlstate=InputError.ARRAY_DIMENSIONS)
-    if a.widths != b.heights:
+                         f"{b.shape[1]}; the inner dimensions differ", hint=MADLIB_JOIN_HINT,
+                         sqlstate=InputError.ARRAY_DIMENSIONS)
+    if checked and a.widths != b.heights:
         raise InputError(f"{op}: matrix_a's block columns are {a.widths} wide but matrix_b's block rows are "
                          f"{b.heights} high; the blocks must line up",
-                         hint="blockize both with the same block size (matrix_blockize)",
+                         hint="blockize both with the same block size (matrix_blockize); " + MADLIB_JOIN_HINT,
                          sqlstate=InputError.ARRAY_DIMENSIONS)
+    if not checked:
+        _check_pairs(sess, a, b, op)
     o = _output_args(out_args, {"row": a.args.row, "col": a.args.col, "val": a.args.val})
     rel = new_table(sess, out, "matrix_out")
     _create(sess, rel, [(o.row, a.types[a.args.row]), (o.col, b.types[b.args.col]), (o.val, "float8[]")])
@@ -180,25 +199,60 @@ def _multiply(sess: Session, a: Blocks, b: Blocks, out: str, out_args: str | Non
     return [out]
 
 
+def _check_pairs(sess: Session, a: Blocks, b: Blocks, op: str) -> None:
+    """Without the tiling checks (madlib_linalg), the joined blocks must still multiply and the
+    products summed into one output block must have one shape: one join of the blocks' shapes
+    (MADlib's matrix_mem_mult and __matrix_mem_sum fail on these too, mid-statement)."""
+    shape = ("(SELECT r, c, pg_catalog.array_length(v, 1) AS h, pg_catalog.array_length(v, 2) AS w FROM (SELECT ")
+    pairs = (" FROM " + shape + a.columns(sess, "t") + ") AS s) AS a JOIN " + shape + b.columns(sess, "t")
+             + ") AS s) AS b ON a.c = b.r")
+    bad = sess.one(
+        "SELECT a.r AS ar, a.c AS k, b.c AS bc, a.h, a.w, b.h AS bh, b.w AS bw" + pairs
+        + " WHERE a.w <> b.h ORDER BY 1, 2, 3 LIMIT 1"
+    )
+    if bad:
+        raise InputError(f"{op}: block ({bad['ar']}, {bad['k']}) of matrix_a is {bad['h']} x {bad['w']} and block "
+                         f"({bad['k']}, {bad['bc']}) of matrix_b is {bad['bh']} x {bad['bw']}; they do not multiply",
+                         hint="with indb_ml.madlib_linalg on, blocks are joined on matrix_a's col = matrix_b's row, "
+                         "and each joined pair must multiply", sqlstate=InputError.ARRAY_DIMENSIONS)
+    bad = sess.one(
+        "SELECT a.r AS ar, b.c AS bc, pg_catalog.min(a.h) AS h0, pg_catalog.max(a.h) AS h1, pg_catalog.min(b.w) AS w0, "
+        "pg_catalog.max(b.w) AS w1" + pairs + " GROUP BY a.r, b.c "
+        "HAVING pg_catalog.min(a.h) <> pg_catalog.max(a.h) OR pg_catalog.min(b.w) <> pg_catalog.max(b.w) "
+        "ORDER BY 1, 2 LIMIT 1"
+    )
+    if bad:
+        raise InputError(f"{op}: the block products summed into output block ({bad['ar']}, {bad['bc']}) have "
+                         f"{bad['h0']} to {bad['h1']} rows and {bad['w0']} to {bad['w1']} columns; they cannot be "
+                         "added", hint="the blocks of a block row must have one height and those of a block "
+                         "column one width", sqlstate=InputError.ARRAY_DIMENSIONS)
+
+
 @sql_entry
 def matrix_block_mult(sess, matrix_a, a_args, matrix_b, b_args, out, out_args) -> list:
-    a = open_blocks(sess, matrix_a, a_args, "matrix_a")
-    b = open_blocks(sess, matrix_b, b_args, "matrix_b")
-    return _multiply(sess, a, b, out, out_args, "matrix_block_mult")
+    checked = not madlib_linalg(sess)
+    a = open_blocks(sess, matrix_a, a_args, "matrix_a", tiling=checked)
+    b = open_blocks(sess, matrix_b, b_args, "matrix_b", tiling=checked)
+    return _multiply(sess, a, b, out, out_args, "matrix_block_mult", checked)
 
 
 @sql_entry
 def matrix_block_square(sess, matrix_in, in_args, out, out_args) -> list:
-    a = open_blocks(sess, matrix_in, in_args, "matrix_in")
-    if a.shape[0] != a.shape[1]:
+    """MADlib's is ``matrix_block_mult(matrix_in, matrix_in)`` whatever the shape (madlib_linalg)."""
+    checked = not madlib_linalg(sess)
+    a = open_blocks(sess, matrix_in, in_args, "matrix_in", tiling=checked)
+    if checked and a.shape[0] != a.shape[1]:
         raise InputError(f"matrix_block_square: matrix_in is {a.shape[0]} x {a.shape[1]}; the square is only "
-                         "defined for square matrices", sqlstate=InputError.ARRAY_DIMENSIONS)
-    return _multiply(sess, a, a, out, out_args, "matrix_block_square")
+                         "defined for square matrices",
+                         hint="SET indb_ml.madlib_linalg = on computes what MADlib does: the product of the "
+                         "blocks whose indexes match (a.col = b.row), for a tall matrix its product with its "
+                         "top block row", sqlstate=InputError.ARRAY_DIMENSIONS)
+    return _multiply(sess, a, a, out, out_args, "matrix_block_square", checked)
 
 
 @sql_entry
 def matrix_block_trans(sess, matrix_in, in_args, out, out_args) -> list:
-    a = open_blocks(sess, matrix_in, in_args, "matrix_in")
+    a = open_blocks(sess, matrix_in, in_args, "matrix_in", tiling=not madlib_linalg(sess))
     o = _output_args(out_args, {"row": a.args.row, "col": a.args.col, "val": a.args.val})
     rel = new_table(sess, out, "matrix_out")
     # MADlib's column order: the new col (the old row ids) first.
