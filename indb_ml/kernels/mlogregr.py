@@ -168,6 +168,64 @@ def newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: li
     return {g: _finish(others, beta[g], current[g], iterations[g], status[g]) for g in keys}
 
 
+def loglik_change(previous: float, current: float) -> float:
+    """MADlib's ``multi_response_glm_loglik_diff``: the log-likelihood's change relative to
+    the smaller of the two in magnitude; 0 when either is 0 or above (a perfect fit)."""
+    if previous >= 0 or current >= 0:
+        return 0.0
+    return abs(previous - current) / min(abs(previous), abs(current))
+
+
+def glm_newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: list, ref, max_iter: int = 100,
+                      tolerance: float = 1e-6, lagged: bool = False) -> dict:
+    """MADlib's ``multinom`` iteration (``glm/multinom.py_in``, ``MultiResponseGLM_impl.hpp``)
+    for every group in ``keys`` at once, ``evaluate`` as :func:`newton_groups`'. Iteration t
+    is a pass at β_{t-1} (β_0 = 0: MADlib's start, every category equally likely) followed
+    by the step β_t = β_{t-1} + I⁻¹ g; it stops after iteration t when t reaches
+    ``max_iter`` or the log-likelihood of pass t changed by less than ``tolerance``
+    relative to pass t-1 (:func:`loglik_change`). ``num_iterations`` is t and the
+    coefficients β_t, as MADlib reports them. The statistics (log-likelihood, standard
+    errors) come from one more pass at β_t; with ``lagged`` (``SET
+    indb_ml.madlib_statistics = on``), as MADlib's, from pass t at β_{t-1}, a step behind
+    the coefficients. A singular information matrix stops the group at the last β."""
+    others = [c for c in categories if c != ref]
+    m = len(others)
+    beta = {g: np.zeros((m, k)) for g in keys}
+    current = evaluate(dict(beta))
+    status = {g: "max_iter" for g in keys}
+    iterations = {g: 1 for g in keys}
+    previous: dict = {}
+    active, final = list(keys), {}
+    while active:
+        interrupts.check()
+        asks = {}
+        for g in active:
+            step_now = current[g]
+            interrupts.report(iterations[g], step_now.ll, g)
+            try:
+                step = np.linalg.solve(step_now.hess, step_now.grad.ravel())
+            except np.linalg.LinAlgError:
+                status[g] = "singular"
+                final[g] = step_now
+                continue
+            beta[g] = beta[g] + step.reshape(m, k)
+            change = np.inf if g not in previous else loglik_change(previous[g], step_now.ll)
+            if change < tolerance or iterations[g] >= max_iter:
+                if change < tolerance:
+                    status[g] = "converged"
+                final[g] = step_now
+                continue
+            previous[g] = step_now.ll
+            iterations[g] += 1
+            asks[g] = beta[g]
+        current.update(evaluate(asks) if asks else {})
+        active = list(asks)
+    done = [g for g in keys if status[g] != "singular"]
+    if not lagged and done:  # the statistics at the coefficients reported: one more pass
+        final.update(evaluate({g: beta[g] for g in done}))
+    return {g: _finish(others, beta[g], final[g], iterations[g], status[g]) for g in keys}
+
+
 def _finish(others, beta, last: Step, iterations: int, status: str) -> MlogitFit:
     m, k = beta.shape
     try:

@@ -17,7 +17,9 @@ Two physical plans (:mod:`indb_ml.core.plan_choice`), the same Newton iterations
   was measured faster (``MEMORY_FASTER``: the HC0 variance).
 
 The dependent is an integer category; ``ref_category`` (default 0) is the baseline. One
-output row per non-reference category.
+output row per non-reference category. ``multinom`` (MADlib's GLM-module multinomial) runs the
+same passes but iterates, stops and counts as MADlib's multinom
+(:func:`indb_ml.kernels.mlogregr.glm_newton_groups`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.mlogregr import (
     block_pass,
+    glm_newton_groups,
     meat_from_state,
     mlogit_newton,
     newton_groups,
@@ -47,6 +50,7 @@ from indb_ml.kernels.mlogregr import (
     step_from_state,
 )
 from indb_ml.models.catalog import registers
+from indb_ml.regress.madlib_statistics import madlib_statistics
 from indb_ml.regress.old_keys import renamed
 
 # Whether rows packed in memory beat aggregate passes on a plain local table, per trainer:
@@ -131,9 +135,11 @@ class AggregatePlan:
         return ("indb_ml." + aggregate + "(" + self._index_sql() + ", " + self.features.x_sql + ", " + coef_sql
                 + ", " + str(int(len(self.order))) + ")")
 
-    def fit(self, ref, max_iter: int, tolerance: float, group_cols=None):
+    def fit(self, ref, max_iter: int, tolerance: float, group_cols=None, multinom_lagged: bool | None = None):
         """``({group: MlogitFit}, {group: rows skipped})``: Newton for every group at once,
-        one statement per step (the first at zero coefficients needs no join)."""
+        one statement per step (the first at zero coefficients needs no join); with
+        ``multinom_lagged`` not None, MADlib's multinom iteration (:func:`glm_newton_groups`)
+        with its ``lagged`` statistics."""
         sess, source = self.sess, self.source
         group_cols = self.features.group_cols if group_cols is None else group_cols
         self.order = [float(ref)] + [c for c in self.categories if c != ref]
@@ -155,7 +161,11 @@ class AggregatePlan:
             out = {match[g]: step_from_state(r["state"], m, k) for g, r in got.items()}
             return {g: out[g] for g in asks}
 
-        fits = newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance)
+        if multinom_lagged is None:
+            fits = newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance)
+        else:
+            fits = glm_newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance,
+                                     multinom_lagged)
         sess.debug(f"{self.what}: {1 + calls[0]} Newton statements for {len(start)} group(s)")
         return fits, skipped
 
@@ -359,12 +369,13 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     labels, k = multinom_categories(sess, source, dependent_varname, checked.x_sql, ref_category)
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=labels)
     ref = 0.0
+    lagged = madlib_statistics(sess)  # MADlib's statistics, from the last pass (glm_newton_groups)
     prog = progress.start(sess, "multinom", max_iter=op["max_iter"])
     packed = _packed(sess, source, features, "multinom")
     if packed is None:
         plan = AggregatePlan(sess, source, features, "multinom", ([float(i) for i in range(len(labels))], k))
         categories = plan.categories
-        fits, skipped = plan.fit(ref, op["max_iter"], op["tolerance"])
+        fits, skipped = plan.fit(ref, op["max_iter"], op["tolerance"], multinom_lagged=lagged)
     else:
         groups, skipped = packed
         groups = {g: parts for g, parts in groups.items() if parts}
@@ -374,9 +385,9 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         others = [c for c in categories if c != ref]
         width = next(iter(groups.values()))[0].shape[1] - 1
         runs = {g: block_pass(_block_source(parts), others, width) for g, parts in groups.items()}
-        fits = newton_groups(lambda asks: {g: runs[g](b) for g, b in asks.items()},
-                             [g for g in skipped if g in groups], width, categories, ref, op["max_iter"],
-                             op["tolerance"])
+        fits = glm_newton_groups(lambda asks: {g: runs[g](b) for g, b in asks.items()},
+                                 [g for g in skipped if g in groups], width, categories, ref, op["max_iter"],
+                                 op["tolerance"], lagged)
     if ref not in categories or len(categories) < 2:  # rows changed since the categories were listed
         raise InputError("multinom: the dependent's values changed while training", hint="run it again")
     written: dict = {}
@@ -396,17 +407,20 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
                             fit.num_rows, skipped[gkey], fit.num_iterations, fit.status]
     _write_per_category(sess, source, out, features.group_cols, written)
     statuses = {gkey: values[-1] for (gkey, _), values in written.items()}
+    # MADlib's summary (glm/multinom.py_in): its columns, order and types; its code names the
+    # model table's column out_table
     write_summary(sess, summary, (
-        ("method", "text", "multinom"), ("source_table", "text", source.sql(sess)),
-        ("model_table", "text", out.sql(sess)), ("dependent_varname", "text", dependent_varname),
-        ("independent_varname", "text", independent_varname), ("ref_category", "varchar", labels[0]),
-        ("category_list", "varchar", ",".join(labels)), ("link_func", "text", "logit"),
-        ("grouping_col", "text", grouping_col),
-        ("optimizer_params", "text", f"optimizer=irls, max_iter={op['max_iter']}, tolerance={op['tolerance']:g}"),
-        ("num_all_groups", "int4", len(skipped)),
-        ("num_failed_groups", "int4", len(skipped) - len(statuses)),  # groups without coef, as MADlib counts
-        ("total_rows_processed", "int8", sum({g: v[6] for (g, _), v in written.items()}.values())),
-        ("total_rows_skipped", "int8", sum(skipped.values()))))
+        ("method", "varchar", "multinom"), ("source_table", "varchar", source.sql(sess)),
+        ("out_table", "varchar", out.sql(sess)), ("dependent_varname", "varchar", dependent_varname),
+        ("independent_varname", "varchar", independent_varname), ("ref_category", "varchar", labels[0]),
+        ("category_list", "varchar", ",".join(labels)), ("link_func", "varchar", "logit"),
+        ("grouping_col", "varchar", grouping_col),
+        ("optimizer_params", "varchar",
+         f"optimizer=irls, max_iter={op['max_iter']}, tolerance={op['tolerance']:g}"),
+        ("num_all_groups", "integer", len(skipped)),
+        ("num_failed_groups", "integer", len(skipped) - len(statuses)),  # groups without coef, as MADlib counts
+        ("total_rows_processed", "bigint", sum({g: v[6] for (g, _), v in written.items()}.values())),
+        ("total_rows_skipped", "bigint", sum(skipped.values()))))
     prog.done()
 
 

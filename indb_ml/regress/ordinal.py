@@ -154,16 +154,18 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
                       fit.log_likelihood, fit.coef.tolist(), fit.coef_se.tolist(), zf.tolist(), pf.tolist(),
                       fit.num_rows, skipped[gkey], fit.iterations]
     write_models(sess, source, out, features.group_cols, COLUMNS, rows)
+    # MADlib's summary (glm/ordinal.py_in): its columns, order and types; its code names the
+    # model table's column out_table (its documentation says model_table)
     write_summary(sess, summary, (
-        ("method", "text", "ordinal"), ("source_table", "text", source.sql(sess)),
-        ("model_table", "text", out.sql(sess)), ("dependent_varname", "text", dependent_varname),
-        ("independent_varname", "text", independent_varname), ("category_list", "text", ",".join(categories)),
-        ("link_func", "text", link), ("grouping_col", "text", grouping_col),
-        ("optimizer_params", "text", f"optimizer={optim['optimizer']}, max_iter={optim['max_iter']}, "
-                                     f"tolerance={optim['tolerance']:g}"),
-        ("num_all_groups", "int4", len(rows)), ("num_failed_groups", "int4", failed),
-        ("total_rows_processed", "int8", sum(r[9] for r in rows.values())),
-        ("total_rows_skipped", "int8", sum(skipped.values()))))
+        ("method", "varchar", "ordinal"), ("source_table", "varchar", source.sql(sess)),
+        ("out_table", "varchar", out.sql(sess)), ("dependent_varname", "varchar", dependent_varname),
+        ("independent_varname", "varchar", independent_varname), ("category_list", "varchar", ",".join(categories)),
+        ("link_func", "varchar", link), ("grouping_col", "varchar", grouping_col),
+        ("optimizer_params", "varchar", f"optimizer={optim['optimizer']}, max_iter={optim['max_iter']}, "
+                                        f"tolerance={optim['tolerance']:g}"),
+        ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
+        ("total_rows_processed", "bigint", sum(r[9] for r in rows.values())),
+        ("total_rows_skipped", "bigint", sum(skipped.values()))))
     prog.done()
 
 
