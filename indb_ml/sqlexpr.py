@@ -4,9 +4,11 @@ MADlib takes ``dependent_varname = 'price'`` and ``independent_varname =
 'ARRAY[1, tax, bath, size]'`` as SQL text. Pasting that text into a query would
 let ``'ARRAY[1, x]); DROP TABLE houses; --'`` through, so instead the text is
 parsed into a small syntax tree of a whitelisted grammar (numbers, strings,
-column names, arithmetic and comparison operators, whitelisted functions, casts
-to numeric types, ``ARRAY[...]``, array subscripts and slices ``x[2]``, ``x[1:3]``,
-array concatenation ``||`` and ``CASE ... END`` in both of SQL's forms) and rendered back with every identifier passed
+column names, arithmetic and comparison operators, ``AND`` / ``OR`` / ``NOT``,
+``IS [NOT] NULL`` / ``TRUE`` / ``FALSE``, the constants ``TRUE``, ``FALSE`` and ``NULL``,
+whitelisted functions, casts to numeric, boolean and text types, ``ARRAY[...]``, array
+subscripts and slices ``x[2]``, ``x[1:3]``, array concatenation ``||`` and ``CASE ... END``
+in both of SQL's forms) and rendered back with every identifier passed
 through the caller's quoting function. Anything outside the grammar is an error
 that says where it stopped.
 
@@ -16,6 +18,8 @@ that says where it stopped.
 '((data)[1:1] || (data)[2:2])'
 >>> to_sql(parse("case when cat = '1' then 'a' else 'c' end"), _demo_quote, _demo_literal)
 "(CASE WHEN (cat = '1') THEN 'a' ELSE 'c' END)"
+>>> to_sql(parse("CASE WHEN x > 0 AND NOT y IS NULL OR z THEN 1 ELSE 0 END"), _demo_quote, _demo_literal)
+'(CASE WHEN (((x > 0) AND (NOT ((y) IS NULL))) OR z) THEN 1 ELSE 0 END)'
 """
 
 from __future__ import annotations
@@ -35,12 +39,15 @@ TYPES = {
     "float8": "float8", "float4": "float4", "real": "real", "double precision": "float8",
     "int": "int", "integer": "integer", "int2": "int2", "int4": "int4", "int8": "int8",
     "smallint": "smallint", "bigint": "bigint", "numeric": "numeric", "boolean": "boolean",
-    "bool": "boolean",
+    "bool": "boolean", "text": "text", "varchar": "varchar",
 }
 # SQL constructs spelled like functions: they have no schema to qualify.
 CONSTRUCTS = frozenset(("greatest", "least", "coalesce", "nullif"))
-# CASE's keywords are reserved in PostgreSQL: unquoted they are never a column name.
+# CASE's keywords, the logical operators and the constants are reserved in PostgreSQL: unquoted
+# they are never a column name.
 CASE_WORDS = frozenset(("case", "when", "then", "else", "end"))
+LOGIC_WORDS = frozenset(("and", "or", "not", "is"))
+CONSTANTS = {"true": "TRUE", "false": "FALSE", "null": "NULL"}
 COMPARISONS = ("<=", ">=", "<>", "!=", "=", "<", ">")
 CONCAT = "||"  # array (and text) concatenation: PostgreSQL's "any other operator" precedence
 
@@ -97,6 +104,21 @@ class Cast:
 
 
 @dataclass(frozen=True)
+class Const:
+    """``TRUE``, ``FALSE`` or ``NULL`` (upper case)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class IsTest:
+    """``operand IS [NOT] NULL | TRUE | FALSE``: ``test`` is the words after the operand."""
+
+    operand: object
+    test: str
+
+
+@dataclass(frozen=True)
 class Array:
     items: tuple
 
@@ -122,7 +144,7 @@ class Case:
     default: object
 
 
-Node = Union[Num, Str, Col, Func, BinOp, Unary, Cast, Array, Subscript, Case]
+Node = Union[Num, Str, Col, Const, Func, BinOp, Unary, Cast, IsTest, Array, Subscript, Case]
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
@@ -179,17 +201,49 @@ class _Parser:
         got = self.toks[self.i][1] if self.i < len(self.toks) else "end of text"
         raise InputError(
             f"cannot parse expression {self.text!r} at position {where}: {what}, found {got!r}",
-            hint="expressions may use column names, numbers, + - * / ^, comparisons, "
-            "casts to numeric types, ARRAY[...], subscripts x[1] and slices x[1:2], ||, "
+            hint="expressions may use column names, numbers, + - * / ^, comparisons, AND, OR, NOT, "
+            "IS [NOT] NULL, TRUE, FALSE, casts to numeric, boolean and text types, ARRAY[...], "
+            "subscripts x[1] and slices x[1:2], ||, "
             "CASE [x] WHEN ... THEN ... [ELSE ...] END and the functions "
             + ", ".join(sorted(FUNCTIONS)),
             sqlstate=InputError.SYNTAX,
         )
 
     def parse(self) -> Node:
-        node = self.comparison()
+        node = self.expression()
         if self.i != len(self.toks):
             self.fail("expected end of expression")
+        return node
+
+    def expression(self) -> Node:
+        """``OR`` binds loosest, then ``AND``, ``NOT``, ``IS``, the comparisons (PostgreSQL's order)."""
+        node = self.conjunction()
+        while self.peek("or"):
+            self.take()
+            node = BinOp("OR", node, self.conjunction())
+        return node
+
+    def conjunction(self) -> Node:
+        node = self.negation()
+        while self.peek("and"):
+            self.take()
+            node = BinOp("AND", node, self.negation())
+        return node
+
+    def negation(self) -> Node:
+        if self.peek("not"):
+            self.take()
+            return Unary("NOT ", self.negation())
+        return self.is_test()
+
+    def is_test(self) -> Node:
+        node = self.comparison()
+        while self.peek("is"):
+            self.take()
+            words = "IS NOT " if self.peek("not") and self.take() else "IS "
+            if not any(self.peek(w) for w in CONSTANTS):
+                self.fail("expected NULL, TRUE or FALSE after " + words.strip())
+            node = IsTest(node, words + CONSTANTS[self.take()[1].lower()])
         return node
 
     def comparison(self) -> Node:
@@ -266,7 +320,7 @@ class _Parser:
             word = "double precision"
         if kind != "ident" or word not in TYPES:
             self.i -= 1
-            self.fail("expected a numeric type (" + ", ".join(sorted(TYPES)) + ")")
+            self.fail("expected a type (" + ", ".join(sorted(TYPES)) + ")")
         name = TYPES[word]
         if self.peek("["):
             self.take()
@@ -291,7 +345,7 @@ class _Parser:
             return self.word()
         if self.peek("("):
             self.take()
-            node = self.comparison()
+            node = self.expression()
             self.take(")")
             return node
         self.fail("expected a value")
@@ -300,7 +354,9 @@ class _Parser:
         word = self.take()[1].lower()
         if word == "case":
             return self.case()
-        if word in CASE_WORDS:
+        if word in CONSTANTS:
+            return Const(CONSTANTS[word])
+        if word in CASE_WORDS or word in LOGIC_WORDS:
             self.i -= 1
             self.fail("expected a value (quote a column named " + word.upper() + ")")
         if word == "array" and self.peek("["):
@@ -314,19 +370,19 @@ class _Parser:
 
     def case(self) -> Case:
         """The rest of a CASE expression, after its ``CASE``."""
-        operand = None if self.peek("when") or self.peek("end") else self.comparison()
+        operand = None if self.peek("when") or self.peek("end") else self.expression()
         whens = []
         while self.peek("when"):
             self.take()
-            condition = self.comparison()
+            condition = self.expression()
             self.take("then")
-            whens.append((condition, self.comparison()))
+            whens.append((condition, self.expression()))
         if not whens:
             self.fail("expected WHEN")
         default = None
         if self.peek("else"):
             self.take()
-            default = self.comparison()
+            default = self.expression()
         self.take("end")
         return Case(operand, tuple(whens), default)
 
@@ -334,10 +390,10 @@ class _Parser:
         self.take(open_)
         out = []
         if not self.peek(close):
-            out.append(self.comparison())
+            out.append(self.expression())
             while self.peek(","):
                 self.take()
-                out.append(self.comparison())
+                out.append(self.expression())
         self.take(close)
         return tuple(out)
 
@@ -388,6 +444,10 @@ def to_sql(
             return quote_literal(n.value)
         if isinstance(n, Col):
             return quote_ident(n.name)
+        if isinstance(n, Const):
+            return n.text
+        if isinstance(n, IsTest):
+            return "((" + r(n.operand) + ") " + n.test + ")"
         if isinstance(n, Func):
             schema = "" if n.name in CONSTRUCTS else prefix
             return schema + n.name + "(" + ", ".join(r(a) for a in n.args) + ")"

@@ -29,6 +29,16 @@ def render(text: str) -> str:
     ("case x when 1 then case when y = 1 then 2 end end * 2",
      "((CASE x WHEN 1 THEN (CASE WHEN (y = 1) THEN 2 END) END) * 2)"),
     ("case when x then 1 else 2 end::int", "((CASE WHEN x THEN 1 ELSE 2 END))::int"),
+    # AND / OR / NOT / IS in PostgreSQL's precedence: OR < AND < NOT < IS < comparisons
+    ("case when a > 0 and b < 1 or c = 2 then 1 else 0 end",
+     "(CASE WHEN (((a > 0) AND (b < 1)) OR (c = 2)) THEN 1 ELSE 0 END)"),
+    ("not a = 1 and b", "((NOT (a = 1)) AND b)"),
+    ("a = b is null", "(((a = b)) IS NULL)"),
+    ("x is not null and y is true", "(((x) IS NOT NULL) AND ((y) IS TRUE))"),
+    ("not not (a or b)", "(NOT (NOT (a OR b)))"),
+    ("coalesce(x, null, false)", "coalesce(x, NULL, FALSE)"),
+    ("x::text || 'a'", "((x)::text || 'a')"),
+    ("x::varchar", "(x)::varchar"),
 ])
 def test_case_renders(text, sql):
     assert render(text) == sql
@@ -44,7 +54,14 @@ def test_case_renders(text, sql):
     ("case when x = 1 then (select 1) end", "cannot parse"),
     ("case when x = 1 then 1 end; drop table t", "only a single expression"),
     ("case when x = 1 then 1 end -- c", "only a single expression"),
-    ("case when x = 1 then 1::text end", "expected a numeric type"),
+    ("case when x = 1 then 1::regclass end", "expected a type"),
+    ("x IS 1", "expected NULL, TRUE or FALSE after IS"),
+    ("x IS NOT", "expected NULL, TRUE or FALSE after IS NOT"),
+    ("x AND", "expected a value"),
+    ("NOT", "expected a value"),
+    ("x OR y OR", "expected a value"),
+    ("and", "quote a column named AND"),
+    ("x OR pg_sleep(1) > 0", "pg_sleep"),
     ("case when x = 1 then 1 end end", "expected end of expression"),
 ])
 def test_bad_case_is_refused(text, where):
@@ -95,3 +112,19 @@ def test_hostile_case_is_not_executed(db):
                      "'case when \"x) OR (1=1\" > 0 then 1 else 0 end', 'ARRAY[1, x]')")
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 80
     assert conn.execute("SELECT to_regclass('m')").fetchone()[0] is None
+
+
+def test_logic_in_features_matches_numpy(db):
+    """AND / OR / NOT / IS NULL and a ::text comparison inside CASE features (training through
+    the server's quoting, where a column named like a keyword stays a column) equal numpy."""
+    conn, x, y = db
+    conn.execute('ALTER TABLE t ADD COLUMN "and" float8')
+    conn.execute('UPDATE t SET "and" = CASE WHEN x > 0.5 THEN NULL ELSE x END')
+    conn.execute("SELECT indb_ml.linregr_train('t', 'm_logic', '\"Odd Col\"', "
+                 "'ARRAY[1, case when x > 0 and not answer = ''no'' or \"and\" is null then 1 else 0 end, "
+                 "case when answer::text || ''!'' = ''yes!'' is true then x else 0 end, x]')")
+    coef = np.array(conn.execute("SELECT coef FROM m_logic").fetchone()[0])
+    flag = ((x > 0) & (y != "no")) | (x > 0.5)
+    X = np.column_stack([np.ones_like(x), flag.astype(float), np.where(y == "yes", x, 0), x])
+    expected, *_ = np.linalg.lstsq(X, 2 * x, rcond=None)
+    np.testing.assert_allclose(X @ coef, X @ expected, atol=1e-8)  # the fitted values (2x is in the span)
