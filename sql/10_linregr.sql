@@ -81,13 +81,19 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._comoment_combine(bytea, bytea) IS
 'Internal: merge step of the co-moment aggregates (linregr, gram, xty, training passes): Chan''s exact pairwise update, in C.';
 
-CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
+CREATE FUNCTION indb_ml._linregr_finalize(state bytea, madlib_statistics text) RETURNS indb_ml.linregr_result
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 AS $$
 from indb_ml.regress.linregr_agg import linregr_final
-return linregr_final(plpy, state)
+return linregr_final(plpy, state, madlib_statistics)
 $$;
-COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr (once per group, in numpy).';
+COMMENT ON FUNCTION indb_ml._linregr_finalize(bytea, text) IS 'Internal: the fit of a linregr state (once per group, in numpy); madlib_statistics: the text of the indb_ml.madlib_statistics setting.';
+
+-- The setting is read here, in SQL: PL/Python can run no SQL in a parallel worker, where the final step may run.
+CREATE FUNCTION indb_ml._linregr_final(state bytea) RETURNS indb_ml.linregr_result
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN indb_ml._linregr_finalize(state, pg_catalog.current_setting('indb_ml.madlib_statistics', true));
+COMMENT ON FUNCTION indb_ml._linregr_final(bytea) IS 'Internal: final step of indb_ml.linregr (STABLE: with MADlib''s formulas under SET indb_ml.madlib_statistics = on).';
 
 CREATE AGGREGATE indb_ml.linregr(float8, float8[]) (
     SFUNC = indb_ml._linregr_transition,
@@ -119,7 +125,7 @@ COMMENT ON FUNCTION indb_ml.linregr_merge_states(indb_ml.bytea8, indb_ml.bytea8)
 'MADlib''s linregr_merge_states: two linregr states merged (Chan''s exact update, in C); the empty state is neutral.';
 
 CREATE FUNCTION indb_ml.linregr_final(state indb_ml.bytea8) RETURNS indb_ml.linregr_result
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 RETURN indb_ml._linregr_final(NULLIF(state, ''::bytea));
 COMMENT ON FUNCTION indb_ml.linregr_final(indb_ml.bytea8) IS
 'MADlib''s linregr_final: the linregr_result of a state (NULL for the empty state).';

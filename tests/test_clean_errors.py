@@ -258,7 +258,7 @@ def test_parallel_workers(db):
     diag = error_of(db, bad).diag
     assert diag.sqlstate == "XX001"
     assert diag.message_primary.startswith("linregr_final: malformed state or tile argument")
-    assert diag.context == 'PL/Python function "_linregr_final"\nparallel worker'
+    assert diag.context == 'PL/Python function "_linregr_finalize"\nparallel worker'
     assert_clean(diag)
     before = raw(db, bad).diag
     assert before.message_primary == "plpy.Error: " + diag.message_primary

@@ -82,3 +82,38 @@ def test_aggregate_edge_cases(postgresql, table):
         postgresql.execute("SELECT indb_ml.linregr(y, ARRAY[1, 'NaN'::float8]) FROM t")
     null_only = postgresql.execute("SELECT (indb_ml.linregr(NULL::float8, ARRAY[1, x1])).* FROM t").fetchone()
     assert null_only is not None and all(v is None for v in null_only)
+
+
+def test_madlib_statistics_setting(postgresql):
+    """SET indb_ml.madlib_statistics = on gives the aggregate MADlib's formulas as linregr_train:
+    n - k residual degrees of freedom on a collinear design (numpy: the rank is k - 1) and the
+    always-centred r2 without an intercept; off, n - rank and the uncentred r2."""
+    rng = np.random.default_rng(8)
+    n = 40
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    y = 1 + 2 * a - b + rng.normal(size=n)
+    load_table(postgresql, "c", {"y": y, "a": a, "b": b, "s": a + b})
+    postgresql.execute("SET client_min_messages = error")
+    collinear = np.column_stack([np.ones(n), a, b, a + b])
+    assert np.linalg.matrix_rank(collinear) == 3
+    coef = np.linalg.pinv(collinear) @ y
+    rss = float(((y - collinear @ coef) ** 2).sum())
+    pinv_diag = np.diag(np.linalg.pinv(collinear.T @ collinear))
+    query = "SELECT (r).std_err, (r).r2 FROM (SELECT indb_ml.linregr(y, {x}) AS r FROM c) q"
+    for flag, df in (("off", n - 3), ("on", n - 4)):
+        postgresql.execute("SET indb_ml.madlib_statistics = " + flag)
+        se, _ = postgresql.execute(query.format(x="ARRAY[1, a, b, s]")).fetchone()
+        np.testing.assert_allclose(se, np.sqrt(rss / df * pinv_diag), rtol=1e-8, err_msg=flag)
+        postgresql.execute("SELECT indb_ml.linregr_train('c', 'lr_" + flag + "', 'y', 'ARRAY[1, a, b, s]')")
+        trained = postgresql.execute("SELECT std_err FROM lr_" + flag).fetchone()[0]
+        np.testing.assert_allclose(se, trained, rtol=1e-12, err_msg=flag)
+        # no intercept: r2 uncentred (standard) or centred (MADlib)
+        _, r2 = postgresql.execute(query.format(x="ARRAY[a, b]")).fetchone()
+        x2 = np.column_stack([a, b])
+        res = y - x2 @ np.linalg.lstsq(x2, y, rcond=None)[0]
+        tss = (y ** 2).sum() if flag == "off" else ((y - y.mean()) ** 2).sum()
+        want = 1 - (res ** 2).sum() / tss
+        if flag == "on":  # MADlib: ess / tss with its ess = yhat'yhat - n ybar^2, clamped to [0, tss]
+            yhat = y - res
+            want = min(max((yhat ** 2).sum() - n * y.mean() ** 2, 0.0), tss) / tss
+        np.testing.assert_allclose(r2, want, rtol=1e-9, err_msg=flag)

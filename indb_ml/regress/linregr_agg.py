@@ -4,7 +4,10 @@ The transition and combine steps are C (``src/comoment.c``: Welford's per-row up
 and Chan's merge of a co-moments state), so the aggregate runs at scan speed, in
 parallel workers, per partition and on Citus shards. The final step runs once per
 group: it reads the C state and finalizes the fit in numpy
-(:mod:`indb_ml.kernels.linregr`), the same code ``linregr_train`` uses.
+(:mod:`indb_ml.kernels.linregr`), the same code ``linregr_train`` uses, with MADlib's
+formulas under ``SET indb_ml.madlib_statistics = on`` as ``linregr_train`` (which is why
+the final step is STABLE, not IMMUTABLE; a SQL wrapper reads the setting and passes it in,
+since PL/Python can run no SQL in a parallel worker).
 """
 
 from __future__ import annotations
@@ -13,15 +16,17 @@ from indb_ml.core.session import sql_entry
 from indb_ml.errors import state_errors
 from indb_ml.kernels.comoment import comoment_from_cstate
 from indb_ml.kernels.linregr import linregr_finalize
+from indb_ml.regress.madlib_statistics import setting_is_on
 
 
 @sql_entry
 @state_errors("linregr_final")
-def linregr_final(sess, state: bytes | None) -> dict | None:
+def linregr_final(sess, state: bytes | None, madlib: str | None = None) -> dict | None:
+    """``madlib``: the text of ``indb_ml.madlib_statistics``."""
     moments, skipped = comoment_from_cstate(state)
     if moments is None:
         return None
-    fit = linregr_finalize(moments)
+    fit = linregr_finalize(moments, setting_is_on(madlib))
     return {
         "coef": fit.coef.tolist(),
         "r2": fit.r2,
