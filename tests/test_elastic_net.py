@@ -1,4 +1,7 @@
-"""elastic_net_train against scikit-learn (ElasticNet; LogisticRegression with the elastic-net penalty)."""
+"""elastic_net_train against scikit-learn (ElasticNet; LogisticRegression with the elastic-net penalty).
+
+These run optimizer 'cd' (coordinate descent, the exact minimizer); MADlib's FISTA, the
+default, is tested in test_elastic_net_fista.py."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ def scaled(x, standardize):
 @pytest.mark.parametrize("standardize", [False, True])
 def test_gaussian_matches_sklearn(data, standardize):
     conn, x, y, _ = data
-    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 0.5, 0.2, %s, NULL, 'fista', "
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 0.5, 0.2, %s, NULL, 'cd', "
                  "NULL, NULL, 10000, 1e-12)", [FEATURES, standardize])
     row = conn.execute("SELECT family, features, features_selected, coef_nonzero, coef_all, intercept, "
                        "standardize FROM e").fetchone()
@@ -55,7 +58,7 @@ def test_gaussian_matches_sklearn(data, standardize):
 @pytest.mark.parametrize("standardize", [False, True])
 def test_binomial_matches_sklearn(data, standardize):
     conn, x, _, b = data
-    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'b', %s, 'binomial', 0.5, 0.01, %s, NULL, 'fista', "
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'b', %s, 'binomial', 0.5, 0.01, %s, NULL, 'cd', "
                  "NULL, NULL, 1000, 1e-10)", [FEATURES, standardize])
     coef, intercept = conn.execute("SELECT coef_all, intercept FROM e").fetchone()
     xs, s = scaled(x, standardize)
@@ -74,7 +77,7 @@ def test_binomial_matches_sklearn(data, standardize):
 
 def test_grouping(data):
     conn, x, y, _ = data
-    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 1, 0.1, false, 'g', 'fista', "
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 1, 0.1, false, 'g', 'cd', "
                  "NULL, NULL, 10000, 1e-12)", [FEATURES])
     g = np.arange(N) % 2
     for gv in (0, 1):

@@ -5,9 +5,10 @@ co-moments aggregate, as linregr_train), then coordinate descent runs on the k x
 moments. Binomial: proximal Newton, one ``indb_ml._logit_newton`` statement per outer step
 for every group at once (views, partitioned, foreign and distributed tables, parallel
 workers), or on a plain local table the rows packed once in memory
-(``indb_ml.training_plan``). Both minimize glmnet's objective, which MADlib's
-optimizers (fista, igd) minimize too; the ``optimizer`` argument is accepted and recorded,
-and coordinate descent computes the minimizer. ``optimizer_params`` adds MADlib's warm-up
+(``indb_ml.training_plan``). That is ``optimizer => 'cd'`` (and 'igd', which is not MADlib's
+IGD): coordinate descent to the exact minimizer of glmnet's objective. The default,
+``'fista'``, is MADlib's FISTA pass for pass (:mod:`indb_ml.regress.elastic_net_fista`), so
+coefficients and ``iteration_run`` follow MADlib's. ``optimizer_params`` adds MADlib's warm-up
 and cross-validation (:mod:`indb_ml.regress.elastic_net_cv`). ``elastic_net_predict`` writes
 a model's predictions for a table in one SQL statement over the SQL predict functions.
 """
@@ -38,6 +39,7 @@ from indb_ml.kernels.elastic_net import (
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import elastic_net_cv as cv
+from indb_ml.regress import elastic_net_fista as fista
 from indb_ml.regress import lockstep
 from indb_ml.regress.linregr import moments_by_group
 from indb_ml.regress.logregr import MEMORY_FASTER
@@ -91,9 +93,11 @@ optimizer_params ('name = value, ...'; lists as {v1, v2} or [v1, v2]):
       k-fold cross-validation over the grid (no grouping); best by mean score (negative RMSE
       for gaussian, accuracy for binomial); the model is trained on all rows with the best pair.
       validation_result: alpha, lambda_value, mean_score, std_dev_score.
-  fista: max_stepsize, eta, use_active_set, activeset_tolerance, random_stepsize;
-  igd: stepsize, step_decay, threshold, parallel  (checked, no effect: coordinate descent
-      reaches the same minimizer).
+  fista (the default, MADlib's FISTA; iteration_run counts its passes over the rows):
+      max_stepsize = 2, eta = 1.2, use_active_set = f, activeset_tolerance, random_stepsize = f
+  cd: coordinate descent to the exact minimizer (iteration_run counts its sweeps).
+  igd: stepsize, step_decay, threshold, parallel  (checked, no effect: 'igd' runs coordinate
+      descent, not MADlib's IGD). Cross-validation (n_folds) always uses coordinate descent.
 
 Prediction:
   indb_ml.elastic_net_gaussian_predict(coef_all, intercept, ARRAY[...])
@@ -181,6 +185,20 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     if grid:
         fits, skipped, results = _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter,
                                                   tolerance)
+    elif opt == "fista" and fam == "gaussian":
+        states, skipped, _ = moments_by_group(sess, source, features)
+        fits = fista.gaussian(states, alpha, warm_path, standardize, fista.options(params, warm_tol), max_iter,
+                              tolerance)
+    elif opt == "fista" and use_aggregate_passes(sess, source, MEMORY_FASTER):
+        states, skipped, reference = moments_by_group(sess, source, features)
+        fits = fista.binomial_passes(sess, source, features, {g: feature_moments(s) for g, s in states.items()},
+                                     list(reference), lambda c: logit_step_call(sess, features, c),
+                                     enet_sums_from_cstate, alpha, warm_path, standardize,
+                                     fista.options(params, warm_tol), max_iter, tolerance)
+    elif opt == "fista":
+        groups, skipped = packed_groups(sess, source, features, _binary, "elastic_net_train")
+        fits = fista.binomial_packed(groups, alpha, warm_path, standardize, fista.options(params, warm_tol),
+                                     max_iter, tolerance)
     elif fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = {}

@@ -41,7 +41,7 @@ COMMON = {
     "seed": "int",
 }
 FISTA = {"max_stepsize": "float", "eta": "float", "use_active_set": "bool", "activeset_tolerance": "float",
-         "random_stepsize": "bool"}
+         "random_stepsize": "bool", "state_digits": "int"}  # state_digits: indb_ml's, MADlib 1.x's rounding
 IGD = {"stepsize": "float", "step_decay": "float", "threshold": "float", "parallel": "bool"}
 _TRUE, _FALSE = ("true", "t", "yes", "y", "on", "1"), ("false", "f", "no", "n", "off", "0")
 _PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", re.S)
@@ -62,6 +62,12 @@ class EnetParams:
     n_lambdas: int = 15
     alpha: Optional[list] = None
     seed: int = 0
+    max_stepsize: float = 2.0  # FISTA's (MADlib's defaults), used by optimizer 'fista'
+    eta: float = 1.2
+    use_active_set: bool = False
+    activeset_tolerance: Optional[float] = None
+    random_stepsize: bool = False
+    state_digits: int = 0
     given: set = field(default_factory=set)
 
 
@@ -152,8 +158,9 @@ def _unwrap(text: str) -> str:
 
 
 def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
-    """The typed parameters; the optimizer-specific ones (FISTA's step sizes, IGD's) are checked
-    and otherwise unused: coordinate descent computes the minimizer those optimizers approach.
+    """The typed parameters. FISTA's are used by optimizer 'fista'
+    (:mod:`indb_ml.kernels.elastic_net_fista`); IGD's are checked and unused (optimizer 'igd'
+    runs coordinate descent).
     An outer ``{...}`` around the whole list is accepted (:func:`_unwrap`)."""
     spec = dict(COMMON)
     spec.update(FISTA if optimizer == "fista" else IGD if optimizer == "igd" else {})
@@ -175,12 +182,17 @@ def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
             raise InputError(f"parameter {key!r} is given twice in optimizer_params")
         params.given.add(key)
         value = _value(key, spec[key], raw)
+        if key == "eta" and value < 1:  # MADlib's check (__fista_params_parser)
+            raise InputError("optimizer_params: eta must be at least 1 (the step shrinks by eta when backtracking)")
+        if key in ("max_stepsize", "activeset_tolerance") and value <= 0:
+            raise InputError(f"optimizer_params: {key} must be positive")
         if hasattr(params, key):
             setattr(params, key, value)
-        elif key in ("eta",) and value <= 1:
-            raise InputError("optimizer_params: eta must be larger than 1")
         elif spec[key] == "float" and value < 0:
             raise InputError(f"optimizer_params: {key} must be >= 0")
+    if not 0 <= params.state_digits <= 17:
+        raise InputError("optimizer_params: state_digits must be between 0 (exact) and 17",
+                         hint="12 reproduces MADlib 1.x, whose FISTA state went through Python 2's str()")
     for key in ("warmup_lambda_no", "n_lambdas"):
         if getattr(params, key) < 0:
             raise InputError(f"optimizer_params: {key} must be >= 0")

@@ -1,0 +1,100 @@
+"""elastic_net_train with ``optimizer => 'fista'`` (MADlib's default): MADlib's FISTA.
+
+The kernel (:mod:`indb_ml.kernels.elastic_net_fista`) asks for the loss and gradient at a
+few points per MADlib iteration; here they are answered per family and plan:
+
+- gaussian: from each group's co-moments of ``[y, x]`` (one aggregate pass, as
+  ``linregr_train``), exactly what a pass over the rows would sum, so no further pass;
+- binomial, rows packed in memory (a plain local table): every point of an iteration in one
+  numpy pass over the blocks;
+- binomial, aggregate plan (views, partitioned, foreign, distributed tables): one
+  ``indb_ml._logit_newton`` statement per point for every group still iterating.
+
+Groups iterate independently and stop on their own; as MADlib's group controller writes its
+own iteration count for every group, ``iteration_run`` is the largest of the groups' counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indb_ml.errors import InputError
+from indb_ml.kernels.elastic_net import EnetFit
+from indb_ml.kernels.elastic_net_fista import (
+    FistaFit,
+    FistaOptions,
+    Scaling,
+    binomial_answer,
+    fista_steps,
+    gaussian_answer,
+    run,
+)
+from indb_ml.regress import lockstep
+
+
+def options(params, warm_tol) -> FistaOptions:
+    return FistaOptions(max_stepsize=params.max_stepsize, eta=params.eta, use_active_set=params.use_active_set,
+                        activeset_tolerance=params.activeset_tolerance, warmup_tolerance=warm_tol,
+                        random_stepsize=params.random_stepsize, state_digits=params.state_digits)
+
+
+def _as_enet(fits: dict) -> dict:
+    """:class:`FistaFit` per group -> :class:`EnetFit` with MADlib's shared iteration count."""
+    for g, fit in fits.items():
+        if not fit.reached_target:
+            raise InputError(f"elastic_net_train{' in group ' + g if g else ''}: the final target lambda value is "
+                             "not reached in warm-up iterations (max_iter caps the passes of the whole warm-up path)",
+                             hint="raise max_iter, or use fewer warm-up lambdas")
+    run_count = max((f.iterations for f in fits.values()), default=0)
+    return {g: EnetFit(f.coef, f.intercept, -f.log_likelihood, run_count, f.converged) for g, f in fits.items()}
+
+
+def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol) -> dict:
+    fits = {}
+    for g, s in states.items():
+        n, k = s.n, s.mean.size - 1
+        sc = Scaling.of(s.mean[1:], np.diag(s.comoment)[1:] / n, s.mean[0], standardize, True, opts.state_digits)
+        fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, True, standardize, g),
+                      gaussian_answer(n, s.mean, s.comoment))
+    return _as_enet(fits)
+
+
+def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, tol) -> dict:
+    fits: dict[object, FistaFit] = {}
+    for g, parts in groups.items():
+        if not parts:
+            continue
+        k = parts[0].shape[1] - 1
+        n = sum(p.shape[0] for p in parts)
+        mean = sum(p[:, 1:].sum(axis=0) for p in parts) / n
+        var = sum(((p[:, 1:] - mean) ** 2).sum(axis=0) for p in parts) / n
+        sc = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
+        fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g),
+                      binomial_answer(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts)))
+    return _as_enet(fits)
+
+
+def binomial_passes(sess, source, features, moments: dict, reference: list, step_call, sums_of, alpha, lambdas,
+                    standardize, opts, max_iter, tol) -> dict:
+    """Every group's FISTA in lockstep, one aggregate statement per requested point.
+    ``moments``: ``{group: (n, mean, variance)}``; ``step_call(coef_sql)``: the
+    ``_logit_newton`` call over ``[1, x]``; ``sums_of(raw)``: its state as ``LogitSums``."""
+    gens = {}
+    for g, (n, mean, var) in moments.items():
+        sc = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
+        gens[g] = fista_steps(n, len(mean), alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g)
+
+    def evaluate(pending: dict) -> dict:
+        answers: dict = {g: [] for g in pending}
+        for i in range(max(len(r) for r in pending.values())):
+            points = {g: np.asarray(r[i][0], dtype=float) for g, r in pending.items() if len(r) > i}
+            rows = lockstep.coef_pass(sess, source, features.group_cols, step_call, points, reference)
+            for g in points:
+                sums = sums_of(rows[g]["state"]) if g in rows else None
+                if sums is None:
+                    raise lockstep.vanished("elastic_net_train", g)
+                # _logit_newton: Σ log-likelihood and Σ (y - p) xa; FISTA's loss is minus those
+                answers[g].append((-sums.log_likelihood, -np.asarray(sums.gradient) if pending[g][i][1] else None))
+        return answers
+
+    return _as_enet(lockstep.run_lockstep(gens, {g: next(gen) for g, gen in gens.items()}, evaluate))
