@@ -245,8 +245,8 @@ def matrix_block_square(sess, matrix_in, in_args, out, out_args) -> list:
         raise InputError(f"matrix_block_square: matrix_in is {a.shape[0]} x {a.shape[1]}; the square is only "
                          "defined for square matrices",
                          hint="SET indb_ml.madlib_linalg = on computes what MADlib does: the product of the "
-                         "blocks whose indexes match (a.col = b.row), for a tall matrix its product with its "
-                         "top block row", sqlstate=InputError.ARRAY_DIMENSIONS)
+                         "blocks whose indexes match (a.col = b.row); for a tall matrix, the matrix times its "
+                         "top block rows", sqlstate=InputError.ARRAY_DIMENSIONS)
     return _multiply(sess, a, a, out, out_args, "matrix_block_square", checked)
 
 

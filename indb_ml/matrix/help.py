@@ -670,6 +670,8 @@ B = [  # the 3 x 3 matrix [[1, 2, 5], [3, 4, 6], [7, 8, 9]] in 2 x 2 blocks (the
 B_ARGS = "'row=row_id, col=col_id, val=block'"
 _BLOCK_OUT = ("matrix_out, a block matrix (row, col, val float8[]), block indexes from 1, with the column\n"
               "names of {args} unless out_args names them.")
+_MADLIB_JOIN = ("\nSET indb_ml.madlib_linalg = on: MADlib's join instead, of whatever block indexes match\n"
+                "(a.col = b.row), without the tiling and shape checks; pairs must still multiply.")
 _BLOCK_NOTES = ("One SQL statement over the blocks (out of core): a join on the block indexes and, per output\n"
                 "block, the sum of the block products with numpy (the tile_mm aggregate).")
 
@@ -795,7 +797,7 @@ MADLIB_ARRAY_SPECS = {
         ],
         returns=RESULT,
         output=_BLOCK_OUT.format(args="a_args") + "\nmatrix_a's block widths must equal matrix_b's block "
-                                                   "heights (2202E otherwise).",
+                                                   "heights (2202E otherwise)." + _MADLIB_JOIN,
         notes=_BLOCK_NOTES,
         sections=[BLOCK_IN_ARGS, BLOCK_OUT_ARGS, BLOCK_FORMAT],
         example=B + [
@@ -810,7 +812,7 @@ MADLIB_ARRAY_SPECS = {
         "the square matrix_out = matrix_in * matrix_in of a square block matrix, as a block matrix "
         "(MADlib matrix_block_square)",
         _BLOCK_OUT.format(args="in_args") + "\nThe matrix must be square with block widths equal to its "
-                                             "block heights (2202E otherwise).",
+                                             "block heights (2202E otherwise)." + _MADLIB_JOIN,
         B + [
             f"SELECT indb_ml.matrix_block_square('mat_b', {B_ARGS}, 'mat_r')",
             "SELECT * FROM mat_r ORDER BY 1, 2",
@@ -827,7 +829,8 @@ MADLIB_ARRAY_SPECS = {
             "SELECT row_id, col_id, block FROM mat_r ORDER BY 1, 2",
         ],
         [(1, 1, [[1, 3], [2, 4]]), (1, 2, [[7], [8]]), (2, 1, [[5, 6]]), (2, 2, [[9]])],
-        notes="One SQL statement: each block transposed with matrix_mem_trans (out of core).",
+        notes="One SQL statement: each block transposed with matrix_mem_trans (out of core).\n"
+              "SET indb_ml.madlib_linalg = on: any blocks, as MADlib (no tiling check).",
     ),
 }
 SPECS.update(MADLIB_ARRAY_SPECS)
