@@ -1,0 +1,242 @@
+"""elastic_net_train with optimizer 'fista' (the default): MADlib's FISTA, pass for pass.
+
+Checked three ways:
+
+- against MADlib's documented outputs (src/ports/postgres/modules/elastic_net/elastic_net.sql_in,
+  the houses examples), coefficients, intercept, log_likelihood and iteration_run;
+- against an independent oracle, the exact minimizer (scikit-learn's ElasticNet and
+  LogisticRegression with the elastic-net penalty). FISTA stops by MADlib's rule: the
+  change of its running objective between two accepted steps falls below ``tolerance``.
+  That bounds no distance to the minimizer; on these well-conditioned problems the
+  remaining objective gap at the stop is of the order of ``tolerance`` (measured: at most
+  1.6 x tolerance), so the tests ask for a gap in [0, 10 x tolerance] and coefficients
+  within 1e-3 of the minimizer's scale at tolerance 1e-10;
+- against itself on other plans (rows packed in memory and one aggregate statement per
+  point give the same passes) and per group (a group's model is the model of its rows).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import psycopg.errors as E
+import pytest
+from sklearn.linear_model import ElasticNet, LogisticRegression
+
+HOUSES = [
+    (1, 590, 2, 1, 50000, 770, 22100, 94301), (2, 1050, 3, 2, 85000, 1410, 12000, 94301),
+    (3, 20, 3, 1, 22500, 1060, 3500, 94301), (4, 870, 2, 2, 90000, 1300, 17500, 94301),
+    (5, 1320, 3, 2, 133000, 1500, 30000, 94301), (6, 1350, 2, 1, 90500, 820, 25700, 94301),
+    (7, 2790, 3, 2.5, 260000, 2130, 25000, 94301), (8, 680, 2, 1, 142500, 1170, 22000, 94301),
+    (9, 1840, 3, 2, 160000, 1500, 19000, 94301), (10, 3680, 4, 2, 240000, 2790, 20000, 94301),
+    (11, 1660, 3, 1, 87000, 1030, 17500, 94301), (12, 1620, 3, 2, 118600, 1250, 20000, 94301),
+    (13, 3100, 3, 2, 140000, 1760, 38000, 94301), (14, 2070, 2, 3, 148000, 1550, 14000, 94301),
+    (15, 650, 3, 1.5, 65000, 1450, 12000, 94301), (16, 770, 2, 2, 91000, 1300, 17500, 76010),
+    (17, 1220, 3, 2, 132300, 1500, 30000, 76010), (18, 1150, 2, 1, 91100, 820, 25700, 76010),
+    (19, 2690, 3, 2.5, 260011, 2130, 25000, 76010), (20, 780, 2, 1, 141800, 1170, 22000, 76010),
+    (21, 1910, 3, 2, 160900, 1500, 19000, 76010), (22, 3600, 4, 2, 239000, 2790, 20000, 76010),
+    (23, 1600, 3, 1, 81010, 1030, 17500, 76010), (24, 1590, 3, 2, 117910, 1250, 20000, 76010),
+    (25, 3200, 3, 2, 141100, 1760, 38000, 76010), (26, 2270, 2, 3, 148011, 1550, 14000, 76010),
+    (27, 750, 3, 1.5, 66000, 1450, 12000, 76010),
+]
+N, K = 1500, 4
+FEATURES = "ARRAY[x1, x2, x3, x4]"
+
+
+@pytest.fixture
+def houses(postgresql):
+    postgresql.execute("CREATE TABLE houses (id int, tax int, bedroom int, bath float8, price int, size int, lot int, "
+                       "zipcode int)")
+    with postgresql.cursor().copy("COPY houses FROM STDIN") as copy:
+        for row in HOUSES:
+            copy.write_row(row)
+    return postgresql
+
+
+def houses_fit(conn, table, alpha, lam, params="", grouping=None, optimizer="fista"):
+    conn.execute("SELECT indb_ml.elastic_net_train('houses', %s, 'price', 'array[tax, bath, size]', 'gaussian', "
+                 "%s, %s, TRUE, %s, %s, %s, NULL, 10000, 1e-6)", [table, alpha, lam, grouping, optimizer, params])
+    return conn.execute(f"SELECT coef_all, intercept, log_likelihood, iteration_run, features_selected FROM {table}"
+                        ).fetchone()
+
+
+def test_houses_as_documented(houses):
+    """MADlib's elastic_net.sql_in, "Train the model" (alpha 0.5, lambda 0.1, max_iter 10000):
+    coef_all {22.785201806,10707.9664343,54.7959774173}, intercept -7798.71393905,
+    log_likelihood -512248641.971, iteration_run 10000 (its stopping rule never fires: the
+    objective is about 5e8 and the tolerance 1e-6 absolute). After 10000 passes FISTA
+    oscillates around the minimizer by a few 1e-6 relative, so the last digits depend on
+    rounding: 1e-5 relative here."""
+    coef, intercept, ll, iters, _ = houses_fit(houses, "h", 0.5, 0.1)
+    np.testing.assert_allclose(coef, [22.785201806, 10707.9664343, 54.7959774173], rtol=1e-5)
+    assert intercept == pytest.approx(-7798.71393905, rel=1e-5)
+    assert ll == pytest.approx(-512248641.971, rel=1e-11)
+    assert iters == 10000
+
+
+@pytest.mark.parametrize("params, iterations", [("state_digits = 12", 151), ("", None)])
+def test_houses_lasso_as_documented(houses, params, iterations):
+    """MADlib's elastic_net.sql_in, "Example where coef_nonzero is different from coef_all"
+    (alpha 1, lambda 30000): coef_all {6.94744249834,0,29.7137297658}, intercept
+    74445.7039382, log_likelihood -1635348585.07, iteration_run 151, features_selected
+    {tax,size}.
+
+    MADlib 1.x kept its FISTA state in float8[] that went through Python 2's str() between
+    passes (12 significant digits); its running objective, about 1.6e9, then moves by less
+    than the tolerance 1e-6 at pass 151. state_digits = 12 reproduces that, digit for
+    digit. With exact doubles (the default) the same passes continue to pass 297, nearer
+    the minimizer (checked against coordinate descent)."""
+    coef, intercept, ll, iters, selected = houses_fit(houses, "h", 1, 30000, params)
+    assert selected == ["tax", "size"] and coef[1] == 0
+    if iterations:
+        np.testing.assert_allclose(coef, [6.94744249834, 0, 29.7137297658], rtol=1e-10)
+        assert intercept == pytest.approx(74445.7039382, rel=1e-10)
+        assert ll == pytest.approx(-1635348585.07, rel=1e-11)
+        assert iters == iterations
+    else:
+        exact = houses_fit(houses, "h_cd", 1, 30000, optimizer="cd")
+        assert iters > 151
+        assert np.max(np.abs(np.subtract(coef, exact[0])) / np.abs(exact[0]).max()) < 2e-5
+        assert np.max(np.abs(np.subtract(coef, exact[0])) / np.abs(exact[0]).max()) < np.max(
+            np.abs(np.subtract([6.94744249834, 0, 29.7137297658], exact[0])) / np.abs(exact[0]).max())
+
+
+@pytest.fixture
+def data(postgresql):
+    rng = np.random.default_rng(29)
+    x = rng.normal(size=(N, K)) * [1, 2, 0.5, 3]
+    y = 0.5 + x @ [1.5, 0, -0.7, 0.1] + rng.normal(size=N)
+    b = rng.random(N) < 1 / (1 + np.exp(-(0.3 + x @ [1, 0, -0.5, 0.1])))
+    postgresql.execute("CREATE TABLE d (g int, y float8, b boolean, x1 float8, x2 float8, x3 float8, x4 float8)")
+    with postgresql.cursor().copy("COPY d FROM STDIN") as copy:
+        for i in range(N):
+            copy.write_row([i % 2, y[i], bool(b[i]), *x[i]])
+    postgresql.execute("CREATE VIEW dv AS SELECT * FROM d")
+    return postgresql, x, y, b.astype(float)
+
+
+def train(conn, family, dep, alpha, lam, standardize, tol, source="d", table="e", grouping=None, params=None,
+          max_iter=10000):
+    conn.execute("SELECT indb_ml.elastic_net_train(%s, %s, %s, %s, %s, %s, %s, %s, %s, 'fista', %s, NULL, %s, %s)",
+                 [source, table, dep, FEATURES, family, alpha, lam, standardize, grouping, params, max_iter, tol])
+    return conn.execute(f"SELECT coef_all, intercept, log_likelihood, iteration_run FROM {table} ORDER BY 1"
+                        ).fetchall()
+
+
+def penalty(coef, x, lam, alpha, standardize):
+    w = np.asarray(coef) * (x.std(axis=0) if standardize else 1)
+    return lam * (alpha * np.abs(w).sum() + (1 - alpha) / 2 * w @ w)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_gaussian_near_the_minimizer(data, standardize):
+    conn, x, y, _ = data
+    s = x.std(axis=0) if standardize else np.ones(K)
+    ref = ElasticNet(alpha=0.2, l1_ratio=0.5, tol=1e-14, max_iter=100000).fit(x / s, y)
+    want, want_b = ref.coef_ / s, ref.intercept_
+    best = np.mean((y - want_b - x @ want) ** 2) / 2 + penalty(want, x, 0.2, 0.5, standardize)
+    for i, tol in enumerate((1e-6, 1e-10)):
+        (coef, intercept, ll, iters), = train(conn, "gaussian", "y", 0.5, 0.2, standardize, tol, table=f"e{i}")
+        got = np.mean((y - intercept - x @ coef) ** 2) / 2 + penalty(coef, x, 0.2, 0.5, standardize)
+        assert 0 <= got - best <= 10 * tol
+        assert -ll == pytest.approx(got, abs=1e-9)  # MADlib's log_likelihood: minus the objective
+        if tol == 1e-10:
+            np.testing.assert_allclose(coef, want, atol=1e-3 * np.abs(want).max())
+            assert 1 < iters < 10000
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_binomial_near_the_minimizer_on_both_plans(data, standardize):
+    conn, x, _, b = data
+    s = x.std(axis=0) if standardize else np.ones(K)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = LogisticRegression(penalty="elasticnet", solver="saga", l1_ratio=0.5, C=1 / (N * 0.01), tol=1e-12,
+                                 max_iter=100000).fit(x / s, b)
+    want, want_b = ref.coef_[0] / s, ref.intercept_[0]
+
+    def objective(coef, intercept):
+        eta = intercept + x @ coef
+        return np.mean(np.logaddexp(0, eta) - b * eta) + penalty(coef, x, 0.01, 0.5, standardize)
+
+    tol = 1e-10
+    (coef, intercept, ll, iters), = train(conn, "binomial", "b", 0.5, 0.01, standardize, tol)
+    assert 0 <= objective(coef, intercept) - objective(want, want_b) <= 10 * tol
+    assert -ll == pytest.approx(objective(coef, intercept), abs=1e-9)
+    np.testing.assert_allclose(coef, want, atol=1e-3 * np.abs(want).max())
+    # a view: one aggregate statement per requested point, the same passes as rows in memory
+    (coef2, intercept2, ll2, iters2), = train(conn, "binomial", "b", 0.5, 0.01, standardize, tol, source="dv",
+                                             table="ev")
+    assert iters2 == iters
+    np.testing.assert_allclose(coef2, coef, rtol=1e-7, atol=1e-10)
+    assert intercept2 == pytest.approx(intercept, rel=1e-7, abs=1e-10)
+
+
+def test_grouping_is_each_groups_own_fit(data):
+    """A group's model is FISTA on its rows alone (standardized by its own statistics, its
+    loss averaged over its own rows); iteration_run is the count of the group that ran
+    longest, for every group, as MADlib's group controller writes one count."""
+    conn = data[0]
+    got = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-8, grouping="g")
+    conn.execute("CREATE TABLE d0 AS SELECT * FROM d WHERE g = 0")
+    conn.execute("CREATE TABLE d1 AS SELECT * FROM d WHERE g = 1")
+    alone = [train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-8, source=f"d{gv}", table=f"e{gv}")[0] for gv in (0, 1)]
+    rows = conn.execute("SELECT g, coef_all, intercept, log_likelihood, iteration_run FROM e ORDER BY g").fetchall()
+    assert len(got) == 2
+    for (_, coef, intercept, ll, iters), own in zip(rows, alone):
+        np.testing.assert_allclose(coef, own[0], rtol=1e-9)
+        assert intercept == pytest.approx(own[1], rel=1e-9)
+        assert ll == pytest.approx(own[2], rel=1e-9)
+        assert iters == max(a[3] for a in alone)
+
+
+def test_warmup_counts_every_pass_of_the_path(data):
+    """MADlib's warm-up: FISTA restarts (t = 1, step max_stepsize) at each lambda of the path
+    from the previous solution; iteration_run counts the passes of the whole path and
+    max_iter caps them in total."""
+    conn, x, y, _ = data
+    cold = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table="cold")[0]
+    warm = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table="warm",
+                 params="warmup = true, warmup_lambdas = {20, 2, 0.2}")[0]
+    np.testing.assert_allclose(warm[0], cold[0], rtol=1e-6)
+    assert warm[3] > cold[3]
+    with pytest.raises(E.InvalidParameterValue, match="target lambda value is not reached"), conn.transaction():
+        train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table="short", max_iter=5,
+              params="warmup = true, warmup_lambdas = {20, 2, 0.2}")
+    assert conn.execute("SELECT to_regclass('short')").fetchone()[0] is None
+
+
+def test_fista_parameters(data):
+    """max_stepsize, eta, use_active_set change the passes, not the answer's neighbourhood."""
+    conn, x, y, _ = data
+    base = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table="base")[0]
+    for i, params in enumerate(["max_stepsize = 0.5, eta = 2", "use_active_set = t, activeset_tolerance = 1e-10",
+                                "random_stepsize = t"]):
+        other = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table=f"p{i}", params=params)[0]
+        np.testing.assert_allclose(other[0], base[0], rtol=1e-5, err_msg=params)
+    small = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table="small", params="max_stepsize = 0.01")[0]
+    assert small[3] > base[3]  # a smaller step takes more passes
+
+
+@pytest.mark.parametrize("params, message", [
+    ("eta = 0.5", "eta must be at least 1"),
+    ("max_stepsize = 0", "max_stepsize must be positive"),
+    ("activeset_tolerance = 0", "activeset_tolerance must be positive"),
+    ("state_digits = 40", "state_digits must be between"),
+])
+def test_bad_parameters(data, params, message):
+    conn = data[0]
+    with pytest.raises(E.InvalidParameterValue, match=message), conn.transaction():
+        train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-6, params=params)
+    assert conn.execute("SELECT to_regclass('e')").fetchone()[0] is None
+
+
+def test_cd_is_the_exact_minimizer(data):
+    """optimizer 'cd': coordinate descent, the exact minimizer (MADlib has no such optimizer)."""
+    conn, x, y, _ = data
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'e', 'y', %s, 'gaussian', 0.5, 0.2, false, NULL, 'cd', "
+                 "NULL, NULL, 10000, 1e-12)", [FEATURES])
+    coef = conn.execute("SELECT coef_all FROM e").fetchone()[0]
+    ref = ElasticNet(alpha=0.2, l1_ratio=0.5, tol=1e-14, max_iter=100000).fit(x, y)
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-8, atol=1e-10)
