@@ -529,6 +529,13 @@ def _kind(t: tuple) -> str | None:
     return None
 
 
+def component_type(spec: GraphSpec) -> str:
+    """weakly_connected_components' component_id type: bigint for integer ids (MADlib 2.1 casts its
+    labels to BIGINT, graph/wcc.py_in), the ids' type for text ids; multi-column ids are named by
+    a bigint as well, but the plans label them with their bigint[] ids first (graph/wcc.py)."""
+    return "bigint" if spec.id_kind == "int" else spec.id_type
+
+
 def _in_group(key: str | None) -> str:
     return f" in group {key}" if key else ""
 

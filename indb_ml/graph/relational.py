@@ -23,7 +23,7 @@ from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
 from indb_ml.graph import shards
-from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter, group_key_sql
+from indb_ml.graph.edges import GraphSpec, component_type, create_vertex_table, edge_filter, group_key_sql
 
 _names = itertools.count(1)
 
@@ -322,7 +322,7 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start:
         sess.execute("TRUNCATE " + l0)
         l0, l1 = l1, l0
     if start is None:
-        create_vertex_table(sess, spec, out, (("component_id", spec.id_type),))  # labels are vertex ids
+        create_vertex_table(sess, spec, out, (("component_id", component_type(spec)),))  # labels are vertex ids
     else:
         sess.execute("DELETE FROM " + out.sql(sess))
     label_out = "label" if spec.id_kind == "int" else "label::" + spec.id_type

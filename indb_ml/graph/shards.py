@@ -39,7 +39,7 @@ from indb_ml.core import distributed, progress
 from indb_ml.core.relations import Relation
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
-from indb_ml.graph.edges import GraphSpec, create_vertex_table, edge_filter, group_key_sql
+from indb_ml.graph.edges import GraphSpec, component_type, create_vertex_table, edge_filter, group_key_sql
 
 
 def edges_distributed(sess: Session, spec: GraphSpec) -> bool:
@@ -295,7 +295,7 @@ def wcc(sess: Session, spec: GraphSpec, out: Relation, steps: int | None, start:
         l0, l1 = l1, l0
     label = "label::" + spec.id_type  # labels are vertex ids
     if start is None:
-        create_vertex_table(sess, spec, out, (("component_id", spec.id_type),))
+        create_vertex_table(sess, spec, out, (("component_id", component_type(spec)),))
     else:
         sess.execute("DELETE FROM " + out.sql(sess))
     _write(g, out, "SELECT gkey, id, " + label + " AS component_id FROM " + g.q(l0), ["component_id"])

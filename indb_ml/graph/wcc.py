@@ -3,7 +3,10 @@
 In memory, the components come from one call to scipy's ``connected_components`` over the CSR
 adjacency (linear time, no iterations); the relational plan propagates the smallest label along
 the edges with one join per iteration (:func:`indb_ml.graph.relational.wcc`). A component is
-named by its smallest vertex id (MADlib's convention; text ids compare bytewise). The helpers
+named by its smallest vertex id (MADlib's convention; text ids compare bytewise), a bigint for
+integer ids as MADlib casts it. MADlib's multi-column ids are named its way too: the plans label
+with the ``bigint[]`` ids, then :func:`_finish` names each component by the smallest of its
+rows' MADlib numbers (from their ctids, :func:`indb_ml.graph.edges._composite`). The helpers
 read the output table and its ``_summary`` (which records the vertex id column and the grouping
 columns) and create small tables with plain SQL.
 
@@ -20,7 +23,7 @@ from such an output (its labels and its ``_message`` table) and rewrites it, dro
 
 from __future__ import annotations
 
-import itertools
+import secrets
 
 import numpy as np
 
@@ -32,7 +35,7 @@ from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
 from indb_ml.graph.edges import (
     MADLIB_ROW_ID,
-    create_vertex_table,
+    component_type,
     fill_vertex_table,
     group_key_sql,
     load_graphs,
@@ -56,12 +59,14 @@ SELECT indb_ml.weakly_connected_components(
     warm_start        -- optional: true continues a run stopped by iteration_limit (out_table and
                       --   out_table_message must exist; both are brought up to date)
 );
-out_table: [grouping columns], <vertex_id>, component_id (the smallest vertex id of the component,
-same type as the ids). Without grouping every vertex of the vertex table (isolated ones are their
-own component); with grouping the ends of each group's edges (MADlib's). Multi-column ids
-('[a, b]'): the id column is id, bigint[]. out_table_summary: vertex_table, vertex_id,
-vertex_id_type, edge_table, edge_args, grouping_cols, num_iterations, nodes_to_update (0 when
-finished).
+out_table: <vertex_id>, component_id, [grouping columns] (MADlib's order); component_id is the
+smallest vertex id of the component (bigint for integer ids, as MADlib's; text for text ids).
+Without grouping every vertex of the vertex table (isolated ones are their own component); with
+grouping the ends of each group's edges (MADlib's). Multi-column ids ('[a, b]'): the id column is
+id, bigint[], and component_id is MADlib 2.1's bigint from the vertex rows' positions: the
+smallest offset * (max_block + 1) + block of their ctids (block, offset) in the component.
+out_table_summary: vertex_table, vertex_id (as given), vertex_id_type, edge_table, edge_args,
+grouping_cols, num_iterations, nodes_to_update (0 when finished).
 
 Helpers over an out_table (each creates its output table):
   graph_wcc_largest_cpt(wcc_table, largest_cpt_table)  -- [grouping], component_id, num_vertices (ties: all)
@@ -95,16 +100,16 @@ def weakly_connected_components(sess, vertex_table, vertex_id, edge_table, edge_
         summary, message = summary_of(out), Relation(out.schema, out.name + "_message")
         ensure_absent(sess, summary, "summary table")
         ensure_absent(sess, message, "message table")
-    # Multi-column ids: the plans label with vertex ids in work tables; _multi_names renames.
-    work, work_message = (_multi_work(sess, spec, out, warm_start) if spec.multi else (out, message))
+    # Grouping or multi-column ids: the plans write work tables; _finish writes MADlib's layout.
+    work, work_message = _work(sess, spec, out, warm_start) if _via_work(spec) else (out, message)
     start = work if warm_start else None
     prog = progress.start(sess, "wcc", max_iter=steps)
     if plan.choose(sess, spec, what, on_shards=True) == "relational":
         steps_run, pending = relational.wcc(sess, spec, work, steps, start, work_message)
     else:
         steps_run, pending = _in_memory(sess, spec, work, steps, start, work_message)
-    if spec.multi:
-        _multi_names(sess, spec, work, work_message, out, message, warm_start, pending)
+    if _via_work(spec):
+        _finish(sess, spec, work, work_message, out, message, warm_start, pending)
     prog.done()
     if warm_start:
         sess.execute("DROP TABLE " + summary.sql(sess))
@@ -140,54 +145,76 @@ def _warm_tables(sess, spec, out_table: str, shown_vid: str, what: str) -> tuple
     return out, summary, message
 
 
-_work_names = itertools.count(1)
+def _via_work(spec) -> bool:
+    """Whether the plans write work tables that :func:`_finish` turns into MADlib's output: with
+    grouping (MADlib puts the grouping columns last: id, component_id, grouping columns) and with
+    multi-column ids (named by MADlib's row numbers)."""
+    return spec.multi or bool(spec.group_cols)
 
 
-def _multi_work(sess, spec, out: Relation, warm_start) -> tuple[Relation, Relation]:
-    """Multi-column ids: temporary tables the plans write instead of ``out`` and its ``_message``
-    (labels there are vertex ids, as for one-column ids). For warm_start the work table starts as
-    ``out`` with each component_id (a MADlib row number) turned back into the id of that row."""
-    n = next(_work_names)
-    work = Relation("pg_temp", f"_indb_ml_wcc_work_{n}")
-    work_message = Relation("pg_temp", f"_indb_ml_wcc_message_{n}")
+def _work(sess, spec, out: Relation, warm_start) -> tuple[Relation, Relation]:
+    """Tables the plans write instead of ``out`` and its ``_message``, in the plans' own layout
+    (grouping columns, vertex id, component_id labelled by vertex ids), in ``out``'s schema (the
+    shards plan keeps its distributed work tables there) and dropped by :func:`_finish`. For
+    warm_start the work table starts as ``out``; a multi-column component_id (a MADlib row number)
+    is turned back into the id of that row."""
+    tag = secrets.token_hex(4)
+    work = Relation(out.schema, f"_indb_ml_wcc_work_{tag}")
+    work_message = Relation(out.schema, f"_indb_ml_wcc_message_{tag}")
     if warm_start:
-        g = [sess.ident(c) for c in spec.group_cols]
-        sess.execute("CREATE TEMPORARY TABLE " + sess.ident(work.name) + " ON COMMIT DROP AS SELECT "
-                     + "".join("o." + c + ", " for c in g) + "o.id, m.id AS component_id FROM " + out.sql(sess)
-                     + " o JOIN " + spec.vertex.sql(sess) + " m ON m." + sess.ident(MADLIB_ROW_ID)
-                     + " = o.component_id")
+        g = ["o." + sess.ident(c) for c in spec.group_cols]
+        vid = "o." + sess.ident(spec.vertex_id)
+        if spec.multi:
+            label, join = "m.id", (" JOIN " + spec.vertex.sql(sess) + " m ON m." + sess.ident(MADLIB_ROW_ID)
+                                   + " = o.component_id")
+        else:
+            label, join = "o.component_id", ""
+        select = ("SELECT " + ", ".join(g + [vid, label + " AS component_id"]) + " FROM " + out.sql(sess) + " o"
+                  + join)
+        sess.execute("CREATE TABLE " + work.sql(sess) + " AS " + select + " WITH NO DATA")
+        distributed.distribute_like(sess, work, spec.vertex_id, (spec.vertex, spec.edge))
+        sess.execute("INSERT INTO " + work.sql(sess) + " " + select)
     return work, work_message
 
 
-def _multi_names(sess, spec, work: Relation, work_message: Relation, out: Relation, message: Relation,
-                 warm_start, pending: int) -> None:
-    """Write ``out`` (and ``message`` when vertices are still changing) from the work tables, each
-    component named as MADlib 2.1 names it for multi-column ids: the smallest of its vertices' MADlib
-    row numbers (:data:`indb_ml.graph.edges.MADLIB_ROW_ID`; bigint). The partition is the plans'."""
+def _finish(sess, spec, work: Relation, work_message: Relation, out: Relation, message: Relation,
+            warm_start, pending: int) -> None:
+    """Write ``out`` (and ``message`` when vertices are still changing) from the work tables in
+    MADlib's layout: vertex id, component_id, grouping columns. Multi-column ids: each component is
+    named as MADlib 2.1 names it, by the smallest of its vertices' MADlib row numbers
+    (:data:`indb_ml.graph.edges.MADLIB_ROW_ID`; bigint). The partition is the plans'."""
     g = [sess.ident(c) for c in spec.group_cols]
-    named = Relation("pg_temp", work.name + "_named")
-    part = "".join("w." + c + ", " for c in g)
-    sess.execute("CREATE TEMPORARY TABLE " + sess.ident(named.name) + " ON COMMIT DROP AS SELECT " + part
-                 + "w.id, pg_catalog.min(m." + sess.ident(MADLIB_ROW_ID) + ") OVER (PARTITION BY " + part
-                 + "w.component_id) AS component_id FROM " + work.sql(sess) + " w JOIN " + spec.vertex.sql(sess)
-                 + " m ON m.id = w.id")
-    cols = ", ".join(g + ["id", "component_id"])
+    vid = sess.ident(spec.vertex_id)
+    wg = ["w." + c for c in g]
+    if spec.multi:
+        name = ("pg_catalog.min(m." + sess.ident(MADLIB_ROW_ID) + ") OVER (PARTITION BY "
+                + "".join(c + ", " for c in wg) + "w.component_id)")
+        join = " JOIN " + spec.vertex.sql(sess) + " m ON m.id = w.id"
+    else:
+        name, join = "w.component_id", ""
+    named = ("(SELECT " + ", ".join(["w." + vid, name + " AS component_id"] + wg) + " FROM " + work.sql(sess)
+             + " w" + join + ") n")
+    cols = ", ".join([vid, "component_id"] + g)
     if warm_start:
         sess.execute("DELETE FROM " + out.sql(sess))
     else:
-        create_vertex_table(sess, spec, out, (("component_id", "bigint"),))
-    sess.execute("INSERT INTO " + out.sql(sess) + " (" + cols + ") SELECT " + cols + " FROM " + named.sql(sess))
-    if pending:
-        if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [message.sql(sess)], ["text"])["e"]:
-            sess.execute("DELETE FROM " + message.sql(sess))
-        else:
-            sess.execute("CREATE TABLE " + message.sql(sess) + " AS SELECT * FROM " + out.sql(sess) + " WITH NO DATA")
-        same = "".join(" AND x." + c + " IS NOT DISTINCT FROM n." + c for c in g)
-        sess.execute("INSERT INTO " + message.sql(sess) + " (" + cols + ") SELECT " + ", ".join("n." + c for c in g
-                     + ["id", "component_id"]) + " FROM " + named.sql(sess) + " n JOIN " + work_message.sql(sess)
-                     + " x ON x.id = n.id" + same)
-    for rel in (named, work, work_message):
-        sess.execute("DROP TABLE IF EXISTS " + rel.sql(sess))
+        sess.execute("CREATE TABLE " + out.sql(sess) + " AS SELECT " + cols + " FROM " + named + " WITH NO DATA")
+        distributed.distribute_like(sess, out, spec.vertex_id, (spec.vertex, spec.edge))
+    with distributed.repartition_joins(sess, work):
+        sess.execute("INSERT INTO " + out.sql(sess) + " (" + cols + ") SELECT " + cols + " FROM " + named)
+        if pending:
+            if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [message.sql(sess)], ["text"])["e"]:
+                sess.execute("DELETE FROM " + message.sql(sess))
+            else:
+                sess.execute("CREATE TABLE " + message.sql(sess) + " AS SELECT * FROM " + out.sql(sess)
+                             + " WITH NO DATA")
+            same = "".join(" AND x." + c + " IS NOT DISTINCT FROM n." + c for c in g)
+            sess.execute("INSERT INTO " + message.sql(sess) + " (" + cols + ") SELECT "
+                         + ", ".join("n." + c for c in [vid, "component_id"] + g) + " FROM " + named + " JOIN "
+                         + work_message.sql(sess) + " x ON x." + vid + " = n." + vid + same)
+    sess.execute("DROP TABLE " + work.sql(sess))
+    if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [work_message.sql(sess)], ["text"])["e"]:
+        sess.execute("DROP TABLE " + work_message.sql(sess))
 
 
 def _in_memory(sess, spec, out: Relation, steps: int | None, start: Relation | None,
@@ -211,7 +238,7 @@ def _in_memory(sess, spec, out: Relation, steps: int | None, start: Relation | N
         late = np.flatnonzero(keep & moved)
         frontier[g.key] = (g.ids_at(late), [g.ids_at(labels[late])])
         steps_run, pending = max(steps_run, run), pending + len(late)
-    columns = (("component_id", spec.id_type),)
+    columns = (("component_id", component_type(spec)),)
     if start is None:
         write_vertex_table(sess, spec, out, columns, values)
     else:
