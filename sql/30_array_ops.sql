@@ -925,6 +925,14 @@ $$;
 COMMENT ON FUNCTION indb_ml.array_unnest_2d_to_1d(anyarray) IS
 'The rows of a 2-D array of any type as 1-D arrays: one row (unnest_row_id = the first subscript, unnest_result) per matrix row (MADlib array_unnest_2d_to_1d). SELECT (indb_ml.array_unnest_2d_to_1d(m)).* FROM t.';
 
+CREATE FUNCTION indb_ml.array_unnest_2d_to_1d() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("array_unnest_2d_to_1d", None)
+$$;
+COMMENT ON FUNCTION indb_ml.array_unnest_2d_to_1d() IS 'Usage of indb_ml.array_unnest_2d_to_1d (MADlib array_unnest_2d_to_1d()).';
+
 -- ---------------------------------------------------------------- norms and distances, float8[] (MADlib linalg)
 
 CREATE FUNCTION indb_ml.norm1(x float8[]) RETURNS float8

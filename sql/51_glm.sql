@@ -21,6 +21,14 @@ return glm_help()
 $$;
 COMMENT ON FUNCTION indb_ml.glm() IS 'Usage of indb_ml.glm.';
 
+CREATE FUNCTION indb_ml.glm(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.glm import glm_help
+return glm_help()
+$$;
+COMMENT ON FUNCTION indb_ml.glm(text) IS 'Usage of indb_ml.glm (''usage'' or any text; MADlib glm(message)).';
+
 CREATE FUNCTION indb_ml.glm_predict(coef float8[], col_ind_var float8[], link text) RETURNS float8
 AS 'MODULE_PATHNAME', 'indb_ml_glm_predict'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

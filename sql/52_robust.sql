@@ -71,6 +71,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text, text, text, text, text, text) IS
 'OLS with cluster-robust standard errors (MADlib clustered_variance_linregr; clustervar: ''col1, col2''; grouping_col as in MADlib, which does not implement it: NULL only); MADlib''s and statsmodels'' small-sample factor G/(G-1) (N-1)/(N-K); out_table: coef, std_err, t_stats, p_values (Student t with N-K degrees of freedom, as MADlib), num_clusters, num_rows_processed, num_missing_rows_skipped.';
 
+CREATE FUNCTION indb_ml.clustered_variance_linregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_linregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_linregr(text) IS 'Usage of indb_ml.clustered_variance_linregr (''usage'' or any text; MADlib clustered_variance_linregr(message)).';
+
+CREATE FUNCTION indb_ml.clustered_variance_linregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_linregr", None)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_linregr() IS 'Usage of indb_ml.clustered_variance_linregr (MADlib clustered_variance_linregr()).';
+
 CREATE FUNCTION indb_ml.clustered_variance_logregr(source_table text, out_table text, dependent_varname text,
                                                    independent_varname text, clustervar text,
                                                    grouping_col text DEFAULT NULL, max_iter integer DEFAULT 20,
@@ -98,6 +114,22 @@ return clustered_variance_logregr(plpy, source_table, out_table, dependent_varna
 $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text, text, text, text, text, integer, text, float8) IS
 'indb_ml.clustered_variance_logregr with max_iter right after clustervar (no grouping_col): the form of indb_ml before MADlib''s order was taken.';
+
+CREATE FUNCTION indb_ml.clustered_variance_logregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_logregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_logregr(text) IS 'Usage of indb_ml.clustered_variance_logregr (''usage'' or any text; MADlib clustered_variance_logregr(message)).';
+
+CREATE FUNCTION indb_ml.clustered_variance_logregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_logregr", None)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_logregr() IS 'Usage of indb_ml.clustered_variance_logregr (MADlib clustered_variance_logregr()).';
 
 -- Per-row C steps (src/sandwich.c): sums of scores at given coefficients, one aggregate pass each.
 

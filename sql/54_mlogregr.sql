@@ -13,6 +13,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.mlogregr_train(text, text, text, text, integer, text) IS
 'Multinomial logistic regression (MADlib mlogregr_train): integer categories, ref_category the baseline, optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4''; one output row per other category (category, ref_category, coef, log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_iterations, num_rows_processed, num_rows_skipped, variance_covariance, status) and output_table_summary.';
 
+CREATE FUNCTION indb_ml.mlogregr_train(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("mlogregr_train", message)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_train(text) IS 'Usage of indb_ml.mlogregr_train (''usage'' or any text; MADlib mlogregr_train(message)).';
+
+CREATE FUNCTION indb_ml.mlogregr_train() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("mlogregr_train", None)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_train() IS 'Usage of indb_ml.mlogregr_train (MADlib mlogregr_train()).';
+
 CREATE FUNCTION indb_ml.multinom(source_table text, model_table text, dependent_varname text,
                                  independent_varname text, ref_category text DEFAULT NULL,
                                  link_func text DEFAULT 'logit', grouping_col text DEFAULT NULL,
@@ -38,6 +54,22 @@ SELECT * FROM indb_ml.multinom($1, $2, $3, $4, $5::text, $6, $7, $8, $9)
 $$;
 COMMENT ON FUNCTION indb_ml.multinom(text, text, text, text, integer, text, text, text, boolean) IS
 'indb_ml''s earlier form of multinom with an integer ref_category (multinom(..., 0, ...)): the same as passing it as text (''0'').';
+
+CREATE FUNCTION indb_ml.multinom(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom", message)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom(text) IS 'Usage of indb_ml.multinom (''usage'' or any text; MADlib multinom(message)).';
+
+CREATE FUNCTION indb_ml.multinom() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom", None)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom() IS 'Usage of indb_ml.multinom (MADlib multinom()).';
 
 CREATE FUNCTION indb_ml.robust_variance_mlogregr(source_table text, out_table text, dependent_varname text,
                                                  independent_varname text, ref_category integer DEFAULT 0,
@@ -100,6 +132,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text, text, text, text, text, integer, text, text, boolean) IS
 'Multinomial logistic regression with cluster-robust standard errors (MADlib clustered_variance_mlogregr, MADlib''s argument order: clustervar, ref_category, grouping_cols (NULL only, as MADlib does not implement it), optimizer_params ''max_iter=20, optimizer=irls, tolerance=1e-4'', verbose_mode; a 7th argument of key=value pairs is taken as optimizer_params, the earlier indb_ml form); MADlib''s small-sample factor; one row per non-reference category with num_clusters.';
 
+CREATE FUNCTION indb_ml.clustered_variance_mlogregr(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_mlogregr", message)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr(text) IS 'Usage of indb_ml.clustered_variance_mlogregr (''usage'' or any text; MADlib clustered_variance_mlogregr(message)).';
+
+CREATE FUNCTION indb_ml.clustered_variance_mlogregr() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("clustered_variance_mlogregr", None)
+$$;
+COMMENT ON FUNCTION indb_ml.clustered_variance_mlogregr() IS 'Usage of indb_ml.clustered_variance_mlogregr (MADlib clustered_variance_mlogregr()).';
+
 CREATE FUNCTION indb_ml.multinom_predict_prob(coef float8[], col_ind_var float8[]) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'indb_ml_multinom_predict_prob'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -116,6 +164,22 @@ return multinom_predict(plpy, model_table, predict_table_input, output_table, pr
 $$;
 COMMENT ON FUNCTION indb_ml.multinom_predict(text, text, text, text, boolean, text) IS
 'Predictions of a multinom or mlogregr_train model for a table (MADlib multinom_predict): predict_type ''response'' writes (id, category), category text for a multinom model as MADlib''s (integer for mlogregr_train), ''probability'' writes (id, one float8 column per category named by its value, in the summary''s category_list order); grouped models join on the grouping columns. id_column may be an expression over the table''s columns (checked and re-rendered), written as the column multinom_predict_id as in MADlib. One CREATE TABLE AS over multinom_predict_prob.';
+
+CREATE FUNCTION indb_ml.multinom_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict(text) IS 'Usage of indb_ml.multinom_predict (''usage'' or any text; MADlib multinom_predict(message)).';
+
+CREATE FUNCTION indb_ml.multinom_predict() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("multinom_predict", None)
+$$;
+COMMENT ON FUNCTION indb_ml.multinom_predict() IS 'Usage of indb_ml.multinom_predict (MADlib multinom_predict()).';
 
 -- The aggregate passes of the multinomial logit (C: src/mlogit.c). Categories are indices
 -- 0 .. K-1 with 0 the reference; coef has (K-1) k values, category-major.
@@ -210,3 +274,11 @@ return mlogregr_predict(plpy, model, source, id_col_name, output, pred_type)
 $$;
 COMMENT ON FUNCTION indb_ml.mlogregr_predict(text, text, text, text, text) IS
 'MADlib''s mlogregr_predict for an mlogregr_train model: output has the id column and, for pred_type ''response'' (default), "estimated_<dependent>" (the most probable category); for ''prob'', one column "estimated_prob_<category>" per category. The features are the model''s independent_varname evaluated on source; id_col_name is a column of source, or an expression over its columns (checked and re-rendered; MADlib''s test passes ''ARRAY[1, feat1, feat2]''), then the output column is mlogregr_predict_id as in MADlib.';
+
+CREATE FUNCTION indb_ml.mlogregr_predict(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("mlogregr_predict", message)
+$$;
+COMMENT ON FUNCTION indb_ml.mlogregr_predict(text) IS 'Usage of indb_ml.mlogregr_predict (''usage'' or any text; MADlib mlogregr_predict(message)).';

@@ -20,6 +20,22 @@ $$;
 COMMENT ON FUNCTION indb_ml.margins(text, text, text, text, text) IS
 'MADlib''s margins with marginal_vars as text: comma-separated identifiers of x_design''s basis terms (''3, 2'', ''tre''; without x_design the terms are named 1..k), NULL for every varying term. Same output as margins(..., integer[]). Five arguments and no defaults, so shorter calls keep resolving to the array form; a NULL or string literal in fifth place resolves here.';
 
+CREATE FUNCTION indb_ml.margins(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("margins", message)
+$$;
+COMMENT ON FUNCTION indb_ml.margins(text) IS 'Usage of indb_ml.margins (''usage'' or any text; MADlib margins(message)).';
+
+CREATE FUNCTION indb_ml.margins() RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.regress.usage import usage
+return usage("margins", None)
+$$;
+COMMENT ON FUNCTION indb_ml.margins() IS 'Usage of indb_ml.margins (MADlib margins()).';
+
 CREATE FUNCTION indb_ml._margins_transition(state bytea, x float8[], coef float8[], design integer[]) RETURNS bytea
 AS 'MODULE_PATHNAME', 'indb_ml_margins_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;

@@ -91,6 +91,14 @@ return pagerank_help()
 $$;
 COMMENT ON FUNCTION indb_ml.pagerank() IS 'Usage of indb_ml.pagerank.';
 
+CREATE FUNCTION indb_ml.pagerank(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.pagerank import pagerank_help
+return pagerank_help()
+$$;
+COMMENT ON FUNCTION indb_ml.pagerank(text) IS 'Usage of indb_ml.pagerank (''usage'' or any text; MADlib pagerank(message)).';
+
 -- weakly connected components and their helpers -----------------------------------------------
 
 CREATE FUNCTION indb_ml.weakly_connected_components(vertex_table text, vertex_id text, edge_table text, edge_args text,
@@ -112,6 +120,14 @@ from indb_ml.graph.wcc import wcc_help
 return wcc_help()
 $$;
 COMMENT ON FUNCTION indb_ml.weakly_connected_components() IS 'Usage of indb_ml.weakly_connected_components and the graph_wcc_* helpers.';
+
+CREATE FUNCTION indb_ml.weakly_connected_components(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.wcc import wcc_help
+return wcc_help()
+$$;
+COMMENT ON FUNCTION indb_ml.weakly_connected_components(text) IS 'Usage of indb_ml.weakly_connected_components and the graph_wcc_* helpers (''usage'' or any text; MADlib weakly_connected_components(message)).';
 
 CREATE FUNCTION indb_ml.graph_wcc_largest_cpt(wcc_table text, largest_cpt_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
@@ -217,6 +233,14 @@ return hits_help()
 $$;
 COMMENT ON FUNCTION indb_ml.hits() IS 'Usage of indb_ml.hits.';
 
+CREATE FUNCTION indb_ml.hits(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.hits import hits_help
+return hits_help()
+$$;
+COMMENT ON FUNCTION indb_ml.hits(text) IS 'Usage of indb_ml.hits (''usage'' or any text; MADlib hits(message)).';
+
 -- vertex degrees ------------------------------------------------------------------------------
 
 CREATE FUNCTION indb_ml.graph_vertex_degrees(vertex_table text, vertex_id text, edge_table text, edge_args text,
@@ -236,3 +260,11 @@ from indb_ml.graph.degrees import graph_vertex_degrees_help
 return graph_vertex_degrees_help()
 $$;
 COMMENT ON FUNCTION indb_ml.graph_vertex_degrees() IS 'Usage of indb_ml.graph_vertex_degrees.';
+
+CREATE FUNCTION indb_ml.graph_vertex_degrees(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.degrees import graph_vertex_degrees_help
+return graph_vertex_degrees_help()
+$$;
+COMMENT ON FUNCTION indb_ml.graph_vertex_degrees(text) IS 'Usage of indb_ml.graph_vertex_degrees (''usage'' or any text; MADlib graph_vertex_degrees(message)).';

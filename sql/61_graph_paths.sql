@@ -41,6 +41,14 @@ return usage("graph_sssp")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_sssp() IS 'Usage of indb_ml.graph_sssp and indb_ml.graph_sssp_get_path.';
 
+CREATE FUNCTION indb_ml.graph_sssp(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_sssp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_sssp(text) IS 'Usage of indb_ml.graph_sssp and indb_ml.graph_sssp_get_path (''usage'' or any text; MADlib graph_sssp(message)).';
+
 CREATE FUNCTION indb_ml.graph_sssp_get_path(sssp_table text, dest_vertex bigint, path_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -102,6 +110,14 @@ return usage("graph_bfs")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_bfs() IS 'Usage of indb_ml.graph_bfs.';
 
+CREATE FUNCTION indb_ml.graph_bfs(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_bfs")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_bfs(text) IS 'Usage of indb_ml.graph_bfs (''usage'' or any text; MADlib graph_bfs(message)).';
+
 -- graph_apsp ----------------------------------------------------------------------------------
 
 CREATE FUNCTION indb_ml.graph_apsp(vertex_table text, vertex_id text, edge_table text, edge_args text,
@@ -121,6 +137,14 @@ from indb_ml.graph.paths import usage
 return usage("graph_apsp")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_apsp() IS 'Usage of indb_ml.graph_apsp and indb_ml.graph_apsp_get_path.';
+
+CREATE FUNCTION indb_ml.graph_apsp(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.paths import usage
+return usage("graph_apsp")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_apsp(text) IS 'Usage of indb_ml.graph_apsp and indb_ml.graph_apsp_get_path (''usage'' or any text; MADlib graph_apsp(message)).';
 
 CREATE FUNCTION indb_ml.graph_apsp_get_path(apsp_table text, source_vertex bigint, dest_vertex bigint, path_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE

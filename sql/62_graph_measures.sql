@@ -19,6 +19,14 @@ return usage("graph_closeness")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_closeness() IS 'Usage of indb_ml.graph_closeness.';
 
+CREATE FUNCTION indb_ml.graph_closeness(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_closeness")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_closeness(text) IS 'Usage of indb_ml.graph_closeness (''usage'' or any text; MADlib graph_closeness(message)).';
+
 CREATE FUNCTION indb_ml.graph_diameter(apsp_table text, out_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -36,6 +44,14 @@ return usage("graph_diameter")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_diameter() IS 'Usage of indb_ml.graph_diameter.';
 
+CREATE FUNCTION indb_ml.graph_diameter(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_diameter")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_diameter(text) IS 'Usage of indb_ml.graph_diameter (''usage'' or any text; MADlib graph_diameter(message)).';
+
 CREATE FUNCTION indb_ml.graph_avg_path_length(apsp_table text, out_table text)
 RETURNS void LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 AS $$
@@ -52,6 +68,14 @@ from indb_ml.graph.measures import usage
 return usage("graph_avg_path_length")
 $$;
 COMMENT ON FUNCTION indb_ml.graph_avg_path_length() IS 'Usage of indb_ml.graph_avg_path_length.';
+
+CREATE FUNCTION indb_ml.graph_avg_path_length(message text) RETURNS text
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+AS $$
+from indb_ml.graph.measures import usage
+return usage("graph_avg_path_length")
+$$;
+COMMENT ON FUNCTION indb_ml.graph_avg_path_length(text) IS 'Usage of indb_ml.graph_avg_path_length (''usage'' or any text; MADlib graph_avg_path_length(message)).';
 
 CREATE FUNCTION indb_ml.graph_triangle_count(vertex_table text, vertex_id text, edge_table text, edge_args text,
                                              out_table text, grouping_cols text DEFAULT NULL)

@@ -5,6 +5,10 @@ MADlib gives most of its regression functions a help overload: ``fn()`` (a summa
 keeps those overloads so that a MADlib user's habit works; the texts live here, one per
 function, and name the ``indb_ml`` schema. Any message gives the usage text (MADlib's
 summary is a pointer to it), so there is nothing to choose between.
+
+MADlib's one help overload outside regression whose module has no usage text of its own,
+``array_unnest_2d_to_1d()`` (array_ops), is here too rather than in a module of one string.
+(The graph and matrix functions keep their texts next to their code.)
 """
 
 from __future__ import annotations
@@ -132,13 +136,148 @@ SELECT indb_ml.glm_predict_binomial(
 );
 Returns boolean: the predicted class, glm_predict >= 0.5."""
 
+_MLOGREGR_TRAIN = """\
+SELECT indb_ml.mlogregr_train(
+    source_table,         -- name of the input table
+    output_table,         -- name of the table to create (and <output_table>_summary)
+    dependent_varname,    -- the integer category
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    ref_category,         -- optional, default 0: the baseline category
+    optimizer_params      -- optional, 'max_iter=20, optimizer=irls, tolerance=1e-4'
+);
+output_table (one row per category other than ref_category): category, ref_category, coef,
+log_likelihood, std_err, z_stats, p_values, odds_ratios, condition_no, num_iterations,
+num_rows_processed, num_rows_skipped, variance_covariance, status.
+Related: mlogregr_predict, multinom_predict, margins, robust_variance_mlogregr."""
+
+_MLOGREGR_PREDICT = """\
+SELECT indb_ml.mlogregr_predict(
+    model,                -- the output_table of indb_ml.mlogregr_train
+    source,               -- rows to predict; the model's independent_varname is evaluated on them
+    id_col_name,          -- an id column of source (or an expression over its columns, written
+                          -- as the column mlogregr_predict_id)
+    output,               -- name of the table to create
+    pred_type             -- optional, 'response' (default) or 'prob'
+);
+output: the id column and, for 'response', "estimated_<dependent>" (the most probable
+category); for 'prob', one column "estimated_prob_<category>" per category."""
+
+_CLUSTERED_LINREGR = """\
+SELECT indb_ml.clustered_variance_linregr(
+    source_table,         -- name of the input table
+    out_table,            -- name of the table to create
+    dependent_varname,    -- the response
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    clustervar,           -- the cluster columns: 'col1, col2'
+    grouping_col          -- optional, default NULL (as MADlib, which does not implement it: NULL only)
+);
+out_table: coef, std_err, t_stats, p_values (Student t with N-K degrees of freedom, as MADlib),
+num_clusters, num_rows_processed, num_missing_rows_skipped. Small-sample factor
+G/(G-1) (N-1)/(N-K), as MADlib and statsmodels."""
+
+_CLUSTERED_LOGREGR = """\
+SELECT indb_ml.clustered_variance_logregr(
+    source_table,         -- name of the input table
+    out_table,            -- name of the table to create
+    dependent_varname,    -- the 0/1 (or boolean) response
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    clustervar,           -- the cluster columns: 'col1, col2'
+    grouping_col,         -- optional, default NULL (as MADlib, which does not implement it: NULL only)
+    max_iter,             -- optional, default 20
+    optimizer,            -- optional, 'irls' (default) or 'newton'
+    tolerance,            -- optional, default 0.0001
+    verbose_mode          -- optional, default false
+);
+-- indb_ml's earlier form: ..., clustervar, max_iter, optimizer, tolerance (no grouping_col)
+out_table: coef, std_err, z_stats, p_values, num_clusters, num_rows_processed,
+num_missing_rows_skipped."""
+
+_CLUSTERED_MLOGREGR = """\
+SELECT indb_ml.clustered_variance_mlogregr(
+    source_table,         -- name of the input table
+    out_table,            -- name of the table to create
+    dependent_varname,    -- the integer category
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    clustervar,           -- the cluster columns: 'col1, col2'
+    ref_category,         -- optional, default 0
+    grouping_cols,        -- optional, default NULL (as MADlib, which does not implement it: NULL only)
+    optimizer_params,     -- optional, 'max_iter=20, optimizer=irls, tolerance=1e-4'
+    verbose_mode          -- optional, default false
+);
+out_table (one row per category other than ref_category): category, ref_category, coef,
+std_err, z_stats, p_values, num_clusters, num_rows_processed, num_missing_rows_skipped."""
+
+_MARGINS = """\
+SELECT indb_ml.margins(
+    model_table,          -- the out_table of linregr_train, logregr_train or mlogregr_train
+    output_table,         -- name of the table to create
+    x_design,             -- optional, NULL: one basis term per feature; else one term per
+                          -- element of the independent array: '1, age, i.female, female*age, age^2'
+    source_table,         -- optional, NULL: the model's source table
+    marginal_vars         -- optional, NULL: every varying basis term; else their 1-based
+                          -- positions, integer[] (ARRAY[2, 3]) or text ('2, 3' or term names)
+);
+output_table: [grouping columns], [category, ref_category for mlogregr_train models],
+variables (1-based positions of the basis terms), margins, std_err (delta method), z_stats,
+p_values. Average marginal effects over the rows; constant terms (the intercept) are left
+out unless SET indb_ml.madlib_statistics = on."""
+
+_MULTINOM = """\
+SELECT indb_ml.multinom(
+    source_table,         -- name of the input table
+    model_table,          -- name of the table to create (and <model_table>_summary)
+    dependent_varname,    -- the category, of any type (its distinct values, as text)
+    independent_varname,  -- features, an array expression: 'ARRAY[1, x1, x2]'
+    ref_category,         -- optional, text ('0', 'car'), NULL (default): the first category
+    link_func,            -- optional, 'logit' (default)
+    grouping_col,         -- optional, default NULL: one model per group
+    optim_params,         -- optional, 'max_iter=100, optimizer=irls, tolerance=1e-6'
+    verbose               -- optional, default false
+);
+model_table (one row per group and category other than ref_category): [grouping columns],
+category, coef, log_likelihood, std_err, z_stats, p_values, num_rows_processed,
+num_rows_skipped, num_iterations, status; <model_table>_summary has ref_category and
+category_list (the reference first)."""
+
+_MULTINOM_PREDICT = """\
+SELECT indb_ml.multinom_predict(
+    model_table,          -- the model_table of indb_ml.multinom (or of indb_ml.mlogregr_train)
+    predict_table_input,  -- rows to predict
+    output_table,         -- name of the table to create
+    predict_type,         -- optional, 'response' (default) or 'probability'
+    verbose,              -- optional, default false
+    id_column             -- optional, default 'id' (or an expression over the table's columns,
+                          -- written as the column multinom_predict_id)
+);
+output_table: 'response': id, category; 'probability': id and one float8 column per category,
+named by its value, the reference category first."""
+
+_ARRAY_UNNEST_2D_TO_1D = """\
+SELECT (indb_ml.array_unnest_2d_to_1d(x)).* FROM input_table;
+    x                     -- a two-dimensional array of any element type
+Returns one row per row of x: unnest_row_id (integer, the row's first subscript in x: 1, 2, ...
+for an array that starts at 1) and unnest_result (the row as a one-dimensional array of x's type).
+Without .* each row is one composite (unnest_row_id, unnest_result). An empty array gives no
+rows; an array that is not two-dimensional is an error.
+Example: SELECT id, (indb_ml.array_unnest_2d_to_1d(val)).*
+         FROM (SELECT 1 AS id, ARRAY[[1.3, 2.0, 3.2], [10.3, 20.0, 32.2]]::float8[] AS val) t;"""
+
 TEXTS = {
+    "array_unnest_2d_to_1d": _ARRAY_UNNEST_2D_TO_1D,
+    "clustered_variance_linregr": _CLUSTERED_LINREGR,
+    "clustered_variance_logregr": _CLUSTERED_LOGREGR,
+    "clustered_variance_mlogregr": _CLUSTERED_MLOGREGR,
     "glm_predict": _GLM_PREDICT,
     "glm_predict_poisson": _GLM_PREDICT_POISSON,
     "glm_predict_binomial": _GLM_PREDICT_BINOMIAL,
     "linregr_predict": _LINREGR_PREDICT,
     "logregr_predict": _LOGREGR_PREDICT,
     "logregr_predict_prob": _LOGREGR_PREDICT_PROB,
+    "margins": _MARGINS,
+    "mlogregr_predict": _MLOGREGR_PREDICT,
+    "mlogregr_train": _MLOGREGR_TRAIN,
+    "multinom": _MULTINOM,
+    "multinom_predict": _MULTINOM_PREDICT,
     "ordinal": _ORDINAL,
     "ordinal_predict": _ORDINAL_PREDICT,
     "robust_variance_linregr": _ROBUST_LINREGR,
