@@ -3107,11 +3107,18 @@ $$;
 COMMENT ON FUNCTION indb_ml.array_unnest_2d_to_1d(anyarray) IS
 'The rows of a 2-D array of any type as 1-D arrays: one row (unnest_row_id = the first subscript, unnest_result) per matrix row (MADlib array_unnest_2d_to_1d). SELECT (indb_ml.array_unnest_2d_to_1d(m)).* FROM t.';
 
+-- MADlib's help overload (array_ops.sql_in); plain SQL like every function of this file.
 CREATE FUNCTION indb_ml.array_unnest_2d_to_1d() RETURNS text
-LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-from indb_ml.regress.usage import usage
-return usage("array_unnest_2d_to_1d", None)
+SELECT $usage$SELECT (indb_ml.array_unnest_2d_to_1d(x)).* FROM input_table;
+    x                     -- a two-dimensional array of any element type
+Returns one row per row of x: unnest_row_id (integer, the row's first subscript in x: 1, 2, ...
+for an array that starts at 1) and unnest_result (the row as a one-dimensional array of x's type).
+Without .* each row is one composite (unnest_row_id, unnest_result). An empty array gives no
+rows; an array that is not two-dimensional is an error.
+Example: SELECT id, (indb_ml.array_unnest_2d_to_1d(val)).*
+         FROM (SELECT 1 AS id, ARRAY[[1.3, 2.0, 3.2], [10.3, 20.0, 32.2]]::float8[] AS val) t;$usage$::text
 $$;
 COMMENT ON FUNCTION indb_ml.array_unnest_2d_to_1d() IS 'Usage of indb_ml.array_unnest_2d_to_1d (MADlib array_unnest_2d_to_1d()).';
 

@@ -5,10 +5,6 @@ MADlib gives most of its regression functions a help overload: ``fn()`` (a summa
 keeps those overloads so that a MADlib user's habit works; the texts live here, one per
 function, and name the ``indb_ml`` schema. Any message gives the usage text (MADlib's
 summary is a pointer to it), so there is nothing to choose between.
-
-MADlib's one help overload outside regression whose module has no usage text of its own,
-``array_unnest_2d_to_1d()`` (array_ops), is here too rather than in a module of one string.
-(The graph and matrix functions keep their texts next to their code.)
 """
 
 from __future__ import annotations
@@ -252,18 +248,7 @@ SELECT indb_ml.multinom_predict(
 output_table: 'response': id, category; 'probability': id and one float8 column per category,
 named by its value, the reference category first."""
 
-_ARRAY_UNNEST_2D_TO_1D = """\
-SELECT (indb_ml.array_unnest_2d_to_1d(x)).* FROM input_table;
-    x                     -- a two-dimensional array of any element type
-Returns one row per row of x: unnest_row_id (integer, the row's first subscript in x: 1, 2, ...
-for an array that starts at 1) and unnest_result (the row as a one-dimensional array of x's type).
-Without .* each row is one composite (unnest_row_id, unnest_result). An empty array gives no
-rows; an array that is not two-dimensional is an error.
-Example: SELECT id, (indb_ml.array_unnest_2d_to_1d(val)).*
-         FROM (SELECT 1 AS id, ARRAY[[1.3, 2.0, 3.2], [10.3, 20.0, 32.2]]::float8[] AS val) t;"""
-
 TEXTS = {
-    "array_unnest_2d_to_1d": _ARRAY_UNNEST_2D_TO_1D,
     "clustered_variance_linregr": _CLUSTERED_LINREGR,
     "clustered_variance_logregr": _CLUSTERED_LOGREGR,
     "clustered_variance_mlogregr": _CLUSTERED_MLOGREGR,
