@@ -220,7 +220,7 @@ def test_fista_parameters(data):
 
 
 @pytest.mark.parametrize("params, message", [
-    ("eta = 0.5", "eta must be at least 1"),
+    ("eta = 0.5", "eta must be larger than 1"),
     ("max_stepsize = 0", "max_stepsize must be positive"),
     ("activeset_tolerance = 0", "activeset_tolerance must be positive"),
     ("state_digits = 40", "state_digits must be between"),

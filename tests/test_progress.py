@@ -402,9 +402,9 @@ def _regression(conn, n=1500, seed=6):
     return x, y, b
 
 
-def _enet(conn, family, dep, params=None, table="en", tol=1e-10):
+def _enet(conn, family, dep, params=None, table="en", tol=1e-10, optimizer="cd"):
     lines = _progress_lines(conn, "SELECT indb_ml.elastic_net_train('e', %s, %s, 'ARRAY[x0, x1, x2, x3]', %s, 0.5,"
-                            " 0.05, true, NULL, 'fista', %s, NULL, 10000, %s)", [table, dep, family, params, tol])
+                            " 0.05, true, NULL, %s, %s, NULL, 10000, %s)", [table, dep, family, optimizer, params, tol])
     row = conn.execute(f"SELECT log_likelihood, iteration_run, coef_all, intercept FROM {table}").fetchone()
     return lines, row
 
@@ -422,6 +422,14 @@ def test_elastic_net_gaussian_reports_each_sweep(postgresql):
     w = np.array(coef) * sd
     rss = np.mean((y - intercept - x @ np.array(coef)) ** 2)
     assert -ll == pytest.approx(rss / 2 + 0.05 * (0.5 * np.abs(w).sum() + 0.25 * w @ w), rel=1e-9)
+
+
+@pytest.mark.parametrize("family, dep", [("gaussian", "y"), ("binomial", "b")])
+def test_elastic_net_fista_reports_each_pass(postgresql, family, dep):
+    _regression(postgresql)
+    lines, (ll, iters, _, _) = _enet(postgresql, family, dep, tol=1e-8, optimizer="fista")
+    assert [r[3] for r in lines] == list(range(1, iters + 1)) and iters >= 3  # every pass over the rows
+    assert lines[-1][5] == pytest.approx(-ll, rel=1e-6)  # the objective where the last pass started
 
 
 @pytest.mark.parametrize("plan", ["memory", "aggregate"])

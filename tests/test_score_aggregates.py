@@ -177,8 +177,8 @@ def test_cross_validate_on_every_source_and_plan(data, method, dep, params):
 @pytest.mark.parametrize("family, dep, lam", [("gaussian", "y", 0.1), ("binomial", "b", 0.01)])
 def test_elastic_net_on_every_source_and_plan(data, family, dep, lam):
     conn, x, y, b, g, _ = data
-    train = ("SELECT indb_ml.elastic_net_train(%s, %s, %s, 'ARRAY[x1, x2]', %s, 0.5, %s, true, 'g', 'fista', "
-             "'warmup = true, warmup_lambda_no = 3', NULL, 1000, 1e-10)")
+    train = ("SELECT indb_ml.elastic_net_train(%s, %s, %s, 'ARRAY[x1, x2]', %s, 0.5, %s, true, 'g', 'cd', "
+             "'warmup = true, warmup_lambda_no = 3', NULL, 1000, 1e-10)")  # cd: the exact minimizer, the oracle's
     query = "SELECT g, coef_all, intercept, log_likelihood FROM {} ORDER BY g"
     results = []
     for i, (source, mode) in enumerate([(s, "aggregate") for s in SOURCES] + [("flat", "memory")]):

@@ -148,6 +148,7 @@ def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, o
                 asks.append((scaling.to_original(intercept_y, coef_y), False))
             answers = yield asks
         ll_acc = ll + ll_factor * answers[1][0]
+        interrupts.report(None, answers[1][0] / n + penalty(coef, lam), group)  # the objective where the pass started
         l2 = lam * (1 - alpha)
         if backtracking == 0:
             g = scaling.gradient_back(np.asarray(answers[0][1], dtype=float)) / n
@@ -192,7 +193,6 @@ def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, o
                 float(v) for v in r(np.array([intercept, intercept_y, b_int, gi, tk, stepsize, ll, fn, qfn,
                                               stepsize_sum])))
         iteration += 1
-        interrupts.report(None, -ll, group)
         diff = 1e12 if backtracking > 0 else abs(abs(previous_ll) - abs(ll))
         last = idx == len(lambdas) - 1
         if opts.use_active_set:

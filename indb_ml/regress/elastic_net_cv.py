@@ -183,7 +183,7 @@ def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
         params.given.add(key)
         value = _value(key, spec[key], raw)
         if key == "eta" and value < 1:  # MADlib's check (__fista_params_parser)
-            raise InputError("optimizer_params: eta must be at least 1 (the step shrinks by eta when backtracking)")
+            raise InputError("optimizer_params: eta must be larger than 1 (or 1: the step then never shrinks)")
         if key in ("max_stepsize", "activeset_tolerance") and value <= 0:
             raise InputError(f"optimizer_params: {key} must be positive")
         if hasattr(params, key):
