@@ -229,7 +229,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
             continue
         names = _feature_names(col_ind_var, fit.coef.size)
         keep = np.flatnonzero(fit.coef != 0)
-        if not fit.converged:
+        if not fit.converged and opt != "fista":  # MADlib does not warn; iteration_run = max_iter says it
             sess.warning(f"elastic_net_train{' in group ' + gkey if gkey else ''}: not converged after "
                          f"{fit.iterations} iterations (raise max_iter or tolerance)")
         rows_out[gkey] = [fam, names, [names[i] for i in keep], fit.coef[keep].tolist(), fit.coef.tolist(),
