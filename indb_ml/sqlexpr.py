@@ -50,6 +50,9 @@ LOGIC_WORDS = frozenset(("and", "or", "not", "is"))
 CONSTANTS = {"true": "TRUE", "false": "FALSE", "null": "NULL"}
 COMPARISONS = ("<=", ">=", "<>", "!=", "=", "<", ">")
 CONCAT = "||"  # array (and text) concatenation: PostgreSQL's "any other operator" precedence
+_BINARY = {"or": 1, "and": 2, **{c: 5 for c in COMPARISONS}, CONCAT: 6, "+": 7, "-": 7, "*": 8, "/": 8,
+           "%": 8, "^": 9}
+_NOT, _IS, _COMPARE = 3, 4, 5
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -215,72 +218,38 @@ class _Parser:
             self.fail("expected end of expression")
         return node
 
-    def expression(self) -> Node:
-        """``OR`` binds loosest, then ``AND``, ``NOT``, ``IS``, the comparisons (PostgreSQL's order)."""
-        node = self.conjunction()
-        while self.peek("or"):
+    def expression(self, floor: int = 0) -> Node:
+        """Operators by precedence climbing over ``_BINARY`` (PostgreSQL's order: ``OR`` loosest,
+        then ``AND``, ``NOT``, ``IS``, the comparisons, ``||``, ``+ -``, ``* / %``, ``^``), taking
+        only operators that bind at least as tight as ``floor``. One level of Python recursion per
+        level of parentheses, not per precedence level, so the nesting limit stays where it was."""
+        if self.peek("not") and floor <= _NOT:
             self.take()
-            node = BinOp("OR", node, self.conjunction())
-        return node
-
-    def conjunction(self) -> Node:
-        node = self.negation()
-        while self.peek("and"):
-            self.take()
-            node = BinOp("AND", node, self.negation())
-        return node
-
-    def negation(self) -> Node:
-        if self.peek("not"):
-            self.take()
-            return Unary("NOT ", self.negation())
-        return self.is_test()
-
-    def is_test(self) -> Node:
-        node = self.comparison()
-        while self.peek("is"):
-            self.take()
-            words = "IS NOT " if self.peek("not") and self.take() else "IS "
-            if not any(self.peek(w) for w in CONSTANTS):
-                self.fail("expected NULL, TRUE or FALSE after " + words.strip())
-            node = IsTest(node, words + CONSTANTS[self.take()[1].lower()])
-        return node
-
-    def comparison(self) -> Node:
-        left = self.concat()
-        for op in COMPARISONS:
-            if self.peek(op):
+            node = Unary("NOT ", self.expression(_NOT))
+        else:
+            node = self.unary()
+        compared = False
+        while self.i < len(self.toks):
+            kind, tok, _ = self.toks[self.i]
+            op = tok.lower() if kind in ("op", "ident") else None
+            if op == "is" and _IS >= floor:
                 self.take()
-                return BinOp("<>" if op == "!=" else op, left, self.concat())
-        return left
-
-    def concat(self) -> Node:
-        node = self.additive()
-        while self.peek(CONCAT):
+                words = "IS NOT " if self.peek("not") and self.take() else "IS "
+                if not any(self.peek(w) for w in CONSTANTS):
+                    self.fail("expected NULL, TRUE or FALSE after " + words.strip())
+                node = IsTest(node, words + CONSTANTS[self.take()[1].lower()])
+                continue
+            level = _BINARY.get(op)
+            if level is None or level < floor or (level == _COMPARE and compared):
+                break  # a second comparison at one level is an error, as in PostgreSQL ('a < b < c')
             self.take()
-            node = BinOp(CONCAT, node, self.additive())
+            compared = compared or level == _COMPARE
+            node = BinOp({"!=": "<>", "and": "AND", "or": "OR"}.get(op, op), node, self.expression(level + 1))
         return node
 
     def additive(self) -> Node:
-        node = self.multiplicative()
-        while self.peek("+") or self.peek("-"):
-            op = self.take()[1]
-            node = BinOp(op, node, self.multiplicative())
-        return node
-
-    def multiplicative(self) -> Node:
-        node = self.power()
-        while self.peek("*") or self.peek("/") or self.peek("%"):
-            op = self.take()[1]
-            node = BinOp(op, node, self.power())
-        return node
-
-    def power(self) -> Node:
-        node = self.unary()
-        while self.peek("^"):
-            self.take()
-            node = BinOp("^", node, self.unary())
-        return node
+        """An expression of ``+ -`` and tighter operators (array subscripts)."""
+        return self.expression(_BINARY["+"])
 
     def unary(self) -> Node:
         if self.peek("-") or self.peek("+"):
