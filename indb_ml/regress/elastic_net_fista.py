@@ -7,8 +7,9 @@ few points per MADlib iteration; here they are answered per family and plan:
   ``linregr_train``), exactly what a pass over the rows would sum, so no further pass;
 - binomial, rows packed in memory (a plain local table): every point of an iteration in one
   numpy pass over the blocks;
-- binomial, aggregate plan (views, partitioned, foreign, distributed tables): one
-  ``indb_ml._logit_newton`` statement per point for every group still iterating.
+- binomial, aggregate plan (views, partitioned, foreign, distributed tables): one statement
+  per step with one ``indb_ml._logit_newton`` aggregate per point (without grouping), or one
+  statement per point for every group still iterating (with grouping).
 
 Groups iterate independently and stop on their own; as MADlib's group controller writes its
 own iteration count for every group, ``iteration_run`` is the largest of the groups' counts.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from indb_ml.core import passes
 from indb_ml.errors import InputError
 from indb_ml.kernels.elastic_net import EnetFit
 from indb_ml.kernels.elastic_net_fista import (
@@ -85,6 +87,19 @@ def binomial_passes(sess, source, features, moments: dict, reference: list, step
         gens[g] = fista_steps(n, len(mean), alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g)
 
     def evaluate(pending: dict) -> dict:
+        if not features.group_cols:  # one group: every point of the step in one scan, one aggregate each
+            (g, requests), = pending.items()
+            calls = [step_call(passes.float8_array_sql(sess, np.asarray(p, dtype=float))) for p, _ in requests]
+            rows = list(passes.run_pass(sess, source, [], calls[0], extra_sql=calls[1:]).values())
+            if not rows:
+                raise lockstep.vanished("elastic_net_train", g)
+            out = []
+            for i, (_, want) in enumerate(requests):
+                sums = sums_of(rows[0]["state" + (str(i) if i else "")])
+                if sums is None:
+                    raise lockstep.vanished("elastic_net_train", g)
+                out.append((-sums.log_likelihood, -np.asarray(sums.gradient) if want else None))
+            return {g: out}
         answers: dict = {g: [] for g in pending}
         for i in range(max(len(r) for r in pending.values())):
             points = {g: np.asarray(r[i][0], dtype=float) for g, r in pending.items() if len(r) > i}
