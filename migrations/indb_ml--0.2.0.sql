@@ -5180,7 +5180,7 @@ return weakly_connected_components(plpy, vertex_table, vertex_id, edge_table, ed
                                    iteration_limit, warm_start)
 $$;
 COMMENT ON FUNCTION indb_ml.weakly_connected_components(text, text, text, text, text, text, integer, boolean) IS
-'Weakly connected components (MADlib): out_table (grouping columns, vertex id, component_id = the smallest vertex id of the component) for every vertex of the vertex table, with grouping for the ends of each group''s edges (MADlib''s), and out_table_summary for the graph_wcc_* helpers. iteration_limit stops after that many iterations (MADlib''s count) and keeps out_table_message; warm_start continues such a run. SELECT indb_ml.weakly_connected_components() shows the usage.';
+'Weakly connected components (MADlib): out_table (vertex id, component_id = the smallest vertex id of the component, bigint for integer ids; for multi-column ids MADlib''s bigint from the rows'' ctids; then the grouping columns, as MADlib orders them) for every vertex of the vertex table, with grouping for the ends of each group''s edges (MADlib''s), and out_table_summary for the graph_wcc_* helpers. iteration_limit stops after that many iterations (MADlib''s count) and keeps out_table_message; warm_start continues such a run. SELECT indb_ml.weakly_connected_components() shows the usage.';
 
 CREATE FUNCTION indb_ml.weakly_connected_components() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import psycopg.errors as E
 import pytest
 
 from tests.test_graph_data import random_graph
@@ -161,9 +162,10 @@ def test_multicol_names_follow_the_rows_position(postgresql, plan):
 
 @pytest.mark.parametrize("plan", PLANS)
 def test_multicol_iteration_limit_and_warm_start(postgresql, plan):
-    """iteration_limit and warm_start with multi-column ids: the run stops with out_table_message,
-    component ids are MADlib row numbers (bigint) throughout, and the warm start ends where one full
-    run ends (a path of 12 vertices whose rows are in reverse id order)."""
+    """iteration_limit and warm_start with multi-column ids: the labels spread are MADlib's row
+    numbers, so a stopped run's partial labels, nodes_to_update and out_table_message are MADlib's
+    (a networkx oracle of its iterations); the warm start ends where one full run ends (a path of
+    12 vertices whose rows are in reverse id order)."""
     conn = postgresql
     set_plan(conn, plan)
     conn.execute("CREATE TABLE pv AS SELECT i AS a, -i AS b FROM generate_series(11, 0, -1) i")
@@ -176,10 +178,44 @@ def test_multicol_iteration_limit_and_warm_start(postgresql, plan):
     assert conn.execute("SELECT num_iterations, nodes_to_update > 0 FROM part_summary").fetchone() == (3, True)
     assert conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                         "'part_message'::regclass AND attname = 'component_id'").fetchone()[0] == "bigint"
+    # MADlib's iterations spread the row numbers: after the first (own numbers) and two more, a
+    # vertex has the smallest number within two edges. Rows are in reverse order: i has 12 - i.
+    path = nx.path_graph(12)
+    row_id = {i: 12 - i for i in range(12)}
+    near = {k: {v: min(row_id[u] for u in nx.single_source_shortest_path_length(path, v, cutoff=k)) for v in path}
+            for k in (1, 2)}
     partial = dict(conn.execute("SELECT id[1], component_id FROM part").fetchall())
-    assert len(set(partial.values())) > 1
+    assert partial == near[2] == {i: max(10 - i, 1) for i in range(12)}
+    changed = {v for v in path if near[2][v] != near[1][v]}
+    assert conn.execute("SELECT nodes_to_update FROM part_summary").fetchone()[0] == len(changed) == 10
+    assert dict(conn.execute("SELECT id[1], component_id FROM part_message").fetchall()) \
+        == {v: near[2][v] for v in changed}
     conn.execute(call, ["part", None, True])
     assert conn.execute("SELECT to_regclass('part_message')").fetchone()[0] is None
     assert conn.execute("SELECT nodes_to_update FROM part_summary").fetchone()[0] == 0
     full = dict(conn.execute("SELECT id[1], component_id FROM whole").fetchall())
     assert dict(conn.execute("SELECT id[1], component_id FROM part").fetchall()) == full == {i: 1 for i in range(12)}
+
+
+def test_multicol_bad_ids(postgresql):
+    """The packed ids are checked as one-column ids are: an edge end that is no vertex (23503), a
+    duplicate id (23505); nothing is left behind."""
+    conn = postgresql
+    conn.execute("CREATE TABLE vm AS SELECT i AS id1, i AS id2 FROM generate_series(0, 3) i")
+    conn.execute("CREATE TABLE em (s1 int, s2 int, d1 int, d2 int)")
+    conn.execute("INSERT INTO em VALUES (0, 0, 1, 1), (2, 2, 9, 9), (1, 1, 3, 3)")
+    conn.commit()
+    call = ("SELECT indb_ml.weakly_connected_components('vm', '[id1,id2]', 'em', 'src=[s1,s2], dest=[d1,d2]', "
+            "'w')")
+    with pytest.raises(E.ForeignKeyViolation, match=r"1 edge ends that are not in vertex table public.vm "
+                       r"\(e.g. vertex \{9,9\}\)"):
+        conn.execute(call)
+    conn.rollback()
+    conn.execute("DELETE FROM em WHERE d1 = 9")
+    conn.execute("INSERT INTO vm VALUES (2, 2)")
+    conn.commit()
+    with pytest.raises(E.UniqueViolation, match=r"duplicate ids in column id \(e.g. '\{2,2\}'"):
+        conn.execute(call)
+    conn.rollback()
+    assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'w%' OR relname LIKE '_indb_ml_wcc%'"
+                        ).fetchone()[0] == 0

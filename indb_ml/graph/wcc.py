@@ -4,9 +4,10 @@ In memory, the components come from one call to scipy's ``connected_components``
 adjacency (linear time, no iterations); the relational plan propagates the smallest label along
 the edges with one join per iteration (:func:`indb_ml.graph.relational.wcc`). A component is
 named by its smallest vertex id (MADlib's convention; text ids compare bytewise), a bigint for
-integer ids as MADlib casts it. MADlib's multi-column ids are named its way too: the plans label
-with the ``bigint[]`` ids, then :func:`_finish` names each component by the smallest of its
-rows' MADlib numbers (from their ctids, :func:`indb_ml.graph.edges._composite`). The helpers
+integer ids as MADlib casts it. MADlib's multi-column ids are named its way too: the plans run
+on each vertex's MADlib row number (from its row's ctid, :func:`indb_ml.graph.edges._composite`),
+so they spread the smallest number as MADlib's iterations do (:func:`_by_row_numbers`), and
+:func:`_finish` writes the ``bigint[]`` ids back. The helpers
 read the output table and its ``_summary`` (which records the vertex id column and the grouping
 columns) and create small tables with plain SQL.
 
@@ -23,6 +24,7 @@ from such an output (its labels and its ``_message`` table) and rewrites it, dro
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 
 import numpy as np
@@ -35,7 +37,9 @@ from indb_ml.errors import InputError
 from indb_ml.graph import plan, relational
 from indb_ml.graph.edges import (
     MADLIB_ROW_ID,
+    GraphSpec,
     component_type,
+    edge_filter,
     fill_vertex_table,
     group_key_sql,
     load_graphs,
@@ -103,11 +107,13 @@ def weakly_connected_components(sess, vertex_table, vertex_id, edge_table, edge_
     # Grouping or multi-column ids: the plans write work tables; _finish writes MADlib's layout.
     work, work_message = _work(sess, spec, out, warm_start) if _via_work(spec) else (out, message)
     start = work if warm_start else None
+    # Multi-column ids: the plans run on the graph of MADlib's row numbers (its labels, step for step).
+    run = _by_row_numbers(sess, spec) if spec.multi else spec
     prog = progress.start(sess, "wcc", max_iter=steps)
-    if plan.choose(sess, spec, what, on_shards=True) == "relational":
-        steps_run, pending = relational.wcc(sess, spec, work, steps, start, work_message)
+    if plan.choose(sess, run, what, on_shards=True) == "relational":
+        steps_run, pending = relational.wcc(sess, run, work, steps, start, work_message)
     else:
-        steps_run, pending = _in_memory(sess, spec, work, steps, start, work_message)
+        steps_run, pending = _in_memory(sess, run, work, steps, start, work_message)
     if _via_work(spec):
         _finish(sess, spec, work, work_message, out, message, warm_start, pending)
     prog.done()
@@ -154,23 +160,21 @@ def _via_work(spec) -> bool:
 
 def _work(sess, spec, out: Relation, warm_start) -> tuple[Relation, Relation]:
     """Tables the plans write instead of ``out`` and its ``_message``, in the plans' own layout
-    (grouping columns, vertex id, component_id labelled by vertex ids), in ``out``'s schema (the
-    shards plan keeps its distributed work tables there) and dropped by :func:`_finish`. For
-    warm_start the work table starts as ``out``; a multi-column component_id (a MADlib row number)
-    is turned back into the id of that row."""
+    (grouping columns, vertex id, component_id), in ``out``'s schema (the shards plan keeps its
+    distributed work tables there) and dropped by :func:`_finish`. For warm_start the work table
+    starts as ``out`` (multi-column ids turned into their rows' MADlib numbers, the plans' ids)."""
     tag = secrets.token_hex(4)
     work = Relation(out.schema, f"_indb_ml_wcc_work_{tag}")
     work_message = Relation(out.schema, f"_indb_ml_wcc_message_{tag}")
     if warm_start:
         g = ["o." + sess.ident(c) for c in spec.group_cols]
         vid = "o." + sess.ident(spec.vertex_id)
-        if spec.multi:
-            label, join = "m.id", (" JOIN " + spec.vertex.sql(sess) + " m ON m." + sess.ident(MADLIB_ROW_ID)
-                                   + " = o.component_id")
+        if spec.multi:  # the plans' ids are the row numbers
+            vid = "m." + sess.ident(MADLIB_ROW_ID) + " AS id"
+            join = " JOIN " + spec.vertex.sql(sess) + " m ON m.id = o.id"
         else:
-            label, join = "o.component_id", ""
-        select = ("SELECT " + ", ".join(g + [vid, label + " AS component_id"]) + " FROM " + out.sql(sess) + " o"
-                  + join)
+            join = ""
+        select = ("SELECT " + ", ".join(g + [vid, "o.component_id"]) + " FROM " + out.sql(sess) + " o" + join)
         sess.execute("CREATE TABLE " + work.sql(sess) + " AS " + select + " WITH NO DATA")
         distributed.distribute_like(sess, work, spec.vertex_id, (spec.vertex, spec.edge))
         sess.execute("INSERT INTO " + work.sql(sess) + " " + select)
@@ -180,20 +184,18 @@ def _work(sess, spec, out: Relation, warm_start) -> tuple[Relation, Relation]:
 def _finish(sess, spec, work: Relation, work_message: Relation, out: Relation, message: Relation,
             warm_start, pending: int) -> None:
     """Write ``out`` (and ``message`` when vertices are still changing) from the work tables in
-    MADlib's layout: vertex id, component_id, grouping columns. Multi-column ids: each component is
-    named as MADlib 2.1 names it, by the smallest of its vertices' MADlib row numbers
-    (:data:`indb_ml.graph.edges.MADLIB_ROW_ID`; bigint). The partition is the plans'."""
+    MADlib's layout: vertex id, component_id, grouping columns. Multi-column ids: the work tables
+    hold row numbers (:func:`_by_row_numbers`), turned back into the ``bigint[]`` ids here; the
+    labels stay row numbers, MADlib's component ids."""
     g = [sess.ident(c) for c in spec.group_cols]
     vid = sess.ident(spec.vertex_id)
     wg = ["w." + c for c in g]
-    if spec.multi:
-        name = ("pg_catalog.min(m." + sess.ident(MADLIB_ROW_ID) + ") OVER (PARTITION BY "
-                + "".join(c + ", " for c in wg) + "w.component_id)")
-        join = " JOIN " + spec.vertex.sql(sess) + " m ON m.id = w.id"
+    if spec.multi:  # the plans' ids and labels are row numbers: the ids back to bigint[]
+        shown, join = "m.id", " JOIN " + spec.vertex.sql(sess) + " m ON m." + sess.ident(MADLIB_ROW_ID) + " = w.id"
     else:
-        name, join = "w.component_id", ""
-    named = ("(SELECT " + ", ".join(["w." + vid, name + " AS component_id"] + wg) + " FROM " + work.sql(sess)
-             + " w" + join + ") n")
+        shown, join = "w." + vid, ""
+    named = ("(SELECT " + ", ".join([shown + " AS " + vid, "w.component_id"] + wg + ["w." + vid + " AS work_id"])
+             + " FROM " + work.sql(sess) + " w" + join + ") n")
     cols = ", ".join([vid, "component_id"] + g)
     if warm_start:
         sess.execute("DELETE FROM " + out.sql(sess))
@@ -211,10 +213,50 @@ def _finish(sess, spec, work: Relation, work_message: Relation, out: Relation, m
             same = "".join(" AND x." + c + " IS NOT DISTINCT FROM n." + c for c in g)
             sess.execute("INSERT INTO " + message.sql(sess) + " (" + cols + ") SELECT "
                          + ", ".join("n." + c for c in [vid, "component_id"] + g) + " FROM " + named + " JOIN "
-                         + work_message.sql(sess) + " x ON x." + vid + " = n." + vid + same)
+                         + work_message.sql(sess) + " x ON x." + vid + " = n.work_id" + same)
     sess.execute("DROP TABLE " + work.sql(sess))
     if sess.one("SELECT to_regclass($1) IS NOT NULL AS e", [work_message.sql(sess)], ["text"])["e"]:
         sess.execute("DROP TABLE " + work_message.sql(sess))
+
+
+def _by_row_numbers(sess, spec: GraphSpec) -> GraphSpec:
+    """Multi-column ids: the graph with every vertex as its MADlib row number (int8,
+    :data:`indb_ml.graph.edges.MADLIB_ROW_ID`) in temporary tables, so the plans spread the
+    smallest row number, as MADlib 2.1's iterations do (graph/wcc.py_in), and a component (or,
+    after iteration_limit, each partial label) is named by MADlib's number. The ``bigint[]`` ids
+    are checked here as the plans check ids (NULL, duplicates, edge ends not in the vertex table)."""
+    vt, rid = spec.vertex.sql(sess), sess.ident(MADLIB_ROW_ID)
+    row = sess.one("SELECT pg_catalog.count(*) FILTER (WHERE id IS NULL) AS nulls, pg_catalog.count(id) - "
+                   "pg_catalog.count(DISTINCT id) AS dups, pg_catalog.count(*) AS n FROM " + vt)
+    if row["nulls"]:
+        raise InputError(f"vertex table {spec.vertex_label()} has {row['nulls']} NULL ids in column id",
+                         hint="delete them or filter them out in a view", sqlstate="23502")
+    if not row["n"]:
+        raise InputError(f"vertex table {spec.vertex_label()} has no vertices", sqlstate=InputError.NO_DATA)
+    if row["dups"]:
+        ex = sess.one("SELECT id::text AS x FROM " + vt + " GROUP BY id HAVING pg_catalog.count(*) > 1 LIMIT 1")["x"]
+        raise InputError(f"vertex table {spec.vertex_label()} has duplicate ids in column id (e.g. {ex!r}, "
+                         f"{row['dups']} duplicates)", hint="vertex ids must be unique", sqlstate="23505")
+    tag = secrets.token_hex(4)
+    v, e = Relation("pg_temp", f"_indb_ml_wcc_rows_{tag}"), Relation("pg_temp", f"_indb_ml_wcc_links_{tag}")
+    sess.execute("CREATE TEMPORARY TABLE " + sess.ident(v.name) + " ON COMMIT DROP AS SELECT " + rid + " AS id FROM "
+                 + vt)
+    g = "".join("e." + sess.ident(c) + ", " for c in spec.group_cols)
+    sess.execute("CREATE TEMPORARY TABLE " + sess.ident(e.name) + " ON COMMIT DROP AS SELECT " + g + "a." + rid
+                 + " AS src, b." + rid + " AS dest, e.src AS src_id, e.dest AS dest_id FROM " + spec.edge.sql(sess)
+                 + " e LEFT JOIN " + vt + " a ON a.id = e.src LEFT JOIN " + vt + " b ON b.id = e.dest WHERE "
+                 + edge_filter(sess, spec))
+    miss = sess.one("SELECT pg_catalog.count(*) AS n, pg_catalog.min(x) AS example FROM (SELECT src_id::text AS x "
+                    "FROM " + e.sql(sess) + " WHERE src IS NULL UNION ALL SELECT dest_id::text FROM " + e.sql(sess)
+                    + " WHERE dest IS NULL) q")
+    if miss["n"]:
+        raise InputError(f"edge table {spec.label()} has {miss['n']} edge ends that are not in vertex table "
+                         f"{spec.vertex_label()} (e.g. vertex {miss['example']})",
+                         hint="add the missing vertices or delete those edges", sqlstate="23503")
+    sess.execute("ANALYZE " + v.sql(sess))
+    sess.execute("ANALYZE " + e.sql(sess))
+    return dataclasses.replace(spec, vertex=v, vertex_id="id", edge=e, src="src", dest="dest", weight=None,
+                               id_kind="int", id_type="bigint")
 
 
 def _in_memory(sess, spec, out: Relation, steps: int | None, start: Relation | None,
