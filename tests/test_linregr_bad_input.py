@@ -42,6 +42,10 @@ def assert_fails(conn, error, match, args, out="out"):
     (E.DatatypeMismatch, "element 2 has type text", ("houses", "out", "price", "ARRAY[1, zone]")),
     (E.DatatypeMismatch, "independent_varname 'zone' has type text", ("houses", "out", "price", "zone")),
     (E.InvalidParameterValue, "must be an ARRAY", ("houses", "out", "price", "tax + 1")),
+    # casts to text parse (for CASE and grouping expressions) and are then refused by type
+    (E.InvalidParameterValue, "must be an ARRAY", ("houses", "out", "price", "ARRAY[1, tax]::text")),
+    (E.DatatypeMismatch, "element 2 has type text", ("houses", "out", "price", "ARRAY[1, tax::text]")),
+    (E.DatatypeMismatch, "'zone is null' has type boolean", ("houses", "out", "zone is null", "ARRAY[1, tax]")),
     (E.InvalidParameterValue, "has no features", ("houses", "out", "price", "ARRAY[]")),
     (E.InvalidParameterValue, "source_table must not be NULL", (None, "out", "price", "ARRAY[1, tax]")),
     (E.DataException, "is empty", ("empty", "out", "price", "ARRAY[1, tax]")),
@@ -59,7 +63,7 @@ def test_bad_input(db, error, match, args):
     "ARRAY[1, tax] /* comment */",
     "ARRAY[1, (SELECT max(tax) FROM houses)]",
     "ARRAY[1, pg_sleep(1)]",
-    "ARRAY[1, tax]::text",
+    "ARRAY[1, tax]::regclass",
     "ARRAY[1, current_setting('is_superuser')]",
 ])
 def test_smuggled_sql_is_rejected(db, expression):
