@@ -201,3 +201,43 @@ def test_iteration_limit_and_usage(postgresql):
     iters, pending = postgresql.execute("SELECT num_iterations, nodes_to_update FROM w_summary").fetchone()
     assert iters == 3 and pending > 0
     assert "graph_wcc_largest_cpt" in postgresql.execute("SELECT indb_ml.weakly_connected_components()").fetchone()[0]
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_madlib_documented_grouped_layout(postgresql, plan):
+    """MADlib's documented grouped example (graph/wcc.sql_in, apache/madlib f91813b): its output is
+    ``node_id | component_id | user_id`` (grouping columns last) with component_id a bigint (MADlib
+    casts its labels to BIGINT, graph/wcc.py_in), and these rows; vertex 4 has no edge, so no group."""
+    conn = postgresql
+    conn.execute("CREATE TABLE vertex (node_id integer)")
+    conn.execute("INSERT INTO vertex VALUES (0),(1),(2),(3),(4),(5),(6),(10),(11),(12),(13),(14),(15),(16)")
+    conn.execute("CREATE TABLE edge (conn_src integer, conn_dest integer, user_id integer)")
+    conn.execute("INSERT INTO edge VALUES (0,1,1),(0,2,1),(1,2,1),(1,3,1),(2,3,1),(2,5,1),(2,6,1),(3,0,1),(5,6,1),"
+                 "(6,3,1),(10,11,2),(10,12,2),(11,12,2),(11,13,2),(12,13,2),(13,10,2),(15,16,2),(15,14,2)")
+    set_plan(conn, plan)
+    conn.execute("SELECT indb_ml.weakly_connected_components('vertex', 'node_id', 'edge', "
+                 "'src=conn_src, dest=conn_dest', 'wcc_out', 'user_id')")
+    cols = conn.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                        "'wcc_out'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum").fetchall()
+    assert cols == [("node_id", "integer"), ("component_id", "bigint"), ("user_id", "integer")]
+    rows = conn.execute("SELECT * FROM wcc_out ORDER BY user_id, component_id, node_id").fetchall()
+    assert rows == [(v, 0, 1) for v in (0, 1, 2, 3, 5, 6)] + [(v, 10, 2) for v in (10, 11, 12, 13)] \
+        + [(v, 14, 2) for v in (14, 15, 16)]
+    # The documented helpers' outputs (grouping columns first there, as MADlib's).
+    conn.execute("SELECT indb_ml.graph_wcc_largest_cpt('wcc_out', 'largest_cpt_table')")
+    assert conn.execute("SELECT * FROM largest_cpt_table ORDER BY component_id").fetchall() == [(1, 0, 6), (2, 10, 4)]
+    conn.execute("SELECT indb_ml.graph_wcc_histogram('wcc_out', 'histogram_table')")
+    assert conn.execute("SELECT * FROM histogram_table ORDER BY component_id").fetchall() \
+        == [(1, 0, 6), (2, 10, 4), (2, 14, 3)]
+    conn.execute("SELECT indb_ml.graph_wcc_vertex_check('wcc_out', '14,15', 'vc_table')")
+    assert conn.execute("SELECT * FROM vc_table ORDER BY component_id").fetchall() == [(2, 14)]
+    conn.execute("SELECT indb_ml.graph_wcc_reachable_vertices('wcc_out', 0, 'reach_table')")
+    assert conn.execute("SELECT * FROM reach_table ORDER BY component_id, dest").fetchall() \
+        == [(1, 0, v) for v in (1, 2, 3, 5, 6)]
+    conn.execute("SELECT indb_ml.graph_wcc_num_cpts('wcc_out', 'count_table')")
+    assert conn.execute("SELECT * FROM count_table ORDER BY user_id").fetchall() == [(1, 1), (2, 2)]
+    # networkx: the same partition per group.
+    for user in (1, 2):
+        g = nx.MultiDiGraph(conn.execute("SELECT conn_src, conn_dest FROM edge WHERE user_id = %s", [user]).fetchall())
+        got = dict(conn.execute("SELECT node_id, component_id FROM wcc_out WHERE user_id = %s", [user]).fetchall())
+        assert got == dict(zip(sorted(g), nx_components(g)))
