@@ -240,3 +240,39 @@ def test_cd_is_the_exact_minimizer(data):
     coef = conn.execute("SELECT coef_all FROM e").fetchone()[0]
     ref = ElasticNet(alpha=0.2, l1_ratio=0.5, tol=1e-14, max_iter=100000).fit(x, y)
     np.testing.assert_allclose(coef, ref.coef_, rtol=1e-8, atol=1e-10)
+
+
+def test_binomial_grouping_on_both_plans(data):
+    """Groups on the aggregate plan (a view: one statement per point for the groups still
+    iterating) give the models of rows packed in memory."""
+    conn = data[0]
+    mem = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, grouping="g", table="gm")
+    agg = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, source="dv", grouping="g", table="ga")
+    assert len(mem) == 2 and [r[3] for r in agg] == [r[3] for r in mem] and mem[0][3] == mem[1][3]
+    for a, m in zip(agg, mem):
+        np.testing.assert_allclose(a[0], m[0], rtol=1e-7, atol=1e-10)
+        assert a[1] == pytest.approx(m[1], rel=1e-7, abs=1e-10)
+
+
+def test_large_lambda_and_constant_feature(data):
+    """Above the largest useful lambda every coefficient is 0 and the intercept is the mean
+    (gaussian, exactly: MADlib's standardized intercept is the mean minus the coefficients'
+    part) or near the log-odds (binomial: MADlib's stopping rule compares running
+    objectives whose row part is the previous pass's, so with every coefficient at 0 it
+    fires while the intercept still moves); a constant feature keeps a zero coefficient."""
+    conn, x, y, b = data
+    conn.execute("ALTER TABLE d ADD COLUMN c float8 DEFAULT 3")
+    for family, dep, want, rel in (("gaussian", "y", y.mean(), 1e-12),
+                                   ("binomial", "b", np.log(b.mean() / (1 - b.mean())), 1e-2)):
+        conn.execute("SELECT indb_ml.elastic_net_train('d', %s, %s, 'ARRAY[x1, x2, x3, x4, c]', %s, 1, 100, true, "
+                     "NULL, 'fista', NULL, NULL, 10000, 1e-12)", [f"big_{family}", dep, family])
+        coef, intercept, selected = conn.execute(f"SELECT coef_all, intercept, features_selected FROM big_{family}"
+                                                 ).fetchone()
+        assert coef == [0] * 5 and selected == []
+        assert intercept == pytest.approx(want, rel=rel)
+    conn.execute("SELECT indb_ml.elastic_net_train('d', 'withc', 'y', 'ARRAY[x1, x2, x3, x4, c]', 'gaussian', 0.5, "
+                 "0.2, true, NULL, 'fista', NULL, NULL, 10000, 1e-10)")
+    with_c = conn.execute("SELECT coef_all FROM withc").fetchone()[0]
+    plain = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table="plain")[0][0]
+    assert with_c[4] == 0
+    np.testing.assert_allclose(with_c[:4], plain, rtol=1e-9)
