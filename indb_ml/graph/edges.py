@@ -79,7 +79,9 @@ INTEGER_TYPES = {"int2", "int4", "int8"}
 NUMERIC_TYPES = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 MULTI_ID_TYPE = "bigint[]"  # MADlib's type for multi-column vertex ids
 MADLIB_ROW_ID = "_indb_ml_madlib_row_id"  # the packed vertex table's MADlib row number (_composite)
-_HAS_CTID = ("r", "m", "p", "t")  # relkinds whose rows have a ctid
+# relkinds whose rows have a ctid that is unique in the relation (a partitioned table's partitions
+# each number their blocks from 0, so two rows may share one)
+_HAS_CTID = ("r", "m", "t")
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)'
 _VALUE = _IDENT + r"|\[\s*" + _IDENT + r"(?:\s*,\s*" + _IDENT + r")*\s*\]"
@@ -299,7 +301,8 @@ def _composite(sess: Session, vertex: Relation, vcols: dict, vid, edge: Relation
     components (graph/wcc.py_in, its vertex view: ``num_segments * (offset * (max_block + 1) +
     block) + segment``; on PostgreSQL one segment, number 0). It is a row's physical position, so
     it is what MADlib computes on this table as stored. A view has no ctid (MADlib's query fails
-    there): its rows are numbered in id order instead."""
+    there), and a partitioned table's ctids repeat across partitions (MADlib's numbers would name
+    two components alike): their rows are numbered in id order instead."""
     parts = {"vertex_id": vid, "src": args["src"], "dest": args["dest"]}
     lists = {k: (v if isinstance(v, tuple) else (v,)) for k, v in parts.items()}
     if len({len(v) for v in lists.values()}) != 1:
