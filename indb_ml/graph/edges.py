@@ -69,6 +69,7 @@ import numpy as np
 
 from indb_ml import sqlexpr
 from indb_ml.core.distributed import distribute_like
+from indb_ml.core.plan_choice import is_distributed
 from indb_ml.core.relations import Relation, resolve_source
 from indb_ml.core.session import Session
 from indb_ml.errors import InputError
@@ -301,8 +302,8 @@ def _composite(sess: Session, vertex: Relation, vcols: dict, vid, edge: Relation
     components (graph/wcc.py_in, its vertex view: ``num_segments * (offset * (max_block + 1) +
     block) + segment``; on PostgreSQL one segment, number 0). It is a row's physical position, so
     it is what MADlib computes on this table as stored. A view has no ctid (MADlib's query fails
-    there), and a partitioned table's ctids repeat across partitions (MADlib's numbers would name
-    two components alike): their rows are numbered in id order instead."""
+    there), and the ctids of a partitioned table's partitions or a Citus table's shards repeat
+    (MADlib's numbers would name two components alike): their rows are numbered in id order instead."""
     parts = {"vertex_id": vid, "src": args["src"], "dest": args["dest"]}
     lists = {k: (v if isinstance(v, tuple) else (v,)) for k, v in parts.items()}
     if len({len(v) for v in lists.values()}) != 1:
@@ -323,7 +324,7 @@ def _composite(sess: Session, vertex: Relation, vcols: dict, vid, edge: Relation
 
     vnames = lists["vertex_id"]
     source, extra = vertex.sql(sess) + " v", ""
-    if row_ids and vertex.kind in _HAS_CTID:
+    if row_ids and vertex.kind in _HAS_CTID and not is_distributed(sess, vertex):  # shards repeat ctids too
         source = ("(SELECT " + ", ".join("x." + sess.ident(c) for c in vnames) + ", x.ctid::text::point AS p FROM "
                   + vertex.sql(sess) + " x) v")
         extra = (", (v.p[1]::int8 * ((pg_catalog.max(v.p[0]) OVER ())::int8 + 1) + v.p[0]::int8) AS "
