@@ -276,3 +276,41 @@ def test_large_lambda_and_constant_feature(data):
     plain = train(conn, "gaussian", "y", 0.5, 0.2, True, 1e-10, table="plain")[0][0]
     assert with_c[4] == 0
     np.testing.assert_allclose(with_c[:4], plain, rtol=1e-9)
+
+
+def test_houses_grouped_as_documented_with_madlib_grouping(houses):
+    """MADlib's elastic_net.sql_in, "Example with Grouping" (zipcode; alpha 0.5, lambda 0.1):
+    94301: coef_all {27.0542096962,12351.5244083,47.5833289771}, intercept -7191.19791597,
+    log_likelihood -519199964.967; 76010: {15.6325953499,10166.6608469,57.8689916035},
+    513.912201627, -538806528.45; iteration_run 10000 for both. Those numbers come from
+    every group standardized by the whole table's statistics, its gradient averaged over
+    all 27 rows (MADlib passes the table's row count) and its log_likelihood over all rows:
+    madlib_grouping = t. Both groups stop at max_iter, where FISTA oscillates by a few 1e-6
+    (the intercept, a difference of terms near 1e5, to 0.1). Without the flag each group is
+    its own fit, far from these."""
+    houses_fit(houses, "hg", 0.5, 0.1, "madlib_grouping = t", grouping="zipcode")
+    rows = dict((r[0], r[1:]) for r in houses.execute(
+        "SELECT zipcode, coef_all, intercept, log_likelihood, iteration_run FROM hg").fetchall())
+    want = {94301: ([27.0542096962, 12351.5244083, 47.5833289771], -7191.19791597, -519199964.967),
+            76010: ([15.6325953499, 10166.6608469, 57.8689916035], 513.912201627, -538806528.45)}
+    for z, (coef, intercept, ll) in want.items():
+        np.testing.assert_allclose(rows[z][0], coef, rtol=1e-5)
+        assert rows[z][1] == pytest.approx(intercept, abs=0.1)
+        assert rows[z][2] == pytest.approx(ll, rel=1e-6)
+        assert rows[z][3] == 10000
+    houses_fit(houses, "hown", 0.5, 0.1, grouping="zipcode")
+    own = houses.execute("SELECT coef_all FROM hown WHERE zipcode = 94301").fetchone()[0]
+    assert abs(own[1] - 12351.5244083) > 100
+
+
+def test_madlib_grouping_binomial_on_both_plans(data):
+    conn = data[0]
+    mem = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, grouping="g", table="gm", params="madlib_grouping = t")
+    agg = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, source="dv", grouping="g", table="ga",
+                params="madlib_grouping = t")
+    own = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, grouping="g", table="go")
+    assert [r[3] for r in agg] == [r[3] for r in mem]
+    for a, m, o in zip(agg, mem, own):
+        np.testing.assert_allclose(a[0], m[0], rtol=1e-7, atol=1e-10)
+        assert a[2] == pytest.approx(m[2], rel=1e-9)
+        assert not np.allclose(m[0], o[0], rtol=1e-3)  # half the rows per group: twice the effective lambda

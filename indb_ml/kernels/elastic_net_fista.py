@@ -64,6 +64,8 @@ class FistaFit:
     iterations: int         # MADlib's iteration_run: passes over the rows along the whole path
     converged: bool         # False when max_iter ended it
     reached_target: bool    # False when max_iter ended it before the last warm-up lambda
+    state: Optional[np.ndarray] = None  # the final [intercept, coef...] on the original data (fitted intercept kept)
+    penalty: float = 0.0    # the penalty of the final coefficients (standardized scale) at lambda_value
 
 
 @dataclass
@@ -109,11 +111,15 @@ def _soft(u: np.ndarray, t: float) -> np.ndarray:
 
 def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, opts: FistaOptions,
                 max_iter: int, tolerance: float, gaussian: bool, standardized: bool, group: object = None,
-                rng: Optional[np.random.Generator] = None) -> Generator[list, list, FistaFit]:
+                rng: Optional[np.random.Generator] = None, divisor: Optional[int] = None
+                ) -> Generator[list, list, FistaFit]:
     """MADlib's driver (``__compute_fista``) and aggregate (``fista_transition`` / ``_final`` /
     ``_state_diff``) as a generator. Yields a list of requests ``(point, want_gradient)``
     (points on the original scale), receives ``[(loss, gradient or None), ...]``, returns a
-    :class:`FistaFit`. ``lambdas``: the warm-up path, ending at lambda_value."""
+    :class:`FistaFit`. ``lambdas``: the warm-up path, ending at lambda_value. ``divisor``:
+    what the gradient and the backtracking losses are averaged by (the rows, ``n``, unless
+    told; MADlib's grouped FISTA divides by the whole table's row count)."""
+    total = n if divisor is None else divisor
     ll_factor = 2.0 if gaussian else 1.0  # MADlib's running log-likelihood sums r² (gaussian), log(1+e) (binomial)
     act_tol = tolerance if opts.activeset_tolerance is None else opts.activeset_tolerance
     warm_tol = tolerance if opts.warmup_tolerance is None else opts.warmup_tolerance
@@ -151,7 +157,7 @@ def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, o
         interrupts.report(None, answers[1][0] / n + penalty(coef, lam), group)  # the objective where the pass started
         l2 = lam * (1 - alpha)
         if backtracking == 0:
-            g = scaling.gradient_back(np.asarray(answers[0][1], dtype=float)) / n
+            g = scaling.gradient_back(np.asarray(answers[0][1], dtype=float)) / total
             grad, gi = g[1:], float(g[0])
             if active:
                 grad = np.where(coef_y != 0, grad, 0.0)
@@ -164,9 +170,9 @@ def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, o
             b_coef, b_int = proxy()
             backtracking = 1
         else:
-            fn = answers[0][0] / n + 0.5 * l2 * (b_coef @ b_coef)
+            fn = answers[0][0] / total + 0.5 * l2 * (b_coef @ b_coef)
             if backtracking == 1:
-                qfn = answers[2][0] / n + 0.5 * l2 * (coef_y @ coef_y)
+                qfn = answers[2][0] / total + 0.5 * l2 * (coef_y @ coef_y)
             r = b_coef - coef_y
             extra = r @ grad + 0.5 * (r @ r) / stepsize
             if gi != 0:
@@ -222,7 +228,8 @@ def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, o
     point = scaling.to_original(intercept, coef)
     if gaussian and standardized:  # MADlib's _restore_scale: ȳ - Σ c x̄/s, the fitted intercept left out
         point[0] -= intercept
-    return FistaFit(point[1:], float(point[0]), float(log_likelihood), iteration, converged, idx == len(lambdas) - 1)
+    return FistaFit(point[1:], float(point[0]), float(log_likelihood), iteration, converged, idx == len(lambdas) - 1,
+                    scaling.to_original(intercept, coef), float(penalty(coef, lambdas[-1])))
 
 
 def gaussian_answer(n: int, mean: np.ndarray, comoment: np.ndarray) -> Callable[[list], list]:

@@ -188,17 +188,21 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     elif opt == "fista" and fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = fista.gaussian(states, alpha, warm_path, standardize, fista.options(params, warm_tol), max_iter,
-                              tolerance)
+                              tolerance, params.madlib_grouping)
     elif opt == "fista" and use_aggregate_passes(sess, source, MEMORY_FASTER):
         states, skipped, reference = moments_by_group(sess, source, features)
+        whole = None
+        for s in states.values():
+            whole = comoment_merge(whole, s)
         fits = fista.binomial_passes(sess, source, features, {g: feature_moments(s) for g, s in states.items()},
                                      list(reference), lambda c: logit_step_call(sess, features, c),
                                      enet_sums_from_cstate, alpha, warm_path, standardize,
-                                     fista.options(params, warm_tol), max_iter, tolerance)
+                                     fista.options(params, warm_tol), max_iter, tolerance,
+                                     feature_moments(whole) if params.madlib_grouping and whole else None)
     elif opt == "fista":
         groups, skipped = packed_groups(sess, source, features, _binary, "elastic_net_train")
         fits = fista.binomial_packed(groups, alpha, warm_path, standardize, fista.options(params, warm_tol),
-                                     max_iter, tolerance)
+                                     max_iter, tolerance, params.madlib_grouping)
     elif fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = {}

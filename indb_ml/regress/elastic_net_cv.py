@@ -41,7 +41,8 @@ COMMON = {
     "seed": "int",
 }
 FISTA = {"max_stepsize": "float", "eta": "float", "use_active_set": "bool", "activeset_tolerance": "float",
-         "random_stepsize": "bool", "state_digits": "int"}  # state_digits: indb_ml's, MADlib 1.x's rounding
+         "random_stepsize": "bool", "state_digits": "int", "madlib_grouping": "bool"}
+# state_digits, madlib_grouping: indb_ml's, to reproduce MADlib's documented FISTA outputs
 IGD = {"stepsize": "float", "step_decay": "float", "threshold": "float", "parallel": "bool"}
 _TRUE, _FALSE = ("true", "t", "yes", "y", "on", "1"), ("false", "f", "no", "n", "off", "0")
 _PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", re.S)
@@ -68,6 +69,7 @@ class EnetParams:
     activeset_tolerance: Optional[float] = None
     random_stepsize: bool = False
     state_digits: int = 0
+    madlib_grouping: bool = False
     given: set = field(default_factory=set)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from indb_ml.core import passes
 from indb_ml.errors import InputError
+from indb_ml.kernels.comoment import comoment_merge
 from indb_ml.kernels.elastic_net import EnetFit
 from indb_ml.kernels.elastic_net_fista import (
     FistaFit,
@@ -51,40 +52,77 @@ def _as_enet(fits: dict) -> dict:
     return {g: EnetFit(f.coef, f.intercept, -f.log_likelihood, run_count, f.converged) for g, f in fits.items()}
 
 
-def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol) -> dict:
+def _whole_ll(fits: dict, loss_of, rows: int) -> None:
+    """MADlib's grouped log_likelihood: each group's model scored on every row of the table."""
+    for fit in fits.values():
+        fit.log_likelihood = -float(loss_of(fit.state) / rows + fit.penalty)
+
+
+def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, whole_table=False) -> dict:
+    """``whole_table`` (``madlib_grouping``): every group standardized by the whole table's
+    statistics, its gradient averaged over the whole table's rows, its log_likelihood taken
+    over all rows, as MADlib's documented grouping example was computed."""
+    whole = None
+    for s in states.values():
+        whole = comoment_merge(whole, s)
     fits = {}
     for g, s in states.items():
         n, k = s.n, s.mean.size - 1
-        sc = Scaling.of(s.mean[1:], np.diag(s.comoment)[1:] / n, s.mean[0], standardize, True, opts.state_digits)
-        fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, True, standardize, g),
-                      gaussian_answer(n, s.mean, s.comoment))
+        ref = whole if whole_table else s
+        sc = Scaling.of(ref.mean[1:], np.diag(ref.comoment)[1:] / ref.n, ref.mean[0], standardize, True,
+                        opts.state_digits)
+        fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, True, standardize, g,
+                                  divisor=ref.n), gaussian_answer(n, s.mean, s.comoment))
+    if whole_table and whole is not None:
+        answer = gaussian_answer(whole.n, whole.mean, whole.comoment)
+        _whole_ll(fits, lambda point: answer([(point, False)])[0][0], whole.n)
     return _as_enet(fits)
 
 
-def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, tol) -> dict:
+def _mean_var(parts: list) -> tuple:
+    n = sum(p.shape[0] for p in parts)
+    mean = sum(p[:, 1:].sum(axis=0) for p in parts) / n
+    return n, mean, sum(((p[:, 1:] - mean) ** 2).sum(axis=0) for p in parts) / n
+
+
+def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, tol, whole_table=False) -> dict:
+    """``whole_table``: as :func:`gaussian`'s."""
+    every = [p for parts in groups.values() for p in parts]
+    if not every:
+        return {}
+    n_all, mean_all, var_all = _mean_var(every)
     fits: dict[object, FistaFit] = {}
     for g, parts in groups.items():
         if not parts:
             continue
         k = parts[0].shape[1] - 1
-        n = sum(p.shape[0] for p in parts)
-        mean = sum(p[:, 1:].sum(axis=0) for p in parts) / n
-        var = sum(((p[:, 1:] - mean) ** 2).sum(axis=0) for p in parts) / n
+        n, mean, var = _mean_var(parts)
+        if whole_table:
+            mean, var = mean_all, var_all
         sc = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
-        fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g),
+        fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g,
+                                  divisor=n_all if whole_table else n),
                       binomial_answer(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts)))
+    if whole_table:
+        answer = binomial_answer(lambda: ((b[:, 1:], b[:, 0]) for b in every))
+        _whole_ll(fits, lambda point: answer([(point, False)])[0][0], n_all)
     return _as_enet(fits)
 
 
 def binomial_passes(sess, source, features, moments: dict, reference: list, step_call, sums_of, alpha, lambdas,
-                    standardize, opts, max_iter, tol) -> dict:
+                    standardize, opts, max_iter, tol, whole: tuple | None = None) -> dict:
     """Every group's FISTA in lockstep, one aggregate statement per requested point.
     ``moments``: ``{group: (n, mean, variance)}``; ``step_call(coef_sql)``: the
-    ``_logit_newton`` call over ``[1, x]``; ``sums_of(raw)``: its state as ``LogitSums``."""
+    ``_logit_newton`` call over ``[1, x]``; ``sums_of(raw)``: its state as ``LogitSums``.
+    ``whole``: the whole table's ``(n, mean, variance)`` for ``madlib_grouping`` (see
+    :func:`gaussian`)."""
     gens = {}
     for g, (n, mean, var) in moments.items():
+        if whole is not None:
+            _, mean, var = whole
         sc = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
-        gens[g] = fista_steps(n, len(mean), alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g)
+        gens[g] = fista_steps(n, len(mean), alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g,
+                              divisor=None if whole is None else whole[0])
 
     def evaluate(pending: dict) -> dict:
         if not features.group_cols:  # one group: every point of the step in one scan, one aggregate each
@@ -112,4 +150,10 @@ def binomial_passes(sess, source, features, moments: dict, reference: list, step
                 answers[g].append((-sums.log_likelihood, -np.asarray(sums.gradient) if pending[g][i][1] else None))
         return answers
 
-    return _as_enet(lockstep.run_lockstep(gens, {g: next(gen) for g, gen in gens.items()}, evaluate))
+    fits = lockstep.run_lockstep(gens, {g: next(gen) for g, gen in gens.items()}, evaluate)
+    if whole is not None:
+        def loss_of(point):
+            rows = list(passes.run_pass(sess, source, [], step_call(passes.float8_array_sql(sess, point))).values())
+            return -sums_of(rows[0]["state"]).log_likelihood
+        _whole_ll(fits, loss_of, whole[0])
+    return _as_enet(fits)
