@@ -238,8 +238,11 @@ def test_hnsw_index_is_used_with_recall(postgresql):
     postgresql.execute("CREATE INDEX big_hnsw ON big USING hnsw (v vector_l2_ops)")
     postgresql.execute("ANALYZE big")
     k = 10
+    default_msg = search_message(postgresql, "SELECT indb_ml.knn('big', 'v', 'id', NULL, 'q', 'v', 'id', 'dflt', "
+                                 "%s, true, 'dist_norm2')", [k])
+    assert default_msg.startswith("knn: exact search,")  # MADlib's default (brute force), index or not
     approx_msg = search_message(postgresql, "SELECT indb_ml.knn('big', 'v', 'id', NULL, 'q', 'v', 'id', 'approx', "
-                                "%s, true, 'dist_norm2')", [k])
+                                "%s, true, 'dist_norm2', false, 'auto')", [k])
     exact_msg = search_message(postgresql, "SELECT indb_ml.knn('big', 'v', 'id', NULL, 'q', 'v', 'id', 'exact', %s, "
                                "true, 'dist_norm2', false, 'brute_force')", [k])
     assert approx_msg.startswith("knn: hnsw search, index big_hnsw, ef_search 100,")
@@ -249,6 +252,7 @@ def test_hnsw_index_is_used_with_recall(postgresql):
     sq = (T ** 2).sum(1)[:, None] - 2 * T @ X.T + (X ** 2).sum(1)[None, :]  # BLAS: no 200 x 20000 x 32 array
     oracle = neighbours(sq, np.arange(1, 20001), k) + 1
     assert [r[2] for r in exact] == oracle.tolist()
+    assert [r[2] for r in fetch(postgresql, "dflt")] == oracle.tolist()
     recall = np.mean([len(set(a[2]) & set(e[2])) / k for a, e in zip(approx, exact)])
     assert recall >= 0.95, recall
     assert all(len(a[2]) == k and a[3] == sorted(a[3]) for a in approx)
@@ -272,7 +276,8 @@ def test_algorithm_hnsw_builds_an_expression_index(postgresql, data):
     recall = np.mean([len(set(g) & set(ids[n].tolist())) / 3 for g, n in zip(got, nb)])
     assert recall >= 0.95, recall
     # another metric has no matching index: auto falls back to exact search
-    m3 = search_message(postgresql, "SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o3', 3)")
+    m3 = search_message(postgresql, "SELECT indb_ml.knn('pts', 'x', 'id', 'cls', 'tst', 'x', 'tid', 'o3', 3, true, "
+                        "'squared_dist_norm2', false, 'auto')")
     assert m3.startswith("knn: exact search,")
 
 

@@ -287,7 +287,7 @@ class TableCalls:
 
     def knn(self, point_source: str, point_column_name: str, point_id: str, label_column_name: str | None,
             test_source: str, test_column_name: str, test_id: str, *, k: int = 1, output_neighbors: bool = True,
-            fn_dist: str = "squared_dist_norm2", weighted_avg: bool = False, algorithm: str = "auto",
+            fn_dist: str = "squared_dist_norm2", weighted_avg: bool = False, algorithm: str = "brute_force",
             algorithm_params: str | None = None, out_table: str | None = None, progress: bool = True) -> TableResult:
         """k nearest neighbours (``indb_ml.knn``): ``label_column_name`` None for the neighbours only."""
         return self._table_call("knn", lambda out: [

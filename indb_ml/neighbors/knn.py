@@ -75,8 +75,8 @@ SELECT indb_ml.knn(
                         --   dist_angle, dist_tanimoto ('madlib.' or 'indb_ml.' prefixes accepted), or
                         --   a function (float8[], float8[]) RETURNS float8 (exact search, no index)
     weighted_avg,       -- optional, default false: weight each neighbour by 1/distance
-    algorithm,          -- optional, default 'auto': an HNSW/IVFFlat index when one matches, else exact;
-                        --   'brute_force': always exact; 'hnsw' / 'ivfflat': use such an index,
+    algorithm,          -- optional, default 'brute_force' (MADlib's): always exact; 'auto': an
+                        --   HNSW/IVFFlat index when one matches, else exact; 'hnsw' / 'ivfflat': use such an index,
                         --   building one on point_source if none matches (the index is kept);
                         --   'kd_tree': MADlib's kd-tree (approximate: only the points of the test
                         --   point's region, or of the leaf_nodes regions with the nearest centres)
@@ -605,7 +605,7 @@ def _choose_index(sess: Session, points: Side, metric: Metric, algorithm: str, p
 
 
 def _algorithm(algorithm: str | None, fn_name: str, metric: Metric) -> str:
-    name = (algorithm or "auto").strip().lower()
+    name = (algorithm or "brute_force").strip().lower()  # MADlib's default: exact
     prefixed = [a for a in ALGORITHMS if a.startswith(name)] if name else []
     if name not in ALGORITHMS and len(prefixed) == 1:  # MADlib's short forms: 'b', 'brute', 'kd', ...
         name = prefixed[0]
