@@ -94,7 +94,8 @@ optimizer_params ('name = value, ...'; lists as {v1, v2} or [v1, v2]):
       for gaussian, accuracy for binomial); the model is trained on all rows with the best pair.
       validation_result: alpha, lambda_value, mean_score, std_dev_score.
   fista (the default, MADlib's FISTA; iteration_run counts its passes over the rows):
-      max_stepsize = 2, eta = 1.2, use_active_set = f, activeset_tolerance, random_stepsize = f
+      max_stepsize = 2, eta = 1.2, use_active_set = f, activeset_tolerance, random_stepsize = f,
+      state_digits = 12 (MADlib 1.x's 12-digit state), madlib_grouping = t (MADlib's grouped fits)
   cd: coordinate descent to the exact minimizer (iteration_run counts its sweeps).
   igd: stepsize, step_decay, threshold, parallel  (checked, no effect: 'igd' runs coordinate
       descent, not MADlib's IGD). Cross-validation (n_folds) always uses coordinate descent.
