@@ -4492,7 +4492,7 @@ return elastic_net_train(plpy, tbl_source, tbl_result, col_dep_var, col_ind_var,
                          standardize, grouping_col, optimizer, optimizer_params, excluded, max_iter, tolerance)
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_train(text, text, text, text, text, float8, float8, boolean, text, text, text, text, integer, float8) IS
-'Elastic net (MADlib elastic_net_train), gaussian or binomial, glmnet''s objective 1/(2n)||y - b - Xw||² (or -loglik/n) + lambda (alpha |w|_1 + (1-alpha)/2 |w|²) with an unpenalized intercept, by coordinate descent (gaussian: on the moments from one scan). tbl_result: family, features, features_selected, coef_nonzero, coef_all, intercept, log_likelihood (minus the objective), standardize, iteration_run.';
+'Elastic net (MADlib elastic_net_train), gaussian or binomial, glmnet''s objective 1/(2n)||y - b - Xw||² (or -loglik/n) + lambda (alpha |w|_1 + (1-alpha)/2 |w|²) with an unpenalized intercept: optimizer fista (the default) and igd are MADlib''s FISTA and IGD pass for pass (igd: one C per-row pass in scan order per iteration), cd is coordinate descent to the exact minimizer (gaussian: on the moments from one scan). tbl_result: family, features, features_selected, coef_nonzero, coef_all, intercept, log_likelihood (minus the objective), standardize, iteration_run.';
 
 CREATE FUNCTION indb_ml.elastic_net_gaussian_predict(coefficients float8[], intercept float8, ind_var float8[])
 RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -4546,6 +4546,25 @@ from indb_ml.regress.elastic_net import elastic_net_help
 return elastic_net_help()
 $$;
 COMMENT ON FUNCTION indb_ml.elastic_net_predict() IS 'Usage of indb_ml.elastic_net_predict (with elastic_net_train''s).';
+
+CREATE FUNCTION indb_ml._enet_igd_step(state bytea, x float8[], y float8, prev float8[], lambda float8, alpha float8,
+                                       stepsize float8, total_rows int8, mean float8[], scale float8[],
+                                       step_decay float8, family integer)
+RETURNS bytea AS 'MODULE_PATHNAME', 'indb_ml_enet_igd_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._enet_igd_step(bytea, float8[], float8, float8[], float8, float8, float8, int8, float8[], float8[], float8, integer) IS
+'Internal: transition step of indb_ml._enet_igd (C: one row of MADlib''s elastic-net IGD: the mirror-descent step on theta, the l1 threshold, coef = link(theta), the intercept and the running loss; prev is the previous pass''s [stepsize, lambda, loglikelihood, intercept, theta, coef] or NULL; family 0 gaussian, 1 binomial).';
+
+-- No COMBINEFUNC: the per-row steps are sequential, so PostgreSQL never splits the scan
+-- between parallel workers and the rows are taken in scan order, as MADlib does on PostgreSQL.
+CREATE AGGREGATE indb_ml._enet_igd(float8[], float8, float8[], float8, float8, float8, int8, float8[], float8[],
+                                   float8, integer) (
+    SFUNC = indb_ml._enet_igd_step,
+    STYPE = bytea,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._enet_igd(float8[], float8, float8[], float8, float8, float8, int8, float8[], float8[], float8, integer) IS
+'Internal: one pass of MADlib''s elastic-net IGD over a group''s rows in scan order (elastic_net_train with optimizer ''igd''); the final step is Python.';
 
 -- ---- 54_mlogregr.sql ----
 -- multinomial logistic regression: mlogregr_train and mlogregr_predict

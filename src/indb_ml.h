@@ -58,6 +58,8 @@ typedef enum IndbStateKind
 	INDB_MARGINS = 8,
 	/* rows packed for Python (pack.c: width = columns, n rows of float8 follow; never read by C) */
 	INDB_PACKED_ROWS = 9,
+	/* MADlib's elastic-net IGD (enet_igd.c: width = k, param = family * 2 + standardized) */
+	INDB_ENET_IGD = 10,
 	INDB_KIND_LIMIT = 16		/* kinds below this are reserved for the C module */
 } IndbStateKind;
 

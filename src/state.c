@@ -31,6 +31,8 @@ indb_state_slots(int kind, int width)
 			return w;
 		case INDB_GLM:			/* 4 sums, X'Wz, packed X'WX */
 			return 4 + w + indb_tri_size(w);
+		case INDB_ENET_IGD:		/* 11 scalars, then 6 k-vectors (enet_igd.c) */
+			return 11 + 6 * w;
 		default:
 			return -1;
 	}

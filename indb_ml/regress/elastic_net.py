@@ -5,8 +5,9 @@ co-moments aggregate, as linregr_train), then coordinate descent runs on the k x
 moments. Binomial: proximal Newton, one ``indb_ml._logit_newton`` statement per outer step
 for every group at once (views, partitioned, foreign and distributed tables, parallel
 workers), or on a plain local table the rows packed once in memory
-(``indb_ml.training_plan``). That is ``optimizer => 'cd'`` (and 'igd', which is not MADlib's
-IGD): coordinate descent to the exact minimizer of glmnet's objective. The default,
+(``indb_ml.training_plan``). That is ``optimizer => 'cd'``: coordinate descent to the exact
+minimizer of glmnet's objective. ``'igd'`` is MADlib's per-row IGD
+(:mod:`indb_ml.regress.elastic_net_igd`, a C aggregate in scan order). The default,
 ``'fista'``, is MADlib's FISTA pass for pass (:mod:`indb_ml.regress.elastic_net_fista`), so
 coefficients and ``iteration_run`` follow MADlib's. ``optimizer_params`` adds MADlib's warm-up
 and cross-validation (:mod:`indb_ml.regress.elastic_net_cv`). ``elastic_net_predict`` writes
@@ -40,6 +41,7 @@ from indb_ml.kernels.elastic_net import (
 from indb_ml.models.catalog import registers
 from indb_ml.regress import elastic_net_cv as cv
 from indb_ml.regress import elastic_net_fista as fista
+from indb_ml.regress import elastic_net_igd as igd
 from indb_ml.regress import lockstep
 from indb_ml.regress.linregr import moments_by_group
 from indb_ml.regress.logregr import MEMORY_FASTER
@@ -97,8 +99,9 @@ optimizer_params ('name = value, ...'; lists as {v1, v2} or [v1, v2]):
       max_stepsize = 2, eta = 1.2, use_active_set = f, activeset_tolerance, random_stepsize = f,
       state_digits = 12 (MADlib 1.x's 12-digit state), madlib_grouping = t (MADlib's grouped fits)
   cd: coordinate descent to the exact minimizer (iteration_run counts its sweeps).
-  igd: stepsize, step_decay, threshold, parallel  (checked, no effect: 'igd' runs coordinate
-      descent, not MADlib's IGD). Cross-validation (n_folds) always uses coordinate descent.
+  igd (MADlib's IGD, one per-row pass in scan order per iteration; at least 2 features):
+      stepsize = 0.01, step_decay = 0, threshold = 1e-10, parallel = t (accepted; serial on
+      PostgreSQL, as MADlib). Cross-validation (n_folds) always uses coordinate descent.
 
 Prediction:
   indb_ml.elastic_net_gaussian_predict(coef_all, intercept, ARRAY[...])
@@ -204,6 +207,10 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         groups, skipped = packed_groups(sess, source, features, _binary, "elastic_net_train")
         fits = fista.binomial_packed(groups, alpha, warm_path, standardize, fista.options(params, warm_tol),
                                      max_iter, tolerance, params.madlib_grouping)
+    elif opt == "igd":
+        states, skipped, reference = moments_by_group(sess, source, features)
+        fits = igd.fit(sess, source, features, fam, states, list(reference), alpha, warm_path, standardize, params,
+                       max_iter, tolerance, warm_tol)
     elif fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = {}
@@ -234,7 +241,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
             continue
         names = _feature_names(col_ind_var, fit.coef.size)
         keep = np.flatnonzero(fit.coef != 0)
-        if not fit.converged and opt != "fista":  # MADlib does not warn; iteration_run = max_iter says it
+        if not fit.converged and opt == "cd":  # MADlib does not warn; iteration_run = max_iter says it
             sess.warning(f"elastic_net_train{' in group ' + gkey if gkey else ''}: not converged after "
                          f"{fit.iterations} iterations (raise max_iter or tolerance)")
         rows_out[gkey] = [fam, names, [names[i] for i in keep], fit.coef[keep].tolist(), fit.coef.tolist(),

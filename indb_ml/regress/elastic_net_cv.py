@@ -70,6 +70,10 @@ class EnetParams:
     random_stepsize: bool = False
     state_digits: int = 0
     madlib_grouping: bool = False
+    stepsize: float = 0.01  # IGD's (MADlib's _igd_params_parser defaults), used by optimizer 'igd'
+    step_decay: float = 0.0
+    threshold: float = 1e-10
+    parallel: bool = True  # accepted; PostgreSQL runs MADlib's IGD serially either way
     given: set = field(default_factory=set)
 
 
@@ -161,8 +165,8 @@ def _unwrap(text: str) -> str:
 
 def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
     """The typed parameters. FISTA's are used by optimizer 'fista'
-    (:mod:`indb_ml.kernels.elastic_net_fista`); IGD's are checked and unused (optimizer 'igd'
-    runs coordinate descent).
+    (:mod:`indb_ml.kernels.elastic_net_fista`); IGD's by optimizer 'igd'
+    (:mod:`indb_ml.regress.elastic_net_igd`).
     An outer ``{...}`` around the whole list is accepted (:func:`_unwrap`)."""
     spec = dict(COMMON)
     spec.update(FISTA if optimizer == "fista" else IGD if optimizer == "igd" else {})
@@ -186,7 +190,7 @@ def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
         value = _value(key, spec[key], raw)
         if key == "eta" and value < 1:  # MADlib's check (__fista_params_parser)
             raise InputError("optimizer_params: eta must be larger than 1 (or 1: the step then never shrinks)")
-        if key in ("max_stepsize", "activeset_tolerance") and value <= 0:
+        if key in ("max_stepsize", "activeset_tolerance", "stepsize") and value <= 0:
             raise InputError(f"optimizer_params: {key} must be positive")
         if hasattr(params, key):
             setattr(params, key, value)

@@ -1,0 +1,115 @@
+"""elastic_net_train with ``optimizer => 'igd'``: MADlib's IGD (``elastic_net_optimizer_igd.py_in``).
+
+Each pass is one aggregate statement: the C aggregate ``indb_ml._enet_igd`` makes MADlib's
+per-row step over each group's rows in scan order (it has no combine function, so
+PostgreSQL never splits it between parallel workers), and the final step runs here once
+per group (:mod:`indb_ml.kernels.elastic_net_igd`). MADlib's driver, per group:
+
+- the state of a pass starts from the previous pass's (coef, theta, intercept, step size,
+  running log-likelihood); a new warm-up lambda restarts the step size;
+- a pass ends the current lambda when ``iteration > max_iter`` or the change of
+  |log-likelihood| is below the tolerance (``warmup_tolerance`` before the last lambda);
+  the next lambda follows while ``iteration < max_iter``; iteration_run counts every pass;
+- the result zeroes the coefficients below ``threshold`` (relative) or ``tolerance``, then
+  undoes the standardization as MADlib's result step does.
+
+Each group is standardized by its own statistics and divides by its own row count
+(MADlib's ``col_n_tuples``); ``iteration_run`` is the largest of the groups' counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indb_ml.core import passes
+from indb_ml.errors import InputError
+from indb_ml.kernels import interrupts
+from indb_ml.kernels.elastic_net import EnetFit
+from indb_ml.kernels.elastic_net_fista import Scaling
+from indb_ml.kernels.elastic_net_igd import finalize, state_diff, threshold_coef
+from indb_ml.regress import lockstep
+
+SCAN_ORDER = {"enable_sort": "off", "enable_hashagg": "on", "enable_mergejoin": "off"}
+
+
+def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str, k: int, standardize: bool) -> str:
+    """The aggregate call; ``v_sql`` is the group's vector ``[first, n, mean (k+1), scale (k), prev (4+2k)]``."""
+    def lit(v: float) -> str:
+        return sess.literal(passes.float8_text(v)) + "::pg_catalog.float8"
+
+    v = "(" + v_sql + ")"
+    y = features.y_sql if fam == "gaussian" else "(" + features.y_sql + ")::pg_catalog.float8"
+    prev = f"CASE WHEN {v}[1] = 1 THEN NULL ELSE {v}[{2 * k + 4}:{4 * k + 7}] END"
+    scale = f"{v}[{k + 4}:{2 * k + 3}]" if standardize else "NULL::pg_catalog.float8[]"
+    return ("indb_ml._enet_igd((" + features.x_sql + ")::pg_catalog.float8[], (" + y + ")::pg_catalog.float8, "
+            + prev + ", " + lit(lam) + ", " + lit(alpha) + ", " + lit(params.stepsize) + ", ("
+            + v + "[2])::pg_catalog.int8, " + f"{v}[3:{k + 3}], " + scale + ", " + lit(params.step_decay)
+            + ", " + ("0" if fam == "gaussian" else "1") + ")")
+
+
+def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: float, lambdas: list,
+        standardize: bool, params, max_iter: int, tol: float, warm_tol: float) -> dict:
+    """``{group: EnetFit}`` from MADlib's IGD; ``states``: each group's co-moments of ``[y, x]``."""
+    gaussian = fam == "gaussian"
+    info = {}
+    for g, s in states.items():
+        var = np.diag(s.comoment)[1:] / s.n
+        sc = Scaling.of(s.mean[1:], var, s.mean[0], standardize, gaussian)
+        k = var.size
+        if k < 2:
+            raise InputError("elastic_net_train: optimizer 'igd' needs at least 2 features (MADlib's mirror map "
+                             "p = 2 ln k is degenerate for one)", hint="use optimizer 'fista'")
+        spread = np.sqrt(var) / sc.scale
+        info[g] = dict(n=s.n, k=k, head=[s.n, *s.mean], scale=sc, spread=spread, raw_scale=sc.scale)
+    track = {g: dict(it=0, idx=0, last=None, converged=False) for g in info}
+    active = set(info)
+    while active:
+        interrupts.check()
+        by_lam: dict = {}
+        for g in active:
+            by_lam.setdefault(track[g]["idx"], []).append(g)
+        for idx, groups in by_lam.items():  # groups at the same warm-up lambda share a statement
+            k = info[groups[0]]["k"]
+            vecs = {}
+            for g in groups:
+                t, i = track[g], info[g]
+                prev = t["last"].prev() if t["last"] is not None else [0.0] * (4 + 2 * k)
+                vecs[g] = np.array([1.0 if t["last"] is None else 0.0, *i["head"], *i["raw_scale"], *prev])
+            # a hash aggregate keeps each group's rows in scan order; a sort (GroupAggregate) would not
+            with sess.settings(SCAN_ORDER):
+                rows = lockstep.coef_pass(sess, source, features.group_cols,
+                                          lambda c, lam=lambdas[idx], k=k: _call(sess, features, fam, lam, alpha,
+                                                                                 params, c, k, standardize),
+                                          vecs, reference)
+            for g in groups:
+                raw = rows[g]["state"] if g in rows else None
+                if raw is None:
+                    raise lockstep.vanished("elastic_net_train", g)
+                t = track[g]
+                now = finalize(raw, gaussian)
+                t["it"] += 1
+                diff = state_diff(t["last"], now)
+                t["last"] = now
+                last_lam = t["idx"] == len(lambdas) - 1
+                use_tol = tol if last_lam else warm_tol
+                interrupts.report(None, -now.log_likelihood, g)
+                if t["it"] > max_iter or diff < use_tol:
+                    if t["it"] < max_iter and not last_lam:
+                        t["idx"] += 1
+                    else:
+                        t["converged"] = diff < use_tol
+                        active.discard(g)
+    out = {}
+    run_count = max((t["it"] for t in track.values()), default=0)
+    for g, t in track.items():
+        if t["idx"] < len(lambdas) - 1:
+            raise InputError(f"elastic_net_train{' in group ' + g if g else ''}: the final target lambda value is "
+                             "not reached in warm-up iterations (max_iter caps the passes of the whole warm-up path)",
+                             hint="raise max_iter, or use fewer warm-up lambdas")
+        last, i = t["last"], info[g]
+        coef = threshold_coef(last, i["spread"], params.threshold, tol)
+        point = i["scale"].to_original(last.intercept, coef)
+        if gaussian and standardize:  # MADlib's _restore_scale: ȳ - Σ c x̄/s
+            point[0] -= last.intercept
+        out[g] = EnetFit(point[1:], float(point[0]), -last.log_likelihood, run_count, t["converged"])
+    return out
