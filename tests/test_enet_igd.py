@@ -164,38 +164,34 @@ def _train(conn, table, out, family, alpha, lam, standardize=True, grouping=None
     return conn.execute(f"SELECT {cols} FROM {out}" + (" ORDER BY g" if grouping else "")).fetchall()
 
 
-CASES = [
-    ("gaussian", 0.5, 0.1, True, None, 50, 1e-6),
-    ("gaussian", 1.0, 0.05, False, None, 30, 1e-8),
-    ("gaussian", 0.2, 0.3, True, "stepsize = 0.05, step_decay = 0.001", 40, 1e-6),
-    ("binomial", 0.5, 0.02, True, None, 40, 1e-6),
-    ("binomial", 0.8, 0.01, False, "stepsize = 0.1", 25, 1e-7),
-    ("gaussian", 0.5, 0.1, True, "warmup = t, warmup_lambda_no = 3, warmup_tolerance = 1e-4", 60, 1e-6),
+CASES = [  # family, alpha, lambda, standardize, optimizer_params, max_iter, tolerance, the oracle's keywords
+    ("gaussian", 0.5, 0.1, True, None, 50, 1e-6, {}),
+    ("gaussian", 1.0, 0.05, False, None, 30, 1e-8, {}),
+    ("gaussian", 0.2, 0.3, True, "stepsize = 0.05, step_decay = 0.001", 40, 1e-6,
+     dict(stepsize=0.05, step_decay=0.001)),
+    ("binomial", 0.5, 0.02, True, None, 40, 1e-6, {}),
+    ("binomial", 0.8, 0.01, False, "stepsize = 0.1", 25, 1e-7, dict(stepsize=0.1)),
+    ("gaussian", 0.5, 0.1, True,
+     "warmup = t, warmup_lambdas = {1, 0.3, 0.1}, warmup_tolerance = 1e-3, stepsize = 0.5", 200, 1e-6, dict(lambdas=[1, 0.3, 0.1], warm_tol=1e-3, stepsize=0.5)),
+    ("binomial", 0.5, 0.1, True, "threshold = 0.5", 20, 1e-6, dict(threshold=0.5)),
 ]
 
 
-@pytest.mark.parametrize("family, alpha, lam, standardize, params, max_iter, tol", CASES)
-def test_igd_matches_madlib_row_by_row(postgresql, family, alpha, lam, standardize, params, max_iter, tol):
+@pytest.mark.parametrize("family, alpha, lam, standardize, params, max_iter, tol, kw", CASES)
+def test_igd_matches_madlib_row_by_row(postgresql, family, alpha, lam, standardize, params, max_iter, tol, kw):
     gaussian = family == "gaussian"
     X, y = _data(7, 300, 4, gaussian)
     _, y, X = _load(postgresql, "t", X, y, gaussian)
-    lambdas = [lam]
-    kw = {}
-    if params and "stepsize = 0.05" in params:
-        kw = dict(stepsize=0.05, step_decay=0.001)
-    elif params and "stepsize = 0.1" in params:
-        kw = dict(stepsize=0.1)
-    elif params and "warmup" in params:
-        lambdas = list(np.exp(np.linspace(np.log(lam * 1000), np.log(lam), 3)))  # placeholder, replaced below
-        from indb_ml.regress.elastic_net_cv import lambda_path  # MADlib's generated warm-up path
-        lambdas = lambda_path(lam, 3)
-        kw = dict(warm_tol=1e-4)
+    kw = dict(kw)
+    lambdas = kw.pop("lambdas", [lam])
     coef, b, ll, it = madlib_igd(X, y, gaussian, alpha, lambdas, standardize, max_iter, tol, **kw)
     (got,) = _train(postgresql, "t", "m", family, alpha, lam, standardize, None, params, max_iter, tol)
     assert got[3] == it
     np.testing.assert_allclose(got[0], coef, rtol=1e-10, atol=1e-12)
     assert got[1] == pytest.approx(b, rel=1e-10, abs=1e-12)
     assert got[2] == pytest.approx(ll, rel=1e-10)
+    if kw.get("threshold"):
+        assert 0 in got[0]  # the threshold zeroed a small coefficient
 
 
 def test_igd_near_the_minimizer(postgresql):
@@ -246,12 +242,27 @@ def test_igd_needs_two_features(postgresql):
                            " 'igd')")
 
 
-def test_igd_bad_stepsize(postgresql):
+@pytest.mark.parametrize("params, message", [("stepsize = 0", "stepsize must be positive"),
+                                             ("step_decay = -1", "step_decay and threshold must be >= 0"),
+                                             ("threshold = -1", "step_decay and threshold must be >= 0")])
+def test_igd_bad_params(postgresql, params, message):
     postgresql.execute("CREATE TABLE two AS SELECT g::float8 AS y, ARRAY[g, g * g]::float8[] AS x "
                        "FROM generate_series(1, 9) g")
-    with pytest.raises(E.InvalidParameterValue, match="stepsize must be positive"):
+    with pytest.raises(E.InvalidParameterValue, match=message):
         postgresql.execute("SELECT indb_ml.elastic_net_train('two', 'm', 'y', 'x', 'gaussian', 0.5, 0.1, TRUE, NULL,"
-                           " 'igd', 'stepsize = 0')")
+                           " 'igd', %s)", [params])
+
+
+def test_igd_skips_null_rows(postgresql):
+    """Rows with a NULL are skipped (as the other optimizers skip them); the rest is the oracle's fit."""
+    X, y = _data(9, 200, 3, True)
+    _, y, X = _load(postgresql, "t", X, y, True)
+    postgresql.execute("INSERT INTO t VALUES (1000, 0, NULL, '{1,2,3}'), (1001, 0, 1, NULL), "
+                       "(1002, 0, 1, '{1,NULL,3}')")
+    coef, b, ll, it = madlib_igd(X, y, True, 0.5, [0.1], True, 20, 1e-6)
+    (got,) = _train(postgresql, "t", "m", "gaussian", 0.5, 0.1, True, None, None, 20, 1e-6)
+    assert got[3] == it
+    np.testing.assert_allclose(got[0], coef, rtol=1e-10, atol=1e-12)
 
 
 STEP = "SELECT indb_ml._enet_igd_step({state}, {x}, {y}, {prev}, 0.1, 0.5, 0.01, {n}, {mean}, {scale}, 0, {fam})"

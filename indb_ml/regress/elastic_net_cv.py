@@ -202,6 +202,8 @@ def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
     for key in ("warmup_lambda_no", "n_lambdas"):
         if getattr(params, key) < 0:
             raise InputError(f"optimizer_params: {key} must be >= 0")
+    if params.step_decay < 0 or params.threshold < 0:  # MADlib's _igd_params_parser checks
+        raise InputError("optimizer_params: step_decay and threshold must be >= 0")
     if params.warmup_tolerance is not None and params.warmup_tolerance < 0:
         raise InputError("optimizer_params: warmup_tolerance must be >= 0")
     for key in ("alpha", "lambda_value", "warmup_lambdas"):
