@@ -172,7 +172,8 @@ CASES = [  # family, alpha, lambda, standardize, optimizer_params, max_iter, tol
     ("binomial", 0.5, 0.02, True, None, 40, 1e-6, {}),
     ("binomial", 0.8, 0.01, False, "stepsize = 0.1", 25, 1e-7, dict(stepsize=0.1)),
     ("gaussian", 0.5, 0.1, True,
-     "warmup = t, warmup_lambdas = {1, 0.3, 0.1}, warmup_tolerance = 1e-3, stepsize = 0.5", 200, 1e-6, dict(lambdas=[1, 0.3, 0.1], warm_tol=1e-3, stepsize=0.5)),
+     "warmup = t, warmup_lambdas = {1, 0.3, 0.1}, warmup_tolerance = 1e-3, stepsize = 0.5", 200, 1e-6,
+     dict(lambdas=[1, 0.3, 0.1], warm_tol=1e-3, stepsize=0.5)),
     ("binomial", 0.5, 0.1, True, "threshold = 0.5", 20, 1e-6, dict(threshold=0.5)),
 ]
 
