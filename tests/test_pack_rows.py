@@ -167,3 +167,21 @@ assert isinstance(raw, bytes) and rows.flags.aligned and not rows.flags.owndata 
 assert np.shares_memory(rows, np.frombuffer(raw, dtype=np.uint8))
 assert rows[999, 1] == -1000 and skipped == 0 and finite
 $$ LANGUAGE plpython3u""")
+
+
+@pytest.mark.parametrize("name", ["b", "c", "indb_ml_src"])
+def test_a_source_named_like_the_scans_aliases(postgresql, name):
+    """The in-memory plan reads blocks with ``generate_series(...) AS b(start)``: a source table
+    named ``b`` once hid ``b.start`` ("column b.start does not exist"). Any name trains, and gives
+    the coefficients of the same rows under another name."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=300)
+    yb = (rng.random(300) < 1 / (1 + np.exp(-(0.5 + x)))).astype(float)
+    load_table(postgresql, name, {"x": x, "y": yb})
+    load_table(postgresql, "plain", {"x": x, "y": yb})
+    postgresql.execute("SET indb_ml.training_plan = 'memory'")
+    got = {}
+    for src in (name, "plain"):
+        postgresql.execute("SELECT indb_ml.logregr_train(%s, %s, 'y', 'ARRAY[1, x]')", [src, "m_" + src])
+        got[src] = postgresql.execute(f'SELECT coef FROM "m_{src}"').fetchone()[0]
+    np.testing.assert_allclose(got[name], got["plain"], rtol=1e-12)

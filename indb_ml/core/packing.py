@@ -144,7 +144,8 @@ def _ctid_scan(sess: Session, source: Relation, f: Features):
     query = (
         "SELECT c.gkey, c.skipped, c.data FROM pg_catalog.generate_series(0, (" + size
         + " / pg_catalog.current_setting('block_size')::int)::int - 1, $2) AS b(start) CROSS JOIN LATERAL ("
-        + _chunk_select(sess, f, source.sql(sess), where) + ") c"
+        # the source gets an alias of its own: a table named b would hide the block numbers' b.start
+        + _chunk_select(sess, f, source.sql(sess) + " AS indb_ml_src", where) + ") c"
     )
     step = _setting(sess, "indb_ml.chunk_pages", CHUNK_PAGES)
     return query, [source.sql(sess), step], ["text", "int4"]
