@@ -302,6 +302,14 @@ indb_ml_enet_igd_trans(PG_FUNCTION_ARGS)
 
 	if (PG_NARGS() != 12)
 		bad_arg(fname, "_enet_igd_step takes 12 arguments");
+	/* start_state writes only 2 to INDB_MAX_WIDTH features and param = family * 2 + standardized */
+	if (s != NULL && (s->width < 2 || s->param < 0 || s->param > 3))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s: invalid aggregate state: width %d or parameter %d out of range",
+						fname, s->width, s->param),
+				 errhint("states are written by indb_ml's own aggregate functions of the same version; "
+						 "do not pass other bytea values")));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 	{
 		if (s == NULL)
