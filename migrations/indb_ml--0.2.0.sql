@@ -4436,13 +4436,15 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION indb_ml._enet_igd_step(bytea, float8[], float8, float8[], float8, float8, float8, int8, float8[], float8[], float8, integer) IS
 'Internal: transition step of indb_ml._enet_igd (C: one row of MADlib''s elastic-net IGD: the mirror-descent step on theta, the l1 threshold, coef = link(theta), the intercept and the running loss; prev is the previous pass''s [stepsize, lambda, loglikelihood, intercept, theta, coef] or NULL; family 0 gaussian, 1 binomial).';
 
--- No COMBINEFUNC: the per-row steps are sequential, so PostgreSQL never splits the scan
--- between parallel workers and the rows are taken in scan order, as MADlib does on PostgreSQL.
+-- No COMBINEFUNC, and the aggregate PARALLEL UNSAFE (its step alone is safe): the per-row steps are sequential, so the rows must come in
+-- scan order from one process, as MADlib's (unlabelled, so parallel unsafe) aggregates take them on
+-- PostgreSQL. Without a combine step PostgreSQL would still put a Gather over a parallel scan below
+-- a parallel safe aggregate, and the workers' rows would arrive interleaved.
 CREATE AGGREGATE indb_ml._enet_igd(float8[], float8, float8[], float8, float8, float8, int8, float8[], float8[],
                                    float8, integer) (
     SFUNC = indb_ml._enet_igd_step,
     STYPE = bytea,
-    PARALLEL = SAFE
+    PARALLEL = UNSAFE
 );
 COMMENT ON AGGREGATE indb_ml._enet_igd(float8[], float8, float8[], float8, float8, float8, int8, float8[], float8[], float8, integer) IS
 'Internal: one pass of MADlib''s elastic-net IGD over a group''s rows in scan order (elastic_net_train with optimizer ''igd''); the final step is Python.';

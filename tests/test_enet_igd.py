@@ -223,7 +223,9 @@ def test_igd_groups_are_independent_fits(postgresql):
 
 
 def test_igd_parallel_plan_is_serial(postgresql):
-    """No combine function: a forced parallel plan has no partial aggregate, same result."""
+    """No combine function and PARALLEL UNSAFE: with parallel query forced the plan has no Gather
+    (a Gather over a parallel scan under the aggregate would interleave the workers' rows and
+    change the sequential steps), and the result is the serial one, exactly."""
     X, y = _data(5, 2000, 4, True)
     _load(postgresql, "t", X, y, True)
     serial = _train(postgresql, "t", "m1", "gaussian", 0.5, 0.1, True, None, None, 10, 1e-6)
@@ -231,7 +233,7 @@ def test_igd_parallel_plan_is_serial(postgresql):
                        " SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on")
     plan = "\n".join(r[0] for r in postgresql.execute(
         "EXPLAIN SELECT indb_ml._enet_igd(x, y, NULL, 0.1, 0.5, 0.01, 2000, '{0,0,0,0,0}', NULL, 0, 0) FROM t"))
-    assert "Partial" not in plan
+    assert "Partial" not in plan and "Gather" not in plan, plan
     parallel = _train(postgresql, "t", "m2", "gaussian", 0.5, 0.1, True, None, None, 10, 1e-6)
     assert parallel == serial
 

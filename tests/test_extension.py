@@ -24,11 +24,18 @@ def test_extension_objects_and_version(postgresql):
 
 def test_every_function_has_comment_and_volatility(postgresql):
     rows = postgresql.execute(
-        "SELECT p.oid::regprocedure::text, obj_description(p.oid, 'pg_proc'), p.provolatile, p.proparallel "
-        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'indb_ml'").fetchall()
+        "SELECT p.oid::regprocedure::text, obj_description(p.oid, 'pg_proc'), p.provolatile, p.proparallel, "
+        "p.prokind FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'indb_ml'").fetchall()
     assert rows
-    for sig, comment, volatile, parallel in rows:
+    # Aggregates whose steps are sequential (MADlib's IGD: each row's step starts from the last
+    # one's): no combine step, and PARALLEL UNSAFE, so no Gather interleaves the workers' rows.
+    sequential = {r[0] for r in rows if r[4] == "a" and r[0].startswith("indb_ml._enet_igd(")}
+    assert len(sequential) == 1
+    for sig, comment, volatile, parallel, _ in rows:
         assert comment, f"{sig} has no COMMENT"
+        if sig in sequential:
+            assert parallel == "u", f"{sig} takes rows in order: it must be PARALLEL UNSAFE"
+            continue
         # IMMUTABLE functions are PARALLEL SAFE. Functions that query tables through PL/Python's
         # SPI (VOLATILE writers, STABLE readers) are PARALLEL UNSAFE: PL/Python wraps each query in
         # a subtransaction, which PostgreSQL refuses whenever the query runs in parallel mode.

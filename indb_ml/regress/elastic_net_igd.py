@@ -1,9 +1,9 @@
 """elastic_net_train with ``optimizer => 'igd'``: MADlib's IGD (``elastic_net_optimizer_igd.py_in``).
 
 Each pass is one aggregate statement: the C aggregate ``indb_ml._enet_igd`` makes MADlib's
-per-row step over each group's rows in scan order (it has no combine function, so
-PostgreSQL never splits it between parallel workers), and the final step runs here once
-per group (:mod:`indb_ml.kernels.elastic_net_igd`). MADlib's driver, per group:
+per-row step over each group's rows in their physical order (``ORDER BY ctid``; it has no
+combine function and is PARALLEL UNSAFE, so no worker takes a share), and the final step runs
+here once per group (:mod:`indb_ml.kernels.elastic_net_igd`). MADlib's driver, per group:
 
 - the state of a pass starts from the previous pass's (coef, theta, intercept, step size,
   running log-likelihood); a new warm-up lambda restarts the step size;
@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.core import passes
+from indb_ml.core.plan_choice import is_distributed
 from indb_ml.errors import InputError
 from indb_ml.kernels import interrupts
 from indb_ml.kernels.elastic_net import EnetFit
@@ -29,10 +30,23 @@ from indb_ml.kernels.elastic_net_fista import Scaling
 from indb_ml.kernels.elastic_net_igd import finalize, state_diff, threshold_coef
 from indb_ml.regress import lockstep
 
-SCAN_ORDER = {"enable_sort": "off", "enable_hashagg": "on", "enable_mergejoin": "off"}
+# Sources without a ctid (views, foreign and Citus tables): a hash aggregate keeps each group's rows
+# in scan order, a sort (GroupAggregate) would not, nor would a hash join that hashes the source's
+# rows (its buckets give them back newest first); a nested loop keeps them in order.
+SCAN_ORDER = {"enable_sort": "off", "enable_hashagg": "on", "enable_mergejoin": "off", "enable_hashjoin": "off"}
 
 
-def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str, k: int, standardize: bool) -> str:
+def row_order(sess, source) -> str | None:
+    """The aggregate's ``ORDER BY``: the rows' physical order, which a sequential scan follows
+    (MADlib's order on PostgreSQL), made explicit so no join or plan can change it; None for
+    sources without a ctid (see :data:`SCAN_ORDER`). A partitioned table's partitions in turn."""
+    if source.kind not in ("r", "m", "p") or is_distributed(sess, source):
+        return None
+    return " ORDER BY s.tableoid, s.ctid" if source.kind == "p" else " ORDER BY s.ctid"
+
+
+def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str, k: int, standardize: bool,
+          order: str | None) -> str:
     """The aggregate call; ``v_sql`` is the group's vector ``[first, n, mean (k+1), scale (k), prev (4+2k)]``."""
     def lit(v: float) -> str:
         return sess.literal(passes.float8_text(v)) + "::pg_catalog.float8"
@@ -44,7 +58,7 @@ def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str
     return ("indb_ml._enet_igd((" + features.x_sql + ")::pg_catalog.float8[], (" + y + ")::pg_catalog.float8, "
             + prev + ", " + lit(lam) + ", " + lit(alpha) + ", " + lit(params.stepsize) + ", ("
             + v + "[2])::pg_catalog.int8, " + f"{v}[3:{k + 3}], " + scale + ", " + lit(params.step_decay)
-            + ", " + ("0" if fam == "gaussian" else "1") + ")")
+            + ", " + ("0" if fam == "gaussian" else "1") + (order or "") + ")")
 
 
 def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: float, lambdas: list,
@@ -61,6 +75,7 @@ def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: 
                              "p = 2 ln k is degenerate for one)", hint="use optimizer 'fista'")
         spread = np.sqrt(var) / sc.scale
         info[g] = dict(n=s.n, k=k, head=[s.n, *s.mean], scale=sc, spread=spread, raw_scale=sc.scale)
+    order = row_order(sess, source)
     track = {g: dict(it=0, idx=0, last=None, converged=False) for g in info}
     active = set(info)
     while active:
@@ -75,11 +90,10 @@ def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: 
                 t, i = track[g], info[g]
                 prev = t["last"].prev() if t["last"] is not None else [0.0] * (4 + 2 * k)
                 vecs[g] = np.array([1.0 if t["last"] is None else 0.0, *i["head"], *i["raw_scale"], *prev])
-            # a hash aggregate keeps each group's rows in scan order; a sort (GroupAggregate) would not
-            with sess.settings(SCAN_ORDER):
+            with sess.settings({} if order else SCAN_ORDER):
                 rows = lockstep.coef_pass(sess, source, features.group_cols,
                                           lambda c, lam=lambdas[idx], k=k: _call(sess, features, fam, lam, alpha,
-                                                                                 params, c, k, standardize),
+                                                                                 params, c, k, standardize, order),
                                           vecs, reference)
             for g in groups:
                 raw = rows[g]["state"] if g in rows else None
