@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "madlib_checks"
 DEFINED_MACROS = {"__POSTGRESQL__"}
 # --madlib-compat: indb_ml's settings that give MADlib's behaviour where it deviates.
-COMPAT_SETTINGS = ("indb_ml.madlib_linalg", "indb_ml.madlib_statistics")
+COMPAT_SETTINGS = ("indb_ml.madlib_linalg", "indb_ml.madlib_statistics", "indb_ml.madlib_pagerank")
 
 # MADlib's test utilities (src/ports/postgres/modules/utilities/utilities.sql_in), created
 # in the scratch schema only when indb_ml has no function of that name.
@@ -450,7 +450,7 @@ def main(argv=None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="print every statement")
     ap.add_argument("--dump", help="print the split statements of this fixture file and exit")
     ap.add_argument("--madlib-compat", action="store_true",
-                    help="SET indb_ml.madlib_linalg = on and indb_ml.madlib_statistics = on for the session")
+                    help="SET indb_ml.madlib_linalg, madlib_statistics and madlib_pagerank on for the session")
     a = ap.parse_args(argv)
     if a.dump:
         text = expand_m4(Path(a.dump).read_text()).replace("MADLIB_SCHEMA", "indb_ml")

@@ -5272,15 +5272,15 @@ CREATE FUNCTION indb_ml.pagerank(vertex_table text, vertex_id text, edge_table t
                                  damping_factor float8 DEFAULT 0.85, max_iter integer DEFAULT 100,
                                  threshold float8 DEFAULT NULL, grouping_cols text DEFAULT NULL)
 RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
-AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL::text[], false) $$;
+AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL::text[], NULL::boolean) $$;
 COMMENT ON FUNCTION indb_ml.pagerank(text, text, text, text, text, float8, integer, float8, text) IS
-'PageRank of every vertex (MADlib pagerank; networkx''s definition: dangling rank is spread, ranks sum to 1). out_table (grouping columns, vertex id, pagerank) and out_table_summary (grouping columns, __iterations__). Sparse power iteration in memory, or joins per iteration above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.pagerank() shows the usage.';
+'PageRank of every vertex (MADlib pagerank; networkx''s definition: dangling rank is spread, ranks sum to 1; SET indb_ml.madlib_pagerank = on: MADlib 2.1''s, as madlib21_compat => true). out_table (grouping columns, vertex id, pagerank) and out_table_summary (grouping columns, __iterations__). Sparse power iteration in memory, or joins per iteration above indb_ml.matrix_memory_mb (SET indb_ml.graph_plan). SELECT indb_ml.pagerank() shows the usage.';
 
 CREATE FUNCTION indb_ml.pagerank(vertex_table text, vertex_id text, edge_table text, edge_args text, out_table text,
                                  damping_factor float8, max_iter integer, threshold float8, grouping_cols text,
                                  personalization_vertices bigint[])
 RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
-AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], false) $$;
+AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], NULL::boolean) $$;
 COMMENT ON FUNCTION indb_ml.pagerank(text, text, text, text, text, float8, integer, float8, text, bigint[]) IS
 'Personalized PageRank (MADlib pagerank with personalization_vertices): teleports and dangling rank go to these vertices. SELECT indb_ml.pagerank() shows the usage.';
 
@@ -5290,7 +5290,7 @@ CREATE FUNCTION indb_ml.pagerank(vertex_table text, vertex_id text, edge_table t
 RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE
 AS $$ SELECT indb_ml._pagerank($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text[], $11) $$;
 COMMENT ON FUNCTION indb_ml.pagerank(text, text, text, text, text, float8, integer, float8, text, anyarray, boolean) IS
-'pagerank with personalization ids of any type (e.g. ARRAY[''a'', ''b''] for text ids; a NULL must be typed, NULL::int[]) and madlib21_compat: true reproduces MADlib 2.1 (dangling rank leaks away, vertices without edges left out, a group''s vertices are the ends of its edges; with personalization_vertices MADlib 2.1''s personalized iteration, ranks divided by their number). SELECT indb_ml.pagerank() shows the usage.';
+'pagerank with personalization ids of any type (e.g. ARRAY[''a'', ''b''] for text ids; a NULL must be typed, NULL::int[]) and madlib21_compat (NULL: the setting indb_ml.madlib_pagerank, default off): true reproduces MADlib 2.1 (dangling rank leaks away, vertices without edges left out, a group''s vertices are the ends of its edges; with personalization_vertices MADlib 2.1''s personalized iteration, ranks divided by their number). SELECT indb_ml.pagerank() shows the usage.';
 
 CREATE FUNCTION indb_ml.pagerank() RETURNS text
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE

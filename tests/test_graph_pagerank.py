@@ -391,3 +391,37 @@ def test_madlib21_compat_grouped_counts_a_groups_own_vertices(postgresql, plan):
         ref, _ = madlib21_grouped_oracle([(s, t) for s, t, g in rows if g == gv], thr=1e-10)
         for v, r in ref.items():
             assert got[(gv, v)] == pytest.approx(r, rel=1e-9)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_madlib_pagerank_setting(postgresql, plan):
+    """SET indb_ml.madlib_pagerank = on makes MADlib's signatures (and a NULL madlib21_compat)
+    MADlib 2.1's: the same ranks as madlib21_compat => true, plain and personalized; an explicit
+    false still wins; RESET gives networkx's definition back (ranks summing to 1)."""
+    madlib_test_graph(postgresql)
+    load_graph(postgresql, 5, np.array([0, 1]), np.array([1, 2]))  # dangling and isolated vertices
+    set_plan(postgresql, plan)
+    calls = {  # MADlib's forms, and the 11-argument form with its flag spelled out
+        "plain": ("SELECT indb_ml.pagerank('v', 'id', 'e', NULL, %s)",
+                  "SELECT indb_ml.pagerank('v', 'id', 'e', NULL, %s, 0.85, 100, NULL, NULL, NULL::bigint[], {flag})"),
+        "personalized": ("SELECT indb_ml.pagerank('vertex', 'id', '\"EDGE\"', 'src=src, dest=dest', %s, 0.85, 100, "
+                         "NULL, NULL, '{1,3}')",
+                         "SELECT indb_ml.pagerank('vertex', 'id', '\"EDGE\"', 'src=src, dest=dest', %s, 0.85, 100, "
+                         "NULL, NULL, ARRAY[1, 3]::bigint[], {flag})"),
+    }
+    for name, (madlib_form, flagged) in calls.items():
+        postgresql.execute(flagged.format(flag="true"), [f"{name}_compat"])
+        postgresql.execute(flagged.format(flag="false"), [f"{name}_standard"])
+        postgresql.execute("SET indb_ml.madlib_pagerank = on")
+        postgresql.execute(madlib_form, [f"{name}_set"])
+        postgresql.execute(flagged.format(flag="NULL"), [f"{name}_null"])
+        postgresql.execute(flagged.format(flag="false"), [f"{name}_false"])
+        postgresql.execute("RESET indb_ml.madlib_pagerank")
+        postgresql.execute(madlib_form, [f"{name}_reset"])
+        want = ranks(postgresql, f"{name}_compat")
+        standard = ranks(postgresql, f"{name}_standard")
+        assert want != standard and sum(standard.values()) == pytest.approx(1.0)
+        assert ranks(postgresql, f"{name}_set") == want
+        assert ranks(postgresql, f"{name}_null") == want
+        assert ranks(postgresql, f"{name}_false") == standard
+        assert ranks(postgresql, f"{name}_reset") == standard

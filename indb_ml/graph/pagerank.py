@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.core import progress
+from indb_ml.core.flags import session_flag
 from indb_ml.core.model_tables import write_models
 from indb_ml.core.relations import ensure_absent, new_table, summary_of
 from indb_ml.core.session import sql_entry
@@ -77,6 +78,8 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     pers = _personalization(spec, personalization_vertices)
+    if madlib21_compat is None:  # MADlib's signatures, or NULL: the session's setting
+        madlib21_compat = session_flag(sess, "indb_ml.madlib_pagerank")
     leak = bool(madlib21_compat)
     prog = progress.start(sess, "pagerank", max_iter=max_iter)
     if plan.choose(sess, spec, "pagerank", on_shards=True) == "relational":

@@ -14,8 +14,9 @@ tile the matrix (their output is a matrix), and ``normalized_avg`` is MADlib's e
 
 from __future__ import annotations
 
+from indb_ml.core.flags import session_flag
+
 
 def madlib_linalg(sess) -> bool:
     """Whether ``indb_ml.madlib_linalg`` is on for this call (default off)."""
-    value = sess.one("SELECT pg_catalog.current_setting('indb_ml.madlib_linalg', true) AS v")["v"]
-    return (value or "off").strip().lower() in ("on", "true", "yes", "1")
+    return session_flag(sess, "indb_ml.madlib_linalg")

@@ -12,11 +12,11 @@ since PL/Python can run no SQL in a parallel worker).
 
 from __future__ import annotations
 
+from indb_ml.core.flags import setting_is_on
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import state_errors
 from indb_ml.kernels.comoment import comoment_from_cstate
 from indb_ml.kernels.linregr import linregr_finalize
-from indb_ml.regress.madlib_statistics import setting_is_on
 
 
 @sql_entry

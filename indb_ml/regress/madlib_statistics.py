@@ -11,13 +11,9 @@ r2 (indb_ml.kernels.linregr); margins lists constant columns too. The coefficien
 
 from __future__ import annotations
 
+from indb_ml.core.flags import session_flag
+
 
 def madlib_statistics(sess) -> bool:
     """Whether ``indb_ml.madlib_statistics`` is on for this call (default off)."""
-    return setting_is_on(sess.one("SELECT pg_catalog.current_setting('indb_ml.madlib_statistics', true) AS v")["v"])
-
-
-def setting_is_on(value: str | None) -> bool:
-    """The setting's text as a boolean. PL/Python can run no SQL in a parallel worker, so an
-    aggregate's final step gets the text as an argument from a SQL wrapper and reads it here."""
-    return (value or "off").strip().lower() in ("on", "true", "yes", "1")
+    return session_flag(sess, "indb_ml.madlib_statistics")
