@@ -314,7 +314,9 @@ def test_logregr_install_check_patients_and_crime(patients, plan):
     for key, tol in generous.items():
         assert relative_error(row[key], want[key][0]) < tol, ("cg", key, row[key])
     ref, cond = logit_oracle(x, y)
-    np.testing.assert_allclose(row["coef"], ref.params, rtol=1e-6)  # tolerance 0: to the optimum
+    # MADlib's cg (Hestenes-Stiefel, Newton length) is still 2e-3 from the optimum after 200
+    # iterations; tests/test_logregr_cg.py replays it step for step.
+    assert 1e-3 < np.max(np.abs(np.array(row["coef"]) - ref.params) / np.abs(ref.params)) < 0.04
     assert row["num_iterations"] == 200 and row["status"] == "max_iter"  # tolerance 0 never stops early
 
     conn.execute("CREATE TABLE crime (crimerat float8, maleteen int, south smallint, educ float8, police60 int, "

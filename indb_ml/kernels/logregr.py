@@ -221,8 +221,8 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
     takes them, as MADlib does, from the pass at ``w_{i-1}``, a step behind the coefficients
     reported (2e-6 relative apart on the patients example), and saves that pass.
 
-    ``optimizer`` is MADlib's: ``irls`` (Newton), ``cg`` (Polak-Ribière conjugate gradient
-    with a Newton step length along each direction) or ``igd`` (incremental gradient:
+    ``optimizer`` is MADlib's: ``irls`` (Newton), ``cg`` (MADlib's Hestenes-Stiefel conjugate
+    gradient with Powell restarts and a Newton step length along each direction) or ``igd`` (incremental gradient:
     mini-batch steps of 1/L, L a bound on the curvature; approximate, as in MADlib; it
     yields :class:`IgdEpoch` requests too). Every one ends with the Hessian at its last
     point for the standard errors.
@@ -336,19 +336,28 @@ def _newton_step(hess: np.ndarray, grad: np.ndarray) -> np.ndarray | None:
 
 
 def _cg_step(grad, hess, direction, last_grad):
-    """Polak-Ribière direction (restarted when it stops ascending) and its Newton length
-    ``g.d / d'Hd``: one pass per iteration, like IRLS, but no k x k solve."""
+    """MADlib's conjugate-gradient step (``logregr_cg_step_final`` in
+    src/modules/regress/logistic.cpp): the first direction is the gradient; after it the
+    Hestenes-Stiefel update ``d_k = g_k - beta d_{k-1}``, ``beta = g_k.(g_k - g_{k-1}) /
+    d_{k-1}.(g_k - g_{k-1})``, with MADlib's Powell restart (``beta = 0`` when the
+    Polak-Ribière ratio ``g_k.(g_k - g_{k-1}) / |g_{k-1}|^2`` is at most the smallest
+    denormal); the length along it is Newton's, ``g.d / d'Hd`` with the Hessian of the same
+    pass. One pass per iteration, like IRLS, but no k x k solve. A step that is not finite
+    (MADlib then warns and ends the group) returns ``None``."""
     if direction is None:
         d = grad.copy()
     else:
-        beta = max(0.0, float(grad @ (grad - last_grad)) / max(float(last_grad @ last_grad), 1e-300))
-        d = grad + beta * direction
-        if grad @ d <= 0:
-            d = grad.copy()
-    curvature = float(d @ hess @ d)
-    if not np.isfinite(curvature) or curvature <= 0:
+        change = grad - last_grad
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            beta = float(grad @ change) / float(direction @ change)
+            if float(grad @ change) / float(last_grad @ last_grad) <= np.nextafter(0.0, 1.0):
+                beta = 0.0
+        d = grad - beta * direction
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        step = (float(grad @ d) / float(d @ hess @ d)) * d
+    if not np.all(np.isfinite(step)):
         return None, d, grad
-    return (float(grad @ d) / curvature) * d, d, grad
+    return step, d, grad
 
 
 IGD_BATCH = 512  # rows per incremental step: Python runs per batch, never per row
