@@ -217,3 +217,46 @@ def test_fista_params_accepted_and_help(data):
     np.testing.assert_allclose(got[0][0], cold[0][0], rtol=1e-4)  # FISTA with its parameters, near the minimizer
     assert "optimizer_params" in conn.execute("SELECT indb_ml.elastic_net_train()").fetchone()[0]
     assert "elastic_net_predict" in conn.execute("SELECT indb_ml.elastic_net_predict()").fetchone()[0]
+
+
+@pytest.mark.parametrize("optimizer", ["fista", "cd", "igd"])
+@pytest.mark.parametrize("family, dep", [("gaussian", "y"), ("binomial", "b")])
+def test_cross_validated_model_is_the_optimizers_own(data, optimizer, family, dep):
+    """MADlib trains the model at the best pair with the optimizer it was asked for: after
+    cross-validation the output equals a plain elastic_net_train at that pair with the same
+    optimizer (coefficients, intercept and iteration_run), and the summary names the pair."""
+    conn = data[0]
+    lams = "{0.05, 0.3}" if family == "gaussian" else "{0.001, 0.05}"
+    params = f"n_folds = 3, alpha = {{0.2, 0.9}}, lambda_value = {lams}, validation_result = vr"
+    cv_model = train(conn, family, dep, 0.5, 0.1, params, tol=1e-6, table="cvm", optimizer=optimizer)
+    alpha, lam = conn.execute("SELECT alpha, lambda_value FROM cvm_summary").fetchone()
+    best = conn.execute("SELECT alpha, lambda_value FROM vr ORDER BY mean_score DESC, alpha, lambda_value LIMIT 1"
+                        ).fetchone()
+    assert (alpha, lam) == pytest.approx(best)
+    plain = train(conn, family, dep, alpha, lam, None, tol=1e-6, table="plain", optimizer=optimizer)
+    np.testing.assert_allclose(cv_model[0][0], plain[0][0], rtol=1e-12, atol=1e-14)
+    assert cv_model[0][1] == pytest.approx(plain[0][1], rel=1e-12, abs=1e-14)
+    assert cv_model[0][2] == plain[0][2]
+
+
+def test_gaussian_folds_are_fitted_by_fista(data):
+    """With 'fista' each fold's model is MADlib's FISTA on the other folds' rows: the validation
+    table's mean score is the mean over folds of -RMSE on the held-out rows of a plain fista
+    elastic_net_train on a view of the training rows (numpy scores them)."""
+    conn, x, y, _ = data
+    fold = folds(conn, 3)
+    params = "n_folds = 3, alpha = {0.5}, lambda_value = {0.1, 0.3}, validation_result = vr"
+    train(conn, "gaussian", "y", 0.5, 0.1, params, tol=1e-6, table="cvm", optimizer="fista")
+    got = dict(conn.execute("SELECT lambda_value, mean_score FROM vr").fetchall())
+    for lam, mean_score in got.items():
+        scores = []
+        for f in range(3):
+            conn.execute(f"CREATE OR REPLACE VIEW d_train AS SELECT * FROM d WHERE indb_ml.cv_fold(y::float8, "
+                         f"ARRAY[x1, x2, x3, x4]::float8[], 3, 0) <> {f + 1}")
+            conn.execute("DROP TABLE IF EXISTS ff, ff_summary")
+            conn.execute("SELECT indb_ml.elastic_net_train('d_train', 'ff', 'y', %s, 'gaussian', 0.5, %s, true, "
+                         "NULL, 'fista', NULL, NULL, 100000, 1e-6)", [FEATURES, lam])
+            coef, b = conn.execute("SELECT coef_all, intercept FROM ff").fetchone()
+            held = fold == f
+            scores.append(-np.sqrt(np.mean((y[held] - b - x[held] @ np.array(coef)) ** 2)))
+        assert mean_score == pytest.approx(np.mean(scores), rel=1e-9), lam

@@ -186,10 +186,11 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     warm_tol = tolerance if params.warmup_tolerance is None else params.warmup_tolerance
     results = None
     prog = progress.start(sess, "elastic_net", max_iter=max_iter)  # the kernels report each sweep / Newton step
-    if grid:
-        fits, skipped, results = _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter,
-                                                  tolerance)
-    elif opt == "fista" and fam == "gaussian":
+    if grid:  # MADlib: the best pair of the folds, then the model at it with the same optimizer
+        alpha, lambda_value, results = _cross_validated(sess, source, features, fam, grid, params, standardize,
+                                                        max_iter, tolerance, opt, warm_tol)
+        warm_path = cv.warmup_lambdas(params, lambda_value) if params.warmup else [lambda_value]
+    if opt == "fista" and fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = fista.gaussian(states, alpha, warm_path, standardize, fista.options(params, warm_tol), max_iter,
                               tolerance, params.madlib_grouping)
@@ -247,8 +248,6 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         rows_out[gkey] = [fam, names, [names[i] for i in keep], fit.coef[keep].tolist(), fit.coef.tolist(),
                           fit.intercept, -fit.objective, standardize, fit.iterations]
     write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows_out)
-    if grid:
-        alpha, lambda_value = cv.best(results)  # the pair the model was fitted at
     _write_summary(sess, summary, source, out, col_dep_var, col_ind_var, fam, alpha, lambda_value, grouping_col,
                    len(skipped), len(skipped) - len(rows_out))
     if val_out is not None:
@@ -314,11 +313,12 @@ def _along(solve, lambdas, warm_tol, tol):
     return fit
 
 
-def _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter, tolerance):
-    """MADlib's cross-validation over the grid, then the model at the best pair on every row:
-    ``({None: EnetFit}, {None: 0}, results)``. Folds are ``indb_ml.cv_fold`` of each complete
-    row; the gaussian case needs one statement of per-fold co-moments, the binomial one a
-    statement per proximal Newton step (or rows packed once on a plain local table)."""
+def _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter, tolerance, opt, warm_tol):
+    """MADlib's cross-validation over the grid: ``(best alpha, best lambda, results)``. Folds are
+    ``indb_ml.cv_fold`` of each complete row; the gaussian case needs one statement of per-fold
+    co-moments (each fold's fit runs MADlib's FISTA on them when ``opt`` is 'fista', the exact
+    minimizer by coordinate descent otherwise), the binomial one a statement per proximal Newton
+    step (or rows packed once on a plain local table), by coordinate descent."""
     n_folds, seed = params.n_folds, params.seed
     rows = fold_pass(sess, source, features, n_folds, seed, ["indb_ml._linregr_state(s.y, s.x)"])
     fold_moments = {f: comoment_from_cstate(r["state"])[0] for f, r in rows.items()}
@@ -326,40 +326,35 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
     if any(fold_moments.get(f) is None for f in range(1, n_folds + 1)):
         raise InputError(f"elastic_net_train: {total} usable rows cannot make {n_folds} folds",
                          sqlstate=InputError.NO_DATA)
-    whole = None
-    for m in fold_moments.values():
-        whole = comoment_merge(whole, m)
     prog = progress.current()  # the folds' fits report as phase 'fold', the final fit as 'iterate'
     prog.stage("fold", "fold {}")
     if fam == "gaussian":
-        results = cv.cross_validate_moments(fold_moments, grid[0], grid[1], standardize, max_iter, tolerance)
-        prog.stage()
-        alpha, lam = cv.best(results)
-        return ({None: enet_gaussian(whole.n, whole.mean, whole.comoment, alpha, lam, standardize, max_iter,
-                                     tolerance)}, {None: 0}, results)
-    if use_aggregate_passes(sess, source, MEMORY_FASTER):
+        solver = None
+        if opt == "fista":  # each fold trained as elastic_net_train would train it (warm-up included)
+            def solver(moments, a, lam):
+                path = cv.warmup_lambdas(params, lam) if params.warmup else [lam]
+                return fista.gaussian({None: moments}, a, path, standardize, fista.options(params, warm_tol),
+                                      max_iter, tolerance)[None]
+        results = cv.cross_validate_moments(fold_moments, grid[0], grid[1], standardize, max_iter, tolerance,
+                                            solver)
+    elif use_aggregate_passes(sess, source, MEMORY_FASTER):
         results = cv.cross_validate_passes(sess, source, features, fold_moments, grid[0], grid[1], n_folds, seed,
                                            standardize, max_iter, tolerance)
-        prog.stage()
-        alpha, lam = cv.best(results)
-        fits, _ = _binomial_by_passes(sess, source, features, alpha, [lam], tolerance, tolerance, standardize,
-                                      max_iter)
-        return fits, {None: 0}, results
-    with_fold = dataclasses.replace(
-        features, row_sql="(ARRAY[(" + fold_sql(features, n_folds, seed) + ")::pg_catalog.float8] || "
-        + features.row_sql + ")")
-    groups, _ = packed_groups(sess, source, with_fold, lambda y: None, "elastic_net_train")
-    packed = np.vstack(groups.get(None, []))
-    problem = _binary(packed[:, 1])
-    if problem:
-        raise InputError(f"elastic_net_train: {problem}", hint="check col_dep_var",
-                         sqlstate=InputError.DATATYPE_MISMATCH)
-    data = packed[:, 1:]
-    results = cv.cross_validate(data, packed[:, 0].astype(int), grid[0], grid[1], standardize, max_iter, tolerance)
+    else:
+        with_fold = dataclasses.replace(
+            features, row_sql="(ARRAY[(" + fold_sql(features, n_folds, seed) + ")::pg_catalog.float8] || "
+            + features.row_sql + ")")
+        groups, _ = packed_groups(sess, source, with_fold, lambda y: None, "elastic_net_train")
+        packed = np.vstack(groups.get(None, []))
+        problem = _binary(packed[:, 1])
+        if problem:
+            raise InputError(f"elastic_net_train: {problem}", hint="check col_dep_var",
+                             sqlstate=InputError.DATATYPE_MISMATCH)
+        results = cv.cross_validate(packed[:, 1:], packed[:, 0].astype(int), grid[0], grid[1], standardize,
+                                    max_iter, tolerance)
     prog.stage()
     alpha, lam = cv.best(results)
-    return ({None: enet_binomial(lambda: iter([(data[:, 1:], data[:, 0])]), data.shape[1] - 1, alpha, lam,
-                                 standardize, max_iter, tolerance)}, {None: 0}, results)
+    return alpha, lam, results
 
 
 def _write_summary(sess, summary, source, out, dependent, independent, fam, alpha, lambda_value, grouping_col,

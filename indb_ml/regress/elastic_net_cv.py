@@ -281,9 +281,11 @@ def _path_scores(alphas: list, lambdas: list, folds: list, solve, score) -> list
 
 
 def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, standardize: bool, max_iter: int,
-                           tol: float) -> list:
+                           tol: float, solver: Optional[Callable] = None) -> list:
     """Gaussian: every fold trained on the merge of the other folds' co-moments of ``[y, x]``
-    and scored (negative RMSE) from its own: no pass over rows beyond the one that gave them."""
+    and scored (negative RMSE) from its own: no pass over rows beyond the one that gave them.
+    ``solver(moments, alpha, lambda)``: the fold's fit (MADlib's FISTA); by default coordinate
+    descent to the minimizer, warm-started along the lambdas."""
     from indb_ml.regress.cross_validation import squared_error
 
     folds = sorted(fold_moments)
@@ -296,6 +298,8 @@ def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, stan
         train[f] = merged
 
     def solve(a, lam, fits):
+        if solver is not None:
+            return {f: solver(train[f], a, lam) for f in folds}
         return {f: enet_gaussian(train[f].n, train[f].mean, train[f].comoment, a, lam, standardize, max_iter, tol,
                                  None if fits[f] is None else fits[f].w, f) for f in folds}
 
