@@ -260,3 +260,28 @@ def test_gaussian_folds_are_fitted_by_fista(data):
             held = fold == f
             scores.append(-np.sqrt(np.mean((y[held] - b - x[held] @ np.array(coef)) ** 2)))
         assert mean_score == pytest.approx(np.mean(scores), rel=1e-9), lam
+
+
+def test_binomial_folds_are_fitted_by_fista(data):
+    """Binomial on a plain table (rows packed once): each fold's model is MADlib's FISTA on the
+    other folds' rows, so the validation table's mean score is the mean over folds of the share
+    a plain fista elastic_net_train on a view of the training rows classifies right."""
+    conn, x, _, b = data
+    fold = folds(conn, 3, y="b::int")
+    params = "n_folds = 3, alpha = {0.5}, lambda_value = {0.001, 0.02}, validation_result = vr"
+    train(conn, "binomial", "b", 0.5, 0.1, params, tol=1e-4, table="cvm", optimizer="fista")
+    got = dict(conn.execute("SELECT lambda_value, mean_score FROM vr").fetchall())
+    fitted = {}
+    for lam, mean_score in got.items():
+        scores = []
+        for f in range(3):
+            conn.execute(f"CREATE OR REPLACE VIEW d_train AS SELECT * FROM d WHERE indb_ml.cv_fold(b::int::float8, "
+                         f"ARRAY[x1, x2, x3, x4]::float8[], 3, 0) <> {f + 1}")
+            conn.execute("DROP TABLE IF EXISTS ff, ff_summary")
+            conn.execute("SELECT indb_ml.elastic_net_train('d_train', 'ff', 'b', %s, 'binomial', 0.5, %s, true, "
+                         "NULL, 'fista', NULL, NULL, 100000, 1e-4)", [FEATURES, lam])
+            coef, c0 = conn.execute("SELECT coef_all, intercept FROM ff").fetchone()
+            fitted[(lam, f)] = coef
+            held = fold == f
+            scores.append(np.mean(((c0 + x[held] @ np.array(coef)) >= 0) == (b[held] == 1)))
+        assert mean_score == pytest.approx(np.mean(scores), rel=1e-12), lam

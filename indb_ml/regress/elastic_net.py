@@ -316,9 +316,9 @@ def _along(solve, lambdas, warm_tol, tol):
 def _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter, tolerance, opt, warm_tol):
     """MADlib's cross-validation over the grid: ``(best alpha, best lambda, results)``. Folds are
     ``indb_ml.cv_fold`` of each complete row; the gaussian case needs one statement of per-fold
-    co-moments (each fold's fit runs MADlib's FISTA on them when ``opt`` is 'fista', the exact
-    minimizer by coordinate descent otherwise), the binomial one a statement per proximal Newton
-    step (or rows packed once on a plain local table), by coordinate descent."""
+    co-moments, the binomial one rows packed once on a plain local table (a statement per
+    proximal Newton step elsewhere). Each fold's fit runs MADlib's FISTA when ``opt`` is
+    'fista' (not on the binomial aggregate plan), the exact minimizer otherwise."""
     n_folds, seed = params.n_folds, params.seed
     rows = fold_pass(sess, source, features, n_folds, seed, ["indb_ml._linregr_state(s.y, s.x)"])
     fold_moments = {f: comoment_from_cstate(r["state"])[0] for f, r in rows.items()}
@@ -350,8 +350,14 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
         if problem:
             raise InputError(f"elastic_net_train: {problem}", hint="check col_dep_var",
                              sqlstate=InputError.DATATYPE_MISMATCH)
+        solver = None
+        if opt == "fista":
+            def solver(train, a, lam):
+                path = cv.warmup_lambdas(params, lam) if params.warmup else [lam]
+                return fista.binomial_packed({None: [train]}, a, path, standardize, fista.options(params, warm_tol),
+                                             max_iter, tolerance)[None]
         results = cv.cross_validate(packed[:, 1:], packed[:, 0].astype(int), grid[0], grid[1], standardize,
-                                    max_iter, tolerance)
+                                    max_iter, tolerance, solver)
     prog.stage()
     alpha, lam = cv.best(results)
     return alpha, lam, results

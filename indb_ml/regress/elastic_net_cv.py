@@ -311,13 +311,17 @@ def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, stan
 
 
 def cross_validate(rows: np.ndarray, fold_of: np.ndarray, alphas: list, lambdas: list, standardize: bool,
-                   max_iter: int, tol: float) -> list:
-    """Binomial over rows ``[y, x...]`` packed in memory with their fold (``fold_of``)."""
+                   max_iter: int, tol: float, solver: Optional[Callable] = None) -> list:
+    """Binomial over rows ``[y, x...]`` packed in memory with their fold (``fold_of``).
+    ``solver(train_rows, alpha, lambda)``: the fold's fit (MADlib's FISTA); by default proximal
+    Newton to the minimizer, warm-started along the lambdas."""
     folds = sorted(set(fold_of.tolist()))
     k = rows.shape[1] - 1
     parts = {f: (rows[fold_of != f], rows[fold_of == f]) for f in folds}
 
     def solve(a, lam, fits):
+        if solver is not None:
+            return {f: solver(parts[f][0], a, lam) for f in folds}
         out = {}
         for f in folds:
             train = parts[f][0]
