@@ -115,3 +115,20 @@ CREATE AGGREGATE indb_ml._logregr_step_cols(float8[], VARIADIC "any") (
 );
 COMMENT ON AGGREGATE indb_ml._logregr_step_cols(float8[], "any") IS
 'Internal: indb_ml._logregr_step with the row as float8 arguments (coef, y, x1, ..., xk; at most 97 features) instead of an array built per row: logregr_train''s pass when the features are listed.';
+
+CREATE FUNCTION indb_ml._logregr_igd_step(state bytea, y float8, x float8[], prev float8[]) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_logregr_igd_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._logregr_igd_step(bytea, float8, float8[], float8[]) IS
+'Internal: transition step of indb_ml._logregr_igd (C: one row of MADlib''s logistic IGD: coef += 0.01 sigma(-y x.coef) y x with y in {-1, 1}, and X''AX and the log-likelihood at prev, the previous pass''s coefficients; prev NULL is MADlib''s first pass, step size 0; rows with a NULL are counted as skipped; y must be 0 or 1).';
+
+-- No COMBINEFUNC, and the aggregate PARALLEL UNSAFE (its step alone is safe): the per-row steps are
+-- sequential, so the rows must come in order from one process, as MADlib's aggregates take them on
+-- PostgreSQL (see indb_ml._enet_igd).
+CREATE AGGREGATE indb_ml._logregr_igd(float8, float8[], float8[]) (
+    SFUNC = indb_ml._logregr_igd_step,
+    STYPE = bytea,
+    PARALLEL = UNSAFE
+);
+COMMENT ON AGGREGATE indb_ml._logregr_igd(float8, float8[], float8[]) IS
+'Internal: one pass of MADlib''s logistic IGD over a group''s rows in order (logregr_train with optimizer ''igd''); the statistics are Python.';

@@ -60,6 +60,8 @@ typedef enum IndbStateKind
 	INDB_PACKED_ROWS = 9,
 	/* MADlib's elastic-net IGD (enet_igd.c: width = k, param = family * 2 + standardized) */
 	INDB_ENET_IGD = 10,
+	/* MADlib's logistic IGD (logregr_igd.c: width = k, param = 1 when the previous coefficients are given) */
+	INDB_LOGIT_IGD = 11,
 	INDB_KIND_LIMIT = 16		/* kinds below this are reserved for the C module */
 } IndbStateKind;
 

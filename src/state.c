@@ -33,6 +33,8 @@ indb_state_slots(int kind, int width)
 			return 4 + w + indb_tri_size(w);
 		case INDB_ENET_IGD:		/* 11 scalars, then 6 k-vectors (enet_igd.c) */
 			return 11 + 6 * w;
+		case INDB_LOGIT_IGD:	/* step size, log-likelihood, coef, prev, packed X'AX (logregr_igd.c) */
+			return 2 + 2 * w + indb_tri_size(w);
 		default:
 			return -1;
 	}

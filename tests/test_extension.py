@@ -29,8 +29,9 @@ def test_every_function_has_comment_and_volatility(postgresql):
     assert rows
     # Aggregates whose steps are sequential (MADlib's IGD: each row's step starts from the last
     # one's): no combine step, and PARALLEL UNSAFE, so no Gather interleaves the workers' rows.
-    sequential = {r[0] for r in rows if r[4] == "a" and r[0].startswith("indb_ml._enet_igd(")}
-    assert len(sequential) == 1
+    sequential = {r[0] for r in rows
+                  if r[4] == "a" and r[0].startswith(("indb_ml._enet_igd(", "indb_ml._logregr_igd("))}
+    assert len(sequential) == 2
     for sig, comment, volatile, parallel, _ in rows:
         assert comment, f"{sig} has no COMMENT"
         if sig in sequential:

@@ -25,6 +25,7 @@ VERSION = 1
 COMOMENT, LOGIT, GLM, MLOGIT, ORDINAL, SANDWICH, SCORE, MARGINS = 1, 2, 3, 4, 5, 6, 7, 8
 PACKED_ROWS = 9  # indb_ml._pack_rows (src/pack.c): n rows of width float8 after the header
 ENET_IGD = 10  # indb_ml._enet_igd (src/enet_igd.c): 11 scalars and 6 width-vectors
+LOGIT_IGD = 11  # indb_ml._logregr_igd (src/logregr_igd.c): step size, log-likelihood, coef, prev, packed X'AX
 COMOMENT_BLOCK = 8  # rows a co-moment state buffers before folding them (src/comoment.c)
 # The header after the varlena length word, which SQL clients and PL/Python never see:
 # magic, version, kind, width, param, reserved, n, skipped (36 bytes; slots follow).
@@ -37,7 +38,7 @@ def slots(kind: int, width: int) -> int:
     # co-moments: means, packed C, the number of buffered rows and COMOMENT_BLOCK rows (comoment.c)
     return {COMOMENT: width + tri + 1 + COMOMENT_BLOCK * width, LOGIT: newton, GLM: 4 + width + tri,
             MLOGIT: newton, ORDINAL: newton, SANDWICH: width + tri, SCORE: width, MARGINS: width,
-            ENET_IGD: 11 + 6 * width}[kind]
+            ENET_IGD: 11 + 6 * width, LOGIT_IGD: 2 + 2 * width + tri}[kind]
 
 
 @dataclass(frozen=True)

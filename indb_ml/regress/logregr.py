@@ -31,7 +31,7 @@ from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import column_slices, irls, irls_steps, logit_sums_from_cstate
 from indb_ml.models.catalog import registers
-from indb_ml.regress import lockstep
+from indb_ml.regress import lockstep, logregr_igd
 from indb_ml.regress.madlib_statistics import madlib_statistics
 
 OUTPUT_COLUMNS = (
@@ -72,7 +72,7 @@ Prediction: indb_ml.logregr_predict(coef, features), indb_ml.logregr_predict_pro
 Plans: on views, foreign, partitioned and distributed tables every iteration is one
 aggregate statement over the source (parallel workers, partitions, shards); on plain
 tables the rows are packed once in memory. SET indb_ml.training_plan = auto | aggregate
-| memory to choose. igd needs the memory plan (use irls or cg elsewhere).
+| memory to choose. igd (MADlib's per-row steps) takes one ordered pass per iteration on any source.
 SET indb_ml.madlib_statistics = on: the statistics from the last iteration's pass, a step
 behind the coefficients, as MADlib reports them (default: at the coefficients).
 """
@@ -118,9 +118,10 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         return lambda i, ll: (step(i, ll), sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}"))
 
     close = lambda: None  # noqa: E731
-    if use_aggregate_passes(sess, source, MEMORY_FASTER):
-        if method == "igd":
-            raise _igd_needs_memory(source)
+    if method == "igd":  # MADlib's per-row steps: one ordered aggregate pass per iteration, on every source
+        sess.debug(f"logregr_train: igd passes over {source.schema}.{source.name}")
+        fits, skipped = logregr_igd.fits(sess, source, features, max_iter, tolerance, report_for)
+    elif use_aggregate_passes(sess, source, MEMORY_FASTER):
         sess.debug(f"logregr_train: aggregate passes over {source.schema}.{source.name}")
         fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, method, report_for, lagged)
     else:
@@ -232,16 +233,6 @@ def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, repo
             fits[gkey] = stop.value
     fits.update(lockstep.run_lockstep(gens, pending, evaluate))
     return fits, skipped
-
-
-def _igd_needs_memory(source) -> InputError:
-    return InputError(
-        f"logregr_train: optimizer 'igd' runs on rows packed in memory (its steps follow the row order), "
-        f"and {source.schema}.{source.name} takes aggregate passes (a view, foreign, partitioned or distributed "
-        "table, or indb_ml.training_plan = aggregate)",
-        hint="use optimizer 'irls' or 'cg' (one aggregate statement per iteration, same optimum), or train "
-             "on a plain local copy of the rows with indb_ml.training_plan = auto",
-        sqlstate="0A000")
 
 
 def _binary(y: np.ndarray) -> str | None:
