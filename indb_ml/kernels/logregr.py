@@ -71,16 +71,6 @@ class ColumnRows:
     reach: np.ndarray
 
 
-@dataclass
-class IgdEpoch:
-    """A request of :func:`irls_steps` for one incremental-gradient epoch over the rows
-    (:func:`_igd_epoch`): order-dependent, so only the in-memory plan serves it."""
-
-    state: tuple
-    rate: float
-    epoch: int
-
-
 # Rows per slice of a block in a pass: a few hundred KB of X, so the five numpy steps of a pass
 # reuse it from cache and their temporaries from the allocator instead of fresh pages (1M x 10
 # in 16 MB blocks: 0.15-0.24 s a pass; in slices: 0.07 s).
@@ -187,19 +177,17 @@ def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: 
         return _column_pass(columns.slices, request, k)
 
     reach = columns.reach if columns is not None else None
-    return drive(irls_steps(k, max_iter, tolerance, report, optimizer, lagged, reach), evaluate,
-                 lambda req: _igd_epoch(blocks, req.state, req.rate, req.epoch))
+    return drive(irls_steps(k, max_iter, tolerance, report, optimizer, lagged, reach), evaluate)
 
 
-def drive(steps: Generator, evaluate: Callable, epoch: Callable | None = None):
-    """Run one iteration generator to its result: ``evaluate(w)`` answers a pass request,
-    ``epoch(request)`` an :class:`IgdEpoch`; a cancel is let in before every pass
-    (:mod:`indb_ml.kernels.interrupts`)."""
+def drive(steps: Generator, evaluate: Callable):
+    """Run one iteration generator to its result: ``evaluate(w)`` answers a pass request;
+    a cancel is let in before every pass (:mod:`indb_ml.kernels.interrupts`)."""
     try:
         request = next(steps)
         while True:
             interrupts.check()
-            request = steps.send(epoch(request) if isinstance(request, IgdEpoch) else evaluate(request))
+            request = steps.send(evaluate(request))
     except StopIteration as stop:
         return stop.value
 
@@ -207,7 +195,7 @@ def drive(steps: Generator, evaluate: Callable, epoch: Callable | None = None):
 def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
                report: Callable[[int, float], None] | None = None,
                optimizer: str = "irls", lagged: bool = False,
-               reach: np.ndarray | None = None) -> Generator[np.ndarray | GradientPass | IgdEpoch, LogitSums, LogitFit]:
+               reach: np.ndarray | None = None) -> Generator[np.ndarray | GradientPass, LogitSums, LogitFit]:
     """The iteration: yields the coefficients it needs a pass at (receiving :class:`LogitSums`)
     and returns the :class:`LogitFit`. ``report(iteration, log_likelihood)`` is called after
     each pass (verbose).
@@ -222,10 +210,9 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
     reported (2e-6 relative apart on the patients example), and saves that pass.
 
     ``optimizer`` is MADlib's: ``irls`` (Newton), ``cg`` (MADlib's Hestenes-Stiefel conjugate
-    gradient with Powell restarts and a Newton step length along each direction) or ``igd`` (incremental gradient:
-    mini-batch steps of 1/L, L a bound on the curvature; approximate, as in MADlib; it
-    yields :class:`IgdEpoch` requests too). Every one ends with the Hessian at its last
-    point for the standard errors.
+    gradient with Powell restarts and a Newton step length along each direction); MADlib's
+    ``igd`` takes per-row steps in row order, a C aggregate (indb_ml/regress/logregr_igd.py).
+    Every one ends with the Hessian at its last point for the standard errors.
 
     ``reach`` (each feature's largest ``|x_j|``; irls only, not ``lagged``) lets the end of
     the iteration skip work that cannot change its result. A step ``s`` moves every row's
@@ -248,7 +235,6 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
     sums = yield w
     status, iterations, previous = "max_iter", 0, None
     direction, last_grad = None, None
-    lipschitz = None
     moved = False  # w has moved since the last pass: the statistics need one more
     reuse = reach is not None and optimizer == "irls" and not lagged
     step = None
@@ -264,24 +250,16 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
             status = "separation"
             break
         moved = True
-        if optimizer == "igd":
-            if lipschitz is None:
-                # At w = 0 every weight p(1-p) is 1/4, its maximum: the Hessian there bounds the curvature.
-                lipschitz = max(float(np.linalg.eigvalsh(hess)[-1]), 1e-300) / max(n, 1)
-                igd = (w, np.zeros(k), 0)
-            igd = yield IgdEpoch(igd, 1.0 / lipschitz, iterations + 1)
-            w = igd[1] / igd[2] if igd[2] else igd[0]
+        if optimizer == "cg":
+            step, direction, last_grad = _cg_step(grad, hess, direction, last_grad)
         else:
-            if optimizer == "cg":
-                step, direction, last_grad = _cg_step(grad, hess, direction, last_grad)
-            else:
-                step = _newton_step(hess, grad)
-            if step is None:
-                status, moved = "singular", False
-                break
-            w = w + step
-            if reuse:
-                drift += float(np.abs(step) @ reach)
+            step = _newton_step(hess, grad)
+        if step is None:
+            status, moved = "singular", False
+            break
+        w = w + step
+        if reuse:
+            drift += float(np.abs(step) @ reach)
         iterations += 1
         if previous is not None and abs(ll - previous) < tolerance:
             status = "converged"
@@ -358,28 +336,3 @@ def _cg_step(grad, hess, direction, last_grad):
     if not np.all(np.isfinite(step)):
         return None, d, grad
     return step, d, grad
-
-
-IGD_BATCH = 512  # rows per incremental step: Python runs per batch, never per row
-
-
-def _igd_epoch(blocks: Callable[[], Iterator], state: tuple, rate: float, epoch: int) -> tuple:
-    """One pass of incremental gradient ascent on the mean log-likelihood, batch by batch.
-
-    ``state`` is ``(iterate, sum of iterates, count)``; the point reported is the average of
-    the iterates since the first pass (Polyak-Ruppert), where the batches' noise cancels.
-    The rate ``1/L`` (L bounds the curvature of the mean log-likelihood) decays as
-    ``1/sqrt(epoch)``. Like MADlib's IGD this is approximate: tolerance stops it when the
-    log-likelihood stalls, not at the exact optimum.
-    """
-    w, total, count = state[0].copy(), state[1].copy(), state[2]
-    step = rate / np.sqrt(epoch)
-    for x, y in blocks():
-        interrupts.check()
-        for i in range(0, x.shape[0], IGD_BATCH):
-            xb, yb = x[i:i + IGD_BATCH], y[i:i + IGD_BATCH]
-            w += step * (xb.T @ (yb - special.expit(xb @ w))) / xb.shape[0]
-            if epoch > 1:
-                total += w
-                count += 1
-    return w, total, count

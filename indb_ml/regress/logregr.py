@@ -24,7 +24,7 @@ from indb_ml import sqlexpr
 from indb_ml.core import passes, progress
 from indb_ml.core.features import resolve_features
 from indb_ml.core.model_tables import write_models, write_summary
-from indb_ml.core.packed import MemoryRows, TooBig, packed_groups, training_rows
+from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
 from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
@@ -164,27 +164,22 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
 
 
 def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False):
-    """The rows packed once in memory, each group iterated in numpy: ``(fits, skipped, close)``.
-    Above ``indb_ml.matrix_memory_mb`` IRLS and CG take aggregate passes instead; IGD, whose
-    steps follow the row order, streams temporary tiles of the rows."""
-    if optimizer == "igd":
-        groups, skipped, close = training_rows(sess, source, features, _binary, "logregr_train")
-    else:
-        try:
-            packed, skipped = packed_groups(sess, source, features, _binary, "logregr_train")
-        except TooBig:
-            sess.debug("logregr_train: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over "
-                       f"{source.schema}.{source.name}")
-            fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for,
-                                            lagged)
-            return fits, skipped, lambda: None
-        sess.debug(f"logregr_train: rows packed in memory from {source.schema}.{source.name}")
-        # unmerged: the passes run over a column-ordered copy, sliced there
-        groups, close = {g: MemoryRows(p, merge=False) for g, p in packed.items() if p}, lambda: None
+    """The rows packed once in memory, each group iterated in numpy (irls and cg):
+    ``(fits, skipped, close)``. Above ``indb_ml.matrix_memory_mb`` they take aggregate passes instead."""
+    try:
+        packed, skipped = packed_groups(sess, source, features, _binary, "logregr_train")
+    except TooBig:
+        sess.debug("logregr_train: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over "
+                   f"{source.schema}.{source.name}")
+        fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged)
+        return fits, skipped, lambda: None
+    sess.debug(f"logregr_train: rows packed in memory from {source.schema}.{source.name}")
+    # unmerged: the passes run over a column-ordered copy, sliced there
+    groups, close = {g: MemoryRows(p, merge=False) for g, p in packed.items() if p}, lambda: None
     fits = {}
     for g, data in groups.items():
         # irls and cg pass over a copy stored column by column, made as the row blocks go
-        columns = column_slices(data.drain, data.width) if optimizer != "igd" else None
+        columns = column_slices(data.drain, data.width)
         fits[g] = irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer, columns, lagged)
         del columns
     return fits, skipped, close
