@@ -65,10 +65,6 @@ def linregr_fit(sess, source_table, dependent_varname, independent_varname, grou
 def logregr_fit(sess, source_table, dependent_varname, independent_varname, grouping_cols=None, max_iter=20,
                 optimizer="irls", tolerance=1e-4, verbose=False):
     from indb_ml.regress.logregr import logregr_train
-    if (optimizer or "").strip().lower() == "igd":
-        raise InputError("logregr_fit: optimizer 'igd' streams the rows through temporary tables, which a fit "
-                         "that writes nothing cannot create",
-                         hint="use optimizer 'irls' or 'cg' (same optimum), or logregr_train", sqlstate="0A000")
     return fit_rows(sess, logregr_train, source_table, dependent_varname, independent_varname, grouping_cols,
                     max_iter, optimizer, tolerance, verbose)
 
