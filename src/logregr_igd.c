@@ -109,6 +109,7 @@ igd_row(IndbState *s, const double *x, double y01)
 			double		axi = a * x[i];
 			double	   *row = xax + indb_tri_row(k, i) - i;
 
+			CHECK_FOR_INTERRUPTS();	/* O(k^2) per row: a wide row is long */
 			for (j = i; j < k; j++)
 				row[j] += axi * x[j];
 		}
@@ -140,7 +141,7 @@ indb_ml_logregr_igd_trans(PG_FUNCTION_ARGS)
 						fname, s->width, s->param, (long long) s->n),
 				 errhint("states are written by indb_ml's own aggregate functions of the same version; "
 						 "do not pass other bytea values")));
-	if (s != NULL && s->param == 1 && !isfinite(s->data[LIGD_STEPSIZE]))
+	if (s != NULL && !isfinite(s->data[LIGD_STEPSIZE]))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("%s: invalid aggregate state: step size not finite", fname)));
@@ -160,15 +161,14 @@ indb_ml_logregr_igd_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_BYTEA_P(s);
 	}
 	y = PG_GETARG_FLOAT8(1);
+	/* the row's values first: nothing is allocated for a row that is refused */
+	if (!isfinite(y) || !indb_all_finite(x, k))
+		indb_error_nonfinite(fname);
+	indb_check_binary(y, fname);
 	if (s == NULL || s->width == 0)
 		s = start_state(fcinfo, k, s == NULL ? 0 : s->skipped, fname);
 	else if (s->width != k)
 		indb_error_width(fname, "the independent variable", s->width, k);
-	if (!isfinite(y) || !indb_all_finite(x, k))
-		indb_error_nonfinite(fname);
-	indb_check_binary(y, fname);
-	if (k > 256)
-		CHECK_FOR_INTERRUPTS();
 	igd_row(s, x, y);
 	s->n = indb_add_count(s->n, 1);
 	PG_RETURN_BYTEA_P(s);

@@ -175,6 +175,7 @@ def test_malformed_states_are_refused(postgresql, alive):
         _forge(0, param=7, n=0),
         _forge(2, step=float("nan")), _forge(2, step=float("inf")), _forge(2, step=float("-inf")),
         _forge(0, n=0, step=float("nan")),
+        _forge(2, param=0, step=float("nan")), _forge(2, param=0, step=float("inf")),  # review finding 3
     ]
     for raw in bad:
         for x in ("'{1,2}'::float8[]", "NULL", "'{}'::float8[]", "'{1,NULL}'::float8[]"):
