@@ -30,17 +30,22 @@ from indb_ml.kernels.elastic_net_fista import Scaling
 from indb_ml.kernels.elastic_net_igd import finalize, state_diff, threshold_coef
 from indb_ml.regress import lockstep
 
-# Sources without a ctid (views, foreign and Citus tables): a hash aggregate keeps each group's rows
-# in scan order, a sort (GroupAggregate) would not, nor would a hash join that hashes the source's
-# rows (its buckets give them back newest first); a nested loop keeps them in order.
-SCAN_ORDER = {"enable_sort": "off", "enable_hashagg": "on", "enable_mergejoin": "off", "enable_hashjoin": "off"}
+# Passes in scan order without an ORDER BY: a sequential scan that starts at the first block
+# (synchronize_seqscans lets a large table's scan join one already running, mid-table); for
+# groups, a hash aggregate keeps each group's rows in scan order, a sort (GroupAggregate) would
+# not, nor would a hash join that hashes the source's rows (its buckets give them back newest
+# first); a nested loop keeps them in order.
+SCAN_ORDER = {"enable_sort": "off", "enable_hashagg": "on", "enable_mergejoin": "off", "enable_hashjoin": "off",
+              "synchronize_seqscans": "off"}
 
 
-def row_order(sess, source) -> str | None:
-    """The aggregate's ``ORDER BY``: the rows' physical order, which a sequential scan follows
-    (MADlib's order on PostgreSQL), made explicit so no join or plan can change it; None for
-    sources without a ctid (see :data:`SCAN_ORDER`). A partitioned table's partitions in turn."""
-    if source.kind not in ("r", "m", "p") or is_distributed(sess, source):
+def row_order(sess, source, group_cols) -> str | None:
+    """The aggregate's ``ORDER BY`` with groups on a table: the rows' physical order, which a
+    sequential scan follows (MADlib's order on PostgreSQL), made explicit so the join with the
+    groups' vectors cannot change it (a partitioned table's partitions in turn). None, for
+    :data:`SCAN_ORDER`, without groups (one scan, no join: the sort would only cost) or for
+    sources without a ctid."""
+    if not group_cols or source.kind not in ("r", "m", "p") or is_distributed(sess, source):
         return None
     return " ORDER BY s.tableoid, s.ctid" if source.kind == "p" else " ORDER BY s.ctid"
 
@@ -75,7 +80,7 @@ def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: 
                              "p = 2 ln k is degenerate for one)", hint="use optimizer 'fista'")
         spread = np.sqrt(var) / sc.scale
         info[g] = dict(n=s.n, k=k, head=[s.n, *s.mean], scale=sc, spread=spread, raw_scale=sc.scale)
-    order = row_order(sess, source)
+    order = row_order(sess, source, features.group_cols)
     track = {g: dict(it=0, idx=0, last=None, converged=False) for g in info}
     active = set(info)
     while active:

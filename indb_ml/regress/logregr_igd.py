@@ -56,7 +56,7 @@ def result(coef: np.ndarray, ll: float, xax: np.ndarray, iterations: int, n: int
 
 def fits(sess, source, features, max_iter: int, tolerance: float, report_for) -> tuple[dict, dict]:
     """``({group: LogitFit}, {group: rows skipped})`` of MADlib's IGD."""
-    order = row_order(sess, source)
+    order = row_order(sess, source, features.group_cols)
     y = "(" + features.y_sql + ")::pg_catalog.float8"
     x = "(" + features.x_sql + ")::pg_catalog.float8[]"
 
