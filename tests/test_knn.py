@@ -401,3 +401,28 @@ def test_error_after_building_an_index_leaves_no_index(postgresql, data):
                            "'dist_norm2', true, 'hnsw')")
     assert postgresql.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'huge'").fetchone()[0] == 0
     assert postgresql.execute("SELECT to_regclass('o')").fetchone() == (None,)
+
+
+@pytest.mark.parametrize("fn", ["squared_dist_norm2", "dist_norm2", "dist_norm1"])
+def test_madlib_knn_setting_computes_in_float8(postgresql, fn):
+    """Two points whose distances to the test point differ below float4's precision: pgvector
+    (float4) sees a tie and ranks the smaller id first; SET indb_ml.madlib_knn = on computes the
+    distance in float8 on the points' own values, as MADlib's brute force, and ranks them as
+    numpy's float8 does, with its distances. 'auto' and the indexes stay on pgvector."""
+    near, far = [1.0, 2.0, 0.5], [1.0 + 3e-9, 2.0, 0.5]  # float4 rounds both to the same point
+    X = np.array([far, near, [5.0, -1.0, 2.0]])  # ids 1 (far), 2 (near), 3
+    T = np.array([[0.25, 0.5, 0.125]])
+    load_table(postgresql, "p3", {"id": np.arange(1, 4), "x": list(X)}, {"id": "integer", "x": "float8[]"})
+    load_table(postgresql, "t3", {"tid": np.array([1]), "x": list(T)}, {"tid": "integer", "x": "float8[]"})
+    call = ("SELECT indb_ml.knn('p3', 'x', 'id', NULL, 't3', 'x', 'tid', %s, 3, true, %s, false, 'brute_force')")
+    postgresql.execute(call, ["o_f4", fn])
+    postgresql.execute("SET indb_ml.madlib_knn = on")
+    postgresql.execute(call, ["o_f8", fn])
+    postgresql.execute("RESET indb_ml.madlib_knn")
+    want = distances(T, X, fn)[0]  # numpy, float8
+    order = (np.lexsort((np.arange(1, 4), want)) + 1).tolist()
+    f4 = postgresql.execute("SELECT k_nearest_neighbours, distance FROM o_f4").fetchone()
+    f8 = postgresql.execute("SELECT k_nearest_neighbours, distance FROM o_f8").fetchone()
+    assert order[:2] == [2, 1] and f4[0][:2] == [1, 2]  # the float4 tie goes to the smaller id
+    assert f8[0] == order
+    np.testing.assert_allclose(f8[1], want[np.array(order) - 1], rtol=1e-13, atol=1e-15)

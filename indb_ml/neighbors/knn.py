@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from indb_ml import sqlexpr
 from indb_ml.core import distributed, progress
 from indb_ml.core.features import NUMERIC_ARRAYS, _types
+from indb_ml.core.flags import session_flag
 from indb_ml.core.params import parse_params
 from indb_ml.core.relations import Relation, name_too_long, new_table, resolve_source
 from indb_ml.core.session import Session, sql_entry
@@ -452,6 +453,10 @@ def knn(sess, point_source, point_column_name, point_id, label_column_name, test
     if metric is None:
         fn_name, metric = user_distance(sess, fn_name)
     algorithm = _algorithm(algorithm, fn_name, metric)
+    if metric.user is None and algorithm == "brute_force" and session_flag(sess, "indb_ml.madlib_knn"):
+        # MADlib's arithmetic: the distance in float8 on the points' own values (indb_ml's function of
+        # the same name), not pgvector's float4; exact, as MADlib's brute force, and slower
+        fn_name, metric = user_distance(sess, "indb_ml." + fn_name)
     if test_column_name.strip() in ("id", "prediction", "k_nearest_neighbours", "distance"):
         raise InputError(f"knn: test_column_name {test_column_name!r} clashes with an output column name",
                          hint="rename it in a view")
