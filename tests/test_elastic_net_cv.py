@@ -285,3 +285,41 @@ def test_binomial_folds_are_fitted_by_fista(data):
             held = fold == f
             scores.append(np.mean(((c0 + x[held] @ np.array(coef)) >= 0) == (b[held] == 1)))
         assert mean_score == pytest.approx(np.mean(scores), rel=1e-12), lam
+
+
+@pytest.mark.parametrize("family, dep, optimizer, source", [
+    ("gaussian", "y", "igd", "d"),  # folds from co-moments, igd passes over a view of each fold's rows
+    ("binomial", "b", "igd", "d"),  # rows packed once (plain table)
+    ("binomial", "b", "fista", "dv"),  # a view: the aggregate plan, FISTA by passes
+    ("binomial", "b", "igd", "dv"),
+])
+def test_folds_are_fitted_by_the_optimizer(data, family, dep, optimizer, source):
+    """Every fold is fitted as elastic_net_train fits it with that optimizer: the validation
+    table's mean score is the mean over folds of the score (-RMSE, or the share classified
+    right) of a plain elastic_net_train on a view of the fold's training rows, scored in numpy."""
+    conn, x, y, b = data
+    conn.execute("CREATE VIEW dv AS SELECT * FROM d")
+    yv = y if family == "gaussian" else b
+    cast = "y::float8" if family == "gaussian" else "b::int::float8"
+    fold = folds(conn, 3, y="y" if family == "gaussian" else "b::int")
+    lams = "{0.05, 0.3}" if family == "gaussian" else "{0.001, 0.02}"
+    call = ("SELECT indb_ml.elastic_net_train(%s, %s, %s, %s, %s, 0.5, %s, true, NULL, %s, %s, NULL, 15, 1e-6)")
+    conn.execute(call, [source, "cvm", dep, FEATURES, family, 0.1, optimizer,
+                        f"n_folds = 3, alpha = {{0.5}}, lambda_value = {lams}, validation_result = vr"])
+    got = dict(conn.execute("SELECT lambda_value, mean_score FROM vr").fetchall())
+    assert len(got) == 2
+    for lam, mean_score in got.items():
+        scores = []
+        for f in range(3):
+            conn.execute(f"CREATE OR REPLACE VIEW d_train AS SELECT * FROM {source} WHERE indb_ml.cv_fold({cast}, "
+                         f"ARRAY[x1, x2, x3, x4]::float8[], 3, 0) <> {f + 1}")
+            conn.execute("DROP TABLE IF EXISTS ff, ff_summary")
+            conn.execute(call, ["d_train", "ff", dep, FEATURES, family, lam, optimizer, None])
+            coef, c0 = conn.execute("SELECT coef_all, intercept FROM ff").fetchone()
+            held = fold == f
+            fit = c0 + x[held] @ np.array(coef)
+            scores.append(-np.sqrt(np.mean((yv[held] - fit) ** 2)) if family == "gaussian"
+                          else np.mean((fit >= 0) == (yv[held] == 1)))
+        assert mean_score == pytest.approx(np.mean(scores), rel=1e-9), lam
+    left = conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE '\\_indb\\_ml\\_enet\\_fold%'").fetchone()[0]
+    assert left == 0  # the folds' views are dropped

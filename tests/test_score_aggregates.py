@@ -205,18 +205,23 @@ def test_elastic_net_on_every_source_and_plan(data, family, dep, lam):
 
 
 @pytest.mark.parametrize("family, dep", [("gaussian", "y"), ("binomial", "b")])
-def test_elastic_net_cross_validation_on_every_source_and_plan(data, family, dep):
+@pytest.mark.parametrize("optimizer, rtol", [("cd", 1e-7), ("fista", 1e-5)])
+def test_elastic_net_cross_validation_on_every_source_and_plan(data, family, dep, optimizer, rtol):
+    """Every source and plan gives the same folds, scores and final model. Coordinate descent
+    solves to the minimizer (1e-7); MADlib's FISTA, which every fold now runs under 'fista',
+    stops on the change of its objective, so the plans' summation orders move where it stops
+    (1.5e-7 relative measured, 1e-5 allowed)."""
     conn = data[0]
     params = "n_folds = 3, validation_result = {}, lambda_value = {{0.005, 0.05}}, alpha = {{0.5, 1}}, seed = 2"
     results = []
     for i, (source, mode) in enumerate([(s, "aggregate") for s in SOURCES] + [("flat", "auto")]):
         plan(conn, mode)
         conn.execute("SELECT indb_ml.elastic_net_train(%s, %s, %s, 'ARRAY[x1, x2]', %s, 0.5, 0.1, true, NULL, "
-                     "'fista', %s, NULL, 1000, 1e-10)", [source, f"e{i}", dep, family, params.format(f"v{i}")])
+                     "%s, %s, NULL, 1000, 1e-10)", [source, f"e{i}", dep, family, optimizer, params.format(f"v{i}")])
         results.append(fetch(conn, f"SELECT alpha, lambda_value, mean_score, std_dev_score FROM v{i} ORDER BY 1, 2")
                        + fetch(conn, f"SELECT 0, 0, intercept, coef_all FROM e{i}"))
     for other in results[1:]:
-        close(other, results[0], 1e-7)
+        close(other, results[0], rtol)
 
 
 @pytest.mark.parametrize("trainer", ["logregr_train('flat', 'm', 'b', 'ARRAY[1, x1, x2, x1*x2]', 'g', 50, 'irls', "

@@ -17,6 +17,7 @@ a model's predictions for a table in one SQL statement over the SQL predict func
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 
 import numpy as np
@@ -315,10 +316,11 @@ def _along(solve, lambdas, warm_tol, tol):
 
 def _cross_validated(sess, source, features, fam, grid, params, standardize, max_iter, tolerance, opt, warm_tol):
     """MADlib's cross-validation over the grid: ``(best alpha, best lambda, results)``. Folds are
-    ``indb_ml.cv_fold`` of each complete row; the gaussian case needs one statement of per-fold
-    co-moments, the binomial one rows packed once on a plain local table (a statement per
-    proximal Newton step elsewhere). Each fold's fit runs MADlib's FISTA when ``opt`` is
-    'fista' (not on the binomial aggregate plan), the exact minimizer otherwise."""
+    ``indb_ml.cv_fold`` of each complete row. Each fold is fitted as elastic_net_train would fit
+    it with the optimizer asked for (MADlib trains each fold so): FISTA from the folds'
+    co-moments (gaussian) or packed rows (binomial on a plain table) or by aggregate passes,
+    IGD by its ordered passes over a view of the fold's training rows, and 'cd' to the exact
+    minimizer (warm-started along the lambdas)."""
     n_folds, seed = params.n_folds, params.seed
     rows = fold_pass(sess, source, features, n_folds, seed, ["indb_ml._linregr_state(s.y, s.x)"])
     fold_moments = {f: comoment_from_cstate(r["state"])[0] for f, r in rows.items()}
@@ -328,18 +330,42 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
                          sqlstate=InputError.NO_DATA)
     prog = progress.current()  # the folds' fits report as phase 'fold', the final fit as 'iterate'
     prog.stage("fold", "fold {}")
+    train_moments = {f: _merged(m for g, m in fold_moments.items() if g != f) for f in fold_moments}
+    views: dict = {}
+
+    def path(lam):
+        return cv.warmup_lambdas(params, lam) if params.warmup else [lam]
+
+    def fold_view(f):
+        """A view of fold ``f``'s training rows, in the source's scan order (dropped at the end)."""
+        if f not in views:
+            name = "_indb_ml_enet_fold_" + str(next(_fold_views)) + "_" + str(int(f))
+            sess.execute("CREATE TEMPORARY VIEW " + sess.ident(name) + " AS SELECT * FROM " + source.sql(sess)
+                         + " WHERE " + fold_sql(features, n_folds, seed) + " <> " + str(int(f)))
+            views[f] = resolve_source(sess, "pg_temp." + sess.ident(name))
+        return views[f]
+
+    def igd_solver(f, _train, a, lam):
+        return igd.fit(sess, fold_view(f), features, fam, {None: train_moments[f]}, [None], a, path(lam),
+                       standardize, params, max_iter, tolerance, warm_tol)[None]
+
+    solver = igd_solver if opt == "igd" else None
     if fam == "gaussian":
-        solver = None
-        if opt == "fista":  # each fold trained as elastic_net_train would train it (warm-up included)
-            def solver(moments, a, lam):
-                path = cv.warmup_lambdas(params, lam) if params.warmup else [lam]
-                return fista.gaussian({None: moments}, a, path, standardize, fista.options(params, warm_tol),
+        if opt == "fista":
+            def solver(_f, moments, a, lam):
+                return fista.gaussian({None: moments}, a, path(lam), standardize, fista.options(params, warm_tol),
                                       max_iter, tolerance)[None]
         results = cv.cross_validate_moments(fold_moments, grid[0], grid[1], standardize, max_iter, tolerance,
                                             solver)
     elif use_aggregate_passes(sess, source, MEMORY_FASTER):
+        if opt == "fista":
+            def solver(f, _train, a, lam):
+                return fista.binomial_passes(sess, fold_view(f), features, {None: feature_moments(train_moments[f])},
+                                             [None], lambda c: logit_step_call(sess, features, c),
+                                             enet_sums_from_cstate, a, path(lam), standardize,
+                                             fista.options(params, warm_tol), max_iter, tolerance)[None]
         results = cv.cross_validate_passes(sess, source, features, fold_moments, grid[0], grid[1], n_folds, seed,
-                                           standardize, max_iter, tolerance)
+                                           standardize, max_iter, tolerance, solver)
     else:
         with_fold = dataclasses.replace(
             features, row_sql="(ARRAY[(" + fold_sql(features, n_folds, seed) + ")::pg_catalog.float8] || "
@@ -350,17 +376,27 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
         if problem:
             raise InputError(f"elastic_net_train: {problem}", hint="check col_dep_var",
                              sqlstate=InputError.DATATYPE_MISMATCH)
-        solver = None
         if opt == "fista":
-            def solver(train, a, lam):
-                path = cv.warmup_lambdas(params, lam) if params.warmup else [lam]
-                return fista.binomial_packed({None: [train]}, a, path, standardize, fista.options(params, warm_tol),
-                                             max_iter, tolerance)[None]
+            def solver(_f, train, a, lam):
+                return fista.binomial_packed({None: [train]}, a, path(lam), standardize,
+                                             fista.options(params, warm_tol), max_iter, tolerance)[None]
         results = cv.cross_validate(packed[:, 1:], packed[:, 0].astype(int), grid[0], grid[1], standardize,
                                     max_iter, tolerance, solver)
+    for view in views.values():
+        sess.execute("DROP VIEW " + view.sql(sess))
     prog.stage()
     alpha, lam = cv.best(results)
     return alpha, lam, results
+
+
+_fold_views = itertools.count(1)
+
+
+def _merged(moments):
+    out = None
+    for m in moments:
+        out = comoment_merge(out, m)
+    return out
 
 
 def _write_summary(sess, summary, source, out, dependent, independent, fam, alpha, lambda_value, grouping_col,

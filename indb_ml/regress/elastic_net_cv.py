@@ -284,8 +284,8 @@ def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, stan
                            tol: float, solver: Optional[Callable] = None) -> list:
     """Gaussian: every fold trained on the merge of the other folds' co-moments of ``[y, x]``
     and scored (negative RMSE) from its own: no pass over rows beyond the one that gave them.
-    ``solver(moments, alpha, lambda)``: the fold's fit (MADlib's FISTA); by default coordinate
-    descent to the minimizer, warm-started along the lambdas."""
+    ``solver(fold, moments, alpha, lambda)``: the fold's fit with MADlib's optimizer; by default
+    coordinate descent to the minimizer, warm-started along the lambdas."""
     from indb_ml.regress.cross_validation import squared_error
 
     folds = sorted(fold_moments)
@@ -299,7 +299,7 @@ def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, stan
 
     def solve(a, lam, fits):
         if solver is not None:
-            return {f: solver(train[f], a, lam) for f in folds}
+            return {f: solver(f, train[f], a, lam) for f in folds}
         return {f: enet_gaussian(train[f].n, train[f].mean, train[f].comoment, a, lam, standardize, max_iter, tol,
                                  None if fits[f] is None else fits[f].w, f) for f in folds}
 
@@ -313,15 +313,15 @@ def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, stan
 def cross_validate(rows: np.ndarray, fold_of: np.ndarray, alphas: list, lambdas: list, standardize: bool,
                    max_iter: int, tol: float, solver: Optional[Callable] = None) -> list:
     """Binomial over rows ``[y, x...]`` packed in memory with their fold (``fold_of``).
-    ``solver(train_rows, alpha, lambda)``: the fold's fit (MADlib's FISTA); by default proximal
-    Newton to the minimizer, warm-started along the lambdas."""
+    ``solver(fold, train_rows, alpha, lambda)``: the fold's fit with MADlib's optimizer; by
+    default proximal Newton to the minimizer, warm-started along the lambdas."""
     folds = sorted(set(fold_of.tolist()))
     k = rows.shape[1] - 1
     parts = {f: (rows[fold_of != f], rows[fold_of == f]) for f in folds}
 
     def solve(a, lam, fits):
         if solver is not None:
-            return {f: solver(parts[f][0], a, lam) for f in folds}
+            return {f: solver(f, parts[f][0], a, lam) for f in folds}
         out = {}
         for f in folds:
             train = parts[f][0]
@@ -343,10 +343,12 @@ def cross_validate(rows: np.ndarray, fold_of: np.ndarray, alphas: list, lambdas:
 
 
 def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: list, lambdas: list, n_folds: int,
-                          seed: int, standardize: bool, max_iter: int, tol: float) -> list:
+                          seed: int, standardize: bool, max_iter: int, tol: float,
+                          solver: Optional[Callable] = None) -> list:
     """Binomial by aggregate passes: at every grid point the folds' proximal Newton steps run in
     lockstep (one statement per step, rows joined on ``fold <> row fold``), then one statement
-    scores every fold's model on its own rows."""
+    scores every fold's model on its own rows. ``solver(fold, None, alpha, lambda)``: the fold's
+    fit with MADlib's optimizer instead."""
     from indb_ml.regress import lockstep
     from indb_ml.regress.elastic_net import feature_moments
     from indb_ml.regress.score_passes import COMPLETE, fold_pass, folds_newton_pass
@@ -365,6 +367,8 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
         return folds_newton_pass(sess, source, features, n_folds, seed, pending, width, WEIGHT_FLOOR, True)
 
     def solve(a, lam, fits):
+        if solver is not None:
+            return {f: solver(f, None, a, lam) for f in folds}
         gens = {f: enet_binomial_steps(moments[f], a, lam, standardize, max_iter, tol,
                                        None if fits[f] is None else fits[f].w,
                                        0.0 if fits[f] is None else fits[f].intercept, f) for f in folds}
