@@ -71,6 +71,14 @@ def comoment_merge(a: Comoment | None, b: Comoment | None) -> Comoment | None:
     return Comoment(n, mean, comoment)
 
 
+def comoment_merge_all(states) -> Comoment | None:
+    """Every state of ``states`` merged (None for none): a table's from its groups or folds."""
+    out = None
+    for s in states:
+        out = comoment_merge(out, s)
+    return out
+
+
 def comoment_from_cstate(raw: bytes | None) -> tuple[Comoment | None, int]:
     """A state of the C co-moment aggregates (``linregr``, ``gram``, ``xty``, and every
     training pass over them) as ``(state or None, rows skipped)``; the rows the C state

@@ -31,7 +31,7 @@ from indb_ml.core.plan_choice import use_aggregate_passes
 from indb_ml.core.relations import ensure_absent, new_table, resolve_source, summary_of
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge
+from indb_ml.kernels.comoment import comoment_from_cstate, comoment_merge_all
 from indb_ml.kernels.elastic_net import (
     WEIGHT_FLOOR,
     enet_binomial,
@@ -197,9 +197,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
                               tolerance, params.madlib_grouping)
     elif opt == "fista" and use_aggregate_passes(sess, source, MEMORY_FASTER):
         states, skipped, reference = moments_by_group(sess, source, features)
-        whole = None
-        for s in states.values():
-            whole = comoment_merge(whole, s)
+        whole = comoment_merge_all(states.values())
         fits = fista.binomial_passes(sess, source, features, {g: feature_moments(s) for g, s in states.items()},
                                      list(reference), lambda c: logit_step_call(sess, features, c),
                                      enet_sums_from_cstate, alpha, warm_path, standardize,
@@ -330,7 +328,7 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
                          sqlstate=InputError.NO_DATA)
     prog = progress.current()  # the folds' fits report as phase 'fold', the final fit as 'iterate'
     prog.stage("fold", "fold {}")
-    train_moments = {f: _merged(m for g, m in fold_moments.items() if g != f) for f in fold_moments}
+    train_moments = cv.training_moments(fold_moments)
     views: dict = {}
 
     def path(lam):
@@ -390,13 +388,6 @@ def _cross_validated(sess, source, features, fam, grid, params, standardize, max
 
 
 _fold_views = itertools.count(1)
-
-
-def _merged(moments):
-    out = None
-    for m in moments:
-        out = comoment_merge(out, m)
-    return out
 
 
 def _write_summary(sess, summary, source, out, dependent, independent, fam, alpha, lambda_value, grouping_col,

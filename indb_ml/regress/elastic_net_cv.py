@@ -25,7 +25,7 @@ import numpy as np
 from scipy import special
 
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_merge
+from indb_ml.kernels.comoment import comoment_merge_all
 from indb_ml.kernels.elastic_net import (
     WEIGHT_FLOOR,
     EnetFit,
@@ -280,6 +280,11 @@ def _path_scores(alphas: list, lambdas: list, folds: list, solve, score) -> list
     return out
 
 
+def training_moments(fold_moments: dict) -> dict:
+    """Each fold's training co-moments: the merge of every other fold's."""
+    return {f: comoment_merge_all(m for g, m in fold_moments.items() if g != f) for f in fold_moments}
+
+
 def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, standardize: bool, max_iter: int,
                            tol: float, solver: Optional[Callable] = None) -> list:
     """Gaussian: every fold trained on the merge of the other folds' co-moments of ``[y, x]``
@@ -289,13 +294,7 @@ def cross_validate_moments(fold_moments: dict, alphas: list, lambdas: list, stan
     from indb_ml.regress.cross_validation import squared_error
 
     folds = sorted(fold_moments)
-    train = {}
-    for f in folds:
-        merged = None
-        for other in folds:
-            if other != f:
-                merged = comoment_merge(merged, fold_moments[other])
-        train[f] = merged
+    train = training_moments(fold_moments)
 
     def solve(a, lam, fits):
         if solver is not None:
@@ -354,13 +353,7 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
     from indb_ml.regress.score_passes import COMPLETE, fold_pass, folds_newton_pass
 
     folds = sorted(fold_moments)
-    moments = {}
-    for f in folds:
-        merged = None
-        for other in folds:
-            if other != f:
-                merged = comoment_merge(merged, fold_moments[other])
-        moments[f] = feature_moments(merged)
+    moments = {f: feature_moments(m) for f, m in training_moments(fold_moments).items()}
     width = fold_moments[folds[0]].width  # [y, x]: the intercept and k coefficients
 
     def evaluate(pending: dict) -> dict:

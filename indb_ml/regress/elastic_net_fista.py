@@ -21,7 +21,7 @@ import numpy as np
 
 from indb_ml.core import passes
 from indb_ml.errors import InputError
-from indb_ml.kernels.comoment import comoment_merge
+from indb_ml.kernels.comoment import comoment_merge_all
 from indb_ml.kernels.elastic_net import EnetFit
 from indb_ml.kernels.elastic_net_fista import (
     FistaFit,
@@ -62,9 +62,7 @@ def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, who
     """``whole_table`` (``madlib_grouping``): every group standardized by the whole table's
     statistics, its gradient averaged over the whole table's rows, its log_likelihood taken
     over all rows, as MADlib's documented grouping example was computed."""
-    whole = None
-    for s in states.values():
-        whole = comoment_merge(whole, s)
+    whole = comoment_merge_all(states.values())
     fits = {}
     for g, s in states.items():
         n, k = s.n, s.mean.size - 1
