@@ -29,10 +29,10 @@ from __future__ import annotations
 import struct
 
 import numpy as np
-import psycopg
 import pytest
 
 from indb_ml.kernels import cstate
+from tests.test_c_review_enet_igd import _call, _code  # the review harness: SQLSTATE or the value, never XX000
 
 HEADER = cstate.HEADER
 INT_MAX = 2**31 - 1
@@ -47,21 +47,6 @@ ENET = ("SELECT indb_ml._enet_igd_step(%s::bytea, '{1,2}'::float8[], 1, NULL, 0.
 
 def _q(**kw) -> str:
     return STEP.format(**dict(BASE, **kw))
-
-
-def _call(conn, query: str, args=()) -> tuple[str, object]:
-    """('ok', the value) or (SQLSTATE, the error); an internal error (XX000) fails the test."""
-    try:
-        with conn.transaction():
-            got = conn.execute(query, args or None).fetchone()[0]
-        return "ok", got
-    except psycopg.Error as e:
-        assert (e.sqlstate or "") != "XX000", (query, e)
-        return e.sqlstate or "", e
-
-
-def _code(conn, query: str, args=()) -> str:
-    return _call(conn, query, args)[0]
 
 
 def _forge(width: int, param: int = 1, n: int = 1, skipped: int = 0, fill: float = 0.5, kind: int = KIND,
