@@ -53,7 +53,8 @@ madlib21_compat, use the 11-argument form (ARRAY['a', 'b'], false); a NULL there
 vertices without edges are left out, as MADlib 2.1 does; with personalization_vertices it runs MADlib
 2.1's personalized iteration (not on Citus distributed edges): teleports of 1 - damping to each personalization
 vertex, a fixed rank for vertices without in-edges, ranks divided by the number of personalization
-vertices at the end (they need not sum to 1).
+vertices at the end (they need not sum to 1); a vertex listed twice is an error there, as in MADlib
+2.1 (without the flag a repeated vertex counts once).
 Plans: SET indb_ml.graph_plan = auto | memory | relational (auto: by indb_ml.matrix_memory_mb).
 """
 
@@ -77,10 +78,10 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
     out = new_table(sess, out_table)
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
-    pers = _personalization(spec, personalization_vertices)
     if madlib21_compat is None:  # MADlib's signatures, or NULL: the session's setting
         madlib21_compat = session_flag(sess, "indb_ml.madlib_pagerank")
     leak = bool(madlib21_compat)
+    pers = _personalization(spec, personalization_vertices, leak)
     prog = progress.start(sess, "pagerank", max_iter=max_iter)
     if plan.choose(sess, spec, "pagerank", on_shards=True) == "relational":
         if pers is not None:
@@ -124,8 +125,13 @@ def pagerank(sess, vertex_table, vertex_id, edge_table, edge_args, out_table, da
                  {k: [v] for k, v in iterations.items()})
 
 
-def _personalization(spec, values) -> list | None:
-    """The personalization ids as the graph's id kind (deduplicated), or None."""
+def _personalization(spec, values, madlib21: bool = False) -> list | None:
+    """The personalization ids as the graph's id kind (deduplicated), or None.
+
+    With ``madlib21`` a vertex listed twice is refused, as MADlib 2.1 refuses it
+    (graph/pagerank.py_in, ``validate_personaliztion_vertices``: the count of distinct listed
+    vertices that are ends of an edge must equal the list's length), so no duplicate reaches its
+    division by the number of personalization vertices."""
     if values is None or len(values) == 0:
         return None
     if any(v is None for v in values):
@@ -149,7 +155,13 @@ def _personalization(spec, values) -> list | None:
         except ValueError:
             raise InputError("pagerank: personalization_vertices must be integer ids for this graph",
                              sqlstate=InputError.DATATYPE_MISMATCH) from None
-    return sorted(set(values), key=values.index)
+    unique = sorted(set(values), key=values.index)
+    if madlib21 and len(unique) != len(values):
+        twice = next(v for i, v in enumerate(values) if v in values[:i])
+        raise InputError(f"pagerank: with madlib21_compat, personalization vertex {twice} is listed more than once; "
+                         "MADlib 2.1 requires personalization vertices without duplicates",
+                         hint="list each vertex once, or leave madlib21_compat off (duplicates are then ignored)")
+    return unique
 
 
 def _check_personalization(sess, spec, pers: list) -> None:
