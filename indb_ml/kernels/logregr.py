@@ -41,7 +41,8 @@ class LogitFit:
     variance_covariance: np.ndarray
     num_iterations: int
     num_rows: int
-    status: str  # converged, max_iter (not converged), separation, singular
+    status: str  # converged, max_iter (not converged), separation, singular, overflow (terminate only)
+    failed_at: str = ""  # overflow: "sums" (a pass's sums) or "step" (the coefficients), MADlib's two warnings
 
 
 @dataclass
@@ -163,7 +164,7 @@ def logit_sums_from_cstate(raw) -> tuple[LogitSums | None, int]:
 
 def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: float = 1e-4,
          report: Callable[[int, float], None] | None = None, optimizer: str = "irls",
-         columns: list | None = None, lagged: bool = False) -> LogitFit:
+         columns: list | None = None, lagged: bool = False, terminate: bool = False) -> LogitFit:
     """:func:`irls_steps` with its passes over blocks in memory. ``blocks()`` yields
     ``(X block, y block)`` afresh on every call; ``columns`` (:func:`column_slices`, irls and
     cg only), when given, holds the same rows for faster passes, and with them how far a
@@ -177,7 +178,7 @@ def irls(blocks: Callable[[], Iterator], k: int, max_iter: int = 20, tolerance: 
         return _column_pass(columns.slices, request, k)
 
     reach = columns.reach if columns is not None else None
-    return drive(irls_steps(k, max_iter, tolerance, report, optimizer, lagged, reach), evaluate)
+    return drive(irls_steps(k, max_iter, tolerance, report, optimizer, lagged, reach, terminate), evaluate)
 
 
 def drive(steps: Generator, evaluate: Callable):
@@ -195,7 +196,8 @@ def drive(steps: Generator, evaluate: Callable):
 def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
                report: Callable[[int, float], None] | None = None,
                optimizer: str = "irls", lagged: bool = False,
-               reach: np.ndarray | None = None) -> Generator[np.ndarray | GradientPass, LogitSums, LogitFit]:
+               reach: np.ndarray | None = None,
+               terminate: bool = False) -> Generator[np.ndarray | GradientPass, LogitSums, LogitFit]:
     """The iteration: yields the coefficients it needs a pass at (receiving :class:`LogitSums`)
     and returns the :class:`LogitFit`. ``report(iteration, log_likelihood)`` is called after
     each pass (verbose).
@@ -230,6 +232,13 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
     errors within half that, relative). The iteration count is unchanged: MADlib's rule
     compares the same log-likelihoods, to within their rounding. 1M x 11 to 1e-8: passes at
     w0 to w4, the expansion at w5, no statistics pass (was six passes and one more).
+
+    ``terminate`` (``SET indb_ml.madlib_failures = on``) ends the group where MADlib's step
+    sets its status TERMINATED: IRLS when a pass's gradient or Hessian is not finite
+    (``failed_at`` "sums") or the new coefficients are not (``"step"``), CG when its step is
+    not finite; the status is ``overflow`` and ``num_iterations`` counts the failed
+    iteration, as MADlib's. Off, such a fit goes on as before (NaN coefficients, or
+    ``singular`` for CG).
     """
     w = np.zeros(k)
     sums = yield w
@@ -250,13 +259,19 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
             status = "separation"
             break
         moved = True
+        if terminate and optimizer != "cg" and not (np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+            return _terminated(k, iterations + 1, n, "sums")
         if optimizer == "cg":
             step, direction, last_grad = _cg_step(grad, hess, direction, last_grad)
         else:
             step = _newton_step(hess, grad)
+        if step is None and terminate and optimizer == "cg":  # MADlib: the CG step is not finite
+            return _terminated(k, iterations + 1, n, "step")
         if step is None:
             status, moved = "singular", False
             break
+        if terminate and not np.all(np.isfinite(w + step)):
+            return _terminated(k, iterations + 1, n, "step")
         w = w + step
         if reuse:
             drift += float(np.abs(step) @ reach)
@@ -291,6 +306,13 @@ def irls_steps(k: int, max_iter: int = 20, tolerance: float = 1e-4,
         se = np.sqrt(np.diag(vcov))
         z = w / se
     return LogitFit(w, ll, se, z, 2 * stats.norm.sf(np.abs(z)), np.exp(w), cond, vcov, iterations, n, status)
+
+
+def _terminated(k: int, iterations: int, n: int, failed_at: str) -> LogitFit:
+    """A fit MADlib ends (TERMINATED): no values, only the count and where it failed."""
+    nan = np.full(k, np.nan)
+    return LogitFit(nan, float("nan"), nan, nan, nan, nan, float("nan"), np.full((k, k), np.nan), iterations, n,
+                    "overflow", failed_at)
 
 
 # How far (the largest move of any row's linear predictor) the iterate may be from the point of

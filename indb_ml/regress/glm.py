@@ -8,7 +8,8 @@ identity, log), inverse_gaussian (sqr_inverse, log, identity, inverse). The iter
 ``indb_ml._glm_step`` per iteration for every group still iterating (views, foreign,
 partitioned and distributed tables, parallel workers, and plain tables above
 ``indb_ml.matrix_memory_mb``), or the rows packed once in memory and iterated in numpy
-(plain local tables, where it measured faster).
+(plain local tables, where it measured faster). ``SET indb_ml.madlib_failures = on`` gives
+MADlib's rows for groups with NaN or Infinity (:mod:`indb_ml.regress.madlib_failures`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from indb_ml.kernels.glm import (
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
+from indb_ml.regress import madlib_failures as mf
 from indb_ml.regress.logregr import MEMORY_FASTER
 from indb_ml.regress.madlib_statistics import madlib_statistics
 
@@ -70,6 +72,9 @@ SET indb_ml.training_plan = auto | aggregate | memory to choose.
 SET indb_ml.madlib_statistics = on: the statistics as MADlib computes them, from the last
 iteration's pass, a step behind the coefficients, with n - k degrees of freedom (default: at
 the coefficients, n - rank).
+SET indb_ml.madlib_failures = on: as MADlib, a group with NaN or Infinity in y or a feature
+(default: an error, 22P02) gets a row of NULL values (0 rows processed, all skipped, max_iter
+iterations), counted in num_failed_groups, and MADlib's WARNINGs.
 """
 
 
@@ -123,18 +128,21 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         return lambda i, ll: (step(i, ll), sess.plpy.notice(f"{label}: iteration {i}, log-likelihood {ll:.10g}"))
 
     lagged = madlib_statistics(sess)
-    if use_aggregate_passes(sess, source, MEMORY_FASTER):
-        sess.debug(f"glm: aggregate passes over {source.schema}.{source.name}")
-        fits, skipped = _aggregate_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for,
+    fit_source, bad, drop = mf.prepare(sess, source, features) if mf.madlib_failures(sess) else (source, {}, None)
+    if use_aggregate_passes(sess, fit_source, MEMORY_FASTER):
+        sess.debug(f"glm: aggregate passes over {fit_source.schema}.{fit_source.name}")
+        fits, skipped = _aggregate_fits(sess, fit_source, features, fam, op["max_iter"], op["tolerance"], report_for,
                                         lagged)
     else:
-        fits, skipped = _memory_fits(sess, source, features, fam, op["max_iter"], op["tolerance"], report_for,
+        fits, skipped = _memory_fits(sess, fit_source, features, fam, op["max_iter"], op["tolerance"], report_for,
                                      lagged)
-    if not fits:
+    if not fits and not bad:
         raise InputError("glm: no rows to train on", sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
     for gkey in skipped:
         fit = fits.get(gkey)
+        if gkey in bad:  # written below, as MADlib
+            continue
         if fit is None:
             rows[gkey] = [None] * 6 + [0, skipped[gkey], 0, "no rows"]
             failed += 1
@@ -152,6 +160,13 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.stats.tolist(),
                       fit.p_values.tolist(), fit.dispersion, fit.num_rows, skipped[gkey], fit.num_iterations,
                       fit.status]
+    for gkey, group in sorted(bad.items(), key=lambda kv: kv[0] or ""):
+        mf.warn(sess, group.warning, gkey, f"{group.bad} row(s) with NaN or Infinity; the group's values are NULL")
+        rows[gkey] = mf.glm_row(group, op["max_iter"])
+        failed += 1
+    if bad:  # the failed groups never converge: MADlib's loop runs to max_iter and says so
+        sess.warning(f"GLM warning: the computation did not converge in {op['max_iter']} iterations!")
+        drop()
     write_models(sess, source, out, features.group_cols, cols, rows)
     write_summary(sess, summary, (
         ("method", "text", "glm"), ("source_table", "text", source.sql(sess)), ("model_table", "text", out.sql(sess)),
@@ -160,7 +175,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
         ("optimizer_params", "text", f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}"),
         ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
         ("total_rows_processed", "bigint", sum(r[6] for r in rows.values())),
-        ("total_rows_skipped", "bigint", sum(skipped.values()))))
+        ("total_rows_skipped", "bigint", sum(r[7] for r in rows.values()))))
     prog.done()
 
 

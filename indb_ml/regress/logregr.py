@@ -13,7 +13,8 @@ chosen by :func:`indb_ml.core.plan_choice.use_aggregate_passes`:
   them in numpy.
 
 A group that does not converge, or whose data are separable or singular, gets a model
-row with its ``status`` and a WARNING, not an error.
+row with its ``status`` and a WARNING, not an error. ``SET indb_ml.madlib_failures = on``
+gives MADlib's rows where its fit ends a group (:mod:`indb_ml.regress.madlib_failures`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from indb_ml.errors import InputError
 from indb_ml.kernels.logregr import column_slices, irls, irls_steps, logit_sums_from_cstate
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep, logregr_igd
+from indb_ml.regress import madlib_failures as mf
 from indb_ml.regress.madlib_statistics import madlib_statistics
 
 OUTPUT_COLUMNS = (
@@ -75,6 +77,9 @@ tables the rows are packed once in memory. SET indb_ml.training_plan = auto | ag
 | memory to choose. igd (MADlib's per-row steps) takes one ordered pass per iteration on any source.
 SET indb_ml.madlib_statistics = on: the statistics from the last iteration's pass, a step
 behind the coefficients, as MADlib reports them (default: at the coefficients).
+SET indb_ml.madlib_failures = on: as MADlib, a group with NaN or Infinity in y or a feature
+(default: an error, 22P02), or whose fit over- or underflows (irls, cg) or diverges (igd),
+gets a row of NULL values, counted in num_failed_groups, and MADlib's WARNING.
 """
 
 
@@ -107,6 +112,8 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, allow_bool=True)
     method = "irls" if optimizer == "newton" else optimizer
     lagged = madlib_statistics(sess)
+    failures = mf.madlib_failures(sess)
+    fit_source, bad, drop = mf.prepare(sess, source, features) if failures else (source, {}, lambda: None)
 
     prog = progress.start(sess, "logregr", max_iter=max_iter)
 
@@ -120,20 +127,23 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     close = lambda: None  # noqa: E731
     if method == "igd":  # MADlib's per-row steps: one ordered aggregate pass per iteration, on every source
         sess.debug(f"logregr_train: igd passes over {source.schema}.{source.name}")
-        fits, skipped = logregr_igd.fits(sess, source, features, max_iter, tolerance, report_for)
-    elif use_aggregate_passes(sess, source, MEMORY_FASTER):
-        sess.debug(f"logregr_train: aggregate passes over {source.schema}.{source.name}")
-        fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, method, report_for, lagged)
+        fits, skipped = logregr_igd.fits(sess, fit_source, features, max_iter, tolerance, report_for)
+    elif use_aggregate_passes(sess, fit_source, MEMORY_FASTER):
+        sess.debug(f"logregr_train: aggregate passes over {fit_source.schema}.{fit_source.name}")
+        fits, skipped = _aggregate_fits(sess, fit_source, features, max_iter, tolerance, method, report_for, lagged,
+                                        failures)
     else:
-        fits, skipped, close = _memory_fits(sess, source, features, max_iter, tolerance, method, report_for,
-                                            lagged)
-    if not fits:
+        fits, skipped, close = _memory_fits(sess, fit_source, features, max_iter, tolerance, method, report_for,
+                                            lagged, failures)
+    if not fits and not bad:
         total = sum(skipped.values())
         why = f": all {total} rows have a NULL" if total else ": the table is empty"
         raise InputError("no rows to train on" + why, sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
     for gkey in skipped:
         fit = fits.get(gkey)
+        if gkey in bad:  # written below, as MADlib
+            continue
         if fit is None:
             rows[gkey] = [None] * 7 + [0, skipped[gkey], 0, None, "no rows"]
             failed += 1
@@ -141,6 +151,12 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         if verbose:
             sess.plpy.notice(f"logregr_train{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}, {fit.status}")
+        if failures and fit.status in mf.LOGREGR_TERMINATED:  # MADlib's TERMINATED: a row of NULLs
+            text = mf.LOGREGR_FAILED["irls_step" if method == "irls" and fit.failed_at == "step" else method]
+            mf.warn(sess, text, gkey, f"{fit.status} in iteration {fit.num_iterations}; the group's values are NULL")
+            rows[gkey] = mf.logregr_terminated(fit)
+            failed += 1
+            continue
         if fit.status != "converged":  # a warning and the status; MADlib counts as failed only groups without coef
             sess.warning(f"logregr_train{' in group ' + gkey if gkey else ''}: {fit.status} after "
                          f"{fit.num_iterations} iterations" + {
@@ -150,20 +166,28 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
         rows[gkey] = [fit.coef.tolist(), fit.log_likelihood, fit.std_err.tolist(), fit.z_stats.tolist(),
                       fit.p_values.tolist(), fit.odds_ratios.tolist(), fit.condition_no, fit.num_rows, skipped[gkey],
                       fit.num_iterations, fit.variance_covariance.tolist(), fit.status]
+    for gkey, group in sorted(bad.items(), key=lambda kv: kv[0] or ""):
+        mf.warn(sess, mf.DESIGN, gkey, f"{group.bad} row(s) with NaN or Infinity; the group's values are NULL")
+        rows[gkey] = mf.logregr_row(group)
+        failed += 1
     close()
+    drop()
     write_models(sess, source, out, features.group_cols, OUTPUT_COLUMNS, rows)
-    processed = sum(r[7] for r in rows.values())
+    counted = [r for r in rows.values() if r[7] is not None]  # MADlib's sums skip its NULL counts
+    processed = sum(r[7] for r in counted) if counted else None
+    missing = sum(r[8] for r in counted) if counted else None
     write_summary(sess, summary, (
         ("method", "text", "logregr"), ("source_table", "text", source.sql(sess)), ("out_table", "text", out.sql(sess)),
         ("dependent_varname", "text", dependent_varname), ("independent_varname", "text", independent_varname),
         ("optimizer_params", "text", f"optimizer={optimizer}, max_iter={max_iter}, tolerance={tolerance:g}"),
         ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
-        ("num_rows_processed", "bigint", processed), ("num_missing_rows_skipped", "bigint", sum(skipped.values())),
+        ("num_rows_processed", "bigint", processed), ("num_missing_rows_skipped", "bigint", missing),
         ("grouping_col", "text", grouping_cols)))
     prog.done()
 
 
-def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False):
+def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False,
+                 terminate=False):
     """The rows packed once in memory, each group iterated in numpy (irls and cg):
     ``(fits, skipped, close)``. Above ``indb_ml.matrix_memory_mb`` they take aggregate passes instead."""
     try:
@@ -171,7 +195,8 @@ def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_
     except TooBig:
         sess.debug("logregr_train: the rows exceed indb_ml.matrix_memory_mb; aggregate passes over "
                    f"{source.schema}.{source.name}")
-        fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged)
+        fits, skipped = _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged,
+                                        terminate)
         return fits, skipped, lambda: None
     sess.debug(f"logregr_train: rows packed in memory from {source.schema}.{source.name}")
     # unmerged: the passes run over a column-ordered copy, sliced there
@@ -180,12 +205,14 @@ def _memory_fits(sess, source, features, max_iter, tolerance, optimizer, report_
     for g, data in groups.items():
         # irls and cg pass over a copy stored column by column, made as the row blocks go
         columns = column_slices(data.drain, data.width)
-        fits[g] = irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer, columns, lagged)
+        fits[g] = irls(data.blocks, data.width, max_iter, tolerance, report_for(g), optimizer, columns, lagged,
+                       terminate)
         del columns
     return fits, skipped, close
 
 
-def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False):
+def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, report_for, lagged=False,
+                    terminate=False):
     """Every iteration one ``indb_ml._logregr_step`` statement for the groups still iterating:
     ``({group: LogitFit}, {group: rows skipped})``."""
     k = lockstep.feature_count(sess, source, features)
@@ -203,7 +230,8 @@ def _aggregate_fits(sess, source, features, max_iter, tolerance, optimizer, repo
         sums, skipped[gkey] = logit_sums_from_cstate(row["state"])
         if sums is None:
             continue
-        gens[gkey] = irls_steps(sums.gradient.size, max_iter, tolerance, report_for(gkey), optimizer, lagged)
+        gens[gkey] = irls_steps(sums.gradient.size, max_iter, tolerance, report_for(gkey), optimizer, lagged,
+                                terminate=terminate)
         next(gens[gkey])  # the start, w = 0: the pass just made
         requests[gkey] = sums
     reference = list(first)
