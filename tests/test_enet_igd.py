@@ -48,6 +48,37 @@ def _sdot(c, x):
     return s
 
 
+def row_step(st, x, t, gaussian, alpha, lam, n, xm, ym, p):
+    """One taken row of MADlib's igd_transition after its step decay: the dual step with the l1
+    threshold (divisor ``n``, MADlib's totalRows), coef = link(theta), the intercept, the loss."""
+    k = len(x)
+    theta, coef = st["theta"], st["coef"]
+    if gaussian:
+        r = _sdot(coef, x) + st["b"] - t
+        g = [r * (x[i] - xm[i]) + (1 - alpha) * lam * coef[i] for i in range(k)]
+    else:
+        r = st["b"] + _sdot(coef, x)
+        u = -1.0 / (1.0 + math.exp(r)) if t > 0 else 1.0 / (1.0 + math.exp(-r))
+        g = [x[i] * u for i in range(k)]
+    a, bb = st["step"] / n, st["step"] * alpha * lam / n
+    for i in range(k):
+        theta[i] -= a * g[i]
+        s1 = _sign(theta[i])
+        theta[i] -= bb * _sign(theta[i])
+        if s1 != _sign(theta[i]):
+            theta[i] = 0.0
+    coef = st["coef"] = _link(theta, p)
+    if gaussian:
+        st["b"] = ym - _sdot(coef, xm)
+        st["ll"] += math.pow(t - st["b"] - _sdot(coef, x), 2)
+    else:
+        r = st["b"] + _sdot(coef, x)
+        u = -1.0 / (1.0 + math.exp(r)) if t > 0 else 1.0 / (1.0 + math.exp(-r))
+        st["b"] -= st["step"] * u
+        r = st["b"] + _sdot(coef, x)
+        st["ll"] += math.log(1 + math.exp(-r)) if t > 0 else math.log(1 + math.exp(r))
+
+
 def madlib_igd(X, y, gaussian, alpha, lambdas, standardize, max_iter, tol, stepsize=0.01, step_decay=0.0,
                threshold=1e-10, warm_tol=None):
     """MADlib's elastic-net IGD on rows in this order: (coef, intercept, log_likelihood, iterations)."""
@@ -79,31 +110,7 @@ def madlib_igd(X, y, gaussian, alpha, lambdas, standardize, max_iter, tol, steps
             st["lam"], st["step"] = lam, stepsize * math.exp(step_decay)
         for x, t in zip(Z, yy):
             st["step"] = st["step"] / math.exp(step_decay)
-            theta, coef = st["theta"], st["coef"]
-            if gaussian:
-                r = _sdot(coef, x) + st["b"] - t
-                g = [r * (x[i] - xm[i]) + (1 - alpha) * lam * coef[i] for i in range(k)]
-            else:
-                r = st["b"] + _sdot(coef, x)
-                u = -1.0 / (1.0 + math.exp(r)) if t > 0 else 1.0 / (1.0 + math.exp(-r))
-                g = [x[i] * u for i in range(k)]
-            a, bb = st["step"] / n, st["step"] * alpha * lam / n
-            for i in range(k):
-                theta[i] -= a * g[i]
-                s1 = _sign(theta[i])
-                theta[i] -= bb * _sign(theta[i])
-                if s1 != _sign(theta[i]):
-                    theta[i] = 0.0
-            coef = st["coef"] = _link(theta, p)
-            if gaussian:
-                st["b"] = ym - _sdot(coef, xm)
-                st["ll"] += math.pow(t - st["b"] - _sdot(coef, x), 2)
-            else:
-                r = st["b"] + _sdot(coef, x)
-                u = -1.0 / (1.0 + math.exp(r)) if t > 0 else 1.0 / (1.0 + math.exp(-r))
-                st["b"] -= st["step"] * u
-                r = st["b"] + _sdot(coef, x)
-                st["ll"] += math.log(1 + math.exp(-r)) if t > 0 else math.log(1 + math.exp(r))
+            row_step(st, x, t, gaussian, alpha, lam, n, xm, ym, p)
         # igd_final
         if gaussian:
             st["b"] = ym - _sdot(st["coef"], xm)
@@ -257,10 +264,12 @@ def test_igd_bad_params(postgresql, params, message):
 
 
 def test_igd_skips_null_rows(postgresql):
-    """Rows with a NULL are skipped (as the other optimizers skip them); the rest is the oracle's fit."""
+    """Rows with a NULL x or a NULL in x are skipped (as the other optimizers skip them); the rest is
+    the oracle's fit. (A NULL response with a complete x still counts in MADlib's feature scales:
+    tests/test_elastic_net_igd_counts.py.)"""
     X, y = _data(9, 200, 3, True)
     _, y, X = _load(postgresql, "t", X, y, True)
-    postgresql.execute("INSERT INTO t VALUES (1000, 0, NULL, '{1,2,3}'), (1001, 0, 1, NULL), "
+    postgresql.execute("INSERT INTO t VALUES (1000, 0, NULL, NULL), (1001, 0, 1, NULL), "
                        "(1002, 0, 1, '{1,NULL,3}')")
     coef, b, ll, it = madlib_igd(X, y, True, 0.5, [0.1], True, 20, 1e-6)
     (got,) = _train(postgresql, "t", "m", "gaussian", 0.5, 0.1, True, None, None, 20, 1e-6)

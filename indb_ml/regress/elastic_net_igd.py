@@ -15,9 +15,20 @@ here once per group (:mod:`indb_ml.kernels.elastic_net_igd`). MADlib's driver, p
 
 Each group is standardized by its own statistics and divides by its own row count
 (MADlib's ``col_n_tuples``); ``iteration_run`` is the largest of the groups' counts.
+
+Rows with NULLs, as MADlib counts them: the step's divisor (``totalRows``, MADlib's
+``col_n_tuples``: ``count(*) WHERE y IS NOT NULL AND NOT array_contains_null(x)`` per group,
+in_mem_group_control.py_in) and the final step's loss average (its ``numRows``, the rows the
+transition did not skip) are the group's complete rows; the response mean is taken over them
+too (``avg(CASE WHEN NOT array_contains_null(x) THEN y END)``). The features' means and
+standard deviations (standardization, the gaussian ``xmean``, the threshold's spread) are
+MADlib's ``utils_var_scales(x)``, which skips only arrays with a NULL: a row with a NULL
+response but a complete x counts there (:func:`feature_statistics`).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -29,6 +40,7 @@ from indb_ml.kernels.elastic_net import EnetFit
 from indb_ml.kernels.elastic_net_fista import Scaling
 from indb_ml.kernels.elastic_net_igd import finalize, state_diff, threshold_coef
 from indb_ml.regress import lockstep
+from indb_ml.regress.linregr import moments_by_group
 
 # Passes in scan order without an ORDER BY: a sequential scan that starts at the first block
 # (synchronize_seqscans lets a large table's scan join one already running, mid-table); for
@@ -48,6 +60,23 @@ def row_order(sess, source, group_cols) -> str | None:
     if not group_cols or source.kind not in ("r", "m", "p") or is_distributed(sess, source):
         return None
     return " ORDER BY s.tableoid, s.ctid" if source.kind == "p" else " ORDER BY s.ctid"
+
+
+def feature_statistics(sess, source, features, states: dict) -> dict:
+    """``{group: (mean, variance)}`` of the features as MADlib's ``utils_var_scales(x)`` takes them:
+    over the rows whose x has no NULL, whatever their response (population variance). One more
+    pass, whose counts say whether it differs from ``states`` (the complete rows); where a group
+    has no row with a NULL response and a complete x, its complete rows' moments are kept as
+    they are."""
+    x_only = dataclasses.replace(features, y_sql="0::pg_catalog.float8", row_items=())
+    wider, _, _ = moments_by_group(sess, source, x_only)
+    out = {}
+    for g, s in states.items():
+        m = wider.get(g)
+        if m is None or m.n == s.n:
+            m = s
+        out[g] = (m.mean[1:], np.diag(m.comoment)[1:] / m.n)
+    return out
 
 
 def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str, k: int, standardize: bool,
@@ -71,15 +100,16 @@ def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: 
     """``{group: EnetFit}`` from MADlib's IGD; ``states``: each group's co-moments of ``[y, x]``."""
     gaussian = fam == "gaussian"
     info = {}
+    xstats = feature_statistics(sess, source, features, states)
     for g, s in states.items():
-        var = np.diag(s.comoment)[1:] / s.n
-        sc = Scaling.of(s.mean[1:], var, s.mean[0], standardize, gaussian)
+        xmean, var = xstats[g]
+        sc = Scaling.of(xmean, var, s.mean[0], standardize, gaussian)
         k = var.size
         if k < 2:
             raise InputError("elastic_net_train: optimizer 'igd' needs at least 2 features (MADlib's mirror map "
                              "p = 2 ln k is degenerate for one)", hint="use optimizer 'fista'")
         spread = np.sqrt(var) / sc.scale
-        info[g] = dict(n=s.n, k=k, head=[s.n, *s.mean], scale=sc, spread=spread, raw_scale=sc.scale)
+        info[g] = dict(n=s.n, k=k, head=[s.n, s.mean[0], *xmean], scale=sc, spread=spread, raw_scale=sc.scale)
     order = row_order(sess, source, features.group_cols)
     track = {g: dict(it=0, idx=0, last=None, converged=False) for g in info}
     active = set(info)
