@@ -54,6 +54,8 @@ class OrdinalFit:
     iterations: int
     num_rows: int
     converged: bool
+    failed: bool = False  # ended as MADlib's "terminated" state (not finite, or no step to take)
+    stopped_unordered: bool = False  # MADlib's path, stopped before a pass the C aggregate cannot give
 
 
 @dataclass
@@ -72,16 +74,19 @@ class Evaluation:
 # An infinite bound (below the first category, above the last) as a finite number: F is
 # exactly 0 or 1 there and f, f' exactly 0, with no masks and no inf - inf.
 BOUND = 1e100
+# The probability floor of the log-likelihood and the information (src/ordinal.c's PROB_FLOOR).
+PROB_FLOOR = 1e-300
 
 
-def _pass(blocks, beta, theta, link, hessian: bool, expected: bool = False) -> Evaluation:
+def _pass(blocks, beta, theta, link, hessian: bool, expected: bool = False, floor: float = PROB_FLOOR) -> Evaluation:
     """One pass over blocks ``(X, y)``: the log-likelihood at (β, θ), its gradient and, with
     ``hessian``, the information (minus the Hessian) in (β, θ) order, analytically: with
     u = θ_y - η, l = θ_{y-1} - η, P = F(u) - F(l), a = f(u)/P, b = -f(l)/P and the second
     derivatives A = f'(u)/P - a², B = -f'(l)/P - b², C = -ab: -(A+2C+B) x xᵀ for β β,
     (A+C) x and (B+C) x for θ_y β and θ_{y-1} β, -A, -B, -C for the thresholds (as
     ``src/ordinal.c`` sums them row by row); with ``expected``, the expected (Fisher)
-    information instead (:func:`_add_expected_information`)."""
+    information instead (:func:`_add_expected_information`). The probabilities are floored at
+    ``floor`` (``-inf``: not at all, MADlib's arithmetic, see :func:`block_evaluator`)."""
     values = LINKS[link]
     bounds = np.concatenate([[-BOUND], theta, [BOUND]])
     k, nt = beta.size, theta.size
@@ -94,16 +99,17 @@ def _pass(blocks, beta, theta, link, hessian: bool, expected: bool = False) -> E
         observed = hessian and not expected  # f' only for the observed information
         cdf_u, pdf_u, slope_u = values(upper, observed)
         cdf_l, pdf_l, slope_l = values(lower, observed)
-        prob = np.maximum(cdf_u - cdf_l, 1e-300)
-        a, b = pdf_u / prob, -pdf_l / prob  # 0 at the last category's upper and the first's lower bound
-        ll += float(np.sum(np.log(prob)))
+        prob = np.maximum(cdf_u - cdf_l, floor)
+        with np.errstate(divide="ignore", invalid="ignore"):  # unfloored: MADlib's NaN and infinities
+            a, b = pdf_u / prob, -pdf_l / prob
+            ll += float(np.sum(np.log(prob)))  # 0 at the last category's upper and the first's lower bound
         g_beta -= x.T @ (a + b)
         g_theta += np.bincount(yi, weights=a, minlength=nt + 1)[:nt]  # θ_y
         g_theta += np.bincount(yi, weights=b, minlength=nt + 1)[1:]  # θ_{y-1}
         n += yi.size
         if hessian and expected:
             with np.errstate(over="ignore", invalid="ignore"):
-                _add_expected_information(info, x, eta, theta, values, k, nt)
+                _add_expected_information(info, x, eta, theta, values, k, nt, floor)
         elif hessian:
             with np.errstate(over="ignore", invalid="ignore"):  # rows at the probability floor
                 big_a = slope_u / prob - a * a
@@ -132,7 +138,7 @@ def _add_information(info, x, yi, big_a, big_b, big_c, k, nt):
     info[k:, k:] += tt
 
 
-def _add_expected_information(info, x, eta, theta, values, k, nt):
+def _add_expected_information(info, x, eta, theta, values, k, nt, floor=None):
     """Adds one block's expected information to ``info`` in (β, θ) order: with F_j and f_j
     at θ_j - η (F_{-1} = 0, F_{J-1} = 1, f there 0) and π_j = F_j - F_{j-1} (floored as the
     log-likelihood's), ``Σ_j (dπ_j)(dπ_j)ᵀ / π_j`` over every category j, dπ_j/dθ_j = f_j,
@@ -142,7 +148,7 @@ def _add_expected_information(info, x, eta, theta, values, k, nt):
     n = eta.size
     big_f = np.hstack([np.zeros((n, 1)), cdf, np.ones((n, 1))])
     f = np.hstack([np.zeros((n, 1)), pdf, np.zeros((n, 1))])  # f_{-1} .. f_{J-1}
-    prob = np.maximum(np.diff(big_f, axis=1), 1e-300)  # π_0 .. π_{J-1}
+    prob = np.maximum(np.diff(big_f, axis=1), PROB_FLOOR if floor is None else floor)  # π_0 .. π_{J-1}
     df = np.diff(f, axis=1)  # f_j - f_{j-1}, j = 0 .. J-1
     fm = f[:, 1:nt + 1]  # f_m, m = 0 .. J-2
     pi_m, pi_next = prob[:, :nt], prob[:, 1:]
@@ -167,11 +173,19 @@ def _information(blocks, beta, theta, link):
     return _pass(blocks, beta, theta, link, True).information
 
 
-def block_evaluator(blocks: Callable[[], Iterator], link: str, expected: bool = True) -> Callable:
+def block_evaluator(blocks: Callable[[], Iterator], link: str, expected: bool = True,
+                    madlib: bool = False) -> Callable:
     """``evaluate(beta, theta) -> Evaluation`` (with the information: the expected one, or
     with ``expected=False`` the observed one) over blocks ``(X, y)`` in memory (``y`` the
-    category index)."""
+    category index). ``madlib``: MADlib's arithmetic at thresholds that do not increase, which
+    only the rows in memory can give (the C aggregate floors the probabilities): no floor,
+    so a negative probability enters the information as MADlib's ``V⁻¹`` takes it, and the
+    log-likelihood is NaN, as MADlib's ``Σ y_j log μ_j`` is when any μ_j <= 0."""
     def evaluate(beta, theta) -> Evaluation:
+        if madlib and not _ordered(theta):
+            e = _pass(blocks, beta, theta, link, True, expected, -np.inf)
+            e.ll = float("nan")
+            return e
         return _pass(blocks, beta, theta, link, True, expected)
     return evaluate
 
@@ -217,12 +231,21 @@ def log_likelihood_change(previous: float, current: float) -> float:
 MAX_HALVINGS = 60
 
 
+def _stops(previous: float | None, ll: float, iterations: int, max_iter: int, tolerance: float) -> tuple:
+    """(stop, converged) after iteration ``iterations``: MADlib's driver test, ``iteration >=
+    max_iter OR __ordinal_loglik_diff < tolerance`` (the first iteration's change infinite; a
+    NaN change is not below the tolerance)."""
+    change = np.inf if previous is None else log_likelihood_change(previous, ll)
+    return bool(change < tolerance or iterations >= max_iter), bool(change < tolerance)
+
+
 def _ordered(theta: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(theta)) and np.all(np.diff(theta) > 0))
 
 
 def fisher_steps(k: int, n_categories: int, link: str, max_iter: int = 100, tolerance: float = 1e-6,
-                 group: object = None) -> Generator[tuple, Evaluation, OrdinalFit]:
+                 group: object = None, madlib: bool = False,
+                 unordered_ok: bool = True) -> Generator[tuple, Evaluation, OrdinalFit]:
     """One group's fit: a generator that yields the (β, θ) it needs evaluated and receives
     the :class:`Evaluation` there, with the expected information; returns the
     :class:`OrdinalFit`.
@@ -239,10 +262,17 @@ def fisher_steps(k: int, n_categories: int, link: str, max_iter: int = 100, tole
     here every step starts where it was computed. A safeguard MADlib lacks: a step that
     would leave the thresholds not strictly increasing (a category of probability 0 or
     less) is halved until they are, with no pass of its own. Each pass is reported
-    (``interrupts.report``) with its log-likelihood, for ``group``."""
+    (``interrupts.report``) with its log-likelihood, for ``group``.
+
+    ``madlib`` (``SET indb_ml.madlib_statistics = on``): MADlib's own path instead,
+    :func:`_madlib_fisher_steps`; ``unordered_ok`` says whether the evaluations can give
+    MADlib's arithmetic at unordered thresholds (the rows in memory can, the C aggregate
+    cannot)."""
+    if madlib:
+        return (yield from _madlib_fisher_steps(k, n_categories, link, max_iter, tolerance, group, unordered_ok))
     theta = start_point(n_categories, link)
     beta = np.zeros(k)
-    previous, iterations, converged = None, 0, False
+    previous, iterations, converged, failed = None, 0, False, False
     while True:
         e = yield beta, theta
         iterations += 1
@@ -250,6 +280,7 @@ def fisher_steps(k: int, n_categories: int, link: str, max_iter: int = 100, tole
         info = e.information
         grad = np.concatenate([e.g_beta, e.g_theta])
         if not (np.all(np.isfinite(info)) and np.all(np.isfinite(grad)) and np.isfinite(e.ll)):
+            failed = True
             break  # MADlib: "Hessian or gradient is not finite"; here the last point, not converged
         info = (info + info.T) / 2
         try:
@@ -262,20 +293,93 @@ def fisher_steps(k: int, n_categories: int, link: str, max_iter: int = 100, tole
                 break
             step = step / 2
         else:
+            failed = True
             break
         beta, theta = beta + step[:k], theta + step[k:]
-        change = np.inf if previous is None else log_likelihood_change(previous, e.ll)
-        if change < tolerance:
-            converged = True
-            break
-        if iterations >= max_iter:
+        stop, converged = _stops(previous, e.ll, iterations, max_iter, tolerance)
+        if stop:
             break
         previous = e.ll
     if np.all(np.isfinite(e.information)):
         se = np.sqrt(np.maximum(np.diag(np.linalg.pinv((e.information + e.information.T) / 2)), 0))
     else:
         se = np.full(k + theta.size, np.nan)
-    return OrdinalFit(theta, se[k:], beta, se[:k], e.ll, iterations, e.n, converged)
+    return OrdinalFit(theta, se[k:], beta, se[:k], e.ll, iterations, e.n, converged, failed)
+
+
+def madlib_start(n_categories: int, link: str) -> np.ndarray:
+    """MADlib's start thresholds as its code computes them (``OrdinalLogit``/``OrdinalProbit``
+    ``init`` and ``link_func``, glm/link.hpp): every μ_j = 1/J, the cumulative sums added one
+    by one, then log(s / (1 - s)) or sqrt(2) erf⁻¹(2s - 1). The same numbers as
+    :func:`start_point` to rounding; these are the bits MADlib's first pass sees."""
+    mu = 1.0 / n_categories
+    sums = np.empty(n_categories - 1)
+    total = 0.0
+    for j in range(n_categories - 1):
+        total = mu if j == 0 else total + mu
+        sums[j] = total
+    if link == "logit":
+        return np.log(sums / (1 - sums))
+    return np.sqrt(2) * special.erfinv(2 * sums - 1)
+
+
+def _madlib_fisher_steps(k, n_categories, link, max_iter, tolerance, group, unordered_ok):
+    """MADlib's Fisher scoring as its code runs it (``Ordinal_impl.hpp``): its parameter vector
+    (thresholds and β) starts at zero, and a pass at parameters whose norm is 0 is made at its
+    start instead (:func:`madlib_start`, β = 0; the ``optimizer.beta.norm() == 0`` branch), so
+    the first step, computed there, is added to zero: the thresholds after it are the step's
+    alone (the start's thresholds are lost; β, which starts at 0, is the same either way).
+    Every later pass is at the parameters, and every step is taken whole, ``I⁻¹ g`` with
+    ``hessian.inverse()`` (no halving, no pseudo-inverse): thresholds left unordered are
+    kept, and the next pass's log-likelihood is NaN as MADlib's (its ``log μ`` of a
+    negative probability), which fails the stopping test (NaN < tolerance is false) until a
+    pass is finite again. A pass whose information or gradient is not finite, or a singular
+    information, ends the fit as MADlib's ``terminated`` state (``failed``). Without
+    ``unordered_ok`` (the aggregate plan, whose probabilities are floored), the fit stops,
+    not converged, before a pass at unordered thresholds (``stopped_unordered``)."""
+    start = madlib_start(n_categories, link)
+    theta, beta = np.zeros(n_categories - 1), np.zeros(k)
+    previous, iterations, converged, failed, vcov, e = None, 0, False, False, None, None
+    while True:
+        if not np.sqrt(np.sum(theta * theta) + np.sum(beta * beta)) > 0:  # Eigen's norm() == 0
+            point = (np.zeros(k), start)
+        else:
+            point = (beta, theta)
+        if not unordered_ok and not _ordered(point[1]) and e is not None:
+            fit = _madlib_fit(theta, beta, e, vcov, iterations, False, False)
+            fit.stopped_unordered = True
+            return fit
+        e = yield point
+        iterations += 1
+        interrupts.report(iterations, e.ll, group)
+        grad = np.concatenate([e.g_beta, e.g_theta])
+        if not (np.all(np.isfinite(e.information)) and np.all(np.isfinite(grad))):
+            failed = True
+            break
+        try:
+            vcov = np.linalg.inv(e.information)
+        except np.linalg.LinAlgError:
+            failed = True
+            break
+        step = vcov @ grad
+        beta, theta = beta + step[:k], theta + step[k:]
+        stop, converged = _stops(previous, e.ll, iterations, max_iter, tolerance)
+        if stop:
+            break
+        previous = e.ll
+    return _madlib_fit(theta, beta, e, vcov, iterations, converged, failed)
+
+
+def _madlib_fit(theta, beta, e: Evaluation, vcov, iterations: int, converged: bool, failed: bool) -> OrdinalFit:
+    """The row MADlib's ``OrdinalResult`` makes: the parameters after the last step, the last
+    pass's log-likelihood, ``sqrt diag`` of its inverse information."""
+    if vcov is None or failed:
+        se = np.full(beta.size + theta.size, np.nan)
+    else:
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(vcov))
+    k = beta.size
+    return OrdinalFit(theta, se[k:], beta, se[:k], e.ll, iterations, e.n, converged, failed)
 
 
 def run_one(gen: Generator, evaluate: Callable):
@@ -290,6 +394,8 @@ def run_one(gen: Generator, evaluate: Callable):
 
 
 def fit_ordinal(blocks: Callable[[], Iterator], k: int, n_categories: int, link: str, max_iter: int = 100,
-                tolerance: float = 1e-6, group: object = None) -> OrdinalFit:
-    """One fit over blocks ``(X, y)`` in memory: every evaluation a numpy pass."""
-    return run_one(fisher_steps(k, n_categories, link, max_iter, tolerance, group), block_evaluator(blocks, link))
+                tolerance: float = 1e-6, group: object = None, madlib: bool = False) -> OrdinalFit:
+    """One fit over blocks ``(X, y)`` in memory: every evaluation a numpy pass (``madlib``:
+    MADlib's path, :func:`fisher_steps`, with MADlib's arithmetic at unordered thresholds)."""
+    return run_one(fisher_steps(k, n_categories, link, max_iter, tolerance, group, madlib),
+                   block_evaluator(blocks, link, madlib=madlib))

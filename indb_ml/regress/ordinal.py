@@ -25,6 +25,7 @@ from scipy import stats
 from indb_ml import sqlexpr
 from indb_ml.core import progress
 from indb_ml.core.features import resolve_features
+from indb_ml.core.flags import session_flag
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
 from indb_ml.core.params import parse_params
@@ -38,11 +39,13 @@ from indb_ml.kernels.ordinal import (
     evaluation_from_state,
     fisher_steps,
     fit_ordinal,
+    madlib_start,
     skipped_of,
     start_point,
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
+from indb_ml.regress.madlib_statistics import madlib_statistics
 
 # Rows packed in memory beat aggregate passes on a plain local table: the fit makes few
 # passes (one per iteration), each one scan on the aggregate plan, each a numpy pass over
@@ -124,14 +127,16 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
     if unknown:
         raise InputError(f"ordinal: {unknown} rows have a dependent value that cat_order does not list",
                          hint="list every category in cat_order, in order")
+    madlib = madlib_statistics(sess)  # MADlib's own path: its first step added to zero, no halving
+    failures = session_flag(sess, "indb_ml.madlib_failures")  # a failed fit's row NULL, as MADlib's
     prog = progress.start(sess, "ordinal", max_iter=optim["max_iter"])  # the kernel reports each iteration
     packed = _packed(sess, source, features)
     if packed is None:
-        fits, skipped = _aggregate_fits(sess, source, features, len(categories), link, optim)
+        fits, skipped = _aggregate_fits(sess, source, features, len(categories), link, optim, madlib)
     else:
         groups, skipped = packed
         fits = {g: fit_ordinal(groups[g].blocks, groups[g].width, len(categories), link, optim["max_iter"],
-                               optim["tolerance"], g)
+                               optim["tolerance"], g, madlib)
                 for g in skipped if g in groups}
     if not fits:
         raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
@@ -142,9 +147,20 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
             rows[gkey] = [None] * 9 + [0, skipped[gkey], 0]
             failed += 1
             continue
-        if not fit.converged:  # a warning; MADlib counts as failed only groups without coef
-            sess.warning(f"ordinal{' in group ' + gkey if gkey else ''}: did not converge after "
-                         f"{fit.iterations} iterations")
+        where = f"ordinal{' in group ' + gkey if gkey else ''}"
+        if fit.stopped_unordered:
+            sess.warning(f"{where}: MADlib's step {fit.iterations} leaves the thresholds unordered; its next pass "
+                         "(log-likelihood NaN) is computed on the rows in memory only, so this fit stops here; "
+                         "SET indb_ml.training_plan = memory for MADlib's path from there")
+        elif fit.failed and failures:  # MADlib's terminated state: the group's values NULL
+            sess.warning(f"{where}: Hessian or gradient is not finite after {fit.iterations} iterations; "
+                         "the group's values are NULL (indb_ml.madlib_failures)")
+            rows[gkey] = [None] * 9 + [0, fit.num_rows + skipped[gkey],
+                                       optim["max_iter"] if fit.iterations == 1 else fit.iterations]
+            failed += 1
+            continue
+        elif not fit.converged:  # a warning; MADlib counts as failed only groups without coef
+            sess.warning(f"{where}: did not converge after {fit.iterations} iterations")
         if verbose:
             sess.plpy.notice(f"ordinal{' group ' + gkey if gkey else ''}: {fit.iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}")
@@ -186,10 +202,11 @@ def _packed(sess, source, features):
     return {g: MemoryRows(parts) for g, parts in groups.items() if parts}, skipped
 
 
-def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim: dict):
+def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim: dict, madlib: bool = False):
     """``({group: OrdinalFit}, {group: rows skipped})`` by aggregate passes: the first at
     the start point (the same for every group, so no join), then one statement per round of
-    the groups' Fisher scoring generators, each pass with the expected information."""
+    the groups' Fisher scoring generators, each pass with the expected information
+    (``madlib``: MADlib's path, :func:`indb_ml.kernels.ordinal.fisher_steps`)."""
     k = features.n_features
     if k is None:  # an array column: its length, from one complete row (C checks every row)
         row = sess.one("SELECT pg_catalog.cardinality(x) AS k FROM (SELECT " + features.y_sql + " AS y, "
@@ -202,7 +219,7 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
         return ("indb_ml._ordinal_step(" + features.y_sql + ", " + features.x_sql + ", " + coef_sql + ", "
                 + str(int(n_categories)) + ", " + str(LINK_CODES[link]) + ", true, true)")
 
-    theta0 = start_point(n_categories, link)
+    theta0 = (madlib_start if madlib else start_point)(n_categories, link)
     first = lockstep.coef_pass(sess, source, group_cols, call, {None: np.concatenate([theta0, np.zeros(k)])})
     statements = [1]
     skipped = {g: skipped_of(r["state"]) for g, r in first.items()}
@@ -212,7 +229,8 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
         e = evaluation_from_state(r["state"], k, n_categories)
         if e is None:  # every row skipped: no model
             continue
-        gens[g] = fisher_steps(k, n_categories, link, optim["max_iter"], optim["tolerance"], g)
+        gens[g] = fisher_steps(k, n_categories, link, optim["max_iter"], optim["tolerance"], g, madlib,
+                               unordered_ok=False)
         next(gens[g])  # the start point: the pass just made
         try:
             pending[g] = gens[g].send(e)
