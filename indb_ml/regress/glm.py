@@ -129,7 +129,7 @@ def glm(sess, source_table, model_table, dependent_varname, independent_varname,
 
     lagged = madlib_statistics(sess)
     fit_source, bad, drop = mf.prepare(sess, source, features) if mf.madlib_failures(sess) else (source, {}, None)
-    if use_aggregate_passes(sess, fit_source, MEMORY_FASTER):
+    if use_aggregate_passes(sess, source, MEMORY_FASTER) or fit_source is not source:  # a view: aggregate
         sess.debug(f"glm: aggregate passes over {fit_source.schema}.{fit_source.name}")
         fits, skipped = _aggregate_fits(sess, fit_source, features, fam, op["max_iter"], op["tolerance"], report_for,
                                         lagged)

@@ -128,7 +128,7 @@ def logregr_train(sess, source_table, out_table, dependent_varname, independent_
     if method == "igd":  # MADlib's per-row steps: one ordered aggregate pass per iteration, on every source
         sess.debug(f"logregr_train: igd passes over {source.schema}.{source.name}")
         fits, skipped = logregr_igd.fits(sess, fit_source, features, max_iter, tolerance, report_for)
-    elif use_aggregate_passes(sess, fit_source, MEMORY_FASTER):
+    elif use_aggregate_passes(sess, source, MEMORY_FASTER) or fit_source is not source:  # a view: aggregate
         sess.debug(f"logregr_train: aggregate passes over {fit_source.schema}.{fit_source.name}")
         fits, skipped = _aggregate_fits(sess, fit_source, features, max_iter, tolerance, method, report_for, lagged,
                                         failures)
