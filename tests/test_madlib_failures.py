@@ -303,3 +303,19 @@ def test_every_row_nonfinite(postgresql, optimizer):
                               "FROM g").fetchone() == (None, 0, 3, 100)
     assert postgresql.execute("SELECT num_failed_groups, total_rows_processed, total_rows_skipped "
                               "FROM g_summary").fetchone() == (1, 0, 3)
+
+
+def test_fit_functions_read_only(grouped):
+    """logregr_fit and glm_fit (a read-only subtransaction, nothing written) give the same rows:
+    the temporary view of the finite rows is allowed there and rolled back with the fit."""
+    conn = grouped[0]
+    conn.execute("SET indb_ml.madlib_failures = on")
+    conn.execute("SELECT indb_ml.logregr_train('pts', 'm', 'yb', 'ARRAY[1, x1, x2]', 'g')")
+    got = conn.execute("SELECT (group_key->>'g')::int, coef, num_rows_processed, num_iterations, status "
+                       "FROM indb_ml.logregr_fit('pts', 'yb', 'ARRAY[1, x1, x2]', 'g') ORDER BY 1").fetchall()
+    want = "SELECT g, coef, num_rows_processed, num_iterations, status FROM m ORDER BY g"
+    assert got == conn.execute(want).fetchall()
+    glm = conn.execute("SELECT (group_key->>'g')::int, coef, num_rows_skipped, status FROM indb_ml.glm_fit("
+                       "'pts', 'yc', 'ARRAY[1, x1, x2]', 'family=poisson', 'g') ORDER BY 1").fetchall()
+    assert [r[1:] for r in glm if r[0] in (1, 2)] == [(None, N, "nonfinite")] * 2
+    assert all(r[1] is not None for r in glm if r[0] in (0, 3))
