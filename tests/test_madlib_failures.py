@@ -319,3 +319,21 @@ def test_fit_functions_read_only(grouped):
                        "'pts', 'yc', 'ARRAY[1, x1, x2]', 'family=poisson', 'g') ORDER BY 1").fetchall()
     assert [r[1:] for r in glm if r[0] in (1, 2)] == [(None, N, "nonfinite")] * 2
     assert all(r[1] is not None for r in glm if r[0] in (0, 3))
+
+
+def test_group_keys_with_quotes_and_nulls(postgresql):
+    """The failed groups are left out of the fit by their keys, passed as literals: a key with
+    quotes and backslashes, and a NULL group value, are matched exactly."""
+    rng = np.random.default_rng(9)
+    names = ["it's \\ \"odd\"", "plain", None]
+    postgresql.execute("CREATE TABLE q (name text, y boolean, x float8)")
+    for i in range(300):
+        x = float(rng.normal())
+        y = bool(rng.random() < 1 / (1 + np.exp(-x)))
+        postgresql.execute("INSERT INTO q VALUES (%s, %s, %s)", (names[i % 3], y, x))
+    postgresql.execute("INSERT INTO q VALUES (%s, true, 'NaN'), (NULL, false, 'Infinity')", (names[0],))
+    postgresql.execute("SET indb_ml.madlib_failures = on")
+    postgresql.execute("SELECT indb_ml.logregr_train('q', 'm', 'y', 'ARRAY[1, x]', 'name')")
+    rows = {r[0]: r[1:] for r in postgresql.execute("SELECT name, coef, num_rows_processed, status FROM m")}
+    assert rows[names[0]] == (None, None, "nonfinite") and rows[None] == (None, None, "nonfinite")
+    assert rows["plain"][1] == 100 and rows["plain"][2] == "converged"

@@ -9,8 +9,8 @@ values (regress/logistic.cpp and logistic.py_in: state status TERMINATED, ``CASE
 (result).status = 1 ... ELSE NULL``; glm/GLM_impl.hpp and glm.cpp: ``terminated``, the
 final step returns NULL). The C steps here still refuse such rows, so under the setting one
 aggregate statement first finds the groups that have them (:func:`nonfinite_groups`), the
-fit runs over a temporary view without those rows (:func:`finite_view`), and the drivers
-write MADlib's rows for those groups (:func:`logregr_row`, :func:`glm_row`).
+other groups are fitted over a temporary view without those groups (:func:`finite_view`),
+and the drivers write MADlib's rows for them (:func:`logregr_row`, :func:`glm_row`).
 
 MADlib's outcome depends on the scan order in one case, and the rule taken here does not:
 a logregr group (any optimizer) with a non-finite row is ended, as MADlib ends it whenever
@@ -98,23 +98,29 @@ def nonfinite_groups(sess, source, features) -> dict:
             for r in sess.execute(query)}
 
 
-def finite_view(sess, source, features):
-    """A temporary view of ``source`` without its non-finite rows (rows with NULLs stay, to be
-    skipped and counted by the fit): ``(relation, drop)``."""
+def finite_view(sess, source, features, bad_keys):
+    """A temporary view of ``source`` without the rows of the groups ``bad_keys`` (MADlib's
+    fit of those groups ends; the others are fitted as they are): ``(relation, drop)``. The
+    keys are those of :func:`nonfinite_groups`, the same SQL over the same rows, compared as text."""
     name = "_indb_ml_finite_" + str(next(_views))
+    if features.group_cols:
+        keys = "ARRAY[" + ", ".join(sess.literal(k) for k in bad_keys) + "]::pg_catalog.text[]"
+        where = "NOT (" + group_key_sql(sess, features.group_cols) + " = ANY(" + keys + "))"
+    else:
+        where = "false"  # the one group is ended
     sess.execute("CREATE TEMPORARY VIEW " + sess.ident(name) + " AS SELECT * FROM " + source.sql(sess)
-                 + " WHERE " + _bad_sql(features) + " IS NOT TRUE")
+                 + " WHERE " + where)
     view = resolve_source(sess, "pg_temp." + sess.ident(name))
     return view, lambda: sess.execute("DROP VIEW " + view.sql(sess))
 
 
 def prepare(sess, source, features):
     """Under the setting: ``(source to fit, {group key: BadGroup}, drop)``, the source itself
-    when no row is non-finite (the C steps then refuse nothing that is left)."""
+    when no row is non-finite."""
     bad = nonfinite_groups(sess, source, features)
     if not bad:
         return source, {}, lambda: None
-    view, drop = finite_view(sess, source, features)
+    view, drop = finite_view(sess, source, features, list(bad))
     return view, bad, drop
 
 
