@@ -50,6 +50,7 @@ from indb_ml.kernels.mlogregr import (
     step_from_state,
 )
 from indb_ml.models.catalog import registers
+from indb_ml.regress import madlib_failures as mf
 from indb_ml.regress.madlib_statistics import madlib_statistics
 from indb_ml.regress.old_keys import renamed
 
@@ -370,16 +371,18 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     features = resolve_features(sess, source, dependent_varname, independent_varname, grouping, categories=labels)
     ref = 0.0
     lagged = madlib_statistics(sess)  # MADlib's statistics, from the last pass (glm_newton_groups)
+    # SET indb_ml.madlib_failures = on: groups with NaN or Infinity get MADlib's NULL rows
+    fit_source, bad, drop = mf.prepare(sess, source, features) if mf.madlib_failures(sess) else (source, {}, None)
     prog = progress.start(sess, "multinom", max_iter=op["max_iter"])
-    packed = _packed(sess, source, features, "multinom")
+    packed = _packed(sess, fit_source, features, "multinom")  # a view without the non-finite rows: aggregate
     if packed is None:
-        plan = AggregatePlan(sess, source, features, "multinom", ([float(i) for i in range(len(labels))], k))
+        plan = AggregatePlan(sess, fit_source, features, "multinom", ([float(i) for i in range(len(labels))], k))
         categories = plan.categories
         fits, skipped = plan.fit(ref, op["max_iter"], op["tolerance"], multinom_lagged=lagged)
     else:
         groups, skipped = packed
         groups = {g: parts for g, parts in groups.items() if parts}
-        if not groups:
+        if not groups and not bad:
             raise InputError("multinom: no rows to train on", sqlstate=InputError.NO_DATA)
         categories = _categories(groups.values())
         others = [c for c in categories if c != ref]
@@ -388,12 +391,12 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         fits = glm_newton_groups(lambda asks: {g: runs[g](b) for g, b in asks.items()},
                                  [g for g in skipped if g in groups], width, categories, ref, op["max_iter"],
                                  op["tolerance"], lagged)
-    if ref not in categories or len(categories) < 2:  # rows changed since the categories were listed
+    if not bad and (ref not in categories or len(categories) < 2):  # rows changed since the categories were listed
         raise InputError("multinom: the dependent's values changed while training", hint="run it again")
     written: dict = {}
     for gkey in skipped:
         fit = fits.get(gkey)
-        if fit is None:
+        if fit is None or gkey in bad:
             continue
         if verbose:
             sess.plpy.notice(f"multinom{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
@@ -405,8 +408,14 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
             written[key] = [labels[int(category)], fit.coef[j].tolist(), fit.log_likelihood,
                             fit.std_err[j].tolist(), fit.z_stats[j].tolist(), fit.p_values[j].tolist(),
                             fit.num_rows, skipped[gkey], fit.num_iterations, fit.status]
+    for gkey, group in sorted(bad.items(), key=lambda kv: kv[0] or ""):
+        mf.warn(sess, mf.DESIGN, gkey, f"{group.bad} row(s) with NaN or Infinity; the group's values are NULL")
+        written.update(multinom_failed_rows(gkey, labels, group.num_rows, op["max_iter"]))
+    if bad:
+        drop()
     _write_per_category(sess, source, out, features.group_cols, written)
-    statuses = {gkey: values[-1] for (gkey, _), values in written.items()}
+    statuses = {gkey: values[-1] for (gkey, _), values in written.items() if values[1] is not None}
+    all_groups = set(skipped) | set(bad)
     # MADlib's summary (glm/multinom.py_in): its columns, order and types; its code names the
     # model table's column out_table
     write_summary(sess, summary, (
@@ -417,11 +426,22 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         ("grouping_col", "varchar", grouping_col),
         ("optimizer_params", "varchar",
          f"optimizer=irls, max_iter={op['max_iter']}, tolerance={op['tolerance']:g}"),
-        ("num_all_groups", "integer", len(skipped)),
-        ("num_failed_groups", "integer", len(skipped) - len(statuses)),  # groups without coef, as MADlib counts
+        ("num_all_groups", "integer", len(all_groups)),
+        ("num_failed_groups", "integer", len(all_groups) - len(statuses)),  # groups without coef, as MADlib counts
         ("total_rows_processed", "bigint", sum({g: v[6] for (g, _), v in written.items()}.values())),
-        ("total_rows_skipped", "bigint", sum(skipped.values()))))
+        ("total_rows_skipped", "bigint", sum(n for g, n in skipped.items() if g not in bad)
+         + sum(group.num_rows for group in bad.values()))))
     prog.done()
+
+
+def multinom_failed_rows(gkey, labels: list, num_rows: int, max_iter: int) -> dict:
+    """MADlib's multinom rows for a group with NaN or Infinity in a feature (glm/multinom.py_in,
+    MultiResponseGLM_impl.hpp: the transition warns "Design matrix is not finite." and ends
+    the group, its final step returns NULL): one per non-reference category with the
+    category's label and every value NULL, 0 rows processed, every row of the group
+    (``count(*)``) skipped, and ``max_iter`` iterations (the group never stops before it)."""
+    return {(gkey, j): [labels[j], None, None, None, None, None, 0, num_rows, max_iter, mf.STATUS]
+            for j in range(1, len(labels))}
 
 
 def _categories(block_lists) -> list:

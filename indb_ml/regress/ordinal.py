@@ -25,7 +25,6 @@ from scipy import stats
 from indb_ml import sqlexpr
 from indb_ml.core import progress
 from indb_ml.core.features import resolve_features
-from indb_ml.core.flags import session_flag
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import MemoryRows, TooBig, packed_groups
 from indb_ml.core.params import parse_params
@@ -45,6 +44,7 @@ from indb_ml.kernels.ordinal import (
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
+from indb_ml.regress import madlib_failures as mf
 from indb_ml.regress.madlib_statistics import madlib_statistics
 
 # Rows packed in memory beat aggregate passes on a plain local table: the fit makes few
@@ -60,6 +60,22 @@ COLUMNS = (
     ("std_err_feature", "float8[]"), ("z_stats_feature", "float8[]"), ("p_values_feature", "float8[]"),
     ("num_rows_processed", "bigint"), ("num_rows_skipped", "bigint"), ("num_iterations", "integer"),
 )
+
+
+# MADlib's warning when a pass's information or gradient is not finite (glm/Ordinal_impl.hpp, apply)
+HESSIAN = ("Ordinal:Hessian or gradient is not finite. One possibility is that intercept is included in the "
+           "independent variables. If that is the case, please drop the intercept and rerun the function.")
+
+
+def failed_row(num_rows: int, iteration: int, max_iter: int) -> list:
+    """MADlib's row for a group its fit ends (``SET indb_ml.madlib_failures = on``): the
+    aggregate's final step returns NULL (``terminated``: a non-finite row, or a pass whose
+    information or gradient is not finite), so every value is NULL, 0 rows processed and
+    every row of the group (``count(*)``) skipped. ``num_iterations``: the iteration it
+    failed at; a group failing at its first pass has no state to stop on (its log-likelihood
+    change stays infinite), is run again from the start until ``max_iter`` and says so
+    (glm/ordinal.py_in, utilities/in_mem_group_control.py_in)."""
+    return [None] * 9 + [0, num_rows, max_iter if iteration == 1 else iteration]
 
 
 def parse_cat_order(cat_order: str) -> list[str]:
@@ -128,21 +144,24 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         raise InputError(f"ordinal: {unknown} rows have a dependent value that cat_order does not list",
                          hint="list every category in cat_order, in order")
     madlib = madlib_statistics(sess)  # MADlib's own path: its first step added to zero, no halving
-    failures = session_flag(sess, "indb_ml.madlib_failures")  # a failed fit's row NULL, as MADlib's
+    failures = mf.madlib_failures(sess)  # MADlib's NULL rows for failed groups (non-finite rows, terminated fits)
+    fit_source, bad, drop = mf.prepare(sess, source, features) if failures else (source, {}, None)
     prog = progress.start(sess, "ordinal", max_iter=optim["max_iter"])  # the kernel reports each iteration
-    packed = _packed(sess, source, features)
+    packed = _packed(sess, fit_source, features)  # a view without the non-finite rows: aggregate passes
     if packed is None:
-        fits, skipped = _aggregate_fits(sess, source, features, len(categories), link, optim, madlib)
+        fits, skipped = _aggregate_fits(sess, fit_source, features, len(categories), link, optim, madlib)
     else:
         groups, skipped = packed
         fits = {g: fit_ordinal(groups[g].blocks, groups[g].width, len(categories), link, optim["max_iter"],
                                optim["tolerance"], g, madlib)
                 for g in skipped if g in groups}
-    if not fits:
+    if not fits and not bad:
         raise InputError("ordinal: no rows to train on", sqlstate=InputError.NO_DATA)
     rows, failed = {}, 0
     for gkey in skipped:
         fit = fits.get(gkey)
+        if gkey in bad:  # written below, as MADlib
+            continue
         if fit is None:
             rows[gkey] = [None] * 9 + [0, skipped[gkey], 0]
             failed += 1
@@ -153,10 +172,8 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
                          "(log-likelihood NaN) is computed on the rows in memory only, so this fit stops here; "
                          "SET indb_ml.training_plan = memory for MADlib's path from there")
         elif fit.failed and failures:  # MADlib's terminated state: the group's values NULL
-            sess.warning(f"{where}: Hessian or gradient is not finite after {fit.iterations} iterations; "
-                         "the group's values are NULL (indb_ml.madlib_failures)")
-            rows[gkey] = [None] * 9 + [0, fit.num_rows + skipped[gkey],
-                                       optim["max_iter"] if fit.iterations == 1 else fit.iterations]
+            mf.warn(sess, HESSIAN, gkey, f"iteration {fit.iterations}; the group's values are NULL")
+            rows[gkey] = failed_row(fit.num_rows + skipped[gkey], fit.iterations, optim["max_iter"])
             failed += 1
             continue
         elif not fit.converged:  # a warning; MADlib counts as failed only groups without coef
@@ -169,6 +186,12 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
         rows[gkey] = [fit.thresholds.tolist(), fit.threshold_se.tolist(), zt.tolist(), pt.tolist(),
                       fit.log_likelihood, fit.coef.tolist(), fit.coef_se.tolist(), zf.tolist(), pf.tolist(),
                       fit.num_rows, skipped[gkey], fit.iterations]
+    for gkey, group in sorted(bad.items(), key=lambda kv: kv[0] or ""):
+        mf.warn(sess, mf.DESIGN, gkey, f"{group.bad} row(s) with NaN or Infinity; the group's values are NULL")
+        rows[gkey] = failed_row(group.num_rows, 1, optim["max_iter"])
+        failed += 1
+    if bad:
+        drop()
     write_models(sess, source, out, features.group_cols, COLUMNS, rows)
     # MADlib's summary (glm/ordinal.py_in): its columns, order and types; its code names the
     # model table's column out_table (its documentation says model_table)
@@ -181,7 +204,7 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
                                         f"tolerance={optim['tolerance']:g}"),
         ("num_all_groups", "integer", len(rows)), ("num_failed_groups", "integer", failed),
         ("total_rows_processed", "bigint", sum(r[9] for r in rows.values())),
-        ("total_rows_skipped", "bigint", sum(skipped.values()))))
+        ("total_rows_skipped", "bigint", sum(r[10] for r in rows.values()))))  # as MADlib: over the rows
     prog.done()
 
 
