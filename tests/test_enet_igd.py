@@ -5,7 +5,9 @@ sources (src/modules/elastic_net/elastic_net_optimizer_igd.hpp: igd_transition, 
 igd_state_diff, igd_result; elastic_net_gaussian_igd.cpp / elastic_net_binomial_igd.cpp;
 src/ports/postgres/modules/elastic_net/elastic_net_optimizer_igd.py_in: the driver) over
 the rows in scan order (the table is loaded in a known order and read back ``ORDER BY
-ctid``). Coefficients, intercept, log_likelihood and iteration_run must agree to 1e-10.
+ctid``). Coefficients, intercept, log_likelihood (MADlib's output one: the loss at the final
+coefficients, elastic_net_utils.py_in ``_compute_log_likelihood``) and iteration_run must agree
+to 1e-10.
 MADlib's documentation has no worked IGD example with outputs, so there are no MADlib
 numbers to compare with here. Also: the fit approaches scikit-learn's minimizer, groups,
 a forced parallel plan (the aggregate has no combine function: no partial aggregate, same
@@ -133,11 +135,23 @@ def madlib_igd(X, y, gaussian, alpha, lambdas, standardize, max_iter, tol, steps
     norm = coef * spread
     avg = np.abs(norm).sum() / k
     coef = np.where((np.abs(norm / avg) < threshold) | (np.abs(norm) < tol), 0.0, coef)
+    ll = madlib_output_ll(Z, yy, st["b"], coef, gaussian, alpha, lambdas[-1])
     if standardize:
         c = coef / scale
         b = (ymean if gaussian else st["b"]) - c @ mean
-        return c, b, st["ll"], it
-    return coef, st["b"], st["ll"], it
+        return c, b, ll, it
+    return coef, st["b"], ll, it
+
+
+def madlib_output_ll(Z, yy, b, coef, gaussian, alpha, lam):
+    """The output's log_likelihood: MADlib's _compute_log_likelihood (elastic_net_utils.py_in) with
+    the thresholded coefficients and the last pass's intercept, on the data IGD ran on (``Z``,
+    ``yy``: y' or ±1): the mean loss, ``(y - b - c·z)² / 2`` or ``log(1 + exp(-y r))``, plus the
+    penalty at ``lam`` (lambda_value)."""
+    r = b + np.asarray(Z, dtype=float) @ coef
+    t = np.asarray(yy, dtype=float)
+    loss = np.mean((t - r) ** 2) / 2 if gaussian else np.mean(np.logaddexp(0.0, -t * r))
+    return float(-(loss + lam * ((1 - alpha) * (coef @ coef) / 2 + alpha * np.abs(coef).sum())))
 
 
 def _data(seed, n, k, gaussian):

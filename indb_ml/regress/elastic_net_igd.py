@@ -11,7 +11,11 @@ here once per group (:mod:`indb_ml.kernels.elastic_net_igd`). MADlib's driver, p
   |log-likelihood| is below the tolerance (``warmup_tolerance`` before the last lambda);
   the next lambda follows while ``iteration < max_iter``; iteration_run counts every pass;
 - the result zeroes the coefficients below ``threshold`` (relative) or ``tolerance``, then
-  undoes the standardization as MADlib's result step does.
+  undoes the standardization as MADlib's result step does;
+- the output's ``log_likelihood`` is MADlib's ``_compute_log_likelihood``
+  (elastic_net_utils.py_in, called by elastic_net_generate_result.py_in): the mean loss of the
+  group's complete rows at the thresholded coefficients and the last pass's intercept, plus the
+  penalty at ``lambda_value``, not the last pass's running value (:func:`scored_log_likelihood`).
 
 Each group is standardized by its own statistics and divides by its own row count
 (MADlib's ``col_n_tuples``); ``iteration_run`` is the largest of the groups' counts.
@@ -36,8 +40,8 @@ from indb_ml.core import passes
 from indb_ml.core.plan_choice import is_distributed
 from indb_ml.errors import InputError
 from indb_ml.kernels import interrupts
-from indb_ml.kernels.elastic_net import EnetFit
-from indb_ml.kernels.elastic_net_fista import Scaling
+from indb_ml.kernels.elastic_net import EnetFit, enet_sums_from_cstate
+from indb_ml.kernels.elastic_net_fista import Scaling, gaussian_answer
 from indb_ml.kernels.elastic_net_igd import finalize, state_diff, threshold_coef
 from indb_ml.regress import lockstep
 from indb_ml.regress.linregr import moments_by_group
@@ -77,6 +81,31 @@ def feature_statistics(sess, source, features, states: dict) -> dict:
             m = s
         out[g] = (m.mean[1:], np.diag(m.comoment)[1:] / m.n)
     return out
+
+
+def scored_log_likelihood(sess, source, features, fam: str, states: dict, reference: list, points: dict,
+                          coefs: dict, alpha: float, lam: float) -> dict:
+    """``{group: log_likelihood}`` as MADlib's output has it: ``-(loss + lam * penalty(coef))``,
+    the loss averaged over the group's complete rows (MADlib's ``avg`` skips the rows whose
+    prediction or response is NULL) at ``points`` (the model on the original data, intercept
+    first), the penalty on ``coefs`` (the thresholded coefficients of the data IGD ran on).
+    Gaussian: from the co-moments, no pass; binomial: one ``_logit_newton`` pass at the points."""
+    if fam == "gaussian":
+        loss = {g: gaussian_answer(s.n, s.mean, s.comoment)([(points[g], False)])[0][0] for g, s in states.items()}
+    else:
+        from indb_ml.regress.elastic_net import logit_step_call  # that module imports this one
+        # a NULL x would reach the aggregate as [1] (array_prepend): its response is made NULL, a skipped row
+        y_sql = "CASE WHEN (" + features.x_sql + ") IS NULL THEN NULL ELSE (" + features.y_sql + ") END"
+        rows = lockstep.coef_pass(sess, source, features.group_cols,
+                                  lambda c: logit_step_call(sess, features, c, y_sql=y_sql), points, reference)
+        loss = {}
+        for g in points:
+            sums = enet_sums_from_cstate(rows[g]["state"]) if g in rows else None
+            if sums is None:
+                raise lockstep.vanished("elastic_net_train", g)
+            loss[g] = -float(sums.log_likelihood)
+    return {g: -(loss[g] / states[g].n + lam * ((1 - alpha) * float(c @ c) / 2 + alpha * float(np.abs(c).sum())))
+            for g, c in coefs.items()}
 
 
 def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str, k: int, standardize: bool,
@@ -148,17 +177,20 @@ def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: 
                     else:
                         t["converged"] = diff < use_tol
                         active.discard(g)
-    out = {}
     run_count = max((t["it"] for t in track.values()), default=0)
+    coefs, points = {}, {}
     for g, t in track.items():
         if t["idx"] < len(lambdas) - 1:
             raise InputError(f"elastic_net_train{' in group ' + g if g else ''}: the final target lambda value is "
                              "not reached in warm-up iterations (max_iter caps the passes of the whole warm-up path)",
                              hint="raise max_iter, or use fewer warm-up lambdas")
-        last, i = t["last"], info[g]
-        coef = threshold_coef(last, i["spread"], params.threshold, tol)
-        point = i["scale"].to_original(last.intercept, coef)
-        if gaussian and standardize:  # MADlib's _restore_scale: ȳ - Σ c x̄/s
-            point[0] -= last.intercept
-        out[g] = EnetFit(point[1:], float(point[0]), -last.log_likelihood, run_count, t["converged"])
+        coefs[g] = threshold_coef(t["last"], info[g]["spread"], params.threshold, tol)
+        points[g] = info[g]["scale"].to_original(t["last"].intercept, coefs[g])
+    scored = scored_log_likelihood(sess, source, features, fam, states, reference, points, coefs, alpha,
+                                   lambdas[-1]) if points else {}
+    out = {}
+    for g, point in points.items():
+        if gaussian and standardize:  # MADlib's _restore_scale: ȳ - Σ c x̄/s, the fitted intercept left out
+            point = np.concatenate([[point[0] - track[g]["last"].intercept], point[1:]])
+        out[g] = EnetFit(point[1:], float(point[0]), -scored[g], run_count, track[g]["converged"])
     return out
