@@ -337,3 +337,22 @@ def test_group_keys_with_quotes_and_nulls(postgresql):
     rows = {r[0]: r[1:] for r in postgresql.execute("SELECT name, coef, num_rows_processed, status FROM m")}
     assert rows[names[0]] == (None, None, "nonfinite") and rows[None] == (None, None, "nonfinite")
     assert rows["plain"][1] == 100 and rows["plain"][2] == "converged"
+
+
+def test_many_failed_groups(postgresql):
+    """Above KEYS_AS_VALUES failed groups the view matches the groups by their jsonb keys: the
+    good groups' models are those of a table without the failed groups."""
+    postgresql.execute("CREATE TABLE many AS SELECT i % 90 AS g, (i * 7919) % 13 < 6 AS y, "
+                       "((i * 104729) % 1000) / 1000.0 AS x FROM generate_series(1, 9000) i")
+    postgresql.execute("INSERT INTO many SELECT g, true, 'NaN' FROM generate_series(0, 79) g")  # 80 failed groups
+    postgresql.execute("CREATE TABLE clean AS SELECT * FROM many WHERE g >= 80")
+    postgresql.execute("SELECT indb_ml.logregr_train('clean', 'mc', 'y', 'ARRAY[1, x]', 'g')")
+    postgresql.execute("SET indb_ml.madlib_failures = on")
+    postgresql.execute("SELECT indb_ml.logregr_train('many', 'm', 'y', 'ARRAY[1, x]', 'g')")
+    got = _rows(postgresql, "m", "g, coef, num_rows_processed, status")
+    want = _rows(postgresql, "mc", "g, coef, num_rows_processed, status")
+    assert len(got) == 90 and all(got[k] == (None, None, "nonfinite") for k in range(80))
+    for k in range(80, 90):
+        np.testing.assert_allclose(got[k][0], want[k][0], rtol=1e-9)
+        assert got[k][1:] == want[k][1:]
+    assert postgresql.execute("SELECT num_failed_groups FROM m_summary").fetchone() == (80,)
