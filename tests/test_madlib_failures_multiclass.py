@@ -94,17 +94,24 @@ def test_ordinal_nonfinite_group_is_null(two_groups, parallel):
     assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE '_indb_ml_finite_%'").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("plan", ["memory", "aggregate"])
-def test_ordinal_not_finite_information_is_null(postgresql, plan):
-    """A feature near 1e160: its square overflows, so the first pass's information is not
-    finite (MADlib's too: ``x * trans(x)`` in ``operator<<``). By default indb_ml keeps the
-    start point with a WARNING; under the setting the row is MADlib's: NULL values, and, as
-    the group fails at its first pass, ``max_iter`` iterations."""
+@pytest.fixture
+def huge(postgresql):
+    """60 rows, 3 categories, one feature near 1e160: its square overflows."""
     rng = np.random.default_rng(8)
     postgresql.execute("CREATE TABLE h (grade text, x1 float8)")
     with postgresql.cursor().copy("COPY h FROM STDIN") as copy:
         for i in range(60):
             copy.write_row([LEVELS[i % 3], float(rng.normal()) * 1e160])
+    return postgresql
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_ordinal_not_finite_information_is_null(huge, plan):
+    """A feature near 1e160: its square overflows, so the first pass's information is not
+    finite (MADlib's too: ``x * trans(x)`` in ``operator<<``). By default indb_ml keeps the
+    start point with a WARNING; under the setting the row is MADlib's: NULL values, and, as
+    the group fails at its first pass, ``max_iter`` iterations."""
+    postgresql = huge
     postgresql.execute(f"SET indb_ml.training_plan = {plan}")
     call = "SELECT indb_ml.ordinal('h', %s, 'grade', 'ARRAY[x1]', 'a<b<c', 'logit', NULL, 'max_iter=7')"
     postgresql.execute(call, ["d"])
@@ -161,3 +168,29 @@ def test_mlogregr_nonfinite_still_raises(postgresql):
     postgresql.execute("SET indb_ml.madlib_failures = on")
     with pytest.raises(E.InvalidTextRepresentation):
         postgresql.execute("SELECT indb_ml.mlogregr_train('ml', 'mo', 'y', 'ARRAY[1, x1]')")
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_multinom_not_finite_information_keeps_madlibs_row(huge, plan):
+    """x near 1e160: the first pass's information is not finite (x xᵀ overflows). MADlib's
+    multinom warns, takes no step and still returns its state, so the coefficients stay 0,
+    the log-likelihood is that pass's (60 log 1/3), the standard errors are ``sqrt diag`` of
+    the information itself ([sqrt(2/9 * 60), inf] per category at β = 0: p(1 - p) Σ x²),
+    and the repeated pass stops it after 2 iterations. By default: ``singular``."""
+    postgresql = huge
+    postgresql.execute(f"SET indb_ml.training_plan = {plan}")
+    call = "SELECT indb_ml.multinom('h', %s, 'grade', 'ARRAY[1, x1]', 'a', 'logit', NULL, 'max_iter=7')"
+    postgresql.execute(call, ["d"])
+    assert {r[0] for r in postgresql.execute("SELECT status FROM d")} == {"singular"}
+    postgresql.execute("SET indb_ml.madlib_failures = on")
+    seen = _warnings(postgresql)
+    postgresql.execute(call, ["m"])
+    rows = postgresql.execute("SELECT category, coef, log_likelihood, std_err, z_stats, p_values, num_iterations, "
+                              "status FROM m ORDER BY category").fetchall()
+    assert [r[0] for r in rows] == ["b", "c"]
+    for _, coef, ll, se, z, p, iterations, status in rows:
+        assert coef == [0.0, 0.0] and (iterations, status) == (2, "terminated")
+        assert ll == pytest.approx(60 * np.log(1 / 3), rel=1e-12)
+        assert se[0] == pytest.approx(np.sqrt(2 / 9 * 60), rel=1e-12) and se[1] == np.inf
+        assert z == [0.0, 0.0] and p == [1.0, 1.0]
+    assert ("WARNING", "Hessian or gradient is not finite.") in seen

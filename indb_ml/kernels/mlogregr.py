@@ -177,7 +177,7 @@ def loglik_change(previous: float, current: float) -> float:
 
 
 def glm_newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: list, ref, max_iter: int = 100,
-                      tolerance: float = 1e-6, lagged: bool = False) -> dict:
+                      tolerance: float = 1e-6, lagged: bool = False, terminate: bool = False) -> dict:
     """MADlib's ``multinom`` iteration (``glm/multinom.py_in``, ``MultiResponseGLM_impl.hpp``)
     for every group in ``keys`` at once, ``evaluate`` as :func:`newton_groups`'. Iteration t
     is a pass at β_{t-1} (β_0 = 0: MADlib's start, every category equally likely) followed
@@ -187,7 +187,9 @@ def glm_newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories
     coefficients β_t, as MADlib reports them. The statistics (log-likelihood, standard
     errors) come from one more pass at β_t; with ``lagged`` (``SET
     indb_ml.madlib_statistics = on``), as MADlib's, from pass t at β_{t-1}, a step behind
-    the coefficients. A singular information matrix stops the group at the last β."""
+    the coefficients. A singular information matrix stops the group at the last β.
+    ``terminate`` (``SET indb_ml.madlib_failures = on``): a pass whose information or
+    gradient is not finite ends the group as MADlib's (:func:`_terminated`)."""
     others = [c for c in categories if c != ref]
     m = len(others)
     beta = {g: np.zeros((m, k)) for g in keys}
@@ -202,6 +204,10 @@ def glm_newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories
         for g in active:
             step_now = current[g]
             interrupts.report(iterations[g], step_now.ll, g)
+            if terminate and not (np.all(np.isfinite(step_now.hess)) and np.all(np.isfinite(step_now.grad))):
+                status[g], final[g] = "terminated", _terminated(others, beta[g], step_now, iterations[g],
+                                                                previous.get(g), max_iter, tolerance)
+                continue
             try:
                 step = np.linalg.solve(step_now.hess, step_now.grad.ravel())
             except np.linalg.LinAlgError:
@@ -220,10 +226,35 @@ def glm_newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories
             asks[g] = beta[g]
         current.update(evaluate(asks) if asks else {})
         active = list(asks)
-    done = [g for g in keys if status[g] != "singular"]
+    done = [g for g in keys if status[g] not in ("singular", "terminated")]
     if not lagged and done:  # the statistics at the coefficients reported: one more pass
         final.update(evaluate({g: beta[g] for g in done}))
-    return {g: _finish(others, beta[g], final[g], iterations[g], status[g]) for g in keys}
+    return {g: final[g] if status[g] == "terminated" else _finish(others, beta[g], final[g], iterations[g], status[g])
+            for g in keys}
+
+
+def _terminated(others, beta, last: Step, iteration: int, previous: float | None, max_iter: int,
+                tolerance: float) -> MlogitFit:
+    """MADlib's multinom outcome when pass t's information or gradient is not finite
+    (MultiResponseGLM_impl.hpp ``apply``: "Hessian or gradient is not finite.", no step;
+    multi_response_glm.cpp's final step still returns the state): the coefficients stay
+    those the pass was made at, and its ``vcov``, bound to the Hessian's memory, is the
+    information itself, so the standard errors are ``sqrt diag I`` of that pass (not of its
+    inverse). The next iteration repeats the same pass from the same coefficients, so its
+    log-likelihood change is 0 and MADlib stops after t + 1 iterations; after t when t is
+    ``max_iter`` or pass t's change was already below ``tolerance``; at ``max_iter`` when
+    the log-likelihood is not finite (its change is NaN, never below)."""
+    change = np.inf if previous is None else loglik_change(previous, last.ll)
+    if iteration >= max_iter or change < tolerance:
+        iterations = iteration
+    else:
+        iterations = min(iteration + 1, max_iter) if np.isfinite(last.ll) else max_iter
+    m, k = beta.shape
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(np.diag(last.hess)).reshape(m, k)
+        z = beta / se
+    return MlogitFit(others, beta, last.ll, se, z, 2 * stats.norm.sf(np.abs(z)), float("nan"),
+                     np.full(last.hess.shape, np.nan), iterations, last.n, "terminated")
 
 
 def _finish(others, beta, last: Step, iterations: int, status: str) -> MlogitFit:

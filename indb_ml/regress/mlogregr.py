@@ -136,7 +136,8 @@ class AggregatePlan:
         return ("indb_ml." + aggregate + "(" + self._index_sql() + ", " + self.features.x_sql + ", " + coef_sql
                 + ", " + str(int(len(self.order))) + ")")
 
-    def fit(self, ref, max_iter: int, tolerance: float, group_cols=None, multinom_lagged: bool | None = None):
+    def fit(self, ref, max_iter: int, tolerance: float, group_cols=None, multinom_lagged: bool | None = None,
+            terminate: bool = False):
         """``({group: MlogitFit}, {group: rows skipped})``: Newton for every group at once,
         one statement per step (the first at zero coefficients needs no join); with
         ``multinom_lagged`` not None, MADlib's multinom iteration (:func:`glm_newton_groups`)
@@ -166,7 +167,7 @@ class AggregatePlan:
             fits = newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance)
         else:
             fits = glm_newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance,
-                                     multinom_lagged)
+                                     multinom_lagged, terminate)
         sess.debug(f"{self.what}: {1 + calls[0]} Newton statements for {len(start)} group(s)")
         return fits, skipped
 
@@ -372,13 +373,14 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
     ref = 0.0
     lagged = madlib_statistics(sess)  # MADlib's statistics, from the last pass (glm_newton_groups)
     # SET indb_ml.madlib_failures = on: groups with NaN or Infinity get MADlib's NULL rows
-    fit_source, bad, drop = mf.prepare(sess, source, features) if mf.madlib_failures(sess) else (source, {}, None)
+    failures = mf.madlib_failures(sess)  # and a pass that is not finite ends the group as MADlib's
+    fit_source, bad, drop = mf.prepare(sess, source, features) if failures else (source, {}, None)
     prog = progress.start(sess, "multinom", max_iter=op["max_iter"])
     packed = _packed(sess, fit_source, features, "multinom")  # a view without the non-finite rows: aggregate
     if packed is None:
         plan = AggregatePlan(sess, fit_source, features, "multinom", ([float(i) for i in range(len(labels))], k))
         categories = plan.categories
-        fits, skipped = plan.fit(ref, op["max_iter"], op["tolerance"], multinom_lagged=lagged)
+        fits, skipped = plan.fit(ref, op["max_iter"], op["tolerance"], multinom_lagged=lagged, terminate=failures)
     else:
         groups, skipped = packed
         groups = {g: parts for g, parts in groups.items() if parts}
@@ -390,7 +392,7 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         runs = {g: block_pass(_block_source(parts), others, width) for g, parts in groups.items()}
         fits = glm_newton_groups(lambda asks: {g: runs[g](b) for g, b in asks.items()},
                                  [g for g in skipped if g in groups], width, categories, ref, op["max_iter"],
-                                 op["tolerance"], lagged)
+                                 op["tolerance"], lagged, failures)
     if not bad and (ref not in categories or len(categories) < 2):  # rows changed since the categories were listed
         raise InputError("multinom: the dependent's values changed while training", hint="run it again")
     written: dict = {}
@@ -401,7 +403,10 @@ def multinom(sess, source_table, model_table, dependent_varname, independent_var
         if verbose:
             sess.plpy.notice(f"multinom{' group ' + gkey if gkey else ''}: {fit.num_iterations} iterations, "
                              f"log-likelihood {fit.log_likelihood:.10g}")
-        if fit.status != "converged":
+        if fit.status == "terminated":  # MADlib's warning (MultiResponseGLM_impl.hpp, apply)
+            mf.warn(sess, "Hessian or gradient is not finite.", gkey,
+                    "the coefficients stay those of the pass; standard errors from its information, not inverted")
+        elif fit.status != "converged":
             sess.warning(f"multinom{' in group ' + gkey if gkey else ''}: {fit.status}")
         for j, category in enumerate(fit.categories):
             key = (gkey, int(category))
