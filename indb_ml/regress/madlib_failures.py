@@ -71,32 +71,35 @@ class BadGroup:
         return DEPENDENT if self.bad_y else DESIGN
 
 
-def _ok_sql(features) -> str:
-    """The row has no NULL (the fit skips and counts those)."""
-    return features.ok_sql or ("pg_catalog.array_position(" + features.row_sql + ", NULL) IS NULL")
+def _tests(features) -> tuple[str, str, str]:
+    """SQL of three row tests: no NULL (the fit skips and counts such rows), a NaN or
+    +-Infinity (and no NULL), and a non-finite dependent variable.
 
-
-def _bad_sql(features) -> str:
-    """The row has no NULL and a NaN or +-Infinity (``&&`` compares float8 NaN as equal)."""
-    return "(" + _ok_sql(features) + " AND (" + features.row_sql + ") OPERATOR(pg_catalog.&&) " + NONFINITE + ")"
+    With the features listed one by one the row's values are summed times 0: Infinity * 0
+    and NaN are NaN (float8 NaN = NaN in PostgreSQL), a NULL makes the sum NULL, so one
+    cheap expression answers both (1M rows x 4 features: the pre-pass 0.1 s less than with
+    an array built per row). An array column takes ``&&`` against the three values."""
+    listed = features.listed(1 << 16)
+    if listed is not None:
+        zero = "(" + " + ".join("(" + item + ") * 0" for item in listed) + ")"
+        return zero + " IS NOT NULL", zero + " = 'NaN'::pg_catalog.float8", "(" + listed[0] + ") * 0 = 'NaN'"
+    ok = features.ok_sql or ("pg_catalog.array_position(" + features.row_sql + ", NULL) IS NULL")
+    bad = "(" + ok + " AND (" + features.row_sql + ") OPERATOR(pg_catalog.&&) " + NONFINITE + ")"
+    return ok, bad, "(" + features.y_sql + ") = ANY(" + NONFINITE + ")"
 
 
 def nonfinite_groups(sess, source, features) -> dict:
-    """``{group key: BadGroup}`` of the groups with non-finite rows: one aggregate statement,
-    each row's tests made once in a subquery (1M rows x 4 features: about 0.2 s)."""
-    y_bad = "(" + features.y_sql + ") = ANY(" + NONFINITE + ")"
+    """``{group key: BadGroup}`` of the groups with non-finite rows: one aggregate statement."""
+    ok, bad, y_bad = _tests(features)
     cols = [sess.ident(g) for g in features.group_cols]
-    inner = ("SELECT " + ", ".join(["s." + c for c in cols] + [_bad_sql(features) + " AS bad",
-                                                                 _ok_sql(features) + " AS ok", y_bad + " AS y_bad"])
-             + " FROM " + source.sql(sess) + " s")
     query = ("SELECT " + group_key_sql(sess, features.group_cols, "s.") + " AS gkey, pg_catalog.count(*) AS n, "
-             "pg_catalog.count(*) FILTER (WHERE s.bad) AS bad, "
-             "pg_catalog.count(*) FILTER (WHERE s.bad AND s.y_bad) AS bad_y, "
-             "pg_catalog.count(*) FILTER (WHERE s.ok AND NOT s.bad) AS finite "
-             "FROM (" + inner + ") s")
+             "pg_catalog.count(*) FILTER (WHERE " + bad + ") AS bad, "
+             "pg_catalog.count(*) FILTER (WHERE " + bad + " AND " + y_bad + ") AS bad_y, "
+             "pg_catalog.count(*) FILTER (WHERE " + ok + " AND NOT " + bad + ") AS finite "
+             "FROM " + source.sql(sess) + " s")
     if cols:
         query += " GROUP BY " + ", ".join("s." + c for c in cols)
-    query += " HAVING pg_catalog.count(*) FILTER (WHERE s.bad) > 0"
+    query += " HAVING pg_catalog.count(*) FILTER (WHERE " + bad + ") > 0"
     return {r["gkey"]: BadGroup(int(r["n"]), int(r["bad"]), int(r["bad_y"]), int(r["finite"]))
             for r in sess.execute(query)}
 
