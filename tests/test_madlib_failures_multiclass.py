@@ -194,3 +194,18 @@ def test_multinom_not_finite_information_keeps_madlibs_row(huge, plan):
         assert se[0] == pytest.approx(np.sqrt(2 / 9 * 60), rel=1e-12) and se[1] == np.inf
         assert z == [0.0, 0.0] and p == [1.0, 1.0]
     assert ("WARNING", "Hessian or gradient is not finite.") in seen
+
+
+@pytest.mark.parametrize("plan", ["memory", "aggregate"])
+def test_mlogregr_not_finite_information_raises(huge, plan):
+    """MADlib's mlogregr final step throws where the information or gradient is not finite
+    (regress/multilogistic.cpp: "Over- or underflow in intermediate calulation. ..."): an
+    error under the setting (22003); by default a row with its status and a WARNING."""
+    conn = huge
+    conn.execute("CREATE TABLE hm AS SELECT ascii(grade) - 97 AS y, x1 FROM h")
+    conn.execute(f"SET indb_ml.training_plan = {plan}")
+    conn.execute("SELECT indb_ml.mlogregr_train('hm', 'd', 'y', 'ARRAY[1, x1]')")
+    assert conn.execute("SELECT count(*) FROM d WHERE status <> 'converged'").fetchone()[0] == 2
+    conn.execute("SET indb_ml.madlib_failures = on")
+    with pytest.raises(E.NumericValueOutOfRange, match="Over- or underflow in intermediate"):
+        conn.execute("SELECT indb_ml.mlogregr_train('hm', 'm', 'y', 'ARRAY[1, x1]')")

@@ -122,14 +122,22 @@ def meat_from_state(raw, m: int, k: int, kronecker: bool) -> tuple[np.ndarray, i
     return meat, int(s.n), int(s.skipped)
 
 
+class NotFinite(ArithmeticError):
+    """MADlib's mlogregr error where a pass's information or gradient is not finite
+    (regress/multilogistic.cpp, ``__mlogregr_irls_step_final``: ``NoSolutionFoundException``)."""
+
+    MESSAGE = "Over- or underflow in intermediate calulation. Input data is likely of poor numerical condition."
+
+
 def newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: list, ref, max_iter: int = 20,
-                  tolerance: float = 1e-4) -> dict:
+                  tolerance: float = 1e-4, terminate: bool = False) -> dict:
     """Newton's method for every group in ``keys`` at once: each round asks ``evaluate`` for
     the :class:`Step` of every group still iterating (``{group: beta}`` -> ``{group: Step}``),
     so a round is one pass whatever the number of groups; converged or failed groups drop
     out. The rules per group are those of one fit: stop when the relative change of the
     log-likelihood is below ``tolerance`` (converged), after ``max_iter`` steps, or at a
-    singular information matrix."""
+    singular information matrix. ``terminate`` (``SET indb_ml.madlib_failures = on``): a
+    pass whose information or gradient is not finite raises :class:`NotFinite`, as MADlib's."""
     others = [c for c in categories if c != ref]
     m = len(others)
     beta = {g: np.zeros((m, k)) for g in keys}
@@ -144,6 +152,8 @@ def newton_groups(evaluate: Callable[[dict], dict], keys, k: int, categories: li
             if iterations[g] >= max_iter:
                 continue
             step_now = current[g]
+            if terminate and not (np.all(np.isfinite(step_now.hess)) and np.all(np.isfinite(step_now.grad))):
+                raise NotFinite(NotFinite.MESSAGE)
             try:
                 step = np.linalg.solve(step_now.hess, step_now.grad.ravel())
             except np.linalg.LinAlgError:
@@ -271,12 +281,12 @@ def _finish(others, beta, last: Step, iterations: int, status: str) -> MlogitFit
 
 
 def mlogit_newton(blocks: Callable[[], Iterator], k: int, categories: list, ref, max_iter: int = 20,
-                  tolerance: float = 1e-4) -> MlogitFit:
+                  tolerance: float = 1e-4, terminate: bool = False) -> MlogitFit:
     """One fit over blocks in memory."""
     others = [c for c in categories if c != ref]
     run = block_pass(blocks, others, k)
     return newton_groups(lambda asks: {g: run(b) for g, b in asks.items()}, [None], k, categories, ref,
-                         max_iter, tolerance)[None]
+                         max_iter, tolerance, terminate)[None]
 
 
 @dataclass

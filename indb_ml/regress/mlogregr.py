@@ -25,6 +25,7 @@ same passes but iterates, stops and counts as MADlib's multinom
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
@@ -40,6 +41,7 @@ from indb_ml.core.relations import ensure_absent, new_table, resolve_source, sum
 from indb_ml.core.session import sql_entry
 from indb_ml.errors import InputError
 from indb_ml.kernels.mlogregr import (
+    NotFinite,
     block_pass,
     glm_newton_groups,
     meat_from_state,
@@ -164,7 +166,8 @@ class AggregatePlan:
             return {g: out[g] for g in asks}
 
         if multinom_lagged is None:
-            fits = newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance)
+            fits = newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance,
+                                 terminate)
         else:
             fits = glm_newton_groups(evaluate, list(start), k, self.categories, float(ref), max_iter, tolerance,
                                      multinom_lagged, terminate)
@@ -241,6 +244,7 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
     summary = summary_of(out)
     ensure_absent(sess, summary, "summary table")
     features = resolve_features(sess, source, dependent_varname, independent_varname, [])
+    failures = mf.madlib_failures(sess)  # a pass that is not finite is MADlib's error
     prog = progress.start(sess, "mlogregr", max_iter=op["max_iter"])  # the kernel reports each Newton step
     packed = _packed(sess, source, features, "mlogregr_train")
     if packed is None:
@@ -250,7 +254,7 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
             prog.done()
             raise NoRows("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
         _check_categories(categories, ref)
-        fits, skipped = plan.fit(float(ref), op["max_iter"], op["tolerance"])
+        fits, skipped = _raising(lambda: plan.fit(float(ref), op["max_iter"], op["tolerance"], terminate=failures))
         fit = fits[None]
     else:
         groups, skipped = packed
@@ -260,8 +264,8 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
             raise NoRows("mlogregr_train: no rows to train on", sqlstate=InputError.NO_DATA)
         categories = _categories([parts])
         _check_categories(categories, ref)
-        fit = mlogit_newton(_block_source(parts), parts[0].shape[1] - 1, categories, float(ref), op["max_iter"],
-                            op["tolerance"])
+        fit = _raising(lambda: mlogit_newton(_block_source(parts), parts[0].shape[1] - 1, categories, float(ref),
+                                             op["max_iter"], op["tolerance"], failures))
     if fit.status != "converged":
         sess.warning(f"mlogregr_train: {fit.status} after {fit.num_iterations} iterations")
     written = {(None, int(category)): [
@@ -278,6 +282,16 @@ def mlogregr_train(sess, source_table, output_table, dependent_varname, independ
         ("optimizer_params", "text", f"max_iter={op['max_iter']}, optimizer=irls, tolerance={op['tolerance']:g}"),
         ("num_rows_processed", "bigint", fit.num_rows), ("num_rows_skipped", "bigint", skipped.get(None, 0))))
     prog.done()
+
+
+def _raising(fit: Callable):
+    """``fit()``, MADlib's error in place of :class:`NotFinite` (``SET indb_ml.madlib_failures
+    = on``: mlogregr_train raises where MADlib's final step throws)."""
+    try:
+        return fit()
+    except NotFinite as exc:
+        raise InputError("mlogregr_train: " + str(exc), sqlstate="22003",
+                         hint="SET indb_ml.madlib_failures = off keeps the coefficients reached") from None
 
 
 def _check_categories(categories: list, ref: int) -> None:
