@@ -356,3 +356,20 @@ def test_many_failed_groups(postgresql):
         np.testing.assert_allclose(got[k][0], want[k][0], rtol=1e-9)
         assert got[k][1:] == want[k][1:]
     assert postgresql.execute("SELECT num_failed_groups FROM m_summary").fetchone() == (80,)
+
+
+def test_array_column_features(grouped):
+    """A float8[] column of features takes the array test (``&&``): the same rows as ARRAY[...]."""
+    conn = grouped[0]
+    conn.execute("CREATE TABLE arr AS SELECT g, yb, yc, ARRAY[1, x1, x2] AS x FROM pts")
+    conn.execute("SET indb_ml.madlib_failures = on")
+    for table, features in (("pts", "ARRAY[1, x1, x2]"), ("arr", "x")):
+        conn.execute(f"SELECT indb_ml.logregr_train('{table}', 'l_{table}', 'yb', '{features}', 'g')")
+        conn.execute(f"SELECT indb_ml.glm('{table}', 'g_{table}', 'yc', '{features}', 'family=poisson', 'g')")
+    for kind, cols in (("l", LOGIT_COLS), ("g", GLM_COLS.format(stats="z_stats"))):
+        got, want = _rows(conn, f"{kind}_arr", cols), _rows(conn, f"{kind}_pts", cols)
+        assert [got[k] for k in (1, 2)] == [want[k] for k in (1, 2)]
+        assert got[1][0] is None and got[2][0] is None
+        for k in (0, 3):
+            np.testing.assert_allclose(got[k][0], want[k][0], rtol=1e-9)
+            assert got[k][-4:] == want[k][-4:] if kind == "g" else got[k][7:10] == want[k][7:10]

@@ -77,8 +77,9 @@ def _tests(features) -> tuple[str, str, str]:
 
     With the features listed one by one the row's values are summed times 0: Infinity * 0
     and NaN are NaN (float8 NaN = NaN in PostgreSQL), a NULL makes the sum NULL, so one
-    cheap expression answers both (1M rows x 4 features: the pre-pass 0.1 s less than with
-    an array built per row). An array column takes ``&&`` against the three values."""
+    cheap expression answers both (1M rows x 4 features, 4 groups, 2 shared cores: the
+    setting adds about 0.2 s to a 0.35 s logregr_train, 0.5 s with an array built per row).
+    An array column takes ``&&`` against the three values."""
     listed = features.listed(1 << 16)
     if listed is not None:
         zero = "(" + " + ".join("(" + item + ") * 0" for item in listed) + ")"
