@@ -18,6 +18,13 @@ NUMERIC = {"int2", "int4", "int8", "float4", "float8", "numeric"}
 NUMERIC_ARRAYS = {"_" + t for t in NUMERIC}
 
 
+def with_intercept_sql(x_sql: str) -> str:
+    """``[1, x]`` as float8[] SQL, NULL where ``x`` is NULL: ``array_prepend(1, NULL)`` is ``{1}``,
+    which the C steps would take as a one-feature row instead of skipping it as a NULL row."""
+    return ("CASE WHEN (" + x_sql + ") IS NULL THEN NULL::pg_catalog.float8[] ELSE "
+            "pg_catalog.array_prepend(1::pg_catalog.float8, " + x_sql + ") END")
+
+
 @dataclass(frozen=True)
 class Features:
     """SQL for one packed row ``ARRAY[y, x1, ..., xk]``, and the grouping columns."""

@@ -34,7 +34,7 @@ import numpy as np
 from scipy import special
 
 from indb_ml.core import progress
-from indb_ml.core.features import resolve_features
+from indb_ml.core.features import resolve_features, with_intercept_sql
 from indb_ml.core.packed import packed_groups
 from indb_ml.core.params import parse_params
 from indb_ml.core.plan_choice import use_aggregate_passes
@@ -238,7 +238,7 @@ def _aggregate_scores(sess, source, features, kind, fam, params, n_folds, seed, 
         calls = ["pg_catalog.avg((s.y - indb_ml.glm_predict(indb_ml_c.coef, s.x, " + link + "))^2)" + COMPLETE,
                  "pg_catalog.count(s.y * s.x[1])" + COMPLETE]
     else:
-        x_sql = "pg_catalog.array_prepend(1::pg_catalog.float8, s.x)" if enet else "s.x"
+        x_sql = with_intercept_sql("s.x") if enet else "s.x"
         calls = ["indb_ml._logit_newton(s.y, " + x_sql + ", indb_ml_c.coef, 0)",
                  "pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, " + x_sql + ") = (s.y = 1))::integer)"
                  + COMPLETE]

@@ -24,7 +24,7 @@ import numpy as np
 
 from indb_ml import sqlexpr
 from indb_ml.core import distributed, progress
-from indb_ml.core.features import resolve_features
+from indb_ml.core.features import resolve_features, with_intercept_sql
 from indb_ml.core.model_tables import write_models, write_summary
 from indb_ml.core.packed import packed_groups
 from indb_ml.core.plan_choice import use_aggregate_passes
@@ -262,7 +262,7 @@ def feature_moments(comoment) -> tuple:
 def logit_step_call(sess, features, coef_sql: str, x_sql: str | None = None, y_sql: str | None = None) -> str:
     """The C pass of the binomial elastic net: ``indb_ml._logit_newton`` over ``[1, x]`` with
     the IRLS weights floored as :func:`indb_ml.kernels.elastic_net.weighted_pass` floors them."""
-    xa = "pg_catalog.array_prepend(1::pg_catalog.float8, " + (x_sql or features.x_sql) + ")"
+    xa = with_intercept_sql(x_sql or features.x_sql)
     return ("indb_ml._logit_newton(" + (y_sql or features.y_sql) + ", " + xa + ", " + coef_sql + ", "
             + sess.literal(repr(WEIGHT_FLOOR)) + "::pg_catalog.float8)")
 

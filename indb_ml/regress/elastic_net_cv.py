@@ -348,6 +348,7 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
     lockstep (one statement per step, rows joined on ``fold <> row fold``), then one statement
     scores every fold's model on its own rows. ``solver(fold, None, alpha, lambda)``: the fold's
     fit with MADlib's optimizer instead."""
+    from indb_ml.core.features import with_intercept_sql
     from indb_ml.regress import lockstep
     from indb_ml.regress.elastic_net import feature_moments
     from indb_ml.regress.score_passes import COMPLETE, fold_pass, folds_newton_pass
@@ -370,8 +371,8 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
     def score(fits):
         coefs = {f: np.concatenate([[fits[f].intercept], fits[f].coef]) for f in folds}
         rows = fold_pass(sess, source, features, n_folds, seed,
-                         ["pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, pg_catalog.array_prepend("
-                          "1::pg_catalog.float8, s.x)) = (s.y = 1))::integer)" + COMPLETE], coefs, train=False)
+                         ["pg_catalog.avg((indb_ml.logregr_predict(indb_ml_c.coef, " + with_intercept_sql("s.x")
+                          + ") = (s.y = 1))::integer)" + COMPLETE], coefs, train=False)
         return {f: float(rows[f]["state"]) for f in folds}
 
     return _path_scores(alphas, lambdas, folds, solve, score)

@@ -94,10 +94,8 @@ def scored_log_likelihood(sess, source, features, fam: str, states: dict, refere
         loss = {g: gaussian_answer(s.n, s.mean, s.comoment)([(points[g], False)])[0][0] for g, s in states.items()}
     else:
         from indb_ml.regress.elastic_net import logit_step_call  # that module imports this one
-        # a NULL x would reach the aggregate as [1] (array_prepend): its response is made NULL, a skipped row
-        y_sql = "CASE WHEN (" + features.x_sql + ") IS NULL THEN NULL ELSE (" + features.y_sql + ") END"
         rows = lockstep.coef_pass(sess, source, features.group_cols,
-                                  lambda c: logit_step_call(sess, features, c, y_sql=y_sql), points, reference)
+                                  lambda c: logit_step_call(sess, features, c), points, reference)
         loss = {}
         for g in points:
             sums = enet_sums_from_cstate(rows[g]["state"]) if g in rows else None

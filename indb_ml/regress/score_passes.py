@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from indb_ml.core import passes
+from indb_ml.core.features import with_intercept_sql
 from indb_ml.core.session import Session
 from indb_ml.kernels.cstate import SANDWICH, parse_state, unpack_symmetric
 
@@ -41,8 +42,7 @@ def folds_newton_pass(sess: Session, source, features, n_folds: int, seed: int, 
     blocks = np.full((n_folds, width), np.nan)
     for f, c in coefs.items():
         blocks[f - 1] = c
-    x_sql = ("pg_catalog.array_prepend(1::pg_catalog.float8, " + features.x_sql + ")" if intercept
-             else features.x_sql)
+    x_sql = with_intercept_sql(features.x_sql) if intercept else features.x_sql
     query = ("SELECT indb_ml._logit_newton_folds(" + features.y_sql + ", " + x_sql + ", "
              + fold_sql(features, n_folds, seed) + ", " + passes.float8_array_sql(sess, blocks.ravel()) + ", "
              + sess.literal(passes.float8_text(weight_floor)) + "::pg_catalog.float8) AS state FROM "
