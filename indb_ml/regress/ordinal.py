@@ -15,6 +15,12 @@ iteration one pass over the rows, in one of two physical plans
   parallel workers and on Citus shards.
 - **rows in memory**: packed once (:mod:`indb_ml.core.packed`), evaluations in numpy; only
   for plain local tables, below ``indb_ml.matrix_memory_mb`` (above it: aggregate passes).
+
+``SET indb_ml.madlib_statistics = on``: MADlib's own path (its first step added to zero,
+steps never halved; :func:`indb_ml.kernels.ordinal.fisher_steps`). ``SET
+indb_ml.madlib_failures = on``: MADlib's NULL row for a group with NaN or Infinity in a
+feature (:mod:`indb_ml.regress.madlib_failures`) or whose pass is not finite
+(:func:`failed_row`).
 """
 
 from __future__ import annotations
