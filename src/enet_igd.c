@@ -14,7 +14,8 @@
  *   prev: the previous pass's [stepsize, lambda, loglikelihood, intercept, theta(k), coef(k)]
  *         (NULL on the first pass); mean: [y mean, x means (k)]; scale: the features'
  *         standard deviations (k) when standardizing, else NULL; family 0 gaussian, 1 binomial.
- * Rows with a NULL dependent, array or element are skipped and counted.
+ * Rows with a NULL dependent, array or element are skipped and counted (the step still decays on
+ * them once the state exists, as MADlib's).
  */
 #include "postgres.h"
 
@@ -289,6 +290,18 @@ igd_row(IndbState *s, const double *xin, double yin)
 	}
 }
 
+/*
+ * A row with a NULL once the state exists: counted as skipped, and the step still decays, as
+ * MADlib's igd_transition divides the step size by exp(step_decay) before it reads the row
+ * (a NULL is caught after that). Rows before the pass's first complete row leave no state.
+ */
+static void
+skip_row(IndbState *s)
+{
+	s->skipped = indb_add_count(s->skipped, 1);
+	s->data[IGD_STEPSIZE] = s->data[IGD_STEPSIZE] / exp(s->data[IGD_DECAY]);
+}
+
 PG_FUNCTION_INFO_V1(indb_ml_enet_igd_trans);
 Datum
 indb_ml_enet_igd_trans(PG_FUNCTION_ARGS)
@@ -314,7 +327,7 @@ indb_ml_enet_igd_trans(PG_FUNCTION_ARGS)
 	{
 		if (s == NULL)
 			PG_RETURN_NULL();	/* no row yet: the next row starts the state */
-		s->skipped = indb_add_count(s->skipped, 1);
+		skip_row(s);
 		PG_RETURN_BYTEA_P(s);
 	}
 	x = indb_vector_arg(fcinfo, 1, &k, &has_null, fname, "the independent variable");
@@ -322,7 +335,7 @@ indb_ml_enet_igd_trans(PG_FUNCTION_ARGS)
 	{
 		if (s == NULL)
 			PG_RETURN_NULL();
-		s->skipped = indb_add_count(s->skipped, 1);
+		skip_row(s);
 		PG_RETURN_BYTEA_P(s);
 	}
 	y = PG_GETARG_FLOAT8(2);
