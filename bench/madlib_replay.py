@@ -31,8 +31,8 @@ them in the scratch schema, mirroring MADlib's definitions (utilities.sql_in):
 ``dist_norm2(a, b) / norm2(b)`` for arrays.
 
 ``--madlib-compat`` runs the whole replay with indb_ml's MADlib-compatibility settings on
-for the session (``SET indb_ml.madlib_linalg = on``, ``SET indb_ml.madlib_statistics =
-on``): where indb_ml deviates from MADlib because MADlib leaves the standard definition
+for the session (``COMPAT_SETTINGS``: ``SET indb_ml.madlib_linalg = on`` and the other
+``indb_ml.madlib_*`` settings): where indb_ml deviates from MADlib because MADlib leaves the standard definition
 (docs/madlib-migration.md), these give MADlib's behaviour instead, e.g. the block square
 of a non-square block table.
 
@@ -57,7 +57,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "madlib_checks"
 DEFINED_MACROS = {"__POSTGRESQL__"}
 # --madlib-compat: indb_ml's settings that give MADlib's behaviour where it deviates.
-COMPAT_SETTINGS = ("indb_ml.madlib_linalg", "indb_ml.madlib_statistics", "indb_ml.madlib_pagerank")
+COMPAT_SETTINGS = ("indb_ml.madlib_linalg", "indb_ml.madlib_statistics", "indb_ml.madlib_pagerank",
+                   "indb_ml.madlib_knn", "indb_ml.madlib_failures")
 
 # MADlib's test utilities (src/ports/postgres/modules/utilities/utilities.sql_in), created
 # in the scratch schema only when indb_ml has no function of that name.
@@ -450,7 +451,7 @@ def main(argv=None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="print every statement")
     ap.add_argument("--dump", help="print the split statements of this fixture file and exit")
     ap.add_argument("--madlib-compat", action="store_true",
-                    help="SET indb_ml.madlib_linalg, madlib_statistics and madlib_pagerank on for the session")
+                    help="SET every indb_ml.madlib_* setting on for the session (COMPAT_SETTINGS)")
     a = ap.parse_args(argv)
     if a.dump:
         text = expand_m4(Path(a.dump).read_text()).replace("MADLIB_SCHEMA", "indb_ml")
