@@ -214,8 +214,9 @@ start_state(FunctionCallInfo fcinfo, int k, int64 skipped, const char *fname)
 		s->data[IGD_INTERCEPT] = prev[3];
 		memcpy(IGD_THETA(s), prev + PREV_SCALARS, sizeof(double) * k);
 		memcpy(IGD_COEF(s), prev + PREV_SCALARS + k, sizeof(double) * k);
-		if (!(prev[0] > 0))
-			bad_arg(fname, "prev's stepsize must be > 0");
+		/* 0 is a previous pass's own step once the decay underflowed it: MADlib goes on with it */
+		if (!(prev[0] >= 0))
+			bad_arg(fname, "prev's stepsize must be >= 0");
 	}
 	if (s->data[IGD_LAMBDA] != lambda)	/* the warm-up moved on: the step size restarts */
 	{
@@ -315,12 +316,16 @@ indb_ml_enet_igd_trans(PG_FUNCTION_ARGS)
 
 	if (PG_NARGS() != 12)
 		bad_arg(fname, "_enet_igd_step takes 12 arguments");
-	/* start_state writes only 2 to INDB_MAX_WIDTH features and param = family * 2 + standardized */
-	if (s != NULL && (s->width < 2 || s->param < 0 || s->param > 3))
+	/*
+	 * start_state writes only 2 to INDB_MAX_WIDTH features, param = family * 2 + standardized and
+	 * a finite step_decay >= 0 (every row, skipped ones too, divides the step by its exp)
+	 */
+	if (s != NULL && (s->width < 2 || s->param < 0 || s->param > 3
+					  || !(s->data[IGD_DECAY] >= 0) || !isfinite(s->data[IGD_DECAY])))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("%s: invalid aggregate state: width %d or parameter %d out of range",
-						fname, s->width, s->param),
+				 errmsg("%s: invalid aggregate state: width %d, parameter %d or step_decay %g out of range",
+						fname, s->width, s->param, s->data[IGD_DECAY]),
 				 errhint("states are written by indb_ml's own aggregate functions of the same version; "
 						 "do not pass other bytea values")));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))

@@ -27,6 +27,11 @@ the l1 threshold step, coef = link(theta), the intercept and the running loss).
   worker order (now PARALLEL UNSAFE), and with many small groups the driver's hash join on the
   per-group vectors handed each group's rows over in reverse scan order (now ORDER BY ctid in
   the aggregate); the last two tests keep the igd fit the scan-order one MADlib computes.
+- skip_row (a NULL row divides the step once the state exists): against the replay, leading NULL
+  rows leave no state, thousands of NULL rows take the step through the denormals to 0, forged
+  steps are only divided, stored states and INITCONDs are copied first. Fixed here: a forged
+  non-finite or negative step_decay is refused (XX001), and a previous pass's step of 0 (the decay
+  underflowed it) is taken as MADlib takes it instead of failing the next pass (22023).
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ import psycopg
 import pytest
 
 from indb_ml.kernels import cstate
+from tests.test_elastic_net_igd_counts import _load as load_rows
+from tests.test_elastic_net_igd_counts import _rows, madlib_igd_rows
+from tests.test_elastic_net_igd_counts import _train as train_rows
 from tests.test_enet_igd import _data, _load, _train, madlib_igd
 
 HEADER = cstate.HEADER
@@ -75,13 +83,13 @@ def _code(conn, query: str, args=()) -> str:
 
 def _forge(width: int, param: int = 0, n: int = 1, skipped: int = 0, fill: float = 0.5, kind: int = cstate.ENET_IGD,
            version: int = cstate.VERSION, magic: int = cstate.MAGIC, reserved: int = 0,
-           slots: int | None = None) -> bytes:
+           slots: int | None = None, step: float = 0.01, decay: float = 0.0) -> bytes:
     head = HEADER.pack(magic, version, kind, width, param, reserved, n, skipped)
     count = cstate.slots(cstate.ENET_IGD, max(width, 0)) if slots is None else slots
     data = [fill] * count
     if count >= 11:  # scalars a driver would write: stepsize, lambda, alpha, total, ..., p, q, decay
         p = 2 * math.log(max(width, 2))
-        data[:11] = [0.01, 0.1, 0.5, 10.0, 0.0, 0.0, 0.0, p, p / (p - 1), 0.0, 0.0]
+        data[:11] = [step, 0.1, 0.5, 10.0, 0.0, 0.0, 0.0, p, p / (p - 1), decay, 0.0]
         lo, hi = 11 + 4 * max(width, 0), 11 + 5 * max(width, 0)
         data[lo:hi] = [1.0] * len(data[lo:hi])  # xscale (not past a forged short length)
     return head + struct.pack(f"<{count}d", *data)
@@ -108,8 +116,9 @@ def _sdot(c, x):
 
 def _oracle(rows, gaussian, lam, alpha, step, total, mean, scale=None, decay=0.0):
     """MADlib's igd_transition over ``rows`` from the first pass's initial state: (coef, theta,
-    intercept, loss)."""
-    k = len(rows[0][0])
+    intercept, loss). A row ``(None, None)`` is skipped: once a row was taken it still decays the
+    step (MADlib divides before it reads the row); before that MADlib sets the state up again."""
+    k = len(next(r[0] for r in rows if r[0] is not None))
     p = 2 * math.log(k)
     std = scale is not None
     shift = mean[1:] if std else [0.0] * k
@@ -120,7 +129,13 @@ def _oracle(rows, gaussian, lam, alpha, step, total, mean, scale=None, decay=0.0
     theta, coef = [0.0] * k, [0.0] * k
     b0 = ymean if gaussian else 0.0
     ll, stepsize = 0.0, step * math.exp(decay)
+    taken = False
     for xin, yin in rows:
+        if xin is None:
+            if taken:
+                stepsize /= math.exp(decay)
+            continue
+        taken = True
         x = [(v - s) / c for v, s, c in zip(xin, shift, sc)]
         y = (yin - yshift) if gaussian else (1.0 if yin > 0 else -1.0)
         stepsize /= math.exp(decay)
@@ -318,7 +333,7 @@ def test_forged_initcond_is_copied_per_group(postgresql, alive):
     (dict(prev="'{}'::float8[]"), "2202E"), (dict(prev="'{{1,0,0,0,0,0,0,0}}'::float8[]"), "2202E"),
     (dict(prev="'{1,0,0,0,0,0,0}'::float8[]"), "2202E"), (dict(prev="'{1,0,0,0,0,0,0,0,0}'::float8[]"), "2202E"),
     (dict(prev="'{1,0,0,0,0,0,0,NULL}'::float8[]"), "2202E"), (dict(prev="'{1,0,0,0,0,0,0,NaN}'::float8[]"), "2202E"),
-    (dict(prev="'{0,0,0,0,0,0,0,0}'::float8[]"), "22023"), (dict(prev="'{-1,0,0,0,0,0,0,0}'::float8[]"), "22023"),
+    (dict(prev="'{0,0,0,0,0,0,0,0}'::float8[]"), "ok"), (dict(prev="'{-1,0,0,0,0,0,0,0}'::float8[]"), "22023"),
     (dict(prev="'{1,0.1,0,0,1e308,-1e308,1e308,-0}'::float8[]"), "ok"),
     # scalars at and past their ranges
     (dict(step="0"), "22023"), (dict(step="-0.01"), "22023"), (dict(step="'NaN'"), "22023"),
@@ -536,4 +551,178 @@ def test_other_sources_keep_each_groups_rows_in_order(postgresql, kind, alive):
     for row in got[:10]:
         coef, b, _, _ = madlib_igd(X[g == row[4]], y[g == row[4]], True, 0.5, [0.1], True, 3, 1e-12)
         np.testing.assert_allclose(row[0], coef, rtol=1e-10, atol=1e-12)
+    alive()
+
+
+# ---------------------------------------------------------------- skipped rows decay the step (skip_row)
+
+NULL_ROWS = ("(NULL::float8[], 1::float8)", "('{1,2}'::float8[], NULL::float8)", "('{1,NULL}'::float8[], 2::float8)")
+
+
+def _values(rows) -> str:
+    """``rows`` as a VALUES list in order: ``None`` is the next of the three kinds of NULL row."""
+    out, j = [], 0
+    for r in rows:
+        if r is None:
+            out.append(NULL_ROWS[j % 3])
+            j += 1
+        else:
+            out.append(f"({_arr(r[0])}, {r[1]!r}::float8)")
+    return ", ".join(f"({i}, {v[1:-1]})" for i, v in enumerate(out))
+
+
+def _igd_agg(rows, decay, step=0.5, prev="NULL", fam=0, mean="'{0.3,0.1,-0.2}'::float8[]") -> str:
+    return (f"SELECT indb_ml._enet_igd(x, y, {prev}, 0.2, 0.3, {step}, 50, {mean}, NULL, {decay}, {fam} ORDER BY i) "
+            f"FROM (VALUES {_values(rows)}) v(i, x, y)")
+
+
+def _decayed(step: float, decay: float, times: int) -> float:
+    """The step size after ``times`` divisions by exp(decay) from start_state's step * exp(decay)."""
+    s = step * math.exp(decay)
+    for _ in range(times):
+        s /= math.exp(decay)
+    return s
+
+
+@pytest.mark.parametrize("fam", [0, 1])
+def test_skipped_rows_decay_the_step(postgresql, alive, fam):
+    """NULL rows of each kind (NULL array, NULL y, NULL element) between complete rows divide the step
+    once each; the NULL rows before the first complete row leave no state (MADlib sets it up again),
+    so they neither decay nor count. Against the replay, and the step slot to the last bit."""
+    rng = np.random.default_rng(21)
+    full = [(list(rng.normal(size=2)), float(rng.random() < 0.5) if fam else float(rng.normal())) for _ in range(4)]
+    rows = [None, None, full[0], None, None, None, full[1], None, full[2], full[3], None, None]
+    code, raw = _call(postgresql, _igd_agg(rows, 0.3, fam=fam))
+    assert code == "ok"
+    st = _parse(raw)
+    assert (st.n, st.skipped, st.width) == (4, 6, 2)
+    assert st.data[0] == _decayed(0.5, 0.3, 10)  # 4 taken rows and 6 skipped ones after the first
+    oracle = [(None, None) if r is None else r for r in rows]
+    coef, theta, b0, ll = _oracle(oracle, not fam, 0.2, 0.3, 0.5, 50, [0.3, 0.1, -0.2], decay=0.3)
+    got = _pieces(st)
+    np.testing.assert_allclose(got[0], coef, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(got[1], theta, rtol=1e-12, atol=1e-300)
+    assert got[2] == pytest.approx(b0, rel=1e-12, abs=1e-15) and got[3] == pytest.approx(ll, rel=1e-12)
+    # the replay has teeth: without the decay on skipped rows the coefficients differ
+    other = _oracle([r for r in rows if r is not None], not fam, 0.2, 0.3, 0.5, 50, [0.3, 0.1, -0.2], decay=0.3)
+    assert np.max(np.abs(np.asarray(got[0]) - other[0])) > 1e-9
+    alive()
+
+
+def test_null_rows_before_the_first_row(postgresql, alive):
+    """Leading NULL rows (first pass and later passes, with prev): the state is the one of the
+    complete rows alone, bit for bit; a group of only NULL rows stays NULL whatever the decay."""
+    rows = [(list(v), y) for v, y in (((1.0, 2.0), 1.5), ((0.5, -1.0), -0.5))]
+    prev = "'{0.25,0.2,-3,0.1,0.01,-0.02,0.3,-0.4}'::float8[]"
+    for kw in (dict(), dict(prev=prev)):
+        want = _call(postgresql, _igd_agg(rows, 0.7, **kw))[1]
+        got = _call(postgresql, _igd_agg([None] * 5 + rows, 0.7, **kw))[1]
+        assert bytes(got) == bytes(want) and _parse(got).skipped == 0
+    assert _call(postgresql, _igd_agg([None] * 6, 0.7))[1] is None
+    assert _call(postgresql, _igd_agg([None] * 6, 0.7, prev=prev))[1] is None
+    alive()
+
+
+@pytest.mark.parametrize("nulls", [100, 700, 735, 740, 746, 2000])
+def test_many_null_rows_underflow_the_step(postgresql, alive, nulls):
+    """Step decay 1 over many NULL rows takes the step through the denormals to 0: the state stays
+    finite and of its exact length, the step slot is the replay's, a complete row after a step of 0
+    moves nothing (theta and coef as after the first row) and adds its loss."""
+    rows = [([1.0, 2.0], 1.5)] + [None] * nulls + [([0.5, -1.0], -0.5)]
+    code, raw = _call(postgresql, _igd_agg(rows, 1.0, step=0.01))
+    assert code == "ok" and len(raw) == HEADER.size + 8 * (11 + 12)
+    st = _parse(raw)
+    assert (st.n, st.skipped) == (2, nulls) and np.isfinite(st.data).all()
+    assert st.data[0] == _decayed(0.01, 1.0, nulls + 2)
+    oracle = [(None, None) if r is None else r for r in rows]
+    coef, theta, b0, ll = _oracle(oracle, True, 0.2, 0.3, 0.01, 50, [0.3, 0.1, -0.2], decay=1.0)
+    got = _pieces(st)
+    np.testing.assert_allclose(got[0], coef, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(got[1], theta, rtol=1e-12, atol=1e-300)
+    assert got[3] == pytest.approx(ll, rel=1e-12)
+    if nulls >= 746:  # the step is 0: the second row moved nothing
+        assert st.data[0] == 0.0
+        first = _pieces(_parse(_call(postgresql, _igd_agg(rows[:1], 1.0, step=0.01))[1]))
+        assert np.array_equal(got[0], first[0]) and np.array_equal(got[1], first[1])
+    alive()
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial"])
+def test_train_after_the_step_underflowed(postgresql, alive, family):
+    """elastic_net_train whose step reaches 0 within a pass (step_decay = 300: the fourth division,
+    skipped rows included): the later passes start from a step of 0 and move nothing, as MADlib's
+    (its transition takes the previous pass's step as it is); same fit as MADlib's replay."""
+    gaussian = family == "gaussian"
+    back = load_rows(postgresql, _rows(7, 120, gaussian, [(7, 11, 13)]), gaussian)
+    rows = [(y, x) for _, y, x in back]
+    params = "stepsize = 0.5, step_decay = 300"
+    coef, b, it, ll, _ = madlib_igd_rows(rows, gaussian, 0.5, 0.05, True, 6, 1e-12, stepsize=0.5, step_decay=300)
+    ((_, got_coef, got_b, got_it, got_ll),) = train_rows(postgresql, family, 0.5, 0.05, True, None, params, 6, 1e-12)
+    assert got_it == it
+    np.testing.assert_allclose(got_coef, coef, rtol=1e-10, atol=1e-12)
+    assert got_b == pytest.approx(b, rel=1e-10, abs=1e-12) and got_ll == pytest.approx(ll, rel=1e-10)
+    alive()
+
+
+@pytest.mark.parametrize("decay", [math.nan, math.inf, -math.inf, -1.0, -1e-300, -DENORM])
+def test_forged_decay_is_refused(postgresql, alive, decay):
+    """A state whose step_decay start_state could not have written (non-finite or negative: it checks
+    step_decay >= 0 and finite) is refused (XX001) on a NULL row as on a complete one."""
+    raw = _forge(2, param=0, n=3, decay=decay)
+    for kw in (dict(x="NULL"), dict(y="NULL"), dict(x="'{1,NULL}'::float8[]"), dict()):
+        assert _code(postgresql, _q(state="%s::bytea", **kw), (raw,)) == "XX001", (decay, kw)
+    alive()
+
+
+@pytest.mark.parametrize("decay, step", [(-0.0, 0.01), (0.0, 0.01), (1e308, 0.01), (800.0, 0.01), (0.5, math.nan),
+                                         (0.5, math.inf), (0.5, -math.inf), (0.5, 0.0), (0.5, -1.0), (0.5, DENORM),
+                                         (1e308, math.inf)])
+def test_forged_step_on_null_rows(postgresql, alive, decay, step):
+    """A finite decay >= 0 is the state's own (-0 too; exp(1e308) = Infinity turns the step to 0);
+    any step size, even one no pass writes, is only divided: NULL rows give a state of exact length
+    whose step is step / exp(decay) each time (IEEE: Infinity / Infinity is NaN), the counts move,
+    and a complete row after them gives a state or a clean error."""
+    raw = _forge(2, param=0, n=3, skipped=1, step=step, decay=decay)
+    fresh, want = _parse(raw).data.tolist(), step
+    for i, kw in enumerate((dict(x="NULL"), dict(y="NULL"), dict(x="'{1,NULL}'::float8[]"))):
+        code, raw = _call(postgresql, _q(state="%s::bytea", **kw), (raw,))
+        assert code == "ok" and len(raw) == HEADER.size + 8 * (11 + 12)
+        st = _parse(raw)
+        with np.errstate(over="ignore", invalid="ignore"):
+            want = want / np.exp(decay)
+        assert (st.n, st.skipped) == (3, 2 + i)
+        assert st.data[0] == want or (math.isnan(want) and math.isnan(st.data[0]))
+        assert st.data[9] == decay and st.data[1:9].tolist() == fresh[1:9]
+    code, raw = _call(postgresql, _q(state="%s::bytea"), (raw,))
+    assert code == "ok" and _parse(raw).n == 4
+    alive()
+
+
+def test_null_rows_on_a_stored_state_leave_it(postgresql, alive):
+    """The NULL-row path writes the step too: a stored state handed to it directly is copied first
+    (the stored value keeps its step and count); in an aggregate over a forged INITCOND every group
+    decays its own copy (groups of the same rows end equal, with the replay's step)."""
+    conn = postgresql
+    conn.execute("CREATE TABLE st AS SELECT %s::bytea AS s", (_forge(2, decay=0.5),))
+    before = bytes(conn.execute("SELECT s FROM st").fetchone()[0])
+    for _ in range(3):
+        got = _parse(conn.execute(_q(state="s", x="NULL") + " FROM st").fetchone()[0])
+        assert (got.skipped, got.data[0]) == (1, 0.01 / math.exp(0.5))
+        got = _parse(conn.execute(_q(state="(SELECT s FROM st)", y="NULL")).fetchone()[0])
+        assert got.skipped == 1
+    assert bytes(conn.execute("SELECT s FROM st").fetchone()[0]) == before
+    init = "\\x" + _forge(2, n=0, decay=0.5).hex()
+    conn.execute(f"CREATE AGGREGATE my_igd(float8[], float8, float8[], float8, float8, float8, int8, float8[], "
+                 f"float8[], float8, integer) (SFUNC = indb_ml._enet_igd_step, STYPE = bytea, "
+                 f"INITCOND = '{init}')")
+    rows = conn.execute("SELECT g, my_igd(CASE WHEN i % 3 = 0 THEN NULL ELSE ARRAY[i, 1] END::float8[], i::float8, "
+                        "NULL, 0.1, 0.5, 0.01, 10, '{0,0,0}', NULL, 0, 0 ORDER BY i) "
+                        "FROM generate_series(1, 9) i, generate_series(1, 40) g GROUP BY g").fetchall()
+    assert len(rows) == 40 and len({bytes(r[1]) for r in rows}) == 1
+    st = _parse(rows[0][1])
+    assert (st.n, st.skipped) == (6, 3)
+    s = 0.01
+    for _ in range(9):
+        s /= math.exp(0.5)
+    assert st.data[0] == s
     alive()
