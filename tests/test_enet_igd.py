@@ -311,7 +311,7 @@ def _step(conn, **kw):
     (dict(scale="'{1}'::float8[]"), E.ArraySubscriptError),
     (dict(scale="'{1,0}'::float8[]"), E.InvalidParameterValue),
     (dict(prev="'{1,2,3}'::float8[]"), E.ArraySubscriptError),
-    (dict(prev="'{0,0,0,0,0,0,0,0}'::float8[]"), E.InvalidParameterValue),
+    (dict(prev="'{-1,0,0,0,0,0,0,0}'::float8[]"), E.InvalidParameterValue),  # a step of 0 is carried on, as MADlib's
     (dict(n="0"), E.InvalidParameterValue),
     (dict(n="NULL"), E.InvalidParameterValue),
     (dict(fam="7"), E.InvalidParameterValue),
