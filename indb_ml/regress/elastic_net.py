@@ -98,7 +98,8 @@ optimizer_params ('name = value, ...'; lists as {v1, v2} or [v1, v2]):
       validation_result: alpha, lambda_value, mean_score, std_dev_score.
   fista (the default, MADlib's FISTA; iteration_run counts its passes over the rows):
       max_stepsize = 2, eta = 1.2, use_active_set = f, activeset_tolerance, random_stepsize = f,
-      state_digits = 12 (MADlib 1.x's 12-digit state), madlib_grouping = t (MADlib's grouped fits)
+      state_digits = 12 (MADlib 1.x's 12-digit state), madlib_grouping = t (MADlib's grouped fits;
+      igd too)
   cd: coordinate descent to the exact minimizer (iteration_run counts its sweeps).
   igd (MADlib's IGD, one per-row pass in scan order per iteration; at least 2 features):
       stepsize = 0.01, step_decay = 0, threshold = 1e-10, parallel = t (accepted; serial on
@@ -194,7 +195,8 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     if opt == "fista" and fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = fista.gaussian(states, alpha, warm_path, standardize, fista.options(params, warm_tol), max_iter,
-                              tolerance, params.madlib_grouping)
+                              tolerance, params.madlib_grouping,
+                              igd.madlib_loss_rows(sess, fam, standardize, states, skipped))
     elif opt == "fista" and use_aggregate_passes(sess, source, MEMORY_FASTER):
         states, skipped, reference = moments_by_group(sess, source, features)
         whole = comoment_merge_all(states.values())
@@ -210,7 +212,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     elif opt == "igd":
         states, skipped, reference = moments_by_group(sess, source, features)
         fits = igd.fit(sess, source, features, fam, states, list(reference), alpha, warm_path, standardize, params,
-                       max_iter, tolerance, warm_tol)
+                       max_iter, tolerance, warm_tol, igd.madlib_loss_rows(sess, fam, standardize, states, skipped))
     elif fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = {}

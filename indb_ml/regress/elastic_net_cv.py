@@ -42,8 +42,8 @@ COMMON = {
 }
 FISTA = {"max_stepsize": "float", "eta": "float", "use_active_set": "bool", "activeset_tolerance": "float",
          "random_stepsize": "bool", "state_digits": "int", "madlib_grouping": "bool"}
-# state_digits, madlib_grouping: indb_ml's, to reproduce MADlib's documented FISTA outputs
-IGD = {"stepsize": "float", "step_decay": "float", "threshold": "float", "parallel": "bool"}
+# state_digits, madlib_grouping: indb_ml's, to reproduce MADlib's documented FISTA outputs (and its grouped IGD)
+IGD = {"stepsize": "float", "step_decay": "float", "threshold": "float", "parallel": "bool", "madlib_grouping": "bool"}
 _TRUE, _FALSE = ("true", "t", "yes", "y", "on", "1"), ("false", "f", "no", "n", "off", "0")
 _PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", re.S)
 _LIST = re.compile(r"^[\[{(](.*)[\]})]$", re.S)

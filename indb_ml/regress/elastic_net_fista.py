@@ -58,10 +58,14 @@ def _whole_ll(fits: dict, loss_of, rows: int) -> None:
         fit.log_likelihood = -float(loss_of(fit.state) / rows + fit.penalty)
 
 
-def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, whole_table=False) -> dict:
+def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, whole_table=False,
+             loss_rows: dict | None = None) -> dict:
     """``whole_table`` (``madlib_grouping``): every group standardized by the whole table's
     statistics, its gradient averaged over the whole table's rows, its log_likelihood taken
-    over all rows, as MADlib's documented grouping example was computed."""
+    over all rows, as MADlib's documented grouping example was computed. ``loss_rows``
+    (``{group: count(*)}``, :func:`indb_ml.regress.elastic_net_igd.madlib_loss_rows`): the
+    output loss divided by every row, NULL rows too, as MADlib's unstandardized gaussian
+    ``_compute_log_likelihood`` does (``indb_ml.madlib_statistics``; None: the complete rows)."""
     whole = comoment_merge_all(states.values())
     fits = {}
     for g, s in states.items():
@@ -73,7 +77,13 @@ def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, who
                                   divisor=ref.n), gaussian_answer(n, s.mean, s.comoment))
     if whole_table and whole is not None:
         answer = gaussian_answer(whole.n, whole.mean, whole.comoment)
-        _whole_ll(fits, lambda point: answer([(point, False)])[0][0], whole.n)
+        _whole_ll(fits, lambda point: answer([(point, False)])[0][0],
+                  sum(loss_rows.values()) if loss_rows else whole.n)
+    elif loss_rows:
+        for g, fit in fits.items():
+            s = states[g]
+            _whole_ll({g: fit}, lambda point, s=s: gaussian_answer(s.n, s.mean, s.comoment)([(point, False)])[0][0],
+                      loss_rows[g])
     return _as_enet(fits)
 
 

@@ -15,10 +15,23 @@ here once per group (:mod:`indb_ml.kernels.elastic_net_igd`). MADlib's driver, p
 - the output's ``log_likelihood`` is MADlib's ``_compute_log_likelihood``
   (elastic_net_utils.py_in, called by elastic_net_generate_result.py_in): the mean loss of the
   group's complete rows at the thresholded coefficients and the last pass's intercept, plus the
-  penalty at ``lambda_value``, not the last pass's running value (:func:`scored_log_likelihood`).
+  penalty at ``lambda_value``, not the last pass's running value (:func:`group_losses`).
 
 Each group is standardized by its own statistics and divides by its own row count
 (MADlib's ``col_n_tuples``); ``iteration_run`` is the largest of the groups' counts.
+``madlib_grouping = t`` adds what MADlib's grouped IGD takes from the whole table
+(elastic_net_optimizer_igd.py_in with elastic_net_utils.py_in): unstandardized, every group's
+step gets the whole table's feature and response means (``_compute_means`` calls
+``_compute_data_scales`` on the whole table when grouping) and its threshold the whole table's
+feature spread (``_compute_average_sq`` from the same ``x_scales``); standardized, the groups'
+own statistics as by default. Either way each group's ``log_likelihood`` scores its model on
+every row of the table (``_compute_log_likelihood`` reads all of ``tbl_used``, the table
+standardized group by group when standardized): :func:`whole_table_losses`.
+
+``SET indb_ml.madlib_statistics = on``: an unstandardized gaussian fit's ``log_likelihood``
+divides the squared loss by ``count(*) * 2``, every row, NULL rows too, as MADlib's
+``_compute_log_likelihood`` since JIRA MADLIB-1094 (:func:`madlib_loss_rows`); by default,
+the complete rows, whose mean loss it is.
 
 Rows with NULLs, as MADlib counts them: the step's divisor (``totalRows``, MADlib's
 ``col_n_tuples``: ``count(*) WHERE y IS NOT NULL AND NOT array_contains_null(x)`` per group,
@@ -27,7 +40,7 @@ transition did not skip) are the group's complete rows; the response mean is tak
 too (``avg(CASE WHEN NOT array_contains_null(x) THEN y END)``). The features' means and
 standard deviations (standardization, the gaussian ``xmean``, the threshold's spread) are
 MADlib's ``utils_var_scales(x)``, which skips only arrays with a NULL: a row with a NULL
-response but a complete x counts there (:func:`feature_statistics`).
+response but a complete x counts there (:func:`feature_moments`).
 """
 
 from __future__ import annotations
@@ -40,11 +53,13 @@ from indb_ml.core import passes
 from indb_ml.core.plan_choice import is_distributed
 from indb_ml.errors import InputError
 from indb_ml.kernels import interrupts
+from indb_ml.kernels.comoment import comoment_merge_all
 from indb_ml.kernels.elastic_net import EnetFit, enet_sums_from_cstate
 from indb_ml.kernels.elastic_net_fista import Scaling, gaussian_answer
 from indb_ml.kernels.elastic_net_igd import finalize, state_diff, threshold_coef
 from indb_ml.regress import lockstep
 from indb_ml.regress.linregr import moments_by_group
+from indb_ml.regress.madlib_statistics import madlib_statistics
 
 # Passes in scan order without an ORDER BY: a sequential scan that starts at the first block
 # (synchronize_seqscans lets a large table's scan join one already running, mid-table); for
@@ -66,44 +81,65 @@ def row_order(sess, source, group_cols) -> str | None:
     return " ORDER BY s.tableoid, s.ctid" if source.kind == "p" else " ORDER BY s.ctid"
 
 
-def feature_statistics(sess, source, features, states: dict) -> dict:
-    """``{group: (mean, variance)}`` of the features as MADlib's ``utils_var_scales(x)`` takes them:
-    over the rows whose x has no NULL, whatever their response (population variance). One more
-    pass, whose counts say whether it differs from ``states`` (the complete rows); where a group
-    has no row with a NULL response and a complete x, its complete rows' moments are kept as
-    they are."""
+def feature_moments(sess, source, features, states: dict) -> dict:
+    """``{group: co-moments}`` whose feature part is MADlib's ``utils_var_scales(x)``: over the
+    rows whose x has no NULL, whatever their response. One more pass, whose counts say whether
+    it differs from ``states`` (the complete rows); where a group has no row with a NULL
+    response and a complete x, its complete rows' moments are kept as they are. Only the
+    features' part (from index 1) of a returned state is meant."""
     x_only = dataclasses.replace(features, y_sql="0::pg_catalog.float8", row_items=())
     wider, _, _ = moments_by_group(sess, source, x_only)
-    out = {}
-    for g, s in states.items():
-        m = wider.get(g)
-        if m is None or m.n == s.n:
-            m = s
-        out[g] = (m.mean[1:], np.diag(m.comoment)[1:] / m.n)
-    return out
+    return {g: s if wider.get(g) is None or wider[g].n == s.n else wider[g] for g, s in states.items()}
 
 
-def scored_log_likelihood(sess, source, features, fam: str, states: dict, reference: list, points: dict,
-                          coefs: dict, alpha: float, lam: float) -> dict:
-    """``{group: log_likelihood}`` as MADlib's output has it: ``-(loss + lam * penalty(coef))``,
-    the loss averaged over the group's complete rows (MADlib's ``avg`` skips the rows whose
-    prediction or response is NULL) at ``points`` (the model on the original data, intercept
-    first), the penalty on ``coefs`` (the thresholded coefficients of the data IGD ran on).
-    Gaussian: from the co-moments, no pass; binomial: one ``_logit_newton`` pass at the points."""
+def mean_var(m) -> tuple:
+    """The features' mean and population variance of co-moments of ``[y, x]``."""
+    return m.mean[1:], np.diag(m.comoment)[1:] / m.n
+
+
+def madlib_loss_rows(sess, fam: str, standardize: bool, states: dict, skipped: dict) -> dict | None:
+    """``{group: count(*)}``, every row of the group, NULL rows too, when MADlib's output loss
+    divides by it (``SET indb_ml.madlib_statistics = on``, an unstandardized gaussian fit:
+    ``sum(...) / (count(*) * 2.)``, elastic_net_utils.py_in ``_compute_log_likelihood``, JIRA
+    MADLIB-1094); else None, and the loss is the mean over the complete rows."""
+    if fam != "gaussian" or standardize or not madlib_statistics(sess):
+        return None
+    return {g: (states[g].n if g in states else 0) + int(skipped[g]) for g in skipped}
+
+
+def group_losses(sess, source, features, fam: str, states: dict, reference: list, points: dict) -> dict:
+    """``{group: loss}``: the loss summed over the group's complete rows (MADlib's ``avg`` and
+    ``sum`` skip the rows whose prediction or response is NULL) at ``points[group]`` (a model on
+    the original data, intercept first): ``Σ r² / 2`` or ``Σ log(1 + exp(-y± η))``. Gaussian:
+    from the co-moments, no pass; binomial: one ``_logit_newton`` pass at the points."""
     if fam == "gaussian":
-        loss = {g: gaussian_answer(s.n, s.mean, s.comoment)([(points[g], False)])[0][0] for g, s in states.items()}
-    else:
-        from indb_ml.regress.elastic_net import logit_step_call  # that module imports this one
-        rows = lockstep.coef_pass(sess, source, features.group_cols,
-                                  lambda c: logit_step_call(sess, features, c), points, reference)
-        loss = {}
-        for g in points:
-            sums = enet_sums_from_cstate(rows[g]["state"]) if g in rows else None
-            if sums is None:
-                raise lockstep.vanished("elastic_net_train", g)
-            loss[g] = -float(sums.log_likelihood)
-    return {g: -(loss[g] / states[g].n + lam * ((1 - alpha) * float(c @ c) / 2 + alpha * float(np.abs(c).sum())))
-            for g, c in coefs.items()}
+        return {g: gaussian_answer(s.n, s.mean, s.comoment)([(points[g], False)])[0][0]
+                for g, s in states.items() if g in points}
+    from indb_ml.regress.elastic_net import logit_step_call  # that module imports this one
+    rows = lockstep.coef_pass(sess, source, features.group_cols,
+                              lambda c: logit_step_call(sess, features, c), points, reference)
+    loss = {}
+    for g in points:
+        sums = enet_sums_from_cstate(rows[g]["state"]) if g in rows else None
+        if sums is None:
+            raise lockstep.vanished("elastic_net_train", g)
+        loss[g] = -float(sums.log_likelihood)
+    return loss
+
+
+def whole_table_losses(sess, source, features, fam: str, states: dict, reference: list, models: dict,
+                       scalings: dict) -> dict:
+    """``{group: loss}`` of each group's model ``(b, c)`` (on the data IGD ran on) over every
+    row of the table, as MADlib's grouped ``_compute_log_likelihood`` reads ``tbl_used`` whole:
+    a row of group ``h`` enters as group ``h``'s standardization left it, so the model
+    scores there at ``scalings[h].to_original(b, c)``. Binomial: one pass per model."""
+    return {g: sum(group_losses(sess, source, features, fam, states, reference,
+                                {h: sc.to_original(b, c) for h, sc in scalings.items()}).values())
+            for g, (b, c) in models.items()}
+
+
+def _penalty(c: np.ndarray, alpha: float, lam: float) -> float:
+    return lam * ((1 - alpha) * float(c @ c) / 2 + alpha * float(np.abs(c).sum()))
 
 
 def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str, k: int, standardize: bool,
@@ -123,20 +159,29 @@ def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str
 
 
 def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: float, lambdas: list,
-        standardize: bool, params, max_iter: int, tol: float, warm_tol: float) -> dict:
-    """``{group: EnetFit}`` from MADlib's IGD; ``states``: each group's co-moments of ``[y, x]``."""
+        standardize: bool, params, max_iter: int, tol: float, warm_tol: float, loss_rows: dict | None = None) -> dict:
+    """``{group: EnetFit}`` from MADlib's IGD; ``states``: each group's co-moments of ``[y, x]``.
+    ``loss_rows``: :func:`madlib_loss_rows` (None: the output loss is the complete rows' mean)."""
     gaussian = fam == "gaussian"
+    whole_table = bool(params.madlib_grouping)
+    if not states:
+        return {}
     info = {}
-    xstats = feature_statistics(sess, source, features, states)
+    xmoments = feature_moments(sess, source, features, states)
+    whole_y = comoment_merge_all(states.values())
+    whole_mean, whole_var = mean_var(comoment_merge_all(xmoments.values()))
     for g, s in states.items():
-        xmean, var = xstats[g]
+        xmean, var = mean_var(xmoments[g])
         sc = Scaling.of(xmean, var, s.mean[0], standardize, gaussian)
         k = var.size
         if k < 2:
             raise InputError("elastic_net_train: optimizer 'igd' needs at least 2 features (MADlib's mirror map "
                              "p = 2 ln k is degenerate for one)", hint="use optimizer 'fista'")
         spread = np.sqrt(var) / sc.scale
-        info[g] = dict(n=s.n, k=k, head=[s.n, s.mean[0], *xmean], scale=sc, spread=spread, raw_scale=sc.scale)
+        head = [s.n, s.mean[0], *xmean]
+        if whole_table and not standardize:  # MADlib's grouped _compute_means and _compute_average_sq
+            spread, head = np.sqrt(whole_var), [s.n, whole_y.mean[0], *whole_mean]
+        info[g] = dict(n=s.n, k=k, head=head, scale=sc, spread=spread, raw_scale=sc.scale)
     order = row_order(sess, source, features.group_cols)
     track = {g: dict(it=0, idx=0, last=None, converged=False) for g in info}
     active = set(info)
@@ -184,11 +229,19 @@ def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: 
                              hint="raise max_iter, or use fewer warm-up lambdas")
         coefs[g] = threshold_coef(t["last"], info[g]["spread"], params.threshold, tol)
         points[g] = info[g]["scale"].to_original(t["last"].intercept, coefs[g])
-    scored = scored_log_likelihood(sess, source, features, fam, states, reference, points, coefs, alpha,
-                                   lambdas[-1]) if points else {}
+    if whole_table and points:
+        loss = whole_table_losses(sess, source, features, fam, states, reference,
+                                  {g: (track[g]["last"].intercept, c) for g, c in coefs.items()},
+                                  {g: i["scale"] for g, i in info.items()})
+        rows = sum(loss_rows.values()) if loss_rows else whole_y.n
+        divisor = {g: rows for g in points}
+    else:
+        loss = group_losses(sess, source, features, fam, states, reference, points) if points else {}
+        divisor = {g: loss_rows[g] if loss_rows else states[g].n for g in points}
     out = {}
     for g, point in points.items():
         if gaussian and standardize:  # MADlib's _restore_scale: ȳ - Σ c x̄/s, the fitted intercept left out
             point = np.concatenate([[point[0] - track[g]["last"].intercept], point[1:]])
-        out[g] = EnetFit(point[1:], float(point[0]), -scored[g], run_count, track[g]["converged"])
+        objective = loss[g] / divisor[g] + _penalty(coefs[g], alpha, lambdas[-1])
+        out[g] = EnetFit(point[1:], float(point[0]), objective, run_count, track[g]["converged"])
     return out
