@@ -172,6 +172,21 @@ def test_grouped_igd_as_madlib(postgresql, family, standardize):
             np.testing.assert_array_equal(flagged[g][0], got[g][0])
 
 
+def test_grouped_threshold_by_the_whole_tables_spread(postgresql):
+    """Unstandardized binomial: the step has no xmean, so only igd_result's threshold sees the
+    whole table: ``sqrt(sq - xmean^2)`` with both from the whole table. At threshold 0.5 group 0's
+    first coefficient (|c| s / mean |c s|: 0.59 by the whole table's spread, 0.43 by its own) stays."""
+    table = _load(postgresql, _rows(11, 420, False, NULLS), False)
+    want, want_it, ll, _ = madlib_grouped_igd(table, False, 0.5, 0.05, False, 30, 1e-6, threshold=0.5)
+    got = _train(postgresql, "binomial", False, "madlib_grouping = t, threshold = 0.5", 30, 1e-6)
+    for g, (coef, b) in want.items():
+        np.testing.assert_allclose(got[g][0], coef, rtol=1e-10, atol=1e-12)
+        assert got[g][1] == pytest.approx(b, rel=1e-10, abs=1e-12)
+        assert got[g][3] == pytest.approx(ll[g], rel=1e-10)
+    own = _train(postgresql, "binomial", False, "threshold = 0.5", 30, 1e-6, out="d")
+    assert got[0][0][0] != 0 and own[0][0][0] == 0
+
+
 def test_grouped_igd_binomial_on_a_view(postgresql):
     """The whole table's scoring on the aggregate path (a view): the same numbers."""
     table = _load(postgresql, _rows(13, 300, False, NULLS[:2]), False)
