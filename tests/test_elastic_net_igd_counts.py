@@ -19,7 +19,8 @@ log_likelihood is MADlib's ``_compute_log_likelihood`` (elastic_net_utils.py_in)
 coefficients: ``avg(...)`` over the rows whose loss is not NULL (the complete rows) when
 standardized, and for binomial; unstandardized gaussian, MADlib takes ``sum(...) / (count(*) * 2.)``
 (JIRA 1094), whose ``count(*)`` counts every row, NULL rows included: indb_ml divides by the complete
-rows there too, as its fista does (asserted below as the one known difference).
+rows there too by default, as its fista does (asserted below), and ``SET indb_ml.madlib_statistics
+= on`` gives MADlib's (tests/test_elastic_net_madlib_grouping_igd.py).
 """
 
 from __future__ import annotations
