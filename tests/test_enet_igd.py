@@ -344,3 +344,16 @@ def test_step_rejects_forged_and_foreign_states(postgresql):
     again = _step(postgresql, state=f"'\\x{hexed}'::bytea", x="NULL")
     assert bytes(again)[36:] == bytes(good)[36:]
     assert _step(postgresql, x="NULL") is None
+
+
+@pytest.mark.parametrize("params", ["stepsize = 1e308, step_decay = 1", "step_decay = 1000"])
+def test_step_start_overflow_is_refused(postgresql, params):
+    """A pass starts at stepsize * exp(step_decay): when that overflows, the call is refused
+    before any pass (its state would be Infinity, MADlib's coefficients NaN)."""
+    postgresql.execute("CREATE TABLE so (y float8, x float8[])")
+    postgresql.execute("INSERT INTO so SELECT i, ARRAY[i, i % 3] FROM generate_series(1, 20) i")
+    with pytest.raises(E.InvalidParameterValue, match=r"stepsize \* exp\(step_decay\) overflows"), \
+            postgresql.transaction():
+        postgresql.execute("SELECT indb_ml.elastic_net_train('so', 'so_out', 'y', 'x', 'gaussian', 0.5, 0.1, "
+                           "true, NULL, 'igd', %s)", [params])
+    assert postgresql.execute("SELECT to_regclass('so_out')").fetchone()[0] is None

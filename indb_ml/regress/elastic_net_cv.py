@@ -17,6 +17,7 @@ correctly classified held-out rows (binomial); the best pair has the highest mea
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -204,6 +205,11 @@ def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
             raise InputError(f"optimizer_params: {key} must be >= 0")
     if params.step_decay < 0 or params.threshold < 0:  # MADlib's _igd_params_parser checks
         raise InputError("optimizer_params: step_decay and threshold must be >= 0")
+    if not _finite_product(params.stepsize, params.step_decay):
+        # IGD starts a pass at stepsize * exp(step_decay); MADlib's state would be Infinity and
+        # its coefficients NaN, and the next pass here could only refuse its NaN state
+        raise InputError(f"optimizer_params: stepsize * exp(step_decay) overflows ({params.stepsize!r} * "
+                         f"exp({params.step_decay!r}))", hint="lower stepsize or step_decay")
     if params.warmup_tolerance is not None and params.warmup_tolerance < 0:
         raise InputError("optimizer_params: warmup_tolerance must be >= 0")
     for key in ("alpha", "lambda_value", "warmup_lambdas"):
@@ -376,6 +382,14 @@ def cross_validate_passes(sess, source, features, fold_moments: dict, alphas: li
         return {f: float(rows[f]["state"]) for f in folds}
 
     return _path_scores(alphas, lambdas, folds, solve, score)
+
+
+def _finite_product(stepsize: float, decay: float) -> bool:
+    """Whether ``stepsize * exp(decay)`` is a finite float (``math.exp`` raises on overflow)."""
+    try:
+        return math.isfinite(stepsize * math.exp(decay))
+    except OverflowError:
+        return False
 
 
 def best(results: list) -> tuple:
