@@ -64,17 +64,28 @@ finite = hnp.arrays(np.float64, shapes, elements=st.floats(-1e30, 1e30, allow_na
 def test_lossy_codecs_stay_within_their_stated_error(x):
     """Each codec's header states its true max error, and that error is within the codec's bound:
     float32 and bfloat16 round to nearest (half an ulp: 2^-24 and 2^-8 relative, plus float32's
-    subnormal spacing), int8 to half its per-tile scale max|x| / 127."""
+    subnormal spacing), int8 to half its per-tile scale max|x| / 127 (plus the subnormal spacing
+    where that scale is subnormal: a tile of 5e-324 has scale 5e-324, not 0)."""
     top = float(np.abs(x).max(initial=0.0))
     bounds = {"float32": lambda a: np.abs(a) * 2.0**-24 + 2.0**-150,
               "bfloat16": lambda a: np.abs(a) * 2.0**-8 + 2.0**-134,
-              "int8": lambda a: np.full_like(a, top / 254 * (1 + 1e-12))}
+              "int8": lambda a: np.full_like(a, top / 254 * (1 + 1e-12) + 2.0**-1074)}
     for codec, bound in bounds.items():
         data = C.encode(x, codec)
         y = C.decode(data)
         err = np.abs(y - x)
         assert C.header(data).max_error == float(err.max(initial=0.0)), codec
         assert np.all(err <= bound(x)), (codec, float(err.max(initial=0)))
+
+
+def test_int8_keeps_subnormal_tiles():
+    """top / 127 underflows to 0 below 127 * 2**-1074: the scale is rounded up instead, so the
+    smallest subnormal survives and nothing clips (hypothesis found 5e-324 decoding to 0)."""
+    for x in (np.array([[5e-324]]), np.array([[-5e-324, 0.0, 1e-322]]), np.array([[2.2e-308, -1e-310]])):
+        y = C.decode(C.encode(x, "int8"))
+        top = float(np.abs(x).max())
+        assert np.all(np.abs(y - x) <= top / 254 * (1 + 1e-12) + 2.0**-1074), (x, y)
+        assert np.sign(y[np.abs(x) == top]).tolist() == np.sign(x[np.abs(x) == top]).tolist()
 
 
 def test_lossy_codecs_edge_values():

@@ -338,6 +338,8 @@ def _encode_lossy(x: np.ndarray, codec: str) -> tuple[bytes, float]:
                          )
     top = float(np.abs(x).max(initial=0.0))
     scale = top / 127.0 if top > 0 else 1.0
+    while scale * 127.0 < top:  # rounded down (to 0 for a tile below 127 * 2**-1074): no value may clip
+        scale = float(np.nextafter(scale, np.inf))
     q = np.clip(np.rint(x / scale), -127, 127).astype(np.int8)
     return struct.pack("<d", scale) + q.tobytes(), _error(x, q.astype(np.float64) * scale)
 
