@@ -278,17 +278,17 @@ def test_large_lambda_and_constant_feature(data):
     np.testing.assert_allclose(with_c[:4], plain, rtol=1e-9)
 
 
-def test_houses_grouped_as_documented_with_madlib_grouping(houses):
+def test_houses_grouped_as_documented_with_madlib_grouping_1x(houses):
     """MADlib's elastic_net.sql_in, "Example with Grouping" (zipcode; alpha 0.5, lambda 0.1):
     94301: coef_all {27.0542096962,12351.5244083,47.5833289771}, intercept -7191.19791597,
     log_likelihood -519199964.967; 76010: {15.6325953499,10166.6608469,57.8689916035},
     513.912201627, -538806528.45; iteration_run 10000 for both. Those numbers come from
     every group standardized by the whole table's statistics, its gradient averaged over
-    all 27 rows (MADlib passes the table's row count) and its log_likelihood over all rows:
-    madlib_grouping = t. Both groups stop at max_iter, where FISTA oscillates by a few 1e-6
-    (the intercept, a difference of terms near 1e5, to 0.1). Without the flag each group is
-    its own fit, far from these."""
-    houses_fit(houses, "hg", 0.5, 0.1, "madlib_grouping = t", grouping="zipcode")
+    all 27 rows (MADlib passed the table's row count before MADLIB-1092) and its
+    log_likelihood over all rows: madlib_grouping = 1x. Both groups stop at max_iter, where
+    FISTA oscillates by a few 1e-6 (the intercept, a difference of terms near 1e5, to 0.1).
+    Without the flag each group is its own fit, far from these, and so is MADlib 2.1's code (madlib_grouping = t)."""
+    houses_fit(houses, "hg", 0.5, 0.1, "madlib_grouping = 1x", grouping="zipcode")
     rows = dict((r[0], r[1:]) for r in houses.execute(
         "SELECT zipcode, coef_all, intercept, log_likelihood, iteration_run FROM hg").fetchall())
     want = {94301: ([27.0542096962, 12351.5244083, 47.5833289771], -7191.19791597, -519199964.967),
@@ -298,19 +298,177 @@ def test_houses_grouped_as_documented_with_madlib_grouping(houses):
         assert rows[z][1] == pytest.approx(intercept, abs=0.1)
         assert rows[z][2] == pytest.approx(ll, rel=1e-6)
         assert rows[z][3] == 10000
-    houses_fit(houses, "hown", 0.5, 0.1, grouping="zipcode")
-    own = houses.execute("SELECT coef_all FROM hown WHERE zipcode = 94301").fetchone()[0]
-    assert abs(own[1] - 12351.5244083) > 100
+    for table, params in (("hown", ""), ("h21", "madlib_grouping = t")):
+        houses_fit(houses, table, 0.5, 0.1, params, grouping="zipcode")
+        own = houses.execute(f"SELECT coef_all FROM {table} WHERE zipcode = 94301").fetchone()[0]
+        assert abs(own[1] - 12351.5244083) > 100
 
 
-def test_madlib_grouping_binomial_on_both_plans(data):
+def test_madlib_grouping_1x_binomial_on_both_plans(data):
     conn = data[0]
-    mem = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, grouping="g", table="gm", params="madlib_grouping = t")
+    mem = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, grouping="g", table="gm", params="madlib_grouping = 1x")
     agg = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, source="dv", grouping="g", table="ga",
-                params="madlib_grouping = t")
+                params="madlib_grouping = 1x")
     own = train(conn, "binomial", "b", 0.5, 0.01, True, 1e-8, grouping="g", table="go")
     assert [r[3] for r in agg] == [r[3] for r in mem]
     for a, m, o in zip(agg, mem, own):
         np.testing.assert_allclose(a[0], m[0], rtol=1e-7, atol=1e-10)
         assert a[2] == pytest.approx(m[2], rel=1e-9)
         assert not np.allclose(m[0], o[0], rtol=1e-3)  # half the rows per group: twice the effective lambda
+
+
+# MADlib 2.1's grouped FISTA, replayed row by row in numpy from its sources (apache/madlib):
+# elastic_net_optimizer_fista.py_in ``_compute_fista`` (the step's totalRows is ``col_n_tuples``,
+# each group's own row count since MADLIB-1092; the driver's test ``iteration >= max_iter or
+# state_diff < tolerance``), elastic_net_optimizer_fista.hpp ``fista_transition`` / ``fista_final``
+# / ``fista_state_diff`` with elastic_net_gaussian_fista.cpp and elastic_net_binomial_fista.cpp
+# (the loss of the current coefficients added onto the previous pass's state value),
+# elastic_net_utils.py_in ``_normalize_data`` -> ``_compute_data_scales_grouping`` (each group's
+# own means and population std; the gaussian response centred by its group's mean), and
+# elastic_net_generate_result.py_in (``_restore_scale`` with the group's scales;
+# ``_compute_log_likelihood`` over all of ``tbl_used``: every group's rows as their own
+# standardization left them, the model as the state holds it). The FISTA step takes no x or y
+# means, so ``_compute_means`` (the whole table's means, which grouped IGD uses) plays no part.
+
+
+def _fista_group(x, t, gaussian, alpha, lam, max_iter, tol, max_stepsize=2.0, eta=1.2):
+    """One group's passes over its tbl_used rows ``x``, ``t`` (gaussian: the response; binomial:
+    ±1). Returns (intercept, coef, passes) as the state holds them."""
+    n, k = x.shape
+
+    def loss(b, c):  # Σ per row: r² (gaussian), log(1 + exp(-y r)) (binomial)
+        r = b + x @ c
+        return np.sum((t - r) ** 2) if gaussian else np.sum(np.logaddexp(0, -t * r))
+
+    coef, coef_y, b_coef = np.zeros(k), np.zeros(k), np.zeros(k)
+    b0 = b0_y = b0_b = gi = 0.0
+    grad = np.zeros(k)
+    tk, step, bt, ll, qfn, it = 1.0, max_stepsize, 0, 0.0, 0.0, 0
+    while True:
+        prev_ll = ll
+        acc = ll + loss(b0, coef)  # update_loglikelihood on the state's current coefficients
+        if bt == 0:
+            r = b0_y + x @ coef_y
+            u = -(t - r) if gaussian else np.where(t > 0, -1 / (1 + np.exp(r)), 1 / (1 + np.exp(-r)))
+            grad = x.T @ u / n + lam * (1 - alpha) * coef_y
+            gi = u.sum() / n
+            b_coef = np.sign(coef_y - step * grad) * np.maximum(np.abs(coef_y - step * grad) - lam * alpha * step, 0)
+            b0_b, bt = b0_y - step * gi, 1
+        else:
+            half = 0.5 if gaussian else 1.0
+            fn = half * loss(b0_b, b_coef) / n + 0.5 * lam * (1 - alpha) * b_coef @ b_coef
+            if bt == 1:
+                qfn = half * loss(b0_y, coef_y) / n + 0.5 * lam * (1 - alpha) * coef_y @ coef_y
+            d = b_coef - coef_y
+            extra = d @ grad + 0.5 * d @ d / step - (0.5 * gi * gi * step if gi != 0 else 0.0)
+            if bt >= 3 or fn <= qfn + extra:
+                old = tk
+                tk = 0.5 * (1 + np.sqrt(1 + 4 * old * old))
+                coef_y = b_coef + (old - 1) * (b_coef - coef) / tk
+                b0_y = b0_b + (old - 1) * (b0_b - b0) / tk
+                coef, b0, bt = b_coef.copy(), b0_b, 0
+            else:
+                step /= eta
+                u = coef_y - step * grad
+                b_coef = np.sign(u) * np.maximum(np.abs(u) - lam * alpha * step, 0)
+                b0_b, bt = b0_y - step * gi, bt + 1
+        ll = -(acc / (2 * n) + lam * ((1 - alpha) * coef @ coef / 2 + alpha * np.abs(coef).sum()))
+        it += 1
+        diff = 1e12 if bt > 0 else abs(abs(prev_ll) - abs(ll))
+        if it >= max_iter or diff < tol:
+            return b0, coef, it
+
+
+def madlib21_grouped_fista(g, x, y, gaussian, alpha, lam, standardize, max_iter, tol, max_stepsize):
+    """``({group: (coef, intercept, log_likelihood)}, iteration_run)`` of MADlib 2.1's code."""
+    used, scales = {}, {}
+    for h in np.unique(g):
+        xh, yh = x[g == h], y[g == h]
+        mean, std, ym = xh.mean(axis=0), xh.std(axis=0), yh.mean() if gaussian else 0.0
+        if not standardize:
+            mean, std, ym = np.zeros(x.shape[1]), np.ones(x.shape[1]), 0.0
+        scales[h] = (mean, std, ym)
+        used[h] = ((xh - mean) / std, yh - ym if gaussian else np.where(yh > 0, 1.0, -1.0))
+    out, passes = {}, []
+    for h, (xh, th) in used.items():
+        b, c, it = _fista_group(xh, th, gaussian, alpha, lam, max_iter, tol, max_stepsize)
+        passes.append(it)
+        rows = [(xu @ c + b, tu) for xu, tu in used.values()]  # _compute_log_likelihood: all of tbl_used
+        per_row = np.concatenate([(tu - r) ** 2 / 2 if gaussian else np.logaddexp(0, -tu * r) for r, tu in rows])
+        ll = -(per_row.mean() + lam * ((1 - alpha) * c @ c / 2 + alpha * np.abs(c).sum()))
+        mean, std, ym = scales[h]
+        out[h] = (c / std, (ym if gaussian and standardize else b) - float((c / std) @ mean), ll)
+    return out, max(passes)
+
+
+@pytest.fixture
+def uneven(postgresql):
+    """Three groups of 120, 200 and 330 rows, each with its own feature means and spreads (small
+    enough for max_stepsize = 0.5 to be a stable step unstandardized: with a step FISTA's
+    backtracking cannot shrink enough, MADlib's three-try acceptance makes the passes chaotic
+    and rounding alone moves the answer)."""
+    rng = np.random.default_rng(41)
+    sizes, g = (120, 200, 330), np.repeat([0, 1, 2], (120, 200, 330))
+    spread = np.array([[1, 0.5, 0.3], [0.6, 1, 0.4], [0.3, 0.8, 0.5]])
+    x = rng.normal(size=(sum(sizes), 3)) * spread[g] + 0.2 * g[:, None]
+    y = 1 + g + x @ [0.8, -0.4, 0.3] + rng.normal(size=g.size)
+    b = rng.random(g.size) < 1 / (1 + np.exp(-(x - 0.2 * g[:, None]) @ [0.9, -0.3, 0.2]))
+    postgresql.execute("CREATE TABLE u (g int, y float8, b boolean, x float8[])")
+    with postgresql.cursor().copy("COPY u FROM STDIN") as copy:
+        for i in range(g.size):
+            copy.write_row([int(g[i]), float(y[i]), bool(b[i]), list(map(float, x[i]))])
+    postgresql.execute("CREATE VIEW uv AS SELECT * FROM u")
+    return postgresql, g, x, y, b.astype(float)
+
+
+def _grouped(conn, source, table, family, dep, standardize, params, max_iter=300, tol=1e-9):
+    conn.execute("SELECT indb_ml.elastic_net_train(%s, %s, %s, 'x', %s, 0.5, 0.05, %s, 'g', 'fista', %s, NULL, "
+                 "%s, %s)", [source, table, dep, family, standardize, params, max_iter, tol])
+    return {r[0]: r[1:] for r in conn.execute(
+        f"SELECT g, coef_all, intercept, log_likelihood, iteration_run FROM {table}").fetchall()}
+
+
+@pytest.mark.parametrize("family, standardize", [("gaussian", True), ("gaussian", False), ("binomial", True),
+                                                 ("binomial", False)])
+def test_madlib_grouping_t_is_madlib_21s_grouped_fista(uneven, family, standardize):
+    """madlib_grouping = t against the replay above (1e-8 relative: the same passes, sums in
+    another order); binomial on both plans (rows in memory, a view's aggregate statements).
+    Teeth: the default gives the same models with each group's own log_likelihood, 1x other
+    models."""
+    conn, g, x, y, b = uneven
+    gaussian = family == "gaussian"
+    want, want_it = madlib21_grouped_fista(g, x, y if gaussian else b, gaussian, 0.5, 0.05, standardize, 300, 1e-9,
+                                           0.5)
+    dep, params = "y" if gaussian else "b", "madlib_grouping = t, max_stepsize = 0.5"
+    runs = {"m": _grouped(conn, "u", "m", family, dep, standardize, params)}
+    if not gaussian:
+        runs["v"] = _grouped(conn, "uv", "v", family, dep, standardize, params)
+    for got in runs.values():
+        assert sorted(got) == [0, 1, 2]
+        for h, (coef, intercept, ll) in want.items():
+            np.testing.assert_allclose(got[h][0], coef, rtol=1e-8, atol=1e-10)
+            assert got[h][1] == pytest.approx(intercept, rel=1e-8, abs=1e-10)
+            assert got[h][2] == pytest.approx(ll, rel=1e-8)
+            assert got[h][3] == want_it
+    default = _grouped(conn, "u", "d", family, dep, standardize, "max_stepsize = 0.5")
+    old = _grouped(conn, "u", "o", family, dep, standardize, "madlib_grouping = 1x, max_stepsize = 0.5")
+    for h, (coef, _, ll) in want.items():
+        np.testing.assert_allclose(default[h][0], coef, rtol=1e-8, atol=1e-10)
+        assert abs(default[h][2] - ll) > 1e-3 * abs(ll)
+    assert max(np.max(np.abs(np.subtract(old[h][0], want[h][0]))) for h in want) > 1e-2
+
+
+def test_madlib_grouping_values(uneven):
+    """t/f/1x and the booleans; 1x is FISTA's only (22023 naming it for igd)."""
+    conn = uneven[0]
+    with pytest.raises(E.InvalidParameterValue, match="is not t, f or 1x"), conn.transaction():
+        _grouped(conn, "u", "bad", "gaussian", "y", True, "madlib_grouping = 2x")
+    with pytest.raises(E.InvalidParameterValue, match="madlib_grouping = 1x applies to fista only"), \
+            conn.transaction():
+        conn.execute("SELECT indb_ml.elastic_net_train('u', 'i', 'y', 'x', 'gaussian', 0.5, 0.05, true, 'g', "
+                     "'igd', 'madlib_grouping = 1x')")
+    off = _grouped(conn, "u", "off", "gaussian", "y", True, "madlib_grouping = false", max_iter=50)
+    default = _grouped(conn, "u", "dflt", "gaussian", "y", True, None, max_iter=50)
+    on = _grouped(conn, "u", "on_", "gaussian", "y", True, "madlib_grouping = TRUE", max_iter=50)
+    t = _grouped(conn, "u", "t", "gaussian", "y", True, "madlib_grouping = t", max_iter=50)
+    assert off == default and on == t and on != off

@@ -66,6 +66,7 @@ class FistaFit:
     reached_target: bool    # False when max_iter ended it before the last warm-up lambda
     state: Optional[np.ndarray] = None  # the final [intercept, coef...] on the original data (fitted intercept kept)
     penalty: float = 0.0    # the penalty of the final coefficients (standardized scale) at lambda_value
+    fitted: Optional[np.ndarray] = None  # the final [intercept, coef...] on the data FISTA ran on (standardized)
 
 
 @dataclass
@@ -118,7 +119,8 @@ def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, o
     (points on the original scale), receives ``[(loss, gradient or None), ...]``, returns a
     :class:`FistaFit`. ``lambdas``: the warm-up path, ending at lambda_value. ``divisor``:
     what the gradient and the backtracking losses are averaged by (the rows, ``n``, unless
-    told; MADlib's grouped FISTA divides by the whole table's row count)."""
+    told; under madlib_grouping = 1x the whole table's row count, as MADlib's documented grouped
+    example was computed)."""
     total = n if divisor is None else divisor
     ll_factor = 2.0 if gaussian else 1.0  # MADlib's running log-likelihood sums r² (gaussian), log(1+e) (binomial)
     act_tol = tolerance if opts.activeset_tolerance is None else opts.activeset_tolerance
@@ -229,7 +231,8 @@ def fista_steps(n: int, k: int, alpha: float, lambdas: list, scaling: Scaling, o
     if gaussian and standardized:  # MADlib's _restore_scale: ȳ - Σ c x̄/s, the fitted intercept left out
         point[0] -= intercept
     return FistaFit(point[1:], float(point[0]), float(log_likelihood), iteration, converged, idx == len(lambdas) - 1,
-                    scaling.to_original(intercept, coef), float(penalty(coef, lambdas[-1])))
+                    scaling.to_original(intercept, coef), float(penalty(coef, lambdas[-1])),
+                    np.concatenate([[intercept], coef]))
 
 
 def gaussian_answer(n: int, mean: np.ndarray, comoment: np.ndarray) -> Callable[[list], list]:

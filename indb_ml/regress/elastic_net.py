@@ -98,8 +98,10 @@ optimizer_params ('name = value, ...'; lists as {v1, v2} or [v1, v2]):
       validation_result: alpha, lambda_value, mean_score, std_dev_score.
   fista (the default, MADlib's FISTA; iteration_run counts its passes over the rows):
       max_stepsize = 2, eta = 1.2, use_active_set = f, activeset_tolerance, random_stepsize = f,
-      state_digits = 12 (MADlib 1.x's 12-digit state), madlib_grouping = t (MADlib's grouped fits;
-      igd too)
+      state_digits = 12 (MADlib 1.x's 12-digit state),
+      madlib_grouping = t (MADlib 2.1's grouped fits: each group's log_likelihood over all rows;
+      igd too) or 1x (fista only: MADlib's documented grouped example, the whole table's scales
+      and row count)
   cd: coordinate descent to the exact minimizer (iteration_run counts its sweeps).
   igd (MADlib's IGD, one per-row pass in scan order per iteration; at least 2 features):
       stepsize = 0.01, step_decay = 0, threshold = 1e-10, parallel = t (accepted; serial on
@@ -203,8 +205,8 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         fits = fista.binomial_passes(sess, source, features, {g: feature_moments(s) for g, s in states.items()},
                                      list(reference), lambda c: logit_step_call(sess, features, c),
                                      enet_sums_from_cstate, alpha, warm_path, standardize,
-                                     fista.options(params, warm_tol), max_iter, tolerance,
-                                     feature_moments(whole) if params.madlib_grouping and whole else None)
+                                     fista.options(params, warm_tol), max_iter, tolerance, params.madlib_grouping,
+                                     feature_moments(whole) if whole else None)
     elif opt == "fista":
         groups, skipped = packed_groups(sess, source, features, _binary, "elastic_net_train")
         fits = fista.binomial_packed(groups, alpha, warm_path, standardize, fista.options(params, warm_tol),

@@ -42,9 +42,11 @@ COMMON = {
     "seed": "int",
 }
 FISTA = {"max_stepsize": "float", "eta": "float", "use_active_set": "bool", "activeset_tolerance": "float",
-         "random_stepsize": "bool", "state_digits": "int", "madlib_grouping": "bool"}
-# state_digits, madlib_grouping: indb_ml's, to reproduce MADlib's documented FISTA outputs (and its grouped IGD)
-IGD = {"stepsize": "float", "step_decay": "float", "threshold": "float", "parallel": "bool", "madlib_grouping": "bool"}
+         "random_stepsize": "bool", "state_digits": "int", "madlib_grouping": "grouping"}
+# state_digits, madlib_grouping: indb_ml's, to reproduce MADlib's FISTA outputs (and its grouped IGD):
+# madlib_grouping is '' (f), 't' (MADlib 2.1's grouped code) or '1x' (FISTA: MADlib's documented grouped example)
+IGD = {"stepsize": "float", "step_decay": "float", "threshold": "float", "parallel": "bool",
+       "madlib_grouping": "grouping"}
 _TRUE, _FALSE = ("true", "t", "yes", "y", "on", "1"), ("false", "f", "no", "n", "off", "0")
 _PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*", re.S)
 _LIST = re.compile(r"^[\[{(](.*)[\]})]$", re.S)
@@ -70,7 +72,7 @@ class EnetParams:
     activeset_tolerance: Optional[float] = None
     random_stepsize: bool = False
     state_digits: int = 0
-    madlib_grouping: bool = False
+    madlib_grouping: str = ""  # '', 't' or '1x' (see FISTA above)
     stepsize: float = 0.01  # IGD's (MADlib's _igd_params_parser defaults), used by optimizer 'igd'
     step_decay: float = 0.0
     threshold: float = 1e-10
@@ -122,6 +124,10 @@ def _value(key: str, kind: str, raw: str):
             raise bad
         return out or None
     low = raw.lower()
+    if kind == "grouping":
+        if low != "1x" and low not in _TRUE + _FALSE:
+            raise InputError(f"optimizer_params: {key}={raw!r} is not t, f or 1x")
+        return "1x" if low == "1x" else "t" if low in _TRUE else ""
     if kind == "bool":
         if low in _TRUE:
             return True
@@ -189,6 +195,9 @@ def parse_optimizer_params(text: Optional[str], optimizer: str) -> EnetParams:
             raise InputError(f"parameter {key!r} is given twice in optimizer_params")
         params.given.add(key)
         value = _value(key, spec[key], raw)
+        if key == "madlib_grouping" and value == "1x" and optimizer != "fista":
+            raise InputError("optimizer_params: madlib_grouping = 1x applies to fista only",
+                             hint="use madlib_grouping = t (MADlib's grouped IGD)")
         if key == "eta" and value < 1:  # MADlib's check (__fista_params_parser)
             raise InputError("optimizer_params: eta must be larger than 1 (or 1: the step then never shrinks)")
         if key in ("max_stepsize", "activeset_tolerance", "stepsize") and value <= 0:

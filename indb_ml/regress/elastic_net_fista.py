@@ -13,6 +13,16 @@ few points per MADlib iteration; here they are answered per family and plan:
 
 Groups iterate independently and stop on their own; as MADlib's group controller writes its
 own iteration count for every group, ``iteration_run`` is the largest of the groups' counts.
+
+``madlib_grouping``: 't' is MADlib 2.1's grouped FISTA (elastic_net_optimizer_fista.py_in
+since MADLIB-1092): each group divides by its own complete rows (``col_n_tuples``) and is
+standardized by its own statistics (``_compute_data_scales_grouping``), as by default, but
+its ``log_likelihood`` scores its model on every row of the table (``_compute_log_likelihood``
+reads all of ``tbl_used``, each row as its group's standardization left it). FISTA's step
+takes no x or y means, so the whole-table means of MADlib's grouped ``_compute_means`` (which
+its IGD uses) do not enter. '1x' is how MADlib's documented grouped example (printed before
+MADLIB-1092) was computed: the whole table's statistics and row count for every group, the
+log_likelihood over all rows.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from indb_ml.kernels.elastic_net_fista import (
     run,
 )
 from indb_ml.regress import lockstep
+from indb_ml.regress.elastic_net_igd import whole_table_losses
 
 
 def options(params, warm_tol) -> FistaOptions:
@@ -52,38 +63,62 @@ def _as_enet(fits: dict) -> dict:
     return {g: EnetFit(f.coef, f.intercept, -f.log_likelihood, run_count, f.converged) for g, f in fits.items()}
 
 
-def _whole_ll(fits: dict, loss_of, rows: int) -> None:
-    """MADlib's grouped log_likelihood: each group's model scored on every row of the table."""
-    for fit in fits.values():
-        fit.log_likelihood = -float(loss_of(fit.state) / rows + fit.penalty)
+def _scored(fits: dict, losses: dict, rows: int) -> None:
+    """MADlib's grouped log_likelihood: ``losses[g]``, group ``g``'s model scored on every row of
+    the table, averaged over ``rows``, plus the group's penalty."""
+    for g, fit in fits.items():
+        fit.log_likelihood = -float(losses[g] / rows + fit.penalty)
 
 
-def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, whole_table=False,
+def _on_all_rows(fits: dict, scalings: dict, answers: dict) -> dict:
+    """``{group: loss}`` of each group's model over every group's rows, a row of group ``h`` as
+    ``scalings[h]`` standardized it (MADlib's ``_compute_log_likelihood`` reads all of
+    ``tbl_used``, standardized group by group): the model scores there at
+    ``scalings[h].to_original(b, c)``. ``answers[h]``: :func:`fista_steps`' answers for h's rows."""
+    losses = {g: 0.0 for g in fits}
+    for h, sc in scalings.items():
+        asked = [(sc.to_original(f.fitted[0], f.fitted[1:]), False) for f in fits.values()]
+        for g, (loss, _) in zip(fits, answers[h](asked)):
+            losses[g] += loss
+    return losses
+
+
+def _modes(mode: str) -> tuple:
+    """``(whole_table, all_rows)`` of ``madlib_grouping``: '1x' standardizes and divides by the
+    whole table (MADlib's documented grouped example); '1x' and 't' (MADlib 2.1's code) score
+    each group's log_likelihood over all rows."""
+    return mode == "1x", mode in ("t", "1x")
+
+
+def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, mode: str = "",
              loss_rows: dict | None = None) -> dict:
-    """``whole_table`` (``madlib_grouping``): every group standardized by the whole table's
-    statistics, its gradient averaged over the whole table's rows, its log_likelihood taken
-    over all rows, as MADlib's documented grouping example was computed. ``loss_rows``
-    (``{group: count(*)}``, :func:`indb_ml.regress.elastic_net_igd.madlib_loss_rows`): the
-    output loss divided by every row, NULL rows too, as MADlib's unstandardized gaussian
-    ``_compute_log_likelihood`` does (``indb_ml.madlib_statistics``; None: the complete rows)."""
+    """``mode`` (``madlib_grouping``): '' each group on its own rows; 't' as MADlib 2.1's grouped
+    FISTA: each group standardized by its own statistics and averaged over its own rows (as
+    '') but its log_likelihood over every row of the table (FISTA takes no x or y means, so
+    MADlib's whole-table ``_compute_means`` does not reach it); '1x' as MADlib's documented
+    grouping example was computed (before MADLIB-1092): every group standardized by the
+    whole table's statistics, its gradient averaged over the whole table's rows, its
+    log_likelihood over all rows. ``loss_rows`` (``{group: count(*)}``,
+    :func:`indb_ml.regress.elastic_net_igd.madlib_loss_rows`): the output loss divided by every
+    row, NULL rows too, as MADlib's unstandardized gaussian ``_compute_log_likelihood`` does
+    (``indb_ml.madlib_statistics``; None: the complete rows)."""
+    whole_table, all_rows = _modes(mode)
     whole = comoment_merge_all(states.values())
-    fits = {}
+    fits, scalings = {}, {}
     for g, s in states.items():
         n, k = s.n, s.mean.size - 1
         ref = whole if whole_table else s
-        sc = Scaling.of(ref.mean[1:], np.diag(ref.comoment)[1:] / ref.n, ref.mean[0], standardize, True,
-                        opts.state_digits)
+        sc = scalings[g] = Scaling.of(ref.mean[1:], np.diag(ref.comoment)[1:] / ref.n, ref.mean[0], standardize,
+                                      True, opts.state_digits)
         fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, True, standardize, g,
                                   divisor=ref.n), gaussian_answer(n, s.mean, s.comoment))
-    if whole_table and whole is not None:
-        answer = gaussian_answer(whole.n, whole.mean, whole.comoment)
-        _whole_ll(fits, lambda point: answer([(point, False)])[0][0],
-                  sum(loss_rows.values()) if loss_rows else whole.n)
+    if all_rows and whole is not None:
+        answers = {h: gaussian_answer(s.n, s.mean, s.comoment) for h, s in states.items()}
+        _scored(fits, _on_all_rows(fits, scalings, answers), sum(loss_rows.values()) if loss_rows else whole.n)
     elif loss_rows:
         for g, fit in fits.items():
-            s = states[g]
-            _whole_ll({g: fit}, lambda point, s=s: gaussian_answer(s.n, s.mean, s.comoment)([(point, False)])[0][0],
-                      loss_rows[g])
+            _scored({g: fit}, _on_all_rows({g: fit}, {g: scalings[g]}, {g: gaussian_answer(
+                states[g].n, states[g].mean, states[g].comoment)}), loss_rows[g])
     return _as_enet(fits)
 
 
@@ -93,13 +128,19 @@ def _mean_var(parts: list) -> tuple:
     return n, mean, sum(((p[:, 1:] - mean) ** 2).sum(axis=0) for p in parts) / n
 
 
-def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, tol, whole_table=False) -> dict:
-    """``whole_table``: as :func:`gaussian`'s."""
+def _blocks(parts: list):
+    return binomial_answer(lambda: ((b[:, 1:], b[:, 0]) for b in parts))
+
+
+def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, tol, mode: str = "") -> dict:
+    """``mode``: as :func:`gaussian`'s."""
+    whole_table, all_rows = _modes(mode)
     every = [p for parts in groups.values() for p in parts]
     if not every:
         return {}
     n_all, mean_all, var_all = _mean_var(every)
     fits: dict[object, FistaFit] = {}
+    scalings = {}
     for g, parts in groups.items():
         if not parts:
             continue
@@ -107,30 +148,31 @@ def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, t
         n, mean, var = _mean_var(parts)
         if whole_table:
             mean, var = mean_all, var_all
-        sc = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
+        sc = scalings[g] = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
         fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g,
-                                  divisor=n_all if whole_table else n),
-                      binomial_answer(lambda parts=parts: ((b[:, 1:], b[:, 0]) for b in parts)))
-    if whole_table:
-        answer = binomial_answer(lambda: ((b[:, 1:], b[:, 0]) for b in every))
-        _whole_ll(fits, lambda point: answer([(point, False)])[0][0], n_all)
+                                  divisor=n_all if whole_table else n), _blocks(parts))
+    if all_rows:
+        _scored(fits, _on_all_rows(fits, scalings, {h: _blocks(groups[h]) for h in scalings}), n_all)
     return _as_enet(fits)
 
 
 def binomial_passes(sess, source, features, moments: dict, reference: list, step_call, sums_of, alpha, lambdas,
-                    standardize, opts, max_iter, tol, whole: tuple | None = None) -> dict:
+                    standardize, opts, max_iter, tol, mode: str = "", whole: tuple | None = None) -> dict:
     """Every group's FISTA in lockstep, one aggregate statement per requested point.
     ``moments``: ``{group: (n, mean, variance)}``; ``step_call(coef_sql)``: the
-    ``_logit_newton`` call over ``[1, x]``; ``sums_of(raw)``: its state as ``LogitSums``.
-    ``whole``: the whole table's ``(n, mean, variance)`` for ``madlib_grouping`` (see
-    :func:`gaussian`)."""
-    gens = {}
+    ``_logit_newton`` call over ``[1, x]`` (:func:`indb_ml.regress.elastic_net.logit_step_call`,
+    which the all-rows scoring of ``mode`` 't' and '1x' also uses); ``sums_of(raw)``: its
+    state as ``LogitSums``. ``mode``: as :func:`gaussian`'s; ``whole``: the whole table's
+    ``(n, mean, variance)``, which '1x' standardizes by."""
+    whole_table, all_rows = _modes(mode)
+    n_all = sum(n for n, _, _ in moments.values())
+    gens, scalings = {}, {}
     for g, (n, mean, var) in moments.items():
-        if whole is not None:
+        if whole_table:
             _, mean, var = whole
-        sc = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
+        sc = scalings[g] = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)
         gens[g] = fista_steps(n, len(mean), alpha, lambdas, sc, opts, max_iter, tol, False, standardize, g,
-                              divisor=None if whole is None else whole[0])
+                              divisor=n_all if whole_table else None)
 
     def evaluate(pending: dict) -> dict:
         if not features.group_cols:  # one group: every point of the step in one scan, one aggregate each
@@ -159,9 +201,7 @@ def binomial_passes(sess, source, features, moments: dict, reference: list, step
         return answers
 
     fits = lockstep.run_lockstep(gens, {g: next(gen) for g, gen in gens.items()}, evaluate)
-    if whole is not None:
-        def loss_of(point):
-            rows = list(passes.run_pass(sess, source, [], step_call(passes.float8_array_sql(sess, point))).values())
-            return -sums_of(rows[0]["state"]).log_likelihood
-        _whole_ll(fits, loss_of, whole[0])
+    if all_rows and fits:
+        models = {g: (f.fitted[0], f.fitted[1:]) for g, f in fits.items()}
+        _scored(fits, whole_table_losses(sess, source, features, "binomial", {}, reference, models, scalings), n_all)
     return _as_enet(fits)
