@@ -12,7 +12,9 @@ Checked three ways:
   1.6 x tolerance), so the tests ask for a gap in [0, 10 x tolerance] and coefficients
   within 1e-3 of the minimizer's scale at tolerance 1e-10;
 - against itself on other plans (rows packed in memory and one aggregate statement per
-  point give the same passes) and per group (a group's model is the model of its rows).
+  point give the same passes) and per group (a group's model is the model of its rows);
+- ``madlib_grouping = t`` against a row-by-row numpy replay of MADlib 2.1's grouped FISTA
+  (below), ``madlib_grouping = 1x`` against MADlib's documented grouped example.
 """
 
 from __future__ import annotations
