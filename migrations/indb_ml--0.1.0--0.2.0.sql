@@ -4991,6 +4991,23 @@ CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, inte
 COMMENT ON AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean, boolean) IS
 'Internal: one Fisher scoring pass of ordinal, _ordinal_step(category index, x, [thresholds, beta], number of categories, link 0 logit / 1 probit, hessian, expected): with expected the information slots hold the expected information (param K*16 + 8*expected + 4*hessian + link).';
 
+CREATE FUNCTION indb_ml._ordinal_transition(state bytea, y float8, x float8[], coef float8[], ncat integer,
+                                            link integer, hessian boolean, expected boolean,
+                                            prob_floor boolean) RETURNS bytea
+AS 'MODULE_PATHNAME', 'indb_ml_ordinal_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indb_ml._ordinal_transition(bytea, float8, float8[], float8[], integer, integer, boolean, boolean, boolean) IS
+'Internal: transition step of the 8-argument indb_ml._ordinal_step (C, in place): as the 7-argument form''s with prob_floor true; with prob_floor false (which needs expected) the probabilities are not floored at 1e-300, as MADlib''s ordinal takes them at thresholds that do not increase: a negative one enters the gradient and the expected information as it is and the log-likelihood takes its log (NaN).';
+
+CREATE AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean, boolean, boolean) (
+    SFUNC = indb_ml._ordinal_transition,
+    STYPE = bytea,
+    COMBINEFUNC = indb_ml._ordinal_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE indb_ml._ordinal_step(float8, float8[], float8[], integer, integer, boolean, boolean, boolean) IS
+'Internal: one Fisher scoring pass of ordinal, _ordinal_step(category index, x, [thresholds, beta], number of categories, link, hessian, expected, prob_floor): prob_floor false is MADlib''s pass at unordered thresholds, its probabilities not floored (param K*16 + 12 + link + 2^24; such states never combine with floored ones).';
+
 -- ---- 56_margins.sql ----
 -- marginal effects of linear, logistic and multinomial logistic models (MADlib margins)
 

@@ -16,6 +16,14 @@
  *   and a row costs O(k) instead of O(k^2). The flag is part of param, so states of the
  *   two informations never combine (indb_sum_combine compares param).
  *
+ * _ordinal_step(y, x, coef, K, link, hessian, expected, prob_floor) (8-argument form):
+ *   prob_floor false (which needs expected) computes the pass without the probability floor
+ *   below, as MADlib's ordinal does (glm/Ordinal_impl.hpp) at thresholds that do not
+ *   increase: a negative probability enters the gradient and the expected information as it
+ *   is, and the log-likelihood takes its log (NaN; log 0 is -inf). Its states carry
+ *   ORDINAL_UNFLOORED in param, so they never combine with floored ones; prob_floor true
+ *   is the 7-argument form, bit for bit.
+ *
  * A row's probability is F(u) - F(l) with u = theta_y - eta, l = theta_{y-1} - eta
  * (u = +inf for the last category, l = -inf for the first), floored at 1e-300 as the
  * numpy kernel (indb_ml/kernels/ordinal.py) does, so both paths give the same numbers.
@@ -36,6 +44,15 @@
 #define LINK_LOGIT	0
 #define LINK_PROBIT	1
 #define PROB_FLOOR	1e-300
+/* param flag of a pass without PROB_FLOOR; above K * 16 + 15 for every K <= INDB_MAX_WIDTH + 1 */
+#define ORDINAL_UNFLOORED	(1 << 24)
+
+/* A category's probability from the difference of two CDF values: floored, or as it is */
+static inline double
+category_prob(double diff, bool floored)
+{
+	return floored ? fmax(diff, PROB_FLOOR) : diff;
+}
 
 static inline double
 link_cdf(int link, double z)
@@ -59,16 +76,17 @@ link_dpdf(int link, double z, double f)
 }
 
 /*
- * _ordinal_transition(state, y, x, coef, ncat, link, hessian [, expected]). Rows with a
- * NULL y, x or x element are skipped and counted; NULL coef, ncat, link, hessian or
- * expected, expected without hessian, coef of the wrong length or with NULL elements, NaN
- * or Infinity in y or x, and a y that is not a category index are errors.
+ * _ordinal_transition(state, y, x, coef, ncat, link, hessian [, expected [, prob_floor]]).
+ * Rows with a NULL y, x or x element are skipped and counted; NULL coef, ncat, link,
+ * hessian, expected or prob_floor, expected without hessian, prob_floor false without
+ * expected, coef of the wrong length or with NULL elements, NaN or Infinity in y or x, and
+ * a y that is not a category index are errors.
  */
 
 /*
  * Adds one row's expected information to the packed triangle tri (width d = nt + k):
  * with F_j = F(theta_j - eta), f_j its density (F_{-1} = 0, F_nt = 1, f_{-1} = f_nt = 0)
- * and pi_j = F_j - F_{j-1} floored at PROB_FLOOR, d pi_j / d theta_m = f_j [m = j]
+ * and pi_j = F_j - F_{j-1} (floored at PROB_FLOOR when floored), d pi_j / d theta_m = f_j [m = j]
  * - f_{j-1} [m = j-1] and d pi_j / d beta = -(f_j - f_{j-1}) x, so
  *   I[theta_m, theta_m] = f_m^2 (1/pi_m + 1/pi_{m+1}),
  *   I[theta_m, theta_{m+1}] = -f_m f_{m+1} / pi_{m+1},
@@ -78,7 +96,7 @@ link_dpdf(int link, double z, double f)
  */
 static void
 ordinal_expected_information(double *tri, int d, int nt, int k, int link, const double *theta,
-							 double eta, const double *x)
+							 double eta, const double *x, bool floored)
 {
 	double		f_prev = 0.0,
 				cdf_prev = 0.0,
@@ -91,7 +109,7 @@ ordinal_expected_information(double *tri, int d, int nt, int k, int link, const 
 
 	cdf_cur = link_cdf(link, theta[0] - eta);
 	f_cur = link_pdf(link, theta[0] - eta);
-	pi_cur = fmax(cdf_cur - cdf_prev, PROB_FLOOR);
+	pi_cur = category_prob(cdf_cur - cdf_prev, floored);
 	for (m = 0; m < nt; m++)
 	{
 		double		f_next = 0.0,
@@ -105,7 +123,7 @@ ordinal_expected_information(double *tri, int d, int nt, int k, int link, const 
 			cdf_next = link_cdf(link, theta[m + 1] - eta);
 			f_next = link_pdf(link, theta[m + 1] - eta);
 		}
-		pi_next = fmax(cdf_next - cdf_cur, PROB_FLOOR);
+		pi_next = category_prob(cdf_next - cdf_cur, floored);
 		row[m] += f_cur * (f_cur / pi_cur) + f_cur * (f_cur / pi_next);
 		if (m + 1 < nt)
 			row[m + 1] -= f_cur * (f_next / pi_next);
@@ -146,7 +164,9 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 	int			nt = ncat - 1;
 	int			link;
 	bool		hessian,
-				expected = false;
+				expected = false,
+				floored = true;
+	int32		param;
 	const double *x;
 	const double *coef;
 	const double *theta;
@@ -194,6 +214,20 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s: the expected information needs hessian true", fname)));
 	}
+	if (PG_NARGS() > 8)
+	{
+		if (PG_ARGISNULL(8))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s: prob_floor must not be NULL", fname)));
+		floored = PG_GETARG_BOOL(8);
+		if (!floored && !expected)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: a pass without the probability floor needs expected true", fname),
+					 errhint("prob_floor false is MADlib's Fisher scoring pass: hessian and expected true")));
+	}
+	param = ncat * 16 + (expected ? 8 : 0) + (hessian ? 4 : 0) + link + (floored ? 0 : ORDINAL_UNFLOORED);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_BYTEA_P(indb_sum_count_skipped(fcinfo, s, INDB_ORDINAL, 0, fname));
 	x = indb_vector_arg(fcinfo, 2, &k, &has_null, fname, "the independent variable");
@@ -224,8 +258,7 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 	if (isnan(y) || isinf(y) || !indb_all_finite(x, k))
 		indb_error_nonfinite(fname);
 	yi = indb_category_index(y, ncat, fname);
-	s = indb_sum_state_for_row(fcinfo, s, INDB_ORDINAL, d, ncat * 16 + (expected ? 8 : 0) + (hessian ? 4 : 0) + link, fname,
-							   "coefficient");
+	s = indb_sum_state_for_row(fcinfo, s, INDB_ORDINAL, d, param, fname, "coefficient");
 
 	theta = coef;
 	beta = coef + nt;
@@ -245,7 +278,7 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 		fl = link_pdf(link, l);
 	}
 	prob = (has_u ? link_cdf(link, u) : 1.0) - (has_l ? link_cdf(link, l) : 0.0);
-	if (prob < PROB_FLOOR)
+	if (floored && prob < PROB_FLOOR)
 		prob = PROB_FLOOR;
 	ga = fu / prob;				/* d loglik / du */
 	gb = -fl / prob;			/* d loglik / dl */
@@ -260,7 +293,7 @@ indb_ml_ordinal_trans(PG_FUNCTION_ARGS)
 		grad[nt + a] -= (ga + gb) * x[a];
 
 	if (expected)
-		ordinal_expected_information(s->data + 1 + d, d, nt, k, link, theta, eta, x);
+		ordinal_expected_information(s->data + 1 + d, d, nt, k, link, theta, eta, x, floored);
 	else if (hessian)
 	{
 		double	   *tri = s->data + 1 + d;

@@ -262,16 +262,85 @@ def test_unordered_thresholds_memory_plan_follows_madlib(narrow):
     _assert_replay(row, want)
 
 
-def test_unordered_thresholds_aggregate_plan_stops_with_a_warning(narrow):
-    """The C aggregate floors the probabilities, so it cannot give MADlib's pass at unordered
-    thresholds: the fit stops before it, a WARNING says so, the row is the first step's."""
+@pytest.mark.parametrize("link", ["logit", "probit"])
+def test_unordered_thresholds_aggregate_plan_equals_the_replay(narrow, link):
+    """The aggregate plan makes MADlib's pass at unordered thresholds too (the C aggregate's
+    prob_floor false): max_iter 2 ends on it, log-likelihood NaN, thresholds the replay's; run to
+    the end, the fit equals the replay and the memory plan's, with no WARNING but max_iter 2's
+    "did not converge"."""
     conn, x, y = narrow
-    conn.execute("SET indb_ml.training_plan = aggregate")
     conn.execute("SET indb_ml.madlib_statistics = on")
     notices = []
-    conn.add_notice_handler(lambda d: notices.append(d.message_primary))
-    conn.execute("SELECT indb_ml.ordinal('s', 'm', 'grade', 'ARRAY[x1]', 'a<b<c<d', 'logit')")
-    row = conn.execute("SELECT coef_threshold, coef_feature, log_likelihood, std_err_threshold || std_err_feature, "
-                       "num_iterations FROM m").fetchone()
-    _assert_replay(row, madlib_replay(x, y, 4, max_iter=1))
-    assert any("leaves the thresholds unordered" in m for m in notices)
+    conn.add_notice_handler(lambda d: notices.append(d.severity + ": " + d.message_primary))
+    with np.errstate(all="ignore"):
+        want2, want = madlib_replay(x, y, 4, link, max_iter=2), madlib_replay(x, y, 4, link)
+    assert np.diff(madlib_replay(x, y, 4, link, max_iter=1)[0]).min() < -0.5
+    rows = {}
+    for plan in ("aggregate", "memory"):
+        conn.execute(f"SET indb_ml.training_plan = {plan}")
+        for max_iter in (2, 100):
+            conn.execute("SELECT indb_ml.ordinal('s', 'm', 'grade', 'ARRAY[x1]', 'a<b<c<d', %s, NULL, %s)",
+                         [link, f"max_iter={max_iter}"])
+            rows[plan, max_iter] = conn.execute(
+                "SELECT coef_threshold, coef_feature, log_likelihood, std_err_threshold || std_err_feature, "
+                "num_iterations FROM m").fetchone()
+            conn.execute("DROP TABLE m, m_summary")
+    for plan in ("aggregate", "memory"):
+        two = rows[plan, 2]
+        assert np.isnan(two[2]) and two[4] == 2
+        np.testing.assert_allclose(two[0], want2[0], rtol=1e-9)
+        np.testing.assert_allclose(two[1], want2[1], rtol=1e-9)
+        np.testing.assert_allclose(two[3], want2[3], rtol=1e-8)
+        _assert_replay(rows[plan, 100], want)
+    # max_iter 2 stops unconverged on each plan; nothing else (no stop at the unordered thresholds)
+    assert [m for m in notices if m.startswith("WARNING")] == ["WARNING: ordinal: did not converge after 2 "
+                                                              "iterations"] * 2, notices
+
+
+@pytest.fixture
+def mixed(postgresql):
+    """Two groups: g = 0 the narrow thresholds (MADlib's first step leaves them unordered),
+    g = 1 wide ones (ordered throughout), so a round of the aggregate plan has passes of both
+    kinds."""
+    rng = np.random.default_rng(8)
+    n = 800
+    x = rng.normal(size=(2 * n, 1))
+    cuts = ([-0.3, 0.0, 0.3], [-2.5, 0.0, 2.5])
+    y = np.concatenate([np.digitize(0.7 * x[g * n:(g + 1) * n, 0] + rng.logistic(size=n), cuts[g])
+                        for g in (0, 1)])
+    postgresql.execute("CREATE TABLE s (grade text, x1 float8, g int)")
+    with postgresql.cursor().copy("COPY s FROM STDIN") as copy:
+        for i in range(2 * n):
+            copy.write_row([LEVELS[y[i]], x[i, 0], i // n])
+    postgresql.execute("CREATE VIEW sv AS SELECT * FROM s")
+    return postgresql, x, y, np.arange(2 * n) // n
+
+
+@pytest.mark.parametrize("source, parallel", [("sv", True), ("sv", False), ("s", False)])
+def test_unordered_and_ordered_groups_equal_the_replay(mixed, source, parallel):
+    """Each group equals its own replay: on a view (aggregate passes; in parallel workers under
+    forced parallel query, partial states of the unfloored pass merged by the combine) and on the
+    table (rows in memory). The unordered group's second pass has a NaN log-likelihood."""
+    conn, x, y, g = mixed
+    conn.execute("SET indb_ml.madlib_statistics = on")
+    if parallel:
+        force_parallel(conn)
+        conn.execute("SET max_parallel_workers_per_gather = 2")
+    with np.errstate(all="ignore"):
+        firsts = [madlib_replay(x[g == v], y[g == v], 4, max_iter=1)[0] for v in (0, 1)]
+        wants = [madlib_replay(x[g == v], y[g == v], 4) for v in (0, 1)]
+        seconds = [madlib_replay(x[g == v], y[g == v], 4, max_iter=2) for v in (0, 1)]
+    assert np.diff(firsts[0]).min() < -0.5 and np.diff(firsts[1]).min() > 0.5
+    assert np.isnan(seconds[0][2]) and np.isfinite(seconds[1][2])
+    for max_iter, want in ((2, seconds), (100, wants)):
+        conn.execute("SELECT indb_ml.ordinal(%s, 'm', 'grade', 'ARRAY[x1]', 'a<b<c<d', 'logit', 'g', %s)",
+                     [source, f"max_iter={max_iter}"])
+        rows = conn.execute("SELECT g, coef_threshold, coef_feature, log_likelihood, std_err_threshold || "
+                            "std_err_feature, num_iterations FROM m ORDER BY g").fetchall()
+        conn.execute("DROP TABLE m, m_summary")
+        assert [r[0] for r in rows] == [0, 1]
+        for v, *row in rows:
+            if np.isnan(want[v][2]):
+                assert np.isnan(row[2])
+                row[2], want[v] = 0.0, (*want[v][:2], 0.0, *want[v][3:])
+            _assert_replay(row, want[v])

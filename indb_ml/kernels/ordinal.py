@@ -55,7 +55,6 @@ class OrdinalFit:
     num_rows: int
     converged: bool
     failed: bool = False  # ended as MADlib's "terminated" state (not finite, or no step to take)
-    stopped_unordered: bool = False  # MADlib's path, stopped before a pass the C aggregate cannot give
 
 
 @dataclass
@@ -177,17 +176,31 @@ def block_evaluator(blocks: Callable[[], Iterator], link: str, expected: bool = 
                     madlib: bool = False) -> Callable:
     """``evaluate(beta, theta) -> Evaluation`` (with the information: the expected one, or
     with ``expected=False`` the observed one) over blocks ``(X, y)`` in memory (``y`` the
-    category index). ``madlib``: MADlib's arithmetic at thresholds that do not increase, which
-    only the rows in memory can give (the C aggregate floors the probabilities): no floor,
-    so a negative probability enters the information as MADlib's ``V⁻¹`` takes it, and the
-    log-likelihood is NaN, as MADlib's ``Σ y_j log μ_j`` is when any μ_j <= 0."""
+    category index). ``madlib``: MADlib's arithmetic at thresholds that do not increase
+    (:func:`unfloored_pass`, :func:`madlib_log_likelihood`), as the C aggregate's
+    ``prob_floor`` false gives it."""
     def evaluate(beta, theta) -> Evaluation:
-        if madlib and not _ordered(theta):
-            e = _pass(blocks, beta, theta, link, True, expected, -np.inf)
-            e.ll = float("nan")
-            return e
+        if unfloored_pass(madlib, theta):
+            return madlib_log_likelihood(_pass(blocks, beta, theta, link, True, expected, -np.inf))
         return _pass(blocks, beta, theta, link, True, expected)
     return evaluate
+
+
+def unfloored_pass(madlib: bool, theta: np.ndarray) -> bool:
+    """Whether the pass at θ is made without the probability floor, on either plan (numpy
+    ``floor=-inf``, the C aggregate's ``prob_floor`` false): on MADlib's path at thresholds
+    that are not strictly increasing (or not finite), where MADlib takes a category's
+    probability as it comes out, negative, into its ``V⁻¹``. Elsewhere the floor changes
+    nothing but rows whose probability underflows, and the pass is the floored one."""
+    return madlib and not _ordered(theta)
+
+
+def madlib_log_likelihood(e: Evaluation) -> Evaluation:
+    """``e`` with MADlib's log-likelihood of a pass without the floor: NaN. Its ``Σ y_j log
+    μ_j`` takes every category's log (0 · log μ_j is NaN for μ_j <= 0), and at thresholds
+    that do not increase some μ_j is <= 0 in every row."""
+    e.ll = float("nan")
+    return e
 
 
 def evaluation_from_state(raw, k: int, n_categories: int) -> Evaluation | None:
@@ -244,8 +257,7 @@ def _ordered(theta: np.ndarray) -> bool:
 
 
 def fisher_steps(k: int, n_categories: int, link: str, max_iter: int = 100, tolerance: float = 1e-6,
-                 group: object = None, madlib: bool = False,
-                 unordered_ok: bool = True) -> Generator[tuple, Evaluation, OrdinalFit]:
+                 group: object = None, madlib: bool = False) -> Generator[tuple, Evaluation, OrdinalFit]:
     """One group's fit: a generator that yields the (β, θ) it needs evaluated and receives
     the :class:`Evaluation` there, with the expected information; returns the
     :class:`OrdinalFit`.
@@ -265,11 +277,10 @@ def fisher_steps(k: int, n_categories: int, link: str, max_iter: int = 100, tole
     (``interrupts.report``) with its log-likelihood, for ``group``.
 
     ``madlib`` (``SET indb_ml.madlib_statistics = on``): MADlib's own path instead,
-    :func:`_madlib_fisher_steps`; ``unordered_ok`` says whether the evaluations can give
-    MADlib's arithmetic at unordered thresholds (the rows in memory can, the C aggregate
-    cannot)."""
+    :func:`_madlib_fisher_steps`, whose evaluations at unordered thresholds are to be made
+    without the probability floor (:func:`unfloored_pass`)."""
     if madlib:
-        return (yield from _madlib_fisher_steps(k, n_categories, link, max_iter, tolerance, group, unordered_ok))
+        return (yield from _madlib_fisher_steps(k, n_categories, link, max_iter, tolerance, group))
     theta = start_point(n_categories, link)
     beta = np.zeros(k)
     previous, iterations, converged, failed = None, 0, False, False
@@ -323,7 +334,7 @@ def madlib_start(n_categories: int, link: str) -> np.ndarray:
     return np.sqrt(2) * special.erfinv(2 * sums - 1)
 
 
-def _madlib_fisher_steps(k, n_categories, link, max_iter, tolerance, group, unordered_ok):
+def _madlib_fisher_steps(k, n_categories, link, max_iter, tolerance, group):
     """MADlib's Fisher scoring as its code runs it (``Ordinal_impl.hpp``): its parameter vector
     (thresholds and β) starts at zero, and a pass at parameters whose norm is 0 is made at its
     start instead (:func:`madlib_start`, β = 0; the ``optimizer.beta.norm() == 0`` branch), so
@@ -334,21 +345,16 @@ def _madlib_fisher_steps(k, n_categories, link, max_iter, tolerance, group, unor
     kept, and the next pass's log-likelihood is NaN as MADlib's (its ``log μ`` of a
     negative probability), which fails the stopping test (NaN < tolerance is false) until a
     pass is finite again. A pass whose information or gradient is not finite, or a singular
-    information, ends the fit as MADlib's ``terminated`` state (``failed``). Without
-    ``unordered_ok`` (the aggregate plan, whose probabilities are floored), the fit stops,
-    not converged, before a pass at unordered thresholds (``stopped_unordered``)."""
+    information, ends the fit as MADlib's ``terminated`` state (``failed``). Both plans give
+    those passes (:func:`unfloored_pass`), so both follow this path to the same end."""
     start = madlib_start(n_categories, link)
     theta, beta = np.zeros(n_categories - 1), np.zeros(k)
-    previous, iterations, converged, failed, vcov, e = None, 0, False, False, None, None
+    previous, iterations, converged, failed, vcov = None, 0, False, False, None
     while True:
         if not np.sqrt(np.sum(theta * theta) + np.sum(beta * beta)) > 0:  # Eigen's norm() == 0
             point = (np.zeros(k), start)
         else:
             point = (beta, theta)
-        if not unordered_ok and not _ordered(point[1]) and e is not None:
-            fit = _madlib_fit(theta, beta, e, vcov, iterations, False, False)
-            fit.stopped_unordered = True
-            return fit
         e = yield point
         iterations += 1
         interrupts.report(iterations, e.ll, group)

@@ -44,9 +44,11 @@ from indb_ml.kernels.ordinal import (
     evaluation_from_state,
     fisher_steps,
     fit_ordinal,
+    madlib_log_likelihood,
     madlib_start,
     skipped_of,
     start_point,
+    unfloored_pass,
 )
 from indb_ml.models.catalog import registers
 from indb_ml.regress import lockstep
@@ -173,11 +175,7 @@ def ordinal(sess, source_table, model_table, dependent_varname, independent_varn
             failed += 1
             continue
         where = f"ordinal{' in group ' + gkey if gkey else ''}"
-        if fit.stopped_unordered:
-            sess.warning(f"{where}: MADlib's step {fit.iterations} leaves the thresholds unordered; its next pass "
-                         "(log-likelihood NaN) is computed on the rows in memory only, so this fit stops here; "
-                         "SET indb_ml.training_plan = memory for MADlib's path from there")
-        elif fit.failed and failures:  # MADlib's terminated state: the group's values NULL
+        if fit.failed and failures:  # MADlib's terminated state: the group's values NULL
             mf.warn(sess, HESSIAN, gkey, f"iteration {fit.iterations}; the group's values are NULL")
             rows[gkey] = failed_row(fit.num_rows + skipped[gkey], fit.iterations, optim["max_iter"])
             failed += 1
@@ -235,7 +233,9 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
     """``({group: OrdinalFit}, {group: rows skipped})`` by aggregate passes: the first at
     the start point (the same for every group, so no join), then one statement per round of
     the groups' Fisher scoring generators, each pass with the expected information
-    (``madlib``: MADlib's path, :func:`indb_ml.kernels.ordinal.fisher_steps`)."""
+    (``madlib``: MADlib's path, :func:`indb_ml.kernels.ordinal.fisher_steps`; a pass at
+    unordered thresholds is the aggregate's ``prob_floor`` false, as the rows in memory make
+    it, in a statement of its own when other groups' passes are floored)."""
     k = features.n_features
     if k is None:  # an array column: its length, from one complete row (C checks every row)
         row = sess.one("SELECT pg_catalog.cardinality(x) AS k FROM (SELECT " + features.y_sql + " AS y, "
@@ -244,9 +244,10 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
         k = int(row["k"]) if row is not None else 1
     group_cols = features.group_cols
 
-    def call(coef_sql: str) -> str:
+    def call(coef_sql: str, floored: bool = True) -> str:
         return ("indb_ml._ordinal_step(" + features.y_sql + ", " + features.x_sql + ", " + coef_sql + ", "
-                + str(int(n_categories)) + ", " + str(LINK_CODES[link]) + ", true, true)")
+                + str(int(n_categories)) + ", " + str(LINK_CODES[link]) + ", true, true"
+                + ("" if floored else ", false") + ")")
 
     theta0 = (madlib_start if madlib else start_point)(n_categories, link)
     first = lockstep.coef_pass(sess, source, group_cols, call, {None: np.concatenate([theta0, np.zeros(k)])})
@@ -258,8 +259,7 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
         e = evaluation_from_state(r["state"], k, n_categories)
         if e is None:  # every row skipped: no model
             continue
-        gens[g] = fisher_steps(k, n_categories, link, optim["max_iter"], optim["tolerance"], g, madlib,
-                               unordered_ok=False)
+        gens[g] = fisher_steps(k, n_categories, link, optim["max_iter"], optim["tolerance"], g, madlib)
         next(gens[g])  # the start point: the pass just made
         try:
             pending[g] = gens[g].send(e)
@@ -267,15 +267,19 @@ def _aggregate_fits(sess, source, features, n_categories: int, link: str, optim:
             fits[g] = stop.value
 
     def evaluate(asks: dict) -> dict:
-        statements[0] += 1
-        rows = lockstep.coef_pass(sess, source, group_cols, call,
-                                  {g: np.concatenate([theta, beta]) for g, (beta, theta) in asks.items()}, reference)
+        kinds: dict = {}  # floored or not: {group: coef}, one statement each
+        for g, (beta, theta) in asks.items():
+            kinds.setdefault(unfloored_pass(madlib, theta), {})[g] = np.concatenate([theta, beta])
         out = {}
-        for g in asks:
-            e = evaluation_from_state(rows[g]["state"], k, n_categories) if g in rows else None
-            if e is None:
-                raise lockstep.vanished("ordinal", g)
-            out[g] = e
+        for unfloored, coefs in kinds.items():
+            statements[0] += 1
+            rows = lockstep.coef_pass(sess, source, group_cols, lambda c, f=not unfloored: call(c, f), coefs,
+                                      reference)
+            for g in coefs:
+                e = evaluation_from_state(rows[g]["state"], k, n_categories) if g in rows else None
+                if e is None:
+                    raise lockstep.vanished("ordinal", g)
+                out[g] = madlib_log_likelihood(e) if unfloored else e
         return out
 
     fits.update(lockstep.run_lockstep(gens, pending, evaluate))
