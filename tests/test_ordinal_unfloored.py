@@ -28,6 +28,7 @@ from indb_ml.kernels.ordinal import _pass
 from tests.test_c_review_ordinal import (
     _ROW_F,
     COEF,
+    HEADER,
     ROW,
     _call,
     _code,
@@ -266,4 +267,97 @@ def test_wide_unordered_thresholds(postgresql, alive):
     assert np.isnan(ll) == np.isnan(k_ll)
     np.testing.assert_allclose(grad, k_grad, rtol=1e-9, atol=1e-11 * np.abs(k_grad).max())
     np.testing.assert_allclose(info, k_info, rtol=1e-9, atol=1e-11 * np.abs(k_info).max())
+    alive()
+
+
+def test_forged_unfloored_states_of_the_wrong_shape(postgresql, alive):
+    """Forged states carrying the unfloored param: a width other than the row's is 2202E, a
+    length that does not match the width, a width past the limit or a negative count is XX001
+    (before any slot is read), a width-0 state with that param (nothing folded in) takes the
+    row's kind either way; the combine refuses them the same way."""
+    conn = postgresql
+    q = STEP8.format(link=0, hessian="true", expected="true", floor="false")
+    p = _param8(3, 0, False)
+    for width, code in ((3, "2202E"), (5, "2202E"), (1, "2202E"), (10000, "2202E")):
+        if width == 10000:  # a header claiming the limit with a length of 4: the length check
+            assert _code(conn, q, [_forge(4, p)[:8] + (10000).to_bytes(4, "little") + _forge(4, p)[12:]]) == "XX001"
+            continue
+        assert _code(conn, q, [_forge(width, p)]) == code, width
+    good = _forge(4, p)
+    for cut in (good[:-8], good + b"\0" * 8, good[:30]):
+        assert _code(conn, q, [cut]) == "XX001"
+    assert _code(conn, q, [_forge(4, p, n=-1)]) == "XX001"
+    assert _code(conn, q, [_forge(10001, p)[:64]]) == "XX001"  # width past the limit
+    for floor in ("true", "false"):
+        code, got = _call(conn, STEP8.format(link=0, hessian="true", expected="true", floor=floor),
+                          [_forge(0, p, n=0, skipped=3)])
+        s = cstate.parse_state(got, cstate.ORDINAL)
+        assert code == "ok" and (s.width, s.n, s.skipped, s.param) == (4, 1, 3, _param8(3, 0, floor == "true"))
+    assert _code(conn, "SELECT indb_ml._ordinal_combine(%s, %s)", [_forge(3, p), good]) == "2202E"
+    assert _code(conn, "SELECT indb_ml._ordinal_combine(%s, %s)", [good[:-8], good]) == "XX001"
+    alive()
+
+
+@pytest.mark.parametrize("ncat, k, code", [(10001, 1, "54000"), (10002, 1, "22023"), (2**31 - 1, 1, "22023"),
+                                           (10000, 1, "ok"), (9999, 3, "54000"), (9999, 2, "ok")])
+def test_category_counts_at_the_limit_with_the_flag(postgresql, alive, ncat, k, code):
+    """Category counts at and past the width limit with prob_floor false: a clean error (the
+    width limit or the category range), or at the limit (width 10000, equal thresholds: every
+    middle probability 0) a state of the full length whose param is K * 16 + 12 + 2^24, not
+    an overflowed one."""
+    conn = postgresql
+    q = ("SELECT length(s), substring(s FROM 13 FOR 4) FROM (SELECT indb_ml._ordinal_transition(NULL, 1, "
+         "array_fill(0.5::float8, ARRAY[%s]), array_fill(0.1::float8, ARRAY[%s]), %s, 0, true, true, false) "
+         "AS s) t")
+    got = _code(conn, q, [k, max(1, min(ncat - 1 + k, 20000)), ncat])
+    assert got == code
+    if code == "ok":
+        length, param = conn.execute(q, [k, ncat - 1 + k, ncat]).fetchone()
+        d = ncat - 1 + k
+        assert length == HEADER.size + 8 * cstate.slots(cstate.ORDINAL, d)
+        assert int.from_bytes(bytes(param), "little", signed=True) == ncat * 16 + 12 + UNFLOORED
+    alive()
+
+
+def test_many_categories_unfloored_param(postgresql, alive):
+    """1500 categories, unordered thresholds: the param is K * 16 + 12 + link + 2^24 (no int32
+    overflow for any K the width allows: 10001 * 16 + 15 < 2^24) and the slots equal the numpy pass."""
+    rng = np.random.default_rng(3)
+    ncat, k = 1500, 1
+    assert 10001 * 16 + 15 + UNFLOORED < 2**31
+    coef = np.concatenate([rng.normal(scale=2, size=ncat - 1), [0.3]])
+    rows = [(int(rng.integers(ncat)), [rng.normal()]) for _ in range(2)]
+    s, ll, grad, info = _unpack(_state(postgresql, coef, ncat, 0, rows), ncat - 1 + k)
+    assert s.param == _param8(ncat, 0, False) == ncat * 16 + 12 + UNFLOORED
+    k_ll, k_grad, k_info = _kernel(coef, ncat, rows, 0)
+    assert np.isnan(ll) == np.isnan(k_ll)
+    np.testing.assert_allclose(grad, k_grad, rtol=1e-9, atol=1e-11 * np.abs(k_grad).max())
+    np.testing.assert_allclose(info, k_info, rtol=1e-9, atol=1e-11 * np.abs(k_info[np.isfinite(k_info)]).max())
+    alive()
+
+
+@pytest.mark.parametrize("link", [0, 1])
+@pytest.mark.parametrize("coef", [
+    [0.5, 0.5, 0.1, 0.2],  # equal thresholds: the middle category's probability exactly 0
+    [np.nan, 0.5, 0.1, 0.2], [0.5, np.inf, 0.1, 0.2], [-np.inf, 0.5, 0.1, 0.2],
+    [0.5, -0.5, np.inf, 0.2], [0.5, -0.5, 0.1, np.nan], [np.inf, -np.inf, 0.1, 0.2],
+])
+def test_zero_and_nonfinite_probabilities_unfloored(postgresql, alive, link, coef):
+    """Without the floor a probability of 0 (equal thresholds) or a NaN/Inf coefficient gives
+    NaN or +-inf slots only: a state of the right shape and counts, every category's row, and
+    each slot NaN exactly where the numpy pass without the floor is NaN, finite values equal."""
+    conn = postgresql
+    rows = [(0, [1.0, 2.0]), (1, [1.0, 2.0]), (2, [-0.5, 0.25]), (1, [0.0, 0.0])]
+    s, ll, grad, info = _unpack(_state(conn, coef, 3, link, rows), 4)
+    assert (s.n, s.skipped, s.param) == (4, 0, _param8(3, link, False))
+    k_ll, k_grad, k_info = _kernel(coef, 3, rows, link)
+    for got, want in ((np.array([ll]), np.array([k_ll])), (grad, k_grad), (info, k_info)):
+        assert np.array_equal(np.isnan(got), np.isnan(want)), (coef, got, want)
+        fin = np.isfinite(want)
+        assert np.array_equal(np.isfinite(got), fin), (coef, got, want)
+        np.testing.assert_allclose(got[fin], want[fin], rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(got[np.isinf(want)], want[np.isinf(want)])
+    if coef[0] == coef[1]:
+        assert ll == -np.inf  # log 0 for the rows in the middle category
+    assert _code(conn, "SELECT indb_ml._ordinal_combine(%s, %s)", [_state(conn, coef, 3, link, rows)] * 2) == "ok"
     alive()
