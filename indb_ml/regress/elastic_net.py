@@ -198,19 +198,23 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = fista.gaussian(states, alpha, warm_path, standardize, fista.options(params, warm_tol), max_iter,
                               tolerance, params.madlib_grouping,
-                              igd.madlib_loss_rows(sess, fam, standardize, states, skipped))
+                              igd.madlib_loss_rows(sess, fam, standardize, states, skipped),
+                              fista.x_moments(sess, source, features, states, skipped, standardize))
     elif opt == "fista" and use_aggregate_passes(sess, source, MEMORY_FASTER):
         states, skipped, reference = moments_by_group(sess, source, features)
+        xm = fista.x_moments(sess, source, features, states, skipped, standardize)
         whole = comoment_merge_all(states.values())
-        fits = fista.binomial_passes(sess, source, features, {g: feature_moments(s) for g, s in states.items()},
-                                     list(reference), lambda c: logit_step_call(sess, features, c),
+        moments = {g: (s.n, *igd.mean_var(xm[g])) for g, s in states.items()}
+        fits = fista.binomial_passes(sess, source, features, moments, list(reference),
+                                     lambda c: logit_step_call(sess, features, c),
                                      enet_sums_from_cstate, alpha, warm_path, standardize,
                                      fista.options(params, warm_tol), max_iter, tolerance, params.madlib_grouping,
-                                     feature_moments(whole) if whole else None)
+                                     (whole.n, *igd.mean_var(comoment_merge_all(xm.values()))) if whole else None)
     elif opt == "fista":
         groups, skipped = packed_groups(sess, source, features, _binary, "elastic_net_train")
         fits = fista.binomial_packed(groups, alpha, warm_path, standardize, fista.options(params, warm_tol),
-                                     max_iter, tolerance, params.madlib_grouping)
+                                     max_iter, tolerance, params.madlib_grouping,
+                                     fista.wider_moments(sess, source, features, skipped, standardize))
     elif opt == "igd":
         states, skipped, reference = moments_by_group(sess, source, features)
         fits = igd.fit(sess, source, features, fam, states, list(reference), alpha, warm_path, standardize, params,

@@ -23,6 +23,13 @@ takes no x or y means, so the whole-table means of MADlib's grouped ``_compute_m
 its IGD uses) do not enter. '1x' is how MADlib's documented grouped example (printed before
 MADLIB-1092) was computed: the whole table's statistics and row count for every group, the
 log_likelihood over all rows.
+
+Rows with NULLs, standardized: the features' means and population standard deviations are
+MADlib's ``utils_var_scales(x)`` (``__utils_ind_var_scales``, utils_regularization.py_in),
+over every row whose x has no NULL, a NULL response included (one more pass, only when the
+first pass skipped a row: :func:`x_moments`); the response mean, the row count FISTA
+averages by and the loss stay the complete rows', as in MADlib. '1x' takes the whole
+table's feature scales the same way.
 """
 
 from __future__ import annotations
@@ -43,13 +50,31 @@ from indb_ml.kernels.elastic_net_fista import (
     run,
 )
 from indb_ml.regress import lockstep
-from indb_ml.regress.elastic_net_igd import whole_table_losses
+from indb_ml.regress.elastic_net_igd import feature_moments, mean_var, whole_table_losses, x_complete_moments
 
 
 def options(params, warm_tol) -> FistaOptions:
     return FistaOptions(max_stepsize=params.max_stepsize, eta=params.eta, use_active_set=params.use_active_set,
                         activeset_tolerance=params.activeset_tolerance, warmup_tolerance=warm_tol,
                         random_stepsize=params.random_stepsize, state_digits=params.state_digits)
+
+
+def x_moments(sess, source, features, states: dict, skipped: dict, standardize: bool) -> dict:
+    """``{group: co-moments}`` whose features' part standardizes: ``states`` (the complete rows)
+    unless standardized with a skipped row somewhere, then MADlib's ``utils_var_scales`` rows
+    (:func:`indb_ml.regress.elastic_net_igd.feature_moments`, one more pass). Unstandardized
+    FISTA takes no feature statistics, and without a skipped row the two agree."""
+    if not standardize or not any(skipped.values()):
+        return states
+    return feature_moments(sess, source, features, states)
+
+
+def wider_moments(sess, source, features, skipped: dict, standardize: bool) -> dict | None:
+    """For rows packed in memory (the complete rows): ``{group: co-moments}`` over the rows with
+    a complete x when standardized and some row was skipped (one more pass), else None."""
+    if not standardize or not any(skipped.values()):
+        return None
+    return x_complete_moments(sess, source, features)
 
 
 def _as_enet(fits: dict) -> dict:
@@ -91,7 +116,7 @@ def _modes(mode: str) -> tuple:
 
 
 def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, mode: str = "",
-             loss_rows: dict | None = None) -> dict:
+             loss_rows: dict | None = None, xmoments: dict | None = None) -> dict:
     """``mode`` (``madlib_grouping``): '' each group on its own rows; 't' as MADlib 2.1's grouped
     FISTA: each group standardized by its own statistics and averaged over its own rows (as
     '') but its log_likelihood over every row of the table (FISTA takes no x or y means, so
@@ -101,15 +126,18 @@ def gaussian(states: dict, alpha, lambdas, standardize, opts, max_iter, tol, mod
     log_likelihood over all rows. ``loss_rows`` (``{group: count(*)}``,
     :func:`indb_ml.regress.elastic_net_igd.madlib_loss_rows`): the output loss divided by every
     row, NULL rows too, as MADlib's unstandardized gaussian ``_compute_log_likelihood`` does
-    (``indb_ml.madlib_statistics``; None: the complete rows)."""
+    (``indb_ml.madlib_statistics``; None: the complete rows). ``xmoments``: :func:`x_moments`,
+    whose features' part standardizes (None: ``states``)."""
     whole_table, all_rows = _modes(mode)
+    xmoments = states if xmoments is None else xmoments
     whole = comoment_merge_all(states.values())
+    whole_x = comoment_merge_all(xmoments.values())
     fits, scalings = {}, {}
     for g, s in states.items():
         n, k = s.n, s.mean.size - 1
         ref = whole if whole_table else s
-        sc = scalings[g] = Scaling.of(ref.mean[1:], np.diag(ref.comoment)[1:] / ref.n, ref.mean[0], standardize,
-                                      True, opts.state_digits)
+        xmean, xvar = mean_var(whole_x if whole_table else xmoments[g])
+        sc = scalings[g] = Scaling.of(xmean, xvar, ref.mean[0], standardize, True, opts.state_digits)
         fits[g] = run(fista_steps(n, k, alpha, lambdas, sc, opts, max_iter, tol, True, standardize, g,
                                   divisor=ref.n), gaussian_answer(n, s.mean, s.comoment))
     if all_rows and whole is not None:
@@ -132,13 +160,17 @@ def _blocks(parts: list):
     return binomial_answer(lambda: ((b[:, 1:], b[:, 0]) for b in parts))
 
 
-def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, tol, mode: str = "") -> dict:
-    """``mode``: as :func:`gaussian`'s."""
+def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, tol, mode: str = "",
+                    wider: dict | None = None) -> dict:
+    """``mode``: as :func:`gaussian`'s. ``wider``: :func:`wider_moments`; a group whose rows
+    with a complete x outnumber its packed rows is standardized by them (None: the packed rows)."""
     whole_table, all_rows = _modes(mode)
     every = [p for parts in groups.values() for p in parts]
     if not every:
         return {}
     n_all, mean_all, var_all = _mean_var(every)
+    if wider and sum(m.n for m in wider.values()) != n_all:
+        mean_all, var_all = mean_var(comoment_merge_all(wider.values()))
     fits: dict[object, FistaFit] = {}
     scalings = {}
     for g, parts in groups.items():
@@ -146,6 +178,8 @@ def binomial_packed(groups: dict, alpha, lambdas, standardize, opts, max_iter, t
             continue
         k = parts[0].shape[1] - 1
         n, mean, var = _mean_var(parts)
+        if wider and wider.get(g) is not None and wider[g].n != n:
+            mean, var = mean_var(wider[g])
         if whole_table:
             mean, var = mean_all, var_all
         sc = scalings[g] = Scaling.of(mean, var, 0.0, standardize, False, opts.state_digits)

@@ -87,9 +87,15 @@ def feature_moments(sess, source, features, states: dict) -> dict:
     it differs from ``states`` (the complete rows); where a group has no row with a NULL
     response and a complete x, its complete rows' moments are kept as they are. Only the
     features' part (from index 1) of a returned state is meant."""
-    x_only = dataclasses.replace(features, y_sql="0::pg_catalog.float8", row_items=())
-    wider, _, _ = moments_by_group(sess, source, x_only)
+    wider = x_complete_moments(sess, source, features)
     return {g: s if wider.get(g) is None or wider[g].n == s.n else wider[g] for g, s in states.items()}
+
+
+def x_complete_moments(sess, source, features) -> dict:
+    """``{group: co-moments of [0, x]}`` over every row whose x has no NULL, whatever its
+    response (MADlib's ``utils_var_scales(x)``): one pass. Only the features' part is meant."""
+    x_only = dataclasses.replace(features, y_sql="0::pg_catalog.float8", row_items=())
+    return moments_by_group(sess, source, x_only)[0]
 
 
 def mean_var(m) -> tuple:
