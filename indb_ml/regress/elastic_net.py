@@ -204,7 +204,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
         states, skipped, reference = moments_by_group(sess, source, features)
         xm = fista.x_moments(sess, source, features, states, skipped, standardize)
         whole = comoment_merge_all(states.values())
-        moments = {g: (s.n, *igd.mean_var(xm[g])) for g, s in states.items()}
+        moments = {g: (s.n, *igd.mean_var(xm[g])) for g, s in states.items()}  # divisor: the complete rows
         fits = fista.binomial_passes(sess, source, features, moments, list(reference),
                                      lambda c: logit_step_call(sess, features, c),
                                      enet_sums_from_cstate, alpha, warm_path, standardize,
@@ -218,7 +218,8 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
     elif opt == "igd":
         states, skipped, reference = moments_by_group(sess, source, features)
         fits = igd.fit(sess, source, features, fam, states, list(reference), alpha, warm_path, standardize, params,
-                       max_iter, tolerance, warm_tol, igd.madlib_loss_rows(sess, fam, standardize, states, skipped))
+                       max_iter, tolerance, warm_tol, igd.madlib_loss_rows(sess, fam, standardize, states, skipped),
+                       skipped)
     elif fam == "gaussian":
         states, skipped, _ = moments_by_group(sess, source, features)
         fits = {}
@@ -264,7 +265,7 @@ def elastic_net_train(sess, tbl_source, tbl_result, col_dep_var, col_ind_var, re
 
 def feature_moments(comoment) -> tuple:
     """``(n, mean, population variance)`` of the features from the co-moments of ``[y, x]``."""
-    return comoment.n, comoment.mean[1:], np.diag(comoment.comoment)[1:] / comoment.n
+    return (comoment.n, *igd.mean_var(comoment))
 
 
 def logit_step_call(sess, features, coef_sql: str, x_sql: str | None = None, y_sql: str | None = None) -> str:

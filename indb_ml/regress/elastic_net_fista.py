@@ -50,7 +50,7 @@ from indb_ml.kernels.elastic_net_fista import (
     run,
 )
 from indb_ml.regress import lockstep
-from indb_ml.regress.elastic_net_igd import feature_moments, mean_var, whole_table_losses, x_complete_moments
+from indb_ml.regress.elastic_net_igd import mean_var, whole_table_losses, x_complete_moments, x_scale_moments
 
 
 def options(params, warm_tol) -> FistaOptions:
@@ -62,11 +62,9 @@ def options(params, warm_tol) -> FistaOptions:
 def x_moments(sess, source, features, states: dict, skipped: dict, standardize: bool) -> dict:
     """``{group: co-moments}`` whose features' part standardizes: ``states`` (the complete rows)
     unless standardized with a skipped row somewhere, then MADlib's ``utils_var_scales`` rows
-    (:func:`indb_ml.regress.elastic_net_igd.feature_moments`, one more pass). Unstandardized
+    (:func:`indb_ml.regress.elastic_net_igd.x_scale_moments`, one more pass). Unstandardized
     FISTA takes no feature statistics, and without a skipped row the two agree."""
-    if not standardize or not any(skipped.values()):
-        return states
-    return feature_moments(sess, source, features, states)
+    return x_scale_moments(sess, source, features, states, skipped) if standardize else states
 
 
 def wider_moments(sess, source, features, skipped: dict, standardize: bool) -> dict | None:

@@ -40,7 +40,7 @@ transition did not skip) are the group's complete rows; the response mean is tak
 too (``avg(CASE WHEN NOT array_contains_null(x) THEN y END)``). The features' means and
 standard deviations (standardization, the gaussian ``xmean``, the threshold's spread) are
 MADlib's ``utils_var_scales(x)``, which skips only arrays with a NULL: a row with a NULL
-response but a complete x counts there (:func:`feature_moments`).
+response but a complete x counts there (:func:`x_scale_moments`).
 """
 
 from __future__ import annotations
@@ -81,12 +81,16 @@ def row_order(sess, source, group_cols) -> str | None:
     return " ORDER BY s.tableoid, s.ctid" if source.kind == "p" else " ORDER BY s.ctid"
 
 
-def feature_moments(sess, source, features, states: dict) -> dict:
+def x_scale_moments(sess, source, features, states: dict, skipped: dict | None = None) -> dict:
     """``{group: co-moments}`` whose feature part is MADlib's ``utils_var_scales(x)``: over the
     rows whose x has no NULL, whatever their response. One more pass, whose counts say whether
     it differs from ``states`` (the complete rows); where a group has no row with a NULL
-    response and a complete x, its complete rows' moments are kept as they are. Only the
-    features' part (from index 1) of a returned state is meant."""
+    response and a complete x, its complete rows' moments are kept as they are. ``skipped``
+    (the first pass's skipped rows per group, None if unknown): with none skipped the rows are
+    the same, so ``states`` is returned without the pass. Only the features' part (from index
+    1) of a returned state is meant."""
+    if skipped is not None and not any(skipped.values()):
+        return states
     wider = x_complete_moments(sess, source, features)
     return {g: s if wider.get(g) is None or wider[g].n == s.n else wider[g] for g, s in states.items()}
 
@@ -165,15 +169,17 @@ def _call(sess, features, fam: str, lam: float, alpha: float, params, v_sql: str
 
 
 def fit(sess, source, features, fam: str, states: dict, reference: list, alpha: float, lambdas: list,
-        standardize: bool, params, max_iter: int, tol: float, warm_tol: float, loss_rows: dict | None = None) -> dict:
+        standardize: bool, params, max_iter: int, tol: float, warm_tol: float, loss_rows: dict | None = None,
+        skipped: dict | None = None) -> dict:
     """``{group: EnetFit}`` from MADlib's IGD; ``states``: each group's co-moments of ``[y, x]``.
-    ``loss_rows``: :func:`madlib_loss_rows` (None: the output loss is the complete rows' mean)."""
+    ``loss_rows``: :func:`madlib_loss_rows` (None: the output loss is the complete rows' mean).
+    ``skipped``: the first pass's skipped rows per group (None: unknown), see :func:`x_scale_moments`."""
     gaussian = fam == "gaussian"
     whole_table = bool(params.madlib_grouping)
     if not states:
         return {}
     info = {}
-    xmoments = feature_moments(sess, source, features, states)
+    xmoments = x_scale_moments(sess, source, features, states, skipped)
     whole_y = comoment_merge_all(states.values())
     whole_mean, whole_var = mean_var(comoment_merge_all(xmoments.values()))
     for g, s in states.items():
