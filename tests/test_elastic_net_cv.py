@@ -239,6 +239,17 @@ def test_cross_validated_model_is_the_optimizers_own(data, optimizer, family, de
     assert cv_model[0][2] == plain[0][2]
 
 
+def _fista_on_training_rows(conn, dep: str, fold_y: str, family: str, lam: float, f: int, tol: float):
+    """``(coef_all, intercept)`` of a plain fista elastic_net_train on a view of the rows outside
+    fold ``f`` (0-based; ``fold_y`` is the response as cv_fold hashes it)."""
+    conn.execute(f"CREATE OR REPLACE VIEW d_train AS SELECT * FROM d WHERE indb_ml.cv_fold({fold_y}, "
+                 f"ARRAY[x1, x2, x3, x4]::float8[], 3, 0) <> {f + 1}")
+    conn.execute("DROP TABLE IF EXISTS ff, ff_summary")
+    conn.execute(f"SELECT indb_ml.elastic_net_train('d_train', 'ff', '{dep}', %s, '{family}', 0.5, %s, true, "
+                 "NULL, 'fista', NULL, NULL, 100000, %s)", [FEATURES, lam, tol])
+    return conn.execute("SELECT coef_all, intercept FROM ff").fetchone()
+
+
 def test_gaussian_folds_are_fitted_by_fista(data):
     """With 'fista' each fold's model is MADlib's FISTA on the other folds' rows: the validation
     table's mean score is the mean over folds of -RMSE on the held-out rows of a plain fista
@@ -251,12 +262,7 @@ def test_gaussian_folds_are_fitted_by_fista(data):
     for lam, mean_score in got.items():
         scores = []
         for f in range(3):
-            conn.execute(f"CREATE OR REPLACE VIEW d_train AS SELECT * FROM d WHERE indb_ml.cv_fold(y::float8, "
-                         f"ARRAY[x1, x2, x3, x4]::float8[], 3, 0) <> {f + 1}")
-            conn.execute("DROP TABLE IF EXISTS ff, ff_summary")
-            conn.execute("SELECT indb_ml.elastic_net_train('d_train', 'ff', 'y', %s, 'gaussian', 0.5, %s, true, "
-                         "NULL, 'fista', NULL, NULL, 100000, 1e-6)", [FEATURES, lam])
-            coef, b = conn.execute("SELECT coef_all, intercept FROM ff").fetchone()
+            coef, b = _fista_on_training_rows(conn, "y", "y::float8", "gaussian", lam, f, 1e-6)
             held = fold == f
             scores.append(-np.sqrt(np.mean((y[held] - b - x[held] @ np.array(coef)) ** 2)))
         assert mean_score == pytest.approx(np.mean(scores), rel=1e-9), lam
@@ -275,12 +281,7 @@ def test_binomial_folds_are_fitted_by_fista(data):
     for lam, mean_score in got.items():
         scores = []
         for f in range(3):
-            conn.execute(f"CREATE OR REPLACE VIEW d_train AS SELECT * FROM d WHERE indb_ml.cv_fold(b::int::float8, "
-                         f"ARRAY[x1, x2, x3, x4]::float8[], 3, 0) <> {f + 1}")
-            conn.execute("DROP TABLE IF EXISTS ff, ff_summary")
-            conn.execute("SELECT indb_ml.elastic_net_train('d_train', 'ff', 'b', %s, 'binomial', 0.5, %s, true, "
-                         "NULL, 'fista', NULL, NULL, 100000, 1e-4)", [FEATURES, lam])
-            coef, c0 = conn.execute("SELECT coef_all, intercept FROM ff").fetchone()
+            coef, c0 = _fista_on_training_rows(conn, "b", "b::int::float8", "binomial", lam, f, 1e-4)
             fitted[(lam, f)] = coef
             held = fold == f
             scores.append(np.mean(((c0 + x[held] @ np.array(coef)) >= 0) == (b[held] == 1)))
